@@ -1,0 +1,38 @@
+"""The `imr` command line: thin adapters over the stages."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from openimr import __version__
+from openimr.errors import OpenIMRError
+
+app = typer.Typer(
+    name="imr",
+    help="openimr: read and write IMR letters, review cases, run the IMR workflow.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _root() -> None:
+    """openimr: read and write IMR letters, review cases, run the IMR workflow."""
+
+
+@app.command()
+def version() -> None:
+    """Print the openimr version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    """Entry point: run the CLI; an `OpenIMRError` becomes one line on stderr and exit status 2."""
+    try:
+        app()
+    except OpenIMRError as error:
+        typer.echo(f"imr: error: {error}", err=True)
+        sys.exit(2)

@@ -1,0 +1,242 @@
+"""The typed models every openimr stage speaks: documents and spans, case files, treatments, facts, criteria,
+citations and determinations.
+
+These are the project's contracts. Stages talk to each other only through them, and the JSON forms of
+`Case` (the case file) and `Determination` (what `imr review --format json` prints) are public.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    """Base for all models: unknown fields are errors, values are validated on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class Decision(StrEnum):
+    """The reviewer's decision on one disputed item."""
+
+    UPHELD = "Upheld"
+    """The UR denial or modification stands: the item is not medically necessary."""
+    OVERTURNED = "Overturned"
+    """The item is medically necessary."""
+
+
+class Priority(StrEnum):
+    """Review type of an IMR application."""
+
+    STANDARD = "Standard"
+    EXPEDITED = "Expedited"
+
+
+class Span(_Model):
+    """A stretch of a document's text that a fact or criterion rests on (character offsets, end exclusive)."""
+
+    document_id: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    text: str
+
+
+class Document(_Model):
+    """One document of a case file or one letter: its text and where it came from."""
+
+    id: str
+    type: str = "record"
+    date: dt.date | None = None
+    text: str = ""
+    path: str | None = None
+    page_offsets: list[int] = Field(default_factory=list, description="Character offset where each page starts.")
+
+
+class Citation(_Model):
+    """One guideline citation, as in a letter's "MAXIMUS guideline" line.
+
+    Example: "MTUS Chronic Pain Medical Treatment 2016, Section(s): Muscle relaxants (for pain)" is
+    `mtus=True, guideline="Chronic Pain Medical Treatment", edition="2016", sections=["Muscle relaxants (for pain)"]`.
+    """
+
+    mtus: bool
+    source: str = Field(description='Family of the guideline: "MTUS", "ACOEM", "ODG", or the named non-MTUS source.')
+    guideline: str = Field(default="", description='Guideline part, e.g. "Low Back Complaints".')
+    edition: str | None = Field(default=None, description='Year or edition, e.g. "2004", "2009", "2016".')
+    sections: list[str] = Field(default_factory=list)
+    pages: str | None = Field(default=None, description='Page range as written, e.g. "63-66".')
+    text: str = Field(default="", description="The citation as written.")
+
+
+class Reviewer(_Model):
+    """The expert reviewer's qualifications as a letter states them."""
+
+    licensure: list[str] = Field(default_factory=list, description="States of licensure.")
+    specialties: list[str] = Field(default_factory=list, description="Board certifications / specialties.")
+    subspecialty: str | None = None
+
+
+class CriterionStatus(StrEnum):
+    """Whether the record satisfies one guideline criterion."""
+
+    MET = "met"
+    NOT_MET = "not_met"
+    INSUFFICIENT = "insufficient"
+
+
+class CriterionResult(_Model):
+    """One guideline criterion evaluated against the record: the rule, its status, and the spans it rests on."""
+
+    id: str
+    text: str
+    status: CriterionStatus
+    evidence: list[Span] = Field(default_factory=list)
+    note: str = ""
+
+
+class ItemDetermination(_Model):
+    """The decision on one disputed item, with what it rests on."""
+
+    request: str = Field(description="The item exactly as the letter states it (for a modified request, the whole label).")
+    decision: Decision
+    original_request: str | None = None
+    authorized: str | None = Field(default=None, description="The part the claims administrator authorized.")
+    disputed: str | None = Field(default=None, description="The remaining IMR-eligible portion.")
+    claims_administrator_guideline: str | None = None
+    maximus_guideline: str | None = Field(default=None, description='The "MAXIMUS guideline" line as written.')
+    citations: list[Citation] = Field(default_factory=list)
+    rationale: str = ""
+    topic: str | None = Field(default=None, description="Knowledge-base topic the engine decided under.")
+    category: str | None = Field(default=None, description="Treatment category, for statistics.")
+    criteria: list[CriterionResult] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list, description="Things a reviewer must look at, e.g. 'no topic'.")
+
+
+class Determination(_Model):
+    """A Final Determination Letter as structured data: header, reviewer, case summary and items."""
+
+    case_number: str | None = None
+    date_assigned: dt.date | None = None
+    date_of_injury: dt.date | None = None
+    decision_date: dt.date | None = None
+    ur_denial_date: dt.date | None = None
+    application_received: dt.date | None = None
+    priority: Priority | None = None
+    reviewer: Reviewer = Field(default_factory=Reviewer)
+    summary: str = ""
+    items: list[ItemDetermination] = Field(default_factory=list)
+    layout: str | None = Field(default=None, description="Letter layout it was read from or is written in.")
+    source: str | None = Field(default=None, description="File the letter was read from.")
+    engine_version: str | None = None
+    knowledge_version: str | None = None
+
+
+class CaseDates(_Model):
+    """The dates of a case file that the rules use."""
+
+    injury: dt.date | None = None
+    ur_decision: dt.date | None = None
+    application_received: dt.date | None = None
+    assigned: dt.date | None = None
+
+
+class Patient(_Model):
+    """What a case file says of the injured worker (no identifiers)."""
+
+    age: int | None = Field(default=None, ge=0, le=120)
+    sex: str | None = None
+
+
+class DisputedItem(_Model):
+    """One disputed item of a case file, as the application and UR decision state it."""
+
+    request: str = Field(min_length=1)
+    ur_guideline: str | None = Field(default=None, description="What the claims administrator's UR decision cited.")
+    original_request: str | None = None
+    authorized: str | None = None
+
+
+class Case(_Model):
+    """A case file: what a reviewer sees before deciding. Only `disputed_items` and one document are required."""
+
+    case_number: str | None = None
+    priority: Priority = Priority.STANDARD
+    dates: CaseDates = Field(default_factory=CaseDates)
+    patient: Patient = Field(default_factory=Patient)
+    documents: list[Document] = Field(min_length=1)
+    disputed_items: list[DisputedItem] = Field(min_length=1)
+
+
+class TreatmentKind(StrEnum):
+    """Broad kind of a requested treatment."""
+
+    DRUG = "drug"
+    IMAGING = "imaging"
+    ELECTRODIAGNOSTIC = "electrodiagnostic"
+    THERAPY = "therapy"
+    INJECTION = "injection"
+    DME = "dme"
+    PROGRAM = "program"
+    CONSULTATION = "consultation"
+    SURGERY = "surgery"
+    LAB = "lab"
+    PSYCHOLOGICAL = "psychological"
+    OTHER = "other"
+
+
+class Ingredient(_Model):
+    """One ingredient of a compounded product."""
+
+    name: str
+    generic: str | None = None
+    percent: float | None = None
+
+
+class Treatment(_Model):
+    """A disputed item parsed into what it asks for."""
+
+    text: str
+    kind: TreatmentKind
+    name: str = Field(description="Normalised name: drug generic, procedure or therapy name.")
+    brand: str | None = None
+    generic: str | None = None
+    drug_class: str | None = None
+    strength: str | None = None
+    quantity: int | None = None
+    quantity_unknown: bool = False
+    frequency: str | None = None
+    refills: int | None = None
+    sessions: int | None = None
+    sessions_per_week: str | None = None
+    weeks: str | None = None
+    body_parts: list[str] = Field(default_factory=list)
+    laterality: str | None = None
+    levels: list[str] = Field(default_factory=list)
+    ingredients: list[Ingredient] = Field(default_factory=list)
+    retrospective: bool = False
+    date_of_service: dt.date | None = None
+    original_request: str | None = None
+    authorized: str | None = None
+    disputed: str | None = None
+
+
+class FactStatus(StrEnum):
+    """Assertion status of a fact found in the record."""
+
+    PRESENT = "present"
+    ABSENT = "absent"
+    UNCERTAIN = "uncertain"
+
+
+class Fact(_Model):
+    """A fact extracted from the record, with the spans it was read from."""
+
+    kind: str = Field(description='What the fact is about, e.g. "medication", "finding", "functional_improvement".')
+    name: str = Field(description='The thing itself, e.g. "muscle spasm", "tramadol".')
+    status: FactStatus = FactStatus.PRESENT
+    value: str | None = None
+    date: dt.date | None = None
+    spans: list[Span] = Field(default_factory=list)
