@@ -39,7 +39,7 @@ _HEADER_DATES = {
     "application_received": re.compile(rf"Application\s+Received:\s*({DATE})"),
 }
 _PRIORITY = re.compile(r"Priority:\s*(Standard|Expedited)", re.IGNORECASE)
-_HEADINGS = {name: re.compile(rf"(?:^|\s){re.escape(name)}(?:\s|$)", re.IGNORECASE) for name in (HOW_MADE, CASE_SUMMARY, ISSUES)}
+_HEADINGS = {name: re.compile(rf"(?:^|\s){re.escape(name)}(?:\s|$)") for name in (HOW_MADE, CASE_SUMMARY, ISSUES)}
 _SUMMARY_INTRO = re.compile(re.escape(SUMMARY_INTRO).replace(r"\ ", r"\s+"), re.IGNORECASE)
 _ISSUES_INTRO = re.compile(re.escape(ISSUES_INTRO).replace(r"\ ", r"\s+"), re.IGNORECASE)
 _DECISION = re.compile(r"(?:\s+is)?\s*:\s*(Upheld|Overturned)\s*(?=" + re.escape(CLAIMS_ADMINISTRATOR) + ")")
