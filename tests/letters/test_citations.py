@@ -208,3 +208,16 @@ def test_every_shared_letter_cites_what_its_line_says(gold_letters: list[Any]) -
                 assert item.citations == []
             for citation in item.citations:
                 assert not citation.mtus or citation.guideline, (letter.path.name, line)
+
+
+def test_2013_wording() -> None:
+    (citation,) = parse_guideline_line(
+        "The Expert Reviewer based his/her decision on the MTUS Chronic Pain Medical Treatment Guidelines, Sample topic, "
+        "pages 63-66."
+    )
+    assert (citation.guideline, citation.sections, citation.pages) == (
+        "Chronic Pain Medical Treatment",
+        ["Sample topic"],
+        "63-66",
+    )
+    assert parse_guideline_line("The Expert Reviewer based their decision on recommendation(s) outside of the MTUS.") == []

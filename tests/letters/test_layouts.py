@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openimr.errors import OpenIMRError
-from openimr.letters import parse_letter, parse_letter_text
+from openimr.letters import parse_letter, parse_letter_text, render_letter
 from openimr.model import Decision
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -241,3 +241,13 @@ def test_bad_files_name_the_file(tmp_path: Path) -> None:
     path.write_text("An unrelated memo.\n", encoding="utf-8")
     with pytest.raises(OpenIMRError, match=f"^{path}: not a Final Determination Letter"):
         parse_letter(path)
+
+
+@pytest.mark.parametrize("fmt", ["md", "txt", "html"])
+def test_notice_2013_renders_in_the_2014_layout(fmt: str) -> None:
+    d = parse_letter(SAMPLES / "notice_2013.txt")
+    again = parse_letter_text(render_letter(d, fmt).decode("utf-8"))
+    # The 2014+ layout has no line for the date of the Notice of Assignment: that one field is not carried.
+    assert again.notice_of_assignment_date is None
+    expected = d.model_copy(update={"layout": again.layout, "source": None, "notice_of_assignment_date": None})
+    assert again == expected

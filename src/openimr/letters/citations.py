@@ -1,6 +1,7 @@
 """Parse a letter's "MAXIMUS guideline" line (or a claims administrator's) into normalised `Citation`s.
 
-Shapes handled, one or several per line, each introduced by "Decision based on":
+Shapes handled, one or several per line, each introduced by "Decision based on" (or, in 2013 letters, "The Expert
+Reviewer based his/her decision on the ..."):
 
 - 2013-15 MTUS: "MTUS Chronic Pain Treatment Guidelines Baclofen Page(s): 64", "MTUS ACOEM Chapter 12 Low Back
   Complaints Page(s): 301", topic and pages optional;
@@ -65,7 +66,12 @@ def _catalogue() -> tuple[_Names, _Names]:
     return mtus, odg
 
 
-_BASED_ON = re.compile(r"Decision based on\s+", re.IGNORECASE)
+# "Decision based on" (2014+), or the 2013 wording "... based his/her decision on the MTUS ..." / "relied on the ...".
+_BASED_ON = re.compile(
+    r"Decision based on\s+|\b(?:based (?:his/her|their|its) decision on|relied (?:up)?on)\s+(?:the\s+)?"
+    r"(?=(?:CA\s+)?MTUS\b|Non-MTUS\b|Official Disability\b|ODG\b|ACOEM\b)",
+    re.IGNORECASE,
+)
 _NON_MTUS = re.compile(r"^Non-MTUS\s+Citation\s*:?\s*", re.IGNORECASE)
 _MTUS = re.compile(r"^(?:CA\s+)?MTUS\b[\s:/-]*(?:ACOEM\b\s*)?(?:Chapter\s+\d+\s*)?", re.IGNORECASE)
 _PART_DETAIL = re.compile(

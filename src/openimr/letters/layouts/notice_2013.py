@@ -41,7 +41,7 @@ _REGARDING = re.compile(r"(?:^|\n)(?P<number>\d+)\)\s*Regarding the request for 
 _GUIDELINES = re.compile(r"Medical Treatment Guideline\(s\) Relied Upon by the Expert Reviewer:")
 _RATIONALE = re.compile(r"Rationale for the Decision:")
 _CLAIMS = re.compile(r"The Claims Administrator (?:based its decision on|relied on)[^\n]*?(?=The Expert Reviewer\b|$)", re.DOTALL)
-_EXPERT = re.compile(r"The Expert Reviewer (?:based (?:his/her|their|its) decision on|relied on) (?:the )?(?P<citation>[^\n]*)")
+_EXPERT = re.compile(r"The Expert Reviewer (?:based (?:his/her|their|its) decision on|relied on)[^\n]*")
 
 
 def detect(text: str) -> bool:
@@ -93,13 +93,13 @@ def _item(request: str, decision: Decision, block: str, source: str | None) -> I
     relied_upon = block[guidelines.end() : rationale.start()]
     claims = _CLAIMS.search(relied_upon)
     expert = _EXPERT.search(relied_upon)
-    citation = collapse(expert.group("citation")) if expert else ""
+    maximus = collapse(expert.group(0)) if expert else None
     return ItemDetermination(
         request=request,
         decision=decision,
         claims_administrator_guideline=collapse(claims.group(0)) if claims else None,
-        maximus_guideline=collapse(expert.group(0)) if expert else None,
-        citations=parse_guideline_line(citation),
+        maximus_guideline=maximus,
+        citations=parse_guideline_line(maximus or ""),
         rationale=paragraphs(block[rationale.end() :]),
     )
 
