@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from openimr.documents import LETTER_SUFFIXES
+from openimr.documents import SUPPORTED_SUFFIXES
 from openimr.errors import OpenIMRError
 from openimr.letters import FORMATS, parse_letter, render_letter
 from openimr.model import Determination
@@ -135,7 +135,7 @@ def _collect(paths: list[Path]) -> tuple[list[Path], int, list[Path]]:
             missing.append(path)
             continue
         for file in _files(path):
-            if file.suffix.lower() in LETTER_SUFFIXES and file.stem.upper() != "README":
+            if file.suffix.lower() in SUPPORTED_SUFFIXES and file.stem.upper() != "README":
                 letters.append(file)
             else:
                 skipped += 1

@@ -87,6 +87,7 @@ _STARTERS = re.compile(
 )
 _ODG_EDITION = re.compile(r"^[\s,]*(?P<edition>(?:19|20)\d{2})\b[\s,]*(?:Web Version\b[\s,]*)?")
 _DECORATION = re.compile(r"^\s*(?:Chapter|Section|chapter|section)\b\s*")
+_TOPIC_SUFFIX = re.compile(r"\s+Topic$", re.IGNORECASE)
 _TRAILERS = re.compile(r"[\s,;.]+(?:and|or)?[\s,;.]*$")
 _ACRONYM = re.compile(r"^[A-Za-z]*[A-Z][A-Za-z]*[A-Z][A-Za-z]*$")
 
@@ -125,31 +126,29 @@ def _mtus(chunk: str, rest: str) -> list[Citation]:
     mtus_names, _ = _catalogue()
     starts = list(mtus_names.pattern.finditer(rest))
     if not starts:
-        return [_mtus_part("", None, rest, chunk)]
+        return [_mtus_part("", rest, chunk)]
     citations = []
     for index, start in enumerate(starts):
         end = starts[index + 1].start() if index + 1 < len(starts) else len(rest)
         segment = _tidy(rest[start.start() : end])
         name = mtus_names.name_of(start.group("name"))
-        citations.append(_mtus_part(name, segment[len(start.group("name")) :], segment, segment))
+        citations.append(_mtus_part(name, segment[len(start.group("name")) :], segment))
     return citations
 
 
-def _mtus_part(name: str, detail: str | None, segment: str, written: str) -> Citation:
-    """One MTUS citation: part name, then edition, sections or topic, pages."""
-    match = _PART_DETAIL.match(detail if detail is not None else segment)
-    if match is None:  # pragma: no cover - the pattern matches any string
-        return Citation(mtus=True, source="MTUS", guideline=name, text=written)
+def _mtus_part(name: str, detail: str, written: str) -> Citation:
+    """One MTUS citation: the part's name, then from `detail` its edition, sections or topic, and pages."""
+    match = _PART_DETAIL.match(detail)
+    assert match is not None  # every group of the pattern is optional: it matches any string
     sections = match.group("sections")
-    topic = match.group("topic")
-    pages = match.group("pages")
+    pages = _tidy(match.group("pages") or "")
     return Citation(
         mtus=True,
         source="MTUS",
         guideline=name,
         edition=match.group("edition"),
-        sections=split_sections(_tidy(sections if sections is not None else topic or "")),
-        pages=_tidy(pages) or None if pages else None,
+        sections=split_sections(_tidy(sections if sections is not None else match.group("topic") or "")),
+        pages=pages or None,
         text=written if written.startswith("MTUS") else f"MTUS {written}",
     )
 
@@ -206,9 +205,7 @@ def _non_mtus(text: str) -> list[Citation]:
 def _odg(text: str, edition: str | None, written: str) -> Citation:
     """One ODG citation: chapter (normalised) and topic."""
     _, chapters = _catalogue()
-    text = _tidy(text).strip(" ,")
-    topic_suffix = re.compile(r"\s+Topic$", re.IGNORECASE)
-    text = topic_suffix.sub("", text)
+    text = _TOPIC_SUFFIX.sub("", _tidy(text).strip(" ,"))
     match = chapters.pattern.match(text)
     if match is None:
         return Citation(mtus=False, source="ODG", edition=edition, sections=[text] if text else [], text=written)
