@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from openimr.letters.citations import parse_guideline_line, split_sections
+from openimr.letters.citations import citation_keys, parse_guideline_line, split_sections
 from openimr.model import Citation
 
 
@@ -221,3 +221,18 @@ def test_2013_wording() -> None:
         "63-66",
     )
     assert parse_guideline_line("The Expert Reviewer based their decision on recommendation(s) outside of the MTUS.") == []
+
+
+def test_citation_keys_compare_across_eras_and_spelling() -> None:
+    letter = parse_guideline_line(
+        "Decision based on MTUS Chronic Pain Treatment Guidelines Muscle Relaxants (for pain) Page(s): 63-66. Decision based "
+        "on Non-MTUS Citation Official Disability Guidelines (ODG) Pain Chapter, Muscle relaxants (for pain)."
+    )
+    engine = parse_guideline_line(
+        "Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): muscle  relaxants (for pain)."
+    )
+    shared = citation_keys(letter) & citation_keys(engine)
+    assert shared == {("mtus", "chronic pain medical treatment", "muscle relaxants (for pain)")}
+    assert citation_keys(parse_guideline_line("Decision based on MTUS Acupuncture Treatment 2007.")) == {
+        ("mtus", "acupuncture treatment", "")
+    }

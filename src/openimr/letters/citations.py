@@ -18,6 +18,7 @@ symptoms & cardiovascular risk"), continues the previous section name.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 
 from pydantic import BaseModel, ConfigDict
@@ -114,6 +115,20 @@ def parse_guideline_line(text: str) -> list[Citation]:
         elif len(chunks) > 1 or _STARTERS.match(chunk):
             citations.extend(_non_mtus(chunk))
     return citations
+
+
+def citation_keys(citations: Iterable[Citation]) -> set[tuple[str, str, str]]:
+    """(source, guideline part, section) of each cited section, ignoring case and spacing: two citation lists agree
+    on a section when their keys share it. A citation that names no section gives one key with an empty section."""
+    keys: set[tuple[str, str, str]] = set()
+    for citation in citations:
+        part = (_key(citation.source), _key(citation.guideline))
+        keys.update((*part, _key(section)) for section in citation.sections or [""])
+    return keys
+
+
+def _key(text: str) -> str:
+    return collapse(text).rstrip(".").casefold()
 
 
 def _tidy(text: str) -> str:
