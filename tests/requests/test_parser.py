@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.conftest import DWC_LETTERS, SEEDS
 
 from openimr.errors import OpenIMRError
@@ -300,6 +302,14 @@ def test_unnamed_item_is_other_not_an_error() -> None:
 def test_empty_request_is_an_error(text: str) -> None:
     with pytest.raises(OpenIMRError, match="empty request"):
         parse_request(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=80).filter(str.strip))
+def test_any_non_empty_text_parses(text: str) -> None:
+    treatment = parse_request(text)
+    assert treatment.text == text
+    assert treatment.name
 
 
 def _gold_items() -> list[tuple[str, str]]:

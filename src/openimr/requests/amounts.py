@@ -136,10 +136,11 @@ _FREQ_CORE = (
     r"|(?:b\.?i\.?d|t\.?i\.?d|q\.?i\.?d|q\.?d|q\.?h\.?s|h\.?s|q\.?a\.?m|q\.?p\.?m)\b\.?"
     r"|daily|nightly|at\s+(?:bed\s*time|night)|in\s+the\s+(?:morning|evening)|as\s+needed|p\.?r\.?n\b\.?)"
 )
+_DOSE_UNIT = r"(?:tab(?:let)?s?|cap(?:sule)?s?|patch(?:es)?|puffs?|pills?|sprays?|drops?)"
+_ROUTE = r"(?:po|p\.o\.|by\s+mouth|orally|topically|sublingually)"
 _FREQUENCY = re.compile(
-    rf"(?<![\w])(?:(?:{_NUM}|half|1/2)\s*(?:tab(?:let)?s?|cap(?:sule)?s?|patch(?:es)?|puffs?|pills?|by\s+mouth)?\s+)?"
-    r"(?:(?:po|p\.o\.|by\s+mouth|orally|topically|sublingually)\s+)?"
-    rf"{_FREQ_CORE}(?:\s*(?:,\s*)?(?:prn|p\.r\.n\.|as\s+needed)(?:\s+for\s+\w+)?)?",
+    rf"(?:(?<![\w/.-])(?:{_NUM}|half|1/2)\s*(?:{_DOSE_UNIT}\s+(?:{_ROUTE}\s+)?|{_ROUTE}\s+))?(?:{_ROUTE}\s+)?"
+    rf"(?<![\w/]){_FREQ_CORE}(?:\s*(?:,\s*)?(?:prn|p\.r\.n\.|as\s+needed)(?:\s+for\s+\w+)?)?",
     re.IGNORECASE,
 )
 _REFILLS = re.compile(rf"\b(?P<n>{_NUM}|no)\s+refills?\b|\brefills?\s*:?\s*x?\s*(?P<after>\d+)\b", re.IGNORECASE)
