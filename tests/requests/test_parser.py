@@ -85,6 +85,13 @@ DRUG = TreatmentKind.DRUG
         ),
         ("Sentra PM, two month supply", {"drug_class": "medical food", "duration": "2 months supply"}),
         ("MS Contin 30mg q12h #60", {"generic": "morphine", "frequency": "q12h", "quantity": 60}),
+        ("Hydrocodone bitartrate/APAP 10/325mg", {"generic": "hydrocodone/acetaminophen", "strength": "10/325mg"}),
+        ("Oxycodone and acetaminophen 5/325 #40", {"generic": "oxycodone/acetaminophen", "quantity": 40}),
+        ("Tylenol #3 #60", {"generic": "acetaminophen/codeine", "quantity": 60}),
+        ("Fentanyl 25mcg/hr patch #10", {"route": "transdermal", "strength": "25mcg/hr", "quantity": 10}),
+        ("Naloxone nasal spray", {"route": "nasal"}),
+        ("Vitamin B12 injection", {"generic": "cyanocobalamin", "route": "injection"}),
+        ("Fluriflex cream 180gm", {"brand": "Fluriflex", "drug_class": "compounded kit", "route": "topical"}),
     ],
 )
 def test_drug_requests(text: str, expected: dict[str, Any]) -> None:
@@ -176,6 +183,18 @@ def test_branded_kit_keeps_brand_and_ingredients() -> None:
         ("Urine drug screen x1", {"kind": TreatmentKind.LAB, "name": "urine drug test", "quantity": 1}),
         ("Cognitive behavioral therapy 6 sessions", {"kind": TreatmentKind.PSYCHOLOGICAL, "sessions": 6}),
         ("Psychological evaluation", {"kind": TreatmentKind.PSYCHOLOGICAL, "name": "psychological evaluation"}),
+        ("Ultrasound guided injection to the right hip", {"kind": TreatmentKind.INJECTION, "body_parts": ["hip"]}),
+        ("CT guided L5-S1 transforaminal ESI", {"name": "epidural steroid injection", "levels": ["L5-S1"]}),
+        ("Ortho knee consult", {"kind": TreatmentKind.CONSULTATION, "name": "surgical consultation"}),
+        ("Second opinion with a spine surgeon", {"name": "surgical consultation"}),
+        ("Dorsal column stimulator trial", {"kind": TreatmentKind.SURGERY, "name": "spinal cord stimulator"}),
+        (
+            "CPM unit rental for 14 days",
+            {"kind": TreatmentKind.DME, "name": "continuous passive motion", "duration": "14 days"},
+        ),
+        ("Home health aide 3 hours a day, 4 days per week for 2 weeks", {"sessions": 8, "sessions_per_week": "4", "weeks": "2"}),
+        ("Tai chi classes", {"kind": TreatmentKind.PROGRAM, "name": "exercise program"}),
+        ("Medical transportation to appointments", {"kind": TreatmentKind.OTHER, "name": "transportation"}),
     ],
 )
 def test_procedure_requests(text: str, expected: dict[str, Any]) -> None:

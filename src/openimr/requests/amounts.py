@@ -174,7 +174,7 @@ class Sessions:
 
 _RANGE = rf"(?P<{{0}}>{_NUM})(?:\s*(?:-|to)\s*(?P<{{0}}2>{_NUM}))?"
 _PER_WEEK = re.compile(
-    rf"\b{_RANGE.format('pw')}\s*(?:x|times?)\s*(?:a|per|/|each)\s*(?:week|wk)\b|\b(?P<once>once|twice)\s+(?:a|per)\s+week\b",
+    rf"\b{_RANGE.format('pw')}\s*(?:x|times?|days?|visits?|sessions?)\s*(?:a|per|/|each)\s*(?:week|wk)\b|\b(?P<once>once|twice)\s+(?:a|per)\s+week\b",
     re.IGNORECASE,
 )
 _WEEKS = re.compile(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import re
 from functools import cache
 
@@ -50,10 +51,13 @@ _TOPICAL = re.compile(
     re.IGNORECASE,
 )
 _ORAL = re.compile(
-    r"\b(?:oral|orally|po|p\.o\.|by\s+mouth|tabs?|tablets?|capsules?|caps?|suspension|elixir|liquid|ER|XR|SR|DR)\b", re.IGNORECASE
+    r"\b(?:oral|orally|po|p\.o\.|by\s+mouth|tabs?|tablets?|capsules?|caps?|suspension|elixir|liquid|ODT|ER|XR|SR|DR)\b",
+    re.IGNORECASE,
 )
 _INJECTED = re.compile(r"\b(?:injections?|injectable|IM|intramuscular|IV|intravenous|shot)\b", re.IGNORECASE)
 _PERCENT_AFTER = re.compile(r"^\s*(?:\w+\s+){0,2}?(?P<p>\d*\.?\d+)\s*%")
+_GUIDED = re.compile(r"[\s-]*(?:guided|guidance)\b", re.IGNORECASE)
+_NASAL = re.compile(r"\b(?:nasal|intranasal)\b", re.IGNORECASE)
 _PERCENT = re.compile(r"\d\s*%")
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]{4,}")
 
@@ -92,6 +96,26 @@ def _fuzzy_drug(text: str) -> Drug | None:
     return None
 
 
+@cache
+def _combinations() -> dict[frozenset[str], Drug]:
+    """Fixed-combination products by the set of their ingredients ("hydrocodone" + "acetaminophen" is Norco's)."""
+    drugs = drug_lexicon().drugs
+    return {frozenset(d.ingredients): d for d in drugs if len(d.ingredients) > 1 and d.drug_class != "compounded kit"}
+
+
+_JOINER = re.compile(r"\s*(?:/|-|\+|&|and|with)\s*", re.IGNORECASE)
+
+
+def _fixed_combination(core: str, drugs: list[TermMatch[tuple[Drug, bool]]]) -> list[TermMatch[tuple[Drug, bool]]]:
+    """Adjacent names that together make one fixed combination ("hydrocodone bitartrate/APAP") become one match."""
+    if len(drugs) < 2 or any(_JOINER.fullmatch(core[a.end : b.start]) is None for a, b in itertools.pairwise(drugs)):
+        return drugs
+    combined = _combinations().get(frozenset(m.value[0].generic for m in drugs))
+    if combined is None:
+        return drugs
+    return [TermMatch(drugs[0].start, drugs[-1].end, core[drugs[0].start : drugs[-1].end], (combined, False))]
+
+
 def _brand(drug: Drug, written: str) -> str | None:
     key = normalise_term(written)
     return next((b for b in drug.brands if normalise_term(b) == key), None)
@@ -100,6 +124,8 @@ def _brand(drug: Drug, written: str) -> str | None:
 def _route(drug: Drug, text: str) -> str | None:
     if drug.route:
         return drug.route
+    if _NASAL.search(text):
+        return "nasal"
     if _TOPICAL.search(text) or _PERCENT.search(text):
         return "topical"
     if _INJECTED.search(text):
@@ -109,9 +135,11 @@ def _route(drug: Drug, text: str) -> str | None:
     return None
 
 
-def _pick_procedure(matches: list[TermMatch[Procedure]]) -> TermMatch[Procedure] | None:
+def _pick_procedure(core: str, matches: list[TermMatch[Procedure]]) -> TermMatch[Procedure] | None:
     """The leftmost, then longest, specific procedure; a catch-all only when nothing specific matched; parts of a
-    combination written separately ("EMG ... NCV") name the combination."""
+    combination written separately ("EMG ... NCV") name the combination; imaging that only guides ("ultrasound
+    guided injection") names nothing."""
+    matches = [m for m in matches if not (m.value.kind is TreatmentKind.IMAGING and _GUIDED.match(core, m.end))]
     specific = [m for m in matches if not m.value.fallback]
     pool = specific or matches
     if not pool:
@@ -136,7 +164,7 @@ def _body_parts(text: str, treatment: Treatment) -> None:
 
 
 def _drug_treatment(text: str, core: str, drugs: list[TermMatch[tuple[Drug, bool]]]) -> Treatment:
-    distinct = list({id(m.value[0]): m for m in drugs}.values())
+    distinct = _fixed_combination(core, list({id(m.value[0]): m for m in drugs}.values()))
     first, is_brand = distinct[0].value
     compounded = len(distinct) > 1 or (_COMPOUND.search(core) is not None and first.drug_class != "compounded kit")
     treatment = Treatment(text=text, kind=TreatmentKind.DRUG, name=first.generic)
@@ -171,7 +199,8 @@ def _drug_treatment(text: str, core: str, drugs: list[TermMatch[tuple[Drug, bool
     after = core[distinct[0].start :]
     treatment.strength = None if len(distinct) > 1 and compounded else amounts.read_strength(after)
     treatment.amount = amounts.read_amount(after)
-    treatment.quantity = amounts.read_quantity(core)
+    unnamed = "".join(" " if any(m.start <= i < m.end for m in distinct) else c for i, c in enumerate(core))
+    treatment.quantity = amounts.read_quantity(unnamed)
     if treatment.quantity is None:
         treatment.quantity = amounts.read_leading_count(core[: distinct[0].start])
     treatment.frequency = amounts.read_frequency(after)
@@ -207,7 +236,7 @@ def _parse_core(text: str, core: str) -> Treatment:
     """Name and measure one request string (no modified-request wording, prefixes removed)."""
     drugs = drug_matcher().find(core)
     procedures = procedure_matcher().find(core)
-    procedure = _pick_procedure(procedures)
+    procedure = _pick_procedure(core, procedures)
     use_drug = bool(drugs) and not (
         procedure is not None
         and not procedure.value.fallback
