@@ -66,6 +66,13 @@ ABSENT, PRESENT, UNCERTAIN = FactStatus.ABSENT, FactStatus.PRESENT, FactStatus.U
         ("Findings suggestive of radiculopathy.", "radiculopathy", UNCERTAIN),
         ("No spasm, possible radiculopathy.", "radiculopathy", UNCERTAIN),
         ("No spasm, possible radiculopathy.", "spasm", ABSENT),
+        ("Exam: negative Tinel's and Phalen's signs.", "Phalen's", ABSENT),
+        ("Positive Tinel's, negative Phalen's.", "Tinel's", PRESENT),
+        ("She denies side effects and reports relief with Norco.", "relief", PRESENT),
+        ("She denies side effects and reports relief with Norco.", "side effects", ABSENT),
+        ("No red flags were found and the patient has radicular pain.", "radicular pain", PRESENT),
+        ("The injured worker is not working.", "working", ABSENT),
+        ("EMG is not necessary if radiculopathy is clinically obvious.", "radiculopathy", UNCERTAIN),
         # plain affirmation and sentence scope
         ("Exam: paraspinal spasm and tenderness.", "spasm", PRESENT),
         ("No tenderness. Spasm of the trapezius.", "Spasm", PRESENT),
