@@ -167,11 +167,17 @@ _FOR_SPAN = re.compile(
     rf"(?P<n>{_NUMBER})(?:\s*(?:-|to)\s*(?P<n2>{_NUMBER}))?\s*\+?\s*{_UNIT}\b",
     re.IGNORECASE,
 )
+_LAST_UNIT = re.compile(rf"\b(?:over|for|in|during|within)\s+the\s+(?:past|last|previous|prior)\s+{_UNIT}\b", re.IGNORECASE)
 _AGO = re.compile(rf"\b(?P<n>{_NUMBER})\s+{_UNIT}\s+ago\b", re.IGNORECASE)
 _SINCE_INJURY = re.compile(
-    r"\bsince\s+(?:the\s+)?(?:date\s+of\s+(?:the\s+)?injury|(?:industrial\s+)?injury|DOI|accident)\b", re.IGNORECASE
+    r"\bsince\s+(?:(?:the|his|her|their|this)\s+)?"
+    r"(?:date\s+of\s+(?:the\s+)?injury|(?:industrial\s+|work\s+|original\s+)?injury|DOI|accident)\b",
+    re.IGNORECASE,
 )
-_CHRONIC = re.compile(r"\b(?:chronically|long[\s-]term|on\s+a\s+chronic\s+basis|for\s+(?:many|several)\s+years)\b", re.IGNORECASE)
+_CHRONIC = re.compile(
+    r"\b(?:chronically|long[\s-]term|long[\s-]standing|on\s+a\s+chronic\s+basis|for\s+(?:many\s+|several\s+)?years)\b",
+    re.IGNORECASE,
+)
 
 
 class DurationKind(StrEnum):
@@ -229,6 +235,9 @@ def find_durations(text: str, reference: dt.date | None = None, injury: dt.date 
         found.append(
             Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, bool(match.group("qual")))
         )
+    for match in _LAST_UNIT.finditer(text):
+        days = _UNIT_DAYS[match.group("unit").lower()]
+        found.append(Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, False))
     for match in _AGO.finditer(text):
         days = round(_number(match.group("n")) * _UNIT_DAYS[match.group("unit").lower()])
         found.append(Duration(DurationKind.AGO, match.start(), match.end(), _back(reference, days), days, False))
