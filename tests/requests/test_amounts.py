@@ -114,6 +114,11 @@ def test_read_refills(text: str, refills: int | None) -> None:
         ("x12", 12, None, None),
         ("sessions, 12", 12, None, None),
         ("5 times a week for 4 weeks", 20, "5", "4"),
+        ("twice weekly for 4 weeks", 8, "2", "4"),
+        ("2x/week x 4 weeks", 8, "2", "4"),
+        ("3 times weekly for 2 weeks", 6, "3", "2"),
+        ("PT (12-sessions)", 12, None, None),
+        ("12-visits of PT", 12, None, None),
         ("therapy", None, None, None),
     ],
 )

@@ -85,6 +85,8 @@ DRUG = TreatmentKind.DRUG
         ),
         ("Sentra PM, two month supply", {"drug_class": "medical food", "duration": "2 months supply"}),
         ("MS Contin 30mg q12h #60", {"generic": "morphine", "frequency": "q12h", "quantity": 60}),
+        ("Prospective request for 1 prescription of Norco 10/325mg #90", {"brand": "Norco", "quantity": 90}),
+        ("Decision for Oxycodone 10mg 1 PO Q 4-6 hours PRN #120", {"frequency": "1 PO Q 4-6 hours PRN", "quantity": 120}),
         ("Hydrocodone bitartrate/APAP 10/325mg", {"generic": "hydrocodone/acetaminophen", "strength": "10/325mg"}),
         ("Oxycodone and acetaminophen 5/325 #40", {"generic": "oxycodone/acetaminophen", "quantity": 40}),
         ("Tylenol #3 #60", {"generic": "acetaminophen/codeine", "quantity": 60}),

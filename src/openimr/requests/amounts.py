@@ -174,7 +174,8 @@ class Sessions:
 
 _RANGE = rf"(?P<{{0}}>{_NUM})(?:\s*(?:-|to)\s*(?P<{{0}}2>{_NUM}))?"
 _PER_WEEK = re.compile(
-    rf"\b{_RANGE.format('pw')}\s*(?:x|times?|days?|visits?|sessions?)\s*(?:a|per|/|each)\s*(?:week|wk)\b|\b(?P<once>once|twice)\s+(?:a|per)\s+week\b",
+    rf"\b{_RANGE.format('pw')}\s*(?:x|times?|days?|visits?|sessions?)\s*(?:(?:a|per|/|each)\s*(?:week|wk)|weekly)\b"
+    r"|\b(?P<once>once|twice)\s+(?:(?:a|per)\s+)?week(?:ly)?\b",
     re.IGNORECASE,
 )
 _WEEKS = re.compile(
@@ -184,9 +185,9 @@ _TIMES_BY = re.compile(
     rf"\b(?P<a>{_NUM})\s*(?:x|times)\s*(?P<b>{_NUM})\b(?!\s*(?:a|per|/)\s)(?!\s*(?:sessions?|visits?|treatments?)\b)",
     re.IGNORECASE,
 )
-_PAREN_COUNT = re.compile(r"\(\s*(?P<paren>\d+)\s*(?:total\s+)?(?:sessions?|visits?|treatments?)?\s*\)", re.IGNORECASE)
+_PAREN_COUNT = re.compile(r"\(\s*(?P<paren>\d+)[\s-]*(?:total\s+)?(?:sessions?|visits?|treatments?)?\s*\)", re.IGNORECASE)
 _COUNT_OF = re.compile(
-    rf"\b(?P<n>{_NUM})\s*(?:\(\d+\)\s*)?(?:additional\s+|more\s+|further\s+)?"
+    rf"\b(?P<n>{_NUM})[\s-]*(?:\(\d+\)\s*)?(?:additional\s+|more\s+|further\s+)?"
     rf"(?:(?!(?:{_NUM}|times|x|a|per)\b)[a-z/-]+\s+){{0,3}}?(?:sessions?|visits?|treatments?)\b"
     r"|\b(?:sessions?|visits?|treatments?)\s*,\s*(?P<after>\d+)\b"
     r"|(?:\btimes|\bx|#)\s*(?P<times>\d+)\b(?!\s*(?:a|per|/)\s*(?:week|day))(?!\s*(?:weeks?|days?|months?)\b)",

@@ -34,6 +34,7 @@ __all__ = ["parse_disputed_item", "parse_request"]
 
 _PREFIX = re.compile(
     r"^\s*(?:(?:associated\s+surgical\s+services?|request(?:ed)?(?:\s+for)?|prospective(?:\s+request)?(?:\s+for)?"
+    r"|decision\s+(?:for|on)|(?:the\s+)?(?:requested|disputed)\s+(?:treatment|item|service)s?(?:\s+(?:is|of|for))?"
     r"|\d+\s+prescriptions?(?:\s+(?:for|of))?|prescription(?:\s+(?:for|of))?)\s*:?\s*)+",
     re.IGNORECASE,
 )
