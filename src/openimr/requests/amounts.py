@@ -139,7 +139,7 @@ _FREQ_CORE = (
 _DOSE_UNIT = r"(?:tab(?:let)?s?|cap(?:sule)?s?|patch(?:es)?|puffs?|pills?|sprays?|drops?)"
 _ROUTE = r"(?:po|p\.o\.|by\s+mouth|orally|topically|sublingually)"
 _FREQUENCY = re.compile(
-    rf"(?:(?<![\w/.-])(?:{_NUM}|half|1/2)\s*(?:{_DOSE_UNIT}\s+(?:{_ROUTE}\s+)?|{_ROUTE}\s+))?(?:{_ROUTE}\s+)?"
+    rf"(?:(?<![\w/.-])(?:{_NUM}(?:\s*-\s*{_NUM})?|half|1/2)\s*(?:{_DOSE_UNIT}\s+(?:{_ROUTE}\s+)?|{_ROUTE}\s+))?(?:{_ROUTE}\s+)?"
     rf"(?<![\w/]){_FREQ_CORE}(?:\s*(?:,\s*)?(?:prn|p\.r\.n\.|as\s+needed)(?:\s+for\s+\w+)?)?",
     re.IGNORECASE,
 )
