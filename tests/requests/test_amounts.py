@@ -169,8 +169,3 @@ def test_read_levels(text: str, levels: list[str]) -> None:
 )
 def test_unknown_quantity(text: str, unknown: bool) -> None:
     assert amounts.unknown_quantity(text) is unknown
-
-
-@pytest.mark.parametrize(("word", "value"), [("12", 12), ("twelve", 12), ("Eight", 8), ("a", 1), ("several", None)])
-def test_number_value(word: str, value: int | None) -> None:
-    assert amounts.number_value(word) == value

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from openimr.evidence.numbers import NUMBER, NUMBER_OR_A, number_value
+
 __all__ = [
     "Sessions",
-    "number_value",
     "read_amount",
     "read_duration",
     "read_frequency",
@@ -22,45 +23,8 @@ __all__ = [
     "unknown_quantity",
 ]
 
-_WORDS = {
-    "zero": 0,
-    "no": 0,
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "single": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "eighteen": 18,
-    "twenty": 20,
-    "twenty-four": 24,
-    "thirty": 30,
-    "sixty": 60,
-    "ninety": 90,
-}
-_NUM = r"(?:\d+|" + "|".join(sorted((w for w in _WORDS if w not in {"a", "an", "no", "single"}), key=len, reverse=True)) + r")"
-_NUM_OR_A = r"(?:a|an|" + _NUM[3:]
-
-
-def number_value(text: str) -> int | None:
-    """The integer a numeral or number word stands for ("12", "twelve"), or None."""
-    key = text.strip().lower()
-    if key.isdigit():
-        return int(key)
-    return _WORDS.get(key)
+_NUM = NUMBER
+_NUM_OR_A = NUMBER_OR_A
 
 
 # --- strength, amount, quantity ----------------------------------------------------------------------------------

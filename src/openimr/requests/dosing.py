@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from openimr.evidence.numbers import number_value
 from openimr.knowledge.lexicons import drug_lexicon
 from openimr.model import Treatment, TreatmentKind
-from openimr.requests.amounts import number_value
 
 __all__ = ["DoseBasis", "MMEEstimate", "doses_per_day", "morphine_equivalent", "units_per_dose"]
 

@@ -43,6 +43,7 @@ _RETRO = re.compile(
     re.IGNORECASE,
 )
 _DOS = re.compile(r"\b(?:DOS|D\.O\.S\.|dates?\s+of\s+service|dispensed(?:\s+on)?|per)\s*:?\s*(?=\d)", re.IGNORECASE)
+_ORDER = re.compile(r"\s*order\b", re.IGNORECASE)
 _COMPOUND = re.compile(
     r"\b(?:compound(?:ed)?|cream\s+base|in\s+(?:a\s+)?(?:cream|gel|lotion|ointment)|transdermal\s+(?:cream|base))\b",
     re.IGNORECASE,
@@ -276,9 +277,9 @@ def _date_of_service(text: str) -> tuple[str, dt.date | None]:
     if not dates or dates[0].start != 0:
         return text, None
     clause_end = marker.end() + dates[0].end
-    tail = re.match(r"\s*order\b", text[clause_end:], re.IGNORECASE)
+    tail = _ORDER.match(text, clause_end)
     if tail:
-        clause_end += tail.end()
+        clause_end = tail.end()
     return (text[: marker.start()] + text[clause_end:]).strip(" ,;"), dates[0].date
 
 
