@@ -308,6 +308,20 @@ def test_disputed_item_fields_give_original_and_authorized() -> None:
     assert treatment.sessions == 4
 
 
+def test_remainder_naming_nothing_takes_the_original_name_and_its_own_count() -> None:
+    item = DisputedItem(
+        request="the remaining 4 sessions", original_request="Physical therapy for the left knee x12", authorized="x8"
+    )
+    treatment = parse_disputed_item(item)
+    assert (treatment.name, treatment.sessions, treatment.body_parts, treatment.laterality) == (
+        "physical therapy",
+        4,
+        ["knee"],
+        "left",
+    )
+    assert treatment.text == "the remaining 4 sessions"
+
+
 def test_plain_disputed_item() -> None:
     treatment = parse_disputed_item(DisputedItem(request="MRI of the right knee"))
     assert (treatment.name, treatment.original_request, treatment.disputed) == ("MRI", None, None)

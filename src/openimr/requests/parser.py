@@ -179,10 +179,9 @@ def _drug_treatment(text: str, core: str, drugs: list[TermMatch[tuple[Drug, bool
                 Ingredient(name=match.text, generic=drug.generic, percent=float(percent.group("p")) if percent else None)
             )
         treatment.ingredients = ingredients
+        topical = _TOPICAL.search(core) is not None or any(i.percent for i in ingredients)
         if len(distinct) > 1:
-            treatment.name = (
-                "compounded topical" if _TOPICAL.search(core) or any(i.percent for i in ingredients) else "compounded product"
-            )
+            treatment.name = "compounded topical" if topical else "compounded product"
             treatment.generic = "/".join(i.generic or i.name for i in ingredients)
             treatment.drug_class = "compounded product"
             treatment.category = "compounded product"
@@ -190,7 +189,7 @@ def _drug_treatment(text: str, core: str, drugs: list[TermMatch[tuple[Drug, bool
             treatment.generic = first.generic
             treatment.drug_class = first.drug_class
             treatment.category = "compounded product"
-        treatment.route = "topical" if _TOPICAL.search(core) or any(i.percent for i in ingredients) else _route(first, core)
+        treatment.route = "topical" if topical else _route(first, core)
     else:
         treatment.generic = first.generic
         treatment.brand = _brand(first, distinct[0].text) if is_brand else None
@@ -294,19 +293,32 @@ def parse_request(text: str) -> Treatment:
     portions = split_portions(text)
     if portions is None:
         return _parse_single(text, text)
-    treatment = _parse_single(text, portions.disputed)
-    original = _parse_single(text, portions.original)
-    if treatment.kind is TreatmentKind.OTHER and original.kind is not TreatmentKind.OTHER:
-        treatment = original.model_copy(update={"quantity": None, "sessions": None, "sessions_per_week": None, "weeks": None})
-    _inherit(treatment, original)
+    treatment = _with_original(_parse_single(text, portions.disputed), _parse_single(text, portions.original))
     treatment.original_request = portions.original
     treatment.authorized = portions.authorized
     treatment.disputed = portions.disputed
     return treatment
 
 
-def _inherit(treatment: Treatment, original: Treatment) -> None:
-    """A disputed remainder often drops what the original said ("2 sessions of physical therapy"): fill it back in."""
+def _with_original(treatment: Treatment, original: Treatment) -> Treatment:
+    """The disputed remainder completed from the original request, which often says what the remainder leaves out.
+
+    A remainder that names nothing ("the remaining 2") takes the original's name and kind, without its amounts.
+    """
+    if treatment.kind is TreatmentKind.OTHER and original.kind is not TreatmentKind.OTHER:
+        remainder = treatment.name  # an unnamed item keeps its text as its name
+        sessions = amounts.read_sessions(remainder)
+        counted = original.kind in _SESSION_KINDS
+        treatment = original.model_copy(
+            update={
+                "text": treatment.text,
+                "quantity": None if counted else amounts.read_quantity(remainder),
+                "refills": amounts.read_refills(remainder),
+                "sessions": sessions.sessions if counted else None,
+                "sessions_per_week": sessions.per_week if counted else None,
+                "weeks": sessions.weeks if counted else None,
+            }
+        )
     if not treatment.body_parts:
         treatment.body_parts = original.body_parts
         treatment.laterality = treatment.laterality or original.laterality
@@ -317,6 +329,7 @@ def _inherit(treatment: Treatment, original: Treatment) -> None:
     if treatment.kind is TreatmentKind.DRUG and original.kind is TreatmentKind.DRUG and original.generic == treatment.generic:
         treatment.strength = treatment.strength or original.strength
         treatment.frequency = treatment.frequency or original.frequency
+    return treatment
 
 
 def _parse_single(label: str, text: str) -> Treatment:
@@ -340,11 +353,8 @@ def parse_disputed_item(item: DisputedItem) -> Treatment:
     """
     treatment = parse_request(item.request)
     if treatment.original_request is None and (item.original_request or item.authorized):
-        original = parse_request(item.original_request) if item.original_request else None
-        if original is not None:
-            if treatment.kind is TreatmentKind.OTHER and original.kind is not TreatmentKind.OTHER:
-                treatment = original.model_copy(update={"text": item.request, "quantity": None, "sessions": None})
-            _inherit(treatment, original)
+        if item.original_request:
+            treatment = _with_original(treatment, parse_request(item.original_request))
         treatment.original_request = item.original_request
         treatment.authorized = item.authorized
         treatment.disputed = item.request
