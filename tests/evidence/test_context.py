@@ -66,6 +66,8 @@ ABSENT, PRESENT, UNCERTAIN = FactStatus.ABSENT, FactStatus.PRESENT, FactStatus.U
         ("Findings suggestive of radiculopathy.", "radiculopathy", UNCERTAIN),
         ("No spasm, possible radiculopathy.", "radiculopathy", UNCERTAIN),
         ("No spasm, possible radiculopathy.", "spasm", ABSENT),
+        ("There are no findings to indicate any possible radiculopathy.", "radiculopathy", ABSENT),
+        ("History of fusion, no spasm.", "spasm", ABSENT),
         ("Exam: negative Tinel's and Phalen's signs.", "Phalen's", ABSENT),
         ("Positive Tinel's, negative Phalen's.", "Tinel's", PRESENT),
         ("She denies side effects and reports relief with Norco.", "relief", PRESENT),
@@ -73,6 +75,7 @@ ABSENT, PRESENT, UNCERTAIN = FactStatus.ABSENT, FactStatus.PRESENT, FactStatus.U
         ("No red flags were found and the patient has radicular pain.", "radicular pain", PRESENT),
         ("The injured worker is not working.", "working", ABSENT),
         ("EMG is not necessary if radiculopathy is clinically obvious.", "radiculopathy", UNCERTAIN),
+        ("Assess whether spasm recurs.", "spasm", UNCERTAIN),
         # plain affirmation and sentence scope
         ("Exam: paraspinal spasm and tenderness.", "spasm", PRESENT),
         ("No tenderness. Spasm of the trapezius.", "Spasm", PRESENT),
@@ -129,3 +132,10 @@ def test_every_rule_matches_its_own_example() -> None:
 def test_broken_rules_are_rejected(rule: str, problem: str) -> None:
     with pytest.raises(OpenIMRError, match=problem):
         parse_knowledge(f"source: s\nrules:\n  - {rule}\n", ContextRules, "context/rules.yaml")
+
+
+def test_hypothetical_is_flagged_and_uncertain() -> None:
+    text = "Imaging is indicated if red flags develop."
+    start = text.index("red flags")
+    result = assertion(text, start, start + len("red flags"))
+    assert (result.status, result.hypothetical) == (UNCERTAIN, True)

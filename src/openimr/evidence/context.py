@@ -44,8 +44,9 @@ __all__ = [
 
 V = TypeVar("V")
 
-Category = Literal["negated", "uncertain", "historical", "pseudo", "terminate"]
+Category = Literal["negated", "uncertain", "hypothetical", "historical", "pseudo", "terminate"]
 Direction = Literal["forward", "backward", "bidirectional"]
+_MODIFYING = ("negated", "uncertain", "hypothetical", "historical")
 
 
 class ContextRule(BaseModel):
@@ -64,7 +65,7 @@ class ContextRule(BaseModel):
     def _well_formed(self) -> Self:
         if (self.literal is None) == (self.pattern is None):
             raise ValueError("give exactly one of literal and pattern")
-        modifies = self.category in {"negated", "uncertain", "historical"}
+        modifies = self.category in _MODIFYING
         if modifies and self.direction is None:
             raise ValueError(f"a {self.category} rule needs a direction (forward, backward or bidirectional)")
         if not modifies and self.direction is not None:
@@ -109,10 +110,12 @@ class Modifier:
 
 @dataclass(frozen=True, slots=True)
 class Assertion:
-    """The assertion of one target: its status, whether it is past history, and the modifiers that decided it."""
+    """The assertion of one target: its status, whether it is past history or a hypothetical ("if radiculopathy is
+    present"; status uncertain), and the modifiers that decided it."""
 
     status: FactStatus
     historical: bool
+    hypothetical: bool
     modifiers: tuple[Modifier, ...]
 
 
@@ -146,7 +149,6 @@ def _compiled() -> tuple[tuple[ContextRule, re.Pattern[str]], ...]:
 _WORD = re.compile(r"\S+")
 _CLAUSE_END = re.compile(r"[;:]|\s-\s")
 _COMMA = re.compile(r",")
-_MODIFYING = ("negated", "uncertain", "historical")
 
 
 def _words_forward(text: str, start: int, limit: int, count: int | None) -> int:
@@ -167,6 +169,11 @@ def _words_backward(text: str, limit: int, end: int, count: int | None) -> int:
     return words[-count].start() if len(words) >= count else limit
 
 
+def _negates_uncertainty(rule: ContextRule, category: str, commas: list[int], start: int, end: int) -> bool:
+    """A negation reaches over an uncertainty in the same phrase: "no findings to indicate any possible radiculopathy"."""
+    return rule.category == "negated" and category == "uncertain" and not any(start <= c < end for c in commas)
+
+
 def find_modifiers(text: str, sentence: Sentence) -> list[Modifier]:
     """The modifiers of one sentence with their scopes (pseudo-modifiers and terminators removed)."""
     candidates = [
@@ -181,16 +188,18 @@ def find_modifiers(text: str, sentence: Sentence) -> list[Modifier]:
         if not kept or candidate[0] >= kept[-1][1]:
             kept.append(candidate)
     stops = sorted(
-        [(s, e) for s, e, rule in kept if rule.category != "pseudo"]
-        + [(m.start(), m.end()) for m in _CLAUSE_END.finditer(text, sentence.start, sentence.end)]
+        [(s, e, rule.category) for s, e, rule in kept if rule.category != "pseudo"]
+        + [(m.start(), m.end(), "terminate") for m in _CLAUSE_END.finditer(text, sentence.start, sentence.end)]
     )
     commas = [m.start() for m in _COMMA.finditer(text, sentence.start, sentence.end)]
     modifiers = []
     for start, end, rule in kept:
         if rule.category not in _MODIFYING:
             continue
-        forward_end = next((s for s, _ in stops if s >= end), sentence.end)
-        backward_start = max([e for _, e in stops if e <= start] + [c + 1 for c in commas if c < start] + [sentence.start])
+        forward_end = next(
+            (s for s, _, category in stops if s >= end and not _negates_uncertainty(rule, category, commas, end, s)), sentence.end
+        )
+        backward_start = max([e for _, e, _ in stops if e <= start] + [c + 1 for c in commas if c < start] + [sentence.start])
         scope_start, scope_end = end, end
         if rule.direction in ("forward", "bidirectional"):
             scope_end = _words_forward(text, end, forward_end, rule.max_scope)
@@ -205,12 +214,15 @@ def find_modifiers(text: str, sentence: Sentence) -> list[Modifier]:
 def _assert(start: int, end: int, modifiers: Iterable[Modifier]) -> Assertion:
     applying = [m for m in modifiers if m.scope_start < end and start < m.scope_end and not (m.start < end and start < m.end)]
     historical = any(m.category == "historical" for m in applying)
-    deciding = [m for m in applying if m.category in ("negated", "uncertain")]
+    deciding = [m for m in applying if m.category in ("negated", "uncertain", "hypothetical")]
     status = FactStatus.PRESENT
+    hypothetical = False
     if deciding:
         nearest = min(deciding, key=lambda m: min(abs(m.end - start), abs(end - m.start)))
-        status = FactStatus.ABSENT if nearest.category == "negated" else FactStatus.UNCERTAIN
-    return Assertion(status, historical, tuple(applying))
+        negated_over = any(m.category == "negated" and m.scope_start <= nearest.start < m.scope_end for m in deciding)
+        status = FactStatus.ABSENT if nearest.category == "negated" or negated_over else FactStatus.UNCERTAIN
+        hypothetical = status is FactStatus.UNCERTAIN and nearest.category == "hypothetical"
+    return Assertion(status, historical, hypothetical, tuple(applying))
 
 
 def assertion(text: str, start: int, end: int) -> Assertion:
