@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from openimr.errors import OpenIMRError
-from openimr.evidence.context import ContextRules, assert_status, assertion, context_rules, find_mentions
+from openimr.evidence.context import ContextRules, assert_status, assertion, context_rules, find_mentions, find_modifiers
+from openimr.evidence.text import Sentence
 from openimr.knowledge import parse_knowledge
 from openimr.knowledge.terms import TermMatcher
 from openimr.model import FactStatus
@@ -70,6 +71,7 @@ ABSENT, PRESENT, UNCERTAIN = FactStatus.ABSENT, FactStatus.PRESENT, FactStatus.U
         ("History of fusion, no spasm.", "spasm", ABSENT),
         ("Exam: negative Tinel's and Phalen's signs.", "Phalen's", ABSENT),
         ("Positive Tinel's, negative Phalen's.", "Tinel's", PRESENT),
+        ("Grip is weak. Negative Tinel's sign.", "Tinel's", ABSENT),
         ("She denies side effects and reports relief with Norco.", "relief", PRESENT),
         ("She denies side effects and reports relief with Norco.", "side effects", ABSENT),
         ("No red flags were found and the patient has radicular pain.", "radicular pain", PRESENT),
@@ -117,6 +119,17 @@ def test_every_rule_matches_its_own_example() -> None:
         assert rule.regex().search(rule.example), rule
 
 
+def test_every_rule_is_found_in_its_own_example() -> None:
+    for rule in context_rules().rules:
+        assert rule.example
+        start = rule.regex().search(rule.example)
+        assert start is not None
+        sentence = rule.example
+        modifiers = find_modifiers(sentence, Sentence(0, len(sentence), sentence))
+        if rule.category in ("negated", "uncertain", "hypothetical", "historical"):
+            assert any(m.rule == rule or m.start <= start.start() < m.end for m in modifiers), rule
+
+
 @pytest.mark.parametrize(
     ("rule", "problem"),
     [
@@ -127,6 +140,7 @@ def test_every_rule_matches_its_own_example() -> None:
         ("{category: denied, literal: 'no', direction: forward}", "category"),
         ("{category: negated, literal: 'no', direction: sideways}", "direction"),
         ("{category: negated, literal: 'no', direction: forward, scope: 3}", "scope"),
+        ("{category: negated, pattern: 'x?', direction: forward}", "matches empty text"),
     ],
 )
 def test_broken_rules_are_rejected(rule: str, problem: str) -> None:
