@@ -12,6 +12,9 @@ a negation is absent, inside an uncertainty uncertain. The sentence it exists fo
 * "There was no evidence of radiculopathy but spasm was noted": "but" ends the scope; spasm is present.
 * "No significant change but positive straight leg raise": "no significant change" is a pseudo-negation.
 * "Possible radiculopathy", "Rule out radiculopathy", "Radiculopathy is suspected": uncertain.
+* "No findings to indicate any possible radiculopathy": a negation reaches over an uncertainty in the same phrase.
+* "EMG is not needed if radiculopathy is obvious": hypothetical (status uncertain); the negation stops at "if".
+* "History of lumbar fusion": historical (status present, flagged).
 """
 
 from __future__ import annotations
