@@ -1,4 +1,6 @@
-"""Speed of the foundations: request labels parsed per second and sentences asserted per second, on one core (CPU time of this process).
+"""Speed of the foundations: request labels parsed per second and characters of text asserted per second.
+
+Figures are CPU time of this one process (one core), so other work on the machine does not skew them.
 
 Run: `python benchmarks/bench_requests.py`. Reads the item labels of the shared gold files and the seed letters'
 text (nothing is written). Prints figures only; no assertions.

@@ -245,6 +245,21 @@ def test_retrospective_requests(text: str, date_of_service: dt.date | None, name
     assert treatment.name == name
 
 
+@pytest.mark.parametrize(
+    ("text", "postoperative"),
+    [
+        ("Associated surgical service: Physical therapy x12", True),
+        ("Post-op physical therapy 2x6 for the right knee", True),
+        ("Postoperative cold therapy unit, 7 day rental", True),
+        ("Physical therapy after surgery, 12 visits", True),
+        ("Physical therapy 2x6 for the right knee", False),
+        ("Preoperative medical clearance", False),
+    ],
+)
+def test_postoperative_requests(text: str, postoperative: bool) -> None:
+    assert parse_request(text).postoperative is postoperative
+
+
 def test_injected_drug_has_injection_route() -> None:
     treatment = parse_request("Retrospective request for Toradol 60mg IM injection DOS 3/14/2016")
     assert (treatment.kind, treatment.route, treatment.strength) == (DRUG, "injection", "60mg")

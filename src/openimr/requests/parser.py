@@ -43,6 +43,11 @@ _RETRO = re.compile(
     re.IGNORECASE,
 )
 _DOS = re.compile(r"\b(?:DOS|D\.O\.S\.|dates?\s+of\s+service|dispensed(?:\s+on)?|per)\s*:?\s*(?=\d)", re.IGNORECASE)
+_POSTOPERATIVE = re.compile(
+    r"\b(?:associated\s+surgical\s+services?|post[\s-]?op(?:erative(?:ly)?)?|after\s+(?:the\s+)?surgery|following\s+(?:the\s+)?surgery"
+    r"|post[\s-]?surgical(?:ly)?)\b",
+    re.IGNORECASE,
+)
 _ORDER = re.compile(r"\s*order\b", re.IGNORECASE)
 _COMPOUND = re.compile(
     r"\b(?:compound(?:ed)?|cream\s+base|in\s+(?:a\s+)?(?:cream|gel|lotion|ointment)|transdermal\s+(?:cream|base))\b",
@@ -325,6 +330,7 @@ def _with_original(treatment: Treatment, original: Treatment) -> Treatment:
     if not treatment.levels:
         treatment.levels = original.levels
     treatment.retrospective = treatment.retrospective or original.retrospective
+    treatment.postoperative = treatment.postoperative or original.postoperative
     treatment.date_of_service = treatment.date_of_service or original.date_of_service
     if treatment.kind is TreatmentKind.DRUG and original.kind is TreatmentKind.DRUG and original.generic == treatment.generic:
         treatment.strength = treatment.strength or original.strength
@@ -336,6 +342,7 @@ def _parse_single(label: str, text: str) -> Treatment:
     core, retrospective = _strip(text)
     core, service_date = _date_of_service(core)
     treatment = _parse_core(label, core)
+    treatment.postoperative = _POSTOPERATIVE.search(text) is not None
     if service_date is not None:
         treatment.date_of_service = service_date
         retrospective = True
