@@ -78,6 +78,12 @@ ABSENT, PRESENT, UNCERTAIN = FactStatus.ABSENT, FactStatus.PRESENT, FactStatus.U
         ("The injured worker is not working.", "working", ABSENT),
         ("EMG is not necessary if radiculopathy is clinically obvious.", "radiculopathy", UNCERTAIN),
         ("Assess whether spasm recurs.", "spasm", UNCERTAIN),
+        # exam templates
+        ("Spasm: none.", "Spasm", ABSENT),
+        ("SLR: negative bilaterally.", "SLR", ABSENT),
+        ("Tenderness: present; spasm: absent.", "Tenderness", PRESENT),
+        ("Tenderness: present; spasm: absent.", "spasm", ABSENT),
+        ("Assessment: lumbar radiculopathy.", "radiculopathy", PRESENT),
         # plain affirmation and sentence scope
         ("Exam: paraspinal spasm and tenderness.", "spasm", PRESENT),
         ("No tenderness. Spasm of the trapezius.", "Spasm", PRESENT),

@@ -181,7 +181,8 @@ def _matches(regex: re.Pattern[str], segment: str, offset: int) -> list[tuple[in
 
 
 _WORD = re.compile(r"\S+")
-_CLAUSE_END = re.compile(r"[;:]|\s-\s")
+# A colon ends a clause unless a verdict on what precedes it follows ("Spasm: none", "SLR: negative").
+_CLAUSE_END = re.compile(r";|:(?!\s*(?:none|absent|negative|not\s+present|denied|no)\b)|\s-\s", re.IGNORECASE)
 _COMMA = re.compile(r",")
 _INNERMOST_GROUP = re.compile(r"\((\?(?:[:=!]|<[=!]))?([^()]*)\)([?*]|\{0,?\d*\})?")
 _RUN = re.compile(r"[a-z]+")
