@@ -115,6 +115,13 @@ def test_find_mentions_gives_each_target_its_status() -> None:
     assert found == [("radiculopathy", ABSENT), ("spasm", PRESENT), ("tramadol", PRESENT), ("radiculopathy", UNCERTAIN)]
 
 
+def test_mention_gives_its_span() -> None:
+    text = "Paraspinal spasm noted."
+    (mention,) = find_mentions(text, TermMatcher({"spasm": "spasm"}))
+    span = mention.span("progress-note-1")
+    assert (span.document_id, span.start, span.end, span.text) == ("progress-note-1", 11, 16, "spasm")
+
+
 def test_find_mentions_without_targets() -> None:
     assert find_mentions("No spasm.", TermMatcher({"guarding": 1})) == []
 

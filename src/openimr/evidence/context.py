@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from openimr.evidence.text import Sentence, split_sentences
 from openimr.knowledge import load_knowledge
 from openimr.knowledge.terms import TermMatcher
-from openimr.model import FactStatus
+from openimr.model import FactStatus, Span
 
 __all__ = [
     "Assertion",
@@ -150,6 +150,10 @@ class Mention(Generic[V]):
     def status(self) -> FactStatus:
         """Present, absent or uncertain."""
         return self.assertion.status
+
+    def span(self, document_id: str) -> Span:
+        """The mention as a `Span` of the document it was found in."""
+        return Span(document_id=document_id, start=self.start, end=self.end, text=self.text)
 
 
 @cache
