@@ -1,0 +1,1 @@
+"""Evidence: facts read from the case documents, with their spans, assertion status and dates."""

@@ -1,0 +1,347 @@
+"""Assertion status of a finding in its sentence: present, absent (negated) or uncertain, and whether it is history.
+
+A light ConText (Chapman et al. 2009, as in medspaCy): modifier words found by the rules in
+`knowledge/context/rules.yaml` govern a scope of words forward or backward from them, up to the clause end, a
+terminating word ("but", "however", "with"), another modifier, or the rule's `max_scope`. A target inside the scope of
+a negation is absent, inside an uncertainty uncertain. The sentence it exists for, rule by rule:
+
+* "No muscle spasm", "Denies spasm", "He no longer has spasm", "Negative for spasm": forward negation.
+* "Muscle spasm in not noted", "Spasm was not present", "SLR negative": backward negation.
+* "No documentation of objective functional improvement with tramadol": "with" ends the scope, so the improvement is
+  negated and tramadol is not.
+* "There was no evidence of radiculopathy but spasm was noted": "but" ends the scope; spasm is present.
+* "No significant change but positive straight leg raise": "no significant change" is a pseudo-negation.
+* "Possible radiculopathy", "Rule out radiculopathy", "Radiculopathy is suspected": uncertain.
+* "No findings to indicate any possible radiculopathy": a negation reaches over an uncertainty in the same phrase.
+* "EMG is not needed if radiculopathy is obvious": hypothetical (status uncertain); the negation stops at "if".
+* "History of lumbar fusion": historical (status present, flagged).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Generic, Literal, Self, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from openimr.evidence.text import Sentence, split_sentences
+from openimr.knowledge import load_knowledge
+from openimr.knowledge.terms import TermMatcher
+from openimr.model import FactStatus, Span
+
+__all__ = [
+    "Assertion",
+    "ContextRule",
+    "ContextRules",
+    "Mention",
+    "Modifier",
+    "assert_status",
+    "assertion",
+    "context_rules",
+    "find_mentions",
+    "find_modifiers",
+]
+
+V = TypeVar("V")
+
+Category = Literal["negated", "uncertain", "hypothetical", "historical", "pseudo", "terminate"]
+Direction = Literal["forward", "backward", "bidirectional"]
+_MODIFYING = ("negated", "uncertain", "hypothetical", "historical")
+_ESCAPE = re.compile(r"\\.|\[[^\]]*\]")
+
+
+class ContextRule(BaseModel):
+    """One ConText rule: a literal or a pattern, its category, direction and maximum scope in words."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    category: Category
+    literal: str | None = None
+    pattern: str | None = None
+    direction: Direction | None = None
+    max_scope: int | None = Field(default=None, ge=1)
+    example: str | None = Field(default=None, description="The sentence the rule exists for.")
+
+    @model_validator(mode="after")
+    def _well_formed(self) -> Self:
+        if (self.literal is None) == (self.pattern is None):
+            raise ValueError("give exactly one of literal and pattern")
+        modifies = self.category in _MODIFYING
+        if modifies and self.direction is None:
+            raise ValueError(f"a {self.category} rule needs a direction (forward, backward or bidirectional)")
+        if not modifies and self.direction is not None:
+            raise ValueError(f"a {self.category} rule takes no direction")
+        if self.pattern is not None:
+            try:
+                re.compile(self.pattern)
+            except re.error as error:
+                raise ValueError(f"pattern {self.pattern!r} is not a valid regular expression ({error})") from None
+            if _ESCAPE.sub("", self.pattern) != _ESCAPE.sub("", self.pattern).lower():
+                raise ValueError(f"pattern {self.pattern!r} must be written in lower case (it matches any case)")
+        if self.regex().fullmatch("") is not None:
+            raise ValueError("the rule matches empty text")
+        return self
+
+    def regex(self) -> re.Pattern[str]:
+        """The rule as a compiled, whole-word, case-insensitive regular expression."""
+        return re.compile(rf"(?<![\w/])(?:{self._body()})(?![\w/])", re.IGNORECASE)
+
+    def lower_case_regex(self) -> re.Pattern[str]:
+        """The rule for lower-cased text, without the word-start check (the caller makes it): much faster to scan."""
+        return re.compile(rf"(?:{self._body()})(?![\w/])")
+
+    def _body(self) -> str:
+        if self.pattern is not None:
+            return self.pattern
+        return r"\s+".join(map(re.escape, (self.literal or "").lower().split()))
+
+
+class ContextRules(BaseModel):
+    """The ConText rule file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str
+    rules: list[ContextRule] = Field(min_length=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Modifier:
+    """A modifier found in a sentence: its rule, offsets into the text, and the offsets of the scope it governs."""
+
+    rule: ContextRule
+    start: int
+    end: int
+    scope_start: int
+    scope_end: int
+
+    @property
+    def category(self) -> Category:
+        """The rule's category."""
+        return self.rule.category
+
+
+@dataclass(frozen=True, slots=True)
+class Assertion:
+    """The assertion of one target: its status, whether it is past history or a hypothetical ("if radiculopathy is
+    present"; status uncertain), and the modifiers that decided it."""
+
+    status: FactStatus
+    historical: bool
+    hypothetical: bool
+    modifiers: tuple[Modifier, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Mention(Generic[V]):
+    """A target found in a text with its assertion: offsets (end exclusive), text as written, and entry."""
+
+    start: int
+    end: int
+    text: str
+    value: V
+    assertion: Assertion
+
+    @property
+    def status(self) -> FactStatus:
+        """Present, absent or uncertain."""
+        return self.assertion.status
+
+    def span(self, document_id: str) -> Span:
+        """The mention as a `Span` of the document it was found in."""
+        return Span(document_id=document_id, start=self.start, end=self.end, text=self.text)
+
+
+@cache
+def context_rules() -> ContextRules:
+    """The packaged ConText rules, loaded and validated once."""
+    return load_knowledge("context/rules.yaml", ContextRules)
+
+
+@cache
+def _compiled() -> tuple[tuple[ContextRule, re.Pattern[str]], ...]:
+    return tuple((rule, rule.lower_case_regex()) for rule in context_rules().rules)
+
+
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _matches(regex: re.Pattern[str], segment: str, offset: int) -> list[tuple[int, int]]:
+    """Whole-word matches of a lower-case rule in a lower-cased sentence, as offsets into the whole text."""
+    found = []
+    position = 0
+    while (match := regex.search(segment, position)) is not None:
+        start = match.start()
+        if start == 0 or not (segment[start - 1].isalnum() or segment[start - 1] in "_/"):
+            found.append((start + offset, match.end() + offset))
+            position = match.end()
+        else:
+            position = start + 1
+    return found
+
+
+_WORD = re.compile(r"\S+")
+# A colon ends a clause unless a verdict on what precedes it follows ("Spasm: none", "SLR: negative").
+_CLAUSE_END = re.compile(r";|:(?!\s*(?:none|absent|negative|not\s+present|denied|no)\b)|\s-\s", re.IGNORECASE)
+_COMMA = re.compile(r",")
+_INNERMOST_GROUP = re.compile(r"\((\?(?:[:=!]|<[=!]))?([^()]*)\)([?*]|\{0,?\d*\})?")
+_RUN = re.compile(r"[a-z]+")
+
+
+def _anchors(rule: ContextRule) -> tuple[str, ...]:
+    """Lower-case letter runs of a rule, at least one of which is in any text the rule matches.
+
+    Escapes, character classes, optional groups and look-arounds say nothing certain about the text and are dropped;
+    a run right before an optional quantifier ("reports?") loses its last letter, which the match may lack.
+    """
+    if rule.literal is not None:
+        return tuple(rule.literal.lower().split())
+    source = _ESCAPE.sub(" ", (rule.pattern or "").lower())
+    while (group := _INNERMOST_GROUP.search(source)) is not None:
+        kind, body, quantifier = group.groups()
+        keep = not quantifier and kind in (None, "?:")
+        source = source[: group.start()] + (f" {body} " if keep else " ") + source[group.end() :]
+    runs = set()
+    for match in _RUN.finditer(source):
+        optional = match.end() < len(source) and source[match.end()] in "?*{"
+        runs.add(match.group()[:-1] if optional else match.group())
+    return tuple(sorted(runs - {""}, key=len))
+
+
+@cache
+def _anchored() -> tuple[tuple[ContextRule, re.Pattern[str], tuple[str, ...]], ...]:
+    return tuple((rule, regex, _anchors(rule)) for rule, regex in _compiled())
+
+
+def _words_forward(text: str, start: int, limit: int, count: int | None) -> int:
+    if count is None:
+        return limit
+    end = start
+    for index, word in enumerate(_WORD.finditer(text, start, limit)):
+        if index == count:
+            break
+        end = word.end()
+    return end
+
+
+def _words_backward(text: str, limit: int, end: int, count: int | None) -> int:
+    if count is None:
+        return limit
+    words = list(_WORD.finditer(text, limit, end))
+    return words[-count].start() if len(words) >= count else limit
+
+
+def _negates_uncertainty(rule: ContextRule, category: str, commas: list[int], start: int, end: int) -> bool:
+    """A negation reaches over an uncertainty in the same phrase: "no findings to indicate any possible radiculopathy"."""
+    return rule.category == "negated" and category == "uncertain" and not any(start <= c < end for c in commas)
+
+
+def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = None) -> list[Modifier]:
+    """The modifiers of one sentence with their scopes (pseudo-modifiers and terminators removed).
+
+    `lowered_text` is `text` with A-Z lower-cased, when the caller has it already.
+    """
+    segment = sentence.text.translate(_LOWER) if lowered_text is None else lowered_text[sentence.start : sentence.end]
+    candidates = [
+        (start, end, rule)
+        for rule, regex, anchors in _anchored()
+        if any(anchor in segment for anchor in anchors)
+        for start, end in _matches(regex, segment, sentence.start)
+    ]
+    # Longest match first at each place; pseudo-modifiers win ties, so their words modify nothing.
+    candidates.sort(key=lambda c: (c[0], c[0] - c[1], c[2].category != "pseudo"))
+    kept: list[tuple[int, int, ContextRule]] = []
+    for candidate in candidates:
+        if not kept or candidate[0] >= kept[-1][1]:
+            kept.append(candidate)
+    stops = sorted(
+        [(s, e, rule.category) for s, e, rule in kept if rule.category != "pseudo"]
+        + [(m.start(), m.end(), "terminate") for m in _CLAUSE_END.finditer(text, sentence.start, sentence.end)]
+    )
+    commas = [m.start() for m in _COMMA.finditer(text, sentence.start, sentence.end)]
+    modifiers = []
+    for start, end, rule in kept:
+        if rule.category not in _MODIFYING:
+            continue
+        forward_end = next(
+            (s for s, _, category in stops if s >= end and not _negates_uncertainty(rule, category, commas, end, s)), sentence.end
+        )
+        backward_start = max([e for _, e, _ in stops if e <= start] + [c + 1 for c in commas if c < start] + [sentence.start])
+        scope_start, scope_end = end, end
+        if rule.direction in ("forward", "bidirectional"):
+            scope_end = _words_forward(text, end, forward_end, rule.max_scope)
+        if rule.direction in ("backward", "bidirectional"):
+            scope_start = _words_backward(text, backward_start, start, rule.max_scope)
+        if rule.direction == "backward":
+            scope_end = start
+        modifiers.append(Modifier(rule, start, end, scope_start, scope_end))
+    return modifiers
+
+
+def _assert(start: int, end: int, modifiers: Iterable[Modifier]) -> Assertion:
+    applying = [m for m in modifiers if m.scope_start < end and start < m.scope_end and not (m.start < end and start < m.end)]
+    historical = any(m.category == "historical" for m in applying)
+    deciding = [m for m in applying if m.category in ("negated", "uncertain", "hypothetical")]
+    status = FactStatus.PRESENT
+    hypothetical = False
+    if deciding:
+        nearest = min(deciding, key=lambda m: min(abs(m.end - start), abs(end - m.start)))
+        negated_over = any(m.category == "negated" and m.scope_start <= nearest.start < m.scope_end for m in deciding)
+        status = FactStatus.ABSENT if nearest.category == "negated" or negated_over else FactStatus.UNCERTAIN
+        hypothetical = status is FactStatus.UNCERTAIN and nearest.category == "hypothetical"
+    return Assertion(status, historical, hypothetical, tuple(applying))
+
+
+class _Analysis:
+    """One text's sentences and, computed when first asked for, each sentence's modifiers."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lowered = text.translate(_LOWER)
+        self.sentences = split_sentences(text) or [Sentence(0, len(text), text)]
+        self.starts = [s.start for s in self.sentences]
+        self._modifiers: dict[int, list[Modifier]] = {}
+
+    def sentence_index(self, position: int) -> int:
+        return max(0, bisect.bisect_right(self.starts, position) - 1)
+
+    def modifiers(self, index: int) -> list[Modifier]:
+        if index not in self._modifiers:
+            self._modifiers[index] = find_modifiers(self.text, self.sentences[index], self.lowered)
+        return self._modifiers[index]
+
+
+@lru_cache(maxsize=32)
+def _analysis(text: str) -> _Analysis:
+    """The analysis of a text, kept for the last texts asked about (a case's documents are asked about many times)."""
+    return _Analysis(text)
+
+
+def assertion(text: str, start: int, end: int) -> Assertion:
+    """The assertion of the target `text[start:end]` within its sentence, with the modifiers that decided it."""
+    analysis = _analysis(text)
+    return _assert(start, end, analysis.modifiers(analysis.sentence_index(start)))
+
+
+def assert_status(text: str, start: int, end: int) -> FactStatus:
+    """Present, absent or uncertain: the status of the target `text[start:end]` within its sentence."""
+    return assertion(text, start, end).status
+
+
+def find_mentions(text: str, targets: TermMatcher[V]) -> list[Mention[V]]:
+    """Every target term in `text` with its assertion.
+
+    Sentences and their modifiers are computed once per text and kept for the next calls on the same text.
+    """
+    found = targets.find(text)
+    if not found:
+        return []
+    analysis = _analysis(text)
+    return [
+        Mention(m.start, m.end, m.text, m.value, _assert(m.start, m.end, analysis.modifiers(analysis.sentence_index(m.start))))
+        for m in found
+    ]

@@ -1,0 +1,368 @@
+"""Disputed item → `Treatment`: what is asked for (drug, imaging, therapy, ...), how much and where.
+
+The parser reads names from the lexicons (drugs, procedures, body parts) and amounts with the readers of
+`openimr.requests.amounts`. It never fails on a well-formed string: an item it cannot name gets kind OTHER.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import itertools
+import re
+from functools import cache
+
+from openimr.errors import OpenIMRError
+from openimr.evidence.dates import find_dates, parse_date
+from openimr.knowledge.lexicons import (
+    Drug,
+    Procedure,
+    body_part_lexicon,
+    body_part_matcher,
+    drug_lexicon,
+    drug_matcher,
+    laterality_matcher,
+    procedure_lexicon,
+    procedure_matcher,
+)
+from openimr.knowledge.terms import TermMatch, normalise_term
+from openimr.model import DisputedItem, Ingredient, Treatment, TreatmentKind
+from openimr.requests import amounts
+from openimr.requests.portions import split_portions
+
+__all__ = ["parse_disputed_item", "parse_request"]
+
+_PREFIX = re.compile(
+    r"^\s*(?:(?:associated\s+surgical\s+services?|request(?:ed)?(?:\s+for)?|prospective(?:\s+request)?(?:\s+for)?"
+    r"|decision\s+(?:for|on)|(?:the\s+)?(?:requested|disputed)\s+(?:treatment|item|service)s?(?:\s+(?:is|of|for))?"
+    r"|\d+\s+prescriptions?(?:\s+(?:for|of))?|prescription(?:\s+(?:for|of))?)\s*:?\s*)+",
+    re.IGNORECASE,
+)
+_RETRO = re.compile(
+    r"\b(?:retrospective|retro(?:active)?)\b(?:\s+(?:request|review|usage|use|dispensing))?(?:\s+(?:for|of))?\s*:?\s*",
+    re.IGNORECASE,
+)
+_DOS = re.compile(r"\b(?:DOS|D\.O\.S\.|dates?\s+of\s+service|dispensed(?:\s+on)?|per)\s*:?\s*(?=\d)", re.IGNORECASE)
+_POSTOPERATIVE = re.compile(
+    r"\b(?:associated\s+surgical\s+services?|post[\s-]?op(?:erative(?:ly)?)?|after\s+(?:the\s+)?surgery|following\s+(?:the\s+)?surgery"
+    r"|post[\s-]?surgical(?:ly)?)\b",
+    re.IGNORECASE,
+)
+_ORDER = re.compile(r"\s*order\b", re.IGNORECASE)
+_COMPOUND = re.compile(
+    r"\b(?:compound(?:ed)?|cream\s+base|in\s+(?:a\s+)?(?:cream|gel|lotion|ointment)|transdermal\s+(?:cream|base))\b",
+    re.IGNORECASE,
+)
+_TOPICAL = re.compile(
+    r"\b(?:cream|creams|gel|gels|ointment|lotion|patch|patches|topical|transdermal|spray|rub|liniment|roll-?on|solution\s+topical|base)\b",
+    re.IGNORECASE,
+)
+_ORAL = re.compile(
+    r"\b(?:oral|orally|po|p\.o\.|by\s+mouth|tabs?|tablets?|capsules?|caps?|suspension|elixir|liquid|ODT|ER|XR|SR|DR)\b",
+    re.IGNORECASE,
+)
+_INJECTED = re.compile(r"\b(?:injections?|injectable|IM|intramuscular|IV|intravenous|shot)\b", re.IGNORECASE)
+_PERCENT_AFTER = re.compile(r"^\s*(?:\w+\s+){0,2}?(?P<p>\d*\.?\d+)\s*%")
+_GUIDED = re.compile(r"[\s-]*(?:guided|guidance)\b", re.IGNORECASE)
+_NASAL = re.compile(r"\b(?:nasal|intranasal)\b", re.IGNORECASE)
+_PERCENT = re.compile(r"\d\s*%")
+_WORD = re.compile(r"[A-Za-z][A-Za-z-]{4,}")
+
+# Procedures of these kinds name an item even when a drug is also written ("trigger point injection with lidocaine").
+_OVER_DRUGS = {
+    TreatmentKind.INJECTION,
+    TreatmentKind.SURGERY,
+    TreatmentKind.LAB,
+    TreatmentKind.CONSULTATION,
+    TreatmentKind.PSYCHOLOGICAL,
+    TreatmentKind.PROGRAM,
+    TreatmentKind.IMAGING,
+    TreatmentKind.ELECTRODIAGNOSTIC,
+}
+_SESSION_KINDS = {TreatmentKind.THERAPY, TreatmentKind.PSYCHOLOGICAL, TreatmentKind.PROGRAM}
+
+
+@cache
+def _fuzzy_drug_terms() -> dict[str, Drug]:
+    """One-word drug names of five letters or more, for matching a misspelt name ("Cyclobenzapine")."""
+    terms: dict[str, Drug] = {}
+    for drug in drug_lexicon().drugs:
+        for term, _ in drug.terms():
+            key = normalise_term(term)
+            if " " not in key and "/" not in key and len(key) >= 5:
+                terms.setdefault(key, drug)
+    return terms
+
+
+def _fuzzy_drug(text: str) -> Drug | None:
+    terms = _fuzzy_drug_terms()
+    for word in _WORD.findall(text):
+        close = difflib.get_close_matches(word.lower(), terms.keys(), n=1, cutoff=0.86)
+        if close:
+            return terms[close[0]]
+    return None
+
+
+@cache
+def _combinations() -> dict[frozenset[str], Drug]:
+    """Fixed-combination products by the set of their ingredients ("hydrocodone" + "acetaminophen" is Norco's)."""
+    drugs = drug_lexicon().drugs
+    return {frozenset(d.ingredients): d for d in drugs if len(d.ingredients) > 1 and d.drug_class != "compounded kit"}
+
+
+_JOINER = re.compile(r"\s*(?:/|-|\+|&|and|with)\s*", re.IGNORECASE)
+
+
+def _fixed_combination(core: str, drugs: list[TermMatch[tuple[Drug, bool]]]) -> list[TermMatch[tuple[Drug, bool]]]:
+    """Adjacent names that together make one fixed combination ("hydrocodone bitartrate/APAP") become one match."""
+    if len(drugs) < 2 or any(_JOINER.fullmatch(core[a.end : b.start]) is None for a, b in itertools.pairwise(drugs)):
+        return drugs
+    combined = _combinations().get(frozenset(m.value[0].generic for m in drugs))
+    if combined is None:
+        return drugs
+    return [TermMatch(drugs[0].start, drugs[-1].end, core[drugs[0].start : drugs[-1].end], (combined, False))]
+
+
+def _brand(drug: Drug, written: str) -> str | None:
+    key = normalise_term(written)
+    return next((b for b in drug.brands if normalise_term(b) == key), None)
+
+
+def _route(drug: Drug, text: str) -> str | None:
+    if drug.route:
+        return drug.route
+    if _NASAL.search(text):
+        return "nasal"
+    if _TOPICAL.search(text) or _PERCENT.search(text):
+        return "topical"
+    if _INJECTED.search(text):
+        return "injection"
+    if _ORAL.search(text):
+        return "oral"
+    return None
+
+
+def _pick_procedure(core: str, matches: list[TermMatch[Procedure]]) -> TermMatch[Procedure] | None:
+    """The leftmost, then longest, specific procedure; a catch-all only when nothing specific matched; parts of a
+    combination written separately ("EMG ... NCV") name the combination; imaging that only guides ("ultrasound
+    guided injection") names nothing."""
+    matches = [m for m in matches if not (m.value.kind is TreatmentKind.IMAGING and _GUIDED.match(core, m.end))]
+    specific = [m for m in matches if not m.value.fallback]
+    pool = specific or matches
+    if not pool:
+        return None
+    first = min(pool, key=lambda m: (m.start, m.start - m.end))
+    combined = procedure_lexicon().combined({m.value.name for m in pool})
+    if combined is not None and first.value.name != combined.name:
+        return TermMatch(first.start, first.end, first.text, combined)
+    return first
+
+
+def _body_parts(text: str, treatment: Treatment) -> None:
+    parts: list[str] = [m.value.name for m in body_part_matcher().find(text)]
+    levels = amounts.read_levels(text)
+    lexicon = body_part_lexicon()
+    for level in levels:
+        parts.append(lexicon.spine_part(level[0]))
+    treatment.body_parts = list(dict.fromkeys(parts))
+    treatment.levels = levels
+    sides = list(dict.fromkeys(m.value for m in laterality_matcher().find(text)))
+    treatment.laterality = " and ".join(sides) if sides else None
+
+
+def _drug_treatment(text: str, core: str, drugs: list[TermMatch[tuple[Drug, bool]]]) -> Treatment:
+    distinct = _fixed_combination(core, list({id(m.value[0]): m for m in drugs}.values()))
+    first, is_brand = distinct[0].value
+    compounded = len(distinct) > 1 or (_COMPOUND.search(core) is not None and first.drug_class != "compounded kit")
+    treatment = Treatment(text=text, kind=TreatmentKind.DRUG, name=first.generic)
+    if compounded:
+        ingredients = []
+        for match in distinct:
+            drug = match.value[0]
+            percent = _PERCENT_AFTER.match(core[match.end :])
+            ingredients.append(
+                Ingredient(name=match.text, generic=drug.generic, percent=float(percent.group("p")) if percent else None)
+            )
+        treatment.ingredients = ingredients
+        topical = _TOPICAL.search(core) is not None or any(i.percent for i in ingredients)
+        if len(distinct) > 1:
+            treatment.name = "compounded topical" if topical else "compounded product"
+            treatment.generic = "/".join(i.generic or i.name for i in ingredients)
+            treatment.drug_class = "compounded product"
+            treatment.category = "compounded product"
+        else:
+            treatment.generic = first.generic
+            treatment.drug_class = first.drug_class
+            treatment.category = "compounded product"
+        treatment.route = "topical" if topical else _route(first, core)
+    else:
+        treatment.generic = first.generic
+        treatment.brand = _brand(first, distinct[0].text) if is_brand else None
+        treatment.drug_class = first.drug_class
+        treatment.category = first.subclass or first.drug_class
+        treatment.route = _route(first, core)
+        treatment.ingredients = [Ingredient(name=i, generic=i) for i in first.ingredients]
+    after = core[distinct[0].start :]
+    treatment.strength = None if len(distinct) > 1 and compounded else amounts.read_strength(after)
+    treatment.amount = amounts.read_amount(after)
+    unnamed = "".join(" " if any(m.start <= i < m.end for m in distinct) else c for i, c in enumerate(core))
+    treatment.quantity = amounts.read_quantity(unnamed)
+    if treatment.quantity is None:
+        treatment.quantity = amounts.read_leading_count(core[: distinct[0].start])
+    treatment.frequency = amounts.read_frequency(after)
+    treatment.refills = amounts.read_refills(core)
+    treatment.duration = amounts.read_duration(_strip_frequency(core))
+    return treatment
+
+
+def _strip_frequency(text: str) -> str:
+    frequency = amounts.read_frequency(text)
+    return text.replace(frequency, " ") if frequency else text
+
+
+def _procedure_treatment(text: str, core: str, match: TermMatch[Procedure]) -> Treatment:
+    procedure = match.value
+    treatment = Treatment(text=text, kind=procedure.kind, name=procedure.name, category=procedure.category)
+    if procedure.kind in _SESSION_KINDS:
+        sessions = amounts.read_sessions(core)
+        treatment.sessions = sessions.sessions
+        treatment.sessions_per_week = sessions.per_week
+        treatment.weeks = sessions.weeks
+        if sessions.sessions is None and sessions.per_week is None:
+            treatment.duration = amounts.read_duration(core)
+    else:
+        treatment.quantity = amounts.read_quantity(core)
+        if treatment.quantity is None:
+            treatment.quantity = amounts.read_leading_count(core[: match.start])
+        treatment.duration = amounts.read_duration(core)
+    return treatment
+
+
+def _parse_core(text: str, core: str) -> Treatment:
+    """Name and measure one request string (no modified-request wording, prefixes removed)."""
+    drugs = drug_matcher().find(core)
+    procedures = procedure_matcher().find(core)
+    procedure = _pick_procedure(core, procedures)
+    use_drug = bool(drugs) and not (
+        procedure is not None
+        and not procedure.value.fallback
+        and (procedure.value.kind in _OVER_DRUGS or procedure.start < drugs[0].start)
+    )
+    if use_drug:
+        treatment = _drug_treatment(text, core, drugs)
+    elif procedure is not None:
+        treatment = _procedure_treatment(text, core, procedure)
+    else:
+        fuzzy = _fuzzy_drug(core)
+        if fuzzy is not None:
+            treatment = _drug_treatment(text, core, [TermMatch(0, 0, fuzzy.generic, (fuzzy, False))])
+        else:
+            treatment = Treatment(text=text, kind=TreatmentKind.OTHER, name=" ".join(core.split()).strip(" ,.") or text)
+    _body_parts(core, treatment)
+    treatment.quantity_unknown = amounts.unknown_quantity(core)
+    return treatment
+
+
+def _strip(text: str) -> tuple[str, bool]:
+    """Remove leading prefixes ("Associated surgical service:") and the retrospective marker: (core, retrospective?)."""
+    core = _PREFIX.sub("", text)
+    retro = _RETRO.search(core)
+    if retro:
+        core = core[: retro.start()] + core[retro.end() :]
+    return core, retro is not None
+
+
+def _date_of_service(text: str) -> tuple[str, dt.date | None]:
+    """The text without its "DOS: ..." clause, and the date of service (or None)."""
+    marker = _DOS.search(text)
+    if not marker:
+        return text, None
+    dates = find_dates(text[marker.end() :])
+    if not dates or dates[0].start != 0:
+        return text, None
+    clause_end = marker.end() + dates[0].end
+    tail = _ORDER.match(text, clause_end)
+    if tail:
+        clause_end = tail.end()
+    return (text[: marker.start()] + text[clause_end:]).strip(" ,;"), dates[0].date
+
+
+def parse_request(text: str) -> Treatment:
+    """Parse one request as written ("Cyclobenzaprine 7.5mg #90", "MRI of the left knee", a modified-request label).
+
+    An empty request is an `OpenIMRError`. For a modified request the parsed fields describe the disputed portion and
+    `original_request`, `authorized` and `disputed` keep the three parts as written.
+    """
+    if not text or not text.strip():
+        raise OpenIMRError("empty request", "disputed item")
+    portions = split_portions(text)
+    if portions is None:
+        return _parse_single(text, text)
+    treatment = _with_original(_parse_single(text, portions.disputed), _parse_single(text, portions.original))
+    treatment.original_request = portions.original
+    treatment.authorized = portions.authorized
+    treatment.disputed = portions.disputed
+    return treatment
+
+
+def _with_original(treatment: Treatment, original: Treatment) -> Treatment:
+    """The disputed remainder completed from the original request, which often says what the remainder leaves out.
+
+    A remainder that names nothing ("the remaining 2") takes the original's name and kind, without its amounts.
+    """
+    if treatment.kind is TreatmentKind.OTHER and original.kind is not TreatmentKind.OTHER:
+        remainder = treatment.name  # an unnamed item keeps its text as its name
+        sessions = amounts.read_sessions(remainder)
+        counted = original.kind in _SESSION_KINDS
+        treatment = original.model_copy(
+            update={
+                "text": treatment.text,
+                "quantity": None if counted else amounts.read_quantity(remainder),
+                "refills": amounts.read_refills(remainder),
+                "sessions": sessions.sessions if counted else None,
+                "sessions_per_week": sessions.per_week if counted else None,
+                "weeks": sessions.weeks if counted else None,
+            }
+        )
+    if not treatment.body_parts:
+        treatment.body_parts = original.body_parts
+        treatment.laterality = treatment.laterality or original.laterality
+    if not treatment.levels:
+        treatment.levels = original.levels
+    treatment.retrospective = treatment.retrospective or original.retrospective
+    treatment.postoperative = treatment.postoperative or original.postoperative
+    treatment.date_of_service = treatment.date_of_service or original.date_of_service
+    if treatment.kind is TreatmentKind.DRUG and original.kind is TreatmentKind.DRUG and original.generic == treatment.generic:
+        treatment.strength = treatment.strength or original.strength
+        treatment.frequency = treatment.frequency or original.frequency
+    return treatment
+
+
+def _parse_single(label: str, text: str) -> Treatment:
+    core, retrospective = _strip(text)
+    core, service_date = _date_of_service(core)
+    treatment = _parse_core(label, core)
+    treatment.postoperative = _POSTOPERATIVE.search(text) is not None
+    if service_date is not None:
+        treatment.date_of_service = service_date
+        retrospective = True
+    elif retrospective:
+        treatment.date_of_service = parse_date(core)
+    treatment.retrospective = retrospective
+    return treatment
+
+
+def parse_disputed_item(item: DisputedItem) -> Treatment:
+    """Parse a case file's disputed item, using its `original_request` and `authorized` fields when given.
+
+    When the item carries them, `item.request` is taken as the disputed portion (unless it is itself a full
+    modified-request label, which is then split as in `parse_request`).
+    """
+    treatment = parse_request(item.request)
+    if treatment.original_request is None and (item.original_request or item.authorized):
+        if item.original_request:
+            treatment = _with_original(treatment, parse_request(item.original_request))
+        treatment.original_request = item.original_request
+        treatment.authorized = item.authorized
+        treatment.disputed = item.request
+    return treatment
