@@ -158,3 +158,19 @@ def test_status_prefers_present_over_absent() -> None:
     assert evidence.status(["spasm"]) is None
     evidence = gather_evidence(_case("No spasm on 11/1. On 12/1 there was spasm of the trapezius."))
     assert evidence.status(["spasm"]) == PRESENT
+
+
+def test_text_whose_lower_case_changes_length_is_still_read() -> None:
+    text = "Seen by Dr. İnan. MUSCLE SPASM noted."
+    facts = _facts(text, "spasm")
+    assert facts and facts[0].status == PRESENT
+    assert text[facts[0].spans[0].start : facts[0].spans[0].end] == "SPASM"
+
+
+def test_extract_facts_resolves_every_candidate() -> None:
+    facts = extract_facts(_case("Spasm noted. No numbness. Takes naproxen."))
+    assert {(f.kind, f.name, f.status) for f in facts} >= {
+        ("finding", "muscle spasm", PRESENT),
+        ("finding", "paresthesia", ABSENT),
+        ("medication", "naproxen", PRESENT),
+    }

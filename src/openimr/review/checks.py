@@ -78,7 +78,7 @@ def _names(facts: Iterable[Fact]) -> str:
 def _requested_drug(ctx: CheckContext) -> list[Fact]:
     """Medication facts for the drug being requested (by generic or brand name in the request)."""
     request = ctx.treatment.text
-    return [f for f in ctx.evidence.facts if f.kind == "medication" and _names_drug(f, request)]
+    return [f for f in ctx.evidence.of_kind("medication") if _names_drug(f, request)]
 
 
 def _names_drug(fact: Fact, request: str) -> bool:
