@@ -92,6 +92,17 @@ CASES = [
     ("Chiropractic 6 visits for the knee", "Knee sprain.", UP, {"body_part_recommended"}),
     ("Acupuncture 6 sessions for the low back", "Low back pain; medications not tolerated.", OVER, set()),
     ("Acupuncture 12 sessions for the low back", "Low back pain.", UP, {"visits"}),
+    # surgery
+    ("Carpal tunnel release, left", "Distal radius fracture with numbness of the radial digits.", OVER, set()),
+    ("Carpal tunnel release, left", "Wrist pain without numbness.", UP, {"median_nerve_symptoms", "confirmed_or_acute"}),
+    (
+        "L5-S1 microdiscectomy",
+        "MRI shows a disc extrusion at L5-S1 with weakness of the EHL, 4/5 strength; no improvement with physical therapy.",
+        OVER,
+        set(),
+    ),
+    ("L5-S1 microdiscectomy", "Axial low back pain; MRI unremarkable.", UP, {"lesion_on_imaging", "neurological_findings"}),
+    ("Right knee arthroscopy with partial meniscectomy", "Locking of the knee; failed physical therapy.", OVER, set()),
     # programs, visits, care settings
     ("Referral to a spine surgeon", "MRI shows a disc extrusion at L5-S1 with a positive straight leg raise.", OVER, set()),
     ("Referral to a spine surgeon", "Low back strain without neurological deficits or red flags.", UP, {"complexity"}),

@@ -16,7 +16,7 @@ from typing import Any
 from openimr.evidence import Evidence
 from openimr.evidence.medications import FIRST_PRESCRIPTION, weeks_in_use
 from openimr.evidence.terms import term_lists
-from openimr.model import Case, CriterionStatus, Decision, Fact, FactStatus, Span, Treatment, TreatmentKind
+from openimr.model import Case, CriterionStatus, Decision, Fact, FactStatus, Span, Treatment
 from openimr.requests import parse_request
 
 
@@ -299,11 +299,3 @@ def primary_service_necessary(ctx: CheckContext, params: dict[str, Any]) -> Outc
     if primary == Decision.OVERTURNED:
         return Outcome(MET, note=f"the associated {params['category']} is medically necessary")
     return Outcome(INSUFFICIENT, note=f"the record does not show that the associated {params['category']} was authorized")
-
-
-@check("kind_is")
-def kind_is(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
-    """The request is of the treatment kind the recommendation is for (e.g. an oral drug, not a compound)."""
-    if ctx.treatment.kind == TreatmentKind(params["kind"]):
-        return Outcome(MET)
-    return Outcome(NOT_MET, note=str(params.get("because", f"the request is not a {params['kind']}")))
