@@ -7,10 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.conftest import SEEDS
 from typer.testing import CliRunner
 
 from openimr.cli import app
-from tests.conftest import SEEDS
 
 runner = CliRunner()
 CASE = {
