@@ -69,6 +69,17 @@ def test_engine_output_does_not_depend_on_the_letter_decision() -> None:
             False,
         ),
         (("Acupuncture Treatment", []), ("Acupuncture Medical Treatment", []), True),
+        (("Low Back", ["Radiography (x-rays)"]), ("Low Back", ["x-ray"]), True),
+        (
+            ("Chronic Pain Medical Treatment", ["Electrodiagnostic testing (EMG/NCS)"]),
+            ("Chronic Pain", ["Electro-diagnostic testing"]),
+            True,
+        ),
+        (
+            ("Chronic Pain Medical Treatment", ["Muscle relaxants (for pain)"]),
+            ("Chronic Pain", ["Antiemetics (for pain)"]),
+            False,
+        ),
     ],
 )
 def test_citation_agreement(ours: tuple[str, list[str]], theirs: tuple[str, list[str]], agree: bool) -> None:

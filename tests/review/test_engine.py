@@ -157,6 +157,7 @@ def test_uncovered_item_is_decided_flagged_and_counted() -> None:
     [
         (dt.date(2015, 3, 2), "MTUS Chronic Pain Medical Treatment Guidelines Muscle relaxants (for pain) Page(s): 63-66"),
         (dt.date(2016, 11, 20), "MTUS Chronic Pain Medical Treatment 2016, Section(s): Muscle relaxants (for pain)"),
+        (dt.date(2018, 3, 1), "MTUS ACOEM Chronic Pain Guideline 2017, Section(s): Muscle relaxants (for pain)"),
     ],
 )
 def test_citation_follows_the_era_of_the_ur_decision(ur: dt.date, expected: str) -> None:
