@@ -74,6 +74,8 @@ def test_not_documented(text: str, status: CriterionStatus) -> None:
     [
         ("Cyclobenzaprine", ["quantity"], INSUFFICIENT),
         ("Cyclobenzaprine 7.5mg #60", ["quantity"], MET),
+        ("1 prescription for Baclofen 10mg", ["quantity"], INSUFFICIENT),
+        ("Ketoprofen 20% in cream base 240g", ["quantity"], MET),
         ("Deprizine (unknown quantity)", ["quantity"], INSUFFICIENT),
         ("Eight physical therapy sessions", ["body_part"], INSUFFICIENT),
         ("Eight physical therapy sessions for the neck", ["body_part"], MET),

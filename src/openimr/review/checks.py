@@ -147,7 +147,7 @@ def request_specified(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
     treatment = ctx.treatment
     missing = []
     for need in params.get("needs", ["quantity"]):
-        if need == "quantity" and (treatment.quantity_unknown or (treatment.quantity is None and not treatment.strength)):
+        if need == "quantity" and (treatment.quantity_unknown or (treatment.quantity is None and treatment.amount is None)):
             missing.append("the quantity")
         elif need == "sessions" and (treatment.quantity_unknown or treatment.sessions is None):
             missing.append("the number of sessions")
@@ -235,7 +235,7 @@ def functional_improvement(ctx: CheckContext, params: dict[str, Any]) -> Outcome
     return documented(ctx, {"any": ["functional_improvement"]})
 
 
-_MORE_OF_THE_SAME = re.compile(r"\b(?:additional|continu\w+|further|extension|extended|more|remaining|repeat)\b", re.IGNORECASE)
+_MORE_OF_THE_SAME = re.compile(r"\b(?:additional|continu\w+|further|extension|extended|more|repeat)\b", re.IGNORECASE)
 """Words by which a request itself says a course of the therapy has already been given ("additional physical therapy")."""
 
 
