@@ -9,7 +9,7 @@ import pytest
 from openimr.knowledge import knowledge_version
 from openimr.model import Case, CaseDates, CriterionStatus, Decision, DisputedItem, Document, Patient
 from openimr.review import review_case
-from openimr.review.engine import NO_TOPIC, UNKNOWN_ERA
+from openimr.review.engine import NO_TOPIC, RECORD_SILENT, UNKNOWN_ERA
 
 UP, OVER = Decision.UPHELD, Decision.OVERTURNED
 
@@ -142,6 +142,12 @@ def test_surgery_dependent_services_follow_the_surgery() -> None:
     )
     assert [i.decision for i in determination.items] == [UP, UP]
     assert determination.items[0].criteria[0].status == CriterionStatus.NOT_MET
+
+
+def test_criteria_the_record_is_silent_on_are_flagged() -> None:
+    item = review_case(_case("Lumbar tenderness.", "Cyclobenzaprine 7.5mg #20")).items[0]
+    assert item.decision == UP
+    assert f"{RECORD_SILENT}: spasm" in item.flags
 
 
 def test_uncovered_item_is_decided_flagged_and_counted() -> None:
