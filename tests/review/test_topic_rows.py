@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from tests.review.test_engine import CASES
 
 from openimr.model import Case, CaseDates, Decision, DisputedItem, Document, Patient
 from openimr.review import review_case
 from openimr.review.topics import topics
-from tests.review.test_engine import CASES
 
 UP, OVER = Decision.UPHELD, Decision.OVERTURNED
 RECENT, OLD = dt.date(2016, 10, 1), dt.date(2014, 1, 15)
