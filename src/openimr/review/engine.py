@@ -79,7 +79,7 @@ def _review_item(
         decision=decision,
         citations=citations,
         maximus_guideline=maximus_line(citations),
-        rationale=write_rationale(topic, results, decision, item.request),
+        rationale=write_rationale(topic, results, decision, treatment.disputed or item.request),
         topic=topic.id,
         category=topic.category,
         criteria=results,
