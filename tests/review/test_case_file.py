@@ -51,6 +51,7 @@ def test_yaml_case_reads_document_paths_relative_to_the_case_file(tmp_path: Path
     ("name", "content", "expected"),
     [
         ("no_items.json", json.dumps(_case(disputed_items=[])), "disputed_items"),
+        ("blank_item.json", json.dumps(_case(disputed_items=[{"request": "  "}])), "disputed_items.0.request"),
         ("unknown.json", json.dumps(_case(reviewer="someone")), "reviewer"),
         ("bad_date.json", json.dumps(_case(dates={"ur_decision": "2016-13-45"})), "dates.ur_decision"),
         ("bad.json", "{not json", "not valid JSON"),

@@ -219,3 +219,11 @@ def test_no_duplicate_class_across_the_requests_of_a_case() -> None:
         for i in items
     ]
     assert statuses == [NOT_MET, NOT_MET, MET]
+
+
+@pytest.mark.parametrize(
+    ("label", "status"),
+    [("Oxycodone 30mg every 4 hours #180", NOT_MET), ("Norco 10/325mg #60", MET), ("Norco", MET)],
+)
+def test_dose_within(label: str, status: CriterionStatus) -> None:
+    assert _run("dose_within", {"max_mme": 120}, "Chronic pain.", request=label) == status

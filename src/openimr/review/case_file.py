@@ -66,6 +66,9 @@ def parse_case(data: Any, source: str, folder: Path) -> Case:
         case = Case.model_validate(data)
     except ValidationError as error:
         raise OpenIMRError(_describe(error), source) from None
+    for index, item in enumerate(case.disputed_items):
+        if not item.request.strip():
+            raise OpenIMRError(f"disputed_items.{index}.request: the request is blank", source)
     documents = [_load_document(d, folder, source) for d in case.documents]
     if not any(d.text.strip() for d in documents):
         raise OpenIMRError("no document has any text", source)

@@ -18,6 +18,7 @@ from openimr.evidence.medications import FIRST_PRESCRIPTION, weeks_in_use
 from openimr.evidence.terms import term_lists
 from openimr.model import Case, CriterionStatus, Decision, Fact, FactStatus, Span, Treatment
 from openimr.requests import parse_disputed_item, parse_request
+from openimr.requests.dosing import morphine_equivalent
 
 
 @dataclass(frozen=True)
@@ -230,13 +231,23 @@ def no_duplicate_class(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
     alongside = [
         item.request
         for item in ctx.case.disputed_items
-        if drug_class
-        and (other := parse_disputed_item(item)).drug_class == drug_class
-        and other.generic != generic
+        if drug_class and (other := parse_disputed_item(item)).drug_class == drug_class and other.generic != generic
     ]
     if alongside:
         return Outcome(NOT_MET, note=f"another {drug_class} is requested alongside it ({alongside[0]})")
     return Outcome(MET)
+
+
+@check("dose_within")
+def dose_within(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
+    """The requested opioid's daily dose is within `max_mme` morphine milligram equivalents (when it can be computed)."""
+    estimate = morphine_equivalent(ctx.treatment)
+    if estimate is None:
+        return Outcome(MET, note="the daily dose cannot be computed from the request")
+    limit = float(params["max_mme"])
+    if estimate.mme > limit:
+        return Outcome(NOT_MET, note=f"about {estimate.mme:.0f} mg morphine equivalents a day, above {limit:.0f}")
+    return Outcome(MET, note=f"about {estimate.mme:.0f} mg morphine equivalents a day")
 
 
 @check("functional_improvement")
