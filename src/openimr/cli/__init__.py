@@ -33,6 +33,12 @@ def version() -> None:
     typer.echo(__version__)
 
 
+from openimr.cli.review import eval_letters, review  # noqa: E402
+
+app.command("review")(review)
+app.command("eval")(eval_letters)
+
+
 def main() -> None:
     """Entry point: run the CLI; an `OpenIMRError` becomes one line on stderr and exit status 2."""
     try:

@@ -1,0 +1,134 @@
+"""The guideline topics and catalogue, loaded from the package and cross-checked; picking the topic for a request.
+
+Topics are tried in rank order (more specific first, MTUS before other sources: the Medical Evidence Search
+Sequence); the first whose `applies_to` matches the request decides it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from openimr.errors import OpenIMRError
+from openimr.knowledge import knowledge_files, parse_knowledge
+from openimr.knowledge.schema import Catalogue, Era, Guideline, Topic
+from openimr.model import Citation
+from openimr.review.checks import CHECKS
+
+
+@dataclass(frozen=True)
+class _Matcher:
+    topic: Topic
+    terms: re.Pattern[str]
+    excludes: re.Pattern[str] | None
+    body_parts: re.Pattern[str] | None
+
+    def matches(self, request: str) -> bool:
+        return (
+            self.terms.search(request) is not None
+            and (self.excludes is None or self.excludes.search(request) is None)
+            and (self.body_parts is None or self.body_parts.search(request) is not None)
+        )
+
+
+@cache
+def catalogue() -> dict[str, Guideline]:
+    """Every guideline of the packaged catalogue, by id."""
+    guidelines: dict[str, Guideline] = {}
+    for resource in knowledge_files("catalogue"):
+        source = f"knowledge/catalogue/{resource.name}"
+        for guideline in parse_knowledge(resource.read_text(encoding="utf-8"), Catalogue, source).guidelines:
+            if guideline.id in guidelines:
+                raise OpenIMRError(f"guideline {guideline.id!r} is defined twice", source)
+            guidelines[guideline.id] = guideline
+    return guidelines
+
+
+def validate_topic(topic: Topic, source: str) -> Topic:
+    """Cross-check a topic against the registry of checks and the catalogue (what the schema alone cannot)."""
+    for criterion in topic.criteria:
+        if criterion.check not in CHECKS:
+            raise OpenIMRError(
+                f"criterion {criterion.id!r} names unknown check {criterion.check!r} (known: {', '.join(sorted(CHECKS))})", source
+            )
+    for era_citations in topic.citations:
+        for spec in era_citations.cite:
+            guideline = catalogue().get(spec.guideline)
+            if guideline is None:
+                raise OpenIMRError(f"citation names unknown guideline {spec.guideline!r}", source)
+            if guideline.edition_for(era_citations.era) is None:
+                raise OpenIMRError(f"guideline {spec.guideline!r} has no edition in era {era_citations.era}", source)
+    return topic
+
+
+@cache
+def topics() -> tuple[Topic, ...]:
+    """Every packaged topic, validated, in rank order."""
+    loaded: list[Topic] = []
+    for resource in knowledge_files("topics"):
+        source = f"knowledge/topics/{resource.name}"
+        topic = validate_topic(parse_knowledge(resource.read_text(encoding="utf-8"), Topic, source), source)
+        if resource.name != f"{topic.id}.yaml":
+            raise OpenIMRError(f"topic id {topic.id!r} does not match the file name", source)
+        loaded.append(topic)
+    return tuple(sorted(loaded, key=lambda t: (t.rank, t.id)))
+
+
+def _joined(patterns: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+
+
+@cache
+def _matchers() -> tuple[_Matcher, ...]:
+    matchers = []
+    for topic in topics():
+        terms = _joined(topic.applies_to.request_terms)
+        assert terms is not None  # the schema requires at least one term
+        body_parts = _joined([rf"\b{re.escape(b)}" for b in topic.applies_to.body_parts])
+        matchers.append(_Matcher(topic, terms, _joined(topic.applies_to.exclude_terms), body_parts))
+    return tuple(matchers)
+
+
+def select_topic(request: str) -> Topic | None:
+    """The topic that decides a request, or None when no topic covers it."""
+    return next((m.topic for m in _matchers() if m.matches(request)), None)
+
+
+def citations_for(topic: Topic, era: Era) -> list[Citation]:
+    """The topic's citations in the era's wording. A topic without citations for the era uses those of the nearest
+    era it has, each written as the era's edition of its guideline when there is one."""
+    by_era = {c.era: c for c in topic.citations}
+    order = [era, *[e for e in (Era.MTUS_2016, Era.MTUS_2009, Era.MTUS_2017) if e != era]]
+    chosen = next(by_era[e] for e in order if e in by_era)
+    citations = []
+    for spec in chosen.cite:
+        guideline = catalogue()[spec.guideline]
+        edition = guideline.edition_for(era) or guideline.edition_for(chosen.era)
+        assert edition is not None  # checked on load
+        name = edition.title or guideline.title
+        pages = spec.pages if edition.era == chosen.era else None
+        text = edition.citation_format.format(
+            guideline=name,
+            chapter=guideline.chapter or "",
+            edition=edition.edition,
+            sections=", ".join(spec.sections),
+            pages=pages or "",
+        )
+        citations.append(
+            Citation(
+                mtus=guideline.mtus,
+                source=guideline.source,
+                guideline=name,
+                edition=edition.edition,
+                sections=list(spec.sections),
+                pages=pages,
+                text=re.sub(r"\s*Page\(s\):\s*$", "", " ".join(text.split())).rstrip(", "),
+            )
+        )
+    return citations
+
+
+def maximus_line(citations: list[Citation]) -> str:
+    """The "MAXIMUS guideline" line for a set of citations, as letters write it."""
+    return " ".join(f"Decision based on {c.text}." for c in citations)
