@@ -7,6 +7,7 @@ import sys
 import typer
 
 from openimr import __version__
+from openimr.cli.serve import app as serve_app
 from openimr.errors import OpenIMRError
 
 app = typer.Typer(
@@ -27,6 +28,9 @@ def _root() -> None:
 def version() -> None:
     """Print the openimr version."""
     typer.echo(__version__)
+
+
+app.add_typer(serve_app)
 
 
 def main() -> None:
