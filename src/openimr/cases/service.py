@@ -678,13 +678,13 @@ class Workflow:
     def issue(self, case_id: int, actor: Actor) -> CaseView:
         """Issue the signed determination: render the letter (PDF and JSON) once and store it, immutable."""
         self._require(actor, UserRole.ADMIN, UserRole.REVIEWER)
-        from openimr.letters import render_letter
-
         with self._transaction(case_number(case_id)) as session:
             case = self._case(session, case_id, actor)
             outcome = ScreeningOutcome(case.screening_outcome) if case.screening_outcome else None
             check_transition(CaseState(case.state), CaseState.ISSUED, outcome, case_number(case_id))
             determination = self._final_determination(session, case)
+            from openimr.letters import render_letter
+
             pdf = render_letter(determination, "pdf")
             letter_json = determination.model_dump_json(indent=2)
             now = self.clock()
