@@ -124,6 +124,9 @@ class Determination(_Model):
     decision_date: dt.date | None = None
     ur_denial_date: dt.date | None = None
     application_received: dt.date | None = None
+    notice_of_assignment_date: dt.date | None = Field(
+        default=None, description="When the Notice of Assignment and Request for Information went out (2013 letters state it)."
+    )
     priority: Priority | None = None
     reviewer: Reviewer = Field(default_factory=Reviewer)
     summary: str = ""

@@ -1,0 +1,27 @@
+"""The 2014+ letter as text extracted from a DWC PDF (2016-17), and as openimr's own plain-text rendering.
+
+PDF text extraction gives one line per printed line. A line that wraps inside a paragraph keeps its trailing space
+(or ends in a word); a paragraph ends where a line ends right after a full stop, colon, question or exclamation
+mark, quote or closing parenthesis. A blank line also ends a paragraph. Page breaks are ordinary line ends here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from openimr.letters.grammar import parse_flow
+from openimr.letters.text import join_hyphen_wraps, to_flow
+from openimr.model import Determination
+
+NAME = "dwc_2016"
+_PARAGRAPH_END = re.compile(r"(?<=[.:?!\"')])\n|\n[ \t]*\n")
+
+
+def detect(text: str) -> bool:
+    """Every 2014+ letter in extracted-text form qualifies: this is the fallback layout."""
+    return True
+
+
+def parse(text: str, source: str | None) -> Determination:
+    """Read a letter in this layout."""
+    return parse_flow(to_flow(_PARAGRAPH_END.split(join_hyphen_wraps(text))), NAME, source)
