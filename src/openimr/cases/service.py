@@ -68,6 +68,7 @@ from openimr.cases.store import (
     utcnow,
 )
 from openimr.cases.uploads import PDF, DocumentStore
+from openimr.letters import render_letter
 from openimr.model import CaseDates, Decision, Determination, DisputedItem, Document, Patient, Priority, Reviewer
 
 log = logging.getLogger(__name__)
@@ -683,8 +684,6 @@ class Workflow:
             outcome = ScreeningOutcome(case.screening_outcome) if case.screening_outcome else None
             check_transition(CaseState(case.state), CaseState.ISSUED, outcome, case_number(case_id))
             determination = self._final_determination(session, case)
-            from openimr.letters import render_letter
-
             pdf = render_letter(determination, "pdf")
             letter_json = determination.model_dump_json(indent=2)
             now = self.clock()

@@ -2,8 +2,9 @@
 
 A document's name is kept for display only and never touches the file system: the bytes go to
 `<root>/<id[:2]>/<id>` where `id` is a random UUID, written to a temporary file and renamed, so a crash never leaves
-half a document. Accepted types: PDF (the `%PDF-` signature and a text layer the document reader can read) and plain
-UTF-8 text. Anything else, including a file named ".pdf" that is not a PDF, is refused.
+half a document. Accepted types, decided by content: PDF (the `%PDF-` signature and a text layer the document reader can
+read) and plain text (as `openimr.documents.read_document` decodes it). Anything else, including a file named ".pdf"
+that is not a PDF, is refused.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from openimr.cases.errors import UnsupportedDocument, UploadTooLarge
+from openimr.documents import read_document
 from openimr.errors import OpenIMRError
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -61,35 +63,22 @@ class DocumentStore:
         document_id = str(uuid.uuid4())
         target = self.path(document_id)
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        is_pdf = data.startswith(b"%PDF-")
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".pdf" if is_pdf else ".txt")
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
-            media_type, text = _identify(data, Path(temporary), source)
+            try:
+                text = read_document(Path(temporary)).text
+            except OpenIMRError as error:
+                what = "not a readable PDF" if is_pdf else "neither a PDF nor a readable text document"
+                raise UnsupportedDocument(f"{what} (checked by content, not by name): {error.problem}", source) from None
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        return StoredDocument(document_id, media_type, len(data), hashlib.sha256(data).hexdigest(), text)
+        return StoredDocument(document_id, PDF if is_pdf else TEXT, len(data), hashlib.sha256(data).hexdigest(), text)
 
     def read(self, document_id: str) -> bytes:
         """The bytes of a stored document."""
         return self.path(document_id).read_bytes()
-
-
-def _identify(data: bytes, path: Path, source: str) -> tuple[str, str]:
-    """The media type by content, and the document's text."""
-    if data.startswith(b"%PDF-"):
-        from openimr.documents import read_document
-
-        try:
-            document = read_document(path)
-        except OpenIMRError as error:
-            raise UnsupportedDocument(f"not a readable PDF: {error.problem}", source) from None
-        return PDF, document.text
-    if b"\x00" not in data:
-        try:
-            return TEXT, data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-    raise UnsupportedDocument("content is neither a PDF nor UTF-8 text (checked by content, not by name)", source)
