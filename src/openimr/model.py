@@ -224,6 +224,14 @@ class Treatment(_Model):
     original_request: str | None = None
     authorized: str | None = None
     disputed: str | None = None
+    category: str | None = Field(
+        default=None, description='Finer grouping: drug subclass or procedure category, e.g. "spinal injection".'
+    )
+    route: str | None = Field(default=None, description='Route of a drug: "oral", "topical", "transdermal", ...')
+    amount: str | None = Field(default=None, description='Package amount of a cream, gel or liquid as written, e.g. "240g".')
+    duration: str | None = Field(
+        default=None, description='Supply, rental or stay length as written, e.g. "3 months", "14 days".'
+    )
 
 
 class FactStatus(StrEnum):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from openimr.model import Case, CaseDates, Determination, DisputedItem, Document, Patient, Priority
+from openimr.review import review_case
 
 
 def case_file(
@@ -26,7 +27,4 @@ def case_file(
 
 def draft(case: Case) -> Determination:
     """The engine's draft determination for a case; it carries the engine and knowledge versions."""
-    from openimr.review import review_case
-
-    determination: Determination = review_case(case)
-    return determination
+    return review_case(case)

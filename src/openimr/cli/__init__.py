@@ -32,6 +32,11 @@ def version() -> None:
 
 app.add_typer(serve_app)
 
+from openimr.cli.review import eval_letters, review  # noqa: E402
+
+app.command("review")(review)
+app.command("eval")(eval_letters)
+
 
 def main() -> None:
     """Entry point: run the CLI; an `OpenIMRError` becomes one line on stderr and exit status 2."""

@@ -1,0 +1,90 @@
+"""`imr review CASE` drafts a determination letter for a case file; `imr eval LETTERS...` scores the engine on past letters."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from openimr.corpus.evaluate import evaluate, letter_paths
+from openimr.errors import OpenIMRError
+from openimr.letters import FORMATS, render_letter
+from openimr.review import review_case
+from openimr.review.case_file import load_case
+
+_FORMATS = (*FORMATS, "json")
+
+
+def _write_atomically(out: Path, data: bytes) -> None:
+    """Write `data` to `out` through a temporary file in the same folder, so no half-written file is left behind."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent if str(out.parent) else ".")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def review(
+    case: Path = typer.Argument(..., help="Case file (JSON or YAML)."),
+    format: str = typer.Option("md", "--format", "-f", help=f"Output format: {', '.join(_FORMATS)}."),
+    out: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of standard output."),
+) -> None:
+    """Draft the determination for a case file: a letter (md, txt, html, pdf) or the Determination as JSON."""
+    if format not in _FORMATS:
+        raise OpenIMRError(f"unknown format {format!r} (choose from {', '.join(_FORMATS)})", "--format")
+    determination = review_case(load_case(case))
+    data = (determination.model_dump_json(indent=2) + "\n").encode() if format == "json" else render_letter(determination, format)
+    if out is None:
+        if format == "pdf":
+            raise OpenIMRError("a PDF needs an output file (-o OUT)", "--format")
+        typer.echo(data.decode(), nl=False)
+    else:
+        _write_atomically(out, data)
+
+
+def _table(metrics: dict[str, Any]) -> Table:
+    table = Table(title=f"{metrics['letters']} letters, {metrics['items']} items, {metrics['parse_failures']} parse failures")
+    table.add_column("category")
+    for column in ("items", "accuracy", "overturned", "predicted overturned"):
+        table.add_column(column, justify="right")
+    for name, row in metrics["per_category"].items():
+        table.add_row(name, str(row["items"]), f"{row['accuracy']:.2f}", str(row["overturned"]), str(row["predicted_overturned"]))
+    return table
+
+
+def eval_letters(
+    letters: list[Path] = typer.Argument(..., help="Letter files (PDF, text, Markdown) or folders of them."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as a JSON object."),
+    workers: int = typer.Option(1, "--workers", "-j", min=1, help="Processes to parse and review with."),
+) -> None:
+    """Review the case each letter describes (never its decisions) and score the drafts against the letters."""
+    total = len(letter_paths(letters))
+    console = Console(stderr=True)
+    with Progress(TextColumn("reviewing"), BarColumn(), MofNCompleteColumn(), console=console, transient=True) as progress:
+        task = progress.add_task("letters", total=total)
+        metrics = evaluate(letters, workers=workers, progress=lambda n: progress.advance(task, n))
+    if as_json:
+        typer.echo(json.dumps(metrics, indent=2))
+        return
+    out = Console()
+    out.print(_table(metrics))
+    for key in (
+        "accuracy",
+        "balanced_accuracy",
+        "macro_f1",
+        "overturned_precision",
+        "overturned_recall",
+        "citation_agreement",
+        "topic_coverage",
+    ):
+        out.print(f"{key}: {metrics[key]:.3f}")

@@ -1,0 +1,241 @@
+"""Dates and durations in clinical text: "12/15/2011", "1/5/16", "January 5, 2016", "1/2016", "2015", "since at
+least 2014", "for 6 months", "for over a year", "since the date of injury", "chronically".
+
+Partial dates resolve to their first day ("1/2016" is 2016-01-01, "2015" is 2015-01-01) and say how precise they are,
+so a caller can tell "since 2015" from "since 3/4/2015".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "DatePrecision",
+    "Duration",
+    "DurationKind",
+    "FoundDate",
+    "find_dates",
+    "find_durations",
+    "parse_date",
+]
+
+
+class DatePrecision(StrEnum):
+    """How much of a date the text gave."""
+
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+@dataclass(frozen=True, slots=True)
+class FoundDate:
+    """A date written in a text, with its offsets (end exclusive) and precision."""
+
+    date: dt.date
+    start: int
+    end: int
+    precision: DatePrecision
+
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+_MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
+
+_DATE = re.compile(
+    rf"""
+    (?<![\w/.-])
+    (?:
+        (?P<m>\d{{1,2}})[/.-](?P<d>\d{{1,2}})[/.-](?P<y>\d{{4}}|\d{{2}})        # 12/15/2011, 1/5/16, 01-05-2016
+      | (?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})                          # 2016-01-05
+      | (?P<mn>{_MONTH_NAME})\.?\s+(?P<md>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<my>\d{{4}})   # January 5, 2016
+      | (?P<dd>\d{{1,2}})\s+(?P<dmn>{_MONTH_NAME})\.?,?\s+(?P<dy>\d{{4}})         # 5 January 2016
+      | (?P<ymn>{_MONTH_NAME})\.?,?\s+(?:of\s+)?(?P<yy>\d{{4}})                  # January 2016
+      | (?P<pm>\d{{1,2}})/(?P<py>\d{{4}})                                        # 1/2016
+      | (?P<year>(?:19|20)\d{{2}})                                               # 2015
+    )
+    (?![\w/]|[.-]\d)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    if len(text) == 2:
+        year += 2000 if year < 70 else 1900
+    return year
+
+
+def _build(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _resolve(match: re.Match[str]) -> tuple[dt.date | None, DatePrecision]:
+    g = match.group
+    if g("m"):
+        return _build(_year(g("y")), int(g("m")), int(g("d"))), DatePrecision.DAY
+    if g("iy"):
+        return _build(int(g("iy")), int(g("im")), int(g("id"))), DatePrecision.DAY
+    if g("mn"):
+        return _build(int(g("my")), _MONTHS[g("mn").lower()], int(g("md"))), DatePrecision.DAY
+    if g("dmn"):
+        return _build(int(g("dy")), _MONTHS[g("dmn").lower()], int(g("dd"))), DatePrecision.DAY
+    if g("ymn"):
+        return _build(int(g("yy")), _MONTHS[g("ymn").lower()], 1), DatePrecision.MONTH
+    if g("pm"):
+        return _build(int(g("py")), int(g("pm")), 1), DatePrecision.MONTH
+    return _build(int(g("year")), 1, 1), DatePrecision.YEAR
+
+
+def find_dates(text: str, min_precision: DatePrecision = DatePrecision.YEAR) -> list[FoundDate]:
+    """Every valid date in `text`, in reading order; impossible dates ("13/45/2016") are skipped.
+
+    `min_precision` drops vaguer dates: `DatePrecision.DAY` keeps only full dates.
+    """
+    order = [DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR]
+    limit = order.index(min_precision)
+    found = []
+    for match in _DATE.finditer(text):
+        date, precision = _resolve(match)
+        if date is not None and order.index(precision) <= limit:
+            found.append(FoundDate(date, match.start(), match.end(), precision))
+    return found
+
+
+def parse_date(text: str) -> dt.date | None:
+    """The first full date (day precision) in `text`, or None."""
+    found = find_dates(text, DatePrecision.DAY)
+    return found[0].date if found else None
+
+
+# --- durations ---------------------------------------------------------------------------------------------------
+
+_NUMBER_WORDS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "several": 3,
+    "a few": 3,
+    "few": 3,
+    "many": 5,
+}
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+_NUMBER = r"(?:\d+(?:\.\d+)?|a\s+few|" + "|".join(k for k in _NUMBER_WORDS if k != "a few") + r")"
+_UNIT = r"(?P<unit>day|week|month|year)s?"
+
+_SINCE_DATE = re.compile(r"\bsince\s+(?:at\s+least\s+|as\s+early\s+as\s+|about\s+|approximately\s+|around\s+)?", re.IGNORECASE)
+_FOR_SPAN = re.compile(
+    rf"\b(?:for|over|x|times|past|last|in\s+the\s+(?:past|last))\s+(?:the\s+)?(?:past\s+|last\s+)?"
+    rf"(?P<qual>at\s+least\s+|over\s+|more\s+than\s+|approximately\s+|about\s+|almost\s+|nearly\s+|greater\s+than\s+)?"
+    rf"(?P<n>{_NUMBER})(?:\s*(?:-|to)\s*(?P<n2>{_NUMBER}))?\s*\+?\s*{_UNIT}\b",
+    re.IGNORECASE,
+)
+_AGO = re.compile(rf"\b(?P<n>{_NUMBER})\s+{_UNIT}\s+ago\b", re.IGNORECASE)
+_SINCE_INJURY = re.compile(
+    r"\bsince\s+(?:the\s+)?(?:date\s+of\s+(?:the\s+)?injury|(?:industrial\s+)?injury|DOI|accident)\b", re.IGNORECASE
+)
+_CHRONIC = re.compile(r"\b(?:chronically|long[\s-]term|on\s+a\s+chronic\s+basis|for\s+(?:many|several)\s+years)\b", re.IGNORECASE)
+
+
+class DurationKind(StrEnum):
+    """What a duration phrase says."""
+
+    SINCE_DATE = "since_date"
+    SPAN = "span"
+    AGO = "ago"
+    SINCE_INJURY = "since_injury"
+    CHRONIC = "chronic"
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A since-when or how-long phrase: its offsets, approximate start date and length in days (when known).
+
+    `at_least` is true when the text gives a lower bound ("since at least 2014", "for over a year", "chronically").
+    """
+
+    kind: DurationKind
+    start: int
+    end: int
+    since: dt.date | None
+    days: int | None
+    at_least: bool
+
+
+def _number(text: str) -> float:
+    key = " ".join(text.lower().split())
+    return float(_NUMBER_WORDS[key]) if key in _NUMBER_WORDS else float(key)
+
+
+def _back(reference: dt.date | None, days: int) -> dt.date | None:
+    return reference - dt.timedelta(days=days) if reference else None
+
+
+def find_durations(text: str, reference: dt.date | None = None, injury: dt.date | None = None) -> list[Duration]:
+    """Since-when and how-long phrases in `text`, in reading order.
+
+    `reference` is the date the text speaks from (the UR decision date); durations are counted back from it.
+    `injury` is the date of injury, used for "since the date of injury". Without them, the dates stay None and only
+    the lengths are known.
+    """
+    found: list[Duration] = []
+    for match in _SINCE_DATE.finditer(text):
+        dates = find_dates(text[match.end() : match.end() + 40])
+        if dates and dates[0].start == 0:
+            start_date = dates[0].date
+            lower_bound = "least" in match.group().lower() or "early" in match.group().lower()
+            elapsed = (reference - start_date).days if reference else None
+            end = match.end() + dates[0].end
+            found.append(Duration(DurationKind.SINCE_DATE, match.start(), end, start_date, elapsed, lower_bound))
+    for match in _FOR_SPAN.finditer(text):
+        days = round(_number(match.group("n2") or match.group("n")) * _UNIT_DAYS[match.group("unit").lower()])
+        found.append(
+            Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, bool(match.group("qual")))
+        )
+    for match in _AGO.finditer(text):
+        days = round(_number(match.group("n")) * _UNIT_DAYS[match.group("unit").lower()])
+        found.append(Duration(DurationKind.AGO, match.start(), match.end(), _back(reference, days), days, False))
+    for match in _SINCE_INJURY.finditer(text):
+        elapsed = (reference - injury).days if reference and injury else None
+        found.append(Duration(DurationKind.SINCE_INJURY, match.start(), match.end(), injury, elapsed, False))
+    for match in _CHRONIC.finditer(text):
+        found.append(Duration(DurationKind.CHRONIC, match.start(), match.end(), None, None, True))
+    found.sort(key=lambda d: d.start)
+    return found

@@ -1,0 +1,30 @@
+"""Treatment the worker has already had (therapy courses, injections, conservative care) and how many sessions.
+
+Sentences about the request or the UR decision, and plans, are skipped: "physical therapy 2 x 4 was requested" is
+not a course already done."""
+
+from __future__ import annotations
+
+import re
+
+from openimr.evidence.terms import find_terms, to_fact
+from openimr.evidence.wording import about_request_or_review, number_value
+from openimr.model import Case, Fact
+
+_SESSIONS = re.compile(
+    r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|twenty-four)\s*"
+    r"(?:\(\d{1,2}\)\s*)?(?:\w+\s+){0,3}?(?:sessions|visits|treatments)\b",
+    re.IGNORECASE,
+)
+_PLAN = re.compile(r"\b(?:plan\w*|will (?:be|start|begin|undergo)|to (?:start|begin|initiate)|recommend\w*|scheduled)\b", re.I)
+
+
+def extract(case: Case) -> list[Fact]:
+    """One fact per prior-treatment mention; `value` is the number of sessions the sentence states, if any."""
+    facts: list[Fact] = []
+    for match in find_terms(case, "prior_treatment"):
+        if about_request_or_review(match.sentence) or _PLAN.search(match.sentence):
+            continue
+        sessions = _SESSIONS.search(match.sentence)
+        facts.append(to_fact("prior_treatment", match, value=str(number_value(sessions.group(1))) if sessions else ""))
+    return facts

@@ -1,0 +1,245 @@
+"""Sentences and sections of clinical text, as character offsets into the original string.
+
+Sentence splitting knows clinical abbreviations ("Dr.", "q.d.", "p.o.", "b.i.d.", "vs."), decimals ("7.5 mg"),
+dates ("12/15/2011") and initials, and treats a line break inside a sentence as a space, since text taken from PDFs
+breaks lines mid-sentence. A blank line, a bulleted or numbered line and a section header always start a new sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from openimr.knowledge import load_knowledge
+
+__all__ = [
+    "Section",
+    "SectionRule",
+    "SectionRules",
+    "Sentence",
+    "find_sections",
+    "section_rules",
+    "sentence_at",
+    "split_sentences",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """One sentence: offsets into the text (end exclusive) and its text."""
+
+    start: int
+    end: int
+    text: str
+
+
+# Words after which a period never ends a sentence (titles and "e.g."-like words; compared lower-case).
+_TITLES = frozenset(
+    [
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "vs",
+        "v",
+        "no",
+        "nos",
+        "fig",
+        "figs",
+        "approx",
+        "e.g",
+        "i.e",
+        "cf",
+        "ref",
+    ]
+)
+# Abbreviations that end with a period and may or may not end a sentence: they end one when a capital follows.
+_ABBREVIATIONS = frozenset(
+    [
+        "etc",
+        "appt",
+        "dept",
+        "dx",
+        "hx",
+        "fx",
+        "sx",
+        "tx",
+        "rx",
+        "pt",
+        "pts",
+        "a.m",
+        "p.m",
+        "q.d",
+        "q.i.d",
+        "b.i.d",
+        "t.i.d",
+        "q.h.s",
+        "q.o.d",
+        "p.o",
+        "p.r.n",
+        "h.s",
+        "q.am",
+        "q.pm",
+        "qd",
+        "bid",
+        "tid",
+        "qid",
+        "qhs",
+        "prn",
+        "po",
+        "m.d",
+        "d.o",
+        "d.c",
+        "p.t",
+        "o.t",
+        "ph.d",
+        "r.n",
+        "n.p",
+        "p.a",
+        "psy.d",
+        "mg",
+        "mcg",
+        "ml",
+        "cm",
+        "mm",
+        "kg",
+        "lb",
+        "lbs",
+        "oz",
+        "hr",
+        "hrs",
+        "min",
+        "wk",
+        "wks",
+        "mo",
+        "mos",
+        "yr",
+        "yrs",
+        "inc",
+        "corp",
+        "co",
+        "ltd",
+    ]
+)
+_CANDIDATE = re.compile(r"[.!?]+[\"')\]]*(?=\s)|\n[ \t]*\n|\n(?=[ \t]*(?:[-•*▪·]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{1,40}:))")
+_WORD_BEFORE = re.compile(r"(\S+)$")
+_NEXT_CHAR = re.compile(r"\s*[\"'(\[]?(\S)")
+
+
+def _is_boundary(text: str, match: re.Match[str]) -> bool:
+    """Whether a candidate (terminal punctuation, blank line, line before a bullet or header) ends a sentence."""
+    mark = match.group()
+    if mark[0] != ".":
+        return True
+    before = _WORD_BEFORE.search(text, max(0, match.start() - 40), match.start())
+    word = before.group(1).lower().lstrip("([\"'") if before else ""
+    following = _NEXT_CHAR.match(text, match.end())
+    next_char = following.group(1) if following else ""
+    if word in _TITLES or (len(word) == 1 and word.isalpha()):
+        return False
+    if word in _ABBREVIATIONS or "." in word:
+        return next_char.isupper()
+    return not next_char.islower()
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:
+    """The sentences of `text[start:end]`, with offsets into `text`, leading and trailing whitespace trimmed."""
+    stop = len(text) if end is None else end
+    sentences: list[Sentence] = []
+    begin = start
+    for match in _CANDIDATE.finditer(text, start, stop):
+        if _is_boundary(text, match):
+            _append(text, begin, match.end(), sentences)
+            begin = match.end()
+    _append(text, begin, stop, sentences)
+    return sentences
+
+
+def _append(text: str, start: int, end: int, sentences: list[Sentence]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        sentences.append(Sentence(start, end, text[start:end]))
+
+
+_WINDOW = 1500
+
+
+def sentence_at(text: str, start: int, end: int | None = None) -> Sentence:
+    """The sentence that contains `text[start:end]` (looking at most 1500 characters either side)."""
+    stop = start if end is None else end
+    low = max(0, start - _WINDOW)
+    high = min(len(text), stop + _WINDOW)
+    for sentence in split_sentences(text, low, high):
+        if sentence.start <= start < sentence.end or (sentence.start <= start and stop <= sentence.end):
+            return sentence
+    return Sentence(start, stop, text[start:stop])
+
+
+# --- sections ----------------------------------------------------------------------------------------------------
+
+
+class SectionRule(BaseModel):
+    """One section category and the header titles that open it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    category: str
+    titles: list[str] = Field(min_length=1)
+
+
+class SectionRules(BaseModel):
+    """The section-header file: `knowledge/context/sections.yaml`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str
+    sections: list[SectionRule]
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A section of a document: its category, the header as written, and offsets of the body (end exclusive)."""
+
+    category: str
+    title: str
+    start: int
+    end: int
+
+
+@cache
+def section_rules() -> SectionRules:
+    """The packaged section-header rules, loaded once."""
+    return load_knowledge("context/sections.yaml", SectionRules)
+
+
+@cache
+def _header_regex() -> tuple[re.Pattern[str], dict[str, str]]:
+    titles = {" ".join(t.lower().split()): rule.category for rule in section_rules().sections for t in rule.titles}
+    alternation = "|".join(r"\s+".join(map(re.escape, t.split())) for t in sorted(titles, key=len, reverse=True))
+    regex = re.compile(rf"(?im)^[ \t]*(?:\d{{1,2}}[.)]\s*)?(?P<title>{alternation})[ \t]*(?::|-|\n|$)")
+    return regex, titles
+
+
+def find_sections(text: str) -> list[Section]:
+    """Sections opened by a header at the start of a line ("Physical Examination:", "ASSESSMENT:"), in order.
+
+    Each runs to the next header or the end of the text. Text before the first header is in no section.
+    """
+    regex, titles = _header_regex()
+    headers = [(m.start(), m.end(), m.group("title")) for m in regex.finditer(text)]
+    sections = []
+    for index, (_, body_start, title) in enumerate(headers):
+        body_end = headers[index + 1][0] if index + 1 < len(headers) else len(text)
+        sections.append(Section(titles[" ".join(title.lower().split())], title, body_start, body_end))
+    return sections

@@ -1,0 +1,149 @@
+"""Pydantic schemas of the review knowledge: guideline catalogue per era, guideline topics, and evidence term lists.
+
+Every file is validated on load and unknown keys are errors, so a misspelt key in a topic cannot silently change a
+decision. A topic names the checks that evaluate its criteria; the checks themselves are code (`openimr.review.checks`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Knowledge(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Era(StrEnum):
+    """Regulatory era of a UR decision (domain.md §0.2): it picks the criteria wording and the citation format."""
+
+    MTUS_2009 = "2009"
+    """Up to 28 Jul 2016: 2009 Chronic Pain guidelines with page numbers; ACOEM 2004 chapters."""
+    MTUS_2016 = "2016"
+    """29 Jul 2016 to 30 Nov 2017: the 2016 Chronic Pain update and the DWC Opioids guideline, cited by section name."""
+    MTUS_2017 = "2017"
+    """From 1 Dec 2017: ACOEM guidelines incorporated by reference; drug formulary from 1 Jan 2018."""
+
+
+class GuidelineEdition(_Knowledge):
+    """One guideline of the catalogue as it was in force during one era."""
+
+    era: Era
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    edition: str = Field(description='Year or edition letters print, e.g. "2004", "2009", "2016".')
+    title: str | None = Field(default=None, description="The guideline's name in this era, when it differs from its title.")
+    citation_format: str = Field(
+        description="How letters of this era write a citation: fields {guideline}, {chapter}, {edition}, {sections}, {pages}."
+    )
+
+
+class Guideline(_Knowledge):
+    """A guideline (MTUS part or non-MTUS source) and its editions per era."""
+
+    id: str
+    mtus: bool
+    source: str = Field(description='"MTUS", "ACOEM", "ODG" or another named source.')
+    title: str = Field(description='The guideline part as letters name it, e.g. "Low Back Complaints".')
+    regulation: str | None = Field(default=None, description="8 CCR section, for MTUS parts.")
+    chapter: str | None = Field(default=None, description="ACOEM 2004 chapter number, printed in 2009-era citations.")
+    editions: list[GuidelineEdition] = Field(min_length=1)
+
+    def edition_for(self, era: Era) -> GuidelineEdition | None:
+        """The edition in force during `era`, if the guideline existed then."""
+        return next((e for e in self.editions if e.era == era), None)
+
+
+class Catalogue(_Knowledge):
+    """The guideline catalogue: every guideline a topic may cite."""
+
+    guidelines: list[Guideline] = Field(min_length=1)
+
+
+class CitationSpec(_Knowledge):
+    """What a topic cites in one era: a guideline of the catalogue, its sections and (2009 style) pages."""
+
+    guideline: str = Field(description="Id of a catalogue guideline.")
+    sections: list[str] = Field(default_factory=list)
+    pages: str | None = None
+
+
+class TopicCitations(_Knowledge):
+    """A topic's citations in one era (the first is primary, the rest are supporting, e.g. a non-MTUS source)."""
+
+    era: Era
+    cite: list[CitationSpec] = Field(min_length=1)
+
+
+class AppliesTo(_Knowledge):
+    """Which requests a topic covers. A request matches when one `request_terms` pattern is found in it, and (when
+    given) its body part is among `body_parts`; `exclude_terms` stop a match."""
+
+    request_terms: list[str] = Field(min_length=1, description="Regular expressions, matched case-insensitively.")
+    exclude_terms: list[str] = Field(default_factory=list)
+    body_parts: list[str] = Field(default_factory=list, description="Body-part keywords; empty means any.")
+
+    @field_validator("request_terms", "exclude_terms")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        import re
+
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise ValueError(f"bad pattern {pattern!r}: {error}") from None
+        return patterns
+
+
+class Criterion(_Knowledge):
+    """One guideline criterion: the rule a reviewer states, and the check that evaluates it against the record."""
+
+    id: str
+    text: str = Field(description="The rule as a reviewer states it.")
+    check: str = Field(description="Name of a registered check in openimr.review.checks.")
+    params: dict[str, Any] = Field(default_factory=dict)
+    upholds: bool = Field(default=True, description="Whether failing it (not met or insufficient) upholds the denial.")
+    missing: str = Field(default="", description="How the rationale states that the record does not meet it.")
+
+
+class Topic(_Knowledge):
+    """One guideline topic: what it applies to, where it comes from, its criteria, citations and phrasing."""
+
+    id: str
+    title: str
+    category: str = Field(description="Treatment category for statistics, e.g. 'muscle relaxant', 'imaging'.")
+    rank: int = Field(default=50, description="Lower ranks are tried first (more specific topics, MTUS before others).")
+    source: str
+    section: str
+    pages: str | None = None
+    applies_to: AppliesTo
+    guideline_rule: str = Field(description="The guideline's rule, paraphrased, that opens the rationale.")
+    criteria: list[Criterion] = Field(min_length=1)
+    citations: list[TopicCitations] = Field(min_length=1)
+
+    @field_validator("criteria")
+    @classmethod
+    def _unique_ids(cls, criteria: list[Criterion]) -> list[Criterion]:
+        ids = [c.id for c in criteria]
+        if len(ids) != len(set(ids)):
+            raise ValueError("criterion ids must be unique")
+        return criteria
+
+
+class TermPattern(_Knowledge):
+    """A named thing the record may mention and the regular expressions that find it."""
+
+    name: str
+    patterns: list[str] = Field(min_length=1)
+    group: str | None = Field(default=None, description="A wider name the fact also answers to, e.g. 'neuro_deficit'.")
+
+
+class TermList(_Knowledge):
+    """An evidence family's term list: one file per fact family (findings, diagnoses, prior treatments ...)."""
+
+    family: str
+    terms: list[TermPattern] = Field(min_length=1)

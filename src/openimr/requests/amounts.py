@@ -1,0 +1,275 @@
+"""How much, how strong and how often a request asks for: strength, quantity, package amount, frequency, refills,
+sessions × weeks, supply length, spinal levels. Each reader takes the request text and returns what it found.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "Sessions",
+    "number_value",
+    "read_amount",
+    "read_duration",
+    "read_frequency",
+    "read_leading_count",
+    "read_levels",
+    "read_quantity",
+    "read_refills",
+    "read_sessions",
+    "read_strength",
+    "unknown_quantity",
+]
+
+_WORDS = {
+    "zero": 0,
+    "no": 0,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "single": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "eighteen": 18,
+    "twenty": 20,
+    "twenty-four": 24,
+    "thirty": 30,
+    "sixty": 60,
+    "ninety": 90,
+}
+_NUM = r"(?:\d+|" + "|".join(sorted((w for w in _WORDS if w not in {"a", "an", "no", "single"}), key=len, reverse=True)) + r")"
+_NUM_OR_A = r"(?:a|an|" + _NUM[3:]
+
+
+def number_value(text: str) -> int | None:
+    """The integer a numeral or number word stands for ("12", "twelve"), or None."""
+    key = text.strip().lower()
+    if key.isdigit():
+        return int(key)
+    return _WORDS.get(key)
+
+
+# --- strength, amount, quantity ----------------------------------------------------------------------------------
+
+_UNIT = r"(?:mg|mcg|µg|meq|iu|units?|%)"
+_PART = rf"\d*\.?\d+(?:\s*{_UNIT})?"
+_STRENGTH = re.compile(
+    rf"(?<![\w.#/])(?:{_PART}(?:\s*[/-]\s*{_PART})*\s*{_UNIT}(?:\s*/\s*(?:g|gm|ml|mL|hr?|h|act|dose))?"
+    rf"|\d+(?:\.\d+)?\s*/\s*\d+(?:\.\d+)?(?:\s*/\s*\d+(?:\.\d+)?)?)(?![\w])",
+    re.IGNORECASE,
+)
+_AMOUNT = re.compile(
+    r"(?<![\w.])#?\s*(?P<n>\d*\.?\d+)\s*(?P<unit>grams?|gms?|g|oz|ounces?|ml|mL|cc|liters?)(?![\w])(?!\s*/)", re.IGNORECASE
+)
+_QUANTITY = re.compile(
+    r"\bqty\.?\s*:?\s*#?\s*(?P<n>\d+)|#\s*(?P<hash>\d+)(?![\d.])(?!\s*(?:grams?|gms?|g|oz|ml)\b)",
+    re.IGNORECASE,
+)
+_COUNT = re.compile(
+    r"(?<![\w./])(?P<n>\d+)\s*(?:tablets?|tabs?|capsules?|caps?|pills?|patch(?:es)?|boxe?s?|tubes?|bottles?|containers?|count)\b"
+    r"(?!\s+(?:po|p\.o\.|by\s+mouth|orally|q\.?\d|every|daily|twice|once|at\s+bed|b\.?i\.?d|t\.?i\.?d|q\.?i\.?d|q\.?d|q\.?h\.?s|prn))",
+    re.IGNORECASE,
+)
+_LEADING_COUNT = re.compile(
+    rf"\s*(?P<n>{_NUM_OR_A}|single)\b\s*(?:\(\d+\)\s*)?(?:(?:units?|sets?|series|containers?|boxe?s?|tubes?|bottles?|kits?)\s+(?:of\s+)?)?",
+    re.IGNORECASE,
+)
+_TRAILING_COUNT = re.compile(r"(?:,|\btimes|\bx)\s*(?P<n>\d{1,2})\s*$", re.IGNORECASE)
+_UNKNOWN = re.compile(r"\b(?:unknown|unspecified|undetermined|unstated)(?:\s+(?:quantity|qty|number|amount))?\b", re.IGNORECASE)
+
+
+def read_strength(text: str) -> str | None:
+    """The first strength as written, spaces tidied: "10/325mg", "7.5 mg", "5%", "4%-27.5%-0.0325%"."""
+    match = _STRENGTH.search(text)
+    return " ".join(match.group().split()) if match else None
+
+
+def read_amount(text: str) -> str | None:
+    """The package amount of a cream, gel or liquid: "240g", "120grams", "60 grams"."""
+    match = _AMOUNT.search(text)
+    return " ".join(match.group().lstrip("#").split()) if match else None
+
+
+def read_quantity(text: str) -> int | None:
+    """Units dispensed or ordered: "#60", "QTY: 60", "qty #60", "60 tablets", "NCV ..., 2", "MRI ... times 1"."""
+    match = _QUANTITY.search(text) or _COUNT.search(text)
+    if match:
+        return int(match.group("n") or match.group("hash"))
+    trailing = _TRAILING_COUNT.search(text)
+    return int(trailing.group("n")) if trailing else None
+
+
+def read_leading_count(prefix: str) -> int | None:
+    """A count that is all of the text before the thing counted: "One (1) ", "One container of ", "a "."""
+    match = _LEADING_COUNT.fullmatch(prefix)
+    return number_value(match.group("n")) if match else None
+
+
+def unknown_quantity(text: str) -> bool:
+    """Whether the request says its quantity is unknown ("(unknown quantity)", "unspecified quantity")."""
+    return _UNKNOWN.search(text) is not None
+
+
+# --- frequency and refills ---------------------------------------------------------------------------------------
+
+_TIMES = rf"(?:once|twice|thrice|{_NUM}\s*(?:-\s*{_NUM}\s*)?(?:x|times?))"
+_FREQ_CORE = (
+    r"(?:q\.?\s*\d+(?:\s*-\s*\d+)?\s*(?:h|hrs?|hours?)\b\.?"
+    r"|every\s+\d+(?:\s*(?:-|to)\s*\d+)?\s+(?:hours?|hrs?)"
+    r"|every\s+(?:morning|night|evening|day|other\s+day)"
+    r"|\d+\s+hours?\s+on,?\s+(?:and\s+)?\d+\s+hours?\s+off"
+    rf"|{_TIMES}\s*(?:a|per|each|/)\s*day|{_TIMES}\s+daily"
+    r"|(?:b\.?i\.?d|t\.?i\.?d|q\.?i\.?d|q\.?d|q\.?h\.?s|h\.?s|q\.?a\.?m|q\.?p\.?m)\b\.?"
+    r"|daily|nightly|at\s+(?:bed\s*time|night)|in\s+the\s+(?:morning|evening)|as\s+needed|p\.?r\.?n\b\.?)"
+)
+_FREQUENCY = re.compile(
+    rf"(?<![\w])(?:(?:{_NUM}|half|1/2)\s*(?:tab(?:let)?s?|cap(?:sule)?s?|patch(?:es)?|puffs?|pills?|by\s+mouth)?\s+)?"
+    r"(?:(?:po|p\.o\.|by\s+mouth|orally|topically|sublingually)\s+)?"
+    rf"{_FREQ_CORE}(?:\s*(?:,\s*)?(?:prn|p\.r\.n\.|as\s+needed)(?:\s+for\s+\w+)?)?",
+    re.IGNORECASE,
+)
+_REFILLS = re.compile(rf"\b(?P<n>{_NUM}|no)\s+refills?\b|\brefills?\s*:?\s*x?\s*(?P<after>\d+)\b", re.IGNORECASE)
+
+
+def read_frequency(text: str) -> str | None:
+    """The dosing frequency as written: "BID", "every 8 hours", "1 tab po q6h prn", "one tablet twice daily"."""
+    match = _FREQUENCY.search(text)
+    return " ".join(match.group().split()).strip(" ,") if match else None
+
+
+def read_refills(text: str) -> int | None:
+    """The number of refills: "with 1 refill", "2 refills", "Two refills of ...", "no refills"."""
+    match = _REFILLS.search(text)
+    if not match:
+        return None
+    return number_value(match.group("n") or match.group("after"))
+
+
+# --- sessions and duration ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sessions:
+    """Visits a therapy request asks for: total sessions, sessions per week and weeks as written ("2-3", "6-8")."""
+
+    sessions: int | None
+    per_week: str | None
+    weeks: str | None
+
+
+_RANGE = rf"(?P<{{0}}>{_NUM})(?:\s*(?:-|to)\s*(?P<{{0}}2>{_NUM}))?"
+_PER_WEEK = re.compile(
+    rf"\b{_RANGE.format('pw')}\s*(?:x|times?)\s*(?:a|per|/|each)\s*(?:week|wk)\b|\b(?P<once>once|twice)\s+(?:a|per)\s+week\b",
+    re.IGNORECASE,
+)
+_WEEKS = re.compile(
+    rf"\b(?:for|over|x|times|during)\s+(?:a\s+period\s+of\s+)?{_RANGE.format('wk')}\s*(?:weeks?|wks?)\b", re.IGNORECASE
+)
+_TIMES_BY = re.compile(
+    rf"\b(?P<a>{_NUM})\s*(?:x|times)\s*(?P<b>{_NUM})\b(?!\s*(?:a|per|/)\s)(?!\s*(?:sessions?|visits?|treatments?)\b)",
+    re.IGNORECASE,
+)
+_PAREN_COUNT = re.compile(r"\(\s*(?P<paren>\d+)\s*(?:total\s+)?(?:sessions?|visits?|treatments?)?\s*\)", re.IGNORECASE)
+_COUNT_OF = re.compile(
+    rf"\b(?P<n>{_NUM})\s*(?:\(\d+\)\s*)?(?:additional\s+|more\s+|further\s+)?"
+    rf"(?:(?!(?:{_NUM}|times|x|a|per)\b)[a-z/-]+\s+){{0,3}}?(?:sessions?|visits?|treatments?)\b"
+    r"|\b(?:sessions?|visits?|treatments?)\s*,\s*(?P<after>\d+)\b"
+    r"|(?:\btimes|\bx|#)\s*(?P<times>\d+)\b(?!\s*(?:a|per|/)\s*(?:week|day))(?!\s*(?:weeks?|days?|months?)\b)",
+    re.IGNORECASE,
+)
+
+
+def _range(match: re.Match[str], name: str) -> str:
+    low = number_value(match.group(name))
+    high = match.group(name + "2")
+    return f"{low}-{number_value(high)}" if high else str(low)
+
+
+def read_sessions(text: str) -> Sessions:
+    """Sessions × weeks: "2x4", "2-3 times a week for 6 weeks", "12 sessions", "x6", "(8 sessions)", "#6".
+
+    Without an explicit count, the total is sessions per week × weeks when both are single numbers.
+    """
+    per_week = weeks = None
+    match = _PER_WEEK.search(text)
+    if match:
+        once = match.group("once")
+        per_week = ("1" if once.lower() == "once" else "2") if once else _range(match, "pw")
+    match_weeks = _WEEKS.search(text)
+    if match_weeks:
+        weeks = _range(match_weeks, "wk")
+    count_match = _PAREN_COUNT.search(text) or _COUNT_OF.search(text)
+    if per_week is None and weeks is None:
+        by = _TIMES_BY.search(text)
+        if by:
+            per_week, weeks = str(number_value(by.group("a"))), str(number_value(by.group("b")))
+            if count_match and count_match.start() >= by.start() and count_match.re is _COUNT_OF and count_match.group("times"):
+                count_match = _COUNT_OF.search(text, by.end())
+    sessions = None
+    if count_match:
+        groups = count_match.groupdict()
+        sessions = number_value(next(v for k, v in groups.items() if v is not None and k in {"paren", "n", "after", "times"}))
+    if sessions is None and per_week and weeks and per_week.isdigit() and weeks.isdigit():
+        sessions = int(per_week) * int(weeks)
+    return Sessions(sessions, per_week, weeks)
+
+
+_DURATION = re.compile(
+    rf"\b(?P<n>{_NUM_OR_A})(?:\s*(?:-|to)\s*(?P<n2>{_NUM}))?[\s-]*(?P<unit>days?|weeks?|months?|years?)\b"
+    r"(?:\s+(?:supply|rental|use|coverage|trial|stay))?",
+    re.IGNORECASE,
+)
+
+
+def read_duration(text: str) -> str | None:
+    """A supply, rental or stay length normalised to numerals: "3 months", "14 days", "7-10 days", "7 days use"."""
+    match = _DURATION.search(text)
+    if not match:
+        return None
+    low = number_value(match.group("n"))
+    high = match.group("n2")
+    count = f"{low}-{number_value(high)}" if high else str(low)
+    unit = match.group("unit").lower()
+    if not unit.endswith("s") and (high or low != 1):
+        unit += "s"
+    rest = match.group()[match.end("unit") - match.start() :].strip()
+    return f"{count} {unit}" + (f" {rest}" if rest else "")
+
+
+# --- spinal levels -----------------------------------------------------------------------------------------------
+
+_LEVEL_MAX = {"C": 8, "T": 12, "L": 5, "S": 5}
+_LEVELS = re.compile(r"(?<![\w])(?P<p>[CTLS])\s?(?P<a>\d{1,2})(?:\s*(?:-|–|/|to)\s*(?P<q>[CTLS])?\s?(?P<b>\d{1,2}))?(?![\w])")
+
+
+def read_levels(text: str) -> list[str]:
+    """Spinal levels, normalised: "L4-5" -> "L4-L5", "C5-C6", "L5-S1", "L4"; impossible ones ("L9") are skipped."""
+    levels: list[str] = []
+    for match in _LEVELS.finditer(text):
+        prefix, first = match.group("p"), int(match.group("a"))
+        if not 1 <= first <= _LEVEL_MAX[prefix]:
+            continue
+        level = f"{prefix}{first}"
+        if match.group("b"):
+            second_prefix = match.group("q") or prefix
+            second = int(match.group("b"))
+            if not 1 <= second <= _LEVEL_MAX[second_prefix]:
+                continue
+            level += f"-{second_prefix}{second}"
+        if level not in levels:
+            levels.append(level)
+    return levels

@@ -1,0 +1,320 @@
+"""Disputed item → `Treatment`: what is asked for (drug, imaging, therapy, ...), how much and where.
+
+The parser reads names from the lexicons (drugs, procedures, body parts) and amounts with the readers of
+`openimr.requests.amounts`. It never fails on a well-formed string: an item it cannot name gets kind OTHER.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from functools import cache
+
+from openimr.errors import OpenIMRError
+from openimr.evidence.dates import find_dates, parse_date
+from openimr.knowledge.lexicons import (
+    Drug,
+    Procedure,
+    body_part_lexicon,
+    body_part_matcher,
+    drug_lexicon,
+    drug_matcher,
+    laterality_matcher,
+    procedure_lexicon,
+    procedure_matcher,
+)
+from openimr.knowledge.terms import TermMatch, normalise_term
+from openimr.model import DisputedItem, Ingredient, Treatment, TreatmentKind
+from openimr.requests import amounts
+from openimr.requests.portions import split_portions
+
+__all__ = ["parse_disputed_item", "parse_request"]
+
+_PREFIX = re.compile(
+    r"^\s*(?:(?:associated\s+surgical\s+services?|request(?:ed)?(?:\s+for)?|prospective(?:\s+request)?(?:\s+for)?"
+    r"|\d+\s+prescriptions?(?:\s+(?:for|of))?|prescription(?:\s+(?:for|of))?)\s*:?\s*)+",
+    re.IGNORECASE,
+)
+_RETRO = re.compile(
+    r"\b(?:retrospective|retro(?:active)?)\b(?:\s+(?:request|review|usage|use|dispensing))?(?:\s+(?:for|of))?\s*:?\s*",
+    re.IGNORECASE,
+)
+_DOS = re.compile(r"\b(?:DOS|D\.O\.S\.|dates?\s+of\s+service|dispensed(?:\s+on)?|per)\s*:?\s*(?=\d)", re.IGNORECASE)
+_COMPOUND = re.compile(
+    r"\b(?:compound(?:ed)?|cream\s+base|in\s+(?:a\s+)?(?:cream|gel|lotion|ointment)|transdermal\s+(?:cream|base))\b",
+    re.IGNORECASE,
+)
+_TOPICAL = re.compile(
+    r"\b(?:cream|creams|gel|gels|ointment|lotion|patch|patches|topical|transdermal|spray|rub|liniment|roll-?on|solution\s+topical|base)\b",
+    re.IGNORECASE,
+)
+_ORAL = re.compile(
+    r"\b(?:oral|orally|po|p\.o\.|by\s+mouth|tabs?|tablets?|capsules?|caps?|suspension|elixir|liquid|ER|XR|SR|DR)\b", re.IGNORECASE
+)
+_INJECTED = re.compile(r"\b(?:injections?|injectable|IM|intramuscular|IV|intravenous|shot)\b", re.IGNORECASE)
+_PERCENT_AFTER = re.compile(r"^\s*(?:\w+\s+){0,2}?(?P<p>\d*\.?\d+)\s*%")
+_PERCENT = re.compile(r"\d\s*%")
+_WORD = re.compile(r"[A-Za-z][A-Za-z-]{4,}")
+
+# Procedures of these kinds name an item even when a drug is also written ("trigger point injection with lidocaine").
+_OVER_DRUGS = {
+    TreatmentKind.INJECTION,
+    TreatmentKind.SURGERY,
+    TreatmentKind.LAB,
+    TreatmentKind.CONSULTATION,
+    TreatmentKind.PSYCHOLOGICAL,
+    TreatmentKind.PROGRAM,
+    TreatmentKind.IMAGING,
+    TreatmentKind.ELECTRODIAGNOSTIC,
+}
+_SESSION_KINDS = {TreatmentKind.THERAPY, TreatmentKind.PSYCHOLOGICAL, TreatmentKind.PROGRAM}
+
+
+@cache
+def _fuzzy_drug_terms() -> dict[str, Drug]:
+    """One-word drug names of five letters or more, for matching a misspelt name ("Cyclobenzapine")."""
+    terms: dict[str, Drug] = {}
+    for drug in drug_lexicon().drugs:
+        for term, _ in drug.terms():
+            key = normalise_term(term)
+            if " " not in key and "/" not in key and len(key) >= 5:
+                terms.setdefault(key, drug)
+    return terms
+
+
+def _fuzzy_drug(text: str) -> Drug | None:
+    terms = _fuzzy_drug_terms()
+    for word in _WORD.findall(text):
+        close = difflib.get_close_matches(word.lower(), terms.keys(), n=1, cutoff=0.86)
+        if close:
+            return terms[close[0]]
+    return None
+
+
+def _brand(drug: Drug, written: str) -> str | None:
+    key = normalise_term(written)
+    return next((b for b in drug.brands if normalise_term(b) == key), None)
+
+
+def _route(drug: Drug, text: str) -> str | None:
+    if drug.route:
+        return drug.route
+    if _TOPICAL.search(text) or _PERCENT.search(text):
+        return "topical"
+    if _INJECTED.search(text):
+        return "injection"
+    if _ORAL.search(text):
+        return "oral"
+    return None
+
+
+def _pick_procedure(matches: list[TermMatch[Procedure]]) -> TermMatch[Procedure] | None:
+    """The leftmost, then longest, specific procedure; a catch-all only when nothing specific matched; parts of a
+    combination written separately ("EMG ... NCV") name the combination."""
+    specific = [m for m in matches if not m.value.fallback]
+    pool = specific or matches
+    if not pool:
+        return None
+    first = min(pool, key=lambda m: (m.start, m.start - m.end))
+    combined = procedure_lexicon().combined({m.value.name for m in pool})
+    if combined is not None and first.value.name != combined.name:
+        return TermMatch(first.start, first.end, first.text, combined)
+    return first
+
+
+def _body_parts(text: str, treatment: Treatment) -> None:
+    parts: list[str] = [m.value.name for m in body_part_matcher().find(text)]
+    levels = amounts.read_levels(text)
+    lexicon = body_part_lexicon()
+    for level in levels:
+        parts.append(lexicon.spine_part(level[0]))
+    treatment.body_parts = list(dict.fromkeys(parts))
+    treatment.levels = levels
+    sides = list(dict.fromkeys(m.value for m in laterality_matcher().find(text)))
+    treatment.laterality = " and ".join(sides) if sides else None
+
+
+def _drug_treatment(text: str, core: str, drugs: list[TermMatch[tuple[Drug, bool]]]) -> Treatment:
+    distinct = list({id(m.value[0]): m for m in drugs}.values())
+    first, is_brand = distinct[0].value
+    compounded = len(distinct) > 1 or (_COMPOUND.search(core) is not None and first.drug_class != "compounded kit")
+    treatment = Treatment(text=text, kind=TreatmentKind.DRUG, name=first.generic)
+    if compounded:
+        ingredients = []
+        for match in distinct:
+            drug = match.value[0]
+            percent = _PERCENT_AFTER.match(core[match.end :])
+            ingredients.append(
+                Ingredient(name=match.text, generic=drug.generic, percent=float(percent.group("p")) if percent else None)
+            )
+        treatment.ingredients = ingredients
+        if len(distinct) > 1:
+            treatment.name = (
+                "compounded topical" if _TOPICAL.search(core) or any(i.percent for i in ingredients) else "compounded product"
+            )
+            treatment.generic = "/".join(i.generic or i.name for i in ingredients)
+            treatment.drug_class = "compounded product"
+            treatment.category = "compounded product"
+        else:
+            treatment.generic = first.generic
+            treatment.drug_class = first.drug_class
+            treatment.category = "compounded product"
+        treatment.route = "topical" if _TOPICAL.search(core) or any(i.percent for i in ingredients) else _route(first, core)
+    else:
+        treatment.generic = first.generic
+        treatment.brand = _brand(first, distinct[0].text) if is_brand else None
+        treatment.drug_class = first.drug_class
+        treatment.category = first.subclass or first.drug_class
+        treatment.route = _route(first, core)
+        treatment.ingredients = [Ingredient(name=i, generic=i) for i in first.ingredients]
+    after = core[distinct[0].start :]
+    treatment.strength = None if len(distinct) > 1 and compounded else amounts.read_strength(after)
+    treatment.amount = amounts.read_amount(after)
+    treatment.quantity = amounts.read_quantity(core)
+    if treatment.quantity is None:
+        treatment.quantity = amounts.read_leading_count(core[: distinct[0].start])
+    treatment.frequency = amounts.read_frequency(after)
+    treatment.refills = amounts.read_refills(core)
+    treatment.duration = amounts.read_duration(_strip_frequency(core))
+    return treatment
+
+
+def _strip_frequency(text: str) -> str:
+    frequency = amounts.read_frequency(text)
+    return text.replace(frequency, " ") if frequency else text
+
+
+def _procedure_treatment(text: str, core: str, match: TermMatch[Procedure]) -> Treatment:
+    procedure = match.value
+    treatment = Treatment(text=text, kind=procedure.kind, name=procedure.name, category=procedure.category)
+    if procedure.kind in _SESSION_KINDS:
+        sessions = amounts.read_sessions(core)
+        treatment.sessions = sessions.sessions
+        treatment.sessions_per_week = sessions.per_week
+        treatment.weeks = sessions.weeks
+        if sessions.sessions is None and sessions.per_week is None:
+            treatment.duration = amounts.read_duration(core)
+    else:
+        treatment.quantity = amounts.read_quantity(core)
+        if treatment.quantity is None:
+            treatment.quantity = amounts.read_leading_count(core[: match.start])
+        treatment.duration = amounts.read_duration(core)
+    return treatment
+
+
+def _parse_core(text: str, core: str) -> Treatment:
+    """Name and measure one request string (no modified-request wording, prefixes removed)."""
+    drugs = drug_matcher().find(core)
+    procedures = procedure_matcher().find(core)
+    procedure = _pick_procedure(procedures)
+    use_drug = bool(drugs) and not (
+        procedure is not None
+        and not procedure.value.fallback
+        and (procedure.value.kind in _OVER_DRUGS or procedure.start < drugs[0].start)
+    )
+    if use_drug:
+        treatment = _drug_treatment(text, core, drugs)
+    elif procedure is not None:
+        treatment = _procedure_treatment(text, core, procedure)
+    else:
+        fuzzy = _fuzzy_drug(core)
+        if fuzzy is not None:
+            treatment = _drug_treatment(text, core, [TermMatch(0, 0, fuzzy.generic, (fuzzy, False))])
+        else:
+            treatment = Treatment(text=text, kind=TreatmentKind.OTHER, name=" ".join(core.split()).strip(" ,.") or text)
+    _body_parts(core, treatment)
+    treatment.quantity_unknown = amounts.unknown_quantity(core)
+    return treatment
+
+
+def _strip(text: str) -> tuple[str, bool]:
+    """Remove leading prefixes ("Associated surgical service:") and the retrospective marker: (core, retrospective?)."""
+    core = _PREFIX.sub("", text)
+    retro = _RETRO.search(core)
+    if retro:
+        core = core[: retro.start()] + core[retro.end() :]
+    return core, retro is not None
+
+
+def _date_of_service(text: str) -> tuple[str, dt.date | None]:
+    """The text without its "DOS: ..." clause, and the date of service (or None)."""
+    marker = _DOS.search(text)
+    if not marker:
+        return text, None
+    dates = find_dates(text[marker.end() :])
+    if not dates or dates[0].start != 0:
+        return text, None
+    clause_end = marker.end() + dates[0].end
+    tail = re.match(r"\s*order\b", text[clause_end:], re.IGNORECASE)
+    if tail:
+        clause_end += tail.end()
+    return (text[: marker.start()] + text[clause_end:]).strip(" ,;"), dates[0].date
+
+
+def parse_request(text: str) -> Treatment:
+    """Parse one request as written ("Cyclobenzaprine 7.5mg #90", "MRI of the left knee", a modified-request label).
+
+    An empty request is an `OpenIMRError`. For a modified request the parsed fields describe the disputed portion and
+    `original_request`, `authorized` and `disputed` keep the three parts as written.
+    """
+    if not text or not text.strip():
+        raise OpenIMRError("empty request", "disputed item")
+    portions = split_portions(text)
+    if portions is None:
+        return _parse_single(text, text)
+    treatment = _parse_single(text, portions.disputed)
+    original = _parse_single(text, portions.original)
+    if treatment.kind is TreatmentKind.OTHER and original.kind is not TreatmentKind.OTHER:
+        treatment = original.model_copy(update={"quantity": None, "sessions": None, "sessions_per_week": None, "weeks": None})
+    _inherit(treatment, original)
+    treatment.original_request = portions.original
+    treatment.authorized = portions.authorized
+    treatment.disputed = portions.disputed
+    return treatment
+
+
+def _inherit(treatment: Treatment, original: Treatment) -> None:
+    """A disputed remainder often drops what the original said ("2 sessions of physical therapy"): fill it back in."""
+    if not treatment.body_parts:
+        treatment.body_parts = original.body_parts
+        treatment.laterality = treatment.laterality or original.laterality
+    if not treatment.levels:
+        treatment.levels = original.levels
+    treatment.retrospective = treatment.retrospective or original.retrospective
+    treatment.date_of_service = treatment.date_of_service or original.date_of_service
+    if treatment.kind is TreatmentKind.DRUG and original.kind is TreatmentKind.DRUG and original.generic == treatment.generic:
+        treatment.strength = treatment.strength or original.strength
+        treatment.frequency = treatment.frequency or original.frequency
+
+
+def _parse_single(label: str, text: str) -> Treatment:
+    core, retrospective = _strip(text)
+    core, service_date = _date_of_service(core)
+    treatment = _parse_core(label, core)
+    if service_date is not None:
+        treatment.date_of_service = service_date
+        retrospective = True
+    elif retrospective:
+        treatment.date_of_service = parse_date(core)
+    treatment.retrospective = retrospective
+    return treatment
+
+
+def parse_disputed_item(item: DisputedItem) -> Treatment:
+    """Parse a case file's disputed item, using its `original_request` and `authorized` fields when given.
+
+    When the item carries them, `item.request` is taken as the disputed portion (unless it is itself a full
+    modified-request label, which is then split as in `parse_request`).
+    """
+    treatment = parse_request(item.request)
+    if treatment.original_request is None and (item.original_request or item.authorized):
+        original = parse_request(item.original_request) if item.original_request else None
+        if original is not None:
+            if treatment.kind is TreatmentKind.OTHER and original.kind is not TreatmentKind.OTHER:
+                treatment = original.model_copy(update={"text": item.request, "quantity": None, "sessions": None})
+            _inherit(treatment, original)
+        treatment.original_request = item.original_request
+        treatment.authorized = item.authorized
+        treatment.disputed = item.request
+    return treatment

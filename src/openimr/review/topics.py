@@ -1,0 +1,130 @@
+"""The guideline topics and catalogue, loaded from the package and cross-checked; picking the topic for a request.
+
+Topics are tried in rank order (more specific first, MTUS before other sources: the Medical Evidence Search
+Sequence); the first whose `applies_to` matches the request decides it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from openimr.errors import OpenIMRError
+from openimr.knowledge import knowledge_files, parse_knowledge
+from openimr.knowledge.schema import Catalogue, Era, Guideline, Topic
+from openimr.model import Citation
+from openimr.review.checks import CHECKS
+
+
+@dataclass(frozen=True)
+class _Matcher:
+    topic: Topic
+    terms: tuple[re.Pattern[str], ...]
+    excludes: tuple[re.Pattern[str], ...]
+    body_parts: tuple[re.Pattern[str], ...]
+
+    def matches(self, request: str) -> bool:
+        return (
+            any(p.search(request) for p in self.terms)
+            and not any(p.search(request) for p in self.excludes)
+            and (not self.body_parts or any(p.search(request) for p in self.body_parts))
+        )
+
+
+@cache
+def catalogue() -> dict[str, Guideline]:
+    """Every guideline of the packaged catalogue, by id."""
+    guidelines: dict[str, Guideline] = {}
+    for resource in knowledge_files("catalogue"):
+        source = f"knowledge/catalogue/{resource.name}"
+        for guideline in parse_knowledge(resource.read_text(encoding="utf-8"), Catalogue, source).guidelines:
+            if guideline.id in guidelines:
+                raise OpenIMRError(f"guideline {guideline.id!r} is defined twice", source)
+            guidelines[guideline.id] = guideline
+    return guidelines
+
+
+def validate_topic(topic: Topic, source: str) -> Topic:
+    """Cross-check a topic against the registry of checks and the catalogue (what the schema alone cannot)."""
+    for criterion in topic.criteria:
+        if criterion.check not in CHECKS:
+            raise OpenIMRError(
+                f"criterion {criterion.id!r} names unknown check {criterion.check!r} (known: {', '.join(sorted(CHECKS))})", source
+            )
+    for era_citations in topic.citations:
+        for spec in era_citations.cite:
+            guideline = catalogue().get(spec.guideline)
+            if guideline is None:
+                raise OpenIMRError(f"citation names unknown guideline {spec.guideline!r}", source)
+            if guideline.edition_for(era_citations.era) is None:
+                raise OpenIMRError(f"guideline {spec.guideline!r} has no edition in era {era_citations.era}", source)
+    return topic
+
+
+@cache
+def topics() -> tuple[Topic, ...]:
+    """Every packaged topic, validated, in rank order."""
+    loaded: list[Topic] = []
+    for resource in knowledge_files("topics"):
+        source = f"knowledge/topics/{resource.name}"
+        topic = validate_topic(parse_knowledge(resource.read_text(encoding="utf-8"), Topic, source), source)
+        if resource.name != f"{topic.id}.yaml":
+            raise OpenIMRError(f"topic id {topic.id!r} does not match the file name", source)
+        loaded.append(topic)
+    return tuple(sorted(loaded, key=lambda t: (t.rank, t.id)))
+
+
+@cache
+def _matchers() -> tuple[_Matcher, ...]:
+    def compile_all(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
+
+    return tuple(
+        _Matcher(
+            t,
+            compile_all(t.applies_to.request_terms),
+            compile_all(t.applies_to.exclude_terms),
+            compile_all([rf"\b{re.escape(b)}" for b in t.applies_to.body_parts]),
+        )
+        for t in topics()
+    )
+
+
+def select_topic(request: str) -> Topic | None:
+    """The topic that decides a request, or None when no topic covers it."""
+    return next((m.topic for m in _matchers() if m.matches(request)), None)
+
+
+def citations_for(topic: Topic, era: Era) -> list[Citation]:
+    """The topic's citations in the era's wording (falling back to the nearest era the topic has)."""
+    by_era = {c.era: c for c in topic.citations}
+    order = [era, *[e for e in (Era.MTUS_2016, Era.MTUS_2009, Era.MTUS_2017) if e != era]]
+    chosen = next(by_era[e] for e in order if e in by_era)
+    citations = []
+    for spec in chosen.cite:
+        guideline = catalogue()[spec.guideline]
+        edition = guideline.edition_for(chosen.era)
+        assert edition is not None  # checked on load
+        name = edition.title or guideline.title
+        sections = ", ".join(spec.sections)
+        text = edition.citation_format.format(
+            guideline=name, chapter=guideline.chapter or "", edition=edition.edition, sections=sections, pages=spec.pages or ""
+        )
+        citations.append(
+            Citation(
+                mtus=guideline.mtus,
+                source=guideline.source,
+                guideline=name,
+                edition=edition.edition,
+                sections=list(spec.sections),
+                pages=spec.pages,
+                text=" ".join(text.split()).rstrip(", "),
+            )
+        )
+    return citations
+
+
+def maximus_line(citations: list[Citation]) -> str:
+    """The "MAXIMUS guideline" line for a set of citations, as letters write it."""
+    return " ".join(f"Decision based on {c.text}." for c in citations)

@@ -1,0 +1,124 @@
+"""ConText assertion: one row = (sentence, target, expected status), for the cases reviewers write."""
+
+from __future__ import annotations
+
+import pytest
+
+from openimr.errors import OpenIMRError
+from openimr.evidence.context import ContextRules, assert_status, assertion, context_rules, find_mentions
+from openimr.knowledge import parse_knowledge
+from openimr.knowledge.terms import TermMatcher
+from openimr.model import FactStatus
+
+ABSENT, PRESENT, UNCERTAIN = FactStatus.ABSENT, FactStatus.PRESENT, FactStatus.UNCERTAIN
+
+
+@pytest.mark.parametrize(
+    ("sentence", "target", "expected"),
+    [
+        # negation, forward
+        ("No muscle spasm.", "spasm", ABSENT),
+        ("The patient denies spasm.", "spasm", ABSENT),
+        ("He no longer has spasm in the low back.", "spasm", ABSENT),
+        ("Without evidence of spasm.", "spasm", ABSENT),
+        ("Exam is negative for spasm.", "spasm", ABSENT),
+        ("Lack of objective functional improvement.", "functional improvement", ABSENT),
+        ("Absence of spasm on palpation.", "spasm", ABSENT),
+        ("The provider failed to document functional improvement.", "functional improvement", ABSENT),
+        ("Unable to document functional improvement.", "functional improvement", ABSENT),
+        ("The notes do not document spasm.", "spasm", ABSENT),
+        ("He does not have spasm.", "spasm", ABSENT),
+        ("There was no spasm.", "spasm", ABSENT),
+        ("No spasm, tenderness or guarding.", "guarding", ABSENT),
+        # negation, backward
+        ("Muscle spasm in not noted.", "spasm", ABSENT),
+        ("Spasm was not present.", "Spasm", ABSENT),
+        ("Functional improvement is not documented.", "Functional improvement", ABSENT),
+        ("Functional improvement was not clearly documented.", "Functional improvement", ABSENT),
+        ("Straight leg raise negative bilaterally.", "Straight leg raise", ABSENT),
+        ("Spasm has resolved.", "Spasm", ABSENT),
+        ("Radiculopathy was ruled out.", "Radiculopathy", ABSENT),
+        # the improvement is negated, not the drug
+        ("No documentation of objective functional improvement with tramadol.", "functional improvement", ABSENT),
+        ("No documentation of objective functional improvement with tramadol.", "tramadol", PRESENT),
+        ("No relief from physical therapy.", "physical therapy", PRESENT),
+        # terminators
+        ("There was no evidence of radiculopathy but spasm was noted.", "spasm", PRESENT),
+        ("There was no evidence of radiculopathy but spasm was noted.", "radiculopathy", ABSENT),
+        ("There is spasm, however no radiculopathy.", "spasm", PRESENT),
+        ("There is spasm, however no radiculopathy.", "radiculopathy", ABSENT),
+        ("No tenderness, although spasm persists.", "spasm", PRESENT),
+        ("No tenderness, positive straight leg raise on the left.", "straight leg raise", PRESENT),
+        ("Tenderness noted; no spasm.", "Tenderness", PRESENT),
+        ("Spasm is present, no tenderness.", "Spasm", PRESENT),
+        # pseudo-negations
+        ("No significant change but positive straight leg raise.", "straight leg raise", PRESENT),
+        ("Not only spasm but also guarding.", "spasm", PRESENT),
+        ("No change in spasm since the last visit.", "spasm", PRESENT),
+        ("No increase in spasm.", "spasm", PRESENT),
+        ("Walks without difficulty and has spasm.", "spasm", PRESENT),
+        # uncertainty
+        ("Possible radiculopathy.", "radiculopathy", UNCERTAIN),
+        ("Rule out radiculopathy.", "radiculopathy", UNCERTAIN),
+        ("Suspected lumbar radiculopathy.", "radiculopathy", UNCERTAIN),
+        ("Radiculopathy is suspected.", "Radiculopathy", UNCERTAIN),
+        ("Radiculopathy cannot be ruled out.", "Radiculopathy", UNCERTAIN),
+        ("Findings suggestive of radiculopathy.", "radiculopathy", UNCERTAIN),
+        ("No spasm, possible radiculopathy.", "radiculopathy", UNCERTAIN),
+        ("No spasm, possible radiculopathy.", "spasm", ABSENT),
+        # plain affirmation and sentence scope
+        ("Exam: paraspinal spasm and tenderness.", "spasm", PRESENT),
+        ("No tenderness. Spasm of the trapezius.", "Spasm", PRESENT),
+    ],
+)
+def test_assertion_status(sentence: str, target: str, expected: FactStatus) -> None:
+    start = sentence.index(target)
+    assert assert_status(sentence, start, start + len(target)) is expected
+
+
+def test_assertion_looks_only_at_the_target_sentence() -> None:
+    text = "Dr. Lee examined him on 1/2/2016. No spasm. Tenderness over the L4-5 facets was noted."
+    start = text.index("Tenderness")
+    assert assert_status(text, start, start + len("Tenderness")) is PRESENT
+
+
+def test_historical_is_flagged_but_present() -> None:
+    text = "History of lumbar fusion in 2012."
+    start = text.index("lumbar fusion")
+    result = assertion(text, start, start + len("lumbar fusion"))
+    assert (result.status, result.historical) == (PRESENT, True)
+    assert [m.category for m in result.modifiers] == ["historical"]
+
+
+def test_find_mentions_gives_each_target_its_status() -> None:
+    matcher = TermMatcher({"spasm": "spasm", "radiculopathy": "radiculopathy", "tramadol": "tramadol"})
+    text = "No radiculopathy. Muscle spasm is present. No functional improvement with tramadol. Possible radiculopathy."
+    found = [(m.text, m.status) for m in find_mentions(text, matcher)]
+    assert found == [("radiculopathy", ABSENT), ("spasm", PRESENT), ("tramadol", PRESENT), ("radiculopathy", UNCERTAIN)]
+
+
+def test_find_mentions_without_targets() -> None:
+    assert find_mentions("No spasm.", TermMatcher({"guarding": 1})) == []
+
+
+def test_every_rule_matches_its_own_example() -> None:
+    for rule in context_rules().rules:
+        assert rule.example, rule
+        assert rule.regex().search(rule.example), rule
+
+
+@pytest.mark.parametrize(
+    ("rule", "problem"),
+    [
+        ("{category: negated, literal: 'no'}", "needs a direction"),
+        ("{category: terminate, literal: but, direction: forward}", "takes no direction"),
+        ("{category: negated, direction: forward}", "exactly one of literal and pattern"),
+        ("{category: negated, pattern: '(', direction: forward}", "not a valid regular expression"),
+        ("{category: denied, literal: 'no', direction: forward}", "category"),
+        ("{category: negated, literal: 'no', direction: sideways}", "direction"),
+        ("{category: negated, literal: 'no', direction: forward, scope: 3}", "scope"),
+    ],
+)
+def test_broken_rules_are_rejected(rule: str, problem: str) -> None:
+    with pytest.raises(OpenIMRError, match=problem):
+        parse_knowledge(f"source: s\nrules:\n  - {rule}\n", ContextRules, "context/rules.yaml")

@@ -1,0 +1,73 @@
+"""Dates and durations in synthetic clinical text."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from openimr.evidence.dates import DatePrecision, DurationKind, find_dates, find_durations, parse_date
+
+
+@pytest.mark.parametrize(
+    ("text", "date", "precision"),
+    [
+        ("seen 12/15/2011 in clinic", dt.date(2011, 12, 15), DatePrecision.DAY),
+        ("seen 1/5/16 in clinic", dt.date(2016, 1, 5), DatePrecision.DAY),
+        ("seen 01-05-2016 in clinic", dt.date(2016, 1, 5), DatePrecision.DAY),
+        ("seen 2016-01-05 in clinic", dt.date(2016, 1, 5), DatePrecision.DAY),
+        ("seen January 5, 2016 in clinic", dt.date(2016, 1, 5), DatePrecision.DAY),
+        ("seen Sept. 30, 2015 in clinic", dt.date(2015, 9, 30), DatePrecision.DAY),
+        ("seen 5 March 2014 in clinic", dt.date(2014, 3, 5), DatePrecision.DAY),
+        ("seen in March of 2014", dt.date(2014, 3, 1), DatePrecision.MONTH),
+        ("since 1/2016 on Norco", dt.date(2016, 1, 1), DatePrecision.MONTH),
+        ("since 2015 on Norco", dt.date(2015, 1, 1), DatePrecision.YEAR),
+    ],
+)
+def test_find_dates(text: str, date: dt.date, precision: DatePrecision) -> None:
+    found = find_dates(text)
+    assert [(f.date, f.precision) for f in found] == [(date, precision)]
+    assert find_dates(text)[0].start == text.index(text[found[0].start : found[0].end])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Norco 7.5 mg", "pain 6/10", "13/45/2016", "2/30/2016", "L4-5", "#120", "10/325mg", "ratio 1.5/2"],
+)
+def test_not_dates(text: str) -> None:
+    assert find_dates(text) == []
+
+
+def test_precision_filter_and_parse_date() -> None:
+    text = "Since 2014; seen 3/4/2016."
+    assert [f.date for f in find_dates(text, DatePrecision.DAY)] == [dt.date(2016, 3, 4)]
+    assert parse_date(text) == dt.date(2016, 3, 4)
+    assert parse_date("no date here") is None
+
+
+REF = dt.date(2016, 11, 3)
+INJURY = dt.date(2013, 5, 20)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "since", "days", "at_least"),
+    [
+        ("on Norco since at least 2014", DurationKind.SINCE_DATE, dt.date(2014, 1, 1), (REF - dt.date(2014, 1, 1)).days, True),
+        ("on Norco since 3/1/2016", DurationKind.SINCE_DATE, dt.date(2016, 3, 1), (REF - dt.date(2016, 3, 1)).days, False),
+        ("used for 6 months", DurationKind.SPAN, REF - dt.timedelta(days=180), 180, False),
+        ("pain for over a year", DurationKind.SPAN, REF - dt.timedelta(days=365), 365, True),
+        ("PT over the past 3 weeks", DurationKind.SPAN, REF - dt.timedelta(days=21), 21, False),
+        ("for 2-3 months", DurationKind.SPAN, REF - dt.timedelta(days=90), 90, False),
+        ("started two weeks ago", DurationKind.AGO, REF - dt.timedelta(days=14), 14, False),
+        ("on it since the date of injury", DurationKind.SINCE_INJURY, INJURY, (REF - INJURY).days, False),
+        ("taken chronically", DurationKind.CHRONIC, None, None, True),
+    ],
+)
+def test_durations(text: str, kind: DurationKind, since: dt.date | None, days: int | None, at_least: bool) -> None:
+    found = find_durations(text, reference=REF, injury=INJURY)
+    assert [(d.kind, d.since, d.days, d.at_least) for d in found] == [(kind, since, days, at_least)]
+
+
+def test_durations_without_reference_keep_only_lengths() -> None:
+    (duration,) = find_durations("for 6 weeks")
+    assert (duration.since, duration.days) == (None, 42)

@@ -1,0 +1,49 @@
+"""Sentence splitting and section headers on synthetic clinical text."""
+
+from __future__ import annotations
+
+import pytest
+
+from openimr.evidence.text import find_sections, sentence_at, split_sentences
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("Dr. Smith saw him. He is better.", ["Dr. Smith saw him.", "He is better."]),
+        ("Norco 7.5 mg p.o. q.d. was refilled. Pain is 6/10.", ["Norco 7.5 mg p.o. q.d. was refilled.", "Pain is 6/10."]),
+        ("Seen on 12/15/2011. Next visit in 4 weeks.", ["Seen on 12/15/2011.", "Next visit in 4 weeks."]),
+        ("Take 1 tab b.i.d. as needed. No spasm!", ["Take 1 tab b.i.d. as needed.", "No spasm!"]),
+        ("Is it worse? Yes.", ["Is it worse?", "Yes."]),
+        ("Referred by J. Doe for PT.", ["Referred by J. Doe for PT."]),
+        ("Radiculopathy vs. neuropathy. Plan EMG.", ["Radiculopathy vs. neuropathy.", "Plan EMG."]),
+        ("The straight leg raise\nwas positive.", ["The straight leg raise\nwas positive."]),
+        ("Findings:\n- tenderness\n- spasm", ["Findings:", "- tenderness", "- spasm"]),
+        ("First part\n\nSecond part", ["First part", "Second part"]),
+        ("He takes 10 mg. Then he sleeps.", ["He takes 10 mg.", "Then he sleeps."]),
+        ("Ratio was 2.5 overall. Fine.", ["Ratio was 2.5 overall.", "Fine."]),
+    ],
+)
+def test_split_sentences(text: str, sentences: list[str]) -> None:
+    found = split_sentences(text)
+    assert [s.text for s in found] == sentences
+    assert all(text[s.start : s.end] == s.text for s in found)
+
+
+def test_sentence_at_finds_the_containing_sentence() -> None:
+    text = "No spasm. Tenderness at L4-5 was noted. Plan PT."
+    start = text.index("L4-5")
+    assert sentence_at(text, start, start + 4).text == "Tenderness at L4-5 was noted."
+
+
+def test_sections_run_from_header_to_next_header() -> None:
+    text = "HISTORY OF PRESENT ILLNESS:\nLow back pain.\nPhysical Examination:\nSpasm noted.\nPlan:\nPT 2x4.\n"
+    sections = find_sections(text)
+    assert [s.category for s in sections] == ["history", "physical_exam", "plan"]
+    exam = sections[1]
+    assert text[exam.start : exam.end].strip() == "Spasm noted."
+    assert exam.title == "Physical Examination"
+
+
+def test_header_words_inside_a_line_open_no_section() -> None:
+    assert find_sections("The plan: continue. His exam: normal.") == []

@@ -1,0 +1,207 @@
+"""The packaged lexicons load, are consistent, and their matchers find what requests and records write."""
+
+from __future__ import annotations
+
+import pytest
+
+from openimr.errors import OpenIMRError
+from openimr.knowledge import parse_knowledge
+from openimr.knowledge.lexicons import (
+    BodyPartLexicon,
+    DrugLexicon,
+    ProcedureLexicon,
+    body_part_lexicon,
+    body_part_matcher,
+    drug_lexicon,
+    drug_matcher,
+    laterality_matcher,
+    procedure_lexicon,
+    procedure_matcher,
+)
+from openimr.model import TreatmentKind
+
+
+@pytest.mark.parametrize(
+    ("written", "generic", "drug_class", "brand"),
+    [
+        ("Norco", "hydrocodone/acetaminophen", "opioid", True),
+        ("hydrocodone/APAP", "hydrocodone/acetaminophen", "opioid", False),
+        ("Percocet", "oxycodone/acetaminophen", "opioid", True),
+        ("Vicodin ES", "hydrocodone/acetaminophen", "opioid", True),
+        ("Ultracet", "tramadol/acetaminophen", "opioid", True),
+        ("Nucynta", "tapentadol", "opioid", True),
+        ("MS Contin", "morphine", "opioid", True),
+        ("OxyContin", "oxycodone", "opioid", True),
+        ("Fexmid", "cyclobenzaprine", "muscle relaxant", True),
+        ("Zanaflex", "tizanidine", "muscle relaxant", True),
+        ("Soma", "carisoprodol", "muscle relaxant", True),
+        ("Lioresal", "baclofen", "muscle relaxant", True),
+        ("Robaxin", "methocarbamol", "muscle relaxant", True),
+        ("Skelaxin", "metaxalone", "muscle relaxant", True),
+        ("Protonix", "pantoprazole", "proton pump inhibitor", True),
+        ("Pepcid", "famotidine", "H2 blocker", True),
+        ("Lyrica", "pregabalin", "anti-epilepsy drug", True),
+        ("Ambien", "zolpidem", "hypnotic", True),
+        ("Lunesta", "eszopiclone", "hypnotic", True),
+        ("Zofran", "ondansetron", "antiemetic", True),
+        ("Compazine", "prochlorperazine", "antiemetic", True),
+        ("Lidoderm", "lidocaine patch", "topical analgesic", True),
+        ("Terocin", "methyl salicylate/capsaicin/menthol/lidocaine", "topical analgesic", True),
+        ("Voltaren gel", "diclofenac topical", "NSAID", True),
+        ("Theramine", "theramine", "medical food", True),
+        ("Viagra", "sildenafil", "phosphodiesterase-5 inhibitor", True),
+        ("Tabradol", "cyclobenzaprine oral suspension kit", "compounded kit", True),
+    ],
+)
+def test_drug_names_resolve_to_generic_and_class(written: str, generic: str, drug_class: str, brand: bool) -> None:
+    matches = drug_matcher().find(f"She takes {written} daily.")
+    assert [m.text for m in matches] == [written]
+    drug, is_brand = matches[0].value
+    assert (drug.generic, drug.drug_class, is_brand) == (generic, drug_class, brand)
+
+
+def test_longest_name_wins_over_its_prefix() -> None:
+    matches = drug_matcher().find("Voltaren XR and Voltaren gel")
+    assert [m.value[0].generic for m in matches] == ["diclofenac", "diclofenac topical"]
+
+
+def test_drug_names_do_not_match_inside_words() -> None:
+    assert drug_matcher().find("somatic complaints; asomatic") == []
+
+
+@pytest.mark.parametrize(
+    ("opioid", "daily_dose", "mme"),
+    [
+        ("hydrocodone", 40, 40.0),
+        ("oxycodone", 20, 30.0),
+        ("tramadol", 200, 20.0),
+        ("tapentadol", 100, 40.0),
+        ("codeine", 120, 18.0),
+        ("fentanyl transdermal", 25, 60.0),
+        ("methadone", 20, 80.0),
+        ("methadone", 30, 240.0),
+        ("methadone", 80, 960.0),
+    ],
+)
+def test_morphine_equivalents_follow_the_cdc_table(opioid: str, daily_dose: float, mme: float) -> None:
+    assert drug_lexicon().conversion(opioid).morphine_equivalent(daily_dose) == pytest.approx(mme)
+
+
+def test_dose_beyond_a_tiered_table_is_an_error() -> None:
+    with pytest.raises(OpenIMRError, match="beyond the conversion table"):
+        drug_lexicon().conversion("methadone").factor_for(120)
+
+
+def test_every_opioid_product_has_a_conversion() -> None:
+    lexicon = drug_lexicon()
+    for drug in lexicon.drugs:
+        if drug.opioid:
+            assert lexicon.conversion(drug.opioid).opioid == drug.opioid
+
+
+def test_drug_lexicon_rejects_an_opioid_without_conversion() -> None:
+    text = "source: s\nmme: []\ndrugs:\n  - {generic: x, drug_class: opioid, opioid: nothing}\n"
+    with pytest.raises(OpenIMRError, match="no MME conversion"):
+        parse_knowledge(text, DrugLexicon, "drugs.yaml")
+
+
+def test_drug_lexicon_rejects_unknown_keys() -> None:
+    text = "source: s\nmme: []\ndrugs:\n  - {generic: x, drug_class: y, klass: z}\n"
+    with pytest.raises(OpenIMRError, match="klass"):
+        parse_knowledge(text, DrugLexicon, "drugs.yaml")
+
+
+@pytest.mark.parametrize(
+    ("written", "name", "kind"),
+    [
+        ("MRI", "MRI", TreatmentKind.IMAGING),
+        ("magnetic resonance imaging", "MRI", TreatmentKind.IMAGING),
+        ("CT scan", "CT scan", TreatmentKind.IMAGING),
+        ("X-rays", "x-ray", TreatmentKind.IMAGING),
+        ("EMG/NCS", "EMG/NCV", TreatmentKind.ELECTRODIAGNOSTIC),
+        ("nerve conduction studies", "NCV", TreatmentKind.ELECTRODIAGNOSTIC),
+        ("TFESI", "epidural steroid injection", TreatmentKind.INJECTION),
+        ("transforaminal epidural steroid injection", "epidural steroid injection", TreatmentKind.INJECTION),
+        ("medial branch block", "facet injection", TreatmentKind.INJECTION),
+        ("MBB", "facet injection", TreatmentKind.INJECTION),
+        ("RFA", "radiofrequency ablation", TreatmentKind.INJECTION),
+        ("PRP", "platelet-rich plasma injection", TreatmentKind.INJECTION),
+        ("trigger point injections", "trigger point injection", TreatmentKind.INJECTION),
+        ("TENS unit", "TENS unit", TreatmentKind.DME),
+        ("H-wave", "interferential unit", TreatmentKind.DME),
+        ("IF unit", "interferential unit", TreatmentKind.DME),
+        ("FRP", "functional restoration program", TreatmentKind.PROGRAM),
+        ("CBT", "psychological treatment", TreatmentKind.PSYCHOLOGICAL),
+        ("physiotherapy", "physical therapy", TreatmentKind.THERAPY),
+        ("chiropractic manipulation", "chiropractic", TreatmentKind.THERAPY),
+        ("urine drug screen", "urine drug test", TreatmentKind.LAB),
+        ("rotator cuff repair", "shoulder surgery", TreatmentKind.SURGERY),
+    ],
+)
+def test_procedure_synonyms_resolve(written: str, name: str, kind: TreatmentKind) -> None:
+    matches = procedure_matcher().find(f"Request: {written} as planned")
+    assert matches, written
+    assert (matches[0].value.name, matches[0].value.kind) == (name, kind)
+
+
+def test_short_capital_abbreviations_match_only_as_written() -> None:
+    assert procedure_matcher().find("pt states the ct was fine") == []
+    assert [m.value.name for m in procedure_matcher().find("PT and a CT")] == ["physical therapy", "CT scan"]
+
+
+def test_combination_needs_every_part() -> None:
+    lexicon = procedure_lexicon()
+    combined = lexicon.combined({"EMG", "NCV"})
+    assert combined is not None
+    assert combined.name == "EMG/NCV"
+    assert lexicon.combined({"EMG"}) is None
+
+
+def test_procedure_lexicon_rejects_a_combination_of_unknown_procedures() -> None:
+    text = "source: s\ncombinations: [{parts: [A, B], name: C}]\nprocedures: []\n"
+    with pytest.raises(OpenIMRError, match="unknown procedure"):
+        parse_knowledge(text, ProcedureLexicon, "procedures.yaml")
+
+
+@pytest.mark.parametrize(
+    ("written", "name", "region"),
+    [
+        ("low back", "lumbar spine", "low back"),
+        ("lumbosacral", "lumbar spine", "low back"),
+        ("neck", "cervical spine", "neck and upper back"),
+        ("mid back", "thoracic spine", "neck and upper back"),
+        ("rotator cuff", "shoulder", "shoulder"),
+        ("hand/finger", "hand", "forearm wrist and hand"),
+        ("knees", "knee", "knee"),
+        ("pelvis", "hip", "hip and pelvis"),
+        ("upper extremities", "upper extremity", "upper extremities"),
+        ("Achilles tendon", "ankle", "ankle and foot"),
+    ],
+)
+def test_body_part_synonyms_resolve_to_part_and_region(written: str, name: str, region: str) -> None:
+    matches = body_part_matcher().find(f"pain in the {written} since the fall")
+    assert [(m.value.name, m.value.region) for m in matches] == [(name, region)]
+
+
+@pytest.mark.parametrize(
+    ("text", "sides"),
+    [
+        ("left knee", ["left"]),
+        ("bilateral hands", ["bilateral"]),
+        ("B/L wrists", ["bilateral"]),
+        ("rt and lt", ["right", "left"]),
+    ],
+)
+def test_laterality_words(text: str, sides: list[str]) -> None:
+    assert [m.value for m in laterality_matcher().find(text)] == sides
+
+
+def test_spinal_level_prefixes_name_spine_parts() -> None:
+    lexicon = body_part_lexicon()
+    assert [lexicon.spine_part(p) for p in "CTLS"] == ["cervical spine", "thoracic spine", "lumbar spine", "lumbar spine"]
+
+
+def test_body_part_lexicon_rejects_level_of_unknown_part() -> None:
+    text = "source: s\nbody_parts: []\nlaterality: []\nspinal_levels: [{prefix: L, body_part: lumbar spine}]\n"
+    with pytest.raises(OpenIMRError, match="unknown body part"):
+        parse_knowledge(text, BodyPartLexicon, "body_parts.yaml")

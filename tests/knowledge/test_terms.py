@@ -1,0 +1,50 @@
+"""The term matcher: whole words, longest first, flexible separators, regex patterns, clear errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from openimr.errors import OpenIMRError
+from openimr.knowledge.terms import TermMatcher
+
+
+def test_longest_term_at_a_position_wins_and_words_are_whole() -> None:
+    matcher = TermMatcher({"back": "B", "back brace": "BB", "brace": "R"})
+    found = matcher.find("a back brace, a brace, backbone, back")
+    assert [(m.text, m.value) for m in found] == [("back brace", "BB"), ("brace", "R"), ("back", "B")]
+
+
+def test_spaces_in_terms_match_hyphens_and_runs_of_whitespace() -> None:
+    matcher = TermMatcher({"x ray": "XR"})
+    assert [m.text for m in matcher.find("X-ray and x  ray and xray")] == ["X-ray", "x  ray"]
+
+
+def test_offsets_point_at_the_text() -> None:
+    text = "Plan: MRI of the knee."
+    match = TermMatcher({"MRI": 1}).find(text)[0]
+    assert text[match.start : match.end] == "MRI"
+
+
+def test_patterns_merge_with_terms_without_overlap() -> None:
+    matcher = TermMatcher({"hip": "H"}, {r"pelv\w*": "P"})
+    assert [(m.text, m.value) for m in matcher.find("hip and pelvic pain, pelv")] == [
+        ("hip", "H"),
+        ("pelvic", "P"),
+        ("pelv", "P"),
+    ]
+
+
+def test_conflicting_terms_are_an_error() -> None:
+    with pytest.raises(OpenIMRError, match="two different entries"):
+        TermMatcher({"Soma": "a", "soma": "b"}, source="drugs.yaml")
+
+
+def test_broken_pattern_is_an_error_naming_the_source() -> None:
+    with pytest.raises(OpenIMRError, match=r"^drugs\.yaml: pattern"):
+        TermMatcher({}, {"(unclosed": 1}, source="drugs.yaml")
+
+
+def test_lookup_by_exact_term() -> None:
+    matcher = TermMatcher({"low back": 1})
+    assert matcher.lookup("Low-Back") == 1
+    assert matcher.lookup("back") is None

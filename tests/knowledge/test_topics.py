@@ -1,0 +1,125 @@
+"""The topic files and guideline catalogue: every packaged file loads and cross-checks; broken files are refused with
+one line naming the file and the problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from openimr.errors import OpenIMRError
+from openimr.knowledge import parse_knowledge
+from openimr.knowledge.schema import Era, Topic
+from openimr.review.topics import catalogue, citations_for, maximus_line, select_topic, topics, validate_topic
+
+VALID = """
+id: example
+title: Example topic
+category: example
+source: MTUS Chronic Pain Medical Treatment Guidelines
+section: Example
+applies_to:
+  request_terms: ['\\bexample\\b']
+guideline_rule: An example is recommended when it is documented.
+criteria:
+  - id: documented
+    text: The thing is documented.
+    check: documented
+    params: {any: [spasm]}
+citations:
+  - era: "2016"
+    cite:
+      - guideline: mtus_chronic_pain
+        sections: [Example]
+"""
+
+
+def test_every_packaged_topic_loads_and_names_known_checks_and_guidelines() -> None:
+    loaded = topics()
+    assert len(loaded) >= 40
+    assert len({t.id for t in loaded}) == len(loaded)
+    assert "mtus_chronic_pain" in catalogue()
+
+
+def test_valid_topic_parses() -> None:
+    topic = parse_knowledge(VALID, Topic, "example.yaml")
+    assert validate_topic(topic, "example.yaml").criteria[0].check == "documented"
+
+
+@pytest.mark.parametrize(
+    ("broken", "expected"),
+    [
+        (VALID.replace("category: example", "category: example\ncolour: blue"), "colour"),
+        (VALID.replace("check: documented", "chek: documented"), "criteria.0.check: Field required"),
+        (VALID.replace("criteria:\n  - id: documented", "criteria: []\nunused:\n  - id: documented"), "criteria"),
+        (VALID.replace('era: "2016"', 'era: "1999"'), "era"),
+        (VALID.replace("'\\bexample\\b'", "'(unclosed'"), "bad pattern"),
+        (VALID.replace("applies_to:", "applies_to: [", 1), "not valid YAML"),
+    ],
+)
+def test_broken_topic_is_refused_with_one_line(broken: str, expected: str) -> None:
+    with pytest.raises(OpenIMRError) as caught:
+        parse_knowledge(broken, Topic, "knowledge/topics/example.yaml")
+    assert "\n" not in str(caught.value)
+    assert str(caught.value).startswith("knowledge/topics/example.yaml")
+    assert expected in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("broken", "expected"),
+    [
+        (VALID.replace("check: documented", "check: no_such_check"), "unknown check 'no_such_check'"),
+        (VALID.replace("guideline: mtus_chronic_pain", "guideline: nowhere"), "unknown guideline 'nowhere'"),
+        (
+            VALID.replace("guideline: mtus_chronic_pain", "guideline: mtus_opioids").replace('era: "2016"', 'era: "2009"'),
+            "no edition",
+        ),
+    ],
+)
+def test_topic_cross_checks_against_checks_and_catalogue(broken: str, expected: str) -> None:
+    topic = parse_knowledge(broken, Topic, "example.yaml")
+    with pytest.raises(OpenIMRError, match=expected):
+        validate_topic(topic, "example.yaml")
+
+
+@pytest.mark.parametrize(
+    ("item", "topic"),
+    [
+        ("Cyclobenzaprine 7.5mg #60", "cyclobenzaprine"),
+        ("Soma 350mg #30", "carisoprodol"),
+        ("Norco 10/325mg #180", "opioids"),
+        ("Lidoderm patch #30", "lidocaine_patch"),
+        ("Gabapentin 10%, Cyclobenzaprine 6% in cream base", "topical_analgesics"),
+        ("Omeprazole 20mg #30", "proton_pump_inhibitors"),
+        ("MRI of the lumbar spine without contrast", "imaging_lumbar_spine"),
+        ("MRI of the cervical spine", "imaging_cervical_thoracic_spine"),
+        ("MRI of the right knee", "imaging_knee"),
+        ("EMG/NCV of the bilateral upper extremities", "electrodiagnostic_upper"),
+        ("EMG of the bilateral lower extremities", "electrodiagnostic_lower"),
+        ("Physical therapy 2 times a week for 6 weeks for the low back", "physical_therapy"),
+        ("Chiropractic treatment for the lumbar spine, 12 visits", "chiropractic"),
+        ("Acupuncture 6 sessions for the neck", "acupuncture"),
+        ("TENS unit", "tens"),
+        ("Right L5 transforaminal epidural steroid injection", "epidural_steroid_injections"),
+        ("Associated surgical service: Cryotherapy unit", "surgery_associated_services"),
+        ("Referral to a spine surgeon", "consultation"),
+        ("Zolpidem 10mg #30", "hypnotics"),
+        ("An unheard-of gadget", None),
+    ],
+)
+def test_topic_selection(item: str, topic: str | None) -> None:
+    selected = select_topic(item)
+    assert (selected.id if selected else None) == topic
+
+
+@pytest.mark.parametrize(
+    ("era", "expected"),
+    [
+        (
+            Era.MTUS_2009,
+            "Decision based on MTUS Chronic Pain Medical Treatment Guidelines Muscle relaxants (for pain) Page(s): 63-66.",
+        ),
+        (Era.MTUS_2016, "Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): Muscle relaxants (for pain)."),
+    ],
+)
+def test_citation_wording_follows_the_era(era: Era, expected: str) -> None:
+    topic = next(t for t in topics() if t.id == "muscle_relaxants")
+    assert maximus_line(citations_for(topic, era)) == expected
