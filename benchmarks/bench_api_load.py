@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any
 
@@ -116,20 +117,24 @@ async def load(base: str, intake: str, reviewer: str, ids: list[int], clients: i
         ):
             while time.perf_counter() < stop:
                 started = time.perf_counter()
-                response = await filing.post("/cases", json=application(next(counter), run))
-                record("create case", started, response.status_code, 201)
+                await call("create case", started, 201, filing.post("/cases", json=application(next(counter), run)))
                 for _ in range(reads):
                     if time.perf_counter() >= stop:
                         break
                     started = time.perf_counter()
-                    response = await reading.get(f"/cases/{rng.choice(ids)}/draft")
-                    record("read draft", started, response.status_code, 200)
+                    await call("read draft", started, 200, reading.get(f"/cases/{rng.choice(ids)}/draft"))
 
-    def record(operation: str, started: float, status: int, expected: int) -> None:
-        if status == expected:
-            latencies[operation].append(time.perf_counter() - started)
+    async def call(operation: str, started: float, expected: int, request: Awaitable[httpx.Response]) -> None:
+        try:
+            status = (await request).status_code
+        except httpx.TransportError as error:
+            status_text = type(error).__name__
         else:
-            errors[f"{operation} {status}"] = errors.get(f"{operation} {status}", 0) + 1
+            if status == expected:
+                latencies[operation].append(time.perf_counter() - started)
+                return
+            status_text = str(status)
+        errors[f"{operation} {status_text}"] = errors.get(f"{operation} {status_text}", 0) + 1
 
     began = time.perf_counter()
     await asyncio.gather(*(client_loop(n) for n in range(clients)))
@@ -137,6 +142,9 @@ async def load(base: str, intake: str, reviewer: str, ids: list[int], clients: i
     everything = [value for values in latencies.values() for value in values]
     print(f"  {clients} clients, {elapsed:.1f} s, {len(everything)} requests ok, errors: {errors or 'none'}")
     for operation, values in [*latencies.items(), ("all", everything)]:
+        if not values:
+            print(f"  {operation:12s} no successful request")
+            continue
         print(
             f"  {operation:12s} {len(values) / elapsed:8.1f} req/s   p50 {1000 * statistics.median(values):7.1f} ms"
             f"   p99 {1000 * percentile(values, 0.99):7.1f} ms   (n={len(values)})"
@@ -154,9 +162,9 @@ def run_backend(label: str, db_url: str | None, args: argparse.Namespace) -> Non
             [IMR, "users", "add", "bench-intake", "--role", "intake", *common], check=True, capture_output=True, text=True
         )
         port = free_port()
-        server = subprocess.Popen(
-            [IMR, "serve", *common, "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        log = Path(data_dir) / "server.log"
+        with log.open("w") as log_file:
+            server = subprocess.Popen([IMR, "serve", *common, "--port", str(port)], stdout=log_file, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 60
@@ -173,6 +181,8 @@ def run_backend(label: str, db_url: str | None, args: argparse.Namespace) -> Non
             print(f"{label} ({'imr serve, 1 process'}; {SEEDED_CASES} drafted cases to read):")
             asyncio.run(load(base, intake.stdout.strip(), reviewer, ids, args.clients, args.seconds, args.reads, run))
         finally:
+            if server.poll() is not None:
+                print(f"  the server exited with {server.returncode}:\n{log.read_text()[-3000:]}")
             server.terminate()
             server.wait(timeout=30)
 

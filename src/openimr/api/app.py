@@ -9,10 +9,13 @@ malformed JSON, wrong types and invalid values.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import Body, Depends, FastAPI, File, Form, Query, Request, UploadFile
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response
@@ -72,6 +75,7 @@ class Settings:
     db_url: str | None = None
     data_dir: Path = field(default_factory=lambda: DEFAULT_DATA_DIR)
     max_upload_bytes: int = DEFAULT_MAX_BYTES
+    worker_threads: int = 8
 
     def url(self) -> str:
         """The database URL: the given one, or the embedded SQLite file in the data directory."""
@@ -83,14 +87,27 @@ def open_workflow(settings: Settings) -> Workflow:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.url())
     upgrade(engine)
-    return Workflow(session_factory(engine), DocumentStore(settings.data_dir / "documents", settings.max_upload_bytes))
+    return Workflow(
+        session_factory(engine),
+        DocumentStore(settings.data_dir / "documents", settings.max_upload_bytes),
+        serialize_writes=engine.dialect.name == "sqlite",
+    )
 
 
 def create_app(settings: Settings | None = None, workflow: Workflow | None = None) -> FastAPI:
     """The API over `workflow`, or over the database `settings` name (migrated on creation)."""
     settings = settings or Settings()
     flow = workflow or open_workflow(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Few worker threads: request handlers are short and CPU-bound under the GIL, and many threads only add
+        # convoy delays around every database call.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="openimr case management",
         version=__version__,
         description="The California workers' compensation IMR workflow: intake, screening, assignment, records, "
@@ -184,7 +201,7 @@ def create_app(settings: Settings | None = None, workflow: Workflow | None = Non
         case_id: CaseId, document_id: Annotated[str, PathParam(pattern=r"^[0-9a-f-]{36}$")], caller: Caller
     ) -> Response:
         """A document's bytes, as stored."""
-        view, data = flow.read_document(case_id, document_id, caller)
+        view, data = flow.document(case_id, document_id, caller)
         return Response(data, media_type=view.media_type, headers={"Content-Disposition": f'attachment; filename="{view.id}"'})
 
     @app.post("/cases/{case_id}/screen", tags=["workflow"])

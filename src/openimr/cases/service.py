@@ -10,8 +10,9 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from openimr.cases.errors import (
     NotFound,
     StaleVersion,
     TransitionRefused,
+    WorkflowError,
 )
 from openimr.cases.schemas import (
     Application,
@@ -67,7 +69,7 @@ from openimr.cases.store import (
     UserRow,
     utcnow,
 )
-from openimr.cases.uploads import PDF, DocumentStore
+from openimr.cases.uploads import PDF, DocumentStore, StoredDocument
 from openimr.letters import render_letter
 from openimr.model import CaseDates, Decision, Determination, DisputedItem, Document, Patient, Priority, Reviewer
 
@@ -132,17 +134,21 @@ class Workflow:
         sessions: sessionmaker[Session],
         documents: DocumentStore,
         clock: Callable[[], dt.datetime] = utcnow,
+        serialize_writes: bool = False,
     ) -> None:
+        """`serialize_writes` queues this process's write transactions on a lock: right for SQLite, which allows one
+        writer at a time and would otherwise make concurrent writers poll its busy timeout."""
         self.sessions = sessions
         self.documents = documents
         self.clock = clock
+        self._write_lock: AbstractContextManager[object] = threading.Lock() if serialize_writes else nullcontext()
 
     # -- plumbing -----------------------------------------------------------------------------------------------
 
     @contextmanager
     def _transaction(self, what: str) -> Iterator[Session]:
         """A session committed at the end; a version clash becomes `StaleVersion` naming `what`."""
-        with self.sessions() as session:
+        with self._write_lock, self.sessions() as session:
             try:
                 yield session
                 session.commit()
@@ -257,47 +263,53 @@ class Workflow:
             [item.request for item in application.disputed_items],
         )
         inline = [self.documents.save(d.text.encode(), f"documents[{n}]") for n, d in enumerate(application.documents)]
-        for attempt in (1, 2):
-            try:
-                with self._transaction("application") as session:
-                    existing = session.scalar(select(CaseRow).where(CaseRow.duplicate_key == key))
-                    case = existing or self._new_case(session, application, key, received)
-                    session.add(
-                        ApplicationRow(
-                            case_id=case.id,
-                            duplicate=existing is not None,
-                            payload=application.model_dump(mode="json", exclude={"documents"}),
-                            received_at=self.clock(),
-                            filed_by=actor.name,
-                        )
-                    )
-                    for stored, given in zip(inline, application.documents, strict=True):
-                        session.add(
-                            DocumentRow(
-                                id=stored.id,
-                                case_id=case.id,
-                                type=given.type.value,
-                                date=given.date,
-                                filename=None,
-                                media_type=stored.media_type,
-                                size=stored.size,
-                                sha256=stored.sha256,
-                                text=stored.text,
-                                uploaded_by=actor.name,
-                            )
-                        )
-                    if existing is not None:
-                        self._audit(session, actor, "duplicate application linked", case.id, None, {"documents": len(inline)})
-                    else:
-                        self._audit(session, actor, "case received", case.id, None, _snapshot(case))
-                    session.flush()
-                    case_id = case.id
-                return FilingResult(duplicate=existing is not None, case=self.get_case(case_id, actor))
-            except IntegrityError:
-                if attempt == 2:
-                    raise
-                # Another filing of the same application won the race: file this one as its duplicate.
-        raise AssertionError("unreachable")
+        try:
+            return self._file(application, key, received, inline, actor)
+        except IntegrityError:
+            # A concurrent filing of the same application created the case first: this one is its duplicate.
+            return self._file(application, key, received, inline, actor)
+
+    def _file(
+        self, application: Application, key: str, received: dt.date, inline: list[StoredDocument], actor: Actor
+    ) -> FilingResult:
+        with self._transaction("application") as session:
+            existing = session.scalar(select(CaseRow).where(CaseRow.duplicate_key == key))
+            case = existing or self._new_case(session, application, key, received)
+            session.add(
+                ApplicationRow(
+                    case_id=case.id,
+                    duplicate=existing is not None,
+                    payload=application.model_dump(mode="json", exclude={"documents"}),
+                    received_at=self.clock(),
+                    filed_by=actor.name,
+                )
+            )
+            for stored, given in zip(inline, application.documents, strict=True):
+                session.add(self._document_row(stored, case.id, given.type, given.date, None, actor))
+            if existing is not None:
+                self._audit(session, actor, "duplicate application linked", case.id, None, {"documents": len(inline)})
+            else:
+                self._audit(session, actor, "case received", case.id, None, _snapshot(case))
+            session.flush()
+            case_id = case.id
+        return FilingResult(duplicate=existing is not None, case=self.get_case(case_id, actor))
+
+    def _document_row(
+        self, stored: StoredDocument, case_id: int, type_: DocumentType, date: dt.date | None, filename: str | None, actor: Actor
+    ) -> DocumentRow:
+        return DocumentRow(
+            id=stored.id,
+            case_id=case_id,
+            type=type_.value,
+            date=date,
+            filename=filename,
+            media_type=stored.media_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            text=stored.text,
+            uploaded_by=actor.name,
+            created_at=self.clock(),
+        )
 
     def _new_case(self, session: Session, application: Application, key: str, received: dt.date) -> CaseRow:
         case = CaseRow(
@@ -342,37 +354,33 @@ class Workflow:
         """Upload a document to a case (before it is signed); its content is checked and stored under a new id."""
         self._require(actor, UserRole.INTAKE, UserRole.ADMIN)
         with self.sessions() as session:
-            case = self._case(session, case_id, actor)
-            if case.state in (CaseState.SIGNED, CaseState.ISSUED):
-                raise TransitionRefused(f"no documents can be added once the case is {case.state}", case_number(case_id))
+            self._case_open_for_documents(session, case_id, actor)
         declared_pdf = (declared_media_type or "").lower() == PDF or (filename or "").lower().endswith(".pdf")
         stored = self.documents.save(data, filename or "upload", declared_pdf)
-        with self._transaction(case_number(case_id)) as session:
-            row = DocumentRow(
-                id=stored.id,
-                case_id=case_id,
-                type=type_.value,
-                date=date,
-                filename=filename,
-                media_type=stored.media_type,
-                size=stored.size,
-                sha256=stored.sha256,
-                text=stored.text,
-                uploaded_by=actor.name,
-                created_at=self.clock(),
-            )
-            session.add(row)
-            self._audit(
-                session,
-                actor,
-                "document added",
-                case_id,
-                None,
-                {"document_id": stored.id, "type": type_.value, "media_type": stored.media_type, "sha256": stored.sha256},
-            )
-            return _document_view(row)
+        try:
+            with self._transaction(case_number(case_id)) as session:
+                case = self._case_open_for_documents(session, case_id, actor)
+                row = self._document_row(stored, case.id, type_, date, filename, actor)
+                session.add(row)
+                audited = {
+                    "document_id": stored.id,
+                    "type": type_.value,
+                    "media_type": stored.media_type,
+                    "sha256": stored.sha256,
+                }
+                self._audit(session, actor, "document added", case_id, None, audited)
+                return _document_view(row)
+        except WorkflowError:
+            self.documents.discard(stored.id)
+            raise
 
-    def read_document(self, case_id: int, document_id: str, actor: Actor) -> tuple[DocumentView, bytes]:
+    def _case_open_for_documents(self, session: Session, case_id: int, actor: Actor) -> CaseRow:
+        case = self._case(session, case_id, actor)
+        if case.state in (CaseState.SIGNED, CaseState.ISSUED):
+            raise TransitionRefused(f"no documents can be added once the case is {case.state}", case_number(case_id))
+        return case
+
+    def document(self, case_id: int, document_id: str, actor: Actor) -> tuple[DocumentView, bytes]:
         """A document's metadata and bytes."""
         with self.sessions() as session:
             self._case(session, case_id, actor)
@@ -679,14 +687,21 @@ class Workflow:
     def issue(self, case_id: int, actor: Actor) -> CaseView:
         """Issue the signed determination: render the letter (PDF and JSON) once and store it, immutable."""
         self._require(actor, UserRole.ADMIN, UserRole.REVIEWER)
-        with self._transaction(case_number(case_id)) as session:
+        with self.sessions() as session:
             case = self._case(session, case_id, actor)
             outcome = ScreeningOutcome(case.screening_outcome) if case.screening_outcome else None
             check_transition(CaseState(case.state), CaseState.ISSUED, outcome, case_number(case_id))
             determination = self._final_determination(session, case)
-            pdf = render_letter(determination, "pdf")
-            letter_json = determination.model_dump_json(indent=2)
+            rendered_from = case.version
+        pdf = render_letter(determination, "pdf")
+        letter_json = determination.model_dump_json(indent=2)
+        with self._transaction(case_number(case_id)) as session:
+            case = self._case(session, case_id, actor)
+            if case.version != rendered_from:
+                raise StaleVersion("the case changed while its letter was rendered: issue it again", case_number(case_id))
             now = self.clock()
+            self._move(session, actor, case, CaseState.ISSUED, "issued", issued_at=now)
+            session.flush()  # the case's version check comes first: a concurrent issue fails here, not on the letter
             session.add(
                 LetterRow(
                     case_id=case_id,
@@ -698,7 +713,6 @@ class Workflow:
                     issued_by=actor.name,
                 )
             )
-            self._move(session, actor, case, CaseState.ISSUED, "issued", issued_at=now)
         return self.get_case(case_id, actor)
 
     def _final_determination(self, session: Session, case: CaseRow) -> Determination:
@@ -793,7 +807,12 @@ class Workflow:
             for case in session.scalars(query):
                 records = case.state == CaseState.ASSIGNED
                 due = case.records_due if records else case.determination_due
-                if due is None or (not overdue and due < now):
+                if due is None:
+                    continue
+                pending = deadlines.Deadline(
+                    deadlines.DeadlineKind.RECORDS if records else deadlines.DeadlineKind.DETERMINATION, due
+                )
+                if not (pending.overdue(now) if overdue else pending.due_within(now, within)):
                     continue
                 entries.append(
                     DeadlineEntry(
@@ -802,9 +821,9 @@ class Workflow:
                         state=case.state,
                         priority=Priority(case.priority),
                         reviewer_id=case.reviewer_id,
-                        deadline=(deadlines.DeadlineKind.RECORDS if records else deadlines.DeadlineKind.DETERMINATION).value,
+                        deadline=pending.kind.value,
                         due=due,
-                        overdue=due < now,
+                        overdue=pending.overdue(now),
                     )
                 )
         return sorted(entries, key=lambda e: e.due)

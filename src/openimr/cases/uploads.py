@@ -79,6 +79,10 @@ class DocumentStore:
             raise
         return StoredDocument(document_id, PDF if is_pdf else TEXT, len(data), hashlib.sha256(data).hexdigest(), text)
 
+    def discard(self, document_id: str) -> None:
+        """Remove a stored document that was refused after it was stored (its case could not take it)."""
+        self.path(document_id).unlink(missing_ok=True)
+
     def read(self, document_id: str) -> bytes:
         """The bytes of a stored document."""
         return self.path(document_id).read_bytes()
