@@ -167,3 +167,21 @@ def test_a_real_letters_case_is_drafted_signed_and_issued(api: Any, shared_dir: 
     assert reviewer.post(f"/cases/{case_id}/issue").status_code == 200
     issued = api.admin.get(f"/cases/{case_id}/letter.json").json()
     assert [i["decision"] for i in issued["items"]] == [i["decision"] for i in items]
+
+
+def test_a_conditional_non_certification_is_excluded_from_the_draft_and_the_letter(api: Any) -> None:
+    items = [
+        {"request": "Cyclobenzaprine 7.5mg #90"},
+        {"request": "Urine drug screen", "ur_outcome": "conditional_non_certification"},
+    ]
+    case, reviewer = _drafted(api, disputed_items=items)
+    excluded = case["items"][1]
+    assert excluded["excluded_reason"].startswith("conditional non-certification") and excluded["decision"] is None
+    draft = reviewer.get(f"/cases/{case['id']}/draft").json()
+    assert [i["request"] for i in draft["engine_determination"]["items"]] == ["Cyclobenzaprine 7.5mg #90"]
+    refused = reviewer.patch(f"/cases/{case['id']}/draft/items/2", json={"version": excluded["version"], "rationale": "x"})
+    assert refused.status_code == 409 and "excluded" in refused.json()["detail"]
+    assert reviewer.post(f"/cases/{case['id']}/sign").status_code == 200
+    assert reviewer.post(f"/cases/{case['id']}/issue").status_code == 200
+    letter = api.admin.get(f"/cases/{case['id']}/letter.json").json()
+    assert [i["request"] for i in letter["items"]] == ["Cyclobenzaprine 7.5mg #90"]
