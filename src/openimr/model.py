@@ -232,6 +232,9 @@ class Treatment(_Model):
     duration: str | None = Field(
         default=None, description='Supply, rental or stay length as written, e.g. "3 months", "14 days".'
     )
+    postoperative: bool = Field(
+        default=False, description='Asked for with or after a surgery ("Associated surgical service: ...", "post-op PT").'
+    )
 
 
 class FactStatus(StrEnum):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from openimr.errors import OpenIMRError
-from openimr.evidence.context import ContextRules, assert_status, assertion, context_rules, find_mentions
+from openimr.evidence.context import ContextRules, assert_status, assertion, context_rules, find_mentions, find_modifiers
+from openimr.evidence.text import Sentence
 from openimr.knowledge import parse_knowledge
 from openimr.knowledge.terms import TermMatcher
 from openimr.model import FactStatus
@@ -66,6 +67,17 @@ ABSENT, PRESENT, UNCERTAIN = FactStatus.ABSENT, FactStatus.PRESENT, FactStatus.U
         ("Findings suggestive of radiculopathy.", "radiculopathy", UNCERTAIN),
         ("No spasm, possible radiculopathy.", "radiculopathy", UNCERTAIN),
         ("No spasm, possible radiculopathy.", "spasm", ABSENT),
+        ("There are no findings to indicate any possible radiculopathy.", "radiculopathy", ABSENT),
+        ("History of fusion, no spasm.", "spasm", ABSENT),
+        ("Exam: negative Tinel's and Phalen's signs.", "Phalen's", ABSENT),
+        ("Positive Tinel's, negative Phalen's.", "Tinel's", PRESENT),
+        ("Grip is weak. Negative Tinel's sign.", "Tinel's", ABSENT),
+        ("She denies side effects and reports relief with Norco.", "relief", PRESENT),
+        ("She denies side effects and reports relief with Norco.", "side effects", ABSENT),
+        ("No red flags were found and the patient has radicular pain.", "radicular pain", PRESENT),
+        ("The injured worker is not working.", "working", ABSENT),
+        ("EMG is not necessary if radiculopathy is clinically obvious.", "radiculopathy", UNCERTAIN),
+        ("Assess whether spasm recurs.", "spasm", UNCERTAIN),
         # plain affirmation and sentence scope
         ("Exam: paraspinal spasm and tenderness.", "spasm", PRESENT),
         ("No tenderness. Spasm of the trapezius.", "Spasm", PRESENT),
@@ -107,6 +119,17 @@ def test_every_rule_matches_its_own_example() -> None:
         assert rule.regex().search(rule.example), rule
 
 
+def test_every_rule_is_found_in_its_own_example() -> None:
+    for rule in context_rules().rules:
+        assert rule.example
+        start = rule.regex().search(rule.example)
+        assert start is not None
+        sentence = rule.example
+        modifiers = find_modifiers(sentence, Sentence(0, len(sentence), sentence))
+        if rule.category in ("negated", "uncertain", "hypothetical", "historical"):
+            assert any(m.rule == rule or m.start <= start.start() < m.end for m in modifiers), rule
+
+
 @pytest.mark.parametrize(
     ("rule", "problem"),
     [
@@ -117,8 +140,16 @@ def test_every_rule_matches_its_own_example() -> None:
         ("{category: denied, literal: 'no', direction: forward}", "category"),
         ("{category: negated, literal: 'no', direction: sideways}", "direction"),
         ("{category: negated, literal: 'no', direction: forward, scope: 3}", "scope"),
+        ("{category: negated, pattern: 'x?', direction: forward}", "matches empty text"),
     ],
 )
 def test_broken_rules_are_rejected(rule: str, problem: str) -> None:
     with pytest.raises(OpenIMRError, match=problem):
         parse_knowledge(f"source: s\nrules:\n  - {rule}\n", ContextRules, "context/rules.yaml")
+
+
+def test_hypothetical_is_flagged_and_uncertain() -> None:
+    text = "Imaging is indicated if red flags develop."
+    start = text.index("red flags")
+    result = assertion(text, start, start + len("red flags"))
+    assert (result.status, result.hypothetical) == (UNCERTAIN, True)

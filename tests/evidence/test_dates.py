@@ -61,6 +61,11 @@ INJURY = dt.date(2013, 5, 20)
         ("started two weeks ago", DurationKind.AGO, REF - dt.timedelta(days=14), 14, False),
         ("on it since the date of injury", DurationKind.SINCE_INJURY, INJURY, (REF - INJURY).days, False),
         ("taken chronically", DurationKind.CHRONIC, None, None, True),
+        ("on it for years", DurationKind.CHRONIC, None, None, True),
+        ("worse over the last year", DurationKind.SPAN, REF - dt.timedelta(days=365), 365, False),
+        ("on it since his injury", DurationKind.SINCE_INJURY, INJURY, (REF - INJURY).days, False),
+        ("on it since January 2015", DurationKind.SINCE_DATE, dt.date(2015, 1, 1), (REF - dt.date(2015, 1, 1)).days, False),
+        ("for the past several months", DurationKind.SPAN, REF - dt.timedelta(days=90), 90, False),
     ],
 )
 def test_durations(text: str, kind: DurationKind, since: dt.date | None, days: int | None, at_least: bool) -> None:

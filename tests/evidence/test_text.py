@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openimr.evidence.text import find_sections, sentence_at, split_sentences
 
@@ -47,3 +49,15 @@ def test_sections_run_from_header_to_next_header() -> None:
 
 def test_header_words_inside_a_line_open_no_section() -> None:
     assert find_sections("The plan: continue. His exam: normal.") == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .?!\n:-1D")), max_size=60))
+def test_sentences_are_ordered_trimmed_slices(text: str) -> None:
+    sentences = split_sentences(text)
+    previous_end = 0
+    for sentence in sentences:
+        assert text[sentence.start : sentence.end] == sentence.text == sentence.text.strip()
+        assert sentence.start >= previous_end
+        previous_end = sentence.end
+    assert "".join(s.text for s in sentences).replace(" ", "").replace("\n", "") == text.replace(" ", "").replace("\n", "")

@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tests.conftest import DWC_LETTERS, SEEDS
 
 from openimr.errors import OpenIMRError
@@ -83,6 +85,15 @@ DRUG = TreatmentKind.DRUG
         ),
         ("Sentra PM, two month supply", {"drug_class": "medical food", "duration": "2 months supply"}),
         ("MS Contin 30mg q12h #60", {"generic": "morphine", "frequency": "q12h", "quantity": 60}),
+        ("Prospective request for 1 prescription of Norco 10/325mg #90", {"brand": "Norco", "quantity": 90}),
+        ("Decision for Oxycodone 10mg 1 PO Q 4-6 hours PRN #120", {"frequency": "1 PO Q 4-6 hours PRN", "quantity": 120}),
+        ("Hydrocodone bitartrate/APAP 10/325mg", {"generic": "hydrocodone/acetaminophen", "strength": "10/325mg"}),
+        ("Oxycodone and acetaminophen 5/325 #40", {"generic": "oxycodone/acetaminophen", "quantity": 40}),
+        ("Tylenol #3 #60", {"generic": "acetaminophen/codeine", "quantity": 60}),
+        ("Fentanyl 25mcg/hr patch #10", {"route": "transdermal", "strength": "25mcg/hr", "quantity": 10}),
+        ("Naloxone nasal spray", {"route": "nasal"}),
+        ("Vitamin B12 injection", {"generic": "cyanocobalamin", "route": "injection"}),
+        ("Fluriflex cream 180gm", {"brand": "Fluriflex", "drug_class": "compounded kit", "route": "topical"}),
     ],
 )
 def test_drug_requests(text: str, expected: dict[str, Any]) -> None:
@@ -174,6 +185,18 @@ def test_branded_kit_keeps_brand_and_ingredients() -> None:
         ("Urine drug screen x1", {"kind": TreatmentKind.LAB, "name": "urine drug test", "quantity": 1}),
         ("Cognitive behavioral therapy 6 sessions", {"kind": TreatmentKind.PSYCHOLOGICAL, "sessions": 6}),
         ("Psychological evaluation", {"kind": TreatmentKind.PSYCHOLOGICAL, "name": "psychological evaluation"}),
+        ("Ultrasound guided injection to the right hip", {"kind": TreatmentKind.INJECTION, "body_parts": ["hip"]}),
+        ("CT guided L5-S1 transforaminal ESI", {"name": "epidural steroid injection", "levels": ["L5-S1"]}),
+        ("Ortho knee consult", {"kind": TreatmentKind.CONSULTATION, "name": "surgical consultation"}),
+        ("Second opinion with a spine surgeon", {"name": "surgical consultation"}),
+        ("Dorsal column stimulator trial", {"kind": TreatmentKind.SURGERY, "name": "spinal cord stimulator"}),
+        (
+            "CPM unit rental for 14 days",
+            {"kind": TreatmentKind.DME, "name": "continuous passive motion", "duration": "14 days"},
+        ),
+        ("Home health aide 3 hours a day, 4 days per week for 2 weeks", {"sessions": 8, "sessions_per_week": "4", "weeks": "2"}),
+        ("Tai chi classes", {"kind": TreatmentKind.PROGRAM, "name": "exercise program"}),
+        ("Medical transportation to appointments", {"kind": TreatmentKind.OTHER, "name": "transportation"}),
     ],
 )
 def test_procedure_requests(text: str, expected: dict[str, Any]) -> None:
@@ -220,6 +243,21 @@ def test_retrospective_requests(text: str, date_of_service: dt.date | None, name
     assert treatment.retrospective
     assert treatment.date_of_service == date_of_service
     assert treatment.name == name
+
+
+@pytest.mark.parametrize(
+    ("text", "postoperative"),
+    [
+        ("Associated surgical service: Physical therapy x12", True),
+        ("Post-op physical therapy 2x6 for the right knee", True),
+        ("Postoperative cold therapy unit, 7 day rental", True),
+        ("Physical therapy after surgery, 12 visits", True),
+        ("Physical therapy 2x6 for the right knee", False),
+        ("Preoperative medical clearance", False),
+    ],
+)
+def test_postoperative_requests(text: str, postoperative: bool) -> None:
+    assert parse_request(text).postoperative is postoperative
 
 
 def test_injected_drug_has_injection_route() -> None:
@@ -285,6 +323,20 @@ def test_disputed_item_fields_give_original_and_authorized() -> None:
     assert treatment.sessions == 4
 
 
+def test_remainder_naming_nothing_takes_the_original_name_and_its_own_count() -> None:
+    item = DisputedItem(
+        request="the remaining 4 sessions", original_request="Physical therapy for the left knee x12", authorized="x8"
+    )
+    treatment = parse_disputed_item(item)
+    assert (treatment.name, treatment.sessions, treatment.body_parts, treatment.laterality) == (
+        "physical therapy",
+        4,
+        ["knee"],
+        "left",
+    )
+    assert treatment.text == "the remaining 4 sessions"
+
+
 def test_plain_disputed_item() -> None:
     treatment = parse_disputed_item(DisputedItem(request="MRI of the right knee"))
     assert (treatment.name, treatment.original_request, treatment.disputed) == ("MRI", None, None)
@@ -300,6 +352,14 @@ def test_unnamed_item_is_other_not_an_error() -> None:
 def test_empty_request_is_an_error(text: str) -> None:
     with pytest.raises(OpenIMRError, match="empty request"):
         parse_request(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=80).filter(str.strip))
+def test_any_non_empty_text_parses(text: str) -> None:
+    treatment = parse_request(text)
+    assert treatment.text == text
+    assert treatment.name
 
 
 def _gold_items() -> list[tuple[str, str]]:

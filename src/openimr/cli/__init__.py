@@ -7,6 +7,7 @@ import sys
 import typer
 
 from openimr import __version__
+from openimr.cli.letters import letters_app
 from openimr.cli.serve import app as serve_app
 from openimr.errors import OpenIMRError
 
@@ -17,6 +18,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+app.add_typer(letters_app, name="letters")
 
 
 @app.callback()

@@ -72,6 +72,7 @@ def case_from_letter(letter: Determination) -> Case:
 
 
 def _norm_guideline(text: str) -> str:
+    text = text.lower().replace("&", " and ")
     text = re.sub(
         r"\(.*?\)|chapter \d+|\b(?:mtus|acoem|guidelines?|medical|treatment|official disability|odg)\b", " ", text.lower()
     )
@@ -79,8 +80,19 @@ def _norm_guideline(text: str) -> str:
 
 
 def _norm_section(text: str) -> str:
-    text = re.sub(r"\(.*?\)", " ", text.lower())
+    text = re.sub(r"\(.*?\)|®", " ", text.lower())
     return " ".join(re.sub(r"[^a-z ]", " ", text).split())
+
+
+def _page_set(pages: str | None) -> set[int]:
+    found: set[int] = set()
+    for first, last in re.findall(r"(\d+)(?:\s*-\s*(\d+))?", pages or ""):
+        found.update(range(int(first), int(last or first) + 1))
+    return found
+
+
+def _pages_overlap(ours: str | None, theirs: str | None) -> bool:
+    return bool(_page_set(ours) & _page_set(theirs))
 
 
 def citations_agree(engine: Sequence[Citation], letter: Sequence[Citation]) -> bool:
@@ -92,6 +104,8 @@ def citations_agree(engine: Sequence[Citation], letter: Sequence[Citation]) -> b
                 continue
             our_sections = {_norm_section(s) for s in ours.sections} - {""}
             their_sections = {_norm_section(s) for s in theirs.sections} - {""}
+            if _pages_overlap(ours.pages, theirs.pages):
+                return True
             if not our_sections or not their_sections:
                 if not our_sections and not their_sections:
                     return True

@@ -26,7 +26,7 @@ from openimr.model import Document
 
 log = logging.getLogger(__name__)
 
-LETTER_SUFFIXES = frozenset({".pdf", ".txt", ".md"})
+SUPPORTED_SUFFIXES = frozenset({".pdf", ".txt", ".md"})
 """File suffixes `read_document` understands."""
 
 _BOMS = (
@@ -48,7 +48,7 @@ def read_document(path: Path, doc_id: str | None = None) -> Document:
     """
     source = str(path)
     suffix = path.suffix.lower()
-    if suffix not in LETTER_SUFFIXES:
+    if suffix not in SUPPORTED_SUFFIXES:
         raise OpenIMRError(f"unsupported file type {path.suffix or '(none)'!r}; expected .pdf, .txt or .md", source)
     try:
         data = path.read_bytes()

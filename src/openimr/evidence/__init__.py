@@ -10,45 +10,53 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from openimr.evidence import medications, prior_treatment
-from openimr.evidence.terms import extract_family, term_lists
+from openimr.evidence.terms import Candidate, family_candidates, term_lists
 from openimr.model import Case, Fact, FactStatus
 
 _TERM_FAMILIES = ("finding", "diagnosis", "functional", "monitoring", "work_status", "surgery")
 """Families whose facts are plain term matches; medications and prior treatment have their own extractors."""
 
 
+def _candidates(case: Case) -> list[Candidate]:
+    candidates: list[Candidate] = []
+    for family in _TERM_FAMILIES:
+        candidates.extend(family_candidates(case, family))
+    candidates.extend(medications.extract(case))
+    candidates.extend(prior_treatment.extract(case))
+    return candidates
+
+
 def extract_facts(case: Case) -> list[Fact]:
     """Every fact the record states, in document order within each family."""
-    facts: list[Fact] = []
-    for family in _TERM_FAMILIES:
-        facts.extend(extract_family(case, family))
-    facts.extend(medications.extract(case))
-    facts.extend(prior_treatment.extract(case))
-    return facts
-
-
-def _groups() -> dict[str, str]:
-    return {name: group for rows in term_lists().values() for name, group, _ in rows if group}
+    return [candidate.resolve() for candidate in _candidates(case)]
 
 
 class Evidence:
-    """The facts of one case, with lookups by fact name or group."""
+    """The facts of one case, with lookups by fact name or group. A fact's assertion is made when first looked up."""
 
-    def __init__(self, case: Case, facts: list[Fact]) -> None:
+    def __init__(self, case: Case, candidates: list[Candidate]) -> None:
         self.case = case
-        self.facts = facts
-        groups = _groups()
-        self._by_key: dict[str, list[Fact]] = {}
-        for fact in facts:
-            for key in {fact.name, groups.get(fact.name, fact.name)}:
-                self._by_key.setdefault(key, []).append(fact)
+        self._candidates = candidates
+        self._facts: dict[int, Fact] = {}
+        groups = {name: group for rows in term_lists().values() for name, group, _ in rows if group}
+        self._by_key: dict[str, list[int]] = {}
+        for index, candidate in enumerate(candidates):
+            for key in {candidate.name, groups.get(candidate.name, candidate.name)}:
+                self._by_key.setdefault(key, []).append(index)
+
+    def _fact(self, index: int) -> Fact:
+        if index not in self._facts:
+            self._facts[index] = self._candidates[index].resolve()
+        return self._facts[index]
+
+    def of_kind(self, kind: str) -> list[Fact]:
+        """Every fact of one family (e.g. "medication")."""
+        return [self._fact(i) for i, c in enumerate(self._candidates) if c.kind == kind]
 
     def mentions(self, keys: Iterable[str]) -> list[Fact]:
         """Facts whose name or group is one of `keys`, whatever their status."""
-        found: list[Fact] = []
-        for key in keys:
-            found.extend(f for f in self._by_key.get(key, []) if f not in found)
-        return found
+        indexes = dict.fromkeys(i for key in keys for i in self._by_key.get(key, []))
+        return [self._fact(i) for i in indexes]
 
     def present(self, keys: Iterable[str]) -> list[Fact]:
         """Facts among `keys` that the record asserts (not negated, not hedged)."""
@@ -66,5 +74,5 @@ class Evidence:
 
 
 def gather_evidence(case: Case) -> Evidence:
-    """Extract the case's facts and index them for the review checks."""
-    return Evidence(case, extract_facts(case))
+    """Find the case's candidate facts and index them for the review checks."""
+    return Evidence(case, _candidates(case))

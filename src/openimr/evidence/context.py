@@ -12,19 +12,23 @@ a negation is absent, inside an uncertainty uncertain. The sentence it exists fo
 * "There was no evidence of radiculopathy but spasm was noted": "but" ends the scope; spasm is present.
 * "No significant change but positive straight leg raise": "no significant change" is a pseudo-negation.
 * "Possible radiculopathy", "Rule out radiculopathy", "Radiculopathy is suspected": uncertain.
+* "No findings to indicate any possible radiculopathy": a negation reaches over an uncertainty in the same phrase.
+* "EMG is not needed if radiculopathy is obvious": hypothetical (status uncertain); the negation stops at "if".
+* "History of lumbar fusion": historical (status present, flagged).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from openimr.evidence.text import Sentence, sentence_at, split_sentences
+from openimr.evidence.text import Sentence, split_sentences
 from openimr.knowledge import load_knowledge
 from openimr.knowledge.terms import TermMatcher
 from openimr.model import FactStatus
@@ -44,8 +48,10 @@ __all__ = [
 
 V = TypeVar("V")
 
-Category = Literal["negated", "uncertain", "historical", "pseudo", "terminate"]
+Category = Literal["negated", "uncertain", "hypothetical", "historical", "pseudo", "terminate"]
 Direction = Literal["forward", "backward", "bidirectional"]
+_MODIFYING = ("negated", "uncertain", "hypothetical", "historical")
+_ESCAPE = re.compile(r"\\.|\[[^\]]*\]")
 
 
 class ContextRule(BaseModel):
@@ -64,7 +70,7 @@ class ContextRule(BaseModel):
     def _well_formed(self) -> Self:
         if (self.literal is None) == (self.pattern is None):
             raise ValueError("give exactly one of literal and pattern")
-        modifies = self.category in {"negated", "uncertain", "historical"}
+        modifies = self.category in _MODIFYING
         if modifies and self.direction is None:
             raise ValueError(f"a {self.category} rule needs a direction (forward, backward or bidirectional)")
         if not modifies and self.direction is not None:
@@ -74,12 +80,24 @@ class ContextRule(BaseModel):
                 re.compile(self.pattern)
             except re.error as error:
                 raise ValueError(f"pattern {self.pattern!r} is not a valid regular expression ({error})") from None
+            if _ESCAPE.sub("", self.pattern) != _ESCAPE.sub("", self.pattern).lower():
+                raise ValueError(f"pattern {self.pattern!r} must be written in lower case (it matches any case)")
+        if self.regex().fullmatch("") is not None:
+            raise ValueError("the rule matches empty text")
         return self
 
     def regex(self) -> re.Pattern[str]:
         """The rule as a compiled, whole-word, case-insensitive regular expression."""
-        body = self.pattern if self.pattern is not None else r"\s+".join(map(re.escape, (self.literal or "").split()))
-        return re.compile(rf"(?<![\w/])(?:{body})(?![\w/])", re.IGNORECASE)
+        return re.compile(rf"(?<![\w/])(?:{self._body()})(?![\w/])", re.IGNORECASE)
+
+    def lower_case_regex(self) -> re.Pattern[str]:
+        """The rule for lower-cased text, without the word-start check (the caller makes it): much faster to scan."""
+        return re.compile(rf"(?:{self._body()})(?![\w/])")
+
+    def _body(self) -> str:
+        if self.pattern is not None:
+            return self.pattern
+        return r"\s+".join(map(re.escape, (self.literal or "").lower().split()))
 
 
 class ContextRules(BaseModel):
@@ -109,10 +127,12 @@ class Modifier:
 
 @dataclass(frozen=True, slots=True)
 class Assertion:
-    """The assertion of one target: its status, whether it is past history, and the modifiers that decided it."""
+    """The assertion of one target: its status, whether it is past history or a hypothetical ("if radiculopathy is
+    present"; status uncertain), and the modifiers that decided it."""
 
     status: FactStatus
     historical: bool
+    hypothetical: bool
     modifiers: tuple[Modifier, ...]
 
 
@@ -140,13 +160,56 @@ def context_rules() -> ContextRules:
 
 @cache
 def _compiled() -> tuple[tuple[ContextRule, re.Pattern[str]], ...]:
-    return tuple((rule, rule.regex()) for rule in context_rules().rules)
+    return tuple((rule, rule.lower_case_regex()) for rule in context_rules().rules)
+
+
+_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _matches(regex: re.Pattern[str], segment: str, offset: int) -> list[tuple[int, int]]:
+    """Whole-word matches of a lower-case rule in a lower-cased sentence, as offsets into the whole text."""
+    found = []
+    position = 0
+    while (match := regex.search(segment, position)) is not None:
+        start = match.start()
+        if start == 0 or not (segment[start - 1].isalnum() or segment[start - 1] in "_/"):
+            found.append((start + offset, match.end() + offset))
+            position = match.end()
+        else:
+            position = start + 1
+    return found
 
 
 _WORD = re.compile(r"\S+")
 _CLAUSE_END = re.compile(r"[;:]|\s-\s")
 _COMMA = re.compile(r",")
-_MODIFYING = ("negated", "uncertain", "historical")
+_INNERMOST_GROUP = re.compile(r"\((\?(?:[:=!]|<[=!]))?([^()]*)\)([?*]|\{0,?\d*\})?")
+_RUN = re.compile(r"[a-z]+")
+
+
+def _anchors(rule: ContextRule) -> tuple[str, ...]:
+    """Lower-case letter runs of a rule, at least one of which is in any text the rule matches.
+
+    Escapes, character classes, optional groups and look-arounds say nothing certain about the text and are dropped;
+    a run right before an optional quantifier ("reports?") loses its last letter, which the match may lack.
+    """
+    if rule.literal is not None:
+        return tuple(rule.literal.lower().split())
+    source = _ESCAPE.sub(" ", (rule.pattern or "").lower())
+    while (group := _INNERMOST_GROUP.search(source)) is not None:
+        kind, body, quantifier = group.groups()
+        keep = not quantifier and kind in (None, "?:")
+        source = source[: group.start()] + (f" {body} " if keep else " ") + source[group.end() :]
+    runs = set()
+    for match in _RUN.finditer(source):
+        optional = match.end() < len(source) and source[match.end()] in "?*{"
+        runs.add(match.group()[:-1] if optional else match.group())
+    return tuple(sorted(runs - {""}, key=len))
+
+
+@cache
+def _anchored() -> tuple[tuple[ContextRule, re.Pattern[str], tuple[str, ...]], ...]:
+    return tuple((rule, regex, _anchors(rule)) for rule, regex in _compiled())
 
 
 def _words_forward(text: str, start: int, limit: int, count: int | None) -> int:
@@ -167,12 +230,22 @@ def _words_backward(text: str, limit: int, end: int, count: int | None) -> int:
     return words[-count].start() if len(words) >= count else limit
 
 
-def find_modifiers(text: str, sentence: Sentence) -> list[Modifier]:
-    """The modifiers of one sentence with their scopes (pseudo-modifiers and terminators removed)."""
+def _negates_uncertainty(rule: ContextRule, category: str, commas: list[int], start: int, end: int) -> bool:
+    """A negation reaches over an uncertainty in the same phrase: "no findings to indicate any possible radiculopathy"."""
+    return rule.category == "negated" and category == "uncertain" and not any(start <= c < end for c in commas)
+
+
+def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = None) -> list[Modifier]:
+    """The modifiers of one sentence with their scopes (pseudo-modifiers and terminators removed).
+
+    `lowered_text` is `text` with A-Z lower-cased, when the caller has it already.
+    """
+    segment = sentence.text.translate(_LOWER) if lowered_text is None else lowered_text[sentence.start : sentence.end]
     candidates = [
-        (match.start(), match.end(), rule)
-        for rule, regex in _compiled()
-        for match in regex.finditer(text, sentence.start, sentence.end)
+        (start, end, rule)
+        for rule, regex, anchors in _anchored()
+        if any(anchor in segment for anchor in anchors)
+        for start, end in _matches(regex, segment, sentence.start)
     ]
     # Longest match first at each place; pseudo-modifiers win ties, so their words modify nothing.
     candidates.sort(key=lambda c: (c[0], c[0] - c[1], c[2].category != "pseudo"))
@@ -181,16 +254,18 @@ def find_modifiers(text: str, sentence: Sentence) -> list[Modifier]:
         if not kept or candidate[0] >= kept[-1][1]:
             kept.append(candidate)
     stops = sorted(
-        [(s, e) for s, e, rule in kept if rule.category != "pseudo"]
-        + [(m.start(), m.end()) for m in _CLAUSE_END.finditer(text, sentence.start, sentence.end)]
+        [(s, e, rule.category) for s, e, rule in kept if rule.category != "pseudo"]
+        + [(m.start(), m.end(), "terminate") for m in _CLAUSE_END.finditer(text, sentence.start, sentence.end)]
     )
     commas = [m.start() for m in _COMMA.finditer(text, sentence.start, sentence.end)]
     modifiers = []
     for start, end, rule in kept:
         if rule.category not in _MODIFYING:
             continue
-        forward_end = next((s for s, _ in stops if s >= end), sentence.end)
-        backward_start = max([e for _, e in stops if e <= start] + [c + 1 for c in commas if c < start] + [sentence.start])
+        forward_end = next(
+            (s for s, _, category in stops if s >= end and not _negates_uncertainty(rule, category, commas, end, s)), sentence.end
+        )
+        backward_start = max([e for _, e, _ in stops if e <= start] + [c + 1 for c in commas if c < start] + [sentence.start])
         scope_start, scope_end = end, end
         if rule.direction in ("forward", "bidirectional"):
             scope_end = _words_forward(text, end, forward_end, rule.max_scope)
@@ -205,18 +280,46 @@ def find_modifiers(text: str, sentence: Sentence) -> list[Modifier]:
 def _assert(start: int, end: int, modifiers: Iterable[Modifier]) -> Assertion:
     applying = [m for m in modifiers if m.scope_start < end and start < m.scope_end and not (m.start < end and start < m.end)]
     historical = any(m.category == "historical" for m in applying)
-    deciding = [m for m in applying if m.category in ("negated", "uncertain")]
+    deciding = [m for m in applying if m.category in ("negated", "uncertain", "hypothetical")]
     status = FactStatus.PRESENT
+    hypothetical = False
     if deciding:
         nearest = min(deciding, key=lambda m: min(abs(m.end - start), abs(end - m.start)))
-        status = FactStatus.ABSENT if nearest.category == "negated" else FactStatus.UNCERTAIN
-    return Assertion(status, historical, tuple(applying))
+        negated_over = any(m.category == "negated" and m.scope_start <= nearest.start < m.scope_end for m in deciding)
+        status = FactStatus.ABSENT if nearest.category == "negated" or negated_over else FactStatus.UNCERTAIN
+        hypothetical = status is FactStatus.UNCERTAIN and nearest.category == "hypothetical"
+    return Assertion(status, historical, hypothetical, tuple(applying))
+
+
+class _Analysis:
+    """One text's sentences and, computed when first asked for, each sentence's modifiers."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lowered = text.translate(_LOWER)
+        self.sentences = split_sentences(text) or [Sentence(0, len(text), text)]
+        self.starts = [s.start for s in self.sentences]
+        self._modifiers: dict[int, list[Modifier]] = {}
+
+    def sentence_index(self, position: int) -> int:
+        return max(0, bisect.bisect_right(self.starts, position) - 1)
+
+    def modifiers(self, index: int) -> list[Modifier]:
+        if index not in self._modifiers:
+            self._modifiers[index] = find_modifiers(self.text, self.sentences[index], self.lowered)
+        return self._modifiers[index]
+
+
+@lru_cache(maxsize=32)
+def _analysis(text: str) -> _Analysis:
+    """The analysis of a text, kept for the last texts asked about (a case's documents are asked about many times)."""
+    return _Analysis(text)
 
 
 def assertion(text: str, start: int, end: int) -> Assertion:
     """The assertion of the target `text[start:end]` within its sentence, with the modifiers that decided it."""
-    sentence = sentence_at(text, start, end)
-    return _assert(start, end, find_modifiers(text, sentence))
+    analysis = _analysis(text)
+    return _assert(start, end, analysis.modifiers(analysis.sentence_index(start)))
 
 
 def assert_status(text: str, start: int, end: int) -> FactStatus:
@@ -225,20 +328,15 @@ def assert_status(text: str, start: int, end: int) -> FactStatus:
 
 
 def find_mentions(text: str, targets: TermMatcher[V]) -> list[Mention[V]]:
-    """Every target term in `text` with its assertion; each sentence's modifiers are found once."""
+    """Every target term in `text` with its assertion.
+
+    Sentences and their modifiers are computed once per text and kept for the next calls on the same text.
+    """
     found = targets.find(text)
     if not found:
         return []
-    mentions: list[Mention[V]] = []
-    sentences = split_sentences(text)
-    index = 0
-    cache_for: dict[int, list[Modifier]] = {}
-    for match in found:
-        while index < len(sentences) - 1 and sentences[index].end <= match.start:
-            index += 1
-        sentence = sentences[index] if sentences else Sentence(0, len(text), text)
-        if sentence.start not in cache_for:
-            cache_for[sentence.start] = find_modifiers(text, sentence)
-        assertion_ = _assert(match.start, match.end, cache_for[sentence.start])
-        mentions.append(Mention(match.start, match.end, match.text, match.value, assertion_))
-    return mentions
+    analysis = _analysis(text)
+    return [
+        Mention(m.start, m.end, m.text, m.value, _assert(m.start, m.end, analysis.modifiers(analysis.sentence_index(m.start))))
+        for m in found
+    ]

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from openimr.evidence.numbers import NUMBER_OR_A, number_value
+
 __all__ = [
     "DatePrecision",
     "Duration",
@@ -136,28 +138,10 @@ def parse_date(text: str) -> dt.date | None:
 
 # --- durations ---------------------------------------------------------------------------------------------------
 
-_NUMBER_WORDS = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "several": 3,
-    "a few": 3,
-    "few": 3,
-    "many": 5,
-}
+# Vague counts read as a small number, so "for several months" is a duration of about three months.
+_VAGUE = {"several": 3, "a few": 3, "few": 3, "many": 5}
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
-_NUMBER = r"(?:\d+(?:\.\d+)?|a\s+few|" + "|".join(k for k in _NUMBER_WORDS if k != "a few") + r")"
+_NUMBER = rf"(?:\d+\.\d+|a\s+few|several|few|many|{NUMBER_OR_A})"
 _UNIT = r"(?P<unit>day|week|month|year)s?"
 
 _SINCE_DATE = re.compile(r"\bsince\s+(?:at\s+least\s+|as\s+early\s+as\s+|about\s+|approximately\s+|around\s+)?", re.IGNORECASE)
@@ -167,11 +151,17 @@ _FOR_SPAN = re.compile(
     rf"(?P<n>{_NUMBER})(?:\s*(?:-|to)\s*(?P<n2>{_NUMBER}))?\s*\+?\s*{_UNIT}\b",
     re.IGNORECASE,
 )
+_LAST_UNIT = re.compile(rf"\b(?:over|for|in|during|within)\s+the\s+(?:past|last|previous|prior)\s+{_UNIT}\b", re.IGNORECASE)
 _AGO = re.compile(rf"\b(?P<n>{_NUMBER})\s+{_UNIT}\s+ago\b", re.IGNORECASE)
 _SINCE_INJURY = re.compile(
-    r"\bsince\s+(?:the\s+)?(?:date\s+of\s+(?:the\s+)?injury|(?:industrial\s+)?injury|DOI|accident)\b", re.IGNORECASE
+    r"\bsince\s+(?:(?:the|his|her|their|this)\s+)?"
+    r"(?:date\s+of\s+(?:the\s+)?injury|(?:industrial\s+|work\s+|original\s+)?injury|DOI|accident)\b",
+    re.IGNORECASE,
 )
-_CHRONIC = re.compile(r"\b(?:chronically|long[\s-]term|on\s+a\s+chronic\s+basis|for\s+(?:many|several)\s+years)\b", re.IGNORECASE)
+_CHRONIC = re.compile(
+    r"\b(?:chronically|long[\s-]term|long[\s-]standing|on\s+a\s+chronic\s+basis|for\s+(?:many\s+|several\s+)?years)\b",
+    re.IGNORECASE,
+)
 
 
 class DurationKind(StrEnum):
@@ -201,7 +191,10 @@ class Duration:
 
 def _number(text: str) -> float:
     key = " ".join(text.lower().split())
-    return float(_NUMBER_WORDS[key]) if key in _NUMBER_WORDS else float(key)
+    if key in _VAGUE:
+        return float(_VAGUE[key])
+    value = number_value(key)
+    return float(value) if value is not None else float(key)
 
 
 def _back(reference: dt.date | None, days: int) -> dt.date | None:
@@ -229,6 +222,9 @@ def find_durations(text: str, reference: dt.date | None = None, injury: dt.date 
         found.append(
             Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, bool(match.group("qual")))
         )
+    for match in _LAST_UNIT.finditer(text):
+        days = _UNIT_DAYS[match.group("unit").lower()]
+        found.append(Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, False))
     for match in _AGO.finditer(text):
         days = round(_number(match.group("n")) * _UNIT_DAYS[match.group("unit").lower()])
         found.append(Duration(DurationKind.AGO, match.start(), match.end(), _back(reference, days), days, False))

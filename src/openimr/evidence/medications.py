@@ -9,7 +9,7 @@ import datetime as dt
 import re
 
 from openimr.evidence.dates import DatePrecision, find_dates
-from openimr.evidence.terms import find_terms, to_fact
+from openimr.evidence.terms import Candidate, find_terms
 from openimr.evidence.wording import about_request_or_review
 from openimr.model import Case, Fact
 
@@ -18,21 +18,20 @@ FIRST_PRESCRIPTION = "first prescription"
 _FIRST = re.compile(r"\b(?:first[- ]time|new(?:ly)?|initial)\s+(?:request|prescription|prescribed|trial)\b", re.IGNORECASE)
 
 
-def extract(case: Case) -> list[Fact]:
+def extract(case: Case) -> list[Candidate]:
     """One fact per medication mention outside request/UR sentences (and per mention in a sentence calling it a first
     prescription, with `value` FIRST_PRESCRIPTION); `date` is the earliest date the sentence gives for it
     ("since 1/17/12", "prescribed on 11/2/16"), if any, and never after the UR decision."""
-    facts: list[Fact] = []
+    facts: list[Candidate] = []
     ur_date = case.dates.ur_decision
     for match in find_terms(case, "medication"):
-        if _FIRST.search(match.sentence):
-            facts.append(to_fact("medication", match, value=FIRST_PRESCRIPTION))
+        if _FIRST.search(match.sentence.text):
+            facts.append(Candidate("medication", match, value=FIRST_PRESCRIPTION))
             continue
-        if about_request_or_review(match.sentence):
+        if about_request_or_review(match.sentence.text):
             continue
-        fact = to_fact("medication", match)
-        dates = [f.date for f in find_dates(match.sentence, DatePrecision.MONTH) if ur_date is None or f.date <= ur_date]
-        facts.append(fact.model_copy(update={"date": min(dates)}) if dates else fact)
+        dates = [f.date for f in find_dates(match.sentence.text, DatePrecision.MONTH) if ur_date is None or f.date <= ur_date]
+        facts.append(Candidate("medication", match, date=min(dates) if dates else None))
     return facts
 
 

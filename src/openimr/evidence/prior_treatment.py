@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import re
 
-from openimr.evidence.terms import find_terms, to_fact
+from openimr.evidence.terms import Candidate, find_terms
 from openimr.evidence.wording import about_request_or_review, number_value
-from openimr.model import Case, Fact
+from openimr.model import Case
 
 _SESSIONS = re.compile(
     r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|twenty-four)\s*"
@@ -19,12 +19,12 @@ _SESSIONS = re.compile(
 _PLAN = re.compile(r"\b(?:plan\w*|will (?:be|start|begin|undergo)|to (?:start|begin|initiate)|recommend\w*|scheduled)\b", re.I)
 
 
-def extract(case: Case) -> list[Fact]:
+def extract(case: Case) -> list[Candidate]:
     """One fact per prior-treatment mention; `value` is the number of sessions the sentence states, if any."""
-    facts: list[Fact] = []
+    facts: list[Candidate] = []
     for match in find_terms(case, "prior_treatment"):
-        if about_request_or_review(match.sentence) or _PLAN.search(match.sentence):
+        if about_request_or_review(match.sentence.text) or _PLAN.search(match.sentence.text):
             continue
-        sessions = _SESSIONS.search(match.sentence)
-        facts.append(to_fact("prior_treatment", match, value=str(number_value(sessions.group(1))) if sessions else ""))
+        sessions = _SESSIONS.search(match.sentence.text)
+        facts.append(Candidate("prior_treatment", match, value=str(number_value(sessions.group(1))) if sessions else ""))
     return facts

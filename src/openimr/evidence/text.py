@@ -129,7 +129,13 @@ _ABBREVIATIONS = frozenset(
         "ltd",
     ]
 )
-_CANDIDATE = re.compile(r"[.!?]+[\"')\]]*(?=\s)|\n[ \t]*\n|\n(?=[ \t]*(?:[-•*▪·]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{1,40}:))")
+_HEADING_LINE = r"[ \t]*[A-Z][A-Z0-9 ,&/'()-]{3,}[ \t]*"
+_CANDIDATE = re.compile(
+    r"[.!?]+[\"')\]]*(?=\s)"  # terminal punctuation
+    r"|\n[ \t]*\n"  # blank line
+    r"|\n(?=[ \t]*(?:[-•*▪·]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{1,40}:))"  # before a bullet, a number or "Header:"
+    rf"|\n(?={_HEADING_LINE}\n)|(?m:^{_HEADING_LINE}\n)"  # around a line in capitals
+)
 _WORD_BEFORE = re.compile(r"(\S+)$")
 _NEXT_CHAR = re.compile(r"\s*[\"'(\[]?(\S)")
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 from openimr.documents import read_document
 from openimr.errors import OpenIMRError
-from openimr.letters.citations import parse_guideline_line
+from openimr.letters.citations import citation_keys, parse_guideline_line
 from openimr.letters.layouts import detect_layout
 from openimr.letters.render import FORMATS, render_letter
 from openimr.model import Determination
 
-__all__ = ["FORMATS", "parse_guideline_line", "parse_letter", "parse_letter_text", "render_letter"]
+__all__ = ["FORMATS", "citation_keys", "parse_guideline_line", "parse_letter", "parse_letter_text", "render_letter"]
 
 
 def parse_letter(path: Path) -> Determination:

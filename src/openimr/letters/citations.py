@@ -1,6 +1,7 @@
 """Parse a letter's "MAXIMUS guideline" line (or a claims administrator's) into normalised `Citation`s.
 
-Shapes handled, one or several per line, each introduced by "Decision based on":
+Shapes handled, one or several per line, each introduced by "Decision based on" (or, in 2013 letters, "The Expert
+Reviewer based his/her decision on the ..."):
 
 - 2013-15 MTUS: "MTUS Chronic Pain Treatment Guidelines Baclofen Page(s): 64", "MTUS ACOEM Chapter 12 Low Back
   Complaints Page(s): 301", topic and pages optional;
@@ -17,6 +18,7 @@ symptoms & cardiovascular risk"), continues the previous section name.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache
 
 from pydantic import BaseModel, ConfigDict
@@ -65,7 +67,12 @@ def _catalogue() -> tuple[_Names, _Names]:
     return mtus, odg
 
 
-_BASED_ON = re.compile(r"Decision based on\s+", re.IGNORECASE)
+# "Decision based on" (2014+), or the 2013 wording "... based his/her decision on the MTUS ..." / "relied on the ...".
+_BASED_ON = re.compile(
+    r"Decision based on\s+|\b(?:based (?:his/her|their|its) decision on|relied (?:up)?on)\s+(?:the\s+)?"
+    r"(?=(?:CA\s+)?MTUS\b|Non-MTUS\b|Official Disability\b|ODG\b|ACOEM\b)",
+    re.IGNORECASE,
+)
 _NON_MTUS = re.compile(r"^Non-MTUS\s+Citation\s*:?\s*", re.IGNORECASE)
 _MTUS = re.compile(r"^(?:CA\s+)?MTUS\b[\s:/-]*(?:ACOEM\b\s*)?(?:Chapter\s+\d+\s*)?", re.IGNORECASE)
 _PART_DETAIL = re.compile(
@@ -81,6 +88,7 @@ _STARTERS = re.compile(
 )
 _ODG_EDITION = re.compile(r"^[\s,]*(?P<edition>(?:19|20)\d{2})\b[\s,]*(?:Web Version\b[\s,]*)?")
 _DECORATION = re.compile(r"^\s*(?:Chapter|Section|chapter|section)\b\s*")
+_TOPIC_SUFFIX = re.compile(r"\s+Topic$", re.IGNORECASE)
 _TRAILERS = re.compile(r"[\s,;.]+(?:and|or)?[\s,;.]*$")
 _ACRONYM = re.compile(r"^[A-Za-z]*[A-Z][A-Za-z]*[A-Z][A-Za-z]*$")
 
@@ -109,6 +117,20 @@ def parse_guideline_line(text: str) -> list[Citation]:
     return citations
 
 
+def citation_keys(citations: Iterable[Citation]) -> set[tuple[str, str, str]]:
+    """(source, guideline part, section) of each cited section, ignoring case and spacing: two citation lists agree
+    on a section when their keys share it. A citation that names no section gives one key with an empty section."""
+    keys: set[tuple[str, str, str]] = set()
+    for citation in citations:
+        part = (_key(citation.source), _key(citation.guideline))
+        keys.update((*part, _key(section)) for section in citation.sections or [""])
+    return keys
+
+
+def _key(text: str) -> str:
+    return collapse(text).rstrip(".").casefold()
+
+
 def _tidy(text: str) -> str:
     """`text` without surrounding separators and a final full stop."""
     return _TRAILERS.sub("", text).strip(" ,;")
@@ -119,31 +141,29 @@ def _mtus(chunk: str, rest: str) -> list[Citation]:
     mtus_names, _ = _catalogue()
     starts = list(mtus_names.pattern.finditer(rest))
     if not starts:
-        return [_mtus_part("", None, rest, chunk)]
+        return [_mtus_part("", rest, chunk)]
     citations = []
     for index, start in enumerate(starts):
         end = starts[index + 1].start() if index + 1 < len(starts) else len(rest)
         segment = _tidy(rest[start.start() : end])
         name = mtus_names.name_of(start.group("name"))
-        citations.append(_mtus_part(name, segment[len(start.group("name")) :], segment, segment))
+        citations.append(_mtus_part(name, segment[len(start.group("name")) :], segment))
     return citations
 
 
-def _mtus_part(name: str, detail: str | None, segment: str, written: str) -> Citation:
-    """One MTUS citation: part name, then edition, sections or topic, pages."""
-    match = _PART_DETAIL.match(detail if detail is not None else segment)
-    if match is None:  # pragma: no cover - the pattern matches any string
-        return Citation(mtus=True, source="MTUS", guideline=name, text=written)
+def _mtus_part(name: str, detail: str, written: str) -> Citation:
+    """One MTUS citation: the part's name, then from `detail` its edition, sections or topic, and pages."""
+    match = _PART_DETAIL.match(detail)
+    assert match is not None  # every group of the pattern is optional: it matches any string
     sections = match.group("sections")
-    topic = match.group("topic")
-    pages = match.group("pages")
+    pages = _tidy(match.group("pages") or "")
     return Citation(
         mtus=True,
         source="MTUS",
         guideline=name,
         edition=match.group("edition"),
-        sections=split_sections(_tidy(sections if sections is not None else topic or "")),
-        pages=_tidy(pages) or None if pages else None,
+        sections=split_sections(_tidy(sections if sections is not None else match.group("topic") or "")),
+        pages=pages or None,
         text=written if written.startswith("MTUS") else f"MTUS {written}",
     )
 
@@ -200,9 +220,7 @@ def _non_mtus(text: str) -> list[Citation]:
 def _odg(text: str, edition: str | None, written: str) -> Citation:
     """One ODG citation: chapter (normalised) and topic."""
     _, chapters = _catalogue()
-    text = _tidy(text).strip(" ,")
-    topic_suffix = re.compile(r"\s+Topic$", re.IGNORECASE)
-    text = topic_suffix.sub("", text)
+    text = _TOPIC_SUFFIX.sub("", _tidy(text).strip(" ,"))
     match = chapters.pattern.match(text)
     if match is None:
         return Citation(mtus=False, source="ODG", edition=edition, sections=[text] if text else [], text=written)

@@ -39,10 +39,11 @@ _HEADER_DATES = {
     "application_received": re.compile(rf"Application\s+Received:\s*({DATE})"),
 }
 _PRIORITY = re.compile(r"Priority:\s*(Standard|Expedited)", re.IGNORECASE)
-_HEADINGS = {name: re.compile(rf"(?:^|\s){re.escape(name)}(?:\s|$)", re.IGNORECASE) for name in (HOW_MADE, CASE_SUMMARY, ISSUES)}
+_HEADINGS = {name: re.compile(rf"(?:^|\s){re.escape(name)}(?:\s|$)") for name in (HOW_MADE, CASE_SUMMARY, ISSUES)}
 _SUMMARY_INTRO = re.compile(re.escape(SUMMARY_INTRO).replace(r"\ ", r"\s+"), re.IGNORECASE)
 _ISSUES_INTRO = re.compile(re.escape(ISSUES_INTRO).replace(r"\ ", r"\s+"), re.IGNORECASE)
-_DECISION = re.compile(r"(?:\s+is)?\s*:\s*(Upheld|Overturned)\s*(?=" + re.escape(CLAIMS_ADMINISTRATOR) + ")")
+_DECISION = re.compile(r":\s*(Upheld|Overturned)\s*(?=" + re.escape(CLAIMS_ADMINISTRATOR) + ")")
+_TRAILING_IS = re.compile(r"\s+is\s*$")
 _FIELDS = re.compile(
     re.escape(CLAIMS_ADMINISTRATOR) + r"(?P<claims>.*?)" + re.escape(MAXIMUS) + r"(?P<maximus>.*?)" + re.escape(RATIONALE),
     re.DOTALL,
@@ -129,7 +130,7 @@ def _items(body: str, source: str | None) -> list[ItemDetermination]:
         floor = match.end()
     items = []
     for index, match in enumerate(decisions):
-        request = collapse(body[label_starts[index] : match.start()])
+        request = collapse(_TRAILING_IS.sub("", body[label_starts[index] : match.start()]))
         if not request:
             raise OpenIMRError(f"disputed item {index + 1} has no label before its decision", source)
         end = label_starts[index + 1] if index + 1 < len(decisions) else len(body)

@@ -19,11 +19,14 @@ _BLOCK = re.compile(
     r"State\(s\) of Licensure:\s*(?P<states>.*?)\s*Certification\(s\)/Specialty:\s*(?P<specialties>[^\n]*)",
     re.IGNORECASE,
 )
+_BOARD_CERTIFIED = re.compile(r"Board Certified in ", re.IGNORECASE)
 _SENTENCE = re.compile(
-    r"Board Certified in (?P<specialties>[^\n]+?)(?:,? has a subspecialty in (?P<sub>[^\n]+?))?,? and is licensed to"
-    r" practice in (?P<states>[^\n]+?)\.",
+    r"(?P<specialties>[^\n]+?)(?:,? has a subspecialty in (?P<sub>[^\n]+?))?,? and is licensed to practice in"
+    r" (?P<states>[^\n]+?)\.",
     re.IGNORECASE,
 )
+_SENTENCE_MAX = 600
+"""The qualifications sentence is read from at most this many characters: its pattern's cost grows with the square."""
 _BOARD_NAMES_WITH_AND = (
     "Physical Medicine and Rehabilitation",
     "Obstetrics and Gynecology",
@@ -64,7 +67,8 @@ def parse_reviewer(text: str) -> Reviewer:
         states = [collapse(s) for s in block.group("states").split(",") if s.strip()]
         specialties = [collapse(s) for s in block.group("specialties").split(",") if s.strip()]
         return Reviewer(licensure=states, specialties=specialties)
-    sentence = _SENTENCE.search(text)
+    start = _BOARD_CERTIFIED.search(text)
+    sentence = _SENTENCE.match(text, start.end(), start.end() + _SENTENCE_MAX) if start else None
     if sentence:
         sub = sentence.group("sub")
         return Reviewer(

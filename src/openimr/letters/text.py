@@ -22,12 +22,18 @@ def collapse(text: str) -> str:
     return " ".join(text.split())
 
 
-_HYPHEN_WRAP = re.compile(r"(?<=\S[-/])\n[ \t]*(?=\w)")
+# The hyphen or slash is matched first and the character before it checked after: patterns that start with a
+# lookbehind are tried at every position and cost several times more.
+_HYPHEN_WRAP = re.compile(r"([-/])(?<=\S[-/])\n[ \t]*(?=\w)")
+_HYPHEN_WRAP_ACROSS_BLANKS = re.compile(r"([-/])(?<=\S[-/])\n(?:[ \t]*\n)*[ \t]*(?=\w)")
 
 
-def join_hyphen_wraps(text: str) -> str:
-    """`text` with lines that wrap right after a hyphen or slash inside a word ("10-30-" / "2016") joined up."""
-    return _HYPHEN_WRAP.sub("", text)
+def join_hyphen_wraps(text: str, across_blank_lines: bool = False) -> str:
+    """`text` with lines that wrap right after a hyphen or slash inside a word ("10-30-" / "2016") joined up.
+
+    `across_blank_lines` also joins when stray blank lines sit between the two parts.
+    """
+    return (_HYPHEN_WRAP_ACROSS_BLANKS if across_blank_lines else _HYPHEN_WRAP).sub(r"\1", text)
 
 
 def to_flow(paragraphs: Iterable[str]) -> str:

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from openimr.evidence.numbers import NUMBER, NUMBER_OR_A, number_value
+
 __all__ = [
     "Sessions",
-    "number_value",
     "read_amount",
     "read_duration",
     "read_frequency",
@@ -22,45 +23,8 @@ __all__ = [
     "unknown_quantity",
 ]
 
-_WORDS = {
-    "zero": 0,
-    "no": 0,
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "single": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "eighteen": 18,
-    "twenty": 20,
-    "twenty-four": 24,
-    "thirty": 30,
-    "sixty": 60,
-    "ninety": 90,
-}
-_NUM = r"(?:\d+|" + "|".join(sorted((w for w in _WORDS if w not in {"a", "an", "no", "single"}), key=len, reverse=True)) + r")"
-_NUM_OR_A = r"(?:a|an|" + _NUM[3:]
-
-
-def number_value(text: str) -> int | None:
-    """The integer a numeral or number word stands for ("12", "twelve"), or None."""
-    key = text.strip().lower()
-    if key.isdigit():
-        return int(key)
-    return _WORDS.get(key)
+_NUM = NUMBER
+_NUM_OR_A = NUMBER_OR_A
 
 
 # --- strength, amount, quantity ----------------------------------------------------------------------------------
@@ -136,10 +100,11 @@ _FREQ_CORE = (
     r"|(?:b\.?i\.?d|t\.?i\.?d|q\.?i\.?d|q\.?d|q\.?h\.?s|h\.?s|q\.?a\.?m|q\.?p\.?m)\b\.?"
     r"|daily|nightly|at\s+(?:bed\s*time|night)|in\s+the\s+(?:morning|evening)|as\s+needed|p\.?r\.?n\b\.?)"
 )
+_DOSE_UNIT = r"(?:tab(?:let)?s?|cap(?:sule)?s?|patch(?:es)?|puffs?|pills?|sprays?|drops?)"
+_ROUTE = r"(?:po|p\.o\.|by\s+mouth|orally|topically|sublingually)"
 _FREQUENCY = re.compile(
-    rf"(?<![\w])(?:(?:{_NUM}|half|1/2)\s*(?:tab(?:let)?s?|cap(?:sule)?s?|patch(?:es)?|puffs?|pills?|by\s+mouth)?\s+)?"
-    r"(?:(?:po|p\.o\.|by\s+mouth|orally|topically|sublingually)\s+)?"
-    rf"{_FREQ_CORE}(?:\s*(?:,\s*)?(?:prn|p\.r\.n\.|as\s+needed)(?:\s+for\s+\w+)?)?",
+    rf"(?:(?<![\w/.-])(?:{_NUM}(?:\s*-\s*{_NUM})?|half|1/2)\s*(?:{_DOSE_UNIT}\s+(?:{_ROUTE}\s+)?|{_ROUTE}\s+))?(?:{_ROUTE}\s+)?"
+    rf"(?<![\w/]){_FREQ_CORE}(?:\s*(?:,\s*)?(?:prn|p\.r\.n\.|as\s+needed)(?:\s+for\s+\w+)?)?",
     re.IGNORECASE,
 )
 _REFILLS = re.compile(rf"\b(?P<n>{_NUM}|no)\s+refills?\b|\brefills?\s*:?\s*x?\s*(?P<after>\d+)\b", re.IGNORECASE)
@@ -173,7 +138,8 @@ class Sessions:
 
 _RANGE = rf"(?P<{{0}}>{_NUM})(?:\s*(?:-|to)\s*(?P<{{0}}2>{_NUM}))?"
 _PER_WEEK = re.compile(
-    rf"\b{_RANGE.format('pw')}\s*(?:x|times?)\s*(?:a|per|/|each)\s*(?:week|wk)\b|\b(?P<once>once|twice)\s+(?:a|per)\s+week\b",
+    rf"\b{_RANGE.format('pw')}\s*(?:x|times?|days?|visits?|sessions?)\s*(?:(?:a|per|/|each)\s*(?:week|wk)|weekly)\b"
+    r"|\b(?P<once>once|twice)\s+(?:(?:a|per)\s+)?week(?:ly)?\b",
     re.IGNORECASE,
 )
 _WEEKS = re.compile(
@@ -183,9 +149,9 @@ _TIMES_BY = re.compile(
     rf"\b(?P<a>{_NUM})\s*(?:x|times)\s*(?P<b>{_NUM})\b(?!\s*(?:a|per|/)\s)(?!\s*(?:sessions?|visits?|treatments?)\b)",
     re.IGNORECASE,
 )
-_PAREN_COUNT = re.compile(r"\(\s*(?P<paren>\d+)\s*(?:total\s+)?(?:sessions?|visits?|treatments?)?\s*\)", re.IGNORECASE)
+_PAREN_COUNT = re.compile(r"\(\s*(?P<paren>\d+)[\s-]*(?:total\s+)?(?:sessions?|visits?|treatments?)?\s*\)", re.IGNORECASE)
 _COUNT_OF = re.compile(
-    rf"\b(?P<n>{_NUM})\s*(?:\(\d+\)\s*)?(?:additional\s+|more\s+|further\s+)?"
+    rf"\b(?P<n>{_NUM})[\s-]*(?:\(\d+\)\s*)?(?:additional\s+|more\s+|further\s+)?"
     rf"(?:(?!(?:{_NUM}|times|x|a|per)\b)[a-z/-]+\s+){{0,3}}?(?:sessions?|visits?|treatments?)\b"
     r"|\b(?:sessions?|visits?|treatments?)\s*,\s*(?P<after>\d+)\b"
     r"|(?:\btimes|\bx|#)\s*(?P<times>\d+)\b(?!\s*(?:a|per|/)\s*(?:week|day))(?!\s*(?:weeks?|days?|months?)\b)",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
 import re
 from functools import cache
 
@@ -33,6 +34,7 @@ __all__ = ["parse_disputed_item", "parse_request"]
 
 _PREFIX = re.compile(
     r"^\s*(?:(?:associated\s+surgical\s+services?|request(?:ed)?(?:\s+for)?|prospective(?:\s+request)?(?:\s+for)?"
+    r"|decision\s+(?:for|on)|(?:the\s+)?(?:requested|disputed)\s+(?:treatment|item|service)s?(?:\s+(?:is|of|for))?"
     r"|\d+\s+prescriptions?(?:\s+(?:for|of))?|prescription(?:\s+(?:for|of))?)\s*:?\s*)+",
     re.IGNORECASE,
 )
@@ -41,6 +43,12 @@ _RETRO = re.compile(
     re.IGNORECASE,
 )
 _DOS = re.compile(r"\b(?:DOS|D\.O\.S\.|dates?\s+of\s+service|dispensed(?:\s+on)?|per)\s*:?\s*(?=\d)", re.IGNORECASE)
+_POSTOPERATIVE = re.compile(
+    r"\b(?:associated\s+surgical\s+services?|post[\s-]?op(?:erative(?:ly)?)?|after\s+(?:the\s+)?surgery|following\s+(?:the\s+)?surgery"
+    r"|post[\s-]?surgical(?:ly)?)\b",
+    re.IGNORECASE,
+)
+_ORDER = re.compile(r"\s*order\b", re.IGNORECASE)
 _COMPOUND = re.compile(
     r"\b(?:compound(?:ed)?|cream\s+base|in\s+(?:a\s+)?(?:cream|gel|lotion|ointment)|transdermal\s+(?:cream|base))\b",
     re.IGNORECASE,
@@ -50,10 +58,13 @@ _TOPICAL = re.compile(
     re.IGNORECASE,
 )
 _ORAL = re.compile(
-    r"\b(?:oral|orally|po|p\.o\.|by\s+mouth|tabs?|tablets?|capsules?|caps?|suspension|elixir|liquid|ER|XR|SR|DR)\b", re.IGNORECASE
+    r"\b(?:oral|orally|po|p\.o\.|by\s+mouth|tabs?|tablets?|capsules?|caps?|suspension|elixir|liquid|ODT|ER|XR|SR|DR)\b",
+    re.IGNORECASE,
 )
 _INJECTED = re.compile(r"\b(?:injections?|injectable|IM|intramuscular|IV|intravenous|shot)\b", re.IGNORECASE)
 _PERCENT_AFTER = re.compile(r"^\s*(?:\w+\s+){0,2}?(?P<p>\d*\.?\d+)\s*%")
+_GUIDED = re.compile(r"[\s-]*(?:guided|guidance)\b", re.IGNORECASE)
+_NASAL = re.compile(r"\b(?:nasal|intranasal)\b", re.IGNORECASE)
 _PERCENT = re.compile(r"\d\s*%")
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]{4,}")
 
@@ -92,6 +103,26 @@ def _fuzzy_drug(text: str) -> Drug | None:
     return None
 
 
+@cache
+def _combinations() -> dict[frozenset[str], Drug]:
+    """Fixed-combination products by the set of their ingredients ("hydrocodone" + "acetaminophen" is Norco's)."""
+    drugs = drug_lexicon().drugs
+    return {frozenset(d.ingredients): d for d in drugs if len(d.ingredients) > 1 and d.drug_class != "compounded kit"}
+
+
+_JOINER = re.compile(r"\s*(?:/|-|\+|&|and|with)\s*", re.IGNORECASE)
+
+
+def _fixed_combination(core: str, drugs: list[TermMatch[tuple[Drug, bool]]]) -> list[TermMatch[tuple[Drug, bool]]]:
+    """Adjacent names that together make one fixed combination ("hydrocodone bitartrate/APAP") become one match."""
+    if len(drugs) < 2 or any(_JOINER.fullmatch(core[a.end : b.start]) is None for a, b in itertools.pairwise(drugs)):
+        return drugs
+    combined = _combinations().get(frozenset(m.value[0].generic for m in drugs))
+    if combined is None:
+        return drugs
+    return [TermMatch(drugs[0].start, drugs[-1].end, core[drugs[0].start : drugs[-1].end], (combined, False))]
+
+
 def _brand(drug: Drug, written: str) -> str | None:
     key = normalise_term(written)
     return next((b for b in drug.brands if normalise_term(b) == key), None)
@@ -100,6 +131,8 @@ def _brand(drug: Drug, written: str) -> str | None:
 def _route(drug: Drug, text: str) -> str | None:
     if drug.route:
         return drug.route
+    if _NASAL.search(text):
+        return "nasal"
     if _TOPICAL.search(text) or _PERCENT.search(text):
         return "topical"
     if _INJECTED.search(text):
@@ -109,9 +142,11 @@ def _route(drug: Drug, text: str) -> str | None:
     return None
 
 
-def _pick_procedure(matches: list[TermMatch[Procedure]]) -> TermMatch[Procedure] | None:
+def _pick_procedure(core: str, matches: list[TermMatch[Procedure]]) -> TermMatch[Procedure] | None:
     """The leftmost, then longest, specific procedure; a catch-all only when nothing specific matched; parts of a
-    combination written separately ("EMG ... NCV") name the combination."""
+    combination written separately ("EMG ... NCV") name the combination; imaging that only guides ("ultrasound
+    guided injection") names nothing."""
+    matches = [m for m in matches if not (m.value.kind is TreatmentKind.IMAGING and _GUIDED.match(core, m.end))]
     specific = [m for m in matches if not m.value.fallback]
     pool = specific or matches
     if not pool:
@@ -136,7 +171,7 @@ def _body_parts(text: str, treatment: Treatment) -> None:
 
 
 def _drug_treatment(text: str, core: str, drugs: list[TermMatch[tuple[Drug, bool]]]) -> Treatment:
-    distinct = list({id(m.value[0]): m for m in drugs}.values())
+    distinct = _fixed_combination(core, list({id(m.value[0]): m for m in drugs}.values()))
     first, is_brand = distinct[0].value
     compounded = len(distinct) > 1 or (_COMPOUND.search(core) is not None and first.drug_class != "compounded kit")
     treatment = Treatment(text=text, kind=TreatmentKind.DRUG, name=first.generic)
@@ -149,10 +184,9 @@ def _drug_treatment(text: str, core: str, drugs: list[TermMatch[tuple[Drug, bool
                 Ingredient(name=match.text, generic=drug.generic, percent=float(percent.group("p")) if percent else None)
             )
         treatment.ingredients = ingredients
+        topical = _TOPICAL.search(core) is not None or any(i.percent for i in ingredients)
         if len(distinct) > 1:
-            treatment.name = (
-                "compounded topical" if _TOPICAL.search(core) or any(i.percent for i in ingredients) else "compounded product"
-            )
+            treatment.name = "compounded topical" if topical else "compounded product"
             treatment.generic = "/".join(i.generic or i.name for i in ingredients)
             treatment.drug_class = "compounded product"
             treatment.category = "compounded product"
@@ -160,7 +194,7 @@ def _drug_treatment(text: str, core: str, drugs: list[TermMatch[tuple[Drug, bool
             treatment.generic = first.generic
             treatment.drug_class = first.drug_class
             treatment.category = "compounded product"
-        treatment.route = "topical" if _TOPICAL.search(core) or any(i.percent for i in ingredients) else _route(first, core)
+        treatment.route = "topical" if topical else _route(first, core)
     else:
         treatment.generic = first.generic
         treatment.brand = _brand(first, distinct[0].text) if is_brand else None
@@ -171,7 +205,8 @@ def _drug_treatment(text: str, core: str, drugs: list[TermMatch[tuple[Drug, bool
     after = core[distinct[0].start :]
     treatment.strength = None if len(distinct) > 1 and compounded else amounts.read_strength(after)
     treatment.amount = amounts.read_amount(after)
-    treatment.quantity = amounts.read_quantity(core)
+    unnamed = "".join(" " if any(m.start <= i < m.end for m in distinct) else c for i, c in enumerate(core))
+    treatment.quantity = amounts.read_quantity(unnamed)
     if treatment.quantity is None:
         treatment.quantity = amounts.read_leading_count(core[: distinct[0].start])
     treatment.frequency = amounts.read_frequency(after)
@@ -207,7 +242,7 @@ def _parse_core(text: str, core: str) -> Treatment:
     """Name and measure one request string (no modified-request wording, prefixes removed)."""
     drugs = drug_matcher().find(core)
     procedures = procedure_matcher().find(core)
-    procedure = _pick_procedure(procedures)
+    procedure = _pick_procedure(core, procedures)
     use_drug = bool(drugs) and not (
         procedure is not None
         and not procedure.value.fallback
@@ -246,9 +281,9 @@ def _date_of_service(text: str) -> tuple[str, dt.date | None]:
     if not dates or dates[0].start != 0:
         return text, None
     clause_end = marker.end() + dates[0].end
-    tail = re.match(r"\s*order\b", text[clause_end:], re.IGNORECASE)
+    tail = _ORDER.match(text, clause_end)
     if tail:
-        clause_end += tail.end()
+        clause_end = tail.end()
     return (text[: marker.start()] + text[clause_end:]).strip(" ,;"), dates[0].date
 
 
@@ -263,35 +298,51 @@ def parse_request(text: str) -> Treatment:
     portions = split_portions(text)
     if portions is None:
         return _parse_single(text, text)
-    treatment = _parse_single(text, portions.disputed)
-    original = _parse_single(text, portions.original)
-    if treatment.kind is TreatmentKind.OTHER and original.kind is not TreatmentKind.OTHER:
-        treatment = original.model_copy(update={"quantity": None, "sessions": None, "sessions_per_week": None, "weeks": None})
-    _inherit(treatment, original)
+    treatment = _with_original(_parse_single(text, portions.disputed), _parse_single(text, portions.original))
     treatment.original_request = portions.original
     treatment.authorized = portions.authorized
     treatment.disputed = portions.disputed
     return treatment
 
 
-def _inherit(treatment: Treatment, original: Treatment) -> None:
-    """A disputed remainder often drops what the original said ("2 sessions of physical therapy"): fill it back in."""
+def _with_original(treatment: Treatment, original: Treatment) -> Treatment:
+    """The disputed remainder completed from the original request, which often says what the remainder leaves out.
+
+    A remainder that names nothing ("the remaining 2") takes the original's name and kind, without its amounts.
+    """
+    if treatment.kind is TreatmentKind.OTHER and original.kind is not TreatmentKind.OTHER:
+        remainder = treatment.name  # an unnamed item keeps its text as its name
+        sessions = amounts.read_sessions(remainder)
+        counted = original.kind in _SESSION_KINDS
+        treatment = original.model_copy(
+            update={
+                "text": treatment.text,
+                "quantity": None if counted else amounts.read_quantity(remainder),
+                "refills": amounts.read_refills(remainder),
+                "sessions": sessions.sessions if counted else None,
+                "sessions_per_week": sessions.per_week if counted else None,
+                "weeks": sessions.weeks if counted else None,
+            }
+        )
     if not treatment.body_parts:
         treatment.body_parts = original.body_parts
         treatment.laterality = treatment.laterality or original.laterality
     if not treatment.levels:
         treatment.levels = original.levels
     treatment.retrospective = treatment.retrospective or original.retrospective
+    treatment.postoperative = treatment.postoperative or original.postoperative
     treatment.date_of_service = treatment.date_of_service or original.date_of_service
     if treatment.kind is TreatmentKind.DRUG and original.kind is TreatmentKind.DRUG and original.generic == treatment.generic:
         treatment.strength = treatment.strength or original.strength
         treatment.frequency = treatment.frequency or original.frequency
+    return treatment
 
 
 def _parse_single(label: str, text: str) -> Treatment:
     core, retrospective = _strip(text)
     core, service_date = _date_of_service(core)
     treatment = _parse_core(label, core)
+    treatment.postoperative = _POSTOPERATIVE.search(text) is not None
     if service_date is not None:
         treatment.date_of_service = service_date
         retrospective = True
@@ -309,11 +360,8 @@ def parse_disputed_item(item: DisputedItem) -> Treatment:
     """
     treatment = parse_request(item.request)
     if treatment.original_request is None and (item.original_request or item.authorized):
-        original = parse_request(item.original_request) if item.original_request else None
-        if original is not None:
-            if treatment.kind is TreatmentKind.OTHER and original.kind is not TreatmentKind.OTHER:
-                treatment = original.model_copy(update={"text": item.request, "quantity": None, "sessions": None})
-            _inherit(treatment, original)
+        if item.original_request:
+            treatment = _with_original(treatment, parse_request(item.original_request))
         treatment.original_request = item.original_request
         treatment.authorized = item.authorized
         treatment.disputed = item.request

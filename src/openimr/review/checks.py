@@ -16,7 +16,7 @@ from typing import Any
 from openimr.evidence import Evidence
 from openimr.evidence.medications import FIRST_PRESCRIPTION, weeks_in_use
 from openimr.evidence.terms import term_lists
-from openimr.model import Case, CriterionStatus, Decision, Fact, FactStatus, Span, Treatment, TreatmentKind
+from openimr.model import Case, CriterionStatus, Decision, Fact, FactStatus, Span, Treatment
 from openimr.requests import parse_request
 
 
@@ -78,7 +78,7 @@ def _names(facts: Iterable[Fact]) -> str:
 def _requested_drug(ctx: CheckContext) -> list[Fact]:
     """Medication facts for the drug being requested (by generic or brand name in the request)."""
     request = ctx.treatment.text
-    return [f for f in ctx.evidence.facts if f.kind == "medication" and _names_drug(f, request)]
+    return [f for f in ctx.evidence.of_kind("medication") if _names_drug(f, request)]
 
 
 def _names_drug(fact: Fact, request: str) -> bool:
@@ -235,11 +235,18 @@ def functional_improvement(ctx: CheckContext, params: dict[str, Any]) -> Outcome
     return documented(ctx, {"any": ["functional_improvement"]})
 
 
-def _prior_course(ctx: CheckContext, family: list[str]) -> tuple[list[Fact], int | None]:
+_MORE_OF_THE_SAME = re.compile(r"\b(?:additional|continu\w+|further|extension|extended|more|remaining|repeat)\b", re.IGNORECASE)
+"""Words by which a request itself says a course of the therapy has already been given ("additional physical therapy")."""
+
+
+def _prior_course(ctx: CheckContext, family: list[str]) -> tuple[list[Fact], int | None, bool]:
+    """Prior course of a therapy: its facts, the most sessions stated, and whether there was one at all (stated in
+    the record, or implied by a request for more of it)."""
     facts = [f for f in ctx.evidence.mentions(family) if f.kind == "prior_treatment"]
     done = [f for f in facts if f.status == FactStatus.PRESENT]
     counts = [int(f.value) for f in done if f.value]
-    return done, (max(counts) if counts else None)
+    implied = _MORE_OF_THE_SAME.search(ctx.treatment.original_request or ctx.treatment.text) is not None
+    return done, (max(counts) if counts else None), bool(done) or implied
 
 
 def _requested_sessions(ctx: CheckContext) -> int | None:
@@ -258,8 +265,8 @@ def visit_limits(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
     sessions = _requested_sessions(ctx)
     if sessions is None:
         return Outcome(INSUFFICIENT, note="the request does not state the number of visits")
-    done, count = _prior_course(ctx, list(params["family"]))
-    if not done:
+    done, count, had_course = _prior_course(ctx, list(params["family"]))
+    if not had_course:
         if sessions <= int(params["trial"]):
             return Outcome(MET, note=f"{sessions} visits is within an initial trial of {params['trial']}")
         return Outcome(NOT_MET, note=f"{sessions} visits exceeds an initial trial of {params['trial']}")
@@ -274,8 +281,8 @@ def visit_limits(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
 @check("prior_course_effective")
 def prior_course_effective(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
     """No prior course of the same therapy (`family`), or documented functional improvement from it."""
-    done, _ = _prior_course(ctx, list(params["family"]))
-    if not done:
+    done, _, had_course = _prior_course(ctx, list(params["family"]))
+    if not had_course:
         return Outcome(MET, note="there is no prior course of this therapy")
     improvement = ctx.evidence.present(["functional_improvement"])
     if improvement:
@@ -292,11 +299,3 @@ def primary_service_necessary(ctx: CheckContext, params: dict[str, Any]) -> Outc
     if primary == Decision.OVERTURNED:
         return Outcome(MET, note=f"the associated {params['category']} is medically necessary")
     return Outcome(INSUFFICIENT, note=f"the record does not show that the associated {params['category']} was authorized")
-
-
-@check("kind_is")
-def kind_is(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
-    """The request is of the treatment kind the recommendation is for (e.g. an oral drug, not a compound)."""
-    if ctx.treatment.kind == TreatmentKind(params["kind"]):
-        return Outcome(MET)
-    return Outcome(NOT_MET, note=str(params.get("because", f"the request is not a {params['kind']}")))

@@ -93,7 +93,8 @@ def review_case(case: Case) -> Determination:
     evidence: Evidence = gather_evidence(case)
     era = era_for(case.dates.ur_decision)
     parsed = [(item, parse_disputed_item(item)) for item in case.disputed_items]
-    planned = [(item, treatment, select_topic(item.request)) for item, treatment in parsed]
+    # A modified request is decided on its disputed part, not on what the claims administrator authorized.
+    planned = [(item, treatment, select_topic(treatment.disputed or item.request)) for item, treatment in parsed]
     order = sorted(range(len(planned)), key=lambda i: (_decided_last(planned[i][2]), i))
     decided: dict[str, Decision] = {}
     items: dict[int, ItemDetermination] = {}

@@ -20,15 +20,15 @@ from openimr.review.checks import CHECKS
 @dataclass(frozen=True)
 class _Matcher:
     topic: Topic
-    terms: tuple[re.Pattern[str], ...]
-    excludes: tuple[re.Pattern[str], ...]
-    body_parts: tuple[re.Pattern[str], ...]
+    terms: re.Pattern[str]
+    excludes: re.Pattern[str] | None
+    body_parts: re.Pattern[str] | None
 
     def matches(self, request: str) -> bool:
         return (
-            any(p.search(request) for p in self.terms)
-            and not any(p.search(request) for p in self.excludes)
-            and (not self.body_parts or any(p.search(request) for p in self.body_parts))
+            self.terms.search(request) is not None
+            and (self.excludes is None or self.excludes.search(request) is None)
+            and (self.body_parts is None or self.body_parts.search(request) is not None)
         )
 
 
@@ -75,20 +75,19 @@ def topics() -> tuple[Topic, ...]:
     return tuple(sorted(loaded, key=lambda t: (t.rank, t.id)))
 
 
+def _joined(patterns: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE) if patterns else None
+
+
 @cache
 def _matchers() -> tuple[_Matcher, ...]:
-    def compile_all(patterns: list[str]) -> tuple[re.Pattern[str], ...]:
-        return tuple(re.compile(p, re.IGNORECASE) for p in patterns)
-
-    return tuple(
-        _Matcher(
-            t,
-            compile_all(t.applies_to.request_terms),
-            compile_all(t.applies_to.exclude_terms),
-            compile_all([rf"\b{re.escape(b)}" for b in t.applies_to.body_parts]),
-        )
-        for t in topics()
-    )
+    matchers = []
+    for topic in topics():
+        terms = _joined(topic.applies_to.request_terms)
+        assert terms is not None  # the schema requires at least one term
+        body_parts = _joined([rf"\b{re.escape(b)}" for b in topic.applies_to.body_parts])
+        matchers.append(_Matcher(topic, terms, _joined(topic.applies_to.exclude_terms), body_parts))
+    return tuple(matchers)
 
 
 def select_topic(request: str) -> Topic | None:

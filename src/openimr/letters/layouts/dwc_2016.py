@@ -14,7 +14,8 @@ from openimr.letters.text import join_hyphen_wraps, to_flow
 from openimr.model import Determination
 
 NAME = "dwc_2016"
-_PARAGRAPH_END = re.compile(r"(?<=[.:?!\"')])\n|\n[ \t]*\n")
+# Starts with the newline, then looks back at the character before it (a leading lookbehind would be tried everywhere).
+_PARAGRAPH_END = re.compile(r"\n(?:[ \t]*\n|(?<=[.:?!\"')]\n))")
 
 
 def detect(text: str) -> bool:

@@ -19,13 +19,14 @@ from openimr.letters.citations import parse_guideline_line
 from openimr.letters.grammar import paragraphs
 from openimr.letters.reviewer import parse_reviewer
 from openimr.letters.text import DATE, collapse, parse_date, to_flow
-from openimr.model import Decision, Determination, ItemDetermination
+from openimr.model import Decision, Determination, ItemDetermination, Priority
 
 NAME = "notice_2013"
 _TITLE = re.compile(r"Notice\s+of\s+Independent\s+Medical\s+Review\s+Determination", re.IGNORECASE)
 _PARAGRAPH_END = re.compile(r"(?<=[.:?!\"')])[ \t]*\n|\n[ \t]*\n")
 _DATED = re.compile(rf"\bDated:\s*({DATE})")
 _CASE_NUMBER = re.compile(r"Case\s+Number:\s*(CM\d{2}-\d{5,8})")
+_PRIORITY = re.compile(r"Priority:\s*(Standard|Expedited)", re.IGNORECASE)
 _INJURY = re.compile(rf"Date\s+of\s+Injury:\s*({DATE})")
 _FILED = re.compile(rf"Independent\s+Medical\s+Review\s+was\s+filed\s+on\s+({DATE})")
 _UR_DENIAL = re.compile(rf"Utilization\s+Review\s+Denial\s+dated\s+({DATE})")
@@ -40,7 +41,7 @@ _REGARDING = re.compile(r"(?:^|\n)(?P<number>\d+)\)\s*Regarding the request for 
 _GUIDELINES = re.compile(r"Medical Treatment Guideline\(s\) Relied Upon by the Expert Reviewer:")
 _RATIONALE = re.compile(r"Rationale for the Decision:")
 _CLAIMS = re.compile(r"The Claims Administrator (?:based its decision on|relied on)[^\n]*?(?=The Expert Reviewer\b|$)", re.DOTALL)
-_EXPERT = re.compile(r"The Expert Reviewer (?:based (?:his/her|their|its) decision on|relied on) (?:the )?(?P<citation>[^\n]*)")
+_EXPERT = re.compile(r"The Expert Reviewer (?:based (?:his/her|their|its) decision on|relied on)[^\n]*")
 
 
 def detect(text: str) -> bool:
@@ -74,6 +75,7 @@ def parse(text: str, source: str | None) -> Determination:
         application_received=parse_date(_group(_FILED, flow)),
         ur_denial_date=parse_date(_group(_UR_DENIAL, flow)),
         notice_of_assignment_date=parse_date(_group(_NOTICE, flow)),
+        priority=Priority(priority.capitalize()) if (priority := _group(_PRIORITY, flow)) else None,
         reviewer=parse_reviewer(flow[qualifications.end() : summary.start()]),
         summary=paragraphs(flow[summary.end() : regarding[0].start()]),
         items=items,
@@ -91,13 +93,13 @@ def _item(request: str, decision: Decision, block: str, source: str | None) -> I
     relied_upon = block[guidelines.end() : rationale.start()]
     claims = _CLAIMS.search(relied_upon)
     expert = _EXPERT.search(relied_upon)
-    citation = collapse(expert.group("citation")) if expert else ""
+    maximus = collapse(expert.group(0)) if expert else None
     return ItemDetermination(
         request=request,
         decision=decision,
         claims_administrator_guideline=collapse(claims.group(0)) if claims else None,
-        maximus_guideline=collapse(expert.group(0)) if expert else None,
-        citations=parse_guideline_line(citation),
+        maximus_guideline=maximus,
+        citations=parse_guideline_line(maximus or ""),
         rationale=paragraphs(block[rationale.end() :]),
     )
 

@@ -15,7 +15,6 @@ from openimr.model import Determination
 
 NAME = "plain_text"
 _PARAGRAPH_END = re.compile(r"(?<=[.:?!\"')])[ \t]*\n")
-_LINE_END = re.compile(r"([^\n]?)[ \t]*\n")
 _TRAILING_SPACE_SHARE = 0.8
 
 
@@ -34,4 +33,4 @@ def detect(text: str) -> bool:
 
 def parse(text: str, source: str | None) -> Determination:
     """Read a letter in this layout."""
-    return parse_flow(to_flow(_PARAGRAPH_END.split(join_hyphen_wraps(text))), NAME, source)
+    return parse_flow(to_flow(_PARAGRAPH_END.split(join_hyphen_wraps(text, across_blank_lines=True))), NAME, source)

@@ -1,0 +1,50 @@
+"""Numerals and number words as clinical text writes them ("12", "twelve", "twenty-four", "a"), in one place for
+request amounts and durations."""
+
+from __future__ import annotations
+
+__all__ = ["NUMBER", "NUMBER_OR_A", "number_value"]
+
+_WORDS = {
+    "zero": 0,
+    "no": 0,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "single": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "eighteen": 18,
+    "twenty": 20,
+    "twenty-four": 24,
+    "thirty": 30,
+    "sixty": 60,
+    "ninety": 90,
+}
+_SPELLED = "|".join(sorted((w for w in _WORDS if w not in {"a", "an", "no", "single"}), key=len, reverse=True))
+
+NUMBER = rf"(?:\d+|{_SPELLED})"
+"""Regex fragment: a numeral or a spelled-out number ("12", "twelve")."""
+NUMBER_OR_A = rf"(?:a|an|\d+|{_SPELLED})"
+"""Regex fragment: like NUMBER, or the article "a"/"an" meaning one ("a 2 month rental", "for a year")."""
+
+
+def number_value(text: str) -> int | None:
+    """The integer a numeral or number word stands for ("12", "twelve", "a"), or None."""
+    key = " ".join(text.lower().split())
+    if key.isdigit():
+        return int(key)
+    return _WORDS.get(key)

@@ -1,0 +1,176 @@
+"""Fact extraction: tables of synthetic record snippets with the expected fact, status and span."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from openimr.evidence import Evidence, extract_facts, gather_evidence
+from openimr.evidence.medications import FIRST_PRESCRIPTION, weeks_in_use
+from openimr.model import Case, CaseDates, DisputedItem, Document, Fact, FactStatus
+
+
+def _case(text: str, ur_decision: dt.date | None = None) -> Case:
+    return Case(
+        dates=CaseDates(ur_decision=ur_decision),
+        documents=[Document(id="note", text=text)],
+        disputed_items=[DisputedItem(request="anything")],
+    )
+
+
+def _facts(text: str, key: str) -> list[Fact]:
+    return gather_evidence(_case(text)).mentions([key])
+
+
+PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.UNCERTAIN
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "status", "span"),
+    [
+        ("Examination revealed paravertebral muscle spasm.", "spasm", PRESENT, "spasm"),
+        ("Muscle spasm in not noted.", "spasm", ABSENT, "spasm"),
+        ("He denies spasm in the neck.", "spasm", ABSENT, "spasm"),
+        ("She no longer has spasms.", "spasm", ABSENT, "spasms"),
+        ("There was decreased sensation in the L5 dermatome.", "neuro_deficit", PRESENT, "decreased sensation"),
+        ("Sensation was decreased over the lateral calf.", "neuro_deficit", PRESENT, "Sensation was decreased"),
+        ("Strength was 4/5 in the left ankle dorsiflexors.", "neuro_deficit", PRESENT, "Strength was 4/5"),
+        ("Reflexes were diminished at the left ankle.", "neuro_deficit", PRESENT, "Reflexes were diminished"),
+        ("There is no decreased sensation in either arm.", "neuro_deficit", ABSENT, "decreased sensation"),
+        ("Straight leg raise was positive on the right.", "radicular_sign", PRESENT, "Straight leg raise was positive"),
+        ("Positive Spurling's test on the left.", "radicular_sign", PRESENT, "Positive Spurling's"),
+        ("She reports numbness and tingling in the fingers.", "paresthesia", PRESENT, "numbness"),
+        (
+            "Being treated for hand numbness, rule out carpal tunnel syndrome.",
+            "entrapment_neuropathy",
+            UNCERTAIN,
+            "carpal tunnel syndrome",
+        ),
+        ("Positive Tinel's sign at the wrist.", "entrapment_sign", PRESENT, "Positive Tinel's"),
+        ("X-rays showed no compression fractures.", "red_flag", ABSENT, "fractures"),
+        ("He sustained a fracture of the distal radius.", "red_flag", PRESENT, "fracture"),
+        ("Positive McMurray's test with medial joint line tenderness.", "knee_mechanical", PRESENT, "Positive McMurray's"),
+        ("Reports difficulty sleeping because of pain.", "insomnia", PRESENT, "difficulty sleeping"),
+        ("He has a history of peptic ulcer disease.", "gi_risk", PRESENT, "peptic ulcer"),
+        ("No gastrointestinal complaints were reported.", "gi_risk", ABSENT, "gastrointestinal complaints"),
+        ("MRI showed a disc extrusion at L4-5.", "imaging_nerve_lesion", PRESENT, "disc extrusion"),
+        ("She reports persistent shoulder pain.", "persistent_symptoms", PRESENT, "persistent shoulder pain"),
+    ],
+)
+def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
+    facts = _facts(text, key)
+    assert facts, f"no {key} fact"
+    assert facts[0].status == status
+    assert facts[0].spans[0].text == span
+    assert text[facts[0].spans[0].start : facts[0].spans[0].end] == span
+    assert facts[0].spans[0].document_id == "note"
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("The medications improved his function and activities of daily living.", PRESENT),
+        ("There is documented functional improvement with tramadol, with a reduction in work restrictions.", PRESENT),
+        ("No documented functional improvement with tramadol.", ABSENT),
+        ("There is no documentation of objective functional improvement.", ABSENT),
+        ("The patient has returned to full duty.", PRESENT),
+    ],
+)
+def test_functional_improvement(text: str, status: FactStatus) -> None:
+    facts = _facts(text, "functional_improvement")
+    assert facts and facts[0].status == status
+
+
+def test_negated_improvement_does_not_negate_the_drug() -> None:
+    text = "No documented functional improvement with tramadol."
+    evidence = gather_evidence(_case(text))
+    assert evidence.status(["functional_improvement"]) == ABSENT
+    assert evidence.status(["tramadol"]) == PRESENT
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("A urine drug screen on 11/2/2016 was consistent.", PRESENT),
+        ("The CURES report was reviewed.", PRESENT),
+        ("A signed opioid agreement is on file.", PRESENT),
+        ("There is no documentation of a urine drug screen.", ABSENT),
+    ],
+)
+def test_opioid_monitoring(text: str, status: FactStatus) -> None:
+    facts = _facts(text, "opioid_monitoring")
+    assert facts and facts[0].status == status
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "sessions", "status"),
+    [
+        ("He has completed 8 sessions of physical therapy.", "physical therapy", "8", PRESENT),
+        ("Treatment to date has included chiropractic care and acupuncture.", "chiropractic", "", PRESENT),
+        ("She has not had physical therapy.", "physical therapy", "", ABSENT),
+    ],
+)
+def test_prior_treatment(text: str, name: str, sessions: str, status: FactStatus) -> None:
+    facts = [f for f in _facts(text, name) if f.kind == "prior_treatment"]
+    assert facts
+    assert facts[0].value == sessions
+    assert facts[0].status == status
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The request for authorization dated 11/30/2016 asked for physical therapy 2x4.",
+        "Utilization review non-certified physical therapy.",
+        "The treatment plan included physical therapy.",
+    ],
+)
+def test_requested_or_planned_therapy_is_not_prior_treatment(text: str) -> None:
+    assert not [f for f in _facts(text, "physical therapy") if f.kind == "prior_treatment"]
+
+
+def test_medication_since_when_as_of_the_ur_decision() -> None:
+    text = "He has taken cyclobenzaprine since 1/17/2016 for spasm."
+    facts = [f for f in extract_facts(_case(text, dt.date(2016, 11, 1))) if f.kind == "medication"]
+    assert facts[0].name == "cyclobenzaprine"
+    assert facts[0].date == dt.date(2016, 1, 17)
+    assert weeks_in_use(facts[0], dt.date(2016, 11, 1)) == pytest.approx(41.0, abs=0.5)
+
+
+def test_medication_in_a_request_sentence_is_not_current_use() -> None:
+    assert not _facts("The RFA requested naproxen 550mg #60.", "naproxen")
+
+
+def test_first_prescription_is_marked() -> None:
+    facts = _facts("Naprosyn was framed as a first-time request.", "naproxen")
+    assert facts[0].value == FIRST_PRESCRIPTION
+
+
+def test_brand_names_map_to_the_generic_and_class() -> None:
+    evidence = gather_evidence(_case("Current medications include Norco and Flexeril."))
+    assert {f.name for f in evidence.present(["opioid"])} == {"hydrocodone"}
+    assert {f.name for f in evidence.present(["muscle_relaxant"])} == {"cyclobenzaprine"}
+
+
+def test_status_prefers_present_over_absent() -> None:
+    evidence = Evidence(_case("x"), [])
+    assert evidence.status(["spasm"]) is None
+    evidence = gather_evidence(_case("No spasm on 11/1. On 12/1 there was spasm of the trapezius."))
+    assert evidence.status(["spasm"]) == PRESENT
+
+
+def test_text_whose_lower_case_changes_length_is_still_read() -> None:
+    text = "Seen by Dr. İnan. MUSCLE SPASM noted."
+    facts = _facts(text, "spasm")
+    assert facts and facts[0].status == PRESENT
+    assert text[facts[0].spans[0].start : facts[0].spans[0].end] == "SPASM"
+
+
+def test_extract_facts_resolves_every_candidate() -> None:
+    facts = extract_facts(_case("Spasm noted. No numbness. Takes naproxen."))
+    assert {(f.kind, f.name, f.status) for f in facts} >= {
+        ("finding", "muscle spasm", PRESENT),
+        ("finding", "paresthesia", ABSENT),
+        ("medication", "naproxen", PRESENT),
+    }
