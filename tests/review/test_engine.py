@@ -103,6 +103,11 @@ CASES = [
     ),
     ("L5-S1 microdiscectomy", "Axial low back pain; MRI unremarkable.", UP, {"lesion_on_imaging", "neurological_findings"}),
     ("Right knee arthroscopy with partial meniscectomy", "Locking of the knee; failed physical therapy.", OVER, set()),
+    ("Massage therapy 6 sessions for the neck", "Neck strain; home exercise program in place.", OVER, set()),
+    ("Massage therapy 12 sessions for the neck", "Neck strain; home exercise program in place.", UP, {"visits"}),
+    ("Genetic opioid risk testing", "Chronic pain on opioids.", UP, {"not_recommended"}),
+    ("Colace 100mg #60", "He takes Norco daily.", OVER, set()),
+    ("Colace 100mg #60", "Current medications include ibuprofen.", UP, {"on_opioids"}),
     # programs, visits, care settings
     ("Referral to a spine surgeon", "MRI shows a disc extrusion at L5-S1 with a positive straight leg raise.", OVER, set()),
     ("Referral to a spine surgeon", "Low back strain without neurological deficits or red flags.", UP, {"complexity"}),
