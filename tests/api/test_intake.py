@@ -116,3 +116,16 @@ def test_deadline_views(api: Any) -> None:
     api.workflow.clock = lambda: later
     overdue = api.admin.get("/deadlines/overdue").json()
     assert [(e["case_id"], e["overdue"]) for e in overdue] == [(case["id"], True)]
+
+
+def test_expedited_review_runs_on_the_short_clocks(api: Any) -> None:
+    case = api.file_case(priority="Expedited")
+    api.intake.post(f"/cases/{case['id']}/screen")
+    api.add_reviewer()
+    assigned = api.admin.post(f"/cases/{case['id']}/assign", json={"notice_method": "mail"}).json()
+    records_window = dt.datetime.fromisoformat(assigned["records_due"]) - dt.datetime.fromisoformat(assigned["assigned_at"])
+    assert records_window == dt.timedelta(hours=24)
+    audit = api.admin.get(f"/cases/{case['id']}/audit").json()
+    assigned_entry = next(e for e in audit if e["action"] == "assigned")
+    assert assigned_entry["before"]["state"] == "screened" and assigned_entry["after"]["state"] == "assigned"
+    assert assigned_entry["actor"] == "admin" and assigned_entry["after"]["records_due"] == assigned["records_due"].replace("Z", "+00:00")
