@@ -128,4 +128,6 @@ def test_expedited_review_runs_on_the_short_clocks(api: Any) -> None:
     audit = api.admin.get(f"/cases/{case['id']}/audit").json()
     assigned_entry = next(e for e in audit if e["action"] == "assigned")
     assert assigned_entry["before"]["state"] == "screened" and assigned_entry["after"]["state"] == "assigned"
-    assert assigned_entry["actor"] == "admin" and assigned_entry["after"]["records_due"] == assigned["records_due"].replace("Z", "+00:00")
+    assert assigned_entry["actor"] == "admin" and assigned_entry["after"]["records_due"] == assigned["records_due"].replace(
+        "Z", "+00:00"
+    )
