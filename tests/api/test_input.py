@@ -30,6 +30,7 @@ def test_malformed_json_is_a_clear_422_and_creates_nothing(api: Any) -> None:
         ({"disputed_items": "MRI"}, "disputed_items"),
         ({"disputed_items": []}, "disputed_items"),
         ({"dates": {"ur_decision": "last Tuesday"}}, "ur_decision"),
+        ({"dates": {"ur_decision": "9999-12-31"}}, "ur_decision"),
         ({"surprise": 1}, "surprise"),
         ({"worker_id": "w\u0000x"}, "worker_id"),
     ],
@@ -105,3 +106,11 @@ def test_html_in_text_fields_is_stored_exactly_as_given(api: Any) -> None:
     assert read["items"][0]["request"] == markup and read["items"][0]["ur_guideline"] == "<i>ACOEM</i>"
     document = read["documents"][0]
     assert api.admin.get(f"/cases/{case['id']}/documents/{document['id']}").text == "<p>UR letter</p>"
+
+
+def test_an_uploaded_name_is_kept_for_display_only_without_control_characters(api: Any) -> None:
+    case = api.file_case()
+    long_name = "r" * 1000 + "\u0007.txt"
+    response = api.intake.post(f"/cases/{case['id']}/documents", files={"file": (long_name, b"Synthetic note.", "text/plain")})
+    assert response.status_code == 201, response.text
+    assert response.json()["filename"] == "r" * 255

@@ -19,9 +19,9 @@ SETUP = Actor("schema test", UserRole.ADMIN)
 
 
 @pytest.fixture
-def seeded(tmp_path: Path) -> tuple[Any, str]:
-    """An app on SQLite with a reviewer, a user of each role and one screened case, and the admin token."""
-    flow = open_workflow(Settings(data_dir=tmp_path, max_upload_bytes=256 * 1024))
+def seeded(database_url: str, tmp_path: Path) -> tuple[Any, str]:
+    """An app on each backend with a reviewer, a reviewer user, one screened case, and an admin token."""
+    flow = open_workflow(Settings(db_url=database_url, data_dir=tmp_path, max_upload_bytes=256 * 1024))
     reviewer = flow.add_reviewer(
         ReviewerProfile(
             name="Dr Schema",

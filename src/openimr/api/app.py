@@ -29,6 +29,7 @@ from openimr.cases.schemas import (
     Application,
     AssignRequest,
     AuditEntry,
+    CaseDate,
     CaseView,
     DeadlineEntry,
     DocumentType,
@@ -187,7 +188,7 @@ def create_app(settings: Settings | None = None, workflow: Workflow | None = Non
         caller: Caller,
         file: Annotated[UploadFile, File(description="A PDF or UTF-8 text document.")],
         type: Annotated[DocumentType, Form()] = DocumentType.MEDICAL_RECORD,
-        date: Annotated[dt.date | None, Form()] = None,
+        date: Annotated[CaseDate | None, Form()] = None,
     ) -> DocumentView:
         """Upload a document (intake, admin): size-limited, type checked by content, stored under a generated id."""
         limit = flow.documents.max_bytes

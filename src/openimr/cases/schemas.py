@@ -22,6 +22,18 @@ def _no_nul(value: str) -> str:
     return value
 
 
+EARLIEST_DATE = dt.date(1990, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+
+def _plausible(value: dt.date) -> dt.date:
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"must be between {EARLIEST_DATE.isoformat()} and {LATEST_DATE.isoformat()}")
+    return value
+
+
+CaseDate = Annotated[dt.date, AfterValidator(_plausible)]
+"""A date of the case (injury, UR decision, filing, a document): refused outside 1990-2100."""
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_no_nul)]
 """A short label: a party, a reviewer, a claim number."""
 Text = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_no_nul)]
@@ -93,10 +105,10 @@ class Parties(_Schema):
 class ApplicationDates(_Schema):
     """Dates the filing and eligibility rules use."""
 
-    injury: dt.date | None = None
-    ur_decision: dt.date = Field(description="Date of the written UR decision.")
-    ur_served: dt.date | None = Field(default=None, description="Date the UR decision was served; defaults to its date.")
-    application_received: dt.date | None = Field(default=None, description="Date the application was filed; defaults to today.")
+    injury: CaseDate | None = None
+    ur_decision: CaseDate = Field(description="Date of the written UR decision.")
+    ur_served: CaseDate | None = Field(default=None, description="Date the UR decision was served; defaults to its date.")
+    application_received: CaseDate | None = Field(default=None, description="Date the application was filed; defaults to today.")
 
 
 class ApplicationItem(_Schema):
@@ -113,7 +125,7 @@ class InlineDocument(_Schema):
     """A document given as text in the application JSON (uploads go to the documents endpoint)."""
 
     type: DocumentType = DocumentType.MEDICAL_RECORD
-    date: dt.date | None = None
+    date: CaseDate | None = None
     text: DocumentText = Field(min_length=1)
 
 
@@ -125,7 +137,7 @@ class Application(_Schema):
     priority: Priority = Priority.STANDARD
     signed: bool = Field(description="The application bears the employee's (or filer's) signature.")
     filer: Filer = Filer.EMPLOYEE
-    designation_signed: dt.date | None = Field(default=None, description="For a designee: when the designation was signed.")
+    designation_signed: CaseDate | None = Field(default=None, description="For a designee: when the designation was signed.")
     ur_service_method: UrServiceMethod = UrServiceMethod.MAIL
     dates: ApplicationDates
     liability_disputed: bool = Field(default=False, description="The claims administrator asserts a liability dispute.")

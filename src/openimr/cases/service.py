@@ -357,6 +357,7 @@ class Workflow:
             self._case_open_for_documents(session, case_id, actor)
         declared_pdf = (declared_media_type or "").lower() == PDF or (filename or "").lower().endswith(".pdf")
         stored = self.documents.save(data, filename or "upload", declared_pdf)
+        filename = display_name(filename)
         try:
             with self._transaction(case_number(case_id)) as session:
                 case = self._case_open_for_documents(session, case_id, actor)
@@ -873,6 +874,13 @@ class Workflow:
             items=[_item_view(i) for i in case.items],
             documents=[_document_view(d) for d in documents],
         )
+
+
+def display_name(filename: str | None) -> str | None:
+    """An uploaded file's name as kept for display: control characters dropped, at most 255 characters."""
+    if filename is None:
+        return None
+    return "".join(ch for ch in filename if ch.isprintable())[:255] or None
 
 
 def _item_view(item: ItemRow) -> ItemView:
