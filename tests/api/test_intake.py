@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from typing import Any
 
 
@@ -131,3 +132,22 @@ def test_expedited_review_runs_on_the_short_clocks(api: Any) -> None:
     assert assigned_entry["actor"] == "admin" and assigned_entry["after"]["records_due"] == assigned["records_due"].replace(
         "Z", "+00:00"
     )
+
+
+def test_two_simultaneous_filings_of_one_application_make_one_case(api: Any) -> None:
+    start = threading.Barrier(4)
+    statuses: list[int] = []
+
+    def file() -> None:
+        with api.client(api.intake.headers["Authorization"].split()[1]) as client:
+            start.wait()
+            statuses.append(client.post("/cases", json=api.application()).status_code)
+
+    threads = [threading.Thread(target=file) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200, 200, 200, 201]
+    cases = api.admin.get("/cases").json()
+    assert len(cases) == 1 and cases[0]["duplicate_applications"] == 3
