@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -37,7 +38,9 @@ def serve(
     application = create_app(settings)
     typer.echo(f"openimr case management on http://{host}:{port}  (API docs: http://{host}:{port}/docs)")
     typer.echo(f"database: {_redact(settings.url())}")
-    typer.echo(f"get a token:  imr users add NAME --role admin --data-dir {data_dir}" + (f" --db {_redact(db)}" if db else ""))
+    command = sys.argv[0] if sys.argv[0].endswith("imr") else "imr"
+    on_db = f" --db {_redact(db)}" if db else ""
+    typer.echo(f"get a token:  {command} users add NAME --role admin --data-dir {data_dir}{on_db}")
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
