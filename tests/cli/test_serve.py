@@ -30,6 +30,8 @@ def test_db_upgrade_and_users_add_print_a_working_token(tmp_path: Path) -> None:
     actor = open_workflow(Settings(data_dir=tmp_path)).authenticate(token)
     assert actor is not None and actor.name == "casey" and actor.role.value == "intake"
     assert token not in (tmp_path / "openimr.db").read_bytes().decode("latin-1"), "the token itself must not be stored"
+    again = runner.invoke(app, ["users", "add", "casey", "--role", "admin", "--data-dir", str(tmp_path)])
+    assert again.exit_code != 0 and "a user of that name exists" in str(again.exception)
 
 
 def test_users_add_refuses_a_reviewer_without_a_reviewer_id(tmp_path: Path) -> None:

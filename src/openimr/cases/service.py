@@ -200,15 +200,16 @@ class Workflow:
         if (user.role is UserRole.REVIEWER) != (user.reviewer_id is not None):
             raise InvalidInput("a reviewer user needs a reviewer_id, and only a reviewer user may have one", user.name)
         token = secrets.token_urlsafe(32)
-        with self._transaction(f"user {user.name}") as session:
-            if user.reviewer_id is not None and session.get(ReviewerRow, user.reviewer_id) is None:
-                raise NotFound("no such reviewer", f"reviewer {user.reviewer_id}")
-            if session.scalar(select(UserRow.id).where(UserRow.name == user.name)) is not None:
-                raise InvalidInput("a user of that name exists", f"user {user.name}")
-            row = UserRow(name=user.name, role=user.role.value, token_hash=hash_token(token), reviewer_id=user.reviewer_id)
-            session.add(row)
-            session.flush()
-            self._audit(session, actor, "user added", None, None, {"user": user.name, "role": user.role.value})
+        try:
+            with self._transaction(f"user {user.name}") as session:
+                if user.reviewer_id is not None and session.get(ReviewerRow, user.reviewer_id) is None:
+                    raise NotFound("no such reviewer", f"reviewer {user.reviewer_id}")
+                row = UserRow(name=user.name, role=user.role.value, token_hash=hash_token(token), reviewer_id=user.reviewer_id)
+                session.add(row)
+                session.flush()
+                self._audit(session, actor, "user added", None, None, {"user": user.name, "role": user.role.value})
+        except IntegrityError:
+            raise InvalidInput("a user of that name exists", f"user {user.name}") from None
         return UserCreated(id=row.id, name=row.name, role=user.role, reviewer_id=row.reviewer_id, token=token)
 
     def authenticate(self, token: str) -> Actor | None:
