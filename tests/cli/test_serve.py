@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 from typer.testing import CliRunner
 
+from openimr.cases.service import hash_token
 from openimr.cli import app
 
 runner = CliRunner()
@@ -29,7 +30,8 @@ def test_db_upgrade_and_users_add_print_a_working_token(tmp_path: Path) -> None:
 
     actor = open_workflow(Settings(data_dir=tmp_path)).authenticate(token)
     assert actor is not None and actor.name == "casey" and actor.role.value == "intake"
-    assert token not in (tmp_path / "openimr.db").read_bytes().decode("latin-1"), "the token itself must not be stored"
+    stored = b"".join(p.read_bytes() for p in tmp_path.glob("openimr.db*")).decode("latin-1")
+    assert hash_token(token) in stored and token not in stored, "only the token's hash is stored"
     again = runner.invoke(app, ["users", "add", "casey", "--role", "admin", "--data-dir", str(tmp_path)])
     assert again.exit_code != 0 and "a user of that name exists" in str(again.exception)
 
