@@ -78,6 +78,12 @@ ABSENT, PRESENT, UNCERTAIN = FactStatus.ABSENT, FactStatus.PRESENT, FactStatus.U
         ("The injured worker is not working.", "working", ABSENT),
         ("EMG is not necessary if radiculopathy is clinically obvious.", "radiculopathy", UNCERTAIN),
         ("Assess whether spasm recurs.", "spasm", UNCERTAIN),
+        # exam templates
+        ("Spasm: none.", "Spasm", ABSENT),
+        ("SLR: negative bilaterally.", "SLR", ABSENT),
+        ("Tenderness: present; spasm: absent.", "Tenderness", PRESENT),
+        ("Tenderness: present; spasm: absent.", "spasm", ABSENT),
+        ("Assessment: lumbar radiculopathy.", "radiculopathy", PRESENT),
         # plain affirmation and sentence scope
         ("Exam: paraspinal spasm and tenderness.", "spasm", PRESENT),
         ("No tenderness. Spasm of the trapezius.", "Spasm", PRESENT),
@@ -107,6 +113,13 @@ def test_find_mentions_gives_each_target_its_status() -> None:
     text = "No radiculopathy. Muscle spasm is present. No functional improvement with tramadol. Possible radiculopathy."
     found = [(m.text, m.status) for m in find_mentions(text, matcher)]
     assert found == [("radiculopathy", ABSENT), ("spasm", PRESENT), ("tramadol", PRESENT), ("radiculopathy", UNCERTAIN)]
+
+
+def test_mention_gives_its_span() -> None:
+    text = "Paraspinal spasm noted."
+    (mention,) = find_mentions(text, TermMatcher({"spasm": "spasm"}))
+    span = mention.span("progress-note-1")
+    assert (span.document_id, span.start, span.end, span.text) == ("progress-note-1", 11, 16, "spasm")
 
 
 def test_find_mentions_without_targets() -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from openimr.evidence.dates import DatePrecision, DurationKind, find_dates, find_durations, parse_date
+from openimr.evidence.dates import DatePrecision, DurationKind, date_before, find_dates, find_durations, parse_date
 
 
 @pytest.mark.parametrize(
@@ -76,3 +76,16 @@ def test_durations(text: str, kind: DurationKind, since: dt.date | None, days: i
 def test_durations_without_reference_keep_only_lengths() -> None:
     (duration,) = find_durations("for 6 weeks")
     assert (duration.since, duration.days) == (None, 42)
+
+
+def test_date_before_finds_the_nearest_preceding_full_date() -> None:
+    text = "Seen 1/4/2016 for pain. On 3/2/2016, exam showed spasm since 2015. Next visit 4/1/2016."
+    position = text.index("spasm")
+    found = date_before(text, position)
+    assert found is not None
+    assert found.date == dt.date(2016, 3, 2)
+    assert text[found.start : found.end] == "3/2/2016"
+    assert date_before(text, position, window=10) is None
+    year = date_before(text, text.index("Next"), min_precision=DatePrecision.YEAR)
+    assert year is not None
+    assert year.date == dt.date(2015, 1, 1)

@@ -74,6 +74,8 @@ def test_not_documented(text: str, status: CriterionStatus) -> None:
     [
         ("Cyclobenzaprine", ["quantity"], INSUFFICIENT),
         ("Cyclobenzaprine 7.5mg #60", ["quantity"], MET),
+        ("1 prescription for Baclofen 10mg", ["quantity"], INSUFFICIENT),
+        ("Ketoprofen 20% in cream base 240g", ["quantity"], MET),
         ("Deprizine (unknown quantity)", ["quantity"], INSUFFICIENT),
         ("Eight physical therapy sessions", ["body_part"], INSUFFICIENT),
         ("Eight physical therapy sessions for the neck", ["body_part"], MET),
@@ -200,3 +202,20 @@ def test_primary_service_necessary(decided: dict[str, Decision], status: Criteri
 
 def test_not_recommended_is_never_met() -> None:
     assert _run("not_recommended", {}, "Anything at all.") == NOT_MET
+
+
+def test_no_duplicate_class_across_the_requests_of_a_case() -> None:
+    items = [
+        DisputedItem(request="Naproxen 550mg #60"),
+        DisputedItem(request="Meloxicam 7.5mg #30"),
+        DisputedItem(request="Omeprazole 20mg #30"),
+    ]
+    case = Case(
+        dates=CaseDates(injury=INJURY, ur_decision=UR), documents=[Document(id="note", text="Neck pain.")], disputed_items=items
+    )
+    evidence = gather_evidence(case)
+    statuses = [
+        CHECKS["no_duplicate_class"](CheckContext(case, parse_disputed_item(i), evidence), {"group": "nsaid"}).status
+        for i in items
+    ]
+    assert statuses == [NOT_MET, NOT_MET, MET]

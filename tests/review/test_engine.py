@@ -9,7 +9,7 @@ import pytest
 from openimr.knowledge import knowledge_version
 from openimr.model import Case, CaseDates, CriterionStatus, Decision, DisputedItem, Document, Patient
 from openimr.review import review_case
-from openimr.review.engine import NO_TOPIC, UNKNOWN_ERA
+from openimr.review.engine import NO_TOPIC, RECORD_SILENT, UNKNOWN_ERA
 
 UP, OVER = Decision.UPHELD, Decision.OVERTURNED
 
@@ -144,6 +144,12 @@ def test_surgery_dependent_services_follow_the_surgery() -> None:
     assert determination.items[0].criteria[0].status == CriterionStatus.NOT_MET
 
 
+def test_criteria_the_record_is_silent_on_are_flagged() -> None:
+    item = review_case(_case("Lumbar tenderness.", "Cyclobenzaprine 7.5mg #20")).items[0]
+    assert item.decision == UP
+    assert f"{RECORD_SILENT}: spasm" in item.flags
+
+
 def test_uncovered_item_is_decided_flagged_and_counted() -> None:
     determination = review_case(_case("Neck pain.", "An unheard-of gadget"))
     item = determination.items[0]
@@ -157,6 +163,7 @@ def test_uncovered_item_is_decided_flagged_and_counted() -> None:
     [
         (dt.date(2015, 3, 2), "MTUS Chronic Pain Medical Treatment Guidelines Muscle relaxants (for pain) Page(s): 63-66"),
         (dt.date(2016, 11, 20), "MTUS Chronic Pain Medical Treatment 2016, Section(s): Muscle relaxants (for pain)"),
+        (dt.date(2018, 3, 1), "MTUS ACOEM Chronic Pain Guideline 2017, Section(s): Muscle relaxants (for pain)"),
     ],
 )
 def test_citation_follows_the_era_of_the_ur_decision(ur: dt.date, expected: str) -> None:

@@ -72,16 +72,27 @@ def case_from_letter(letter: Determination) -> Case:
 
 
 def _norm_guideline(text: str) -> str:
-    text = text.lower().replace("&", " and ")
+    text = text.lower().replace("&", " and ").replace("-", "")
     text = re.sub(
         r"\(.*?\)|chapter \d+|\b(?:mtus|acoem|guidelines?|medical|treatment|official disability|odg)\b", " ", text.lower()
     )
     return " ".join(re.sub(r"[^a-z ]", " ", text).split())
 
 
-def _norm_section(text: str) -> str:
-    text = re.sub(r"\(.*?\)|®", " ", text.lower())
-    return " ".join(re.sub(r"[^a-z ]", " ", text).split())
+def _norm_words(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z ]", " ", text.lower().replace("-", "").replace("®", "")).split())
+
+
+def _section_forms(text: str) -> set[str]:
+    """A section name without its parenthesis, and the parenthesis itself when it names the topic ("Radiography
+    (x-rays)" is also "x rays"; "(for pain)" only qualifies)."""
+    forms = {_norm_words(re.sub(r"\(.*?\)", " ", text))}
+    forms.update(_norm_words(inner) for inner in re.findall(r"\((.*?)\)", text) if not inner.lower().startswith("for "))
+    return {form for form in forms if len(form) >= 3}
+
+
+def _forms_agree(ours: set[str], theirs: set[str]) -> bool:
+    return any(x == y or x in y or y in x for x in ours for y in theirs)
 
 
 def _page_set(pages: str | None) -> set[int]:
@@ -102,15 +113,15 @@ def citations_agree(engine: Sequence[Citation], letter: Sequence[Citation]) -> b
             a, b = _norm_guideline(ours.guideline or ours.source), _norm_guideline(theirs.guideline or theirs.source)
             if not a or not b or not (a.startswith(b) or b.startswith(a)):
                 continue
-            our_sections = {_norm_section(s) for s in ours.sections} - {""}
-            their_sections = {_norm_section(s) for s in theirs.sections} - {""}
+            our_sections = [_section_forms(s) for s in ours.sections]
+            their_sections = [_section_forms(s) for s in theirs.sections]
             if _pages_overlap(ours.pages, theirs.pages):
                 return True
-            if not our_sections or not their_sections:
-                if not our_sections and not their_sections:
+            if not ours.sections or not theirs.sections:
+                if not ours.sections and not theirs.sections:
                     return True
                 continue
-            if any(x == y or x in y or y in x for x in our_sections for y in their_sections):
+            if any(_forms_agree(x, y) for x in our_sections for y in their_sections):
                 return True
     return False
 

@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from openimr.evidence.text import Sentence, split_sentences
 from openimr.knowledge import load_knowledge
 from openimr.knowledge.terms import TermMatcher
-from openimr.model import FactStatus
+from openimr.model import FactStatus, Span
 
 __all__ = [
     "Assertion",
@@ -151,6 +151,10 @@ class Mention(Generic[V]):
         """Present, absent or uncertain."""
         return self.assertion.status
 
+    def span(self, document_id: str) -> Span:
+        """The mention as a `Span` of the document it was found in."""
+        return Span(document_id=document_id, start=self.start, end=self.end, text=self.text)
+
 
 @cache
 def context_rules() -> ContextRules:
@@ -181,7 +185,8 @@ def _matches(regex: re.Pattern[str], segment: str, offset: int) -> list[tuple[in
 
 
 _WORD = re.compile(r"\S+")
-_CLAUSE_END = re.compile(r"[;:]|\s-\s")
+# A colon ends a clause unless a verdict on what precedes it follows ("Spasm: none", "SLR: negative").
+_CLAUSE_END = re.compile(r";|:(?!\s*(?:none|absent|negative|not\s+present|denied|no)\b)|\s-\s", re.IGNORECASE)
 _COMMA = re.compile(r",")
 _INNERMOST_GROUP = re.compile(r"\((\?(?:[:=!]|<[=!]))?([^()]*)\)([?*]|\{0,?\d*\})?")
 _RUN = re.compile(r"[a-z]+")

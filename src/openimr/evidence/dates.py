@@ -19,6 +19,7 @@ __all__ = [
     "Duration",
     "DurationKind",
     "FoundDate",
+    "date_before",
     "find_dates",
     "find_durations",
     "parse_date",
@@ -128,6 +129,19 @@ def find_dates(text: str, min_precision: DatePrecision = DatePrecision.YEAR) -> 
         if date is not None and order.index(precision) <= limit:
             found.append(FoundDate(date, match.start(), match.end(), precision))
     return found
+
+
+def date_before(
+    text: str, position: int, window: int = 600, min_precision: DatePrecision = DatePrecision.DAY
+) -> FoundDate | None:
+    """The last date written before `position`, looking back at most `window` characters: the date of the note or
+    visit a finding was written under ("On 3/2/2016, exam showed spasm")."""
+    start = max(0, position - window)
+    found = find_dates(text[start:position], min_precision)
+    if not found:
+        return None
+    last = found[-1]
+    return FoundDate(last.date, last.start + start, last.end + start, last.precision)
 
 
 def parse_date(text: str) -> dt.date | None:

@@ -211,13 +211,6 @@ class BodyPartLexicon(_Entry):
                 raise ValueError(f"spinal level {level.prefix}: unknown body part {level.body_part!r}")
         return self
 
-    def by_name(self, name: str) -> BodyPart:
-        """The body part with this normalised name."""
-        for part in self.body_parts:
-            if part.name == name:
-                return part
-        raise OpenIMRError("unknown body part", name)
-
     def spine_part(self, prefix: str) -> str:
         """The spine body part a level prefix belongs to ("L" -> "lumbar spine")."""
         return next(p.body_part for p in self.spinal_levels if p.prefix == prefix.upper())

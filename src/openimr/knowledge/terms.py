@@ -88,7 +88,10 @@ class TermMatcher(Generic[V]):
             if key in self._lookup and self._lookup[key] != value:
                 raise OpenIMRError(f"term {term!r} names two different entries", source)
             self._lookup[key] = value
-            (sensitive if is_case_sensitive(term) else insensitive).append(key if not is_case_sensitive(term) else term)
+            if is_case_sensitive(term):
+                sensitive.append(term.strip())
+            else:
+                insensitive.append(key)
         alternatives = []
         if insensitive:
             alternatives.append(_trie_regex(sorted(set(insensitive))))

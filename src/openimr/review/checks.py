@@ -17,7 +17,7 @@ from openimr.evidence import Evidence
 from openimr.evidence.medications import FIRST_PRESCRIPTION, weeks_in_use
 from openimr.evidence.terms import term_lists
 from openimr.model import Case, CriterionStatus, Decision, Fact, FactStatus, Span, Treatment
-from openimr.requests import parse_request
+from openimr.requests import parse_disputed_item, parse_request
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ def request_specified(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
     treatment = ctx.treatment
     missing = []
     for need in params.get("needs", ["quantity"]):
-        if need == "quantity" and (treatment.quantity_unknown or (treatment.quantity is None and not treatment.strength)):
+        if need == "quantity" and (treatment.quantity_unknown or (treatment.quantity is None and treatment.amount is None)):
             missing.append("the quantity")
         elif need == "sessions" and (treatment.quantity_unknown or treatment.sessions is None):
             missing.append("the number of sessions")
@@ -221,11 +221,21 @@ def first_or_effective(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
 
 @check("no_duplicate_class")
 def no_duplicate_class(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
-    """No other drug of the same class (`group`) in current use."""
+    """No other drug of the same class (`group`) in current use, nor requested alongside in the same case."""
     requested = {f.name for f in _requested_drug(ctx)}
     others = [f for f in ctx.evidence.present([params["group"]]) if f.kind == "medication" and f.name not in requested]
     if others:
         return Outcome(NOT_MET, others, f"the worker already takes {_names(others)}")
+    drug_class, generic = ctx.treatment.drug_class, ctx.treatment.generic
+    alongside = [
+        item.request
+        for item in ctx.case.disputed_items
+        if drug_class
+        and (other := parse_disputed_item(item)).drug_class == drug_class
+        and other.generic != generic
+    ]
+    if alongside:
+        return Outcome(NOT_MET, note=f"another {drug_class} is requested alongside it ({alongside[0]})")
     return Outcome(MET)
 
 
@@ -235,7 +245,7 @@ def functional_improvement(ctx: CheckContext, params: dict[str, Any]) -> Outcome
     return documented(ctx, {"any": ["functional_improvement"]})
 
 
-_MORE_OF_THE_SAME = re.compile(r"\b(?:additional|continu\w+|further|extension|extended|more|remaining|repeat)\b", re.IGNORECASE)
+_MORE_OF_THE_SAME = re.compile(r"\b(?:additional|continu\w+|further|extension|extended|more|repeat)\b", re.IGNORECASE)
 """Words by which a request itself says a course of the therapy has already been given ("additional physical therapy")."""
 
 

@@ -27,6 +27,8 @@ ENGINE_VERSION = f"openimr-review {__version__}"
 NO_TOPIC = "no topic"
 """Flag on an item no knowledge-base topic covers: decided on the burden of proof, for the reviewer to look at."""
 UNKNOWN_ERA = "UR decision date unknown: era assumed"
+RECORD_SILENT = "record silent on"
+"""Flag naming the criteria the record says nothing about: the reviewer may find them in records the draft did not see."""
 
 _DEPENDENT_LAST = ("surgery-associated",)
 """Categories decided after the rest of the case, because their criteria depend on another item's decision."""
@@ -71,15 +73,17 @@ def _review_item(
     results = [evaluate_criterion(c, context) for c in topic.criteria]
     decision = decide(topic, results)
     citations = citations_for(topic, era)
+    silent = [r.id for r in results if r.status == CriterionStatus.INSUFFICIENT]
     return ItemDetermination(
         **common,
         decision=decision,
         citations=citations,
         maximus_guideline=maximus_line(citations),
-        rationale=write_rationale(topic, results, decision, item.request),
+        rationale=write_rationale(topic, results, decision, treatment.disputed or item.request),
         topic=topic.id,
         category=topic.category,
         criteria=results,
+        flags=[f"{RECORD_SILENT}: {', '.join(silent)}"] if silent else [],
     )
 
 

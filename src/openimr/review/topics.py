@@ -96,19 +96,24 @@ def select_topic(request: str) -> Topic | None:
 
 
 def citations_for(topic: Topic, era: Era) -> list[Citation]:
-    """The topic's citations in the era's wording (falling back to the nearest era the topic has)."""
+    """The topic's citations in the era's wording. A topic without citations for the era uses those of the nearest
+    era it has, each written as the era's edition of its guideline when there is one."""
     by_era = {c.era: c for c in topic.citations}
     order = [era, *[e for e in (Era.MTUS_2016, Era.MTUS_2009, Era.MTUS_2017) if e != era]]
     chosen = next(by_era[e] for e in order if e in by_era)
     citations = []
     for spec in chosen.cite:
         guideline = catalogue()[spec.guideline]
-        edition = guideline.edition_for(chosen.era)
+        edition = guideline.edition_for(era) or guideline.edition_for(chosen.era)
         assert edition is not None  # checked on load
         name = edition.title or guideline.title
-        sections = ", ".join(spec.sections)
+        pages = spec.pages if edition.era == chosen.era else None
         text = edition.citation_format.format(
-            guideline=name, chapter=guideline.chapter or "", edition=edition.edition, sections=sections, pages=spec.pages or ""
+            guideline=name,
+            chapter=guideline.chapter or "",
+            edition=edition.edition,
+            sections=", ".join(spec.sections),
+            pages=pages or "",
         )
         citations.append(
             Citation(
@@ -117,8 +122,8 @@ def citations_for(topic: Topic, era: Era) -> list[Citation]:
                 guideline=name,
                 edition=edition.edition,
                 sections=list(spec.sections),
-                pages=spec.pages,
-                text=" ".join(text.split()).rstrip(", "),
+                pages=pages,
+                text=re.sub(r"\s*Page\(s\):\s*$", "", " ".join(text.split())).rstrip(", "),
             )
         )
     return citations

@@ -1,4 +1,5 @@
-"""Fact extraction: tables of synthetic record snippets with the expected fact, status and span."""
+"""Fact extraction by term lists (findings, functional improvement, opioid monitoring): tables of synthetic record
+snippets with the expected fact, status and span."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ import datetime as dt
 import pytest
 
 from openimr.evidence import Evidence, extract_facts, gather_evidence
-from openimr.evidence.medications import FIRST_PRESCRIPTION, weeks_in_use
 from openimr.model import Case, CaseDates, DisputedItem, Document, Fact, FactStatus
 
 
@@ -50,8 +50,10 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             "carpal tunnel syndrome",
         ),
         ("Positive Tinel's sign at the wrist.", "entrapment_sign", PRESENT, "Positive Tinel's"),
-        ("X-rays showed no compression fractures.", "red_flag", ABSENT, "fractures"),
-        ("He sustained a fracture of the distal radius.", "red_flag", PRESENT, "fracture"),
+        ("X-rays showed no compression fractures.", "red_flag", ABSENT, "compression fractures"),
+        ("He sustained a fracture of the distal radius.", "fracture", PRESENT, "fracture"),
+        ("CT showed an L1 compression fracture.", "red_flag", PRESENT, "L1 compression fracture"),
+        ("Fracture of the L4 vertebra with delayed healing.", "red_flag", PRESENT, "Fracture of the L4"),
         ("Positive McMurray's test with medial joint line tenderness.", "knee_mechanical", PRESENT, "Positive McMurray's"),
         ("Reports difficulty sleeping because of pain.", "insomnia", PRESENT, "difficulty sleeping"),
         ("He has a history of peptic ulcer disease.", "gi_risk", PRESENT, "peptic ulcer"),
@@ -103,56 +105,6 @@ def test_negated_improvement_does_not_negate_the_drug() -> None:
 def test_opioid_monitoring(text: str, status: FactStatus) -> None:
     facts = _facts(text, "opioid_monitoring")
     assert facts and facts[0].status == status
-
-
-@pytest.mark.parametrize(
-    ("text", "name", "sessions", "status"),
-    [
-        ("He has completed 8 sessions of physical therapy.", "physical therapy", "8", PRESENT),
-        ("Treatment to date has included chiropractic care and acupuncture.", "chiropractic", "", PRESENT),
-        ("She has not had physical therapy.", "physical therapy", "", ABSENT),
-    ],
-)
-def test_prior_treatment(text: str, name: str, sessions: str, status: FactStatus) -> None:
-    facts = [f for f in _facts(text, name) if f.kind == "prior_treatment"]
-    assert facts
-    assert facts[0].value == sessions
-    assert facts[0].status == status
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "The request for authorization dated 11/30/2016 asked for physical therapy 2x4.",
-        "Utilization review non-certified physical therapy.",
-        "The treatment plan included physical therapy.",
-    ],
-)
-def test_requested_or_planned_therapy_is_not_prior_treatment(text: str) -> None:
-    assert not [f for f in _facts(text, "physical therapy") if f.kind == "prior_treatment"]
-
-
-def test_medication_since_when_as_of_the_ur_decision() -> None:
-    text = "He has taken cyclobenzaprine since 1/17/2016 for spasm."
-    facts = [f for f in extract_facts(_case(text, dt.date(2016, 11, 1))) if f.kind == "medication"]
-    assert facts[0].name == "cyclobenzaprine"
-    assert facts[0].date == dt.date(2016, 1, 17)
-    assert weeks_in_use(facts[0], dt.date(2016, 11, 1)) == pytest.approx(41.0, abs=0.5)
-
-
-def test_medication_in_a_request_sentence_is_not_current_use() -> None:
-    assert not _facts("The RFA requested naproxen 550mg #60.", "naproxen")
-
-
-def test_first_prescription_is_marked() -> None:
-    facts = _facts("Naprosyn was framed as a first-time request.", "naproxen")
-    assert facts[0].value == FIRST_PRESCRIPTION
-
-
-def test_brand_names_map_to_the_generic_and_class() -> None:
-    evidence = gather_evidence(_case("Current medications include Norco and Flexeril."))
-    assert {f.name for f in evidence.present(["opioid"])} == {"hydrocodone"}
-    assert {f.name for f in evidence.present(["muscle_relaxant"])} == {"cyclobenzaprine"}
 
 
 def test_status_prefers_present_over_absent() -> None:

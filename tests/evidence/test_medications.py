@@ -1,0 +1,34 @@
+"""Medications: generic and class from brand names, since when as of the UR decision, first prescriptions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from tests.evidence.test_terms import _case, _facts
+
+from openimr.evidence import extract_facts, gather_evidence
+from openimr.evidence.medications import FIRST_PRESCRIPTION, weeks_in_use
+
+
+def test_medication_since_when_as_of_the_ur_decision() -> None:
+    text = "He has taken cyclobenzaprine since 1/17/2016 for spasm."
+    facts = [f for f in extract_facts(_case(text, dt.date(2016, 11, 1))) if f.kind == "medication"]
+    assert facts[0].name == "cyclobenzaprine"
+    assert facts[0].date == dt.date(2016, 1, 17)
+    assert weeks_in_use(facts[0], dt.date(2016, 11, 1)) == pytest.approx(41.0, abs=0.5)
+
+
+def test_medication_in_a_request_sentence_is_not_current_use() -> None:
+    assert not _facts("The RFA requested naproxen 550mg #60.", "naproxen")
+
+
+def test_first_prescription_is_marked() -> None:
+    facts = _facts("Naprosyn was framed as a first-time request.", "naproxen")
+    assert facts[0].value == FIRST_PRESCRIPTION
+
+
+def test_brand_names_map_to_the_generic_and_class() -> None:
+    evidence = gather_evidence(_case("Current medications include Norco and Flexeril."))
+    assert {f.name for f in evidence.present(["opioid"])} == {"hydrocodone"}
+    assert {f.name for f in evidence.present(["muscle_relaxant"])} == {"cyclobenzaprine"}
