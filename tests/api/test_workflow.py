@@ -38,6 +38,8 @@ def test_a_case_goes_from_application_to_issued_letter(api: Any, tmp_path: Path)
     assert all(i["decision"] in ("Upheld", "Overturned") and i["version"] >= 1 for i in draft["items"])
 
     assert api.admin.post(f"/cases/{case_id}/issue").status_code == 409, "nothing is issued unsigned"
+    again = reviewer.post(f"/cases/{case_id}/draft")
+    assert again.status_code == 409 and "only a case in review can be drafted" in again.json()["detail"]
     assert api.admin.post(f"/cases/{case_id}/sign").status_code == 403, "only the assigned reviewer signs"
     assert api.admin.patch(f"/cases/{case_id}/draft/items/1", json={"version": 1, "rationale": "x"}).status_code == 403
 
