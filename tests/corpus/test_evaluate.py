@@ -103,31 +103,11 @@ def _half(name: str) -> list[tuple[Determination, Determination]]:
 # Floors just under the figures reached when this was written (half A was used for development, half B only to
 # check); never under the targets where those were reached (accuracy 0.92, balanced accuracy 0.80, macro-F1
 # 0.75, overturned recall 0.70, citation agreement 0.80, topic coverage 0.95).
+COVERAGE = 0.95
 TARGETS = {
-    "A": {
-        "accuracy": 0.94,
-        "balanced_accuracy": 0.90,
-        "macro_f1": 0.82,
-        "overturned_recall": 0.85,
-        "citation_agreement": 0.95,
-        "topic_coverage": 0.95,
-    },
-    "B": {
-        "accuracy": 0.90,
-        "balanced_accuracy": 0.83,
-        "macro_f1": 0.80,
-        "overturned_recall": 0.70,
-        "citation_agreement": 0.75,
-        "topic_coverage": 0.95,
-    },
-    "all": {
-        "accuracy": 0.92,
-        "balanced_accuracy": 0.86,
-        "macro_f1": 0.81,
-        "overturned_recall": 0.75,
-        "citation_agreement": 0.85,
-        "topic_coverage": 0.95,
-    },
+    "A": {"accuracy": 0.96, "balanced_accuracy": 0.92, "macro_f1": 0.87, "overturned_recall": 0.85, "citation_agreement": 0.95},
+    "B": {"accuracy": 0.90, "balanced_accuracy": 0.83, "macro_f1": 0.80, "overturned_recall": 0.70, "citation_agreement": 0.80},
+    "all": {"accuracy": 0.94, "balanced_accuracy": 0.87, "macro_f1": 0.83, "overturned_recall": 0.75, "citation_agreement": 0.88},
 }
 
 
@@ -136,6 +116,7 @@ TARGETS = {
 def test_engine_clears_its_targets_on_the_real_letters(half: str) -> None:
     metrics = score(_half(half))
     assert metrics["items"] >= {"A": 100, "B": 100, "all": 220}[half]
+    assert metrics["topic_coverage"] >= COVERAGE
     for key, floor in TARGETS[half].items():
         assert metrics[key] >= floor, f"{key} {metrics[key]:.3f} < {floor}"
 

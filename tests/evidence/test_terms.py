@@ -33,6 +33,7 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("Muscle spasm in not noted.", "spasm", ABSENT, "spasm"),
         ("He denies spasm in the neck.", "spasm", ABSENT, "spasm"),
         ("There is no evidence that the patient has spasm.", "spasm", ABSENT, "spasm"),
+        ("There was no indication that he had prior spasm of the neck.", "spasm", ABSENT, "spasm"),
         ("No tenderness; the patient has spasm of the trapezius.", "spasm", PRESENT, "spasm"),
         ("She no longer has spasms.", "spasm", ABSENT, "spasms"),
         ("There was decreased sensation in the L5 dermatome.", "neuro_deficit", PRESENT, "decreased sensation"),

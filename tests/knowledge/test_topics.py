@@ -7,7 +7,7 @@ import pytest
 
 from openimr.errors import OpenIMRError
 from openimr.knowledge import parse_knowledge
-from openimr.knowledge.schema import Era, Topic
+from openimr.knowledge.schema import Era, TermList, Topic
 from openimr.review.topics import catalogue, citations_for, maximus_line, select_topic, topics, validate_topic
 
 VALID = """
@@ -132,3 +132,16 @@ def test_topic_selection(item: str, topic: str | None) -> None:
 def test_citation_wording_follows_the_era(era: Era, expected: str) -> None:
     topic = next(t for t in topics() if t.id == "muscle_relaxants")
     assert maximus_line(citations_for(topic, era)) == expected
+
+
+@pytest.mark.parametrize(
+    ("broken", "expected"),
+    [
+        ("family: finding\nterms:\n  - name: spasm\n    patterns: ['(unclosed']\n", "bad pattern"),
+        ("family: finding\nterms:\n  - name: spasm\n    patterns: []\n", "terms.0.patterns"),
+        ("family: finding\nterms:\n  - name: spasm\n    pattern: ['spasm']\n", "terms.0.patterns"),
+    ],
+)
+def test_broken_term_list_is_refused(broken: str, expected: str) -> None:
+    with pytest.raises(OpenIMRError, match=expected):
+        parse_knowledge(broken, TermList, "knowledge/evidence/finding.yaml")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openimr.knowledge import knowledge_version
 from openimr.model import Case, CaseDates, CriterionStatus, Decision, DisputedItem, Document, Patient
@@ -176,3 +178,15 @@ def test_unknown_ur_date_is_flagged_and_versions_are_set() -> None:
     determination = review_case(_case("Spasm.", "Baclofen 10mg #30", ur=None))
     assert UNKNOWN_ERA in determination.items[0].flags
     assert determination.engine_version and determination.knowledge_version == knowledge_version()
+
+
+@settings(max_examples=60, deadline=None)
+@given(record=st.text(max_size=400), label=st.text(min_size=1, max_size=80))
+def test_any_record_and_request_get_a_decision(record: str, label: str) -> None:
+    determination = review_case(_case(record, label))
+    item = determination.items[0]
+    assert item.decision in (UP, OVER)
+    assert item.rationale.endswith("medically necessary.")
+    for criterion in item.criteria:
+        for span in criterion.evidence:
+            assert record[span.start : span.end] == span.text

@@ -136,6 +136,8 @@ ROWS = [
     ("Trigger point injections", "Chronic myofascial pain with trigger points.", OLD, OVER, "trigger_point_injections"),
     ("Urine drug screen", "He takes Norco; high risk for aberrant behavior.", OLD, OVER, "urine_drug_testing"),
     ("Urine drug screen", "He takes ibuprofen only.", OLD, UP, "urine_drug_testing"),
+    ("Follow-up visit in 4 weeks", "He takes Norco and reports persistent back pain.", RECENT, OVER, "office_visits"),
+    ("Follow-up visit in 4 weeks", "Symptoms resolved; released to full duty.", RECENT, UP, "office_visits"),
     ("Sit-stand workstation", "Low back pain worse with prolonged sitting.", RECENT, OVER, "workstation_modification"),
 ]
 

@@ -7,10 +7,21 @@ decision. A topic names the checks that evaluate its criteria; the checks themse
 from __future__ import annotations
 
 import datetime as dt
+import re
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+def _compiled(patterns: list[str]) -> list[str]:
+    """The patterns, each checked to be a valid regular expression."""
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"bad pattern {pattern!r}: {error}") from None
+    return patterns
 
 
 class _Knowledge(BaseModel):
@@ -89,14 +100,7 @@ class AppliesTo(_Knowledge):
     @field_validator("request_terms", "exclude_terms")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
-        import re
-
-        for pattern in patterns:
-            try:
-                re.compile(pattern)
-            except re.error as error:
-                raise ValueError(f"bad pattern {pattern!r}: {error}") from None
-        return patterns
+        return _compiled(patterns)
 
 
 class Criterion(_Knowledge):
@@ -140,6 +144,11 @@ class TermPattern(_Knowledge):
     name: str
     patterns: list[str] = Field(min_length=1)
     group: str | None = Field(default=None, description="A wider name the fact also answers to, e.g. 'neuro_deficit'.")
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        return _compiled(patterns)
 
 
 class TermList(_Knowledge):
