@@ -1,10 +1,22 @@
-"""Shared fixtures: where the shared corpus lives."""
+"""Shared fixtures: where the shared corpus lives, and the case store's databases (SQLite and PostgreSQL).
+
+PostgreSQL comes from `OPENIMR_TEST_POSTGRES_URL` (scripts/test starts a throwaway cluster and sets it). Without it the
+postgres tests skip locally, and FAIL under CI=true so a missing install step cannot hide.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from openimr.api.app import Settings, open_workflow
+from openimr.cases.service import Workflow
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DWC_LETTERS = SHARED / "data" / "dwc_letters"
@@ -16,3 +28,53 @@ def shared_dir() -> Path:
     """The `../shared` folder beside the checkout; tests that need it fail loudly when it is missing."""
     assert SHARED.is_dir(), f"../shared not found at {SHARED}"
     return SHARED
+
+
+POSTGRES_ENV = "OPENIMR_TEST_POSTGRES_URL"
+
+
+def postgres_admin_url() -> str:
+    """The PostgreSQL server to test against; fails under CI, skips elsewhere, when there is none."""
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{POSTGRES_ENV} is not set under CI: PostgreSQL was not installed or started")
+        pytest.skip(f"{POSTGRES_ENV} not set (scripts/test starts a throwaway PostgreSQL)")
+    return url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database on the test server, dropped afterwards."""
+    admin = postgres_admin_url()
+    name = f"openimr_test_{uuid.uuid4().hex[:12]}"
+    engine: Engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # a server that is not reachable must not pass silently
+        pytest.fail(f"PostgreSQL at {make_url(admin).render_as_string(hide_password=True)} is not reachable: {error}")
+    yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The database URL of each backend: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'openimr.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings over the backend at hand, with a small upload limit so oversize is cheap to test."""
+    return Settings(db_url=database_url, data_dir=tmp_path / "data", max_upload_bytes=2 * 1024 * 1024)
+
+
+@pytest.fixture
+def workflow(settings: Settings) -> Workflow:
+    """A migrated workflow over the backend at hand."""
+    return open_workflow(settings)

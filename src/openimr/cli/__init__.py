@@ -8,6 +8,7 @@ import typer
 
 from openimr import __version__
 from openimr.cli.letters import letters_app
+from openimr.cli.serve import app as serve_app
 from openimr.errors import OpenIMRError
 
 app = typer.Typer(
@@ -32,6 +33,8 @@ def version() -> None:
     """Print the openimr version."""
     typer.echo(__version__)
 
+
+app.add_typer(serve_app)
 
 from openimr.cli.review import eval_letters, review  # noqa: E402
 

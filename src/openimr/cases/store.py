@@ -1,0 +1,263 @@
+"""The case store: SQLAlchemy 2 tables, the engine (SQLite in WAL mode by default, or PostgreSQL) and migrations.
+
+Every mutable row carries a `version` column that SQLAlchemy checks on update (`UPDATE ... WHERE version = :seen`), so
+two concurrent edits can never both win: the loser gets `StaleVersion`. The audit log, item revisions and issued letters
+are append-only, enforced by database triggers created in the migrations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, ClassVar
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
+
+DEFAULT_DATA_DIR = Path("var")
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timestamp stored as UTC and always read back timezone-aware (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the case store."""
+
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class UserRow(Base):
+    """An API user: a role and the SHA-256 of their bearer token (the token itself is never stored)."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("reviewers.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ReviewerRow(Base):
+    """A reviewer of the pool; `profile` is a `ReviewerProfile` as JSON."""
+
+    __tablename__ = "reviewers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    profile: Mapped[dict[str, Any]]
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class CaseRow(Base):
+    """An IMR case: the application's facts, its state, its reviewer and its deadlines."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(30), index=True)
+    screening_outcome: Mapped[str | None] = mapped_column(String(20))
+    screening_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    priority: Mapped[str] = mapped_column(String(20))
+    worker_id: Mapped[str] = mapped_column(String(200))
+    claim_number: Mapped[str] = mapped_column(String(200))
+    duplicate_key: Mapped[str] = mapped_column(String(64), unique=True)
+    application: Mapped[dict[str, Any]] = mapped_column(comment="The first application as filed (Application JSON).")
+    injury_date: Mapped[dt.date | None] = mapped_column(Date)
+    ur_decision_date: Mapped[dt.date] = mapped_column(Date)
+    application_received: Mapped[dt.date] = mapped_column(Date)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("reviewers.id"), index=True)
+    assigned_at: Mapped[dt.datetime | None]
+    notice_method: Mapped[str | None] = mapped_column(String(20))
+    records_due: Mapped[dt.datetime | None]
+    records_received_at: Mapped[dt.datetime | None]
+    determination_due: Mapped[dt.datetime | None]
+    drafting_error: Mapped[str | None] = mapped_column(Text)
+    signed_at: Mapped[dt.datetime | None]
+    signed_by: Mapped[str | None] = mapped_column(String(200))
+    issued_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    items: Mapped[list[ItemRow]] = relationship(order_by="ItemRow.position", back_populates="case")
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ApplicationRow(Base):
+    """Every application filed, including duplicates linked to the case they duplicate."""
+
+    __tablename__ = "applications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    duplicate: Mapped[bool] = mapped_column(Boolean)
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    filed_by: Mapped[str] = mapped_column(String(200))
+
+
+class ItemRow(Base):
+    """A disputed item and, once drafted, its current decision and rationale (revisions keep every version)."""
+
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    request: Mapped[str] = mapped_column(Text)
+    ur_outcome: Mapped[str] = mapped_column(String(40))
+    ur_guideline: Mapped[str | None] = mapped_column(Text)
+    original_request: Mapped[str | None] = mapped_column(Text)
+    authorized: Mapped[str | None] = mapped_column(Text)
+    excluded_reason: Mapped[str | None] = mapped_column(Text)
+    decision: Mapped[str | None] = mapped_column(String(20))
+    rationale: Mapped[str | None] = mapped_column(Text)
+    engine_determination: Mapped[dict[str, Any] | None] = mapped_column(JSON, comment="The engine's ItemDetermination.")
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    case: Mapped[CaseRow] = relationship(back_populates="items")
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class ItemRevisionRow(Base):
+    """One version of an item's decision and rationale: revision 1 is the engine's draft, later ones the reviewer's."""
+
+    __tablename__ = "item_revisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(20))
+    rationale: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DraftRow(Base):
+    """The engine's draft determination, with the engine and knowledge versions that produced it."""
+
+    __tablename__ = "drafts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    engine_version: Mapped[str | None] = mapped_column(String(100))
+    knowledge_version: Mapped[str | None] = mapped_column(String(100))
+    determination: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DocumentRow(Base):
+    """A case document: its bytes live in the document store under `id`; the original name is for display only."""
+
+    __tablename__ = "documents"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    date: Mapped[dt.date | None] = mapped_column(Date)
+    filename: Mapped[str | None] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(60))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class LetterRow(Base):
+    """The issued Final Determination Letter, PDF and JSON, with their digests. Never updated."""
+
+    __tablename__ = "letters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    json: Mapped[str] = mapped_column(Text)
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+    json_sha256: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    issued_by: Mapped[str] = mapped_column(String(200))
+
+
+class AuditRow(Base):
+    """One change: who, when, what, and the record before and after. Append-only."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+APPEND_ONLY_TABLES = ("audit_log", "item_revisions", "letters", "applications")
+
+
+def default_url(data_dir: Path = DEFAULT_DATA_DIR) -> str:
+    """The embedded default: a SQLite file in the data directory."""
+    return f"sqlite:///{(data_dir / 'openimr.db').resolve()}"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout so concurrent writers wait, not fail."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20, max_overflow=20)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
+def session_factory(engine: Engine) -> sessionmaker[Any]:
+    """Sessions that keep loaded objects usable after commit."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the database to the latest schema with the migrations shipped in the package."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")

@@ -1,0 +1,189 @@
+"""The whole IMR workflow over HTTP on a real server, on SQLite and PostgreSQL, with the real engine and renderer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from openimr.documents import read_document
+from openimr.letters import parse_letter
+
+MARKUP = "<b>Reviewer</b> note: <script>alert(1)</script> & more"
+
+
+def _drafted(api: Any, **change: Any) -> tuple[dict[str, Any], httpx.Client]:
+    case, reviewer = api.assigned_case(**change)
+    drafted = api.intake.post(f"/cases/{case['id']}/records-complete")
+    assert drafted.status_code == 200, drafted.text
+    assert drafted.json()["state"] == "drafted", drafted.json()["drafting_error"]
+    return drafted.json(), reviewer
+
+
+def test_a_case_goes_from_application_to_issued_letter(api: Any, tmp_path: Path) -> None:
+    case, reviewer = _drafted(api)
+    case_id = case["id"]
+    assert dt.datetime.fromisoformat(case["determination_due"]) - dt.datetime.fromisoformat(
+        case["records_received_at"]
+    ) == dt.timedelta(days=30)
+    draft = reviewer.get(f"/cases/{case_id}/draft").json()
+    assert draft["engine_version"] and draft["knowledge_version"]
+    assert [i["decision"] for i in draft["items"]] == [i["decision"] for i in draft["engine_determination"]["items"]]
+    assert all(i["decision"] in ("Upheld", "Overturned") and i["version"] >= 1 for i in draft["items"])
+
+    assert api.admin.post(f"/cases/{case_id}/issue").status_code == 409, "nothing is issued unsigned"
+    again = reviewer.post(f"/cases/{case_id}/draft")
+    assert again.status_code == 409 and "only a case in review can be drafted" in again.json()["detail"]
+    assert api.admin.post(f"/cases/{case_id}/sign").status_code == 403, "only the assigned reviewer signs"
+    assert api.admin.patch(f"/cases/{case_id}/draft/items/1", json={"version": 1, "rationale": "x"}).status_code == 403
+
+    first = draft["items"][0]
+    flipped = "Overturned" if first["decision"] == "Upheld" else "Upheld"
+    edited = reviewer.patch(
+        f"/cases/{case_id}/draft/items/1", json={"version": first["version"], "decision": flipped, "rationale": MARKUP}
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["decision"] == flipped and edited.json()["rationale"] == MARKUP
+    revisions = reviewer.get(f"/cases/{case_id}/draft/items/1/revisions").json()
+    assert [(r["revision"], r["decision"], r["author"].startswith("review engine")) for r in revisions] == [
+        (1, first["decision"], True),
+        (2, flipped, False),
+    ]
+    assert revisions[0]["rationale"] == first["rationale"], "the engine's version is kept"
+
+    signed = reviewer.post(f"/cases/{case_id}/sign")
+    assert signed.status_code == 200 and signed.json()["state"] == "signed"
+    after_sign = reviewer.patch(
+        f"/cases/{case_id}/draft/items/1", json={"version": edited.json()["version"] + 1, "rationale": "late"}
+    )
+    assert after_sign.status_code == 409
+
+    issued = reviewer.post(f"/cases/{case_id}/issue")
+    assert issued.status_code == 200 and issued.json()["state"] == "issued"
+    pdf = api.admin.get(f"/cases/{case_id}/letter.pdf")
+    letter = api.admin.get(f"/cases/{case_id}/letter.json")
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    assert letter.json()["items"][0]["decision"] == flipped
+    assert letter.json()["items"][0]["rationale"] == MARKUP, "HTML is stored as given"
+    (tmp_path / "letter.pdf").write_bytes(pdf.content)
+    printed = read_document(tmp_path / "letter.pdf").text
+    assert "<script>alert(1)</script>" in printed, "HTML is escaped when rendered: it prints as text"
+    assert letter.json()["case_number"] == case["case_number"]
+
+    assert reviewer.post(f"/cases/{case_id}/issue").status_code == 409
+    assert api.admin.get(f"/cases/{case_id}/letter.pdf").content == pdf.content, "an issued letter never changes"
+    with api.workflow.sessions() as session, pytest.raises(DBAPIError, match="append-only"):
+        session.execute(text("UPDATE letters SET json = '{}'"))
+        session.commit()
+
+    actions = [e["action"] for e in api.admin.get(f"/cases/{case_id}/audit").json()]
+    assert actions == [
+        "case received",
+        "screened",
+        "assigned",
+        "records complete",
+        "in review",
+        "drafted",
+        "draft stored",
+        "item edited",
+        "signed",
+        "issued",
+    ]
+    edit = next(e for e in api.admin.get(f"/cases/{case_id}/audit").json() if e["action"] == "item edited")
+    assert edit["actor"] == "reviewer-" + str(case["reviewer_id"])
+    assert edit["before"]["decision"] == first["decision"] and edit["after"]["decision"] == flipped
+
+
+def test_two_concurrent_edits_of_one_item_leave_one_winner_and_one_conflict(api: Any) -> None:
+    case, reviewer = _drafted(api)
+    url = f"/cases/{case['id']}/draft/items/1"
+    version = reviewer.get(f"/cases/{case['id']}/draft").json()["items"][0]["version"]
+    start = threading.Barrier(2)
+    results: dict[str, httpx.Response] = {}
+
+    def edit(who: str) -> None:
+        with api.client(reviewer.headers["Authorization"].split()[1]) as client:
+            start.wait()
+            results[who] = client.patch(url, json={"version": version, "rationale": f"rationale by {who}"})
+
+    threads = [threading.Thread(target=edit, args=(who,)) for who in ("first", "second")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(r.status_code for r in results.values())
+    assert statuses == [200, 409], {k: (r.status_code, r.text) for k, r in results.items()}
+    winner = next(who for who, r in results.items() if r.status_code == 200)
+    loser = next(r for r in results.values() if r.status_code == 409)
+    assert "reload" in loser.json()["detail"]
+    item = reviewer.get(f"/cases/{case['id']}/draft").json()["items"][0]
+    assert item["rationale"] == f"rationale by {winner}" and item["version"] == version + 1
+    revisions = reviewer.get(f"{url}/revisions").json()
+    assert [r["rationale"] for r in revisions[1:]] == [f"rationale by {winner}"]
+
+
+def test_a_real_letters_case_is_drafted_signed_and_issued(api: Any, shared_dir: Path) -> None:
+    """A case built from a real DWC letter's header, summary and items (never its decision), run through the workflow."""
+    letters = sorted((shared_dir / "data" / "dwc_letters" / "pdf").glob("*.pdf"))[:5]
+    for path in letters:
+        letter = parse_letter(path)
+        if letter.ur_denial_date and letter.summary and letter.items:
+            break
+    else:
+        pytest.fail("none of the first letters parsed with a UR date, a summary and items")
+    assert letter.ur_denial_date is not None
+    ur = letter.ur_denial_date
+    application = api.application(
+        worker_id=f"worker-{path.stem}",
+        claim_number=path.stem,
+        priority=(letter.priority or "Standard").title(),
+        dates={"ur_decision": ur.isoformat(), "application_received": (ur + dt.timedelta(days=10)).isoformat()},
+        disputed_items=[
+            {"request": i.request, "ur_guideline": i.claims_administrator_guideline, "authorized": i.authorized}
+            for i in letter.items
+        ],
+        documents=[
+            {"type": "ur_decision", "text": "Synthetic stand-in for the UR decision."},
+            {"type": "clinical_summary", "text": letter.summary},
+        ],
+    )
+    filed = api.intake.post("/cases", json=application)
+    assert filed.status_code == 201, filed.text
+    case_id = filed.json()["case"]["id"]
+    assert api.intake.post(f"/cases/{case_id}/screen").json()["screening_outcome"] == "eligible"
+    reviewer_id, reviewer = api.add_reviewer(
+        board_certifications=["Physical Medicine and Rehabilitation", "Orthopaedic Surgery", "Psychiatry", "Anesthesiology"]
+    )
+    assert api.admin.post(f"/cases/{case_id}/assign", json={"reviewer_id": reviewer_id}).status_code == 200
+    drafted = api.intake.post(f"/cases/{case_id}/records-complete").json()
+    assert drafted["state"] == "drafted", drafted["drafting_error"]
+    items = reviewer.get(f"/cases/{case_id}/draft").json()["items"]
+    assert [i["request"] for i in items] == [i.request for i in letter.items]
+    assert reviewer.post(f"/cases/{case_id}/sign").status_code == 200
+    assert reviewer.post(f"/cases/{case_id}/issue").status_code == 200
+    issued = api.admin.get(f"/cases/{case_id}/letter.json").json()
+    assert [i["decision"] for i in issued["items"]] == [i["decision"] for i in items]
+
+
+def test_a_conditional_non_certification_is_excluded_from_the_draft_and_the_letter(api: Any) -> None:
+    items = [
+        {"request": "Cyclobenzaprine 7.5mg #90"},
+        {"request": "Urine drug screen", "ur_outcome": "conditional_non_certification"},
+    ]
+    case, reviewer = _drafted(api, disputed_items=items)
+    excluded = case["items"][1]
+    assert excluded["excluded_reason"].startswith("conditional non-certification") and excluded["decision"] is None
+    draft = reviewer.get(f"/cases/{case['id']}/draft").json()
+    assert [i["request"] for i in draft["engine_determination"]["items"]] == ["Cyclobenzaprine 7.5mg #90"]
+    refused = reviewer.patch(f"/cases/{case['id']}/draft/items/2", json={"version": excluded["version"], "rationale": "x"})
+    assert refused.status_code == 409 and "excluded" in refused.json()["detail"]
+    assert reviewer.post(f"/cases/{case['id']}/sign").status_code == 200
+    assert reviewer.post(f"/cases/{case['id']}/issue").status_code == 200
+    letter = api.admin.get(f"/cases/{case['id']}/letter.json").json()
+    assert [i["request"] for i in letter["items"]] == ["Cyclobenzaprine 7.5mg #90"]

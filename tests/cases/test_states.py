@@ -1,0 +1,47 @@
+"""Every transition is checked: only the workflow's own steps are allowed."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from openimr.cases.errors import TransitionRefused
+from openimr.cases.states import CaseState, ScreeningOutcome, check_transition
+
+PATH = [
+    CaseState.RECEIVED,
+    CaseState.SCREENED,
+    CaseState.ASSIGNED,
+    CaseState.RECORDS_COMPLETE,
+    CaseState.IN_REVIEW,
+    CaseState.DRAFTED,
+    CaseState.SIGNED,
+    CaseState.ISSUED,
+]
+
+
+@pytest.mark.parametrize(("current", "target"), list(itertools.pairwise(PATH)))
+def test_each_step_of_the_path_is_allowed(current: CaseState, target: CaseState) -> None:
+    check_transition(current, target, ScreeningOutcome.ELIGIBLE)
+
+
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [(a, b) for i, a in enumerate(PATH) for b in PATH if b not in PATH[i + 1 : i + 2] and not (a == b == CaseState.SCREENED)],
+)
+def test_every_other_step_is_refused(current: CaseState, target: CaseState) -> None:
+    with pytest.raises(TransitionRefused, match=f"cannot go from {current.value} to {target.value}"):
+        check_transition(current, target, ScreeningOutcome.ELIGIBLE)
+
+
+@pytest.mark.parametrize("outcome", [ScreeningOutcome.INELIGIBLE, ScreeningOutcome.DEFERRED])
+def test_only_an_eligible_case_is_assigned(outcome: ScreeningOutcome) -> None:
+    with pytest.raises(TransitionRefused, match="only an eligible case"):
+        check_transition(CaseState.SCREENED, CaseState.ASSIGNED, outcome)
+
+
+def test_only_a_deferred_case_is_screened_again() -> None:
+    check_transition(CaseState.SCREENED, CaseState.SCREENED, ScreeningOutcome.DEFERRED)
+    with pytest.raises(TransitionRefused, match="only a deferred case"):
+        check_transition(CaseState.SCREENED, CaseState.SCREENED, ScreeningOutcome.INELIGIBLE)
