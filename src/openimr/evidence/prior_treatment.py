@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import re
 
+from openimr.evidence.numbers import number_value
 from openimr.evidence.terms import Candidate, find_terms
-from openimr.evidence.wording import about_request_or_review, number_value
+from openimr.evidence.wording import about_request_or_review
 from openimr.model import Case
 
 _SESSIONS = re.compile(

@@ -1,5 +1,4 @@
-"""Small readings of record wording shared by the extractors: sentences about the request or the UR decision, and
-numbers written as words."""
+"""Small readings of record wording shared by the extractors: sentences about the request or the UR decision."""
 
 from __future__ import annotations
 
@@ -10,31 +9,8 @@ _ABOUT_REQUEST = re.compile(
     r"|the decision|prior review|peer review)\b",
     re.IGNORECASE,
 )
-_WORDS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "fifteen": 15,
-    "eighteen": 18,
-    "twenty": 20,
-    "twenty-four": 24,
-}
 
 
 def about_request_or_review(sentence: str) -> bool:
     """Whether a sentence speaks of the request or the UR decision rather than of the worker's care."""
     return bool(_ABOUT_REQUEST.search(sentence))
-
-
-def number_value(token: str) -> int:
-    """A count written in digits or words ("8", "eight")."""
-    return int(token) if token.isdigit() else _WORDS[token.lower()]
