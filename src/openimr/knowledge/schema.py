@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from openimr.model import TreatmentKind
 
 
 def _compiled(patterns: list[str]) -> list[str]:
@@ -90,10 +92,25 @@ class TopicCitations(_Knowledge):
 
 
 class AppliesTo(_Knowledge):
-    """Which requests a topic covers. A request matches when one `request_terms` pattern is found in it, and (when
-    given) its body part is among `body_parts`; `exclude_terms` stop a match."""
+    """Which requests a topic covers, named by the parsed `Treatment` (`openimr.requests`).
 
-    request_terms: list[str] = Field(min_length=1, description="Regular expressions, matched case-insensitively.")
+    A request is named by the topic when its drug generic is in `generics`, its drug class in `drug_classes`, its
+    category (drug subclass or procedure category) in `categories`, or its procedure in `procedures`: every such name
+    must exist in the lexicons (`knowledge/lexicons/`), which is checked on load. `request_terms` is the fallback for
+    what the lexicons do not name (prefer adding the name to a lexicon). A named request is then kept only when its
+    kind is among `kinds` and its route among `routes` (each when given), its body part is among `body_parts` (when
+    given), and no `exclude_terms` pattern is found in it.
+    """
+
+    generics: list[str] = Field(default_factory=list, description="Drug generic names of the drug lexicon.")
+    drug_classes: list[str] = Field(default_factory=list, description="Drug classes of the drug lexicon.")
+    categories: list[str] = Field(default_factory=list, description="Drug subclasses or procedure categories of the lexicons.")
+    procedures: list[str] = Field(default_factory=list, description="Procedure names of the procedure lexicon.")
+    request_terms: list[str] = Field(
+        default_factory=list, description="Fallback regular expressions, matched case-insensitively."
+    )
+    kinds: list[TreatmentKind] = Field(default_factory=list, description="Treatment kinds; empty means any.")
+    routes: list[str] = Field(default_factory=list, description="Drug routes (oral, topical, ...); empty means any.")
     exclude_terms: list[str] = Field(default_factory=list)
     body_parts: list[str] = Field(default_factory=list, description="Body-part keywords; empty means any.")
 
@@ -101,6 +118,12 @@ class AppliesTo(_Knowledge):
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         return _compiled(patterns)
+
+    @model_validator(mode="after")
+    def _names_something(self) -> Self:
+        if not (self.generics or self.drug_classes or self.categories or self.procedures or self.request_terms):
+            raise ValueError("names no generics, drug_classes, categories, procedures or request_terms")
+        return self
 
 
 class Criterion(_Knowledge):
