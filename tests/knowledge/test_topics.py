@@ -71,6 +71,7 @@ def test_broken_topic_is_refused_with_one_line(broken: str, expected: str) -> No
         ("drug_classes: [muscle relaxer]", "applies_to.drug_classes names 'muscle relaxer'"),
         ("categories: [antispasmodics]", "applies_to.categories names 'antispasmodics'"),
         ("procedures: [MRI, magnetic scan]", "applies_to.procedures names 'magnetic scan'"),
+        ("procedures: [MRI]\n  body_parts: [forarm]", "applies_to.body_parts names 'forarm'"),
     ],
 )
 def test_topic_naming_a_name_missing_from_the_lexicons_is_refused(applies_to: str, expected: str) -> None:
@@ -169,6 +170,12 @@ def test_topic_cross_checks_against_checks_and_catalogue(broken: str, expected: 
         ("SLAP repair of the left shoulder", "shoulder_surgery"),
         ("Graston technique 6 sessions", "physical_therapy"),
         ("Hot and cold packs", "heat_cold_devices"),
+        ("MRI of the right forearm", "imaging_hand_wrist"),
+        ("MRI of the right elbow", "imaging_other"),
+        ("X-ray L4-5", "radiographs_lumbar_spine"),
+        ("CT scan of the sacrum", "imaging_lumbar_spine"),
+        ("EMG/NCV of the BUE", "electrodiagnostic_upper"),
+        ("Arthroscopic subacromial decompression", "shoulder_surgery"),
         ("Labral repair of the right hip", None),
         ("An unheard-of gadget", None),
     ],

@@ -98,8 +98,8 @@ class AppliesTo(_Knowledge):
     category (drug subclass or procedure category) in `categories`, or its procedure in `procedures`: every such name
     must exist in the lexicons (`knowledge/lexicons/`), which is checked on load. `request_terms` is the fallback for
     what the lexicons do not name (prefer adding the name to a lexicon). A named request is then kept only when its
-    kind is among `kinds` and its route among `routes` (each when given), its body part is among `body_parts` (when
-    given), and no `exclude_terms` pattern is found in it.
+    kind is among `kinds`, its route among `routes` and one of its body parts among `body_parts` (each when given),
+    and no `exclude_terms` pattern is found in it.
     """
 
     generics: list[str] = Field(default_factory=list, description="Drug generic names of the drug lexicon.")
@@ -112,7 +112,9 @@ class AppliesTo(_Knowledge):
     kinds: list[TreatmentKind] = Field(default_factory=list, description="Treatment kinds; empty means any.")
     routes: list[str] = Field(default_factory=list, description="Drug routes (oral, topical, ...); empty means any.")
     exclude_terms: list[str] = Field(default_factory=list)
-    body_parts: list[str] = Field(default_factory=list, description="Body-part keywords; empty means any.")
+    body_parts: list[str] = Field(
+        default_factory=list, description="Body parts of the body-part lexicon (one must be named); empty means any."
+    )
 
     @field_validator("request_terms", "exclude_terms")
     @classmethod

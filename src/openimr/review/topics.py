@@ -13,7 +13,7 @@ from functools import cache
 
 from openimr.errors import OpenIMRError
 from openimr.knowledge import knowledge_files, parse_knowledge
-from openimr.knowledge.lexicons import drug_lexicon, procedure_lexicon
+from openimr.knowledge.lexicons import body_part_lexicon, drug_lexicon, procedure_lexicon
 from openimr.knowledge.schema import Catalogue, Era, Guideline, Topic
 from openimr.model import Citation, Treatment, TreatmentKind
 from openimr.review.checks import CHECKS
@@ -24,7 +24,6 @@ class _Matcher:
     topic: Topic
     terms: re.Pattern[str] | None
     excludes: re.Pattern[str] | None
-    body_parts: re.Pattern[str] | None
 
     def names(self, treatment: Treatment, request: str) -> bool:
         applies = self.topic.applies_to
@@ -44,7 +43,7 @@ class _Matcher:
             and (not applies.kinds or treatment.kind in applies.kinds)
             and (not applies.routes or treatment.route in applies.routes)
             and (self.excludes is None or self.excludes.search(request) is None)
-            and (self.body_parts is None or self.body_parts.search(request) is not None)
+            and (not applies.body_parts or any(part in applies.body_parts for part in treatment.body_parts))
         )
 
 
@@ -70,6 +69,7 @@ def _lexicon_names() -> dict[str, set[str]]:
         "drug_classes": {d.drug_class for d in drugs},
         "categories": {d.subclass for d in drugs if d.subclass} | {p.category for p in procedures},
         "procedures": {p.name for p in procedures},
+        "body_parts": {b.name for b in body_part_lexicon().body_parts},
     }
 
 
@@ -117,8 +117,7 @@ def _matchers() -> tuple[_Matcher, ...]:
     matchers = []
     for topic in topics():
         terms = _joined(topic.applies_to.request_terms)
-        body_parts = _joined([rf"\b{re.escape(b)}" for b in topic.applies_to.body_parts])
-        matchers.append(_Matcher(topic, terms, _joined(topic.applies_to.exclude_terms), body_parts))
+        matchers.append(_Matcher(topic, terms, _joined(topic.applies_to.exclude_terms)))
     return tuple(matchers)
 
 
