@@ -85,7 +85,7 @@ def test_topic_naming_a_name_missing_from_the_lexicons_is_refused(applies_to: st
 
 def test_topic_that_names_nothing_is_refused() -> None:
     with pytest.raises(OpenIMRError, match="names no generics"):
-        parse_knowledge(VALID.replace("request_terms: ['\\bexample\\b']", "kinds: [drug]"), Topic, "example.yaml")
+        parse_knowledge(VALID.replace("request_terms: ['\\bexample\\b']", "body_parts: [knee]"), Topic, "example.yaml")
 
 
 @pytest.mark.parametrize(

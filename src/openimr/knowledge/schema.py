@@ -13,8 +13,6 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from openimr.model import TreatmentKind
-
 
 def _compiled(patterns: list[str]) -> list[str]:
     """The patterns, each checked to be a valid regular expression."""
@@ -97,8 +95,8 @@ class AppliesTo(_Knowledge):
     A request is named by the topic when its drug generic is in `generics`, its drug class in `drug_classes`, its
     category (drug subclass or procedure category) in `categories`, or its procedure in `procedures`: every such name
     must exist in the lexicons (`knowledge/lexicons/`), which is checked on load. `request_terms` is the fallback for
-    what the lexicons do not name (prefer adding the name to a lexicon). A named request is then kept only when its
-    kind is among `kinds`, its route among `routes` and one of its body parts among `body_parts` (each when given),
+    what the lexicons do not name (prefer adding the name to a lexicon) and for wording that is not a name (a dosage
+    form, "post-op"). A named request is then kept only when one of its body parts is among `body_parts` (when given)
     and no `exclude_terms` pattern is found in it.
     """
 
@@ -109,8 +107,6 @@ class AppliesTo(_Knowledge):
     request_terms: list[str] = Field(
         default_factory=list, description="Fallback regular expressions, matched case-insensitively."
     )
-    kinds: list[TreatmentKind] = Field(default_factory=list, description="Treatment kinds; empty means any.")
-    routes: list[str] = Field(default_factory=list, description="Drug routes (oral, topical, ...); empty means any.")
     exclude_terms: list[str] = Field(default_factory=list)
     body_parts: list[str] = Field(
         default_factory=list, description="Body parts of the body-part lexicon (one must be named); empty means any."

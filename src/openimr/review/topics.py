@@ -1,8 +1,8 @@
 """The guideline topics and catalogue, loaded from the package and cross-checked; picking the topic for a request.
 
 Topics are tried in rank order (more specific first, MTUS before other sources: the Medical Evidence Search
-Sequence); the first whose `applies_to` matches the parsed request (`Treatment`: its drug, procedure, kind, route and
-body part) decides it.
+Sequence); the first whose `applies_to` matches the parsed request (`Treatment`: its drug generic, class or subclass,
+its procedure or procedure category, its body parts) decides it.
 """
 
 from __future__ import annotations
@@ -40,8 +40,6 @@ class _Matcher:
         request = treatment.disputed or treatment.text
         return (
             self.names(treatment, request)
-            and (not applies.kinds or treatment.kind in applies.kinds)
-            and (not applies.routes or treatment.route in applies.routes)
             and (self.excludes is None or self.excludes.search(request) is None)
             and (not applies.body_parts or any(part in applies.body_parts for part in treatment.body_parts))
         )
