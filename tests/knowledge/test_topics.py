@@ -8,6 +8,7 @@ import pytest
 from openimr.errors import OpenIMRError
 from openimr.knowledge import parse_knowledge
 from openimr.knowledge.schema import Era, TermList, Topic
+from openimr.requests import parse_request
 from openimr.review.topics import catalogue, citations_for, maximus_line, select_topic, topics, validate_topic
 
 VALID = """
@@ -64,6 +65,30 @@ def test_broken_topic_is_refused_with_one_line(broken: str, expected: str) -> No
 
 
 @pytest.mark.parametrize(
+    ("applies_to", "expected"),
+    [
+        ("generics: [cyclobenzaprin]", "applies_to.generics names 'cyclobenzaprin', not in the lexicons"),
+        ("drug_classes: [muscle relaxer]", "applies_to.drug_classes names 'muscle relaxer'"),
+        ("categories: [antispasmodics]", "applies_to.categories names 'antispasmodics'"),
+        ("procedures: [MRI, magnetic scan]", "applies_to.procedures names 'magnetic scan'"),
+        ("procedures: [MRI]\n  body_parts: [forarm]", "applies_to.body_parts names 'forarm'"),
+    ],
+)
+def test_topic_naming_a_name_missing_from_the_lexicons_is_refused(applies_to: str, expected: str) -> None:
+    topic = parse_knowledge(VALID.replace("request_terms: ['\\bexample\\b']", applies_to), Topic, "example.yaml")
+    with pytest.raises(OpenIMRError) as caught:
+        validate_topic(topic, "knowledge/topics/example.yaml")
+    assert "\n" not in str(caught.value)
+    assert str(caught.value).startswith("knowledge/topics/example.yaml")
+    assert expected in str(caught.value)
+
+
+def test_topic_that_names_nothing_is_refused() -> None:
+    with pytest.raises(OpenIMRError, match="names no generics"):
+        parse_knowledge(VALID.replace("request_terms: ['\\bexample\\b']", "body_parts: [knee]"), Topic, "example.yaml")
+
+
+@pytest.mark.parametrize(
     ("broken", "expected"),
     [
         (VALID.replace("check: documented", "check: no_such_check"), "unknown check 'no_such_check'"),
@@ -111,11 +136,59 @@ def test_topic_cross_checks_against_checks_and_catalogue(broken: str, expected: 
         ("CBC and liver function tests", "laboratory_tests"),
         ("Genetic opioid risk testing", "genetic_testing"),
         ("Custom orthotics", "orthoses_and_supports"),
+        ("Tizanidine 4mg #60", "muscle_relaxants"),
+        ("Zanaflex 4 mg one tablet at bedtime #30", "muscle_relaxants"),
+        ("Robaxin 750mg #90", "muscle_relaxants"),
+        ("Tylenol #3 #60", "opioids"),
+        ("Hydrocodone/APAP 10/325 #120", "opioids"),
+        ("Nucynta ER 100mg #60", "opioids"),
+        ("Celexa 20mg #30", "antidepressants"),
+        ("Lamictal 25mg #60", "anticonvulsants"),
+        ("Gabapentin 600mg #90", "anticonvulsants"),
+        ("Restoril 15mg #30", "benzodiazepines"),
+        ("Aleve 220mg #60", "nsaids"),
+        ("Flector patch 1.3% #30", "topical_nsaids"),
+        ("Ketoprofen 20% cream 120g", "topical_analgesics"),
+        ("Biofreeze gel", "topical_analgesics"),
+        ("Lidocaine HCl 4% patch #30", "lidocaine_patch"),
+        ("Fanatrex 25mg/ml oral suspension 420ml", "compounded_oral_kits"),
+        ("Senokot 8.6mg #60", "opioid_constipation"),
+        ("Fioricet #30", "barbiturate_analgesics"),
+        ("Prednisone 10mg #21", "oral_corticosteroids"),
+        ("Paracetamol 500mg #60", "acetaminophen"),
+        ("Acupressure 6 visits", "acupuncture"),
+        ("Medial branch block at L4-5 and L5-S1", "facet_injections"),
+        ("Interlaminar epidural injection C6-7", "epidural_steroid_injections"),
+        ("Euflexxa x3 to the right knee", "joint_injections"),
+        ("YMCA membership for 6 months", "gym_membership"),
+        ("Polysomnogram", "sleep_study"),
+        ("Radiographs of the left shoulder, 3 views", "radiographs_shoulder"),
+        ("Magnetic resonance imaging of the left wrist", "imaging_hand_wrist"),
+        ("Nerve conduction studies of the lower limbs", "electrodiagnostic_lower"),
+        ("ACDF at C5-6", "spine_surgery"),
+        ("Ankle fusion", None),
+        ("SLAP repair of the left shoulder", "shoulder_surgery"),
+        ("Graston technique 6 sessions", "physical_therapy"),
+        ("Hot and cold packs", "heat_cold_devices"),
+        ("MRI of the right forearm", "imaging_hand_wrist"),
+        ("MRI of the right elbow", "imaging_other"),
+        ("X-ray L4-5", "radiographs_lumbar_spine"),
+        ("CT scan of the sacrum", "imaging_lumbar_spine"),
+        ("EMG/NCV of the BUE", "electrodiagnostic_upper"),
+        ("Arthroscopic subacromial decompression", "shoulder_surgery"),
+        ("Endoscopic median nerve release, right", "carpal_tunnel_release"),
+        ("Trigger finger release, left ring finger", None),
+        ("PHP 5 days a week for 2 weeks", "psychiatric_day_treatment"),
+        ("Individual psychotherapy 6 sessions", "psychological_treatment"),
+        ("Pharmacogenomic panel", "genetic_testing"),
+        ("Ergonomic keyboard", "workstation_modification"),
+        ("Sit stand desk", "workstation_modification"),
+        ("Labral repair of the right hip", None),
         ("An unheard-of gadget", None),
     ],
 )
 def test_topic_selection(item: str, topic: str | None) -> None:
-    selected = select_topic(item)
+    selected = select_topic(parse_request(item))
     assert (selected.id if selected else None) == topic
 
 

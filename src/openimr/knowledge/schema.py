@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 def _compiled(patterns: list[str]) -> list[str]:
@@ -90,17 +90,38 @@ class TopicCitations(_Knowledge):
 
 
 class AppliesTo(_Knowledge):
-    """Which requests a topic covers. A request matches when one `request_terms` pattern is found in it, and (when
-    given) its body part is among `body_parts`; `exclude_terms` stop a match."""
+    """Which requests a topic covers, named by the parsed `Treatment` (`openimr.requests`).
 
-    request_terms: list[str] = Field(min_length=1, description="Regular expressions, matched case-insensitively.")
+    A request is named by the topic when its drug generic is in `generics`, its drug class in `drug_classes`, its
+    category (drug subclass or procedure category) in `categories`, or its procedure in `procedures`: every such name
+    must exist in the lexicons (`knowledge/lexicons/`), which is checked on load. `request_terms` is the fallback for
+    what the lexicons do not name (prefer adding the name to a lexicon) and for wording that is not a name (a dosage
+    form, "post-op"). A named request is then kept only when one of its body parts is among `body_parts` (when given)
+    and no `exclude_terms` pattern is found in it.
+    """
+
+    generics: list[str] = Field(default_factory=list, description="Drug generic names of the drug lexicon.")
+    drug_classes: list[str] = Field(default_factory=list, description="Drug classes of the drug lexicon.")
+    categories: list[str] = Field(default_factory=list, description="Drug subclasses or procedure categories of the lexicons.")
+    procedures: list[str] = Field(default_factory=list, description="Procedure names of the procedure lexicon.")
+    request_terms: list[str] = Field(
+        default_factory=list, description="Fallback regular expressions, matched case-insensitively."
+    )
     exclude_terms: list[str] = Field(default_factory=list)
-    body_parts: list[str] = Field(default_factory=list, description="Body-part keywords; empty means any.")
+    body_parts: list[str] = Field(
+        default_factory=list, description="Body parts of the body-part lexicon (one must be named); empty means any."
+    )
 
     @field_validator("request_terms", "exclude_terms")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         return _compiled(patterns)
+
+    @model_validator(mode="after")
+    def _names_something(self) -> Self:
+        if not (self.generics or self.drug_classes or self.categories or self.procedures or self.request_terms):
+            raise ValueError("names no generics, drug_classes, categories, procedures or request_terms")
+        return self
 
 
 class Criterion(_Knowledge):

@@ -98,7 +98,7 @@ def review_case(case: Case) -> Determination:
     era = era_for(case.dates.ur_decision)
     parsed = [(item, parse_disputed_item(item)) for item in case.disputed_items]
     # A modified request is decided on its disputed part, not on what the claims administrator authorized.
-    planned = [(item, treatment, select_topic(treatment.disputed or item.request)) for item, treatment in parsed]
+    planned = [(item, treatment, select_topic(treatment)) for item, treatment in parsed]
     order = sorted(range(len(planned)), key=lambda i: (_decided_last(planned[i][2]), i))
     decided: dict[str, Decision] = {}
     items: dict[int, ItemDetermination] = {}

@@ -1,7 +1,8 @@
 """The guideline topics and catalogue, loaded from the package and cross-checked; picking the topic for a request.
 
 Topics are tried in rank order (more specific first, MTUS before other sources: the Medical Evidence Search
-Sequence); the first whose `applies_to` matches the request decides it.
+Sequence); the first whose `applies_to` matches the parsed request (`Treatment`: its drug generic, class or subclass,
+its procedure or procedure category, its body parts) decides it.
 """
 
 from __future__ import annotations
@@ -12,23 +13,35 @@ from functools import cache
 
 from openimr.errors import OpenIMRError
 from openimr.knowledge import knowledge_files, parse_knowledge
+from openimr.knowledge.lexicons import body_part_lexicon, drug_lexicon, procedure_lexicon
 from openimr.knowledge.schema import Catalogue, Era, Guideline, Topic
-from openimr.model import Citation
+from openimr.model import Citation, Treatment, TreatmentKind
 from openimr.review.checks import CHECKS
 
 
 @dataclass(frozen=True)
 class _Matcher:
     topic: Topic
-    terms: re.Pattern[str]
+    terms: re.Pattern[str] | None
     excludes: re.Pattern[str] | None
-    body_parts: re.Pattern[str] | None
 
-    def matches(self, request: str) -> bool:
+    def names(self, treatment: Treatment, request: str) -> bool:
+        applies = self.topic.applies_to
         return (
-            self.terms.search(request) is not None
+            (treatment.generic is not None and treatment.generic in applies.generics)
+            or (treatment.drug_class is not None and treatment.drug_class in applies.drug_classes)
+            or (treatment.category is not None and treatment.category in applies.categories)
+            or (treatment.kind is not TreatmentKind.DRUG and treatment.name in applies.procedures)
+            or (self.terms is not None and self.terms.search(request) is not None)
+        )
+
+    def matches(self, treatment: Treatment) -> bool:
+        applies = self.topic.applies_to
+        request = treatment.disputed or treatment.text
+        return (
+            self.names(treatment, request)
             and (self.excludes is None or self.excludes.search(request) is None)
-            and (self.body_parts is None or self.body_parts.search(request) is not None)
+            and (not applies.body_parts or any(part in applies.body_parts for part in treatment.body_parts))
         )
 
 
@@ -45,8 +58,26 @@ def catalogue() -> dict[str, Guideline]:
     return guidelines
 
 
+def _lexicon_names() -> dict[str, set[str]]:
+    """The names each lexicon-based `applies_to` field may use."""
+    drugs = drug_lexicon().drugs
+    procedures = procedure_lexicon().procedures
+    return {
+        "generics": {d.generic for d in drugs},
+        "drug_classes": {d.drug_class for d in drugs},
+        "categories": {d.subclass for d in drugs if d.subclass} | {p.category for p in procedures},
+        "procedures": {p.name for p in procedures},
+        "body_parts": {b.name for b in body_part_lexicon().body_parts},
+    }
+
+
 def validate_topic(topic: Topic, source: str) -> Topic:
-    """Cross-check a topic against the registry of checks and the catalogue (what the schema alone cannot)."""
+    """Cross-check a topic against the lexicons, the registry of checks and the catalogue (what the schema alone
+    cannot)."""
+    for field, known in _lexicon_names().items():
+        unknown = [name for name in getattr(topic.applies_to, field) if name not in known]
+        if unknown:
+            raise OpenIMRError(f"applies_to.{field} names {', '.join(map(repr, unknown))}, not in the lexicons", source)
     for criterion in topic.criteria:
         if criterion.check not in CHECKS:
             raise OpenIMRError(
@@ -84,15 +115,13 @@ def _matchers() -> tuple[_Matcher, ...]:
     matchers = []
     for topic in topics():
         terms = _joined(topic.applies_to.request_terms)
-        assert terms is not None  # the schema requires at least one term
-        body_parts = _joined([rf"\b{re.escape(b)}" for b in topic.applies_to.body_parts])
-        matchers.append(_Matcher(topic, terms, _joined(topic.applies_to.exclude_terms), body_parts))
+        matchers.append(_Matcher(topic, terms, _joined(topic.applies_to.exclude_terms)))
     return tuple(matchers)
 
 
-def select_topic(request: str) -> Topic | None:
-    """The topic that decides a request, or None when no topic covers it."""
-    return next((m.topic for m in _matchers() if m.matches(request)), None)
+def select_topic(treatment: Treatment) -> Topic | None:
+    """The topic that decides a parsed request (its disputed part), or None when no topic covers it."""
+    return next((m.topic for m in _matchers() if m.matches(treatment)), None)
 
 
 def citations_for(topic: Topic, era: Era) -> list[Citation]:
