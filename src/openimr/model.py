@@ -254,3 +254,8 @@ class Fact(_Model):
     value: str | None = None
     date: dt.date | None = None
     spans: list[Span] = Field(default_factory=list)
+    treatments: list[str] = Field(
+        default_factory=list,
+        description="The treatments the fact is about, as its sentence names them: drug generics, procedure names, drug "
+        'classes, or "medications" for the medications as a whole (e.g. functional improvement "with physical therapy").',
+    )

@@ -10,13 +10,13 @@ import pytest
 from openimr.evidence import gather_evidence
 from openimr.model import Case, CaseDates, CriterionStatus, Decision, DisputedItem, Document, Patient
 from openimr.requests import parse_disputed_item
-from openimr.review.checks import CHECKS, CheckContext
+from openimr.review.checks import CHECKS, CheckContext, Outcome
 
 MET, NOT_MET, INSUFFICIENT = CriterionStatus.MET, CriterionStatus.NOT_MET, CriterionStatus.INSUFFICIENT
 INJURY, UR = dt.date(2016, 9, 1), dt.date(2016, 11, 10)
 
 
-def _run(
+def _outcome(
     check: str,
     params: dict[str, Any],
     text: str,
@@ -24,7 +24,7 @@ def _run(
     age: int | None = None,
     original: str | None = None,
     decided: dict[str, Decision] | None = None,
-) -> CriterionStatus:
+) -> Outcome:
     item = DisputedItem(request=request, original_request=original)
     case = Case(
         dates=CaseDates(injury=INJURY, ur_decision=UR),
@@ -33,7 +33,11 @@ def _run(
         disputed_items=[item],
     )
     context = CheckContext(case, parse_disputed_item(item), gather_evidence(case), decided or {})
-    return CHECKS[check](context, params).status
+    return CHECKS[check](context, params)
+
+
+def _run(check: str, params: dict[str, Any], text: str, **kwargs: Any) -> CriterionStatus:
+    return _outcome(check, params, text, **kwargs).status
 
 
 @pytest.mark.parametrize(
@@ -177,6 +181,82 @@ def test_visit_limits(text: str, label: str, original: str | None, status: Crite
 )
 def test_prior_course_effective(text: str, status: CriterionStatus) -> None:
     assert _run("prior_course_effective", {"family": ["physical therapy"]}, text) == status
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "status", "span"),
+    [
+        (
+            "Since starting Norco she is able to perform her activities of daily living.",
+            "Norco 10/325mg #90",
+            MET,
+            "able to perform her activities of daily living",
+        ),
+        ("Her function improved with physical therapy. She takes Norco daily.", "Norco 10/325mg #90", INSUFFICIENT, None),
+        ("She reports functional improvement with her current medications.", "Norco 10/325mg #90", MET, "functional improvement"),
+        ("With the opioids she has improved activity tolerance.", "Tramadol 50mg #60", MET, "improved activity tolerance"),
+        ("Tramadol gives her improved ability to walk.", "Norco 10/325mg #90", MET, "improved ability to walk"),
+        ("He takes Norco; his ADLs improved with chiropractic care.", "Norco 10/325mg #90", INSUFFICIENT, None),
+        ("He takes Norco and reports no functional improvement.", "Norco 10/325mg #90", NOT_MET, "functional improvement"),
+        ("He reports improved function.", "Norco 10/325mg #90", INSUFFICIENT, None),
+        (
+            "Norco improved her function. There was no functional improvement with PT.",
+            "Norco 10/325mg #90",
+            MET,
+            "improved her function",
+        ),
+        ("Neck pain after a fall.", "Norco 10/325mg #90", INSUFFICIENT, None),
+    ],
+)
+def test_functional_improvement_from_the_requested_treatment(
+    text: str, label: str, status: CriterionStatus, span: str | None
+) -> None:
+    outcome = _outcome("functional_improvement", {}, text, request=label)
+    assert outcome.status == status
+    if span is not None:
+        assert [s.text for s in outcome.spans()] == [span]
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "status"),
+    [
+        ("He takes gabapentin; his ADLs improved with physical therapy.", "Gabapentin 300mg #90", NOT_MET),
+        ("He takes gabapentin, which improved his function.", "Gabapentin 300mg #90", MET),
+        ("He takes gabapentin and reports improved function with the anticonvulsant.", "Lyrica 75mg #60", MET),
+        ("He takes gabapentin. He reports improved function.", "Gabapentin 300mg #90", NOT_MET),
+    ],
+)
+def test_first_or_effective_counts_improvement_from_the_drug(text: str, label: str, status: CriterionStatus) -> None:
+    assert _run("first_or_effective", {}, text, request=label) == status
+
+
+@pytest.mark.parametrize(
+    ("text", "family", "label", "status"),
+    [
+        (
+            "She completed 8 sessions of physical therapy. Her ADLs improved with acupuncture.",
+            "physical therapy",
+            "Physical therapy 2 times a week for 3 weeks for the neck",
+            NOT_MET,
+        ),
+        (
+            "She completed 6 acupuncture treatments; her activity tolerance improved with acupuncture.",
+            "acupuncture",
+            "Acupuncture 6 sessions for the low back",
+            MET,
+        ),
+        (
+            "He completed 12 chiropractic visits. He takes Norco, which improved his function.",
+            "chiropractic",
+            "Chiropractic therapy 2 times a week for 4 weeks",
+            NOT_MET,
+        ),
+    ],
+)
+def test_prior_course_effective_counts_improvement_from_that_therapy(
+    text: str, family: str, label: str, status: CriterionStatus
+) -> None:
+    assert _run("prior_course_effective", {"family": [family]}, text, request=label) == status
 
 
 @pytest.mark.parametrize(

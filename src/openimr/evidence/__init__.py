@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from openimr.evidence import medications, prior_treatment
+from openimr.evidence import attribution, medications, prior_treatment
 from openimr.evidence.terms import Candidate, family_candidates, term_lists
 from openimr.model import Case, Fact, FactStatus
 
-_TERM_FAMILIES = ("finding", "diagnosis", "functional", "monitoring", "work_status", "surgery")
-"""Families whose facts are plain term matches; medications and prior treatment have their own extractors."""
+_TERM_FAMILIES = ("finding", "diagnosis", "monitoring", "work_status", "surgery")
+"""Families whose facts are plain term matches; functional improvement (tied to a treatment), medications and prior
+treatment have their own extractors."""
 
 
 def _candidates(case: Case) -> list[Candidate]:
     candidates: list[Candidate] = []
     for family in _TERM_FAMILIES:
         candidates.extend(family_candidates(case, family))
+    candidates.extend(attribution.extract(case))
     candidates.extend(medications.extract(case))
     candidates.extend(prior_treatment.extract(case))
     return candidates

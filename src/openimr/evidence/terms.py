@@ -116,6 +116,8 @@ class Candidate:
     match: TermMatch
     value: str | None = None
     date: dt.date | None = None
+    treatments: tuple[str, ...] = ()
+    """The treatments the fact is about (see `openimr.evidence.attribution`)."""
 
     @property
     def name(self) -> str:
@@ -132,6 +134,7 @@ class Candidate:
             status=assert_status(sentence.text, match.start - sentence.start, match.end - sentence.start),
             value=self.value if self.value is not None else match.group,
             date=self.date,
+            treatments=list(self.treatments),
             spans=[Span(document_id=match.document.id, start=match.start, end=match.end, text=text[match.start : match.end])],
         )
 

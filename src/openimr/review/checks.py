@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openimr.evidence import Evidence
+from openimr.evidence.attribution import MEDICATIONS, treatment_classes
 from openimr.evidence.medications import FIRST_PRESCRIPTION, weeks_in_use
 from openimr.evidence.terms import term_lists
 from openimr.model import Case, CriterionStatus, Decision, Fact, FactStatus, Span, Treatment
@@ -208,13 +209,14 @@ def short_term_use(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
 
 @check("first_or_effective")
 def first_or_effective(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
-    """A first prescription, or continued use with documented functional improvement from it."""
+    """A first prescription, or continued use with documented functional improvement from it: improvement the record
+    ties to this drug, its class or the medications as a whole (see `functional_improvement`)."""
     mentions = _requested_drug(ctx)
     first = [f for f in mentions if f.value == FIRST_PRESCRIPTION]
     in_use = [f for f in mentions if f.status == FactStatus.PRESENT and f.value != FIRST_PRESCRIPTION]
     if first or not in_use:
         return Outcome(MET, first, "it is a first prescription")
-    improvement = ctx.evidence.present(["functional_improvement"])
+    improvement = [f for f in ctx.evidence.present(["functional_improvement"]) if _about(f, _requested_treatments(ctx))]
     if improvement:
         return Outcome(MET, in_use + improvement, "the record documents functional improvement with it")
     return Outcome(NOT_MET, in_use, "it is already in use and the record documents no functional improvement from it")
@@ -252,8 +254,42 @@ def dose_within(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
 
 @check("functional_improvement")
 def functional_improvement(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
-    """Documented objective functional improvement (9792.20): activities of daily living, work restrictions."""
-    return documented(ctx, {"any": ["functional_improvement"]})
+    """Documented objective functional improvement (9792.20) FROM the requested treatment: activities of daily living,
+    work restrictions.
+
+    Continuing a treatment rests on improvement from that treatment (9792.20; CPMTG "On-going management" of
+    opioids), so only improvement its sentence ties to it counts: for a drug, the drug itself, its class ("the
+    opioids") or the medications as a whole ("function improved with her medications"); for a therapy or procedure,
+    the same treatment (`family` may name more). Improvement tied to another treatment ("with physical therapy"), or
+    to none, does not support it. Not met when the record states the improvement is absent (from it, or without
+    naming a treatment); insufficient otherwise.
+    """
+    requested = _requested_treatments(ctx, params.get("family", []))
+    mentioned = ctx.evidence.mentions(["functional_improvement"])
+    present = [f for f in mentioned if f.status == FactStatus.PRESENT and _about(f, requested)]
+    if present:
+        return Outcome(MET, present, f"the record documents {_names(present)} with it")
+    negated = [f for f in mentioned if f.status == FactStatus.ABSENT and (not f.treatments or _about(f, requested))]
+    if negated:
+        return Outcome(NOT_MET, negated, f"the record notes no {_names(negated)}")
+    elsewhere = [f for f in mentioned if f.status == FactStatus.PRESENT]
+    if elsewhere:
+        return Outcome(INSUFFICIENT, elsewhere, "the functional improvement the record documents is not tied to it")
+    return Outcome(INSUFFICIENT, note="the record does not document it")
+
+
+def _requested_treatments(ctx: CheckContext, family: Iterable[str] = ()) -> set[str]:
+    """What improvement must be tied to, to count for the request: a drug's generic, its class and the medications as
+    a whole; a therapy's or procedure's name and the `family` of treatments the topic groups with it."""
+    treatment = ctx.treatment
+    if treatment.generic or treatment.drug_class:
+        return {name for name in (treatment.generic, treatment.drug_class, MEDICATIONS) if name} | set(family)
+    return {treatment.name, *family}
+
+
+def _about(fact: Fact, requested: set[str]) -> bool:
+    """Whether a fact's sentence ties it to one of `requested` (a drug named counts for its class too)."""
+    return bool(treatment_classes(fact.treatments) & requested)
 
 
 _MORE_OF_THE_SAME = re.compile(r"\b(?:additional|continu\w+|further|extension|extended|more|repeat)\b", re.IGNORECASE)
@@ -301,11 +337,14 @@ def visit_limits(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
 
 @check("prior_course_effective")
 def prior_course_effective(ctx: CheckContext, params: dict[str, Any]) -> Outcome:
-    """No prior course of the same therapy (`family`), or documented functional improvement from it."""
+    """No prior course of the same therapy (`family`), or documented functional improvement from it: improvement the
+    record ties to that therapy (CPMTG Physical Medicine, chiropractic; Acupuncture 9792.24.1), not to another
+    treatment or to none."""
     done, _, had_course = _prior_course(ctx, list(params["family"]))
     if not had_course:
         return Outcome(MET, note="there is no prior course of this therapy")
-    improvement = ctx.evidence.present(["functional_improvement"])
+    requested = _requested_treatments(ctx, params["family"])
+    improvement = [f for f in ctx.evidence.present(["functional_improvement"]) if _about(f, requested)]
     if improvement:
         return Outcome(MET, done + improvement, "the prior course produced functional improvement")
     return Outcome(NOT_MET, done, "the record documents no objective functional improvement from the prior course")

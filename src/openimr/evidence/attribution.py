@@ -1,0 +1,57 @@
+"""Which treatment a functional-improvement or pain-relief statement is about.
+
+"Her function improved with physical therapy" is improvement from physical therapy, not from the opioid she also
+takes. A statement is tied to the treatments named in its own clause (a sentence cut at semicolons and at "but",
+"however", "whereas", "although"); when its clause names none, to those its sentence names. Drugs are named by the
+drug lexicon (generic or brand), therapies and procedures by the procedure lexicon, drug classes and "the
+medications" as a whole by the `treatment_word` term list.
+"""
+
+from __future__ import annotations
+
+import re
+
+from openimr.evidence.terms import Candidate, TermMatch, find_terms, term_lists
+from openimr.knowledge.lexicons import drug_lexicon, drug_matcher, procedure_matcher
+from openimr.model import Case
+
+__all__ = ["MEDICATIONS", "attributed_treatments", "extract", "treatment_classes"]
+
+MEDICATIONS = "medications"
+"""The name a statement about the medications as a whole ("improved function with her medications") is tied to."""
+
+_CLAUSE_BREAK = re.compile(r";|\b(?:but|however|whereas|although)\b", re.IGNORECASE)
+
+
+def _named(text: str) -> list[str]:
+    names = [match.value[0].generic for match in drug_matcher().find(text)]
+    names += [match.value.name for match in procedure_matcher().find(text)]
+    names += [name for name, _, pattern in term_lists()["treatment_word"] if pattern.search(text)]
+    return list(dict.fromkeys(names))
+
+
+def attributed_treatments(sentence: str, start: int, end: int) -> list[str]:
+    """The treatments a statement at `start:end` of `sentence` is about: drug generics, procedure names, drug classes
+    or MEDICATIONS, named in its clause, else in its sentence; empty when neither names one."""
+    breaks = list(_CLAUSE_BREAK.finditer(sentence))
+    clause_start = max((m.end() for m in breaks if m.end() <= start), default=0)
+    clause_end = min((m.start() for m in breaks if m.start() >= end), default=len(sentence))
+    return _named(sentence[clause_start:clause_end]) or _named(sentence)
+
+
+def treatment_classes(names: list[str]) -> set[str]:
+    """`names` with the drug class of each drug generic among them added ("tramadol" -> also "opioid")."""
+    classes = {drug.drug_class for name in names if (drug := drug_lexicon().by_generic(name)) is not None}
+    return set(names) | classes
+
+
+def extract(case: Case) -> list[Candidate]:
+    """One fact per functional-improvement or pain-relief mention, with the treatments it is attributed to."""
+    return [
+        Candidate("functional", match, treatments=tuple(attributed_treatments(match.sentence.text, *_offsets(match))))
+        for match in find_terms(case, "functional")
+    ]
+
+
+def _offsets(match: TermMatch) -> tuple[int, int]:
+    return match.start - match.sentence.start, match.end - match.sentence.start

@@ -1,0 +1,41 @@
+"""Functional improvement and pain relief tied to the treatment their clause or sentence names (synthetic snippets)."""
+
+from __future__ import annotations
+
+import pytest
+
+from openimr.evidence import extract_facts
+from openimr.evidence.attribution import MEDICATIONS, attributed_treatments, treatment_classes
+from openimr.model import Case, DisputedItem, Document
+
+
+@pytest.mark.parametrize(
+    ("sentence", "statement", "treatments"),
+    [
+        ("Her function improved with physical therapy.", "function improved", ["physical therapy"]),
+        (
+            "Since starting Percocet she can walk farther, with improved ability to walk.",
+            "improved ability",
+            ["oxycodone/acetaminophen"],
+        ),
+        ("She takes tramadol; her ADLs improved with chiropractic care.", "ADLs improved", ["chiropractic"]),
+        ("Tramadol helps, but her ADLs improved with acupuncture.", "ADLs improved", ["acupuncture"]),
+        ("He has functional improvement with his medication regimen.", "functional improvement", [MEDICATIONS]),
+        ("The NSAIDs give him 40% relief.", "40% relief", ["NSAID"]),
+        ("She reports improved function.", "improved function", []),
+    ],
+)
+def test_attributed_treatments(sentence: str, statement: str, treatments: list[str]) -> None:
+    start = sentence.index(statement)
+    assert attributed_treatments(sentence, start, start + len(statement)) == treatments
+
+
+def test_a_drug_counts_for_its_class() -> None:
+    assert treatment_classes(["tramadol", "physical therapy"]) == {"tramadol", "opioid", "physical therapy"}
+
+
+def test_functional_facts_carry_their_treatment() -> None:
+    text = "Pain 8/10. Lyrica gives her 50% relief. She reports improved function."
+    case = Case(documents=[Document(id="note", text=text)], disputed_items=[DisputedItem(request="Lyrica 75mg #60")])
+    facts = [f for f in extract_facts(case) if f.kind == "functional"]
+    assert [(f.name, f.treatments) for f in facts] == [("pain relief", ["pregabalin"]), ("functional improvement", [])]
