@@ -9,7 +9,7 @@ import pytest
 from openimr.errors import OpenIMRError
 from openimr.letters import parse_letter_text, render_letter
 from openimr.letters.render import item_label
-from openimr.model import Decision, Determination, ItemDetermination, Reviewer
+from openimr.model import Decision, Determination, ItemDetermination, Precedent, Reviewer
 
 
 def _determination(**item: object) -> Determination:
@@ -106,3 +106,38 @@ def test_pdf_is_a_pdf() -> None:
 def test_unknown_format() -> None:
     with pytest.raises(OpenIMRError, match="unknown letter format 'docx'"):
         render_letter(_determination(), "docx")
+
+
+def _with_precedents() -> Determination:
+    precedent = Precedent(
+        case_number="CM16-0000001",
+        date=dt.date(2016, 11, 2),
+        item="Sample cream 10% #2",
+        decision=Decision.OVERTURNED,
+        snippet="…the invented [cream] was <b>tolerated</b>…",
+        score=1.5,
+    )
+    d = _determination()
+    item = d.items[0].model_copy(update={"precedents": [precedent], "precedent_summary": "3 similar past items: 33% overturned"})
+    return d.model_copy(update={"items": [item]})
+
+
+@pytest.mark.parametrize("fmt", ["md", "txt", "html"])
+def test_precedents_follow_the_letter_and_reading_back_stops_before_them(fmt: str) -> None:
+    d = _with_precedents()
+    text = render_letter(d, fmt).decode("utf-8")
+    assert text.index("IMR ISSUES, DECISIONS AND RATIONALES") < text.index("SIMILAR PAST DETERMINATIONS")
+    assert "3 similar past items: 33% overturned" in text and "CM16-0000001" in text and "11/02/2016" in text
+    again = parse_letter_text(text)
+    assert again.items[0].rationale == d.items[0].rationale and again.items[0].precedents == []
+    assert "CM16" not in again.items[0].rationale
+
+
+def test_precedent_snippets_in_html_mark_matches_and_escape_the_rest() -> None:
+    html = render_letter(_with_precedents(), "html").decode("utf-8")
+    assert "<mark>cream</mark>" in html and "&lt;b&gt;tolerated&lt;/b&gt;" in html and "<b>tolerated" not in html
+
+
+def test_a_draft_without_precedents_has_no_precedents_part() -> None:
+    for fmt in ("md", "txt", "html"):
+        assert "SIMILAR PAST DETERMINATIONS" not in render_letter(_determination(), fmt).decode("utf-8")

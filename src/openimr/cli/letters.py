@@ -6,7 +6,6 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -14,9 +13,9 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from openimr.documents import SUPPORTED_SUFFIXES
 from openimr.errors import OpenIMRError
 from openimr.letters import FORMATS, parse_letter, render_letter
+from openimr.letters.files import collect_letters
 from openimr.model import Determination
 
 letters_app = typer.Typer(help="Read and write IMR Final Determination Letters.", no_args_is_help=True)
@@ -32,7 +31,8 @@ def parse_command(
 ) -> None:
     """Parse letters into one JSON record per letter; report failures and go on; exit 1 when any letter failed."""
     err = Console(stderr=True, highlight=False)
-    letters, skipped, missing = _collect(paths)
+    found = collect_letters(paths)
+    letters, skipped, missing = found.letters, found.skipped, found.missing
     records: list[str] = []
     failed = len(missing)
     for path in missing:
@@ -120,30 +120,3 @@ def write_atomically(path: Path, data: bytes) -> None:
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
         raise OpenIMRError(f"cannot write file ({error.strerror or error.__class__.__name__})", str(path)) from None
-
-
-def _collect(paths: list[Path]) -> tuple[list[Path], int, list[Path]]:
-    """Letter files under `paths` (sorted within each directory), the number of other files, and missing paths.
-
-    A README file beside the letters is documentation, not a letter: it is skipped like any other non-letter file.
-    """
-    letters: list[Path] = []
-    skipped = 0
-    missing: list[Path] = []
-    for path in paths:
-        if not path.exists():
-            missing.append(path)
-            continue
-        for file in _files(path):
-            if file.suffix.lower() in SUPPORTED_SUFFIXES and file.stem.upper() != "README":
-                letters.append(file)
-            else:
-                skipped += 1
-    return letters, skipped, missing
-
-
-def _files(path: Path) -> Iterator[Path]:
-    if path.is_dir():
-        yield from sorted(p for p in path.rglob("*") if p.is_file())
-    else:
-        yield path

@@ -13,7 +13,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from openimr.api.app import Settings
+from openimr.cli.serve import _DATA, _DB
 from openimr.corpus.evaluate import evaluate, letter_paths
+from openimr.corpus.precedents import attach_precedents
+from openimr.corpus.store import Corpus
 from openimr.errors import OpenIMRError
 from openimr.letters import FORMATS, render_letter
 from openimr.review import review_case
@@ -38,11 +42,24 @@ def review(
     case: Path = typer.Argument(..., help="Case file (JSON or YAML)."),
     format: str = typer.Option("md", "--format", "-f", help=f"Output format: {', '.join(_FORMATS)}."),
     out: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of standard output."),
+    precedents: bool = typer.Option(
+        True, "--precedents/--no-precedents", help="List similar past items from the corpus, when the database has one."
+    ),
+    db: str | None = _DB,
+    data_dir: Path = _DATA,
 ) -> None:
-    """Draft the determination for a case file: a letter (md, txt, html, pdf) or the Determination as JSON."""
+    """Draft the determination for a case file: a letter (md, txt, html, pdf) or the Determination as JSON. With a
+    corpus in the database (`imr corpus add`), each item lists its precedents."""
     if format not in _FORMATS:
         raise OpenIMRError(f"unknown format {format!r} (choose from {', '.join(_FORMATS)})", "--format")
     determination = review_case(load_case(case))
+    if precedents:
+        corpus = Corpus.existing(Settings(db_url=db, data_dir=data_dir).url())
+        if corpus is not None:
+            try:
+                determination = attach_precedents(determination, corpus)
+            finally:
+                corpus.close()
     data = (determination.model_dump_json(indent=2) + "\n").encode() if format == "json" else render_letter(determination, format)
     if out is None:
         if format == "pdf":

@@ -29,6 +29,10 @@ ISSUES_INTRO = "The Final Determination was based on decisions for the disputed 
 CLAIMS_ADMINISTRATOR = "Claims Administrator guideline:"
 MAXIMUS = "MAXIMUS guideline:"
 RATIONALE = "Decision rationale:"
+PRECEDENTS = "SIMILAR PAST DETERMINATIONS"
+"""Heading of the reviewer aid a draft may end with (`ItemDetermination.precedents`); not part of a letter, so reading
+a draft back stops there."""
+PRECEDENTS_INTRO = "A reviewer aid from the corpus of past letters, not part of the Final Determination Letter."
 
 _CASE_NUMBER = re.compile(r"Case\s+Number:\s*(CM\d{2}-\d{5,8})")
 _HEADER_DATES = {
@@ -40,6 +44,7 @@ _HEADER_DATES = {
 }
 _PRIORITY = re.compile(r"Priority:\s*(Standard|Expedited)", re.IGNORECASE)
 _HEADINGS = {name: re.compile(rf"(?:^|\s){re.escape(name)}(?:\s|$)") for name in (HOW_MADE, CASE_SUMMARY, ISSUES)}
+_PRECEDENTS = re.compile(rf"^{re.escape(PRECEDENTS)}$", re.MULTILINE)
 _SUMMARY_INTRO = re.compile(re.escape(SUMMARY_INTRO).replace(r"\ ", r"\s+"), re.IGNORECASE)
 _ISSUES_INTRO = re.compile(re.escape(ISSUES_INTRO).replace(r"\ ", r"\s+"), re.IGNORECASE)
 _DECISION = re.compile(r":\s*(Upheld|Overturned)\s*(?=" + re.escape(CLAIMS_ADMINISTRATOR) + ")")
@@ -72,7 +77,8 @@ def parse_flow(flow: str, layout: str, source: str | None) -> Determination:
     if not how.start() < summary_at.start() < issues_at.start():
         raise OpenIMRError("letter parts are out of order", source)
     header = flow[: how.start()]
-    items = _items(flow[issues_at.end() :], source)
+    aid = _PRECEDENTS.search(flow, issues_at.end())
+    items = _items(flow[issues_at.end() : aid.start() if aid else len(flow)], source)
     summary = flow[summary_at.end() : issues_at.start()]
     intro = _SUMMARY_INTRO.search(summary)
     if intro:

@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from openimr.errors import OpenIMRError
 from openimr.letters import grammar
@@ -23,6 +24,7 @@ FORMATS = ("md", "txt", "html", "pdf")
 """The formats `render_letter` writes."""
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\*|<>#])")
+_SNIPPET_MARK = re.compile(r"\[(.*?)\]")
 
 
 @cache
@@ -37,6 +39,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     )
     env.filters["md"] = lambda text: _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
     env.filters["paragraphs"] = lambda text: [p for p in str(text).split("\n\n") if p.strip()]
+    env.filters["marks"] = _marks
     return env
 
 
@@ -57,12 +60,24 @@ def item_label(item: ItemDetermination) -> str:
     return item.request
 
 
+def _marks(text: str) -> markupsafe.Markup:
+    """A precedent's snippet for HTML: escaped, its [matched] words in <mark>."""
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(_SNIPPET_MARK.sub(r"<mark>\1</mark>", escaped))
+
+
 def _context(determination: Determination) -> dict[str, Any]:
     reviewer = determination.reviewer
+    labelled = [(item, item_label(item), item.original_request is not None) for item in determination.items]
     return {
         "d": determination,
         "date": format_date,
-        "items": [(item, item_label(item), item.original_request is not None) for item in determination.items],
+        "items": labelled,
+        "aid": [
+            (number, label, item)
+            for number, (item, label, _) in enumerate(labelled, start=1)
+            if item.precedents or item.precedent_summary
+        ],
         "reviewer_sentence": bool(reviewer.subspecialty),
         "g": grammar,
     }
