@@ -29,10 +29,17 @@ class Decision(StrEnum):
 
 
 class Priority(StrEnum):
-    """Review type of an IMR application."""
+    """Review type of an IMR application; read without regard to case ("standard" is `STANDARD`)."""
 
     STANDARD = "Standard"
     EXPEDITED = "Expedited"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Priority | None:
+        if isinstance(value, str):
+            wanted = value.strip().casefold()
+            return next((member for member in cls if member.value.casefold() == wanted), None)
+        return None
 
 
 class Span(_Model):
@@ -87,6 +94,13 @@ class CriterionStatus(StrEnum):
     INSUFFICIENT = "insufficient"
 
 
+class CriterionOverride(_Model):
+    """A physician reviewer's change of a criterion's status: what the engine had, and why the reviewer differs."""
+
+    engine_status: CriterionStatus
+    note: str = ""
+
+
 class CriterionResult(_Model):
     """One guideline criterion evaluated against the record: the rule, its status, and the spans it rests on."""
 
@@ -95,6 +109,9 @@ class CriterionResult(_Model):
     status: CriterionStatus
     evidence: list[Span] = Field(default_factory=list)
     note: str = ""
+    override: CriterionOverride | None = Field(
+        default=None, description="Set when the reviewer overrode the engine: `status` is then the reviewer's."
+    )
 
 
 class ItemDetermination(_Model):
@@ -135,6 +152,47 @@ class Determination(_Model):
     source: str | None = Field(default=None, description="File the letter was read from.")
     engine_version: str | None = None
     knowledge_version: str | None = None
+
+
+class Organization(_Model):
+    """The Independent Medical Review Organization that issues letters: its name, address and signatory."""
+
+    name: str = Field(default="Independent Medical Review Organization", min_length=1)
+    short_name: str = Field(
+        default="IMRO",
+        pattern=r"^[A-Z][A-Za-z0-9&-]{0,39}$",
+        description='One word labelling the organization\'s guideline line ("IMRO guideline:"), capitalised.',
+    )
+    address: list[str] = Field(default_factory=list, description="Address lines.")
+    phone: str | None = None
+    signatory: str | None = Field(default=None, description='Who signs for the organization, e.g. "Medical Director".')
+
+
+class Addressee(_Model):
+    """A party the letter is sent to, as its address block prints."""
+
+    role: str = Field(description='"Injured Worker", "Employer", "Claims Administrator" or "Requesting Physician".')
+    name: str
+    address: list[str] = Field(default_factory=list)
+
+
+class Signature(_Model):
+    """The expert reviewer's electronic signature; the reviewer's identity stays confidential (domain.md §A.9)."""
+
+    signed_on: dt.date
+    signer: str = "Expert Reviewer"
+
+
+class Letter(_Model):
+    """A Final Determination Letter as sent to the parties: the determination with its letterhead, addressees,
+    identifiers, signature block and appeal rights. Unsigned, it is a draft."""
+
+    organization: Organization = Field(default_factory=Organization)
+    addressees: list[Addressee] = Field(default_factory=list)
+    claim_number: str | None = None
+    employee: str | None = Field(default=None, description="The injured worker as the letter names them.")
+    signature: Signature | None = Field(default=None, description="None while the letter is a draft.")
+    determination: Determination
 
 
 class CaseDates(_Model):
