@@ -43,6 +43,7 @@ from openimr.cases.schemas import (
     ReviewerView,
     RevisionView,
     ScreeningRequest,
+    SummaryEdit,
     UserCreated,
 )
 from openimr.cases.service import Actor, Workflow
@@ -50,7 +51,9 @@ from openimr.cases.states import CaseState, ScreeningOutcome
 from openimr.cases.store import DEFAULT_DATA_DIR, default_url, make_engine, session_factory, upgrade
 from openimr.cases.uploads import DEFAULT_MAX_BYTES, DocumentStore
 from openimr.errors import OpenIMRError
-from openimr.model import Priority
+from openimr.letters.settings import organization_from_environment
+from openimr.model import Organization, Priority
+from openimr.web.docs import install_static_and_docs
 
 CaseId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="Case id.")]
 Position = Annotated[int, PathParam(ge=1, le=1000, description="Item position, from 1.")]
@@ -71,12 +74,13 @@ Caller = Annotated[Actor, Depends(_actor)]
 
 @dataclass(frozen=True)
 class Settings:
-    """Where the server keeps its data."""
+    """Where the server keeps its data, and the organization its letters name."""
 
     db_url: str | None = None
     data_dir: Path = field(default_factory=lambda: DEFAULT_DATA_DIR)
     max_upload_bytes: int = DEFAULT_MAX_BYTES
     worker_threads: int = 8
+    organization: Organization = field(default_factory=organization_from_environment)
 
     def url(self) -> str:
         """The database URL: the given one, or the embedded SQLite file in the data directory."""
@@ -92,6 +96,7 @@ def open_workflow(settings: Settings) -> Workflow:
         session_factory(engine),
         DocumentStore(settings.data_dir / "documents", settings.max_upload_bytes),
         serialize_writes=engine.dialect.name == "sqlite",
+        organization=settings.organization,
     )
 
 
@@ -113,7 +118,10 @@ def create_app(settings: Settings | None = None, workflow: Workflow | None = Non
         version=__version__,
         description="The California workers' compensation IMR workflow: intake, screening, assignment, records, "
         "draft, sign, issue. Authenticate with `Authorization: Bearer <token>`.",
+        docs_url=None,
+        redoc_url=None,
     )
+    install_static_and_docs(app)
     app.state.workflow = flow
     app.add_middleware(_BodyLimit, limit=settings.max_upload_bytes + 2 * 1024 * 1024)
 
@@ -232,12 +240,23 @@ def create_app(settings: Settings | None = None, workflow: Workflow | None = Non
 
     @app.patch("/cases/{case_id}/draft/items/{position}", tags=["draft"])
     def edit_item(case_id: CaseId, position: Position, edit: ItemEdit, caller: Caller) -> ItemView:
-        """Change an item's decision or rationale (assigned reviewer); quote the item's `version` (stale → 409)."""
+        """Change an item's decision, rationale, guideline line or criterion statuses (assigned reviewer); quote the item's
+        `version` (stale → 409)."""
         return flow.edit_item(case_id, position, edit, caller)
+
+    @app.put("/cases/{case_id}/draft/summary", tags=["draft"])
+    def edit_summary(case_id: CaseId, edit: SummaryEdit, caller: Caller) -> DraftView:
+        """Rewrite the Clinical Case Summary (assigned reviewer); quote the draft's `summary_version` (stale → 409)."""
+        return flow.edit_summary(case_id, edit, caller)
+
+    @app.get("/cases/{case_id}/draft/letter.pdf", tags=["draft"], response_class=Response)
+    def preview_pdf(case_id: CaseId, caller: Caller) -> Response:
+        """The letter as it would be issued now, marked DRAFT on every page until signed (admin, assigned reviewer)."""
+        return Response(flow.preview_letter(case_id, "pdf", caller), media_type="application/pdf")
 
     @app.get("/cases/{case_id}/draft/items/{position}/revisions", tags=["draft"])
     def item_revisions(case_id: CaseId, position: Position, caller: Caller) -> list[RevisionView]:
-        """Every version of an item, the engine's first."""
+        """Every version of an item, the engine's first; revision n is item version n."""
         return flow.item_revisions(case_id, position, caller)
 
     @app.post("/cases/{case_id}/sign", tags=["workflow"])
@@ -257,7 +276,8 @@ def create_app(settings: Settings | None = None, workflow: Workflow | None = Non
 
     @app.get("/cases/{case_id}/letter.json", tags=["letters"], response_class=Response)
     def letter_json(case_id: CaseId, caller: Caller) -> Response:
-        """The issued letter as a Determination JSON, exactly as stored at issue."""
+        """The issued letter as JSON (a `Letter`: the determination with its addressees, identifiers and signature),
+        exactly as stored at issue."""
         return Response(flow.letter(case_id, "json", caller), media_type="application/json")
 
     @app.get("/cases/{case_id}/audit", tags=["cases"])

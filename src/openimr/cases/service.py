@@ -19,12 +19,12 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from openimr.cases import deadlines, drafting, reviewers
 from openimr.cases.eligibility import EligibilityFacts, duplicate_key, screen
 from openimr.cases.errors import (
+    AlreadyExists,
     AssignmentRefused,
     Forbidden,
     InvalidInput,
@@ -33,6 +33,7 @@ from openimr.cases.errors import (
     TransitionRefused,
     WorkflowError,
 )
+from openimr.cases.letter import addressees, criterion_statuses, final_item
 from openimr.cases.schemas import (
     Application,
     AssignRequest,
@@ -51,6 +52,7 @@ from openimr.cases.schemas import (
     ReviewerView,
     RevisionView,
     ScreeningRequest,
+    SummaryEdit,
     UrOutcome,
     UserCreated,
     UserRole,
@@ -71,7 +73,19 @@ from openimr.cases.store import (
 )
 from openimr.cases.uploads import PDF, DocumentStore, StoredDocument
 from openimr.letters import render_letter
-from openimr.model import CaseDates, Decision, Determination, DisputedItem, Document, Patient, Priority, Reviewer
+from openimr.model import (
+    CaseDates,
+    Decision,
+    Determination,
+    DisputedItem,
+    Document,
+    Letter,
+    Organization,
+    Patient,
+    Priority,
+    Reviewer,
+    Signature,
+)
 
 log = logging.getLogger(__name__)
 
@@ -135,12 +149,15 @@ class Workflow:
         documents: DocumentStore,
         clock: Callable[[], dt.datetime] = utcnow,
         serialize_writes: bool = False,
+        organization: Organization | None = None,
     ) -> None:
         """`serialize_writes` queues this process's write transactions on a lock: right for SQLite, which allows one
-        writer at a time and would otherwise make concurrent writers poll its busy timeout."""
+        writer at a time and would otherwise make concurrent writers poll its busy timeout. `organization` is the IMR
+        organization the letters name (default: `Organization()`)."""
         self.sessions = sessions
         self.documents = documents
         self.clock = clock
+        self.organization = organization or Organization()
         self._write_lock: AbstractContextManager[object] = threading.Lock() if serialize_writes else nullcontext()
 
     # -- plumbing -----------------------------------------------------------------------------------------------
@@ -209,7 +226,7 @@ class Workflow:
                 session.flush()
                 self._audit(session, actor, "user added", None, None, {"user": user.name, "role": user.role.value})
         except IntegrityError:
-            raise InvalidInput("a user of that name exists", f"user {user.name}") from None
+            raise AlreadyExists("a user of that name exists", f"user {user.name}") from None
         return UserCreated(id=row.id, name=row.name, role=user.role, reviewer_id=row.reviewer_id, token=token)
 
     def authenticate(self, token: str) -> Actor | None:
@@ -553,18 +570,25 @@ class Workflow:
                 item = by_position[position]
                 item.decision = drafted.decision.value
                 item.rationale = drafted.rationale
+                item.guideline = drafted.maximus_guideline or ""
+                item.criteria_overrides = {}
                 item.engine_determination = drafted.model_dump(mode="json")
+                item.version = 1
                 session.flush()
                 session.add(
                     ItemRevisionRow(
                         item_id=item.id,
-                        revision=1,
+                        revision=item.version,
                         decision=drafted.decision.value,
                         rationale=drafted.rationale,
+                        guideline=item.guideline,
+                        criteria_overrides={},
                         author=f"{ENGINE_AUTHOR} {determination.engine_version or ''}".strip(),
                         created_at=now,
                     )
                 )
+            case.summary = determination.summary
+            case.summary_version = 1
             self._move(
                 session,
                 actor,
@@ -600,19 +624,22 @@ class Workflow:
                 knowledge_version=draft.knowledge_version,
                 created_at=draft.created_at,
                 engine_determination=draft.determination,
+                summary=case.summary or "",
+                summary_version=case.summary_version,
                 items=[_item_view(i) for i in case.items],
             )
 
     def edit_item(self, case_id: int, position: int, edit: ItemEdit, actor: Actor) -> ItemView:
-        """The assigned reviewer changes one item's decision and/or rationale; every version is kept."""
+        """The assigned reviewer changes one item's decision, rationale, guideline line and/or criterion statuses; the
+        item's version goes up by one and the new version is kept as the revision of that number."""
         self._require(actor, UserRole.REVIEWER)
-        if edit.decision is None and edit.rationale is None:
-            raise InvalidInput("nothing to change: give a decision and/or a rationale", f"item {position}")
+        if edit.decision is None and edit.rationale is None and edit.guideline is None and not edit.criteria:
+            raise InvalidInput(
+                "nothing to change: give a decision, a rationale, a guideline line or criteria", f"item {position}"
+            )
         where = f"{case_number(case_id)} item {position}"
         with self._transaction(where) as session:
-            case = self._case(session, case_id, actor)
-            if case.state != CaseState.DRAFTED:
-                raise TransitionRefused(f"items can be edited only while the case is drafted (it is {case.state})", where)
+            case = self._draft_case(session, case_id, actor, "items")
             item = next((i for i in case.items if i.position == position), None)
             if item is None:
                 raise NotFound("no such item", where)
@@ -624,19 +651,26 @@ class Workflow:
                     "someone else changed it; reload the draft and reapply your change",
                     where,
                 )
-            before = {"decision": item.decision, "rationale": item.rationale, "version": item.version}
+            before = _item_state(item)
             if edit.decision is not None:
                 item.decision = edit.decision.value
             if edit.rationale is not None:
                 item.rationale = edit.rationale
-            revisions = session.scalar(select(func.count()).where(ItemRevisionRow.item_id == item.id)) or 0
+            if edit.guideline is not None:
+                item.guideline = edit.guideline
+            if edit.criteria:
+                item.criteria_overrides = _overrides(item, edit, where)
+            item.version += 1
+            case.updated_at = self.clock()  # the case's version moves too: a concurrent signature and this edit exclude
             session.flush()
             session.add(
                 ItemRevisionRow(
                     item_id=item.id,
-                    revision=revisions + 1,
+                    revision=item.version,
                     decision=item.decision or "",
                     rationale=item.rationale or "",
+                    guideline=item.guideline,
+                    criteria_overrides=item.criteria_overrides or {},
                     author=actor.name,
                     created_at=self.clock(),
                 )
@@ -647,9 +681,44 @@ class Workflow:
                 "item edited",
                 case_id,
                 {"position": position, **before},
-                {"position": position, "decision": item.decision, "rationale": item.rationale, "version": item.version},
+                {"position": position, **_item_state(item)},
             )
             return _item_view(item)
+
+    def edit_summary(self, case_id: int, edit: SummaryEdit, actor: Actor) -> DraftView:
+        """The assigned reviewer rewrites the Clinical Case Summary (quoting the summary version it was made on)."""
+        self._require(actor, UserRole.REVIEWER)
+        where = f"{case_number(case_id)} summary"
+        with self._transaction(where) as session:
+            case = self._draft_case(session, case_id, actor, "the summary")
+            if case.summary_version != edit.version:
+                raise StaleVersion(
+                    f"the summary is at version {case.summary_version} but the edit was made on version {edit.version}: "
+                    "reload the draft and reapply your change",
+                    where,
+                )
+            before = {"summary": case.summary, "summary_version": case.summary_version}
+            case.summary = edit.summary
+            case.summary_version += 1
+            case.updated_at = self.clock()
+            self._audit(
+                session,
+                actor,
+                "summary edited",
+                case_id,
+                before,
+                {"summary": case.summary, "summary_version": case.summary_version},
+            )
+        return self.get_draft(case_id, actor)
+
+    def _draft_case(self, session: Session, case_id: int, actor: Actor, what: str) -> CaseRow:
+        """The actor's case, which must be drafted (the only state in which the draft is edited)."""
+        case = self._case(session, case_id, actor)
+        if case.state != CaseState.DRAFTED:
+            raise TransitionRefused(
+                f"{what} can be edited only while the case is drafted (it is {case.state})", case_number(case_id)
+            )
+        return case
 
     def item_revisions(self, case_id: int, position: int, actor: Actor) -> list[RevisionView]:
         """Every version of one item's decision and rationale, the engine's first."""
@@ -666,6 +735,8 @@ class Workflow:
                     revision=r.revision,
                     decision=Decision(r.decision),
                     rationale=r.rationale,
+                    guideline=r.guideline,
+                    criteria_overrides=r.criteria_overrides or {},
                     author=r.author,
                     created_at=r.created_at,
                 )
@@ -675,14 +746,13 @@ class Workflow:
     # -- signing and issuing ------------------------------------------------------------------------------------
 
     def sign(self, case_id: int, actor: Actor) -> CaseView:
-        """The assigned reviewer signs the determination as it stands; no edit can slip in after (items are versioned)."""
+        """The assigned reviewer signs the determination as it stands; no edit can slip in after (an edit moves the case's
+        version too, so a signature and a concurrent edit cannot both succeed)."""
         self._require(actor, UserRole.REVIEWER)
         with self._transaction(case_number(case_id)) as session:
             case = self._case(session, case_id, actor)
             if case.reviewer_id != actor.reviewer_id:
                 raise Forbidden("only the assigned reviewer can sign", case_number(case_id))
-            for item in case.items:
-                flag_modified(item, "decision")  # bumps each item's version: a concurrent edit of any item now fails
             self._move(session, actor, case, CaseState.SIGNED, "signed", signed_at=self.clock(), signed_by=actor.name)
         return self.get_case(case_id, actor)
 
@@ -693,10 +763,10 @@ class Workflow:
             case = self._case(session, case_id, actor)
             outcome = ScreeningOutcome(case.screening_outcome) if case.screening_outcome else None
             check_transition(CaseState(case.state), CaseState.ISSUED, outcome, case_number(case_id))
-            determination = self._final_determination(session, case)
+            letter = self._letter(session, case)
             rendered_from = case.version
-        pdf = render_letter(determination, "pdf")
-        letter_json = determination.model_dump_json(indent=2)
+        pdf = render_letter(letter, "pdf")
+        letter_json = letter.model_dump_json(indent=2)
         with self._transaction(case_number(case_id)) as session:
             case = self._case(session, case_id, actor)
             if case.version != rendered_from:
@@ -717,21 +787,20 @@ class Workflow:
             )
         return self.get_case(case_id, actor)
 
-    def _final_determination(self, session: Session, case: CaseRow) -> Determination:
+    def _letter(self, session: Session, case: CaseRow) -> Letter:
+        """The case's letter as it stands: the engine's draft with the reviewer's edits, signed once the case is."""
         draft = session.scalar(select(DraftRow).where(DraftRow.case_id == case.id).order_by(DraftRow.id.desc()).limit(1))
         if draft is None:
-            raise TransitionRefused("no draft to issue", case_number(case.id))
+            raise NotFound("no draft yet", case_number(case.id))
         determination = Determination.model_validate(draft.determination)
         reviewer_row = session.get(ReviewerRow, case.reviewer_id) if case.reviewer_id else None
         profile = ReviewerProfile.model_validate(reviewer_row.profile) if reviewer_row else None
         included = [item for item in case.items if item.excluded_reason is None]
         items = [
-            drafted.model_copy(
-                update={"decision": Decision(item.decision or drafted.decision), "rationale": item.rationale or ""}
-            )
+            final_item(drafted, item.decision, item.rationale, item.guideline, item.criteria_overrides)
             for drafted, item in zip(determination.items, included, strict=True)
         ]
-        return determination.model_copy(
+        determination = determination.model_copy(
             update={
                 "case_number": case_number(case.id),
                 "date_assigned": case.assigned_at.date() if case.assigned_at else None,
@@ -743,9 +812,29 @@ class Workflow:
                 "reviewer": Reviewer(licensure=profile.licensure, specialties=profile.board_certifications)
                 if profile
                 else Reviewer(),
+                "summary": case.summary if case.summary is not None else determination.summary,
                 "items": items,
             }
         )
+        parties = Parties.model_validate(case.application.get("parties", {}))
+        return Letter(
+            organization=self.organization,
+            addressees=addressees(parties, case.worker_id),
+            claim_number=case.claim_number,
+            employee=parties.employee or case.worker_id,
+            signature=Signature(signed_on=case.signed_at.date()) if case.signed_at else None,
+            determination=determination,
+        )
+
+    def preview_letter(self, case_id: int, fmt: str, actor: Actor) -> bytes:
+        """The letter as it would be issued now (marked DRAFT until signed); once issued, the issued letter."""
+        self._require(actor, UserRole.ADMIN, UserRole.REVIEWER)
+        with self.sessions() as session:
+            case = self._case(session, case_id, actor)
+            if case.state == CaseState.ISSUED:
+                return self.letter(case_id, fmt, actor)
+            letter = self._letter(session, case)
+        return letter.model_dump_json(indent=2).encode() if fmt == "json" else render_letter(letter, fmt)
 
     def letter(self, case_id: int, fmt: str, actor: Actor) -> bytes:
         """The issued letter as stored: `pdf` or `json`."""
@@ -895,8 +984,35 @@ def _item_view(item: ItemRow) -> ItemView:
         excluded_reason=item.excluded_reason,
         decision=Decision(item.decision) if item.decision else None,
         rationale=item.rationale,
+        guideline=item.guideline,
+        criteria_overrides=item.criteria_overrides or {},
         version=item.version,
     )
+
+
+def _item_state(item: ItemRow) -> dict[str, Any]:
+    """What an item edit changes, for the audit log."""
+    return {
+        "decision": item.decision,
+        "rationale": item.rationale,
+        "guideline": item.guideline,
+        "criteria_overrides": item.criteria_overrides or {},
+        "version": item.version,
+    }
+
+
+def _overrides(item: ItemRow, edit: ItemEdit, where: str) -> dict[str, Any]:
+    """The item's criterion overrides after `edit`: a status equal to the engine's (or none) removes an override."""
+    engine = criterion_statuses(item.engine_determination or {})
+    overrides = dict(item.criteria_overrides or {})
+    for change in edit.criteria:
+        if change.id not in engine:
+            raise InvalidInput(f"the engine's draft of this item has no criterion {change.id!r}", where)
+        if change.status is None or change.status.value == engine[change.id]:
+            overrides.pop(change.id, None)
+        else:
+            overrides[change.id] = change.model_dump(mode="json")
+    return overrides
 
 
 def _document_view(row: DocumentRow) -> DocumentView:
