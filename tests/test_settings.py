@@ -32,5 +32,5 @@ def test_the_default_sqlite_file_is_an_absolute_path_under_the_data_dir(monkeypa
 
 def test_a_bad_setting_is_one_line_naming_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENIMR_PORT", "eighty")
-    with pytest.raises(OpenIMRError, match="^setting port: "):
+    with pytest.raises(OpenIMRError, match=r"^setting port: "):
         settings_from(db=None)
