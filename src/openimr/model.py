@@ -157,7 +157,7 @@ class Determination(_Model):
 class Organization(_Model):
     """The Independent Medical Review Organization that issues letters: its name, address and signatory."""
 
-    name: str = Field(default="Independent Medical Review Organization", min_length=1)
+    name: str = Field(default="openimr Independent Medical Review Organization", min_length=1)
     short_name: str = Field(
         default="IMRO",
         pattern=r"^[A-Z][A-Za-z0-9&-]{0,39}$",

@@ -103,12 +103,12 @@ def test_parse_of_nothing_leaves_no_file_and_keeps_an_earlier_one(tmp_path: Path
 def test_render_names_the_organization_of_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "d.json"
     path.write_text(json.dumps({"items": [{"request": "Sample gel 1% #1", "decision": "Upheld"}]}), encoding="utf-8")
-    monkeypatch.setenv("OPENIMR_ORGANIZATION_NAME", "Sample Review Services")
-    monkeypatch.setenv("OPENIMR_ORGANIZATION_SHORT_NAME", "SRS")
+    monkeypatch.setenv("OPENIMR_ORG_NAME", "Sample Review Services")
+    monkeypatch.setenv("OPENIMR_ORG_SHORT_NAME", "SRS")
     text = runner.invoke(app, ["letters", "render", str(path), "--format", "txt"]).stdout
     assert "Sample Review Services sent the complete case file" in text and "\nSRS guideline:" in text
-    monkeypatch.setenv("OPENIMR_ORGANIZATION_SHORT_NAME", "Two Words")
+    monkeypatch.setenv("OPENIMR_ORG_SHORT_NAME", "Two Words")
     command = [sys.executable, "-c", "from openimr.cli import main; main()", "letters", "render", str(path), "--format", "txt"]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
-    assert result.returncode == 2 and result.stderr.startswith("imr: error: OPENIMR_ORGANIZATION_SHORT_NAME: ")
+    assert result.returncode == 2 and result.stderr.startswith("imr: error: setting org_short_name: ")
     assert result.stderr.count("\n") == 1

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from openimr.cases.schemas import Parties, Recipient
+from openimr.cases.domain import Recipient
+from openimr.cases.schemas import Parties
 from openimr.letters import parse_guideline_line
 from openimr.model import Addressee, Decision, ItemDetermination
 

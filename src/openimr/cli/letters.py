@@ -12,11 +12,11 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from openimr.cli.common import settings_from
 from openimr.cli.output import write_atomically
 from openimr.documents import SUPPORTED_SUFFIXES
 from openimr.errors import OpenIMRError
 from openimr.letters import FORMATS, parse_letter, render_letter
-from openimr.letters.settings import organization_from_environment
 from openimr.model import Determination, Letter
 
 letters_app = typer.Typer(help="Read and write IMR Final Determination Letters.", no_args_is_help=True)
@@ -79,11 +79,11 @@ def render_command(
     fmt: str = typer.Option(..., "--format", help=f"Output format: {', '.join(FORMATS)}."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the letter here instead of stdout."),
 ) -> None:
-    """Write a determination as a letter in the 2014+ layout (naming the organization of `OPENIMR_ORGANIZATION_*`), or
+    """Write a determination as a letter in the 2014+ layout (naming the organization of the `OPENIMR_ORG_*` settings), or
     a whole letter as issued."""
     if fmt not in FORMATS:
         raise OpenIMRError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", "--format")
-    letter = render_letter(load_determination(determination), fmt, organization_from_environment())
+    letter = render_letter(load_determination(determination), fmt, settings_from().organization)
     if output is None:
         sys.stdout.buffer.write(letter)
         sys.stdout.flush()

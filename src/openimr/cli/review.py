@@ -11,11 +11,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from openimr.cli.common import settings_from
 from openimr.cli.output import write_atomically
 from openimr.corpus.evaluate import evaluate, letter_paths
 from openimr.errors import OpenIMRError
 from openimr.letters import FORMATS, render_letter
-from openimr.letters.settings import organization_from_environment
 from openimr.review import review_case
 from openimr.review.case_file import load_case
 
@@ -34,7 +34,7 @@ def review(
     if format == "json":
         data = (determination.model_dump_json(indent=2) + "\n").encode()
     else:
-        data = render_letter(determination, format, organization_from_environment())
+        data = render_letter(determination, format, settings_from().organization)
     if out is None:
         if format == "pdf":
             raise OpenIMRError("a PDF needs an output file (-o OUT)", "--format")
