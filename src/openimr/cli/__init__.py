@@ -7,6 +7,7 @@ import sys
 import typer
 
 from openimr import __version__
+from openimr.cli.fhir import fhir_app
 from openimr.cli.letters import letters_app
 from openimr.cli.serve import app as serve_app
 from openimr.errors import OpenIMRError
@@ -21,6 +22,7 @@ app = typer.Typer(
 
 
 app.add_typer(letters_app, name="letters")
+app.add_typer(fhir_app, name="fhir")
 
 
 @app.callback()
