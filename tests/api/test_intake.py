@@ -113,8 +113,8 @@ def test_deadline_views(api: Any) -> None:
     assert api.admin.get("/deadlines/due-soon", params={"within_hours": 24}).json() == []
     assert api.admin.get("/deadlines/overdue").json() == []
     assert [e["case_id"] for e in reviewer.get("/deadlines/due-soon", params={"within_hours": 24 * 13}).json()] == [case["id"]]
-    later = api.workflow.clock() + dt.timedelta(days=13)
-    api.workflow.clock = lambda: later
+    later = api.services.context.clock() + dt.timedelta(days=13)
+    api.services.context.clock = lambda: later
     overdue = api.admin.get("/deadlines/overdue").json()
     assert [(e["case_id"], e["overdue"]) for e in overdue] == [(case["id"], True)]
 

@@ -78,7 +78,7 @@ def test_a_case_goes_from_application_to_issued_letter(api: Any, tmp_path: Path)
 
     assert reviewer.post(f"/cases/{case_id}/issue").status_code == 409
     assert api.admin.get(f"/cases/{case_id}/letter.pdf").content == pdf.content, "an issued letter never changes"
-    with api.workflow.sessions() as session, pytest.raises(DBAPIError, match="append-only"):
+    with api.services.context.sessions() as session, pytest.raises(DBAPIError, match="append-only"):
         session.execute(text("UPDATE letters SET json = '{}'"))
         session.commit()
 

@@ -1,4 +1,4 @@
-"""The shapes the workflow accepts and returns: an IMR application, reviewer profiles, screening results, item edits.
+"""The shapes the services accept and return: an IMR application, reviewer profiles, screening results, item edits, views.
 
 They are validated at the edge (API and CLI) with pydantic: unknown fields, wrong types, NUL characters and
 over-long text are refused with a message naming the field. Text is stored exactly as given (HTML included) and
@@ -8,11 +8,11 @@ escaped by whatever renders it.
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from openimr.cases.domain import AffiliationKind, DocumentType, Filer, NoticeMethod, UrOutcome, UrServiceMethod, UserRole
 from openimr.model import Decision, Patient, Priority
 
 
@@ -46,49 +46,14 @@ class _Schema(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class UrServiceMethod(StrEnum):
-    """How the written UR determination was served on the employee (CCP 1013 adds 5 days for mail)."""
-
-    MAIL = "mail"
-    ELECTRONIC = "electronic"
-    PERSONAL = "personal"
 
 
-class NoticeMethod(StrEnum):
-    """How the Notice of Assignment and Request for Information was sent (9792.10.5(a)(1))."""
-
-    MAIL = "mail"
-    ELECTRONIC = "electronic"
 
 
-class Filer(StrEnum):
-    """Who filed the application (9792.10.1(b)(2)): only the employee side may request IMR."""
-
-    EMPLOYEE = "employee"
-    ATTORNEY = "attorney"
-    GUARDIAN = "guardian"
-    DESIGNEE = "designee"
 
 
-class UrOutcome(StrEnum):
-    """What UR did with the item. Only medical-necessity denials, modifications and delays are IMR-eligible."""
-
-    DENIED = "denied"
-    MODIFIED = "modified"
-    DELAYED = "delayed"
-    CONDITIONAL_NON_CERTIFICATION = "conditional_non_certification"
 
 
-class DocumentType(StrEnum):
-    """Kind of a case document."""
-
-    UR_DECISION = "ur_decision"
-    APPLICATION_FORM = "application_form"
-    MEDICAL_RECORD = "medical_record"
-    PROGRESS_REPORT = "progress_report"
-    CLINICAL_SUMMARY = "clinical_summary"
-    CORRESPONDENCE = "correspondence"
-    OTHER = "other"
 
 
 class Parties(_Schema):
@@ -148,16 +113,6 @@ class Application(_Schema):
     documents: list[InlineDocument] = Field(default_factory=list, max_length=20)
 
 
-class AffiliationKind(StrEnum):
-    """Kinds of affiliation a reviewer declares."""
-
-    EMPLOYER = "employer"
-    INSURER = "insurer"
-    CLAIMS_ADMINISTRATOR = "claims_administrator"
-    TREATING_PROVIDER = "treating_provider"
-    FACILITY = "facility"
-    MANUFACTURER = "manufacturer"
-    OTHER = "other"
 
 
 class Affiliation(_Schema):
@@ -204,12 +159,6 @@ class ItemEdit(_Schema):
     rationale: Text | None = None
 
 
-class UserRole(StrEnum):
-    """API roles."""
-
-    INTAKE = "intake"
-    REVIEWER = "reviewer"
-    ADMIN = "admin"
 
 
 class NewUser(_Schema):

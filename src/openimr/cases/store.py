@@ -27,11 +27,10 @@ from sqlalchemy import (
     TypeDecorator,
     create_engine,
     event,
+    inspect,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
-
-DEFAULT_DATA_DIR = Path("var")
 
 
 def utcnow() -> dt.datetime:
@@ -226,11 +225,6 @@ class AuditRow(Base):
 APPEND_ONLY_TABLES = ("audit_log", "item_revisions", "letters", "applications")
 
 
-def default_url(data_dir: Path = DEFAULT_DATA_DIR) -> str:
-    """The embedded default: a SQLite file in the data directory."""
-    return f"sqlite:///{(data_dir / 'openimr.db').resolve()}"
-
-
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout so concurrent writers wait, not fail."""
     if url.startswith("sqlite"):
@@ -254,10 +248,12 @@ def session_factory(engine: Engine) -> sessionmaker[Any]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the database to the latest schema with the migrations shipped in the package."""
+def upgrade(engine: Engine) -> bool:
+    """Bring the database to the latest schema with the migrations shipped in the package; True when it was empty."""
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.begin() as connection:
+        empty = not inspect(connection).has_table("alembic_version")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+    return empty

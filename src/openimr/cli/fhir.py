@@ -6,13 +6,11 @@ import json
 from pathlib import Path
 
 import typer
-from pydantic import ValidationError
 
-from openimr.cli.review import write_atomically
+from openimr.cli.letters import load_determination, write_atomically
 from openimr.errors import OpenIMRError
 from openimr.fhir import BundleError, load_pas_request, response_bundle
 from openimr.letters import render_letter
-from openimr.model import Determination
 from openimr.review import review_case
 from openimr.review.case_file import load_case
 
@@ -39,17 +37,6 @@ def import_command(
     _emit(case.model_dump_json(indent=2, exclude_none=True) + "\n", out)
 
 
-def _determination(path: Path) -> Determination:
-    try:
-        return Determination.model_validate_json(path.read_bytes())
-    except OSError as error:
-        raise OpenIMRError(f"cannot read ({error.strerror or error.__class__.__name__})", str(path)) from None
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise OpenIMRError(f"not a determination: {where}: {first['msg']}", str(path)) from None
-
-
 @fhir_app.command("export")
 def export_command(
     case: Path = typer.Argument(..., help="A case file (JSON or YAML), e.g. one `imr fhir import` wrote."),
@@ -62,7 +49,7 @@ def export_command(
     """Answer a case with a PAS response Bundle: a ClaimResponse (each item certified or not certified, with its rationale
     and citation) and the letter. Without --determination the engine drafts it, and the response says so."""
     loaded = load_case(case)
-    decided = _determination(determination) if determination else review_case(loaded)
+    decided = load_determination(determination) if determination else review_case(loaded)
     pdf = render_letter(decided, "pdf") if letter else None
     bundle = response_bundle(
         loaded.source_request, loaded.disputed_items, decided, letter_pdf=pdf, final=determination is not None

@@ -22,7 +22,7 @@ from openimr.review.case_file import load_case
 _FORMATS = (*FORMATS, "json")
 
 
-def write_atomically(out: Path, data: bytes) -> None:
+def _write_atomically(out: Path, data: bytes) -> None:
     """Write `data` to `out` through a temporary file in the same folder, so no half-written file is left behind."""
     handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent if str(out.parent) else ".")
     try:
@@ -49,7 +49,7 @@ def review(
             raise OpenIMRError("a PDF needs an output file (-o OUT)", "--format")
         typer.echo(data.decode(), nl=False)
     else:
-        write_atomically(out, data)
+        _write_atomically(out, data)
 
 
 def _table(metrics: dict[str, Any]) -> Table:
