@@ -227,6 +227,18 @@ _BAD = [
         "not base64",
     ),
     (
+        "entry.4.resource.content.0.attachment.data",
+        "aGVs%%bG8=",
+        "Bundle.entry[4].resource.content[0].attachment.data",
+        "not base64",
+    ),
+    (
+        "entry.0.resource.supportingInfo.0",
+        {"sequence": 1, "category": {"text": "r"}, "valueAttachment": {"data": "%%%%"}},
+        f"{CLAIM}.supportingInfo[0].valueAttachment.data",
+        "not base64",
+    ),
+    (
         "entry.4.resource.content.0.attachment",
         {"contentType": "text/plain", "url": "https://example.org/r.txt"},
         "Bundle.entry[4].resource.content[0].attachment.url",

@@ -6,7 +6,7 @@ profiles) and every resource is validated on the way in and out. A bad Bundle is
 as a FHIRPath expression.
 """
 
-from openimr.fhir.errors import BundleError, IssueType
+from openimr.fhir.errors import BundleError, IssueType, operation_outcome
 from openimr.fhir.pas_request import PasRequest, load_pas_request, read_pas_request
 from openimr.fhir.pas_response import pended_response, response_bundle, review_action
 
@@ -15,6 +15,7 @@ __all__ = [
     "IssueType",
     "PasRequest",
     "load_pas_request",
+    "operation_outcome",
     "pended_response",
     "read_pas_request",
     "response_bundle",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
+from fhir.resources.R4B.operationoutcome import OperationOutcome
 from pydantic import ValidationError
 
 from openimr.errors import OpenIMRError
 
-__all__ = ["BundleError", "IssueType", "fhirpath", "from_validation_error"]
+__all__ = ["BundleError", "IssueType", "fhirpath", "from_validation_error", "operation_outcome"]
 
 
 class IssueType(StrEnum):
@@ -21,6 +23,7 @@ class IssueType(StrEnum):
     CODE_INVALID = "code-invalid"
     NOT_FOUND = "not-found"
     NOT_SUPPORTED = "not-supported"
+    FORBIDDEN = "forbidden"
     INVALID = "invalid"
 
 
@@ -58,3 +61,13 @@ def from_validation_error(error: ValidationError, root: str, within: Sequence[st
         message = "unknown element"
     more = f" (and {error.error_count() - 1} more problem(s))" if error.error_count() > 1 else ""
     return BundleError(message + more, fhirpath(root, [*within, *steps]), issue)
+
+
+def operation_outcome(error: BundleError) -> dict[str, Any]:
+    """The FHIR OperationOutcome (JSON) that reports `error`: one error issue with its type, problem and element."""
+    outcome = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": error.issue.value, "diagnostics": error.problem, "expression": [error.location]}],
+    }
+    OperationOutcome.model_validate(outcome)
+    return outcome

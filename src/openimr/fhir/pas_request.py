@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,7 +37,7 @@ from pydantic import ValidationError
 
 from openimr.documents import DocumentKind, read_document_bytes
 from openimr.errors import OpenIMRError
-from openimr.fhir.errors import BundleError, IssueType, from_validation_error
+from openimr.fhir.errors import BundleError, IssueType, fhirpath, from_validation_error
 from openimr.fhir.terminology import DOCUMENT_TYPES, LOINC, ItemSystem, item_system
 from openimr.knowledge.lexicons import CodedEntry
 from openimr.model import Case, CaseDates, Coding, DisputedItem, Document, Patient, Priority, RequestSource
@@ -206,6 +207,7 @@ def _validated_bundle(data: Any) -> Bundle:
         if kind not in _REQUEST_TYPES:
             problem = f"a {kind} does not belong in a PAS request bundle (the Claim and what it references)"
             raise BundleError(problem, where, IssueType.NOT_SUPPORTED)
+    _check_base64(data, [])
     try:
         bundle = Bundle.model_validate(data)
     except ValidationError as error:
@@ -215,6 +217,24 @@ def _validated_bundle(data: Any) -> Bundle:
     if bundle.type != "collection":
         raise BundleError(f"type is {bundle.type!r}; a PAS request bundle is a 'collection'", "Bundle.type", IssueType.VALUE)
     return bundle
+
+
+_ATTACHMENTS = ("attachment", "valueAttachment")
+_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+
+
+def _check_base64(node: Any, steps: list[str | int]) -> None:
+    """Refuse attachment data that is not strict base64 (the FHIR models decode leniently, dropping stray characters)."""
+    if isinstance(node, list):
+        for n, value in enumerate(node):
+            _check_base64(value, [*steps, n])
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            if key in _ATTACHMENTS and isinstance(value, dict) and isinstance(value.get("data"), str):
+                data = "".join(value["data"].split())
+                if len(data) % 4 or not _BASE64.fullmatch(data):
+                    raise BundleError("not base64", fhirpath("Bundle", [*steps, key, "data"]), IssueType.VALUE)
+            _check_base64(value, [*steps, key])
 
 
 class _Index:
