@@ -211,6 +211,14 @@ class Patient(_Model):
     sex: str | None = None
 
 
+class Coding(_Model):
+    """A standard code an item was requested with, as received: system URI, code and display (a FHIR Coding)."""
+
+    system: str = Field(min_length=1, description='Code system URI, e.g. "http://www.ama-assn.org/go/cpt".')
+    code: str = Field(min_length=1)
+    display: str | None = None
+
+
 class DisputedItem(_Model):
     """One disputed item of a case file, as the application and UR decision state it."""
 
@@ -218,6 +226,26 @@ class DisputedItem(_Model):
     ur_guideline: str | None = Field(default=None, description="What the claims administrator's UR decision cited.")
     original_request: str | None = None
     authorized: str | None = None
+    codes: list[Coding] = Field(
+        default_factory=list, description="Standard codes the item was requested with (CPT, HCPCS, RxNorm, NDC), as received."
+    )
+    sequence: int | None = Field(
+        default=None, ge=1, description="The item's number in the request it came from (FHIR Claim.item.sequence)."
+    )
+
+
+class RequestSource(_Model):
+    """The prior-authorization request a case was imported from (a FHIR Da Vinci PAS Claim), so that a response can
+    answer it. References and identifiers only: never a name or a member id."""
+
+    claim: str = Field(description='The Claim as the requester knows it: "Claim/<id>" or its Bundle fullUrl.')
+    identifier_system: str | None = None
+    identifier: str | None = Field(default=None, description="The Claim's identifier (PAS: the requester's trace number).")
+    claim_type: str = Field(default="professional", description="Claim.type code (claim-type code system).")
+    patient: str = Field(description='Reference to the patient, e.g. "Patient/<id>".')
+    insurer: str | None = Field(default=None, description='Reference to the insurer, e.g. "Organization/<id>".')
+    provider: str | None = Field(default=None, description="Reference to the requesting provider.")
+    created: dt.date | None = Field(default=None, description="When the request was created.")
 
 
 class Case(_Model):
@@ -229,6 +257,9 @@ class Case(_Model):
     patient: Patient = Field(default_factory=Patient)
     documents: list[Document] = Field(min_length=1)
     disputed_items: list[DisputedItem] = Field(min_length=1)
+    source_request: RequestSource | None = Field(
+        default=None, description="The prior-authorization request (FHIR PAS Claim) the case was imported from."
+    )
 
 
 class TreatmentKind(StrEnum):

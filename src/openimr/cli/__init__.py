@@ -8,6 +8,7 @@ import typer
 
 from openimr import __version__
 from openimr.cli.db import db_app
+from openimr.cli.fhir import fhir_app
 from openimr.cli.letters import letters_app
 from openimr.cli.serve import serve
 from openimr.cli.users import users_app
@@ -23,6 +24,7 @@ app = typer.Typer(
 
 
 app.add_typer(letters_app, name="letters")
+app.add_typer(fhir_app, name="fhir")
 
 
 @app.callback()
