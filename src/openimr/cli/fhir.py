@@ -7,10 +7,13 @@ from pathlib import Path
 
 import typer
 
-from openimr.cli.letters import load_determination, write_atomically
+from openimr.cli.common import settings_from
+from openimr.cli.letters import load_determination
+from openimr.cli.output import write_atomically
 from openimr.errors import OpenIMRError
 from openimr.fhir import BundleError, load_pas_request, response_bundle
 from openimr.letters import render_letter
+from openimr.model import Letter
 from openimr.review import review_case
 from openimr.review.case_file import load_case
 
@@ -41,7 +44,10 @@ def import_command(
 def export_command(
     case: Path = typer.Argument(..., help="A case file (JSON or YAML), e.g. one `imr fhir import` wrote."),
     determination: Path | None = typer.Option(
-        None, "--determination", "-d", help="A reviewer's signed determination (JSON) to send instead of drafting one."
+        None,
+        "--determination",
+        "-d",
+        help="A reviewer's signed determination (JSON), or an issued letter.json, to send instead of drafting one.",
     ),
     letter: bool = typer.Option(True, "--letter/--no-letter", help="Add the letter as a DocumentReference holding the PDF."),
     out: Path | None = typer.Option(None, "--output", "-o", help="Write the response Bundle here instead of standard output."),
@@ -49,8 +55,9 @@ def export_command(
     """Answer a case with a PAS response Bundle: a ClaimResponse (each item certified or not certified, with its rationale
     and citation) and the letter. Without --determination the engine drafts it, and the response says so."""
     loaded = load_case(case)
-    decided = load_determination(determination) if determination else review_case(loaded)
-    pdf = render_letter(decided, "pdf") if letter else None
+    given = load_determination(determination) if determination else None
+    decided = given.determination if isinstance(given, Letter) else given or review_case(loaded)
+    pdf = render_letter(given or decided, "pdf", settings_from().organization) if letter else None
     bundle = response_bundle(
         loaded.source_request, loaded.disputed_items, decided, letter_pdf=pdf, final=determination is not None
     )
