@@ -8,8 +8,11 @@ import typer
 
 from openimr import __version__
 from openimr.cli.corpus import corpus_app
+from openimr.cli.db import db_app
+from openimr.cli.fhir import fhir_app
 from openimr.cli.letters import letters_app
-from openimr.cli.serve import app as serve_app
+from openimr.cli.serve import serve
+from openimr.cli.users import users_app
 from openimr.errors import OpenIMRError
 
 app = typer.Typer(
@@ -22,6 +25,7 @@ app = typer.Typer(
 
 
 app.add_typer(letters_app, name="letters")
+app.add_typer(fhir_app, name="fhir")
 app.add_typer(corpus_app, name="corpus")
 
 
@@ -36,7 +40,9 @@ def version() -> None:
     typer.echo(__version__)
 
 
-app.add_typer(serve_app)
+app.command("serve")(serve)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
 
 from openimr.cli.review import eval_letters, review  # noqa: E402
 

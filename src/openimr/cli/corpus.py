@@ -15,9 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from openimr.api.app import Settings
-from openimr.cli.letters import write_atomically
-from openimr.cli.serve import _DATA, _DB
+from openimr.cli.common import DATA_DIR, DB, settings_from
+from openimr.cli.output import write_atomically
 from openimr.corpus.dmhc import GROUPINGS as DMHC_GROUPINGS
 from openimr.corpus.dmhc import dmhc_stats
 from openimr.corpus.filters import Filters
@@ -26,9 +25,10 @@ from openimr.corpus.ingest import add_letters
 from openimr.corpus.plots import PLOT_FORMATS, plot
 from openimr.corpus.search import MAX_LIMIT, search
 from openimr.corpus.stats import GROUPINGS, Grouping, Table, corpus_stats
-from openimr.corpus.store import Corpus, redact
+from openimr.corpus.store import Corpus
 from openimr.errors import OpenIMRError
 from openimr.model import Decision
+from openimr.settings import redact
 
 corpus_app = typer.Typer(
     help="Past determinations as a corpus: add letters, search them, count and plot outcomes.", no_args_is_help=True
@@ -43,12 +43,8 @@ _JSON = typer.Option(False, "--json", help="Print JSON instead of a table.")
 _PLOT = typer.Option(None, "--plot", help="Also draw the table to this file (.png or .svg).")
 
 
-def _url(db: str | None, data_dir: Path) -> str:
-    return Settings(db_url=db, data_dir=data_dir).url()
-
-
-def _existing(db: str | None, data_dir: Path) -> Corpus:
-    url = _url(db, data_dir)
+def _existing(db: str | None, data_dir: Path | None) -> Corpus:
+    url = settings_from(db=db, data_dir=data_dir).database_url
     corpus = Corpus.existing(url)
     if corpus is None:
         raise OpenIMRError("no corpus in this database yet (add letters with `imr corpus add`)", redact(url))
@@ -63,15 +59,16 @@ def _date(value: dt.datetime | None) -> dt.date | None:
 def add_command(
     letters: list[Path] = typer.Argument(..., help="Letter files (.pdf, .txt, .md) or folders of them."),
     jobs: int = typer.Option(os.cpu_count() or 1, "--jobs", "-j", min=1, help="Processes parsing letters (default: every core)."),
-    db: str | None = _DB,
-    data_dir: Path = _DATA,
+    db: str | None = DB,
+    data_dir: Path | None = DATA_DIR,
 ) -> None:
     """Parse letters into the corpus; a letter added again replaces itself (by case number). Failures are named one a
     line and counted, the others go on; exit 1 when any letter failed."""
     err = Console(stderr=True, highlight=False)
-    if db is None:
-        data_dir.mkdir(parents=True, exist_ok=True)
-    corpus = Corpus.open(_url(db, data_dir))
+    settings = settings_from(db=db, data_dir=data_dir)
+    if settings.db is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    corpus = Corpus.open(settings.database_url)
     with Progress(
         TextColumn("adding letters"),
         BarColumn(),
@@ -112,8 +109,8 @@ def search_command(
     specialty: str | None = _SPECIALTY,
     limit: int = typer.Option(20, "--limit", "-n", min=1, max=MAX_LIMIT, help="How many hits."),
     as_json: bool = _JSON,
-    db: str | None = _DB,
-    data_dir: Path = _DATA,
+    db: str | None = DB,
+    data_dir: Path | None = DATA_DIR,
 ) -> None:
     """Full-text search over requests, rationales and summaries, best first, with the passage that matched."""
     filters = Filters(decision, category, topic, specialty, _date(start), _date(end))
@@ -162,8 +159,8 @@ def stats_command(
     specialty: str | None = _SPECIALTY,
     start: dt.datetime | None = typer.Option(None, "--from", formats=["%Y-%m-%d"], help="Decided on or after (YYYY-MM-DD)."),
     end: dt.datetime | None = typer.Option(None, "--to", formats=["%Y-%m-%d"], help="Decided on or before (YYYY-MM-DD)."),
-    db: str | None = _DB,
-    data_dir: Path = _DATA,
+    db: str | None = DB,
+    data_dir: Path | None = DATA_DIR,
 ) -> None:
     """Items, overturned items and overturn rate per group with 95% Wilson intervals; --plot draws them."""
     grouping = _grouping(by)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,29 +11,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from openimr.api.app import Settings
-from openimr.cli.serve import _DATA, _DB
+from openimr.cli.common import DATA_DIR, DB, settings_from
+from openimr.cli.output import write_atomically
 from openimr.corpus.evaluate import evaluate, letter_paths
-from openimr.corpus.precedents import attach_precedents
-from openimr.corpus.store import Corpus
+from openimr.corpus.precedents import with_precedents
 from openimr.errors import OpenIMRError
 from openimr.letters import FORMATS, render_letter
 from openimr.review import review_case
 from openimr.review.case_file import load_case
 
 _FORMATS = (*FORMATS, "json")
-
-
-def _write_atomically(out: Path, data: bytes) -> None:
-    """Write `data` to `out` through a temporary file in the same folder, so no half-written file is left behind."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent if str(out.parent) else ".")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def review(
@@ -45,28 +30,27 @@ def review(
     precedents: bool = typer.Option(
         True, "--precedents/--no-precedents", help="List similar past items from the corpus, when the database has one."
     ),
-    db: str | None = _DB,
-    data_dir: Path = _DATA,
+    db: str | None = DB,
+    data_dir: Path | None = DATA_DIR,
 ) -> None:
     """Draft the determination for a case file: a letter (md, txt, html, pdf) or the Determination as JSON. With a
     corpus in the database (`imr corpus add`), each item lists its precedents."""
     if format not in _FORMATS:
         raise OpenIMRError(f"unknown format {format!r} (choose from {', '.join(_FORMATS)})", "--format")
+    settings = settings_from(db=db, data_dir=data_dir)
     determination = review_case(load_case(case))
     if precedents:
-        corpus = Corpus.existing(Settings(db_url=db, data_dir=data_dir).url())
-        if corpus is not None:
-            try:
-                determination = attach_precedents(determination, corpus)
-            finally:
-                corpus.close()
-    data = (determination.model_dump_json(indent=2) + "\n").encode() if format == "json" else render_letter(determination, format)
+        determination = with_precedents(determination, settings.database_url)
+    if format == "json":
+        data = (determination.model_dump_json(indent=2) + "\n").encode()
+    else:
+        data = render_letter(determination, format, settings.organization)
     if out is None:
         if format == "pdf":
             raise OpenIMRError("a PDF needs an output file (-o OUT)", "--format")
         typer.echo(data.decode(), nl=False)
     else:
-        _write_atomically(out, data)
+        write_atomically(out, data)
 
 
 def _table(metrics: dict[str, Any]) -> Table:

@@ -131,3 +131,15 @@ def attach_precedents(determination: Determination, corpus: Corpus | None, limit
         precedents, line = find_precedents(corpus, item, determination.case_number, limit)
         updated.append(item.model_copy(update={"precedents": precedents, "precedent_summary": line}))
     return determination.model_copy(update={"items": updated})
+
+
+def with_precedents(determination: Determination, database_url: str, limit: int = PRECEDENTS) -> Determination:
+    """The determination with precedents from the corpus at `database_url`; unchanged when there is no corpus there
+    (no database, no corpus tables, or no letters yet: nothing is created)."""
+    corpus = Corpus.existing(database_url)
+    if corpus is None:
+        return determination
+    try:
+        return attach_precedents(determination, corpus, limit)
+    finally:
+        corpus.close()

@@ -50,6 +50,7 @@ from openimr.corpus.filters import tags_for
 from openimr.corpus.records import guideline_labels, letter_key, month_label, specialty_label
 from openimr.errors import OpenIMRError
 from openimr.model import Decision, Determination
+from openimr.settings import redact
 
 VERSION_TABLE = "corpus_alembic_version"
 """Alembic's version table of the corpus migrations (the case store keeps its own `alembic_version`)."""
@@ -177,11 +178,6 @@ class LetterRow:
     letter: Determination
     specialties: list[str]
     items: list[ItemRow]
-
-
-def redact(url: str) -> str:
-    """A database URL without its password."""
-    return make_url(url).render_as_string(hide_password=True)
 
 
 class Corpus:
