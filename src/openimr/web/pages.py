@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
+from openimr.api.deps import CaseId, Position
 from openimr.cases.domain import (
     Actor,
     AffiliationKind,
@@ -426,7 +427,7 @@ def _problem(error: Exception) -> str:
 
 
 @router.get("/intake/cases/{case_id}", response_class=HTMLResponse)
-def intake_case(case_id: int, page: SignedIn) -> Response:
+def intake_case(case_id: CaseId, page: SignedIn) -> Response:
     """A case as intake sees it: screening with its reasons, items, records, and what can be done next."""
     page.require(UserRole.INTAKE, UserRole.ADMIN)
     case = page.services.cases.get(case_id, page.actor)
@@ -447,7 +448,7 @@ def intake_case(case_id: int, page: SignedIn) -> Response:
 
 
 @router.post("/intake/cases/{case_id}/screen")
-def screen(case_id: int, page: SignedIn, form: Form) -> Response:
+def screen(case_id: CaseId, page: SignedIn, form: Form) -> Response:
     """Screen (again, for a deferred case whose liability dispute is resolved)."""
     page.require(UserRole.INTAKE, UserRole.ADMIN)
     here = f"/intake/cases/{case_id}"
@@ -456,7 +457,7 @@ def screen(case_id: int, page: SignedIn, form: Form) -> Response:
 
 
 @router.post("/intake/cases/{case_id}/documents")
-def upload(case_id: int, page: SignedIn, form: Form) -> Response:
+def upload(case_id: CaseId, page: SignedIn, form: Form) -> Response:
     """Add one document to a case."""
     page.require(UserRole.INTAKE, UserRole.ADMIN)
     here = f"/intake/cases/{case_id}"
@@ -468,7 +469,7 @@ def upload(case_id: int, page: SignedIn, form: Form) -> Response:
 
 
 @router.post("/intake/cases/{case_id}/correct")
-def correct(case_id: int, page: SignedIn, form: Form) -> Response:
+def correct(case_id: CaseId, page: SignedIn, form: Form) -> Response:
     """Correct an ineligible application and screen it again."""
     page.require(UserRole.INTAKE, UserRole.ADMIN)
     here = f"/intake/cases/{case_id}"
@@ -481,7 +482,7 @@ def correct(case_id: int, page: SignedIn, form: Form) -> Response:
 
 
 @router.post("/intake/cases/{case_id}/withdraw")
-def withdraw(case_id: int, page: SignedIn, form: Form) -> Response:
+def withdraw(case_id: CaseId, page: SignedIn, form: Form) -> Response:
     """Withdraw an application."""
     page.require(UserRole.INTAKE, UserRole.ADMIN)
     here = f"/intake/cases/{case_id}"
@@ -490,7 +491,7 @@ def withdraw(case_id: int, page: SignedIn, form: Form) -> Response:
 
 
 @router.post("/intake/cases/{case_id}/records-complete")
-def records_complete(case_id: int, page: SignedIn, form: Form) -> Response:
+def records_complete(case_id: CaseId, page: SignedIn, form: Form) -> Response:
     """The claims administrator's records are in: the case is drafted."""
     page.require(UserRole.INTAKE, UserRole.ADMIN)
     here = f"/intake/cases/{case_id}"
@@ -577,7 +578,7 @@ def add_user(page: SignedIn, form: Form) -> Response:
 
 
 @router.get("/admin/cases/{case_id}", response_class=HTMLResponse)
-def admin_case(case_id: int, page: SignedIn) -> Response:
+def admin_case(case_id: CaseId, page: SignedIn) -> Response:
     """A case's assignment: every reviewer, acceptable or not and why."""
     page.require(UserRole.ADMIN)
     case = page.services.cases.get(case_id, page.actor)
@@ -587,7 +588,7 @@ def admin_case(case_id: int, page: SignedIn) -> Response:
 
 
 @router.post("/admin/cases/{case_id}/assign")
-def assign(case_id: int, page: SignedIn, form: Form) -> Response:
+def assign(case_id: CaseId, page: SignedIn, form: Form) -> Response:
     """Assign the reviewer named, or the least-loaded acceptable one."""
     page.require(UserRole.ADMIN)
     here = f"/admin/cases/{case_id}"
@@ -597,7 +598,7 @@ def assign(case_id: int, page: SignedIn, form: Form) -> Response:
 
 
 @router.get("/admin/cases/{case_id}/letter.pdf")
-def admin_letter(case_id: int, page: SignedIn) -> Response:
+def admin_letter(case_id: CaseId, page: SignedIn) -> Response:
     """The letter (issued, or a preview)."""
     page.require(UserRole.ADMIN)
     return _pdf(page.services.signing.preview(case_id, "pdf", page.actor), case_id)
@@ -673,7 +674,7 @@ def _panels(case: CaseView, draft: DraftView, spans: Spans) -> list[_ItemPanel]:
 
 
 @router.get("/reviewer/cases/{case_id}", response_class=HTMLResponse)
-def reviewer_case(case_id: int, page: SignedIn) -> Response:
+def reviewer_case(case_id: CaseId, page: SignedIn) -> Response:
     """The case page: the records with the evidence highlighted, each item's criteria linked to their spans, the
     decisions, rationales, guideline lines and summary to edit, the letter preview, signing and issuing."""
     page.require(UserRole.REVIEWER)
@@ -706,7 +707,7 @@ def reviewer_case(case_id: int, page: SignedIn) -> Response:
 
 
 @router.post("/reviewer/cases/{case_id}/summary")
-def edit_summary(case_id: int, page: SignedIn, form: Form) -> Response:
+def edit_summary(case_id: CaseId, page: SignedIn, form: Form) -> Response:
     """Save the Clinical Case Summary."""
     page.require(UserRole.REVIEWER)
     here = f"/reviewer/cases/{case_id}"
@@ -721,7 +722,7 @@ def edit_summary(case_id: int, page: SignedIn, form: Form) -> Response:
 
 
 @router.post("/reviewer/cases/{case_id}/items/{position}")
-def edit_item(case_id: int, position: int, page: SignedIn, form: Form) -> Response:
+def edit_item(case_id: CaseId, position: Position, page: SignedIn, form: Form) -> Response:
     """Save what changed in one item: decision, rationale, guideline line, criterion statuses."""
     page.require(UserRole.REVIEWER)
     here = f"/reviewer/cases/{case_id}"
@@ -763,7 +764,7 @@ def edit_item(case_id: int, position: int, page: SignedIn, form: Form) -> Respon
 
 
 @router.post("/reviewer/cases/{case_id}/sign")
-def sign(case_id: int, page: SignedIn, form: Form) -> Response:
+def sign(case_id: CaseId, page: SignedIn, form: Form) -> Response:
     """Sign the determination as it stands."""
     page.require(UserRole.REVIEWER)
     here = f"/reviewer/cases/{case_id}"
@@ -771,7 +772,7 @@ def sign(case_id: int, page: SignedIn, form: Form) -> Response:
 
 
 @router.post("/reviewer/cases/{case_id}/issue")
-def issue(case_id: int, page: SignedIn, form: Form) -> Response:
+def issue(case_id: CaseId, page: SignedIn, form: Form) -> Response:
     """Issue the signed letter."""
     page.require(UserRole.REVIEWER)
     here = f"/reviewer/cases/{case_id}"
@@ -779,7 +780,7 @@ def issue(case_id: int, page: SignedIn, form: Form) -> Response:
 
 
 @router.post("/reviewer/cases/{case_id}/redraft")
-def redraft(case_id: int, page: SignedIn, form: Form) -> Response:
+def redraft(case_id: CaseId, page: SignedIn, form: Form) -> Response:
     """Run the engine again after a failed drafting."""
     page.require(UserRole.REVIEWER)
     here = f"/reviewer/cases/{case_id}"
@@ -787,7 +788,7 @@ def redraft(case_id: int, page: SignedIn, form: Form) -> Response:
 
 
 @router.get("/reviewer/cases/{case_id}/letter.pdf")
-def reviewer_letter(case_id: int, page: SignedIn) -> Response:
+def reviewer_letter(case_id: CaseId, page: SignedIn) -> Response:
     """The letter as it would be issued (DRAFT until signed), or as issued."""
     page.require(UserRole.REVIEWER)
     return _pdf(page.services.signing.preview(case_id, "pdf", page.actor), case_id)
@@ -813,7 +814,7 @@ def _readable(value: Any) -> str:
 
 
 @router.get("/audit/{case_id}", response_class=HTMLResponse)
-def audit(case_id: int, page: SignedIn) -> Response:
+def audit(case_id: CaseId, page: SignedIn) -> Response:
     """The case's full audit trail, readable."""
     case = page.services.cases.get(case_id, page.actor)
     entries = [
