@@ -213,6 +213,7 @@ def test_the_reviewer_works_the_case_by_keyboard_and_issues_the_letter(
 
     preview = page.request.get(f"{server.url}/reviewer/cases/{story['case']}/letter.pdf")
     assert preview.ok and preview.headers["content-type"] == "application/pdf"
+    assert preview.headers["x-frame-options"] == "SAMEORIGIN", "the case page may frame its preview, no other site"
     assert "DRAFT" in _pdf_text(tmp_path / "preview.pdf", preview.body())
 
     page.get_by_role("button", name="Sign the determination").focus()

@@ -809,10 +809,15 @@ def reviewer_letter(case_id: CaseId, page: SignedIn) -> Response:
 
 
 def _pdf(data: bytes, case_id: int) -> Response:
+    """A letter shown inline; the case page frames it, so it may be framed by this site's own pages only."""
     return Response(
         data,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{quote(f"letter-{case_id}.pdf")}"'},
+        headers={
+            "Content-Disposition": f'inline; filename="{quote(f"letter-{case_id}.pdf")}"',
+            "X-Frame-Options": "SAMEORIGIN",
+            "Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'",
+        },
     )
 
 
