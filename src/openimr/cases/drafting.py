@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import Connection, Engine
+
 from openimr.cases import deadlines
 from openimr.cases.context import ServiceContext, require, visible_case
 from openimr.cases.domain import Actor, CaseState, UserRole, case_number
@@ -15,6 +17,8 @@ from openimr.cases.errors import InvalidInput, TransitionRefused
 from openimr.cases.mapping import EngineInput, case_view, engine_case
 from openimr.cases.schemas import CaseView
 from openimr.cases.store import DraftRow, ItemRevisionRow
+from openimr.corpus.precedents import attach_precedents
+from openimr.corpus.store import Corpus
 from openimr.model import Determination, Priority
 from openimr.review import review_case
 
@@ -59,6 +63,7 @@ class DraftingService:
             if case.state != CaseState.IN_REVIEW:
                 raise TransitionRefused(f"only a case in review can be drafted (it is {case.state})", number)
             given = engine_case(session, case)
+            engine = session.get_bind()
         try:
             determination = _run_engine(given, number)
         except Exception as error:  # the engine is another stage: a failure leaves the case in review, recorded
@@ -70,6 +75,7 @@ class DraftingService:
                 )
                 session.flush()
                 return case_view(session, case)
+        determination = _with_precedents(determination, engine, number)
         with self.context.transaction(number) as session:
             case = visible_case(session, case_id, actor)
             now = self.context.clock()
@@ -121,6 +127,17 @@ class DraftingService:
             )
             session.flush()
             return case_view(session, case)
+
+
+def _with_precedents(determination: Determination, engine: Engine | Connection, number: str) -> Determination:
+    """The draft with each item's precedents from the corpus in the case store's database, when it holds one. They
+    are an aid to the reviewer, never part of the letter: a failure to find them leaves the draft without them."""
+    try:
+        corpus = Corpus.existing_on(engine) if isinstance(engine, Engine) else None
+        return attach_precedents(determination, corpus)
+    except Exception as error:  # the corpus is another stage; the draft stands without precedents
+        log.warning("no precedents for %s: %s", number, type(error).__name__)
+        return determination
 
 
 def _run_engine(given: EngineInput, number: str) -> Determination:
