@@ -92,6 +92,9 @@ async def seed(base: str, admin: str, run: str) -> tuple[list[int], str]:
             for step, body in (("screen", None), ("assign", {}), ("records-complete", None)):
                 response = await client.post(f"/cases/{case['id']}/{step}", json=body)
                 response.raise_for_status()
+            while response.json()["drafting"] in ("queued", "running"):  # drafting runs off the request path
+                await asyncio.sleep(0.05)
+                response = await client.get(f"/cases/{case['id']}")
             if response.json()["state"] != "drafted":
                 raise SystemExit(
                     f"seeding failed: case {case['id']} is {response.json()['state']}: {response.json()['drafting_error']}"

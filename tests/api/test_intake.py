@@ -151,3 +151,29 @@ def test_two_simultaneous_filings_of_one_application_make_one_case(api: Any) -> 
     assert sorted(statuses) == [200, 200, 200, 201]
     cases = api.admin.get("/cases").json()
     assert len(cases) == 1 and cases[0]["duplicate_applications"] == 3
+
+
+def test_simultaneous_automatic_assignments_balance_the_workload(api: Any) -> None:
+    reviewers = [api.add_reviewer()[0] for _ in range(2)]
+    cases = []
+    for n in range(10):
+        case = api.file_case(claim_number=f"CLM-RACE-{n}")
+        api.intake.post(f"/cases/{case['id']}/screen")
+        cases.append(case["id"])
+    start = threading.Barrier(len(cases))
+    chosen: list[int] = []
+    token = api.admin.headers["Authorization"].split()[1]
+
+    def assign(case_id: int) -> None:
+        with api.client(token) as client:
+            start.wait()
+            response = client.post(f"/cases/{case_id}/assign", json={})
+            assert response.status_code == 200, response.text
+            chosen.append(response.json()["reviewer_id"])
+
+    threads = [threading.Thread(target=assign, args=(case_id,)) for case_id in cases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(chosen.count(r) for r in reviewers) == [5, 5], chosen

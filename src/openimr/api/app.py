@@ -17,10 +17,12 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openimr import __version__
-from openimr.api.deps import Unauthorized
+from openimr.api.deps import TooManySignIns, Unauthorized
 from openimr.api.routers import ROUTERS
+from openimr.api.security import SecurityHeaders, SignInLimiter
 from openimr.cases.errors import WorkflowError
 from openimr.cases.services import Services, open_services
+from openimr.cases.worker import WorkerPool
 from openimr.errors import OpenIMRError
 from openimr.settings import Settings
 
@@ -35,7 +37,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         # Few worker threads: request handlers are short and CPU-bound under the GIL, and many threads only add
         # convoy delays around every database call.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        yield
+        workers = WorkerPool(services, settings.drafting_workers, settings.worker_poll_seconds).start()
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(workers.stop)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -46,9 +52,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.services = services
     app.state.settings = settings
+    app.state.sign_in_limiter = SignInLimiter(settings.sign_in_max_failures, settings.sign_in_window_seconds)
     app.add_middleware(_BodyLimit, limit=services.context.documents.max_bytes + 2 * 1024 * 1024)
+    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(OpenIMRError, _refused)
     app.add_exception_handler(Unauthorized, _unauthorized)
+    app.add_exception_handler(TooManySignIns, _too_many)
     for router in ROUTERS:
         app.include_router(router)
     return app
@@ -57,6 +66,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 def _refused(_request: Request, error: Exception) -> JSONResponse:
     """A workflow error with its own status; any other bad input is 422."""
     return JSONResponse({"detail": str(error)}, status_code=error.status if isinstance(error, WorkflowError) else 422)
+
+
+def _too_many(_request: Request, error: Exception) -> JSONResponse:
+    wait = error.retry_after if isinstance(error, TooManySignIns) else 60
+    return JSONResponse(
+        {"detail": f"too many failed sign-ins from this address: try again in {wait} s"},
+        status_code=429,
+        headers={"Retry-After": str(wait)},
+    )
 
 
 def _unauthorized(_request: Request, _error: Exception) -> JSONResponse:

@@ -16,10 +16,11 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from openimr.cases import audit
 from openimr.cases.domain import Actor, CaseState, ScreeningOutcome, UserRole, case_number
 from openimr.cases.errors import Forbidden, NotFound, StaleVersion
 from openimr.cases.states import check_transition
-from openimr.cases.store import AuditRow, CaseRow, utcnow
+from openimr.cases.store import CaseRow, utcnow
 from openimr.cases.uploads import DocumentStore
 
 AUDITED_CASE_FIELDS = (
@@ -79,21 +80,26 @@ class ServiceContext:
         documents: DocumentStore,
         clock: Callable[[], dt.datetime] = utcnow,
         serialize_writes: bool = False,
+        write_sessions: sessionmaker[Session] | None = None,
     ) -> None:
-        """`serialize_writes` queues this process's write transactions on a lock: right for SQLite, which allows one
-        writer at a time and would otherwise make concurrent writers poll its busy timeout."""
+        """`sessions` read; `write_sessions` (default: the same) write. `serialize_writes` queues this process's write
+        transactions on a lock: right for SQLite, which allows one writer at a time and would otherwise make concurrent
+        writers poll its busy timeout."""
         self.sessions = sessions
+        self.write_sessions = write_sessions or sessions
         self.documents = documents
         self.clock = clock
         self._write_lock: AbstractContextManager[object] = threading.Lock() if serialize_writes else nullcontext()
 
     @contextmanager
     def transaction(self, what: str) -> Iterator[Session]:
-        """A session committed at the end; a version clash becomes `StaleVersion` naming `what`."""
-        with self._write_lock, self.sessions() as session:
+        """A write session committed at the end; a version clash becomes `StaleVersion` naming `what`."""
+        with self._write_lock, self.write_sessions() as session:
             try:
                 yield session
                 session.commit()
+                for callback in session.info.pop("after_commit", []):
+                    callback()
             except StaleDataError:
                 session.rollback()
                 raise StaleVersion("changed by someone else at the same time: reload it and try again", what) from None
@@ -107,8 +113,8 @@ class ServiceContext:
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
     ) -> None:
-        """Record one change in the audit log (in the caller's transaction)."""
-        session.add(AuditRow(case_id=case_id, at=self.clock(), actor=actor.name, action=action, before=before, after=after))
+        """Record one change in the hash-chained audit log (in the caller's transaction)."""
+        audit.append(session, case_id, self.clock(), actor.name, action, before, after)
 
     def move(self, session: Session, actor: Actor, case: CaseRow, target: CaseState, action: str, **changes: Any) -> None:
         """Check and make a state transition with its field changes, and audit it."""

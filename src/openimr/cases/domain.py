@@ -107,11 +107,12 @@ class AffiliationKind(StrEnum):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is calling: a user's name, role and, for a reviewer, their reviewer id."""
+    """Who is calling: a user's name, role and, for a reviewer, their reviewer id; `user_id` None for the command line."""
 
     name: str
     role: UserRole
     reviewer_id: int | None = None
+    user_id: int | None = None
 
 
 def case_number(case_id: int) -> str:

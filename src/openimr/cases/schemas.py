@@ -167,6 +167,49 @@ class NewUser(_Schema):
     name: Name
     role: UserRole
     reviewer_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    token_expires_in_days: int | None = Field(
+        default=None, ge=1, le=3650, description="Lifetime of the first token; default: the server's token lifetime."
+    )
+
+
+class NewToken(_Schema):
+    """A further bearer token for a user (an admin for anyone, anyone else for themselves)."""
+
+    user_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="Whose token; default: the caller's.")
+    label: Name | None = None
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650, description="Default: the server's token lifetime.")
+
+
+class UserView(_Schema):
+    """A user of the service."""
+
+    id: int
+    name: str
+    role: UserRole
+    reviewer_id: int | None
+    created_at: dt.datetime
+
+
+class TokenView(_Schema):
+    """A bearer token's record (never the token): who it is for, when it expires or was revoked, when it was last used."""
+
+    id: int
+    user_id: int
+    user: str
+    label: str | None
+    created_at: dt.datetime
+    created_by: str
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    revoked_by: str | None
+    last_used_at: dt.datetime | None = Field(description="Updated at most once a minute.")
+    active: bool
+
+
+class TokenCreated(TokenView):
+    """A new token: `token` is shown this once; only its SHA-256 is stored."""
+
+    token: str
 
 
 class DocumentView(_Schema):
@@ -219,6 +262,7 @@ class CaseView(_Schema):
     records_received_at: dt.datetime | None
     determination_due: dt.datetime | None
     drafting_error: str | None
+    drafting: str | None = Field(description="The drafting job: queued, running, done or failed (None before records complete).")
     signed_at: dt.datetime | None
     signed_by: str | None
     issued_at: dt.datetime | None
@@ -292,10 +336,12 @@ class ReviewerView(_Schema):
 
 
 class UserCreated(_Schema):
-    """A provisioned user and their bearer token (shown once; only its hash is stored)."""
+    """A provisioned user and their first bearer token (shown once; only its hash is stored)."""
 
     id: int
     name: str
     role: UserRole
     reviewer_id: int | None
     token: str
+    token_id: int
+    expires_at: dt.datetime | None

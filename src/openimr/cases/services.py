@@ -12,6 +12,7 @@ from openimr.cases.context import ServiceContext
 from openimr.cases.draft_edits import DraftService
 from openimr.cases.drafting import DraftingService
 from openimr.cases.intake import IntakeService
+from openimr.cases.jobs import JobQueue, QueuePolicy
 from openimr.cases.reviewer_pool import ReviewerService
 from openimr.cases.screening import ScreeningService
 from openimr.cases.signing import SigningService
@@ -35,18 +36,28 @@ class Services:
     drafts: DraftService
     signing: SigningService
     cases: CaseService
+    queue: JobQueue
 
     @classmethod
-    def over(cls, context: ServiceContext) -> Services:
-        """The services over a context."""
+    def over(cls, context: ServiceContext, settings: Settings) -> Services:
+        """The services over a context, with the policies `settings` set."""
+        queue = JobQueue(
+            context,
+            QueuePolicy(
+                lease=dt.timedelta(seconds=settings.job_lease_seconds),
+                max_attempts=settings.job_max_attempts,
+                backoff=dt.timedelta(seconds=settings.job_backoff_seconds),
+            ),
+        )
         return cls(
             context=context,
-            users=UserService(context),
+            queue=queue,
+            users=UserService(context, dt.timedelta(days=settings.token_ttl_days), settings.auth_cache_seconds),
             reviewers=ReviewerService(context),
             intake=IntakeService(context),
             screening=ScreeningService(context),
             assignment=AssignmentService(context),
-            drafting=DraftingService(context),
+            drafting=DraftingService(context, queue),
             drafts=DraftService(context),
             signing=SigningService(context),
             cases=CaseService(context),
@@ -65,11 +76,14 @@ def open_services(settings: Settings, clock: Callable[[], dt.datetime] = utcnow)
     """Create the data directory, migrate the database to the latest schema and return the services over it."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
-    created = upgrade(engine)
+    sqlite = engine.dialect.name == "sqlite"
+    writer = make_engine(settings.database_url, writer=True) if sqlite else engine
+    created = upgrade(writer)
     context = ServiceContext(
         session_factory(engine),
         DocumentStore(settings.documents_dir, settings.max_upload_bytes),
         clock=clock,
-        serialize_writes=engine.dialect.name == "sqlite",
+        serialize_writes=sqlite,
+        write_sessions=session_factory(writer),
     )
-    return Opened(Services.over(context), created)
+    return Opened(Services.over(context, settings), created)

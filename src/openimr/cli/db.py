@@ -17,5 +17,5 @@ def db_upgrade(db: str | None = DB, data_dir: Path | None = DATA_DIR) -> None:
     """Migrate the database to the latest schema (creating it when there is none)."""
     settings = settings_from(db=db, data_dir=data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    created = upgrade(make_engine(settings.database_url))
+    created = upgrade(make_engine(settings.database_url, writer=True))
     typer.echo(f"database {'created ' if created else ''}at the latest schema: {redact(settings.database_url)}")
