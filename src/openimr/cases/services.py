@@ -79,8 +79,11 @@ def open_services(settings: Settings, clock: Callable[[], dt.datetime] = utcnow)
     sqlite = engine.dialect.name == "sqlite"
     writer = make_engine(settings.database_url, writer=True) if sqlite else engine
     created = upgrade(writer)
+    # Reads see one snapshot across their statements (SQLite: its BEGIN; PostgreSQL: repeatable read, which never fails a
+    # read-only transaction), so a view never mixes states from before and after a concurrent commit.
+    reader = engine if sqlite else engine.execution_options(isolation_level="REPEATABLE READ")
     context = ServiceContext(
-        session_factory(engine),
+        session_factory(reader),
         DocumentStore(settings.documents_dir, settings.max_upload_bytes),
         clock=clock,
         serialize_writes=sqlite,
