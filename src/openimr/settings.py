@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from openimr.model import Organization
+
 DEFAULT_DATA_DIR = Path("var")
 DEFAULT_MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 ENV_PREFIX = "OPENIMR_"
@@ -44,12 +46,34 @@ class Settings(BaseSettings):
     job_max_attempts: int = Field(default=5, ge=1, le=100, description="Attempts at a job before it fails.")
     job_backoff_seconds: float = Field(default=2.0, ge=0, description="Delay before the first retry (doubled each time).")
     org_name: str = Field(default="openimr Independent Medical Review Organization", min_length=1, max_length=200)
-    org_address: str = Field(default="", max_length=500, description="The organization's postal address, for letters.")
+    org_short_name: str = Field(
+        default="IMRO",
+        pattern=r"^[A-Z][A-Za-z0-9&-]{0,39}$",
+        description='One capitalised word labelling the organization\'s guideline line in letters ("IMRO guideline:").',
+    )
+    org_address: str = Field(
+        default="", max_length=500, description='The organization\'s postal address, for letters: lines separated by ";".'
+    )
+    org_phone: str | None = Field(default=None, max_length=100, description="The organization's telephone, for letters.")
+    org_signatory: str | None = Field(
+        default=None, max_length=200, description='Who signs letters for the organization, e.g. "Medical Director".'
+    )
 
     @property
     def database_url(self) -> str:
         """The database URL: the one given, or the embedded SQLite file in the data directory (as an absolute path)."""
         return self.db or f"sqlite:///{(self.data_dir / 'openimr.db').resolve()}"
+
+    @property
+    def organization(self) -> Organization:
+        """The organization the letters name, with its letterhead."""
+        return Organization(
+            name=self.org_name,
+            short_name=self.org_short_name,
+            address=[line.strip() for line in self.org_address.replace("\n", ";").split(";") if line.strip()],
+            phone=self.org_phone or None,
+            signatory=self.org_signatory or None,
+        )
 
     @property
     def documents_dir(self) -> Path:

@@ -153,6 +153,21 @@ def test_two_simultaneous_filings_of_one_application_make_one_case(api: Any) -> 
     assert len(cases) == 1 and cases[0]["duplicate_applications"] == 3
 
 
+def test_users_are_provisioned_once_per_name(api: Any) -> None:
+    created = api.admin.post("/users", json={"name": "casey", "role": "intake"})
+    assert created.status_code == 201 and len(created.json()["token"]) >= 40
+    again = api.admin.post("/users", json={"name": "casey", "role": "admin"})
+    assert again.status_code == 409 and "a user of that name exists" in again.json()["detail"]
+    assert api.intake.post("/users", json={"name": "other", "role": "intake"}).status_code == 403
+    me = api.client(created.json()["token"]).get("/me").json()
+    assert me == {"name": "casey", "role": "intake", "reviewer_id": None}
+
+
+def test_priority_is_read_without_regard_to_case(api: Any) -> None:
+    case = api.file_case(priority="expedited")
+    assert case["priority"] == "Expedited"
+
+
 def test_simultaneous_automatic_assignments_balance_the_workload(api: Any) -> None:
     reviewers = [api.add_reviewer()[0] for _ in range(2)]
     cases = []

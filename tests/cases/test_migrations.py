@@ -13,9 +13,9 @@ from openimr.cases.users import hash_token
 from openimr.settings import Settings
 
 
-def test_0002_moves_tokens_and_chains_the_existing_audit_log(settings: Settings) -> None:
+def test_0003_moves_tokens_and_chains_the_existing_audit_log(settings: Settings) -> None:
     engine = make_engine(settings.database_url, writer=True)
-    assert upgrade(engine, "0001") is True
+    assert upgrade(engine, "0002") is True
     now = dt.datetime(2026, 5, 1, 12, tzinfo=dt.UTC)
     users = table("users", column("name"), column("role"), column("token_hash"), column("created_at", UTCDateTime()))
     entries = table("audit_log", column("at", UTCDateTime()), column("actor"), column("action"), column("after", JSON()))

@@ -25,6 +25,7 @@ from openimr.cases.services import Services, open_services
 from openimr.cases.worker import WorkerPool
 from openimr.errors import OpenIMRError
 from openimr.settings import Settings
+from openimr.web.docs import install_static_and_docs
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -49,7 +50,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         version=__version__,
         description="The California workers' compensation IMR workflow: intake, screening, assignment, records, "
         "draft, sign, issue. Authenticate with `Authorization: Bearer <token>`.",
+        docs_url=None,
+        redoc_url=None,
     )
+    install_static_and_docs(app)
     app.state.services = services
     app.state.settings = settings
     app.state.sign_in_limiter = SignInLimiter(settings.sign_in_max_failures, settings.sign_in_window_seconds)

@@ -15,9 +15,7 @@ from openimr.cases.schemas import AuditEntry, CaseView, DeadlineEntry
 from openimr.cases.store import AuditRow, CaseRow
 from openimr.model import Priority
 
-_DETERMINATION_STATES = [
-    s.value for s in (CaseState.RECORDS_COMPLETE, CaseState.IN_REVIEW, CaseState.DRAFTED, CaseState.SIGNED)
-]
+_DETERMINATION_STATES = [s.value for s in (CaseState.RECORDS_COMPLETE, CaseState.IN_REVIEW, CaseState.DRAFTED, CaseState.SIGNED)]
 
 
 class CaseService:

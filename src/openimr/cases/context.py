@@ -22,6 +22,7 @@ from openimr.cases.errors import Forbidden, NotFound, StaleVersion
 from openimr.cases.states import check_transition
 from openimr.cases.store import CaseRow, utcnow
 from openimr.cases.uploads import DocumentStore
+from openimr.model import Organization
 
 AUDITED_CASE_FIELDS = (
     "state",
@@ -81,14 +82,17 @@ class ServiceContext:
         clock: Callable[[], dt.datetime] = utcnow,
         serialize_writes: bool = False,
         write_sessions: sessionmaker[Session] | None = None,
+        organization: Organization | None = None,
     ) -> None:
         """`sessions` read; `write_sessions` (default: the same) write. `serialize_writes` queues this process's write
         transactions on a lock: right for SQLite, which allows one writer at a time and would otherwise make concurrent
-        writers poll its busy timeout."""
+        writers poll its busy timeout. `organization` is the IMR organization the letters name (default:
+        `Organization()`)."""
         self.sessions = sessions
         self.write_sessions = write_sessions or sessions
         self.documents = documents
         self.clock = clock
+        self.organization = organization or Organization()
         self._write_lock: AbstractContextManager[object] = threading.Lock() if serialize_writes else nullcontext()
 
     @contextmanager

@@ -105,6 +105,15 @@ class AffiliationKind(StrEnum):
     OTHER = "other"
 
 
+class Recipient(StrEnum):
+    """The parties a Final Determination Letter is sent to."""
+
+    EMPLOYEE = "employee"
+    EMPLOYER = "employer"
+    CLAIMS_ADMINISTRATOR = "claims_administrator"
+    REQUESTING_PHYSICIAN = "requesting_physician"
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who is calling: a user's name, role and, for a reviewer, their reviewer id; `user_id` None for the command line."""

@@ -129,18 +129,25 @@ class DraftingService:
             item = by_position[position]
             item.decision = drafted.decision.value
             item.rationale = drafted.rationale
+            item.guideline = drafted.maximus_guideline or ""
+            item.criteria_overrides = {}
             item.engine_determination = drafted.model_dump(mode="json")
+            item.version = 1
             session.flush()
             session.add(
                 ItemRevisionRow(
                     item_id=item.id,
-                    revision=1,
+                    revision=item.version,
                     decision=drafted.decision.value,
                     rationale=drafted.rationale,
+                    guideline=item.guideline,
+                    criteria_overrides={},
                     author=f"{ENGINE_AUTHOR} {determination.engine_version or ''}".strip(),
                     created_at=now,
                 )
             )
+        case.summary = determination.summary
+        case.summary_version = 1
         self.context.move(session, ENGINE, case, CaseState.DRAFTED, "drafted", drafting_error=None)
         self.context.audit(
             session,

@@ -1,5 +1,5 @@
 """The one place where stored rows become what the rest of openimr reads: the API views, the engine's `Case`, and the
-`Determination` a letter is issued from."""
+`Letter` that is issued."""
 
 from __future__ import annotations
 
@@ -11,9 +11,23 @@ from sqlalchemy.orm import Session
 
 from openimr.cases.domain import case_number
 from openimr.cases.errors import NothingToRead
-from openimr.cases.schemas import Application, CaseView, DocumentView, ItemView, ReviewerProfile
+from openimr.cases.letter import addressees, final_item
+from openimr.cases.schemas import Application, CaseView, DocumentView, ItemView, Parties, ReviewerProfile
 from openimr.cases.store import ApplicationRow, CaseRow, DocumentRow, DraftRow, ItemRow, JobRow, ReviewerRow
-from openimr.model import Case, CaseDates, Decision, Determination, DisputedItem, Document, Patient, Priority, Reviewer
+from openimr.model import (
+    Case,
+    CaseDates,
+    Decision,
+    Determination,
+    DisputedItem,
+    Document,
+    Letter,
+    Organization,
+    Patient,
+    Priority,
+    Reviewer,
+    Signature,
+)
 
 
 def item_view(item: ItemRow) -> ItemView:
@@ -28,6 +42,8 @@ def item_view(item: ItemRow) -> ItemView:
         excluded_reason=item.excluded_reason,
         decision=Decision(item.decision) if item.decision else None,
         rationale=item.rationale,
+        guideline=item.guideline,
+        criteria_overrides=item.criteria_overrides or {},
         version=item.version,
     )
 
@@ -132,16 +148,19 @@ def latest_draft(session: Session, case_id: int) -> DraftRow | None:
     return session.scalar(select(DraftRow).where(DraftRow.case_id == case_id).order_by(DraftRow.id.desc()).limit(1))
 
 
-def final_determination(case: CaseRow, draft: DraftRow, reviewer: ReviewerRow | None, decided: dt.date) -> Determination:
-    """The determination as signed: the engine's draft with the reviewer's decisions and rationales and the case's facts."""
+def final_letter(
+    case: CaseRow, draft: DraftRow, reviewer: ReviewerRow | None, decided: dt.date, organization: Organization
+) -> Letter:
+    """The letter as it stands: the engine's draft with the reviewer's decisions, rationales, guideline lines, criterion
+    statuses and summary, the case's facts, its addressees, and the signature once the case is signed."""
     determination = Determination.model_validate(draft.determination)
     profile = ReviewerProfile.model_validate(reviewer.profile) if reviewer else None
     included = [item for item in case.items if item.excluded_reason is None]
     items = [
-        drafted.model_copy(update={"decision": Decision(item.decision or drafted.decision), "rationale": item.rationale or ""})
+        final_item(drafted, item.decision, item.rationale, item.guideline, item.criteria_overrides)
         for drafted, item in zip(determination.items, included, strict=True)
     ]
-    return determination.model_copy(
+    determination = determination.model_copy(
         update={
             "case_number": case_number(case.id),
             "date_assigned": case.assigned_at.date() if case.assigned_at else None,
@@ -153,6 +172,16 @@ def final_determination(case: CaseRow, draft: DraftRow, reviewer: ReviewerRow | 
             "reviewer": Reviewer(licensure=profile.licensure, specialties=profile.board_certifications)
             if profile
             else Reviewer(),
+            "summary": case.summary if case.summary is not None else determination.summary,
             "items": items,
         }
+    )
+    parties = Parties.model_validate(case.application.get("parties", {}))
+    return Letter(
+        organization=organization,
+        addressees=addressees(parties, case.worker_id),
+        claim_number=case.claim_number,
+        employee=parties.employee or case.worker_id,
+        signature=Signature(signed_on=case.signed_at.date()) if case.signed_at else None,
+        determination=determination,
     )

@@ -88,5 +88,6 @@ def open_services(settings: Settings, clock: Callable[[], dt.datetime] = utcnow)
         clock=clock,
         serialize_writes=sqlite,
         write_sessions=session_factory(writer),
+        organization=settings.organization,
     )
     return Opened(Services.over(context, settings), created)

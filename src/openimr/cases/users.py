@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from openimr.cases.context import ServiceContext, require
 from openimr.cases.domain import Actor, UserRole
-from openimr.cases.errors import InvalidInput, NotFound
+from openimr.cases.errors import AlreadyExists, InvalidInput, NotFound
 from openimr.cases.schemas import NewToken, NewUser, TokenCreated, TokenView, UserCreated, UserView
 from openimr.cases.store import ReviewerRow, TokenRow, UserRow
 
@@ -67,7 +67,7 @@ class UserService:
                 self.context.audit(session, actor, "user added", None, None, {"user": user.name, "role": user.role.value})
                 token, created = self._issue(session, row, "first token", user.token_expires_in_days, actor)
         except IntegrityError:
-            raise InvalidInput("a user of that name exists", f"user {user.name}") from None
+            raise AlreadyExists("a user of that name exists", f"user {user.name}") from None
         return UserCreated(
             id=row.id,
             name=row.name,

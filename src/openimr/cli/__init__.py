@@ -9,6 +9,7 @@ import typer
 from openimr import __version__
 from openimr.cli.audit import audit_app
 from openimr.cli.db import db_app
+from openimr.cli.fhir import fhir_app
 from openimr.cli.letters import letters_app
 from openimr.cli.serve import serve
 from openimr.cli.users import tokens_app, users_app
@@ -25,6 +26,7 @@ app = typer.Typer(
 
 
 app.add_typer(letters_app, name="letters")
+app.add_typer(fhir_app, name="fhir")
 
 
 @app.callback()

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from openimr.api.routers import cases, deadlines, documents, drafts, health, letters, reviewers, users
+from openimr.api.routers import cases, deadlines, documents, drafts, fhir, health, letters, reviewers, users
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -13,4 +13,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     drafts.router,
     letters.router,
     deadlines.router,
+    fhir.router,
 )

@@ -25,5 +25,6 @@ def letter_pdf(case_id: CaseId, caller: Caller, services: ServicesDep) -> Respon
 
 @router.get("/cases/{case_id}/letter.json", tags=["letters"], response_class=Response)
 def letter_json(case_id: CaseId, caller: Caller, services: ServicesDep) -> Response:
-    """The issued letter as a Determination JSON, exactly as stored at issue."""
+    """The issued letter as JSON (a `Letter`: the determination with its addressees, identifiers and signature),
+    exactly as stored at issue."""
     return Response(services.signing.letter(case_id, "json", caller), media_type="application/json")

@@ -3,8 +3,8 @@
 Each user's existing token moves to `tokens` (no expiry, as it was). Existing audit entries are numbered in id order
 and chained (`openimr.cases.audit`); `audit_head` holds the chain's head.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from alembic import op
 
 from openimr.cases.audit import GENESIS, entry_hash
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -49,7 +49,7 @@ def upgrade() -> None:
         bind.execute(
             sa.text(
                 "INSERT INTO tokens (user_id, token_hash, label, created_at, created_by) "
-                "VALUES (:id, :token_hash, 'first token', :created_at, 'migration 0002')"
+                "VALUES (:id, :token_hash, 'first token', :created_at, 'migration 0003')"
             ),
             [{"id": r.id, "token_hash": r.token_hash, "created_at": r.created_at} for r in existing],
         )
@@ -61,16 +61,41 @@ def upgrade() -> None:
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    postgres = op.get_bind().dialect.name == "postgresql"
+    _lift_audit_triggers(postgres)
     op.add_column("audit_log", sa.Column("seq", sa.Integer(), nullable=True))
     op.add_column("audit_log", sa.Column("prev_hash", sa.String(length=64), nullable=True))
     op.add_column("audit_log", sa.Column("hash", sa.String(length=64), nullable=True))
     seq, head = _chain_existing_entries()
     op.get_bind().execute(sa.text("INSERT INTO audit_head (id, seq, hash) VALUES (1, :seq, :hash)"), {"seq": seq, "hash": head})
+    with op.batch_alter_table("audit_log") as batch:  # SQLite rebuilds the table (its triggers are restored below)
+        for column, kind in (("seq", sa.Integer()), ("prev_hash", sa.String(length=64)), ("hash", sa.String(length=64))):
+            batch.alter_column(column, existing_type=kind, nullable=False)
     op.create_index("ix_audit_log_seq", "audit_log", ["seq"], unique=True)
+    _restore_audit_triggers(postgres)
+
+
+def _lift_audit_triggers(postgres: bool) -> None:
+    if postgres:
+        op.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
+    else:
+        for event in ("update", "delete"):
+            op.execute(f"DROP TRIGGER IF EXISTS audit_log_no_{event}")
+
+
+def _restore_audit_triggers(postgres: bool) -> None:
+    if postgres:
+        op.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
+        return
+    for event in ("UPDATE", "DELETE"):
+        op.execute(
+            f"CREATE TRIGGER audit_log_no_{event.lower()} BEFORE {event} ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'openimr: audit_log is append-only'); END"
+        )
 
 
 def _chain_existing_entries() -> tuple[int, str]:
-    """Number and chain the entries already written; the head's seq and hash. The append-only trigger is lifted for it."""
+    """Number and chain the entries already written (the append-only triggers lifted); the head's seq and hash."""
     bind = op.get_bind()
     audit = sa.table(
         "audit_log",
@@ -85,11 +110,6 @@ def _chain_existing_entries() -> tuple[int, str]:
     rows = bind.execute(sa.select(audit).order_by(audit.c.id)).all()
     if not rows:
         return 0, GENESIS
-    postgres = bind.dialect.name == "postgresql"
-    if postgres:
-        op.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
-    else:
-        op.execute("DROP TRIGGER audit_log_no_update")
     prev = GENESIS
     for seq, row in enumerate(rows, start=1):
         at = row.at if row.at.tzinfo else row.at.replace(tzinfo=dt.UTC)
@@ -99,13 +119,6 @@ def _chain_existing_entries() -> tuple[int, str]:
             {"seq": seq, "prev": prev, "hash": digest, "id": row.id},
         )
         prev = digest
-    if postgres:
-        op.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_append_only")
-    else:
-        op.execute(
-            "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
-            "BEGIN SELECT RAISE(ABORT, 'openimr: audit_log is append-only'); END"
-        )
     return len(rows), prev
 
 
