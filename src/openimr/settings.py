@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Where the SQLite file and the uploaded documents live.")
     host: str = Field(default="127.0.0.1", description="Address `imr serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `imr serve` listens on.")
+    workers: int = Field(default=1, ge=1, le=64, description="Processes `imr serve` runs (use more than 1 with PostgreSQL).")
     max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, ge=1, description="Largest document accepted.")
     worker_threads: int = Field(default=8, ge=1, le=256, description="Threads that run request handlers, per process.")
     token_ttl_days: int = Field(default=90, ge=1, le=3650, description="Lifetime of a new bearer token, in days.")
@@ -58,6 +59,11 @@ class Settings(BaseSettings):
     org_signatory: str | None = Field(
         default=None, max_length=200, description='Who signs letters for the organization, e.g. "Medical Director".'
     )
+
+    def environment(self) -> dict[str, str]:
+        """These settings as `OPENIMR_*` environment variables, for processes started with the same settings."""
+        values = self.model_dump(exclude_none=True)
+        return {f"{ENV_PREFIX}{name.upper()}": str(value) for name, value in values.items()}
 
     @property
     def database_url(self) -> str:

@@ -3,17 +3,21 @@
 Every error is JSON `{"detail": "..."}` with a 4xx status: 401 without a valid token, 403 for a role that may not act,
 404 for what does not exist or is not the caller's (a reviewer sees only the cases assigned to them), 409 for a refused
 transition, a conflicted reviewer or a stale version, 413 / 415 for oversized or unrecognised uploads, 422 for
-malformed JSON, wrong types and invalid values.
+malformed JSON, wrong types and invalid values. While the database cannot be reached (a PostgreSQL restart, SQLite locked
+past its busy timeout) the answer is 503 with Retry-After, and the next request after it is back succeeds: connections
+are checked before use, so the service recovers by itself.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openimr import __version__
@@ -26,6 +30,9 @@ from openimr.cases.worker import WorkerPool
 from openimr.errors import OpenIMRError
 from openimr.settings import Settings
 from openimr.web.docs import install_static_and_docs
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 2
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -62,6 +69,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_exception_handler(OpenIMRError, _refused)
     app.add_exception_handler(Unauthorized, _unauthorized)
     app.add_exception_handler(TooManySignIns, _too_many)
+    app.add_exception_handler(OperationalError, _unavailable)
+    app.add_exception_handler(InterfaceError, _unavailable)
     for router in ROUTERS:
         app.include_router(router)
     return app
@@ -70,6 +79,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 def _refused(_request: Request, error: Exception) -> JSONResponse:
     """A workflow error with its own status; any other bad input is 422."""
     return JSONResponse({"detail": str(error)}, status_code=error.status if isinstance(error, WorkflowError) else 422)
+
+
+def _unavailable(_request: Request, error: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
+    return JSONResponse(
+        {"detail": "the database is unavailable for the moment: try again shortly"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def _too_many(_request: Request, error: Exception) -> JSONResponse:
@@ -101,3 +119,8 @@ class _BodyLimit:
                 await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def app_from_environment() -> FastAPI:
+    """The app over the settings of the environment: what each process of `imr serve --workers N` runs."""
+    return create_app(Settings())

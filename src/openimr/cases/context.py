@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -20,7 +21,7 @@ from openimr.cases import audit
 from openimr.cases.domain import Actor, CaseState, ScreeningOutcome, UserRole, case_number
 from openimr.cases.errors import Forbidden, NotFound, StaleVersion
 from openimr.cases.states import check_transition
-from openimr.cases.store import CaseRow, utcnow
+from openimr.cases.store import CaseRow, DocumentRow, utcnow
 from openimr.cases.uploads import DocumentStore
 from openimr.model import Organization
 
@@ -94,19 +95,57 @@ class ServiceContext:
         self.clock = clock
         self.organization = organization or Organization()
         self._write_lock: AbstractContextManager[object] = threading.Lock() if serialize_writes else nullcontext()
+        self._local = threading.local()
+        self._uncertain: set[str] = set()
+        self._uncertain_lock = threading.Lock()
 
     @contextmanager
     def transaction(self, what: str) -> Iterator[Session]:
         """A write session committed at the end; a version clash becomes `StaleVersion` naming `what`."""
+        self._local.commit_failed = False
         with self._write_lock, self.write_sessions() as session:
             try:
                 yield session
-                session.commit()
+                session.flush()
+                try:
+                    session.commit()
+                except BaseException:
+                    self._local.commit_failed = True  # the COMMIT itself failed: it may or may not have happened
+                    raise
                 for callback in session.info.pop("after_commit", []):
                     callback()
             except StaleDataError:
                 session.rollback()
                 raise StaleVersion("changed by someone else at the same time: reload it and try again", what) from None
+
+    @contextmanager
+    def keeping_documents(self, document_ids: list[str]) -> Iterator[None]:
+        """Around the transactions that commit the rows of documents already stored: if they fail, the files go; if
+        the commit's outcome is unknown (the connection broke during COMMIT), the files wait for `settle_documents`."""
+        try:
+            yield
+        except BaseException:
+            if getattr(self._local, "commit_failed", False):
+                with self._uncertain_lock:
+                    self._uncertain.update(document_ids)
+            else:
+                for document_id in document_ids:
+                    self.documents.discard(document_id)
+            raise
+
+    def settle_documents(self) -> int:
+        """Remove the files of uncertain commits that did not happen, once the database answers; the number removed."""
+        with self._uncertain_lock:
+            pending = set(self._uncertain)
+        if not pending:
+            return 0
+        with self.sessions() as session:
+            committed = set(session.scalars(select(DocumentRow.id).where(DocumentRow.id.in_(pending))))
+        for document_id in pending - committed:
+            self.documents.discard(document_id)
+        with self._uncertain_lock:
+            self._uncertain -= pending
+        return len(pending - committed)
 
     def audit(
         self,

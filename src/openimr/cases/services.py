@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from openimr.cases.assignment import AssignmentService
 from openimr.cases.cases import CaseService
 from openimr.cases.context import ServiceContext
@@ -16,7 +18,7 @@ from openimr.cases.jobs import JobQueue, QueuePolicy
 from openimr.cases.reviewer_pool import ReviewerService
 from openimr.cases.screening import ScreeningService
 from openimr.cases.signing import SigningService
-from openimr.cases.store import make_engine, session_factory, upgrade, utcnow
+from openimr.cases.store import DocumentRow, make_engine, session_factory, upgrade, utcnow
 from openimr.cases.uploads import DocumentStore
 from openimr.cases.users import UserService
 from openimr.settings import Settings
@@ -91,3 +93,11 @@ def open_services(settings: Settings, clock: Callable[[], dt.datetime] = utcnow)
         organization=settings.organization,
     )
     return Opened(Services.over(context, settings), created)
+
+
+def recover(services: Services) -> int:
+    """Start-up recovery of a store no other process is using: remove document files whose rows never committed (and
+    half-written ones); the number removed. Jobs of dead workers need nothing: their leases pass."""
+    with services.context.sessions() as session:
+        referenced = set(session.scalars(select(DocumentRow.id)))
+    return services.context.documents.sweep(referenced)

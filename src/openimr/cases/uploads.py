@@ -2,9 +2,10 @@
 
 A document's name is kept for display only and never touches the file system: the bytes go to
 `<root>/<id[:2]>/<id>` where `id` is a random UUID, written to a temporary file and renamed, so a crash never leaves
-half a document. Accepted types, decided by content: PDF (the `%PDF-` signature and a text layer the document reader can
-read) and plain text (as `openimr.documents.read_document` decodes it). Anything else, including a file named ".pdf"
-that is not a PDF, is refused.
+half a document. The file is synced to disk before its row is committed, so a committed row always has its file; a file
+whose row never committed is swept when the server starts (`sweep`). Accepted types, decided by content: PDF (the
+`%PDF-` signature and a text layer the document reader can read) and plain text (as `openimr.documents.read_document`
+decodes it). Anything else, including a file named ".pdf" that is not a PDF, is refused.
 """
 
 from __future__ import annotations
@@ -68,12 +69,15 @@ class DocumentStore:
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
             try:
                 text = read_document(Path(temporary)).text
             except OpenIMRError as error:
                 what = "not a readable PDF" if is_pdf else "neither a PDF nor a readable text document"
                 raise UnsupportedDocument(f"{what} (checked by content, not by name): {error.problem}", source) from None
             os.replace(temporary, target)
+            _sync_directory(target.parent)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
@@ -86,3 +90,28 @@ class DocumentStore:
     def read(self, document_id: str) -> bytes:
         """The bytes of a stored document."""
         return self.path(document_id).read_bytes()
+
+    def stored_ids(self) -> set[str]:
+        """The ids of every document file in the store."""
+        return {p.name for p in self.root.glob("??/*") if p.is_file() and not p.name.startswith(".")}
+
+    def sweep(self, referenced: set[str]) -> int:
+        """Remove the files no document row refers to (their request never committed: the process died between storing
+        the file and committing the row) and half-written temporary files; the number removed.
+
+        Run only while nothing else stores documents in this store (`imr serve` does it before it serves)."""
+        removed = 0
+        for path in self.root.glob("??/*"):
+            if path.is_file() and (path.name.startswith(".upload-") or path.name not in referenced):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+def _sync_directory(folder: Path) -> None:
+    """Make a rename in `folder` durable."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)

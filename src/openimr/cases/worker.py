@@ -1,6 +1,7 @@
 """Workers: threads that take jobs from the queue and run them, inside `imr serve` or in `imr worker` processes.
 
-A worker that finds nothing to do waits for a job queued in its own process or for its next poll (jobs queued by other
+Each round a worker also settles the document files of commits whose outcome was unknown (the database went away during
+COMMIT). A worker that finds nothing to do waits for a job queued in its own process or for its next poll (jobs queued by other
 processes). A database that is down makes it wait and try again; it never stops on an error.
 """
 
@@ -42,6 +43,7 @@ class Worker:
         available = self.services.queue.work_available
         while not stop.is_set():
             try:
+                self.services.context.settle_documents()
                 if self.run_once():
                     continue
             except Exception as error:  # the database may be down: wait and try again
