@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from openimr.model import Organization
@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `imr serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `imr serve` listens on.")
     workers: int = Field(default=1, ge=1, le=64, description="Processes `imr serve` runs (use more than 1 with PostgreSQL).")
+    document_key: SecretStr | None = Field(
+        default=None, description="Fernet key encrypting stored documents (`imr keys generate`); none: stored as given."
+    )
     max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, ge=1, description="Largest document accepted.")
     worker_threads: int = Field(default=8, ge=1, le=256, description="Threads that run request handlers, per process.")
     token_ttl_days: int = Field(default=90, ge=1, le=3650, description="Lifetime of a new bearer token, in days.")
@@ -63,6 +66,8 @@ class Settings(BaseSettings):
     def environment(self) -> dict[str, str]:
         """These settings as `OPENIMR_*` environment variables, for processes started with the same settings."""
         values = self.model_dump(exclude_none=True)
+        if self.document_key is not None:
+            values["document_key"] = self.document_key.get_secret_value()
         return {f"{ENV_PREFIX}{name.upper()}": str(value) for name, value in values.items()}
 
     @property

@@ -35,6 +35,8 @@ AUDITED_CASE_FIELDS = (
     "records_received_at",
     "determination_due",
     "drafting_error",
+    "consolidated_into",
+    "priority",
     "signed_by",
     "signed_at",
     "issued_at",

@@ -29,6 +29,8 @@ class CaseState(StrEnum):
     """The assigned reviewer has signed the determination; no more edits."""
     ISSUED = "issued"
     """The Final Determination Letter has been issued; it is immutable."""
+    CONSOLIDATED = "consolidated"
+    """Merged into another case about the same UR decision (9792.10.4(a)); its items and documents are there."""
 
 
 class ScreeningOutcome(StrEnum):
@@ -90,6 +92,8 @@ class DocumentType(StrEnum):
     PROGRESS_REPORT = "progress_report"
     CLINICAL_SUMMARY = "clinical_summary"
     CORRESPONDENCE = "correspondence"
+    EXPEDITED_CERTIFICATION = "expedited_certification"
+    """The treating physician's certification of an imminent and serious threat (converts a review to expedited)."""
     OTHER = "other"
 
 

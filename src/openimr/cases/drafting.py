@@ -52,7 +52,9 @@ class DraftingService:
                 CaseState.RECORDS_COMPLETE,
                 "records complete",
                 records_received_at=now,
-                determination_due=deadlines.determination_due(now, Priority(case.priority)),
+                determination_due=deadlines.determination_due(
+                    now, Priority(case.priority), bool(case.application.get("formulary_dispute"))
+                ),
             )
             self.context.move(session, actor, case, CaseState.IN_REVIEW, "in review")
             self.queue.enqueue(session, JobKind.DRAFT, case_id, actor.name)

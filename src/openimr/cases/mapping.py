@@ -91,6 +91,7 @@ def case_view(session: Session, case: CaseRow) -> CaseView:
         records_received_at=case.records_received_at,
         determination_due=case.determination_due,
         drafting_error=case.drafting_error,
+        consolidated_into=case.consolidated_into,
         drafting=drafting,
         signed_at=case.signed_at,
         signed_by=case.signed_by,

@@ -113,6 +113,9 @@ class Application(_Schema):
     dates: ApplicationDates
     liability_disputed: bool = Field(default=False, description="The claims administrator asserts a liability dispute.")
     claims_administrator_agrees_eligible: bool = False
+    formulary_dispute: bool = Field(
+        default=False, description="A dispute over a drug under the MTUS Drug Formulary: due in 5 business days."
+    )
     parties: Parties = Field(default_factory=Parties)
     patient: Patient = Field(default_factory=Patient)
     disputed_items: list[ApplicationItem] = Field(min_length=1, max_length=50)
@@ -161,6 +164,20 @@ class CriterionEdit(_Schema):
     id: Name
     status: CriterionStatus | None = None
     note: Text = ""
+
+
+class ExpediteRequest(_Schema):
+    """Convert a standard review to expedited on the treating physician's certification (9792.10.4(c))."""
+
+    certification_document_id: str = Field(
+        pattern=r"^[0-9a-f-]{36}$", description="The case document holding the physician's certification of a serious threat."
+    )
+
+
+class ConsolidateRequest(_Schema):
+    """Consolidate other eligible applications of the same employee about the same UR decision into this case."""
+
+    case_ids: list[int] = Field(min_length=1, max_length=20)
 
 
 class ItemEdit(_Schema):
@@ -285,6 +302,7 @@ class CaseView(_Schema):
     records_received_at: dt.datetime | None
     determination_due: dt.datetime | None
     drafting_error: str | None
+    consolidated_into: int | None = Field(default=None, description="The case this one was consolidated into.")
     drafting: str | None = Field(description="The drafting job: queued, running, done or failed (None before records complete).")
     signed_at: dt.datetime | None
     signed_by: str | None

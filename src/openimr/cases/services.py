@@ -10,9 +10,11 @@ from sqlalchemy import select
 
 from openimr.cases.assignment import AssignmentService
 from openimr.cases.cases import CaseService
+from openimr.cases.consolidation import ConsolidationService
 from openimr.cases.context import ServiceContext
 from openimr.cases.draft_edits import DraftService
 from openimr.cases.drafting import DraftingService
+from openimr.cases.expediting import ExpeditingService
 from openimr.cases.intake import IntakeService
 from openimr.cases.jobs import JobQueue, QueuePolicy
 from openimr.cases.reviewer_pool import ReviewerService
@@ -39,6 +41,8 @@ class Services:
     signing: SigningService
     cases: CaseService
     queue: JobQueue
+    expediting: ExpeditingService
+    consolidation: ConsolidationService
 
     @classmethod
     def over(cls, context: ServiceContext, settings: Settings) -> Services:
@@ -54,6 +58,8 @@ class Services:
         return cls(
             context=context,
             queue=queue,
+            expediting=ExpeditingService(context),
+            consolidation=ConsolidationService(context),
             users=UserService(context, dt.timedelta(days=settings.token_ttl_days), settings.auth_cache_seconds),
             reviewers=ReviewerService(context),
             intake=IntakeService(context),
@@ -77,6 +83,9 @@ class Opened:
 def open_services(settings: Settings, clock: Callable[[], dt.datetime] = utcnow) -> Opened:
     """Create the data directory, migrate the database to the latest schema and return the services over it."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = settings.document_key.get_secret_value() if settings.document_key else None
+    documents = DocumentStore(settings.documents_dir, settings.max_upload_bytes, key)
+    documents.check_key()
     engine = make_engine(settings.database_url)
     sqlite = engine.dialect.name == "sqlite"
     writer = make_engine(settings.database_url, writer=True) if sqlite else engine
@@ -86,7 +95,7 @@ def open_services(settings: Settings, clock: Callable[[], dt.datetime] = utcnow)
     reader = engine if sqlite else engine.execution_options(isolation_level="REPEATABLE READ")
     context = ServiceContext(
         session_factory(reader),
-        DocumentStore(settings.documents_dir, settings.max_upload_bytes),
+        documents,
         clock=clock,
         serialize_writes=sqlite,
         write_sessions=session_factory(writer),

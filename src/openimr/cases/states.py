@@ -7,13 +7,14 @@ from openimr.cases.errors import TransitionRefused
 
 _NEXT: dict[CaseState, frozenset[CaseState]] = {
     CaseState.RECEIVED: frozenset({CaseState.SCREENED}),
-    CaseState.SCREENED: frozenset({CaseState.SCREENED, CaseState.ASSIGNED}),
+    CaseState.SCREENED: frozenset({CaseState.SCREENED, CaseState.ASSIGNED, CaseState.CONSOLIDATED}),
     CaseState.ASSIGNED: frozenset({CaseState.RECORDS_COMPLETE}),
     CaseState.RECORDS_COMPLETE: frozenset({CaseState.IN_REVIEW}),
     CaseState.IN_REVIEW: frozenset({CaseState.DRAFTED}),
     CaseState.DRAFTED: frozenset({CaseState.SIGNED}),
     CaseState.SIGNED: frozenset({CaseState.ISSUED}),
     CaseState.ISSUED: frozenset(),
+    CaseState.CONSOLIDATED: frozenset(),
 }
 
 OPEN_STATES = frozenset(
@@ -34,7 +35,7 @@ def check_transition(
     if target not in allowed:
         raise TransitionRefused(f"cannot go from {current.value} to {target.value}", case_ref)
     if current is CaseState.SCREENED:
-        if target is CaseState.ASSIGNED and outcome is not ScreeningOutcome.ELIGIBLE:
-            raise TransitionRefused(f"only an eligible case can be assigned (screening outcome: {outcome})", case_ref)
+        if target in (CaseState.ASSIGNED, CaseState.CONSOLIDATED) and outcome is not ScreeningOutcome.ELIGIBLE:
+            raise TransitionRefused(f"only an eligible case can be {target.value} (screening outcome: {outcome})", case_ref)
         if target is CaseState.SCREENED and outcome is not ScreeningOutcome.DEFERRED:
             raise TransitionRefused(f"only a deferred case can be screened again (screening outcome: {outcome})", case_ref)

@@ -126,6 +126,7 @@ class CaseRow(Base):
     records_received_at: Mapped[dt.datetime | None]
     determination_due: Mapped[dt.datetime | None]
     drafting_error: Mapped[str | None] = mapped_column(Text)
+    consolidated_into: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     signed_at: Mapped[dt.datetime | None]
     signed_by: Mapped[str | None] = mapped_column(String(200))
     issued_at: Mapped[dt.datetime | None]

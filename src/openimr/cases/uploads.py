@@ -17,11 +17,33 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.fernet import Fernet, InvalidToken
+
 from openimr.cases.errors import UnsupportedDocument, UploadTooLarge
 from openimr.documents import read_document
 from openimr.errors import OpenIMRError
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+ENCRYPTED = b"openimr-fernet-1\n"
+"""How an encrypted document file begins; a Fernet token (AES-128-CBC with HMAC-SHA256) follows."""
+
+
+class DocumentKeyError(OpenIMRError):
+    """The document key is missing, malformed or not the one a document was encrypted with."""
+
+
+def _cipher(key: str) -> Fernet:
+    try:
+        return Fernet(key.encode())
+    except (ValueError, TypeError):
+        raise DocumentKeyError(
+            "is not a Fernet key (32 url-safe base64-encoded bytes): make one with `imr keys generate`", "OPENIMR_DOCUMENT_KEY"
+        ) from None
+
+
+def generate_key() -> str:
+    """A new random document key."""
+    return Fernet.generate_key().decode()
 PDF = "application/pdf"
 TEXT = "text/plain"
 
@@ -40,9 +62,12 @@ class StoredDocument:
 class DocumentStore:
     """Case documents on disk, under generated ids."""
 
-    def __init__(self, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, root: Path, max_bytes: int = DEFAULT_MAX_BYTES, key: str | None = None) -> None:
+        """`key`: a Fernet key (`imr keys generate`) to encrypt documents at rest with; without it they are stored as
+        given. Documents stored before a key was set stay readable."""
         self.root = root
         self.max_bytes = max_bytes
+        self._cipher = _cipher(key) if key else None
 
     def path(self, document_id: str) -> Path:
         """Where a stored document's bytes are (the id is a UUID we generated, never a user's name)."""
@@ -59,6 +84,8 @@ class DocumentStore:
             raise UploadTooLarge(f"{len(data)} bytes is over the limit of {self.max_bytes} bytes", source)
         if not data:
             raise UnsupportedDocument("the document is empty", source)
+        if data.startswith(ENCRYPTED):
+            raise UnsupportedDocument("begins with openimr's own encryption marker", source)
         if declared_pdf and not data.startswith(b"%PDF-"):
             raise UnsupportedDocument("declared a PDF, but the content is not a PDF (no %PDF- signature)", source)
         document_id = str(uuid.uuid4())
@@ -69,13 +96,15 @@ class DocumentStore:
         try:
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
             try:
                 text = read_document(Path(temporary)).text
             except OpenIMRError as error:
                 what = "not a readable PDF" if is_pdf else "neither a PDF nor a readable text document"
                 raise UnsupportedDocument(f"{what} (checked by content, not by name): {error.problem}", source) from None
+            with open(temporary, "wb") as out:
+                out.write(ENCRYPTED + self._cipher.encrypt(data) if self._cipher else data)
+                out.flush()
+                os.fsync(out.fileno())
             os.replace(temporary, target)
             _sync_directory(target.parent)
         except BaseException:
@@ -88,8 +117,27 @@ class DocumentStore:
         self.path(document_id).unlink(missing_ok=True)
 
     def read(self, document_id: str) -> bytes:
-        """The bytes of a stored document."""
-        return self.path(document_id).read_bytes()
+        """The bytes of a stored document as they were given (decrypted when stored encrypted)."""
+        stored = self.path(document_id).read_bytes()
+        if not stored.startswith(ENCRYPTED):
+            return stored
+        if self._cipher is None:
+            problem = "is stored encrypted: set OPENIMR_DOCUMENT_KEY to the key it was stored with"
+            raise DocumentKeyError(problem, f"document {document_id}")
+        try:
+            return self._cipher.decrypt(stored[len(ENCRYPTED) :])
+        except InvalidToken:
+            raise DocumentKeyError(
+                "cannot be decrypted: OPENIMR_DOCUMENT_KEY is not the key it was stored with (or the file was altered)",
+                f"document {document_id}",
+            ) from None
+
+    def check_key(self) -> None:
+        """Fail now, clearly, when stored documents are encrypted and the key is missing or wrong (read one of them)."""
+        for path in self.root.glob("??/*"):
+            if path.is_file() and not path.name.startswith(".") and path.read_bytes()[: len(ENCRYPTED)] == ENCRYPTED:
+                self.read(path.name)
+                return
 
     def stored_ids(self) -> set[str]:
         """The ids of every document file in the store."""

@@ -8,7 +8,7 @@ import typer
 
 from openimr import __version__
 from openimr.cli.audit import audit_app
-from openimr.cli.db import db_app
+from openimr.cli.db import db_app, keys_app
 from openimr.cli.fhir import fhir_app
 from openimr.cli.letters import letters_app
 from openimr.cli.serve import serve
@@ -43,6 +43,7 @@ def version() -> None:
 app.command("serve")(serve)
 app.command("worker")(worker)
 app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")

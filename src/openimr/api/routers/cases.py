@@ -8,7 +8,16 @@ from fastapi import APIRouter, Body, Query, Response
 
 from openimr.api.deps import Caller, CaseId, ServicesDep
 from openimr.cases.domain import CaseState, ScreeningOutcome
-from openimr.cases.schemas import Application, AssignRequest, AuditEntry, CaseView, FilingResult, ScreeningRequest
+from openimr.cases.schemas import (
+    Application,
+    AssignRequest,
+    AuditEntry,
+    CaseView,
+    ConsolidateRequest,
+    ExpediteRequest,
+    FilingResult,
+    ScreeningRequest,
+)
 from openimr.model import Priority
 
 router = APIRouter()
@@ -64,6 +73,18 @@ def assign(
 def complete_records(case_id: CaseId, caller: Caller, services: ServicesDep) -> CaseView:
     """The claims administrator's records are in (intake, admin): start the determination clock and draft."""
     return services.drafting.complete_records(case_id, caller)
+
+
+@router.post("/cases/{case_id}/expedite", tags=["workflow"])
+def expedite(case_id: CaseId, request: ExpediteRequest, caller: Caller, services: ServicesDep) -> CaseView:
+    """Convert a standard review to expedited on the physician's certification (intake, admin): deadlines move up."""
+    return services.expediting.expedite(case_id, request, caller)
+
+
+@router.post("/cases/{case_id}/consolidate", tags=["workflow"])
+def consolidate(case_id: CaseId, request: ConsolidateRequest, caller: Caller, services: ServicesDep) -> CaseView:
+    """Consolidate other eligible applications about the same UR decision into this case (intake, admin)."""
+    return services.consolidation.consolidate(case_id, request, caller)
 
 
 @router.get("/cases/{case_id}/audit", tags=["cases"])
