@@ -21,8 +21,8 @@ you may create a database on; the benchmark creates and drops its own database.
 from __future__ import annotations
 
 import argparse
-import json
 import asyncio
+import json
 import os
 import random
 import socket

@@ -63,6 +63,15 @@ class Settings(BaseSettings):
         default=None, max_length=200, description='Who signs letters for the organization, e.g. "Medical Director".'
     )
 
+    session_seconds: int = Field(
+        default=8 * 3600, ge=1, le=30 * 24 * 3600, description="How long a web-app session lasts from sign-in, in seconds."
+    )
+    secret_key: str | None = Field(
+        default=None,
+        min_length=16,
+        description="Signs the web app's session cookies; default: a random key kept in data_dir/session.key.",
+    )
+
     def environment(self) -> dict[str, str]:
         """These settings as `OPENIMR_*` environment variables, for processes started with the same settings."""
         values = self.model_dump(exclude_none=True)

@@ -10,13 +10,14 @@ are checked before use, so the service recovers by itself.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -30,6 +31,8 @@ from openimr.cases.worker import WorkerPool
 from openimr.errors import OpenIMRError
 from openimr.settings import Settings
 from openimr.web.docs import install_static_and_docs
+from openimr.web.pages import error_page, install_pages, is_page
+from openimr.web.session import SessionSigner, session_key
 
 log = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 2
@@ -73,12 +76,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_exception_handler(InterfaceError, _unavailable)
     for router in ROUTERS:
         app.include_router(router)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    signer = SessionSigner(session_key(settings.secret_key, settings.data_dir), dt.timedelta(seconds=settings.session_seconds))
+    install_pages(app, signer)
     return app
 
 
-def _refused(_request: Request, error: Exception) -> JSONResponse:
-    """A workflow error with its own status; any other bad input is 422."""
-    return JSONResponse({"detail": str(error)}, status_code=error.status if isinstance(error, WorkflowError) else 422)
+def _refused(request: Request, error: Exception) -> Response:
+    """A workflow error with its own status; any other bad input is 422. The web app's pages answer with a page."""
+    status = error.status if isinstance(error, WorkflowError) else 422
+    if is_page(request.url.path):
+        return error_page(request, status, str(error))
+    return JSONResponse({"detail": str(error)}, status_code=status)
 
 
 def _unavailable(_request: Request, error: Exception) -> JSONResponse:

@@ -218,16 +218,6 @@ class NewToken(_Schema):
     expires_in_days: int | None = Field(default=None, ge=1, le=3650, description="Default: the server's token lifetime.")
 
 
-class UserView(_Schema):
-    """A user of the service."""
-
-    id: int
-    name: str
-    role: UserRole
-    reviewer_id: int | None
-    created_at: dt.datetime
-
-
 class TokenView(_Schema):
     """A bearer token's record (never the token): who it is for, when it expires or was revoked, when it was last used."""
 
@@ -316,10 +306,38 @@ class CaseView(_Schema):
 
 
 class FilingResult(_Schema):
-    """What filing an application did: a new case, or the existing case it duplicates."""
+    """What filing an application did: a new case, the existing case it duplicates, or (`corrected`) the ineligible
+    case it corrects, back to received to be screened again."""
 
     duplicate: bool
+    corrected: bool = False
     case: CaseView
+
+
+class Withdrawal(_Schema):
+    """Why an application is withdrawn."""
+
+    reason: Annotated[Text, StringConstraints(min_length=1)]
+
+
+class CandidateView(_Schema):
+    """A reviewer of the pool as a candidate for one case: acceptable, or every reason not."""
+
+    id: int
+    name: str
+    open_cases: int
+    acceptable: bool
+    reasons: list[str]
+
+
+class UserView(_Schema):
+    """A user (never their token)."""
+
+    id: int
+    name: str
+    role: UserRole
+    reviewer_id: int | None
+    created_at: dt.datetime
 
 
 class RevisionView(_Schema):

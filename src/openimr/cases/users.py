@@ -78,15 +78,6 @@ class UserService:
             expires_at=created.expires_at,
         )
 
-    def users(self, actor: Actor) -> list[UserView]:
-        """Every user (admin)."""
-        require(actor, UserRole.ADMIN)
-        with self.context.sessions() as session:
-            return [
-                UserView(id=u.id, name=u.name, role=UserRole(u.role), reviewer_id=u.reviewer_id, created_at=u.created_at)
-                for u in session.scalars(select(UserRow).order_by(UserRow.id))
-            ]
-
     def issue_token(self, request: NewToken, actor: Actor) -> TokenCreated:
         """A new token for a user: an admin may issue one for anyone, anyone else for themselves only."""
         user_id = request.user_id or actor.user_id
@@ -156,7 +147,10 @@ class UserService:
 
     def authenticate(self, token: str) -> Actor | None:
         """The actor a live (unexpired, unrevoked) bearer token belongs to, or None."""
-        digest = hash_token(token)
+        return self.authenticate_hash(hash_token(token))
+
+    def authenticate_hash(self, digest: str) -> Actor | None:
+        """The actor whose live token has this SHA-256 (a browser session keeps only the hash), or None."""
         now = self.context.clock()
         trusted = self._trusted.get(digest)
         if trusted is None or time.monotonic() - trusted.checked > self.cache_seconds:
@@ -194,6 +188,21 @@ class UserService:
             self._last_used[token_id] = now
         with self.context.transaction(f"token {token_id}") as session:
             session.execute(update(TokenRow).where(TokenRow.id == token_id).values(last_used_at=now))
+
+
+    @staticmethod
+    def token_hash(token: str) -> str:
+        """What the store keeps of a token."""
+        return hash_token(token)
+
+    def list(self, actor: Actor) -> list[UserView]:
+        """Every user, by name (never a token)."""
+        require(actor, UserRole.ADMIN)
+        with self.context.sessions() as session:
+            return [
+                UserView(id=r.id, name=r.name, role=UserRole(r.role), reviewer_id=r.reviewer_id, created_at=r.created_at)
+                for r in session.scalars(select(UserRow).order_by(UserRow.name))
+            ]
 
 
 def _token_view(row: TokenRow, user: str, now: dt.datetime) -> TokenView:

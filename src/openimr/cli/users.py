@@ -39,7 +39,7 @@ def users_add(
 @users_app.command("list")
 def users_list(db: str | None = DB, data_dir: Path | None = DATA_DIR) -> None:
     """Every user: id, name, role, reviewer id."""
-    for user in open_for_command(settings_from(db=db, data_dir=data_dir)).users.users(CLI_ADMIN):
+    for user in open_for_command(settings_from(db=db, data_dir=data_dir)).users.list(CLI_ADMIN):
         reviewer = f"  reviewer {user.reviewer_id}" if user.reviewer_id else ""
         typer.echo(f"{user.id}\t{user.name}\t{user.role.value}{reviewer}")
 

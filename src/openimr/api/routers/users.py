@@ -1,4 +1,4 @@
-"""Users and their tokens: who am I, provisioning users, issuing, listing and revoking tokens."""
+"""Users and their tokens: who am I, provisioning and listing users, issuing, listing and revoking tokens."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def add_user(user: NewUser, caller: Caller, services: ServicesDep) -> UserCreate
 
 @router.get("/users")
 def list_users(caller: Caller, services: ServicesDep) -> list[UserView]:
-    """Every user (admin)."""
-    return services.users.users(caller)
+    """Every user, by name (admin); tokens are never shown again."""
+    return services.users.list(caller)
 
 
 @router.post("/tokens", status_code=201)
