@@ -182,6 +182,8 @@ class IntakeService:
             size=stored.size,
             sha256=stored.sha256,
             text=stored.text,
+            page_offsets=stored.page_offsets,
+            ocr_pages=stored.ocr_pages,
             uploaded_by=actor.name,
             created_at=self.context.clock(),
         )

@@ -58,6 +58,8 @@ def document_view(row: DocumentRow) -> DocumentView:
         media_type=row.media_type,
         size=row.size,
         sha256=row.sha256,
+        page_offsets=row.page_offsets or [],
+        ocr_pages=row.ocr_pages or [],
         uploaded_by=row.uploaded_by,
         created_at=row.created_at,
     )
@@ -119,7 +121,10 @@ def engine_case(session: Session, case: CaseRow) -> EngineInput:
     Raises `NothingToRead` when no document has text."""
     included = [item for item in case.items if item.excluded_reason is None]
     application = Application.model_validate(case.application)
-    documents = [Document(id=d.id, type=d.type, date=d.date, text=d.text) for d in case_documents(session, case.id)]
+    documents = [
+        Document(id=d.id, type=d.type, date=d.date, text=d.text, page_offsets=d.page_offsets or [], ocr_pages=d.ocr_pages or [])
+        for d in case_documents(session, case.id)
+    ]
     documents = [d for d in documents if d.text.strip()]
     if not documents:
         raise NothingToRead("the case has no document with text for the engine to read", case_number(case.id))

@@ -250,6 +250,8 @@ class DocumentView(_Schema):
     media_type: str
     size: int
     sha256: str
+    page_offsets: list[int] = Field(default_factory=list, description="Character offset where each page's text starts.")
+    ocr_pages: list[int] = Field(default_factory=list, description="Pages (from 0) whose text was read by OCR.")
     uploaded_by: str
     created_at: dt.datetime
 

@@ -240,6 +240,8 @@ class DocumentRow(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
+    page_offsets: Mapped[list[Any] | None] = mapped_column(JSON, comment="Character offset where each page starts.")
+    ocr_pages: Mapped[list[Any] | None] = mapped_column(JSON, comment="Pages (from 0) whose text was read by OCR.")
     uploaded_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

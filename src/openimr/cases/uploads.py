@@ -5,7 +5,8 @@ A document's name is kept for display only and never touches the file system: th
 half a document. The file is synced to disk before its row is committed, so a committed row always has its file; a file
 whose row never committed is swept when the server starts (`sweep`). Accepted types, decided by content: PDF (the
 `%PDF-` signature and a text layer the document reader can read) and plain text (as `openimr.documents.read_document`
-decodes it). Anything else, including a file named ".pdf" that is not a PDF, is refused.
+decodes it), and scanned records, image-only PDFs and PNG, TIFF or JPEG images, read by OCR page by page (the pages read
+so are kept with the document). Anything else, including a file named ".pdf" that is not a PDF, is refused.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 
 from openimr.cases.errors import UnsupportedDocument, UploadTooLarge
-from openimr.documents import read_document
+from openimr.documents import DocumentKind, read_document_bytes
+from openimr.documents.ocr import image_media_type
 from openimr.errors import OpenIMRError
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -57,6 +59,8 @@ class StoredDocument:
     size: int
     sha256: str
     text: str
+    page_offsets: list[int]
+    ocr_pages: list[int]
 
 
 class DocumentStore:
@@ -88,20 +92,22 @@ class DocumentStore:
             raise UnsupportedDocument("begins with openimr's own encryption marker", source)
         if declared_pdf and not data.startswith(b"%PDF-"):
             raise UnsupportedDocument("declared a PDF, but the content is not a PDF (no %PDF- signature)", source)
+        image = image_media_type(data)
+        media_type = PDF if data.startswith(b"%PDF-") else image or TEXT
+        kind: DocumentKind = "pdf" if media_type == PDF else "image" if image else "text"
+        try:
+            read = read_document_bytes(data, kind, "upload", source, ocr=True)
+        except OpenIMRError as error:
+            what = {"pdf": "not a readable PDF", "image": "not a readable image"}.get(
+                kind, "neither a PDF, an image nor a readable text document"
+            )
+            raise UnsupportedDocument(f"{what} (checked by content, not by name): {error.problem}", source) from None
         document_id = str(uuid.uuid4())
         target = self.path(document_id)
         target.parent.mkdir(parents=True, exist_ok=True)
-        is_pdf = data.startswith(b"%PDF-")
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".pdf" if is_pdf else ".txt")
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            try:
-                text = read_document(Path(temporary)).text
-            except OpenIMRError as error:
-                what = "not a readable PDF" if is_pdf else "neither a PDF nor a readable text document"
-                raise UnsupportedDocument(f"{what} (checked by content, not by name): {error.problem}", source) from None
-            with open(temporary, "wb") as out:
                 out.write(ENCRYPTED + self._cipher.encrypt(data) if self._cipher else data)
                 out.flush()
                 os.fsync(out.fileno())
@@ -110,7 +116,9 @@ class DocumentStore:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        return StoredDocument(document_id, PDF if is_pdf else TEXT, len(data), hashlib.sha256(data).hexdigest(), text)
+        return StoredDocument(
+            document_id, media_type, len(data), hashlib.sha256(data).hexdigest(), read.text, read.page_offsets, read.ocr_pages
+        )
 
     def discard(self, document_id: str) -> None:
         """Remove a stored document that was refused after it was stored (its case could not take it)."""
