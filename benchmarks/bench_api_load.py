@@ -136,31 +136,37 @@ async def seed(base: str, admin: str, run: str) -> tuple[list[int], str]:
 Request = Callable[[httpx.AsyncClient, random.Random], Any]
 
 
-async def phase(label: str, base: str, token: str | None, clients: int, seconds: float, expected: int, call: Request) -> float:
+async def phase(
+    label: str, base: str, token: str | None, clients_count: int, seconds: float, expected: int, call: Request
+) -> float:
     """CLIENTS clients calling `call` for SECONDS; prints the figures and returns the throughput of successes."""
     latencies: list[float] = []
     errors: dict[str, int] = {}
-    stop = time.perf_counter() + seconds
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    # Each client opens its connection and makes one untimed request before the clock starts.
+    clients = [httpx.AsyncClient(base_url=base, headers=headers, timeout=60, limits=limits) for _ in range(clients_count)]
+    await asyncio.gather(*(call(client, random.Random(-n)) for n, client in enumerate(clients)))
+    stop = time.perf_counter() + seconds
 
-    async def client_loop(n: int) -> None:
+    async def client_loop(n: int, client: httpx.AsyncClient) -> None:
         rng = random.Random(n)
-        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60, limits=limits) as client:
-            while time.perf_counter() < stop:
-                started = time.perf_counter()
-                try:
-                    status = (await call(client, rng)).status_code
-                except httpx.TransportError as error:
-                    errors[type(error).__name__] = errors.get(type(error).__name__, 0) + 1
-                    continue
-                if status == expected:
-                    latencies.append(time.perf_counter() - started)
-                else:
-                    errors[str(status)] = errors.get(str(status), 0) + 1
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            try:
+                status = (await call(client, rng)).status_code
+            except httpx.TransportError as error:
+                errors[type(error).__name__] = errors.get(type(error).__name__, 0) + 1
+                continue
+            if status == expected:
+                latencies.append(time.perf_counter() - started)
+            else:
+                errors[str(status)] = errors.get(str(status), 0) + 1
 
     began = time.perf_counter()
-    await asyncio.gather(*(client_loop(n) for n in range(clients)))
+    await asyncio.gather(*(client_loop(n, client) for n, client in enumerate(clients)))
+    for client in clients:
+        await client.aclose()
     elapsed = time.perf_counter() - began
     rate = len(latencies) / elapsed
     if latencies:

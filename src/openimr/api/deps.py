@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from openimr.api.security import SignInLimiter
 from openimr.cases.domain import Actor
@@ -31,7 +32,7 @@ class TooManySignIns(Exception):
         self.retry_after = retry_after
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     """The services the app was created over."""
     services: Services = request.app.state.services
     return services
@@ -45,12 +46,15 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def current_actor(
+async def current_actor(
     request: Request,
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
-    """The caller, from their bearer token; a client that failed too often is refused before its token is looked at."""
+    """The caller, from their bearer token; a client that failed too often is refused before its token is looked at.
+
+    A token this process checked moments ago is answered on the event loop; otherwise the check (a query, perhaps a
+    last-use write) runs in a worker thread."""
     if credentials is None:
         raise Unauthorized()
     limiter: SignInLimiter = request.app.state.sign_in_limiter
@@ -58,7 +62,10 @@ def current_actor(
     wait = limiter.retry_after(client)
     if wait is not None:
         raise TooManySignIns(wait)
-    found = services.users.authenticate(credentials.credentials)
+    found = services.users.trusted_now(credentials.credentials)
+    if found is not None:
+        return found
+    found = await run_in_threadpool(services.users.authenticate, credentials.credentials)
     if found is None:
         limiter.failed(client)
         raise Unauthorized()
