@@ -115,6 +115,18 @@ class CriterionResult(_Model):
     )
 
 
+class Precedent(_Model):
+    """A past decided item similar to a drafted one: which letter, when, what was asked, how it was decided, and why it
+    was found (the matched passage, with the matched words between square brackets)."""
+
+    case_number: str | None = None
+    date: dt.date | None = Field(default=None, description="Decision date of the past letter.")
+    item: str = Field(description="The past item's request as its letter states it.")
+    decision: Decision
+    snippet: str = ""
+    score: float = Field(description="Similarity: higher is closer (full-text rank, larger for the same topic).")
+
+
 class ItemDetermination(_Model):
     """The decision on one disputed item, with what it rests on."""
 
@@ -131,6 +143,12 @@ class ItemDetermination(_Model):
     category: str | None = Field(default=None, description="Treatment category, for statistics.")
     criteria: list[CriterionResult] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list, description="Things a reviewer must look at, e.g. 'no topic'.")
+    precedents: list[Precedent] = Field(
+        default_factory=list, description="Most similar past items of the corpus (drafts only; empty without a corpus)."
+    )
+    precedent_summary: str | None = Field(
+        default=None, description='One line on the similar past items, e.g. "40 similar past items: 12% overturned".'
+    )
 
 
 class Determination(_Model):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from openimr.model import Organization
 
@@ -99,3 +100,8 @@ class Settings(BaseSettings):
     def documents_dir(self) -> Path:
         """Where uploaded documents are stored."""
         return self.data_dir / "documents"
+
+
+def redact(url: str) -> str:
+    """A database URL without its password, fit for messages."""
+    return make_url(url).render_as_string(hide_password=True)

@@ -213,6 +213,7 @@ def test_the_reviewer_works_the_case_by_keyboard_and_issues_the_letter(
 
     preview = page.request.get(f"{server.url}/reviewer/cases/{story['case']}/letter.pdf")
     assert preview.ok and preview.headers["content-type"] == "application/pdf"
+    assert preview.headers["x-frame-options"] == "SAMEORIGIN", "the case page may frame its preview, no other site"
     assert "DRAFT" in _pdf_text(tmp_path / "preview.pdf", preview.body())
 
     page.get_by_role("button", name="Sign the determination").focus()
@@ -284,3 +285,21 @@ def test_an_expired_session_goes_back_to_sign_in(browser: Browser, tmp_path: Pat
         opened.close()
     finally:
         stop_server(short)
+
+
+def test_a_record_that_is_neither_pdf_nor_text_is_refused_and_the_filed_case_says_so(
+    context: BrowserContext, server: Server, tokens: dict[str, str], tmp_path: Path
+) -> None:
+    page = sign_in(context, server, tokens["intake"])
+    fake = tmp_path / "scan.pdf"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
+    page.get_by_label("Worker identifier").fill("worker-0002")
+    page.get_by_label("Claim number").fill("CLM-2026-0002")
+    page.get_by_label("Date of the UR decision").fill((dt.date.today() - dt.timedelta(days=5)).isoformat())
+    page.get_by_label("Requests, one per line").fill("Naproxen 550mg #60")
+    page.get_by_label("Medical records").set_input_files(str(fake))
+    page.get_by_role("button", name="File and screen").click()
+    expect(page).to_have_url(re.compile(r"/intake/cases/\d+$"))
+    expect(page.locator(".flash.error")).to_contain_text("scan.pdf")
+    expect(page.get_by_role("button", name="Screen")).to_be_visible()
+    check_page(page, "intake-upload-refused")

@@ -8,6 +8,7 @@ import typer
 
 from openimr import __version__
 from openimr.cli.audit import audit_app
+from openimr.cli.corpus import corpus_app
 from openimr.cli.db import db_app, keys_app
 from openimr.cli.fhir import fhir_app
 from openimr.cli.letters import letters_app
@@ -27,6 +28,7 @@ app = typer.Typer(
 
 app.add_typer(letters_app, name="letters")
 app.add_typer(fhir_app, name="fhir")
+app.add_typer(corpus_app, name="corpus")
 
 
 @app.callback()

@@ -9,8 +9,9 @@ import typer
 from openimr.cases.backup import backup, restore
 from openimr.cases.store import make_engine, upgrade
 from openimr.cases.uploads import generate_key
-from openimr.cli.common import DATA_DIR, DB, open_for_command, redact, settings_from
+from openimr.cli.common import DATA_DIR, DB, open_for_command, settings_from
 from openimr.errors import OpenIMRError
+from openimr.settings import redact
 
 db_app = typer.Typer(help="The case store's database.", no_args_is_help=True)
 keys_app = typer.Typer(help="The key that encrypts stored documents.", no_args_is_help=True)

@@ -406,23 +406,37 @@ def file_application(page: SignedIn, form: Form) -> Response:
     page.require(UserRole.INTAKE, UserRole.ADMIN)
     services = page.services
     try:
-        application = _application(form)
-        result = services.intake.file_application(application, page.actor)
-        case_id = result.case.id
-        for upload, kind in _uploads(form):
-            _store_upload(page, case_id, upload, kind)
-        if result.duplicate:
-            return _redirect(f"/intake/cases/{case_id}", f"This application duplicates {result.case.case_number}: linked to it.")
-        screened = services.screening.screen(case_id, ScreeningRequest(), page.actor)
+        result = services.intake.file_application(_application(form), page.actor)
     except (ValidationError, OpenIMRError) as error:
         if isinstance(error, NotFound | Forbidden):
             raise
-        message = _problem(error)
         cases = services.cases.search(page.actor, limit=200)
         return page.render(
-            "intake.html.j2", "/intake", status=422, problem=message, cases=cases, values=_form_values(form), options=OPTIONS
+            "intake.html.j2",
+            "/intake",
+            status=422,
+            problem=_problem(error),
+            cases=cases,
+            values=_form_values(form),
+            options=OPTIONS,
         )
-    return _redirect(f"/intake/cases/{case_id}", f"Filed as {screened.case_number}: {screened.screening_outcome}.")
+    case_id, number = result.case.id, result.case.case_number
+    here = f"/intake/cases/{case_id}"
+    if result.duplicate:
+        return _attempt(
+            page, here, here, lambda: _store_uploads(page, case_id, form), f"This application duplicates {number}: linked to it."
+        )
+
+    def records_and_screening() -> None:
+        _store_uploads(page, case_id, form)
+        services.screening.screen(case_id, ScreeningRequest(), page.actor)
+
+    return _attempt(page, here, here, records_and_screening, f"Filed as {number} and screened.")
+
+
+def _store_uploads(page: Page, case_id: int, form: FormData) -> None:
+    for upload, kind in _uploads(form):
+        _store_upload(page, case_id, upload, kind)
 
 
 def _problem(error: Exception) -> str:
@@ -801,10 +815,15 @@ def reviewer_letter(case_id: CaseId, page: SignedIn) -> Response:
 
 
 def _pdf(data: bytes, case_id: int) -> Response:
+    """A letter shown inline; the case page frames it, so it may be framed by this site's own pages only."""
     return Response(
         data,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{quote(f"letter-{case_id}.pdf")}"'},
+        headers={
+            "Content-Disposition": f'inline; filename="{quote(f"letter-{case_id}.pdf")}"',
+            "X-Frame-Options": "SAMEORIGIN",
+            "Content-Security-Policy": "default-src 'none'; frame-ancestors 'self'",
+        },
     )
 
 
