@@ -177,7 +177,7 @@ class ExpediteRequest(_Schema):
 class ConsolidateRequest(_Schema):
     """Consolidate other eligible applications of the same employee about the same UR decision into this case."""
 
-    case_ids: list[int] = Field(min_length=1, max_length=20)
+    case_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(min_length=1, max_length=20)
 
 
 class ItemEdit(_Schema):
