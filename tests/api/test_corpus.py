@@ -65,8 +65,8 @@ def test_bad_searches_are_422(api: Any, corpus: Corpus, params: dict[str, str]) 
 
 def test_the_draft_lists_precedents_and_the_issued_letter_does_not(api: Any, corpus: Corpus, tmp_path: Path) -> None:
     case, reviewer = api.assigned_case()
-    drafted = api.intake.post(f"/cases/{case['id']}/records-complete")
-    assert drafted.status_code == 200 and drafted.json()["state"] == "drafted", drafted.text
+    drafted = api.records_complete(case["id"])
+    assert drafted["state"] == "drafted", drafted
     items = reviewer.get(f"/cases/{case['id']}/draft").json()["engine_determination"]["items"]
     assert all(item["precedents"] and item["precedent_summary"] for item in items)
     assert any("cyclobenzaprine" in p["item"].lower() for p in items[0]["precedents"])

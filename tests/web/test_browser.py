@@ -165,6 +165,12 @@ def test_intake_marks_the_records_complete_and_the_case_is_drafted(
     page = sign_in(context, server, tokens["intake"])
     page.goto(f"{server.url}/intake/cases/{story['case']}")
     page.get_by_role("button", name="Records complete").click()
+    expect(page.locator("h1 .badge")).to_have_text(re.compile(r"^(in review|drafted)$"))
+    for _ in range(240):  # drafting runs off the request path: a worker drafts within moments
+        if page.locator("h1 .badge").inner_text() == "drafted":
+            break
+        page.wait_for_timeout(250)
+        page.reload()
     expect(page.locator("h1 .badge")).to_have_text("drafted")
 
 

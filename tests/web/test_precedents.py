@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from pathlib import Path
 
 import httpx
@@ -63,7 +64,11 @@ def test_the_case_page_shows_similar_past_determinations(browser: Browser, tmp_p
         filed = admin.post("/cases", json=application()).json()["case"]
         assert admin.post(f"/cases/{filed['id']}/screen").json()["screening_outcome"] == "eligible"
         assert admin.post(f"/cases/{filed['id']}/assign", json={"reviewer_id": reviewer["id"]}).status_code == 200
-        assert admin.post(f"/cases/{filed['id']}/records-complete").json()["state"] == "drafted"
+        assert admin.post(f"/cases/{filed['id']}/records-complete").status_code == 200
+        deadline = time.monotonic() + 120  # drafting runs off the request path, in the server's worker
+        while admin.get(f"/cases/{filed['id']}").json()["state"] != "drafted":
+            assert time.monotonic() < deadline, "the case was not drafted"
+            time.sleep(0.1)
 
         context = browser.new_context(viewport={"width": 1360, "height": 900})
         page = sign_in(context, server, token)

@@ -21,7 +21,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from openimr.api.deps import CaseId, Position
+from openimr.api.deps import CaseId, Position, client_address
+from openimr.api.security import SignInLimiter
 from openimr.cases.domain import (
     Actor,
     AffiliationKind,
@@ -273,8 +274,13 @@ async def sign_in(request: Request) -> Response:
     if not csrf_matches(request.cookies.get(SIGNIN_COOKIE) or "", given if isinstance(given, str) else None):
         return _sign_in_page(request, 403, "The sign-in form expired: try again.")
     services = _services(request)
+    limiter: SignInLimiter = request.app.state.sign_in_limiter
+    wait = limiter.retry_after(client_address(request))
+    if wait is not None:
+        return _sign_in_page(request, 429, f"Too many failed sign-ins from this address: try again in {wait} s.")
     actor = services.users.authenticate(token) if isinstance(token, str) and token.strip() else None
     if actor is None:
+        limiter.failed(client_address(request))
         return _sign_in_page(request, 401, "That token is not recognised.")
     cookie, session = _signer(request).issue(services.users.token_hash(token.strip() if isinstance(token, str) else ""), _now())
     response = RedirectResponse(HOME[actor.role], status_code=303)
