@@ -88,8 +88,10 @@ class IntakeService:
             elif existing is None:
                 self.context.audit(session, actor, "case received", case.id, None, snapshot(case))
             session.flush()
-            result = FilingResult(duplicate=duplicate, corrected=corrects, case=case_view(session, case))
-        return result
+            case_id = case.id
+        with self.context.sessions() as session:  # the view is read after the commit, outside the single writer's lock
+            view = case_view(session, visible_case(session, case_id, actor))
+        return FilingResult(duplicate=duplicate, corrected=corrects, case=view)
 
     def correct(self, case_id: int, application: Application, actor: Actor) -> CaseView:
         """Replace an ineligible case's application with a corrected one; the case goes back to received, to be screened

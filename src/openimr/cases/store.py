@@ -172,7 +172,9 @@ class ItemRow(Base):
     rationale: Mapped[str | None] = mapped_column(Text)
     guideline: Mapped[str | None] = mapped_column(Text, comment="The organization's guideline line the letter prints.")
     criteria_overrides: Mapped[dict[str, Any] | None] = mapped_column(JSON, comment="Reviewer's criterion statuses by id.")
-    engine_determination: Mapped[dict[str, Any] | None] = mapped_column(JSON, comment="The engine's ItemDetermination.")
+    engine_determination: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, deferred=True, comment="The engine's ItemDetermination (loaded when used, not with every view)."
+    )
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     case: Mapped[CaseRow] = relationship(back_populates="items")
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012

@@ -543,6 +543,7 @@ def _admin_page(page: Page, new_token: Any = None, status: int = 200) -> HTMLRes
         reviewers=page.services.reviewers.pool(page.actor),
         users=[{"name": u.name, "role": u.role.value, "reviewer_id": u.reviewer_id, "extra": []} for u in users],
         token_columns=[],
+        tokens=page.services.users.tokens(page.actor),
         new_token=new_token,
         roles=[r.value for r in UserRole],
         affiliation_kinds=[k.value for k in AffiliationKind],
@@ -598,6 +599,33 @@ def add_user(page: SignedIn, form: Form) -> Response:
     except (ValidationError, ValueError, OpenIMRError) as error:
         return _redirect("/admin", _problem(error), "error")
     return _admin_page(page, new_token=created)
+
+
+@router.post("/admin/tokens")
+def issue_token(page: SignedIn, form: Form) -> Response:
+    """Issue another token for a user (with an expiry, if given); shown once."""
+    page.require(UserRole.ADMIN)
+    try:
+        days = _text(form, "days")
+        created = page.services.users.issue_token_for(
+            _text(form, "name"), _text(form, "label") or None, int(days) if days else None, page.actor
+        )
+    except (ValidationError, ValueError, OpenIMRError) as error:
+        return _redirect("/admin#tokens", _problem(error), "error")
+    return _admin_page(page, new_token=created)
+
+
+@router.post("/admin/tokens/{token_id}/revoke")
+def revoke_token(token_id: CaseId, page: SignedIn, form: Form) -> Response:
+    """Revoke a token: it stops working at once, and so do the browser sessions signed in with it."""
+    page.require(UserRole.ADMIN)
+    return _attempt(
+        page,
+        "/admin#tokens",
+        "/admin#tokens",
+        lambda: page.services.users.revoke(token_id, page.actor),
+        f"Token {token_id} revoked.",
+    )
 
 
 @router.get("/admin/cases/{case_id}", response_class=HTMLResponse)
