@@ -146,6 +146,10 @@ def _percentiles(samples: list[float]) -> str:
     )
 
 
+def _shown(filters: Filters) -> str:
+    return ", ".join(f"{k}={v}" for k, v in vars(filters).items() if v is not None) or "no filter"
+
+
 def _size(corpus: Corpus, path: Path | None) -> str:
     if path is not None:
         total = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
@@ -154,46 +158,22 @@ def _size(corpus: Corpus, path: Path | None) -> str:
         return str(connection.scalar(text("SELECT pg_size_pretty(pg_database_size(current_database()))")))
 
 
-def main() -> None:
-    """Build the synthetic corpus and print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--letters", type=int, default=1_000_000)
-    parser.add_argument("--dir", type=Path, default=None, help="Folder for the SQLite file (default: a temporary one).")
-    parser.add_argument("--postgres", default=None, help="A throwaway PostgreSQL database URL (emptied first).")
-    parser.add_argument("--writers", type=int, default=2, help="Connections writing at once (PostgreSQL).")
-    parser.add_argument("--keep", action="store_true", help="Keep the SQLite file.")
-    args = parser.parse_args()
-
-    bases = base_records()
-    folder = args.dir or Path(tempfile.mkdtemp(prefix="openimr-bench-corpus-"))
-    sqlite_path: Path | None = None
-    if args.postgres:
-        engine = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        engine.dispose()
-        corpus = Corpus.open(args.postgres)
-    else:
-        folder.mkdir(parents=True, exist_ok=True)
-        sqlite_path = folder / "corpus.db"
-        sqlite_path.unlink(missing_ok=True)
-        corpus = Corpus.open(f"sqlite:///{sqlite_path}")
-    print(f"database: {corpus.dialect}; base letters: {len(bases)}, base items: {sum(len(b.items) for b in bases)}")
-
+def _ingest(corpus: Corpus, bases: list[Determination], n: int, writers: int) -> None:
+    """Time making the records alone, then ingesting them; analyze the tables afterwards (timed apart)."""
     started = time.perf_counter()
-    made = sum(1 for _ in synthetic(bases, min(args.letters, 100_000)))
+    made = sum(1 for _ in synthetic(bases, min(n, 100_000)))
     making = (time.perf_counter() - started) / made
     print(f"making records alone: {1 / making:,.0f} letters/s (included in the ingest figures below)")
 
     wall, cpu = time.perf_counter(), time.process_time()
-    written, _ = add_records(corpus, synthetic(bases, args.letters), batch=2000, writers=args.writers)
+    written, _ = add_records(corpus, synthetic(bases, n), batch=2000, writers=writers)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     letters, items = corpus.counts()
     print(
         f"ingest: {written:,} letters ({items:,} items) in {wall:,.0f} s: {written / wall:,.0f} letters/s wall clock"
         f" ({cpu:,.0f} s CPU in this process; load average now {' '.join(f'{x:.1f}' for x in os.getloadavg())})"
     )
-    assert letters == written == args.letters
+    assert letters == written == n
     if corpus.dialect == "postgresql":
         started = time.perf_counter()
         with corpus.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -204,10 +184,48 @@ def main() -> None:
         with corpus.engine.begin() as connection:
             connection.execute(text("ANALYZE"))
         print(f"ANALYZE after the load: {time.perf_counter() - started:,.0f} s")
+
+
+def main() -> None:
+    """Build the synthetic corpus and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--letters", type=int, default=1_000_000)
+    parser.add_argument("--dir", type=Path, default=None, help="Folder for the SQLite file (default: a temporary one).")
+    parser.add_argument("--postgres", default=None, help="A throwaway PostgreSQL database URL (emptied first).")
+    parser.add_argument("--writers", type=int, default=2, help="Connections writing at once (PostgreSQL).")
+    parser.add_argument("--keep", action="store_true", help="Keep the SQLite file.")
+    parser.add_argument("--reuse", action="store_true", help="Measure a corpus built by an earlier --keep run (no ingest).")
+    args = parser.parse_args()
+
+    bases = base_records()
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="openimr-bench-corpus-"))
+    sqlite_path: Path | None = None
+    if args.postgres:
+        if not args.reuse:
+            engine = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
+            with engine.connect() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            engine.dispose()
+        corpus = Corpus.open(args.postgres)
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+        sqlite_path = folder / "corpus.db"
+        if not args.reuse:
+            for path in folder.glob("corpus.db*"):
+                path.unlink()
+        corpus = Corpus.open(f"sqlite:///{sqlite_path}")
+    print(f"database: {corpus.dialect}; base letters: {len(bases)}, base items: {sum(len(b.items) for b in bases)}")
+
+    if args.reuse:
+        letters, items = corpus.counts()
+        print(f"reusing a corpus of {letters:,} letters ({items:,} items)")
+    else:
+        _ingest(corpus, bases, args.letters, args.writers)
     print(f"database size: {_size(corpus, sqlite_path)}")
 
     for name, filters in (("without filters", [Filters()]), ("with filters", FILTERS)):
         samples = []
+        timed: list[tuple[float, str, Filters]] = []
         capped = 0
         for _ in range(2):
             for query in QUERIES:
@@ -215,8 +233,11 @@ def main() -> None:
                     started = time.perf_counter()
                     result = search(corpus, query, chosen, limit=20)
                     samples.append(time.perf_counter() - started)
+                    timed.append((samples[-1], query, chosen))
                     capped += result.more
         print(f"search {name}: {_percentiles(samples)}; {capped} of them ranked the newest window of a larger match set")
+        for seconds, query, chosen in sorted(timed, key=lambda t: t[0], reverse=True)[:5]:
+            print(f"    slowest: {1000 * seconds:.0f} ms {query!r} {_shown(chosen)}")
 
     timings = []
     for _ in range(3):

@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import select
 from tests.conftest import gold_letters
 
 from openimr.corpus.filters import Filters
 from openimr.corpus.index import HIGHLIGHT
+from openimr.corpus.query import parse_query
 from openimr.corpus.search import search
-from openimr.corpus.store import Corpus
+from openimr.corpus.store import Corpus, items
 from openimr.errors import OpenIMRError
 from openimr.model import Decision
 
@@ -78,3 +80,25 @@ def test_bad_queries_are_one_line_errors(shared_corpus: Corpus) -> None:
     with pytest.raises(OpenIMRError, match="date range is empty"):
         Filters(start=dt.date(2017, 2, 1), end=dt.date(2017, 1, 1))
     assert search(shared_corpus, 'x-ray "10/325" #60 (quoted) NOT: AND*').hits is not None
+
+
+def test_a_window_ranks_the_newest_matches_only(shared_corpus: Corpus) -> None:
+    query = parse_query("therapy")
+    everything = shared_corpus.index.search(query, Filters(), limit=500)
+    assert not everything.capped and everything.window > 30
+    newest = shared_corpus.index.search(query, Filters(), limit=500, window=12)
+    assert newest.capped and newest.window == 12 and len(newest.ranked) == 12
+    dates = dict(_dates(shared_corpus, [item for item, _ in everything.ranked]))
+    cut = sorted(dates.values(), reverse=True)[11]
+    assert all(dates[item] >= cut.replace(day=1) for item, _ in newest.ranked)
+    overturned = shared_corpus.index.search(query, Filters(decision=Decision.OVERTURNED), limit=500, window=3)
+    assert overturned.window == 3 and len(overturned.ranked) == 3
+    assert {h.decision for h in search(shared_corpus, "therapy", Filters(decision=Decision.OVERTURNED)).hits} == {
+        Decision.OVERTURNED
+    }
+
+
+def _dates(corpus: Corpus, ids: list[int]) -> list[tuple[int, dt.date]]:
+    with corpus.engine.connect() as connection:
+        rows = connection.execute(select(items.c.id, items.c.decision_date).where(items.c.id.in_(ids))).all()
+    return [(row[0], row[1] or dt.date.min) for row in rows]

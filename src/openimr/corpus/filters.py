@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 from openimr.corpus.records import UNDATED, specialty_label
 from openimr.errors import OpenIMRError
@@ -22,19 +23,28 @@ def tag(kind: str, value: str) -> str:
     return "z" + kind + hashlib.blake2b(normal.encode("utf-8"), digest_size=6).hexdigest()
 
 
+_label_tag = lru_cache(maxsize=8192)(tag)
+"""`tag` for the labels many items share (decisions, topics, categories, specialties)."""
+
+
 def month_tag(month: str) -> str:
     """The index word of a decision month ("2017-01") or of undated letters."""
     return "zm" + ("undated" if month == UNDATED else month.replace("-", ""))
 
 
-def tags_for(decision: Decision, topic: str | None, category: str | None, specialties: list[str], key: str, month: str) -> str:
-    """The tags of one item's index entry, space-separated."""
-    words = [tag("d", decision.value), tag("k", key), month_tag(month)]
+def letter_tags(specialties: list[str], key: str, month: str) -> str:
+    """The tags every item of one letter carries: its key, its decision month, its reviewer's specialties."""
+    return " ".join([tag("k", key), month_tag(month), *(_label_tag("s", s) for s in specialties)])
+
+
+def item_tags(decision: Decision, topic: str | None, category: str | None, of_letter: str) -> str:
+    """The tags of one item's index entry, space-separated: its decision, topic and category, and its letter's."""
+    words = [_label_tag("d", decision.value)]
     if topic:
-        words.append(tag("t", topic))
+        words.append(_label_tag("t", topic))
     if category:
-        words.append(tag("c", category))
-    words.extend(tag("s", s) for s in specialties)
+        words.append(_label_tag("c", category))
+    words.append(of_letter)
     return " ".join(words)
 
 
@@ -64,10 +74,10 @@ class Filters:
         """Whether a date range is set (undated letters then fall outside it)."""
         return self.start is not None or self.end is not None
 
-    def required_tags(self) -> list[str]:
-        """Tags an item must have."""
+    def required_tags(self, decision: bool = True) -> list[str]:
+        """Tags an item must have (with `decision` False, all but the decision's: the caller tests it otherwise)."""
         required = []
-        if self.decision:
+        if self.decision and decision:
             required.append(tag("d", self.decision.value))
         if self.topic:
             required.append(tag("t", self.topic))

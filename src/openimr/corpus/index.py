@@ -34,13 +34,14 @@ from openimr.corpus.records import UNDATED
 from openimr.corpus.store import (
     LetterRow,
     flatten,
+    item_of,
     item_values,
     key_range,
     letter_values,
     shard_of,
     text_values,
 )
-from openimr.model import Determination
+from openimr.model import Decision, Determination
 
 if TYPE_CHECKING:
     from openimr.corpus.store import Corpus
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 WINDOW = 2000
 """How many of the newest matches a search ranks."""
 SNIPPET_WORDS = 24
-ITEM_ID_MASK = (1 << 32) - 1
 HIGHLIGHT = ("[", "]")
 """What encloses a matched word in a snippet."""
 ELLIPSIS = "…"
@@ -221,6 +221,8 @@ class SqliteIndex:
     def search(self, query: Query, filters: Filters, limit: int, window: int = WINDOW) -> Hits:
         expression = _fts5_filtered(query, filters)
         low, high = key_range(filters.start, filters.end)
+        # The decision is the key's lowest bit: tested on each match, where a tag would cost its whole posting list.
+        decided = "" if filters.decision is None else f" AND (rowid & 1) = {int(filters.decision == Decision.OVERTURNED)}"
         ranked: list[tuple[int, float]] = []
         remaining = window
         capped = False
@@ -229,7 +231,7 @@ class SqliteIndex:
             try:
                 for shard in self._shards(cursor, filters):
                     table = _fts_table(shard)
-                    where = f"{table} MATCH ? AND rowid BETWEEN ? AND ?"
+                    where = f"{table} MATCH ? AND rowid BETWEEN ? AND ?{decided}"
                     boundary = cursor.execute(
                         f"SELECT rowid FROM {table} WHERE {where} ORDER BY rowid DESC LIMIT 1 OFFSET ?",
                         (expression, low, high, remaining - 1),
@@ -243,7 +245,7 @@ class SqliteIndex:
                     if found:
                         score = _BM25.format(t=table)
                         ranked.extend(
-                            (key & ITEM_ID_MASK, -bm25)
+                            (item_of(key), -bm25)
                             for key, bm25 in cursor.execute(
                                 f"SELECT rowid, {score} FROM {table} WHERE {where} ORDER BY {score}, rowid DESC LIMIT ?",
                                 (expression, start, high, limit),
@@ -281,18 +283,25 @@ class SqliteIndex:
         return found
 
 
+_FTS_SETTINGS = {"automerge": 16, "crisismerge": 64}
+"""FTS5 merges a level's segments once 16 are there (default 4): a bulk load merges each posting fewer times; a search
+reads a few more segments (bounded, and searches measured well within their budget)."""
+
+
 def _create_shard(cursor: Any, shard: int) -> None:
     table = _fts_table(shard)
     cursor.execute(
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5({_FTS_COLUMNS}, content='corpus_search_text', "
         "content_rowid='search_key', tokenize='porter unicode61 remove_diacritics 2')"
     )
+    for name, value in _FTS_SETTINGS.items():
+        cursor.execute(f"INSERT INTO {table} ({table}, rank) VALUES (?, ?)", (name, value))
     cursor.execute("INSERT INTO corpus_fts_shards (shard) VALUES (?)", (shard,))
 
 
 def _fts5_filtered(query: Query, filters: Filters) -> str:
     expression = f"({fts5(query)})"
-    for required in filters.required_tags():
+    for required in filters.required_tags(decision=False):
         expression += f' AND tags : "{required}"'
     for excluded in filters.excluded_tags():
         expression += f' NOT tags : "{excluded}"'
@@ -421,7 +430,7 @@ class PostgresIndex:
             params[f"excluded{n}"] = excluded
         dates = ""
         if filters.dated:
-            dates = " AND i.decision_date BETWEEN :start AND :end"
+            dates = " AND EXISTS (SELECT 1 FROM corpus_items AS i WHERE i.id = t.id AND i.decision_date BETWEEN :start AND :end)"
             params["start"] = filters.start or dt.date.min
             params["end"] = filters.end or dt.date.max
         found: list[int] = []
@@ -434,17 +443,10 @@ class PostgresIndex:
                 if months is not None:
                     condition += " && to_tsquery('simple', :months)"
                     values["months"] = " | ".join(month_tag(m) for m in months)
-                sql = (
-                    f"SELECT t.id FROM corpus_item_texts AS t JOIN corpus_items AS i ON i.id = t.id "
-                    f"WHERE {condition}){dates} LIMIT :room"
-                )
+                sql = f"SELECT t.id FROM corpus_item_texts AS t WHERE {condition}){dates} LIMIT :room"
                 return [row[0] for row in connection.execute(text(sql), {**values, "room": room + 1})]
 
-            first = probe(None, window)
-            if len(first) <= window:
-                found = first
-            else:
-                found, capped = self._newest(connection, filters, probe, window)
+            found, capped = self._newest(connection, filters, probe, window)
             if not found:
                 return Hits([], 0, False)
             ranked = connection.execute(
@@ -458,8 +460,9 @@ class PostgresIndex:
 
     @staticmethod
     def _newest(connection: Any, filters: Filters, probe: Any, window: int) -> tuple[list[int], bool]:
-        """The newest `window` matches, month by month (a first month alone, then as many months as the matches so
-        far suggest will fill the window, at most twice as many as before)."""
+        """The newest `window` matches, month by month: the newest month alone, then as many months as the matches so
+        far suggest will fill the window (at most twice as many as before); once the months left look too few in
+        matches to fill it, all of them at once. Each step is one GIN probe of the query and the months' tags."""
         from sqlalchemy import text
 
         bounds = connection.execute(text("SELECT min(month), max(month) FROM corpus_items")).one()
@@ -477,7 +480,11 @@ class PostgresIndex:
                 return found + got[:room], True
             found.extend(got)
             rate = len(got) / len(chunk)
-            step = 2 * len(chunk) if rate == 0 else max(1, min(2 * len(chunk), math.ceil((window - len(found)) / rate)))
+            left = len(months) - position
+            if rate * left < window - len(found):
+                step = left
+            else:
+                step = max(1, min(2 * len(chunk), math.ceil((window - len(found)) / rate)))
         return found, False
 
     def snippets(self, query: Query, item_ids: Sequence[int]) -> dict[int, str]:

@@ -46,7 +46,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 
 from openimr.cases.store import make_engine
-from openimr.corpus.filters import tags_for
+from openimr.corpus.filters import item_tags, letter_tags
 from openimr.corpus.records import guideline_labels, letter_key, month_label, specialty_label
 from openimr.errors import OpenIMRError
 from openimr.model import Decision, Determination
@@ -127,9 +127,15 @@ fts_shards = Table(
 )
 
 
-def search_key(decision_date: dt.date | None, item_id: int) -> int:
-    """The key that orders items newest first in the full-text index: decision date, then item id."""
-    return ((decision_date.toordinal() if decision_date else 0) << 32) | item_id
+def search_key(decision_date: dt.date | None, item_id: int, overturned: bool) -> int:
+    """The key that orders items newest first in the full-text index: decision date (high 32 bits), then item id, and
+    the decision in the lowest bit (1 Overturned), so a decision filter is a test of the key, not a join."""
+    return ((decision_date.toordinal() if decision_date else 0) << 32) | (item_id << 1) | int(overturned)
+
+
+def item_of(key: int) -> int:
+    """The item id a search key carries."""
+    return (key & 0xFFFFFFFF) >> 1
 
 
 def shard_of(key: int) -> int:
@@ -271,6 +277,8 @@ def flatten(batch: dict[str, Determination], letter_ids: Iterator[int], item_ids
         named = [*letter.reviewer.specialties, letter.reviewer.subspecialty or ""]
         specialties = list(dict.fromkeys(specialty_label(s) for s in named if s.strip()))
         date = letter.decision_date
+        month = month_label(date)
+        shared_tags = letter_tags(specialties, key, month)
         item_rows = []
         for position, item in enumerate(letter.items, start=1):
             item_id = next(item_ids)
@@ -279,7 +287,7 @@ def flatten(batch: dict[str, Determination], letter_ids: Iterator[int], item_ids
                     id=item_id,
                     letter_id=letter_id,
                     position=position,
-                    key=search_key(date, item_id),
+                    key=search_key(date, item_id, item.decision == Decision.OVERTURNED),
                     decision=item.decision,
                     topic=item.topic,
                     category=item.category,
@@ -292,7 +300,7 @@ def flatten(batch: dict[str, Determination], letter_ids: Iterator[int], item_ids
                     claims_administrator_guideline=item.claims_administrator_guideline,
                     maximus_guideline=item.maximus_guideline,
                     guidelines=guideline_labels(item.citations),
-                    tags=tags_for(item.decision, item.topic, item.category, specialties, key, month_label(date)),
+                    tags=item_tags(item.decision, item.topic, item.category, shared_tags),
                     summary=letter.summary,
                 )
             )
