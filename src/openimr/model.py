@@ -87,6 +87,17 @@ class CriterionStatus(StrEnum):
     INSUFFICIENT = "insufficient"
 
 
+class CriterionRole(StrEnum):
+    """Where a criterion stands in its topic's decision path."""
+
+    REQUIREMENT = "requirement"
+    """Every path needs it (e.g. the request states its quantity)."""
+    INDICATION = "indication"
+    """One of the criteria of an indication: all of an indication's criteria together justify the treatment."""
+    EXCLUSION = "exclusion"
+    """When met, it vetoes the treatment whatever else holds (e.g. radicular findings for a facet block)."""
+
+
 class CriterionResult(_Model):
     """One guideline criterion evaluated against the record: the rule, its status, and the spans it rests on."""
 
@@ -95,6 +106,18 @@ class CriterionResult(_Model):
     status: CriterionStatus
     evidence: list[Span] = Field(default_factory=list)
     note: str = ""
+    role: CriterionRole = CriterionRole.REQUIREMENT
+    indication: str | None = Field(default=None, description="Id of the indication the criterion belongs to.")
+    silent: bool = Field(default=False, description="The record says nothing on it; the status is what silence means here.")
+
+
+class IndicationResult(_Model):
+    """One indication of a topic (a set of criteria that together justify the treatment) evaluated against the record."""
+
+    id: str
+    text: str
+    status: CriterionStatus
+    missing: list[str] = Field(default_factory=list, description="Ids of its criteria that are not met.")
 
 
 class ItemDetermination(_Model):
@@ -112,6 +135,15 @@ class ItemDetermination(_Model):
     topic: str | None = Field(default=None, description="Knowledge-base topic the engine decided under.")
     category: str | None = Field(default=None, description="Treatment category, for statistics.")
     criteria: list[CriterionResult] = Field(default_factory=list)
+    indications: list[IndicationResult] = Field(default_factory=list)
+    indication: str | None = Field(
+        default=None, description="The indication met (Overturned), or the nearest one and what it lacks (Upheld)."
+    )
+    depends_on: int | None = Field(
+        default=None, description="Number (1-based) of the item this one depends on, e.g. the surgery a service accompanies."
+    )
+    phase: str | None = Field(default=None, description="Phase of care: acute, subacute, chronic or postoperative.")
+    line: str | None = Field(default=None, description="Line of treatment: initial (a first trial) or continuation.")
     flags: list[str] = Field(default_factory=list, description="Things a reviewer must look at, e.g. 'no topic'.")
 
 
@@ -238,11 +270,15 @@ class Treatment(_Model):
 
 
 class FactStatus(StrEnum):
-    """Assertion status of a fact found in the record."""
+    """Assertion status of a fact found in the record (ConText: negation, uncertainty, hypothetical, planned)."""
 
     PRESENT = "present"
     ABSENT = "absent"
     UNCERTAIN = "uncertain"
+    HYPOTHETICAL = "hypothetical"
+    """A condition, not a statement of fact: "if radiculopathy is present"."""
+    PLANNED = "planned"
+    """An order, plan or pending action, not yet done: "a urine drug screen will be obtained"."""
 
 
 class Fact(_Model):
@@ -259,3 +295,8 @@ class Fact(_Model):
         description="The treatments the fact is about, as its sentence names them: drug generics, procedure names, drug "
         'classes, or "medications" for the medications as a whole (e.g. functional improvement "with physical therapy").',
     )
+    body_parts: list[str] = Field(default_factory=list, description="Body parts the fact's clause names (lexicon names).")
+    historical: bool = Field(default=False, description='Past history ("history of lumbar fusion"): still true of the worker.')
+    experiencer: str = Field(default="patient", description='Whom the fact is about: "patient" or "other" (family history).')
+    cue: str | None = Field(default=None, description='The words that set the assertion status, e.g. "denies".')
+    rule: str | None = Field(default=None, description="The ConText rule that set it (category and pattern).")

@@ -13,8 +13,14 @@ a negation is absent, inside an uncertainty uncertain. The sentence it exists fo
 * "No significant change but positive straight leg raise": "no significant change" is a pseudo-negation.
 * "Possible radiculopathy", "Rule out radiculopathy", "Radiculopathy is suspected": uncertain.
 * "No findings to indicate any possible radiculopathy": a negation reaches over an uncertainty in the same phrase.
-* "EMG is not needed if radiculopathy is obvious": hypothetical (status uncertain); the negation stops at "if".
+* "EMG is not needed if radiculopathy is obvious": hypothetical; the negation stops at "if".
+* "A urine drug screen will be obtained at the next visit", "Physical therapy was recommended": planned, not done.
+* "CURES has not yet been reviewed", "He has never tried acupuncture": negated.
+* "Family history of cancer": experiencer other than the worker.
 * "History of lumbar fusion": historical (status present, flagged).
+
+Each assertion keeps the modifier that decided it (its cue words and rule), so a reviewer can see why a fact was read
+as negated, planned or hypothetical.
 """
 
 from __future__ import annotations
@@ -48,9 +54,16 @@ __all__ = [
 
 V = TypeVar("V")
 
-Category = Literal["negated", "uncertain", "hypothetical", "historical", "pseudo", "terminate"]
+Category = Literal["negated", "uncertain", "hypothetical", "planned", "experiencer", "historical", "pseudo", "terminate"]
 Direction = Literal["forward", "backward", "bidirectional"]
-_MODIFYING = ("negated", "uncertain", "hypothetical", "historical")
+_MODIFYING = ("negated", "uncertain", "hypothetical", "planned", "experiencer", "historical")
+_DECIDING = {
+    "negated": FactStatus.ABSENT,
+    "uncertain": FactStatus.UNCERTAIN,
+    "hypothetical": FactStatus.HYPOTHETICAL,
+    "planned": FactStatus.PLANNED,
+}
+"""Categories that set a target's status, and the status each sets."""
 _ESCAPE = re.compile(r"\\.|\[[^\]]*\]")
 
 
@@ -124,16 +137,30 @@ class Modifier:
         """The rule's category."""
         return self.rule.category
 
+    def describe(self) -> str:
+        """The rule as a reviewer would read it: its category and its words."""
+        return f"{self.rule.category}: {self.rule.literal or self.rule.pattern}"
+
 
 @dataclass(frozen=True, slots=True)
 class Assertion:
-    """The assertion of one target: its status, whether it is past history or a hypothetical ("if radiculopathy is
-    present"; status uncertain), and the modifiers that decided it."""
+    """The assertion of one target: its status, whether it is past history, whose experience it is, the modifiers in
+    whose scope it lies, and the one that decided its status (None when nothing modifies it: present)."""
 
     status: FactStatus
     historical: bool
-    hypothetical: bool
     modifiers: tuple[Modifier, ...]
+    deciding: Modifier | None = None
+    experiencer: str = "patient"
+
+    @property
+    def hypothetical(self) -> bool:
+        """A condition rather than a statement ("if radiculopathy is present")."""
+        return self.status is FactStatus.HYPOTHETICAL
+
+    def cue(self, text: str) -> str | None:
+        """The words of `text` that decided the status, if any."""
+        return text[self.deciding.start : self.deciding.end] if self.deciding else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,8 +285,10 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
     for candidate in candidates:
         if not kept or candidate[0] >= kept[-1][1]:
             kept.append(candidate)
+    # Past-history and experiencer words qualify a target without ending another modifier's scope: "no prior
+    # chiropractic care" negates the care.
     stops = sorted(
-        [(s, e, rule.category) for s, e, rule in kept if rule.category != "pseudo"]
+        [(s, e, rule.category) for s, e, rule in kept if rule.category not in ("pseudo", "historical", "experiencer")]
         + [(m.start(), m.end(), "terminate") for m in _CLAUSE_END.finditer(text, sentence.start, sentence.end)]
     )
     commas = [m.start() for m in _COMMA.finditer(text, sentence.start, sentence.end)]
@@ -285,15 +314,18 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
 def _assert(start: int, end: int, modifiers: Iterable[Modifier]) -> Assertion:
     applying = [m for m in modifiers if m.scope_start < end and start < m.scope_end and not (m.start < end and start < m.end)]
     historical = any(m.category == "historical" for m in applying)
-    deciding = [m for m in applying if m.category in ("negated", "uncertain", "hypothetical")]
-    status = FactStatus.PRESENT
-    hypothetical = False
-    if deciding:
-        nearest = min(deciding, key=lambda m: min(abs(m.end - start), abs(end - m.start)))
-        negated_over = any(m.category == "negated" and m.scope_start <= nearest.start < m.scope_end for m in deciding)
-        status = FactStatus.ABSENT if nearest.category == "negated" or negated_over else FactStatus.UNCERTAIN
-        hypothetical = status is FactStatus.UNCERTAIN and nearest.category == "hypothetical"
-    return Assertion(status, historical, hypothetical, tuple(applying))
+    experiencer = "other" if any(m.category == "experiencer" for m in applying) else "patient"
+    deciding = [m for m in applying if m.category in _DECIDING]
+    if not deciding:
+        return Assertion(FactStatus.PRESENT, historical, tuple(applying), None, experiencer)
+    nearest = min(deciding, key=lambda m: min(abs(m.end - start), abs(end - m.start)))
+    negation_over = next(
+        (m for m in deciding if m.category == "negated" and m is not nearest and m.scope_start <= nearest.start < m.scope_end),
+        None,
+    )
+    if nearest.category == "uncertain" and negation_over is not None:
+        nearest = negation_over
+    return Assertion(_DECIDING[nearest.category], historical, tuple(applying), nearest, experiencer)
 
 
 class _Analysis:

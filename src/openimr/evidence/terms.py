@@ -6,15 +6,22 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import TypeVar
 
-from openimr.evidence.context import assert_status
+from openimr.evidence.context import assertion
 from openimr.evidence.text import Sentence, split_sentences
+from openimr.evidence.wording import SentenceRole, sentence_role
 from openimr.knowledge import knowledge_files, parse_knowledge
-from openimr.knowledge.schema import TermList
+from openimr.errors import OpenIMRError
+from openimr.knowledge.schema import TermList, TermPattern
+from openimr.knowledge.terms import TermMatcher
 from openimr.model import Case, Document, Fact, Span
+
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -47,14 +54,26 @@ def _lower_literals(pattern: str) -> str:
 
 @cache
 def _families() -> dict[str, _Family]:
-    families: dict[str, _Family] = {}
+    """Every family's terms, compiled. A family may span several files (findings by body region); a term name
+    appears once per family."""
+    terms_of: dict[str, list[TermPattern]] = {}
     for resource in knowledge_files("evidence"):
-        term_list = parse_knowledge(resource.read_text(encoding="utf-8"), TermList, f"knowledge/evidence/{resource.name}")
-        alternations = ["|".join(f"(?:{p})" for p in term.patterns) for term in term_list.terms]
-        families[term_list.family] = _Family(
+        source = f"knowledge/evidence/{resource.name}"
+        term_list = parse_knowledge(resource.read_text(encoding="utf-8"), TermList, source)
+        rows = terms_of.setdefault(term_list.family, [])
+        known = {term.name for term in rows}
+        for term in term_list.terms:
+            if term.name in known:
+                raise OpenIMRError(f"term {term.name!r} is defined twice in family {term_list.family!r}", source)
+            known.add(term.name)
+        rows.extend(term_list.terms)
+    families: dict[str, _Family] = {}
+    for family, rows in terms_of.items():
+        alternations = ["|".join(f"(?:{p})" for p in term.patterns) for term in rows]
+        families[family] = _Family(
             terms=tuple(
                 (term.name, term.group, re.compile(alternation, re.IGNORECASE))
-                for term, alternation in zip(term_list.terms, alternations, strict=True)
+                for term, alternation in zip(rows, alternations, strict=True)
             ),
             # Terms start at a word boundary: checking it first lets the one pass skip the inside of words. The pass
             # runs over lower-cased text (case-insensitive matching is slow), the terms then confirm each place.
@@ -69,15 +88,30 @@ def term_lists() -> dict[str, tuple[tuple[str, str | None, re.Pattern[str]], ...
     return {family: compiled.terms for family, compiled in _families().items()}
 
 
+UR_DECISION = "ur_decision"
+"""Document type of the utilization review's decision: shown to the reviewer, never clinical evidence."""
+EVIDENCE_ROLES = frozenset({SentenceRole.CLINICAL, SentenceRole.REQUEST})
+"""Sentence roles whose text is evidence about the worker (the request's own wording may state findings)."""
+
+
 class _Sentences:
-    """A document's sentences (split once), found by offset."""
+    """A document's sentences (split once), found by offset, each with its role (read when first asked for)."""
 
     def __init__(self, text: str) -> None:
         self.sentences = split_sentences(text) or [Sentence(0, len(text), text)]
         self.starts = [sentence.start for sentence in self.sentences]
+        self._roles: dict[int, SentenceRole] = {}
+
+    def index(self, offset: int) -> int:
+        return max(bisect_right(self.starts, offset) - 1, 0)
 
     def at(self, offset: int) -> Sentence:
-        return self.sentences[max(bisect_right(self.starts, offset) - 1, 0)]
+        return self.sentences[self.index(offset)]
+
+    def role(self, index: int) -> SentenceRole:
+        if index not in self._roles:
+            self._roles[index] = sentence_role(self.sentences[index].text)
+        return self._roles[index]
 
 
 @lru_cache(maxsize=64)
@@ -85,13 +119,41 @@ def _sentences(text: str) -> _Sentences:
     return _Sentences(text)
 
 
-def find_terms(case: Case, family: str) -> Iterator[TermMatch]:
-    """Every match of `family`'s terms in the case's documents, with the sentence it sits in.
+def document_role(document: Document) -> SentenceRole | None:
+    """The role every sentence of a document has by its type (a UR decision is all review), or None."""
+    return SentenceRole.REVIEW if document.type == UR_DECISION else None
+
+
+def find_lexicon_terms(
+    case: Case, matcher: TermMatcher[V], key: Callable[[V], tuple[str, str | None]], roles: frozenset[SentenceRole] = EVIDENCE_ROLES
+) -> Iterator[TermMatch]:
+    """Every term of a lexicon matcher in the case's documents, named by `key(entry)` (a fact name and group), in
+    sentences whose role is among `roles` (see `find_terms`)."""
+    for document in case.documents:
+        fixed = document_role(document)
+        if fixed is not None and fixed not in roles:
+            continue
+        sentences = _sentences(document.text)
+        for found in matcher.find(document.text):
+            index = sentences.index(found.start)
+            if fixed is None and sentences.role(index) not in roles:
+                continue
+            name, group = key(found.value)
+            yield TermMatch(document, name, group, found.start, found.end, sentences.sentences[index])
+
+
+def find_terms(case: Case, family: str, roles: frozenset[SentenceRole] = EVIDENCE_ROLES) -> Iterator[TermMatch]:
+    """Every match of `family`'s terms in the case's documents, with the sentence it sits in, in sentences whose
+    role is among `roles` (by default, not the UR decision's text: neither a `ur_decision` document nor the sentences
+    of a summary that report the UR's decision and reasons are evidence about the worker).
 
     One pass of the family's joined pattern finds where terms start; at each such place every term is tried, so
     two terms starting at one place are both found."""
     compiled = _families()[family]
     for document in case.documents:
+        fixed = document_role(document)
+        if fixed is not None and fixed not in roles:
+            continue
         text = document.text
         folded, combined = text.lower(), compiled.combined
         if len(folded) != len(text):  # a character whose lower case is longer: scan the text as written
@@ -100,11 +162,14 @@ def find_terms(case: Case, family: str) -> Iterator[TermMatch]:
         position = 0
         while (candidate := combined.search(folded, position)) is not None:
             start = candidate.start()
+            position = start + 1
+            index = sentences.index(start)
+            if fixed is None and sentences.role(index) not in roles:
+                continue
             for name, group, pattern in compiled.terms:
                 match = pattern.match(text, start)
                 if match:
-                    yield TermMatch(document, name, group, start, match.end(), sentences.at(start))
-            position = start + 1
+                    yield TermMatch(document, name, group, start, match.end(), sentences.sentences[index])
 
 
 @dataclass(frozen=True)
@@ -128,14 +193,19 @@ class Candidate:
         """The fact, its status asserted by the ConText rules within its sentence."""
         match = self.match
         text, sentence = match.document.text, match.sentence
+        asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start)
         return Fact(
             kind=self.kind,
             name=match.name,
-            status=assert_status(sentence.text, match.start - sentence.start, match.end - sentence.start),
+            status=asserted.status,
             value=self.value if self.value is not None else match.group,
             date=self.date,
             treatments=list(self.treatments),
             spans=[Span(document_id=match.document.id, start=match.start, end=match.end, text=text[match.start : match.end])],
+            historical=asserted.historical,
+            experiencer=asserted.experiencer,
+            cue=asserted.cue(sentence.text),
+            rule=asserted.deciding.describe() if asserted.deciding else None,
         )
 
 

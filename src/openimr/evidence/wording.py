@@ -1,8 +1,10 @@
-"""Small readings of record wording shared by the extractors: sentences about the request or the UR decision."""
+"""Small readings of record wording shared by the extractors: what a sentence is about (the worker's care, the
+request, or the utilization review's decision)."""
 
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
 _ABOUT_REQUEST = re.compile(
     r"\b(?:request\w*|RFA|authoriz\w+|utilization review|UR|non-?certif\w+|certif\w+|denied|modified"
@@ -10,7 +12,43 @@ _ABOUT_REQUEST = re.compile(
     re.IGNORECASE,
 )
 
+_REVIEW_ACTOR = re.compile(
+    r"\b(?:utilization\s+review\w*|UR|claims\s+administrator|peer[\s-]+review\w*|(?:prior|previous|earlier)\s+review\w*"
+    r"|(?:the|a)\s+reviewer|review(?:ing)?\s+physician|non-?certif\w+|non-?approv\w+)\b",
+    re.IGNORECASE,
+)
+_DECIDED = re.compile(
+    r"\b(?:certif\w+|authoriz\w+|approv\w+|denied|denial|modified|modification|previously\s+reviewed|reviewed\s+on)\b",
+    re.IGNORECASE,
+)
+_REQUESTED = re.compile(r"\b(?:request\w*|RFA)\b", re.IGNORECASE)
+_UR_CASE = re.compile(r"\bUR\b")
+""""UR" is an abbreviation only as capitals; "ur" in lower case is a typo or a word part."""
+
+
+class SentenceRole(StrEnum):
+    """What a sentence of a record or summary reports."""
+
+    CLINICAL = "clinical"
+    """The worker's history, findings, care: clinical evidence."""
+    REQUEST = "request"
+    """The request itself (what was asked for and why): not evidence that the care was given."""
+    REVIEW = "review"
+    """The utilization review's decision and its reasons: shown to the reviewer, never clinical evidence."""
+
 
 def about_request_or_review(sentence: str) -> bool:
     """Whether a sentence speaks of the request or the UR decision rather than of the worker's care."""
     return bool(_ABOUT_REQUEST.search(sentence))
+
+
+def sentence_role(sentence: str) -> SentenceRole:
+    """The role of one sentence: a report of the UR decision (it names the review, or says a request was decided),
+    a report of the request, or clinical text."""
+    actor = _REVIEW_ACTOR.search(sentence)
+    if actor is not None and (actor.group(0).upper() != "UR" or _UR_CASE.search(sentence)):
+        return SentenceRole.REVIEW
+    requested = _REQUESTED.search(sentence) is not None
+    if requested and _DECIDED.search(sentence):
+        return SentenceRole.REVIEW
+    return SentenceRole.REQUEST if requested else SentenceRole.CLINICAL

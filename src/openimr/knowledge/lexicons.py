@@ -132,6 +132,9 @@ class Procedure(_Entry):
     terms: list[str]
     patterns: list[str] = Field(default_factory=list)
     fallback: bool = Field(default=False, description="A catch-all that names an item only when nothing specific does.")
+    principal: int = Field(
+        default=50, description="For surgeries: the lowest names an item that lists several procedures (the definitive one)."
+    )
 
 
 class ProcedureCombination(_Entry):

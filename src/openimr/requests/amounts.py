@@ -11,6 +11,7 @@ from openimr.evidence.numbers import NUMBER, NUMBER_OR_A, number_value
 
 __all__ = [
     "Sessions",
+    "duration_days",
     "read_amount",
     "read_duration",
     "read_frequency",
@@ -239,3 +240,16 @@ def read_levels(text: str) -> list[str]:
         if level not in levels:
             levels.append(level)
     return levels
+
+
+_DAYS_PER_UNIT = {"day": 1.0, "week": 7.0, "month": 30.0, "year": 365.0}
+_NORMALISED_DURATION = re.compile(r"^(?P<low>\d+)(?:-(?P<high>\d+))?\s+(?P<unit>day|week|month|year)s?\b")
+
+
+def duration_days(duration: str | None) -> float | None:
+    """The length in days of a duration as `read_duration` writes it ("7 days use", "3 months rental", "7-10 days": the
+    upper bound), or None."""
+    match = _NORMALISED_DURATION.match(duration or "")
+    if not match:
+        return None
+    return float(match.group("high") or match.group("low")) * _DAYS_PER_UNIT[match.group("unit")]

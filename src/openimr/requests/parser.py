@@ -143,7 +143,8 @@ def _route(drug: Drug, text: str) -> str | None:
 
 
 def _pick_procedure(core: str, matches: list[TermMatch[Procedure]]) -> TermMatch[Procedure] | None:
-    """The leftmost, then longest, specific procedure; a catch-all only when nothing specific matched; parts of a
+    """The leftmost, then longest, specific procedure (for a surgery, the principal one of those it lists); a catch-all
+    only when nothing specific matched; parts of a
     combination written separately ("EMG ... NCV") name the combination; imaging that only guides ("ultrasound
     guided injection") names nothing."""
     matches = [m for m in matches if not (m.value.kind is TreatmentKind.IMAGING and _GUIDED.match(core, m.end))]
@@ -151,7 +152,10 @@ def _pick_procedure(core: str, matches: list[TermMatch[Procedure]]) -> TermMatch
     pool = specific or matches
     if not pool:
         return None
-    first = min(pool, key=lambda m: (m.start, m.start - m.end))
+    surgical = [m for m in specific if m.value.kind is TreatmentKind.SURGERY]
+    if surgical:  # the definitive procedure names a surgery that lists several ("arthroscopy with rotator cuff repair")
+        pool = surgical
+    first = min(pool, key=lambda m: (m.value.principal if surgical else 0, m.start, m.start - m.end))
     combined = procedure_lexicon().combined({m.value.name for m in pool})
     if combined is not None and first.value.name != combined.name:
         return TermMatch(first.start, first.end, first.text, combined)
