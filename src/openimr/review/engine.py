@@ -149,7 +149,12 @@ def _silent_flag(path: PathResult) -> list[str]:
 
 
 def _review_item(
-    item: DisputedItem, treatment: Treatment, topic: Topic | None, era: Era, context: CheckContext, primary: CriterionResult | None
+    item: DisputedItem,
+    treatment: Treatment,
+    topic: Topic | None,
+    era: Era,
+    context: CheckContext,
+    primary: CriterionResult | None,
 ) -> ItemDetermination:
     common = {
         "request": item.request,
@@ -188,7 +193,9 @@ def _review_item(
         decision=decision,
         citations=citations,
         maximus_guideline=maximus_line(citations),
-        rationale=write_rationale(topic, criteria, path.indications, decision, treatment.disputed or item.request, path.indication),
+        rationale=write_rationale(
+            topic, criteria, path.indications, decision, treatment.disputed or item.request, path.indication
+        ),
         topic=topic.id,
         category=topic.category,
         criteria=criteria,
