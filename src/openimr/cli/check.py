@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from openimr.cli.review import _write_atomically
+from openimr.cli.output import emit
 from openimr.errors import OpenIMRError
 from openimr.review.case_file import load_case
 from openimr.review.precheck import FORMATS, check_case, render_check
@@ -22,9 +22,4 @@ def check(
     if format not in FORMATS:
         raise OpenIMRError(f"unknown format {format!r} (choose from {', '.join(FORMATS)})", "--format")
     data = render_check(check_case(load_case(case)), format)
-    if out is None:
-        if format == "pdf":
-            raise OpenIMRError("a PDF needs an output file (-o OUT)", "--format")
-        typer.echo(data.decode(), nl=False)
-    else:
-        _write_atomically(out, data)
+    emit(data, out, binary=format == "pdf")

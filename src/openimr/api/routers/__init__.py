@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from openimr.api.routers import cases, deadlines, documents, drafts, fhir, health, letters, reviewers, users
+from openimr.api.routers import cases, check, deadlines, documents, drafts, fhir, health, letters, reviewers, users
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -14,4 +14,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     letters.router,
     deadlines.router,
     fhir.router,
+    check.router,
 )
