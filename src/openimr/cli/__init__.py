@@ -36,10 +36,12 @@ def version() -> None:
 
 app.add_typer(serve_app)
 
+from openimr.cli.check import check  # noqa: E402
 from openimr.cli.review import eval_letters, review  # noqa: E402
 
 app.command("review")(review)
 app.command("eval")(eval_letters)
+app.command("check")(check)
 
 
 def main() -> None:
