@@ -13,7 +13,7 @@ import re
 from pydantic import Field
 
 from openimr.evidence.numbers import NUMBER, number_value
-from openimr.requests.amounts import read_duration, read_sessions
+from openimr.requests.amounts import duration_parts, read_duration, read_sessions
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, silence
 
 _QTY = rf"(?:\d+\.\d+|{NUMBER})"
@@ -33,7 +33,6 @@ _ROUND_THE_CLOCK = re.compile(
 _TOTAL_HOURS = re.compile(
     rf"\b(?P<n>{_QTY})\s*{_HOURS}(?!\s*(?:(?:a|per|/|each|every)\s*(?:day|week)|daily|weekly))", re.IGNORECASE
 )
-_SPAN = re.compile(r"^(?P<low>\d+)(?:-(?P<high>\d+))?\s+(?P<unit>day|week)s?\b")
 
 
 def _value(text: str) -> float:
@@ -100,10 +99,9 @@ def full_days(text: str, hours_per_day: float, days_per_week: float) -> float | 
     sessions = read_sessions(text).sessions
     if sessions is not None:
         return float(sessions)
-    span = _SPAN.match(read_duration(text) or "")
-    if span:
-        count = float(span.group("high") or span.group("low"))
-        return count if span.group("unit") == "day" else count * days_per_week
+    span = duration_parts(read_duration(text))
+    if span and span[1] in ("day", "week"):
+        return span[0] if span[1] == "day" else span[0] * days_per_week
     return None
 
 
