@@ -54,6 +54,11 @@ _DENIED = re.compile(
     re.IGNORECASE,
 )
 _CERTIFIED = re.compile(r"\b(?:certif\w*|authoriz\w*|approv\w*|overturned)\b", re.IGNORECASE)
+_FUTURE = re.compile(
+    r"\b(?:will|would|plan\w*|scheduled|pending|upcoming|awaiting|expected|anticipated|proposed|candidate|consider\w*)\b",
+    re.IGNORECASE,
+)
+"""Words by which a clause speaks of a surgery yet to come ("will be homebound after surgery")."""
 _PERFORMED = re.compile(
     r"\b(?:underwent|undergone|status\s+post|s/p|post[\s-]?op\w*|performed|had\s+(?:an?\s+|the\s+)?|was\s+done"
     r"|(?:showed|revealed|demonstrated|documented|noted|indicated|found|dated|obtained|completed)|following|after\s+(?:an?\s+|the\s+|his\s+|her\s+)?"
@@ -78,7 +83,7 @@ def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> 
         return ProcedureEvent.DENIED
     if _CERTIFIED.search(clause):
         return ProcedureEvent.CERTIFIED
-    if role is not SentenceRole.CLINICAL or status is FactStatus.PLANNED:
+    if role is not SentenceRole.CLINICAL or status is FactStatus.PLANNED or _FUTURE.search(clause):
         return ProcedureEvent.PLANNED
     if status is FactStatus.PRESENT and (dated or _PERFORMED.search(clause)):
         return ProcedureEvent.PERFORMED

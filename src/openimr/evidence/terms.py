@@ -14,7 +14,7 @@ from typing import TypeVar
 from openimr.errors import OpenIMRError
 from openimr.evidence.context import assertion
 from openimr.evidence.text import Sentence, split_sentences
-from openimr.evidence.wording import SentenceRole, sentence_role
+from openimr.evidence.wording import EVIDENCE_ROLES, SentenceRole, sentence_role
 from openimr.knowledge import knowledge_files, parse_knowledge
 from openimr.knowledge.lexicons import body_part_matcher
 from openimr.knowledge.schema import TermList, TermPattern
@@ -123,8 +123,6 @@ def term_lists() -> dict[str, tuple[tuple[str, str | None, re.Pattern[str]], ...
 
 UR_DECISION = "ur_decision"
 """Document type of the utilization review's decision: shown to the reviewer, never clinical evidence."""
-EVIDENCE_ROLES = frozenset({SentenceRole.CLINICAL, SentenceRole.REQUEST})
-"""Sentence roles whose text is evidence about the worker (the request's own wording may state findings)."""
 
 
 class DocumentSentences:
