@@ -12,8 +12,8 @@ import re
 from functools import cache
 
 from openimr.evidence.dates import DatePrecision, find_dates
-from openimr.evidence.terms import Candidate, find_lexicon_terms
-from openimr.evidence.wording import ALL_ROLES, SentenceRole, sentence_role
+from openimr.evidence.terms import Candidate, document_sentences, find_lexicon_terms
+from openimr.evidence.wording import ALL_ROLES, SentenceRole
 from openimr.knowledge.lexicons import Drug, drug_lexicon, drug_matcher
 from openimr.model import Case, Fact
 
@@ -58,7 +58,7 @@ def extract(case: Case) -> list[Candidate]:
         if _FIRST.search(match.sentence.text):
             facts.append(Candidate("medication", match, value=FIRST_PRESCRIPTION))
             continue
-        if sentence_role(match.sentence.text) is not SentenceRole.CLINICAL:
+        if document_sentences(match.document.text).role(match.start) is not SentenceRole.CLINICAL:
             continue
         dates = [f.date for f in find_dates(match.sentence.text, DatePrecision.MONTH) if ur_date is None or f.date <= ur_date]
         facts.append(Candidate("medication", match, date=min(dates) if dates else None))

@@ -108,7 +108,7 @@ def extract_procedure_events(case: Case) -> list[Fact]:
         for match in mentions:
             index = sentences.index(match.start)
             sentence = sentences.sentences[index]
-            role = SentenceRole.REVIEW if review else sentences.role(index)
+            role = SentenceRole.REVIEW if review else sentences.role(match.start)
             start, end = match.start - sentence.start, match.end - sentence.start
             left, right = _clause(sentence, start, end)
             clause = sentence.text[left:right]

@@ -155,10 +155,16 @@ class DocumentSentences:
             self._anchor_hits = hits
         return self._anchor_hits
 
-    def role(self, index: int) -> SentenceRole:
-        if index not in self._roles:
-            self._roles[index] = sentence_role(self.sentences[index].text)
-        return self._roles[index]
+    def role(self, offset: int) -> SentenceRole:
+        """The role of the clause at `offset`: its sentence cut at semicolons ("the fusion was authorized; she will
+        not be able to drive" reports the review, then the worker)."""
+        sentence = self.at(offset)
+        left = sentence.text.rfind(";", 0, offset - sentence.start) + 1
+        right = sentence.text.find(";", offset - sentence.start)
+        key = sentence.start + left
+        if key not in self._roles:
+            self._roles[key] = sentence_role(sentence.text[left : right if right != -1 else len(sentence.text)])
+        return self._roles[key]
 
 
 @lru_cache(maxsize=64)
@@ -187,7 +193,7 @@ def find_lexicon_terms(
         sentences = document_sentences(document.text)
         for found in matcher.find(document.text):
             index = sentences.index(found.start)
-            if fixed is None and sentences.role(index) not in roles:
+            if fixed is None and sentences.role(found.start) not in roles:
                 continue
             name, group = key(found.value)
             yield TermMatch(document, name, group, found.start, found.end, sentences.sentences[index])
@@ -225,7 +231,7 @@ def find_terms(case: Case, family: str, roles: frozenset[SentenceRole] = EVIDENC
                         found[key] = (match.end(), term)
         for (_, start), (end, term) in sorted(found.items(), key=lambda item: (item[0][1], item[0][0])):
             index = sentences.index(start)
-            if fixed is None and sentences.role(index) not in roles:
+            if fixed is None and sentences.role(start) not in roles:
                 continue
             yield TermMatch(document, term.name, term.group, start, end, sentences.sentences[index])
 

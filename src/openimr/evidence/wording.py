@@ -16,6 +16,12 @@ _DECIDED = re.compile(
     re.IGNORECASE,
 )
 _REQUESTED = re.compile(r"\b(?:request\w*|RFA)\b", re.IGNORECASE)
+_WAS_DECIDED = re.compile(
+    r"\b(?:was|were|been|is|are)\s+(?:previously\s+|subsequently\s+|partially\s+)?(?:denied|non-?certified|modified|"
+    r"certified|authorized|approved|upheld|overturned)\b",
+    re.IGNORECASE,
+)
+"""A treatment said to have been decided ("the pantoprazole had been previously denied"): the review's wording."""
 _UR_CASE = re.compile(r"\bUR\b")
 """"UR" is an abbreviation only as capitals; "ur" in lower case is a typo or a word part."""
 
@@ -32,13 +38,13 @@ class SentenceRole(StrEnum):
 
 
 def sentence_role(sentence: str) -> SentenceRole:
-    """The role of one sentence: a report of the UR decision (it names the review, or says a request was decided),
-    a report of the request, or clinical text."""
+    """The role of one sentence: a report of the UR decision (it names the review, says a request was decided, or
+    says a treatment was denied, modified or certified), a report of the request, or clinical text."""
     actor = _REVIEW_ACTOR.search(sentence)
     if actor is not None and (actor.group(0).upper() != "UR" or _UR_CASE.search(sentence)):
         return SentenceRole.REVIEW
     requested = _REQUESTED.search(sentence) is not None
-    if requested and _DECIDED.search(sentence):
+    if (requested and _DECIDED.search(sentence)) or _WAS_DECIDED.search(sentence):
         return SentenceRole.REVIEW
     return SentenceRole.REQUEST if requested else SentenceRole.CLINICAL
 
