@@ -200,3 +200,10 @@ def test_any_record_and_request_get_a_decision(record: str, label: str) -> None:
     for criterion in item.criteria:
         for span in criterion.evidence:
             assert record[span.start : span.end] == span.text
+
+
+@pytest.mark.parametrize(("request_", "decision"), [("Cyclobenzaprine", UP), ("Cyclobenzaprine 7.5mg #20", OVER)])
+def test_a_drug_request_states_its_quantity_whatever_the_topic(request_: str, decision: Decision) -> None:
+    item = review_case(_case("Acute lumbar muscle spasm after lifting a box.", request_, injury=dt.date(2016, 11, 10))).items[0]
+    assert item.decision == decision, item.rationale
+    assert item.criteria[0].id == "quantity_stated"

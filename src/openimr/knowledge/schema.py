@@ -13,6 +13,8 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from openimr.model import TreatmentKind
+
 
 def compiled_patterns(patterns: list[str]) -> list[str]:
     """The patterns, each checked to be a valid regular expression."""
@@ -199,6 +201,19 @@ class Topic(_Knowledge):
     def all_criteria(self) -> list[Criterion]:
         """Every criterion of the topic: requirements, each indication's criteria, exclusions."""
         return [*self.requirements, *(c for i in self.indications for c in i.criteria), *self.exclusions]
+
+
+class GeneralRequirement(_Knowledge):
+    """A requirement every topic of some kinds of treatment needs (e.g. a drug request states its quantity)."""
+
+    kinds: list[TreatmentKind] = Field(min_length=1)
+    criterion: Criterion
+
+
+class GeneralRequirements(_Knowledge):
+    """The general requirements file: `knowledge/general.yaml`."""
+
+    requirements: list[GeneralRequirement] = Field(default_factory=list)
 
 
 class TermPattern(_Knowledge):

@@ -46,7 +46,7 @@ _QUANTITY = re.compile(
     re.IGNORECASE,
 )
 _COUNT = re.compile(
-    r"(?<![\w./])(?P<n>\d+)\s*(?:tablets?|tabs?|capsules?|caps?|pills?|patch(?:es)?|boxe?s?|tubes?|bottles?|containers?|count)\b"
+    rf"(?<![\w./])(?P<n>{_NUM})\s*(?:tablets?|tabs?|capsules?|caps?|pills?|patch(?:es)?|boxe?s?|tubes?|bottles?|containers?|count)\b"
     r"(?!\s+(?:po|p\.o\.|by\s+mouth|orally|q\.?\d|every|daily|twice|once|at\s+bed|b\.?i\.?d|t\.?i\.?d|q\.?i\.?d|q\.?d|q\.?h\.?s|prn))",
     re.IGNORECASE,
 )
@@ -74,7 +74,7 @@ def read_quantity(text: str) -> int | None:
     """Units dispensed or ordered: "#60", "QTY: 60", "qty #60", "60 tablets", "NCV ..., 2", "MRI ... times 1"."""
     match = _QUANTITY.search(text) or _COUNT.search(text)
     if match:
-        return int(match.group("n") or match.group("hash"))
+        return number_value(match.group("n") or match.group("hash"))
     trailing = _TRAILING_COUNT.search(text)
     return int(trailing.group("n")) if trailing else None
 

@@ -33,7 +33,7 @@ from openimr.review.checks import CHECKS, CheckContext, Params
 from openimr.review.era import era_for
 from openimr.review.rationale import write_rationale
 from openimr.review.structure import Phase, Primary, phase_of, primary_of
-from openimr.review.topics import citations_for, maximus_line, select_topic, topic_params
+from openimr.review.topics import citations_for, maximus_line, requirements_for, select_topic, topic_params
 
 ENGINE_VERSION = f"openimr-review {__version__}"
 NO_TOPIC = "no topic"
@@ -93,7 +93,10 @@ def evaluate_path(topic: Topic, context: CheckContext, params: Mapping[str, Para
     """Evaluate a topic's requirements, indications and exclusions against the record and decide: Overturned when no
     exclusion holds, every requirement is met and at least one indication has all its criteria met."""
     params = params if params is not None else topic_params(topic)
-    requirements = [evaluate_criterion(c, params[c.id], context, CriterionRole.REQUIREMENT) for c in topic.requirements]
+    requirements = [
+        evaluate_criterion(c, params[c.id], context, CriterionRole.REQUIREMENT)
+        for c in requirements_for(topic, context.treatment)
+    ]
     per_indication = [(i, _indication(i, params, context)) for i in topic.indications]
     exclusions = [evaluate_criterion(c, params[c.id], context, CriterionRole.EXCLUSION) for c in topic.exclusions]
     indications = [

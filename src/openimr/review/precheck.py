@@ -19,7 +19,7 @@ from openimr.knowledge.schema import Criterion, Topic
 from openimr.model import Case, CriterionResult, CriterionRole, CriterionStatus, Decision, ItemDetermination, Span
 from openimr.review.engine import PRIMARY, review_case
 from openimr.review.era import era_for
-from openimr.review.topics import topics
+from openimr.review.topics import criteria_by_id, topics
 
 __all__ = ["FORMATS", "CheckReport", "CriterionCheck", "IndicationCheck", "ItemCheck", "check_case", "render_check"]
 
@@ -125,8 +125,15 @@ def advice(criterion: Criterion, result: CriterionResult) -> str:
     return f"Document {_phrase(criterion.text)}."
 
 
+def _primary_advice(result: CriterionResult) -> str:
+    """The advice for the requirement a service accompanying a surgery gets (`engine.PRIMARY`)."""
+    if result.id != PRIMARY or result.status == CriterionStatus.MET:
+        return ""
+    return "Document that the surgery this service accompanies is certified, performed, or requested with it."
+
+
 def _criteria(topic: Topic, results: list[CriterionResult]) -> dict[str, CriterionCheck]:
-    by_id = {c.id: c for c in topic.all_criteria()}
+    by_id = criteria_by_id(topic)
     return {
         r.id: CriterionCheck(
             id=r.id,
@@ -135,7 +142,7 @@ def _criteria(topic: Topic, results: list[CriterionResult]) -> dict[str, Criteri
             status=_status(r),
             evidence=r.evidence,
             note=r.note,
-            advice=advice(by_id[r.id], r) if r.id in by_id else "",
+            advice=advice(by_id[r.id], r) if r.id in by_id else _primary_advice(r),
         )
         for r in results
     }
@@ -160,21 +167,7 @@ def _item(item: ItemDetermination, topic: Topic | None, era: str) -> ItemCheck:
             missing=["No guideline topic addresses this request: state it with the names the guidelines use."],
         )
     checks = _criteria(topic, item.criteria)
-    primary = next((r for r in item.criteria if r.id == PRIMARY), None)
-    requirements = [checks[c.id] for c in topic.requirements]
-    if primary is not None:
-        requirements.insert(
-            0,
-            CriterionCheck(
-                id=PRIMARY,
-                text=primary.text,
-                role=CriterionRole.REQUIREMENT,
-                status=_status(primary),
-                evidence=primary.evidence,
-                note=primary.note,
-                advice="" if primary.status == CriterionStatus.MET else "Document that the surgery is certified or performed.",
-            ),
-        )
+    requirements = [checks[r.id] for r in item.criteria if r.role == CriterionRole.REQUIREMENT]
     met = {i.id for i in item.indications if i.status == CriterionStatus.MET}
     indications = [
         IndicationCheck(id=i.id, text=i.text, met=i.id in met, criteria=[checks[c.id] for c in i.criteria])

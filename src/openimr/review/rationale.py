@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from openimr.knowledge.schema import Criterion, Topic
 from openimr.model import CriterionResult, CriterionRole, CriterionStatus, Decision, IndicationResult
+from openimr.review.topics import criteria_by_id
 
 _SPECIFIC = frozenset(
     {
@@ -56,7 +57,7 @@ def write_rationale(
     indication: str | None,
 ) -> str:
     """Compose the rationale for one item from its topic's decision path and criterion results."""
-    by_id = {c.id: c for c in topic.all_criteria()} if topic is not None else {}
+    by_id = criteria_by_id(topic) if topic is not None else {}
     parts = [topic.guideline_rule] if topic is not None else []
     failed_requirements = [r for r in results if r.role == CriterionRole.REQUIREMENT and r.status != CriterionStatus.MET]
     vetoes = [r for r in results if r.role == CriterionRole.EXCLUSION and r.status == CriterionStatus.MET]

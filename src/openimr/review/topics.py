@@ -15,9 +15,9 @@ from functools import cache
 from openimr.errors import OpenIMRError
 from openimr.evidence import fact_keys
 from openimr.evidence.attribution import MEDICATIONS
-from openimr.knowledge import knowledge_files, parse_knowledge
+from openimr.knowledge import knowledge_files, load_knowledge, parse_knowledge
 from openimr.knowledge.lexicons import body_part_lexicon, drug_lexicon, procedure_lexicon
-from openimr.knowledge.schema import Catalogue, Criterion, Era, Guideline, Topic
+from openimr.knowledge.schema import Catalogue, Criterion, Era, GeneralRequirement, GeneralRequirements, Guideline, Topic
 from openimr.model import Citation, Treatment, TreatmentKind
 from openimr.review.checks import CHECKS, Params
 
@@ -153,8 +153,33 @@ def topics() -> tuple[Topic, ...]:
 
 
 def topic_params(topic: Topic) -> Mapping[str, Params]:
-    """The validated check parameters of a packaged topic's criteria, by criterion id."""
-    return _loaded()[topic.id].params
+    """The validated check parameters of a packaged topic's criteria (and of the general requirements), by id."""
+    return {**_general_params(), **_loaded()[topic.id].params}
+
+
+_GENERAL = "general.yaml"
+
+
+@cache
+def _general() -> tuple[GeneralRequirement, ...]:
+    return tuple(load_knowledge(_GENERAL, GeneralRequirements).requirements)
+
+
+@cache
+def _general_params() -> dict[str, Params]:
+    return {g.criterion.id: _criterion_params(g.criterion, f"knowledge/{_GENERAL}") for g in _general()}
+
+
+def requirements_for(topic: Topic, treatment: Treatment) -> list[Criterion]:
+    """A topic's requirements for one request: its own, and the general ones for the request's kind of treatment
+    (`knowledge/general.yaml`) that it does not already state with the same check and parameters."""
+    own = {(c.check, repr(sorted(c.params.items()))) for c in topic.requirements}
+    general = [
+        g.criterion
+        for g in _general()
+        if treatment.kind in g.kinds and (g.criterion.check, repr(sorted(g.criterion.params.items()))) not in own
+    ]
+    return [*general, *topic.requirements]
 
 
 def _joined(patterns: list[str]) -> re.Pattern[str] | None:
@@ -215,3 +240,8 @@ def citations_for(topic: Topic, era: Era) -> list[Citation]:
 def maximus_line(citations: list[Citation]) -> str:
     """The "MAXIMUS guideline" line for a set of citations, as letters write it."""
     return " ".join(f"Decision based on {c.text}." for c in citations)
+
+
+def criteria_by_id(topic: Topic) -> dict[str, Criterion]:
+    """Every criterion a review under `topic` may report, by id: the topic's own and the general requirements."""
+    return {**{g.criterion.id: g.criterion for g in _general()}, **{c.id: c for c in topic.all_criteria()}}
