@@ -52,6 +52,12 @@ def test_documented_both(text: str, status: CriterionStatus, silent: bool) -> No
     assert (outcome.status, outcome.silent) == (status, silent)
 
 
+def test_documented_both_unless_another_diagnosis_is_suspected() -> None:
+    text = "Decreased sensation in the L5 dermatome. MRI showed an L4-L5 disc herniation. Rule out diabetic neuropathy."
+    assert _outcome("documented_both", BOTH, text).status == MET
+    assert _outcome("documented_both", {**BOTH, "unless": ["peripheral_neuropathy"]}, text).status == NOT_MET
+
+
 @pytest.mark.parametrize(
     ("text", "params", "status", "silent"),
     [

@@ -28,23 +28,31 @@ from openimr.review.checks.record import DocumentedParams, documented
 class BothParams(Params):
     """Two sets of facts, one of each to be documented (each read as `documented` reads it)."""
 
-    fact_fields: ClassVar[tuple[str, ...]] = ("any", "also")
+    fact_fields: ClassVar[tuple[str, ...]] = ("any", "also", "unless")
 
     any: list[str] = Field(min_length=1, description="Fact names or groups of the first finding; any one will do.")
     also: list[str] = Field(min_length=1, description="Fact names or groups of the second finding; any one will do.")
+    unless: list[str] = Field(
+        default_factory=list,
+        description="Facts that, documented or suspected, make it not met (another diagnosis still to be told apart).",
+    )
     accept_uncertain: bool = Field(default=False, description="Also suspected findings (see `documented`).")
     accept_planned: bool = Field(default=False, description="Also planned ones (see `documented`).")
 
 
 @check("documented_both", BothParams)
 def documented_both(ctx: CheckContext, params: BothParams) -> Outcome:
-    """Met when the record documents one of `any` AND one of `also` (each as `documented` reads it); not met when it
-    negates either; silent when it says nothing of either; insufficient otherwise."""
+    """Met when the record documents one of `any` AND one of `also` (each as `documented` reads it), and none of
+    `unless` is documented or suspected; not met when it negates either, or documents or suspects one of `unless`;
+    silent when it says nothing of either; insufficient otherwise."""
     options = {"accept_uncertain": params.accept_uncertain, "accept_planned": params.accept_planned}
     first = documented(ctx, DocumentedParams(any=params.any, **options))
     second = documented(ctx, DocumentedParams(any=params.also, **options))
     facts = first.facts + second.facts
     if first.status == MET and second.status == MET:
+        other = documented(ctx, DocumentedParams(any=params.unless, accept_uncertain=True)) if params.unless else None
+        if other is not None and other.status == MET:
+            return Outcome(NOT_MET, facts + other.facts, f"{other.note}, still to be told apart")
         return Outcome(MET, facts, f"{first.note} and {second.note.removeprefix('the record ')}")
     if NOT_MET in (first.status, second.status):
         failed = first if first.status == NOT_MET else second
