@@ -265,7 +265,9 @@ class Treatment(_Model):
         default=None, description='Supply, rental or stay length as written, e.g. "3 months", "14 days".'
     )
     postoperative: bool = Field(
-        default=False, description='Asked for with or after a surgery ("Associated surgical service: ...", "post-op PT").'
+        default=False,
+        description='Asked for with a surgery, before or after it ("Associated surgical service: ...", "pre-op labs", '
+        '"post-op PT"): it depends on the surgery.',
     )
 
 

@@ -135,7 +135,8 @@ def test_drug_lexicon_rejects_unknown_keys() -> None:
         ("physiotherapy", "physical therapy", TreatmentKind.THERAPY),
         ("chiropractic manipulation", "chiropractic", TreatmentKind.THERAPY),
         ("urine drug screen", "urine drug test", TreatmentKind.LAB),
-        ("rotator cuff repair", "shoulder surgery", TreatmentKind.SURGERY),
+        ("rotator cuff repair", "rotator cuff repair", TreatmentKind.SURGERY),
+        ("arthroscopic subacromial decompression", "subacromial decompression", TreatmentKind.SURGERY),
     ],
 )
 def test_procedure_synonyms_resolve(written: str, name: str, kind: TreatmentKind) -> None:

@@ -20,11 +20,20 @@ section: Example
 applies_to:
   request_terms: ['\\bexample\\b']
 guideline_rule: An example is recommended when it is documented.
-criteria:
-  - id: documented
-    text: The thing is documented.
-    check: documented
-    params: {any: [spasm]}
+requirements:
+  - id: quantity
+    text: The quantity is stated.
+    check: request_specified
+    params: {needs: [quantity]}
+indications:
+  - id: spasm_present
+    text: Spasm.
+    criteria:
+      - id: documented
+        text: The thing is documented.
+        check: documented
+        params: {any: [spasm]}
+        if_silent: insufficient
 citations:
   - era: "2016"
     cite:
@@ -42,15 +51,24 @@ def test_every_packaged_topic_loads_and_names_known_checks_and_guidelines() -> N
 
 def test_valid_topic_parses() -> None:
     topic = parse_knowledge(VALID, Topic, "example.yaml")
-    assert validate_topic(topic, "example.yaml").criteria[0].check == "documented"
+    rules = validate_topic(topic, "example.yaml")
+    assert [c.id for c in topic.all_criteria()] == ["quantity", "documented"]
+    assert rules.params["documented"].model_dump() == {
+        "any": ["spasm"],
+        "accept_uncertain": False,
+        "accept_planned": False,
+        "same_region": False,
+    }
 
 
 @pytest.mark.parametrize(
     ("broken", "expected"),
     [
         (VALID.replace("category: example", "category: example\ncolour: blue"), "colour"),
-        (VALID.replace("check: documented", "chek: documented"), "criteria.0.check: Field required"),
-        (VALID.replace("criteria:\n  - id: documented", "criteria: []\nunused:\n  - id: documented"), "criteria"),
+        (VALID.replace("check: documented", "chek: documented"), "indications.0.criteria.0.check: Field required"),
+        (VALID.replace("if_silent: insufficient", "if_silent: maybe"), "if_silent"),
+        (VALID.replace("- id: spasm_present", "- id: quantity"), "ids must be unique"),
+        (VALID.replace("guideline_rule:", "recommended: false\nguideline_rule:"), "not recommended has no indications"),
         (VALID.replace('era: "2016"', 'era: "1999"'), "era"),
         (VALID.replace("'\\bexample\\b'", "'(unclosed'"), "bad pattern"),
         (VALID.replace("applies_to:", "applies_to: [", 1), "not valid YAML"),
@@ -92,6 +110,9 @@ def test_topic_that_names_nothing_is_refused() -> None:
     ("broken", "expected"),
     [
         (VALID.replace("check: documented", "check: no_such_check"), "unknown check 'no_such_check'"),
+        (VALID.replace("params: {any: [spasm]}", "params: {any: [spasm], acept_uncertain: true}"), "acept_uncertain"),
+        (VALID.replace("params: {any: [spasm]}", "params: {any: [spazm]}"), "params.any names 'spazm'"),
+        (VALID.replace("needs: [quantity]", "needs: [quantty]"), "needs.0"),
         (VALID.replace("guideline: mtus_chronic_pain", "guideline: nowhere"), "unknown guideline 'nowhere'"),
         (
             VALID.replace("guideline: mtus_chronic_pain", "guideline: mtus_opioids").replace('era: "2016"', 'era: "2009"'),

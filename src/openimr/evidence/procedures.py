@@ -71,14 +71,16 @@ def _clause(sentence: Sentence, start: int, end: int) -> tuple[int, int]:
     return left, right
 
 
-def _event(clause: str, role: SentenceRole, status: FactStatus) -> ProcedureEvent | None:
+def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> ProcedureEvent | None:
+    """What the clause says became of the procedure; a clinical statement of it with a past date ("rotator cuff repair
+    on 10/1/2016") is one performed."""
     if _DENIED.search(clause):
         return ProcedureEvent.DENIED
     if _CERTIFIED.search(clause):
         return ProcedureEvent.CERTIFIED
     if role is not SentenceRole.CLINICAL or status is FactStatus.PLANNED:
         return ProcedureEvent.PLANNED
-    if status is FactStatus.PRESENT and _PERFORMED.search(clause):
+    if status is FactStatus.PRESENT and (dated or _PERFORMED.search(clause)):
         return ProcedureEvent.PERFORMED
     return None
 
@@ -107,7 +109,8 @@ def extract_procedure_events(case: Case) -> list[Fact]:
                 left, right = _clause(sentence, match.start, match.end)
                 clause = sentence.text[left:right]
                 asserted = assertion(sentence.text, match.start, match.end)
-                event = _event(clause, role, asserted.status)
+                date = _date(clause, as_of)
+                event = _event(clause, role, asserted.status, date is not None)
                 if event is None or asserted.experiencer != "patient":
                     continue
                 start = sentence.start + match.start
@@ -117,7 +120,7 @@ def extract_procedure_events(case: Case) -> list[Fact]:
                         name=procedure.name,
                         status=FactStatus.PRESENT,
                         value=event.value,
-                        date=_date(clause, as_of),
+                        date=date,
                         body_parts=list(dict.fromkeys(m.value.name for m in body_part_matcher().find(clause))),
                         spans=[Span(document_id=document.id, start=start, end=sentence.start + match.end, text=match.text)],
                         cue=asserted.cue(sentence.text),

@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TypeVar
 
+from openimr.errors import OpenIMRError
 from openimr.evidence.context import assertion
 from openimr.evidence.text import Sentence, split_sentences
 from openimr.evidence.wording import SentenceRole, sentence_role
 from openimr.knowledge import knowledge_files, parse_knowledge
-from openimr.errors import OpenIMRError
+from openimr.knowledge.lexicons import body_part_matcher
 from openimr.knowledge.schema import TermList, TermPattern
 from openimr.knowledge.terms import TermMatcher
 from openimr.model import Case, Document, Fact, Span
-
 
 V = TypeVar("V")
 
@@ -125,7 +125,10 @@ def document_role(document: Document) -> SentenceRole | None:
 
 
 def find_lexicon_terms(
-    case: Case, matcher: TermMatcher[V], key: Callable[[V], tuple[str, str | None]], roles: frozenset[SentenceRole] = EVIDENCE_ROLES
+    case: Case,
+    matcher: TermMatcher[V],
+    key: Callable[[V], tuple[str, str | None]],
+    roles: frozenset[SentenceRole] = EVIDENCE_ROLES,
 ) -> Iterator[TermMatch]:
     """Every term of a lexicon matcher in the case's documents, named by `key(entry)` (a fact name and group), in
     sentences whose role is among `roles` (see `find_terms`)."""
@@ -195,6 +198,7 @@ class Candidate:
         text, sentence = match.document.text, match.sentence
         asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start)
         return Fact(
+            body_parts=list(_body_parts(sentence.text)),
             kind=self.kind,
             name=match.name,
             status=asserted.status,
@@ -207,6 +211,12 @@ class Candidate:
             cue=asserted.cue(sentence.text),
             rule=asserted.deciding.describe() if asserted.deciding else None,
         )
+
+
+@lru_cache(maxsize=4096)
+def _body_parts(sentence: str) -> tuple[str, ...]:
+    """The body parts a sentence names (lexicon names), for scoping a finding to a region."""
+    return tuple(dict.fromkeys(m.value.name for m in body_part_matcher().find(sentence)))
 
 
 def family_candidates(case: Case, family: str) -> list[Candidate]:

@@ -6,6 +6,7 @@ matchers. Each loader reads its file once per process.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from typing import Literal, Self
 
@@ -30,11 +31,13 @@ __all__ = [
     "SpinalLevelPrefix",
     "body_part_lexicon",
     "body_part_matcher",
+    "body_regions",
     "drug_lexicon",
     "drug_matcher",
     "laterality_matcher",
     "procedure_lexicon",
     "procedure_matcher",
+    "same_body_region",
 ]
 
 
@@ -274,3 +277,30 @@ def laterality_matcher() -> TermMatcher[str]:
     return TermMatcher(
         {t: side.value for side in body_part_lexicon().laterality for t in side.terms}, source=f"knowledge/{_BODY_PARTS}"
     )
+
+
+@cache
+def _region_of() -> dict[str, str]:
+    return {part.name: part.region for part in body_part_lexicon().body_parts}
+
+
+_LIMBS = {
+    "upper extremities": {"shoulder", "elbow", "forearm wrist and hand"},
+    "lower extremities": {"hip and pelvis", "knee", "ankle and foot"},
+}
+"""A whole limb takes in the regions along it."""
+
+
+def body_regions(parts: Iterable[str]) -> set[str]:
+    """The body regions of some body-part names (a whole limb takes in its joints' regions)."""
+    regions = {_region_of().get(part, part) for part in parts}
+    for limb, joints in _LIMBS.items():
+        if limb in regions:
+            regions |= joints
+    return regions
+
+
+def same_body_region(first: Iterable[str], second: Iterable[str]) -> bool:
+    """Whether two lists of body parts can be about the same place: either names none, or they share a region."""
+    a, b = body_regions(first), body_regions(second)
+    return not a or not b or bool(a & b)

@@ -44,8 +44,8 @@ _RETRO = re.compile(
 )
 _DOS = re.compile(r"\b(?:DOS|D\.O\.S\.|dates?\s+of\s+service|dispensed(?:\s+on)?|per)\s*:?\s*(?=\d)", re.IGNORECASE)
 _POSTOPERATIVE = re.compile(
-    r"\b(?:associated\s+surgical\s+services?|post[\s-]?op(?:erative(?:ly)?)?|after\s+(?:the\s+)?surgery|following\s+(?:the\s+)?surgery"
-    r"|post[\s-]?surgical(?:ly)?)\b",
+    r"\b(?:associated\s+surgical\s+services?|(?:post|pre)[\s-]?op(?:erative(?:ly)?)?|after\s+(?:the\s+)?surgery"
+    r"|following\s+(?:the\s+)?surgery|(?:post|pre)[\s-]?surgical(?:ly)?|peri[\s-]?operative)\b",
     re.IGNORECASE,
 )
 _ORDER = re.compile(r"\s*order\b", re.IGNORECASE)

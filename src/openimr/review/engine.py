@@ -109,7 +109,17 @@ def evaluate_path(topic: Topic, context: CheckContext, params: Mapping[str, Para
         and all(r.status == MET for r in requirements)
         and not any(r.status == MET for r in exclusions)
     )
-    nearest = met[0] if met else min(indications, key=lambda i: (len(i.missing), i.status != INSUFFICIENT), default=None)
+    # The nearest indication misses the fewest criteria, then has the most met, then fails only for silence.
+    sizes = {i.id: len(i.criteria) for i in topic.indications}
+    nearest = (
+        met[0]
+        if met
+        else min(
+            indications,
+            key=lambda i: (len(i.missing), -(sizes[i.id] - len(i.missing)), i.status != INSUFFICIENT),
+            default=None,
+        )
+    )
     criteria = requirements + [r for _, results in per_indication for r in results] + exclusions
     return PathResult(
         criteria=criteria,
@@ -149,7 +159,12 @@ def _silent_flag(path: PathResult) -> list[str]:
 
 
 def _review_item(
-    item: DisputedItem, treatment: Treatment, topic: Topic | None, era: Era, context: CheckContext, primary: CriterionResult | None
+    item: DisputedItem,
+    treatment: Treatment,
+    topic: Topic | None,
+    era: Era,
+    context: CheckContext,
+    primary: CriterionResult | None,
 ) -> ItemDetermination:
     common = {
         "request": item.request,
@@ -188,7 +203,9 @@ def _review_item(
         decision=decision,
         citations=citations,
         maximus_guideline=maximus_line(citations),
-        rationale=write_rationale(topic, criteria, path.indications, decision, treatment.disputed or item.request, path.indication),
+        rationale=write_rationale(
+            topic, criteria, path.indications, decision, treatment.disputed or item.request, path.indication
+        ),
         topic=topic.id,
         category=topic.category,
         criteria=criteria,

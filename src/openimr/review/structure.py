@@ -23,16 +23,16 @@ from enum import StrEnum
 from openimr.evidence import Evidence
 from openimr.evidence.medications import FIRST_PRESCRIPTION, same_drug
 from openimr.evidence.procedures import ProcedureEvent
-from openimr.knowledge.lexicons import procedure_lexicon
+from openimr.knowledge.lexicons import procedure_lexicon, same_body_region
 from openimr.model import Case, Fact, FactStatus, Treatment, TreatmentKind
 
 __all__ = [
     "ACUTE_WEEKS",
-    "drug_facts",
     "SUBACUTE_WEEKS",
     "Line",
     "Phase",
     "Primary",
+    "drug_facts",
     "line_of",
     "phase_of",
     "primary_of",
@@ -63,10 +63,6 @@ class Line(StrEnum):
     UNKNOWN = "unknown"
 
 
-def _overlap(a: list[str], b: list[str]) -> bool:
-    return not a or not b or bool(set(a) & set(b))
-
-
 def surgeries_performed(evidence: Evidence) -> list[Fact]:
     """Surgeries the record says were performed, latest first (undated ones last)."""
     surgical = {p.name for p in procedure_lexicon().procedures if p.kind is TreatmentKind.SURGERY}
@@ -81,7 +77,7 @@ def _months_between(earlier: dt.date, later: dt.date) -> float:
 def phase_of(case: Case, treatment: Treatment, evidence: Evidence, period_months: float = POSTSURGICAL_MONTHS) -> Fact:
     """The phase of care for one request, as a fact whose value is a `Phase` and whose spans show where it was read."""
     as_of = case.dates.ur_decision
-    operated = [s for s in surgeries_performed(evidence) if _overlap(s.body_parts, treatment.body_parts)]
+    operated = [s for s in surgeries_performed(evidence) if same_body_region(s.body_parts, treatment.body_parts)]
     if operated:
         surgery = operated[0]
         when = f" on {surgery.date:%m/%d/%Y}" if surgery.date else ""
@@ -161,7 +157,7 @@ def primary_of(index: int, treatments: list[Treatment], dependent: list[bool], e
     surgeries = [
         i for i, t in enumerate(treatments) if i != index and not dependent[i] and t.kind is TreatmentKind.SURGERY
     ]
-    same_part = [i for i in surgeries if _overlap(treatments[i].body_parts, treatment.body_parts)]
+    same_part = [i for i in surgeries if same_body_region(treatments[i].body_parts, treatment.body_parts)]
     if same_part or surgeries:
         return Primary(item=(same_part or surgeries)[0])
     surgical = {p.name for p in procedure_lexicon().procedures if p.kind is TreatmentKind.SURGERY}
@@ -170,6 +166,6 @@ def primary_of(index: int, treatments: list[Treatment], dependent: list[bool], e
         for f in evidence.procedure_events
         if f.name in surgical
         and f.value in (ProcedureEvent.CERTIFIED, ProcedureEvent.PERFORMED)
-        and _overlap(f.body_parts, treatment.body_parts)
+        and same_body_region(f.body_parts, treatment.body_parts)
     ]
     return Primary(fact=settled[-1]) if settled else Primary()

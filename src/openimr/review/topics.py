@@ -86,21 +86,31 @@ class TopicRules:
     """Validated parameters by criterion id."""
 
 
-def _criterion_params(criterion: Criterion, source: str) -> Params:
-    check = CHECKS.get(criterion.check)
-    where = f"{source}: criterion {criterion.id!r}"
-    if check is None:
-        raise OpenIMRError(f"names unknown check {criterion.check!r} (known: {', '.join(sorted(CHECKS))})", where)
-    params = check.validate(criterion.params, where)
+def _names_known(params: Params, where: str) -> None:
+    """Every fact and lexicon name a check's parameters give (and those of parameter models nested in them) exists."""
     lexicons = _lexicon_names()
     for field in params.fact_fields:
         unknown = [name for name in getattr(params, field) if name not in fact_keys()]
         if unknown:
             raise OpenIMRError(f"params.{field} names {', '.join(map(repr, unknown))}, not a fact of the term lists", where)
-    for field, lexicon in params.lexicon_fields.items():
+    for field, lexicon in params.lexicon_fields:
         unknown = [name for name in getattr(params, field) if name not in lexicons[lexicon]]
         if unknown:
             raise OpenIMRError(f"params.{field} names {', '.join(map(repr, unknown))}, not in the lexicons", where)
+    for name in type(params).model_fields:
+        value = getattr(params, name)
+        for nested in value if isinstance(value, list) else [value]:
+            if isinstance(nested, Params):
+                _names_known(nested, where)
+
+
+def _criterion_params(criterion: Criterion, source: str) -> Params:
+    check = CHECKS.get(criterion.check)
+    where = f"{source}: criterion {criterion.id!r}"
+    if check is None:
+        raise OpenIMRError(f"names unknown check {criterion.check!r} (known: {', '.join(sorted(CHECKS))})", where)
+    params: Params = check.validate(criterion.params, where)
+    _names_known(params, where)
     return params
 
 

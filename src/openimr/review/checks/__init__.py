@@ -5,7 +5,7 @@ parameters; the check says *how*. Each check has its own parameter model (`openi
 status (met, not met, insufficient), the facts it rests on, a note for the rationale and whether the record is silent.
 """
 
-from openimr.review.checks import course, diag, drugs, record, request
+from openimr.review.checks import course, diag, drugs, record, request, surgery
 from openimr.review.checks.base import CHECKS, Check, CheckContext, Outcome, Params
 
-__all__ = ["CHECKS", "Check", "CheckContext", "Outcome", "Params", "course", "diag", "drugs", "record", "request"]
+__all__ = ["CHECKS", "Check", "CheckContext", "Outcome", "Params", "course", "diag", "drugs", "record", "request", "surgery"]

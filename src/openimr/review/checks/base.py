@@ -27,12 +27,12 @@ MET, NOT_MET, INSUFFICIENT = CriterionStatus.MET, CriterionStatus.NOT_MET, Crite
 
 class Params(BaseModel):
     """Base of every check's parameters: unknown keys are errors. `fact_fields` and `lexicon_fields` name the fields
-    whose values must be known fact names or groups, and lexicon names (field -> lexicon), checked on load."""
+    whose values must be known fact names or groups, and lexicon names ((field, lexicon) pairs), checked on load."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     fact_fields: ClassVar[tuple[str, ...]] = ()
-    lexicon_fields: ClassVar[dict[str, str]] = {}
+    lexicon_fields: ClassVar[tuple[tuple[str, str], ...]] = ()
 
 
 class NoParams(Params):

@@ -16,7 +16,7 @@ from openimr.review.structure import Line, surgeries_performed
 
 
 class FamilyParams(Params):
-    lexicon_fields = {"family": "treatments"}
+    lexicon_fields = (("family", "treatments"),)
 
     family: list[str] = Field(
         default_factory=list,
@@ -74,8 +74,9 @@ def visits_within(ctx: CheckContext, params: VisitsParams) -> Outcome:
         return silence("the number of visits already completed is not documented", given)
     done = max(counts, default=0)
     total = done + sessions
-    verb = "is within" if total <= params.max else "exceeds"
-    return Outcome(MET if total <= params.max else NOT_MET, given, f"{done} completed and {sessions} requested {verb} {params.max} visits")
+    status = MET if total <= params.max else NOT_MET
+    verb = "is within" if status == MET else "exceeds"
+    return Outcome(status, given, f"{done} completed and {sessions} requested {verb} {params.max} visits")
 
 
 def _requested_treatments(ctx: CheckContext, family: Iterable[str]) -> set[str]:
@@ -114,7 +115,7 @@ def functional_improvement(ctx: CheckContext, params: FamilyParams) -> Outcome:
 class Course(Params):
     """The postsurgical guideline's general course for one group of procedures."""
 
-    lexicon_fields = {"procedures": "procedures"}
+    lexicon_fields = (("procedures", "procedures"),)
 
     procedures: list[str] = Field(default_factory=list, description="Procedure lexicon names.")
     terms: list[str] = Field(default_factory=list, description="Words of the surgery (e.g. 'rotator cuff', 'meniscectomy').")

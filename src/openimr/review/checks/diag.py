@@ -67,7 +67,7 @@ class SinceLastParams(Params):
     """What counts as the earlier test or procedure, and the guideline's interval."""
 
     fact_fields: ClassVar[tuple[str, ...]] = ("facts",)
-    lexicon_fields: ClassVar[dict[str, str]] = {"procedures": "procedures"}
+    lexicon_fields: ClassVar[tuple[tuple[str, str], ...]] = (("procedures", "procedures"),)
 
     facts: list[str] = Field(default_factory=list, description="Fact names or groups that report the test done.")
     procedures: list[str] = Field(

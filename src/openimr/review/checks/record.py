@@ -8,7 +8,8 @@ import re
 from pydantic import Field
 
 from openimr.evidence.procedures import ProcedureEvent
-from openimr.model import Fact, FactStatus
+from openimr.knowledge.lexicons import same_body_region
+from openimr.model import FactStatus
 from openimr.review.checks.base import INSUFFICIENT, MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
 from openimr.review.structure import Phase
 
@@ -28,14 +29,21 @@ class DocumentedParams(FactsParams):
     accept_planned: bool = Field(
         default=False, description='Also a plan ("surgery is recommended"), when the plan itself is what the criterion asks.'
     )
+    same_region: bool = Field(
+        default=False,
+        description="Only facts whose sentence names no body part or one in the request's region (osteoarthritis of the "
+        "knee for a knee surgery, not of the spine).",
+    )
 
 
 @check("documented", DocumentedParams)
 def documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
     """Met when the record asserts any of `any`; not met when it mentions them only to negate them; insufficient when
     it only suspects them (unless `accept_uncertain`), plans them or says nothing (silent)."""
-    present = ctx.evidence.present(params.any)
     mentioned = [f for f in ctx.evidence.mentions(params.any) if f.experiencer == "patient"]
+    if params.same_region:
+        mentioned = [f for f in mentioned if same_body_region(f.body_parts, ctx.treatment.body_parts)]
+    present = [f for f in mentioned if f.status == FactStatus.PRESENT]
     if params.accept_uncertain:
         present += [f for f in mentioned if f.status == FactStatus.UNCERTAIN]
     if params.accept_planned:
@@ -126,16 +134,12 @@ def weeks_since_injury(ctx: CheckContext, params: WeeksParams) -> Outcome:
 
 class RepeatParams(Params):
     fact_fields = ("change",)
-    lexicon_fields = {"procedures": "procedures"}
+    lexicon_fields = (("procedures", "procedures"),)
 
     procedures: list[str] = Field(min_length=1, description="Procedure lexicon names of the same study or procedure.")
     change: list[str] = Field(
         default_factory=list, description="Facts that justify a repeat (a new or progressive finding, a new injury)."
     )
-
-
-def _same_part(fact: Fact, ctx: CheckContext) -> bool:
-    return not fact.body_parts or not ctx.treatment.body_parts or bool(set(fact.body_parts) & set(ctx.treatment.body_parts))
 
 
 @check("repeat_without_change", RepeatParams)
@@ -145,7 +149,9 @@ def repeat_without_change(ctx: CheckContext, params: RepeatParams) -> Outcome:
     done = [
         f
         for f in ctx.evidence.procedure_events
-        if f.name in params.procedures and f.value == ProcedureEvent.PERFORMED and _same_part(f, ctx)
+        if f.name in params.procedures
+        and f.value == ProcedureEvent.PERFORMED
+        and same_body_region(f.body_parts, ctx.treatment.body_parts)
     ]
     if not done:
         return Outcome(NOT_MET, note="the record shows no earlier study of this kind")
@@ -159,7 +165,7 @@ _PERCENT = re.compile(r"(\d{1,3})\s?%")
 
 
 class ReliefParams(Params):
-    lexicon_fields = {"family": "treatments"}
+    lexicon_fields = (("family", "treatments"),)
 
     percent: int = Field(gt=0, le=100, description="At least this much pain relief.")
     family: list[str] = Field(min_length=1, description="What the relief must be from (procedure names, drug names).")

@@ -49,7 +49,7 @@ def request_specified(ctx: CheckContext, params: SpecifiedParams) -> Outcome:
 
 
 class NamesParams(Params):
-    lexicon_fields = {"generics": "generics", "drug_classes": "drug_classes", "procedures": "procedures"}
+    lexicon_fields = (("generics", "generics"), ("drug_classes", "drug_classes"), ("procedures", "procedures"))
 
     generics: list[str] = Field(default_factory=list, description="Drug generics (checked against the drug lexicon).")
     drug_classes: list[str] = Field(default_factory=list, description="Drug classes of the drug lexicon.")
