@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from openimr.api.app import Settings, open_workflow
-from openimr.cases.service import Workflow
+from openimr.cases.services import Services, open_services
+from openimr.settings import Settings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DWC_LETTERS = SHARED / "data" / "dwc_letters"
@@ -71,10 +71,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """Settings over the backend at hand, with a small upload limit so oversize is cheap to test."""
-    return Settings(db_url=database_url, data_dir=tmp_path / "data", max_upload_bytes=2 * 1024 * 1024)
+    return Settings(db=database_url, data_dir=tmp_path / "data", max_upload_bytes=2 * 1024 * 1024)
 
 
 @pytest.fixture
-def workflow(settings: Settings) -> Workflow:
-    """A migrated workflow over the backend at hand."""
-    return open_workflow(settings)
+def services(settings: Settings) -> Services:
+    """The services over a migrated database of the backend at hand."""
+    return open_services(settings).services

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from openimr.model import Case, Decision, Determination
+from openimr.model import Case, Decision, Determination, Organization, Priority
 
 
 def test_case_file_needs_items_and_a_document() -> None:
@@ -30,3 +30,20 @@ def test_determination_round_trips_through_json() -> None:
     )
     assert d.items[0].decision is Decision.UPHELD
     assert Determination.model_validate_json(d.model_dump_json()) == d
+
+
+def test_priority_is_read_without_regard_to_case() -> None:
+    assert [Priority(v) for v in ("standard", "EXPEDITED", " Expedited ")] == [
+        Priority.STANDARD,
+        Priority.EXPEDITED,
+        Priority.EXPEDITED,
+    ]
+    with pytest.raises(ValueError):
+        Priority("urgent")
+
+
+def test_the_organization_short_name_is_one_capitalised_word() -> None:
+    assert Organization(short_name="MAXIMUS").short_name == "MAXIMUS"
+    for bad in ("two words", "lower", ""):
+        with pytest.raises(ValidationError):
+            Organization(short_name=bad)

@@ -29,10 +29,17 @@ class Decision(StrEnum):
 
 
 class Priority(StrEnum):
-    """Review type of an IMR application."""
+    """Review type of an IMR application; read without regard to case ("standard" is `STANDARD`)."""
 
     STANDARD = "Standard"
     EXPEDITED = "Expedited"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Priority | None:
+        if isinstance(value, str):
+            wanted = value.strip().casefold()
+            return next((member for member in cls if member.value.casefold() == wanted), None)
+        return None
 
 
 class Span(_Model):
@@ -98,6 +105,13 @@ class CriterionRole(StrEnum):
     """When met, it vetoes the treatment whatever else holds (e.g. radicular findings for a facet block)."""
 
 
+class CriterionOverride(_Model):
+    """A physician reviewer's change of a criterion's status: what the engine had, and why the reviewer differs."""
+
+    engine_status: CriterionStatus
+    note: str = ""
+
+
 class CriterionResult(_Model):
     """One guideline criterion evaluated against the record: the rule, its status, and the spans it rests on."""
 
@@ -109,6 +123,9 @@ class CriterionResult(_Model):
     role: CriterionRole = CriterionRole.REQUIREMENT
     indication: str | None = Field(default=None, description="Id of the indication the criterion belongs to.")
     silent: bool = Field(default=False, description="The record says nothing on it; the status is what silence means here.")
+    override: CriterionOverride | None = Field(
+        default=None, description="Set when the reviewer overrode the engine: `status` is then the reviewer's."
+    )
 
 
 class IndicationResult(_Model):
@@ -169,6 +186,47 @@ class Determination(_Model):
     knowledge_version: str | None = None
 
 
+class Organization(_Model):
+    """The Independent Medical Review Organization that issues letters: its name, address and signatory."""
+
+    name: str = Field(default="openimr Independent Medical Review Organization", min_length=1)
+    short_name: str = Field(
+        default="IMRO",
+        pattern=r"^[A-Z][A-Za-z0-9&-]{0,39}$",
+        description='One word labelling the organization\'s guideline line ("IMRO guideline:"), capitalised.',
+    )
+    address: list[str] = Field(default_factory=list, description="Address lines.")
+    phone: str | None = None
+    signatory: str | None = Field(default=None, description='Who signs for the organization, e.g. "Medical Director".')
+
+
+class Addressee(_Model):
+    """A party the letter is sent to, as its address block prints."""
+
+    role: str = Field(description='"Injured Worker", "Employer", "Claims Administrator" or "Requesting Physician".')
+    name: str
+    address: list[str] = Field(default_factory=list)
+
+
+class Signature(_Model):
+    """The expert reviewer's electronic signature; the reviewer's identity stays confidential (domain.md §A.9)."""
+
+    signed_on: dt.date
+    signer: str = "Expert Reviewer"
+
+
+class Letter(_Model):
+    """A Final Determination Letter as sent to the parties: the determination with its letterhead, addressees,
+    identifiers, signature block and appeal rights. Unsigned, it is a draft."""
+
+    organization: Organization = Field(default_factory=Organization)
+    addressees: list[Addressee] = Field(default_factory=list)
+    claim_number: str | None = None
+    employee: str | None = Field(default=None, description="The injured worker as the letter names them.")
+    signature: Signature | None = Field(default=None, description="None while the letter is a draft.")
+    determination: Determination
+
+
 class CaseDates(_Model):
     """The dates of a case file that the rules use."""
 
@@ -185,6 +243,14 @@ class Patient(_Model):
     sex: str | None = None
 
 
+class Coding(_Model):
+    """A standard code an item was requested with, as received: system URI, code and display (a FHIR Coding)."""
+
+    system: str = Field(min_length=1, description='Code system URI, e.g. "http://www.ama-assn.org/go/cpt".')
+    code: str = Field(min_length=1)
+    display: str | None = None
+
+
 class DisputedItem(_Model):
     """One disputed item of a case file, as the application and UR decision state it."""
 
@@ -192,6 +258,26 @@ class DisputedItem(_Model):
     ur_guideline: str | None = Field(default=None, description="What the claims administrator's UR decision cited.")
     original_request: str | None = None
     authorized: str | None = None
+    codes: list[Coding] = Field(
+        default_factory=list, description="Standard codes the item was requested with (CPT, HCPCS, RxNorm, NDC), as received."
+    )
+    sequence: int | None = Field(
+        default=None, ge=1, description="The item's number in the request it came from (FHIR Claim.item.sequence)."
+    )
+
+
+class RequestSource(_Model):
+    """The prior-authorization request a case was imported from (a FHIR Da Vinci PAS Claim), so that a response can
+    answer it. References and identifiers only: never a name or a member id."""
+
+    claim: str = Field(description='The Claim as the requester knows it: "Claim/<id>" or its Bundle fullUrl.')
+    identifier_system: str | None = None
+    identifier: str | None = Field(default=None, description="The Claim's identifier (PAS: the requester's trace number).")
+    claim_type: str = Field(default="professional", description="Claim.type code (claim-type code system).")
+    patient: str = Field(description='Reference to the patient, e.g. "Patient/<id>".')
+    insurer: str | None = Field(default=None, description='Reference to the insurer, e.g. "Organization/<id>".')
+    provider: str | None = Field(default=None, description="Reference to the requesting provider.")
+    created: dt.date | None = Field(default=None, description="When the request was created.")
 
 
 class Case(_Model):
@@ -203,6 +289,9 @@ class Case(_Model):
     patient: Patient = Field(default_factory=Patient)
     documents: list[Document] = Field(min_length=1)
     disputed_items: list[DisputedItem] = Field(min_length=1)
+    source_request: RequestSource | None = Field(
+        default=None, description="The prior-authorization request (FHIR PAS Claim) the case was imported from."
+    )
 
 
 class TreatmentKind(StrEnum):

@@ -15,8 +15,9 @@ import pytest
 import uvicorn
 
 from openimr.api.app import create_app
-from openimr.cases.schemas import NewUser, UserRole
-from openimr.cases.service import Actor, Workflow
+from openimr.cases.domain import Actor, UserRole
+from openimr.cases.schemas import NewUser
+from openimr.cases.services import Services
 
 SETUP = Actor("test set-up", UserRole.ADMIN)
 
@@ -26,7 +27,7 @@ class Api:
     """A running server and one client per role."""
 
     base_url: str
-    workflow: Workflow
+    services: Services
     admin: httpx.Client
     intake: httpx.Client
     anonymous: httpx.Client
@@ -40,7 +41,7 @@ class Api:
         response = self.admin.post("/reviewers", json=reviewer_profile(**change))
         assert response.status_code == 201, response.text
         reviewer_id = int(response.json()["id"])
-        created = self.workflow.add_user(
+        created = self.services.users.add(
             NewUser(name=f"reviewer-{reviewer_id}", role=UserRole.REVIEWER, reviewer_id=reviewer_id), SETUP
         )
         return reviewer_id, self.client(created.token)
@@ -129,9 +130,9 @@ def _free_socket() -> socket.socket:
 
 
 @pytest.fixture
-def api(workflow: Workflow) -> Iterator[Api]:
+def api(services: Services) -> Iterator[Api]:
     """The API served by a real uvicorn server on a free loopback port, stopped after the test."""
-    app = create_app(workflow=workflow)
+    app = create_app(services=services)
     sock = _free_socket()
     port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
@@ -142,11 +143,11 @@ def api(workflow: Workflow) -> Iterator[Api]:
         assert time.monotonic() < deadline, "the test server did not start"
         time.sleep(0.01)
     base = f"http://127.0.0.1:{port}"
-    admin = workflow.add_user(NewUser(name="admin", role=UserRole.ADMIN), SETUP)
-    intake = workflow.add_user(NewUser(name="intake", role=UserRole.INTAKE), SETUP)
+    admin = services.users.add(NewUser(name="admin", role=UserRole.ADMIN), SETUP)
+    intake = services.users.add(NewUser(name="intake", role=UserRole.INTAKE), SETUP)
     clients = [httpx.Client(base_url=base, headers={"Authorization": f"Bearer {t.token}"}, timeout=60) for t in (admin, intake)]
     anonymous = httpx.Client(base_url=base, timeout=60)
-    yield Api(base, workflow, clients[0], clients[1], anonymous)
+    yield Api(base, services, clients[0], clients[1], anonymous)
     for client in [*clients, anonymous]:
         client.close()
     server.should_exit = True

@@ -52,7 +52,7 @@ def test_uploads_are_refused_when_oversized_fake_or_unknown_and_nothing_is_lost(
     case = api.file_case()
     before = _state(api, case["id"])
     url = f"/cases/{case['id']}/documents"
-    limit = api.workflow.documents.max_bytes
+    limit = api.services.context.documents.max_bytes
     oversized = api.intake.post(url, files={"file": ("big.txt", b"a" * (limit + 1), "text/plain")})
     assert oversized.status_code == 413 and "limit" in oversized.json()["detail"]
     far_over = api.intake.post(url, files={"file": ("huge.txt", b"a" * (limit + 3 * 1024 * 1024), "text/plain")})
@@ -64,7 +64,7 @@ def test_uploads_are_refused_when_oversized_fake_or_unknown_and_nothing_is_lost(
     empty = api.intake.post(url, files={"file": ("empty.txt", b"", "text/plain")})
     assert empty.status_code == 415
     assert _state(api, case["id"]) == before
-    stored = [p for p in (api.workflow.documents.root).rglob("*") if p.is_file()]
+    stored = [p for p in (api.services.context.documents.root).rglob("*") if p.is_file()]
     assert len(stored) == len(case["documents"]), "a refused upload left a file behind"
 
 
@@ -89,8 +89,8 @@ def test_a_real_pdf_is_stored_under_a_generated_id_and_read_back_unchanged(api: 
     document = response.json()
     assert document["media_type"] == "application/pdf" and document["filename"] == "../../../etc/passwd.pdf"
     assert document["sha256"] == hashlib.sha256(data).hexdigest()
-    stored = api.workflow.documents.path(document["id"])
-    assert stored.is_file() and stored.name == document["id"] and api.workflow.documents.root in stored.parents
+    stored = api.services.context.documents.path(document["id"])
+    assert stored.is_file() and stored.name == document["id"] and api.services.context.documents.root in stored.parents
     download = api.admin.get(f"/cases/{case['id']}/documents/{document['id']}")
     assert download.status_code == 200 and download.content == data
     assert "passwd" not in download.headers["content-disposition"]

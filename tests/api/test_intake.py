@@ -113,8 +113,8 @@ def test_deadline_views(api: Any) -> None:
     assert api.admin.get("/deadlines/due-soon", params={"within_hours": 24}).json() == []
     assert api.admin.get("/deadlines/overdue").json() == []
     assert [e["case_id"] for e in reviewer.get("/deadlines/due-soon", params={"within_hours": 24 * 13}).json()] == [case["id"]]
-    later = api.workflow.clock() + dt.timedelta(days=13)
-    api.workflow.clock = lambda: later
+    later = api.services.context.clock() + dt.timedelta(days=13)
+    api.services.context.clock = lambda: later
     overdue = api.admin.get("/deadlines/overdue").json()
     assert [(e["case_id"], e["overdue"]) for e in overdue] == [(case["id"], True)]
 
@@ -151,3 +151,18 @@ def test_two_simultaneous_filings_of_one_application_make_one_case(api: Any) -> 
     assert sorted(statuses) == [200, 200, 200, 201]
     cases = api.admin.get("/cases").json()
     assert len(cases) == 1 and cases[0]["duplicate_applications"] == 3
+
+
+def test_users_are_provisioned_once_per_name(api: Any) -> None:
+    created = api.admin.post("/users", json={"name": "casey", "role": "intake"})
+    assert created.status_code == 201 and len(created.json()["token"]) >= 40
+    again = api.admin.post("/users", json={"name": "casey", "role": "admin"})
+    assert again.status_code == 409 and "a user of that name exists" in again.json()["detail"]
+    assert api.intake.post("/users", json={"name": "other", "role": "intake"}).status_code == 403
+    me = api.client(created.json()["token"]).get("/me").json()
+    assert me == {"name": "casey", "role": "intake", "reviewer_id": None}
+
+
+def test_priority_is_read_without_regard_to_case(api: Any) -> None:
+    case = api.file_case(priority="expedited")
+    assert case["priority"] == "Expedited"

@@ -11,9 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
-from openimr.api.app import Settings, create_app, open_workflow
-from openimr.cases.schemas import Application, NewUser, ReviewerProfile, ScreeningRequest, UserRole
-from openimr.cases.service import Actor
+from openimr.api.app import create_app
+from openimr.cases.domain import Actor, UserRole
+from openimr.cases.schemas import Application, NewUser, ReviewerProfile, ScreeningRequest
+from openimr.cases.services import open_services
+from openimr.settings import Settings
 
 SETUP = Actor("schema test", UserRole.ADMIN)
 
@@ -21,8 +23,8 @@ SETUP = Actor("schema test", UserRole.ADMIN)
 @pytest.fixture
 def seeded(database_url: str, tmp_path: Path) -> tuple[Any, str]:
     """An app on each backend with a reviewer, a reviewer user, one screened case, and an admin token."""
-    flow = open_workflow(Settings(db_url=database_url, data_dir=tmp_path, max_upload_bytes=256 * 1024))
-    reviewer = flow.add_reviewer(
+    services = open_services(Settings(db=database_url, data_dir=tmp_path, max_upload_bytes=256 * 1024)).services
+    reviewer = services.reviewers.add(
         ReviewerProfile(
             name="Dr Schema",
             licensure=["CA"],
@@ -32,9 +34,9 @@ def seeded(database_url: str, tmp_path: Path) -> tuple[Any, str]:
         ),
         SETUP,
     )
-    flow.add_user(NewUser(name="schema-reviewer", role=UserRole.REVIEWER, reviewer_id=reviewer.id), SETUP)
-    token = flow.add_user(NewUser(name="schema-admin", role=UserRole.ADMIN), SETUP).token
-    filed = flow.file_application(
+    services.users.add(NewUser(name="schema-reviewer", role=UserRole.REVIEWER, reviewer_id=reviewer.id), SETUP)
+    token = services.users.add(NewUser(name="schema-admin", role=UserRole.ADMIN), SETUP).token
+    filed = services.intake.file_application(
         Application.model_validate(
             {
                 "worker_id": "w-schema",
@@ -47,8 +49,8 @@ def seeded(database_url: str, tmp_path: Path) -> tuple[Any, str]:
         ),
         SETUP,
     )
-    flow.screen_case(filed.case.id, ScreeningRequest(), SETUP)
-    return create_app(workflow=flow), token
+    services.screening.screen(filed.case.id, ScreeningRequest(), SETUP)
+    return create_app(services=services), token
 
 
 def test_no_generated_request_makes_the_server_fail(seeded: tuple[Any, str]) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from openimr.documents import read_document
 from openimr.letters import parse_letter
 
-MARKUP = "<b>Reviewer</b> note: <script>alert(1)</script> & more"
+MARKUP = "<b>Reviewer</b> note: <script>alert(1)</script> & more."
 
 
 def _drafted(api: Any, **change: Any) -> tuple[dict[str, Any], httpx.Client]:
@@ -35,7 +35,8 @@ def test_a_case_goes_from_application_to_issued_letter(api: Any, tmp_path: Path)
     draft = reviewer.get(f"/cases/{case_id}/draft").json()
     assert draft["engine_version"] and draft["knowledge_version"]
     assert [i["decision"] for i in draft["items"]] == [i["decision"] for i in draft["engine_determination"]["items"]]
-    assert all(i["decision"] in ("Upheld", "Overturned") and i["version"] >= 1 for i in draft["items"])
+    assert all(i["decision"] in ("Upheld", "Overturned") and i["version"] == 1 for i in draft["items"])
+    assert draft["summary"] == draft["engine_determination"]["summary"] and draft["summary_version"] == 1
 
     assert api.admin.post(f"/cases/{case_id}/issue").status_code == 409, "nothing is issued unsigned"
     again = reviewer.post(f"/cases/{case_id}/draft")
@@ -50,12 +51,44 @@ def test_a_case_goes_from_application_to_issued_letter(api: Any, tmp_path: Path)
     )
     assert edited.status_code == 200, edited.text
     assert edited.json()["decision"] == flipped and edited.json()["rationale"] == MARKUP
+    criterion = draft["engine_determination"]["items"][0]["criteria"][0]
+    overridden = "insufficient" if criterion["status"] != "insufficient" else "met"
+    guideline = "Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): Muscle relaxants (for pain)."
+    edited = reviewer.patch(
+        f"/cases/{case_id}/draft/items/1",
+        json={
+            "version": edited.json()["version"],
+            "guideline": guideline,
+            "criteria": [{"id": criterion["id"], "status": overridden, "note": "Synthetic reviewer note."}],
+        },
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["version"] == 3 and edited.json()["criteria_overrides"][criterion["id"]]["status"] == overridden
+    unknown = reviewer.patch(
+        f"/cases/{case_id}/draft/items/1", json={"version": 3, "criteria": [{"id": "no-such-criterion", "status": "met"}]}
+    )
+    assert unknown.status_code == 422 and "no-such-criterion" in unknown.json()["detail"]
     revisions = reviewer.get(f"/cases/{case_id}/draft/items/1/revisions").json()
     assert [(r["revision"], r["decision"], r["author"].startswith("review engine")) for r in revisions] == [
         (1, first["decision"], True),
         (2, flipped, False),
-    ]
+        (3, flipped, False),
+    ], "revision n is item version n"
     assert revisions[0]["rationale"] == first["rationale"], "the engine's version is kept"
+    assert revisions[2]["guideline"] == guideline and criterion["id"] in revisions[2]["criteria_overrides"]
+
+    summary = "Synthetic summary: a 47-year-old worker with chronic low back pain after a lifting injury."
+    stale = reviewer.put(f"/cases/{case_id}/draft/summary", json={"version": 7, "summary": "x"})
+    assert stale.status_code == 409
+    rewritten = reviewer.put(f"/cases/{case_id}/draft/summary", json={"version": 1, "summary": summary})
+    assert rewritten.status_code == 200 and rewritten.json()["summary_version"] == 2
+    assert api.intake.put(f"/cases/{case_id}/draft/summary", json={"version": 2, "summary": "x"}).status_code == 403
+
+    preview = reviewer.get(f"/cases/{case_id}/draft/letter.pdf")
+    assert preview.status_code == 200 and preview.content.startswith(b"%PDF-")
+    (tmp_path / "preview.pdf").write_bytes(preview.content)
+    previewed = " ".join(read_document(tmp_path / "preview.pdf").text.split())
+    assert "DRAFT" in previewed and summary in previewed and "Not signed" in previewed
 
     signed = reviewer.post(f"/cases/{case_id}/sign")
     assert signed.status_code == 200 and signed.json()["state"] == "signed"
@@ -69,16 +102,37 @@ def test_a_case_goes_from_application_to_issued_letter(api: Any, tmp_path: Path)
     pdf = api.admin.get(f"/cases/{case_id}/letter.pdf")
     letter = api.admin.get(f"/cases/{case_id}/letter.json")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
-    assert letter.json()["items"][0]["decision"] == flipped
-    assert letter.json()["items"][0]["rationale"] == MARKUP, "HTML is stored as given"
+    determination = letter.json()["determination"]
+    assert determination["items"][0]["decision"] == flipped
+    assert determination["items"][0]["rationale"] == MARKUP, "HTML is stored as given"
+    assert determination["items"][0]["maximus_guideline"] == guideline
+    assert [c["sections"] for c in determination["items"][0]["citations"]] == [["Muscle relaxants (for pain)"]]
+    shown = next(c for c in determination["items"][0]["criteria"] if c["id"] == criterion["id"])
+    assert shown["status"] == overridden and shown["override"] == {
+        "engine_status": criterion["status"],
+        "note": "Synthetic reviewer note.",
+    }, "an overridden criterion is shown as overridden"
+    assert determination["summary"] == summary and determination["case_number"] == case["case_number"]
+    assert letter.json()["signature"]["signed_on"] == dt.datetime.fromisoformat(signed.json()["signed_at"]).date().isoformat()
+    assert [a["role"] for a in letter.json()["addressees"]] == [
+        "Injured Worker",
+        "Employer",
+        "Claims Administrator",
+        "Requesting Physician",
+    ]
     (tmp_path / "letter.pdf").write_bytes(pdf.content)
     printed = read_document(tmp_path / "letter.pdf").text
     assert "<script>alert(1)</script>" in printed, "HTML is escaped when rendered: it prints as text"
-    assert letter.json()["case_number"] == case["case_number"]
+    flat = " ".join(printed.split())
+    for expected in (summary, f": {flipped}", "Harbor Freight Lines", "Golden Claims Services", "Dr. Ana Example"):
+        assert expected in flat, expected
+    assert "Electronically signed by the Expert Reviewer on" in flat and "DRAFT" not in flat
+    assert "Labor Code section 4610.6(h)" in flat and "Page 1 of" in flat
+    assert parse_letter(tmp_path / "letter.pdf").items[0].decision.value == flipped, "the issued letter reads back"
 
     assert reviewer.post(f"/cases/{case_id}/issue").status_code == 409
     assert api.admin.get(f"/cases/{case_id}/letter.pdf").content == pdf.content, "an issued letter never changes"
-    with api.workflow.sessions() as session, pytest.raises(DBAPIError, match="append-only"):
+    with api.services.context.sessions() as session, pytest.raises(DBAPIError, match="append-only"):
         session.execute(text("UPDATE letters SET json = '{}'"))
         session.commit()
 
@@ -92,6 +146,8 @@ def test_a_case_goes_from_application_to_issued_letter(api: Any, tmp_path: Path)
         "drafted",
         "draft stored",
         "item edited",
+        "item edited",
+        "summary edited",
         "signed",
         "issued",
     ]
@@ -167,7 +223,7 @@ def test_a_real_letters_case_is_drafted_signed_and_issued(api: Any, shared_dir: 
     assert [i["request"] for i in items] == [i.request for i in letter.items]
     assert reviewer.post(f"/cases/{case_id}/sign").status_code == 200
     assert reviewer.post(f"/cases/{case_id}/issue").status_code == 200
-    issued = api.admin.get(f"/cases/{case_id}/letter.json").json()
+    issued = api.admin.get(f"/cases/{case_id}/letter.json").json()["determination"]
     assert [i["decision"] for i in issued["items"]] == [i["decision"] for i in items]
 
 
@@ -185,5 +241,5 @@ def test_a_conditional_non_certification_is_excluded_from_the_draft_and_the_lett
     assert refused.status_code == 409 and "excluded" in refused.json()["detail"]
     assert reviewer.post(f"/cases/{case['id']}/sign").status_code == 200
     assert reviewer.post(f"/cases/{case['id']}/issue").status_code == 200
-    letter = api.admin.get(f"/cases/{case['id']}/letter.json").json()
+    letter = api.admin.get(f"/cases/{case['id']}/letter.json").json()["determination"]
     assert [i["request"] for i in letter["items"]] == ["Cyclobenzaprine 7.5mg #90"]

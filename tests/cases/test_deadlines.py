@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from openimr.cases.deadlines import Deadline, DeadlineKind, determination_due, records_due
-from openimr.cases.schemas import NoticeMethod
+from openimr.cases.domain import NoticeMethod
 from openimr.model import Priority
 
 SENT = dt.datetime(2026, 5, 4, 15, 30, tzinfo=dt.UTC)

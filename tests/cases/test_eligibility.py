@@ -7,9 +7,8 @@ from dataclasses import replace
 
 import pytest
 
+from openimr.cases.domain import Filer, ScreeningOutcome, UrOutcome, UrServiceMethod
 from openimr.cases.eligibility import EligibilityFacts, duplicate_key, filing_deadline, screen
-from openimr.cases.schemas import Filer, UrOutcome, UrServiceMethod
-from openimr.cases.states import ScreeningOutcome
 
 UR = dt.date(2026, 3, 2)
 GOOD = EligibilityFacts(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from openimr.cases.domain import AffiliationKind
 from openimr.cases.reviewers import (
     choose_reviewer,
     conflicts,
@@ -12,7 +13,7 @@ from openimr.cases.reviewers import (
     refusals,
     specialty_problems,
 )
-from openimr.cases.schemas import Affiliation, AffiliationKind, Parties, ReviewerProfile
+from openimr.cases.schemas import Affiliation, Parties, ReviewerProfile
 
 
 def reviewer(**change: object) -> ReviewerProfile:

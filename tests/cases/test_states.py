@@ -6,8 +6,9 @@ import itertools
 
 import pytest
 
+from openimr.cases.domain import CaseState, ScreeningOutcome
 from openimr.cases.errors import TransitionRefused
-from openimr.cases.states import CaseState, ScreeningOutcome, check_transition
+from openimr.cases.states import check_transition
 
 PATH = [
     CaseState.RECEIVED,

@@ -87,3 +87,28 @@ def test_render_bad_json_is_one_line(tmp_path: Path, content: str, problem: str)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr == f"imr: error: {path}: {problem}" + result.stderr.split(problem, 1)[1]
     assert result.stderr.count("\n") == 1
+
+
+def test_parse_of_nothing_leaves_no_file_and_keeps_an_earlier_one(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["letters", "parse", str(tmp_path / "missing"), "--jsonl", str(out)])
+    assert result.exit_code == 1 and not out.exists()
+    assert "not written (no letter parsed)" in result.stderr
+    out.write_text('{"earlier": true}\n', encoding="utf-8")
+    runner.invoke(app, ["letters", "parse", str(tmp_path / "missing"), "--jsonl", str(out)])
+    assert out.read_text(encoding="utf-8") == '{"earlier": true}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+def test_render_names_the_organization_of_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps({"items": [{"request": "Sample gel 1% #1", "decision": "Upheld"}]}), encoding="utf-8")
+    monkeypatch.setenv("OPENIMR_ORG_NAME", "Sample Review Services")
+    monkeypatch.setenv("OPENIMR_ORG_SHORT_NAME", "SRS")
+    text = runner.invoke(app, ["letters", "render", str(path), "--format", "txt"]).stdout
+    assert "Sample Review Services sent the complete case file" in text and "\nSRS guideline:" in text
+    monkeypatch.setenv("OPENIMR_ORG_SHORT_NAME", "Two Words")
+    command = [sys.executable, "-c", "from openimr.cli import main; main()", "letters", "render", str(path), "--format", "txt"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 2 and result.stderr.startswith("imr: error: setting org_short_name: ")
+    assert result.stderr.count("\n") == 1

@@ -73,3 +73,45 @@ def test_eval_json_has_the_metrics(tmp_path: Path) -> None:
     ):
         assert key in metrics
     assert metrics["letters"] == 5 and metrics["items"] >= 10
+
+
+def test_review_into_a_missing_folder_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    target = tmp_path / "missing" / "dir" / "x.md"
+    command = [
+        sys.executable,
+        "-c",
+        "from openimr.cli import main; main()",
+        "review",
+        str(_case_file(tmp_path)),
+        "-o",
+        str(target),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == f"imr: error: {target}: cannot write: no such folder '{target.parent}'\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["case.json"]
+
+
+def test_priority_is_read_without_regard_to_case(tmp_path: Path) -> None:
+    path = tmp_path / "case.yaml"
+    path.write_text(
+        "priority: expedited\n"
+        "documents:\n  - id: note\n    text: Lumbar strain with muscle spasm.\n"
+        'disputed_items:\n  - request: "Cyclobenzaprine 7.5mg #20"\n',
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["review", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    determination = json.loads(result.output)
+    assert determination["priority"] == "Expedited" and determination["items"][0]["request"] == "Cyclobenzaprine 7.5mg #20"
+
+
+def test_the_readme_case_file_example_keeps_its_quantities(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "case.yaml"
+    path.write_text(example, encoding="utf-8")
+    result = runner.invoke(app, ["review", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    requests = [i["request"] for i in json.loads(result.output)["items"]]
+    assert requests[0] == "Cyclobenzaprine 7.5mg #20", "a value with ' #' is quoted in the example"

@@ -12,8 +12,10 @@ from pathlib import Path
 import httpx
 from typer.testing import CliRunner
 
-from openimr.cases.service import hash_token
+from openimr.cases.services import open_services
+from openimr.cases.users import hash_token
 from openimr.cli import app
+from openimr.settings import Settings
 
 runner = CliRunner()
 
@@ -26,9 +28,7 @@ def test_db_upgrade_and_users_add_print_a_working_token(tmp_path: Path) -> None:
     assert added.exit_code == 0
     token = added.output.strip()
     assert len(token) >= 40
-    from openimr.api.app import Settings, open_workflow
-
-    actor = open_workflow(Settings(data_dir=tmp_path)).authenticate(token)
+    actor = open_services(Settings(data_dir=tmp_path)).services.users.authenticate(token)
     assert actor is not None and actor.name == "casey" and actor.role.value == "intake"
     stored = b"".join(p.read_bytes() for p in tmp_path.glob("openimr.db*")).decode("latin-1")
     assert hash_token(token) in stored and token not in stored, "only the token's hash is stored"
@@ -46,7 +46,7 @@ def test_imr_serve_answers_on_loopback_and_stops(tmp_path: Path) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    token = runner.invoke(app, ["users", "add", "root", "--role", "admin", "--data-dir", str(tmp_path)]).output.strip()
+    token = runner.invoke(app, ["users", "add", "root", "--role", "admin", "--data-dir", str(tmp_path)]).stdout.strip()
     imr = Path(sys.executable).with_name("imr")
     server = subprocess.Popen(
         [str(imr), "serve", "--data-dir", str(tmp_path), "--port", str(port)],
@@ -71,3 +71,20 @@ def test_imr_serve_answers_on_loopback_and_stops(tmp_path: Path) -> None:
         server.terminate()
         output, _ = server.communicate(timeout=30)
     assert f"http://127.0.0.1:{port}" in output and "imr users add" in output
+
+
+def test_a_command_that_creates_a_new_empty_database_says_so(tmp_path: Path) -> None:
+    first = runner.invoke(app, ["users", "add", "casey", "--role", "intake", "--data-dir", str(tmp_path / "elsewhere")])
+    assert first.exit_code == 0 and len(first.stdout.strip()) >= 40
+    assert "created a new, empty one" in first.stderr and str(tmp_path / "elsewhere" / "openimr.db") in first.stderr
+    second = runner.invoke(app, ["users", "add", "robin", "--role", "intake", "--data-dir", str(tmp_path / "elsewhere")])
+    assert second.exit_code == 0 and second.stderr == "", "an existing database is used without a note"
+
+
+def test_users_add_and_the_server_share_the_database_named_by_the_environment(tmp_path: Path) -> None:
+    env = {"OPENIMR_DATA_DIR": str(tmp_path / "shared")}
+    added = runner.invoke(app, ["users", "add", "casey", "--role", "admin"], env=env)
+    assert added.exit_code == 0
+    server_side = open_services(Settings(data_dir=tmp_path / "shared")).services
+    actor = server_side.users.authenticate(added.stdout.strip())
+    assert actor is not None and actor.name == "casey"

@@ -8,15 +8,18 @@ from openimr.errors import OpenIMRError
 from openimr.knowledge import parse_knowledge
 from openimr.knowledge.lexicons import (
     BodyPartLexicon,
+    CodeSystem,
     DrugLexicon,
     ProcedureLexicon,
     body_part_lexicon,
     body_part_matcher,
+    code_index,
     drug_lexicon,
     drug_matcher,
     laterality_matcher,
     procedure_lexicon,
     procedure_matcher,
+    validate_procedure_codes,
 )
 from openimr.model import TreatmentKind
 
@@ -206,3 +209,81 @@ def test_body_part_lexicon_rejects_level_of_unknown_part() -> None:
     text = "source: s\nbody_parts: []\nlaterality: []\nspinal_levels: [{prefix: L, body_part: lumbar spine}]\n"
     with pytest.raises(OpenIMRError, match="unknown body part"):
         parse_knowledge(text, BodyPartLexicon, "body_parts.yaml")
+
+
+# --- standard codes on the lexicon entries ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("system", "code", "names", "body_part"),
+    [
+        (CodeSystem.RXNORM, "21949", "cyclobenzaprine", None),
+        (CodeSystem.RXNORM, "10689", "tramadol", None),
+        (CodeSystem.RXNORM, "161", "acetaminophen", None),
+        (CodeSystem.CPT, "72148", "MRI", "lumbar spine"),
+        (CodeSystem.CPT, "73721", "MRI", "lower extremity"),
+        (CodeSystem.CPT, "97110", "physical therapy", None),
+        (CodeSystem.CPT, "95886", "EMG/NCV", None),
+        (CodeSystem.CPT, "64483", "epidural steroid injection", "lumbar spine"),
+        (CodeSystem.CPT, "29827", "shoulder surgery", "shoulder"),
+        (CodeSystem.CPT, "0232T", "platelet-rich plasma injection", None),
+        (CodeSystem.HCPCS, "E0730", "TENS unit", None),
+    ],
+)
+def test_codes_name_lexicon_entries(system: CodeSystem, code: str, names: str, body_part: str | None) -> None:
+    entry = code_index()[system, code]
+    named = entry.drug.generic if entry.drug else entry.procedure.name if entry.procedure else None
+    assert (named, entry.body_part) == (names, body_part)
+
+
+def test_combinations_and_products_carry_no_ingredient_code() -> None:
+    coded = [d for d in drug_lexicon().drugs if d.rxnorm]
+    assert len(coded) >= 100
+    assert not [d.generic for d in coded if "/" in d.generic or d.ingredients]
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ('{generic: x, drug_class: y, rxnorm: "0123"}', "rxnorm"),
+        ('{generic: x, drug_class: y, rxnorm: "12a"}', "rxnorm"),
+        ('{generic: x, drug_class: y, rxnorm: "1"}\n  - {generic: z, drug_class: y, rxnorm: "1"}', "RxNorm code.s. 1 name more"),
+    ],
+)
+def test_drug_lexicon_refuses_malformed_and_repeated_rxnorm_codes(entry: str, problem: str) -> None:
+    with pytest.raises(OpenIMRError, match=problem):
+        parse_knowledge(f"source: s\nmme: []\ndrugs:\n  - {entry}\n", DrugLexicon, "drugs.yaml")
+
+
+@pytest.mark.parametrize(
+    ("codes", "problem"),
+    [
+        ('cpt: ["7214"]', "cpt"),
+        ('cpt: ["72148X"]', "cpt"),
+        ('hcpcs: ["97110"]', "hcpcs"),
+        ('cpt: ["97110", "97110"]', "cpt code.s. 97110 appear more than once"),
+    ],
+)
+def test_procedure_lexicon_refuses_malformed_and_repeated_codes(codes: str, problem: str) -> None:
+    text = f"source: s\nprocedures:\n  - {{name: a, kind: therapy, category: c, terms: [a], {codes}}}\n"
+    with pytest.raises(OpenIMRError, match=problem):
+        parse_knowledge(text, ProcedureLexicon, "procedures.yaml")
+
+
+def test_a_code_in_two_procedures_is_refused() -> None:
+    text = (
+        "source: s\nprocedures:\n  - {name: a, kind: therapy, category: c, terms: [a], cpt: [\"97110\"]}\n"
+        "  - {name: b, kind: therapy, category: c, terms: [b], cpt: [{code: \"97110\", body_part: knee}]}\n"
+    )
+    with pytest.raises(OpenIMRError, match="97110 appear more than once"):
+        parse_knowledge(text, ProcedureLexicon, "procedures.yaml")
+
+
+def test_a_code_body_part_must_be_in_the_body_part_lexicon() -> None:
+    text = (
+        "source: s\nprocedures:\n"
+        "  - {name: a, kind: imaging, category: c, terms: [a], cpt: [{code: \"72148\", body_part: tail}]}\n"
+    )
+    lexicon = parse_knowledge(text, ProcedureLexicon, "procedures.yaml")
+    with pytest.raises(OpenIMRError, match="body part 'tail', not in the body-part lexicon"):
+        validate_procedure_codes(lexicon, body_part_lexicon(), "procedures.yaml")

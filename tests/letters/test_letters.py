@@ -15,13 +15,6 @@ from .conftest import GoldLetter
 
 HEADER_DATES = ("date_assigned", "date_of_injury", "decision_date", "ur_denial_date", "application_received")
 
-# Gold values that are plainly wrong; the parser reads these letters right, and the tests check that each differs from
-# the gold only in the documented way (so a parser change that breaks them still fails).
-# 1. The gold dropped "is" at the end of the label's last word, as if it were the " is" of "<label> is: Upheld".
-GOLD_LABEL_LOST_TRAILING_IS = {("CM16-0232543", 2), ("CM17-0006797", 0)}
-# 2. The gold's last board certification stops where the PDF line wraps ("Public Health &" for a longer name).
-GOLD_SPECIALTY_CUT_AT_LINE_BREAK = {"CM17-0007300", "CM17-0008519", "CM17-0016761", "CM17-0017104"}
-
 
 def _collapse(text: str) -> str:
     return " ".join(text.split())
@@ -50,10 +43,7 @@ def test_reviewer_specialties_equal_gold(gold_letters: list[GoldLetter]) -> None
         reviewer = letter.parsed.reviewer
         ours = reviewer.specialties + ([reviewer.subspecialty] if reviewer.subspecialty else [])
         gold = [_collapse(s) for s in letter.gold["reviewer_specialty"]]
-        if letter.gold.get("case_number") in GOLD_SPECIALTY_CUT_AT_LINE_BREAK:
-            assert ours[:-1] == gold[:-1] and ours[-1] != gold[-1] and ours[-1].startswith(gold[-1]), _name(letter)
-        else:
-            assert ours == gold, _name(letter)
+        assert ours == gold, _name(letter)
 
 
 def test_item_labels_and_decisions_equal_gold(gold_letters: list[GoldLetter]) -> None:
@@ -63,10 +53,7 @@ def test_item_labels_and_decisions_equal_gold(gold_letters: list[GoldLetter]) ->
         gold = [(_collapse(item["item"]), item["decision"]) for item in letter.gold["items"]]
         assert len(ours) == len(gold), _name(letter)
         for index, (mine, theirs) in enumerate(zip(ours, gold, strict=True)):
-            if (letter.gold.get("case_number"), index) in GOLD_LABEL_LOST_TRAILING_IS:
-                assert mine == (theirs[0] + "is", theirs[1]), (_name(letter), index)
-            else:
-                assert mine == theirs, (_name(letter), index)
+            assert mine == theirs, (_name(letter), index)
         items += len(ours)
     assert items == 227
 

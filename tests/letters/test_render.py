@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import re
+from pathlib import Path
 
 import pytest
 
+from openimr.documents import read_document
 from openimr.errors import OpenIMRError
-from openimr.letters import parse_letter_text, render_letter
+from openimr.letters import parse_letter, parse_letter_text, render_letter
+from openimr.letters.layouts.html import html_paragraphs
 from openimr.letters.render import item_label
-from openimr.model import Decision, Determination, ItemDetermination, Reviewer
+from openimr.model import (
+    Addressee,
+    Decision,
+    Determination,
+    ItemDetermination,
+    Letter,
+    Organization,
+    Reviewer,
+    Signature,
+)
 
 
 def _determination(**item: object) -> Determination:
@@ -106,3 +120,89 @@ def test_pdf_is_a_pdf() -> None:
 def test_unknown_format() -> None:
     with pytest.raises(OpenIMRError, match="unknown letter format 'docx'"):
         render_letter(_determination(), "docx")
+
+
+def _letter(signed: bool) -> Letter:
+    determination = _determination(rationale="An invented rationale. " * 150 + "The request is not medically necessary.")
+    return Letter(
+        organization=Organization(
+            name="Sample Review Services",
+            short_name="SRS",
+            address=["1 Invented Way", "Sampletown, CA 90000"],
+            signatory="Medical Director",
+        ),
+        addressees=[
+            Addressee(role="Injured Worker", name="Pat Sample", address=["2 Example Road", "Sampletown, CA 90001"]),
+            Addressee(role="Employer", name="Sample Freight"),
+        ],
+        claim_number="CLM-0001",
+        employee="Pat Sample",
+        signature=Signature(signed_on=dt.date(2016, 12, 21)) if signed else None,
+        determination=determination,
+    )
+
+
+def _pdf_text(pdf: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "letter.pdf"
+    path.write_bytes(pdf)
+    return read_document(path).text
+
+
+def test_a_letter_has_letterhead_addressees_identifiers_signature_and_appeal_rights() -> None:
+    letter = _letter(signed=True)
+    for fmt in ("md", "txt", "html"):
+        rendered = render_letter(letter, fmt).decode("utf-8")
+        if fmt == "html":
+            rendered = "\n".join(html_paragraphs(rendered))
+        text = " ".join(rendered.replace("**", "").replace("\\", "").split())
+        for expected in (
+            "Sample Review Services",
+            "1 Invented Way",
+            "Pat Sample",
+            "2 Example Road",
+            "Sample Freight",
+            "Claim Number: CLM-0001",
+            "Sample Review Services sent the complete case file",
+            "SRS guideline:",
+            "SIGNATURE OF THE EXPERT REVIEWER",
+            "Electronically signed by the Expert Reviewer on 12/21/2016.",
+            "Board Certified in Internal Medicine; licensed to practice in California.",
+            "For Sample Review Services, Medical Director.",
+            "RIGHT TO APPEAL",
+            "Labor Code section 4610.6(h)",
+            "procured by fraud",
+        ):
+            assert expected in text, (fmt, expected)
+        assert "DRAFT" not in text, fmt
+        assert "MAXIMUS" not in text, "the organization is the configured one"
+        again = parse_letter_text(render_letter(letter, fmt).decode("utf-8"))
+        assert again.model_copy(update={"layout": None}) == letter.determination, fmt
+
+
+def test_a_pdf_letter_numbers_its_pages_and_reads_back(tmp_path: Path) -> None:
+    letter = _letter(signed=True)
+    text = _pdf_text(render_letter(letter, "pdf"), tmp_path)
+    pages = re.findall(r"Case Number: CM16-0000009 Page (\d+) of (\d+)", text)
+    assert len(pages) >= 2 and [int(n) for n, _ in pages] == list(range(1, len(pages) + 1))
+    assert {int(total) for _, total in pages} == {len(pages)}
+    again = parse_letter(tmp_path / "letter.pdf")
+    assert again.items[0].rationale == letter.determination.items[0].rationale, "page footers are not part of the text"
+    assert again.summary == letter.determination.summary
+
+
+def test_an_unsigned_letter_is_marked_draft_on_every_page(tmp_path: Path) -> None:
+    text = _pdf_text(render_letter(_letter(signed=False), "pdf"), tmp_path)
+    document = read_document(tmp_path / "letter.pdf")
+    starts = [*document.page_offsets, len(text)]
+    assert len(document.page_offsets) >= 2
+    assert all("DRAFT" in text[a:b] for a, b in itertools.pairwise(starts))
+    assert "Not signed: this letter is a DRAFT" in " ".join(text.split())
+    assert "DRAFT - NOT SIGNED" in render_letter(_letter(signed=False), "txt").decode("utf-8")
+
+
+@pytest.mark.parametrize("label", ["MAXIMUS", "IMRO", "Acme-Review"])
+def test_the_organization_guideline_line_reads_back_under_any_one_word_label(label: str) -> None:
+    d = _determination(maximus_guideline="Decision based on MTUS Chronic Pain Medical Treatment 2016, Section(s): Opioids.")
+    text = render_letter(d, "txt", Organization(short_name=label)).decode("utf-8")
+    assert f"\n{label} guideline: Decision based on" in text
+    assert parse_letter_text(text).items[0].maximus_guideline == d.items[0].maximus_guideline

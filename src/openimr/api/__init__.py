@@ -1,5 +1,5 @@
-"""The REST API of the IMR workflow (FastAPI): a thin adapter over `openimr.cases.service.Workflow`."""
+"""The REST API of the IMR workflow (FastAPI): routers per resource over the services of `openimr.cases`."""
 
-from openimr.api.app import Settings, create_app
+from openimr.api.app import create_app
 
-__all__ = ["Settings", "create_app"]
+__all__ = ["create_app"]

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from openimr.cases.schemas import NoticeMethod
+from openimr.cases.domain import NoticeMethod
 from openimr.model import Priority
 
 RECORDS_DAYS_MAILED = 15

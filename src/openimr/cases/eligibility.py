@@ -19,8 +19,7 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
-from openimr.cases.schemas import Filer, UrOutcome, UrServiceMethod
-from openimr.cases.states import ScreeningOutcome
+from openimr.cases.domain import Filer, ScreeningOutcome, UrOutcome, UrServiceMethod
 
 FILING_DAYS = 30
 MAIL_EXTENSION_DAYS = 5

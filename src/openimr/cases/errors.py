@@ -35,6 +35,12 @@ class StaleVersion(WorkflowError):
     status = 409
 
 
+class AlreadyExists(WorkflowError):
+    """Something of that name exists already (a user)."""
+
+    status = 409
+
+
 class AssignmentRefused(WorkflowError):
     """No qualified reviewer without a conflict, or the chosen reviewer is unqualified or conflicted."""
 

@@ -5,9 +5,9 @@
   the pool.
 - Specialty: for every disputed item, one of the reviewer's board certifications is among those the item's treatment
   calls for (`knowledge/cases/reviewer_specialties.yaml`).
-- Conflict: no declared affiliation with the employer, the insurer or claims administrator, the requesting (treating)
-  physician, the facility, or the manufacturer of the drug or device (LC 139.5). Names are compared after normalising case,
-  punctuation and spacing; an affiliation of any kind that names a party is a conflict.
+- Conflict: no declared affiliation with the injured worker, the employer, the insurer or claims administrator, the
+  requesting (treating) physician, the facility, or the manufacturer of the drug or device (LC 139.5). Names are
+  compared after normalising case, punctuation and spacing; an affiliation of any kind that names a party is a conflict.
 - Workload: automatic assignment picks the acceptable reviewer with the fewest open cases (ties: the lowest id).
 """
 
@@ -96,6 +96,7 @@ def specialty_problems(reviewer: ReviewerProfile, requests: Sequence[str]) -> li
 def conflicts(reviewer: ReviewerProfile, parties: Parties) -> list[str]:
     """The reviewer's declared affiliations that name a party of the case."""
     named: dict[str, list[str | None]] = {
+        "injured worker": [parties.employee],
         "employer": [parties.employer],
         "insurer": [parties.insurer],
         "claims administrator": [parties.claims_administrator],

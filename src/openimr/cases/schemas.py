@@ -1,4 +1,4 @@
-"""The shapes the workflow accepts and returns: an IMR application, reviewer profiles, screening results, item edits.
+"""The shapes the services accept and return: an IMR application, reviewer profiles, screening results, item edits, views.
 
 They are validated at the edge (API and CLI) with pydantic: unknown fields, wrong types, NUL characters and
 over-long text are refused with a message naming the field. Text is stored exactly as given (HTML included) and
@@ -8,12 +8,21 @@ escaped by whatever renders it.
 from __future__ import annotations
 
 import datetime as dt
-from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from openimr.model import Decision, Patient, Priority
+from openimr.cases.domain import (
+    AffiliationKind,
+    DocumentType,
+    Filer,
+    NoticeMethod,
+    Recipient,
+    UrOutcome,
+    UrServiceMethod,
+    UserRole,
+)
+from openimr.model import CriterionStatus, Decision, Patient, Priority
 
 
 def _no_nul(value: str) -> str:
@@ -40,66 +49,28 @@ Text = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_no_n
 """A free-text field: a request, a rationale, a guideline line."""
 DocumentText = Annotated[str, StringConstraints(max_length=2_000_000), AfterValidator(_no_nul)]
 """The text of a document given inline."""
+Address = Annotated[str, StringConstraints(min_length=1, max_length=500), AfterValidator(_no_nul)]
+"""A mailing address, its lines separated by newlines."""
 
 
 class _Schema(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class UrServiceMethod(StrEnum):
-    """How the written UR determination was served on the employee (CCP 1013 adds 5 days for mail)."""
-
-    MAIL = "mail"
-    ELECTRONIC = "electronic"
-    PERSONAL = "personal"
-
-
-class NoticeMethod(StrEnum):
-    """How the Notice of Assignment and Request for Information was sent (9792.10.5(a)(1))."""
-
-    MAIL = "mail"
-    ELECTRONIC = "electronic"
-
-
-class Filer(StrEnum):
-    """Who filed the application (9792.10.1(b)(2)): only the employee side may request IMR."""
-
-    EMPLOYEE = "employee"
-    ATTORNEY = "attorney"
-    GUARDIAN = "guardian"
-    DESIGNEE = "designee"
-
-
-class UrOutcome(StrEnum):
-    """What UR did with the item. Only medical-necessity denials, modifications and delays are IMR-eligible."""
-
-    DENIED = "denied"
-    MODIFIED = "modified"
-    DELAYED = "delayed"
-    CONDITIONAL_NON_CERTIFICATION = "conditional_non_certification"
-
-
-class DocumentType(StrEnum):
-    """Kind of a case document."""
-
-    UR_DECISION = "ur_decision"
-    APPLICATION_FORM = "application_form"
-    MEDICAL_RECORD = "medical_record"
-    PROGRESS_REPORT = "progress_report"
-    CLINICAL_SUMMARY = "clinical_summary"
-    CORRESPONDENCE = "correspondence"
-    OTHER = "other"
-
-
 class Parties(_Schema):
-    """The parties a reviewer must have no material affiliation with (LC 139.5, domain.md §A.9)."""
+    """The parties a reviewer must have no material affiliation with (LC 139.5, domain.md §A.9), and the letter's
+    addressees."""
 
+    employee: Name | None = Field(default=None, description="The injured worker's name, as the letter addresses them.")
     employer: Name | None = None
     claims_administrator: Name | None = None
     insurer: Name | None = None
     requesting_physician: Name | None = Field(default=None, description="The treating provider who requested the treatment.")
     facility: Name | None = None
     manufacturers: list[Name] = Field(default_factory=list, max_length=20)
+    addresses: dict[Recipient, Address] = Field(
+        default_factory=dict, description="Mailing addresses of the letter's addressees, lines separated by newlines."
+    )
 
 
 class ApplicationDates(_Schema):
@@ -148,18 +119,6 @@ class Application(_Schema):
     documents: list[InlineDocument] = Field(default_factory=list, max_length=20)
 
 
-class AffiliationKind(StrEnum):
-    """Kinds of affiliation a reviewer declares."""
-
-    EMPLOYER = "employer"
-    INSURER = "insurer"
-    CLAIMS_ADMINISTRATOR = "claims_administrator"
-    TREATING_PROVIDER = "treating_provider"
-    FACILITY = "facility"
-    MANUFACTURER = "manufacturer"
-    OTHER = "other"
-
-
 class Affiliation(_Schema):
     """A declared professional, familial or financial affiliation."""
 
@@ -196,20 +155,31 @@ class AssignRequest(_Schema):
     notice_method: NoticeMethod = NoticeMethod.ELECTRONIC
 
 
+class CriterionEdit(_Schema):
+    """A reviewer's status for one of the engine's criteria (by its id); no status returns it to the engine's."""
+
+    id: Name
+    status: CriterionStatus | None = None
+    note: Text = ""
+
+
 class ItemEdit(_Schema):
     """A reviewer's change to one item of the draft; `version` is the item version the edit was made on."""
 
-    version: int = Field(ge=1, le=2**31 - 1)
+    version: int = Field(ge=0, le=2**31 - 1)
     decision: Decision | None = None
     rationale: Text | None = None
+    guideline: Text | None = Field(
+        default=None, description='The organization\'s guideline line the letter prints ("Decision based on MTUS ...").'
+    )
+    criteria: list[CriterionEdit] = Field(default_factory=list, max_length=200)
 
 
-class UserRole(StrEnum):
-    """API roles."""
+class SummaryEdit(_Schema):
+    """The reviewer's Clinical Case Summary; `version` is the summary version the edit was made on."""
 
-    INTAKE = "intake"
-    REVIEWER = "reviewer"
-    ADMIN = "admin"
+    version: int = Field(ge=1, le=2**31 - 1)
+    summary: Text
 
 
 class NewUser(_Schema):
@@ -246,7 +216,9 @@ class ItemView(_Schema):
     excluded_reason: str | None
     decision: Decision | None
     rationale: str | None
-    version: int
+    guideline: str | None = Field(description="The organization's guideline line, as the letter will print it.")
+    criteria_overrides: dict[str, CriterionEdit] = Field(description="The reviewer's criterion statuses, by criterion id.")
+    version: int = Field(description="0 before the draft, 1 for the engine's draft, one more for each edit (= revision).")
 
 
 class CaseView(_Schema):
@@ -289,11 +261,14 @@ class FilingResult(_Schema):
 
 
 class RevisionView(_Schema):
-    """One version of an item's decision and rationale."""
+    """One version of an item's decision, rationale, guideline line and criterion statuses; `revision` is the item
+    version it made."""
 
     revision: int
     decision: Decision
     rationale: str
+    guideline: str | None
+    criteria_overrides: dict[str, CriterionEdit]
     author: str
     created_at: dt.datetime
 
@@ -306,6 +281,8 @@ class DraftView(_Schema):
     knowledge_version: str | None
     created_at: dt.datetime
     engine_determination: dict[str, object]
+    summary: str = Field(description="The Clinical Case Summary as it stands (prefilled from a summary document).")
+    summary_version: int
     items: list[ItemView]
 
 

@@ -1,41 +1,9 @@
-"""The states of an IMR case and the transitions the workflow allows between them."""
+"""The transitions the workflow allows between the states of an IMR case (`domain.CaseState`)."""
 
 from __future__ import annotations
 
-from enum import StrEnum
-
+from openimr.cases.domain import CaseState, ScreeningOutcome
 from openimr.cases.errors import TransitionRefused
-
-
-class CaseState(StrEnum):
-    """Where a case stands in the IMR workflow (domain.md §A.5-A.10)."""
-
-    RECEIVED = "received"
-    """The application has been filed and not yet screened."""
-    SCREENED = "screened"
-    """Screened by the AD's initial review (9792.10.3); the outcome says eligible, ineligible or deferred."""
-    ASSIGNED = "assigned"
-    """Assigned to a reviewer; the Notice of Assignment and Request for Information has gone out (9792.10.4)."""
-    RECORDS_COMPLETE = "records_complete"
-    """The claims administrator's records have been received (9792.10.5); the determination clock runs."""
-    IN_REVIEW = "in_review"
-    """With the review engine and the reviewer."""
-    DRAFTED = "drafted"
-    """The engine's draft exists; the reviewer may edit any item."""
-    SIGNED = "signed"
-    """The assigned reviewer has signed the determination; no more edits."""
-    ISSUED = "issued"
-    """The Final Determination Letter has been issued; it is immutable."""
-
-
-class ScreeningOutcome(StrEnum):
-    """Result of eligibility screening (9792.10.3)."""
-
-    ELIGIBLE = "eligible"
-    INELIGIBLE = "ineligible"
-    DEFERRED = "deferred"
-    """A liability dispute is pending (9792.10.3(d)): the case may be screened again once it is resolved."""
-
 
 _NEXT: dict[CaseState, frozenset[CaseState]] = {
     CaseState.RECEIVED: frozenset({CaseState.SCREENED}),

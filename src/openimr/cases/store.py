@@ -27,11 +27,10 @@ from sqlalchemy import (
     TypeDecorator,
     create_engine,
     event,
+    inspect,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
-
-DEFAULT_DATA_DIR = Path("var")
 
 
 def utcnow() -> dt.datetime:
@@ -114,6 +113,8 @@ class CaseRow(Base):
     signed_at: Mapped[dt.datetime | None]
     signed_by: Mapped[str | None] = mapped_column(String(200))
     issued_at: Mapped[dt.datetime | None]
+    summary: Mapped[str | None] = mapped_column(Text, comment="The Clinical Case Summary as the reviewer has it.")
+    summary_version: Mapped[int] = mapped_column(Integer, default=0, comment="0 before the draft, +1 per edit.")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -134,7 +135,11 @@ class ApplicationRow(Base):
 
 
 class ItemRow(Base):
-    """A disputed item and, once drafted, its current decision and rationale (revisions keep every version)."""
+    """A disputed item and, once drafted, its current decision, rationale, guideline line and criterion overrides.
+
+    `version` counts revisions and is set by the workflow, not by every UPDATE: 0 before the draft, 1 for the engine's,
+    one more for each edit, so an item at version n has revisions 1..n. It is still checked on update.
+    """
 
     __tablename__ = "items"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -148,14 +153,16 @@ class ItemRow(Base):
     excluded_reason: Mapped[str | None] = mapped_column(Text)
     decision: Mapped[str | None] = mapped_column(String(20))
     rationale: Mapped[str | None] = mapped_column(Text)
+    guideline: Mapped[str | None] = mapped_column(Text, comment="The organization's guideline line the letter prints.")
+    criteria_overrides: Mapped[dict[str, Any] | None] = mapped_column(JSON, comment="Reviewer's criterion statuses by id.")
     engine_determination: Mapped[dict[str, Any] | None] = mapped_column(JSON, comment="The engine's ItemDetermination.")
-    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     case: Mapped[CaseRow] = relationship(back_populates="items")
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
 
 
 class ItemRevisionRow(Base):
-    """One version of an item's decision and rationale: revision 1 is the engine's draft, later ones the reviewer's."""
+    """One version of an item: revision 1 is the engine's draft, later ones the reviewer's; revision n is item version n."""
 
     __tablename__ = "item_revisions"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -163,6 +170,8 @@ class ItemRevisionRow(Base):
     revision: Mapped[int] = mapped_column(Integer)
     decision: Mapped[str] = mapped_column(String(20))
     rationale: Mapped[str] = mapped_column(Text)
+    guideline: Mapped[str | None] = mapped_column(Text)
+    criteria_overrides: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     author: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -226,11 +235,6 @@ class AuditRow(Base):
 APPEND_ONLY_TABLES = ("audit_log", "item_revisions", "letters", "applications")
 
 
-def default_url(data_dir: Path = DEFAULT_DATA_DIR) -> str:
-    """The embedded default: a SQLite file in the data directory."""
-    return f"sqlite:///{(data_dir / 'openimr.db').resolve()}"
-
-
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout so concurrent writers wait, not fail."""
     if url.startswith("sqlite"):
@@ -254,10 +258,12 @@ def session_factory(engine: Engine) -> sessionmaker[Any]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the database to the latest schema with the migrations shipped in the package."""
+def upgrade(engine: Engine) -> bool:
+    """Bring the database to the latest schema with the migrations shipped in the package; True when it was empty."""
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.begin() as connection:
+        empty = not inspect(connection).has_table("alembic_version")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+    return empty

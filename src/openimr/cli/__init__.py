@@ -7,8 +7,11 @@ import sys
 import typer
 
 from openimr import __version__
+from openimr.cli.db import db_app
+from openimr.cli.fhir import fhir_app
 from openimr.cli.letters import letters_app
-from openimr.cli.serve import app as serve_app
+from openimr.cli.serve import serve
+from openimr.cli.users import users_app
 from openimr.errors import OpenIMRError
 
 app = typer.Typer(
@@ -21,6 +24,7 @@ app = typer.Typer(
 
 
 app.add_typer(letters_app, name="letters")
+app.add_typer(fhir_app, name="fhir")
 
 
 @app.callback()
@@ -34,12 +38,16 @@ def version() -> None:
     typer.echo(__version__)
 
 
-app.add_typer(serve_app)
+app.command("serve")(serve)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
 
+from openimr.cli.check import check  # noqa: E402
 from openimr.cli.review import eval_letters, review  # noqa: E402
 
 app.command("review")(review)
 app.command("eval")(eval_letters)
+app.command("check")(check)
 
 
 def main() -> None:

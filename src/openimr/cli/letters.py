@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,10 +12,12 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from openimr.cli.common import settings_from
+from openimr.cli.output import write_atomically
 from openimr.documents import SUPPORTED_SUFFIXES
 from openimr.errors import OpenIMRError
 from openimr.letters import FORMATS, parse_letter, render_letter
-from openimr.model import Determination
+from openimr.model import Determination, Letter
 
 letters_app = typer.Typer(help="Read and write IMR Final Determination Letters.", no_args_is_help=True)
 
@@ -30,7 +30,9 @@ def parse_command(
     paths: list[Path] = typer.Argument(..., help="Letter files (.pdf, .txt, .md) or directories holding them."),
     jsonl: Path | None = typer.Option(None, "--jsonl", help="Write the JSON records to this file instead of stdout."),
 ) -> None:
-    """Parse letters into one JSON record per letter; report failures and go on; exit 1 when any letter failed."""
+    """Parse letters into one JSON record per letter; report failures and go on; exit 1 when any letter failed.
+
+    The JSON Lines file is written whole at the end, and not at all when no letter parsed (an earlier file is kept)."""
     err = Console(stderr=True, highlight=False)
     letters, skipped, missing = _collect(paths)
     records: list[str] = []
@@ -59,8 +61,10 @@ def parse_command(
                 else:
                     records.append(record)
             progress.advance(task)
-    if jsonl is not None:
+    if jsonl is not None and records:
         write_atomically(jsonl, "".join(r + "\n" for r in records).encode("utf-8"))
+    elif jsonl is not None:
+        err.print(f"imr: {jsonl}: not written (no letter parsed)", markup=False, soft_wrap=True)
     parsed = len(letters) - (failed - len(missing))
     err.print(f"parsed {parsed}, skipped {skipped}, failed {failed}", markup=False, soft_wrap=True)
     if failed:
@@ -69,14 +73,17 @@ def parse_command(
 
 @letters_app.command("render")
 def render_command(
-    determination: Path = typer.Argument(..., help="A Determination as JSON (e.g. one record of `imr letters parse`)."),
+    determination: Path = typer.Argument(
+        ..., help="A Determination as JSON (e.g. one record of `imr letters parse`), or a whole Letter (an issued letter.json)."
+    ),
     fmt: str = typer.Option(..., "--format", help=f"Output format: {', '.join(FORMATS)}."),
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the letter here instead of stdout."),
 ) -> None:
-    """Write a determination as a letter in the 2014+ layout."""
+    """Write a determination as a letter in the 2014+ layout (naming the organization of the `OPENIMR_ORG_*` settings), or
+    a whole letter as issued."""
     if fmt not in FORMATS:
         raise OpenIMRError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}", "--format")
-    letter = render_letter(load_determination(determination), fmt)
+    letter = render_letter(load_determination(determination), fmt, settings_from().organization)
     if output is None:
         sys.stdout.buffer.write(letter)
         sys.stdout.flush()
@@ -84,8 +91,9 @@ def render_command(
         write_atomically(output, letter)
 
 
-def load_determination(path: Path) -> Determination:
-    """A `Determination` from a JSON file; `OpenIMRError` naming the file for unreadable or invalid JSON."""
+def load_determination(path: Path) -> Determination | Letter:
+    """A `Determination`, or a whole `Letter` (JSON with a "determination"), from a JSON file; `OpenIMRError` naming the
+    file for unreadable or invalid JSON."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -96,30 +104,13 @@ def load_determination(path: Path) -> Determination:
     except json.JSONDecodeError as error:
         raise OpenIMRError(f"not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})", str(path)) from None
     try:
+        if isinstance(data, dict) and "determination" in data:
+            return Letter.model_validate(data)
         return Determination.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise OpenIMRError(f"not a determination: {where}: {first['msg']}", str(path)) from None
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same folder, so no half-written file is left."""
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise OpenIMRError(f"cannot write here ({error.strerror or error.__class__.__name__})", str(path)) from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise OpenIMRError(f"cannot write file ({error.strerror or error.__class__.__name__})", str(path)) from None
 
 
 def _collect(paths: list[Path]) -> tuple[list[Path], int, list[Path]]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +11,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from openimr.cli.common import settings_from
+from openimr.cli.output import emit
 from openimr.corpus.evaluate import evaluate, letter_paths
 from openimr.errors import OpenIMRError
 from openimr.letters import FORMATS, render_letter
@@ -20,18 +20,6 @@ from openimr.review import review_case
 from openimr.review.case_file import load_case
 
 _FORMATS = (*FORMATS, "json")
-
-
-def _write_atomically(out: Path, data: bytes) -> None:
-    """Write `data` to `out` through a temporary file in the same folder, so no half-written file is left behind."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent if str(out.parent) else ".")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def review(
@@ -43,13 +31,11 @@ def review(
     if format not in _FORMATS:
         raise OpenIMRError(f"unknown format {format!r} (choose from {', '.join(_FORMATS)})", "--format")
     determination = review_case(load_case(case))
-    data = (determination.model_dump_json(indent=2) + "\n").encode() if format == "json" else render_letter(determination, format)
-    if out is None:
-        if format == "pdf":
-            raise OpenIMRError("a PDF needs an output file (-o OUT)", "--format")
-        typer.echo(data.decode(), nl=False)
+    if format == "json":
+        data = (determination.model_dump_json(indent=2) + "\n").encode()
     else:
-        _write_atomically(out, data)
+        data = render_letter(determination, format, settings_from().organization)
+    emit(data, out, binary=format == "pdf")
 
 
 def _table(metrics: dict[str, Any]) -> Table:

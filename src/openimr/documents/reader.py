@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import logging
 from pathlib import Path
+from typing import Literal
 
 import pypdfium2 as pdfium
 
@@ -25,6 +26,9 @@ from openimr.errors import OpenIMRError
 from openimr.model import Document
 
 log = logging.getLogger(__name__)
+
+DocumentKind = Literal["pdf", "text", "markdown"]
+"""What a document's bytes are: a PDF, plain text or Markdown."""
 
 SUPPORTED_SUFFIXES = frozenset({".pdf", ".txt", ".md"})
 """File suffixes `read_document` understands."""
@@ -54,15 +58,23 @@ def read_document(path: Path, doc_id: str | None = None) -> Document:
         data = path.read_bytes()
     except OSError as error:
         raise OpenIMRError(f"cannot read file ({error.strerror or error.__class__.__name__})", source) from None
+    kind: DocumentKind = "pdf" if suffix == ".pdf" else "markdown" if suffix == ".md" else "text"
+    document = read_document_bytes(data, kind, doc_id or path.stem, source)
+    return document.model_copy(update={"path": source})
+
+
+def read_document_bytes(data: bytes, kind: DocumentKind, doc_id: str, source: str) -> Document:
+    """Read a document received as bytes (an upload, a FHIR attachment) as a file of `kind` would be read.
+
+    `source` names the document in errors; the errors are those of `read_document`.
+    """
     if not data.strip():
         raise OpenIMRError("empty file", source)
-    if suffix == ".pdf":
+    if kind == "pdf":
         text, offsets = _pdf_text(data, source)
-        kind = "pdf"
     else:
         text, offsets = _decode_text(data, source), [0]
-        kind = "markdown" if suffix == ".md" else "text"
-    return Document(id=doc_id or path.stem, type=kind, text=text, path=source, page_offsets=offsets)
+    return Document(id=doc_id, type=kind, text=text, page_offsets=offsets)
 
 
 def _decode_text(data: bytes, source: str) -> str:

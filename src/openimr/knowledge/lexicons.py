@@ -6,11 +6,14 @@ matchers. Each loader reads its file once per process.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
-from typing import Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from openimr.errors import OpenIMRError
 from openimr.knowledge import load_knowledge
@@ -20,8 +23,12 @@ from openimr.model import TreatmentKind
 __all__ = [
     "BodyPart",
     "BodyPartLexicon",
+    "CodeSystem",
+    "CodedEntry",
+    "CptEntry",
     "Drug",
     "DrugLexicon",
+    "HcpcsEntry",
     "Laterality",
     "MMEConversion",
     "MMETier",
@@ -32,17 +39,55 @@ __all__ = [
     "body_part_lexicon",
     "body_part_matcher",
     "body_regions",
+    "code_index",
     "drug_lexicon",
     "drug_matcher",
     "laterality_matcher",
     "procedure_lexicon",
     "procedure_matcher",
     "same_body_region",
+    "validate_procedure_codes",
 ]
 
 
 class _Entry(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+RxNormCode = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,7}$")]
+"""An RxNorm concept id (RxCUI): digits, no leading zero."""
+CptCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}[0-9FTU]$")]
+"""A CPT code: five digits, or four digits and F (Category II), T (Category III) or U (PLA)."""
+HcpcsCode = Annotated[str, StringConstraints(pattern=r"^[A-V][0-9]{4}$")]
+"""A HCPCS Level II code: a letter A-V and four digits."""
+
+
+def _duplicates(values: list[str]) -> list[str]:
+    return sorted(value for value, count in Counter(values).items() if count > 1)
+
+
+class _ProcedureCode(_Entry):
+    """A standard code of a procedure, with the one body part the code implies, if any."""
+
+    code: str
+    body_part: str | None = Field(default=None, description="Body part of the body-part lexicon the code implies.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_code(cls, data: Any) -> Any:
+        return {"code": data} if isinstance(data, str) else data
+
+
+class CptEntry(_ProcedureCode):
+    """A CPT code of a procedure."""
+
+    code: CptCode
+
+
+class HcpcsEntry(_ProcedureCode):
+    """A HCPCS Level II code of a procedure (equipment, supplies, some services)."""
+
+    code: HcpcsCode
 
 
 class MMETier(_Entry):
@@ -93,6 +138,7 @@ class Drug(_Entry):
     route: str | None = None
     opioid: str | None = Field(default=None, description="Key into the MME table for opioid-containing products.")
     ingredients: list[str] = Field(default_factory=list)
+    rxnorm: RxNormCode | None = Field(default=None, description="RxNorm ingredient (IN) RxCUI of a single-ingredient generic.")
 
     def terms(self) -> list[tuple[str, bool]]:
         """Every name of the drug, each with whether it is a brand (a brand named like its product counts as a brand)."""
@@ -112,6 +158,13 @@ class DrugLexicon(_Entry):
         for drug in self.drugs:
             if drug.opioid is not None and drug.opioid not in known:
                 raise ValueError(f"{drug.generic}: opioid {drug.opioid!r} has no MME conversion")
+        return self
+
+    @model_validator(mode="after")
+    def _rxnorm_unique(self) -> Self:
+        repeated = _duplicates([d.rxnorm for d in self.drugs if d.rxnorm])
+        if repeated:
+            raise ValueError(f"RxNorm code(s) {', '.join(repeated)} name more than one drug")
         return self
 
     def conversion(self, opioid: str) -> MMEConversion:
@@ -138,6 +191,8 @@ class Procedure(_Entry):
     principal: int = Field(
         default=50, description="For surgeries: the lowest names an item that lists several procedures (the definitive one)."
     )
+    cpt: list[CptEntry] = Field(default_factory=list, description="CPT codes that name the procedure.")
+    hcpcs: list[HcpcsEntry] = Field(default_factory=list, description="HCPCS Level II codes that name the procedure.")
 
 
 class ProcedureCombination(_Entry):
@@ -161,6 +216,14 @@ class ProcedureLexicon(_Entry):
             unknown = [n for n in [*combination.parts, combination.name] if n not in names]
             if unknown:
                 raise ValueError(f"combination {combination.name!r}: unknown procedure(s) {unknown}")
+        return self
+
+    @model_validator(mode="after")
+    def _codes_unique(self) -> Self:
+        for system in ("cpt", "hcpcs"):
+            repeated = _duplicates([c.code for p in self.procedures for c in getattr(p, system)])
+            if repeated:
+                raise ValueError(f"{system} code(s) {', '.join(repeated)} appear more than once")
         return self
 
     def by_name(self, name: str) -> Procedure:
@@ -235,8 +298,21 @@ def drug_lexicon() -> DrugLexicon:
 
 @cache
 def procedure_lexicon() -> ProcedureLexicon:
-    """The packaged procedure lexicon, loaded and validated once."""
-    return load_knowledge(_PROCEDURES, ProcedureLexicon)
+    """The packaged procedure lexicon, loaded and validated once (its codes' body parts against the body-part lexicon)."""
+    lexicon = load_knowledge(_PROCEDURES, ProcedureLexicon)
+    return validate_procedure_codes(lexicon, body_part_lexicon(), f"knowledge/{_PROCEDURES}")
+
+
+def validate_procedure_codes(lexicon: ProcedureLexicon, body_parts: BodyPartLexicon, source: str) -> ProcedureLexicon:
+    """The procedure lexicon, checked that every body part its codes imply is in the body-part lexicon."""
+    parts = {b.name for b in body_parts.body_parts}
+    for procedure in lexicon.procedures:
+        for code in [*procedure.cpt, *procedure.hcpcs]:
+            if code.body_part is not None and code.body_part not in parts:
+                raise OpenIMRError(
+                    f"{procedure.name}: code {code.code} names body part {code.body_part!r}, not in the body-part lexicon", source
+                )
+    return lexicon
 
 
 @cache
@@ -304,3 +380,34 @@ def same_body_region(first: Iterable[str], second: Iterable[str]) -> bool:
     """Whether two lists of body parts can be about the same place: either names none, or they share a region."""
     a, b = body_regions(first), body_regions(second)
     return not a or not b or bool(a & b)
+class CodeSystem(StrEnum):
+    """The code systems the lexicons map to treatments."""
+
+    CPT = "CPT"
+    HCPCS = "HCPCS"
+    RXNORM = "RxNorm"
+
+
+@dataclass(frozen=True, slots=True)
+class CodedEntry:
+    """What one standard code names in the lexicons: a drug, or a procedure and the body part the code implies."""
+
+    system: CodeSystem
+    code: str
+    drug: Drug | None = None
+    procedure: Procedure | None = None
+    body_part: str | None = None
+
+
+@cache
+def code_index() -> dict[tuple[CodeSystem, str], CodedEntry]:
+    """Every code of the lexicons (RxNorm on drugs, CPT and HCPCS on procedures), by system and code."""
+    index: dict[tuple[CodeSystem, str], CodedEntry] = {}
+    for drug in drug_lexicon().drugs:
+        if drug.rxnorm is not None:
+            index[CodeSystem.RXNORM, drug.rxnorm] = CodedEntry(CodeSystem.RXNORM, drug.rxnorm, drug=drug)
+    for procedure in procedure_lexicon().procedures:
+        for system, codes in ((CodeSystem.CPT, procedure.cpt), (CodeSystem.HCPCS, procedure.hcpcs)):
+            for code in codes:
+                index[system, code.code] = CodedEntry(system, code.code, procedure=procedure, body_part=code.body_part)
+    return index

@@ -2,8 +2,10 @@
 
 Header fields, then three headed parts: HOW THE IMR FINAL DETERMINATION WAS MADE (reviewer), CLINICAL CASE SUMMARY
 and IMR ISSUES, DECISIONS AND RATIONALES. Each disputed item is "<item>[ is]: Upheld|Overturned" followed by the
-"Claims Administrator guideline:", "MAXIMUS guideline:" and "Decision rationale:" fields; an item label starts a
-paragraph, so it runs from the last paragraph break before its decision word. Every pattern is compiled once and
+"Claims Administrator guideline:", "<organization> guideline:" (one capitalised word: "MAXIMUS" in the DWC's letters)
+and "Decision rationale:" fields; an item label starts a paragraph, so it runs from the last paragraph break before its
+decision word. A letter as sent (openimr's `Letter`) has a letterhead, addressees and identifiers before the header,
+and its signature block and appeal rights after the last item: the items end at either heading. Every pattern is compiled once and
 each is applied in one forward pass, so parsing is linear in the length of the letter.
 """
 
@@ -27,10 +29,18 @@ SUMMARY_INTRO = (
 )
 ISSUES_INTRO = "The Final Determination was based on decisions for the disputed items/services set forth below:"
 CLAIMS_ADMINISTRATOR = "Claims Administrator guideline:"
-MAXIMUS = "MAXIMUS guideline:"
 RATIONALE = "Decision rationale:"
+RE = "Re: Independent Medical Review Final Determination"
+SIGNATURE = "SIGNATURE OF THE EXPERT REVIEWER"
+APPEAL = "RIGHT TO APPEAL"
 
-_CASE_NUMBER = re.compile(r"Case\s+Number:\s*(CM\d{2}-\d{5,8})")
+
+def guideline_label(short_name: str) -> str:
+    """The label of the organization's guideline line: "MAXIMUS guideline:" in the DWC's letters."""
+    return f"{short_name} guideline:"
+
+
+_CASE_NUMBER = re.compile(r"Case\s+Number:\s*(CM\d{2}-\d{5,8}|IMR-\d{7,10})")
 _HEADER_DATES = {
     "date_assigned": re.compile(rf"Date\s+Assigned:\s*({DATE})"),
     "date_of_injury": re.compile(rf"Date\s+of\s+Injury:\s*({DATE})"),
@@ -40,12 +50,15 @@ _HEADER_DATES = {
 }
 _PRIORITY = re.compile(r"Priority:\s*(Standard|Expedited)", re.IGNORECASE)
 _HEADINGS = {name: re.compile(rf"(?:^|\s){re.escape(name)}(?:\s|$)") for name in (HOW_MADE, CASE_SUMMARY, ISSUES)}
+_END_MATTER = re.compile(rf"(?:^|\s)(?:{re.escape(SIGNATURE)}|{re.escape(APPEAL)})(?:\s|$)")
 _SUMMARY_INTRO = re.compile(re.escape(SUMMARY_INTRO).replace(r"\ ", r"\s+"), re.IGNORECASE)
 _ISSUES_INTRO = re.compile(re.escape(ISSUES_INTRO).replace(r"\ ", r"\s+"), re.IGNORECASE)
 _DECISION = re.compile(r":\s*(Upheld|Overturned)\s*(?=" + re.escape(CLAIMS_ADMINISTRATOR) + ")")
 _TRAILING_IS = re.compile(r"\s+is\s*$")
 _FIELDS = re.compile(
-    re.escape(CLAIMS_ADMINISTRATOR) + r"(?P<claims>.*?)" + re.escape(MAXIMUS) + r"(?P<maximus>.*?)" + re.escape(RATIONALE),
+    re.escape(CLAIMS_ADMINISTRATOR)
+    + r"(?P<claims>.*?)(?<!\S)[A-Z][A-Za-z0-9&-]* guideline:(?P<maximus>.*?)"
+    + re.escape(RATIONALE),
     re.DOTALL,
 )
 _MODIFIED = (
@@ -72,7 +85,8 @@ def parse_flow(flow: str, layout: str, source: str | None) -> Determination:
     if not how.start() < summary_at.start() < issues_at.start():
         raise OpenIMRError("letter parts are out of order", source)
     header = flow[: how.start()]
-    items = _items(flow[issues_at.end() :], source)
+    end = _END_MATTER.search(flow, issues_at.end())
+    items = _items(flow[issues_at.end() : end.start() if end else len(flow)], source)
     summary = flow[summary_at.end() : issues_at.start()]
     intro = _SUMMARY_INTRO.search(summary)
     if intro:

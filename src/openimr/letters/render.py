@@ -17,12 +17,24 @@ import jinja2
 from openimr.errors import OpenIMRError
 from openimr.letters import grammar
 from openimr.letters.text import format_date
-from openimr.model import Determination, ItemDetermination
+from openimr.model import Determination, ItemDetermination, Letter, Organization
 
 FORMATS = ("md", "txt", "html", "pdf")
 """The formats `render_letter` writes."""
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\*|<>#])")
+
+APPEAL_GROUNDS = (
+    "the Administrative Director acted without or in excess of the Administrative Director's powers;",
+    "the determination was procured by fraud;",
+    "the independent medical reviewer was subject to a material conflict of interest in violation of Labor Code section 139.5;",
+    "the determination was the result of bias on the basis of race, national origin, ethnic group identification,"
+    " religion, age, sex, sexual orientation, color, or disability;",
+    "the determination was the result of a plainly erroneous express or implied finding of fact, provided that the"
+    " mistake of fact is a matter of ordinary knowledge based on the information submitted for review and not a matter"
+    " that is subject to expert opinion.",
+)
+"""The grounds on which an IMR determination may be set aside (Labor Code section 4610.6(h); domain.md §A.12)."""
 
 
 @cache
@@ -57,29 +69,38 @@ def item_label(item: ItemDetermination) -> str:
     return item.request
 
 
-def _context(determination: Determination) -> dict[str, Any]:
-    reviewer = determination.reviewer
+def _context(document: Determination | Letter, organization: Organization | None) -> dict[str, Any]:
+    letter = document if isinstance(document, Letter) else None
+    determination = document.determination if isinstance(document, Letter) else document
+    org = letter.organization if letter else organization or Organization()
     return {
         "d": determination,
+        "letter": letter,
+        "draft": letter is not None and letter.signature is None,
+        "org": org,
+        "org_guideline": grammar.guideline_label(org.short_name),
+        "appeal_grounds": APPEAL_GROUNDS,
         "date": format_date,
         "items": [(item, item_label(item), item.original_request is not None) for item in determination.items],
-        "reviewer_sentence": bool(reviewer.subspecialty),
+        "reviewer_sentence": bool(determination.reviewer.subspecialty),
         "g": grammar,
     }
 
 
-def render_letter(determination: Determination, fmt: str) -> bytes:
-    """The letter for `determination` in `fmt` ("md", "txt", "html" or "pdf"), as bytes (UTF-8 for the text formats)."""
+def render_letter(document: Determination | Letter, fmt: str, organization: Organization | None = None) -> bytes:
+    """The letter in `fmt` ("md", "txt", "html" or "pdf"), as bytes (UTF-8 for the text formats).
+
+    A `Determination` is written as the determination alone, naming `organization` (default: `Organization()`); a
+    `Letter` is written whole, with its organization's letterhead, the addressees, the identifiers, the signature block
+    and the appeal rights, and marked DRAFT on every page until it is signed. PDF pages are numbered "Page n of N".
+    """
     if fmt not in FORMATS:
         raise OpenIMRError(f"unknown letter format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    context = _context(document, organization)
     if fmt == "pdf":
-        return _pdf(_render_template("letter.html.j2", determination, autoescape=True))
+        return _pdf(_environment(True).get_template("letter.html.j2").render(context))
     template = {"md": "letter.md.j2", "txt": "letter.txt.j2", "html": "letter.html.j2"}[fmt]
-    return _render_template(template, determination, autoescape=fmt == "html").encode("utf-8")
-
-
-def _render_template(name: str, determination: Determination, autoescape: bool) -> str:
-    return _environment(autoescape).get_template(name).render(_context(determination))
+    return _environment(fmt == "html").get_template(template).render(context).encode("utf-8")
 
 
 def _pdf(html: str) -> bytes:

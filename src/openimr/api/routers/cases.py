@@ -1,0 +1,72 @@
+"""Cases: filing, listing, reading, the workflow steps before the draft (screen, assign, records complete), the audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Response
+
+from openimr.api.deps import Caller, CaseId, ServicesDep
+from openimr.cases.domain import CaseState, ScreeningOutcome
+from openimr.cases.schemas import Application, AssignRequest, AuditEntry, CaseView, FilingResult, ScreeningRequest
+from openimr.model import Priority
+
+router = APIRouter()
+
+
+@router.post("/cases", status_code=201, tags=["cases"], responses={200: {"description": "A duplicate, linked to its case."}})
+def file_application(application: Application, caller: Caller, services: ServicesDep, response: Response) -> FilingResult:
+    """File an IMR application (intake, admin). A duplicate returns 200 with the existing case it was linked to."""
+    result = services.intake.file_application(application, caller)
+    if result.duplicate:
+        response.status_code = 200
+    return result
+
+
+@router.get("/cases", tags=["cases"])
+def list_cases(
+    caller: Caller,
+    services: ServicesDep,
+    state: CaseState | None = None,
+    priority: Priority | None = None,
+    reviewer_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    screening_outcome: ScreeningOutcome | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> list[CaseView]:
+    """Cases, newest first, filtered; a reviewer sees only the cases assigned to them."""
+    return services.cases.search(caller, state, priority, reviewer_id, screening_outcome, limit, offset)
+
+
+@router.get("/cases/{case_id}", tags=["cases"])
+def get_case(case_id: CaseId, caller: Caller, services: ServicesDep) -> CaseView:
+    """One case."""
+    return services.cases.get(case_id, caller)
+
+
+@router.post("/cases/{case_id}/screen", tags=["workflow"])
+def screen_case(
+    case_id: CaseId, caller: Caller, services: ServicesDep, request: Annotated[ScreeningRequest | None, Body()] = None
+) -> CaseView:
+    """Screen for eligibility (intake, admin): eligible, ineligible with reasons, or deferred."""
+    return services.screening.screen(case_id, request or ScreeningRequest(), caller)
+
+
+@router.post("/cases/{case_id}/assign", tags=["workflow"])
+def assign(
+    case_id: CaseId, caller: Caller, services: ServicesDep, request: Annotated[AssignRequest | None, Body()] = None
+) -> CaseView:
+    """Assign a reviewer (admin): the one named, if qualified and without conflict, or the least-loaded acceptable."""
+    return services.assignment.assign(case_id, request or AssignRequest(), caller)
+
+
+@router.post("/cases/{case_id}/records-complete", tags=["workflow"])
+def complete_records(case_id: CaseId, caller: Caller, services: ServicesDep) -> CaseView:
+    """The claims administrator's records are in (intake, admin): start the determination clock and draft."""
+    return services.drafting.complete_records(case_id, caller)
+
+
+@router.get("/cases/{case_id}/audit", tags=["cases"])
+def audit_trail(case_id: CaseId, caller: Caller, services: ServicesDep) -> list[AuditEntry]:
+    """The case's append-only audit log."""
+    return services.cases.audit_trail(case_id, caller)

@@ -1,0 +1,134 @@
+"""What every case service shares: the database sessions, the document store, the clock, and the steps each write takes.
+
+Each public service method runs in its own transaction (`ServiceContext.transaction`); a concurrent change to the same
+case or item is detected by its version column and reported as `StaleVersion` (HTTP 409), never lost. Every change of a
+case goes through `move` or `audit`, so the audit log has it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from openimr.cases.domain import Actor, CaseState, ScreeningOutcome, UserRole, case_number
+from openimr.cases.errors import Forbidden, NotFound, StaleVersion
+from openimr.cases.states import check_transition
+from openimr.cases.store import AuditRow, CaseRow, utcnow
+from openimr.cases.uploads import DocumentStore
+from openimr.model import Organization
+
+AUDITED_CASE_FIELDS = (
+    "state",
+    "screening_outcome",
+    "screening_reasons",
+    "reviewer_id",
+    "notice_method",
+    "records_due",
+    "records_received_at",
+    "determination_due",
+    "drafting_error",
+    "signed_by",
+    "signed_at",
+    "issued_at",
+)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def snapshot(case: CaseRow) -> dict[str, Any]:
+    """The audited fields of a case, as JSON values."""
+    return {name: _jsonable(getattr(case, name)) for name in AUDITED_CASE_FIELDS}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields that changed between two snapshots: their values before and after."""
+    changed = [k for k in after if before.get(k) != after[k]]
+    return {k: before.get(k) for k in changed}, {k: after[k] for k in changed}
+
+
+def require(actor: Actor, *roles: UserRole) -> None:
+    """Refuse an actor whose role is not one of `roles`."""
+    if actor.role not in roles:
+        allowed = ", ".join(r.value for r in roles)
+        raise Forbidden(f"role {actor.role.value} may not do this (needs {allowed})", actor.name)
+
+
+def visible_case(session: Session, case_id: int, actor: Actor) -> CaseRow:
+    """A case the actor may see; a reviewer sees only the cases assigned to them (others are 'not found')."""
+    case = session.get(CaseRow, case_id)
+    if case is None or (actor.role is UserRole.REVIEWER and case.reviewer_id != actor.reviewer_id):
+        raise NotFound("no such case", f"case {case_id}")
+    return case
+
+
+class ServiceContext:
+    """One database and one document store, shared by the services of a process."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        documents: DocumentStore,
+        clock: Callable[[], dt.datetime] = utcnow,
+        serialize_writes: bool = False,
+        organization: Organization | None = None,
+    ) -> None:
+        """`serialize_writes` queues this process's write transactions on a lock: right for SQLite, which allows one
+        writer at a time and would otherwise make concurrent writers poll its busy timeout. `organization` is the IMR
+        organization the letters name (default: `Organization()`)."""
+        self.sessions = sessions
+        self.documents = documents
+        self.clock = clock
+        self.organization = organization or Organization()
+        self._write_lock: AbstractContextManager[object] = threading.Lock() if serialize_writes else nullcontext()
+
+    @contextmanager
+    def transaction(self, what: str) -> Iterator[Session]:
+        """A session committed at the end; a version clash becomes `StaleVersion` naming `what`."""
+        with self._write_lock, self.sessions() as session:
+            try:
+                yield session
+                session.commit()
+            except StaleDataError:
+                session.rollback()
+                raise StaleVersion("changed by someone else at the same time: reload it and try again", what) from None
+
+    def audit(
+        self,
+        session: Session,
+        actor: Actor,
+        action: str,
+        case_id: int | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        """Record one change in the audit log (in the caller's transaction)."""
+        session.add(AuditRow(case_id=case_id, at=self.clock(), actor=actor.name, action=action, before=before, after=after))
+
+    def move(self, session: Session, actor: Actor, case: CaseRow, target: CaseState, action: str, **changes: Any) -> None:
+        """Check and make a state transition with its field changes, and audit it."""
+        outcome = ScreeningOutcome(case.screening_outcome) if case.screening_outcome else None
+        check_transition(CaseState(case.state), target, outcome, case_number(case.id))
+        before = snapshot(case)
+        case.state = target.value
+        for name, value in changes.items():
+            setattr(case, name, value)
+        case.updated_at = self.clock()
+        self.audit(session, actor, action, case.id, *diff(before, snapshot(case)))
+
+    def change(self, session: Session, actor: Actor, case: CaseRow, action: str, **changes: Any) -> None:
+        """Change fields of a case without a transition, and audit it."""
+        before = snapshot(case)
+        for name, value in changes.items():
+            setattr(case, name, value)
+        case.updated_at = self.clock()
+        self.audit(session, actor, action, case.id, *diff(before, snapshot(case)))

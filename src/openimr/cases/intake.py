@@ -1,0 +1,175 @@
+"""Intake: filing applications (a new case, or a duplicate linked to its case) and the case's documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from openimr.cases.context import ServiceContext, require, snapshot, visible_case
+from openimr.cases.domain import Actor, CaseState, DocumentType, UserRole, case_number
+from openimr.cases.eligibility import duplicate_key
+from openimr.cases.errors import NotFound, TransitionRefused, WorkflowError
+from openimr.cases.mapping import case_view, document_view
+from openimr.cases.schemas import Application, DocumentView, FilingResult
+from openimr.cases.store import ApplicationRow, CaseRow, DocumentRow, ItemRow
+from openimr.cases.uploads import PDF, StoredDocument
+
+
+def display_name(filename: str | None) -> str | None:
+    """An uploaded file's name as kept for display: control characters dropped, at most 255 characters."""
+    if filename is None:
+        return None
+    return "".join(ch for ch in filename if ch.isprintable())[:255] or None
+
+
+class IntakeService:
+    """Filing and documents."""
+
+    def __init__(self, context: ServiceContext) -> None:
+        self.context = context
+
+    def file_application(self, application: Application, actor: Actor) -> FilingResult:
+        """File an application: a new case, or, for a duplicate, the existing case with this application linked to it."""
+        require(actor, UserRole.INTAKE, UserRole.ADMIN)
+        received = application.dates.application_received or self.context.clock().date()
+        application = application.model_copy(
+            update={"dates": application.dates.model_copy(update={"application_received": received})}
+        )
+        key = duplicate_key(
+            application.worker_id,
+            application.claim_number,
+            application.dates.ur_decision,
+            [item.request for item in application.disputed_items],
+        )
+        store = self.context.documents
+        inline = [store.save(d.text.encode(), f"documents[{n}]") for n, d in enumerate(application.documents)]
+        try:
+            return self._file(application, key, received, inline, actor)
+        except IntegrityError:
+            # A concurrent filing of the same application created the case first: this one is its duplicate.
+            return self._file(application, key, received, inline, actor)
+
+    def _file(
+        self, application: Application, key: str, received: dt.date, inline: list[StoredDocument], actor: Actor
+    ) -> FilingResult:
+        with self.context.transaction("application") as session:
+            existing = session.scalar(select(CaseRow).where(CaseRow.duplicate_key == key))
+            case = existing or self._new_case(session, application, key, received)
+            session.add(
+                ApplicationRow(
+                    case_id=case.id,
+                    duplicate=existing is not None,
+                    payload=application.model_dump(mode="json", exclude={"documents"}),
+                    received_at=self.context.clock(),
+                    filed_by=actor.name,
+                )
+            )
+            for stored, given in zip(inline, application.documents, strict=True):
+                session.add(self._document_row(stored, case.id, given.type, given.date, None, actor))
+            if existing is not None:
+                self.context.audit(session, actor, "duplicate application linked", case.id, None, {"documents": len(inline)})
+            else:
+                self.context.audit(session, actor, "case received", case.id, None, snapshot(case))
+            session.flush()
+            result = FilingResult(duplicate=existing is not None, case=case_view(session, case))
+        return result
+
+    def _new_case(self, session: Session, application: Application, key: str, received: dt.date) -> CaseRow:
+        now = self.context.clock()
+        case = CaseRow(
+            state=CaseState.RECEIVED.value,
+            screening_reasons=[],
+            priority=application.priority.value,
+            worker_id=application.worker_id,
+            claim_number=application.claim_number,
+            duplicate_key=key,
+            application=application.model_dump(mode="json", exclude={"documents"}),
+            injury_date=application.dates.injury,
+            ur_decision_date=application.dates.ur_decision,
+            application_received=received,
+            created_at=now,
+            updated_at=now,
+        )
+        case.items = [
+            ItemRow(
+                position=n,
+                request=item.request,
+                ur_outcome=item.ur_outcome.value,
+                ur_guideline=item.ur_guideline,
+                original_request=item.original_request,
+                authorized=item.authorized,
+            )
+            for n, item in enumerate(application.disputed_items, start=1)
+        ]
+        session.add(case)
+        session.flush()
+        return case
+
+    def _document_row(
+        self, stored: StoredDocument, case_id: int, type_: DocumentType, date: dt.date | None, filename: str | None, actor: Actor
+    ) -> DocumentRow:
+        return DocumentRow(
+            id=stored.id,
+            case_id=case_id,
+            type=type_.value,
+            date=date,
+            filename=filename,
+            media_type=stored.media_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            text=stored.text,
+            uploaded_by=actor.name,
+            created_at=self.context.clock(),
+        )
+
+    def add_document(
+        self,
+        case_id: int,
+        data: bytes,
+        filename: str | None,
+        type_: DocumentType,
+        date: dt.date | None,
+        actor: Actor,
+        declared_media_type: str | None = None,
+    ) -> DocumentView:
+        """Upload a document to a case (before it is signed); its content is checked and stored under a new id."""
+        require(actor, UserRole.INTAKE, UserRole.ADMIN)
+        with self.context.sessions() as session:
+            _open_for_documents(session, case_id, actor)
+        declared_pdf = (declared_media_type or "").lower() == PDF or (filename or "").lower().endswith(".pdf")
+        stored = self.context.documents.save(data, filename or "upload", declared_pdf)
+        try:
+            with self.context.transaction(case_number(case_id)) as session:
+                case = _open_for_documents(session, case_id, actor)
+                row = self._document_row(stored, case.id, type_, date, display_name(filename), actor)
+                session.add(row)
+                audited = {
+                    "document_id": stored.id,
+                    "type": type_.value,
+                    "media_type": stored.media_type,
+                    "sha256": stored.sha256,
+                }
+                self.context.audit(session, actor, "document added", case_id, None, audited)
+                return document_view(row)
+        except WorkflowError:
+            self.context.documents.discard(stored.id)
+            raise
+
+    def document(self, case_id: int, document_id: str, actor: Actor) -> tuple[DocumentView, bytes]:
+        """A document's metadata and bytes."""
+        with self.context.sessions() as session:
+            visible_case(session, case_id, actor)
+            row = session.get(DocumentRow, document_id)
+            if row is None or row.case_id != case_id:
+                raise NotFound("no such document", f"case {case_id} document {document_id}")
+            return document_view(row), self.context.documents.read(row.id)
+
+
+def _open_for_documents(session: Session, case_id: int, actor: Actor) -> CaseRow:
+    case = visible_case(session, case_id, actor)
+    if case.state in (CaseState.SIGNED, CaseState.ISSUED):
+        raise TransitionRefused(f"no documents can be added once the case is {case.state}", case_number(case_id))
+    return case

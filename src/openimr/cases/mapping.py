@@ -1,0 +1,179 @@
+"""The one place where stored rows become what the rest of openimr reads: the API views, the engine's `Case`, and the
+`Letter` that is issued."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from openimr.cases.domain import case_number
+from openimr.cases.letter import addressees, final_item
+from openimr.cases.schemas import Application, CaseView, DocumentView, ItemView, Parties, ReviewerProfile
+from openimr.cases.store import ApplicationRow, CaseRow, DocumentRow, DraftRow, ItemRow, ReviewerRow
+from openimr.model import (
+    Case,
+    CaseDates,
+    Decision,
+    Determination,
+    DisputedItem,
+    Document,
+    Letter,
+    Organization,
+    Patient,
+    Priority,
+    Reviewer,
+    Signature,
+)
+
+
+def item_view(item: ItemRow) -> ItemView:
+    """A disputed item as the API shows it."""
+    return ItemView(
+        position=item.position,
+        request=item.request,
+        ur_outcome=item.ur_outcome,
+        ur_guideline=item.ur_guideline,
+        original_request=item.original_request,
+        authorized=item.authorized,
+        excluded_reason=item.excluded_reason,
+        decision=Decision(item.decision) if item.decision else None,
+        rationale=item.rationale,
+        guideline=item.guideline,
+        criteria_overrides=item.criteria_overrides or {},
+        version=item.version,
+    )
+
+
+def document_view(row: DocumentRow) -> DocumentView:
+    """A stored document's metadata (never its text)."""
+    return DocumentView(
+        id=row.id,
+        type=row.type,
+        date=row.date,
+        filename=row.filename,
+        media_type=row.media_type,
+        size=row.size,
+        sha256=row.sha256,
+        uploaded_by=row.uploaded_by,
+        created_at=row.created_at,
+    )
+
+
+def case_documents(session: Session, case_id: int) -> list[DocumentRow]:
+    """A case's documents in the order they arrived."""
+    return list(session.scalars(select(DocumentRow).where(DocumentRow.case_id == case_id).order_by(DocumentRow.created_at)))
+
+
+def case_view(session: Session, case: CaseRow) -> CaseView:
+    """A case with its items, documents and count of duplicate applications."""
+    duplicates = session.scalar(select(func.count()).where(ApplicationRow.case_id == case.id, ApplicationRow.duplicate.is_(True)))
+    return CaseView(
+        id=case.id,
+        case_number=case_number(case.id),
+        state=case.state,
+        screening_outcome=case.screening_outcome,
+        screening_reasons=list(case.screening_reasons),
+        priority=Priority(case.priority),
+        worker_id=case.worker_id,
+        claim_number=case.claim_number,
+        injury_date=case.injury_date,
+        ur_decision_date=case.ur_decision_date,
+        application_received=case.application_received,
+        reviewer_id=case.reviewer_id,
+        assigned_at=case.assigned_at,
+        notice_method=case.notice_method,
+        records_due=case.records_due,
+        records_received_at=case.records_received_at,
+        determination_due=case.determination_due,
+        drafting_error=case.drafting_error,
+        signed_at=case.signed_at,
+        signed_by=case.signed_by,
+        issued_at=case.issued_at,
+        duplicate_applications=duplicates or 0,
+        version=case.version,
+        created_at=case.created_at,
+        updated_at=case.updated_at,
+        items=[item_view(i) for i in case.items],
+        documents=[document_view(d) for d in case_documents(session, case.id)],
+    )
+
+
+@dataclass(frozen=True)
+class EngineInput:
+    """The case file the engine reads, and the positions of the stored items its disputed items stand for."""
+
+    case: Case
+    positions: list[int]
+
+
+def engine_case(session: Session, case: CaseRow) -> EngineInput:
+    """The `openimr.model.Case` a reviewer sees: documents with text, the disputed items not excluded, the dates."""
+    included = [item for item in case.items if item.excluded_reason is None]
+    application = Application.model_validate(case.application)
+    documents = [Document(id=d.id, type=d.type, date=d.date, text=d.text) for d in case_documents(session, case.id)]
+    engine_case = Case(
+        case_number=case_number(case.id),
+        priority=Priority(case.priority),
+        dates=CaseDates(
+            injury=case.injury_date,
+            ur_decision=case.ur_decision_date,
+            application_received=case.application_received,
+            assigned=case.assigned_at.date() if case.assigned_at else None,
+        ),
+        patient=Patient.model_validate(application.patient.model_dump()),
+        documents=[d for d in documents if d.text.strip()],
+        disputed_items=[
+            DisputedItem(
+                request=i.request, ur_guideline=i.ur_guideline, original_request=i.original_request, authorized=i.authorized
+            )
+            for i in included
+        ],
+    )
+    return EngineInput(engine_case, [item.position for item in included])
+
+
+def latest_draft(session: Session, case_id: int) -> DraftRow | None:
+    """The case's most recent draft, if any."""
+    return session.scalar(select(DraftRow).where(DraftRow.case_id == case_id).order_by(DraftRow.id.desc()).limit(1))
+
+
+def final_letter(
+    case: CaseRow, draft: DraftRow, reviewer: ReviewerRow | None, decided: dt.date, organization: Organization
+) -> Letter:
+    """The letter as it stands: the engine's draft with the reviewer's decisions, rationales, guideline lines, criterion
+    statuses and summary, the case's facts, its addressees, and the signature once the case is signed."""
+    determination = Determination.model_validate(draft.determination)
+    profile = ReviewerProfile.model_validate(reviewer.profile) if reviewer else None
+    included = [item for item in case.items if item.excluded_reason is None]
+    items = [
+        final_item(drafted, item.decision, item.rationale, item.guideline, item.criteria_overrides)
+        for drafted, item in zip(determination.items, included, strict=True)
+    ]
+    determination = determination.model_copy(
+        update={
+            "case_number": case_number(case.id),
+            "date_assigned": case.assigned_at.date() if case.assigned_at else None,
+            "decision_date": decided,
+            "application_received": case.application_received,
+            "ur_denial_date": case.ur_decision_date,
+            "date_of_injury": case.injury_date,
+            "priority": Priority(case.priority),
+            "reviewer": Reviewer(licensure=profile.licensure, specialties=profile.board_certifications)
+            if profile
+            else Reviewer(),
+            "summary": case.summary if case.summary is not None else determination.summary,
+            "items": items,
+        }
+    )
+    parties = Parties.model_validate(case.application.get("parties", {}))
+    return Letter(
+        organization=organization,
+        addressees=addressees(parties, case.worker_id),
+        claim_number=case.claim_number,
+        employee=parties.employee or case.worker_id,
+        signature=Signature(signed_on=case.signed_at.date()) if case.signed_at else None,
+        determination=determination,
+    )

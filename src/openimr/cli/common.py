@@ -1,0 +1,53 @@
+"""What the case-service commands share: the `--db` and `--data-dir` flags, the settings built from them, and opening
+the services with a note when that created a new, empty database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+
+from openimr.cases.domain import Actor, UserRole
+from openimr.cases.services import Services, open_services
+from openimr.errors import OpenIMRError
+from openimr.settings import Settings
+
+DB = typer.Option(
+    None,
+    "--db",
+    help="Database URL, e.g. postgresql+psycopg://user@host/db [env: OPENIMR_DB; default: SQLite openimr.db in the data dir].",
+)
+DATA_DIR = typer.Option(
+    None, "--data-dir", help="Where the SQLite file and uploaded documents live [env: OPENIMR_DATA_DIR; default: ./var]."
+)
+CLI_ADMIN = Actor("cli", UserRole.ADMIN)
+
+
+def settings_from(**flags: Any) -> Settings:
+    """Settings from the flags given (None means not given), then the environment, then the defaults."""
+    try:
+        return Settings(**{name: value for name, value in flags.items() if value is not None})
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise OpenIMRError(first["msg"], f"setting {where}") from None
+
+
+def redact(url: str) -> str:
+    """A database URL without its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def open_for_command(settings: Settings) -> Services:
+    """The services over the settings' database; says so on stderr when the database was empty and has been created,
+    since a command run from another folder (or without the server's --db) would otherwise silently use a new one."""
+    opened = open_services(settings)
+    if opened.created:
+        typer.echo(
+            f"imr: note: no database was at {redact(settings.database_url)}: created a new, empty one. If you meant the "
+            "server's database, give the same --db / --data-dir (or OPENIMR_DB / OPENIMR_DATA_DIR) as `imr serve`.",
+            err=True,
+        )
+    return opened.services
