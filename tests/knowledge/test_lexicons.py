@@ -225,7 +225,7 @@ def test_body_part_lexicon_rejects_level_of_unknown_part() -> None:
         (CodeSystem.CPT, "97110", "physical therapy", None),
         (CodeSystem.CPT, "95886", "EMG/NCV", None),
         (CodeSystem.CPT, "64483", "epidural steroid injection", "lumbar spine"),
-        (CodeSystem.CPT, "29827", "shoulder surgery", "shoulder"),
+        (CodeSystem.CPT, "29827", "rotator cuff repair", "shoulder"),
         (CodeSystem.CPT, "0232T", "platelet-rich plasma injection", None),
         (CodeSystem.HCPCS, "E0730", "TENS unit", None),
     ],

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from openimr.evidence.text import Sentence, split_sentences
 from openimr.knowledge import load_knowledge
-from openimr.knowledge.terms import TermMatcher
+from openimr.knowledge.terms import TermMatcher, pattern_anchors
 from openimr.model import FactStatus, Span
 
 __all__ = [
@@ -215,28 +215,11 @@ _WORD = re.compile(r"\S+")
 # A colon ends a clause unless a verdict on what precedes it follows ("Spasm: none", "SLR: negative").
 _CLAUSE_END = re.compile(r";|:(?!\s*(?:none|absent|negative|not\s+present|denied|no)\b)|\s-\s", re.IGNORECASE)
 _COMMA = re.compile(r",")
-_INNERMOST_GROUP = re.compile(r"\((\?(?:[:=!]|<[=!]))?([^()]*)\)([?*]|\{0,?\d*\})?")
-_RUN = re.compile(r"[a-z]+")
-
-
 def _anchors(rule: ContextRule) -> tuple[str, ...]:
-    """Lower-case letter runs of a rule, at least one of which is in any text the rule matches.
-
-    Escapes, character classes, optional groups and look-arounds say nothing certain about the text and are dropped;
-    a run right before an optional quantifier ("reports?") loses its last letter, which the match may lack.
-    """
+    """Lower-case words or letter runs of a rule, at least one of which is in any text the rule matches."""
     if rule.literal is not None:
         return tuple(rule.literal.lower().split())
-    source = _ESCAPE.sub(" ", (rule.pattern or "").lower())
-    while (group := _INNERMOST_GROUP.search(source)) is not None:
-        kind, body, quantifier = group.groups()
-        keep = not quantifier and kind in (None, "?:")
-        source = source[: group.start()] + (f" {body} " if keep else " ") + source[group.end() :]
-    runs = set()
-    for match in _RUN.finditer(source):
-        optional = match.end() < len(source) and source[match.end()] in "?*{"
-        runs.add(match.group()[:-1] if optional else match.group())
-    return tuple(sorted(runs - {""}, key=len))
+    return pattern_anchors(rule.pattern or "")
 
 
 @cache

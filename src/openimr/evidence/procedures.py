@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from enum import StrEnum
 
 from openimr.evidence.context import assertion
 from openimr.evidence.dates import DatePrecision, find_dates
-from openimr.evidence.text import Sentence, split_sentences
-from openimr.evidence.wording import SentenceRole, sentence_role
+from openimr.evidence.terms import UR_DECISION, document_sentences
+from openimr.evidence.text import Sentence
+from openimr.evidence.wording import SentenceRole
 from openimr.knowledge.lexicons import Procedure, body_part_matcher, procedure_matcher
-from openimr.model import Case, Document, Fact, FactStatus, Span, TreatmentKind
+from openimr.model import Case, Fact, FactStatus, Span, TreatmentKind
 
 __all__ = ["ProcedureEvent", "extract_procedure_events"]
 
@@ -54,6 +54,11 @@ _DENIED = re.compile(
     re.IGNORECASE,
 )
 _CERTIFIED = re.compile(r"\b(?:certif\w*|authoriz\w*|approv\w*|overturned)\b", re.IGNORECASE)
+_FUTURE = re.compile(
+    r"\b(?:will|would|plan\w*|scheduled|pending|upcoming|awaiting|expected|anticipated|proposed|candidate|consider\w*)\b",
+    re.IGNORECASE,
+)
+"""Words by which a clause speaks of a surgery yet to come ("will be homebound after surgery")."""
 _PERFORMED = re.compile(
     r"\b(?:underwent|undergone|status\s+post|s/p|post[\s-]?op\w*|performed|had\s+(?:an?\s+|the\s+)?|was\s+done"
     r"|(?:showed|revealed|demonstrated|documented|noted|indicated|found|dated|obtained|completed)|following|after\s+(?:an?\s+|the\s+|his\s+|her\s+)?"
@@ -78,7 +83,7 @@ def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> 
         return ProcedureEvent.DENIED
     if _CERTIFIED.search(clause):
         return ProcedureEvent.CERTIFIED
-    if role is not SentenceRole.CLINICAL or status is FactStatus.PLANNED:
+    if role is not SentenceRole.CLINICAL or status is FactStatus.PLANNED or _FUTURE.search(clause):
         return ProcedureEvent.PLANNED
     if status is FactStatus.PRESENT and (dated or _PERFORMED.search(clause)):
         return ProcedureEvent.PERFORMED
@@ -90,41 +95,40 @@ def _date(clause: str, before: dt.date | None) -> dt.date | None:
     return max(dates) if dates else None
 
 
-def _sentences(document: Document) -> Iterator[tuple[Sentence, SentenceRole]]:
-    review = document.type == "ur_decision"
-    for sentence in split_sentences(document.text) or [Sentence(0, len(document.text), document.text)]:
-        yield sentence, SentenceRole.REVIEW if review else sentence_role(sentence.text)
-
-
 def extract_procedure_events(case: Case) -> list[Fact]:
     """One fact per tracked procedure mention whose fate the clause states (performed, certified, denied, planned)."""
     facts: list[Fact] = []
     as_of = case.dates.ur_decision
     for document in case.documents:
-        for sentence, role in _sentences(document):
-            for match in procedure_matcher().find(sentence.text):
-                procedure: Procedure = match.value
-                if procedure.kind not in _TRACKED:
-                    continue
-                left, right = _clause(sentence, match.start, match.end)
-                clause = sentence.text[left:right]
-                asserted = assertion(sentence.text, match.start, match.end)
-                date = _date(clause, as_of)
-                event = _event(clause, role, asserted.status, date is not None)
-                if event is None or asserted.experiencer != "patient":
-                    continue
-                start = sentence.start + match.start
-                facts.append(
-                    Fact(
-                        kind=PROCEDURE,
-                        name=procedure.name,
-                        status=FactStatus.PRESENT,
-                        value=event.value,
-                        date=date,
-                        body_parts=list(dict.fromkeys(m.value.name for m in body_part_matcher().find(clause))),
-                        spans=[Span(document_id=document.id, start=start, end=sentence.start + match.end, text=match.text)],
-                        cue=asserted.cue(sentence.text),
-                        rule=asserted.deciding.describe() if asserted.deciding else None,
-                    )
+        mentions = [m for m in procedure_matcher().find(document.text) if m.value.kind in _TRACKED]
+        if not mentions:
+            continue
+        review = document.type == UR_DECISION
+        sentences = document_sentences(document.text)
+        for match in mentions:
+            index = sentences.index(match.start)
+            sentence = sentences.sentences[index]
+            role = SentenceRole.REVIEW if review else sentences.role(match.start)
+            start, end = match.start - sentence.start, match.end - sentence.start
+            left, right = _clause(sentence, start, end)
+            clause = sentence.text[left:right]
+            asserted = assertion(sentence.text, start, end)
+            date = _date(clause, as_of)
+            event = _event(clause, role, asserted.status, date is not None)
+            if event is None or asserted.experiencer != "patient":
+                continue
+            procedure: Procedure = match.value
+            facts.append(
+                Fact(
+                    kind=PROCEDURE,
+                    name=procedure.name,
+                    status=FactStatus.PRESENT,
+                    value=event.value,
+                    date=date,
+                    body_parts=list(dict.fromkeys(m.value.name for m in body_part_matcher().find(clause))),
+                    spans=[Span(document_id=document.id, start=match.start, end=match.end, text=match.text)],
+                    cue=asserted.cue(sentence.text),
+                    rule=asserted.deciding.describe() if asserted.deciding else None,
                 )
+            )
     return facts

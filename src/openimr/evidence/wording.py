@@ -6,12 +6,6 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-_ABOUT_REQUEST = re.compile(
-    r"\b(?:request\w*|RFA|authoriz\w+|utilization review|UR|non-?certif\w+|certif\w+|denied|modified"
-    r"|the decision|prior review|peer review)\b",
-    re.IGNORECASE,
-)
-
 _REVIEW_ACTOR = re.compile(
     r"\b(?:utilization\s+review\w*|UR|claims\s+administrator|peer[\s-]+review\w*|(?:prior|previous|earlier)\s+review\w*"
     r"|(?:the|a)\s+reviewer|review(?:ing)?\s+physician|non-?certif\w+|non-?approv\w+)\b",
@@ -22,6 +16,12 @@ _DECIDED = re.compile(
     re.IGNORECASE,
 )
 _REQUESTED = re.compile(r"\b(?:request\w*|RFA)\b", re.IGNORECASE)
+_WAS_DECIDED = re.compile(
+    r"\b(?:was|were|been|is|are)\s+(?:previously\s+|subsequently\s+|partially\s+)?(?:denied|non-?certified|modified|"
+    r"certified|authorized|approved|upheld|overturned)\b",
+    re.IGNORECASE,
+)
+"""A treatment said to have been decided ("the pantoprazole had been previously denied"): the review's wording."""
 _UR_CASE = re.compile(r"\bUR\b")
 """"UR" is an abbreviation only as capitals; "ur" in lower case is a typo or a word part."""
 
@@ -37,18 +37,21 @@ class SentenceRole(StrEnum):
     """The utilization review's decision and its reasons: shown to the reviewer, never clinical evidence."""
 
 
-def about_request_or_review(sentence: str) -> bool:
-    """Whether a sentence speaks of the request or the UR decision rather than of the worker's care."""
-    return bool(_ABOUT_REQUEST.search(sentence))
-
-
 def sentence_role(sentence: str) -> SentenceRole:
-    """The role of one sentence: a report of the UR decision (it names the review, or says a request was decided),
-    a report of the request, or clinical text."""
+    """The role of one sentence: a report of the UR decision (it names the review, says a request was decided, or
+    says a treatment was denied, modified or certified), a report of the request, or clinical text."""
     actor = _REVIEW_ACTOR.search(sentence)
     if actor is not None and (actor.group(0).upper() != "UR" or _UR_CASE.search(sentence)):
         return SentenceRole.REVIEW
     requested = _REQUESTED.search(sentence) is not None
-    if requested and _DECIDED.search(sentence):
+    if (requested and _DECIDED.search(sentence)) or _WAS_DECIDED.search(sentence):
         return SentenceRole.REVIEW
     return SentenceRole.REQUEST if requested else SentenceRole.CLINICAL
+
+
+EVIDENCE_ROLES = frozenset({SentenceRole.CLINICAL, SentenceRole.REQUEST})
+"""Sentence roles whose text is evidence about the worker (the request's own wording may state findings)."""
+CLINICAL = frozenset({SentenceRole.CLINICAL})
+"""Only clinical sentences: what the worker has had or takes (not what was requested or decided)."""
+ALL_ROLES = frozenset(SentenceRole)
+"""Every sentence, whatever its role."""

@@ -12,6 +12,7 @@ from openimr.evidence.numbers import NUMBER, NUMBER_OR_A, number_value
 __all__ = [
     "Sessions",
     "duration_days",
+    "duration_parts",
     "read_amount",
     "read_duration",
     "read_frequency",
@@ -246,10 +247,16 @@ _DAYS_PER_UNIT = {"day": 1.0, "week": 7.0, "month": 30.0, "year": 365.0}
 _NORMALISED_DURATION = re.compile(r"^(?P<low>\d+)(?:-(?P<high>\d+))?\s+(?P<unit>day|week|month|year)s?\b")
 
 
-def duration_days(duration: str | None) -> float | None:
-    """The length in days of a duration as `read_duration` writes it ("7 days use", "3 months rental", "7-10 days": the
-    upper bound), or None."""
+def duration_parts(duration: str | None) -> tuple[float, str] | None:
+    """A duration as `read_duration` writes it, as (count, unit): "7 days use" (7, "day"), "7-10 days" (10, "day": the
+    upper bound), "3 months rental" (3, "month"); None when it is none."""
     match = _NORMALISED_DURATION.match(duration or "")
     if not match:
         return None
-    return float(match.group("high") or match.group("low")) * _DAYS_PER_UNIT[match.group("unit")]
+    return float(match.group("high") or match.group("low")), match.group("unit")
+
+
+def duration_days(duration: str | None) -> float | None:
+    """The length in days of a duration as `read_duration` writes it, or None."""
+    parts = duration_parts(duration)
+    return parts[0] * _DAYS_PER_UNIT[parts[1]] if parts else None

@@ -109,14 +109,16 @@ def evaluate_path(topic: Topic, context: CheckContext, params: Mapping[str, Para
         and all(r.status == MET for r in requirements)
         and not any(r.status == MET for r in exclusions)
     )
-    # The nearest indication misses the fewest criteria, then has the most met, then fails only for silence.
+    # The nearest indication has the fewest criteria the record contradicts (a path the request cannot take, such as a
+    # first trial for a refill, is far), then the fewest missing, then the most met.
     sizes = {i.id: len(i.criteria) for i in topic.indications}
+    contradicted = {i.id: sum(1 for r in results if r.status == NOT_MET) for i, results in per_indication}
     nearest = (
         met[0]
         if met
         else min(
             indications,
-            key=lambda i: (len(i.missing), -(sizes[i.id] - len(i.missing)), i.status != INSUFFICIENT),
+            key=lambda i: (contradicted[i.id], len(i.missing), -(sizes[i.id] - len(i.missing))),
             default=None,
         )
     )

@@ -129,11 +129,11 @@ def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact
         given = [f for f in prior if f.status == FactStatus.PRESENT]
         if given:
             return Fact(kind="line", name=Line.CONTINUATION, value="a course of it has been given", spans=given[0].spans)
-        if _MORE_OF_THE_SAME.search(request):
-            return Fact(kind="line", name=Line.CONTINUATION, value="the request asks for more of it")
         never = [f for f in prior if f.status == FactStatus.ABSENT]
         if never:
             return Fact(kind="line", name=Line.INITIAL, value="the record says it has not been given", spans=never[0].spans)
+        if _MORE_OF_THE_SAME.search(request):
+            return Fact(kind="line", name=Line.CONTINUATION, value="the request asks for more of it")
     if _FIRST_COURSE.search(request):
         return Fact(kind="line", name=Line.INITIAL, value="the request asks for a first course")
     if treatment.kind is TreatmentKind.DRUG:

@@ -5,7 +5,21 @@ parameters; the check says *how*. Each check has its own parameter model (`openi
 status (met, not met, insufficient), the facts it rests on, a note for the rationale and whether the record is silent.
 """
 
-from openimr.review.checks import course, diag, drugs, record, request, surgery
+from openimr.review.checks import course, diag, drug_response, drugs, record, request, surgery, therapy
 from openimr.review.checks.base import CHECKS, Check, CheckContext, Outcome, Params
 
-__all__ = ["CHECKS", "Check", "CheckContext", "Outcome", "Params", "course", "diag", "drugs", "record", "request", "surgery"]
+__all__ = [
+    "CHECKS",
+    "Check",
+    "CheckContext",
+    "Outcome",
+    "Params",
+    "course",
+    "diag",
+    "drug_response",
+    "drugs",
+    "record",
+    "request",
+    "surgery",
+    "therapy",
+]
