@@ -207,6 +207,9 @@ class GeneralRequirement(_Knowledge):
     """A requirement every topic of some kinds of treatment needs (e.g. a drug request states its quantity)."""
 
     kinds: list[TreatmentKind] = Field(min_length=1)
+    except_routes: list[str] = Field(
+        default_factory=list, description='Routes it does not apply to (a drug given as an injection is one administration).'
+    )
     criterion: Criterion
 
 

@@ -177,7 +177,9 @@ def requirements_for(topic: Topic, treatment: Treatment) -> list[Criterion]:
     general = [
         g.criterion
         for g in _general()
-        if treatment.kind in g.kinds and (g.criterion.check, repr(sorted(g.criterion.params.items()))) not in own
+        if treatment.kind in g.kinds
+        and not any(route in (treatment.route or "") for route in g.except_routes)
+        and (g.criterion.check, repr(sorted(g.criterion.params.items()))) not in own
     ]
     return [*general, *topic.requirements]
 
