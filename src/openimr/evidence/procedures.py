@@ -55,10 +55,12 @@ _DENIED = re.compile(
 )
 _CERTIFIED = re.compile(r"\b(?:certif\w*|authoriz\w*|approv\w*|overturned)\b", re.IGNORECASE)
 _FUTURE = re.compile(
-    r"\b(?:will|would|plan\w*|scheduled|pending|upcoming|awaiting|expected|anticipated|proposed|candidate|consider\w*)\b",
+    r"\b(?:will|would|should|(?-i:may)|might|could|if|plan\w*|scheduled|pending|upcoming|awaiting|expected|anticipated|proposed"
+    r"|candidate|consider\w*|willing|wish\w*|wants?|interested|recommend\w*|request\w*)\b",
     re.IGNORECASE,
 )
-"""Words by which a clause speaks of a surgery yet to come ("will be homebound after surgery")."""
+"""Words by which a clause speaks of a surgery yet to come or only possible ("will be homebound after surgery",
+"willing to have an operation if a lesion is found")."""
 _PERFORMED = re.compile(
     r"\b(?:underwent|undergone|status\s+post|s/p|post[\s-]?op\w*|performed|had\s+(?:an?\s+|the\s+)?|was\s+done"
     r"|(?:showed|revealed|demonstrated|documented|noted|indicated|found|dated|obtained|completed)|following|after\s+(?:an?\s+|the\s+|his\s+|her\s+)?"

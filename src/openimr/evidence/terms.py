@@ -18,7 +18,7 @@ from openimr.evidence.wording import EVIDENCE_ROLES, SentenceRole, sentence_role
 from openimr.knowledge import knowledge_files, parse_knowledge
 from openimr.knowledge.lexicons import body_part_matcher
 from openimr.knowledge.schema import TermList, TermPattern
-from openimr.knowledge.terms import TermMatcher, pattern_anchors, trie_regex
+from openimr.knowledge.terms import TermMatcher, guard_gaps, pattern_anchors, trie_regex
 from openimr.model import Case, Document, Fact, Span
 
 V = TypeVar("V")
@@ -68,8 +68,8 @@ def _families() -> dict[str, tuple[_Term, ...]]:
             _Term(
                 name=term.name,
                 group=term.group,
-                pattern=re.compile("|".join(f"(?:{p})" for p in term.patterns), re.IGNORECASE),
-                scans=tuple((re.compile(rf"\b(?:{p})", re.IGNORECASE), pattern_anchors(p)) for p in term.patterns),
+                pattern=re.compile("|".join(f"(?:{guard_gaps(p)})" for p in term.patterns), re.IGNORECASE),
+                scans=tuple((re.compile(rf"\b(?:{guard_gaps(p)})", re.IGNORECASE), pattern_anchors(p)) for p in term.patterns),
             )
             for term in rows
         )

@@ -21,6 +21,25 @@ _GAP = r"[\s\-]+"
 _CASE_SENSITIVE = re.compile(r"[A-Z]{1,3}")
 
 
+_NEGATION_WORD = r"(?!(?:no|not|non|nor|without|never|negative|denies|denied|free)\b)"
+"""A look-ahead refusing a word that negates what follows it."""
+_WORD_GAPS = (
+    (r"(?:\w+\s+)", rf"(?:{_NEGATION_WORD}\w+\s+)"),
+    (r"(?:[\w/-]+\s+)", rf"(?:{_NEGATION_WORD}[\w/-]+\s+)"),
+    (r"(?:\w+,? )", rf"(?:{_NEGATION_WORD}\w+,? )"),
+    (r"(?:\s+\w+)", rf"(?:\s+{_NEGATION_WORD}\w+)"),
+)
+
+
+def guard_gaps(pattern: str) -> str:
+    """`pattern` with its word gaps ("(?:\\w+\\s+){0,3}?", any few words between a term's words) refusing a negation:
+    "spine showed no fractures" is not a spinal fracture, and the negation is left outside the match for the
+    assertion to read."""
+    for gap, guarded in _WORD_GAPS:
+        pattern = pattern.replace(gap, guarded)
+    return pattern
+
+
 def pattern_anchors(pattern: str) -> tuple[str, ...]:
     """Lower-case letter runs of a regular expression, at least one of which is in any text it matches (as a
     substring): a cheap test of whether a text can match at all.
@@ -201,7 +220,7 @@ class TermMatcher(Generic[V]):
         self._patterns: list[tuple[re.Pattern[str], tuple[str, ...], V]] = []
         for pattern, value in (patterns or {}).items():
             try:
-                compiled = re.compile(rf"(?<![\w])(?:{pattern})(?![\w])", re.IGNORECASE)
+                compiled = re.compile(rf"(?<![\w])(?:{guard_gaps(pattern)})(?![\w])", re.IGNORECASE)
                 self._patterns.append((compiled, pattern_anchors(pattern), value))
             except re.error as error:
                 raise OpenIMRError(f"pattern {pattern!r} is not a valid regular expression ({error})", source) from None

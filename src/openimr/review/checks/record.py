@@ -74,18 +74,33 @@ def age(ctx: CheckContext, params: AgeParams) -> Outcome:
 
 
 class ConservativeCareParams(Params):
+    fact_fields = ("symptoms",)
+
     min_weeks: float | None = Field(
         default=None, gt=0, description="Conservative care must have lasted this long (counted from the injury)."
+    )
+    symptoms: list[str] = Field(
+        default_factory=list,
+        description="Complaints that, still documented once a course of care has been given, show that care and "
+        "observation have not improved them (a guideline that asks only that symptoms fail to improve, not that the "
+        "record call the care a failure).",
+    )
+    basic_care: bool = Field(
+        default=False,
+        description="Basic care (medication, rest, splinting, activity modification) counts as a course of care, as "
+        "it does in a guideline's 'period of conservative care and observation'.",
     )
 
 
 @check("conservative_care_failed", ConservativeCareParams)
 def conservative_care_failed(ctx: CheckContext, params: ConservativeCareParams) -> Outcome:
     """Conservative care has been tried and has failed: stated as such, or a course of care given and symptoms
-    persisting; with `min_weeks`, for at least that long since the injury."""
+    persisting (said to persist, or one of `symptoms` still documented); with `min_weeks`, for at least that long
+    since the injury."""
     failed = ctx.evidence.present(["failed_conservative_care"])
-    tried = [f for f in ctx.evidence.present(["conservative_care"]) if f.kind == "prior_treatment"]
-    persisting = ctx.evidence.present(["persistent_symptoms"])
+    care = ["conservative_care", "basic_care"] if params.basic_care else ["conservative_care"]
+    tried = [f for f in ctx.evidence.present(care) if f.kind == "prior_treatment"]
+    persisting = ctx.evidence.present(["persistent_symptoms", *params.symptoms])
     facts = failed or (tried + persisting if tried and persisting else [])
     if not facts:
         if tried:
