@@ -1,4 +1,5 @@
-"""Shared fixtures: where the shared corpus lives, and the case store's databases (SQLite and PostgreSQL).
+"""Shared fixtures: where the shared corpus lives, the case store's databases (SQLite and PostgreSQL), and a corpus of
+the shared letters on each.
 
 PostgreSQL comes from `OPENIMR_TEST_POSTGRES_URL` (scripts/test starts a throwaway cluster and sets it). Without it the
 postgres tests skip locally, and FAIL under CI=true so a missing install step cannot hide.
@@ -6,16 +7,24 @@ postgres tests skip locally, and FAIL under CI=true so a missing install step ca
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from openimr.cases.services import Services, open_services
+from openimr.corpus.ingest import add_records
+from openimr.corpus.records import read_record
+from openimr.corpus.store import Corpus
+from openimr.model import Determination
 from openimr.settings import Settings
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -78,3 +87,56 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 def services(settings: Settings) -> Services:
     """The services over a migrated database of the backend at hand."""
     return open_services(settings).services
+
+
+# -- the corpus of the shared letters (their text is read at run time, never copied into the tests) ----------------
+def letter_files() -> list[Path]:
+    """The 97 DWC letters and the five seeds."""
+    return [*sorted((DWC_LETTERS / "pdf").glob("*.pdf")), *sorted(SEEDS.glob("*.txt"))]
+
+
+def gold_letters() -> list[dict[str, Any]]:
+    """Every gold record of the shared letters and seeds."""
+    lines = [*(DWC_LETTERS / "gold.jsonl").read_text().splitlines(), *(SEEDS / "gold.jsonl").read_text().splitlines()]
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def gold_date(value: str | None) -> dt.date | None:
+    """A gold mm/dd/yyyy date."""
+    return dt.datetime.strptime(value, "%m/%d/%Y").date() if value else None
+
+
+@pytest.fixture(scope="session")
+def shared_records() -> list[Determination]:
+    """Every shared letter parsed and classified (two processes)."""
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(read_record, letter_files()))
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for the session's shared corpus, dropped afterwards."""
+    admin = postgres_admin_url()
+    name = f"openimr_corpus_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(admin).set(database=name).render_as_string(hide_password=False)
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_corpus(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, shared_records: list[Determination]
+) -> Iterator[Corpus]:
+    """A corpus of every shared letter, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('corpus') / 'openimr.db'}"
+    else:
+        url = str(request.getfixturevalue("postgres_database"))
+    corpus = Corpus.open(url)
+    add_records(corpus, shared_records)
+    yield corpus
+    corpus.close()

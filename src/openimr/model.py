@@ -137,6 +137,18 @@ class IndicationResult(_Model):
     missing: list[str] = Field(default_factory=list, description="Ids of its criteria that are not met.")
 
 
+class Precedent(_Model):
+    """A past decided item similar to a drafted one: which letter, when, what was asked, how it was decided, and why it
+    was found (the matched passage, with the matched words between square brackets)."""
+
+    case_number: str | None = None
+    date: dt.date | None = Field(default=None, description="Decision date of the past letter.")
+    item: str = Field(description="The past item's request as its letter states it.")
+    decision: Decision
+    snippet: str = ""
+    score: float = Field(description="Similarity: higher is closer (full-text rank, larger for the same topic).")
+
+
 class ItemDetermination(_Model):
     """The decision on one disputed item, with what it rests on."""
 
@@ -162,6 +174,12 @@ class ItemDetermination(_Model):
     phase: str | None = Field(default=None, description="Phase of care: acute, subacute, chronic or postoperative.")
     line: str | None = Field(default=None, description="Line of treatment: initial (a first trial) or continuation.")
     flags: list[str] = Field(default_factory=list, description="Things a reviewer must look at, e.g. 'no topic'.")
+    precedents: list[Precedent] = Field(
+        default_factory=list, description="Most similar past items of the corpus (drafts only; empty without a corpus)."
+    )
+    precedent_summary: str | None = Field(
+        default=None, description='One line on the similar past items, e.g. "40 similar past items: 12% overturned".'
+    )
 
 
 class Determination(_Model):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 from openimr.model import Organization
 
@@ -48,6 +49,15 @@ class Settings(BaseSettings):
         default=None, max_length=200, description='Who signs letters for the organization, e.g. "Medical Director".'
     )
 
+    session_seconds: int = Field(
+        default=8 * 3600, ge=1, le=30 * 24 * 3600, description="How long a web-app session lasts from sign-in, in seconds."
+    )
+    secret_key: str | None = Field(
+        default=None,
+        min_length=16,
+        description="Signs the web app's session cookies; default: a random key kept in data_dir/session.key.",
+    )
+
     @property
     def database_url(self) -> str:
         """The database URL: the one given, or the embedded SQLite file in the data directory (as an absolute path)."""
@@ -68,3 +78,8 @@ class Settings(BaseSettings):
     def documents_dir(self) -> Path:
         """Where uploaded documents are stored."""
         return self.data_dir / "documents"
+
+
+def redact(url: str) -> str:
+    """A database URL without its password, fit for messages."""
+    return make_url(url).render_as_string(hide_password=True)

@@ -166,3 +166,54 @@ def test_users_are_provisioned_once_per_name(api: Any) -> None:
 def test_priority_is_read_without_regard_to_case(api: Any) -> None:
     case = api.file_case(priority="expedited")
     assert case["priority"] == "Expedited"
+
+
+def test_an_ineligible_application_is_corrected_and_screened_again(api: Any) -> None:
+    case = api.file_case(signed=False)
+    screened = api.intake.post(f"/cases/{case['id']}/screen").json()
+    assert screened["screening_outcome"] == "ineligible" and any("signed" in r for r in screened["screening_reasons"])
+    assert api.intake.post(f"/cases/{case['id']}/screen").status_code == 409, "an ineligible case is not screened again"
+    refiled = api.intake.post("/cases", json=api.application(signed=True))
+    assert refiled.status_code == 200 and refiled.json()["corrected"] and not refiled.json()["duplicate"]
+    assert refiled.json()["case"]["id"] == case["id"] and refiled.json()["case"]["state"] == "received"
+    again = api.intake.post(f"/cases/{case['id']}/screen").json()
+    assert again["screening_outcome"] == "eligible" and again["screening_reasons"] == []
+    corrected = api.intake.put(f"/cases/{case['id']}/application", json=api.application(signed=True))
+    assert corrected.status_code == 409, "only an ineligible application is corrected"
+    actions = [e["action"] for e in api.admin.get(f"/cases/{case['id']}/audit").json()]
+    assert actions == ["case received", "screened", "corrected application refiled", "screened"]
+
+
+def test_a_correction_on_the_case_replaces_the_items(api: Any) -> None:
+    case = api.file_case(signed=False)
+    api.intake.post(f"/cases/{case['id']}/screen")
+    fixed = api.application(signed=True, disputed_items=[{"request": "Naproxen 550mg #60"}])
+    corrected = api.intake.put(f"/cases/{case['id']}/application", json=fixed)
+    assert corrected.status_code == 200, corrected.text
+    assert [i["request"] for i in corrected.json()["items"]] == ["Naproxen 550mg #60"]
+    assert api.intake.post(f"/cases/{case['id']}/screen").json()["screening_outcome"] == "eligible"
+
+
+def test_an_application_is_withdrawn_with_its_reason(api: Any) -> None:
+    case, _reviewer = api.assigned_case()
+    assert api.intake.post(f"/cases/{case['id']}/withdraw", json={"reason": ""}).status_code == 422
+    withdrawn = api.intake.post(f"/cases/{case['id']}/withdraw", json={"reason": "The worker withdrew the request."})
+    assert withdrawn.status_code == 200 and withdrawn.json()["state"] == "withdrawn"
+    assert api.intake.post(f"/cases/{case['id']}/records-complete").status_code == 409
+    assert api.intake.post(f"/cases/{case['id']}/withdraw", json={"reason": "again"}).status_code == 409
+    audit = api.admin.get(f"/cases/{case['id']}/audit").json()
+    assert audit[-1]["after"] == {"reason": "The worker withdrew the request."}
+
+
+def test_candidates_say_why_each_reviewer_may_or_may_not_take_the_case(api: Any) -> None:
+    case = api.file_case()
+    api.intake.post(f"/cases/{case['id']}/screen")
+    conflicted, _ = api.add_reviewer(affiliations=[{"kind": "employer", "name": "Harbor Freight Lines"}])
+    clear, _ = api.add_reviewer()
+    found = {c["id"]: c for c in api.admin.get(f"/cases/{case['id']}/candidates").json()}
+    assert found[clear]["acceptable"] and found[clear]["reasons"] == []
+    assert not found[conflicted]["acceptable"]
+    assert found[conflicted]["reasons"] == ["declared employer affiliation with the case's employer"]
+    assert api.intake.get(f"/cases/{case['id']}/candidates").status_code == 403
+    names = [u["name"] for u in api.admin.get("/users").json()]
+    assert {"admin", "intake", f"reviewer-{clear}"} <= set(names) and "token" not in api.admin.get("/users").text

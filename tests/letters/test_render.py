@@ -21,6 +21,7 @@ from openimr.model import (
     ItemDetermination,
     Letter,
     Organization,
+    Precedent,
     Reviewer,
     Signature,
 )
@@ -206,3 +207,47 @@ def test_the_organization_guideline_line_reads_back_under_any_one_word_label(lab
     text = render_letter(d, "txt", Organization(short_name=label)).decode("utf-8")
     assert f"\n{label} guideline: Decision based on" in text
     assert parse_letter_text(text).items[0].maximus_guideline == d.items[0].maximus_guideline
+
+
+def _with_precedents() -> Determination:
+    precedent = Precedent(
+        case_number="CM16-0000001",
+        date=dt.date(2016, 11, 2),
+        item="Sample cream 10% #2",
+        decision=Decision.OVERTURNED,
+        snippet="…the invented [cream] was <b>tolerated</b>…",
+        score=1.5,
+    )
+    d = _determination()
+    item = d.items[0].model_copy(update={"precedents": [precedent], "precedent_summary": "3 similar past items: 33% overturned"})
+    return d.model_copy(update={"items": [item]})
+
+
+@pytest.mark.parametrize("fmt", ["md", "txt", "html"])
+def test_precedents_follow_the_draft_and_reading_back_stops_before_them(fmt: str) -> None:
+    d = _with_precedents()
+    text = render_letter(d, fmt).decode("utf-8")
+    assert text.index("IMR ISSUES, DECISIONS AND RATIONALES") < text.index("SIMILAR PAST DETERMINATIONS")
+    assert "3 similar past items: 33% overturned" in text and "CM16-0000001" in text and "11/02/2016" in text
+    again = parse_letter_text(text)
+    assert again.items[0].rationale == d.items[0].rationale and again.items[0].precedents == []
+    assert "CM16" not in again.items[0].rationale
+
+
+def test_precedent_snippets_in_html_mark_matches_and_escape_the_rest() -> None:
+    html = render_letter(_with_precedents(), "html").decode("utf-8")
+    assert "<mark>cream</mark>" in html and "&lt;b&gt;tolerated&lt;/b&gt;" in html and "<b>tolerated" not in html
+
+
+def test_a_draft_without_precedents_has_no_precedents_part() -> None:
+    for fmt in ("md", "txt", "html"):
+        assert "SIMILAR PAST DETERMINATIONS" not in render_letter(_determination(), fmt).decode("utf-8")
+
+
+@pytest.mark.parametrize("signed", [False, True])
+def test_a_signed_letter_never_carries_precedents(signed: bool) -> None:
+    letter = _letter(signed).model_copy(update={"determination": _with_precedents()})
+    for fmt in ("md", "txt", "html"):
+        text = render_letter(letter, fmt).decode("utf-8")
+        assert ("SIMILAR PAST DETERMINATIONS" in text) is not signed
+        assert parse_letter_text(text).items[0].rationale == "Invented."

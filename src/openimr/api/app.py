@@ -8,12 +8,13 @@ malformed JSON, wrong types and invalid values.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openimr import __version__
@@ -24,6 +25,8 @@ from openimr.cases.services import Services, open_services
 from openimr.errors import OpenIMRError
 from openimr.settings import Settings
 from openimr.web.docs import install_static_and_docs
+from openimr.web.pages import error_page, install_pages, is_page
+from openimr.web.session import SessionSigner, session_key
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -55,12 +58,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_exception_handler(Unauthorized, _unauthorized)
     for router in ROUTERS:
         app.include_router(router)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    signer = SessionSigner(session_key(settings.secret_key, settings.data_dir), dt.timedelta(seconds=settings.session_seconds))
+    install_pages(app, signer)
     return app
 
 
-def _refused(_request: Request, error: Exception) -> JSONResponse:
-    """A workflow error with its own status; any other bad input is 422."""
-    return JSONResponse({"detail": str(error)}, status_code=error.status if isinstance(error, WorkflowError) else 422)
+def _refused(request: Request, error: Exception) -> Response:
+    """A workflow error with its own status; any other bad input is 422. The web app's pages answer with a page."""
+    status = error.status if isinstance(error, WorkflowError) else 422
+    if is_page(request.url.path):
+        return error_page(request, status, str(error))
+    return JSONResponse({"detail": str(error)}, status_code=status)
 
 
 def _unauthorized(_request: Request, _error: Exception) -> JSONResponse:

@@ -10,7 +10,7 @@ from openimr.cases.domain import Actor, CaseState, ScreeningOutcome, UserRole, c
 from openimr.cases.errors import AssignmentRefused, NotFound
 from openimr.cases.mapping import case_view
 from openimr.cases.reviewer_pool import workload
-from openimr.cases.schemas import AssignRequest, CaseView, Parties, ReviewerProfile
+from openimr.cases.schemas import AssignRequest, CandidateView, CaseView, Parties, ReviewerProfile
 from openimr.cases.states import check_transition
 from openimr.cases.store import ReviewerRow
 from openimr.model import Priority
@@ -21,6 +21,25 @@ class AssignmentService:
 
     def __init__(self, context: ServiceContext) -> None:
         self.context = context
+
+    def candidates(self, case_id: int, actor: Actor) -> list[CandidateView]:
+        """Every reviewer of the pool for this case: acceptable, or each reason they may not take it (qualification,
+        specialty for every item, conflicts of interest with the parties)."""
+        require(actor, UserRole.ADMIN)
+        with self.context.sessions() as session:
+            case = visible_case(session, case_id, actor)
+            requests = [item.request for item in case.items if item.excluded_reason is None]
+            parties = Parties.model_validate(case.application.get("parties", {}))
+            load = workload(session)
+            views = []
+            for row in session.scalars(select(ReviewerRow).order_by(ReviewerRow.id)):
+                reasons = reviewers.refusals(ReviewerProfile.model_validate(row.profile), requests, parties)
+                views.append(
+                    CandidateView(
+                        id=row.id, name=row.name, open_cases=load.get(row.id, 0), acceptable=not reasons, reasons=reasons
+                    )
+                )
+            return views
 
     def assign(self, case_id: int, request: AssignRequest, actor: Actor) -> CaseView:
         """Assign an eligible case to a named reviewer or to the least-loaded acceptable one, and start the records clock."""

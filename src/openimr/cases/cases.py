@@ -10,8 +10,8 @@ from sqlalchemy import or_, select
 from openimr.cases import deadlines
 from openimr.cases.context import ServiceContext, visible_case
 from openimr.cases.domain import Actor, CaseState, ScreeningOutcome, UserRole, case_number
-from openimr.cases.mapping import case_view
-from openimr.cases.schemas import AuditEntry, CaseView, DeadlineEntry
+from openimr.cases.mapping import case_documents, case_view, document_view
+from openimr.cases.schemas import AuditEntry, CaseView, DeadlineEntry, DocumentView
 from openimr.cases.store import AuditRow, CaseRow
 from openimr.model import Priority
 
@@ -91,6 +91,12 @@ class CaseService:
                     )
                 )
         return sorted(entries, key=lambda e: e.due)
+
+    def records(self, case_id: int, actor: Actor) -> list[tuple[DocumentView, str]]:
+        """The case's documents with their text (as read at upload), in the order they arrived, for the reviewer."""
+        with self.context.sessions() as session:
+            visible_case(session, case_id, actor)
+            return [(document_view(row), row.text) for row in case_documents(session, case_id) if row.text.strip()]
 
     def audit_trail(self, case_id: int, actor: Actor) -> list[AuditEntry]:
         """The case's audit log, oldest first."""

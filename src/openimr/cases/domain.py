@@ -29,6 +29,8 @@ class CaseState(StrEnum):
     """The assigned reviewer has signed the determination; no more edits."""
     ISSUED = "issued"
     """The Final Determination Letter has been issued; it is immutable."""
+    WITHDRAWN = "withdrawn"
+    """The application was withdrawn before a determination was issued; nothing more happens to it."""
 
 
 class ScreeningOutcome(StrEnum):

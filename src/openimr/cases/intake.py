@@ -1,19 +1,26 @@
-"""Intake: filing applications (a new case, or a duplicate linked to its case) and the case's documents."""
+"""Intake: filing applications (a new case, a duplicate linked to its case, or the correction of an ineligible one),
+correcting and withdrawing them, and the case's documents.
+
+An application screened ineligible can be corrected (the corrected application replaces it and the case goes back to
+received, to be screened again), whether intake corrects it on the case or the filer files it again: a refiling that
+matches an ineligible case corrects that case instead of being linked to it as a duplicate that could never be
+screened."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from openimr.cases.context import ServiceContext, require, snapshot, visible_case
-from openimr.cases.domain import Actor, CaseState, DocumentType, UserRole, case_number
+from openimr.cases.domain import Actor, CaseState, DocumentType, ScreeningOutcome, UserRole, case_number
 from openimr.cases.eligibility import duplicate_key
-from openimr.cases.errors import NotFound, TransitionRefused, WorkflowError
+from openimr.cases.errors import AlreadyExists, NotFound, TransitionRefused, WorkflowError
 from openimr.cases.mapping import case_view, document_view
-from openimr.cases.schemas import Application, DocumentView, FilingResult
+from openimr.cases.schemas import Application, CaseView, DocumentView, FilingResult
 from openimr.cases.store import ApplicationRow, CaseRow, DocumentRow, ItemRow
 from openimr.cases.uploads import PDF, StoredDocument
 
@@ -38,12 +45,7 @@ class IntakeService:
         application = application.model_copy(
             update={"dates": application.dates.model_copy(update={"application_received": received})}
         )
-        key = duplicate_key(
-            application.worker_id,
-            application.claim_number,
-            application.dates.ur_decision,
-            [item.request for item in application.disputed_items],
-        )
+        key = _key(application)
         store = self.context.documents
         inline = [store.save(d.text.encode(), f"documents[{n}]") for n, d in enumerate(application.documents)]
         try:
@@ -57,11 +59,15 @@ class IntakeService:
     ) -> FilingResult:
         with self.context.transaction("application") as session:
             existing = session.scalar(select(CaseRow).where(CaseRow.duplicate_key == key))
+            corrects = existing is not None and _ineligible(existing)
+            if existing is not None and corrects:
+                self._replace(session, existing, application, key, received, actor, "corrected application refiled")
             case = existing or self._new_case(session, application, key, received)
+            duplicate = existing is not None and not corrects
             session.add(
                 ApplicationRow(
                     case_id=case.id,
-                    duplicate=existing is not None,
+                    duplicate=duplicate,
                     payload=application.model_dump(mode="json", exclude={"documents"}),
                     received_at=self.context.clock(),
                     filed_by=actor.name,
@@ -69,41 +75,88 @@ class IntakeService:
             )
             for stored, given in zip(inline, application.documents, strict=True):
                 session.add(self._document_row(stored, case.id, given.type, given.date, None, actor))
-            if existing is not None:
+            if duplicate:
                 self.context.audit(session, actor, "duplicate application linked", case.id, None, {"documents": len(inline)})
-            else:
+            elif existing is None:
                 self.context.audit(session, actor, "case received", case.id, None, snapshot(case))
             session.flush()
-            result = FilingResult(duplicate=existing is not None, case=case_view(session, case))
+            result = FilingResult(duplicate=duplicate, corrected=corrects, case=case_view(session, case))
         return result
+
+    def correct(self, case_id: int, application: Application, actor: Actor) -> CaseView:
+        """Replace an ineligible case's application with a corrected one; the case goes back to received, to be screened
+        again. A corrected application that is another case's duplicate is refused (409)."""
+        require(actor, UserRole.INTAKE, UserRole.ADMIN)
+        number = case_number(case_id)
+        received = application.dates.application_received
+        with self.context.transaction(number) as session:
+            case = visible_case(session, case_id, actor)
+            if not _ineligible(case):
+                raise TransitionRefused("only an application screened ineligible can be corrected", number)
+            key = _key(application)
+            other = session.scalar(select(CaseRow).where(CaseRow.duplicate_key == key, CaseRow.id != case.id))
+            if other is not None:
+                raise AlreadyExists(f"the corrected application duplicates {case_number(other.id)}", number)
+            self._replace(session, case, application, key, received or case.application_received, actor, "application corrected")
+            session.add(
+                ApplicationRow(
+                    case_id=case.id,
+                    duplicate=False,
+                    payload=application.model_dump(mode="json", exclude={"documents"}),
+                    received_at=self.context.clock(),
+                    filed_by=actor.name,
+                )
+            )
+            session.flush()
+            return case_view(session, case)
+
+    def _replace(
+        self, session: Session, case: CaseRow, application: Application, key: str, received: dt.date, actor: Actor, action: str
+    ) -> None:
+        """Put a corrected application in place of an ineligible one: its facts, its items, and back to received."""
+        for item in list(case.items):
+            session.delete(item)
+        session.flush()
+        session.expire(case, ["items"])
+        case.items = _items(application)
+        self.context.move(
+            session,
+            actor,
+            case,
+            CaseState.RECEIVED,
+            action,
+            screening_outcome=None,
+            **_case_fields(application, key, received),
+        )
+
+    def withdraw(self, case_id: int, reason: str, actor: Actor) -> CaseView:
+        """Withdraw an application that has no issued determination; the reason is kept in the audit log."""
+        require(actor, UserRole.INTAKE, UserRole.ADMIN)
+        number = case_number(case_id)
+        if not reason.strip():
+            raise TransitionRefused("give the reason for the withdrawal", number)
+        with self.context.transaction(number) as session:
+            case = visible_case(session, case_id, actor)
+            self.context.move(session, actor, case, CaseState.WITHDRAWN, "withdrawn")
+            self.context.audit(session, actor, "withdrawal reason", case.id, None, {"reason": reason.strip()})
+            session.flush()
+            return case_view(session, case)
+
+    def application(self, case_id: int, actor: Actor) -> Application:
+        """The application as it stands on the case (the first filed, or its correction)."""
+        require(actor, UserRole.INTAKE, UserRole.ADMIN)
+        with self.context.sessions() as session:
+            return Application.model_validate(visible_case(session, case_id, actor).application)
 
     def _new_case(self, session: Session, application: Application, key: str, received: dt.date) -> CaseRow:
         now = self.context.clock()
         case = CaseRow(
             state=CaseState.RECEIVED.value,
-            screening_reasons=[],
-            priority=application.priority.value,
-            worker_id=application.worker_id,
-            claim_number=application.claim_number,
-            duplicate_key=key,
-            application=application.model_dump(mode="json", exclude={"documents"}),
-            injury_date=application.dates.injury,
-            ur_decision_date=application.dates.ur_decision,
-            application_received=received,
+            **_case_fields(application, key, received),
             created_at=now,
             updated_at=now,
         )
-        case.items = [
-            ItemRow(
-                position=n,
-                request=item.request,
-                ur_outcome=item.ur_outcome.value,
-                ur_guideline=item.ur_guideline,
-                original_request=item.original_request,
-                authorized=item.authorized,
-            )
-            for n, item in enumerate(application.disputed_items, start=1)
-        ]
+        case.items = _items(application)
         session.add(case)
         session.flush()
         return case
@@ -168,8 +221,50 @@ class IntakeService:
             return document_view(row), self.context.documents.read(row.id)
 
 
+def _key(application: Application) -> str:
+    return duplicate_key(
+        application.worker_id,
+        application.claim_number,
+        application.dates.ur_decision,
+        [item.request for item in application.disputed_items],
+    )
+
+
+def _case_fields(application: Application, key: str, received: dt.date) -> dict[str, Any]:
+    """What a case keeps of its application (a new one, or a correction)."""
+    return {
+        "screening_reasons": [],
+        "priority": application.priority.value,
+        "worker_id": application.worker_id,
+        "claim_number": application.claim_number,
+        "duplicate_key": key,
+        "application": application.model_dump(mode="json", exclude={"documents"}),
+        "injury_date": application.dates.injury,
+        "ur_decision_date": application.dates.ur_decision,
+        "application_received": received,
+    }
+
+
+def _items(application: Application) -> list[ItemRow]:
+    return [
+        ItemRow(
+            position=n,
+            request=item.request,
+            ur_outcome=item.ur_outcome.value,
+            ur_guideline=item.ur_guideline,
+            original_request=item.original_request,
+            authorized=item.authorized,
+        )
+        for n, item in enumerate(application.disputed_items, start=1)
+    ]
+
+
+def _ineligible(case: CaseRow) -> bool:
+    return case.state == CaseState.SCREENED and case.screening_outcome == ScreeningOutcome.INELIGIBLE
+
+
 def _open_for_documents(session: Session, case_id: int, actor: Actor) -> CaseRow:
     case = visible_case(session, case_id, actor)
-    if case.state in (CaseState.SIGNED, CaseState.ISSUED):
+    if case.state in (CaseState.SIGNED, CaseState.ISSUED, CaseState.WITHDRAWN):
         raise TransitionRefused(f"no documents can be added once the case is {case.state}", case_number(case_id))
     return case

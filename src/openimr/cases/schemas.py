@@ -254,10 +254,38 @@ class CaseView(_Schema):
 
 
 class FilingResult(_Schema):
-    """What filing an application did: a new case, or the existing case it duplicates."""
+    """What filing an application did: a new case, the existing case it duplicates, or (`corrected`) the ineligible
+    case it corrects, back to received to be screened again."""
 
     duplicate: bool
+    corrected: bool = False
     case: CaseView
+
+
+class Withdrawal(_Schema):
+    """Why an application is withdrawn."""
+
+    reason: Annotated[Text, StringConstraints(min_length=1)]
+
+
+class CandidateView(_Schema):
+    """A reviewer of the pool as a candidate for one case: acceptable, or every reason not."""
+
+    id: int
+    name: str
+    open_cases: int
+    acceptable: bool
+    reasons: list[str]
+
+
+class UserView(_Schema):
+    """A user (never their token)."""
+
+    id: int
+    name: str
+    role: UserRole
+    reviewer_id: int | None
+    created_at: dt.datetime
 
 
 class RevisionView(_Schema):

@@ -6,14 +6,15 @@ from openimr.cases.domain import CaseState, ScreeningOutcome
 from openimr.cases.errors import TransitionRefused
 
 _NEXT: dict[CaseState, frozenset[CaseState]] = {
-    CaseState.RECEIVED: frozenset({CaseState.SCREENED}),
-    CaseState.SCREENED: frozenset({CaseState.SCREENED, CaseState.ASSIGNED}),
-    CaseState.ASSIGNED: frozenset({CaseState.RECORDS_COMPLETE}),
-    CaseState.RECORDS_COMPLETE: frozenset({CaseState.IN_REVIEW}),
-    CaseState.IN_REVIEW: frozenset({CaseState.DRAFTED}),
-    CaseState.DRAFTED: frozenset({CaseState.SIGNED}),
-    CaseState.SIGNED: frozenset({CaseState.ISSUED}),
+    CaseState.RECEIVED: frozenset({CaseState.SCREENED, CaseState.WITHDRAWN}),
+    CaseState.SCREENED: frozenset({CaseState.SCREENED, CaseState.ASSIGNED, CaseState.RECEIVED, CaseState.WITHDRAWN}),
+    CaseState.ASSIGNED: frozenset({CaseState.RECORDS_COMPLETE, CaseState.WITHDRAWN}),
+    CaseState.RECORDS_COMPLETE: frozenset({CaseState.IN_REVIEW, CaseState.WITHDRAWN}),
+    CaseState.IN_REVIEW: frozenset({CaseState.DRAFTED, CaseState.WITHDRAWN}),
+    CaseState.DRAFTED: frozenset({CaseState.SIGNED, CaseState.WITHDRAWN}),
+    CaseState.SIGNED: frozenset({CaseState.ISSUED, CaseState.WITHDRAWN}),
     CaseState.ISSUED: frozenset(),
+    CaseState.WITHDRAWN: frozenset(),
 }
 
 OPEN_STATES = frozenset(
@@ -27,8 +28,9 @@ def check_transition(
 ) -> None:
     """Refuse a transition the workflow does not allow, naming both states.
 
-    A screened case moves on to assignment only when it was found eligible, and is screened again only when it was
-    deferred; an ineligible case stays where it is.
+    A screened case moves on to assignment only when it was found eligible, is screened again only when it was
+    deferred, and goes back to received (its application corrected) only when it was ineligible. Any case not yet
+    issued may be withdrawn.
     """
     allowed = _NEXT[current]
     if target not in allowed:
@@ -38,3 +40,5 @@ def check_transition(
             raise TransitionRefused(f"only an eligible case can be assigned (screening outcome: {outcome})", case_ref)
         if target is CaseState.SCREENED and outcome is not ScreeningOutcome.DEFERRED:
             raise TransitionRefused(f"only a deferred case can be screened again (screening outcome: {outcome})", case_ref)
+        if target is CaseState.RECEIVED and outcome is not ScreeningOutcome.INELIGIBLE:
+            raise TransitionRefused(f"only an ineligible application is corrected (screening outcome: {outcome})", case_ref)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from openimr.cases.context import ServiceContext, require
 from openimr.cases.domain import Actor, UserRole
 from openimr.cases.errors import AlreadyExists, InvalidInput, NotFound
-from openimr.cases.schemas import NewUser, UserCreated
+from openimr.cases.schemas import NewUser, UserCreated, UserView
 from openimr.cases.store import ReviewerRow, UserRow
 
 
@@ -46,6 +46,24 @@ class UserService:
 
     def authenticate(self, token: str) -> Actor | None:
         """The actor a bearer token belongs to, or None."""
+        return self.authenticate_hash(hash_token(token))
+
+    def authenticate_hash(self, token_hash: str) -> Actor | None:
+        """The actor whose token has this SHA-256 (a browser session keeps only the hash), or None."""
         with self.context.sessions() as session:
-            row = session.scalar(select(UserRow).where(UserRow.token_hash == hash_token(token)))
+            row = session.scalar(select(UserRow).where(UserRow.token_hash == token_hash))
             return None if row is None else Actor(row.name, UserRole(row.role), row.reviewer_id)
+
+    @staticmethod
+    def token_hash(token: str) -> str:
+        """What the store keeps of a token."""
+        return hash_token(token)
+
+    def list(self, actor: Actor) -> list[UserView]:
+        """Every user, by name (never a token)."""
+        require(actor, UserRole.ADMIN)
+        with self.context.sessions() as session:
+            return [
+                UserView(id=r.id, name=r.name, role=UserRole(r.role), reviewer_id=r.reviewer_id, created_at=r.created_at)
+                for r in session.scalars(select(UserRow).order_by(UserRow.name))
+            ]

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from openimr import __version__
+from openimr.cli.corpus import corpus_app
 from openimr.cli.db import db_app
 from openimr.cli.fhir import fhir_app
 from openimr.cli.letters import letters_app
@@ -25,6 +26,7 @@ app = typer.Typer(
 
 app.add_typer(letters_app, name="letters")
 app.add_typer(fhir_app, name="fhir")
+app.add_typer(corpus_app, name="corpus")
 
 
 @app.callback()

@@ -7,12 +7,11 @@ from typing import Any
 
 import typer
 from pydantic import ValidationError
-from sqlalchemy.engine import make_url
 
 from openimr.cases.domain import Actor, UserRole
 from openimr.cases.services import Services, open_services
 from openimr.errors import OpenIMRError
-from openimr.settings import Settings
+from openimr.settings import Settings, redact
 
 DB = typer.Option(
     None,
@@ -33,11 +32,6 @@ def settings_from(**flags: Any) -> Settings:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "settings"
         raise OpenIMRError(first["msg"], f"setting {where}") from None
-
-
-def redact(url: str) -> str:
-    """A database URL without its password."""
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def open_for_command(settings: Settings) -> Services:

@@ -7,7 +7,8 @@ from pathlib import Path
 import typer
 
 from openimr.cases.store import make_engine, upgrade
-from openimr.cli.common import DATA_DIR, DB, redact, settings_from
+from openimr.cli.common import DATA_DIR, DB, settings_from
+from openimr.settings import redact
 
 db_app = typer.Typer(help="The case store's database.", no_args_is_help=True)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -14,9 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from openimr.cli.common import settings_from
 from openimr.cli.output import write_atomically
-from openimr.documents import SUPPORTED_SUFFIXES
 from openimr.errors import OpenIMRError
 from openimr.letters import FORMATS, parse_letter, render_letter
+from openimr.letters.files import collect_letters
 from openimr.model import Determination, Letter
 
 letters_app = typer.Typer(help="Read and write IMR Final Determination Letters.", no_args_is_help=True)
@@ -34,7 +33,8 @@ def parse_command(
 
     The JSON Lines file is written whole at the end, and not at all when no letter parsed (an earlier file is kept)."""
     err = Console(stderr=True, highlight=False)
-    letters, skipped, missing = _collect(paths)
+    found = collect_letters(paths)
+    letters, skipped, missing = found.letters, found.skipped, found.missing
     records: list[str] = []
     failed = len(missing)
     for path in missing:
@@ -111,30 +111,3 @@ def load_determination(path: Path) -> Determination | Letter:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise OpenIMRError(f"not a determination: {where}: {first['msg']}", str(path)) from None
-
-
-def _collect(paths: list[Path]) -> tuple[list[Path], int, list[Path]]:
-    """Letter files under `paths` (sorted within each directory), the number of other files, and missing paths.
-
-    A README file beside the letters is documentation, not a letter: it is skipped like any other non-letter file.
-    """
-    letters: list[Path] = []
-    skipped = 0
-    missing: list[Path] = []
-    for path in paths:
-        if not path.exists():
-            missing.append(path)
-            continue
-        for file in _files(path):
-            if file.suffix.lower() in SUPPORTED_SUFFIXES and file.stem.upper() != "README":
-                letters.append(file)
-            else:
-                skipped += 1
-    return letters, skipped, missing
-
-
-def _files(path: Path) -> Iterator[Path]:
-    if path.is_dir():
-        yield from sorted(p for p in path.rglob("*") if p.is_file())
-    else:
-        yield path

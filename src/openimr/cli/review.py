@@ -11,9 +11,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from openimr.cli.common import settings_from
+from openimr.cli.common import DATA_DIR, DB, settings_from
 from openimr.cli.output import emit
 from openimr.corpus.evaluate import evaluate, letter_paths
+from openimr.corpus.precedents import with_precedents
 from openimr.errors import OpenIMRError
 from openimr.letters import FORMATS, render_letter
 from openimr.review import review_case
@@ -26,15 +27,24 @@ def review(
     case: Path = typer.Argument(..., help="Case file (JSON or YAML)."),
     format: str = typer.Option("md", "--format", "-f", help=f"Output format: {', '.join(_FORMATS)}."),
     out: Path | None = typer.Option(None, "--output", "-o", help="Write here instead of standard output."),
+    precedents: bool = typer.Option(
+        True, "--precedents/--no-precedents", help="List similar past items from the corpus, when the database has one."
+    ),
+    db: str | None = DB,
+    data_dir: Path | None = DATA_DIR,
 ) -> None:
-    """Draft the determination for a case file: a letter (md, txt, html, pdf) or the Determination as JSON."""
+    """Draft the determination for a case file: a letter (md, txt, html, pdf) or the Determination as JSON. With a
+    corpus in the database (`imr corpus add`), each item lists its precedents."""
     if format not in _FORMATS:
         raise OpenIMRError(f"unknown format {format!r} (choose from {', '.join(_FORMATS)})", "--format")
+    settings = settings_from(db=db, data_dir=data_dir)
     determination = review_case(load_case(case))
+    if precedents:
+        determination = with_precedents(determination, settings.database_url)
     if format == "json":
         data = (determination.model_dump_json(indent=2) + "\n").encode()
     else:
-        data = render_letter(determination, format, settings_from().organization)
+        data = render_letter(determination, format, settings.organization)
     emit(data, out, binary=format == "pdf")
 
 

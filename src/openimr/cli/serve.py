@@ -8,7 +8,8 @@ from pathlib import Path
 import typer
 
 from openimr.api.app import create_app
-from openimr.cli.common import DATA_DIR, DB, open_for_command, redact, settings_from
+from openimr.cli.common import DATA_DIR, DB, open_for_command, settings_from
+from openimr.settings import redact
 
 
 def serve(

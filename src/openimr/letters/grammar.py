@@ -33,6 +33,10 @@ RATIONALE = "Decision rationale:"
 RE = "Re: Independent Medical Review Final Determination"
 SIGNATURE = "SIGNATURE OF THE EXPERT REVIEWER"
 APPEAL = "RIGHT TO APPEAL"
+PRECEDENTS = "SIMILAR PAST DETERMINATIONS"
+"""Heading of the reviewer aid a draft may end with (`ItemDetermination.precedents`); not part of a letter, so reading
+a draft back stops there."""
+PRECEDENTS_INTRO = "A reviewer aid from the corpus of past letters, not part of the Final Determination Letter."
 
 
 def guideline_label(short_name: str) -> str:
@@ -50,7 +54,7 @@ _HEADER_DATES = {
 }
 _PRIORITY = re.compile(r"Priority:\s*(Standard|Expedited)", re.IGNORECASE)
 _HEADINGS = {name: re.compile(rf"(?:^|\s){re.escape(name)}(?:\s|$)") for name in (HOW_MADE, CASE_SUMMARY, ISSUES)}
-_END_MATTER = re.compile(rf"(?:^|\s)(?:{re.escape(SIGNATURE)}|{re.escape(APPEAL)})(?:\s|$)")
+_END_MATTER = re.compile(rf"(?:^|\s)(?:{re.escape(SIGNATURE)}|{re.escape(APPEAL)}|{re.escape(PRECEDENTS)})(?:\s|$)")
 _SUMMARY_INTRO = re.compile(re.escape(SUMMARY_INTRO).replace(r"\ ", r"\s+"), re.IGNORECASE)
 _ISSUES_INTRO = re.compile(re.escape(ISSUES_INTRO).replace(r"\ ", r"\s+"), re.IGNORECASE)
 _DECISION = re.compile(r":\s*(Upheld|Overturned)\s*(?=" + re.escape(CLAIMS_ADMINISTRATOR) + ")")

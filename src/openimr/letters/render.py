@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 import jinja2
+import markupsafe
 
 from openimr.errors import OpenIMRError
 from openimr.letters import grammar
@@ -23,6 +24,7 @@ FORMATS = ("md", "txt", "html", "pdf")
 """The formats `render_letter` writes."""
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\*|<>#])")
+_SNIPPET_MARK = re.compile(r"\[(.*?)\]")
 
 APPEAL_GROUNDS = (
     "the Administrative Director acted without or in excess of the Administrative Director's powers;",
@@ -49,6 +51,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     )
     env.filters["md"] = lambda text: _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
     env.filters["paragraphs"] = lambda text: [p for p in str(text).split("\n\n") if p.strip()]
+    env.filters["marks"] = _marks
     return env
 
 
@@ -69,6 +72,12 @@ def item_label(item: ItemDetermination) -> str:
     return item.request
 
 
+def _marks(text: str) -> markupsafe.Markup:
+    """A precedent's snippet for HTML: escaped, its [matched] words in <mark>."""
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(_SNIPPET_MARK.sub(r"<mark>\1</mark>", escaped))
+
+
 def _context(document: Determination | Letter, organization: Organization | None) -> dict[str, Any]:
     letter = document if isinstance(document, Letter) else None
     determination = document.determination if isinstance(document, Letter) else document
@@ -82,6 +91,11 @@ def _context(document: Determination | Letter, organization: Organization | None
         "appeal_grounds": APPEAL_GROUNDS,
         "date": format_date,
         "items": [(item, item_label(item), item.original_request is not None) for item in determination.items],
+        "aid": [
+            (number, item_label(item), item)
+            for number, item in enumerate(determination.items, start=1)
+            if (item.precedents or item.precedent_summary) and (letter is None or letter.signature is None)
+        ],
         "reviewer_sentence": bool(determination.reviewer.subspecialty),
         "g": grammar,
     }

@@ -8,19 +8,53 @@ from fastapi import APIRouter, Body, Query, Response
 
 from openimr.api.deps import Caller, CaseId, ServicesDep
 from openimr.cases.domain import CaseState, ScreeningOutcome
-from openimr.cases.schemas import Application, AssignRequest, AuditEntry, CaseView, FilingResult, ScreeningRequest
+from openimr.cases.schemas import (
+    Application,
+    AssignRequest,
+    AuditEntry,
+    CandidateView,
+    CaseView,
+    FilingResult,
+    ScreeningRequest,
+    Withdrawal,
+)
 from openimr.model import Priority
 
 router = APIRouter()
 
 
-@router.post("/cases", status_code=201, tags=["cases"], responses={200: {"description": "A duplicate, linked to its case."}})
+@router.post(
+    "/cases",
+    status_code=201,
+    tags=["cases"],
+    responses={200: {"description": "A duplicate, linked to its case; or the correction of an ineligible case."}},
+)
 def file_application(application: Application, caller: Caller, services: ServicesDep, response: Response) -> FilingResult:
-    """File an IMR application (intake, admin). A duplicate returns 200 with the existing case it was linked to."""
+    """File an IMR application (intake, admin). A duplicate returns 200 with the existing case it was linked to; a
+    refiling of an application screened ineligible returns 200 with that case corrected, to be screened again."""
     result = services.intake.file_application(application, caller)
-    if result.duplicate:
+    if result.duplicate or result.corrected:
         response.status_code = 200
     return result
+
+
+@router.put("/cases/{case_id}/application", tags=["cases"])
+def correct_application(case_id: CaseId, application: Application, caller: Caller, services: ServicesDep) -> CaseView:
+    """Correct an application screened ineligible (intake, admin): it replaces the one filed and the case goes back to
+    received, to be screened again."""
+    return services.intake.correct(case_id, application, caller)
+
+
+@router.post("/cases/{case_id}/withdraw", tags=["workflow"])
+def withdraw(case_id: CaseId, withdrawal: Withdrawal, caller: Caller, services: ServicesDep) -> CaseView:
+    """Withdraw an application with no issued determination (intake, admin)."""
+    return services.intake.withdraw(case_id, withdrawal.reason, caller)
+
+
+@router.get("/cases/{case_id}/candidates", tags=["workflow"])
+def candidates(case_id: CaseId, caller: Caller, services: ServicesDep) -> list[CandidateView]:
+    """Every reviewer of the pool for this case, acceptable or with each reason not (admin)."""
+    return services.assignment.candidates(case_id, caller)
 
 
 @router.get("/cases", tags=["cases"])

@@ -1,0 +1,524 @@
+"""The full-text index of the corpus and the bulk writer, one class per database.
+
+Each item is one entry: its request, its rationale and its letter's summary (weighted in that order), plus filter
+tags (`openimr.corpus.filters`). A search ranks the matches by relevance (SQLite FTS5's BM25; PostgreSQL's `ts_rank`)
+within a window of the newest matches by decision date (`WINDOW`): scoring every match of a common word in a corpus of
+millions of items takes seconds in either engine (FTS5 reads the whole posting list of each word for its IDF and
+scores about 10 µs a row; PostgreSQL reads each matching row's tsvector), so the cost of a search is bounded by the
+window instead of by the corpus. Filters and dates narrow the matches before the window is taken, so any item stays
+reachable. Every match is in the window when there are fewer than `WINDOW` of them (any corpus of a few thousand
+letters).
+
+- SQLite: one FTS5 table per decision year (`corpus_fts_<year>`, `corpus_fts_0` for undated letters; external content
+  over the view `corpus_search_text`, rowid = `search_key`, which orders by decision date). Years are searched newest
+  first until the window is full; within a year the window is a rowid range, found by FTS5 in rowid order. Per-year
+  tables also keep each word's posting list, which FTS5's BM25 reads whole, to one year of letters.
+- PostgreSQL: `corpus_item_texts.tsv` (weights A request, B rationale, C summary, D tags) under a GIN index. Months
+  are searched newest first, a decision-month tag intersected in the GIN index with the query, until the window is
+  full.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from openimr.corpus.filters import Filters, month_tag
+from openimr.corpus.query import Query, fts5, tsquery
+from openimr.corpus.records import UNDATED
+from openimr.corpus.store import (
+    LetterRow,
+    flatten,
+    item_values,
+    key_range,
+    letter_values,
+    shard_of,
+    text_values,
+)
+from openimr.model import Determination
+
+if TYPE_CHECKING:
+    from openimr.corpus.store import Corpus
+
+WINDOW = 2000
+"""How many of the newest matches a search ranks."""
+SNIPPET_WORDS = 24
+ITEM_ID_MASK = (1 << 32) - 1
+HIGHLIGHT = ("[", "]")
+"""What encloses a matched word in a snippet."""
+ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class Hits:
+    """The best-ranked item ids with their scores (higher is better), how many matches the window held, and whether
+    more matches lie beyond it."""
+
+    ranked: list[tuple[int, float]]
+    window: int
+    capped: bool
+
+
+class Index(Protocol):
+    """What the corpus needs of a database's full-text index."""
+
+    def write(self, batch: dict[str, Determination]) -> int:
+        """Write a batch of letters keyed by `letter_key`, replacing the letters already stored under those keys;
+        returns how many were replaced."""
+        ...
+
+    def search(self, query: Query, filters: Filters, limit: int, window: int = WINDOW) -> Hits:
+        """The best `limit` matches of `query` among the newest `window` items that pass `filters`."""
+        ...
+
+    def snippets(self, query: Query, item_ids: Sequence[int]) -> dict[int, str]:
+        """A passage of each item with the words of `query` highlighted."""
+        ...
+
+
+def index_for(corpus: Corpus) -> Index:
+    """The index of the corpus's database."""
+    return PostgresIndex(corpus) if corpus.dialect == "postgresql" else SqliteIndex(corpus)
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _placeholders(n: int) -> str:
+    return ",".join("?" * n)
+
+
+# -- SQLite ---------------------------------------------------------------------------------------------------------
+
+_FTS_COLUMNS = "request, rationale, summary, tags"
+_BM25 = "bm25({t}, 4.0, 2.0, 1.0, 0.0)"
+"""Column weights: the request counts most, then the rationale, then the summary; tags not at all."""
+_LETTER_INSERT = (
+    "INSERT INTO corpus_letters (id, key, case_number, decision_date, date_of_injury, ur_denial_date, "
+    "application_received, date_assigned, priority, layout, source, reviewer, summary, knowledge_version, added_at) "
+    f"VALUES ({_placeholders(15)})"
+)
+_ITEM_INSERT = (
+    "INSERT INTO corpus_items (id, letter_id, position, search_key, overturned, topic, category, decision_date, year, "
+    f"month) VALUES ({_placeholders(10)})"
+)
+_TEXT_INSERT = (
+    "INSERT INTO corpus_item_texts (id, request, rationale, original_request, authorized, disputed, "
+    f"claims_administrator_guideline, maximus_guideline, tags) VALUES ({_placeholders(9)})"
+)
+
+
+def _fts_table(shard: int) -> str:
+    return f"corpus_fts_{int(shard)}"
+
+
+class SqliteIndex:
+    """FTS5 tables per decision year over the corpus tables of a SQLite database."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+
+    # writing
+
+    def write(self, batch: dict[str, Determination]) -> int:
+        with self.corpus.raw() as connection:
+            isolation = connection.isolation_level
+            connection.isolation_level = None
+            cursor = connection.cursor()
+            try:
+                cursor.execute("PRAGMA cache_size=-262144")
+                cursor.execute("BEGIN IMMEDIATE")
+                replaced = self._write(cursor, batch)
+                cursor.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    cursor.execute("ROLLBACK")
+                raise
+            finally:
+                cursor.close()
+                connection.isolation_level = isolation
+        return replaced
+
+    def _write(self, cursor: Any, batch: dict[str, Determination]) -> int:
+        keys = list(batch)
+        existing = [
+            row[0]
+            for chunk in _chunks(keys, 30000)
+            for row in cursor.execute(f"SELECT id FROM corpus_letters WHERE key IN ({_placeholders(len(chunk))})", chunk)
+        ]
+        shards = {row[0] for row in cursor.execute("SELECT shard FROM corpus_fts_shards")}
+        if existing:
+            self._remove(cursor, existing)
+        next_letter = (cursor.execute("SELECT coalesce(max(id), 0) FROM corpus_letters").fetchone()[0]) + 1
+        next_item = (cursor.execute("SELECT coalesce(max(id), 0) FROM corpus_items").fetchone()[0]) + 1
+        rows = flatten(batch, itertools.count(next_letter), itertools.count(next_item))
+        now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+        cursor.executemany(_LETTER_INSERT, (_sqlite_letter(row, now) for row in rows))
+        cursor.executemany(
+            "INSERT INTO corpus_letter_specialties (letter_id, specialty) VALUES (?, ?)",
+            ((row.id, specialty) for row in rows for specialty in row.specialties),
+        )
+        all_items = [item for row in rows for item in row.items]
+        cursor.executemany(_ITEM_INSERT, (_sqlite_item(item) for item in all_items))
+        cursor.executemany(_TEXT_INSERT, (text_values(item) for item in all_items))
+        cursor.executemany(
+            "INSERT INTO corpus_item_guidelines (item_id, guideline) VALUES (?, ?)",
+            ((item.id, guideline) for item in all_items for guideline in item.guidelines),
+        )
+        by_shard: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+        for item in all_items:
+            by_shard[shard_of(item.key)].append((item.key, item.request, item.rationale, item.summary, item.tags))
+        for shard, entries in sorted(by_shard.items()):
+            if shard not in shards:
+                _create_shard(cursor, shard)
+                shards.add(shard)
+            table = _fts_table(shard)
+            cursor.executemany(f"INSERT INTO {table} (rowid, {_FTS_COLUMNS}) VALUES (?, ?, ?, ?, ?)", entries)
+        return len(existing)
+
+    def _remove(self, cursor: Any, letter_ids: list[int]) -> None:
+        """Delete letters, their items and their index entries (FTS5 external content needs the old values)."""
+        for chunk in _chunks(letter_ids, 30000):
+            marks = _placeholders(len(chunk))
+            old = cursor.execute(
+                f"SELECT v.search_key, v.request, v.rationale, v.summary, v.tags FROM corpus_search_text AS v "
+                f"JOIN corpus_items AS i ON i.search_key = v.search_key WHERE i.letter_id IN ({marks})",
+                chunk,
+            ).fetchall()
+            by_shard: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+            for entry in old:
+                by_shard[shard_of(entry[0])].append(entry)
+            for shard, entries in by_shard.items():
+                table = _fts_table(shard)
+                cursor.executemany(
+                    f"INSERT INTO {table} ({table}, rowid, {_FTS_COLUMNS}) VALUES ('delete', ?, ?, ?, ?, ?)", entries
+                )
+            items_of = f"SELECT id FROM corpus_items WHERE letter_id IN ({marks})"
+            cursor.execute(f"DELETE FROM corpus_item_guidelines WHERE item_id IN ({items_of})", chunk)
+            cursor.execute(f"DELETE FROM corpus_item_texts WHERE id IN ({items_of})", chunk)
+            cursor.execute(f"DELETE FROM corpus_items WHERE letter_id IN ({marks})", chunk)
+            cursor.execute(f"DELETE FROM corpus_letter_specialties WHERE letter_id IN ({marks})", chunk)
+            cursor.execute(f"DELETE FROM corpus_letters WHERE id IN ({marks})", chunk)
+
+    # searching
+
+    def _shards(self, cursor: Any, filters: Filters) -> list[int]:
+        """The year tables a search reads, newest first, undated last (and not at all under a date range)."""
+        years = sorted((row[0] for row in cursor.execute("SELECT shard FROM corpus_fts_shards") if row[0]), reverse=True)
+        first = filters.start.year if filters.start else 0
+        last = filters.end.year if filters.end else 9999
+        chosen = [year for year in years if first <= year <= last]
+        if not filters.dated and 0 in {row[0] for row in cursor.execute("SELECT shard FROM corpus_fts_shards")}:
+            chosen.append(0)
+        return chosen
+
+    def search(self, query: Query, filters: Filters, limit: int, window: int = WINDOW) -> Hits:
+        expression = _fts5_filtered(query, filters)
+        low, high = key_range(filters.start, filters.end)
+        ranked: list[tuple[int, float]] = []
+        remaining = window
+        capped = False
+        with self.corpus.raw() as connection:
+            cursor = connection.cursor()
+            try:
+                for shard in self._shards(cursor, filters):
+                    table = _fts_table(shard)
+                    where = f"{table} MATCH ? AND rowid BETWEEN ? AND ?"
+                    boundary = cursor.execute(
+                        f"SELECT rowid FROM {table} WHERE {where} ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+                        (expression, low, high, remaining - 1),
+                    ).fetchone()
+                    start = low
+                    if boundary is not None:
+                        start, found = boundary[0], remaining
+                    else:
+                        counted = cursor.execute(f"SELECT count(*) FROM {table} WHERE {where}", (expression, low, high))
+                        found = counted.fetchone()[0]
+                    if found:
+                        score = _BM25.format(t=table)
+                        ranked.extend(
+                            (key & ITEM_ID_MASK, -bm25)
+                            for key, bm25 in cursor.execute(
+                                f"SELECT rowid, {score} FROM {table} WHERE {where} ORDER BY {score}, rowid DESC LIMIT ?",
+                                (expression, start, high, limit),
+                            )
+                        )
+                    remaining -= found
+                    if remaining <= 0:
+                        capped = True
+                        break
+            finally:
+                cursor.close()
+        ranked.sort(key=lambda hit: (-hit[1], -hit[0]))
+        return Hits(ranked[:limit], window - remaining, capped)
+
+    def snippets(self, query: Query, item_ids: Sequence[int]) -> dict[int, str]:
+        if not item_ids:
+            return {}
+        expression = fts5(query)
+        found: dict[int, str] = {}
+        with self.corpus.raw() as connection:
+            cursor = connection.cursor()
+            try:
+                marks = _placeholders(len(item_ids))
+                keys = cursor.execute(f"SELECT id, search_key FROM corpus_items WHERE id IN ({marks})", list(item_ids)).fetchall()
+                for item_id, key in keys:
+                    table = _fts_table(shard_of(key))
+                    row = cursor.execute(
+                        f"SELECT snippet({table}, -1, ?, ?, ?, ?) FROM {table} WHERE {table} MATCH ? AND rowid = ?",
+                        (*HIGHLIGHT, ELLIPSIS, SNIPPET_WORDS, expression, key),
+                    ).fetchone()
+                    if row is not None:
+                        found[item_id] = " ".join(str(row[0]).split())
+            finally:
+                cursor.close()
+        return found
+
+
+def _create_shard(cursor: Any, shard: int) -> None:
+    table = _fts_table(shard)
+    cursor.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5({_FTS_COLUMNS}, content='corpus_search_text', "
+        "content_rowid='search_key', tokenize='porter unicode61 remove_diacritics 2')"
+    )
+    cursor.execute("INSERT INTO corpus_fts_shards (shard) VALUES (?)", (shard,))
+
+
+def _fts5_filtered(query: Query, filters: Filters) -> str:
+    expression = f"({fts5(query)})"
+    for required in filters.required_tags():
+        expression += f' AND tags : "{required}"'
+    for excluded in filters.excluded_tags():
+        expression += f' NOT tags : "{excluded}"'
+    return expression
+
+
+def _sqlite_letter(row: LetterRow, now: str) -> tuple[Any, ...]:
+    values = list(letter_values(row, now))
+    for position in range(3, 8):
+        values[position] = _iso(values[position])
+    return tuple(values)
+
+
+def _sqlite_item(item: Any) -> tuple[Any, ...]:
+    values = list(item_values(item))
+    values[7] = _iso(values[7])
+    return tuple(values)
+
+
+def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------------------------------
+
+_RANK_WEIGHTS = "'{0.0, 0.2, 0.5, 1.0}'"
+"""ts_rank weights of D (tags), C (summary), B (rationale) and A (request)."""
+_STAGE = (
+    "CREATE TEMP TABLE IF NOT EXISTS corpus_stage (id integer, letter_id integer, request text, rationale text, "
+    "original_request text, authorized text, disputed text, claims_administrator_guideline text, maximus_guideline text, "
+    "tags text) ON COMMIT DELETE ROWS"
+)
+_TEXT_COLUMNS = (
+    "id, request, rationale, original_request, authorized, disputed, claims_administrator_guideline, maximus_guideline, tags"
+)
+_FILL_TEXTS = f"""
+WITH summaries AS MATERIALIZED (
+    SELECT id, to_tsvector('english', summary) AS vector FROM corpus_letters WHERE id = ANY(%s)
+)
+INSERT INTO corpus_item_texts ({_TEXT_COLUMNS}, tsv)
+SELECT s.id, s.request, s.rationale, s.original_request, s.authorized, s.disputed, s.claims_administrator_guideline,
+       s.maximus_guideline, s.tags,
+       setweight(to_tsvector('english', s.request), 'A') || setweight(to_tsvector('english', s.rationale), 'B')
+       || setweight(summaries.vector, 'C') || setweight(to_tsvector('simple', s.tags), 'D')
+FROM corpus_stage AS s JOIN summaries ON summaries.id = s.letter_id
+"""
+
+
+class PostgresIndex:
+    """The `tsv` column and its GIN index, in a PostgreSQL database."""
+
+    def __init__(self, corpus: Corpus) -> None:
+        self.corpus = corpus
+
+    # writing
+
+    def write(self, batch: dict[str, Determination]) -> int:
+        with self.corpus.raw() as connection, connection.transaction(), connection.cursor() as cursor:
+            keys = list(batch)
+            cursor.execute("SELECT id FROM corpus_letters WHERE key = ANY(%s)", (keys,))
+            existing = [row[0] for row in cursor.fetchall()]
+            if existing:
+                self._remove(cursor, existing)
+            n_items = sum(len(letter.items) for letter in batch.values())
+            letter_ids = _sequence(cursor, "corpus_letters", len(batch))
+            item_ids = _sequence(cursor, "corpus_items", n_items)
+            rows = flatten(batch, iter(letter_ids), iter(item_ids))
+            now = dt.datetime.now(dt.UTC)
+            with cursor.copy(
+                "COPY corpus_letters (id, key, case_number, decision_date, date_of_injury, ur_denial_date, "
+                "application_received, date_assigned, priority, layout, source, reviewer, summary, knowledge_version, "
+                "added_at) FROM STDIN"
+            ) as copy:
+                for row in rows:
+                    copy.write_row(letter_values(row, now))
+            with cursor.copy("COPY corpus_letter_specialties (letter_id, specialty) FROM STDIN") as copy:
+                for row in rows:
+                    for specialty in row.specialties:
+                        copy.write_row((row.id, specialty))
+            all_items = [item for row in rows for item in row.items]
+            with cursor.copy(
+                "COPY corpus_items (id, letter_id, position, search_key, overturned, topic, category, decision_date, "
+                "year, month) FROM STDIN"
+            ) as copy:
+                for item in all_items:
+                    copy.write_row(item_values(item))
+            cursor.execute(_STAGE)
+            with cursor.copy(
+                "COPY corpus_stage (id, letter_id, request, rationale, original_request, authorized, disputed, "
+                "claims_administrator_guideline, maximus_guideline, tags) FROM STDIN"
+            ) as copy:
+                for item in all_items:
+                    values = text_values(item)
+                    copy.write_row((values[0], item.letter_id, *values[1:]))
+            cursor.execute(_FILL_TEXTS, (letter_ids,))
+            with cursor.copy("COPY corpus_item_guidelines (item_id, guideline) FROM STDIN") as copy:
+                for item in all_items:
+                    for guideline in item.guidelines:
+                        copy.write_row((item.id, guideline))
+        return len(existing)
+
+    @staticmethod
+    def _remove(cursor: Any, letter_ids: list[int]) -> None:
+        items_of = "SELECT id FROM corpus_items WHERE letter_id = ANY(%s)"
+        cursor.execute(f"DELETE FROM corpus_item_guidelines WHERE item_id IN ({items_of})", (letter_ids,))
+        cursor.execute(f"DELETE FROM corpus_item_texts WHERE id IN ({items_of})", (letter_ids,))
+        cursor.execute("DELETE FROM corpus_items WHERE letter_id = ANY(%s)", (letter_ids,))
+        cursor.execute("DELETE FROM corpus_letter_specialties WHERE letter_id = ANY(%s)", (letter_ids,))
+        cursor.execute("DELETE FROM corpus_letters WHERE id = ANY(%s)", (letter_ids,))
+
+    # searching
+
+    def search(self, query: Query, filters: Filters, limit: int, window: int = WINDOW) -> Hits:
+        from sqlalchemy import text
+
+        user, user_params = tsquery(query)
+        params: dict[str, Any] = dict(user_params)
+        required = " & ".join(filters.required_tags())
+        matched = f"t.tsv @@ (({user})"
+        if required:
+            matched += " && to_tsquery('simple', :required)"
+            params["required"] = required
+        for n, excluded in enumerate(filters.excluded_tags()):
+            matched += f" && !!to_tsquery('simple', :excluded{n})"
+            params[f"excluded{n}"] = excluded
+        dates = ""
+        if filters.dated:
+            dates = " AND i.decision_date BETWEEN :start AND :end"
+            params["start"] = filters.start or dt.date.min
+            params["end"] = filters.end or dt.date.max
+        found: list[int] = []
+        capped = False
+        with self.corpus.engine.connect() as connection:
+
+            def probe(months: list[str] | None, room: int) -> list[int]:
+                condition = matched
+                values = dict(params)
+                if months is not None:
+                    condition += " && to_tsquery('simple', :months)"
+                    values["months"] = " | ".join(month_tag(m) for m in months)
+                sql = (
+                    f"SELECT t.id FROM corpus_item_texts AS t JOIN corpus_items AS i ON i.id = t.id "
+                    f"WHERE {condition}){dates} LIMIT :room"
+                )
+                return [row[0] for row in connection.execute(text(sql), {**values, "room": room + 1})]
+
+            first = probe(None, window)
+            if len(first) <= window:
+                found = first
+            else:
+                found, capped = self._newest(connection, filters, probe, window)
+            if not found:
+                return Hits([], 0, False)
+            ranked = connection.execute(
+                text(
+                    f"SELECT t.id, ts_rank({_RANK_WEIGHTS}, t.tsv, {user}, 1) AS score FROM corpus_item_texts AS t "
+                    "WHERE t.id = ANY(:ids) ORDER BY score DESC, t.id DESC LIMIT :limit"
+                ),
+                {**user_params, "ids": found, "limit": limit},
+            ).all()
+        return Hits([(row[0], float(row[1])) for row in ranked], len(found), capped)
+
+    @staticmethod
+    def _newest(connection: Any, filters: Filters, probe: Any, window: int) -> tuple[list[int], bool]:
+        """The newest `window` matches, month by month (a first month alone, then as many months as the matches so
+        far suggest will fill the window, at most twice as many as before)."""
+        from sqlalchemy import text
+
+        bounds = connection.execute(text("SELECT min(month), max(month) FROM corpus_items")).one()
+        months = _months_back(bounds[0], bounds[1], filters.start, filters.end)
+        if not filters.dated:
+            months.append(UNDATED)
+        found: list[int] = []
+        position, step = 0, 1
+        while position < len(months) and len(found) < window:
+            chunk = months[position : position + step]
+            room = window - len(found)
+            got = probe(chunk, room)
+            position += len(chunk)
+            if len(got) > room:
+                return found + got[:room], True
+            found.extend(got)
+            rate = len(got) / len(chunk)
+            step = 2 * len(chunk) if rate == 0 else max(1, min(2 * len(chunk), math.ceil((window - len(found)) / rate)))
+        return found, False
+
+    def snippets(self, query: Query, item_ids: Sequence[int]) -> dict[int, str]:
+        from sqlalchemy import text
+
+        if not item_ids:
+            return {}
+        user, params = tsquery(query)
+        options = (
+            f"StartSel={HIGHLIGHT[0]}, StopSel={HIGHLIGHT[1]}, MaxWords={SNIPPET_WORDS}, MinWords=8, MaxFragments=2, "
+            f'FragmentDelimiter=" {ELLIPSIS} "'
+        )
+        with self.corpus.engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT t.id, ts_headline('english', concat_ws(' ', t.request, t.rationale, l.summary), "
+                    f"{user}, :options) FROM corpus_item_texts AS t JOIN corpus_items AS i ON i.id = t.id "
+                    "JOIN corpus_letters AS l ON l.id = i.letter_id WHERE t.id = ANY(:ids)"
+                ),
+                {**params, "options": options, "ids": list(item_ids)},
+            ).all()
+        return {row[0]: " ".join(str(row[1]).split()) for row in rows}
+
+
+def _sequence(cursor: Any, table: str, n: int) -> list[int]:
+    """`n` fresh ids from a table's serial sequence."""
+    if n == 0:
+        return []
+    cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)", (n,))
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _months_back(first: str | None, last: str | None, start: dt.date | None, end: dt.date | None) -> list[str]:
+    """Calendar months ("2017-01") from the newest to the oldest the corpus holds, within the dates given."""
+    if first is None or last is None:
+        return []
+    low = max(_month_number(first), start.year * 12 + start.month - 1 if start else 0)
+    high = min(_month_number(last), end.year * 12 + end.month - 1 if end else 10**6)
+    return [f"{n // 12:04d}-{n % 12 + 1:02d}" for n in range(high, low - 1, -1)]
+
+
+def _month_number(month: str) -> int:
+    year, number = month.split("-")
+    return int(year) * 12 + int(number) - 1

@@ -1,0 +1,102 @@
+"""`search(corpus, text, filters)`: ranked full-text search over the corpus's requests, rationales and summaries.
+
+Each hit is one decided item: its letter's case number and decision date, the item as stated, the decision, its topic
+and category, and the passage that matched with the matched words in square brackets. Ranking is the database's
+(`openimr.corpus.index`): BM25 in SQLite, `ts_rank` in PostgreSQL, over the newest `WINDOW` matches.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from openimr.corpus.filters import Filters
+from openimr.corpus.index import WINDOW
+from openimr.corpus.query import Query, parse_query
+from openimr.corpus.store import Corpus, item_texts, items, letters
+from openimr.errors import OpenIMRError
+from openimr.model import Decision
+
+MAX_LIMIT = 200
+
+
+class SearchHit(BaseModel):
+    """One matching item."""
+
+    case_number: str | None
+    date: dt.date | None = Field(description="Decision date of the letter.")
+    position: int = Field(description="The item's number in its letter, from 1.")
+    item: str = Field(description="The request as the letter states it.")
+    decision: Decision
+    topic: str | None
+    category: str | None
+    snippet: str = Field(description="The passage that matched, matched words between square brackets.")
+    score: float = Field(description="Relevance: higher ranks first.")
+
+
+class SearchResult(BaseModel):
+    """The best hits of a search, and how many matches were ranked to find them."""
+
+    query: str
+    hits: list[SearchHit]
+    ranked: int = Field(description="Matches ranked: all of them, or the newest `window` when `more` is true.")
+    window: int
+    more: bool = Field(description="More (older) matches exist beyond the window: narrow the search to reach them.")
+
+
+def search(corpus: Corpus, text: str, filters: Filters | None = None, limit: int = 20) -> SearchResult:
+    """The best `limit` items matching `text` (see `openimr.corpus.query` for the syntax) that pass `filters`."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise OpenIMRError(f"the limit must be from 1 to {MAX_LIMIT}", "--limit")
+    query = parse_query(text)
+    found = corpus.index.search(query, filters or Filters(), limit)
+    ids = [item_id for item_id, _ in found.ranked]
+    return SearchResult(
+        query=text,
+        hits=hits(corpus, query, found.ranked, ids),
+        ranked=found.window,
+        window=WINDOW,
+        more=found.capped,
+    )
+
+
+def hits(corpus: Corpus, query: Query, ranked: Sequence[tuple[int, float]], ids: list[int]) -> list[SearchHit]:
+    """The ranked item ids as hits, with their letters' details and snippets, in rank order."""
+    if not ids:
+        return []
+    snippets = corpus.index.snippets(query, ids)
+    with corpus.engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                items.c.id,
+                letters.c.case_number,
+                items.c.decision_date,
+                items.c.position,
+                item_texts.c.request,
+                items.c.overturned,
+                items.c.topic,
+                items.c.category,
+            )
+            .join(item_texts, item_texts.c.id == items.c.id)
+            .join(letters, letters.c.id == items.c.letter_id)
+            .where(items.c.id.in_(ids))
+        ).all()
+    details = {row.id: row for row in rows}
+    return [
+        SearchHit(
+            case_number=row.case_number,
+            date=row.decision_date,
+            position=row.position,
+            item=row.request,
+            decision=Decision.OVERTURNED if row.overturned else Decision.UPHELD,
+            topic=row.topic,
+            category=row.category,
+            snippet=snippets.get(item_id, ""),
+            score=round(score, 6),
+        )
+        for item_id, score in ranked
+        if (row := details.get(item_id)) is not None
+    ]

@@ -1,0 +1,370 @@
+"""The corpus store: past Final Determination Letters and their items as tables, in the configured database.
+
+Tables (SQLAlchemy Core; created by the corpus's own Alembic migrations, `openimr/corpus/migrations`, with their own
+version table so the corpus and the case store migrate independently in one database):
+
+- `corpus_letters`: one row per letter, keyed by case number (`records.letter_key`); header dates, reviewer, summary.
+- `corpus_items`: one narrow row per decided item (decision, topic, category, decision date, year, month) that
+  statistics scan; `search_key` orders items newest first (decision date, then id) for the full-text index.
+- `corpus_item_texts`: the item's request, rationale and guideline lines, and its filter tags; on PostgreSQL also the
+  `tsv` column (request, rationale, summary, tags) under a GIN index.
+- `corpus_letter_specialties`, `corpus_item_guidelines`: the labels a letter or item may have several of.
+
+The full-text index itself is `openimr.corpus.index` (SQLite FTS5 tables, one per decision year; PostgreSQL tsvector).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import make_url
+
+from openimr.cases.store import make_engine
+from openimr.corpus.filters import tags_for
+from openimr.corpus.records import guideline_labels, letter_key, month_label, specialty_label
+from openimr.errors import OpenIMRError
+from openimr.model import Decision, Determination
+from openimr.settings import redact
+
+VERSION_TABLE = "corpus_alembic_version"
+"""Alembic's version table of the corpus migrations (the case store keeps its own `alembic_version`)."""
+
+metadata = MetaData()
+
+letters = Table(
+    "corpus_letters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(80), nullable=False, unique=True, comment="Case number, or a digest for a letter without one."),
+    Column("case_number", String(40), index=True),
+    Column("decision_date", Date),
+    Column("date_of_injury", Date),
+    Column("ur_denial_date", Date),
+    Column("application_received", Date),
+    Column("date_assigned", Date),
+    Column("priority", String(20)),
+    Column("layout", String(40)),
+    Column("source", Text),
+    Column("reviewer", JSON, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("knowledge_version", String(100), comment="Knowledge base that classified the items' topics."),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+items = Table(
+    "corpus_items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("letter_id", Integer, ForeignKey("corpus_letters.id"), nullable=False, index=True),
+    Column("position", SmallInteger, nullable=False),
+    Column("search_key", BigInteger, nullable=False, unique=True),
+    Column("overturned", SmallInteger, nullable=False, comment="1 Overturned, 0 Upheld."),
+    Column("topic", String(100)),
+    Column("category", String(100)),
+    Column("decision_date", Date),
+    Column("year", SmallInteger),
+    Column("month", String(7)),
+)
+
+item_texts = Table(
+    "corpus_item_texts",
+    metadata,
+    Column("id", Integer, ForeignKey("corpus_items.id"), primary_key=True),
+    Column("request", Text, nullable=False),
+    Column("rationale", Text, nullable=False),
+    Column("original_request", Text),
+    Column("authorized", Text),
+    Column("disputed", Text),
+    Column("claims_administrator_guideline", Text),
+    Column("maximus_guideline", Text),
+    Column("tags", Text, nullable=False, comment="Filter tags of the full-text index (see openimr.corpus.index)."),
+)
+
+letter_specialties = Table(
+    "corpus_letter_specialties",
+    metadata,
+    Column("letter_id", Integer, ForeignKey("corpus_letters.id"), primary_key=True),
+    Column("specialty", String(200), primary_key=True),
+)
+
+item_guidelines = Table(
+    "corpus_item_guidelines",
+    metadata,
+    Column("item_id", Integer, ForeignKey("corpus_items.id"), primary_key=True),
+    Column("guideline", String(300), primary_key=True),
+)
+
+fts_shards = Table(
+    "corpus_fts_shards",
+    metadata,
+    Column("shard", Integer, primary_key=True, autoincrement=False, comment="Decision year; 0 for undated letters."),
+)
+
+
+def search_key(decision_date: dt.date | None, item_id: int) -> int:
+    """The key that orders items newest first in the full-text index: decision date, then item id."""
+    return ((decision_date.toordinal() if decision_date else 0) << 32) | item_id
+
+
+def shard_of(key: int) -> int:
+    """The decision year a search key falls in; 0 for undated items."""
+    ordinal = key >> 32
+    return dt.date.fromordinal(ordinal).year if ordinal else 0
+
+
+def key_range(start: dt.date | None, end: dt.date | None) -> tuple[int, int]:
+    """The search keys of items decided from `start` to `end`, both included (open ends are unbounded)."""
+    low = (start.toordinal() << 32) if start else 0
+    high = ((end.toordinal() + 1) << 32) - 1 if end else (1 << 62)
+    return low, high
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One item flattened for the tables, with the letter-level values its index entry carries."""
+
+    id: int
+    letter_id: int
+    position: int
+    key: int
+    decision: Decision
+    topic: str | None
+    category: str | None
+    decision_date: dt.date | None
+    request: str
+    rationale: str
+    original_request: str | None
+    authorized: str | None
+    disputed: str | None
+    claims_administrator_guideline: str | None
+    maximus_guideline: str | None
+    guidelines: list[str]
+    tags: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class LetterRow:
+    """One letter flattened for the tables, with its items."""
+
+    id: int
+    key: str
+    letter: Determination
+    specialties: list[str]
+    items: list[ItemRow]
+
+
+class Corpus:
+    """The corpus in one database: its engine and dialect, and the full-text index for that dialect."""
+
+    def __init__(self, engine: Engine) -> None:
+        from openimr.corpus.index import index_for
+
+        self.engine = engine
+        self.dialect = engine.dialect.name
+        if self.dialect not in ("sqlite", "postgresql"):
+            raise OpenIMRError(f"the corpus needs SQLite or PostgreSQL, not {self.dialect}", redact(str(engine.url)))
+        self.index = index_for(self)
+
+    @classmethod
+    def open(cls, url: str) -> Corpus:
+        """The corpus at `url`, its tables created or migrated to the latest schema."""
+        engine = _engine(url)
+        upgrade(engine)
+        return cls(engine)
+
+    @classmethod
+    def existing(cls, url: str) -> Corpus | None:
+        """The corpus at `url` if that database exists and holds at least one letter; None otherwise.
+
+        Nothing is created: a missing SQLite file stays missing, an unmigrated database stays as it is."""
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and (not parsed.database or not Path(parsed.database).is_file()):
+            return None
+        engine = _engine(url)
+        try:
+            with engine.connect() as connection:
+                if not inspect(connection).has_table(VERSION_TABLE) or not inspect(connection).has_table(letters.name):
+                    engine.dispose()
+                    return None
+                if connection.execute(select(letters.c.id).limit(1)).first() is None:
+                    engine.dispose()
+                    return None
+        except Exception as error:  # an unreachable server is the user's to know about, in one line
+            engine.dispose()
+            raise OpenIMRError(f"cannot read the corpus database ({error.__class__.__name__})", redact(url)) from None
+        return cls(engine)
+
+    @contextmanager
+    def raw(self) -> Iterator[Any]:
+        """A DB-API connection of the pool (sqlite3 or psycopg), returned to the pool afterwards."""
+        connection = self.engine.raw_connection()
+        try:
+            yield connection.driver_connection
+        finally:
+            connection.close()
+
+    def counts(self) -> tuple[int, int]:
+        """Letters and items in the corpus."""
+        with self.engine.connect() as connection:
+            n_letters = connection.scalar(select(func.count()).select_from(letters)) or 0
+            n_items = connection.scalar(select(func.count()).select_from(items)) or 0
+        return int(n_letters), int(n_items)
+
+    def add(self, records: Iterable[Determination]) -> tuple[int, int]:
+        """Add classified letters (see `records.classify`) in one transaction; a letter whose key is already in the
+        corpus replaces it. Returns the letters written (a key twice in `records` counts once) and how many of them
+        replaced a letter already there."""
+        batch = {letter_key(record): record for record in records}
+        if not batch:
+            return 0, 0
+        return len(batch), self.index.write(batch)
+
+    def close(self) -> None:
+        """Release the engine's connections."""
+        self.engine.dispose()
+
+
+def flatten(batch: dict[str, Determination], letter_ids: Iterator[int], item_ids: Iterator[int]) -> list[LetterRow]:
+    """Letters and items as rows, in batch order, numbered with the ids given."""
+    rows: list[LetterRow] = []
+    for key, letter in batch.items():
+        letter_id = next(letter_ids)
+        named = [*letter.reviewer.specialties, letter.reviewer.subspecialty or ""]
+        specialties = list(dict.fromkeys(specialty_label(s) for s in named if s.strip()))
+        date = letter.decision_date
+        item_rows = []
+        for position, item in enumerate(letter.items, start=1):
+            item_id = next(item_ids)
+            item_rows.append(
+                ItemRow(
+                    id=item_id,
+                    letter_id=letter_id,
+                    position=position,
+                    key=search_key(date, item_id),
+                    decision=item.decision,
+                    topic=item.topic,
+                    category=item.category,
+                    decision_date=date,
+                    request=item.request,
+                    rationale=item.rationale,
+                    original_request=item.original_request,
+                    authorized=item.authorized,
+                    disputed=item.disputed,
+                    claims_administrator_guideline=item.claims_administrator_guideline,
+                    maximus_guideline=item.maximus_guideline,
+                    guidelines=guideline_labels(item.citations),
+                    tags=tags_for(item.decision, item.topic, item.category, specialties, key, month_label(date)),
+                    summary=letter.summary,
+                )
+            )
+        rows.append(LetterRow(id=letter_id, key=key, letter=letter, specialties=specialties, items=item_rows))
+    return rows
+
+
+def letter_values(row: LetterRow, now: dt.datetime | str) -> tuple[Any, ...]:
+    """The `corpus_letters` values of a letter row, in column order."""
+    letter = row.letter
+    return (
+        row.id,
+        row.key,
+        letter.case_number,
+        letter.decision_date,
+        letter.date_of_injury,
+        letter.ur_denial_date,
+        letter.application_received,
+        letter.date_assigned,
+        letter.priority.value if letter.priority else None,
+        letter.layout,
+        letter.source,
+        letter.reviewer.model_dump_json(),
+        letter.summary,
+        letter.knowledge_version,
+        now,
+    )
+
+
+def item_values(row: ItemRow) -> tuple[Any, ...]:
+    """The `corpus_items` values of an item row, in column order."""
+    date = row.decision_date
+    return (
+        row.id,
+        row.letter_id,
+        row.position,
+        row.key,
+        int(row.decision == Decision.OVERTURNED),
+        row.topic,
+        row.category,
+        date,
+        date.year if date else None,
+        month_label(date) if date else None,
+    )
+
+
+def text_values(row: ItemRow) -> tuple[Any, ...]:
+    """The `corpus_item_texts` values of an item row, in column order (without PostgreSQL's `tsv`)."""
+    return (
+        row.id,
+        row.request,
+        row.rationale,
+        row.original_request,
+        row.authorized,
+        row.disputed,
+        row.claims_administrator_guideline,
+        row.maximus_guideline,
+        row.tags,
+    )
+
+
+def _engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        folder = Path(parsed.database).parent
+        if not folder.is_dir():
+            raise OpenIMRError("no such folder for the database file", str(folder))
+        if not os.access(folder, os.W_OK):
+            raise OpenIMRError("cannot write to the database's folder", str(folder))
+    return make_engine(url)
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the corpus tables to the latest schema with the migrations shipped in the package."""
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except OpenIMRError:
+        raise
+    except Exception as error:
+        raise OpenIMRError(
+            f"cannot open the corpus database ({error.__class__.__name__}: {str(error).splitlines()[0][:200]})",
+            redact(str(engine.url)),
+        ) from None

@@ -1,0 +1,65 @@
+"""The corpus store: letters added twice are stored once, replaced not duplicated, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from openimr.corpus.ingest import add_records
+from openimr.corpus.records import letter_key
+from openimr.corpus.search import search
+from openimr.corpus.store import Corpus, item_guidelines, items, letter_specialties, letters
+from openimr.errors import OpenIMRError
+from openimr.model import Decision, Determination
+
+
+def _table_counts(corpus: Corpus) -> dict[str, int]:
+    with corpus.engine.connect() as connection:
+        return {
+            table.name: int(connection.scalar(select(func.count()).select_from(table)) or 0)
+            for table in (letters, items, letter_specialties, item_guidelines)
+        }
+
+
+def test_add_twice_counts_once(database_url: str, shared_records: list[Determination]) -> None:
+    corpus = Corpus.open(database_url)
+    expected_items = sum(len(r.items) for r in shared_records)
+    assert add_records(corpus, shared_records, batch=40) == (len(shared_records), 0)
+    first = _table_counts(corpus)
+    assert corpus.counts() == (len(shared_records), expected_items)
+    assert add_records(corpus, shared_records, batch=25) == (len(shared_records), len(shared_records))
+    assert _table_counts(corpus) == first
+    hits = search(corpus, "cyclobenzaprine", limit=200).hits
+    assert len({(h.case_number, h.position, h.item) for h in hits}) == len(hits)
+    corpus.close()
+
+
+def test_a_readded_letter_replaces_its_old_version(database_url: str, shared_records: list[Determination]) -> None:
+    corpus = Corpus.open(database_url)
+    letter = next(r for r in shared_records if r.case_number and len(r.items) >= 2)
+    add_records(corpus, [letter])
+    flipped = Decision.OVERTURNED if letter.items[0].decision == Decision.UPHELD else Decision.UPHELD
+    changed = letter.model_copy(
+        update={"items": [letter.items[0].model_copy(update={"decision": flipped, "request": "Invented request zyxwv"})]}
+    )
+    assert add_records(corpus, [changed]) == (1, 1)
+    assert corpus.counts() == (1, 1)
+    (hit,) = search(corpus, "zyxwv").hits
+    assert hit.case_number == letter.case_number and hit.decision == flipped
+    corpus.close()
+
+
+def test_letters_without_case_number_are_keyed_by_content(shared_records: list[Determination]) -> None:
+    unnumbered = [r for r in shared_records if r.case_number is None]
+    assert unnumbered, "the seeds include letters printed without a case number"
+    keys = [letter_key(r) for r in unnumbered]
+    assert len(set(keys)) == len(keys) and all(k.startswith("sha256:") for k in keys)
+    assert [letter_key(r.model_copy()) for r in unnumbered] == keys
+
+
+def test_an_unusable_database_is_one_clear_error(tmp_path_factory: pytest.TempPathFactory) -> None:
+    folder = tmp_path_factory.mktemp("db")
+    with pytest.raises(OpenIMRError, match="no such folder"):
+        Corpus.open(f"sqlite:///{folder / 'missing' / 'openimr.db'}")
+    assert Corpus.existing(f"sqlite:///{folder / 'none.db'}") is None
+    assert not (folder / "none.db").exists()

@@ -1,0 +1,124 @@
+"""Browser-test fixtures: a real `imr serve` on a loopback port, users made with `imr users add`, and Debian's Chromium
+driven by Playwright (no browser download: Playwright is pointed at /usr/bin/chromium).
+
+Each page a test visits is saved as a screenshot in `artifacts/screenshots/` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+IMR = Path(sys.executable).with_name("imr")
+
+
+@dataclass
+class Server:
+    """A running `imr serve` and its data directory."""
+
+    url: str
+    data_dir: Path
+    process: subprocess.Popen[str]
+
+    def add_user(self, name: str, role: str, reviewer_id: int | None = None) -> str:
+        """A user's token, provisioned with the CLI on the server's data directory."""
+        command = [str(IMR), "users", "add", name, "--role", role, "--data-dir", str(self.data_dir)]
+        if reviewer_id is not None:
+            command += ["--reviewer-id", str(reviewer_id)]
+        result = subprocess.run(command, capture_output=True, text=True, check=True)
+        return result.stdout.strip().splitlines()[-1]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def start_server(data_dir: Path, **environment: str) -> Server:
+    """`imr serve` on a free loopback port over `data_dir`, once it answers."""
+    port = _free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OPENIMR_ORG_NAME": "Sample Review Services", **environment}
+    process = subprocess.Popen(
+        [str(IMR), "serve", "--data-dir", str(data_dir), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return Server(url, data_dir, process)
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            output = process.communicate(timeout=5)[0] if process.poll() is not None else ""
+            pytest.fail(f"imr serve did not start: {output[-2000:]}")
+        time.sleep(0.2)
+
+
+def stop_server(server: Server) -> None:
+    """Stop the server (it started as a child of the tests)."""
+    server.process.terminate()
+    try:
+        server.process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.communicate()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium under Playwright."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("/usr/bin/chromium is missing under CI: scripts/setup --dev installs it")
+        pytest.skip("/usr/bin/chromium not installed (scripts/setup --dev installs it)")
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One `imr serve` for a test module, over a fresh data directory."""
+    running = start_server(tmp_path_factory.mktemp("web"))
+    yield running
+    stop_server(running)
+
+
+def shoot(page: Page, name: str, full_page: bool = True) -> Path:
+    """Save a screenshot of the page (whole, or what the window shows) as artifacts/screenshots/<name>.png."""
+    path = SCREENSHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
