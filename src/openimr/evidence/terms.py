@@ -36,7 +36,7 @@ class TermMatch:
     sentence: Sentence
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Term:
     """One term compiled: its patterns joined (case-insensitive), and each pattern anchored at a word start with the
     letter runs a text must contain for it to match (`pattern_anchors`), so a document is scanned only for the

@@ -19,6 +19,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from openimr.evidence import Evidence
 from openimr.evidence.medications import FIRST_PRESCRIPTION, same_drug
@@ -63,9 +64,14 @@ class Line(StrEnum):
     UNKNOWN = "unknown"
 
 
+@cache
+def _surgical_procedures() -> frozenset[str]:
+    return frozenset(p.name for p in procedure_lexicon().procedures if p.kind is TreatmentKind.SURGERY)
+
+
 def surgeries_performed(evidence: Evidence) -> list[Fact]:
     """Surgeries the record says were performed, latest first (undated ones last)."""
-    surgical = {p.name for p in procedure_lexicon().procedures if p.kind is TreatmentKind.SURGERY}
+    surgical = _surgical_procedures()
     done = [f for f in evidence.procedure_events if f.name in surgical and f.value == ProcedureEvent.PERFORMED]
     return sorted(done, key=lambda f: f.date or dt.date.min, reverse=True)
 

@@ -24,17 +24,37 @@ from openimr.review.checks import CHECKS, Params
 
 @dataclass(frozen=True)
 class _Matcher:
+    """A topic's `applies_to`, as sets and compiled patterns for quick tests."""
+
     topic: Topic
     terms: re.Pattern[str] | None
     excludes: re.Pattern[str] | None
+    generics: frozenset[str]
+    drug_classes: frozenset[str]
+    categories: frozenset[str]
+    procedures: frozenset[str]
+    body_parts: frozenset[str]
+
+    @classmethod
+    def of(cls, topic: Topic) -> _Matcher:
+        applies = topic.applies_to
+        return cls(
+            topic,
+            _joined(applies.request_terms),
+            _joined(applies.exclude_terms),
+            frozenset(applies.generics),
+            frozenset(applies.drug_classes),
+            frozenset(applies.categories),
+            frozenset(applies.procedures),
+            frozenset(applies.body_parts),
+        )
 
     def names(self, treatment: Treatment, request: str) -> bool:
-        applies = self.topic.applies_to
         return (
-            (treatment.generic is not None and treatment.generic in applies.generics)
-            or (treatment.drug_class is not None and treatment.drug_class in applies.drug_classes)
-            or (treatment.category is not None and treatment.category in applies.categories)
-            or (treatment.kind is not TreatmentKind.DRUG and treatment.name in applies.procedures)
+            (treatment.generic is not None and treatment.generic in self.generics)
+            or (treatment.drug_class is not None and treatment.drug_class in self.drug_classes)
+            or (treatment.category is not None and treatment.category in self.categories)
+            or (treatment.kind is not TreatmentKind.DRUG and treatment.name in self.procedures)
             or (self.terms is not None and self.terms.search(request) is not None)
         )
 
@@ -44,7 +64,7 @@ class _Matcher:
         return (
             self.names(treatment, request)
             and (self.excludes is None or self.excludes.search(request) is None)
-            and (not applies.body_parts or any(part in applies.body_parts for part in treatment.body_parts))
+            and (not self.body_parts or not self.body_parts.isdisjoint(treatment.body_parts))
             and (applies.postoperative is None or applies.postoperative == postoperative)
         )
 
@@ -190,11 +210,7 @@ def _joined(patterns: list[str]) -> re.Pattern[str] | None:
 
 @cache
 def _matchers() -> tuple[_Matcher, ...]:
-    matchers = []
-    for topic in topics():
-        terms = _joined(topic.applies_to.request_terms)
-        matchers.append(_Matcher(topic, terms, _joined(topic.applies_to.exclude_terms)))
-    return tuple(matchers)
+    return tuple(_Matcher.of(topic) for topic in topics())
 
 
 def select_topic(treatment: Treatment, postoperative: bool = False) -> Topic | None:
