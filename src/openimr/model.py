@@ -60,6 +60,7 @@ class Document(_Model):
     text: str = ""
     path: str | None = None
     page_offsets: list[int] = Field(default_factory=list, description="Character offset where each page starts.")
+    ocr_pages: list[int] = Field(default_factory=list, description="Pages (from 0) whose text was read by OCR from an image.")
 
 
 class Citation(_Model):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -33,8 +33,23 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, description="Where the SQLite file and the uploaded documents live.")
     host: str = Field(default="127.0.0.1", description="Address `imr serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `imr serve` listens on.")
+    workers: int = Field(default=1, ge=1, le=64, description="Processes `imr serve` runs (use more than 1 with PostgreSQL).")
+    document_key: SecretStr | None = Field(
+        default=None, description="Fernet key encrypting stored documents (`imr keys generate`); none: stored as given."
+    )
     max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, ge=1, description="Largest document accepted.")
     worker_threads: int = Field(default=8, ge=1, le=256, description="Threads that run request handlers, per process.")
+    token_ttl_days: int = Field(default=90, ge=1, le=3650, description="Lifetime of a new bearer token, in days.")
+    auth_cache_seconds: float = Field(
+        default=5.0, ge=0, le=300, description="How long a process trusts a token it has checked (revocation delay elsewhere)."
+    )
+    sign_in_max_failures: int = Field(default=10, ge=1, description="Failed sign-ins a client may make per window.")
+    sign_in_window_seconds: float = Field(default=60.0, gt=0, description="The window for failed sign-ins, and the lockout.")
+    drafting_workers: int = Field(default=1, ge=0, le=32, description="Worker threads in each `imr serve` process (0: none).")
+    worker_poll_seconds: float = Field(default=1.0, gt=0, le=60, description="How often an idle worker looks for jobs.")
+    job_lease_seconds: float = Field(default=60.0, gt=0, description="How long a worker holds a job before others may take it.")
+    job_max_attempts: int = Field(default=5, ge=1, le=100, description="Attempts at a job before it fails.")
+    job_backoff_seconds: float = Field(default=2.0, ge=0, description="Delay before the first retry (doubled each time).")
     org_name: str = Field(default="openimr Independent Medical Review Organization", min_length=1, max_length=200)
     org_short_name: str = Field(
         default="IMRO",
@@ -57,6 +72,13 @@ class Settings(BaseSettings):
         min_length=16,
         description="Signs the web app's session cookies; default: a random key kept in data_dir/session.key.",
     )
+
+    def environment(self) -> dict[str, str]:
+        """These settings as `OPENIMR_*` environment variables, for processes started with the same settings."""
+        values = self.model_dump(exclude_none=True)
+        if self.document_key is not None:
+            values["document_key"] = self.document_key.get_secret_value()
+        return {f"{ENV_PREFIX}{name.upper()}": str(value) for name, value in values.items()}
 
     @property
     def database_url(self) -> str:

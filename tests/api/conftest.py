@@ -46,6 +46,24 @@ class Api:
         )
         return reviewer_id, self.client(created.token)
 
+    def drafted(self, case_id: int, client: httpx.Client | None = None, timeout: float = 120) -> dict[str, Any]:
+        """The case once its drafting job has settled (drafted, or failed with the error on the case)."""
+        client = client or self.admin
+        deadline = time.monotonic() + timeout
+        while True:
+            case: dict[str, Any] = client.get(f"/cases/{case_id}").json()
+            if case["drafting"] in ("done", "failed"):
+                return case
+            assert time.monotonic() < deadline, f"drafting of case {case_id} did not settle: {case['drafting']}"
+            time.sleep(0.05)
+
+    def records_complete(self, case_id: int) -> dict[str, Any]:
+        """Mark the records complete and wait for the draft; the case then."""
+        response = self.intake.post(f"/cases/{case_id}/records-complete")
+        assert response.status_code == 200, response.text
+        assert response.json()["state"] == "in_review" and response.json()["drafting"] in ("queued", "running", "done")
+        return self.drafted(case_id)
+
     @staticmethod
     def application(**change: Any) -> dict[str, Any]:
         """A synthetic, eligible application (see `application`)."""
@@ -135,7 +153,7 @@ def api(services: Services) -> Iterator[Api]:
     app = create_app(services=services)
     sock = _free_socket()
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -60,7 +60,7 @@ def test_uploads_are_refused_when_oversized_fake_or_unknown_and_nothing_is_lost(
     fake = api.intake.post(url, files={"file": ("record.pdf", b"This is plain text pretending.", "application/pdf")})
     assert fake.status_code == 415 and "declared a PDF" in fake.json()["detail"]
     binary = api.intake.post(url, files={"file": ("image.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00", "image/png")})
-    assert binary.status_code == 415 and "neither" in binary.json()["detail"]
+    assert binary.status_code == 415 and "not a readable image" in binary.json()["detail"]
     empty = api.intake.post(url, files={"file": ("empty.txt", b"", "text/plain")})
     assert empty.status_code == 415
     assert _state(api, case["id"]) == before
@@ -114,3 +114,24 @@ def test_an_uploaded_name_is_kept_for_display_only_without_control_characters(ap
     response = api.intake.post(f"/cases/{case['id']}/documents", files={"file": (long_name, b"Synthetic note.", "text/plain")})
     assert response.status_code == 201, response.text
     assert response.json()["filename"] == "r" * 255
+
+
+def test_a_scanned_record_is_read_by_ocr_on_upload(api: Any) -> None:
+    from tests.documents.scans import scanned_image, scanned_pdf
+
+    case = api.file_case()
+    url = f"/cases/{case['id']}/documents"
+    pdf = scanned_pdf()
+    uploaded = api.intake.post(url, files={"file": ("fax.pdf", pdf, "application/pdf")}, data={"type": "medical_record"})
+    assert uploaded.status_code == 201, uploaded.text
+    document = uploaded.json()
+    assert document["media_type"] == "application/pdf" and document["ocr_pages"] == [0, 1]
+    assert len(document["page_offsets"]) == 2
+    assert api.admin.get(f"{url}/{document['id']}").content == pdf, "the scan is kept as sent"
+    tiff = api.intake.post(url, files={"file": ("fax.tif", scanned_image("TIFF"), "image/tiff")})
+    assert tiff.status_code == 201 and tiff.json()["media_type"] == "image/tiff" and tiff.json()["ocr_pages"] == [0, 1]
+    with api.services.context.sessions() as session:
+        from openimr.cases.store import DocumentRow
+
+        text = session.get(DocumentRow, document["id"]).text
+    assert "cyclobenzaprine" in text.lower()

@@ -217,3 +217,29 @@ def test_candidates_say_why_each_reviewer_may_or_may_not_take_the_case(api: Any)
     assert api.intake.get(f"/cases/{case['id']}/candidates").status_code == 403
     names = [u["name"] for u in api.admin.get("/users").json()]
     assert {"admin", "intake", f"reviewer-{clear}"} <= set(names) and "token" not in api.admin.get("/users").text
+
+
+def test_simultaneous_automatic_assignments_balance_the_workload(api: Any) -> None:
+    reviewers = [api.add_reviewer()[0] for _ in range(2)]
+    cases = []
+    for n in range(10):
+        case = api.file_case(claim_number=f"CLM-RACE-{n}")
+        api.intake.post(f"/cases/{case['id']}/screen")
+        cases.append(case["id"])
+    start = threading.Barrier(len(cases))
+    chosen: list[int] = []
+    token = api.admin.headers["Authorization"].split()[1]
+
+    def assign(case_id: int) -> None:
+        with api.client(token) as client:
+            start.wait()
+            response = client.post(f"/cases/{case_id}/assign", json={})
+            assert response.status_code == 200, response.text
+            chosen.append(response.json()["reviewer_id"])
+
+    threads = [threading.Thread(target=assign, args=(case_id,)) for case_id in cases]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(chosen.count(r) for r in reviewers) == [5, 5], chosen

@@ -20,10 +20,9 @@ MARKUP = "<b>Reviewer</b> note: <script>alert(1)</script> & more."
 
 def _drafted(api: Any, **change: Any) -> tuple[dict[str, Any], httpx.Client]:
     case, reviewer = api.assigned_case(**change)
-    drafted = api.intake.post(f"/cases/{case['id']}/records-complete")
-    assert drafted.status_code == 200, drafted.text
-    assert drafted.json()["state"] == "drafted", drafted.json()["drafting_error"]
-    return drafted.json(), reviewer
+    drafted = api.records_complete(case["id"])
+    assert drafted["state"] == "drafted", drafted["drafting_error"]
+    return drafted, reviewer
 
 
 def test_a_case_goes_from_application_to_issued_letter(api: Any, tmp_path: Path) -> None:
@@ -217,7 +216,7 @@ def test_a_real_letters_case_is_drafted_signed_and_issued(api: Any, shared_dir: 
         board_certifications=["Physical Medicine and Rehabilitation", "Orthopaedic Surgery", "Psychiatry", "Anesthesiology"]
     )
     assert api.admin.post(f"/cases/{case_id}/assign", json={"reviewer_id": reviewer_id}).status_code == 200
-    drafted = api.intake.post(f"/cases/{case_id}/records-complete").json()
+    drafted = api.records_complete(case_id)
     assert drafted["state"] == "drafted", drafted["drafting_error"]
     items = reviewer.get(f"/cases/{case_id}/draft").json()["items"]
     assert [i["request"] for i in items] == [i.request for i in letter.items]

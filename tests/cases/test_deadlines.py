@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from openimr.cases.deadlines import Deadline, DeadlineKind, determination_due, records_due
+from openimr.cases.business_days import PACIFIC, business_deadline
+from openimr.cases.deadlines import Deadline, DeadlineKind, determination_due, expedited_from, records_due
 from openimr.cases.domain import NoticeMethod
 from openimr.model import Priority
 
@@ -37,3 +38,17 @@ def test_overdue_and_due_soon_are_exclusive() -> None:
     assert deadline.overdue(SENT + dt.timedelta(seconds=1)) and not deadline.due_within(SENT + dt.timedelta(seconds=1), window)
     assert deadline.due_within(SENT - dt.timedelta(hours=47), window) and not deadline.overdue(SENT - dt.timedelta(hours=47))
     assert not deadline.due_within(SENT - dt.timedelta(hours=49), window)
+
+
+def test_a_formulary_dispute_is_due_in_five_business_days() -> None:
+    received = dt.datetime(2026, 3, 27, 17, 0, tzinfo=dt.UTC)  # Friday; Cesar Chavez Day (Tue 31 Mar) is skipped
+    due = determination_due(received, Priority.STANDARD, formulary=True)
+    assert due == business_deadline(received, 5) and due.astimezone(PACIFIC).date() == dt.date(2026, 4, 6)
+    assert determination_due(received, Priority.EXPEDITED, formulary=True) == received + dt.timedelta(days=3), "the soonest"
+
+
+def test_conversion_to_expedited_moves_the_pending_deadline_up_never_back() -> None:
+    converted = SENT + dt.timedelta(days=2)
+    assert expedited_from(converted, None, SENT + dt.timedelta(days=15)) == converted + dt.timedelta(hours=24)
+    assert expedited_from(converted, SENT, SENT + dt.timedelta(days=30)) == converted + dt.timedelta(days=3)
+    assert expedited_from(converted, SENT, SENT + dt.timedelta(days=1)) == SENT + dt.timedelta(days=1)

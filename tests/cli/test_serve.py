@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,12 +13,14 @@ from pathlib import Path
 import httpx
 from typer.testing import CliRunner
 
-from openimr.cases.services import open_services
+from openimr.cases.domain import Actor, UserRole
+from openimr.cases.services import Services, open_services
 from openimr.cases.users import hash_token
 from openimr.cli import app
 from openimr.settings import Settings
 
 runner = CliRunner()
+CLI = Actor("cli test", UserRole.ADMIN)
 
 
 def test_db_upgrade_and_users_add_print_a_working_token(tmp_path: Path) -> None:
@@ -26,7 +29,7 @@ def test_db_upgrade_and_users_add_print_a_working_token(tmp_path: Path) -> None:
     assert (tmp_path / "openimr.db").is_file()
     added = runner.invoke(app, ["users", "add", "casey", "--role", "intake", "--data-dir", str(tmp_path)])
     assert added.exit_code == 0
-    token = added.output.strip()
+    token = added.stdout.strip()
     assert len(token) >= 40
     actor = open_services(Settings(data_dir=tmp_path)).services.users.authenticate(token)
     assert actor is not None and actor.name == "casey" and actor.role.value == "intake"
@@ -78,7 +81,7 @@ def test_a_command_that_creates_a_new_empty_database_says_so(tmp_path: Path) -> 
     assert first.exit_code == 0 and len(first.stdout.strip()) >= 40
     assert "created a new, empty one" in first.stderr and str(tmp_path / "elsewhere" / "openimr.db") in first.stderr
     second = runner.invoke(app, ["users", "add", "robin", "--role", "intake", "--data-dir", str(tmp_path / "elsewhere")])
-    assert second.exit_code == 0 and second.stderr == "", "an existing database is used without a note"
+    assert second.exit_code == 0 and "created" not in second.stderr, "an existing database is used without a note"
 
 
 def test_users_add_and_the_server_share_the_database_named_by_the_environment(tmp_path: Path) -> None:
@@ -88,3 +91,76 @@ def test_users_add_and_the_server_share_the_database_named_by_the_environment(tm
     server_side = open_services(Settings(data_dir=tmp_path / "shared")).services
     actor = server_side.users.authenticate(added.stdout.strip())
     assert actor is not None and actor.name == "casey"
+
+
+def test_tokens_are_issued_listed_and_revoked_from_the_command_line(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    first = runner.invoke(app, ["users", "add", "lee", "--role", "intake", "--expires-days", "7", *data]).stdout.strip()
+    second = runner.invoke(app, ["tokens", "issue", "lee", "--label", "scanner", *data])
+    assert second.exit_code == 0 and "expires" in second.stderr
+    services = open_services(Settings(data_dir=tmp_path)).services
+    assert services.users.authenticate(first) is not None
+    listed = runner.invoke(app, ["tokens", "list", "--user", "lee", *data])
+    lines = listed.stdout.strip().splitlines()
+    assert len(lines) == 2 and all("\tlee\t" in line and "\tactive\t" in line for line in lines)
+    assert "last used never" not in lines[0], "the first token was used above"
+    token_id = lines[0].split("\t")[0]
+    revoked = runner.invoke(app, ["tokens", "revoke", token_id, *data])
+    assert revoked.exit_code == 0 and "\trevoked\t" in revoked.stdout
+    assert open_services(Settings(data_dir=tmp_path)).services.users.authenticate(first) is None
+    missing = runner.invoke(app, ["tokens", "issue", "nobody", *data])
+    assert missing.exit_code != 0 and "no such user" in str(missing.exception)
+
+
+def test_audit_verify_reports_an_intact_chain_and_the_first_broken_link(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    for name in ("a", "b", "c"):
+        runner.invoke(app, ["users", "add", name, "--role", "intake", *data])
+    intact = runner.invoke(app, ["audit", "verify", *data])
+    assert intact.exit_code == 0 and "intact: 6 entries" in intact.stdout
+    with sqlite3.connect(tmp_path / "openimr.db") as connection:
+        connection.execute("DROP TRIGGER audit_log_no_update")
+        connection.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 4")
+    broken = runner.invoke(app, ["audit", "verify", *data])
+    assert broken.exit_code == 1 and "entry seq 4" in broken.stderr and "changed after it was written" in broken.stderr
+
+
+def test_imr_worker_drains_the_drafting_queue_of_the_servers_database(tmp_path: Path) -> None:
+    services = open_services(Settings(data_dir=tmp_path, drafting_workers=0)).services
+    case_id = _case_in_review(services)
+    drained = runner.invoke(app, ["worker", "--drain", "--data-dir", str(tmp_path)])
+    assert drained.exit_code == 0 and "ran 1 job(s)" in drained.stdout, drained.output
+    assert services.cases.get(case_id, CLI).state == "drafted"
+
+
+def _case_in_review(services: Services) -> int:
+    from openimr.cases.schemas import Application, AssignRequest, ReviewerProfile, ScreeningRequest
+
+    services.reviewers.add(
+        ReviewerProfile(
+            name="Dr Cli",
+            licensure=["CA"],
+            board_certifications=["Physical Medicine and Rehabilitation"],
+            years_in_practice=10,
+            practice_hours_per_week=40,
+        ),
+        CLI,
+    )
+    application = Application.model_validate(
+        {
+            "worker_id": "w-cli",
+            "claim_number": "c-cli",
+            "signed": True,
+            "dates": {"ur_decision": "2026-01-05", "application_received": "2026-01-15"},
+            "disputed_items": [{"request": "Cyclobenzaprine 7.5mg #90"}],
+            "documents": [
+                {"type": "ur_decision", "text": "Synthetic UR decision: non-certified."},
+                {"type": "progress_report", "text": "Chronic low back pain; cyclobenzaprine for six months, no improvement."},
+            ],
+        }
+    )
+    case_id = services.intake.file_application(application, CLI).case.id
+    services.screening.screen(case_id, ScreeningRequest(), CLI)
+    services.assignment.assign(case_id, AssignRequest(), CLI)
+    services.drafting.complete_records(case_id, CLI)
+    return case_id

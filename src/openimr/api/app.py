@@ -3,30 +3,39 @@
 Every error is JSON `{"detail": "..."}` with a 4xx status: 401 without a valid token, 403 for a role that may not act,
 404 for what does not exist or is not the caller's (a reviewer sees only the cases assigned to them), 409 for a refused
 transition, a conflicted reviewer or a stale version, 413 / 415 for oversized or unrecognised uploads, 422 for
-malformed JSON, wrong types and invalid values.
+malformed JSON, wrong types and invalid values. While the database cannot be reached (a PostgreSQL restart, SQLite locked
+past its busy timeout) the answer is 503 with Retry-After, and the next request after it is back succeeds: connections
+are checked before use, so the service recovers by itself.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openimr import __version__
-from openimr.api.deps import Unauthorized
+from openimr.api.deps import TooManySignIns, Unauthorized
 from openimr.api.routers import ROUTERS
+from openimr.api.security import SecurityHeaders, SignInLimiter
 from openimr.cases.errors import WorkflowError
 from openimr.cases.services import Services, open_services
+from openimr.cases.worker import WorkerPool
 from openimr.errors import OpenIMRError
 from openimr.settings import Settings
 from openimr.web.docs import install_static_and_docs
 from openimr.web.pages import error_page, install_pages, is_page
 from openimr.web.session import SessionSigner, session_key
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 2
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
@@ -39,7 +48,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         # Few worker threads: request handlers are short and CPU-bound under the GIL, and many threads only add
         # convoy delays around every database call.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        yield
+        workers = WorkerPool(services, settings.drafting_workers, settings.worker_poll_seconds).start()
+        try:
+            yield
+        finally:
+            await anyio.to_thread.run_sync(workers.stop)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -53,9 +66,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_static_and_docs(app)
     app.state.services = services
     app.state.settings = settings
+    app.state.sign_in_limiter = SignInLimiter(settings.sign_in_max_failures, settings.sign_in_window_seconds)
     app.add_middleware(_BodyLimit, limit=services.context.documents.max_bytes + 2 * 1024 * 1024)
+    app.add_middleware(SecurityHeaders)
     app.add_exception_handler(OpenIMRError, _refused)
     app.add_exception_handler(Unauthorized, _unauthorized)
+    app.add_exception_handler(TooManySignIns, _too_many)
+    app.add_exception_handler(OperationalError, _unavailable)
+    app.add_exception_handler(InterfaceError, _unavailable)
     for router in ROUTERS:
         app.include_router(router)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -70,6 +88,24 @@ def _refused(request: Request, error: Exception) -> Response:
     if is_page(request.url.path):
         return error_page(request, status, str(error))
     return JSONResponse({"detail": str(error)}, status_code=status)
+
+
+def _unavailable(_request: Request, error: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", type(getattr(error, "orig", error)).__name__)
+    return JSONResponse(
+        {"detail": "the database is unavailable for the moment: try again shortly"},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _too_many(_request: Request, error: Exception) -> JSONResponse:
+    wait = error.retry_after if isinstance(error, TooManySignIns) else 60
+    return JSONResponse(
+        {"detail": f"too many failed sign-ins from this address: try again in {wait} s"},
+        status_code=429,
+        headers={"Retry-After": str(wait)},
+    )
 
 
 def _unauthorized(_request: Request, _error: Exception) -> JSONResponse:
@@ -92,3 +128,8 @@ class _BodyLimit:
                 await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def app_from_environment() -> FastAPI:
+    """The app over the settings of the environment: what each process of `imr serve --workers N` runs."""
+    return create_app(Settings())

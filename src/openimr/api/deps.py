@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
+from openimr.api.security import SignInLimiter
 from openimr.cases.domain import Actor
 from openimr.cases.services import Services
 
@@ -22,7 +24,15 @@ class Unauthorized(Exception):
     """No valid bearer token (answered 401 by the app)."""
 
 
-def get_services(request: Request) -> Services:
+class TooManySignIns(Exception):
+    """The client failed to sign in too often (answered 429 with Retry-After by the app)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+async def get_services(request: Request) -> Services:
     """The services the app was created over."""
     services: Services = request.app.state.services
     return services
@@ -31,10 +41,33 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def current_actor(services: ServicesDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> Actor:
-    """The caller, from their bearer token."""
-    found = services.users.authenticate(credentials.credentials) if credentials else None
+def client_address(request: Request) -> str:
+    """The client's address as the server saw it (after the proxy headers uvicorn trusts)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def current_actor(
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    """The caller, from their bearer token; a client that failed too often is refused before its token is looked at.
+
+    A token this process checked moments ago is answered on the event loop; otherwise the check (a query, perhaps a
+    last-use write) runs in a worker thread."""
+    if credentials is None:
+        raise Unauthorized()
+    limiter: SignInLimiter = request.app.state.sign_in_limiter
+    client = client_address(request)
+    wait = limiter.retry_after(client)
+    if wait is not None:
+        raise TooManySignIns(wait)
+    found = services.users.trusted_now(credentials.credentials)
+    if found is not None:
+        return found
+    found = await run_in_threadpool(services.users.authenticate, credentials.credentials)
     if found is None:
+        limiter.failed(client)
         raise Unauthorized()
     return found
 

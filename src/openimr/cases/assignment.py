@@ -1,8 +1,14 @@
-"""Assigning an eligible case to a reviewer: a named one if acceptable, else the least-loaded acceptable one."""
+"""Assigning an eligible case to a reviewer: a named one if acceptable, else the least-loaded acceptable one.
+
+Assignments are serialized so that simultaneous ones see each other's workload and balance: each locks the reviewer
+pool's rows (`SELECT ... FOR UPDATE` on PostgreSQL, in id order so they cannot deadlock) before counting workload; on
+SQLite the single writer does it.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from openimr.cases import deadlines, reviewers
 from openimr.cases.context import ServiceContext, require, visible_case
@@ -49,6 +55,7 @@ class AssignmentService:
             case = visible_case(session, case_id, actor)
             outcome = ScreeningOutcome(case.screening_outcome) if case.screening_outcome else None
             check_transition(CaseState(case.state), CaseState.ASSIGNED, outcome, number)
+            _lock_pool(session)
             requests = [item.request for item in case.items if item.excluded_reason is None]
             parties = Parties.model_validate(case.application.get("parties", {}))
             if request.reviewer_id is not None:
@@ -80,3 +87,9 @@ class AssignmentService:
             )
             session.flush()
             return case_view(session, case)
+
+
+def _lock_pool(session: Session) -> None:
+    """Hold the pool's rows until the transaction ends (PostgreSQL; SQLite writers are serial already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(ReviewerRow.id).order_by(ReviewerRow.id).with_for_update()).all()

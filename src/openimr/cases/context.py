@@ -13,13 +13,15 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from openimr.cases import audit
 from openimr.cases.domain import Actor, CaseState, ScreeningOutcome, UserRole, case_number
 from openimr.cases.errors import Forbidden, NotFound, StaleVersion
 from openimr.cases.states import check_transition
-from openimr.cases.store import AuditRow, CaseRow, utcnow
+from openimr.cases.store import CaseRow, DocumentRow, utcnow
 from openimr.cases.uploads import DocumentStore
 from openimr.model import Organization
 
@@ -33,6 +35,8 @@ AUDITED_CASE_FIELDS = (
     "records_received_at",
     "determination_due",
     "drafting_error",
+    "consolidated_into",
+    "priority",
     "signed_by",
     "signed_at",
     "issued_at",
@@ -80,27 +84,70 @@ class ServiceContext:
         documents: DocumentStore,
         clock: Callable[[], dt.datetime] = utcnow,
         serialize_writes: bool = False,
+        write_sessions: sessionmaker[Session] | None = None,
         organization: Organization | None = None,
     ) -> None:
-        """`serialize_writes` queues this process's write transactions on a lock: right for SQLite, which allows one
-        writer at a time and would otherwise make concurrent writers poll its busy timeout. `organization` is the IMR
-        organization the letters name (default: `Organization()`)."""
+        """`sessions` read; `write_sessions` (default: the same) write. `serialize_writes` queues this process's write
+        transactions on a lock: right for SQLite, which allows one writer at a time and would otherwise make concurrent
+        writers poll its busy timeout. `organization` is the IMR organization the letters name (default:
+        `Organization()`)."""
         self.sessions = sessions
+        self.write_sessions = write_sessions or sessions
         self.documents = documents
         self.clock = clock
         self.organization = organization or Organization()
         self._write_lock: AbstractContextManager[object] = threading.Lock() if serialize_writes else nullcontext()
+        self._local = threading.local()
+        self._uncertain: set[str] = set()
+        self._uncertain_lock = threading.Lock()
 
     @contextmanager
     def transaction(self, what: str) -> Iterator[Session]:
-        """A session committed at the end; a version clash becomes `StaleVersion` naming `what`."""
-        with self._write_lock, self.sessions() as session:
+        """A write session committed at the end; a version clash becomes `StaleVersion` naming `what`."""
+        self._local.commit_failed = False
+        with self._write_lock, self.write_sessions() as session:
             try:
                 yield session
-                session.commit()
+                session.flush()
+                try:
+                    session.commit()
+                except BaseException:
+                    self._local.commit_failed = True  # the COMMIT itself failed: it may or may not have happened
+                    raise
+                for callback in session.info.pop("after_commit", []):
+                    callback()
             except StaleDataError:
                 session.rollback()
                 raise StaleVersion("changed by someone else at the same time: reload it and try again", what) from None
+
+    @contextmanager
+    def keeping_documents(self, document_ids: list[str]) -> Iterator[None]:
+        """Around the transactions that commit the rows of documents already stored: if they fail, the files go; if
+        the commit's outcome is unknown (the connection broke during COMMIT), the files wait for `settle_documents`."""
+        try:
+            yield
+        except BaseException:
+            if getattr(self._local, "commit_failed", False):
+                with self._uncertain_lock:
+                    self._uncertain.update(document_ids)
+            else:
+                for document_id in document_ids:
+                    self.documents.discard(document_id)
+            raise
+
+    def settle_documents(self) -> int:
+        """Remove the files of uncertain commits that did not happen, once the database answers; the number removed."""
+        with self._uncertain_lock:
+            pending = set(self._uncertain)
+        if not pending:
+            return 0
+        with self.sessions() as session:
+            committed = set(session.scalars(select(DocumentRow.id).where(DocumentRow.id.in_(pending))))
+        for document_id in pending - committed:
+            self.documents.discard(document_id)
+        with self._uncertain_lock:
+            self._uncertain -= pending
+        return len(pending - committed)
 
     def audit(
         self,
@@ -111,8 +158,8 @@ class ServiceContext:
         before: dict[str, Any] | None,
         after: dict[str, Any] | None,
     ) -> None:
-        """Record one change in the audit log (in the caller's transaction)."""
-        session.add(AuditRow(case_id=case_id, at=self.clock(), actor=actor.name, action=action, before=before, after=after))
+        """Record one change in the hash-chained audit log (in the caller's transaction)."""
+        audit.append(session, case_id, self.clock(), actor.name, action, before, after)
 
     def move(self, session: Session, actor: Actor, case: CaseRow, target: CaseState, action: str, **changes: Any) -> None:
         """Check and make a state transition with its field changes, and audit it."""

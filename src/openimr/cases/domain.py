@@ -31,6 +31,8 @@ class CaseState(StrEnum):
     """The Final Determination Letter has been issued; it is immutable."""
     WITHDRAWN = "withdrawn"
     """The application was withdrawn before a determination was issued; nothing more happens to it."""
+    CONSOLIDATED = "consolidated"
+    """Merged into another case about the same UR decision (9792.10.4(a)); its items and documents are there."""
 
 
 class ScreeningOutcome(StrEnum):
@@ -92,6 +94,8 @@ class DocumentType(StrEnum):
     PROGRESS_REPORT = "progress_report"
     CLINICAL_SUMMARY = "clinical_summary"
     CORRESPONDENCE = "correspondence"
+    EXPEDITED_CERTIFICATION = "expedited_certification"
+    """The treating physician's certification of an imminent and serious threat (converts a review to expedited)."""
     OTHER = "other"
 
 
@@ -118,11 +122,12 @@ class Recipient(StrEnum):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is calling: a user's name, role and, for a reviewer, their reviewer id."""
+    """Who is calling: a user's name, role and, for a reviewer, their reviewer id; `user_id` None for the command line."""
 
     name: str
     role: UserRole
     reviewer_id: int | None = None
+    user_id: int | None = None
 
 
 def case_number(case_id: int) -> str:

@@ -90,11 +90,12 @@ def screen(facts: EligibilityFacts) -> Screening:
     return Screening(ScreeningOutcome.ELIGIBLE, [], excluded)
 
 
-def _normalise(text: str) -> str:
+def normalise(text: str) -> str:
+    """Text compared without regard to case and spacing."""
     return " ".join(text.casefold().split())
 
 
 def duplicate_key(worker_id: str, claim_number: str, ur_decision: dt.date, requests: list[str]) -> str:
     """Identity of an application for duplicate detection: same worker, claim, UR decision date and disputed items."""
-    parts = [_normalise(worker_id), _normalise(claim_number), ur_decision.isoformat(), *sorted(_normalise(r) for r in requests)]
+    parts = [normalise(worker_id), normalise(claim_number), ur_decision.isoformat(), *sorted(normalise(r) for r in requests)]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()

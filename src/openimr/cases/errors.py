@@ -63,3 +63,7 @@ class UnsupportedDocument(WorkflowError):
     """An uploaded document's content is not one of the accepted types (checked by content, not by name)."""
 
     status = 415
+
+
+class NothingToRead(InvalidInput):
+    """The case has no document with text for the engine: retrying cannot help until a readable document is added."""

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from openimr.cases.context import ServiceContext, require, snapshot, visible_case
 from openimr.cases.domain import Actor, CaseState, DocumentType, ScreeningOutcome, UserRole, case_number
 from openimr.cases.eligibility import duplicate_key
-from openimr.cases.errors import AlreadyExists, NotFound, TransitionRefused, WorkflowError
+from openimr.cases.errors import AlreadyExists, NotFound, TransitionRefused
 from openimr.cases.mapping import case_view, document_view
 from openimr.cases.schemas import Application, CaseView, DocumentView, FilingResult
 from openimr.cases.store import ApplicationRow, CaseRow, DocumentRow, ItemRow
@@ -47,12 +47,20 @@ class IntakeService:
         )
         key = _key(application)
         store = self.context.documents
-        inline = [store.save(d.text.encode(), f"documents[{n}]") for n, d in enumerate(application.documents)]
+        inline: list[StoredDocument] = []
         try:
-            return self._file(application, key, received, inline, actor)
-        except IntegrityError:
-            # A concurrent filing of the same application created the case first: this one is its duplicate.
-            return self._file(application, key, received, inline, actor)
+            for n, given in enumerate(application.documents):
+                inline.append(store.save(given.text.encode(), f"documents[{n}]"))
+        except BaseException:
+            for stored in inline:
+                store.discard(stored.id)
+            raise
+        with self.context.keeping_documents([d.id for d in inline]):
+            try:
+                return self._file(application, key, received, inline, actor)
+            except IntegrityError:
+                # A concurrent filing of the same application created the case first: this one is its duplicate.
+                return self._file(application, key, received, inline, actor)
 
     def _file(
         self, application: Application, key: str, received: dt.date, inline: list[StoredDocument], actor: Actor
@@ -80,8 +88,10 @@ class IntakeService:
             elif existing is None:
                 self.context.audit(session, actor, "case received", case.id, None, snapshot(case))
             session.flush()
-            result = FilingResult(duplicate=duplicate, corrected=corrects, case=case_view(session, case))
-        return result
+            case_id = case.id
+        with self.context.sessions() as session:  # the view is read after the commit, outside the single writer's lock
+            view = case_view(session, visible_case(session, case_id, actor))
+        return FilingResult(duplicate=duplicate, corrected=corrects, case=view)
 
     def correct(self, case_id: int, application: Application, actor: Actor) -> CaseView:
         """Replace an ineligible case's application with a corrected one; the case goes back to received, to be screened
@@ -174,6 +184,8 @@ class IntakeService:
             size=stored.size,
             sha256=stored.sha256,
             text=stored.text,
+            page_offsets=stored.page_offsets,
+            ocr_pages=stored.ocr_pages,
             uploaded_by=actor.name,
             created_at=self.context.clock(),
         )
@@ -194,22 +206,18 @@ class IntakeService:
             _open_for_documents(session, case_id, actor)
         declared_pdf = (declared_media_type or "").lower() == PDF or (filename or "").lower().endswith(".pdf")
         stored = self.context.documents.save(data, filename or "upload", declared_pdf)
-        try:
-            with self.context.transaction(case_number(case_id)) as session:
-                case = _open_for_documents(session, case_id, actor)
-                row = self._document_row(stored, case.id, type_, date, display_name(filename), actor)
-                session.add(row)
-                audited = {
-                    "document_id": stored.id,
-                    "type": type_.value,
-                    "media_type": stored.media_type,
-                    "sha256": stored.sha256,
-                }
-                self.context.audit(session, actor, "document added", case_id, None, audited)
-                return document_view(row)
-        except WorkflowError:
-            self.context.documents.discard(stored.id)
-            raise
+        with self.context.keeping_documents([stored.id]), self.context.transaction(case_number(case_id)) as session:
+            case = _open_for_documents(session, case_id, actor)
+            row = self._document_row(stored, case.id, type_, date, display_name(filename), actor)
+            session.add(row)
+            audited = {
+                "document_id": stored.id,
+                "type": type_.value,
+                "media_type": stored.media_type,
+                "sha256": stored.sha256,
+            }
+            self.context.audit(session, actor, "document added", case_id, None, audited)
+            return document_view(row)
 
     def document(self, case_id: int, document_id: str, actor: Actor) -> tuple[DocumentView, bytes]:
         """A document's metadata and bytes."""

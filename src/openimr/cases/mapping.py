@@ -10,9 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from openimr.cases.domain import case_number
+from openimr.cases.errors import NothingToRead
 from openimr.cases.letter import addressees, final_item
 from openimr.cases.schemas import Application, CaseView, DocumentView, ItemView, Parties, ReviewerProfile
-from openimr.cases.store import ApplicationRow, CaseRow, DocumentRow, DraftRow, ItemRow, ReviewerRow
+from openimr.cases.store import ApplicationRow, CaseRow, DocumentRow, DraftRow, ItemRow, JobRow, ReviewerRow
 from openimr.model import (
     Case,
     CaseDates,
@@ -57,6 +58,8 @@ def document_view(row: DocumentRow) -> DocumentView:
         media_type=row.media_type,
         size=row.size,
         sha256=row.sha256,
+        page_offsets=row.page_offsets or [],
+        ocr_pages=row.ocr_pages or [],
         uploaded_by=row.uploaded_by,
         created_at=row.created_at,
     )
@@ -70,6 +73,7 @@ def case_documents(session: Session, case_id: int) -> list[DocumentRow]:
 def case_view(session: Session, case: CaseRow) -> CaseView:
     """A case with its items, documents and count of duplicate applications."""
     duplicates = session.scalar(select(func.count()).where(ApplicationRow.case_id == case.id, ApplicationRow.duplicate.is_(True)))
+    drafting = session.scalar(select(JobRow.state).where(JobRow.case_id == case.id, JobRow.kind == "draft"))
     return CaseView(
         id=case.id,
         case_number=case_number(case.id),
@@ -89,6 +93,8 @@ def case_view(session: Session, case: CaseRow) -> CaseView:
         records_received_at=case.records_received_at,
         determination_due=case.determination_due,
         drafting_error=case.drafting_error,
+        consolidated_into=case.consolidated_into,
+        drafting=drafting,
         signed_at=case.signed_at,
         signed_by=case.signed_by,
         issued_at=case.issued_at,
@@ -110,10 +116,18 @@ class EngineInput:
 
 
 def engine_case(session: Session, case: CaseRow) -> EngineInput:
-    """The `openimr.model.Case` a reviewer sees: documents with text, the disputed items not excluded, the dates."""
+    """The `openimr.model.Case` a reviewer sees: documents with text, the disputed items not excluded, the dates.
+
+    Raises `NothingToRead` when no document has text."""
     included = [item for item in case.items if item.excluded_reason is None]
     application = Application.model_validate(case.application)
-    documents = [Document(id=d.id, type=d.type, date=d.date, text=d.text) for d in case_documents(session, case.id)]
+    documents = [
+        Document(id=d.id, type=d.type, date=d.date, text=d.text, page_offsets=d.page_offsets or [], ocr_pages=d.ocr_pages or [])
+        for d in case_documents(session, case.id)
+    ]
+    documents = [d for d in documents if d.text.strip()]
+    if not documents:
+        raise NothingToRead("the case has no document with text for the engine to read", case_number(case.id))
     engine_case = Case(
         case_number=case_number(case.id),
         priority=Priority(case.priority),
@@ -124,7 +138,7 @@ def engine_case(session: Session, case: CaseRow) -> EngineInput:
             assigned=case.assigned_at.date() if case.assigned_at else None,
         ),
         patient=Patient.model_validate(application.patient.model_dump()),
-        documents=[d for d in documents if d.text.strip()],
+        documents=documents,
         disputed_items=[
             DisputedItem(
                 request=i.request, ur_guideline=i.ur_guideline, original_request=i.original_request, authorized=i.authorized

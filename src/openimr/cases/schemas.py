@@ -113,6 +113,9 @@ class Application(_Schema):
     dates: ApplicationDates
     liability_disputed: bool = Field(default=False, description="The claims administrator asserts a liability dispute.")
     claims_administrator_agrees_eligible: bool = False
+    formulary_dispute: bool = Field(
+        default=False, description="A dispute over a drug under the MTUS Drug Formulary: due in 5 business days."
+    )
     parties: Parties = Field(default_factory=Parties)
     patient: Patient = Field(default_factory=Patient)
     disputed_items: list[ApplicationItem] = Field(min_length=1, max_length=50)
@@ -163,6 +166,20 @@ class CriterionEdit(_Schema):
     note: Text = ""
 
 
+class ExpediteRequest(_Schema):
+    """Convert a standard review to expedited on the treating physician's certification (9792.10.4(c))."""
+
+    certification_document_id: str = Field(
+        pattern=r"^[0-9a-f-]{36}$", description="The case document holding the physician's certification of a serious threat."
+    )
+
+
+class ConsolidateRequest(_Schema):
+    """Consolidate other eligible applications of the same employee about the same UR decision into this case."""
+
+    case_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(min_length=1, max_length=20)
+
+
 class ItemEdit(_Schema):
     """A reviewer's change to one item of the draft; `version` is the item version the edit was made on."""
 
@@ -188,6 +205,39 @@ class NewUser(_Schema):
     name: Name
     role: UserRole
     reviewer_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    token_expires_in_days: int | None = Field(
+        default=None, ge=1, le=3650, description="Lifetime of the first token; default: the server's token lifetime."
+    )
+
+
+class NewToken(_Schema):
+    """A further bearer token for a user (an admin for anyone, anyone else for themselves)."""
+
+    user_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="Whose token; default: the caller's.")
+    label: Name | None = None
+    expires_in_days: int | None = Field(default=None, ge=1, le=3650, description="Default: the server's token lifetime.")
+
+
+class TokenView(_Schema):
+    """A bearer token's record (never the token): who it is for, when it expires or was revoked, when it was last used."""
+
+    id: int
+    user_id: int
+    user: str
+    label: str | None
+    created_at: dt.datetime
+    created_by: str
+    expires_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    revoked_by: str | None
+    last_used_at: dt.datetime | None = Field(description="Updated at most once a minute.")
+    active: bool
+
+
+class TokenCreated(TokenView):
+    """A new token: `token` is shown this once; only its SHA-256 is stored."""
+
+    token: str
 
 
 class DocumentView(_Schema):
@@ -200,6 +250,8 @@ class DocumentView(_Schema):
     media_type: str
     size: int
     sha256: str
+    page_offsets: list[int] = Field(default_factory=list, description="Character offset where each page's text starts.")
+    ocr_pages: list[int] = Field(default_factory=list, description="Pages (from 0) whose text was read by OCR.")
     uploaded_by: str
     created_at: dt.datetime
 
@@ -242,6 +294,8 @@ class CaseView(_Schema):
     records_received_at: dt.datetime | None
     determination_due: dt.datetime | None
     drafting_error: str | None
+    consolidated_into: int | None = Field(default=None, description="The case this one was consolidated into.")
+    drafting: str | None = Field(description="The drafting job: queued, running, done or failed (None before records complete).")
     signed_at: dt.datetime | None
     signed_by: str | None
     issued_at: dt.datetime | None
@@ -348,10 +402,12 @@ class ReviewerView(_Schema):
 
 
 class UserCreated(_Schema):
-    """A provisioned user and their bearer token (shown once; only its hash is stored)."""
+    """A provisioned user and their first bearer token (shown once; only its hash is stored)."""
 
     id: int
     name: str
     role: UserRole
     reviewer_id: int | None
     token: str
+    token_id: int
+    expires_at: dt.datetime | None

@@ -6,16 +6,21 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from openimr.cases.assignment import AssignmentService
 from openimr.cases.cases import CaseService
+from openimr.cases.consolidation import ConsolidationService
 from openimr.cases.context import ServiceContext
 from openimr.cases.draft_edits import DraftService
 from openimr.cases.drafting import DraftingService
+from openimr.cases.expediting import ExpeditingService
 from openimr.cases.intake import IntakeService
+from openimr.cases.jobs import JobQueue, QueuePolicy
 from openimr.cases.reviewer_pool import ReviewerService
 from openimr.cases.screening import ScreeningService
 from openimr.cases.signing import SigningService
-from openimr.cases.store import make_engine, session_factory, upgrade, utcnow
+from openimr.cases.store import DocumentRow, make_engine, session_factory, upgrade, utcnow
 from openimr.cases.uploads import DocumentStore
 from openimr.cases.users import UserService
 from openimr.settings import Settings
@@ -35,18 +40,32 @@ class Services:
     drafts: DraftService
     signing: SigningService
     cases: CaseService
+    queue: JobQueue
+    expediting: ExpeditingService
+    consolidation: ConsolidationService
 
     @classmethod
-    def over(cls, context: ServiceContext) -> Services:
-        """The services over a context."""
+    def over(cls, context: ServiceContext, settings: Settings) -> Services:
+        """The services over a context, with the policies `settings` set."""
+        queue = JobQueue(
+            context,
+            QueuePolicy(
+                lease=dt.timedelta(seconds=settings.job_lease_seconds),
+                max_attempts=settings.job_max_attempts,
+                backoff=dt.timedelta(seconds=settings.job_backoff_seconds),
+            ),
+        )
         return cls(
             context=context,
-            users=UserService(context),
+            queue=queue,
+            expediting=ExpeditingService(context),
+            consolidation=ConsolidationService(context),
+            users=UserService(context, dt.timedelta(days=settings.token_ttl_days), settings.auth_cache_seconds),
             reviewers=ReviewerService(context),
             intake=IntakeService(context),
             screening=ScreeningService(context),
             assignment=AssignmentService(context),
-            drafting=DraftingService(context),
+            drafting=DraftingService(context, queue),
             drafts=DraftService(context),
             signing=SigningService(context),
             cases=CaseService(context),
@@ -64,13 +83,30 @@ class Opened:
 def open_services(settings: Settings, clock: Callable[[], dt.datetime] = utcnow) -> Opened:
     """Create the data directory, migrate the database to the latest schema and return the services over it."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = settings.document_key.get_secret_value() if settings.document_key else None
+    documents = DocumentStore(settings.documents_dir, settings.max_upload_bytes, key)
+    documents.check_key()
     engine = make_engine(settings.database_url)
-    created = upgrade(engine)
+    sqlite = engine.dialect.name == "sqlite"
+    writer = make_engine(settings.database_url, writer=True) if sqlite else engine
+    created = upgrade(writer)
+    # Reads see one snapshot across their statements (SQLite: its BEGIN; PostgreSQL: repeatable read, which never fails a
+    # read-only transaction), so a view never mixes states from before and after a concurrent commit.
+    reader = engine if sqlite else engine.execution_options(isolation_level="REPEATABLE READ")
     context = ServiceContext(
-        session_factory(engine),
-        DocumentStore(settings.documents_dir, settings.max_upload_bytes),
+        session_factory(reader),
+        documents,
         clock=clock,
-        serialize_writes=engine.dialect.name == "sqlite",
+        serialize_writes=sqlite,
+        write_sessions=session_factory(writer),
         organization=settings.organization,
     )
-    return Opened(Services.over(context), created)
+    return Opened(Services.over(context, settings), created)
+
+
+def recover(services: Services) -> int:
+    """Start-up recovery of a store no other process is using: remove document files whose rows never committed (and
+    half-written ones); the number removed. Jobs of dead workers need nothing: their leases pass."""
+    with services.context.sessions() as session:
+        referenced = set(session.scalars(select(DocumentRow.id)))
+    return services.context.documents.sweep(referenced)

@@ -7,7 +7,9 @@ from openimr.cases.errors import TransitionRefused
 
 _NEXT: dict[CaseState, frozenset[CaseState]] = {
     CaseState.RECEIVED: frozenset({CaseState.SCREENED, CaseState.WITHDRAWN}),
-    CaseState.SCREENED: frozenset({CaseState.SCREENED, CaseState.ASSIGNED, CaseState.RECEIVED, CaseState.WITHDRAWN}),
+    CaseState.SCREENED: frozenset(
+        {CaseState.SCREENED, CaseState.ASSIGNED, CaseState.RECEIVED, CaseState.WITHDRAWN, CaseState.CONSOLIDATED}
+    ),
     CaseState.ASSIGNED: frozenset({CaseState.RECORDS_COMPLETE, CaseState.WITHDRAWN}),
     CaseState.RECORDS_COMPLETE: frozenset({CaseState.IN_REVIEW, CaseState.WITHDRAWN}),
     CaseState.IN_REVIEW: frozenset({CaseState.DRAFTED, CaseState.WITHDRAWN}),
@@ -15,6 +17,7 @@ _NEXT: dict[CaseState, frozenset[CaseState]] = {
     CaseState.SIGNED: frozenset({CaseState.ISSUED, CaseState.WITHDRAWN}),
     CaseState.ISSUED: frozenset(),
     CaseState.WITHDRAWN: frozenset(),
+    CaseState.CONSOLIDATED: frozenset(),
 }
 
 OPEN_STATES = frozenset(
@@ -36,8 +39,8 @@ def check_transition(
     if target not in allowed:
         raise TransitionRefused(f"cannot go from {current.value} to {target.value}", case_ref)
     if current is CaseState.SCREENED:
-        if target is CaseState.ASSIGNED and outcome is not ScreeningOutcome.ELIGIBLE:
-            raise TransitionRefused(f"only an eligible case can be assigned (screening outcome: {outcome})", case_ref)
+        if target in (CaseState.ASSIGNED, CaseState.CONSOLIDATED) and outcome is not ScreeningOutcome.ELIGIBLE:
+            raise TransitionRefused(f"only an eligible case can be {target.value} (screening outcome: {outcome})", case_ref)
         if target is CaseState.SCREENED and outcome is not ScreeningOutcome.DEFERRED:
             raise TransitionRefused(f"only a deferred case can be screened again (screening outcome: {outcome})", case_ref)
         if target is CaseState.RECEIVED and outcome is not ScreeningOutcome.INELIGIBLE:

@@ -25,11 +25,12 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     create_engine,
     event,
     inspect,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
 
 
@@ -64,15 +65,30 @@ class Base(DeclarativeBase):
 
 
 class UserRow(Base):
-    """An API user: a role and the SHA-256 of their bearer token (the token itself is never stored)."""
+    """An API user and their role; their bearer tokens are `TokenRow`s."""
 
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     role: Mapped[str] = mapped_column(String(20))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("reviewers.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class TokenRow(Base):
+    """A bearer token of a user: only its SHA-256 is stored; it may expire and be revoked; its last use is kept."""
+
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(200))
+    last_used_at: Mapped[dt.datetime | None]
 
 
 class ReviewerRow(Base):
@@ -110,6 +126,7 @@ class CaseRow(Base):
     records_received_at: Mapped[dt.datetime | None]
     determination_due: Mapped[dt.datetime | None]
     drafting_error: Mapped[str | None] = mapped_column(Text)
+    consolidated_into: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     signed_at: Mapped[dt.datetime | None]
     signed_by: Mapped[str | None] = mapped_column(String(200))
     issued_at: Mapped[dt.datetime | None]
@@ -155,7 +172,9 @@ class ItemRow(Base):
     rationale: Mapped[str | None] = mapped_column(Text)
     guideline: Mapped[str | None] = mapped_column(Text, comment="The organization's guideline line the letter prints.")
     criteria_overrides: Mapped[dict[str, Any] | None] = mapped_column(JSON, comment="Reviewer's criterion statuses by id.")
-    engine_determination: Mapped[dict[str, Any] | None] = mapped_column(JSON, comment="The engine's ItemDetermination.")
+    engine_determination: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, deferred=True, comment="The engine's ItemDetermination (loaded when used, not with every view)."
+    )
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     case: Mapped[CaseRow] = relationship(back_populates="items")
     __mapper_args__ = {"version_id_col": version, "version_id_generator": False}  # noqa: RUF012
@@ -177,15 +196,37 @@ class ItemRevisionRow(Base):
 
 
 class DraftRow(Base):
-    """The engine's draft determination, with the engine and knowledge versions that produced it."""
+    """The engine's draft determination, with the engine and knowledge versions that produced it. One per case."""
 
     __tablename__ = "drafts"
     id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
     engine_version: Mapped[str | None] = mapped_column(String(100))
     knowledge_version: Mapped[str | None] = mapped_column(String(100))
     determination: Mapped[dict[str, Any]]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class JobRow(Base):
+    """A unit of background work on a case (one per kind and case): queued, running under a lease, done or failed.
+
+    A running job whose lease has passed is taken again by any worker: its worker died or stalled.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (UniqueConstraint("kind", "case_id", name="uq_jobs_kind_case"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    run_after: Mapped[dt.datetime]
+    lease_until: Mapped[dt.datetime | None]
+    worker: Mapped[str | None] = mapped_column(String(200))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    requested_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class DocumentRow(Base):
@@ -201,6 +242,8 @@ class DocumentRow(Base):
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     text: Mapped[str] = mapped_column(Text)
+    page_offsets: Mapped[list[Any] | None] = mapped_column(JSON, comment="Character offset where each page starts.")
+    ocr_pages: Mapped[list[Any] | None] = mapped_column(JSON, comment="Pages (from 0) whose text was read by OCR.")
     uploaded_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -220,10 +263,13 @@ class LetterRow(Base):
 
 
 class AuditRow(Base):
-    """One change: who, when, what, and the record before and after. Append-only."""
+    """One change: who, when, what, and the record before and after. Append-only and hash-chained (`cases.audit`)."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(200))
@@ -232,13 +278,30 @@ class AuditRow(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
+class AuditHeadRow(Base):
+    """The head of the audit chain (one row, id 1): the last entry's seq and hash. Locked by every appending transaction."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 APPEND_ONLY_TABLES = ("audit_log", "item_revisions", "letters", "applications")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout so concurrent writers wait, not fail."""
+def make_engine(url: str, writer: bool = False) -> Engine:
+    """An engine for `url`. SQLite gets WAL, foreign keys and a busy timeout; its transactions begin explicitly (a
+    consistent snapshot for reads), and for a `writer` engine with BEGIN IMMEDIATE, so writers from several processes
+    queue for the one write lock instead of failing to upgrade a read lock."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=20, max_overflow=20)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 30, "check_same_thread": False, "isolation_level": None},
+            pool_size=4 if writer else 20,
+            max_overflow=4 if writer else 20,
+        )
+        begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -249,6 +312,10 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection: Connection) -> None:
+            connection.exec_driver_sql(begin)
+
         return engine
     return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
 
@@ -258,12 +325,13 @@ def session_factory(engine: Engine) -> sessionmaker[Any]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def upgrade(engine: Engine) -> bool:
-    """Bring the database to the latest schema with the migrations shipped in the package; True when it was empty."""
+def upgrade(engine: Engine, revision: str = "head") -> bool:
+    """Bring the database to the latest schema (or `revision`) with the migrations shipped in the package; True when it
+    was empty."""
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     with engine.begin() as connection:
         empty = not inspect(connection).has_table("alembic_version")
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
     return empty

@@ -2,9 +2,11 @@
 
 A document's name is kept for display only and never touches the file system: the bytes go to
 `<root>/<id[:2]>/<id>` where `id` is a random UUID, written to a temporary file and renamed, so a crash never leaves
-half a document. Accepted types, decided by content: PDF (the `%PDF-` signature and a text layer the document reader can
-read) and plain text (as `openimr.documents.read_document` decodes it). Anything else, including a file named ".pdf"
-that is not a PDF, is refused.
+half a document. The file is synced to disk before its row is committed, so a committed row always has its file; a file
+whose row never committed is swept when the server starts (`sweep`). Accepted types, decided by content: PDF (the
+`%PDF-` signature and a text layer the document reader can read) and plain text (as `openimr.documents.read_document`
+decodes it), and scanned records, image-only PDFs and PNG, TIFF or JPEG images, read by OCR page by page (the pages read
+so are kept with the document). Anything else, including a file named ".pdf" that is not a PDF, is refused.
 """
 
 from __future__ import annotations
@@ -16,11 +18,34 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.fernet import Fernet, InvalidToken
+
 from openimr.cases.errors import UnsupportedDocument, UploadTooLarge
-from openimr.documents import read_document
+from openimr.documents import DocumentKind, read_document_bytes
+from openimr.documents.ocr import image_media_type
 from openimr.errors import OpenIMRError
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
+ENCRYPTED = b"openimr-fernet-1\n"
+"""How an encrypted document file begins; a Fernet token (AES-128-CBC with HMAC-SHA256) follows."""
+
+
+class DocumentKeyError(OpenIMRError):
+    """The document key is missing, malformed or not the one a document was encrypted with."""
+
+
+def _cipher(key: str) -> Fernet:
+    try:
+        return Fernet(key.encode())
+    except (ValueError, TypeError):
+        raise DocumentKeyError(
+            "is not a Fernet key (32 url-safe base64-encoded bytes): make one with `imr keys generate`", "OPENIMR_DOCUMENT_KEY"
+        ) from None
+
+
+def generate_key() -> str:
+    """A new random document key."""
+    return Fernet.generate_key().decode()
 PDF = "application/pdf"
 TEXT = "text/plain"
 
@@ -34,14 +59,19 @@ class StoredDocument:
     size: int
     sha256: str
     text: str
+    page_offsets: list[int]
+    ocr_pages: list[int]
 
 
 class DocumentStore:
     """Case documents on disk, under generated ids."""
 
-    def __init__(self, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, root: Path, max_bytes: int = DEFAULT_MAX_BYTES, key: str | None = None) -> None:
+        """`key`: a Fernet key (`imr keys generate`) to encrypt documents at rest with; without it they are stored as
+        given. Documents stored before a key was set stay readable."""
         self.root = root
         self.max_bytes = max_bytes
+        self._cipher = _cipher(key) if key else None
 
     def path(self, document_id: str) -> Path:
         """Where a stored document's bytes are (the id is a UUID we generated, never a user's name)."""
@@ -58,31 +88,86 @@ class DocumentStore:
             raise UploadTooLarge(f"{len(data)} bytes is over the limit of {self.max_bytes} bytes", source)
         if not data:
             raise UnsupportedDocument("the document is empty", source)
+        if data.startswith(ENCRYPTED):
+            raise UnsupportedDocument("begins with openimr's own encryption marker", source)
         if declared_pdf and not data.startswith(b"%PDF-"):
             raise UnsupportedDocument("declared a PDF, but the content is not a PDF (no %PDF- signature)", source)
+        image = image_media_type(data)
+        media_type = PDF if data.startswith(b"%PDF-") else image or TEXT
+        kind: DocumentKind = "pdf" if media_type == PDF else "image" if image else "text"
+        try:
+            read = read_document_bytes(data, kind, "upload", source, ocr=True)
+        except OpenIMRError as error:
+            what = {"pdf": "not a readable PDF", "image": "not a readable image"}.get(
+                kind, "neither a PDF, an image nor a readable text document"
+            )
+            raise UnsupportedDocument(f"{what} (checked by content, not by name): {error.problem}", source) from None
         document_id = str(uuid.uuid4())
         target = self.path(document_id)
         target.parent.mkdir(parents=True, exist_ok=True)
-        is_pdf = data.startswith(b"%PDF-")
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-", suffix=".pdf" if is_pdf else ".txt")
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            try:
-                text = read_document(Path(temporary)).text
-            except OpenIMRError as error:
-                what = "not a readable PDF" if is_pdf else "neither a PDF nor a readable text document"
-                raise UnsupportedDocument(f"{what} (checked by content, not by name): {error.problem}", source) from None
+                out.write(ENCRYPTED + self._cipher.encrypt(data) if self._cipher else data)
+                out.flush()
+                os.fsync(out.fileno())
             os.replace(temporary, target)
+            _sync_directory(target.parent)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        return StoredDocument(document_id, PDF if is_pdf else TEXT, len(data), hashlib.sha256(data).hexdigest(), text)
+        return StoredDocument(
+            document_id, media_type, len(data), hashlib.sha256(data).hexdigest(), read.text, read.page_offsets, read.ocr_pages
+        )
 
     def discard(self, document_id: str) -> None:
         """Remove a stored document that was refused after it was stored (its case could not take it)."""
         self.path(document_id).unlink(missing_ok=True)
 
     def read(self, document_id: str) -> bytes:
-        """The bytes of a stored document."""
-        return self.path(document_id).read_bytes()
+        """The bytes of a stored document as they were given (decrypted when stored encrypted)."""
+        stored = self.path(document_id).read_bytes()
+        if not stored.startswith(ENCRYPTED):
+            return stored
+        if self._cipher is None:
+            problem = "is stored encrypted: set OPENIMR_DOCUMENT_KEY to the key it was stored with"
+            raise DocumentKeyError(problem, f"document {document_id}")
+        try:
+            return self._cipher.decrypt(stored[len(ENCRYPTED) :])
+        except InvalidToken:
+            raise DocumentKeyError(
+                "cannot be decrypted: OPENIMR_DOCUMENT_KEY is not the key it was stored with (or the file was altered)",
+                f"document {document_id}",
+            ) from None
+
+    def check_key(self) -> None:
+        """Fail now, clearly, when stored documents are encrypted and the key is missing or wrong (read one of them)."""
+        for path in self.root.glob("??/*"):
+            if path.is_file() and not path.name.startswith(".") and path.read_bytes()[: len(ENCRYPTED)] == ENCRYPTED:
+                self.read(path.name)
+                return
+
+    def stored_ids(self) -> set[str]:
+        """The ids of every document file in the store."""
+        return {p.name for p in self.root.glob("??/*") if p.is_file() and not p.name.startswith(".")}
+
+    def sweep(self, referenced: set[str]) -> int:
+        """Remove the files no document row refers to (their request never committed: the process died between storing
+        the file and committing the row) and half-written temporary files; the number removed.
+
+        Run only while nothing else stores documents in this store (`imr serve` does it before it serves)."""
+        removed = 0
+        for path in self.root.glob("??/*"):
+            if path.is_file() and (path.name.startswith(".upload-") or path.name not in referenced):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+def _sync_directory(folder: Path) -> None:
+    """Make a rename in `folder` durable."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)

@@ -7,12 +7,14 @@ import sys
 import typer
 
 from openimr import __version__
+from openimr.cli.audit import audit_app
 from openimr.cli.corpus import corpus_app
-from openimr.cli.db import db_app
+from openimr.cli.db import db_app, keys_app
 from openimr.cli.fhir import fhir_app
 from openimr.cli.letters import letters_app
 from openimr.cli.serve import serve
-from openimr.cli.users import users_app
+from openimr.cli.users import tokens_app, users_app
+from openimr.cli.worker import worker
 from openimr.errors import OpenIMRError
 
 app = typer.Typer(
@@ -41,8 +43,12 @@ def version() -> None:
 
 
 app.command("serve")(serve)
+app.command("worker")(worker)
 app.add_typer(db_app, name="db")
+app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
+app.add_typer(tokens_app, name="tokens")
+app.add_typer(audit_app, name="audit")
 
 from openimr.cli.check import check  # noqa: E402
 from openimr.cli.review import eval_letters, review  # noqa: E402

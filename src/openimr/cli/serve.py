@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import typer
 
 from openimr.api.app import create_app
+from openimr.cases.services import recover
 from openimr.cli.common import DATA_DIR, DB, open_for_command, settings_from
 from openimr.settings import redact
 
@@ -17,16 +19,33 @@ def serve(
     data_dir: Path | None = DATA_DIR,
     host: str | None = typer.Option(None, help="Address to listen on [env: OPENIMR_HOST; default: 127.0.0.1]."),
     port: int | None = typer.Option(None, help="Port to listen on [env: OPENIMR_PORT; default: 8000]."),
+    workers: int | None = typer.Option(
+        None, "--workers", help="Server processes [env: OPENIMR_WORKERS; default: 1]; more than 1 is for PostgreSQL."
+    ),
 ) -> None:
-    """Run the case-management API (migrating the database first)."""
+    """Run the case-management API (migrating the database and recovering from an earlier crash first)."""
     import uvicorn
 
-    settings = settings_from(db=db, data_dir=data_dir, host=host, port=port)
-    application = create_app(settings, open_for_command(settings))
+    settings = settings_from(db=db, data_dir=data_dir, host=host, port=port, workers=workers)
+    services = open_for_command(settings)
+    swept = recover(services)
+    if swept:
+        typer.echo(f"recovered: removed {swept} document file(s) whose upload never committed", err=True)
     url = f"http://{settings.host}:{settings.port}"
     typer.echo(f"openimr case management on {url}  (API docs: {url}/docs)")
-    typer.echo(f"database: {redact(settings.database_url)}")
+    typer.echo(f"database: {redact(settings.database_url)}; {settings.workers} process(es)")
     command = sys.argv[0] if sys.argv[0].endswith("imr") else "imr"
     on_db = f" --db {redact(settings.db)}" if settings.db else ""
     typer.echo(f"get a token:  {command} users add NAME --role admin --data-dir {settings.data_dir}{on_db}")
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+    if settings.workers == 1:
+        uvicorn.run(create_app(settings, services), host=settings.host, port=settings.port, log_level="warning")
+        return
+    os.environ.update(settings.environment())  # each worker process builds the same settings from the environment
+    uvicorn.run(
+        "openimr.api.app:app_from_environment",
+        factory=True,
+        workers=settings.workers,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+    )

@@ -10,7 +10,9 @@ Text encoding policy for .txt and .md files:
 
 PDF text is taken page by page with PDFium; pages are joined with a newline, `Document.page_offsets` records where
 each page starts, line ends become "\\n" and PDFium's hyphen-at-line-end marker (U+FFFE) becomes "-". A PDF that
-cannot be opened (corrupt, truncated), needs a password, or has no text layer at all is an error.
+cannot be opened (corrupt, truncated), needs a password, or has no text layer at all is an error, unless OCR is asked
+for: then each page without a text layer is read by OCR (`openimr.documents.ocr`), images (PNG, TIFF, JPEG) are read
+page by page, and `Document.ocr_pages` says which pages were.
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ from typing import Literal
 
 import pypdfium2 as pdfium
 
+from openimr.documents.ocr import image_pages, recognise, render_page
 from openimr.errors import OpenIMRError
 from openimr.model import Document
 
 log = logging.getLogger(__name__)
 
-DocumentKind = Literal["pdf", "text", "markdown"]
-"""What a document's bytes are: a PDF, plain text or Markdown."""
+DocumentKind = Literal["pdf", "text", "markdown", "image"]
+"""What a document's bytes are: a PDF, plain text, Markdown, or a scanned image (PNG, TIFF, JPEG)."""
 
 SUPPORTED_SUFFIXES = frozenset({".pdf", ".txt", ".md"})
 """File suffixes `read_document` understands."""
@@ -63,18 +66,28 @@ def read_document(path: Path, doc_id: str | None = None) -> Document:
     return document.model_copy(update={"path": source})
 
 
-def read_document_bytes(data: bytes, kind: DocumentKind, doc_id: str, source: str) -> Document:
-    """Read a document received as bytes (an upload, a FHIR attachment) as a file of `kind` would be read.
+def read_document_bytes(data: bytes, kind: DocumentKind, doc_id: str, source: str, ocr: bool = False) -> Document:
+    """Read a document received as bytes (an upload, a FHIR attachment) as a file of `kind` would be read; with `ocr`,
+    pages without text (and images) are read by OCR.
 
     `source` names the document in errors; the errors are those of `read_document`.
     """
     if not data.strip():
         raise OpenIMRError("empty file", source)
+    ocr_pages: list[int] = []
     if kind == "pdf":
-        text, offsets = _pdf_text(data, source)
+        text, offsets, ocr_pages = _pdf_text(data, source, ocr)
+    elif kind == "image":
+        if not ocr:
+            raise OpenIMRError("an image is read only by OCR", source)
+        pages = [recognise(page, source) for page in image_pages(data, source)]
+        text, offsets = _joined(pages)
+        ocr_pages = list(range(len(pages)))
+        if not text.strip():
+            raise OpenIMRError("no text found in the image, even by OCR", source)
     else:
         text, offsets = _decode_text(data, source), [0]
-    return Document(id=doc_id, type=kind, text=text, page_offsets=offsets)
+    return Document(id=doc_id, type=kind, text=text, page_offsets=offsets, ocr_pages=ocr_pages)
 
 
 def _decode_text(data: bytes, source: str) -> str:
@@ -109,19 +122,34 @@ def _checked_text(text: str, source: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _pdf_text(data: bytes, source: str) -> tuple[str, list[int]]:
-    """Text of a PDF, pages joined by newlines, and the offset where each page starts."""
+def _joined(pages: list[str]) -> tuple[str, list[int]]:
+    """Pages joined by newlines, and the offset where each starts."""
+    offsets: list[int] = []
+    position = 0
+    for page_text in pages:
+        offsets.append(position)
+        position += len(page_text) + 1
+    return "\n".join(pages), offsets
+
+
+def _pdf_text(data: bytes, source: str, ocr: bool = False) -> tuple[str, list[int], list[int]]:
+    """Text of a PDF, pages joined by newlines, the offset where each page starts, and the pages read by OCR."""
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as error:
         raise OpenIMRError(_pdf_problem(str(error), data), source) from None
     try:
         pages: list[str] = []
+        ocr_pages: list[int] = []
         for index in range(len(pdf)):
             page = pdf[index]
             textpage = page.get_textpage()
-            pages.append(textpage.get_text_range())
+            page_text = textpage.get_text_range()
             textpage.close()
+            if ocr and not page_text.strip():
+                page_text = recognise(render_page(page), f"{source} page {index + 1}")
+                ocr_pages.append(index)
+            pages.append(page_text)
             page.close()
     except pdfium.PdfiumError as error:
         raise OpenIMRError(f"corrupt PDF: cannot extract text ({error})", source) from None
@@ -129,18 +157,12 @@ def _pdf_text(data: bytes, source: str) -> tuple[str, list[int]]:
         pdf.close()
     if not pages:
         raise OpenIMRError("PDF has no pages", source)
-    offsets: list[int] = []
-    position = 0
-    cleaned: list[str] = []
-    for page_text in pages:
-        offsets.append(position)
-        page_text = page_text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufffe", "-")
-        cleaned.append(page_text)
-        position += len(page_text) + 1
-    text = "\n".join(cleaned)
+    text, offsets = _joined([p.replace("\r\n", "\n").replace("\r", "\n").replace("\ufffe", "-") for p in pages])
     if not text.strip():
-        raise OpenIMRError("PDF has no text layer (image-only or scanned; OCR is not supported)", source)
-    return text, offsets
+        if ocr:
+            raise OpenIMRError("no text found in the PDF, even by OCR", source)
+        raise OpenIMRError("PDF has no text layer (image-only or scanned: upload it to a case, where it is read by OCR)", source)
+    return text, offsets, ocr_pages
 
 
 def _pdf_problem(message: str, data: bytes) -> str:

@@ -21,7 +21,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData, UploadFile
 
-from openimr.api.deps import CaseId, Position
+from openimr.api.deps import CaseId, Position, client_address
+from openimr.api.security import SignInLimiter
 from openimr.cases.domain import (
     Actor,
     AffiliationKind,
@@ -270,8 +271,13 @@ async def sign_in(request: Request) -> Response:
     if not csrf_matches(request.cookies.get(SIGNIN_COOKIE) or "", given if isinstance(given, str) else None):
         return _sign_in_page(request, 403, "The sign-in form expired: try again.")
     services = _services(request)
+    limiter: SignInLimiter = request.app.state.sign_in_limiter
+    wait = limiter.retry_after(client_address(request))
+    if wait is not None:
+        return _sign_in_page(request, 429, f"Too many failed sign-ins from this address: try again in {wait} s.")
     actor = services.users.authenticate(token) if isinstance(token, str) and token.strip() else None
     if actor is None:
+        limiter.failed(client_address(request))
         return _sign_in_page(request, 401, "That token is not recognised.")
     cookie, session = _signer(request).issue(services.users.token_hash(token.strip() if isinstance(token, str) else ""), _now())
     response = RedirectResponse(HOME[actor.role], status_code=303)
@@ -534,6 +540,7 @@ def _admin_page(page: Page, new_token: Any = None, status: int = 200) -> HTMLRes
         reviewers=page.services.reviewers.pool(page.actor),
         users=[{"name": u.name, "role": u.role.value, "reviewer_id": u.reviewer_id, "extra": []} for u in users],
         token_columns=[],
+        tokens=page.services.users.tokens(page.actor),
         new_token=new_token,
         roles=[r.value for r in UserRole],
         affiliation_kinds=[k.value for k in AffiliationKind],
@@ -589,6 +596,33 @@ def add_user(page: SignedIn, form: Form) -> Response:
     except (ValidationError, ValueError, OpenIMRError) as error:
         return _redirect("/admin", _problem(error), "error")
     return _admin_page(page, new_token=created)
+
+
+@router.post("/admin/tokens")
+def issue_token(page: SignedIn, form: Form) -> Response:
+    """Issue another token for a user (with an expiry, if given); shown once."""
+    page.require(UserRole.ADMIN)
+    try:
+        days = _text(form, "days")
+        created = page.services.users.issue_token_for(
+            _text(form, "name"), _text(form, "label") or None, int(days) if days else None, page.actor
+        )
+    except (ValidationError, ValueError, OpenIMRError) as error:
+        return _redirect("/admin#tokens", _problem(error), "error")
+    return _admin_page(page, new_token=created)
+
+
+@router.post("/admin/tokens/{token_id}/revoke")
+def revoke_token(token_id: CaseId, page: SignedIn, form: Form) -> Response:
+    """Revoke a token: it stops working at once, and so do the browser sessions signed in with it."""
+    page.require(UserRole.ADMIN)
+    return _attempt(
+        page,
+        "/admin#tokens",
+        "/admin#tokens",
+        lambda: page.services.users.revoke(token_id, page.actor),
+        f"Token {token_id} revoked.",
+    )
 
 
 @router.get("/admin/cases/{case_id}", response_class=HTMLResponse)

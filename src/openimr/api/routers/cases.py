@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Response
 
 from openimr.api.deps import Caller, CaseId, ServicesDep
+from openimr.api.responses import json_model
 from openimr.cases.domain import CaseState, ScreeningOutcome
 from openimr.cases.schemas import (
     Application,
@@ -14,6 +15,8 @@ from openimr.cases.schemas import (
     AuditEntry,
     CandidateView,
     CaseView,
+    ConsolidateRequest,
+    ExpediteRequest,
     FilingResult,
     ScreeningRequest,
     Withdrawal,
@@ -26,16 +29,15 @@ router = APIRouter()
 @router.post(
     "/cases",
     status_code=201,
+    response_model=FilingResult,
     tags=["cases"],
     responses={200: {"description": "A duplicate, linked to its case; or the correction of an ineligible case."}},
 )
-def file_application(application: Application, caller: Caller, services: ServicesDep, response: Response) -> FilingResult:
+def file_application(application: Application, caller: Caller, services: ServicesDep) -> Response:
     """File an IMR application (intake, admin). A duplicate returns 200 with the existing case it was linked to; a
     refiling of an application screened ineligible returns 200 with that case corrected, to be screened again."""
     result = services.intake.file_application(application, caller)
-    if result.duplicate or result.corrected:
-        response.status_code = 200
-    return result
+    return json_model(result, 200 if result.duplicate or result.corrected else 201)
 
 
 @router.put("/cases/{case_id}/application", tags=["cases"])
@@ -72,10 +74,10 @@ def list_cases(
     return services.cases.search(caller, state, priority, reviewer_id, screening_outcome, limit, offset)
 
 
-@router.get("/cases/{case_id}", tags=["cases"])
-def get_case(case_id: CaseId, caller: Caller, services: ServicesDep) -> CaseView:
+@router.get("/cases/{case_id}", tags=["cases"], response_model=CaseView)
+def get_case(case_id: CaseId, caller: Caller, services: ServicesDep) -> Response:
     """One case."""
-    return services.cases.get(case_id, caller)
+    return json_model(services.cases.get(case_id, caller))
 
 
 @router.post("/cases/{case_id}/screen", tags=["workflow"])
@@ -98,6 +100,18 @@ def assign(
 def complete_records(case_id: CaseId, caller: Caller, services: ServicesDep) -> CaseView:
     """The claims administrator's records are in (intake, admin): start the determination clock and draft."""
     return services.drafting.complete_records(case_id, caller)
+
+
+@router.post("/cases/{case_id}/expedite", tags=["workflow"])
+def expedite(case_id: CaseId, request: ExpediteRequest, caller: Caller, services: ServicesDep) -> CaseView:
+    """Convert a standard review to expedited on the physician's certification (intake, admin): deadlines move up."""
+    return services.expediting.expedite(case_id, request, caller)
+
+
+@router.post("/cases/{case_id}/consolidate", tags=["workflow"])
+def consolidate(case_id: CaseId, request: ConsolidateRequest, caller: Caller, services: ServicesDep) -> CaseView:
+    """Consolidate other eligible applications about the same UR decision into this case (intake, admin)."""
+    return services.consolidation.consolidate(case_id, request, caller)
 
 
 @router.get("/cases/{case_id}/audit", tags=["cases"])

@@ -1,0 +1,113 @@
+"""The tamper-evident audit log: each entry carries a SHA-256 over its content and the previous entry's hash.
+
+Entries are numbered `seq` 1, 2, 3, ... in the order they were chained. `entry_hash` is
+`sha256(prev_hash + canonical JSON of (seq, case_id, at, actor, action, before, after))`, with `prev_hash` of the first
+entry `GENESIS`. The head of the chain (last seq and hash) is one row, locked by each transaction that appends (a row lock
+on PostgreSQL, the single writer on SQLite), so concurrent writers extend one chain and never fork it. Changing, removing
+or inserting an entry anywhere breaks the link after it: `verify` names the first broken one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from openimr.cases.store import AuditHeadRow, AuditRow
+
+GENESIS = "0" * 64
+
+
+def entry_hash(
+    prev_hash: str,
+    seq: int,
+    case_id: int | None,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> str:
+    """The hash of one audit entry chained to the previous entry's hash."""
+    content = {
+        "seq": seq,
+        "case_id": case_id,
+        "at": at.astimezone(dt.UTC).isoformat(),
+        "actor": actor,
+        "action": action,
+        "before": before,
+        "after": after,
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def append(
+    session: Session,
+    case_id: int | None,
+    at: dt.datetime,
+    actor: str,
+    action: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> AuditRow:
+    """Add an entry at the head of the chain, in the caller's transaction (the head stays locked until it ends)."""
+    head = session.info.get("audit_head")
+    if head is None:
+        head = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()).scalar_one()
+        session.info["audit_head"] = head
+    at = at.astimezone(dt.UTC)
+    seq = head.seq + 1
+    digest = entry_hash(head.hash, seq, case_id, at, actor, action, before, after)
+    row = AuditRow(
+        seq=seq, prev_hash=head.hash, hash=digest, case_id=case_id, at=at, actor=actor, action=action, before=before, after=after
+    )
+    head.seq, head.hash = seq, digest
+    session.add(row)
+    return row
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The result of walking the chain: how many entries were checked and the first broken link, if any."""
+
+    entries: int
+    broken_at: int | None = None
+    problem: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        """True when every link holds."""
+        return self.problem is None
+
+
+def verify_entries(rows: Iterable[AuditRow], head_seq: int, head_hash: str) -> Verification:
+    """Check entries given in `seq` order against each other and against the chain's head."""
+    prev, expected_seq, checked = GENESIS, 1, 0
+    for row in rows:
+        where = f"entry seq {row.seq} (id {row.id})"
+        if row.seq != expected_seq:
+            return Verification(checked, row.seq, f"{where}: expected seq {expected_seq}: an entry is missing or was inserted")
+        if row.prev_hash != prev:
+            return Verification(checked, row.seq, f"{where}: its prev_hash does not match the hash of the entry before it")
+        recomputed = entry_hash(prev, row.seq, row.case_id, row.at, row.actor, row.action, row.before, row.after)
+        if recomputed != row.hash:
+            return Verification(checked, row.seq, f"{where}: its content does not match its hash (changed after it was written)")
+        prev, expected_seq, checked = row.hash, expected_seq + 1, checked + 1
+    if head_seq != checked or head_hash != prev:
+        problem = f"the chain ends at seq {checked} but its head says seq {head_seq}: entries were removed"
+        return Verification(checked, checked + 1, problem)
+    return Verification(checked)
+
+
+def verify(session: Session, batch: int = 2000) -> Verification:
+    """Walk the whole audit log in `seq` order and report the first broken link."""
+    head = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1)).scalar_one()
+    rows = session.execute(select(AuditRow).order_by(AuditRow.seq).execution_options(yield_per=batch)).scalars()
+    return verify_entries(rows, head.seq, head.hash)
