@@ -189,6 +189,29 @@ def test_phase_and_line_are_reported() -> None:
     assert (item.phase, item.line) == ("chronic", "continuation")
 
 
+MODIFIED = (
+    "Naproxen 550mg #60 with 2 refills was the original request. Naproxen 550mg #60 was authorized by the Claims "
+    "Administrator. The remaining IMR eligible portion of the original request, Two refills of Naproxen 550mg #60"
+)
+
+
+@pytest.mark.parametrize(
+    ("request_", "line"),
+    [
+        (MODIFIED, "continuation"),
+        ("Naproxen 550mg #60", "initial"),
+        (
+            "Physical therapy 12 sessions was the original request. Physical therapy 6 sessions was authorized by the "
+            "Claims Administrator. The remaining IMR eligible portion of the original request, Physical therapy 6 sessions",
+            "continuation",
+        ),
+    ],
+)
+def test_the_remainder_of_a_partly_authorized_request_continues_it(request_: str, line: str) -> None:
+    item = review_case(_case("Acute low back strain two weeks ago.", request_)).items[0]
+    assert item.line == line
+
+
 @settings(max_examples=60, deadline=None)
 @given(record=st.text(max_size=400), label=st.text(min_size=1, max_size=80))
 def test_any_record_and_request_get_a_decision(record: str, label: str) -> None:

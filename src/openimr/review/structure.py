@@ -26,6 +26,7 @@ from openimr.evidence.medications import FIRST_PRESCRIPTION, same_drug
 from openimr.evidence.procedures import ProcedureEvent
 from openimr.knowledge.lexicons import procedure_lexicon, same_body_region
 from openimr.model import Case, Fact, FactStatus, Treatment, TreatmentKind
+from openimr.requests import parse_request
 
 __all__ = [
     "ACUTE_WEEKS",
@@ -120,8 +121,11 @@ def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact
     A drug continues when the record shows the worker taking it; a therapy or procedure continues when the record
     shows a course of it given (`family`: the prior-treatment names that count), or when the request asks for more of
     it. The record saying it was never given, or the request calling it initial or new, makes it a first course.
-    Silence is `Line.UNKNOWN`."""
+    When the claims administrator authorized part of the request (the same treatment, less of it), the disputed
+    remainder continues the authorized part. Silence is `Line.UNKNOWN`."""
     request = treatment.original_request or treatment.text
+    if treatment.authorized and parse_request(treatment.authorized).name == treatment.name:
+        return Fact(kind="line", name=Line.CONTINUATION, value=f"it continues the authorized {treatment.authorized}")
     if treatment.kind is TreatmentKind.DRUG:
         facts = drug_facts(treatment, evidence)
         first = [f for f in facts if f.value == FIRST_PRESCRIPTION]
