@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 
 class _Model(BaseModel):
@@ -300,14 +300,17 @@ class RequestSource(_Model):
 
 
 class Case(_Model):
-    """A case file: what a reviewer sees before deciding. Only `disputed_items` and one document are required."""
+    """A case file: what a reviewer sees before deciding. Only `disputed_items` and one document are required; a
+    request not yet sent (`imr check`, `POST /check`) may name its items `planned_items` instead."""
 
     case_number: str | None = None
     priority: Priority = Priority.STANDARD
     dates: CaseDates = Field(default_factory=CaseDates)
     patient: Patient = Field(default_factory=Patient)
     documents: list[Document] = Field(min_length=1)
-    disputed_items: list[DisputedItem] = Field(min_length=1)
+    disputed_items: list[DisputedItem] = Field(
+        min_length=1, validation_alias=AliasChoices("disputed_items", "planned_items")
+    )
     source_request: RequestSource | None = Field(
         default=None, description="The prior-authorization request (FHIR PAS Claim) the case was imported from."
     )

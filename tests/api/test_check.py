@@ -29,6 +29,9 @@ def test_check_reports_what_is_missing_and_turns_when_it_is_added(api: Api) -> N
     _, reviewer = api.add_reviewer()
     improved = reviewer.post("/check", json=_case(RECORD + " With Norco he walks two miles and is back at work."))
     assert improved.json()["items"][0]["likely_outcome"] == "Overturned"
+    planned = _case()
+    planned["planned_items"] = planned.pop("disputed_items")
+    assert api.intake.post("/check", json=planned).json()["items"][0]["likely_outcome"] == "Upheld"
 
 
 def test_check_as_pdf_and_markdown(api: Api) -> None:
