@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
 
 from openimr.cases import deadlines
@@ -23,6 +24,8 @@ from openimr.cases.jobs import Claim, JobKind, JobQueue, JobState
 from openimr.cases.mapping import EngineInput, case_view, engine_case
 from openimr.cases.schemas import CaseView
 from openimr.cases.store import CaseRow, DraftRow, ItemRevisionRow
+from openimr.corpus.precedents import attach_precedents
+from openimr.corpus.store import Corpus
 from openimr.model import Determination, Priority
 from openimr.review import review_case
 
@@ -84,11 +87,14 @@ class DraftingService:
             with self.context.sessions() as session:
                 case = session.get(CaseRow, claim.case_id)
                 given = engine_case(session, case) if case is not None and case.state == CaseState.IN_REVIEW else None
+                engine = session.get_bind()
             determination = _run_engine(given) if given is not None else None
         except Exception as error:  # the engine is another stage: a failure is retried, then recorded on the case
             log.warning("drafting %s failed (attempt %d): %s", number, claim.attempt, type(error).__name__)
             self._failed(claim, error)
             return
+        if determination is not None:
+            determination = _with_precedents(determination, engine, number)
         with self.context.transaction(number) as session:
             job = self.queue.holds(session, claim)
             if job is None:
@@ -163,6 +169,17 @@ class DraftingService:
                 "decisions": [i.decision.value for i in determination.items],
             },
         )
+
+
+def _with_precedents(determination: Determination, engine: Engine | Connection, number: str) -> Determination:
+    """The draft with each item's precedents from the corpus in the case store's database, when it holds one. They
+    are an aid to the reviewer, never part of the letter: a failure to find them leaves the draft without them."""
+    try:
+        corpus = Corpus.existing_on(engine) if isinstance(engine, Engine) else None
+        return attach_precedents(determination, corpus)
+    except Exception as error:  # the corpus is another stage; the draft stands without precedents
+        log.warning("no precedents for %s: %s", number, type(error).__name__)
+        return determination
 
 
 def _run_engine(given: EngineInput) -> Determination:

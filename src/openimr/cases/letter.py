@@ -68,8 +68,13 @@ def final_item(
     overrides: Mapping[str, Mapping[str, Any]] | None,
 ) -> ItemDetermination:
     """The engine's item with the reviewer's decision, rationale, guideline line (citations read from it when it
-    changed) and criterion statuses."""
-    changes: dict[str, Any] = {"decision": Decision(decision or drafted.decision), "rationale": rationale or ""}
+    changed) and criterion statuses; without the draft's precedents, which are a reviewer aid, not the letter's."""
+    changes: dict[str, Any] = {
+        "decision": Decision(decision or drafted.decision),
+        "rationale": rationale or "",
+        "precedents": [],
+        "precedent_summary": None,
+    }
     if guideline is not None and guideline != (drafted.maximus_guideline or ""):
         changes["maximus_guideline"] = guideline or None
         changes["citations"] = parse_guideline_line(guideline)

@@ -52,6 +52,10 @@ class Filters:
     exclude_key: str | None = None
 
     def __post_init__(self) -> None:
+        for name in ("category", "topic", "specialty", "exclude_key"):
+            value = getattr(self, name)
+            if value is not None and not value.isprintable():
+                raise OpenIMRError("must be printable text (no control characters)", name)
         if self.start and self.end and self.start > self.end:
             raise OpenIMRError(f"the date range is empty ({self.start} is after {self.end})", "--from/--to")
 

@@ -22,7 +22,8 @@ from openimr.corpus.query import STOPWORDS, Clause, Query, Term, any_of
 from openimr.corpus.search import SearchHit, hits
 from openimr.corpus.store import Corpus, items, letters
 from openimr.errors import OpenIMRError
-from openimr.model import Determination, ItemDetermination, Precedent
+from openimr.model import Case, Determination, DisputedItem, Document, ItemDetermination, Precedent
+from openimr.review import review_case
 
 PRECEDENTS = 5
 """Precedents listed per item."""
@@ -143,3 +144,17 @@ def with_precedents(determination: Determination, database_url: str, limit: int 
         return attach_precedents(determination, corpus, limit)
     finally:
         corpus.close()
+
+
+def precedents_for_request(
+    corpus: Corpus, request: str, record: str = "", exclude_key: str | None = None, limit: int = PRECEDENTS
+) -> tuple[ItemDetermination, list[Precedent], str]:
+    """Precedents for a request not yet in a case: the engine drafts it on `record` (its topic, and the facts its
+    criteria rest on), then the corpus is searched as for a drafted item. Returns the drafted item too."""
+    case = Case(
+        documents=[Document(id="record", type="clinical_summary", text=record)],
+        disputed_items=[DisputedItem(request=request)],
+    )
+    (item,) = review_case(case).items
+    found, line = find_precedents(corpus, item, exclude_key, limit)
+    return item, found, line

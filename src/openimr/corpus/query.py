@@ -187,6 +187,7 @@ def parse_query(text: str) -> Query:
     include: list[Term] = []
     exclude: list[Term] = []
     count = 0
+    text = "".join(c if c.isprintable() else " " for c in text)
     for match in _TOKEN.finditer(text):
         negated, phrase, bare = match.group(1), match.group(2), match.group(3)
         if bare == "OR":

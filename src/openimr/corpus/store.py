@@ -183,10 +183,12 @@ class LetterRow:
 class Corpus:
     """The corpus in one database: its engine and dialect, and the full-text index for that dialect."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, owns_engine: bool = True) -> None:
+        """The corpus over `engine`; `close` disposes of the engine only when the corpus owns it."""
         from openimr.corpus.index import index_for
 
         self.engine = engine
+        self.owns_engine = owns_engine
         self.dialect = engine.dialect.name
         if self.dialect not in ("sqlite", "postgresql"):
             raise OpenIMRError(f"the corpus needs SQLite or PostgreSQL, not {self.dialect}", redact(str(engine.url)))
@@ -209,17 +211,26 @@ class Corpus:
             return None
         engine = _engine(url)
         try:
-            with engine.connect() as connection:
-                if not inspect(connection).has_table(VERSION_TABLE) or not inspect(connection).has_table(letters.name):
-                    engine.dispose()
-                    return None
-                if connection.execute(select(letters.c.id).limit(1)).first() is None:
-                    engine.dispose()
-                    return None
+            found = cls.existing_on(engine)
         except Exception as error:  # an unreachable server is the user's to know about, in one line
             engine.dispose()
             raise OpenIMRError(f"cannot read the corpus database ({error.__class__.__name__})", redact(url)) from None
+        if found is None:
+            engine.dispose()
+            return None
         return cls(engine)
+
+    @classmethod
+    def existing_on(cls, engine: Engine) -> Corpus | None:
+        """The corpus on an engine another part owns (the case service's), if its database holds at least one
+        letter; None otherwise. Closing it leaves the engine alone."""
+        with engine.connect() as connection:
+            inspector = inspect(connection)
+            if not inspector.has_table(VERSION_TABLE) or not inspector.has_table(letters.name):
+                return None
+            if connection.execute(select(letters.c.id).limit(1)).first() is None:
+                return None
+        return cls(engine, owns_engine=False)
 
     @contextmanager
     def raw(self) -> Iterator[Any]:
@@ -247,8 +258,9 @@ class Corpus:
         return len(batch), self.index.write(batch)
 
     def close(self) -> None:
-        """Release the engine's connections."""
-        self.engine.dispose()
+        """Release the engine's connections (when the corpus owns the engine)."""
+        if self.owns_engine:
+            self.engine.dispose()
 
 
 def flatten(batch: dict[str, Determination], letter_ids: Iterator[int], item_ids: Iterator[int]) -> list[LetterRow]:

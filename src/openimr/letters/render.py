@@ -51,7 +51,7 @@ def _environment(autoescape: bool) -> jinja2.Environment:
     )
     env.filters["md"] = lambda text: _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
     env.filters["paragraphs"] = lambda text: [p for p in str(text).split("\n\n") if p.strip()]
-    env.filters["marks"] = _marks
+    env.filters["marks"] = marked
     return env
 
 
@@ -72,7 +72,7 @@ def item_label(item: ItemDetermination) -> str:
     return item.request
 
 
-def _marks(text: str) -> markupsafe.Markup:
+def marked(text: str) -> markupsafe.Markup:
     """A precedent's snippet for HTML: escaped, its [matched] words in <mark>."""
     escaped = str(markupsafe.escape(text))
     return markupsafe.Markup(_SNIPPET_MARK.sub(r"<mark>\1</mark>", escaped))

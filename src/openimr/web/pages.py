@@ -52,7 +52,8 @@ from openimr.cases.schemas import (
 )
 from openimr.cases.services import Services
 from openimr.errors import OpenIMRError
-from openimr.model import Decision, ItemDetermination, Priority
+from openimr.letters.render import marked
+from openimr.model import Decision, ItemDetermination, Precedent, Priority
 from openimr.web.session import CSRF_FIELD, SESSION_COOKIE, SIGNIN_COOKIE, BrowserSession, SessionSigner, csrf_matches
 from openimr.web.views import CriterionRow, Spans, criteria_groups, record_segments
 
@@ -75,13 +76,15 @@ OPTIONS = {
 
 @cache
 def _templates() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("openimr.web", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["marks"] = marked
+    return env
 
 
 class _SignInRequired(Exception):
@@ -694,6 +697,8 @@ class _ItemPanel:
     flags: list[str] = field(default_factory=list)
     groups: list[Any] = field(default_factory=list)
     all_criteria: list[CriterionRow] = field(default_factory=list)
+    precedents: list[Precedent] = field(default_factory=list)
+    precedent_summary: str | None = None
 
 
 def _panels(case: CaseView, draft: DraftView, spans: Spans) -> list[_ItemPanel]:
@@ -717,6 +722,7 @@ def _panels(case: CaseView, draft: DraftView, spans: Spans) -> list[_ItemPanel]:
             panel.topic, panel.category, panel.flags = shown.get("topic"), shown.get("category"), list(shown.get("flags") or [])
             panel.groups = criteria_groups(shown, spans)
             panel.all_criteria = [c for group in panel.groups for c in group.criteria]
+            panel.precedents, panel.precedent_summary = drafted.precedents, drafted.precedent_summary
         panels.append(panel)
     return panels
 

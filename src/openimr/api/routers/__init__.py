@@ -2,7 +2,19 @@
 
 from fastapi import APIRouter
 
-from openimr.api.routers import cases, check, deadlines, documents, drafts, fhir, health, letters, reviewers, users
+from openimr.api.routers import (
+    cases,
+    check,
+    corpus,
+    deadlines,
+    documents,
+    drafts,
+    fhir,
+    health,
+    letters,
+    reviewers,
+    users,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -15,4 +27,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     deadlines.router,
     fhir.router,
     check.router,
+    corpus.router,
 )
