@@ -32,6 +32,10 @@ HYPOTHETICAL, PLANNED = FactStatus.HYPOTHETICAL, FactStatus.PLANNED
         ("He does not have spasm.", "spasm", ABSENT),
         ("There was no spasm.", "spasm", ABSENT),
         ("No spasm, tenderness or guarding.", "guarding", ABSENT),
+        # one cue read both ways: "not documented" before or after its target
+        ("He did not document functional improvement.", "functional improvement", ABSENT),
+        ("Urine drug screen not documented.", "Urine drug screen", ABSENT),
+        ("Spasm not documented; tenderness over the facets.", "tenderness", PRESENT),
         # negated history: a treatment never had is not prior treatment
         ("There was no prior chiropractic care.", "chiropractic", ABSENT),
         ("She denies any previous therapy for the neck.", "therapy", ABSENT),

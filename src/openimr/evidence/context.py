@@ -250,6 +250,20 @@ def _negates_uncertainty(rule: ContextRule, category: str, commas: list[int], st
     return rule.category == "negated" and category == "uncertain" and not any(start <= c < end for c in commas)
 
 
+def _opposite(one: ContextRule, other: ContextRule) -> bool:
+    """Two rules of one category whose cue reads in opposite directions ("not documented" before or after its
+    target)."""
+    return one.category == other.category and {one.direction, other.direction} == {"forward", "backward"}
+
+
+@cache
+def _both_ways(one: ContextRule, other: ContextRule) -> ContextRule:
+    """One cue matched by a forward and a backward rule reads both ways, as far as the wider of the two."""
+    scopes = [rule.max_scope for rule in (one, other)]
+    widest = None if None in scopes else max(s for s in scopes if s is not None)
+    return one.model_copy(update={"direction": "bidirectional", "max_scope": widest})
+
+
 def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = None) -> list[Modifier]:
     """The modifiers of one sentence with their scopes (pseudo-modifiers and terminators removed).
 
@@ -268,6 +282,8 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
     for candidate in candidates:
         if not kept or candidate[0] >= kept[-1][1]:
             kept.append(candidate)
+        elif candidate[:2] == kept[-1][:2] and _opposite(candidate[2], kept[-1][2]):
+            kept[-1] = (*candidate[:2], _both_ways(kept[-1][2], candidate[2]))
     # Past-history and experiencer words qualify a target without ending another modifier's scope: "no prior
     # chiropractic care" negates the care.
     stops = sorted(
