@@ -146,6 +146,11 @@ def _percentiles(samples: list[float]) -> str:
     )
 
 
+def _load() -> str:
+    """The machine's load average (1, 5, 15 minutes): the machine is shared, so each figure carries it."""
+    return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def _shown(filters: Filters) -> str:
     return ", ".join(f"{k}={v}" for k, v in vars(filters).items() if v is not None) or "no filter"
 
@@ -159,31 +164,28 @@ def _size(corpus: Corpus, path: Path | None) -> str:
 
 
 def _ingest(corpus: Corpus, bases: list[Determination], n: int, writers: int) -> None:
-    """Time making the records alone, then ingesting them; analyze the tables afterwards (timed apart)."""
+    """Time making the records alone, then ingesting them, then optimizing the index (timed apart)."""
     started = time.perf_counter()
     made = sum(1 for _ in synthetic(bases, min(n, 100_000)))
     making = (time.perf_counter() - started) / made
     print(f"making records alone: {1 / making:,.0f} letters/s (included in the ingest figures below)")
 
     wall, cpu = time.perf_counter(), time.process_time()
-    written, _ = add_records(corpus, synthetic(bases, n), batch=2000, writers=writers)
+    written, _ = add_records(corpus, synthetic(bases, n), batch=2000, writers=writers, optimize=False)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     letters, items = corpus.counts()
     print(
         f"ingest: {written:,} letters ({items:,} items) in {wall:,.0f} s: {written / wall:,.0f} letters/s wall clock"
-        f" ({cpu:,.0f} s CPU in this process; load average now {' '.join(f'{x:.1f}' for x in os.getloadavg())})"
+        f" ({cpu:,.0f} s CPU in this process: {written / cpu:,.0f} letters per CPU second; {_load()})"
     )
     assert letters == written == n
-    if corpus.dialect == "postgresql":
-        started = time.perf_counter()
-        with corpus.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("VACUUM ANALYZE"))
-        print(f"VACUUM ANALYZE after the load: {time.perf_counter() - started:,.0f} s")
-    else:
-        started = time.perf_counter()
-        with corpus.engine.begin() as connection:
-            connection.execute(text("ANALYZE"))
-        print(f"ANALYZE after the load: {time.perf_counter() - started:,.0f} s")
+    started = time.perf_counter()
+    corpus.optimize()  # what `add_records` does after a load that doubled the corpus, timed apart
+    settled = time.perf_counter() - started
+    print(
+        f"optimize after the load (FTS5 segments merged and ANALYZE; on PostgreSQL VACUUM ANALYZE): {settled:,.0f} s;"
+        f" ingest including it: {written / (wall + settled):,.0f} letters/s ({_load()})"
+    )
 
 
 def main() -> None:
@@ -235,7 +237,9 @@ def main() -> None:
                     samples.append(time.perf_counter() - started)
                     timed.append((samples[-1], query, chosen))
                     capped += result.more
-        print(f"search {name}: {_percentiles(samples)}; {capped} of them ranked the newest window of a larger match set")
+        print(
+            f"search {name}: {_percentiles(samples)}; {capped} of them ranked the newest window of a larger match set ({_load()})"
+        )
         for seconds, query, chosen in sorted(timed, key=lambda t: t[0], reverse=True)[:5]:
             print(f"    slowest: {1000 * seconds:.0f} ms {query!r} {_shown(chosen)}")
 
@@ -246,11 +250,11 @@ def main() -> None:
         timings.append(time.perf_counter() - started)
     print(
         f"stats --by year: best {min(timings):.2f} s, worst {max(timings):.2f} s"
-        f" ({len(table.groups)} years, {table.items:,} items)"
+        f" ({len(table.groups)} years, {table.items:,} items; {_load()})"
     )
     started = time.perf_counter()
     corpus_stats(corpus, "topic")
-    print(f"stats --by topic: {time.perf_counter() - started:.2f} s")
+    print(f"stats --by topic: {time.perf_counter() - started:.2f} s ({_load()})")
 
     drafts = [review_case(case_from_letter(letter)) for letter in bases[:20]]
     per_item = []
@@ -258,7 +262,7 @@ def main() -> None:
         started = time.perf_counter()
         attach_precedents(draft, corpus)
         per_item.append((time.perf_counter() - started) / len(draft.items))
-    print(f"precedents per drafted item: {_percentiles(per_item).replace('searches', 'drafts')}")
+    print(f"precedents per drafted item: {_percentiles(per_item).replace('searches', 'drafts')} ({_load()})")
     print(f"peak resident memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
     corpus.close()
     if sqlite_path is not None and not args.keep:

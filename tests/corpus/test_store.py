@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from openimr.corpus.ingest import add_records
 from openimr.corpus.records import letter_key
@@ -46,6 +46,36 @@ def test_a_readded_letter_replaces_its_old_version(database_url: str, shared_rec
     assert corpus.counts() == (1, 1)
     (hit,) = search(corpus, "zyxwv").hits
     assert hit.case_number == letter.case_number and hit.decision == flipped
+    corpus.close()
+
+
+def _optimized(corpus: Corpus) -> tuple[bool, int]:
+    """SQLite: whether every year table is one FTS5 segment, and how many segments there are; PostgreSQL: whether the
+    items table was ever vacuumed by hand, and how many times."""
+    with corpus.engine.connect() as connection:
+        if corpus.dialect == "sqlite":
+            shards = connection.scalars(text("SELECT shard FROM corpus_fts_shards")).all()
+            segments = sum(
+                int(connection.scalar(text(f"SELECT count(DISTINCT segid) FROM corpus_fts_{shard}_idx")) or 0) for shard in shards
+            )
+            return segments == len(shards), segments
+        vacuums = connection.scalar(text("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'corpus_items'"))
+        return bool(vacuums), int(vacuums or 0)
+
+
+def test_a_load_that_doubles_the_corpus_optimizes_its_index(database_url: str, shared_records: list[Determination]) -> None:
+    corpus = Corpus.open(database_url)
+    dated = [r for r in shared_records if r.decision_date]
+    add_records(corpus, dated[:60], batch=5)  # into an empty corpus: optimized afterwards
+    optimized, first = _optimized(corpus)
+    assert optimized
+    add_records(corpus, dated[60:66], batch=2)  # 6 new letters do not double 60: left as written
+    optimized, second = _optimized(corpus)
+    assert (not optimized and second > first) if corpus.dialect == "sqlite" else second == first
+    corpus.optimize()
+    optimized, third = _optimized(corpus)
+    assert optimized and (third < second if corpus.dialect == "sqlite" else third == second + 1)
+    assert search(corpus, "cyclobenzaprine", limit=200).hits
     corpus.close()
 
 

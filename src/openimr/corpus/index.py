@@ -11,8 +11,9 @@ letters).
 
 - SQLite: one FTS5 table per decision year (`corpus_fts_<year>`, `corpus_fts_0` for undated letters; external content
   over the view `corpus_search_text`, rowid = `search_key`, which orders by decision date). Years are searched newest
-  first until the window is full; within a year the window is a rowid range, found by FTS5 in rowid order. Per-year
-  tables also keep each word's posting list, which FTS5's BM25 reads whole, to one year of letters.
+  first until the window is full; within a year, one walk of the matches in rowid order (newest first) scores each
+  until the window is full. Per-year tables also keep each word's posting list, which FTS5's BM25 reads whole, to one
+  year of letters.
 - PostgreSQL: `corpus_item_texts.tsv` (weights A request, B rationale, C summary, D tags) under a GIN index. Months
   are searched newest first, a decision-month tag intersected in the GIN index with the query, until the window is
   full.
@@ -21,6 +22,7 @@ letters).
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import itertools
 import math
 from collections import defaultdict
@@ -38,6 +40,7 @@ from openimr.corpus.store import (
     item_values,
     key_range,
     letter_values,
+    metadata,
     shard_of,
     text_values,
 )
@@ -70,6 +73,10 @@ class Index(Protocol):
     def write(self, batch: dict[str, Determination]) -> int:
         """Write a batch of letters keyed by `letter_key`, replacing the letters already stored under those keys;
         returns how many were replaced."""
+        ...
+
+    def optimize(self) -> None:
+        """Settle the index after a bulk load (merged and analyzed), so searches read it fast."""
         ...
 
     def search(self, query: Query, filters: Filters, limit: int, window: int = WINDOW) -> Hits:
@@ -206,6 +213,20 @@ class SqliteIndex:
             cursor.execute(f"DELETE FROM corpus_letter_specialties WHERE letter_id IN ({marks})", chunk)
             cursor.execute(f"DELETE FROM corpus_letters WHERE id IN ({marks})", chunk)
 
+    def optimize(self) -> None:
+        """Merge each year table's segments into one (a search then walks one posting list a word instead of dozens:
+        about twice as fast on a bulk-loaded corpus) and refresh the planner's statistics."""
+        with self.corpus.raw() as connection:
+            isolation = connection.isolation_level
+            connection.isolation_level = None
+            try:
+                for (shard,) in connection.execute("SELECT shard FROM corpus_fts_shards").fetchall():
+                    table = _fts_table(shard)
+                    connection.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
+                connection.execute("ANALYZE")
+            finally:
+                connection.isolation_level = isolation
+
     # searching
 
     def _shards(self, cursor: Any, filters: Filters) -> list[int]:
@@ -223,8 +244,7 @@ class SqliteIndex:
         low, high = key_range(filters.start, filters.end)
         # The decision is the key's lowest bit: tested on each match, where a tag would cost its whole posting list.
         decided = "" if filters.decision is None else f" AND (rowid & 1) = {int(filters.decision == Decision.OVERTURNED)}"
-        ranked: list[tuple[int, float]] = []
-        remaining = window
+        scored: list[tuple[int, float]] = []
         capped = False
         with self.corpus.raw() as connection:
             cursor = connection.cursor()
@@ -232,33 +252,29 @@ class SqliteIndex:
                 for shard in self._shards(cursor, filters):
                     table = _fts_table(shard)
                     where = f"{table} MATCH ? AND rowid BETWEEN ? AND ?{decided}"
-                    boundary = cursor.execute(
-                        f"SELECT rowid FROM {table} WHERE {where} ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-                        (expression, low, high, remaining - 1),
-                    ).fetchone()
-                    start = low
-                    if boundary is not None:
-                        start, found = boundary[0], remaining
-                    else:
-                        counted = cursor.execute(f"SELECT count(*) FROM {table} WHERE {where}", (expression, low, high))
-                        found = counted.fetchone()[0]
-                    if found:
-                        score = _BM25.format(t=table)
-                        ranked.extend(
-                            (item_of(key), -bm25)
-                            for key, bm25 in cursor.execute(
-                                f"SELECT rowid, {score} FROM {table} WHERE {where} ORDER BY {score}, rowid DESC LIMIT ?",
-                                (expression, start, high, limit),
-                            )
-                        )
-                    remaining -= found
-                    if remaining <= 0:
+                    room = window - len(scored)
+                    if room == 0:  # the window is full: one older match anywhere means more lie beyond it
+                        older = cursor.execute(f"SELECT 1 FROM {table} WHERE {where} LIMIT 1", (expression, low, high))
+                        if older.fetchone() is not None:
+                            capped = True
+                            break
+                        continue
+                    # One walk of the shard's matches, newest first (FTS5 reads them in rowid order and stops at the
+                    # limit), scoring each: the window is this walk's first `room` rows.
+                    score = _BM25.format(t=table)
+                    found = cursor.execute(
+                        f"SELECT rowid, {score} FROM {table} WHERE {where} ORDER BY rowid DESC LIMIT ?",
+                        (expression, low, high, room + 1),
+                    ).fetchall()
+                    if len(found) > room:
+                        scored.extend((item_of(key), -bm25) for key, bm25 in found[:room])
                         capped = True
                         break
+                    scored.extend((item_of(key), -bm25) for key, bm25 in found)
             finally:
                 cursor.close()
-        ranked.sort(key=lambda hit: (-hit[1], -hit[0]))
-        return Hits(ranked[:limit], window - remaining, capped)
+        ranked = heapq.nsmallest(limit, scored, key=lambda hit: (-hit[1], -hit[0]))
+        return Hits(ranked, len(scored), capped)
 
     def snippets(self, query: Query, item_ids: Sequence[int]) -> dict[int, str]:
         if not item_ids:
@@ -403,6 +419,17 @@ class PostgresIndex:
                     for guideline in item.guidelines:
                         copy.write_row((item.id, guideline))
         return len(existing)
+
+    def optimize(self) -> None:
+        """VACUUM ANALYZE the corpus tables: the GIN index's pending entries merged, the planner's statistics fresh."""
+        with self.corpus.raw() as connection:
+            autocommit = connection.autocommit
+            connection.autocommit = True
+            try:
+                for table in metadata.sorted_tables:
+                    connection.execute(f"VACUUM ANALYZE {table.name}")
+            finally:
+                connection.autocommit = autocommit
 
     @staticmethod
     def _remove(cursor: Any, letter_ids: list[int]) -> None:

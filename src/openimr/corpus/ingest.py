@@ -103,11 +103,21 @@ def _batches(records: Iterable[Determination], size: int) -> Iterator[list[Deter
         yield batch
 
 
-def add_records(corpus: Corpus, records: Iterable[Determination], batch: int = BATCH, writers: int = 1) -> tuple[int, int]:
-    """Write classified records in batches of `batch` letters; returns letters written and replaced.
+def add_records(
+    corpus: Corpus, records: Iterable[Determination], batch: int = BATCH, writers: int = 1, optimize: bool = True
+) -> tuple[int, int]:
+    """Write classified records in batches of `batch` letters; returns letters written and replaced. With `optimize`,
+    a load that at least doubled the corpus settles its index afterwards (`Corpus.optimize`).
 
     With several `writers` (PostgreSQL), each letter key always goes to the same connection, in order, so a letter
     given twice ends as its last version whatever the interleaving."""
+    written, replaced = _write(corpus, records, batch, writers)
+    if optimize and written > replaced and 2 * (written - replaced) >= corpus.counts()[0]:
+        corpus.optimize()
+    return written, replaced
+
+
+def _write(corpus: Corpus, records: Iterable[Determination], batch: int, writers: int) -> tuple[int, int]:
     if writers <= 1 or corpus.dialect == "sqlite":
         totals = [corpus.add(chunk) for chunk in _batches(records, batch)]
         return sum(t[0] for t in totals), sum(t[1] for t in totals)

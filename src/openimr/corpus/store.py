@@ -263,6 +263,11 @@ class Corpus:
             return 0, 0
         return len(batch), self.index.write(batch)
 
+    def optimize(self) -> None:
+        """Settle the full-text index after a bulk load (see `Index.optimize`); `add_records` does it when a load
+        at least doubled the corpus."""
+        self.index.optimize()
+
     def close(self) -> None:
         """Release the engine's connections (when the corpus owns the engine)."""
         if self.owns_engine:
