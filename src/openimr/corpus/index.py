@@ -16,7 +16,7 @@ letters).
   year of letters.
 - PostgreSQL: `corpus_item_texts.tsv` (weights A request, B rationale, C summary, D tags) under a GIN index. Months
   are searched newest first, a decision-month tag intersected in the GIN index with the query, until the window is
-  full.
+  full; when the months left look too few in matches to fill it, all the matches are read at once, newest first.
 """
 
 from __future__ import annotations
@@ -465,13 +465,18 @@ class PostgresIndex:
         with self.corpus.engine.connect() as connection:
 
             def probe(months: list[str] | None, room: int) -> list[int]:
-                condition = matched
-                values = dict(params)
-                if months is not None:
-                    condition += " && to_tsquery('simple', :months)"
+                """Up to `room` + 1 matches decided in `months`, in no order; with None, of every month, newest first."""
+                values = {**params, "room": room + 1}
+                if months is None:
+                    sql = (
+                        f"SELECT t.id FROM corpus_item_texts AS t JOIN corpus_items AS o ON o.id = t.id WHERE {matched})"
+                        f"{dates} ORDER BY o.search_key DESC LIMIT :room"
+                    )
+                else:
                     values["months"] = " | ".join(month_tag(m) for m in months)
-                sql = f"SELECT t.id FROM corpus_item_texts AS t WHERE {condition}){dates} LIMIT :room"
-                return [row[0] for row in connection.execute(text(sql), {**values, "room": room + 1})]
+                    tagged = f"{matched} && to_tsquery('simple', :months))"
+                    sql = f"SELECT t.id FROM corpus_item_texts AS t WHERE {tagged}{dates} LIMIT :room"
+                return [row[0] for row in connection.execute(text(sql), values)]
 
             found, capped = self._newest(connection, filters, probe, window)
             if not found:
@@ -488,8 +493,9 @@ class PostgresIndex:
     @staticmethod
     def _newest(connection: Any, filters: Filters, probe: Any, window: int) -> tuple[list[int], bool]:
         """The newest `window` matches, month by month: the newest month alone, then as many months as the matches so
-        far suggest will fill the window (at most twice as many as before); once the months left look too few in
-        matches to fill it, all of them at once. Each step is one GIN probe of the query and the months' tags."""
+        far suggest will fill the window (at most twice as many as before), each step one GIN probe of the query and the
+        months' tags. Once the months left look too few in matches to fill it, every match at once, ordered by date
+        (they are few; an OR of many month tags would cost the GIN index a test of nearly every item)."""
         from sqlalchemy import text
 
         bounds = connection.execute(text("SELECT min(month), max(month) FROM corpus_items")).one()
@@ -499,6 +505,9 @@ class PostgresIndex:
         found: list[int] = []
         position, step = 0, 1
         while position < len(months) and len(found) < window:
+            if step == 0:
+                everything = probe(None, window)
+                return everything[:window], len(everything) > window
             chunk = months[position : position + step]
             room = window - len(found)
             got = probe(chunk, room)
@@ -508,10 +517,8 @@ class PostgresIndex:
             found.extend(got)
             rate = len(got) / len(chunk)
             left = len(months) - position
-            if rate * left < window - len(found):
-                step = left
-            else:
-                step = max(1, min(2 * len(chunk), math.ceil((window - len(found)) / rate)))
+            needed = window - len(found)
+            step = 0 if rate * left < needed else max(1, min(2 * len(chunk), math.ceil(needed / rate)))
         return found, False
 
     def snippets(self, query: Query, item_ids: Sequence[int]) -> dict[int, str]:
