@@ -468,9 +468,11 @@ class PostgresIndex:
                 """Up to `room` + 1 matches decided in `months`, in no order; with None, of every month, newest first."""
                 values = {**params, "room": room + 1}
                 if months is None:
+                    # Materialized: the GIN index finds the matches, then they are ordered (not: the planner walking
+                    # the key index from the newest item and testing each one's tsvector).
                     sql = (
-                        f"SELECT t.id FROM corpus_item_texts AS t JOIN corpus_items AS o ON o.id = t.id WHERE {matched})"
-                        f"{dates} ORDER BY o.search_key DESC LIMIT :room"
+                        f"WITH m AS MATERIALIZED (SELECT t.id FROM corpus_item_texts AS t WHERE {matched}){dates}) "
+                        "SELECT m.id FROM m JOIN corpus_items AS o ON o.id = m.id ORDER BY o.search_key DESC LIMIT :room"
                     )
                 else:
                     values["months"] = " | ".join(month_tag(m) for m in months)
