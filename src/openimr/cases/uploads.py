@@ -2,8 +2,10 @@
 
 A document's name is kept for display only and never touches the file system: the bytes go to
 `<root>/<id[:2]>/<id>` where `id` is a random UUID, written to a temporary file and renamed, so a crash never leaves
-half a document. The file is synced to disk before its row is committed, so a committed row always has its file; a file
-whose row never committed is swept when the server starts (`sweep`). Accepted types, decided by content: PDF (the
+half a document. The file is synced to disk before its row is committed, so a committed row always has its file, and a
+file is removed only once its row is known not to have committed: at once when its transaction failed before COMMIT,
+after a check by id once the database answers when the COMMIT's outcome was unknown, or when the server starts
+(`sweep`). Accepted types, decided by content: PDF (the
 `%PDF-` signature and a text layer the document reader can read) and plain text (as `openimr.documents.read_document`
 decodes it), and scanned records, image-only PDFs and PNG, TIFF or JPEG images, read by OCR page by page (the pages read
 so are kept with the document). Anything else, including a file named ".pdf" that is not a PDF, is refused.
