@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from openimr.cases.domain import Actor, UserRole
 from openimr.cases.schemas import NewUser, ReviewerProfile
-from openimr.cases.services import Services, open_services
+from openimr.cases.services import Services, open_services, recover
 from openimr.cases.store import DocumentRow
 from openimr.cli import app as cli
 from openimr.settings import Settings
@@ -231,6 +231,27 @@ def test_kill_9_under_load_loses_nothing_acknowledged_and_leaves_nothing_half_wr
         f"kill -9 under load: {len(seen.documents)} cases acknowledged ({drafted} with records complete), all found after "
         f"restart, 0 lost; answers {seen.statuses}"
     )
+
+
+def test_a_second_server_started_on_the_store_in_use_sweeps_no_document_file(tmp_path: Path) -> None:
+    """The start-up sweep cannot tell a file whose row a running server is about to commit from one whose process died:
+    while a server uses the document store, another `imr serve` on it removes nothing; once alone, recovery does."""
+    settings = Settings(data_dir=tmp_path / "data")
+    _provision(settings)
+    documents = open_services(settings).services.context.documents
+    first, second = Server(settings), Server(settings)
+    first.start()
+    try:
+        in_flight = documents.save(b"Synthetic note whose row is about to commit.", "note.txt").id
+        second.start()
+        assert documents.path(in_flight).is_file()
+    finally:
+        second.stop()
+        first.stop()
+    logs = "".join(log.read_text() for log in settings.data_dir.glob("server-*.log"))
+    assert "no document file removed now (another process is using the document store)" in logs
+    assert recover(open_services(settings).services).removed == 1
+    assert not documents.path(in_flight).exists()
 
 
 @pytest.mark.postgres

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -174,6 +175,22 @@ class ServiceContext:
         with self._uncertain_lock:
             self._uncertain = [p for p in self._uncertain if p not in ended]
         return len(candidates - kept)
+
+    def wait_for_running_transactions(self, timeout: float) -> bool:
+        """Wait until every transaction running now has ended (PostgreSQL: a COMMIT sent by a process that has since died
+        may still be in progress on the server); False when one still runs after `timeout` seconds."""
+        with self.write_sessions() as session:
+            now = transaction_id(session)  # a new id: every transaction running now has a smaller one
+        deadline = time.monotonic() + timeout
+        while now is not None:
+            with self.sessions() as session:
+                oldest = oldest_running_transaction(session)
+            if oldest is None or oldest > now:
+                break
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
+        return True
 
     def audit(
         self,
