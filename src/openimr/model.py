@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 
 class _Model(BaseModel):
@@ -95,6 +95,17 @@ class CriterionStatus(StrEnum):
     INSUFFICIENT = "insufficient"
 
 
+class CriterionRole(StrEnum):
+    """Where a criterion stands in its topic's decision path."""
+
+    REQUIREMENT = "requirement"
+    """Every path needs it (e.g. the request states its quantity)."""
+    INDICATION = "indication"
+    """One of the criteria of an indication: all of an indication's criteria together justify the treatment."""
+    EXCLUSION = "exclusion"
+    """When met, it vetoes the treatment whatever else holds (e.g. radicular findings for a facet block)."""
+
+
 class CriterionOverride(_Model):
     """A physician reviewer's change of a criterion's status: what the engine had, and why the reviewer differs."""
 
@@ -110,9 +121,21 @@ class CriterionResult(_Model):
     status: CriterionStatus
     evidence: list[Span] = Field(default_factory=list)
     note: str = ""
+    role: CriterionRole = CriterionRole.REQUIREMENT
+    indication: str | None = Field(default=None, description="Id of the indication the criterion belongs to.")
+    silent: bool = Field(default=False, description="The record says nothing on it; the status is what silence means here.")
     override: CriterionOverride | None = Field(
         default=None, description="Set when the reviewer overrode the engine: `status` is then the reviewer's."
     )
+
+
+class IndicationResult(_Model):
+    """One indication of a topic (a set of criteria that together justify the treatment) evaluated against the record."""
+
+    id: str
+    text: str
+    status: CriterionStatus
+    missing: list[str] = Field(default_factory=list, description="Ids of its criteria that are not met.")
 
 
 class Precedent(_Model):
@@ -142,6 +165,15 @@ class ItemDetermination(_Model):
     topic: str | None = Field(default=None, description="Knowledge-base topic the engine decided under.")
     category: str | None = Field(default=None, description="Treatment category, for statistics.")
     criteria: list[CriterionResult] = Field(default_factory=list)
+    indications: list[IndicationResult] = Field(default_factory=list)
+    indication: str | None = Field(
+        default=None, description="The indication met (Overturned), or the nearest one and what it lacks (Upheld)."
+    )
+    depends_on: int | None = Field(
+        default=None, description="Number (1-based) of the item this one depends on, e.g. the surgery a service accompanies."
+    )
+    phase: str | None = Field(default=None, description="Phase of care: acute, subacute, chronic or postoperative.")
+    line: str | None = Field(default=None, description="Line of treatment: initial (a first trial) or continuation.")
     flags: list[str] = Field(default_factory=list, description="Things a reviewer must look at, e.g. 'no topic'.")
     precedents: list[Precedent] = Field(
         default_factory=list, description="Most similar past items of the corpus (drafts only; empty without a corpus)."
@@ -268,14 +300,17 @@ class RequestSource(_Model):
 
 
 class Case(_Model):
-    """A case file: what a reviewer sees before deciding. Only `disputed_items` and one document are required."""
+    """A case file: what a reviewer sees before deciding. Only `disputed_items` and one document are required; a
+    request not yet sent (`imr check`, `POST /check`) may name its items `planned_items` instead."""
 
     case_number: str | None = None
     priority: Priority = Priority.STANDARD
     dates: CaseDates = Field(default_factory=CaseDates)
     patient: Patient = Field(default_factory=Patient)
     documents: list[Document] = Field(min_length=1)
-    disputed_items: list[DisputedItem] = Field(min_length=1)
+    disputed_items: list[DisputedItem] = Field(
+        min_length=1, validation_alias=AliasChoices("disputed_items", "planned_items")
+    )
     source_request: RequestSource | None = Field(
         default=None, description="The prior-authorization request (FHIR PAS Claim) the case was imported from."
     )
@@ -341,16 +376,22 @@ class Treatment(_Model):
         default=None, description='Supply, rental or stay length as written, e.g. "3 months", "14 days".'
     )
     postoperative: bool = Field(
-        default=False, description='Asked for with or after a surgery ("Associated surgical service: ...", "post-op PT").'
+        default=False,
+        description='Asked for with a surgery, before or after it ("Associated surgical service: ...", "pre-op labs", '
+        '"post-op PT"): it depends on the surgery.',
     )
 
 
 class FactStatus(StrEnum):
-    """Assertion status of a fact found in the record."""
+    """Assertion status of a fact found in the record (ConText: negation, uncertainty, hypothetical, planned)."""
 
     PRESENT = "present"
     ABSENT = "absent"
     UNCERTAIN = "uncertain"
+    HYPOTHETICAL = "hypothetical"
+    """A condition, not a statement of fact: "if radiculopathy is present"."""
+    PLANNED = "planned"
+    """An order, plan or pending action, not yet done: "a urine drug screen will be obtained"."""
 
 
 class Fact(_Model):
@@ -367,3 +408,8 @@ class Fact(_Model):
         description="The treatments the fact is about, as its sentence names them: drug generics, procedure names, drug "
         'classes, or "medications" for the medications as a whole (e.g. functional improvement "with physical therapy").',
     )
+    body_parts: list[str] = Field(default_factory=list, description="Body parts the fact's clause names (lexicon names).")
+    historical: bool = Field(default=False, description='Past history ("history of lumbar fusion"): still true of the worker.')
+    experiencer: str = Field(default="patient", description='Whom the fact is about: "patient" or "other" (family history).')
+    cue: str | None = Field(default=None, description='The words that set the assertion status, e.g. "denies".')
+    rule: str | None = Field(default=None, description="The ConText rule that set it (category and pattern).")

@@ -8,7 +8,7 @@ import pytest
 from tests.evidence.test_terms import _case, _facts
 
 from openimr.evidence import extract_facts, gather_evidence
-from openimr.evidence.medications import FIRST_PRESCRIPTION, weeks_in_use
+from openimr.evidence.medications import FIRST_PRESCRIPTION, same_drug, weeks_in_use
 
 
 def test_medication_since_when_as_of_the_ur_decision() -> None:
@@ -30,5 +30,24 @@ def test_first_prescription_is_marked() -> None:
 
 def test_brand_names_map_to_the_generic_and_class() -> None:
     evidence = gather_evidence(_case("Current medications include Norco and Flexeril."))
-    assert {f.name for f in evidence.present(["opioid"])} == {"hydrocodone"}
+    assert {f.name for f in evidence.present(["opioid"])} == {"hydrocodone/acetaminophen"}
     assert {f.name for f in evidence.present(["muscle_relaxant"])} == {"cyclobenzaprine"}
+
+
+def test_every_lexicon_drug_is_a_medication_fact() -> None:
+    evidence = gather_evidence(_case("She takes Lyrica and Cymbalta; she stopped Ambien."))
+    assert {f.name for f in evidence.present(["anti_epilepsy_drug"])} == {"pregabalin"}
+    assert {f.name for f in evidence.present(["antidepressant"])} == {"duloxetine"}
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "same"),
+    [
+        ("hydrocodone", "hydrocodone/acetaminophen", True),
+        ("oxycodone", "oxycodone/acetaminophen", True),
+        ("naproxen", "ibuprofen", False),
+        ("naproxen", "naproxen", True),
+    ],
+)
+def test_same_drug(first: str, second: str, same: bool) -> None:
+    assert same_drug(first, second) is same

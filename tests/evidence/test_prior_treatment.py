@@ -14,6 +14,9 @@ from openimr.model import FactStatus
         ("He has completed 8 sessions of physical therapy.", "physical therapy", "8", PRESENT),
         ("Treatment to date has included chiropractic care and acupuncture.", "chiropractic", "", PRESENT),
         ("She has not had physical therapy.", "physical therapy", "", ABSENT),
+        ("He returned to modified work after 6 sessions of physical therapy.", "physical therapy", "6", PRESENT),
+        ("Plantar fasciitis improved with 4 sessions of physical therapy.", "physical therapy", "4", PRESENT),
+        ("She has never been in physical therapy.", "physical therapy", "", ABSENT),
     ],
 )
 def test_prior_treatment(text: str, name: str, sessions: str, status: FactStatus) -> None:
@@ -32,4 +35,4 @@ def test_prior_treatment(text: str, name: str, sessions: str, status: FactStatus
     ],
 )
 def test_requested_or_planned_therapy_is_not_prior_treatment(text: str) -> None:
-    assert not [f for f in _facts(text, "physical therapy") if f.kind == "prior_treatment"]
+    assert not [f for f in _facts(text, "physical therapy") if f.kind == "prior_treatment" and f.status == PRESENT]

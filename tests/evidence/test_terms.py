@@ -58,7 +58,7 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("Positive McMurray's test with medial joint line tenderness.", "knee_mechanical", PRESENT, "Positive McMurray's"),
         ("Reports difficulty sleeping because of pain.", "insomnia", PRESENT, "difficulty sleeping"),
         ("He has a history of peptic ulcer disease.", "gi_risk", PRESENT, "peptic ulcer"),
-        ("No gastrointestinal complaints were reported.", "gi_risk", ABSENT, "gastrointestinal complaints"),
+        ("No gastrointestinal complaints were reported.", "gi_symptoms", ABSENT, "gastrointestinal complaints"),
         ("MRI showed a disc extrusion at L4-5.", "imaging_nerve_lesion", PRESENT, "disc extrusion"),
         ("She reports persistent shoulder pain.", "persistent_symptoms", PRESENT, "persistent shoulder pain"),
     ],

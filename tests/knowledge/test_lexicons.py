@@ -138,7 +138,8 @@ def test_drug_lexicon_rejects_unknown_keys() -> None:
         ("physiotherapy", "physical therapy", TreatmentKind.THERAPY),
         ("chiropractic manipulation", "chiropractic", TreatmentKind.THERAPY),
         ("urine drug screen", "urine drug test", TreatmentKind.LAB),
-        ("rotator cuff repair", "shoulder surgery", TreatmentKind.SURGERY),
+        ("rotator cuff repair", "rotator cuff repair", TreatmentKind.SURGERY),
+        ("arthroscopic subacromial decompression", "subacromial decompression", TreatmentKind.SURGERY),
     ],
 )
 def test_procedure_synonyms_resolve(written: str, name: str, kind: TreatmentKind) -> None:
@@ -224,7 +225,7 @@ def test_body_part_lexicon_rejects_level_of_unknown_part() -> None:
         (CodeSystem.CPT, "97110", "physical therapy", None),
         (CodeSystem.CPT, "95886", "EMG/NCV", None),
         (CodeSystem.CPT, "64483", "epidural steroid injection", "lumbar spine"),
-        (CodeSystem.CPT, "29827", "shoulder surgery", "shoulder"),
+        (CodeSystem.CPT, "29827", "rotator cuff repair", "shoulder"),
         (CodeSystem.CPT, "0232T", "platelet-rich plasma injection", None),
         (CodeSystem.HCPCS, "E0730", "TENS unit", None),
     ],

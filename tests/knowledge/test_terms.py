@@ -48,3 +48,17 @@ def test_lookup_by_exact_term() -> None:
     matcher = TermMatcher({"low back": 1})
     assert matcher.lookup("Low-Back") == 1
     assert matcher.lookup("back") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "matched"),
+    [
+        ("the lumbar spine compression fracture", "lumbar spine compression fracture"),
+        ("films of the lumbar spine showed no fracture", None),
+        ("lumbar films are negative for fracture", None),
+        ("lumbar films revealed an old fracture", "lumbar films revealed an old fracture"),
+    ],
+)
+def test_word_gaps_in_patterns_never_skip_a_negation(text: str, matched: str | None) -> None:
+    matcher = TermMatcher({}, {r"lumbar\s+(?:\w+\s+){0,4}?fractures?": "spinal fracture"})
+    assert [m.text for m in matcher.find(text)] == ([matched] if matched else [])

@@ -20,11 +20,20 @@ section: Example
 applies_to:
   request_terms: ['\\bexample\\b']
 guideline_rule: An example is recommended when it is documented.
-criteria:
-  - id: documented
-    text: The thing is documented.
-    check: documented
-    params: {any: [spasm]}
+requirements:
+  - id: quantity
+    text: The quantity is stated.
+    check: request_specified
+    params: {needs: [quantity]}
+indications:
+  - id: spasm_present
+    text: Spasm.
+    criteria:
+      - id: documented
+        text: The thing is documented.
+        check: documented
+        params: {any: [spasm]}
+        if_silent: insufficient
 citations:
   - era: "2016"
     cite:
@@ -42,15 +51,24 @@ def test_every_packaged_topic_loads_and_names_known_checks_and_guidelines() -> N
 
 def test_valid_topic_parses() -> None:
     topic = parse_knowledge(VALID, Topic, "example.yaml")
-    assert validate_topic(topic, "example.yaml").criteria[0].check == "documented"
+    rules = validate_topic(topic, "example.yaml")
+    assert [c.id for c in topic.all_criteria()] == ["quantity", "documented"]
+    assert rules.params["documented"].model_dump() == {
+        "any": ["spasm"],
+        "accept_uncertain": False,
+        "accept_planned": False,
+        "same_region": False,
+    }
 
 
 @pytest.mark.parametrize(
     ("broken", "expected"),
     [
         (VALID.replace("category: example", "category: example\ncolour: blue"), "colour"),
-        (VALID.replace("check: documented", "chek: documented"), "criteria.0.check: Field required"),
-        (VALID.replace("criteria:\n  - id: documented", "criteria: []\nunused:\n  - id: documented"), "criteria"),
+        (VALID.replace("check: documented", "chek: documented"), "indications.0.criteria.0.check: Field required"),
+        (VALID.replace("if_silent: insufficient", "if_silent: maybe"), "if_silent"),
+        (VALID.replace("- id: spasm_present", "- id: quantity"), "ids must be unique"),
+        (VALID.replace("guideline_rule:", "recommended: false\nguideline_rule:"), "not recommended has no indications"),
         (VALID.replace('era: "2016"', 'era: "1999"'), "era"),
         (VALID.replace("'\\bexample\\b'", "'(unclosed'"), "bad pattern"),
         (VALID.replace("applies_to:", "applies_to: [", 1), "not valid YAML"),
@@ -92,6 +110,9 @@ def test_topic_that_names_nothing_is_refused() -> None:
     ("broken", "expected"),
     [
         (VALID.replace("check: documented", "check: no_such_check"), "unknown check 'no_such_check'"),
+        (VALID.replace("params: {any: [spasm]}", "params: {any: [spasm], acept_uncertain: true}"), "acept_uncertain"),
+        (VALID.replace("params: {any: [spasm]}", "params: {any: [spazm]}"), "params.any names 'spazm'"),
+        (VALID.replace("needs: [quantity]", "needs: [quantty]"), "needs.0"),
         (VALID.replace("guideline: mtus_chronic_pain", "guideline: nowhere"), "unknown guideline 'nowhere'"),
         (
             VALID.replace("guideline: mtus_chronic_pain", "guideline: mtus_opioids").replace('era: "2016"', 'era: "2009"'),
@@ -122,62 +143,62 @@ def test_topic_cross_checks_against_checks_and_catalogue(broken: str, expected: 
         ("Physical therapy 2 times a week for 6 weeks for the low back", "physical_therapy"),
         ("Chiropractic treatment for the lumbar spine, 12 visits", "chiropractic"),
         ("Acupuncture 6 sessions for the neck", "acupuncture"),
-        ("TENS unit", "tens"),
+        ("TENS unit", "tens_unit"),
         ("Right L5 transforaminal epidural steroid injection", "epidural_steroid_injections"),
-        ("Associated surgical service: Cryotherapy unit", "surgery_associated_services"),
-        ("Referral to a spine surgeon", "consultation"),
-        ("Zolpidem 10mg #30", "hypnotics"),
+        ("Associated surgical service: Cryotherapy unit", "cold_therapy_unit"),
+        ("Referral to a spine surgeon", "surgical_consultation"),
+        ("Zolpidem 10mg #30", "insomnia_treatment"),
         ("Fentanyl 25mcg patch #10", "opioids"),
         ("Terocin patch #30", "topical_analgesics"),
         ("Massage therapy 6 sessions for the neck", "massage_therapy"),
         ("Tylenol 500mg #60", "acetaminophen"),
         ("Medrol dose pack", "oral_corticosteroids"),
-        ("Synvisc injection to the left knee", "joint_injections"),
+        ("Synvisc injection to the left knee", "viscosupplementation"),
         ("CBC and liver function tests", "laboratory_tests"),
         ("Genetic opioid risk testing", "genetic_testing"),
-        ("Custom orthotics", "orthoses_and_supports"),
-        ("Tizanidine 4mg #60", "muscle_relaxants"),
-        ("Zanaflex 4 mg one tablet at bedtime #30", "muscle_relaxants"),
+        ("Custom orthotics", "foot_orthotics"),
+        ("Tizanidine 4mg #60", "antispasticity_drugs"),
+        ("Zanaflex 4 mg one tablet at bedtime #30", "antispasticity_drugs"),
         ("Robaxin 750mg #90", "muscle_relaxants"),
         ("Tylenol #3 #60", "opioids"),
         ("Hydrocodone/APAP 10/325 #120", "opioids"),
         ("Nucynta ER 100mg #60", "opioids"),
-        ("Celexa 20mg #30", "antidepressants"),
-        ("Lamictal 25mg #60", "anticonvulsants"),
-        ("Gabapentin 600mg #90", "anticonvulsants"),
+        ("Celexa 20mg #30", "antidepressants_chronic_pain"),
+        ("Lamictal 25mg #60", "anti_epilepsy_drugs"),
+        ("Gabapentin 600mg #90", "anti_epilepsy_drugs"),
         ("Restoril 15mg #30", "benzodiazepines"),
         ("Aleve 220mg #60", "nsaids"),
         ("Flector patch 1.3% #30", "topical_nsaids"),
         ("Ketoprofen 20% cream 120g", "topical_analgesics"),
         ("Biofreeze gel", "topical_analgesics"),
         ("Lidocaine HCl 4% patch #30", "lidocaine_patch"),
-        ("Fanatrex 25mg/ml oral suspension 420ml", "compounded_oral_kits"),
-        ("Senokot 8.6mg #60", "opioid_constipation"),
-        ("Fioricet #30", "barbiturate_analgesics"),
+        ("Fanatrex 25mg/ml oral suspension 420ml", "compounded_kits_medical_foods"),
+        ("Senokot 8.6mg #60", "opioid_induced_constipation"),
+        ("Fioricet #30", "barbiturate_containing_analgesics"),
         ("Prednisone 10mg #21", "oral_corticosteroids"),
         ("Paracetamol 500mg #60", "acetaminophen"),
         ("Acupressure 6 visits", "acupuncture"),
-        ("Medial branch block at L4-5 and L5-S1", "facet_injections"),
+        ("Medial branch block at L4-5 and L5-S1", "facet_joint_blocks"),
         ("Interlaminar epidural injection C6-7", "epidural_steroid_injections"),
-        ("Euflexxa x3 to the right knee", "joint_injections"),
+        ("Euflexxa x3 to the right knee", "viscosupplementation"),
         ("YMCA membership for 6 months", "gym_membership"),
         ("Polysomnogram", "sleep_study"),
         ("Radiographs of the left shoulder, 3 views", "radiographs_shoulder"),
         ("Magnetic resonance imaging of the left wrist", "imaging_hand_wrist"),
         ("Nerve conduction studies of the lower limbs", "electrodiagnostic_lower"),
-        ("ACDF at C5-6", "spine_surgery"),
-        ("Ankle fusion", None),
-        ("SLAP repair of the left shoulder", "shoulder_surgery"),
+        ("ACDF at C5-6", "cervical_spine_surgery"),
+        ("Ankle fusion", "foot_ankle_surgery"),
+        ("SLAP repair of the left shoulder", "shoulder_labral_repair"),
         ("Graston technique 6 sessions", "physical_therapy"),
-        ("Hot and cold packs", "heat_cold_devices"),
+        ("Hot and cold packs", "passive_modalities"),
         ("MRI of the right forearm", "imaging_hand_wrist"),
-        ("MRI of the right elbow", "imaging_other"),
+        ("MRI of the right elbow", "imaging_elbow"),
         ("X-ray L4-5", "radiographs_lumbar_spine"),
         ("CT scan of the sacrum", "imaging_lumbar_spine"),
         ("EMG/NCV of the BUE", "electrodiagnostic_upper"),
-        ("Arthroscopic subacromial decompression", "shoulder_surgery"),
+        ("Arthroscopic subacromial decompression", "subacromial_decompression"),
         ("Endoscopic median nerve release, right", "carpal_tunnel_release"),
-        ("Trigger finger release, left ring finger", None),
+        ("Trigger finger release, left ring finger", "trigger_finger_release"),
         ("PHP 5 days a week for 2 weeks", "psychiatric_day_treatment"),
         ("Individual psychotherapy 6 sessions", "psychological_treatment"),
         ("Pharmacogenomic panel", "genetic_testing"),

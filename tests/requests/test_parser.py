@@ -180,7 +180,7 @@ def test_branded_kit_keeps_brand_and_ingredients() -> None:
         ("Follow-up visit in 4 weeks", {"kind": TreatmentKind.CONSULTATION, "name": "consultation"}),
         (
             "Left knee arthroscopy with partial meniscectomy",
-            {"kind": TreatmentKind.SURGERY, "name": "knee surgery", "laterality": "left"},
+            {"kind": TreatmentKind.SURGERY, "name": "meniscectomy", "laterality": "left"},
         ),
         ("Urine drug screen x1", {"kind": TreatmentKind.LAB, "name": "urine drug test", "quantity": 1}),
         ("Cognitive behavioral therapy 6 sessions", {"kind": TreatmentKind.PSYCHOLOGICAL, "sessions": 6}),
@@ -253,10 +253,13 @@ def test_retrospective_requests(text: str, date_of_service: dt.date | None, name
         ("Postoperative cold therapy unit, 7 day rental", True),
         ("Physical therapy after surgery, 12 visits", True),
         ("Physical therapy 2x6 for the right knee", False),
-        ("Preoperative medical clearance", False),
+        ("Preoperative medical clearance", True),
+        ("Pre-op labs: CBC, BMP", True),
+        ("Perioperative antibiotics", True),
+        ("Medication management consultation", False),
     ],
 )
-def test_postoperative_requests(text: str, postoperative: bool) -> None:
+def test_requests_that_accompany_a_surgery(text: str, postoperative: bool) -> None:
     assert parse_request(text).postoperative is postoperative
 
 

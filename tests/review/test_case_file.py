@@ -36,6 +36,16 @@ def test_json_case_loads(tmp_path: Path) -> None:
     assert str(case.dates.ur_decision) == "2016-11-03"
 
 
+def test_a_request_not_yet_sent_may_name_its_items_planned_items(tmp_path: Path) -> None:
+    case = _case()
+    case["planned_items"] = case.pop("disputed_items")
+    loaded = load_case(_write(tmp_path, "planned.json", json.dumps(case)))
+    assert [item.request for item in loaded.disputed_items] == ["Cyclobenzaprine 7.5mg #20"]
+    both = _case(planned_items=[{"request": "MRI of the knee"}])
+    with pytest.raises(OpenIMRError, match="planned_items"):
+        load_case(_write(tmp_path, "both.json", json.dumps(both)))
+
+
 def test_yaml_case_reads_document_paths_relative_to_the_case_file(tmp_path: Path) -> None:
     (tmp_path / "records").mkdir()
     _write(tmp_path / "records", "pr2.txt", "Progress report. Decreased sensation in the C6 dermatome.")

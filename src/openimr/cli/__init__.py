@@ -50,10 +50,12 @@ app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 
+from openimr.cli.check import check  # noqa: E402
 from openimr.cli.review import eval_letters, review  # noqa: E402
 
 app.command("review")(review)
 app.command("eval")(eval_letters)
+app.command("check")(check)
 
 
 def main() -> None:

@@ -9,7 +9,7 @@ import typer
 
 from openimr.cli.common import settings_from
 from openimr.cli.letters import load_determination
-from openimr.cli.output import write_atomically
+from openimr.cli.output import emit
 from openimr.errors import OpenIMRError
 from openimr.fhir import BundleError, load_pas_request, response_bundle
 from openimr.letters import render_letter
@@ -18,13 +18,6 @@ from openimr.review import review_case
 from openimr.review.case_file import load_case
 
 fhir_app = typer.Typer(help="FHIR R4 (Da Vinci PAS): prior-authorization requests in, determinations out.", no_args_is_help=True)
-
-
-def _emit(text: str, out: Path | None) -> None:
-    if out is None:
-        typer.echo(text, nl=False)
-    else:
-        write_atomically(out, text.encode())
 
 
 @fhir_app.command("import")
@@ -37,7 +30,7 @@ def import_command(
         case = load_pas_request(bundle).case()
     except BundleError as error:
         raise OpenIMRError(str(error), str(bundle)) from None
-    _emit(case.model_dump_json(indent=2, exclude_none=True) + "\n", out)
+    emit((case.model_dump_json(indent=2, exclude_none=True) + "\n").encode(), out, binary=False)
 
 
 @fhir_app.command("export")
@@ -61,4 +54,4 @@ def export_command(
     bundle = response_bundle(
         loaded.source_request, loaded.disputed_items, decided, letter_pdf=pdf, final=determination is not None
     )
-    _emit(json.dumps(json.loads(bundle.model_dump_json(exclude_none=True)), indent=2) + "\n", out)
+    emit((json.dumps(json.loads(bundle.model_dump_json(exclude_none=True)), indent=2) + "\n").encode(), out, binary=False)

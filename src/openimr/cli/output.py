@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+import typer
+
 from openimr.errors import OpenIMRError
 
 
@@ -28,3 +30,13 @@ def write_atomically(path: Path, data: bytes) -> None:
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
         raise OpenIMRError(f"cannot write file ({error.strerror or error.__class__.__name__})", str(path)) from None
+
+
+def emit(data: bytes, out: Path | None, binary: bool) -> None:
+    """Write a command's output to `out` (whole or not at all), or print it; binary output (a PDF) needs a file."""
+    if out is not None:
+        write_atomically(out, data)
+    elif binary:
+        raise OpenIMRError("a PDF needs an output file (-o OUT)", "--format")
+    else:
+        typer.echo(data.decode(), nl=False)

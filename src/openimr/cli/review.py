@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from openimr.cli.common import DATA_DIR, DB, settings_from
-from openimr.cli.output import write_atomically
+from openimr.cli.output import emit
 from openimr.corpus.evaluate import evaluate, letter_paths
 from openimr.corpus.precedents import with_precedents
 from openimr.errors import OpenIMRError
@@ -45,12 +45,7 @@ def review(
         data = (determination.model_dump_json(indent=2) + "\n").encode()
     else:
         data = render_letter(determination, format, settings.organization)
-    if out is None:
-        if format == "pdf":
-            raise OpenIMRError("a PDF needs an output file (-o OUT)", "--format")
-        typer.echo(data.decode(), nl=False)
-    else:
-        write_atomically(out, data)
+    emit(data, out, binary=format == "pdf")
 
 
 def _table(metrics: dict[str, Any]) -> Table:

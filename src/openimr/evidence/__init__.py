@@ -8,20 +8,24 @@ the review checks query by fact name or group (e.g. "neuro_deficit").
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache, cached_property
 
 from openimr.evidence import attribution, medications, prior_treatment
+from openimr.evidence.procedures import extract_procedure_events
 from openimr.evidence.terms import Candidate, family_candidates, term_lists
 from openimr.model import Case, Fact, FactStatus
 
-_TERM_FAMILIES = ("finding", "diagnosis", "monitoring", "work_status", "surgery")
-"""Families whose facts are plain term matches; functional improvement (tied to a treatment), medications and prior
-treatment have their own extractors."""
+_OWN_EXTRACTORS = frozenset({"functional", "prior_treatment", "treatment_word"})
+"""Families with extractors of their own: functional improvement (tied to a treatment), prior treatment (with its
+session count) and the words that name a class of drugs (used by attribution, not facts themselves). Every other
+family's facts are plain term matches."""
 
 
 def _candidates(case: Case) -> list[Candidate]:
     candidates: list[Candidate] = []
-    for family in _TERM_FAMILIES:
-        candidates.extend(family_candidates(case, family))
+    for family in sorted(term_lists()):
+        if family not in _OWN_EXTRACTORS:
+            candidates.extend(family_candidates(case, family))
     candidates.extend(attribution.extract(case))
     candidates.extend(medications.extract(case))
     candidates.extend(prior_treatment.extract(case))
@@ -40,10 +44,9 @@ class Evidence:
         self.case = case
         self._candidates = candidates
         self._facts: dict[int, Fact] = {}
-        groups = {name: group for rows in term_lists().values() for name, group, _ in rows if group}
         self._by_key: dict[str, list[int]] = {}
         for index, candidate in enumerate(candidates):
-            for key in {candidate.name, groups.get(candidate.name, candidate.name)}:
+            for key in {candidate.name, candidate.match.group or candidate.name}:
                 self._by_key.setdefault(key, []).append(index)
 
     def _fact(self, index: int) -> Fact:
@@ -61,8 +64,13 @@ class Evidence:
         return [self._fact(i) for i in indexes]
 
     def present(self, keys: Iterable[str]) -> list[Fact]:
-        """Facts among `keys` that the record asserts (not negated, not hedged)."""
-        return [f for f in self.mentions(keys) if f.status == FactStatus.PRESENT]
+        """Facts among `keys` that the record asserts of the worker (not negated, hedged, hypothetical or planned)."""
+        return [f for f in self.mentions(keys) if f.status == FactStatus.PRESENT and f.experiencer == "patient"]
+
+    @cached_property
+    def procedure_events(self) -> list[Fact]:
+        """What became of each procedure the record speaks of (performed, certified, denied, planned)."""
+        return extract_procedure_events(self.case)
 
     def status(self, keys: Iterable[str]) -> FactStatus | None:
         """Present if any mention is asserted, else absent if any is negated, else uncertain; None when never mentioned."""
@@ -73,6 +81,16 @@ class Evidence:
             if any(f.status == status for f in facts):
                 return status
         return FactStatus.UNCERTAIN
+
+
+@cache
+def fact_keys() -> frozenset[str]:
+    """Every fact name and group the extractors can produce: what a topic's criteria may ask the evidence for."""
+    keys: set[str] = set(medications.medication_keys())
+    for rows in term_lists().values():
+        for name, group, _ in rows:
+            keys.update(key for key in (name, group) if key)
+    return frozenset(keys)
 
 
 def gather_evidence(case: Case) -> Evidence:

@@ -13,8 +13,14 @@ a negation is absent, inside an uncertainty uncertain. The sentence it exists fo
 * "No significant change but positive straight leg raise": "no significant change" is a pseudo-negation.
 * "Possible radiculopathy", "Rule out radiculopathy", "Radiculopathy is suspected": uncertain.
 * "No findings to indicate any possible radiculopathy": a negation reaches over an uncertainty in the same phrase.
-* "EMG is not needed if radiculopathy is obvious": hypothetical (status uncertain); the negation stops at "if".
+* "EMG is not needed if radiculopathy is obvious": hypothetical; the negation stops at "if".
+* "A urine drug screen will be obtained at the next visit", "Physical therapy was recommended": planned, not done.
+* "CURES has not yet been reviewed", "He has never tried acupuncture": negated.
+* "Family history of cancer": experiencer other than the worker.
 * "History of lumbar fusion": historical (status present, flagged).
+
+Each assertion keeps the modifier that decided it (its cue words and rule), so a reviewer can see why a fact was read
+as negated, planned or hypothetical.
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from openimr.evidence.text import Sentence, split_sentences
 from openimr.knowledge import load_knowledge
-from openimr.knowledge.terms import TermMatcher
+from openimr.knowledge.terms import TermMatcher, pattern_anchors
 from openimr.model import FactStatus, Span
 
 __all__ = [
@@ -48,9 +54,16 @@ __all__ = [
 
 V = TypeVar("V")
 
-Category = Literal["negated", "uncertain", "hypothetical", "historical", "pseudo", "terminate"]
+Category = Literal["negated", "uncertain", "hypothetical", "planned", "experiencer", "historical", "pseudo", "terminate"]
 Direction = Literal["forward", "backward", "bidirectional"]
-_MODIFYING = ("negated", "uncertain", "hypothetical", "historical")
+_MODIFYING = ("negated", "uncertain", "hypothetical", "planned", "experiencer", "historical")
+_DECIDING = {
+    "negated": FactStatus.ABSENT,
+    "uncertain": FactStatus.UNCERTAIN,
+    "hypothetical": FactStatus.HYPOTHETICAL,
+    "planned": FactStatus.PLANNED,
+}
+"""Categories that set a target's status, and the status each sets."""
 _ESCAPE = re.compile(r"\\.|\[[^\]]*\]")
 
 
@@ -124,16 +137,30 @@ class Modifier:
         """The rule's category."""
         return self.rule.category
 
+    def describe(self) -> str:
+        """The rule as a reviewer would read it: its category and its words."""
+        return f"{self.rule.category}: {self.rule.literal or self.rule.pattern}"
+
 
 @dataclass(frozen=True, slots=True)
 class Assertion:
-    """The assertion of one target: its status, whether it is past history or a hypothetical ("if radiculopathy is
-    present"; status uncertain), and the modifiers that decided it."""
+    """The assertion of one target: its status, whether it is past history, whose experience it is, the modifiers in
+    whose scope it lies, and the one that decided its status (None when nothing modifies it: present)."""
 
     status: FactStatus
     historical: bool
-    hypothetical: bool
     modifiers: tuple[Modifier, ...]
+    deciding: Modifier | None = None
+    experiencer: str = "patient"
+
+    @property
+    def hypothetical(self) -> bool:
+        """A condition rather than a statement ("if radiculopathy is present")."""
+        return self.status is FactStatus.HYPOTHETICAL
+
+    def cue(self, text: str) -> str | None:
+        """The words of `text` that decided the status, if any."""
+        return text[self.deciding.start : self.deciding.end] if self.deciding else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,28 +215,11 @@ _WORD = re.compile(r"\S+")
 # A colon ends a clause unless a verdict on what precedes it follows ("Spasm: none", "SLR: negative").
 _CLAUSE_END = re.compile(r";|:(?!\s*(?:none|absent|negative|not\s+present|denied|no)\b)|\s-\s", re.IGNORECASE)
 _COMMA = re.compile(r",")
-_INNERMOST_GROUP = re.compile(r"\((\?(?:[:=!]|<[=!]))?([^()]*)\)([?*]|\{0,?\d*\})?")
-_RUN = re.compile(r"[a-z]+")
-
-
 def _anchors(rule: ContextRule) -> tuple[str, ...]:
-    """Lower-case letter runs of a rule, at least one of which is in any text the rule matches.
-
-    Escapes, character classes, optional groups and look-arounds say nothing certain about the text and are dropped;
-    a run right before an optional quantifier ("reports?") loses its last letter, which the match may lack.
-    """
+    """Lower-case words or letter runs of a rule, at least one of which is in any text the rule matches."""
     if rule.literal is not None:
         return tuple(rule.literal.lower().split())
-    source = _ESCAPE.sub(" ", (rule.pattern or "").lower())
-    while (group := _INNERMOST_GROUP.search(source)) is not None:
-        kind, body, quantifier = group.groups()
-        keep = not quantifier and kind in (None, "?:")
-        source = source[: group.start()] + (f" {body} " if keep else " ") + source[group.end() :]
-    runs = set()
-    for match in _RUN.finditer(source):
-        optional = match.end() < len(source) and source[match.end()] in "?*{"
-        runs.add(match.group()[:-1] if optional else match.group())
-    return tuple(sorted(runs - {""}, key=len))
+    return pattern_anchors(rule.pattern or "")
 
 
 @cache
@@ -240,6 +250,20 @@ def _negates_uncertainty(rule: ContextRule, category: str, commas: list[int], st
     return rule.category == "negated" and category == "uncertain" and not any(start <= c < end for c in commas)
 
 
+def _opposite(one: ContextRule, other: ContextRule) -> bool:
+    """Two rules of one category whose cue reads in opposite directions ("not documented" before or after its
+    target)."""
+    return one.category == other.category and {one.direction, other.direction} == {"forward", "backward"}
+
+
+@cache
+def _both_ways(one: ContextRule, other: ContextRule) -> ContextRule:
+    """One cue matched by a forward and a backward rule reads both ways, as far as the wider of the two."""
+    scopes = [rule.max_scope for rule in (one, other)]
+    widest = None if None in scopes else max(s for s in scopes if s is not None)
+    return one.model_copy(update={"direction": "bidirectional", "max_scope": widest})
+
+
 def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = None) -> list[Modifier]:
     """The modifiers of one sentence with their scopes (pseudo-modifiers and terminators removed).
 
@@ -258,8 +282,12 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
     for candidate in candidates:
         if not kept or candidate[0] >= kept[-1][1]:
             kept.append(candidate)
+        elif candidate[:2] == kept[-1][:2] and _opposite(candidate[2], kept[-1][2]):
+            kept[-1] = (*candidate[:2], _both_ways(kept[-1][2], candidate[2]))
+    # Past-history and experiencer words qualify a target without ending another modifier's scope: "no prior
+    # chiropractic care" negates the care.
     stops = sorted(
-        [(s, e, rule.category) for s, e, rule in kept if rule.category != "pseudo"]
+        [(s, e, rule.category) for s, e, rule in kept if rule.category not in ("pseudo", "historical", "experiencer")]
         + [(m.start(), m.end(), "terminate") for m in _CLAUSE_END.finditer(text, sentence.start, sentence.end)]
     )
     commas = [m.start() for m in _COMMA.finditer(text, sentence.start, sentence.end)]
@@ -285,15 +313,18 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
 def _assert(start: int, end: int, modifiers: Iterable[Modifier]) -> Assertion:
     applying = [m for m in modifiers if m.scope_start < end and start < m.scope_end and not (m.start < end and start < m.end)]
     historical = any(m.category == "historical" for m in applying)
-    deciding = [m for m in applying if m.category in ("negated", "uncertain", "hypothetical")]
-    status = FactStatus.PRESENT
-    hypothetical = False
-    if deciding:
-        nearest = min(deciding, key=lambda m: min(abs(m.end - start), abs(end - m.start)))
-        negated_over = any(m.category == "negated" and m.scope_start <= nearest.start < m.scope_end for m in deciding)
-        status = FactStatus.ABSENT if nearest.category == "negated" or negated_over else FactStatus.UNCERTAIN
-        hypothetical = status is FactStatus.UNCERTAIN and nearest.category == "hypothetical"
-    return Assertion(status, historical, hypothetical, tuple(applying))
+    experiencer = "other" if any(m.category == "experiencer" for m in applying) else "patient"
+    deciding = [m for m in applying if m.category in _DECIDING]
+    if not deciding:
+        return Assertion(FactStatus.PRESENT, historical, tuple(applying), None, experiencer)
+    nearest = min(deciding, key=lambda m: min(abs(m.end - start), abs(end - m.start)))
+    negation_over = next(
+        (m for m in deciding if m.category == "negated" and m is not nearest and m.scope_start <= nearest.start < m.scope_end),
+        None,
+    )
+    if nearest.category == "uncertain" and negation_over is not None:
+        nearest = negation_over
+    return Assertion(_DECIDING[nearest.category], historical, tuple(applying), nearest, experiencer)
 
 
 class _Analysis:

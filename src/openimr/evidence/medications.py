@@ -1,21 +1,51 @@
-"""Medications the worker takes or took, and since when (as of the UR decision date).
+"""Medications the worker takes or took, and since when (as of the UR decision date), named by the drug lexicon.
 
-A mention inside a sentence about the request or the UR decision is not evidence of use: "the RFA requested
-naproxen" says nothing of whether the worker has taken it."""
+Each mention of a drug (generic, brand or synonym) is a fact named by its lexicon generic and grouped by its drug
+class (`drug_class_key`: "nsaid", "muscle_relaxant", "opioid" ...), so a rule can ask for any drug of a class. A
+mention inside a sentence about the request or the UR decision is not evidence of use: "the RFA requested naproxen"
+says nothing of whether the worker has taken it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import cache
 
 from openimr.evidence.dates import DatePrecision, find_dates
-from openimr.evidence.terms import Candidate, find_terms
-from openimr.evidence.wording import about_request_or_review
+from openimr.evidence.terms import Candidate, document_sentences, find_lexicon_terms
+from openimr.evidence.wording import ALL_ROLES, SentenceRole
+from openimr.knowledge.lexicons import Drug, drug_lexicon, drug_matcher
 from openimr.model import Case, Fact
 
 FIRST_PRESCRIPTION = "first prescription"
 """`value` of a medication fact from a sentence that calls the prescription new ("a first-time request for ...")."""
 _FIRST = re.compile(r"\b(?:first[- ]time|new(?:ly)?|initial)\s+(?:request|prescription|prescribed|trial)\b", re.IGNORECASE)
+
+
+def drug_class_key(drug_class: str) -> str:
+    """The fact group of a drug class: "NSAID" -> "nsaid", "anti-epilepsy drug" -> "anti_epilepsy_drug"."""
+    return re.sub(r"[^a-z0-9]+", "_", drug_class.lower()).strip("_")
+
+
+@cache
+def medication_keys() -> frozenset[str]:
+    """Every medication fact name (lexicon generic) and group (drug class key)."""
+    drugs = drug_lexicon().drugs
+    return frozenset({d.generic for d in drugs} | {drug_class_key(d.drug_class) for d in drugs})
+
+
+def _key(entry: tuple[Drug, bool]) -> tuple[str, str | None]:
+    drug = entry[0]
+    return drug.generic, drug_class_key(drug.drug_class)
+
+
+def same_drug(a: str, b: str) -> bool:
+    """Whether two lexicon generics name the same active drug: equal, one a part of the other's combination
+    ("hydrocodone" and "hydrocodone/acetaminophen"), or the same opioid."""
+    if a == b or a in b.split("/") or b in a.split("/"):
+        return True
+    first, second = drug_lexicon().by_generic(a), drug_lexicon().by_generic(b)
+    return first is not None and second is not None and first.opioid is not None and first.opioid == second.opioid
 
 
 def extract(case: Case) -> list[Candidate]:
@@ -24,11 +54,11 @@ def extract(case: Case) -> list[Candidate]:
     ("since 1/17/12", "prescribed on 11/2/16"), if any, and never after the UR decision."""
     facts: list[Candidate] = []
     ur_date = case.dates.ur_decision
-    for match in find_terms(case, "medication"):
+    for match in find_lexicon_terms(case, drug_matcher(), _key, ALL_ROLES):
         if _FIRST.search(match.sentence.text):
             facts.append(Candidate("medication", match, value=FIRST_PRESCRIPTION))
             continue
-        if about_request_or_review(match.sentence.text):
+        if document_sentences(match.document.text).role(match.start) is not SentenceRole.CLINICAL:
             continue
         dates = [f.date for f in find_dates(match.sentence.text, DatePrecision.MONTH) if ur_date is None or f.date <= ur_date]
         facts.append(Candidate("medication", match, date=min(dates) if dates else None))

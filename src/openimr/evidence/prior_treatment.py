@@ -1,7 +1,7 @@
 """Treatment the worker has already had (therapy courses, injections, conservative care) and how many sessions.
 
-Sentences about the request or the UR decision, and plans, are skipped: "physical therapy 2 x 4 was requested" is
-not a course already done."""
+Sentences about the request or the UR decision are skipped ("physical therapy 2 x 4 was requested" is not a course
+already done), and a plan is a planned fact, not a course given (ConText)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import re
 
 from openimr.evidence.numbers import number_value
 from openimr.evidence.terms import Candidate, find_terms
-from openimr.evidence.wording import about_request_or_review
+from openimr.evidence.wording import CLINICAL
 from openimr.model import Case
 
 _SESSIONS = re.compile(
@@ -17,15 +17,10 @@ _SESSIONS = re.compile(
     r"(?:\(\d{1,2}\)\s*)?(?:\w+\s+){0,3}?(?:sessions|visits|treatments)\b",
     re.IGNORECASE,
 )
-_PLAN = re.compile(r"\b(?:plan\w*|will (?:be|start|begin|undergo)|to (?:start|begin|initiate)|recommend\w*|scheduled)\b", re.I)
-
-
 def extract(case: Case) -> list[Candidate]:
     """One fact per prior-treatment mention; `value` is the number of sessions the sentence states, if any."""
     facts: list[Candidate] = []
-    for match in find_terms(case, "prior_treatment"):
-        if about_request_or_review(match.sentence.text) or _PLAN.search(match.sentence.text):
-            continue
+    for match in find_terms(case, "prior_treatment", CLINICAL):
         sessions = _SESSIONS.search(match.sentence.text)
         facts.append(Candidate("prior_treatment", match, value=str(number_value(sessions.group(1))) if sessions else ""))
     return facts

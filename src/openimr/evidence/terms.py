@@ -6,15 +6,22 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import TypeVar
 
-from openimr.evidence.context import assert_status
+from openimr.errors import OpenIMRError
+from openimr.evidence.context import assertion
 from openimr.evidence.text import Sentence, split_sentences
+from openimr.evidence.wording import EVIDENCE_ROLES, SentenceRole, sentence_role
 from openimr.knowledge import knowledge_files, parse_knowledge
-from openimr.knowledge.schema import TermList
+from openimr.knowledge.lexicons import body_part_matcher
+from openimr.knowledge.schema import TermList, TermPattern
+from openimr.knowledge.terms import TermMatcher, guard_gaps, pattern_anchors, trie_regex
 from openimr.model import Case, Document, Fact, Span
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -29,82 +36,204 @@ class TermMatch:
     sentence: Sentence
 
 
-@dataclass(frozen=True)
-class _Family:
-    """A family's terms compiled: one regex per term, and all of them joined to find candidate places in one pass."""
+@dataclass(frozen=True, eq=False)
+class _Term:
+    """One term compiled: its patterns joined (case-insensitive), and each pattern anchored at a word start with the
+    letter runs a text must contain for it to match (`pattern_anchors`), so a document is scanned only for the
+    patterns that can match it."""
 
-    terms: tuple[tuple[str, str | None, re.Pattern[str]], ...]
-    combined: re.Pattern[str]
-    """All terms joined, for lower-cased text."""
-    combined_any_case: re.Pattern[str]
-    """All terms joined, case-insensitive: for the rare text whose lower case changes its length."""
-
-
-def _lower_literals(pattern: str) -> str:
-    """A pattern for lower-cased text: letters lower-cased, escapes (\\W, \\S, \\D, \\B ...) kept as written."""
-    return re.sub(r"\\.|[A-Z]", lambda m: m.group(0) if m.group(0).startswith("\\") else m.group(0).lower(), pattern)
+    name: str
+    group: str | None
+    pattern: re.Pattern[str]
+    scans: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
 
 
 @cache
-def _families() -> dict[str, _Family]:
-    families: dict[str, _Family] = {}
+def _families() -> dict[str, tuple[_Term, ...]]:
+    """Every family's terms, compiled. A family may span several files (findings by body region); a term name
+    appears once per family."""
+    terms_of: dict[str, list[TermPattern]] = {}
     for resource in knowledge_files("evidence"):
-        term_list = parse_knowledge(resource.read_text(encoding="utf-8"), TermList, f"knowledge/evidence/{resource.name}")
-        alternations = ["|".join(f"(?:{p})" for p in term.patterns) for term in term_list.terms]
-        families[term_list.family] = _Family(
-            terms=tuple(
-                (term.name, term.group, re.compile(alternation, re.IGNORECASE))
-                for term, alternation in zip(term_list.terms, alternations, strict=True)
-            ),
-            # Terms start at a word boundary: checking it first lets the one pass skip the inside of words. The pass
-            # runs over lower-cased text (case-insensitive matching is slow), the terms then confirm each place.
-            combined=re.compile(r"\b(?:" + "|".join(f"(?:{_lower_literals(a)})" for a in alternations) + ")"),
-            combined_any_case=re.compile(r"\b(?:" + "|".join(f"(?:{a})" for a in alternations) + ")", re.IGNORECASE),
+        source = f"knowledge/evidence/{resource.name}"
+        term_list = parse_knowledge(resource.read_text(encoding="utf-8"), TermList, source)
+        rows = terms_of.setdefault(term_list.family, [])
+        known = {term.name for term in rows}
+        for term in term_list.terms:
+            if term.name in known:
+                raise OpenIMRError(f"term {term.name!r} is defined twice in family {term_list.family!r}", source)
+            known.add(term.name)
+        rows.extend(term_list.terms)
+    return {
+        family: tuple(
+            _Term(
+                name=term.name,
+                group=term.group,
+                pattern=re.compile("|".join(f"(?:{guard_gaps(p)})" for p in term.patterns), re.IGNORECASE),
+                scans=tuple((re.compile(rf"\b(?:{guard_gaps(p)})", re.IGNORECASE), pattern_anchors(p)) for p in term.patterns),
+            )
+            for term in rows
         )
-    return families
+        for family, rows in terms_of.items()
+    }
+
+
+@dataclass(frozen=True)
+class _AnchorIndex:
+    """Every anchor of every term pattern, joined into one regular expression that finds, at each place of a text,
+    the longest anchor starting there; `contained` maps an anchor to those it contains (itself included)."""
+
+    regex: re.Pattern[str]
+    contained: dict[str, tuple[str, ...]]
+
+
+@cache
+def _anchor_index() -> _AnchorIndex:
+    anchors = sorted({a for terms in _families().values() for t in terms for _, found in t.scans for a in found}, key=len)
+    return _AnchorIndex(
+        regex=re.compile(rf"(?=({trie_regex(anchors) or '(?!x)x'}))"),
+        contained={a: tuple(b for b in anchors if b in a) for a in anchors},
+    )
+
+
+@dataclass(frozen=True)
+class _Scans:
+    """A family's term patterns by anchor (a pattern is tried where one of its anchors is), and those without one."""
+
+    by_anchor: dict[str, tuple[tuple[_Term, re.Pattern[str]], ...]]
+    unanchored: tuple[tuple[_Term, re.Pattern[str]], ...]
+
+
+@cache
+def _scans(family: str) -> _Scans:
+    by_anchor: dict[str, list[tuple[_Term, re.Pattern[str]]]] = {}
+    unanchored = []
+    for term in _families()[family]:
+        for scan, anchors in term.scans:
+            for anchor in anchors:
+                by_anchor.setdefault(anchor, []).append((term, scan))
+            if not anchors:
+                unanchored.append((term, scan))
+    return _Scans({a: tuple(scans) for a, scans in by_anchor.items()}, tuple(unanchored))
 
 
 def term_lists() -> dict[str, tuple[tuple[str, str | None, re.Pattern[str]], ...]]:
     """Every packaged evidence term list, compiled: family -> (name, group, pattern) rows, one row per term."""
-    return {family: compiled.terms for family, compiled in _families().items()}
+    return {family: tuple((t.name, t.group, t.pattern) for t in terms) for family, terms in _families().items()}
 
 
-class _Sentences:
-    """A document's sentences (split once), found by offset."""
+UR_DECISION = "ur_decision"
+"""Document type of the utilization review's decision: shown to the reviewer, never clinical evidence."""
+
+
+class DocumentSentences:
+    """A document's sentences (split once), found by offset, each with its role (read when first asked for)."""
 
     def __init__(self, text: str) -> None:
+        self.text = text
+        self.lowered = text.lower() if len(text.lower()) == len(text) else text.casefold()[: len(text)]
         self.sentences = split_sentences(text) or [Sentence(0, len(text), text)]
         self.starts = [sentence.start for sentence in self.sentences]
+        self._roles: dict[int, SentenceRole] = {}
+        self._anchor_hits: dict[str, set[int]] | None = None
+
+    def index(self, offset: int) -> int:
+        return max(bisect_right(self.starts, offset) - 1, 0)
 
     def at(self, offset: int) -> Sentence:
-        return self.sentences[max(bisect_right(self.starts, offset) - 1, 0)]
+        return self.sentences[self.index(offset)]
+
+    def anchored(self) -> dict[str, set[int]]:
+        """For every anchor of the term lists found in the text, the indexes of the sentences it is in: one pass of
+        the joined anchors over the text, each occurrence also standing for the anchors it contains."""
+        if self._anchor_hits is None:
+            index = _anchor_index()
+            hits: dict[str, set[int]] = {}
+            for match in index.regex.finditer(self.lowered):
+                sentence = self.index(match.start())
+                for anchor in index.contained[match.group(1)]:
+                    hits.setdefault(anchor, set()).add(sentence)
+            self._anchor_hits = hits
+        return self._anchor_hits
+
+    def role(self, offset: int) -> SentenceRole:
+        """The role of the clause at `offset`: its sentence cut at semicolons ("the fusion was authorized; she will
+        not be able to drive" reports the review, then the worker)."""
+        sentence = self.at(offset)
+        left = sentence.text.rfind(";", 0, offset - sentence.start) + 1
+        right = sentence.text.find(";", offset - sentence.start)
+        key = sentence.start + left
+        if key not in self._roles:
+            self._roles[key] = sentence_role(sentence.text[left : right if right != -1 else len(sentence.text)])
+        return self._roles[key]
 
 
 @lru_cache(maxsize=64)
-def _sentences(text: str) -> _Sentences:
-    return _Sentences(text)
+def document_sentences(text: str) -> DocumentSentences:
+    """A document's sentences with their roles, split once and kept for the last texts asked about."""
+    return DocumentSentences(text)
 
 
-def find_terms(case: Case, family: str) -> Iterator[TermMatch]:
-    """Every match of `family`'s terms in the case's documents, with the sentence it sits in.
+def document_role(document: Document) -> SentenceRole | None:
+    """The role every sentence of a document has by its type (a UR decision is all review), or None."""
+    return SentenceRole.REVIEW if document.type == UR_DECISION else None
 
-    One pass of the family's joined pattern finds where terms start; at each such place every term is tried, so
-    two terms starting at one place are both found."""
-    compiled = _families()[family]
+
+def find_lexicon_terms(
+    case: Case,
+    matcher: TermMatcher[V],
+    key: Callable[[V], tuple[str, str | None]],
+    roles: frozenset[SentenceRole] = EVIDENCE_ROLES,
+) -> Iterator[TermMatch]:
+    """Every term of a lexicon matcher in the case's documents, named by `key(entry)` (a fact name and group), in
+    sentences whose role is among `roles` (see `find_terms`)."""
     for document in case.documents:
+        fixed = document_role(document)
+        if fixed is not None and fixed not in roles:
+            continue
+        sentences = document_sentences(document.text)
+        for found in matcher.find(document.text):
+            index = sentences.index(found.start)
+            if fixed is None and sentences.role(found.start) not in roles:
+                continue
+            name, group = key(found.value)
+            yield TermMatch(document, name, group, found.start, found.end, sentences.sentences[index])
+
+
+def find_terms(case: Case, family: str, roles: frozenset[SentenceRole] = EVIDENCE_ROLES) -> Iterator[TermMatch]:
+    """Every match of `family`'s terms in the case's documents, with the sentence it sits in, in sentences whose
+    role is among `roles` (by default, not the UR decision's text: neither a `ur_decision` document nor the sentences
+    of a summary that report the UR's decision and reasons are evidence about the worker).
+
+    Each term pattern is tried only on the sentences that contain one of its anchor letter runs; a term found twice
+    at one place (by two of its patterns) counts once, the longer match."""
+    scans = _scans(family)
+    for document in case.documents:
+        fixed = document_role(document)
+        if fixed is not None and fixed not in roles:
+            continue
         text = document.text
-        folded, combined = text.lower(), compiled.combined
-        if len(folded) != len(text):  # a character whose lower case is longer: scan the text as written
-            folded, combined = text, compiled.combined_any_case
-        sentences = _sentences(text)
-        position = 0
-        while (candidate := combined.search(folded, position)) is not None:
-            start = candidate.start()
-            for name, group, pattern in compiled.terms:
-                match = pattern.match(text, start)
-                if match:
-                    yield TermMatch(document, name, group, start, match.end(), sentences.at(start))
-            position = start + 1
+        sentences = document_sentences(text)
+        candidates: dict[tuple[_Term, re.Pattern[str]], set[int]] = {}
+        for anchor, where in sentences.anchored().items():
+            for candidate in scans.by_anchor.get(anchor, ()):
+                candidates.setdefault(candidate, set()).update(where)
+        stretches = [
+            (candidate, [(s.start, s.end) for s in (sentences.sentences[i] for i in sorted(where))])
+            for candidate, where in candidates.items()
+        ]
+        stretches += [(candidate, [(0, len(text))]) for candidate in scans.unanchored]
+        found: dict[tuple[str, int], tuple[int, _Term]] = {}
+        for (term, pattern), places in stretches:
+            for start, end in places:
+                for match in pattern.finditer(text, start, end):
+                    key = (term.name, match.start())
+                    if key not in found or found[key][0] < match.end():
+                        found[key] = (match.end(), term)
+        for (_, start), (end, term) in sorted(found.items(), key=lambda item: (item[0][1], item[0][0])):
+            index = sentences.index(start)
+            if fixed is None and sentences.role(start) not in roles:
+                continue
+            yield TermMatch(document, term.name, term.group, start, end, sentences.sentences[index])
 
 
 @dataclass(frozen=True)
@@ -128,15 +257,27 @@ class Candidate:
         """The fact, its status asserted by the ConText rules within its sentence."""
         match = self.match
         text, sentence = match.document.text, match.sentence
+        asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start)
         return Fact(
+            body_parts=list(_body_parts(sentence.text)),
             kind=self.kind,
             name=match.name,
-            status=assert_status(sentence.text, match.start - sentence.start, match.end - sentence.start),
+            status=asserted.status,
             value=self.value if self.value is not None else match.group,
             date=self.date,
             treatments=list(self.treatments),
             spans=[Span(document_id=match.document.id, start=match.start, end=match.end, text=text[match.start : match.end])],
+            historical=asserted.historical,
+            experiencer=asserted.experiencer,
+            cue=asserted.cue(sentence.text),
+            rule=asserted.deciding.describe() if asserted.deciding else None,
         )
+
+
+@lru_cache(maxsize=4096)
+def _body_parts(sentence: str) -> tuple[str, ...]:
+    """The body parts a sentence names (lexicon names), for scoping a finding to a region."""
+    return tuple(dict.fromkeys(m.value.name for m in body_part_matcher().find(sentence)))
 
 
 def family_candidates(case: Case, family: str) -> list[Candidate]:

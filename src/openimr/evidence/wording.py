@@ -1,16 +1,57 @@
-"""Small readings of record wording shared by the extractors: sentences about the request or the UR decision."""
+"""Small readings of record wording shared by the extractors: what a sentence is about (the worker's care, the
+request, or the utilization review's decision)."""
 
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
-_ABOUT_REQUEST = re.compile(
-    r"\b(?:request\w*|RFA|authoriz\w+|utilization review|UR|non-?certif\w+|certif\w+|denied|modified"
-    r"|the decision|prior review|peer review)\b",
+_REVIEW_ACTOR = re.compile(
+    r"\b(?:utilization\s+review\w*|UR|claims\s+administrator|peer[\s-]+review\w*|(?:prior|previous|earlier)\s+review\w*"
+    r"|(?:the|a)\s+reviewer|review(?:ing)?\s+physician|non-?certif\w+|non-?approv\w+)\b",
     re.IGNORECASE,
 )
+_DECIDED = re.compile(
+    r"\b(?:certif\w+|authoriz\w+|approv\w+|denied|denial|modified|modification|previously\s+reviewed|reviewed\s+on)\b",
+    re.IGNORECASE,
+)
+_REQUESTED = re.compile(r"\b(?:request\w*|RFA)\b", re.IGNORECASE)
+_WAS_DECIDED = re.compile(
+    r"\b(?:was|were|been|is|are)\s+(?:previously\s+|subsequently\s+|partially\s+)?(?:denied|non-?certified|modified|"
+    r"certified|authorized|approved|upheld|overturned)\b",
+    re.IGNORECASE,
+)
+"""A treatment said to have been decided ("the pantoprazole had been previously denied"): the review's wording."""
+_UR_CASE = re.compile(r"\bUR\b")
+""""UR" is an abbreviation only as capitals; "ur" in lower case is a typo or a word part."""
 
 
-def about_request_or_review(sentence: str) -> bool:
-    """Whether a sentence speaks of the request or the UR decision rather than of the worker's care."""
-    return bool(_ABOUT_REQUEST.search(sentence))
+class SentenceRole(StrEnum):
+    """What a sentence of a record or summary reports."""
+
+    CLINICAL = "clinical"
+    """The worker's history, findings, care: clinical evidence."""
+    REQUEST = "request"
+    """The request itself (what was asked for and why): not evidence that the care was given."""
+    REVIEW = "review"
+    """The utilization review's decision and its reasons: shown to the reviewer, never clinical evidence."""
+
+
+def sentence_role(sentence: str) -> SentenceRole:
+    """The role of one sentence: a report of the UR decision (it names the review, says a request was decided, or
+    says a treatment was denied, modified or certified), a report of the request, or clinical text."""
+    actor = _REVIEW_ACTOR.search(sentence)
+    if actor is not None and (actor.group(0).upper() != "UR" or _UR_CASE.search(sentence)):
+        return SentenceRole.REVIEW
+    requested = _REQUESTED.search(sentence) is not None
+    if (requested and _DECIDED.search(sentence)) or _WAS_DECIDED.search(sentence):
+        return SentenceRole.REVIEW
+    return SentenceRole.REQUEST if requested else SentenceRole.CLINICAL
+
+
+EVIDENCE_ROLES = frozenset({SentenceRole.CLINICAL, SentenceRole.REQUEST})
+"""Sentence roles whose text is evidence about the worker (the request's own wording may state findings)."""
+CLINICAL = frozenset({SentenceRole.CLINICAL})
+"""Only clinical sentences: what the worker has had or takes (not what was requested or decided)."""
+ALL_ROLES = frozenset(SentenceRole)
+"""Every sentence, whatever its role."""

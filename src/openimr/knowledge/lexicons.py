@@ -7,6 +7,7 @@ matchers. Each loader reads its file once per process.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -37,12 +38,14 @@ __all__ = [
     "SpinalLevelPrefix",
     "body_part_lexicon",
     "body_part_matcher",
+    "body_regions",
     "code_index",
     "drug_lexicon",
     "drug_matcher",
     "laterality_matcher",
     "procedure_lexicon",
     "procedure_matcher",
+    "same_body_region",
     "validate_procedure_codes",
 ]
 
@@ -185,6 +188,9 @@ class Procedure(_Entry):
     terms: list[str]
     patterns: list[str] = Field(default_factory=list)
     fallback: bool = Field(default=False, description="A catch-all that names an item only when nothing specific does.")
+    principal: int = Field(
+        default=50, description="For surgeries: the lowest names an item that lists several procedures (the definitive one)."
+    )
     cpt: list[CptEntry] = Field(default_factory=list, description="CPT codes that name the procedure.")
     hcpcs: list[HcpcsEntry] = Field(default_factory=list, description="HCPCS Level II codes that name the procedure.")
 
@@ -349,6 +355,31 @@ def laterality_matcher() -> TermMatcher[str]:
     )
 
 
+@cache
+def _region_of() -> dict[str, str]:
+    return {part.name: part.region for part in body_part_lexicon().body_parts}
+
+
+_LIMBS = {
+    "upper extremities": {"shoulder", "elbow", "forearm wrist and hand"},
+    "lower extremities": {"hip and pelvis", "knee", "ankle and foot"},
+}
+"""A whole limb takes in the regions along it."""
+
+
+def body_regions(parts: Iterable[str]) -> set[str]:
+    """The body regions of some body-part names (a whole limb takes in its joints' regions)."""
+    regions = {_region_of().get(part, part) for part in parts}
+    for limb, joints in _LIMBS.items():
+        if limb in regions:
+            regions |= joints
+    return regions
+
+
+def same_body_region(first: Iterable[str], second: Iterable[str]) -> bool:
+    """Whether two lists of body parts can be about the same place: either names none, or they share a region."""
+    a, b = body_regions(first), body_regions(second)
+    return not a or not b or bool(a & b)
 class CodeSystem(StrEnum):
     """The code systems the lexicons map to treatments."""
 

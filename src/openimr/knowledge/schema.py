@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from openimr.model import TreatmentKind
 
-def _compiled(patterns: list[str]) -> list[str]:
+
+def compiled_patterns(patterns: list[str]) -> list[str]:
     """The patterns, each checked to be a valid regular expression."""
     for pattern in patterns:
         try:
@@ -111,11 +113,16 @@ class AppliesTo(_Knowledge):
     body_parts: list[str] = Field(
         default_factory=list, description="Body parts of the body-part lexicon (one must be named); empty means any."
     )
+    postoperative: bool | None = Field(
+        default=None,
+        description="True: only requests that accompany a surgery (post-operative, associated surgical service); False: "
+        "only requests that do not; empty: either.",
+    )
 
     @field_validator("request_terms", "exclude_terms")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
-        return _compiled(patterns)
+        return compiled_patterns(patterns)
 
     @model_validator(mode="after")
     def _names_something(self) -> Self:
@@ -124,19 +131,40 @@ class AppliesTo(_Knowledge):
         return self
 
 
+Silence = Literal["met", "not_met", "insufficient"]
+
+
 class Criterion(_Knowledge):
-    """One guideline criterion: the rule a reviewer states, and the check that evaluates it against the record."""
+    """One guideline criterion: the rule a reviewer states, and the check that evaluates it against the record.
+
+    `params` are validated against the check's own parameter model when the topic is loaded (a misspelt key is an
+    error). `if_silent` says, from the guideline's own wording, what a record that says nothing on the criterion
+    means: a first course of therapy needs no proof of a prior course ("met"), a continuation needs documented
+    improvement ("insufficient", which fails the indication as not met does, and is flagged "record silent")."""
 
     id: str
     text: str = Field(description="The rule as a reviewer states it.")
     check: str = Field(description="Name of a registered check in openimr.review.checks.")
     params: dict[str, Any] = Field(default_factory=dict)
-    upholds: bool = Field(default=True, description="Whether failing it (not met or insufficient) upholds the denial.")
+    if_silent: Silence = Field(default="insufficient", description="What a record silent on the criterion means.")
     missing: str = Field(default="", description="How the rationale states that the record does not meet it.")
 
 
+class Indication(_Knowledge):
+    """One path by which the guideline supports the treatment: criteria that together justify it (all must be met).
+    Any one indication of a topic suffices."""
+
+    id: str
+    text: str = Field(description="The indication as a reviewer states it.")
+    rule: str = Field(default="", description="The guideline's own sentence it comes from, paraphrased.")
+    criteria: list[Criterion] = Field(min_length=1)
+
+
 class Topic(_Knowledge):
-    """One guideline topic: what it applies to, where it comes from, its criteria, citations and phrasing."""
+    """One guideline topic as a decision path: what it applies to, where it comes from, the requirements every path
+    needs, its indications (any one suffices), its exclusions (any one vetoes), citations and phrasing.
+
+    A topic the guideline does not recommend at all has `recommended: false` and no indications."""
 
     id: str
     title: str
@@ -147,16 +175,48 @@ class Topic(_Knowledge):
     pages: str | None = None
     applies_to: AppliesTo
     guideline_rule: str = Field(description="The guideline's rule, paraphrased, that opens the rationale.")
-    criteria: list[Criterion] = Field(min_length=1)
+    recommended: bool = Field(default=True, description="False when the guideline does not recommend the treatment at all.")
+    dependent: bool = Field(
+        default=False,
+        description="A service that accompanies a surgery (pre-operative, post-operative, assistant): necessary only when "
+        "the surgery is certified, performed or found necessary in the same case.",
+    )
+    requirements: list[Criterion] = Field(default_factory=list)
+    indications: list[Indication] = Field(default_factory=list)
+    exclusions: list[Criterion] = Field(default_factory=list)
     citations: list[TopicCitations] = Field(min_length=1)
 
-    @field_validator("criteria")
-    @classmethod
-    def _unique_ids(cls, criteria: list[Criterion]) -> list[Criterion]:
-        ids = [c.id for c in criteria]
-        if len(ids) != len(set(ids)):
-            raise ValueError("criterion ids must be unique")
-        return criteria
+    @model_validator(mode="after")
+    def _decision_path(self) -> Self:
+        if self.recommended and not self.indications:
+            raise ValueError("a recommended topic needs at least one indication")
+        if not self.recommended and self.indications:
+            raise ValueError("a topic that is not recommended has no indications")
+        ids = [c.id for c in self.all_criteria()] + [i.id for i in self.indications]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"ids must be unique within a topic: {', '.join(duplicates)}")
+        return self
+
+    def all_criteria(self) -> list[Criterion]:
+        """Every criterion of the topic: requirements, each indication's criteria, exclusions."""
+        return [*self.requirements, *(c for i in self.indications for c in i.criteria), *self.exclusions]
+
+
+class GeneralRequirement(_Knowledge):
+    """A requirement every topic of some kinds of treatment needs (e.g. a drug request states its quantity)."""
+
+    kinds: list[TreatmentKind] = Field(min_length=1)
+    except_routes: list[str] = Field(
+        default_factory=list, description='Routes it does not apply to (a drug given as an injection is one administration).'
+    )
+    criterion: Criterion
+
+
+class GeneralRequirements(_Knowledge):
+    """The general requirements file: `knowledge/general.yaml`."""
+
+    requirements: list[GeneralRequirement] = Field(default_factory=list)
 
 
 class TermPattern(_Knowledge):
@@ -169,7 +229,7 @@ class TermPattern(_Knowledge):
     @field_validator("patterns")
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
-        return _compiled(patterns)
+        return compiled_patterns(patterns)
 
 
 class TermList(_Knowledge):

@@ -21,6 +21,126 @@ _GAP = r"[\s\-]+"
 _CASE_SENSITIVE = re.compile(r"[A-Z]{1,3}")
 
 
+_NEGATION_WORD = r"(?!(?:no|not|non|nor|without|never|negative|denies|denied|free)\b)"
+"""A look-ahead refusing a word that negates what follows it."""
+_WORD_GAPS = (
+    (r"(?:\w+\s+)", rf"(?:{_NEGATION_WORD}\w+\s+)"),
+    (r"(?:[\w/-]+\s+)", rf"(?:{_NEGATION_WORD}[\w/-]+\s+)"),
+    (r"(?:\w+,? )", rf"(?:{_NEGATION_WORD}\w+,? )"),
+    (r"(?:\s+\w+)", rf"(?:\s+{_NEGATION_WORD}\w+)"),
+)
+
+
+def guard_gaps(pattern: str) -> str:
+    """`pattern` with its word gaps ("(?:\\w+\\s+){0,3}?", any few words between a term's words) refusing a negation:
+    "spine showed no fractures" is not a spinal fracture, and the negation is left outside the match for the
+    assertion to read."""
+    for gap, guarded in _WORD_GAPS:
+        pattern = pattern.replace(gap, guarded)
+    return pattern
+
+
+def pattern_anchors(pattern: str) -> tuple[str, ...]:
+    """Lower-case letter runs of a regular expression, at least one of which is in any text it matches (as a
+    substring): a cheap test of whether a text can match at all.
+
+    The pattern is read as a tree of alternations, sequences and groups. A sequence needs all its parts, so one part
+    is enough to test: the most selective (the one whose shortest run is longest). An alternation needs one of its
+    branches, so it takes the runs of every branch. Escapes, character classes, look-arounds and optional parts say
+    nothing certain; a run right before an optional quantifier ("reports?") loses its last letter. A pattern with a
+    branch that says nothing certain (digits only) has no anchors: it may match any text.
+    """
+    tree, _ = _alternation(pattern.lower(), 0)
+    return tuple(sorted(tree, key=len)) if tree else ()
+
+
+_Anchors = frozenset[str] | None
+"""Letter runs one of which any match contains; None when nothing is certain."""
+
+
+def _alternation(source: str, index: int) -> tuple[_Anchors, int]:
+    branches: list[_Anchors] = []
+    while True:
+        branch, index = _sequence(source, index)
+        branches.append(branch)
+        if index < len(source) and source[index] == "|":
+            index += 1
+            continue
+        break
+    if any(branch is None for branch in branches):
+        return None, index
+    return frozenset().union(*(b for b in branches if b is not None)), index
+
+
+def _best(parts: list[frozenset[str]]) -> _Anchors:
+    return max(parts, key=lambda runs: (min(map(len, runs)), -len(runs)), default=None)
+
+
+def _optional_at(source: str, index: int) -> bool:
+    return index < len(source) and (source[index] in "?*" or source.startswith("{0", index))
+
+
+_GROUP_OPENINGS = (("(?:", 3, False), ("(?=", 3, True), ("(?!", 3, True), ("(?<=", 4, True), ("(?<!", 4, True))
+
+
+def _group(source: str, index: int) -> tuple[_Anchors, int]:
+    """The anchors of the group opening at `index`, and the index after its closing parenthesis."""
+    skip, lookaround = next(((n, look) for opening, n, look in _GROUP_OPENINGS if source.startswith(opening, index)), (1, False))
+    if source.startswith("(?P<", index):
+        skip = source.index(">", index) + 1 - index
+    inner, index = _alternation(source, index + skip)
+    return (None if lookaround else inner), index + 1
+
+
+def _sequence(source: str, index: int) -> tuple[_Anchors, int]:
+    parts: list[frozenset[str]] = []
+    run = ""
+    while index < len(source) and source[index] not in "|)":
+        char = source[index]
+        if char.isalpha():
+            if _optional_at(source, index + 1):  # the letter may be absent: the run ends before it
+                parts += [frozenset({run})] if run else []
+                run = ""
+                index = _skip_quantifier(source, index + 1)
+            else:
+                run += char
+                index += 1
+            continue
+        parts += [frozenset({run})] if run else []
+        run = ""
+        item: _Anchors = None
+        if char == "\\":
+            index += 2
+        elif char == "[":
+            close = source.find("]", index + 2)
+            index = close + 1 if close != -1 else len(source)
+        elif char == "(":
+            item, index = _group(source, index)
+        else:
+            index += 1
+        optional = _optional_at(source, index)
+        index = _skip_quantifier(source, index)
+        if item and not optional:
+            parts.append(item)
+    parts += [frozenset({run})] if run else []
+    return _best(parts), index
+
+
+def _skip_quantifier(source: str, index: int) -> int:
+    if index < len(source) and source[index] in "?*+":
+        index += 1
+    elif index < len(source) and source[index] == "{" and "}" in source[index:]:
+        index = source.index("}", index) + 1
+    if index < len(source) and source[index] == "?":
+        index += 1
+    return index
+
+
+def may_match(anchors: tuple[str, ...], lowered: str) -> bool:
+    """Whether a text (lower-cased) can match a pattern with these anchors."""
+    return not anchors or any(anchor in lowered for anchor in anchors)
+
+
 def normalise_term(term: str) -> str:
     """The lookup form of a term: lower case, runs of spaces and hyphens made one space."""
     return _SEPARATOR.sub(" ", term.strip().lower())
@@ -44,7 +164,7 @@ class TermMatch(Generic[V]):
 _Trie = dict[str, "_Trie"]
 
 
-def _trie_regex(terms: Iterable[str]) -> str:
+def trie_regex(terms: Iterable[str]) -> str:
     """A regex matching exactly `terms` (already normalised), longest alternative first at each branch."""
     trie: _Trie = {}
     for term in terms:
@@ -94,13 +214,14 @@ class TermMatcher(Generic[V]):
                 insensitive.append(key)
         alternatives = []
         if insensitive:
-            alternatives.append(_trie_regex(sorted(set(insensitive))))
+            alternatives.append(trie_regex(sorted(set(insensitive))))
         if sensitive:
-            alternatives.append("(?-i:" + _trie_regex(sorted(set(sensitive))) + ")")
-        self._patterns: list[tuple[re.Pattern[str], V]] = []
+            alternatives.append("(?-i:" + trie_regex(sorted(set(sensitive))) + ")")
+        self._patterns: list[tuple[re.Pattern[str], tuple[str, ...], V]] = []
         for pattern, value in (patterns or {}).items():
             try:
-                self._patterns.append((re.compile(rf"(?<![\w])(?:{pattern})(?![\w])", re.IGNORECASE), value))
+                compiled = re.compile(rf"(?<![\w])(?:{guard_gaps(pattern)})(?![\w])", re.IGNORECASE)
+                self._patterns.append((compiled, pattern_anchors(pattern), value))
             except re.error as error:
                 raise OpenIMRError(f"pattern {pattern!r} is not a valid regular expression ({error})", source) from None
         body = "|".join(f"(?:{a})" for a in alternatives if a) or r"(?!x)x"
@@ -111,10 +232,12 @@ class TermMatcher(Generic[V]):
         found = [
             TermMatch(m.start(), m.end(), m.group(), self._lookup[normalise_term(m.group())]) for m in self._regex.finditer(text)
         ]
-        for regex, value in self._patterns:
-            found.extend(TermMatch(m.start(), m.end(), m.group(), value) for m in regex.finditer(text))
         if not self._patterns:
             return found
+        lowered = text.lower()
+        for regex, anchors, value in self._patterns:
+            if may_match(anchors, lowered):
+                found.extend(TermMatch(m.start(), m.end(), m.group(), value) for m in regex.finditer(text))
         found.sort(key=lambda m: (m.start, m.start - m.end))
         kept: list[TermMatch[V]] = []
         for match in found:

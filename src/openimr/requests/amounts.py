@@ -11,6 +11,8 @@ from openimr.evidence.numbers import NUMBER, NUMBER_OR_A, number_value
 
 __all__ = [
     "Sessions",
+    "duration_days",
+    "duration_parts",
     "read_amount",
     "read_duration",
     "read_frequency",
@@ -44,7 +46,7 @@ _QUANTITY = re.compile(
     re.IGNORECASE,
 )
 _COUNT = re.compile(
-    r"(?<![\w./])(?P<n>\d+)\s*(?:tablets?|tabs?|capsules?|caps?|pills?|patch(?:es)?|boxe?s?|tubes?|bottles?|containers?|count)\b"
+    rf"(?<![\w./])(?P<n>{_NUM})\s*(?:tablets?|tabs?|capsules?|caps?|pills?|patch(?:es)?|boxe?s?|tubes?|bottles?|containers?|count)\b"
     r"(?!\s+(?:po|p\.o\.|by\s+mouth|orally|q\.?\d|every|daily|twice|once|at\s+bed|b\.?i\.?d|t\.?i\.?d|q\.?i\.?d|q\.?d|q\.?h\.?s|prn))",
     re.IGNORECASE,
 )
@@ -72,7 +74,7 @@ def read_quantity(text: str) -> int | None:
     """Units dispensed or ordered: "#60", "QTY: 60", "qty #60", "60 tablets", "NCV ..., 2", "MRI ... times 1"."""
     match = _QUANTITY.search(text) or _COUNT.search(text)
     if match:
-        return int(match.group("n") or match.group("hash"))
+        return number_value(match.group("n") or match.group("hash"))
     trailing = _TRAILING_COUNT.search(text)
     return int(trailing.group("n")) if trailing else None
 
@@ -239,3 +241,22 @@ def read_levels(text: str) -> list[str]:
         if level not in levels:
             levels.append(level)
     return levels
+
+
+_DAYS_PER_UNIT = {"day": 1.0, "week": 7.0, "month": 30.0, "year": 365.0}
+_NORMALISED_DURATION = re.compile(r"^(?P<low>\d+)(?:-(?P<high>\d+))?\s+(?P<unit>day|week|month|year)s?\b")
+
+
+def duration_parts(duration: str | None) -> tuple[float, str] | None:
+    """A duration as `read_duration` writes it, as (count, unit): "7 days use" (7, "day"), "7-10 days" (10, "day": the
+    upper bound), "3 months rental" (3, "month"); None when it is none."""
+    match = _NORMALISED_DURATION.match(duration or "")
+    if not match:
+        return None
+    return float(match.group("high") or match.group("low")), match.group("unit")
+
+
+def duration_days(duration: str | None) -> float | None:
+    """The length in days of a duration as `read_duration` writes it, or None."""
+    parts = duration_parts(duration)
+    return parts[0] * _DAYS_PER_UNIT[parts[1]] if parts else None

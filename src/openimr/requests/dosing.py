@@ -15,8 +15,9 @@ from enum import StrEnum
 from openimr.evidence.numbers import number_value
 from openimr.knowledge.lexicons import drug_lexicon
 from openimr.model import Treatment, TreatmentKind
+from openimr.requests.amounts import duration_days
 
-__all__ = ["DoseBasis", "MMEEstimate", "doses_per_day", "morphine_equivalent", "units_per_dose"]
+__all__ = ["DoseBasis", "MMEEstimate", "doses_per_day", "morphine_equivalent", "supply_days", "units_per_dose"]
 
 _NUMBER = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six)"
 _EVERY_HOURS = re.compile(
@@ -141,3 +142,17 @@ def morphine_equivalent(treatment: Treatment) -> MMEEstimate | None:
     else:
         return None
     return MMEEstimate(drug.opioid, daily, conversion.morphine_equivalent(daily), basis)
+
+
+def supply_days(treatment: Treatment) -> float | None:
+    """How many days a drug request lasts: its stated supply ("14 days"), or its quantity over the most units a day its
+    frequency allows; None when neither can be read."""
+    stated = duration_days(treatment.duration)
+    if stated is not None:
+        return stated
+    if treatment.quantity is None or not treatment.frequency:
+        return None
+    per_day = doses_per_day(treatment.frequency)
+    if per_day is None:
+        return None
+    return treatment.quantity / (per_day * units_per_dose(treatment.frequency))

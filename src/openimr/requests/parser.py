@@ -44,8 +44,8 @@ _RETRO = re.compile(
 )
 _DOS = re.compile(r"\b(?:DOS|D\.O\.S\.|dates?\s+of\s+service|dispensed(?:\s+on)?|per)\s*:?\s*(?=\d)", re.IGNORECASE)
 _POSTOPERATIVE = re.compile(
-    r"\b(?:associated\s+surgical\s+services?|post[\s-]?op(?:erative(?:ly)?)?|after\s+(?:the\s+)?surgery|following\s+(?:the\s+)?surgery"
-    r"|post[\s-]?surgical(?:ly)?)\b",
+    r"\b(?:associated\s+surgical\s+services?|(?:post|pre)[\s-]?op(?:erative(?:ly)?)?|after\s+(?:the\s+)?surgery"
+    r"|following\s+(?:the\s+)?surgery|(?:post|pre)[\s-]?surgical(?:ly)?|peri[\s-]?operative)\b",
     re.IGNORECASE,
 )
 _ORDER = re.compile(r"\s*order\b", re.IGNORECASE)
@@ -143,7 +143,8 @@ def _route(drug: Drug, text: str) -> str | None:
 
 
 def _pick_procedure(core: str, matches: list[TermMatch[Procedure]]) -> TermMatch[Procedure] | None:
-    """The leftmost, then longest, specific procedure; a catch-all only when nothing specific matched; parts of a
+    """The leftmost, then longest, specific procedure (for a surgery, the principal one of those it lists); a catch-all
+    only when nothing specific matched; parts of a
     combination written separately ("EMG ... NCV") name the combination; imaging that only guides ("ultrasound
     guided injection") names nothing."""
     matches = [m for m in matches if not (m.value.kind is TreatmentKind.IMAGING and _GUIDED.match(core, m.end))]
@@ -151,7 +152,10 @@ def _pick_procedure(core: str, matches: list[TermMatch[Procedure]]) -> TermMatch
     pool = specific or matches
     if not pool:
         return None
-    first = min(pool, key=lambda m: (m.start, m.start - m.end))
+    surgical = [m for m in specific if m.value.kind is TreatmentKind.SURGERY]
+    if surgical:  # the definitive procedure names a surgery that lists several ("arthroscopy with rotator cuff repair")
+        pool = surgical
+    first = min(pool, key=lambda m: (m.value.principal if surgical else 0, m.start, m.start - m.end))
     combined = procedure_lexicon().combined({m.value.name for m in pool})
     if combined is not None and first.value.name != combined.name:
         return TermMatch(first.start, first.end, first.text, combined)

@@ -8,40 +8,64 @@ its procedure or procedure category, its body parts) decides it.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
 from openimr.errors import OpenIMRError
-from openimr.knowledge import knowledge_files, parse_knowledge
+from openimr.evidence import fact_keys
+from openimr.evidence.attribution import MEDICATIONS
+from openimr.knowledge import knowledge_files, load_knowledge, parse_knowledge
 from openimr.knowledge.lexicons import body_part_lexicon, drug_lexicon, procedure_lexicon
-from openimr.knowledge.schema import Catalogue, Era, Guideline, Topic
+from openimr.knowledge.schema import Catalogue, Criterion, Era, GeneralRequirement, GeneralRequirements, Guideline, Topic
 from openimr.model import Citation, Treatment, TreatmentKind
-from openimr.review.checks import CHECKS
+from openimr.review.checks import CHECKS, Params
 
 
 @dataclass(frozen=True)
 class _Matcher:
+    """A topic's `applies_to`, as sets and compiled patterns for quick tests."""
+
     topic: Topic
     terms: re.Pattern[str] | None
     excludes: re.Pattern[str] | None
+    generics: frozenset[str]
+    drug_classes: frozenset[str]
+    categories: frozenset[str]
+    procedures: frozenset[str]
+    body_parts: frozenset[str]
+
+    @classmethod
+    def of(cls, topic: Topic) -> _Matcher:
+        applies = topic.applies_to
+        return cls(
+            topic,
+            _joined(applies.request_terms),
+            _joined(applies.exclude_terms),
+            frozenset(applies.generics),
+            frozenset(applies.drug_classes),
+            frozenset(applies.categories),
+            frozenset(applies.procedures),
+            frozenset(applies.body_parts),
+        )
 
     def names(self, treatment: Treatment, request: str) -> bool:
-        applies = self.topic.applies_to
         return (
-            (treatment.generic is not None and treatment.generic in applies.generics)
-            or (treatment.drug_class is not None and treatment.drug_class in applies.drug_classes)
-            or (treatment.category is not None and treatment.category in applies.categories)
-            or (treatment.kind is not TreatmentKind.DRUG and treatment.name in applies.procedures)
+            (treatment.generic is not None and treatment.generic in self.generics)
+            or (treatment.drug_class is not None and treatment.drug_class in self.drug_classes)
+            or (treatment.category is not None and treatment.category in self.categories)
+            or (treatment.kind is not TreatmentKind.DRUG and treatment.name in self.procedures)
             or (self.terms is not None and self.terms.search(request) is not None)
         )
 
-    def matches(self, treatment: Treatment) -> bool:
+    def matches(self, treatment: Treatment, postoperative: bool) -> bool:
         applies = self.topic.applies_to
         request = treatment.disputed or treatment.text
         return (
             self.names(treatment, request)
             and (self.excludes is None or self.excludes.search(request) is None)
-            and (not applies.body_parts or any(part in applies.body_parts for part in treatment.body_parts))
+            and (not self.body_parts or not self.body_parts.isdisjoint(treatment.body_parts))
+            and (applies.postoperative is None or applies.postoperative == postoperative)
         )
 
 
@@ -59,30 +83,67 @@ def catalogue() -> dict[str, Guideline]:
 
 
 def _lexicon_names() -> dict[str, set[str]]:
-    """The names each lexicon-based `applies_to` field may use."""
+    """The names each lexicon-based field may use: `applies_to` fields, and check parameters naming treatments."""
     drugs = drug_lexicon().drugs
     procedures = procedure_lexicon().procedures
-    return {
+    names = {
         "generics": {d.generic for d in drugs},
         "drug_classes": {d.drug_class for d in drugs},
         "categories": {d.subclass for d in drugs if d.subclass} | {p.category for p in procedures},
         "procedures": {p.name for p in procedures},
         "body_parts": {b.name for b in body_part_lexicon().body_parts},
     }
+    names["treatments"] = names["generics"] | names["drug_classes"] | names["procedures"] | {MEDICATIONS} | set(fact_keys())
+    return names
 
 
-def validate_topic(topic: Topic, source: str) -> Topic:
-    """Cross-check a topic against the lexicons, the registry of checks and the catalogue (what the schema alone
-    cannot)."""
+@dataclass(frozen=True)
+class TopicRules:
+    """A topic with each criterion's parameters validated against its check's parameter model."""
+
+    topic: Topic
+    params: Mapping[str, Params]
+    """Validated parameters by criterion id."""
+
+
+def _names_known(params: Params, where: str) -> None:
+    """Every fact and lexicon name a check's parameters give (and those of parameter models nested in them) exists."""
+    lexicons = _lexicon_names()
+    for field in params.fact_fields:
+        unknown = [name for name in getattr(params, field) if name not in fact_keys()]
+        if unknown:
+            raise OpenIMRError(f"params.{field} names {', '.join(map(repr, unknown))}, not a fact of the term lists", where)
+    for field, lexicon in params.lexicon_fields:
+        unknown = [name for name in getattr(params, field) if name not in lexicons[lexicon]]
+        if unknown:
+            raise OpenIMRError(f"params.{field} names {', '.join(map(repr, unknown))}, not in the lexicons", where)
+    for name in type(params).model_fields:
+        value = getattr(params, name)
+        for nested in value if isinstance(value, list) else [value]:
+            if isinstance(nested, Params):
+                _names_known(nested, where)
+
+
+def _criterion_params(criterion: Criterion, source: str) -> Params:
+    check = CHECKS.get(criterion.check)
+    where = f"{source}: criterion {criterion.id!r}"
+    if check is None:
+        raise OpenIMRError(f"names unknown check {criterion.check!r} (known: {', '.join(sorted(CHECKS))})", where)
+    params: Params = check.validate(criterion.params, where)
+    _names_known(params, where)
+    return params
+
+
+def validate_topic(topic: Topic, source: str) -> TopicRules:
+    """Cross-check a topic against the lexicons, the registry of checks and their parameter models, the evidence
+    term lists and the catalogue (what the schema alone cannot)."""
     for field, known in _lexicon_names().items():
+        if field == "treatments":
+            continue
         unknown = [name for name in getattr(topic.applies_to, field) if name not in known]
         if unknown:
             raise OpenIMRError(f"applies_to.{field} names {', '.join(map(repr, unknown))}, not in the lexicons", source)
-    for criterion in topic.criteria:
-        if criterion.check not in CHECKS:
-            raise OpenIMRError(
-                f"criterion {criterion.id!r} names unknown check {criterion.check!r} (known: {', '.join(sorted(CHECKS))})", source
-            )
+    params = {criterion.id: _criterion_params(criterion, source) for criterion in topic.all_criteria()}
     for era_citations in topic.citations:
         for spec in era_citations.cite:
             guideline = catalogue().get(spec.guideline)
@@ -90,20 +151,57 @@ def validate_topic(topic: Topic, source: str) -> Topic:
                 raise OpenIMRError(f"citation names unknown guideline {spec.guideline!r}", source)
             if guideline.edition_for(era_citations.era) is None:
                 raise OpenIMRError(f"guideline {spec.guideline!r} has no edition in era {era_citations.era}", source)
-    return topic
+    return TopicRules(topic, params)
+
+
+@cache
+def _loaded() -> dict[str, TopicRules]:
+    loaded: dict[str, TopicRules] = {}
+    for resource in knowledge_files("topics"):
+        source = f"knowledge/topics/{resource.name}"
+        rules = validate_topic(parse_knowledge(resource.read_text(encoding="utf-8"), Topic, source), source)
+        if resource.name != f"{rules.topic.id}.yaml":
+            raise OpenIMRError(f"topic id {rules.topic.id!r} does not match the file name", source)
+        loaded[rules.topic.id] = rules
+    return loaded
 
 
 @cache
 def topics() -> tuple[Topic, ...]:
     """Every packaged topic, validated, in rank order."""
-    loaded: list[Topic] = []
-    for resource in knowledge_files("topics"):
-        source = f"knowledge/topics/{resource.name}"
-        topic = validate_topic(parse_knowledge(resource.read_text(encoding="utf-8"), Topic, source), source)
-        if resource.name != f"{topic.id}.yaml":
-            raise OpenIMRError(f"topic id {topic.id!r} does not match the file name", source)
-        loaded.append(topic)
-    return tuple(sorted(loaded, key=lambda t: (t.rank, t.id)))
+    return tuple(sorted((r.topic for r in _loaded().values()), key=lambda t: (t.rank, t.id)))
+
+
+def topic_params(topic: Topic) -> Mapping[str, Params]:
+    """The validated check parameters of a packaged topic's criteria (and of the general requirements), by id."""
+    return {**_general_params(), **_loaded()[topic.id].params}
+
+
+_GENERAL = "general.yaml"
+
+
+@cache
+def _general() -> tuple[GeneralRequirement, ...]:
+    return tuple(load_knowledge(_GENERAL, GeneralRequirements).requirements)
+
+
+@cache
+def _general_params() -> dict[str, Params]:
+    return {g.criterion.id: _criterion_params(g.criterion, f"knowledge/{_GENERAL}") for g in _general()}
+
+
+def requirements_for(topic: Topic, treatment: Treatment) -> list[Criterion]:
+    """A topic's requirements for one request: its own, and the general ones for the request's kind of treatment
+    (`knowledge/general.yaml`) that it does not already state with the same check and parameters."""
+    own = {(c.check, repr(sorted(c.params.items()))) for c in topic.requirements}
+    general = [
+        g.criterion
+        for g in _general()
+        if treatment.kind in g.kinds
+        and not any(route in (treatment.route or "") for route in g.except_routes)
+        and (g.criterion.check, repr(sorted(g.criterion.params.items()))) not in own
+    ]
+    return [*general, *topic.requirements]
 
 
 def _joined(patterns: list[str]) -> re.Pattern[str] | None:
@@ -112,16 +210,15 @@ def _joined(patterns: list[str]) -> re.Pattern[str] | None:
 
 @cache
 def _matchers() -> tuple[_Matcher, ...]:
-    matchers = []
-    for topic in topics():
-        terms = _joined(topic.applies_to.request_terms)
-        matchers.append(_Matcher(topic, terms, _joined(topic.applies_to.exclude_terms)))
-    return tuple(matchers)
+    return tuple(_Matcher.of(topic) for topic in topics())
 
 
-def select_topic(treatment: Treatment) -> Topic | None:
-    """The topic that decides a parsed request (its disputed part), or None when no topic covers it."""
-    return next((m.topic for m in _matchers() if m.matches(treatment)), None)
+def select_topic(treatment: Treatment, postoperative: bool = False) -> Topic | None:
+    """The topic that decides a parsed request (its disputed part), or None when no topic covers it. A request that
+    accompanies a surgery, or (`postoperative`) falls in the postoperative phase, is decided by the postsurgical
+    topics where they apply."""
+    after_surgery = treatment.postoperative or postoperative
+    return next((m.topic for m in _matchers() if m.matches(treatment, after_surgery)), None)
 
 
 def citations_for(topic: Topic, era: Era) -> list[Citation]:
@@ -161,3 +258,8 @@ def citations_for(topic: Topic, era: Era) -> list[Citation]:
 def maximus_line(citations: list[Citation]) -> str:
     """The "MAXIMUS guideline" line for a set of citations, as letters write it."""
     return " ".join(f"Decision based on {c.text}." for c in citations)
+
+
+def criteria_by_id(topic: Topic) -> dict[str, Criterion]:
+    """Every criterion a review under `topic` may report, by id: the topic's own and the general requirements."""
+    return {**{g.criterion.id: g.criterion for g in _general()}, **{c.id: c for c in topic.all_criteria()}}

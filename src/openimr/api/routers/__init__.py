@@ -2,7 +2,19 @@
 
 from fastapi import APIRouter
 
-from openimr.api.routers import cases, corpus, deadlines, documents, drafts, fhir, health, letters, reviewers, users
+from openimr.api.routers import (
+    cases,
+    check,
+    corpus,
+    deadlines,
+    documents,
+    drafts,
+    fhir,
+    health,
+    letters,
+    reviewers,
+    users,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     health.router,
@@ -14,5 +26,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     letters.router,
     deadlines.router,
     fhir.router,
+    check.router,
     corpus.router,
 )

@@ -1,0 +1,205 @@
+"""Checks on a course of treatment: first course or continuation, how many visits, functional improvement from the
+treatment itself, and the postsurgical course."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from pydantic import Field
+
+from openimr.evidence.attribution import MEDICATIONS, treatment_classes
+from openimr.model import Fact, FactStatus
+from openimr.requests import parse_disputed_item, parse_request
+from openimr.review.checks.base import INSUFFICIENT, MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
+from openimr.review.structure import Line, surgeries_performed
+
+
+class FamilyParams(Params):
+    lexicon_fields = (("family", "treatments"),)
+
+    family: list[str] = Field(
+        default_factory=list,
+        description="Prior-treatment names that count as the same treatment (e.g. physical therapy and occupational "
+        "therapy); the requested treatment itself always counts.",
+    )
+
+
+class LineParams(FamilyParams):
+    expected: Literal["initial", "continuation"]
+
+
+@check("line", LineParams)
+def line(ctx: CheckContext, params: LineParams) -> Outcome:
+    """The request is a first course (an initial trial, a new prescription) or a continuation, as `expected`."""
+    fact = ctx.line([ctx.treatment.name, *params.family])
+    if fact.name == Line.UNKNOWN:
+        return silence(str(fact.value), [fact] if fact.spans else [])
+    status = MET if fact.name == params.expected else NOT_MET
+    label = "a first course" if fact.name == Line.INITIAL else "a continuation"
+    return Outcome(status, [fact], f"the request is {label}: {fact.value}")
+
+
+def requested_sessions(ctx: CheckContext) -> int | None:
+    """Visits the request asks for in all: for a modified request, the original request (authorized plus disputed)."""
+    if ctx.treatment.original_request:
+        original = parse_request(ctx.treatment.original_request).sessions
+        if original is not None:
+            return original
+    return ctx.treatment.sessions
+
+
+def _prior_counts(ctx: CheckContext, family: Iterable[str]) -> tuple[list[Fact], list[int]]:
+    given = [f for f in ctx.evidence.present(family) if f.kind == "prior_treatment"]
+    return given, [int(f.value) for f in given if f.value]
+
+
+class VisitsParams(FamilyParams):
+    max: int = Field(gt=0, description="At most this many visits.")
+    count_prior: bool = Field(default=False, description="Count the visits already completed (a total for the course).")
+
+
+@check("visits_within", VisitsParams)
+def visits_within(ctx: CheckContext, params: VisitsParams) -> Outcome:
+    """The visits requested (with `count_prior`, plus those already completed) are within `max`."""
+    sessions = requested_sessions(ctx)
+    if sessions is None:
+        return Outcome(INSUFFICIENT, note="the request does not state the number of visits")
+    if not params.count_prior:
+        status = MET if sessions <= params.max else NOT_MET
+        verb = "is within" if status == MET else "exceeds"
+        return Outcome(status, note=f"{sessions} visits {verb} {params.max}")
+    given, counts = _prior_counts(ctx, [ctx.treatment.name, *params.family])
+    if given and not counts:
+        return silence("the number of visits already completed is not documented", given)
+    done = max(counts, default=0)
+    total = done + sessions
+    status = MET if total <= params.max else NOT_MET
+    verb = "is within" if status == MET else "exceeds"
+    return Outcome(status, given, f"{done} completed and {sessions} requested {verb} {params.max} visits")
+
+
+def _requested_treatments(ctx: CheckContext, family: Iterable[str]) -> set[str]:
+    """What improvement must be tied to, to count for the request: a drug's generic, its class and the medications as
+    a whole; a therapy's or procedure's name and the `family` of treatments the topic groups with it."""
+    t = ctx.treatment
+    if t.generic or t.drug_class:
+        return {name for name in (t.generic, t.drug_class, MEDICATIONS) if name} | set(family)
+    return {t.name, *family}
+
+
+def _about(fact: Fact, requested: set[str]) -> bool:
+    return bool(treatment_classes(fact.treatments) & requested)
+
+
+@check("functional_improvement", FamilyParams)
+def functional_improvement(ctx: CheckContext, params: FamilyParams) -> Outcome:
+    """Documented objective functional improvement (9792.20: activities of daily living or work restrictions, and less
+    dependence on care) FROM the requested treatment: improvement the sentence ties to it (for a drug: the drug, its
+    class or the medications as a whole). Improvement tied to another treatment, or to none, does not count. Not met
+    when the record states there was none."""
+    requested = _requested_treatments(ctx, params.family)
+    mentioned = ctx.evidence.mentions(["functional_improvement"])
+    present = [f for f in mentioned if f.status == FactStatus.PRESENT and _about(f, requested)]
+    if present:
+        return Outcome(MET, present, f"the record documents {names(present)} with it")
+    negated = [f for f in mentioned if f.status == FactStatus.ABSENT and (not f.treatments or _about(f, requested))]
+    if negated:
+        return Outcome(NOT_MET, negated, f"the record notes no {names(negated)}")
+    elsewhere = [f for f in mentioned if f.status == FactStatus.PRESENT]
+    if elsewhere:
+        return Outcome(INSUFFICIENT, elsewhere, "the functional improvement the record documents is not tied to it")
+    return silence("the record does not document functional improvement from it")
+
+
+class Course(Params):
+    """The postsurgical guideline's general course for one group of procedures."""
+
+    lexicon_fields = (("procedures", "procedures"),)
+
+    procedures: list[str] = Field(default_factory=list, description="Procedure lexicon names.")
+    terms: list[str] = Field(default_factory=list, description="Words of the surgery (e.g. 'rotator cuff', 'meniscectomy').")
+    visits: int = Field(gt=0, description="Visits of the general course.")
+    weeks: int = Field(gt=0, description="Weeks of the general course.")
+    period_months: int = Field(gt=0, description="Postsurgical physical medicine treatment period.")
+
+
+class PostsurgicalParams(Params):
+    part: Literal["initial", "general", "period"] = Field(
+        description="initial: within one half of the general course; general: the whole course, with what was done; "
+        "period: within the postsurgical physical medicine period after the surgery's date."
+    )
+    courses: list[Course] = Field(min_length=1)
+    default: Course
+
+
+def _surgery_words(ctx: CheckContext) -> tuple[set[str], str]:
+    """Names and words of the surgery the therapy follows: the primary item, the primary fact, the request itself
+    and the surgeries the record says were performed."""
+    names_: set[str] = set()
+    words = [ctx.treatment.text]
+    if ctx.primary.item is not None:
+        item = ctx.case.disputed_items[ctx.primary.item]
+        names_.add(parse_disputed_item(item).name)
+        words.append(item.request)
+    if ctx.primary.fact is not None:
+        names_.add(ctx.primary.fact.name)
+        words.extend(span.text for span in ctx.primary.fact.spans)
+    for surgery in surgeries_performed(ctx.evidence)[:1]:
+        names_.add(surgery.name)
+        words.extend(span.text for span in surgery.spans)
+    return names_, " ".join(words).lower()
+
+
+def course_for(ctx: CheckContext, params: PostsurgicalParams) -> Course:
+    """The general course for the surgery the therapy follows (the default when the surgery is not named)."""
+    names_, words = _surgery_words(ctx)
+    for course in params.courses:
+        if any(term.lower() in words for term in course.terms):
+            return course
+    for course in params.courses:
+        if names_ & set(course.procedures):
+            return course
+    return params.default
+
+
+def _within_period(ctx: CheckContext, course: Course) -> Outcome:
+    done = surgeries_performed(ctx.evidence)
+    dated = [f for f in done if f.date is not None]
+    as_of = ctx.ur_decision
+    if not dated or as_of is None:
+        if done:
+            return Outcome(MET, done[:1], "the surgery has been performed (its date is not stated)")
+        return Outcome(MET, note="the surgery has not been performed yet: the therapy will follow it")
+    surgery = dated[0]
+    assert surgery.date is not None
+    months = (as_of - surgery.date).days / 30.44
+    status = MET if months <= course.period_months else NOT_MET
+    verb = "within" if status == MET else "beyond"
+    note = f"{months:.0f} months after the surgery, {verb} the {course.period_months}-month postsurgical period"
+    return Outcome(status, [surgery], note)
+
+
+@check("postsurgical_visits", PostsurgicalParams)
+def postsurgical_visits(ctx: CheckContext, params: PostsurgicalParams) -> Outcome:
+    """Postsurgical physical medicine within the guideline's course for the surgery: an initial course of one half of
+    the general course, (`general`) the whole general course counting the visits already completed, or (`period`)
+    within the procedure's postsurgical physical medicine period."""
+    course = course_for(ctx, params)
+    if params.part == "period":
+        return _within_period(ctx, course)
+    sessions = requested_sessions(ctx)
+    if sessions is None:
+        return Outcome(INSUFFICIENT, note="the request does not state the number of visits")
+    if params.part == "initial":
+        limit = course.visits // 2
+        status = MET if sessions <= limit else NOT_MET
+        verb = "is within" if status == MET else "exceeds"
+        return Outcome(status, note=f"{sessions} visits {verb} the initial course of {limit} ({course.visits} visits in all)")
+    given, counts = _prior_counts(ctx, [ctx.treatment.name])
+    if given and not counts:
+        return silence("the number of postoperative visits already completed is not documented", given)
+    total = max(counts, default=0) + sessions
+    status = MET if total <= course.visits else NOT_MET
+    verb = "is within" if status == MET else "exceeds"
+    return Outcome(status, given, f"{total} visits in all {verb} the general course of {course.visits}")

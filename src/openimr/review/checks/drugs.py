@@ -1,0 +1,96 @@
+"""Checks on a requested drug: how long it has been used, another drug of its class, the daily opioid dose."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from openimr.evidence.medications import weeks_in_use
+from openimr.model import Fact, FactStatus
+from openimr.requests import parse_disputed_item
+from openimr.requests.dosing import morphine_equivalent, supply_days
+from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
+from openimr.review.structure import Line, drug_facts
+
+
+def requested_drug(ctx: CheckContext) -> list[Fact]:
+    """Medication facts for the drug being requested."""
+    return drug_facts(ctx.treatment, ctx.evidence)
+
+
+class UseParams(Params):
+    max_weeks: float = Field(gt=0, description="The guideline's limit on continuous use.")
+    per_day: float | None = Field(default=None, gt=0, description="Usual units a day, to judge a first supply's length.")
+
+
+@check("duration_of_use", UseParams)
+def duration_of_use(ctx: CheckContext, params: UseParams) -> Outcome:
+    """Use within `max_weeks`: not met when the record shows the drug taken longer (dated, or in use since a date of
+    injury longer ago than the limit), or a first supply longer than the limit (`per_day`)."""
+    limit = params.max_weeks
+    in_use = [f for f in requested_drug(ctx) if f.status == FactStatus.PRESENT]
+    weeks = [w for w in (weeks_in_use(f, ctx.ur_decision) for f in in_use) if w is not None]
+    if weeks and max(weeks) > limit:
+        return Outcome(NOT_MET, in_use, f"it has been prescribed for {max(weeks):.0f} weeks, beyond {limit:.0f} weeks")
+    if ctx.line([]).name == Line.CONTINUATION:
+        injury_weeks = ctx.weeks_since_injury()
+        if injury_weeks is not None and injury_weeks <= limit:
+            return Outcome(MET, in_use, "its use began within the short-term window after the injury")
+        return Outcome(NOT_MET, in_use, "the request continues a drug already in use, beyond short-term treatment")
+    quantity = ctx.treatment.quantity
+    if quantity is not None and params.per_day is not None and quantity > limit * 7 * params.per_day:
+        return Outcome(NOT_MET, note=f"the quantity requested exceeds a {limit:.0f}-week course")
+    return Outcome(MET, note=f"a first supply within {limit:.0f} weeks")
+
+
+class ClassParams(Params):
+    group: str = Field(description="Fact group of the class's drugs in the medication term list (e.g. 'nsaid').")
+
+
+@check("no_duplicate_class", ClassParams)
+def no_duplicate_class(ctx: CheckContext, params: ClassParams) -> Outcome:
+    """No other drug of the same class in current use, nor requested alongside in the same case."""
+    requested = {f.name for f in requested_drug(ctx)} | {ctx.treatment.generic or ctx.treatment.name}
+    others = [f for f in ctx.evidence.present([params.group]) if f.kind == "medication" and f.name not in requested]
+    if others:
+        return Outcome(NOT_MET, others, f"the worker already takes {names(others)}")
+    drug_class, generic = ctx.treatment.drug_class, ctx.treatment.generic
+    alongside = [
+        item.request
+        for item in ctx.case.disputed_items
+        if drug_class and (other := parse_disputed_item(item)).drug_class == drug_class and other.generic != generic
+    ]
+    if alongside:
+        return Outcome(NOT_MET, note=f"another {drug_class} is requested alongside it ({alongside[0]})")
+    return Outcome(MET)
+
+
+class DoseParams(Params):
+    max_mme: float = Field(gt=0, description="Daily morphine milligram equivalents.")
+
+
+@check("dose_within", DoseParams)
+def dose_within(ctx: CheckContext, params: DoseParams) -> Outcome:
+    """The requested opioid's daily dose is within `max_mme` morphine milligram equivalents; a dose that cannot be
+    computed from the request (no strength or frequency) is silence, never met."""
+    estimate = morphine_equivalent(ctx.treatment)
+    if estimate is None:
+        return silence("the daily dose cannot be computed from the request")
+    if estimate.mme > params.max_mme:
+        return Outcome(NOT_MET, note=f"about {estimate.mme:.0f} mg morphine equivalents a day, above {params.max_mme:.0f}")
+    return Outcome(MET, note=f"about {estimate.mme:.0f} mg morphine equivalents a day")
+
+
+class SupplyParams(Params):
+    max_days: float = Field(gt=0, description="At most this many days of supply.")
+
+
+@check("supply_within", SupplyParams)
+def supply_within(ctx: CheckContext, params: SupplyParams) -> Outcome:
+    """The supply requested lasts at most `max_days` (its stated supply, or its quantity at the most units a day its
+    frequency allows); a supply that cannot be computed is silence."""
+    days = supply_days(ctx.treatment)
+    if days is None:
+        return silence("the length of the supply cannot be computed from the request")
+    if days > params.max_days:
+        return Outcome(NOT_MET, note=f"about {days:.0f} days of supply, beyond {params.max_days:.0f} days")
+    return Outcome(MET, note=f"about {days:.0f} days of supply")

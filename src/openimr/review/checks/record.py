@@ -1,0 +1,202 @@
+"""Checks on what the record documents: findings, diagnoses, care tried, the worker's age, the phase of care,
+earlier studies and the relief earlier procedures gave."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field
+
+from openimr.evidence.procedures import ProcedureEvent
+from openimr.knowledge.lexicons import same_body_region
+from openimr.model import FactStatus
+from openimr.review.checks.base import INSUFFICIENT, MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
+from openimr.review.structure import Phase
+
+
+class FactsParams(Params):
+    """Facts of the record, by name or group (checked against the evidence term lists on load)."""
+
+    fact_fields = ("any",)
+
+    any: list[str] = Field(min_length=1, description="Fact names or groups; any one of them will do.")
+
+
+class DocumentedParams(FactsParams):
+    accept_uncertain: bool = Field(
+        default=False, description='Also a suspected finding ("rule out carpal tunnel syndrome"), e.g. to justify a test.'
+    )
+    accept_planned: bool = Field(
+        default=False, description='Also a plan ("surgery is recommended"), when the plan itself is what the criterion asks.'
+    )
+    same_region: bool = Field(
+        default=False,
+        description="Only facts whose sentence names no body part or one in the request's region (osteoarthritis of the "
+        "knee for a knee surgery, not of the spine).",
+    )
+
+
+@check("documented", DocumentedParams)
+def documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
+    """Met when the record asserts any of `any`; not met when it mentions them only to negate them; insufficient when
+    it only suspects them (unless `accept_uncertain`), plans them or says nothing (silent)."""
+    mentioned = [f for f in ctx.evidence.mentions(params.any) if f.experiencer == "patient"]
+    if params.same_region:
+        mentioned = [f for f in mentioned if same_body_region(f.body_parts, ctx.treatment.body_parts)]
+    present = [f for f in mentioned if f.status == FactStatus.PRESENT]
+    if params.accept_uncertain:
+        present += [f for f in mentioned if f.status == FactStatus.UNCERTAIN]
+    if params.accept_planned:
+        present += [f for f in mentioned if f.status == FactStatus.PLANNED]
+    if present:
+        return Outcome(MET, present, f"the record documents {names(present)}")
+    if mentioned and all(f.status == FactStatus.ABSENT for f in mentioned):
+        return Outcome(NOT_MET, mentioned, f"the record notes no {names(mentioned)}")
+    if any(f.status == FactStatus.UNCERTAIN for f in mentioned):
+        return Outcome(INSUFFICIENT, mentioned, f"the record only suspects {names(mentioned)}")
+    return silence(facts=mentioned)
+
+
+class AgeParams(Params):
+    min: int | None = Field(default=None, ge=0, le=120, description="At least this age.")
+    max: int | None = Field(default=None, ge=0, le=120, description="At most this age.")
+
+
+@check("age", AgeParams)
+def age(ctx: CheckContext, params: AgeParams) -> Outcome:
+    """The worker's age is within `min` and `max` (silent when the case file does not give it)."""
+    years = ctx.case.patient.age
+    if years is None:
+        return silence("the worker's age is not given")
+    if (params.min is not None and years < params.min) or (params.max is not None and years > params.max):
+        return Outcome(NOT_MET, note=f"the worker is {years} years old")
+    return Outcome(MET, note=f"the worker is {years} years old")
+
+
+class ConservativeCareParams(Params):
+    fact_fields = ("symptoms",)
+
+    min_weeks: float | None = Field(
+        default=None, gt=0, description="Conservative care must have lasted this long (counted from the injury)."
+    )
+    symptoms: list[str] = Field(
+        default_factory=list,
+        description="Complaints that, still documented once a course of care has been given, show that care and "
+        "observation have not improved them (a guideline that asks only that symptoms fail to improve, not that the "
+        "record call the care a failure).",
+    )
+    basic_care: bool = Field(
+        default=False,
+        description="Basic care (medication, rest, splinting, activity modification) counts as a course of care, as "
+        "it does in a guideline's 'period of conservative care and observation'.",
+    )
+
+
+@check("conservative_care_failed", ConservativeCareParams)
+def conservative_care_failed(ctx: CheckContext, params: ConservativeCareParams) -> Outcome:
+    """Conservative care has been tried and has failed: stated as such, or a course of care given and symptoms
+    persisting (said to persist, or one of `symptoms` still documented); with `min_weeks`, for at least that long
+    since the injury."""
+    failed = ctx.evidence.present(["failed_conservative_care"])
+    care = ["conservative_care", "basic_care"] if params.basic_care else ["conservative_care"]
+    tried = [f for f in ctx.evidence.present(care) if f.kind == "prior_treatment"]
+    persisting = ctx.evidence.present(["persistent_symptoms", *params.symptoms])
+    facts = failed or (tried + persisting if tried and persisting else [])
+    if not facts:
+        if tried:
+            return Outcome(INSUFFICIENT, tried, f"the response to {names(tried)} is not documented")
+        return silence("there is no documentation of a course of conservative care")
+    weeks = ctx.weeks_since_injury()
+    if params.min_weeks is not None and weeks is not None and weeks < params.min_weeks:
+        return Outcome(
+            NOT_MET, facts, f"conservative care has lasted at most {weeks:.0f} weeks, short of {params.min_weeks:.0f} weeks"
+        )
+    note = "the record documents that conservative care failed" if failed else f"symptoms persist despite {names(tried)}"
+    return Outcome(MET, facts, note)
+
+
+class PhaseParams(Params):
+    allowed: list[Phase] = Field(min_length=1, description="Phases of care in which the criterion holds.")
+
+
+@check("phase", PhaseParams)
+def phase(ctx: CheckContext, params: PhaseParams) -> Outcome:
+    """The phase of care (acute, subacute, chronic, postoperative) is one of `allowed`."""
+    fact = ctx.phase
+    if fact.name == Phase.UNKNOWN:
+        return silence(f"the phase of care is not known ({fact.value})")
+    status = MET if fact.name in params.allowed else NOT_MET
+    return Outcome(status, [fact], f"the request falls in the {fact.name} phase ({fact.value})")
+
+
+class WeeksParams(Params):
+    min_weeks: float | None = Field(default=None, ge=0)
+    max_weeks: float | None = Field(default=None, ge=0)
+
+
+@check("weeks_since_injury", WeeksParams)
+def weeks_since_injury(ctx: CheckContext, params: WeeksParams) -> Outcome:
+    """The request falls at least `min_weeks` and at most `max_weeks` after the injury."""
+    weeks = ctx.weeks_since_injury()
+    if weeks is None:
+        return silence("the date of injury or of the UR decision is not known")
+    if params.min_weeks is not None and weeks < params.min_weeks:
+        return Outcome(NOT_MET, note=f"the request came {weeks:.0f} weeks after the injury, before {params.min_weeks:.0f} weeks")
+    if params.max_weeks is not None and weeks > params.max_weeks:
+        return Outcome(NOT_MET, note=f"the request came {weeks:.0f} weeks after the injury, beyond {params.max_weeks:.0f} weeks")
+    return Outcome(MET, note=f"the request came {weeks:.0f} weeks after the injury")
+
+
+class RepeatParams(Params):
+    fact_fields = ("change",)
+    lexicon_fields = (("procedures", "procedures"),)
+
+    procedures: list[str] = Field(min_length=1, description="Procedure lexicon names of the same study or procedure.")
+    change: list[str] = Field(
+        default_factory=list, description="Facts that justify a repeat (a new or progressive finding, a new injury)."
+    )
+
+
+@check("repeat_without_change", RepeatParams)
+def repeat_without_change(ctx: CheckContext, params: RepeatParams) -> Outcome:
+    """Met (an exclusion) when the record shows the same study or procedure already done on the same body part and
+    nothing that justifies repeating it (`change`); not met when there was none, or a change is documented."""
+    done = [
+        f
+        for f in ctx.evidence.procedure_events
+        if f.name in params.procedures
+        and f.value == ProcedureEvent.PERFORMED
+        and same_body_region(f.body_parts, ctx.treatment.body_parts)
+    ]
+    if not done:
+        return Outcome(NOT_MET, note="the record shows no earlier study of this kind")
+    change = ctx.evidence.present(params.change) if params.change else []
+    if change:
+        return Outcome(NOT_MET, done + change, f"a repeat is justified by {names(change)}")
+    return Outcome(MET, done, f"{done[0].name} was already done and no significant change is documented since")
+
+
+_PERCENT = re.compile(r"(\d{1,3})\s?%")
+
+
+class ReliefParams(Params):
+    lexicon_fields = (("family", "treatments"),)
+
+    percent: int = Field(gt=0, le=100, description="At least this much pain relief.")
+    family: list[str] = Field(min_length=1, description="What the relief must be from (procedure names, drug names).")
+
+
+@check("relief_at_least", ReliefParams)
+def relief_at_least(ctx: CheckContext, params: ReliefParams) -> Outcome:
+    """The record states at least `percent` pain relief from the earlier treatment of `family`."""
+    relief = [f for f in ctx.evidence.present(["pain_relief"]) if set(f.treatments) & set(params.family)]
+    stated = [(f, int(m.group(1))) for f in relief for m in _PERCENT.finditer(f.spans[0].text if f.spans else "")]
+    if any(value >= params.percent for _, value in stated):
+        facts = [f for f, value in stated if value >= params.percent]
+        return Outcome(MET, facts, f"the earlier treatment gave at least {params.percent}% relief")
+    if stated:
+        best = max(value for _, value in stated)
+        return Outcome(NOT_MET, [f for f, _ in stated], f"the earlier treatment gave {best}% relief, short of {params.percent}%")
+    if relief:
+        return Outcome(INSUFFICIENT, relief, "the relief from the earlier treatment is not quantified")
+    return silence("the relief from the earlier treatment is not documented")

@@ -1,0 +1,123 @@
+"""Checks on the request itself: that it states what the guideline needs to judge it, what it names, and how much
+it asks for."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator
+
+from openimr.knowledge.schema import compiled_patterns
+from openimr.requests import parse_request
+from openimr.requests.amounts import duration_days
+from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, silence
+
+Need = Literal["quantity", "sessions", "body_part", "frequency", "duration", "strength", "levels"]
+_NEEDS: dict[str, str] = {
+    "quantity": "the quantity",
+    "sessions": "the number of sessions",
+    "body_part": "the body part",
+    "frequency": "the frequency",
+    "duration": "the duration",
+    "strength": "the strength",
+    "levels": "the levels",
+}
+
+
+class SpecifiedParams(Params):
+    needs: list[Need] = Field(min_length=1, description="What the request must state.")
+
+
+@check("request_specified", SpecifiedParams)
+def request_specified(ctx: CheckContext, params: SpecifiedParams) -> Outcome:
+    """The request states what the guideline needs to judge it: a quantity, a number of sessions, a body part ..."""
+    t = ctx.treatment
+    stated = {
+        "quantity": not t.quantity_unknown and (t.quantity is not None or t.amount is not None or t.duration is not None),
+        "sessions": not t.quantity_unknown and t.sessions is not None,
+        "body_part": bool(t.body_parts),
+        "frequency": t.frequency is not None or t.sessions_per_week is not None,
+        "duration": t.duration is not None or t.weeks is not None,
+        "strength": t.strength is not None or any(i.percent for i in t.ingredients),
+        "levels": bool(t.levels),
+    }
+    missing = [_NEEDS[need] for need in params.needs if not stated[need]]
+    if missing:
+        return Outcome(NOT_MET, note="the request does not state " + " or ".join(missing))
+    return Outcome(MET)
+
+
+class NamesParams(Params):
+    lexicon_fields = (("generics", "generics"), ("drug_classes", "drug_classes"), ("procedures", "procedures"))
+
+    generics: list[str] = Field(default_factory=list, description="Drug generics (checked against the drug lexicon).")
+    drug_classes: list[str] = Field(default_factory=list, description="Drug classes of the drug lexicon.")
+    procedures: list[str] = Field(default_factory=list, description="Procedure lexicon names.")
+    patterns: list[str] = Field(default_factory=list, description="Regular expressions for wording that is not a name.")
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        return compiled_patterns(patterns)
+
+
+def _named(ctx: CheckContext, params: NamesParams) -> str | None:
+    t = ctx.treatment
+    for ingredient in t.ingredients:
+        if ingredient.generic in params.generics:
+            return ingredient.name
+    if t.generic in params.generics or (t.drug_class is not None and t.drug_class in params.drug_classes):
+        return t.brand or t.generic
+    if t.name in params.procedures:
+        return t.name
+    request = t.disputed or t.text
+    for pattern in params.patterns:
+        found = re.search(pattern, request, re.IGNORECASE)
+        if found:
+            return found.group(0)
+    return None
+
+
+@check("request_names", NamesParams)
+def request_names(ctx: CheckContext, params: NamesParams) -> Outcome:
+    """Met when the request (any ingredient of it) names one of the drugs, classes, procedures or wordings given: as an
+    exclusion, a non-recommended ingredient or form; as a criterion, the form the guideline supports."""
+    named = _named(ctx, params)
+    if named is not None:
+        return Outcome(MET, note=f"the request includes {named}")
+    return Outcome(NOT_MET, note="the request includes none of them")
+
+
+Measure = Literal["sessions", "quantity", "days", "levels", "refills"]
+
+
+class AmountParams(Params):
+    measure: Measure
+    max: float = Field(gt=0, description="At most this much.")
+
+
+def _requested(ctx: CheckContext, measure: Measure) -> float | None:
+    t = ctx.treatment
+    if measure == "sessions":
+        original = parse_request(t.original_request).sessions if t.original_request else None
+        return float(original) if original is not None else (float(t.sessions) if t.sessions is not None else None)
+    if measure == "quantity":
+        return float(t.quantity) if t.quantity is not None else None
+    if measure == "days":
+        return duration_days(t.duration)
+    if measure == "levels":
+        return float(len(t.levels)) if t.levels else None
+    return float(t.refills or 0)
+
+
+@check("amount_within", AmountParams)
+def amount_within(ctx: CheckContext, params: AmountParams) -> Outcome:
+    """The request asks for at most `max` of `measure` (sessions of the original request when it was modified,
+    quantity, days of supply or rental, spinal levels, refills). The request not stating it is silence."""
+    requested = _requested(ctx, params.measure)
+    if requested is None:
+        return silence(f"the request does not state the {params.measure}")
+    if requested > params.max:
+        return Outcome(NOT_MET, note=f"{requested:g} {params.measure} requested exceeds {params.max:g}")
+    return Outcome(MET, note=f"{requested:g} {params.measure} requested is within {params.max:g}")

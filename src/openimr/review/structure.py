@@ -1,0 +1,181 @@
+"""The structure of a case: the phase of care, the line of treatment, and which items depend on which.
+
+* Phase: acute (up to 4 weeks from the injury), subacute (up to 12 weeks), chronic (beyond 12 weeks: pain lasting
+  three months or more, 9792.20 as revised), or postoperative (within the postsurgical physical medicine period after
+  a surgery of the same body part the record says was performed, or a service that accompanies a surgery not yet
+  performed). Once that period is over, the phase is counted from the injury again.
+* Line: a first course (an initial trial, a new prescription) or a continuation (more of a therapy already given, a
+  drug already taken), read from the request's own words and from the record.
+* Dependencies: a service that accompanies a surgery (pre-operative clearance, post-operative therapy, equipment,
+  assistant) depends on the surgery: on a surgery item of the same case, decided first, or on a surgery the record
+  says was certified or performed.
+
+Each is a `Fact` with the spans it rests on, so a draft can show where it was read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+
+from openimr.evidence import Evidence
+from openimr.evidence.medications import FIRST_PRESCRIPTION, same_drug
+from openimr.evidence.procedures import ProcedureEvent
+from openimr.knowledge.lexicons import procedure_lexicon, same_body_region
+from openimr.model import Case, Fact, FactStatus, Treatment, TreatmentKind
+from openimr.requests import parse_request
+
+__all__ = [
+    "ACUTE_WEEKS",
+    "SUBACUTE_WEEKS",
+    "Line",
+    "Phase",
+    "Primary",
+    "drug_facts",
+    "line_of",
+    "phase_of",
+    "primary_of",
+    "surgeries_performed",
+]
+
+ACUTE_WEEKS = 4
+SUBACUTE_WEEKS = 12
+POSTSURGICAL_MONTHS = 6
+"""Default postsurgical physical medicine period when a topic does not state the procedure's own."""
+
+
+class Phase(StrEnum):
+    """Phase of care at the time of the request."""
+
+    ACUTE = "acute"
+    SUBACUTE = "subacute"
+    CHRONIC = "chronic"
+    POSTOPERATIVE = "postoperative"
+    UNKNOWN = "unknown"
+
+
+class Line(StrEnum):
+    """Line of treatment: a first course or more of the same."""
+
+    INITIAL = "initial"
+    CONTINUATION = "continuation"
+    UNKNOWN = "unknown"
+
+
+@cache
+def _surgical_procedures() -> frozenset[str]:
+    return frozenset(p.name for p in procedure_lexicon().procedures if p.kind is TreatmentKind.SURGERY)
+
+
+def surgeries_performed(evidence: Evidence) -> list[Fact]:
+    """Surgeries the record says were performed, latest first (undated ones last)."""
+    surgical = _surgical_procedures()
+    done = [f for f in evidence.procedure_events if f.name in surgical and f.value == ProcedureEvent.PERFORMED]
+    return sorted(done, key=lambda f: f.date or dt.date.min, reverse=True)
+
+
+def _months_between(earlier: dt.date, later: dt.date) -> float:
+    return (later - earlier).days / 30.44
+
+
+def phase_of(case: Case, treatment: Treatment, evidence: Evidence, period_months: float = POSTSURGICAL_MONTHS) -> Fact:
+    """The phase of care for one request, as a fact whose value is a `Phase` and whose spans show where it was read."""
+    as_of = case.dates.ur_decision
+    operated = [s for s in surgeries_performed(evidence) if same_body_region(s.body_parts, treatment.body_parts)]
+    if operated:
+        surgery = operated[0]
+        when = f" on {surgery.date:%m/%d/%Y}" if surgery.date else ""
+        if surgery.date is None or as_of is None or _months_between(surgery.date, as_of) <= period_months:
+            return Fact(kind="phase", name=Phase.POSTOPERATIVE, value=f"after {surgery.name}{when}", spans=surgery.spans)
+    elif treatment.postoperative:
+        return Fact(kind="phase", name=Phase.POSTOPERATIVE, value="the request accompanies a surgery")
+    injury = case.dates.injury
+    if injury is None or as_of is None:
+        return Fact(kind="phase", name=Phase.UNKNOWN, value="the date of injury or of the UR decision is not known")
+    weeks = (as_of - injury).days / 7
+    phase = Phase.ACUTE if weeks <= ACUTE_WEEKS else Phase.SUBACUTE if weeks <= SUBACUTE_WEEKS else Phase.CHRONIC
+    return Fact(kind="phase", name=phase, value=f"{weeks:.0f} weeks after the injury")
+
+
+_MORE_OF_THE_SAME = re.compile(
+    r"\b(?:additional|continu\w+|further|extension|extended|more|repeat|remaining|ongoing|refills?|renewal|maintenance)\b",
+    re.IGNORECASE,
+)
+"""Words by which a request itself says the treatment has already been given ("additional physical therapy")."""
+_FIRST_COURSE = re.compile(r"\b(?:initial|trial|first|new|start\w*|begin|initiat\w+)\b", re.IGNORECASE)
+
+
+def drug_facts(treatment: Treatment, evidence: Evidence) -> list[Fact]:
+    """Medication facts naming the requested drug (any of its names; a combination product and its active drug are
+    the same drug)."""
+    generic = treatment.generic or treatment.name
+    return [f for f in evidence.of_kind("medication") if same_drug(f.name, generic)]
+
+
+def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact:
+    """Whether a request starts a treatment or continues one, as a fact whose value is a `Line`.
+
+    A drug continues when the record shows the worker taking it; a therapy or procedure continues when the record
+    shows a course of it given (`family`: the prior-treatment names that count), or when the request asks for more of
+    it. The record saying it was never given, or the request calling it initial or new, makes it a first course.
+    When the claims administrator authorized part of the request (the same treatment, less of it), the disputed
+    remainder continues the authorized part. Silence is `Line.UNKNOWN`."""
+    request = treatment.original_request or treatment.text
+    if treatment.authorized and parse_request(treatment.authorized).name == treatment.name:
+        return Fact(kind="line", name=Line.CONTINUATION, value=f"it continues the authorized {treatment.authorized}")
+    if treatment.kind is TreatmentKind.DRUG:
+        facts = drug_facts(treatment, evidence)
+        first = [f for f in facts if f.value == FIRST_PRESCRIPTION]
+        if first:
+            return Fact(kind="line", name=Line.INITIAL, value="a new prescription", spans=first[0].spans)
+        in_use = [f for f in facts if f.status == FactStatus.PRESENT]
+        if in_use:
+            return Fact(kind="line", name=Line.CONTINUATION, value="the worker already takes it", spans=in_use[0].spans)
+    else:
+        prior = [f for f in evidence.mentions(family) if f.kind == "prior_treatment" and f.experiencer == "patient"]
+        given = [f for f in prior if f.status == FactStatus.PRESENT]
+        if given:
+            return Fact(kind="line", name=Line.CONTINUATION, value="a course of it has been given", spans=given[0].spans)
+        never = [f for f in prior if f.status == FactStatus.ABSENT]
+        if never:
+            return Fact(kind="line", name=Line.INITIAL, value="the record says it has not been given", spans=never[0].spans)
+        if _MORE_OF_THE_SAME.search(request):
+            return Fact(kind="line", name=Line.CONTINUATION, value="the request asks for more of it")
+    if _FIRST_COURSE.search(request):
+        return Fact(kind="line", name=Line.INITIAL, value="the request asks for a first course")
+    if treatment.kind is TreatmentKind.DRUG:
+        return Fact(kind="line", name=Line.INITIAL, value="the record does not show the worker taking it")
+    return Fact(kind="line", name=Line.UNKNOWN, value="the record does not say whether a course has been given")
+
+
+@dataclass(frozen=True)
+class Primary:
+    """The surgery a dependent service accompanies: an item of the same case (`item`, 0-based) or a surgery the record
+    says was certified or performed (`fact`), or neither (both None)."""
+
+    item: int | None = None
+    fact: Fact | None = None
+
+
+def primary_of(index: int, treatments: list[Treatment], dependent: list[bool], evidence: Evidence) -> Primary:
+    """The surgery item `index` depends on: a surgery item of the same case naming the same body part (else the first
+    surgery item), or a surgery of the same body part the record says was certified or performed."""
+    treatment = treatments[index]
+    surgeries = [
+        i for i, t in enumerate(treatments) if i != index and not dependent[i] and t.kind is TreatmentKind.SURGERY
+    ]
+    same_part = [i for i in surgeries if same_body_region(treatments[i].body_parts, treatment.body_parts)]
+    if same_part or surgeries:
+        return Primary(item=(same_part or surgeries)[0])
+    surgical = {p.name for p in procedure_lexicon().procedures if p.kind is TreatmentKind.SURGERY}
+    settled = [
+        f
+        for f in evidence.procedure_events
+        if f.name in surgical
+        and f.value in (ProcedureEvent.CERTIFIED, ProcedureEvent.PERFORMED)
+        and same_body_region(f.body_parts, treatment.body_parts)
+    ]
+    return Primary(fact=settled[-1]) if settled else Primary()

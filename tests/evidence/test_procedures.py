@@ -1,0 +1,41 @@
+"""What the record says became of a procedure: performed, certified, denied or planned (synthetic sentences)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from openimr.evidence.procedures import ProcedureEvent, extract_procedure_events
+from openimr.model import Case, CaseDates, DisputedItem, Document, Patient
+
+
+def _events(text: str) -> list[tuple[str, str]]:
+    case = Case(
+        dates=CaseDates(injury=dt.date(2016, 1, 4), ur_decision=dt.date(2016, 11, 10)),
+        patient=Patient(age=50),
+        documents=[Document(id="note", text=text)],
+        disputed_items=[DisputedItem(request="MRI of the lumbar spine")],
+    )
+    return [(f.name, f.value) for f in extract_procedure_events(case)]
+
+
+@pytest.mark.parametrize(
+    ("text", "event"),
+    [
+        ("She underwent a lumbar fusion at L4-L5 in 2014.", ProcedureEvent.PERFORMED),
+        ("An L4-L5 lumbar fusion was done on 3/2/2015.", ProcedureEvent.PERFORMED),
+        ("He would consider a lumbar fusion if a lesion is found.", ProcedureEvent.PLANNED),
+        ("She is willing to have a lumbar fusion.", ProcedureEvent.PLANNED),
+        ("A lumbar fusion is recommended.", ProcedureEvent.PLANNED),
+        ("The lumbar fusion was non-certified by utilization review.", ProcedureEvent.DENIED),
+    ],
+)
+def test_the_clause_states_what_became_of_the_procedure(text: str, event: ProcedureEvent) -> None:
+    events = _events(text)
+    assert events and {value for _, value in events} == {event.value}, events
+
+
+def test_a_month_named_may_is_not_a_possibility() -> None:
+    events = _events("A lumbar fusion in May 2015 relieved the leg pain.")
+    assert {value for _, value in events} == {ProcedureEvent.PERFORMED.value}

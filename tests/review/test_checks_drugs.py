@@ -1,0 +1,49 @@
+"""The checks the drug topics added: `relief_documented` (pain relief from a drug already taken, at a threshold when
+the record quantifies it)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from openimr.evidence import gather_evidence
+from openimr.model import Case, CaseDates, CriterionStatus, DisputedItem, Document, Patient
+from openimr.requests import parse_disputed_item
+from openimr.review.checks import CHECKS, CheckContext, Outcome
+
+MET, NOT_MET, INSUFFICIENT = CriterionStatus.MET, CriterionStatus.NOT_MET, CriterionStatus.INSUFFICIENT
+FAMILY = {"percent": 30, "family": ["gabapentin", "medications"]}
+
+
+def _relief(text: str, request: str = "Gabapentin 600mg three times a day #90") -> Outcome:
+    item = DisputedItem(request=request)
+    case = Case(
+        dates=CaseDates(injury=dt.date(2016, 1, 4), ur_decision=dt.date(2016, 11, 10)),
+        patient=Patient(age=50),
+        documents=[Document(id="note", type="progress_report", text=text)],
+        disputed_items=[item],
+    )
+    context = CheckContext(case=case, treatment=parse_disputed_item(item), evidence=gather_evidence(case))
+    params = CHECKS["relief_documented"].validate(FAMILY, "test")
+    return CHECKS["relief_documented"](context, params)
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "silent"),
+    [
+        ("Gabapentin gives her 50% relief of the burning pain.", MET, False),
+        ("With gabapentin his pain is reduced and he sleeps better.", MET, False),
+        ("Gabapentin gives only 20% relief of the leg pain.", NOT_MET, False),
+        ("With her medications she reports 10% relief.", NOT_MET, False),
+        ("She reports 60% relief from physical therapy; she also takes gabapentin.", INSUFFICIENT, True),
+        ("Lumbar radiculopathy with burning leg pain.", INSUFFICIENT, True),
+    ],
+)
+def test_relief_documented(text: str, status: CriterionStatus, silent: bool) -> None:
+    outcome = _relief(text)
+    assert (outcome.status, outcome.silent) == (status, silent), outcome.note
+
+
+def test_unquantified_relief_says_so() -> None:
+    assert "not quantified" in _relief("With gabapentin his pain is reduced.").note

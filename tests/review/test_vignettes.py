@@ -1,0 +1,66 @@
+"""The guideline vignette suite (see `tests/review/vignettes.py`): every vignette, in every wording, gets the decision
+its guideline gives; every indication of every topic is met by a vignette and every criterion failed by one."""
+
+from __future__ import annotations
+
+import pytest
+from tests.review.vignettes import Vignette, VignetteFile, vignette_files
+
+from openimr.model import CriterionRole, CriterionStatus, Decision
+from openimr.review import review_case
+from openimr.review.topics import topics
+
+CASES = [
+    pytest.param(file, vignette, index, id=f"{file.topic}:{vignette.id}:{index}")
+    for file in vignette_files()
+    for vignette in file.vignettes
+    for index in range(len(vignette.wordings))
+]
+
+
+@pytest.mark.parametrize(("file", "vignette", "wording"), CASES)
+def test_vignette(file: VignetteFile, vignette: Vignette, wording: int) -> None:
+    draft = review_case(vignette.case(vignette.wordings[wording]))
+    items = vignette.case_items(file.topic)
+    for expected, item in zip(items, draft.items, strict=True):
+        explanation = f"{item.request}: {item.decision} ({item.topic}) - {item.rationale}"
+        assert item.topic == expected.topic, explanation
+        assert item.decision == expected.expect, explanation
+    if vignette.request is None:
+        return
+    (item,) = draft.items
+    if vignette.meets:
+        assert item.indication == vignette.meets, item.rationale
+    else:
+        result = next((r for r in item.criteria if r.id == vignette.fails), None)
+        assert result is not None, f"{vignette.fails} is not a criterion of {item.topic}"
+        if result.role == CriterionRole.EXCLUSION:
+            assert result.status == CriterionStatus.MET, item.rationale
+        else:
+            assert result.status != CriterionStatus.MET, item.rationale
+
+
+def test_every_indication_and_criterion_has_its_vignettes() -> None:
+    by_topic = {f.topic: f for f in vignette_files()}
+    missing: list[str] = []
+    for topic in topics():
+        file = by_topic.get(topic.id)
+        met = {v.meets for v in file.vignettes} if file else set()
+        failed = {v.fails for v in file.vignettes} if file else set()
+        missing += [f"{topic.id}: meets {i.id}" for i in topic.indications if i.id not in met]
+        missing += [f"{topic.id}: fails {c.id}" for c in topic.all_criteria() if c.id not in failed]
+        if not topic.recommended and file is None:
+            missing.append(f"{topic.id}: a vignette upholding it")
+    assert not missing, "\n".join(missing)
+
+
+def test_vignette_files_name_packaged_topics() -> None:
+    known = {t.id for t in topics()}
+    assert [f.topic for f in vignette_files() if f.topic not in known] == []
+
+
+def test_suite_covers_both_decisions() -> None:
+    decisions = {
+        item.expect for file in vignette_files() for vignette in file.vignettes for item in vignette.case_items(file.topic)
+    }
+    assert decisions == {Decision.UPHELD, Decision.OVERTURNED}
