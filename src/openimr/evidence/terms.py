@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TypeVar
@@ -116,7 +116,8 @@ def _scans(family: str) -> _Scans:
     return _Scans({a: tuple(scans) for a, scans in by_anchor.items()}, tuple(unanchored))
 
 
-def term_lists() -> dict[str, tuple[tuple[str, str | None, re.Pattern[str]], ...]]:
+@cache
+def term_lists() -> Mapping[str, tuple[tuple[str, str | None, re.Pattern[str]], ...]]:
     """Every packaged evidence term list, compiled: family -> (name, group, pattern) rows, one row per term."""
     return {family: tuple((t.name, t.group, t.pattern) for t in terms) for family, terms in _families().items()}
 
@@ -214,8 +215,10 @@ def find_terms(case: Case, family: str, roles: frozenset[SentenceRole] = EVIDENC
         text = document.text
         sentences = document_sentences(text)
         candidates: dict[tuple[_Term, re.Pattern[str]], set[int]] = {}
-        for anchor, where in sentences.anchored().items():
-            for candidate in scans.by_anchor.get(anchor, ()):
+        hits = sentences.anchored()
+        for anchor in scans.by_anchor.keys() & hits.keys():
+            where = hits[anchor]
+            for candidate in scans.by_anchor[anchor]:
                 candidates.setdefault(candidate, set()).update(where)
         stretches = [
             (candidate, [(s.start, s.end) for s in (sentences.sentences[i] for i in sorted(where))])

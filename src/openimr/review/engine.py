@@ -240,7 +240,13 @@ def review_case(case: Case) -> Determination:
     for index in order:
         primary = primary_of(index, treatments, dependent, evidence) if dependent[index] else Primary()
         context = CheckContext(
-            case=case, treatment=treatments[index], evidence=evidence, item=index, primary=primary, known_phase=phases[index]
+            case=case,
+            treatment=treatments[index],
+            evidence=evidence,
+            item=index,
+            primary=primary,
+            known_phase=phases[index],
+            parsed_items=tuple(treatments),
         )
         requirement = _primary_result(primary, decided, case.disputed_items) if dependent[index] else None
         result = _review_item(case.disputed_items[index], treatments[index], chosen[index], era, context, requirement)

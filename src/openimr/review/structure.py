@@ -19,7 +19,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 
 from openimr.evidence import Evidence
 from openimr.evidence.medications import FIRST_PRESCRIPTION, same_drug
@@ -115,6 +115,12 @@ def drug_facts(treatment: Treatment, evidence: Evidence) -> list[Fact]:
     return [f for f in evidence.of_kind("medication") if same_drug(f.name, generic)]
 
 
+@lru_cache(maxsize=1024)
+def _treatment_name(request: str) -> str:
+    """The normalised name of what a request asks for."""
+    return parse_request(request).name
+
+
 def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact:
     """Whether a request starts a treatment or continues one, as a fact whose value is a `Line`.
 
@@ -124,7 +130,7 @@ def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact
     When the claims administrator authorized part of the request (the same treatment, less of it), the disputed
     remainder continues the authorized part. Silence is `Line.UNKNOWN`."""
     request = treatment.original_request or treatment.text
-    if treatment.authorized and parse_request(treatment.authorized).name == treatment.name:
+    if treatment.authorized and _treatment_name(treatment.authorized) == treatment.name:
         return Fact(kind="line", name=Line.CONTINUATION, value=f"it continues the authorized {treatment.authorized}")
     if treatment.kind is TreatmentKind.DRUG:
         facts = drug_facts(treatment, evidence)

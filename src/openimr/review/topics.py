@@ -213,12 +213,34 @@ def _matchers() -> tuple[_Matcher, ...]:
     return tuple(_Matcher.of(topic) for topic in topics())
 
 
+@dataclass(frozen=True)
+class _Index:
+    """Where to look first: the matchers (by position) naming each generic, class, category and procedure, and those
+    that read the request's words."""
+
+    named: dict[str, tuple[int, ...]]
+    worded: tuple[int, ...]
+
+
+@cache
+def _index() -> _Index:
+    named: dict[str, list[int]] = {}
+    for position, m in enumerate(_matchers()):
+        for name in m.generics | m.drug_classes | m.categories | m.procedures:
+            named.setdefault(name, []).append(position)
+    worded = tuple(position for position, m in enumerate(_matchers()) if m.terms is not None)
+    return _Index({name: tuple(positions) for name, positions in named.items()}, worded)
+
+
 def select_topic(treatment: Treatment, postoperative: bool = False) -> Topic | None:
     """The topic that decides a parsed request (its disputed part), or None when no topic covers it. A request that
     accompanies a surgery, or (`postoperative`) falls in the postoperative phase, is decided by the postsurgical
-    topics where they apply."""
+    topics where they apply. The first topic in rank order that applies wins."""
     after_surgery = treatment.postoperative or postoperative
-    return next((m.topic for m in _matchers() if m.matches(treatment, after_surgery)), None)
+    index, matchers = _index(), _matchers()
+    keys = [k for k in (treatment.generic, treatment.drug_class, treatment.category, treatment.name) if k is not None]
+    positions = sorted({p for key in keys for p in index.named.get(key, ())} | set(index.worded))
+    return next((matchers[p].topic for p in positions if matchers[p].matches(treatment, after_surgery)), None)
 
 
 def citations_for(topic: Topic, era: Era) -> list[Citation]:

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from openimr.errors import OpenIMRError
 from openimr.evidence import Evidence
 from openimr.model import Case, CriterionStatus, Fact, Span, Treatment
+from openimr.requests import parse_disputed_item, parse_request
 from openimr.review.structure import POSTSURGICAL_MONTHS, Primary, line_of, phase_of
 
 MET, NOT_MET, INSUFFICIENT = CriterionStatus.MET, CriterionStatus.NOT_MET, CriterionStatus.INSUFFICIENT
@@ -54,6 +55,13 @@ class CheckContext:
     primary: Primary = field(default_factory=Primary)
     known_phase: Fact | None = None
     """The phase of care when the caller has it already."""
+    parsed_items: tuple[Treatment, ...] = ()
+    """Every disputed item of the case, parsed, when the caller has them already."""
+
+    @cached_property
+    def items(self) -> tuple[Treatment, ...]:
+        """Every disputed item of the case, parsed (the case's other requests, and the surgery a service follows)."""
+        return self.parsed_items or tuple(parse_disputed_item(item) for item in self.case.disputed_items)
 
     @property
     def ur_decision(self) -> dt.date | None:
@@ -64,6 +72,16 @@ class CheckContext:
         """Weeks from the date of injury to the UR decision, when both are known."""
         injury, ur = self.case.dates.injury, self.case.dates.ur_decision
         return (ur - injury).days / 7 if injury and ur else None
+
+    @cached_property
+    def requested_sessions(self) -> int | None:
+        """Visits the request asks for in all: for a modified request, the original request (authorized plus
+        disputed)."""
+        if self.treatment.original_request:
+            original = parse_request(self.treatment.original_request).sessions
+            if original is not None:
+                return original
+        return self.treatment.sessions
 
     @cached_property
     def phase(self) -> Fact:

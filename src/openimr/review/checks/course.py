@@ -10,7 +10,6 @@ from pydantic import Field
 
 from openimr.evidence.attribution import MEDICATIONS, treatment_classes
 from openimr.model import Fact, FactStatus
-from openimr.requests import parse_disputed_item, parse_request
 from openimr.review.checks.base import INSUFFICIENT, MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
 from openimr.review.structure import Line, surgeries_performed
 
@@ -40,15 +39,6 @@ def line(ctx: CheckContext, params: LineParams) -> Outcome:
     return Outcome(status, [fact], f"the request is {label}: {fact.value}")
 
 
-def requested_sessions(ctx: CheckContext) -> int | None:
-    """Visits the request asks for in all: for a modified request, the original request (authorized plus disputed)."""
-    if ctx.treatment.original_request:
-        original = parse_request(ctx.treatment.original_request).sessions
-        if original is not None:
-            return original
-    return ctx.treatment.sessions
-
-
 def _prior_counts(ctx: CheckContext, family: Iterable[str]) -> tuple[list[Fact], list[int]]:
     given = [f for f in ctx.evidence.present(family) if f.kind == "prior_treatment"]
     return given, [int(f.value) for f in given if f.value]
@@ -62,7 +52,7 @@ class VisitsParams(FamilyParams):
 @check("visits_within", VisitsParams)
 def visits_within(ctx: CheckContext, params: VisitsParams) -> Outcome:
     """The visits requested (with `count_prior`, plus those already completed) are within `max`."""
-    sessions = requested_sessions(ctx)
+    sessions = ctx.requested_sessions
     if sessions is None:
         return Outcome(INSUFFICIENT, note="the request does not state the number of visits")
     if not params.count_prior:
@@ -140,7 +130,7 @@ def _surgery_words(ctx: CheckContext) -> tuple[set[str], str]:
     words = [ctx.treatment.text]
     if ctx.primary.item is not None:
         item = ctx.case.disputed_items[ctx.primary.item]
-        names_.add(parse_disputed_item(item).name)
+        names_.add(ctx.items[ctx.primary.item].name)
         words.append(item.request)
     if ctx.primary.fact is not None:
         names_.add(ctx.primary.fact.name)
@@ -188,7 +178,7 @@ def postsurgical_visits(ctx: CheckContext, params: PostsurgicalParams) -> Outcom
     course = course_for(ctx, params)
     if params.part == "period":
         return _within_period(ctx, course)
-    sessions = requested_sessions(ctx)
+    sessions = ctx.requested_sessions
     if sessions is None:
         return Outcome(INSUFFICIENT, note="the request does not state the number of visits")
     if params.part == "initial":

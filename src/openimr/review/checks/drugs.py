@@ -6,7 +6,6 @@ from pydantic import Field
 
 from openimr.evidence.medications import weeks_in_use
 from openimr.model import Fact, FactStatus
-from openimr.requests import parse_disputed_item
 from openimr.requests.dosing import morphine_equivalent, supply_days
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
 from openimr.review.structure import Line, drug_facts
@@ -56,8 +55,8 @@ def no_duplicate_class(ctx: CheckContext, params: ClassParams) -> Outcome:
     drug_class, generic = ctx.treatment.drug_class, ctx.treatment.generic
     alongside = [
         item.request
-        for item in ctx.case.disputed_items
-        if drug_class and (other := parse_disputed_item(item)).drug_class == drug_class and other.generic != generic
+        for item, other in zip(ctx.case.disputed_items, ctx.items, strict=True)
+        if drug_class and other.drug_class == drug_class and other.generic != generic
     ]
     if alongside:
         return Outcome(NOT_MET, note=f"another {drug_class} is requested alongside it ({alongside[0]})")

@@ -9,7 +9,6 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from openimr.knowledge.schema import compiled_patterns
-from openimr.requests import parse_request
 from openimr.requests.amounts import duration_days
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, silence
 
@@ -100,8 +99,8 @@ class AmountParams(Params):
 def _requested(ctx: CheckContext, measure: Measure) -> float | None:
     t = ctx.treatment
     if measure == "sessions":
-        original = parse_request(t.original_request).sessions if t.original_request else None
-        return float(original) if original is not None else (float(t.sessions) if t.sessions is not None else None)
+        sessions = ctx.requested_sessions
+        return float(sessions) if sessions is not None else None
     if measure == "quantity":
         return float(t.quantity) if t.quantity is not None else None
     if measure == "days":

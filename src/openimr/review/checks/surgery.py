@@ -5,7 +5,6 @@ from __future__ import annotations
 from pydantic import Field
 
 from openimr.model import TreatmentKind
-from openimr.requests import parse_disputed_item
 from openimr.requests.amounts import duration_days
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, silence
 
@@ -14,7 +13,7 @@ def primary_procedure(ctx: CheckContext) -> str | None:
     """The lexicon name of the surgery a dependent service accompanies (the case's surgery item, or the surgery the
     record says was certified or performed), or None."""
     if ctx.primary.item is not None:
-        return parse_disputed_item(ctx.case.disputed_items[ctx.primary.item]).name
+        return ctx.items[ctx.primary.item].name
     return ctx.primary.fact.name if ctx.primary.fact is not None else None
 
 
