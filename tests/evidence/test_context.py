@@ -46,6 +46,7 @@ HYPOTHETICAL, PLANNED = FactStatus.HYPOTHETICAL, FactStatus.PLANNED
         ("A urine drug screen will be obtained at the next visit.", "urine drug screen", PLANNED),
         ("The plan is to start physical therapy; an MRI was ordered.", "MRI", PLANNED),
         ("Physical therapy was recommended.", "Physical therapy", PLANNED),
+        ("The plan of care included a refill of naproxen and physical therapy twice a week.", "physical therapy", PLANNED),
         ("A wrist splint will be fitted at the next visit.", "wrist splint", PLANNED),
         ("The provider requested acupuncture twice a week.", "acupuncture", PLANNED),
         ("The EMG results are pending.", "EMG", PLANNED),
