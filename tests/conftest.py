@@ -10,9 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
+import socket
+import subprocess
+import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +72,59 @@ def postgres_url() -> Iterator[str]:
     with engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+
+
+def free_port() -> int:
+    """A loopback TCP port free at the moment."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class PrivatePostgres:
+    """A PostgreSQL cluster of one test's own, so that it can be stopped and started again."""
+
+    url: str
+    stop: Callable[[], None]
+    start: Callable[[], None]
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL cluster of this test's own (initdb into a temporary folder, loopback port, trust auth)."""
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    if not found:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("PostgreSQL is not installed (scripts/setup --dev installs it)")
+        pytest.skip("PostgreSQL is not installed")
+    bin_dir = found[-1].parent
+    root = Path(tempfile.mkdtemp(prefix="openimr-faultpg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    subprocess.run(
+        [*as_user, str(bin_dir / "initdb"), "-D", str(root / "data"), "-U", "postgres", "-A", "trust", "--no-sync"],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c max_connections=100"
+    pg_ctl = [*as_user, str(bin_dir / "pg_ctl"), "-D", str(root / "data")]
+
+    def start() -> None:
+        subprocess.run([*pg_ctl, "-l", str(root / "log"), "-w", "-s", "-o", options, "start"], check=True)
+
+    def stop() -> None:
+        subprocess.run([*pg_ctl, "-m", "fast", "-w", "-s", "stop"], check=True)
+
+    start()
+    try:
+        yield PrivatePostgres(f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", stop, start)
+    finally:
+        subprocess.run([*pg_ctl, "-m", "immediate", "-s", "stop"], check=False)
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -7,14 +7,10 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +18,12 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
+from tests.conftest import PrivatePostgres, free_port
 from typer.testing import CliRunner
 
 from openimr.cases.domain import Actor, UserRole
 from openimr.cases.schemas import NewUser, ReviewerProfile
-from openimr.cases.services import Services, open_services
+from openimr.cases.services import Services, open_services, recover
 from openimr.cases.store import DocumentRow
 from openimr.cli import app as cli
 from openimr.settings import Settings
@@ -36,18 +33,12 @@ SETUP = Actor("fault test", UserRole.ADMIN)
 CLIENTS = 50
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @dataclass
 class Server:
     """An `imr serve` process on loopback."""
 
     settings: Settings
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -242,67 +233,32 @@ def test_kill_9_under_load_loses_nothing_acknowledged_and_leaves_nothing_half_wr
     )
 
 
-@pytest.fixture
-def private_postgres(tmp_path: Path) -> Iterator[tuple[str, Any, Any]]:
-    """A PostgreSQL cluster of this test's own (so it can be restarted): its URL, and stop and start functions."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
-    if not found:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("PostgreSQL is not installed (scripts/setup --dev installs it)")
-        pytest.skip("PostgreSQL is not installed")
-    bin_dir = found[-1].parent
-    root = Path(tempfile.mkdtemp(prefix="openimr-faultpg-"))
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(root, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
-    subprocess.run(
-        [*as_user, str(bin_dir / "initdb"), "-D", str(root / "data"), "-U", "postgres", "-A", "trust", "--no-sync"],
-        check=True,
-        capture_output=True,
-    )
-    options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root} -c fsync=off -c max_connections=100"
-
-    def start() -> None:
-        subprocess.run(
-            [
-                *as_user,
-                str(bin_dir / "pg_ctl"),
-                "-D",
-                str(root / "data"),
-                "-l",
-                str(root / "log"),
-                "-w",
-                "-s",
-                "-o",
-                options,
-                "start",
-            ],
-            check=True,
-        )
-
-    def stop() -> None:
-        subprocess.run(
-            [*as_user, str(bin_dir / "pg_ctl"), "-D", str(root / "data"), "-m", "fast", "-w", "-s", "stop"], check=True
-        )
-
-    start()
+def test_a_second_server_started_on_the_store_in_use_sweeps_no_document_file(tmp_path: Path) -> None:
+    """The start-up sweep cannot tell a file whose row a running server is about to commit from one whose process died:
+    while a server uses the document store, another `imr serve` on it removes nothing; once alone, recovery does."""
+    settings = Settings(data_dir=tmp_path / "data")
+    _provision(settings)
+    documents = open_services(settings).services.context.documents
+    first, second = Server(settings), Server(settings)
+    first.start()
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", stop, start
+        in_flight = documents.save(b"Synthetic note whose row is about to commit.", "note.txt").id
+        second.start()
+        assert documents.path(in_flight).is_file()
     finally:
-        subprocess.run(
-            [*as_user, str(bin_dir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "-s", "stop"], check=False
-        )
-        shutil.rmtree(root, ignore_errors=True)
+        second.stop()
+        first.stop()
+    logs = "".join(log.read_text() for log in settings.data_dir.glob("server-*.log"))
+    assert "no document file removed now (another process is using the document store)" in logs
+    assert recover(open_services(settings).services).removed == 1
+    assert not documents.path(in_flight).exists()
 
 
 @pytest.mark.postgres
 def test_postgres_restarted_under_load_gives_503_then_recovers_by_itself(
-    private_postgres: tuple[str, Any, Any], tmp_path: Path
+    private_postgres: PrivatePostgres, tmp_path: Path
 ) -> None:
-    url, stop_db, start_db = private_postgres
-    settings = Settings(db=url, data_dir=tmp_path / "data")
+    settings = Settings(db=private_postgres.url, data_dir=tmp_path / "data")
     token = _provision(settings)
     server = Server(settings)
     server.start()
@@ -312,9 +268,9 @@ def test_postgres_restarted_under_load_gives_503_then_recovers_by_itself(
         stop = asyncio.Event()
         loading = asyncio.create_task(_load(server.base, token, 120, seen, stop))
         await _until_acknowledged(seen, 20)
-        await asyncio.to_thread(stop_db)
+        await asyncio.to_thread(private_postgres.stop)
         await asyncio.sleep(3)
-        await asyncio.to_thread(start_db)
+        await asyncio.to_thread(private_postgres.start)
         acknowledged = len(seen.documents)
         await _until_acknowledged(seen, acknowledged + 20)  # the service recovers by itself: it acknowledges again
         stop.set()

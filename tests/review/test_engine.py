@@ -152,6 +152,14 @@ def test_an_earlier_certification_or_surgery_in_the_record_counts(record: str, d
     assert item.decision == decision, item.rationale
 
 
+def test_therapy_before_a_surgery_still_to_come_is_not_its_postoperative_course() -> None:
+    record = f"{FULL_TEAR} He completed 12 sessions of physical therapy for the shoulder without lasting relief."
+    service = next(i for i in review_case(_case(record, SURGERY, SERVICE)).items if i.request == SERVICE)
+    first_course = next(c for c in service.criteria if c.id == "first_postoperative_course")
+    assert first_course.status == CriterionStatus.MET, first_course.note
+    assert service.decision == OVER, service.rationale
+
+
 def test_criteria_the_record_is_silent_on_are_flagged() -> None:
     item = review_case(_case("Knee pain after a twist.", "MRI of the right knee")).items[0]
     assert item.decision == UP

@@ -48,11 +48,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         # Few worker threads: request handlers are short and CPU-bound under the GIL, and many threads only add
         # convoy delays around every database call.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        workers = WorkerPool(services, settings.drafting_workers, settings.worker_poll_seconds).start()
-        try:
-            yield
-        finally:
-            await anyio.to_thread.run_sync(workers.stop)
+        with services.context.documents.in_use():  # no other process's start-up sweep runs while this one serves
+            workers = WorkerPool(services, settings.drafting_workers, settings.worker_poll_seconds).start()
+            try:
+                yield
+            finally:
+                await anyio.to_thread.run_sync(workers.stop)
 
     app = FastAPI(
         lifespan=lifespan,

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -21,7 +23,7 @@ from openimr.cases import audit
 from openimr.cases.domain import Actor, CaseState, ScreeningOutcome, UserRole, case_number
 from openimr.cases.errors import Forbidden, NotFound, StaleVersion
 from openimr.cases.states import check_transition
-from openimr.cases.store import CaseRow, DocumentRow, utcnow
+from openimr.cases.store import CaseRow, DocumentRow, oldest_running_transaction, transaction_id, utcnow
 from openimr.cases.uploads import DocumentStore
 from openimr.model import Organization
 
@@ -75,6 +77,23 @@ def visible_case(session: Session, case_id: int, actor: Actor) -> CaseRow:
     return case
 
 
+@dataclass(eq=False)
+class PendingDocuments:
+    """Document files stored before the transactions that commit their rows (`ServiceContext.keeping_documents`)."""
+
+    ids: list[str]
+    commit_sent: bool = False
+    """Whether a COMMIT adding their rows was sent: from then on a row may exist, whatever the caller was told."""
+    transactions: list[int] = field(default_factory=list)
+    """The PostgreSQL ids of the transactions that sent it (none on SQLite)."""
+
+    def sending_commit(self, transaction: int | None) -> None:
+        """Record that a COMMIT for these rows is about to be sent, by the PostgreSQL `transaction` if given."""
+        self.commit_sent = True
+        if transaction is not None:
+            self.transactions.append(transaction)
+
+
 class ServiceContext:
     """One database and one document store, shared by the services of a process."""
 
@@ -97,23 +116,20 @@ class ServiceContext:
         self.clock = clock
         self.organization = organization or Organization()
         self._write_lock: AbstractContextManager[object] = threading.Lock() if serialize_writes else nullcontext()
-        self._local = threading.local()
-        self._uncertain: set[str] = set()
+        self._uncertain: list[PendingDocuments] = []
         self._uncertain_lock = threading.Lock()
 
     @contextmanager
-    def transaction(self, what: str) -> Iterator[Session]:
-        """A write session committed at the end; a version clash becomes `StaleVersion` naming `what`."""
-        self._local.commit_failed = False
+    def transaction(self, what: str, documents: PendingDocuments | None = None) -> Iterator[Session]:
+        """A write session committed at the end; a version clash becomes `StaleVersion` naming `what`. `documents`: the
+        stored files whose rows this transaction adds (from `keeping_documents`), told when their COMMIT is sent."""
         with self._write_lock, self.write_sessions() as session:
             try:
                 yield session
                 session.flush()
-                try:
-                    session.commit()
-                except BaseException:
-                    self._local.commit_failed = True  # the COMMIT itself failed: it may or may not have happened
-                    raise
+                if documents is not None:
+                    documents.sending_commit(transaction_id(session))
+                session.commit()
                 for callback in session.info.pop("after_commit", []):
                     callback()
             except StaleDataError:
@@ -121,33 +137,60 @@ class ServiceContext:
                 raise StaleVersion("changed by someone else at the same time: reload it and try again", what) from None
 
     @contextmanager
-    def keeping_documents(self, document_ids: list[str]) -> Iterator[None]:
-        """Around the transactions that commit the rows of documents already stored: if they fail, the files go; if
-        the commit's outcome is unknown (the connection broke during COMMIT), the files wait for `settle_documents`."""
+    def keeping_documents(self, document_ids: list[str]) -> Iterator[PendingDocuments]:
+        """Around the transactions that commit the rows of documents already stored (give them the `PendingDocuments`
+        yielded). If the block fails before any of them sent its COMMIT, no row can exist and the files go. Once a COMMIT
+        was sent, a row may exist whatever the block reports (the connection may have broken during COMMIT, or a read
+        after it failed), so the files are kept for `settle_documents` to decide once the database answers."""
+        pending = PendingDocuments(list(document_ids))
         try:
-            yield
+            yield pending
         except BaseException:
-            if getattr(self._local, "commit_failed", False):
+            if pending.commit_sent:
                 with self._uncertain_lock:
-                    self._uncertain.update(document_ids)
+                    self._uncertain.append(pending)
             else:
-                for document_id in document_ids:
+                for document_id in pending.ids:
                     self.documents.discard(document_id)
             raise
 
     def settle_documents(self) -> int:
-        """Remove the files of uncertain commits that did not happen, once the database answers; the number removed."""
+        """Remove the files of uncertain commits that certainly did not keep their rows; the number removed.
+
+        A file goes only when its COMMIT has ended (PostgreSQL: its transaction is older than every one still running;
+        one still in progress waits for a later call) and a query made after that finds no row with the file's id. A
+        database that does not answer raises, and everything waits."""
         with self._uncertain_lock:
-            pending = set(self._uncertain)
+            pending = list(self._uncertain)
         if not pending:
             return 0
         with self.sessions() as session:
-            committed = set(session.scalars(select(DocumentRow.id).where(DocumentRow.id.in_(pending))))
-        for document_id in pending - committed:
+            oldest = oldest_running_transaction(session)
+        ended = [p for p in pending if oldest is None or all(t < oldest for t in p.transactions)]
+        candidates = {document_id for p in ended for document_id in p.ids}
+        with self.sessions() as session:  # a new snapshot, taken after those commits ended
+            kept = set(session.scalars(select(DocumentRow.id).where(DocumentRow.id.in_(candidates)))) if candidates else set()
+        for document_id in candidates - kept:
             self.documents.discard(document_id)
         with self._uncertain_lock:
-            self._uncertain -= pending
-        return len(pending - committed)
+            self._uncertain = [p for p in self._uncertain if p not in ended]
+        return len(candidates - kept)
+
+    def wait_for_running_transactions(self, timeout: float) -> bool:
+        """Wait until every transaction running now has ended (PostgreSQL: a COMMIT sent by a process that has since died
+        may still be in progress on the server); False when one still runs after `timeout` seconds."""
+        with self.write_sessions() as session:
+            now = transaction_id(session)  # a new id: every transaction running now has a smaller one
+        deadline = time.monotonic() + timeout
+        while now is not None:
+            with self.sessions() as session:
+                oldest = oldest_running_transaction(session)
+            if oldest is None or oldest > now:
+                break
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
+        return True
 
     def audit(
         self,

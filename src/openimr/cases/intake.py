@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from openimr.cases.context import ServiceContext, require, snapshot, visible_case
+from openimr.cases.context import PendingDocuments, ServiceContext, require, snapshot, visible_case
 from openimr.cases.domain import Actor, CaseState, DocumentType, ScreeningOutcome, UserRole, case_number
 from openimr.cases.eligibility import duplicate_key
 from openimr.cases.errors import AlreadyExists, NotFound, TransitionRefused
@@ -55,17 +55,27 @@ class IntakeService:
             for stored in inline:
                 store.discard(stored.id)
             raise
-        with self.context.keeping_documents([d.id for d in inline]):
+        with self.context.keeping_documents([d.id for d in inline]) as pending:
             try:
-                return self._file(application, key, received, inline, actor)
+                case_id, duplicate, corrects = self._file(application, key, received, inline, actor, pending)
             except IntegrityError:
                 # A concurrent filing of the same application created the case first: this one is its duplicate.
-                return self._file(application, key, received, inline, actor)
+                case_id, duplicate, corrects = self._file(application, key, received, inline, actor, pending)
+        with self.context.sessions() as session:  # the view is read after the commit, outside the single writer's lock
+            view = case_view(session, visible_case(session, case_id, actor))
+        return FilingResult(duplicate=duplicate, corrected=corrects, case=view)
 
     def _file(
-        self, application: Application, key: str, received: dt.date, inline: list[StoredDocument], actor: Actor
-    ) -> FilingResult:
-        with self.context.transaction("application") as session:
+        self,
+        application: Application,
+        key: str,
+        received: dt.date,
+        inline: list[StoredDocument],
+        actor: Actor,
+        pending: PendingDocuments,
+    ) -> tuple[int, bool, bool]:
+        """File in one transaction; the case's id, whether the application is a duplicate, whether it corrects the case."""
+        with self.context.transaction("application", pending) as session:
             existing = session.scalar(select(CaseRow).where(CaseRow.duplicate_key == key))
             corrects = existing is not None and _ineligible(existing)
             if existing is not None and corrects:
@@ -89,9 +99,7 @@ class IntakeService:
                 self.context.audit(session, actor, "case received", case.id, None, snapshot(case))
             session.flush()
             case_id = case.id
-        with self.context.sessions() as session:  # the view is read after the commit, outside the single writer's lock
-            view = case_view(session, visible_case(session, case_id, actor))
-        return FilingResult(duplicate=duplicate, corrected=corrects, case=view)
+        return case_id, duplicate, corrects
 
     def correct(self, case_id: int, application: Application, actor: Actor) -> CaseView:
         """Replace an ineligible case's application with a corrected one; the case goes back to received, to be screened
@@ -205,7 +213,10 @@ class IntakeService:
         with self.context.sessions() as session:
             _open_for_documents(session, case_id, actor)
         stored = self.context.documents.save(data, filename or "upload", declares_pdf(filename, declared_media_type))
-        with self.context.keeping_documents([stored.id]), self.context.transaction(case_number(case_id)) as session:
+        with (
+            self.context.keeping_documents([stored.id]) as pending,
+            self.context.transaction(case_number(case_id), pending) as session,
+        ):
             case = _open_for_documents(session, case_id, actor)
             row = self._document_row(stored, case.id, type_, date, display_name(filename), actor)
             session.add(row)

@@ -104,9 +104,27 @@ def open_services(settings: Settings, clock: Callable[[], dt.datetime] = utcnow)
     return Opened(Services.over(context, settings), created)
 
 
-def recover(services: Services) -> int:
-    """Start-up recovery of a store no other process is using: remove document files whose rows never committed (and
-    half-written ones); the number removed. Jobs of dead workers need nothing: their leases pass."""
-    with services.context.sessions() as session:
-        referenced = set(session.scalars(select(DocumentRow.id)))
-    return services.context.documents.sweep(referenced)
+@dataclass(frozen=True)
+class Recovery:
+    """What start-up recovery did: the document files it removed, or why it left them for a later start."""
+
+    removed: int
+    skipped: str | None = None
+
+
+def recover(services: Services, patience: float = 30.0) -> Recovery:
+    """Start-up recovery: remove document files whose rows never committed (and half-written ones). Jobs of dead workers
+    need nothing: their leases pass.
+
+    A file goes only when a query of the database finds no row for it, made while no other process uses the document
+    store and after every transaction that was running has ended (waiting up to `patience` seconds): a COMMIT sent by a
+    process that died may still be completing on a PostgreSQL server. Otherwise nothing is removed."""
+    context = services.context
+    with context.documents.alone() as alone:
+        if not alone:
+            return Recovery(0, "another process is using the document store")
+        if not context.wait_for_running_transactions(patience):
+            return Recovery(0, f"database transactions begun earlier were still running after {patience:g} s")
+        with context.sessions() as session:
+            referenced = set(session.scalars(select(DocumentRow.id)))
+        return Recovery(context.documents.sweep(referenced))

@@ -29,9 +29,10 @@ from sqlalchemy import (
     create_engine,
     event,
     inspect,
+    text,
 )
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 
 def utcnow() -> dt.datetime:
@@ -323,6 +324,23 @@ def make_engine(url: str, writer: bool = False) -> Engine:
 def session_factory(engine: Engine) -> sessionmaker[Any]:
     """Sessions that keep loaded objects usable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def transaction_id(session: Session) -> int | None:
+    """The id of the session's PostgreSQL transaction (given to it now if it has none yet), so that whether it is still
+    running can be asked after its connection is gone; None on SQLite, whose transactions end when the call that ran
+    them returns."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return int(session.scalar(text("SELECT pg_current_xact_id()::text::bigint")))
+
+
+def oldest_running_transaction(session: Session) -> int | None:
+    """PostgreSQL: the id below which every transaction has ended, committed or rolled back (a COMMIT whose connection
+    broke may still be completing on the server until then). None on SQLite."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return int(session.scalar(text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")))
 
 
 def upgrade(engine: Engine, revision: str = "head") -> bool:

@@ -2,8 +2,10 @@
 
 A document's name is kept for display only and never touches the file system: the bytes go to
 `<root>/<id[:2]>/<id>` where `id` is a random UUID, written to a temporary file and renamed, so a crash never leaves
-half a document. The file is synced to disk before its row is committed, so a committed row always has its file; a file
-whose row never committed is swept when the server starts (`sweep`). Accepted types, decided by content: PDF (the
+half a document. The file is synced to disk before its row is committed, so a committed row always has its file, and a
+file is removed only once its row is known not to have committed: at once when its transaction failed before COMMIT,
+after a check by id once the database answers when the COMMIT's outcome was unknown, or when the server starts
+(`sweep`, only while no other process uses the store). Accepted types, decided by content: PDF (the
 `%PDF-` signature and a text layer the document reader can read) and plain text (as `openimr.documents.read_document`
 decodes it), and scanned records, image-only PDFs and PNG, TIFF or JPEG images, read by OCR page by page (the pages read
 so are kept with the document). Anything else, including a file named ".pdf" that is not a PDF, is refused.
@@ -11,12 +13,16 @@ so are kept with the document). Anything else, including a file named ".pdf" tha
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -170,11 +176,38 @@ class DocumentStore:
         """The ids of every document file in the store."""
         return {p.name for p in self.root.glob("??/*") if p.is_file() and not p.name.startswith(".")}
 
+    @contextmanager
+    def in_use(self) -> Iterator[None]:
+        """Held by a process for as long as it may store documents (a shared lock), so that `alone` can tell."""
+        with self._lock_file() as handle:
+            fcntl.flock(handle, fcntl.LOCK_SH)
+            yield
+
+    @contextmanager
+    def alone(self) -> Iterator[bool]:
+        """Whether no other process has the store `in_use`; if so, none can start using it inside (an exclusive lock,
+        not waited for)."""
+        with self._lock_file() as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            yield True
+
+    @contextmanager
+    def _lock_file(self) -> Iterator[IO[str]]:
+        """The store's lock file, beside its folder (closing it releases the lock)."""
+        self.root.parent.mkdir(parents=True, exist_ok=True)
+        with (self.root.parent / f".{self.root.name}.lock").open("a") as handle:
+            yield handle
+
     def sweep(self, referenced: set[str]) -> int:
         """Remove the files no document row refers to (their request never committed: the process died between storing
         the file and committing the row) and half-written temporary files; the number removed.
 
-        Run only while nothing else stores documents in this store (`imr serve` does it before it serves)."""
+        Run only while no other process uses this store (inside `alone`) and every transaction that may still commit a
+        row has ended: `openimr.cases.services.recover` does both before `imr serve` serves."""
         removed = 0
         for path in self.root.glob("??/*"):
             if path.is_file() and (path.name.startswith(".upload-") or path.name not in referenced):

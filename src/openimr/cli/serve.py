@@ -28,9 +28,11 @@ def serve(
 
     settings = settings_from(db=db, data_dir=data_dir, host=host, port=port, workers=workers)
     services = open_for_command(settings)
-    swept = recover(services)
-    if swept:
-        typer.echo(f"recovered: removed {swept} document file(s) whose upload never committed", err=True)
+    recovery = recover(services)
+    if recovery.removed:
+        typer.echo(f"recovered: removed {recovery.removed} document file(s) whose upload never committed", err=True)
+    if recovery.skipped:
+        typer.echo(f"recovery: no document file removed now ({recovery.skipped}); the next start checks again", err=True)
     url = f"http://{settings.host}:{settings.port}"
     typer.echo(f"openimr case management on {url}  (API docs: {url}/docs)")
     typer.echo(f"database: {redact(settings.database_url)}; {settings.workers} process(es)")

@@ -26,12 +26,20 @@ class FamilyParams(Params):
 
 class LineParams(FamilyParams):
     expected: Literal["initial", "continuation"]
+    after_surgery: bool = Field(
+        default=False,
+        description="Count only the courses given after the surgery the service follows: while that surgery is still "
+        "to come (asked for in the same case, or none performed in the record), none has been.",
+    )
 
 
 @check("line", LineParams)
 def line(ctx: CheckContext, params: LineParams) -> Outcome:
     """The request is a first course (an initial trial, a new prescription) or a continuation, as `expected`."""
-    fact = ctx.line([ctx.treatment.name, *params.family])
+    if params.after_surgery and (ctx.primary.item is not None or not surgeries_performed(ctx.evidence)):
+        fact = Fact(kind="line", name=Line.INITIAL, value="the surgery it follows has not been performed yet")
+    else:
+        fact = ctx.line([ctx.treatment.name, *params.family])
     if fact.name == Line.UNKNOWN:
         return silence(str(fact.value), [fact] if fact.spans else [])
     status = MET if fact.name == params.expected else NOT_MET

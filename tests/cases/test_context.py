@@ -1,0 +1,152 @@
+"""Document files and their rows across database failures: a row that committed keeps its file whatever the request was
+told, and a file goes only once its row certainly did not commit (its COMMIT has ended and no row has its id)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import ORMExecuteState
+from tests.conftest import PrivatePostgres
+
+from openimr.cases.domain import Actor, UserRole
+from openimr.cases.schemas import Application
+from openimr.cases.services import Services, open_services
+from openimr.cases.store import DocumentRow
+from openimr.settings import Settings
+
+FILER = Actor("context test", UserRole.INTAKE)
+
+
+def _application(worker: str) -> Application:
+    return Application.model_validate(
+        {
+            "worker_id": worker,
+            "claim_number": "CTX-1",
+            "signed": True,
+            "dates": {"ur_decision": "2026-10-01", "application_received": "2026-10-10"},
+            "disputed_items": [{"request": "Cyclobenzaprine 7.5mg #90"}],
+            "documents": [
+                {"type": "ur_decision", "text": "Synthetic UR decision: non-certified."},
+                {"type": "progress_report", "text": "Synthetic progress report: low back pain, no change."},
+            ],
+        }
+    )
+
+
+def _rows(services: Services) -> set[str]:
+    with services.context.sessions() as session:
+        return set(session.scalars(select(DocumentRow.id)))
+
+
+def _files(services: Services) -> set[str]:
+    return {p.name for p in services.context.documents.root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def reads_fail_after_a_commit(services: Services) -> Iterator[None]:
+    """The database stops answering reads right after the next write transaction commits (one read fails)."""
+    armed: list[bool] = []
+
+    def arm(_session: Any) -> None:
+        armed.append(True)
+
+    def fail(_state: ORMExecuteState) -> None:
+        if armed:
+            armed.clear()
+            raise OperationalError("SELECT", {}, ConnectionError("the database went away"))
+
+    event.listen(services.context.write_sessions, "after_commit", arm)
+    event.listen(services.context.sessions, "do_orm_execute", fail)
+    yield
+    event.remove(services.context.write_sessions, "after_commit", arm)
+    event.remove(services.context.sessions, "do_orm_execute", fail)
+
+
+@pytest.mark.usefixtures("reads_fail_after_a_commit")
+def test_a_filing_committed_before_its_view_could_be_read_keeps_its_documents(services: Services) -> None:
+    with pytest.raises(OperationalError):
+        services.intake.file_application(_application("ctx-view"), FILER)
+    rows = _rows(services)
+    assert len(rows) == 2, "the filing committed: its two documents have rows"
+    assert _files(services) == rows, "a committed row lost its file"
+    assert services.context.settle_documents() == 0
+    assert _files(services) == rows
+
+
+@pytest.mark.postgres
+def test_postgres_stopping_right_after_a_filing_commits_leaves_every_row_its_file(
+    private_postgres: PrivatePostgres, tmp_path: Path
+) -> None:
+    services = open_services(Settings(db=private_postgres.url, data_dir=tmp_path / "data")).services
+    stopped: list[bool] = []
+
+    def stop_once(_session: Any) -> None:
+        if not stopped:
+            stopped.append(True)
+            private_postgres.stop()
+
+    event.listen(services.context.write_sessions, "after_commit", stop_once)
+    with pytest.raises(OperationalError):  # the view read after the COMMIT finds no server
+        services.intake.file_application(_application("ctx-stop"), FILER)
+    event.remove(services.context.write_sessions, "after_commit", stop_once)
+    assert len(_files(services)) == 2
+    private_postgres.start()
+    assert services.context.settle_documents() == 0
+    rows = _rows(services)
+    assert len(rows) == 2 and _files(services) == rows
+
+
+@pytest.mark.postgres
+def test_a_commit_lost_with_the_server_removes_its_files_only_once_the_database_answers(
+    private_postgres: PrivatePostgres, tmp_path: Path
+) -> None:
+    services = open_services(Settings(db=private_postgres.url, data_dir=tmp_path / "data")).services
+    writer = services.context.write_sessions.kw["bind"]
+
+    def stop_before_commit(_connection: Any) -> None:
+        private_postgres.stop()  # the server goes while the COMMIT is sent: the client cannot know its outcome
+
+    event.listen(writer, "commit", stop_before_commit)
+    with pytest.raises(OperationalError):
+        services.intake.file_application(_application("ctx-lost"), FILER)
+    event.remove(writer, "commit", stop_before_commit)
+    assert len(_files(services)) == 2, "the outcome is unknown: the files stay"
+    with pytest.raises(OperationalError):
+        services.context.settle_documents()
+    assert len(_files(services)) == 2
+    private_postgres.start()
+    assert services.context.settle_documents() == 2, "the COMMIT did not happen: no row, so the files go"
+    assert _rows(services) == set() and _files(services) == set()
+
+
+@pytest.mark.postgres
+def test_files_of_a_commit_still_running_on_the_server_wait_for_it(postgres_url: str, tmp_path: Path) -> None:
+    services = open_services(Settings(db=postgres_url, data_dir=tmp_path / "data")).services
+    stored = services.context.documents.save(b"Synthetic note.", "note.txt")
+    with services.context.write_sessions() as running:
+        transaction = int(running.scalar(text("SELECT pg_current_xact_id()::text::bigint")))
+        with pytest.raises(ConnectionError), services.context.keeping_documents([stored.id]) as pending:
+            pending.sending_commit(transaction)  # as `transaction` records it just before COMMIT
+            raise ConnectionError("the connection broke during COMMIT")
+        assert services.context.settle_documents() == 0, "its transaction still runs: it may yet commit the row"
+        assert services.context.documents.path(stored.id).is_file()
+        running.rollback()
+    assert services.context.settle_documents() == 1
+    assert not services.context.documents.path(stored.id).is_file()
+
+
+def test_a_transaction_failing_before_its_commit_removes_its_files_at_once(services: Services) -> None:
+    stored = services.context.documents.save(b"Synthetic note.", "note.txt")
+    with (
+        pytest.raises(ValueError),
+        services.context.keeping_documents([stored.id]) as pending,
+        services.context.transaction("case", pending),
+    ):
+        raise ValueError("refused before COMMIT")
+    assert not services.context.documents.path(stored.id).is_file()
+    assert services.context.settle_documents() == 0
