@@ -129,3 +129,17 @@ def test_extract_facts_resolves_every_candidate() -> None:
         ("finding", "paresthesia", ABSENT),
         ("medication", "naproxen", PRESENT),
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "body_parts"),
+    [
+        ("Shoulder impingement; non-displaced fracture of the thumb.", ["hand"]),
+        ("Shoulder pain after the fall; there is a fracture.", ["shoulder"]),
+        ("A femoral neck fracture is suspected.", ["hip"]),
+        ("A radial head fracture is suspected, but the wrist is normal.", ["elbow"]),
+    ],
+)
+def test_a_finding_is_placed_in_its_clause_else_its_sentence(text: str, body_parts: list[str]) -> None:
+    (fracture,) = _facts(text, "fracture")
+    assert fracture.body_parts == body_parts

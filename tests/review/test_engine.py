@@ -160,6 +160,12 @@ def test_therapy_before_a_surgery_still_to_come_is_not_its_postoperative_course(
     assert service.decision == OVER, service.rationale
 
 
+def test_a_test_of_the_whole_worker_goes_with_a_surgery_of_any_body_part() -> None:
+    record = "Utilization review certified the right shoulder rotator cuff repair on 10/1/2016. He has COPD."
+    item = review_case(_case(record, "Pre-operative chest x-ray")).items[0]
+    assert (item.topic, item.decision) == ("preoperative_chest_radiograph", OVER), item.rationale
+
+
 def test_criteria_the_record_is_silent_on_are_flagged() -> None:
     item = review_case(_case("Knee pain after a twist.", "MRI of the right knee")).items[0]
     assert item.decision == UP

@@ -9,9 +9,8 @@ medications" as a whole by the `treatment_word` term list.
 
 from __future__ import annotations
 
-import re
-
 from openimr.evidence.terms import Candidate, TermMatch, find_terms, term_lists
+from openimr.evidence.text import clause_bounds
 from openimr.knowledge.lexicons import drug_lexicon, drug_matcher, procedure_matcher
 from openimr.model import Case
 
@@ -19,9 +18,6 @@ __all__ = ["MEDICATIONS", "attributed_treatments", "extract", "treatment_classes
 
 MEDICATIONS = "medications"
 """The name a statement about the medications as a whole ("improved function with her medications") is tied to."""
-
-_CLAUSE_BREAK = re.compile(r";|\b(?:but|however|whereas|although)\b", re.IGNORECASE)
-
 
 def _named(text: str) -> list[str]:
     names = [match.value[0].generic for match in drug_matcher().find(text)]
@@ -33,9 +29,7 @@ def _named(text: str) -> list[str]:
 def attributed_treatments(sentence: str, start: int, end: int) -> list[str]:
     """The treatments a statement at `start:end` of `sentence` is about: drug generics, procedure names, drug classes
     or MEDICATIONS, named in its clause, else in its sentence; empty when neither names one."""
-    breaks = list(_CLAUSE_BREAK.finditer(sentence))
-    clause_start = max((m.end() for m in breaks if m.end() <= start), default=0)
-    clause_end = min((m.start() for m in breaks if m.start() >= end), default=len(sentence))
+    clause_start, clause_end = clause_bounds(sentence, start, end)
     return _named(sentence[clause_start:clause_end]) or _named(sentence)
 
 

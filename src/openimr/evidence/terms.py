@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from openimr.errors import OpenIMRError
 from openimr.evidence.context import assertion
-from openimr.evidence.text import Sentence, split_sentences
+from openimr.evidence.text import Sentence, clause_bounds, split_sentences
 from openimr.evidence.wording import EVIDENCE_ROLES, SentenceRole, sentence_role
 from openimr.knowledge import knowledge_files, parse_knowledge
 from openimr.knowledge.lexicons import body_part_matcher
@@ -262,7 +262,7 @@ class Candidate:
         text, sentence = match.document.text, match.sentence
         asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start)
         return Fact(
-            body_parts=list(_body_parts(sentence.text)),
+            body_parts=list(self._clause_body_parts()),
             kind=self.kind,
             name=match.name,
             status=asserted.status,
@@ -275,6 +275,13 @@ class Candidate:
             cue=asserted.cue(sentence.text),
             rule=asserted.deciding.describe() if asserted.deciding else None,
         )
+
+
+    def _clause_body_parts(self) -> tuple[str, ...]:
+        """The body parts the fact's clause names, else those its sentence names."""
+        sentence = self.match.sentence
+        start, end = clause_bounds(sentence.text, self.match.start - sentence.start, self.match.end - sentence.start)
+        return _body_parts(sentence.text[start:end]) or _body_parts(sentence.text)
 
 
 @lru_cache(maxsize=4096)

@@ -249,3 +249,15 @@ def find_sections(text: str) -> list[Section]:
         body_end = headers[index + 1][0] if index + 1 < len(headers) else len(text)
         sections.append(Section(titles[" ".join(title.lower().split())], title, body_start, body_end))
     return sections
+
+
+_CLAUSE_BREAK = re.compile(r";|\b(?:but|however|whereas|although)\b", re.IGNORECASE)
+
+
+def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
+    """The clause of `sentence` that holds `start:end`: the sentence cut at semicolons and at "but", "however",
+    "whereas", "although" ("knee pain; thumb fracture" has two clauses)."""
+    breaks = list(_CLAUSE_BREAK.finditer(sentence))
+    clause_start = max((m.end() for m in breaks if m.end() <= start), default=0)
+    clause_end = min((m.start() for m in breaks if m.start() >= end), default=len(sentence))
+    return clause_start, clause_end

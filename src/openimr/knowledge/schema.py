@@ -181,6 +181,11 @@ class Topic(_Knowledge):
         description="A service that accompanies a surgery (pre-operative, post-operative, assistant): necessary only when "
         "the surgery is certified, performed or found necessary in the same case.",
     )
+    whole_worker: bool = Field(
+        default=False,
+        description="A dependent test of the whole worker before surgery (a chest radiograph): the body part its request "
+        "names is where the test is done, not the site of the surgery it goes with.",
+    )
     requirements: list[Criterion] = Field(default_factory=list)
     indications: list[Indication] = Field(default_factory=list)
     exclusions: list[Criterion] = Field(default_factory=list)

@@ -236,9 +236,14 @@ def review_case(case: Case) -> Determination:
     chosen = [select_topic(t, p.name == Phase.POSTOPERATIVE) for t, p in zip(treatments, phases, strict=True)]
     dependent = [_dependent(topic, t) for topic, t in zip(chosen, treatments, strict=True)]
     order = sorted(range(len(treatments)), key=lambda i: (dependent[i], i))
+    # A test of the whole worker names where it is done, not the surgery it goes with: any surgery can be its primary.
+    sites = [
+        t.model_copy(update={"body_parts": []}) if topic is not None and topic.whole_worker else t
+        for topic, t in zip(chosen, treatments, strict=True)
+    ]
     decided: dict[int, ItemDetermination] = {}
     for index in order:
-        primary = primary_of(index, treatments, dependent, evidence) if dependent[index] else Primary()
+        primary = primary_of(index, sites, dependent, evidence) if dependent[index] else Primary()
         context = CheckContext(
             case=case,
             treatment=treatments[index],

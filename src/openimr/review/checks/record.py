@@ -9,7 +9,7 @@ from pydantic import Field
 
 from openimr.evidence.procedures import ProcedureEvent
 from openimr.knowledge.lexicons import same_body_region
-from openimr.model import FactStatus
+from openimr.model import Fact, FactStatus
 from openimr.review.checks.base import INSUFFICIENT, MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
 from openimr.review.structure import Phase
 
@@ -92,14 +92,33 @@ class ConservativeCareParams(Params):
     )
 
 
+_IMPROVEMENT = ("symptom_improvement", "pain_relief", "functional_improvement")
+
+
+def _improved_by(ctx: CheckContext) -> list[Fact]:
+    """Statements that a therapy given (not the medications: drugs that ease pain do not make a course of care a
+    success) improved the symptoms, pain or function."""
+    therapies = {f.name for f in ctx.evidence.present(["conservative_care"]) if f.kind == "prior_treatment"}
+    return [f for f in ctx.evidence.present(_IMPROVEMENT) if therapies & set(f.treatments)]
+
+
+def _therapies(facts: list[Fact]) -> str:
+    return ", ".join(dict.fromkeys(t for f in facts for t in f.treatments))
+
+
 @check("conservative_care_failed", ConservativeCareParams)
 def conservative_care_failed(ctx: CheckContext, params: ConservativeCareParams) -> Outcome:
     """Conservative care has been tried and has failed: stated as such, or a course of care given and symptoms
     persisting (said to persist, or one of `symptoms` still documented); with `min_weeks`, for at least that long
-    since the injury."""
+    since the injury. Not met when the record says a therapy tried improved the symptoms and says of none that it
+    failed: care that improves symptoms has not failed."""
     failed = ctx.evidence.present(["failed_conservative_care"])
     care = ["conservative_care", "basic_care"] if params.basic_care else ["conservative_care"]
     tried = [f for f in ctx.evidence.present(care) if f.kind == "prior_treatment"]
+    helped = [] if failed else _improved_by(ctx)
+    if helped:
+        note = f"the record documents {names(helped)} with {_therapies(helped)}: the care has not failed"
+        return Outcome(NOT_MET, helped, note)
     persisting = ctx.evidence.present(["persistent_symptoms", *params.symptoms])
     facts = failed or (tried + persisting if tried and persisting else [])
     if not facts:
