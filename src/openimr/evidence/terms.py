@@ -19,7 +19,7 @@ from openimr.knowledge import knowledge_files, parse_knowledge
 from openimr.knowledge.lexicons import body_part_matcher
 from openimr.knowledge.schema import TermList, TermPattern
 from openimr.knowledge.terms import TermMatcher, guard_gaps, pattern_anchors, trie_regex
-from openimr.model import Case, Document, Fact, Span
+from openimr.model import Case, Document, Fact, FactStatus, Span
 
 V = TypeVar("V")
 
@@ -34,6 +34,8 @@ class TermMatch:
     start: int
     end: int
     sentence: Sentence
+    normal: bool = False
+    """The term states the finding absent ('the neurological examination is normal'; `TermPattern.normal`)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +46,7 @@ class _Term:
 
     name: str
     group: str | None
+    normal: bool
     pattern: re.Pattern[str]
     scans: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
 
@@ -68,6 +71,7 @@ def _families() -> dict[str, tuple[_Term, ...]]:
             _Term(
                 name=term.name,
                 group=term.group,
+                normal=term.normal,
                 pattern=re.compile("|".join(f"(?:{guard_gaps(p)})" for p in term.patterns), re.IGNORECASE),
                 scans=tuple((re.compile(rf"\b(?:{guard_gaps(p)})", re.IGNORECASE), pattern_anchors(p)) for p in term.patterns),
             )
@@ -236,7 +240,12 @@ def find_terms(case: Case, family: str, roles: frozenset[SentenceRole] = EVIDENC
             index = sentences.index(start)
             if fixed is None and sentences.role(start) not in roles:
                 continue
-            yield TermMatch(document, term.name, term.group, start, end, sentences.sentences[index])
+            yield TermMatch(document, term.name, term.group, start, end, sentences.sentences[index], term.normal)
+
+
+_NORMAL_STATUS = {FactStatus.PRESENT: FactStatus.ABSENT}
+"""A normal finding asserted is the finding absent. A negation cue near it ('normal and straight leg raise is
+negative') does not make it abnormal: it stays absent; a hedge or a plan keeps its status."""
 
 
 @dataclass(frozen=True)
@@ -265,7 +274,7 @@ class Candidate:
             body_parts=list(self._clause_body_parts()),
             kind=self.kind,
             name=match.name,
-            status=asserted.status,
+            status=_NORMAL_STATUS.get(asserted.status, asserted.status) if match.normal else asserted.status,
             value=self.value if self.value is not None else match.group,
             date=self.date,
             treatments=list(self.treatments),

@@ -230,6 +230,11 @@ class TermPattern(_Knowledge):
     name: str
     patterns: list[str] = Field(min_length=1)
     group: str | None = Field(default=None, description="A wider name the fact also answers to, e.g. 'neuro_deficit'.")
+    normal: bool = Field(
+        default=False,
+        description="The patterns state that the finding is absent, as a normal examination does ('the neurological "
+        "examination is normal'): a match is the finding negated.",
+    )
 
     @field_validator("patterns")
     @classmethod
