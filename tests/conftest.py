@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from openimr.cases.schemas import Application
 from openimr.cases.services import Services, open_services
 from openimr.corpus.ingest import add_records
 from openimr.corpus.records import read_record
@@ -198,3 +199,31 @@ def shared_corpus(
     add_records(corpus, shared_records)
     yield corpus
     corpus.close()
+
+
+UR_DECISION_TEXT = "Synthetic UR decision: non-certified."
+
+
+def synthetic_application(
+    worker_id: str,
+    claim_number: str,
+    *,
+    request: str = "Cyclobenzaprine 7.5mg #90",
+    ur_decision: str = "2026-01-05",
+    received: str = "2026-01-15",
+    record: str | None = None,
+) -> Application:
+    """A signed application for one disputed item, with a synthetic UR decision and, if given, a progress report."""
+    documents: list[dict[str, str]] = [{"type": "ur_decision", "text": UR_DECISION_TEXT}]
+    if record is not None:
+        documents.append({"type": "progress_report", "text": record})
+    return Application.model_validate(
+        {
+            "worker_id": worker_id,
+            "claim_number": claim_number,
+            "signed": True,
+            "dates": {"ur_decision": ur_decision, "application_received": received},
+            "disputed_items": [{"request": request}],
+            "documents": documents,
+        }
+    )

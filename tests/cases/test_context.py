@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import ORMExecuteState
-from tests.conftest import PrivatePostgres
+from tests.conftest import PrivatePostgres, synthetic_application
 
 from openimr.cases.domain import Actor, UserRole
 from openimr.cases.schemas import Application
@@ -23,18 +23,12 @@ FILER = Actor("context test", UserRole.INTAKE)
 
 
 def _application(worker: str) -> Application:
-    return Application.model_validate(
-        {
-            "worker_id": worker,
-            "claim_number": "CTX-1",
-            "signed": True,
-            "dates": {"ur_decision": "2026-10-01", "application_received": "2026-10-10"},
-            "disputed_items": [{"request": "Cyclobenzaprine 7.5mg #90"}],
-            "documents": [
-                {"type": "ur_decision", "text": "Synthetic UR decision: non-certified."},
-                {"type": "progress_report", "text": "Synthetic progress report: low back pain, no change."},
-            ],
-        }
+    return synthetic_application(
+        worker,
+        "CTX-1",
+        ur_decision="2026-10-01",
+        received="2026-10-10",
+        record="Synthetic progress report: low back pain, no change.",
     )
 
 

@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
+from tests.conftest import synthetic_application
 
 from openimr.cases import drafting
 from openimr.cases.domain import Actor, UserRole
 from openimr.cases.errors import TransitionRefused
-from openimr.cases.schemas import Application, AssignRequest, ReviewerProfile, ScreeningRequest
+from openimr.cases.schemas import AssignRequest, ReviewerProfile, ScreeningRequest
 from openimr.cases.services import Services
 from openimr.cases.store import DraftRow, JobRow
 from openimr.cases.worker import Worker
@@ -34,19 +35,7 @@ def _in_review(services: Services, text: str = TEXT) -> int:
         ),
         ADMIN,
     )
-    documents: list[dict[str, Any]] = [{"type": "ur_decision", "text": "Synthetic UR decision: non-certified."}]
-    if text:
-        documents.append({"type": "progress_report", "text": text})
-    application = Application.model_validate(
-        {
-            "worker_id": "w-queue",
-            "claim_number": "c-queue",
-            "signed": True,
-            "dates": {"ur_decision": "2026-01-05", "application_received": "2026-01-15"},
-            "disputed_items": [{"request": "Cyclobenzaprine 7.5mg #90"}],
-            "documents": documents,
-        }
-    )
+    application = synthetic_application("w-queue", "c-queue", record=text or None)
     case_id = services.intake.file_application(application, ADMIN).case.id
     services.screening.screen(case_id, ScreeningRequest(), ADMIN)
     services.assignment.assign(case_id, AssignRequest(), ADMIN)

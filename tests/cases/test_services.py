@@ -7,24 +7,15 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
+from tests.conftest import synthetic_application
 
 from openimr.cases.domain import Actor, UserRole
-from openimr.cases.schemas import Application
 from openimr.cases.services import Services, open_services, recover
 from openimr.cases.store import DocumentRow
 from openimr.settings import Settings
 
 FILER = Actor("recovery test", UserRole.INTAKE)
-APPLICATION = Application.model_validate(
-    {
-        "worker_id": "recovery-1",
-        "claim_number": "REC-1",
-        "signed": True,
-        "dates": {"ur_decision": "2026-10-01", "application_received": "2026-10-10"},
-        "disputed_items": [{"request": "Cyclobenzaprine 7.5mg #90"}],
-        "documents": [{"type": "ur_decision", "text": "Synthetic UR decision: non-certified."}],
-    }
-)
+APPLICATION = synthetic_application("recovery-1", "REC-1", ur_decision="2026-10-01", received="2026-10-10")
 
 
 def _orphan(services: Services) -> str:

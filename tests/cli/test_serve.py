@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+from tests.conftest import synthetic_application
 from typer.testing import CliRunner
 
 from openimr.cases.domain import Actor, UserRole
@@ -134,7 +135,7 @@ def test_imr_worker_drains_the_drafting_queue_of_the_servers_database(tmp_path: 
 
 
 def _case_in_review(services: Services) -> int:
-    from openimr.cases.schemas import Application, AssignRequest, ReviewerProfile, ScreeningRequest
+    from openimr.cases.schemas import AssignRequest, ReviewerProfile, ScreeningRequest
 
     services.reviewers.add(
         ReviewerProfile(
@@ -146,18 +147,8 @@ def _case_in_review(services: Services) -> int:
         ),
         CLI,
     )
-    application = Application.model_validate(
-        {
-            "worker_id": "w-cli",
-            "claim_number": "c-cli",
-            "signed": True,
-            "dates": {"ur_decision": "2026-01-05", "application_received": "2026-01-15"},
-            "disputed_items": [{"request": "Cyclobenzaprine 7.5mg #90"}],
-            "documents": [
-                {"type": "ur_decision", "text": "Synthetic UR decision: non-certified."},
-                {"type": "progress_report", "text": "Chronic low back pain; cyclobenzaprine for six months, no improvement."},
-            ],
-        }
+    application = synthetic_application(
+        "w-cli", "c-cli", record="Chronic low back pain; cyclobenzaprine for six months, no improvement."
     )
     case_id = services.intake.file_application(application, CLI).case.id
     services.screening.screen(case_id, ScreeningRequest(), CLI)
