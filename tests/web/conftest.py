@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -32,6 +32,11 @@ CHROMIUM_FLAGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 IMR = Path(sys.executable).with_name("imr")
+UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
+  .filter(el => el.type !== 'hidden' && el.labels.length === 0 && !el.getAttribute('aria-label'))
+  .map(el => el.name || el.id)"""
+FOCUSABLE = """() => [...document.querySelectorAll('a[href], button, input, select, textarea')]
+  .filter(el => el.type !== 'hidden' && el.tabIndex < 0).map(el => el.outerHTML.slice(0, 80))"""
 
 
 @dataclass
@@ -121,4 +126,46 @@ def shoot(page: Page, name: str, full_page: bool = True) -> Path:
     """Save a screenshot of the page (whole, or what the window shows) as artifacts/screenshots/<name>.png."""
     path = SCREENSHOTS / f"{re.sub(r'[^a-z0-9-]+', '-', name.lower())}.png"
     page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh browser profile (no cookies)."""
+    opened = browser.new_context(viewport={"width": 1360, "height": 900})
+    yield opened
+    opened.close()
+
+
+def check_page(page: Page, name: str) -> None:
+    """Every form control has a label, every control is in the keyboard's reach; the page is saved as a screenshot."""
+    assert page.evaluate(UNLABELLED) == [], f"unlabelled controls on {name}"
+    assert page.evaluate(FOCUSABLE) == [], f"controls out of the tab order on {name}"
+    shoot(page, name)
+
+
+def sign_in(context: BrowserContext, server: Server, token: str) -> Page:
+    """Sign in with the keyboard only: Tab to the token field, type it, press Enter."""
+    page = context.new_page()
+    page.goto(f"{server.url}/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    check_page(page, "sign-in")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    for _ in range(10):
+        if page.evaluate("document.activeElement.id") == "token":
+            break
+        page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "token", "the token field is reached by Tab"
+    page.keyboard.type(token)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/(intake|admin|reviewer)$"))
+    return page
+
+
+def pdf_of(path: Path, text: str) -> Path:
+    """A one-paragraph PDF of a synthetic text (made with WeasyPrint, so it has a text layer)."""
+    from weasyprint import HTML
+
+    HTML(string=f"<p>{text}</p>").write_pdf(str(path))
     return path

@@ -22,7 +22,7 @@ from openimr.cases.errors import AlreadyExists, NotFound, TransitionRefused
 from openimr.cases.mapping import case_view, document_view
 from openimr.cases.schemas import Application, CaseView, DocumentView, FilingResult
 from openimr.cases.store import ApplicationRow, CaseRow, DocumentRow, ItemRow
-from openimr.cases.uploads import PDF, StoredDocument
+from openimr.cases.uploads import StoredDocument, declares_pdf
 
 
 def display_name(filename: str | None) -> str | None:
@@ -212,8 +212,7 @@ class IntakeService:
         require(actor, UserRole.INTAKE, UserRole.ADMIN)
         with self.context.sessions() as session:
             _open_for_documents(session, case_id, actor)
-        declared_pdf = (declared_media_type or "").lower() == PDF or (filename or "").lower().endswith(".pdf")
-        stored = self.context.documents.save(data, filename or "upload", declared_pdf)
+        stored = self.context.documents.save(data, filename or "upload", declares_pdf(filename, declared_media_type))
         with (
             self.context.keeping_documents([stored.id]) as pending,
             self.context.transaction(case_number(case_id), pending) as session,

@@ -30,6 +30,7 @@ from openimr.cases.errors import UnsupportedDocument, UploadTooLarge
 from openimr.documents import DocumentKind, read_document_bytes
 from openimr.documents.ocr import image_media_type
 from openimr.errors import OpenIMRError
+from openimr.model import Document
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 ENCRYPTED = b"openimr-fernet-1\n"
@@ -54,6 +55,19 @@ def generate_key() -> str:
     return Fernet.generate_key().decode()
 PDF = "application/pdf"
 TEXT = "text/plain"
+
+
+def declares_pdf(filename: str | None, media_type: str | None) -> bool:
+    """Whether the sender declared a PDF, by the file's name or the media type it sent."""
+    return (media_type or "").lower() == PDF or (filename or "").lower().endswith(".pdf")
+
+
+@dataclass(frozen=True)
+class ReadUpload:
+    """A document checked by content and read, not stored."""
+
+    media_type: str
+    document: Document
 
 
 @dataclass(frozen=True)
@@ -84,8 +98,8 @@ class DocumentStore:
         uuid.UUID(document_id)
         return self.root / document_id[:2] / document_id
 
-    def save(self, data: bytes, source: str, declared_pdf: bool = False) -> StoredDocument:
-        """Check and store one document; `source` names it in errors.
+    def read_upload(self, data: bytes, source: str, declared_pdf: bool = False) -> ReadUpload:
+        """Check one document as `save` would and read it, storing nothing; `source` names it in errors.
 
         Refuses oversized and unrecognised content, and content that is not a PDF when the sender declared a PDF
         (by name or media type).
@@ -108,6 +122,12 @@ class DocumentStore:
                 kind, "neither a PDF, an image nor a readable text document"
             )
             raise UnsupportedDocument(f"{what} (checked by content, not by name): {error.problem}", source) from None
+        return ReadUpload(media_type, read)
+
+    def save(self, data: bytes, source: str, declared_pdf: bool = False) -> StoredDocument:
+        """Check (as `read_upload` does) and store one document; `source` names it in errors."""
+        upload = self.read_upload(data, source, declared_pdf)
+        read = upload.document
         document_id = str(uuid.uuid4())
         target = self.path(document_id)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -122,9 +142,8 @@ class DocumentStore:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        return StoredDocument(
-            document_id, media_type, len(data), hashlib.sha256(data).hexdigest(), read.text, read.page_offsets, read.ocr_pages
-        )
+        digest = hashlib.sha256(data).hexdigest()
+        return StoredDocument(document_id, upload.media_type, len(data), digest, read.text, read.page_offsets, read.ocr_pages)
 
     def discard(self, document_id: str) -> None:
         """Remove a stored document that was refused after it was stored (its case could not take it)."""

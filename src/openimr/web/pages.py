@@ -7,11 +7,15 @@ message says what happened or why not). A reviewer sees only the cases assigned 
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import itertools
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -36,6 +40,7 @@ from openimr.cases.domain import (
     UserRole,
 )
 from openimr.cases.errors import Forbidden, NotFound
+from openimr.cases.intake import display_name
 from openimr.cases.letter import final_item
 from openimr.cases.schemas import (
     Affiliation,
@@ -51,19 +56,28 @@ from openimr.cases.schemas import (
     SummaryEdit,
 )
 from openimr.cases.services import Services
+from openimr.cases.uploads import declares_pdf
 from openimr.errors import OpenIMRError
 from openimr.letters.render import marked
-from openimr.model import Decision, ItemDetermination, Precedent, Priority
+from openimr.model import Case, Decision, ItemDetermination, Precedent, Priority
+from openimr.review.case_file import parse_case
+from openimr.review.precheck import CheckReport, check_case, render_check
 from openimr.web.session import CSRF_FIELD, SESSION_COOKIE, SIGNIN_COOKIE, BrowserSession, SessionSigner, csrf_matches
 from openimr.web.views import CriterionRow, Spans, criteria_groups, record_segments
 
 router = APIRouter(include_in_schema=False)
 FLASH_COOKIE = "imr_flash"
 HOME = {UserRole.INTAKE: "/intake", UserRole.ADMIN: "/admin", UserRole.REVIEWER: "/reviewer"}
+CHECK = "/request-check"
 NAV = {
-    UserRole.INTAKE: [("/intake", "Intake")],
-    UserRole.ADMIN: [("/admin", "Administration"), ("/intake", "Intake"), ("/admin/deadlines", "Deadlines")],
-    UserRole.REVIEWER: [("/reviewer", "Work queue")],
+    UserRole.INTAKE: [("/intake", "Intake"), (CHECK, "Check a request")],
+    UserRole.ADMIN: [
+        ("/admin", "Administration"),
+        ("/intake", "Intake"),
+        ("/admin/deadlines", "Deadlines"),
+        (CHECK, "Check a request"),
+    ],
+    UserRole.REVIEWER: [("/reviewer", "Work queue"), (CHECK, "Check a request")],
 }
 OPTIONS = {
     "priority": [(p.value, p.value) for p in Priority],
@@ -209,7 +223,7 @@ def _to_sign_in(request: Request, error: Exception) -> Response:
     return response
 
 
-PAGE_PREFIXES = ("/intake", "/admin", "/reviewer", "/audit")
+PAGE_PREFIXES = ("/intake", "/admin", "/reviewer", "/audit", CHECK)
 
 
 def is_page(path: str) -> bool:
@@ -887,3 +901,132 @@ def audit(case_id: CaseId, page: SignedIn) -> Response:
         for e in page.services.cases.audit_trail(case_id, page.actor)
     ]
     return page.render("audit.html.j2", HOME[page.actor.role], case=case, entries=entries)
+
+
+# -- the pre-submission check ---------------------------------------------------------------------------------------
+
+CHECK_ROLES = (UserRole.INTAKE, UserRole.ADMIN, UserRole.REVIEWER)
+"""Who may check a request: any signed-in user, as with `POST /check` (nothing is stored and no case is read)."""
+PASTED = "pasted text"
+
+
+@dataclass(frozen=True)
+class _Download:
+    """The report in one format, as a link that downloads it (a data: address: nothing is kept on the server)."""
+
+    label: str
+    filename: str
+    href: str
+
+
+@dataclass
+class _CheckView:
+    """A check report as the page shows it: the report, the records cut at its evidence spans, and for each span the
+    id its marks carry and the element its links point at."""
+
+    report: CheckReport
+    documents: list[dict[str, Any]]
+    links: dict[tuple[str, int, int], tuple[str, str | None]]
+    downloads: list[_Download]
+
+
+def _check_values(form: FormData | None = None) -> dict[str, Any]:
+    """What the check form shows: what was typed (the uploads cannot be kept), else the defaults."""
+    if form is None:
+        return {"ur_decision": _now().date().isoformat()}
+    return _form_values(form)
+
+
+def _records(page: Page, form: FormData) -> list[dict[str, Any]]:
+    """The records given on the check form, read (not stored): each upload checked by content as intake checks it,
+    then the pasted text."""
+    store = page.services.context.documents
+    records: list[dict[str, Any]] = []
+    names: set[str] = set()
+    for upload in form.getlist("record_files"):
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            continue
+        name = display_name(upload.filename) or "upload"
+        read = store.read_upload(upload.file.read(store.max_bytes + 1), name, declares_pdf(name, upload.content_type))
+        unique = name
+        for n in itertools.count(2):
+            if unique not in names:
+                break
+            unique = f"{name} ({n})"
+        names.add(unique)
+        records.append({**read.document.model_dump(exclude={"id", "type"}), "id": unique, "type": DocumentType.MEDICAL_RECORD})
+    if _text(form, "record_text"):
+        records.append({"id": PASTED, "type": DocumentType.PROGRESS_REPORT, "text": _text(form, "record_text")})
+    return records
+
+
+def _check_case_file(page: Page, form: FormData) -> Case:
+    """The case file the check form describes, validated as `imr check` validates a case file."""
+    planned = [{"request": line.strip()} for line in _text(form, "items").splitlines() if line.strip()]
+    if not planned:
+        raise OpenIMRError("enter at least one planned request, one per line", "Planned requests")
+    records = _records(page, form)
+    if not records:
+        raise OpenIMRError("upload the records (PDF or text) or paste their text", "Records")
+    age = _text(form, "age")
+    if age and not age.isdigit():
+        raise OpenIMRError(f"{age!r} is not a number of years", "Age")
+    data = {
+        "case_number": _text(form, "reference") or None,
+        "dates": {"injury": _text(form, "injury") or None, "ur_decision": _text(form, "ur_decision") or None},
+        "patient": {"age": int(age) if age else None},
+        "documents": records,
+        "planned_items": planned,
+    }
+    return parse_case(data, "The form", Path("."))
+
+
+def _download_name(report: CheckReport, extension: str) -> str:
+    reference = re.sub(r"[^A-Za-z0-9._-]+", "-", report.case_number or "").strip("-.")
+    return f"check-{reference or 'request'}.{extension}"
+
+
+def _check_view(case: Case, report: CheckReport) -> _CheckView:
+    spans = Spans()
+    criteria = [
+        c
+        for item in report.items
+        for c in [*item.requirements, *(c for i in item.indications for c in i.criteria), *item.exclusions]
+    ]
+    for span in (e for c in criteria for e in c.evidence):
+        spans.id_for(span.document_id, span.start, span.end)
+    documents, anchors = [], {}
+    for document in case.documents:
+        segments, found = record_segments(document.text, spans.in_document(document.id))
+        anchors.update(found)
+        documents.append({"id": document.id, "segments": segments})
+    links = {key: (span_id, anchors.get(span_id)) for key, span_id in spans.ids.items()}
+    downloads = [
+        _Download(label, _download_name(report, extension), f"data:{media};base64,{base64.b64encode(data).decode()}")
+        for label, extension, media, data in (
+            ("Markdown", "md", "text/markdown", render_check(report, "md")),
+            ("PDF", "pdf", "application/pdf", render_check(report, "pdf")),
+        )
+    ]
+    return _CheckView(report, documents, links, downloads)
+
+
+@router.get(CHECK, response_class=HTMLResponse)
+def request_check(page: SignedIn) -> Response:
+    """The pre-submission check's form: the records, the planned requests, the case's dates."""
+    page.require(*CHECK_ROLES)
+    return page.render("request_check.html.j2", CHECK, values=_check_values(), view=None)
+
+
+@router.post(CHECK, response_class=HTMLResponse)
+def run_request_check(page: SignedIn, form: Form) -> Response:
+    """Run the pre-submission check (the one `imr check` and `POST /check` run) and show its report, with the report
+    to download as Markdown and PDF. Nothing is stored."""
+    page.require(*CHECK_ROLES)
+    values = _check_values(form)
+    try:
+        case = _check_case_file(page, form)
+        report = check_case(case)
+    except (ValidationError, OpenIMRError) as error:
+        return page.render("request_check.html.j2", CHECK, status=422, problem=_problem(error), values=values, view=None)
+    return page.render("request_check.html.j2", CHECK, values=values, view=_check_view(case, report))
