@@ -25,7 +25,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from openimr.cases.schemas import Application
+from openimr.cases.domain import Actor
+from openimr.cases.schemas import Application, AssignRequest, CaseView, ReviewerProfile, ScreeningRequest
 from openimr.cases.services import Services, open_services
 from openimr.corpus.ingest import add_records
 from openimr.corpus.records import read_record
@@ -227,3 +228,21 @@ def synthetic_application(
             "documents": documents,
         }
     )
+
+
+def case_with_records(services: Services, application: Application, actor: Actor) -> CaseView:
+    """`application` filed, screened and assigned to a new reviewer, its records complete (its drafting queued)."""
+    services.reviewers.add(
+        ReviewerProfile(
+            name="Dr Synthetic",
+            licensure=["CA"],
+            board_certifications=["Physical Medicine and Rehabilitation"],
+            years_in_practice=10,
+            practice_hours_per_week=40,
+        ),
+        actor,
+    )
+    case_id = services.intake.file_application(application, actor).case.id
+    services.screening.screen(case_id, ScreeningRequest(), actor)
+    services.assignment.assign(case_id, AssignRequest(), actor)
+    return services.drafting.complete_records(case_id, actor)

@@ -7,12 +7,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from tests.conftest import synthetic_application
+from tests.conftest import case_with_records, synthetic_application
 
 from openimr.cases import drafting
 from openimr.cases.domain import Actor, UserRole
 from openimr.cases.errors import TransitionRefused
-from openimr.cases.schemas import AssignRequest, ReviewerProfile, ScreeningRequest
 from openimr.cases.services import Services
 from openimr.cases.store import DraftRow, JobRow
 from openimr.cases.worker import Worker
@@ -25,22 +24,9 @@ TEXT = "Chronic low back pain. Cyclobenzaprine daily for six months without docu
 def _in_review(services: Services, text: str = TEXT) -> int:
     """A case in review with its drafting queued; the services' clock stands still from here (tests move it)."""
     _advance(services, dt.timedelta(0))
-    services.reviewers.add(
-        ReviewerProfile(
-            name="Dr Queue",
-            licensure=["CA"],
-            board_certifications=["Physical Medicine and Rehabilitation"],
-            years_in_practice=10,
-            practice_hours_per_week=40,
-        ),
-        ADMIN,
-    )
-    application = synthetic_application("w-queue", "c-queue", record=text or None)
-    case_id = services.intake.file_application(application, ADMIN).case.id
-    services.screening.screen(case_id, ScreeningRequest(), ADMIN)
-    services.assignment.assign(case_id, AssignRequest(), ADMIN)
-    assert services.drafting.complete_records(case_id, ADMIN).drafting == "queued"
-    return case_id
+    case = case_with_records(services, synthetic_application("w-queue", "c-queue", record=text or None), ADMIN)
+    assert case.drafting == "queued"
+    return case.id
 
 
 def _advance(services: Services, by: dt.timedelta) -> None:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
-from tests.conftest import synthetic_application
+from tests.conftest import case_with_records, synthetic_application
 from typer.testing import CliRunner
 
 from openimr.cases.domain import Actor, UserRole
@@ -135,23 +135,5 @@ def test_imr_worker_drains_the_drafting_queue_of_the_servers_database(tmp_path: 
 
 
 def _case_in_review(services: Services) -> int:
-    from openimr.cases.schemas import AssignRequest, ReviewerProfile, ScreeningRequest
-
-    services.reviewers.add(
-        ReviewerProfile(
-            name="Dr Cli",
-            licensure=["CA"],
-            board_certifications=["Physical Medicine and Rehabilitation"],
-            years_in_practice=10,
-            practice_hours_per_week=40,
-        ),
-        CLI,
-    )
-    application = synthetic_application(
-        "w-cli", "c-cli", record="Chronic low back pain; cyclobenzaprine for six months, no improvement."
-    )
-    case_id = services.intake.file_application(application, CLI).case.id
-    services.screening.screen(case_id, ScreeningRequest(), CLI)
-    services.assignment.assign(case_id, AssignRequest(), CLI)
-    services.drafting.complete_records(case_id, CLI)
-    return case_id
+    record = "Chronic low back pain; cyclobenzaprine for six months, no improvement."
+    return case_with_records(services, synthetic_application("w-cli", "c-cli", record=record), CLI).id
