@@ -10,7 +10,7 @@ from sqlalchemy import or_, select
 from openimr.cases import deadlines
 from openimr.cases.context import ServiceContext, visible_case
 from openimr.cases.domain import Actor, CaseState, ScreeningOutcome, UserRole, case_number
-from openimr.cases.mapping import case_documents, case_view, document_view
+from openimr.cases.mapping import case_view, document_texts, document_view
 from openimr.cases.schemas import AuditEntry, CaseView, DeadlineEntry, DocumentView
 from openimr.cases.store import AuditRow, CaseRow
 from openimr.model import Priority
@@ -96,7 +96,8 @@ class CaseService:
         """The case's documents with their text (as read at upload), in the order they arrived, for the reviewer."""
         with self.context.sessions() as session:
             visible_case(session, case_id, actor)
-            return [(document_view(row), row.text) for row in case_documents(session, case_id) if row.text.strip()]
+            documents = document_texts(session, case_id, self.context.documents)
+            return [(document_view(row), text) for row, text in documents if text.strip()]
 
     def audit_trail(self, case_id: int, actor: Actor) -> list[AuditEntry]:
         """The case's audit log, oldest first."""

@@ -86,7 +86,9 @@ class DraftingService:
         try:
             with self.context.sessions() as session:
                 case = session.get(CaseRow, claim.case_id)
-                given = engine_case(session, case) if case is not None and case.state == CaseState.IN_REVIEW else None
+                given = None
+                if case is not None and case.state == CaseState.IN_REVIEW:
+                    given = engine_case(session, case, self.context.documents)
                 engine = session.get_bind()
             determination = _run_engine(given) if given is not None else None
         except Exception as error:  # the engine is another stage: a failure is retried, then recorded on the case

@@ -191,7 +191,7 @@ class IntakeService:
             media_type=stored.media_type,
             size=stored.size,
             sha256=stored.sha256,
-            text=stored.text,
+            text=self.context.documents.seal_text(stored.text),
             page_offsets=stored.page_offsets,
             ocr_pages=stored.ocr_pages,
             uploaded_by=actor.name,

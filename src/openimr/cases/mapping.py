@@ -14,6 +14,7 @@ from openimr.cases.errors import NothingToRead
 from openimr.cases.letter import addressees, final_item
 from openimr.cases.schemas import Application, CaseView, DocumentView, ItemView, Parties, ReviewerProfile
 from openimr.cases.store import ApplicationRow, CaseRow, DocumentRow, DraftRow, ItemRow, JobRow, ReviewerRow
+from openimr.cases.uploads import DocumentStore
 from openimr.model import (
     Case,
     CaseDates,
@@ -115,15 +116,20 @@ class EngineInput:
     positions: list[int]
 
 
-def engine_case(session: Session, case: CaseRow) -> EngineInput:
+def document_texts(session: Session, case_id: int, store: DocumentStore) -> list[tuple[DocumentRow, str]]:
+    """The case's documents in the order they arrived, each with its extracted text (decrypted)."""
+    return [(row, store.open_text(row.text, row.id)) for row in case_documents(session, case_id)]
+
+
+def engine_case(session: Session, case: CaseRow, store: DocumentStore) -> EngineInput:
     """The `openimr.model.Case` a reviewer sees: documents with text, the disputed items not excluded, the dates.
 
     Raises `NothingToRead` when no document has text."""
     included = [item for item in case.items if item.excluded_reason is None]
     application = Application.model_validate(case.application)
     documents = [
-        Document(id=d.id, type=d.type, date=d.date, text=d.text, page_offsets=d.page_offsets or [], ocr_pages=d.ocr_pages or [])
-        for d in case_documents(session, case.id)
+        Document(id=d.id, type=d.type, date=d.date, text=text, page_offsets=d.page_offsets or [], ocr_pages=d.ocr_pages or [])
+        for d, text in document_texts(session, case.id, store)
     ]
     documents = [d for d in documents if d.text.strip()]
     if not documents:

@@ -36,6 +36,9 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 ENCRYPTED = b"openimr-fernet-1\n"
 """How an encrypted document file begins; a Fernet token (AES-128-CBC with HMAC-SHA256) follows."""
 
+ENCRYPTED_TEXT = "openimr-fernet-1:"
+"""How a document's extracted text, kept in the database, begins when it is encrypted; a Fernet token follows."""
+
 
 class DocumentKeyError(OpenIMRError):
     """The document key is missing, malformed or not the one a document was encrypted with."""
@@ -154,15 +157,28 @@ class DocumentStore:
         stored = self.path(document_id).read_bytes()
         if not stored.startswith(ENCRYPTED):
             return stored
+        return self._decrypt(stored[len(ENCRYPTED) :], f"document {document_id}")
+
+    def seal_text(self, text: str) -> str:
+        """A document's extracted text as the database keeps it: encrypted with the document key when there is one."""
+        return ENCRYPTED_TEXT + self._cipher.encrypt(text.encode()).decode("ascii") if self._cipher else text
+
+    def open_text(self, kept: str, document_id: str) -> str:
+        """A document's extracted text from what the database keeps (`seal_text`); text kept before a key was set is
+        returned as it is."""
+        if not kept.startswith(ENCRYPTED_TEXT):
+            return kept
+        token = kept[len(ENCRYPTED_TEXT) :].encode("ascii")
+        return self._decrypt(token, f"the text of document {document_id}").decode()
+
+    def _decrypt(self, token: bytes, what: str) -> bytes:
         if self._cipher is None:
-            problem = "is stored encrypted: set OPENIMR_DOCUMENT_KEY to the key it was stored with"
-            raise DocumentKeyError(problem, f"document {document_id}")
+            raise DocumentKeyError("is stored encrypted: set OPENIMR_DOCUMENT_KEY to the key it was stored with", what)
         try:
-            return self._cipher.decrypt(stored[len(ENCRYPTED) :])
+            return self._cipher.decrypt(token)
         except InvalidToken:
             raise DocumentKeyError(
-                "cannot be decrypted: OPENIMR_DOCUMENT_KEY is not the key it was stored with (or the file was altered)",
-                f"document {document_id}",
+                "cannot be decrypted: OPENIMR_DOCUMENT_KEY is not the key it was stored with (or it was altered)", what
             ) from None
 
     def check_key(self) -> None:
