@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from tests.conftest import free_port
 
 from openimr.api.app import create_app
 from openimr.cases.domain import Actor, UserRole
 from openimr.cases.schemas import NewUser
 from openimr.cases.services import Services
+from openimr.settings import Settings
 
 SETUP = Actor("test set-up", UserRole.ADMIN)
+IMR = str(Path(sys.executable).with_name("imr"))
 
 
 @dataclass
@@ -97,6 +105,54 @@ def reviewer_profile(**change: Any) -> dict[str, Any]:
         "affiliations": [],
     }
     return base | change
+
+
+@dataclass
+class Server:
+    """An `imr serve` process (with `workers` server processes) on loopback."""
+
+    settings: Settings
+    port: int = field(default_factory=free_port)
+    workers: int = 1
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "OPENIMR_DATA_DIR": str(self.settings.data_dir),
+            **({"OPENIMR_DB": self.settings.db} if self.settings.db else {}),
+            "OPENIMR_JOB_LEASE_SECONDS": "2",
+            "OPENIMR_WORKER_POLL_SECONDS": "0.2",
+            "OPENIMR_JOB_BACKOFF_SECONDS": "0.2",
+        }
+
+    def start(self) -> None:
+        log = (self.settings.data_dir / f"server-{time.monotonic_ns()}.log").open("wb")
+        command = [IMR, "serve", "--port", str(self.port), "--workers", str(self.workers)]
+        self.process = subprocess.Popen(command, env=self.env(), stdout=log, stderr=log)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert self.process.poll() is None and time.monotonic() < deadline, "imr serve did not start"
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
 
 
 def application(**change: Any) -> dict[str, Any]:

@@ -5,11 +5,7 @@ chain verifies, and the drafting queue drains. Bounded: a few seconds of load, t
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import signal
-import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +14,8 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
-from tests.conftest import PrivatePostgres, free_port
+from tests.api.conftest import Server
+from tests.conftest import PrivatePostgres
 from typer.testing import CliRunner
 
 from openimr.cases.domain import Actor, UserRole
@@ -28,55 +25,8 @@ from openimr.cases.store import DocumentRow
 from openimr.cli import app as cli
 from openimr.settings import Settings
 
-IMR = str(Path(sys.executable).with_name("imr"))
 SETUP = Actor("fault test", UserRole.ADMIN)
 CLIENTS = 50
-
-
-@dataclass
-class Server:
-    """An `imr serve` process on loopback."""
-
-    settings: Settings
-    port: int = field(default_factory=free_port)
-    process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def env(self) -> dict[str, str]:
-        return {
-            **os.environ,
-            "OPENIMR_DATA_DIR": str(self.settings.data_dir),
-            **({"OPENIMR_DB": self.settings.db} if self.settings.db else {}),
-            "OPENIMR_JOB_LEASE_SECONDS": "2",
-            "OPENIMR_WORKER_POLL_SECONDS": "0.2",
-            "OPENIMR_JOB_BACKOFF_SECONDS": "0.2",
-        }
-
-    def start(self) -> None:
-        log = (self.settings.data_dir / f"server-{time.monotonic_ns()}.log").open("wb")
-        self.process = subprocess.Popen([IMR, "serve", "--port", str(self.port)], env=self.env(), stdout=log, stderr=log)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert self.process.poll() is None and time.monotonic() < deadline, "imr serve did not start"
-            time.sleep(0.1)
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
 
 
 @dataclass

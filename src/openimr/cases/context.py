@@ -72,9 +72,16 @@ def require(actor: Actor, *roles: UserRole) -> None:
 def visible_case(session: Session, case_id: int, actor: Actor) -> CaseRow:
     """A case the actor may see; a reviewer sees only the cases assigned to them (others are 'not found')."""
     case = session.get(CaseRow, case_id)
-    if case is None or (actor.role is UserRole.REVIEWER and case.reviewer_id != actor.reviewer_id):
-        raise NotFound("no such case", f"case {case_id}")
+    check_visible(case_id, case is not None, case.reviewer_id if case is not None else None, actor)
+    assert case is not None
     return case
+
+
+def check_visible(case_id: int, found: bool, reviewer_id: int | None, actor: Actor) -> None:
+    """Refuse (as 'not found') a case that does not exist or that the actor may not see: a reviewer sees only the cases
+    assigned to them (`reviewer_id`)."""
+    if not found or (actor.role is UserRole.REVIEWER and reviewer_id != actor.reviewer_id):
+        raise NotFound("no such case", f"case {case_id}")
 
 
 @dataclass(eq=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,7 +32,28 @@ from openimr.model import (
 )
 
 
-def item_view(item: ItemRow) -> ItemView:
+class ItemFields(Protocol):
+    """What an item's view is made of: an `ItemRow`, or a row of `ITEM_FIELDS` read without the ORM."""
+
+    position: int
+    request: str
+    ur_outcome: str
+    ur_guideline: str | None
+    original_request: str | None
+    authorized: str | None
+    excluded_reason: str | None
+    decision: str | None
+    rationale: str | None
+    guideline: str | None
+    criteria_overrides: dict[str, Any] | None
+    version: int
+
+
+ITEM_FIELDS = tuple(getattr(ItemRow, name) for name in ItemFields.__annotations__)
+"""The columns of `ItemFields`, to select."""
+
+
+def item_view(item: ItemFields) -> ItemView:
     """A disputed item as the API shows it."""
     return ItemView(
         position=item.position,

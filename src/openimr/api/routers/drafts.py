@@ -6,7 +6,6 @@ from fastapi import APIRouter
 from fastapi.responses import Response
 
 from openimr.api.deps import Caller, CaseId, Position, ServicesDep
-from openimr.api.responses import json_model
 from openimr.cases.schemas import CaseView, DraftView, ItemEdit, ItemView, RevisionView, SummaryEdit
 
 router = APIRouter()
@@ -21,7 +20,7 @@ def redraft(case_id: CaseId, caller: Caller, services: ServicesDep) -> CaseView:
 @router.get("/cases/{case_id}/draft", tags=["draft"], response_model=DraftView)
 def get_draft(case_id: CaseId, caller: Caller, services: ServicesDep) -> Response:
     """The engine's draft with its versions, and the items as they stand."""
-    return json_model(services.drafts.get(case_id, caller))
+    return Response(services.drafts.get_json(case_id, caller), media_type="application/json")
 
 
 @router.patch("/cases/{case_id}/draft/items/{position}", tags=["draft"])
