@@ -114,6 +114,8 @@ class Server:
     settings: Settings
     port: int = field(default_factory=free_port)
     workers: int = 1
+    patience_seconds: float = 60
+    """How long starting or stopping it may take."""
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -134,7 +136,7 @@ class Server:
         log = (self.settings.data_dir / f"server-{time.monotonic_ns()}.log").open("wb")
         command = [IMR, "serve", "--port", str(self.port), "--workers", str(self.workers)]
         self.process = subprocess.Popen(command, env=self.env(), stdout=log, stderr=log)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + self.patience_seconds
         while True:
             try:
                 if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
@@ -152,7 +154,7 @@ class Server:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=30)
+            self.process.wait(timeout=self.patience_seconds)
 
 
 def application(**change: Any) -> dict[str, Any]:

@@ -38,7 +38,7 @@ def test_two_server_processes_carry_a_workflow_over_loopback(postgres_url: str, 
     settings = Settings(db=postgres_url, data_dir=tmp_path / "data")
     services = open_services(settings).services
     admin_token = services.users.add(NewUser(name="workers-admin", role=UserRole.ADMIN), SETUP).token
-    server = Server(settings, workers=2)
+    server = Server(settings, workers=2, patience_seconds=300)  # each process starts on its own: slow on a busy machine
     server.start()
     try:
         # No keep-alive: every request opens a new connection, which either process may accept.

@@ -1,8 +1,8 @@
 """Assigning an eligible case to a reviewer: a named one if acceptable, else the least-loaded acceptable one.
 
 Assignments are serialized so that simultaneous ones see each other's workload and balance: each locks the reviewer
-pool's rows (`SELECT ... FOR UPDATE` on PostgreSQL, in id order so they cannot deadlock) before counting workload; on
-SQLite the single writer does it.
+pool's rows (`SELECT ... FOR UPDATE` on PostgreSQL, in id order and after the audit chain's head, so they cannot deadlock)
+before counting workload; on SQLite the single writer does it.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from openimr.cases import deadlines, reviewers
+from openimr.cases import audit, deadlines, reviewers
 from openimr.cases.context import ServiceContext, require, visible_case
 from openimr.cases.domain import Actor, CaseState, ScreeningOutcome, UserRole, case_number
 from openimr.cases.errors import AssignmentRefused, NotFound
@@ -90,6 +90,8 @@ class AssignmentService:
 
 
 def _lock_pool(session: Session) -> None:
-    """Hold the pool's rows until the transaction ends (PostgreSQL; SQLite writers are serial already)."""
+    """Hold the pool's rows until the transaction ends (PostgreSQL; SQLite writers are serial already), after the audit
+    chain's head, which the assignment's audit entry takes anyway (`audit.lock_head`: one order of locks)."""
+    audit.lock_head(session)
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(ReviewerRow.id).order_by(ReviewerRow.id).with_for_update()).all()

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from openimr.cases.store import AuditHeadRow, AuditRow
@@ -48,6 +48,12 @@ def entry_hash(
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
 
+# Built once, so that SQLAlchemy reuses their compiled form.
+_LOCK_HEAD = select(AuditHeadRow.seq, AuditHeadRow.hash).where(AuditHeadRow.id == 1).with_for_update()
+_INSERT_ENTRY = insert(AuditRow)
+_MOVE_HEAD = update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+
+
 def append(
     session: Session,
     case_id: int | None,
@@ -56,21 +62,30 @@ def append(
     action: str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-) -> AuditRow:
+) -> None:
     """Add an entry at the head of the chain, in the caller's transaction (the head stays locked until it ends)."""
-    head = session.info.get("audit_head")
-    if head is None:
-        head = session.execute(select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()).scalar_one()
-        session.info["audit_head"] = head
+    head = lock_head(session)
+    session.flush()  # what the entry is about is written first (the entry refers to its case)
+    connection = session.connection()
     at = at.astimezone(dt.UTC)
-    seq = head.seq + 1
-    digest = entry_hash(head.hash, seq, case_id, at, actor, action, before, after)
-    row = AuditRow(
-        seq=seq, prev_hash=head.hash, hash=digest, case_id=case_id, at=at, actor=actor, action=action, before=before, after=after
-    )
-    head.seq, head.hash = seq, digest
-    session.add(row)
-    return row
+    seq, prev_hash = head[0] + 1, head[1]
+    digest = entry_hash(prev_hash, seq, case_id, at, actor, action, before, after)
+    entry = {"seq": seq, "prev_hash": prev_hash, "hash": digest, "case_id": case_id, "at": at, "actor": actor}
+    connection.execute(_INSERT_ENTRY, {**entry, "action": action, "before": before, "after": after})
+    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest})
+    session.info["audit_head"] = (seq, digest)
+
+
+def lock_head(session: Session) -> tuple[int, str]:
+    """Lock the head of the chain for the rest of the transaction (if not yet) and return its seq and hash.
+
+    Every transaction that appends holds the head until it ends, so a transaction that also locks other rows (the
+    reviewer pool, a job) takes the head first: with one order of locks, two transactions cannot deadlock."""
+    head: tuple[int, str] | None = session.info.get("audit_head")
+    if head is None:
+        found = session.connection().execute(_LOCK_HEAD).one()
+        head = session.info["audit_head"] = (found.seq, found.hash)
+    return head
 
 
 @dataclass(frozen=True)

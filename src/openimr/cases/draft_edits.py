@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, bindparam, cast, select
 
 from openimr.cases.context import ServiceContext, check_visible, require, visible_case
 from openimr.cases.domain import Actor, CaseState, UserRole, case_number
@@ -56,6 +56,22 @@ def _overrides(item: ItemRow, edit: ItemEdit, where: str) -> dict[str, Any]:
     return overrides
 
 
+# Built once: SQLAlchemy then reuses their compiled form without building and hashing a new statement per request.
+_CASE = select(CaseRow.reviewer_id, CaseRow.summary, CaseRow.summary_version).where(CaseRow.id == bindparam("case_id"))
+_DRAFT = (
+    select(
+        DraftRow.engine_version,
+        DraftRow.knowledge_version,
+        DraftRow.created_at,
+        cast(DraftRow.determination, Text).label("determination"),  # as stored
+    )
+    .where(DraftRow.case_id == bindparam("case_id"))
+    .order_by(DraftRow.id.desc())
+    .limit(1)
+)
+_ITEMS = select(*ITEM_FIELDS).where(ItemRow.case_id == bindparam("case_id")).order_by(ItemRow.position)
+
+
 class DraftService:
     """The draft determination as the reviewer sees and edits it."""
 
@@ -68,24 +84,16 @@ class DraftService:
 
     def get_json(self, case_id: int, actor: Actor) -> bytes:
         """`get` as JSON (what the API serves): the engine's draft goes out as the database keeps it, never parsed and
-        serialized again; three small queries in one snapshot."""
+        serialized again; three small prepared queries in one snapshot."""
         with self.context.sessions() as session:
             connection = session.connection()  # Core statements: the ORM would only add work
-            case = connection.execute(
-                select(CaseRow.reviewer_id, CaseRow.summary, CaseRow.summary_version).where(CaseRow.id == case_id)
-            ).first()
+            case = connection.execute(_CASE, {"case_id": case_id}).first()
             check_visible(case_id, case is not None, case.reviewer_id if case is not None else None, actor)
             assert case is not None
-            stored = cast(DraftRow.determination, Text)
-            draft = connection.execute(
-                select(DraftRow.engine_version, DraftRow.knowledge_version, DraftRow.created_at, stored)
-                .where(DraftRow.case_id == case_id)
-                .order_by(DraftRow.id.desc())
-                .limit(1)
-            ).first()
+            draft = connection.execute(_DRAFT, {"case_id": case_id}).first()
             if draft is None:
                 raise NotFound("no draft yet", case_number(case_id))
-            items = connection.execute(select(*ITEM_FIELDS).where(ItemRow.case_id == case_id).order_by(ItemRow.position))
+            items = connection.execute(_ITEMS, {"case_id": case_id})
             rest = DraftView.model_construct(
                 case_id=case_id,
                 engine_version=draft.engine_version,
@@ -96,7 +104,7 @@ class DraftService:
                 items=[item_view(i) for i in items],
                 engine_determination={},  # goes out as stored, below
             ).model_dump_json(exclude={"engine_determination"})
-        determination: str = draft[3]
+        determination: str = draft.determination
         return b'{"engine_determination":' + determination.encode() + b"," + rest.encode()[1:]
 
     def edit_item(self, case_id: int, position: int, edit: ItemEdit, actor: Actor) -> ItemView:

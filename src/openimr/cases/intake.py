@@ -9,9 +9,10 @@ screened."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -19,7 +20,7 @@ from openimr.cases.context import PendingDocuments, ServiceContext, require, sna
 from openimr.cases.domain import Actor, CaseState, DocumentType, ScreeningOutcome, UserRole, case_number
 from openimr.cases.eligibility import duplicate_key
 from openimr.cases.errors import AlreadyExists, NotFound, TransitionRefused
-from openimr.cases.mapping import case_view, document_view
+from openimr.cases.mapping import case_view, case_view_of, document_view
 from openimr.cases.schemas import Application, CaseView, DocumentView, FilingResult
 from openimr.cases.store import ApplicationRow, CaseRow, DocumentRow, ItemRow
 from openimr.cases.uploads import StoredDocument, declares_pdf
@@ -30,6 +31,14 @@ def display_name(filename: str | None) -> str | None:
     if filename is None:
         return None
     return "".join(ch for ch in filename if ch.isprintable())[:255] or None
+
+
+# Built once, so that SQLAlchemy reuses their compiled form.
+_CASE_OF_KEY = select(CaseRow.id).where(CaseRow.duplicate_key == bindparam("key"))
+_INSERT_CASE = insert(CaseRow).returning(CaseRow.id)
+_INSERT_ITEM = insert(ItemRow)
+_INSERT_APPLICATION = insert(ApplicationRow)
+_INSERT_DOCUMENT = insert(DocumentRow)
 
 
 class IntakeService:
@@ -55,51 +64,57 @@ class IntakeService:
             for stored in inline:
                 store.discard(stored.id)
             raise
+        fields = _case_fields(application, key, received)  # made before the single writer's lock is taken
+        documents = [
+            self._document_fields(stored, given.type, given.date, None, actor)
+            for stored, given in zip(inline, application.documents, strict=True)
+        ]
         with self.context.keeping_documents([d.id for d in inline]) as pending:
             try:
-                case_id, duplicate, corrects = self._file(application, key, received, inline, actor, pending)
+                filed = self._file(application, fields, documents, actor, pending)
             except IntegrityError:
                 # A concurrent filing of the same application created the case first: this one is its duplicate.
-                case_id, duplicate, corrects = self._file(application, key, received, inline, actor, pending)
-        with self.context.sessions() as session:  # the view is read after the commit, outside the single writer's lock
-            view = case_view(session, visible_case(session, case_id, actor))
-        return FilingResult(duplicate=duplicate, corrected=corrects, case=view)
+                filed = self._file(application, fields, documents, actor, pending)
+        if filed.new is not None:  # the view of a new case is what was just written
+            written = [document_view(DocumentRow(**d, case_id=filed.case_id)) for d in documents]
+            view = case_view_of(filed.new, written, 0, None)
+        else:
+            with self.context.sessions() as session:  # read after the commit, outside the single writer's lock
+                view = case_view(session, visible_case(session, filed.case_id, actor))
+        return FilingResult(duplicate=filed.duplicate, corrected=filed.corrects, case=view)
 
     def _file(
         self,
         application: Application,
-        key: str,
-        received: dt.date,
-        inline: list[StoredDocument],
+        fields: dict[str, Any],
+        documents: list[dict[str, Any]],
         actor: Actor,
         pending: PendingDocuments,
-    ) -> tuple[int, bool, bool]:
-        """File in one transaction; the case's id, whether the application is a duplicate, whether it corrects the case."""
+    ) -> _Filed:
+        """File in one transaction: a new case (a few Core statements), or a duplicate linked to its case, or the
+        correction of an ineligible case."""
         with self.context.transaction("application", pending) as session:
-            existing = session.scalar(select(CaseRow).where(CaseRow.duplicate_key == key))
-            corrects = existing is not None and _ineligible(existing)
-            if existing is not None and corrects:
+            connection = session.connection()
+            key, received = fields["duplicate_key"], fields["application_received"]
+            existing_id = connection.scalar(_CASE_OF_KEY, {"key": key})
+            if existing_id is None:
+                return self._new_case(session, fields, documents, actor)
+            existing = session.get(CaseRow, existing_id)
+            assert existing is not None
+            corrects = _ineligible(existing)
+            if corrects:
                 self._replace(session, existing, application, key, received, actor, "corrected application refiled")
-            case = existing or self._new_case(session, application, key, received)
-            duplicate = existing is not None and not corrects
+            now = self.context.clock()
+            payload = fields["application"]
             session.add(
-                ApplicationRow(
-                    case_id=case.id,
-                    duplicate=duplicate,
-                    payload=application.model_dump(mode="json", exclude={"documents"}),
-                    received_at=self.context.clock(),
-                    filed_by=actor.name,
-                )
+                ApplicationRow(case_id=existing.id, duplicate=not corrects, payload=payload, received_at=now, filed_by=actor.name)
             )
-            for stored, given in zip(inline, application.documents, strict=True):
-                session.add(self._document_row(stored, case.id, given.type, given.date, None, actor))
-            if duplicate:
-                self.context.audit(session, actor, "duplicate application linked", case.id, None, {"documents": len(inline)})
-            elif existing is None:
-                self.context.audit(session, actor, "case received", case.id, None, snapshot(case))
+            session.add_all(DocumentRow(**d, case_id=existing.id) for d in documents)
+            if not corrects:
+                linked = {"documents": len(documents)}
+                self.context.audit(session, actor, "duplicate application linked", existing.id, None, linked)
             session.flush()
-            case_id = case.id
-        return case_id, duplicate, corrects
+            return _Filed(existing.id, not corrects, corrects, None)
 
     def correct(self, case_id: int, application: Application, actor: Actor) -> CaseView:
         """Replace an ineligible case's application with a corrected one; the case goes back to received, to be screened
@@ -136,7 +151,7 @@ class IntakeService:
             session.delete(item)
         session.flush()
         session.expire(case, ["items"])
-        case.items = _items(application)
+        case.items = [ItemRow(**item) for item in _item_fields(application.model_dump(mode="json"))]
         self.context.move(
             session,
             actor,
@@ -166,37 +181,42 @@ class IntakeService:
         with self.context.sessions() as session:
             return Application.model_validate(visible_case(session, case_id, actor).application)
 
-    def _new_case(self, session: Session, application: Application, key: str, received: dt.date) -> CaseRow:
+    def _new_case(self, session: Session, fields: dict[str, Any], documents: list[dict[str, Any]], actor: Actor) -> _Filed:
+        """Insert a new case with its items, application, documents and audit entry; the case as written (detached)."""
+        connection = session.connection()  # Core statements: the ORM's unit of work would only add work under the lock
         now = self.context.clock()
-        case = CaseRow(
-            state=CaseState.RECEIVED.value,
-            **_case_fields(application, key, received),
-            created_at=now,
-            updated_at=now,
-        )
-        case.items = _items(application)
-        session.add(case)
-        session.flush()
-        return case
+        row = {"state": CaseState.RECEIVED.value, **fields, "summary_version": 0, "version": 1}
+        row |= {"created_at": now, "updated_at": now}
+        case_id = connection.execute(_INSERT_CASE, row).scalar_one()
+        items = [{**item, "case_id": case_id, "version": 0} for item in _item_fields(fields["application"])]
+        connection.execute(_INSERT_ITEM, items)
+        filed = {"case_id": case_id, "duplicate": False, "payload": fields["application"], "received_at": now}
+        connection.execute(_INSERT_APPLICATION, filed | {"filed_by": actor.name})
+        if documents:
+            connection.execute(_INSERT_DOCUMENT, [{**d, "case_id": case_id} for d in documents])
+        case = CaseRow(id=case_id, **row)
+        case.items = [ItemRow(**item) for item in items]
+        self.context.audit(session, actor, "case received", case_id, None, snapshot(case))
+        return _Filed(case_id, False, False, case)
 
-    def _document_row(
-        self, stored: StoredDocument, case_id: int, type_: DocumentType, date: dt.date | None, filename: str | None, actor: Actor
-    ) -> DocumentRow:
-        return DocumentRow(
-            id=stored.id,
-            case_id=case_id,
-            type=type_.value,
-            date=date,
-            filename=filename,
-            media_type=stored.media_type,
-            size=stored.size,
-            sha256=stored.sha256,
-            text=self.context.documents.seal_text(stored.text),
-            page_offsets=stored.page_offsets,
-            ocr_pages=stored.ocr_pages,
-            uploaded_by=actor.name,
-            created_at=self.context.clock(),
-        )
+    def _document_fields(
+        self, stored: StoredDocument, type_: DocumentType, date: dt.date | None, filename: str | None, actor: Actor
+    ) -> dict[str, Any]:
+        """A document row's columns but its case."""
+        return {
+            "id": stored.id,
+            "type": type_.value,
+            "date": date,
+            "filename": filename,
+            "media_type": stored.media_type,
+            "size": stored.size,
+            "sha256": stored.sha256,
+            "text": self.context.documents.seal_text(stored.text),
+            "page_offsets": stored.page_offsets,
+            "ocr_pages": stored.ocr_pages,
+            "uploaded_by": actor.name,
+            "created_at": self.context.clock(),
+        }
 
     def add_document(
         self,
@@ -218,7 +238,7 @@ class IntakeService:
             self.context.transaction(case_number(case_id), pending) as session,
         ):
             case = _open_for_documents(session, case_id, actor)
-            row = self._document_row(stored, case.id, type_, date, display_name(filename), actor)
+            row = DocumentRow(**self._document_fields(stored, type_, date, display_name(filename), actor), case_id=case.id)
             session.add(row)
             audited = {
                 "document_id": stored.id,
@@ -263,18 +283,30 @@ def _case_fields(application: Application, key: str, received: dt.date) -> dict[
     }
 
 
-def _items(application: Application) -> list[ItemRow]:
+def _item_fields(application: dict[str, Any]) -> list[dict[str, Any]]:
+    """The item rows' columns (but their case) of an application as JSON (`Application.model_dump(mode="json")`)."""
     return [
-        ItemRow(
-            position=n,
-            request=item.request,
-            ur_outcome=item.ur_outcome.value,
-            ur_guideline=item.ur_guideline,
-            original_request=item.original_request,
-            authorized=item.authorized,
-        )
-        for n, item in enumerate(application.disputed_items, start=1)
+        {
+            "position": n,
+            "request": item["request"],
+            "ur_outcome": item["ur_outcome"],
+            "ur_guideline": item.get("ur_guideline"),
+            "original_request": item.get("original_request"),
+            "authorized": item.get("authorized"),
+        }
+        for n, item in enumerate(application["disputed_items"], start=1)
     ]
+
+
+@dataclass(frozen=True)
+class _Filed:
+    """What one filing transaction did: its case, whether the application was a duplicate or a correction, and the new
+    case as written (None unless the filing made one)."""
+
+    case_id: int
+    duplicate: bool
+    corrects: bool
+    new: CaseRow | None
 
 
 def _ineligible(case: CaseRow) -> bool:

@@ -17,6 +17,7 @@ from enum import StrEnum
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from openimr.cases import audit
 from openimr.cases.context import ServiceContext
 from openimr.cases.store import JobRow
 
@@ -102,7 +103,9 @@ class JobQueue:
             return Claim(job.id, JobKind(job.kind), job.case_id, job.attempts, worker, job.requested_by)
 
     def holds(self, session: Session, claim: Claim) -> JobRow | None:
-        """The claimed job, locked, if the claim still holds it (no other worker took it over since); else None."""
+        """The claimed job, locked, if the claim still holds it (no other worker took it over since); else None. The
+        audit chain's head is locked first (`audit.lock_head`): settling a job is audited."""
+        audit.lock_head(session)
         query = select(JobRow).where(JobRow.id == claim.job_id)
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update()

@@ -97,6 +97,12 @@ def case_view(session: Session, case: CaseRow) -> CaseView:
     """A case with its items, documents and count of duplicate applications."""
     duplicates = session.scalar(select(func.count()).where(ApplicationRow.case_id == case.id, ApplicationRow.duplicate.is_(True)))
     drafting = session.scalar(select(JobRow.state).where(JobRow.case_id == case.id, JobRow.kind == "draft"))
+    return case_view_of(case, [document_view(d) for d in case_documents(session, case.id)], duplicates or 0, drafting)
+
+
+def case_view_of(case: CaseRow, documents: list[DocumentView], duplicates: int, drafting: str | None) -> CaseView:
+    """A case's view from its row (with its items), its documents, its count of duplicate applications and the state of
+    its drafting job."""
     return CaseView(
         id=case.id,
         case_number=case_number(case.id),
@@ -121,12 +127,12 @@ def case_view(session: Session, case: CaseRow) -> CaseView:
         signed_at=case.signed_at,
         signed_by=case.signed_by,
         issued_at=case.issued_at,
-        duplicate_applications=duplicates or 0,
+        duplicate_applications=duplicates,
         version=case.version,
         created_at=case.created_at,
         updated_at=case.updated_at,
         items=[item_view(i) for i in case.items],
-        documents=[document_view(d) for d in case_documents(session, case.id)],
+        documents=documents,
     )
 
 

@@ -13,6 +13,9 @@ from openimr.cases.services import recover
 from openimr.cli.common import DATA_DIR, DB, open_for_command, settings_from
 from openimr.settings import redact
 
+WORKER_HEALTHCHECK_SECONDS = 120
+"""How long `imr serve --workers N` waits for a server process to answer its supervisor before starting it again."""
+
 
 def serve(
     db: str | None = DB,
@@ -50,4 +53,7 @@ def serve(
         host=settings.host,
         port=settings.port,
         log_level="warning",
+        # A process that has not answered the supervisor's health check in time is killed and started again: on a busy
+        # machine, starting one (importing openimr) can take longer than uvicorn's 5 s, which would restart it forever.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
