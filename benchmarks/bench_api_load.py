@@ -9,7 +9,10 @@ CLIENTS concurrent clients for SECONDS each (bounded: it stops by itself):
 - floor:       GET /floor/{id} on the floor process (the stored draft JSON, nothing else);
 - file case:   POST /cases (a new application with two inline documents).
 
-It prints throughput and p50/p99 latency per phase and the draft reads' share of the floor's throughput.
+It prints per phase the throughput, p50/p99 latency, the server's CPU time a request (its processes' user and system
+time over the phase: what a request costs whatever share of the cores it got) and the 1-minute load average before and
+after, then the draft reads' share of the floor's throughput. The clients write their requests and read the answers
+themselves over keep-alive connections, to leave the server the most of the machine they share.
 
     .venv/bin/python benchmarks/bench_api_load.py [--clients 50] [--seconds 20] [--workers 1,2]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]   (or OPENIMR_TEST_POSTGRES_URL)
@@ -177,8 +180,22 @@ class Connection:
 Call = Callable[[Connection, random.Random], Awaitable[int]]
 
 
-async def phase(label: str, port: int, token: str | None, clients_count: int, seconds: float, expected: int, call: Call) -> float:
-    """CLIENTS clients calling `call` for SECONDS; prints the figures and returns the throughput of successes."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) used so far by a process and every process under it (the processes of --workers N)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir() for c in (task / "children").read_text().split()]
+    except FileNotFoundError:  # it has just exited
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + sum(cpu_seconds(c) for c in children)
+
+
+async def phase(
+    label: str, server: int, port: int, token: str | None, clients_count: int, seconds: float, expected: int, call: Call
+) -> float:
+    """CLIENTS clients calling `call` for SECONDS on the `server` process's port; prints the figures (with the server's
+    CPU time a request: on a shared machine, what the request costs whatever share of the cores it got) and returns the
+    throughput of successes."""
     latencies: list[float] = []
     errors: dict[str, int] = {}
     # Each client opens its connection and makes one untimed request before the clock starts.
@@ -202,9 +219,9 @@ async def phase(label: str, port: int, token: str | None, clients_count: int, se
             else:
                 errors[str(status)] = errors.get(str(status), 0) + 1
 
-    began = time.perf_counter()
+    began, cpu_before = time.perf_counter(), cpu_seconds(server)
     await asyncio.gather(*(client_loop(n, client) for n, client in enumerate(clients)))
-    elapsed = time.perf_counter() - began
+    elapsed, cpu = time.perf_counter() - began, cpu_seconds(server) - cpu_before
     for client in clients:
         await client.close()
     rate = len(latencies) / elapsed
@@ -212,7 +229,8 @@ async def phase(label: str, port: int, token: str | None, clients_count: int, se
     if latencies:
         print(
             f"  {label:12s} {rate:8.1f} req/s   p50 {1000 * statistics.median(latencies):7.1f} ms"
-            f"   p99 {1000 * percentile(latencies, 0.99):7.1f} ms   ({load}; n={len(latencies)}, errors: {errors or 'none'})"
+            f"   p99 {1000 * percentile(latencies, 0.99):7.1f} ms   server CPU {1000 * cpu / len(latencies):5.2f} ms a request,"
+            f" {cpu / elapsed:4.2f} cores   ({load}; n={len(latencies)}, errors: {errors or 'none'})"
         )
     else:
         print(f"  {label:12s} no successful request ({load}; errors: {errors})")
@@ -267,6 +285,7 @@ def run_backend(label: str, db_url: str | None, workers: int, args: argparse.Nam
             reads = run_phase(
                 phase(
                     "read draft",
+                    server.pid,
                     port,
                     reviewer,
                     args.clients,
@@ -278,6 +297,7 @@ def run_backend(label: str, db_url: str | None, workers: int, args: argparse.Nam
             floor_rate = run_phase(
                 phase(
                     "floor",
+                    floor.pid,
                     floor_port,
                     None,
                     args.clients,
@@ -289,6 +309,7 @@ def run_backend(label: str, db_url: str | None, workers: int, args: argparse.Nam
             run_phase(
                 phase(
                     "file case",
+                    server.pid,
                     port,
                     tokens[1],
                     args.clients,
