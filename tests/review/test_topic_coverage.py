@@ -394,6 +394,10 @@ PROBES: list[tuple[str, str]] = [
     ("Pilates classes 10 sessions", "exercise_program"),
     ("Suicidal ideation, inpatient psychiatric admission", "inpatient_psychiatric_care"),
     ("CT angiogram of the chest", "chest_ct"),
+    ("Lumbar epidural steroid injection L4-5 under fluoroscopic guidance", "epidural_steroid_injections"),
+    ("Right knee injection with ultrasound guidance", "joint_injection_knee"),
+    ("Chiropractic manipulation 6 visits lumbar spine", "chiropractic"),
+    ("Associated surgical service: fluoroscopic guidance", "injection_guidance"),
 ]
 
 
