@@ -398,6 +398,9 @@ PROBES: list[tuple[str, str]] = [
     ("Right knee injection with ultrasound guidance", "joint_injection_knee"),
     ("Chiropractic manipulation 6 visits lumbar spine", "chiropractic"),
     ("Associated surgical service: fluoroscopic guidance", "injection_guidance"),
+    ("Ankle brace", "ankle_foot_brace"),
+    ("Lace-up ankle brace right", "ankle_foot_brace"),
+    ("Wrist night splint", "wrist_hand_splint"),
 ]
 
 
