@@ -18,7 +18,7 @@ from openimr.evidence.wording import EVIDENCE_ROLES, SentenceRole, sentence_role
 from openimr.knowledge import knowledge_files, parse_knowledge
 from openimr.knowledge.lexicons import body_part_matcher
 from openimr.knowledge.schema import TermList, TermPattern
-from openimr.knowledge.terms import TermMatcher, guard_gaps, pattern_anchors, trie_regex
+from openimr.knowledge.terms import TermMatcher, guard_gaps, pattern_anchors, pattern_requirements, trie_regex
 from openimr.model import Case, Document, Fact, FactStatus, Span
 
 V = TypeVar("V")
@@ -39,16 +39,39 @@ class TermMatch:
 
 
 @dataclass(frozen=True, eq=False)
+class _Scan:
+    """One pattern of a term anchored at a word start, with the letter runs a text must contain for it to match: one
+    of `anchors` (`pattern_anchors`) and, finer, one run of every group of a branch (`pattern_requirements`)."""
+
+    regex: re.Pattern[str]
+    anchors: tuple[str, ...]
+    requirements: tuple[tuple[tuple[str, ...], ...], ...]
+
+
+@dataclass(frozen=True, eq=False)
 class _Term:
-    """One term compiled: its patterns joined (case-insensitive), and each pattern anchored at a word start with the
-    letter runs a text must contain for it to match (`pattern_anchors`), so a document is scanned only for the
-    patterns that can match it."""
+    """One term compiled: its patterns joined (case-insensitive), and each pattern as a scan, so a document is scanned
+    only for the patterns that can match it, and only in the sentences that hold what they need."""
 
     name: str
     group: str | None
     normal: bool
     pattern: re.Pattern[str]
-    scans: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
+    scans: tuple[_Scan, ...]
+
+
+_SELECTIVE = 3
+"""Letters a run needs to be worth testing for: shorter ones ("a", "of") are in almost every sentence."""
+
+
+def _scan(pattern: str) -> _Scan:
+    """A term pattern compiled for scanning; of its requirements, the most selective group of each branch and the
+    others whose runs have `_SELECTIVE` letters or more."""
+    requirements = tuple(
+        tuple(runs for rank, runs in enumerate(branch) if rank == 0 or len(runs[0]) >= _SELECTIVE)
+        for branch in pattern_requirements(pattern)
+    )
+    return _Scan(re.compile(rf"\b(?:{guard_gaps(pattern)})", re.IGNORECASE), pattern_anchors(pattern), requirements)
 
 
 @cache
@@ -73,7 +96,7 @@ def _families() -> dict[str, tuple[_Term, ...]]:
                 group=term.group,
                 normal=term.normal,
                 pattern=re.compile("|".join(f"(?:{guard_gaps(p)})" for p in term.patterns), re.IGNORECASE),
-                scans=tuple((re.compile(rf"\b(?:{guard_gaps(p)})", re.IGNORECASE), pattern_anchors(p)) for p in term.patterns),
+                scans=tuple(_scan(p) for p in term.patterns),
             )
             for term in rows
         )
@@ -83,7 +106,7 @@ def _families() -> dict[str, tuple[_Term, ...]]:
 
 @dataclass(frozen=True)
 class _AnchorIndex:
-    """Every anchor of every term pattern, joined into one regular expression that finds, at each place of a text,
+    """Every anchor and required run of every term pattern, joined into one regular expression that finds, at each place of a text,
     the longest anchor starting there; `contained` maps an anchor to those it contains (itself included)."""
 
     regex: re.Pattern[str]
@@ -92,7 +115,11 @@ class _AnchorIndex:
 
 @cache
 def _anchor_index() -> _AnchorIndex:
-    anchors = sorted({a for terms in _families().values() for t in terms for _, found in t.scans for a in found}, key=len)
+    scans = [scan for terms in _families().values() for term in terms for scan in term.scans]
+    anchors = sorted(
+        {*(a for scan in scans for a in scan.anchors), *(a for scan in scans for b in scan.requirements for g in b for a in g)},
+        key=len,
+    )
     return _AnchorIndex(
         regex=re.compile(rf"(?=({trie_regex(anchors) or '(?!x)x'}))"),
         contained={a: tuple(b for b in anchors if b in a) for a in anchors},
@@ -103,21 +130,45 @@ def _anchor_index() -> _AnchorIndex:
 class _Scans:
     """A family's term patterns by anchor (a pattern is tried where one of its anchors is), and those without one."""
 
-    by_anchor: dict[str, tuple[tuple[_Term, re.Pattern[str]], ...]]
-    unanchored: tuple[tuple[_Term, re.Pattern[str]], ...]
+    by_anchor: dict[str, tuple[tuple[_Term, _Scan], ...]]
+    unanchored: tuple[tuple[_Term, _Scan], ...]
 
 
 @cache
 def _scans(family: str) -> _Scans:
-    by_anchor: dict[str, list[tuple[_Term, re.Pattern[str]]]] = {}
+    by_anchor: dict[str, list[tuple[_Term, _Scan]]] = {}
     unanchored = []
     for term in _families()[family]:
-        for scan, anchors in term.scans:
-            for anchor in anchors:
+        for scan in term.scans:
+            for anchor in scan.anchors:
                 by_anchor.setdefault(anchor, []).append((term, scan))
-            if not anchors:
+            if not scan.anchors:
                 unanchored.append((term, scan))
     return _Scans({a: tuple(scans) for a, scans in by_anchor.items()}, tuple(unanchored))
+
+
+def _sentences_meeting(requirements: tuple[tuple[tuple[str, ...], ...], ...], hits: Mapping[str, int]) -> int:
+    """The sentences (a bit set) that hold one run of every group of some branch of a pattern's requirements."""
+    meeting = 0
+    for branch in requirements:
+        sentences = -1
+        for runs in branch:
+            holding = 0
+            for run in runs:
+                holding |= hits.get(run, 0)
+            sentences &= holding
+            if not sentences:
+                break
+        meeting |= sentences
+    return meeting
+
+
+def _members(bits: int) -> Iterator[int]:
+    """The members of a bit set, in increasing order."""
+    while bits:
+        lowest = bits & -bits
+        yield lowest.bit_length() - 1
+        bits ^= lowest
 
 
 @cache
@@ -139,7 +190,7 @@ class DocumentSentences:
         self.sentences = split_sentences(text) or [Sentence(0, len(text), text)]
         self.starts = [sentence.start for sentence in self.sentences]
         self._roles: dict[int, SentenceRole] = {}
-        self._anchor_hits: dict[str, set[int]] | None = None
+        self._anchor_hits: dict[str, int] | None = None
 
     def index(self, offset: int) -> int:
         return max(bisect_right(self.starts, offset) - 1, 0)
@@ -147,16 +198,19 @@ class DocumentSentences:
     def at(self, offset: int) -> Sentence:
         return self.sentences[self.index(offset)]
 
-    def anchored(self) -> dict[str, set[int]]:
-        """For every anchor of the term lists found in the text, the indexes of the sentences it is in: one pass of
-        the joined anchors over the text, each occurrence also standing for the anchors it contains."""
+    def anchored(self) -> dict[str, int]:
+        """For every anchor of the term lists found in the text, the sentences it is in (a bit set of their indexes):
+        one pass of the joined anchors over each sentence, each occurrence also standing for the anchors it contains.
+        An occurrence belongs to the sentence it starts in; text before the first sentence, to the first."""
         if self._anchor_hits is None:
             index = _anchor_index()
-            hits: dict[str, set[int]] = {}
-            for match in index.regex.finditer(self.lowered):
-                sentence = self.index(match.start())
-                for anchor in index.contained[match.group(1)]:
-                    hits.setdefault(anchor, set()).add(sentence)
+            hits: dict[str, int] = {}
+            bounds = [0, *self.starts[1:], len(self.lowered)]
+            for sentence in range(len(self.sentences)):
+                found = index.regex.findall(self.lowered, bounds[sentence], bounds[sentence + 1])
+                bit = 1 << sentence
+                for anchor in set().union(*(index.contained[run] for run in set(found))):
+                    hits[anchor] = hits.get(anchor, 0) | bit
             self._anchor_hits = hits
         return self._anchor_hits
 
@@ -209,7 +263,7 @@ def find_terms(case: Case, family: str, roles: frozenset[SentenceRole] = EVIDENC
     role is among `roles` (by default, not the UR decision's text: neither a `ur_decision` document nor the sentences
     of a summary that report the UR's decision and reasons are evidence about the worker).
 
-    Each term pattern is tried only on the sentences that contain one of its anchor letter runs; a term found twice
+    Each term pattern is tried only on the sentences that hold the letter runs it needs; a term found twice
     at one place (by two of its patterns) counts once, the longer match."""
     scans = _scans(family)
     for document in case.documents:
@@ -218,21 +272,18 @@ def find_terms(case: Case, family: str, roles: frozenset[SentenceRole] = EVIDENC
             continue
         text = document.text
         sentences = document_sentences(text)
-        candidates: dict[tuple[_Term, re.Pattern[str]], set[int]] = {}
         hits = sentences.anchored()
-        for anchor in scans.by_anchor.keys() & hits.keys():
-            where = hits[anchor]
-            for candidate in scans.by_anchor[anchor]:
-                candidates.setdefault(candidate, set()).update(where)
+        candidates = dict.fromkeys(c for anchor in scans.by_anchor.keys() & hits.keys() for c in scans.by_anchor[anchor])
         stretches = [
-            (candidate, [(s.start, s.end) for s in (sentences.sentences[i] for i in sorted(where))])
-            for candidate, where in candidates.items()
+            (term, scan, [(s.start, s.end) for s in map(sentences.sentences.__getitem__, _members(where))])
+            for term, scan in candidates
+            if (where := _sentences_meeting(scan.requirements, hits))
         ]
-        stretches += [(candidate, [(0, len(text))]) for candidate in scans.unanchored]
+        stretches += [(term, scan, [(0, len(text))]) for term, scan in scans.unanchored]
         found: dict[tuple[str, int], tuple[int, _Term]] = {}
-        for (term, pattern), places in stretches:
+        for term, scan, places in stretches:
             for start, end in places:
-                for match in pattern.finditer(text, start, end):
+                for match in scan.regex.finditer(text, start, end):
                     key = (term.name, match.start())
                     if key not in found or found[key][0] < match.end():
                         found[key] = (match.end(), term)

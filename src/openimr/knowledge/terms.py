@@ -50,16 +50,33 @@ def pattern_anchors(pattern: str) -> tuple[str, ...]:
     nothing certain; a run right before an optional quantifier ("reports?") loses its last letter. A pattern with a
     branch that says nothing certain (digits only) has no anchors: it may match any text.
     """
-    tree, _ = _alternation(pattern.lower(), 0)
-    return tuple(sorted(tree, key=len)) if tree else ()
+    branches, _ = _alternation(pattern.lower(), 0)
+    anchors = _either(branches)
+    return tuple(sorted(anchors, key=len)) if anchors else ()
 
 
-_Anchors = frozenset[str] | None
-"""Letter runs one of which any match contains; None when nothing is certain."""
+def pattern_requirements(pattern: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """What any text a regular expression matches contains, finer than `pattern_anchors`: one entry per branch of the
+    pattern's top-level alternation, each the groups of letter runs of which the branch's match contains one of every
+    group (a branch "straight leg raise positive" needs all four words), the most selective group first and the
+    shortest run of a group first. Empty when some branch says nothing certain: the pattern may match any text."""
+    branches, _ = _alternation(pattern.lower(), 0)
+    if not branches or any(not branch for branch in branches):
+        return ()
+    return tuple(
+        tuple(tuple(sorted(runs, key=len)) for runs in sorted(dict.fromkeys(branch), key=_selectivity, reverse=True))
+        for branch in branches
+    )
 
 
-def _alternation(source: str, index: int) -> tuple[_Anchors, int]:
-    branches: list[_Anchors] = []
+_Anchors = frozenset[str]
+"""Letter runs one of which any match contains."""
+_Branch = list[_Anchors]
+"""Anchors a match of one branch of an alternation contains, one of each; empty when nothing is certain."""
+
+
+def _alternation(source: str, index: int) -> tuple[list[_Branch], int]:
+    branches: list[_Branch] = []
     while True:
         branch, index = _sequence(source, index)
         branches.append(branch)
@@ -67,13 +84,24 @@ def _alternation(source: str, index: int) -> tuple[_Anchors, int]:
             index += 1
             continue
         break
-    if any(branch is None for branch in branches):
-        return None, index
-    return frozenset().union(*(b for b in branches if b is not None)), index
+    return branches, index
 
 
-def _best(parts: list[frozenset[str]]) -> _Anchors:
-    return max(parts, key=lambda runs: (min(map(len, runs)), -len(runs)), default=None)
+def _selectivity(runs: _Anchors) -> tuple[int, int]:
+    """How rarely a text holds one of `runs`, as a sort key: the longer the shortest run and the fewer runs, the rarer."""
+    return min(map(len, runs)), -len(runs)
+
+
+def _best(parts: _Branch) -> _Anchors:
+    return max(parts, key=_selectivity)
+
+
+def _either(branches: list[_Branch]) -> _Anchors | None:
+    """Anchors one of which any match of the alternation contains: the best of each branch; None when a branch has
+    none."""
+    if any(not branch for branch in branches):
+        return None
+    return frozenset().union(*(_best(branch) for branch in branches))
 
 
 def _optional_at(source: str, index: int) -> bool:
@@ -83,17 +111,23 @@ def _optional_at(source: str, index: int) -> bool:
 _GROUP_OPENINGS = (("(?:", 3, False), ("(?=", 3, True), ("(?!", 3, True), ("(?<=", 4, True), ("(?<!", 4, True))
 
 
-def _group(source: str, index: int) -> tuple[_Anchors, int]:
-    """The anchors of the group opening at `index`, and the index after its closing parenthesis."""
+def _group(source: str, index: int) -> tuple[_Branch, int]:
+    """The anchors of the group opening at `index` (all of a group with one branch), and the index after its closing
+    parenthesis."""
     skip, lookaround = next(((n, look) for opening, n, look in _GROUP_OPENINGS if source.startswith(opening, index)), (1, False))
     if source.startswith("(?P<", index):
         skip = source.index(">", index) + 1 - index
-    inner, index = _alternation(source, index + skip)
-    return (None if lookaround else inner), index + 1
+    branches, index = _alternation(source, index + skip)
+    if lookaround:
+        return [], index + 1
+    if len(branches) == 1:
+        return branches[0], index + 1
+    either = _either(branches)
+    return ([either] if either else []), index + 1
 
 
-def _sequence(source: str, index: int) -> tuple[_Anchors, int]:
-    parts: list[frozenset[str]] = []
+def _sequence(source: str, index: int) -> tuple[_Branch, int]:
+    parts: _Branch = []
     run = ""
     while index < len(source) and source[index] not in "|)":
         char = source[index]
@@ -108,22 +142,22 @@ def _sequence(source: str, index: int) -> tuple[_Anchors, int]:
             continue
         parts += [frozenset({run})] if run else []
         run = ""
-        item: _Anchors = None
+        items: _Branch = []
         if char == "\\":
             index += 2
         elif char == "[":
             close = source.find("]", index + 2)
             index = close + 1 if close != -1 else len(source)
         elif char == "(":
-            item, index = _group(source, index)
+            items, index = _group(source, index)
         else:
             index += 1
         optional = _optional_at(source, index)
         index = _skip_quantifier(source, index)
-        if item and not optional:
-            parts.append(item)
+        if not optional:
+            parts += items
     parts += [frozenset({run})] if run else []
-    return _best(parts), index
+    return parts, index
 
 
 def _skip_quantifier(source: str, index: int) -> int:
