@@ -125,6 +125,13 @@ def test_text_whose_lower_case_changes_length_is_still_read() -> None:
     assert text[facts[0].spans[0].start : facts[0].spans[0].end] == "SPASM"
 
 
+def test_text_with_a_letter_that_folds_oddly_is_still_read() -> None:
+    # "ſ" (long s) matches "s" case-insensitively but lower-cases to itself: the term's required word "straight" is not
+    # in the lower-cased text, yet the pattern matches it.
+    facts = _facts("Exam: ſtraight leg raise was positive on the left.", "radicular_sign")
+    assert [f.spans[0].text for f in facts] == ["ſtraight leg raise was positive"]
+
+
 def test_extract_facts_resolves_every_candidate() -> None:
     facts = extract_facts(_case("Spasm noted. No numbness. Takes naproxen."))
     assert {(f.kind, f.name, f.status) for f in facts} >= {

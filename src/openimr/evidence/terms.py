@@ -18,7 +18,16 @@ from openimr.evidence.wording import EVIDENCE_ROLES, SentenceRole, sentence_role
 from openimr.knowledge import knowledge_files, parse_knowledge
 from openimr.knowledge.lexicons import body_part_matcher
 from openimr.knowledge.schema import TermList, TermPattern
-from openimr.knowledge.terms import TermMatcher, guard_gaps, pattern_anchors, pattern_requirements, trie_regex
+from openimr.knowledge.terms import (
+    Requirements,
+    RunIndex,
+    TermMatcher,
+    guard_gaps,
+    meeting,
+    pattern_anchors,
+    pattern_requirements,
+    selective,
+)
 from openimr.model import Case, Document, Fact, FactStatus, Span
 
 V = TypeVar("V")
@@ -45,7 +54,9 @@ class _Scan:
 
     regex: re.Pattern[str]
     anchors: tuple[str, ...]
-    requirements: tuple[tuple[tuple[str, ...], ...], ...]
+    requirements: Requirements
+    loose: Requirements
+    """The anchors as requirements: one of them, for a text whose letters do not all fold plainly."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,18 +71,15 @@ class _Term:
     scans: tuple[_Scan, ...]
 
 
-_SELECTIVE = 3
-"""Letters a run needs to be worth testing for: shorter ones ("a", "of") are in almost every sentence."""
-
-
 def _scan(pattern: str) -> _Scan:
-    """A term pattern compiled for scanning; of its requirements, the most selective group of each branch and the
-    others whose runs have `_SELECTIVE` letters or more."""
-    requirements = tuple(
-        tuple(runs for rank, runs in enumerate(branch) if rank == 0 or len(runs[0]) >= _SELECTIVE)
-        for branch in pattern_requirements(pattern)
+    """A term pattern compiled for scanning, with the requirements worth testing."""
+    anchors = pattern_anchors(pattern)
+    return _Scan(
+        re.compile(rf"\b(?:{guard_gaps(pattern)})", re.IGNORECASE),
+        anchors,
+        selective(pattern_requirements(pattern)),
+        ((anchors,),) if anchors else (),
     )
-    return _Scan(re.compile(rf"\b(?:{guard_gaps(pattern)})", re.IGNORECASE), pattern_anchors(pattern), requirements)
 
 
 @cache
@@ -104,26 +112,12 @@ def _families() -> dict[str, tuple[_Term, ...]]:
     }
 
 
-@dataclass(frozen=True)
-class _AnchorIndex:
-    """Every anchor and required run of every term pattern, joined into one regular expression that finds, at each place of a text,
-    the longest anchor starting there; `contained` maps an anchor to those it contains (itself included)."""
-
-    regex: re.Pattern[str]
-    contained: dict[str, tuple[str, ...]]
-
-
 @cache
-def _anchor_index() -> _AnchorIndex:
+def _run_index() -> RunIndex:
+    """Every anchor and required run of every term pattern."""
     scans = [scan for terms in _families().values() for term in terms for scan in term.scans]
-    anchors = sorted(
-        {*(a for scan in scans for a in scan.anchors), *(a for scan in scans for b in scan.requirements for g in b for a in g)},
-        key=len,
-    )
-    return _AnchorIndex(
-        regex=re.compile(rf"(?=({trie_regex(anchors) or '(?!x)x'}))"),
-        contained={a: tuple(b for b in anchors if b in a) for a in anchors},
-    )
+    required = (run for scan in scans for branch in scan.requirements for group in branch for run in group)
+    return RunIndex([*(anchor for scan in scans for anchor in scan.anchors), *required])
 
 
 @dataclass(frozen=True)
@@ -147,22 +141,6 @@ def _scans(family: str) -> _Scans:
     return _Scans({a: tuple(scans) for a, scans in by_anchor.items()}, tuple(unanchored))
 
 
-def _sentences_meeting(requirements: tuple[tuple[tuple[str, ...], ...], ...], hits: Mapping[str, int]) -> int:
-    """The sentences (a bit set) that hold one run of every group of some branch of a pattern's requirements."""
-    meeting = 0
-    for branch in requirements:
-        sentences = -1
-        for runs in branch:
-            holding = 0
-            for run in runs:
-                holding |= hits.get(run, 0)
-            sentences &= holding
-            if not sentences:
-                break
-        meeting |= sentences
-    return meeting
-
-
 def _members(bits: int) -> Iterator[int]:
     """The members of a bit set, in increasing order."""
     while bits:
@@ -181,12 +159,20 @@ UR_DECISION = "ur_decision"
 """Document type of the utilization review's decision: shown to the reviewer, never clinical evidence."""
 
 
+_FOLDS_ODDLY = frozenset("µıſͅΐΒΕΘΙΚΜΠΡΣΥΦΰβεθικμπρςσφϐϑϕϖϰϱϵВДОСТЪвдостъѢѣᲀᲁᲂᲃᲄᲅᲆᲇᲈṠṡẛιΐΰꙊꙋﬅﬆ")
+"""Letters a case-insensitive regular expression matches to letters other than their lower case ("ſ" matches "s"):
+in a text with one of them, a term's required runs, looked for in the lower-cased text, may be missed."""
+
+
 class DocumentSentences:
     """A document's sentences (split once), found by offset, each with its role (read when first asked for)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lowered = text.lower() if len(text.lower()) == len(text) else text.casefold()[: len(text)]
+        lowered = text.lower()
+        self.lowered = lowered if len(lowered) == len(text) else text.casefold()[: len(text)]
+        self.folds_plainly = len(lowered) == len(text) and _FOLDS_ODDLY.isdisjoint(text)
+        """Whether every letter of the text matches a pattern's letter case-insensitively only as its lower case."""
         self.sentences = split_sentences(text) or [Sentence(0, len(text), text)]
         self.starts = [sentence.start for sentence in self.sentences]
         self._roles: dict[int, SentenceRole] = {}
@@ -203,14 +189,13 @@ class DocumentSentences:
         one pass of the joined anchors over each sentence, each occurrence also standing for the anchors it contains.
         An occurrence belongs to the sentence it starts in; text before the first sentence, to the first."""
         if self._anchor_hits is None:
-            index = _anchor_index()
+            index = _run_index()
             hits: dict[str, int] = {}
             bounds = [0, *self.starts[1:], len(self.lowered)]
             for sentence in range(len(self.sentences)):
-                found = index.regex.findall(self.lowered, bounds[sentence], bounds[sentence + 1])
                 bit = 1 << sentence
-                for anchor in set().union(*(index.contained[run] for run in set(found))):
-                    hits[anchor] = hits.get(anchor, 0) | bit
+                for run in index.held(self.lowered, bounds[sentence], bounds[sentence + 1]):
+                    hits[run] = hits.get(run, 0) | bit
             self._anchor_hits = hits
         return self._anchor_hits
 
@@ -273,11 +258,12 @@ def find_terms(case: Case, family: str, roles: frozenset[SentenceRole] = EVIDENC
         text = document.text
         sentences = document_sentences(text)
         hits = sentences.anchored()
+        plain = sentences.folds_plainly
         candidates = dict.fromkeys(c for anchor in scans.by_anchor.keys() & hits.keys() for c in scans.by_anchor[anchor])
         stretches = [
             (term, scan, [(s.start, s.end) for s in map(sentences.sentences.__getitem__, _members(where))])
             for term, scan in candidates
-            if (where := _sentences_meeting(scan.requirements, hits))
+            if (where := meeting(scan.requirements if plain else scan.loose, hits))
         ]
         stretches += [(term, scan, [(0, len(text))]) for term, scan in scans.unanchored]
         found: dict[tuple[str, int], tuple[int, _Term]] = {}

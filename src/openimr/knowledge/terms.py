@@ -8,6 +8,7 @@ character, which is what lets the engine scan whole records quickly.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -52,10 +53,14 @@ def pattern_anchors(pattern: str) -> tuple[str, ...]:
     """
     branches, _ = _alternation(pattern.lower(), 0)
     anchors = _either(branches)
-    return tuple(sorted(anchors, key=len)) if anchors else ()
+    return _shortest_first(anchors) if anchors else ()
 
 
-def pattern_requirements(pattern: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
+Requirements = tuple[tuple[tuple[str, ...], ...], ...]
+"""What a text must hold for a pattern to match it (`pattern_requirements`): for some branch, one run of each group."""
+
+
+def pattern_requirements(pattern: str) -> Requirements:
     """What any text a regular expression matches contains, finer than `pattern_anchors`: one entry per branch of the
     pattern's top-level alternation, each the groups of letter runs of which the branch's match contains one of every
     group (a branch "straight leg raise positive" needs all four words), the most selective group first and the
@@ -64,9 +69,49 @@ def pattern_requirements(pattern: str) -> tuple[tuple[tuple[str, ...], ...], ...
     if not branches or any(not branch for branch in branches):
         return ()
     return tuple(
-        tuple(tuple(sorted(runs, key=len)) for runs in sorted(dict.fromkeys(branch), key=_selectivity, reverse=True))
+        tuple(_shortest_first(runs) for runs in sorted(dict.fromkeys(branch), key=_selectivity, reverse=True))
         for branch in branches
     )
+
+
+def selective(requirements: Requirements, letters: int = 3) -> Requirements:
+    """`requirements` cut to the groups worth testing: the most selective of each branch, and the others whose runs
+    all have `letters` letters or more (a run such as "a" or "of" is in almost every sentence)."""
+    return tuple(
+        tuple(runs for rank, runs in enumerate(branch) if rank == 0 or len(runs[0]) >= letters) for branch in requirements
+    )
+
+
+def meeting(requirements: Requirements, held: Mapping[str, int]) -> int:
+    """The places that meet `requirements`, as a bit set, given the places (a bit set) that hold each run."""
+    met = 0
+    for branch in requirements:
+        places = -1
+        for runs in branch:
+            holding = 0
+            for run in runs:
+                holding |= held.get(run, 0)
+            places &= holding
+            if not places:
+                break
+        met |= places
+    return met
+
+
+class RunIndex:
+    """Finds which of many runs (anchors and required runs of patterns) a text holds, in one pass of a regular
+    expression that finds the longest run starting at each place; each occurrence also stands for the runs it
+    contains."""
+
+    def __init__(self, runs: Iterable[str]) -> None:
+        ordered = sorted(set(runs), key=len)
+        self._regex = re.compile(rf"(?=({trie_regex(ordered) or '(?!x)x'}))")
+        self._contained = {run: frozenset(other for other in ordered if other in run) for run in ordered}
+
+    def held(self, text: str, start: int = 0, end: int = sys.maxsize) -> frozenset[str]:
+        """The runs `text[start:end]` holds (as written: the caller lower-cases the text)."""
+        found = set(self._regex.findall(text, start, end))
+        return frozenset().union(*(self._contained[run] for run in found))
 
 
 _Anchors = frozenset[str]
@@ -85,6 +130,10 @@ def _alternation(source: str, index: int) -> tuple[list[_Branch], int]:
             continue
         break
     return branches, index
+
+
+def _shortest_first(runs: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(runs, key=lambda run: (len(run), run)))
 
 
 def _selectivity(runs: _Anchors) -> tuple[int, int]:
