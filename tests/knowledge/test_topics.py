@@ -206,6 +206,8 @@ def test_topic_cross_checks_against_checks_and_catalogue(broken: str, expected: 
         ("Ergonomic keyboard", "workstation_modification"),
         ("Sit stand desk", "workstation_modification"),
         ("Labral repair of the right hip", None),
+        ("Right L5 transforaminal epidural steroid injection under fluoroscopic guidance", "epidural_steroid_injections"),
+        ("Ultrasound guidance for a right knee injection", "injection_guidance"),
         ("An unheard-of gadget", None),
     ],
 )
