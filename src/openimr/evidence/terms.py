@@ -25,6 +25,7 @@ from openimr.knowledge.terms import (
     guard_gaps,
     meeting,
     pattern_anchors,
+    pattern_prefixes,
     pattern_requirements,
     selective,
 )
@@ -47,16 +48,43 @@ class TermMatch:
     """The term states the finding absent ('the neurological examination is normal'; `TermPattern.normal`)."""
 
 
+_FOLDS_ODDLY = "µıſͅΐΒΕΘΙΚΜΠΡΣΥΦΰβεθικμπρςσφϐϑϕϖϰϱϵВДОСТЪвдостъѢѣᲀᲁᲂᲃᲄᲅᲆᲇᲈṠṡẛιΐΰꙊꙋﬅﬆ"
+"""Letters a case-insensitive regular expression matches to letters other than their lower case ("ſ" matches "s"):
+where a text or a pattern has one, the runs a pattern needs, looked for in the lower-cased text, may be missed."""
+_ODD_LETTER = re.compile(f"[{_FOLDS_ODDLY}]")
+
+
 @dataclass(frozen=True, eq=False)
 class _Scan:
     """One pattern of a term anchored at a word start, with the letter runs a text must contain for it to match: one
-    of `anchors` (`pattern_anchors`) and, finer, one run of every group of a branch (`pattern_requirements`)."""
+    of `anchors` (`pattern_anchors`) and, `finer`, one run of every group of a branch (`pattern_requirements`); and
+    the runs one of which a match starts with (`pattern_prefixes`, empty when unknown)."""
 
     regex: re.Pattern[str]
     anchors: tuple[str, ...]
     requirements: Requirements
-    loose: Requirements
-    """The anchors as requirements: one of them, for a text whose letters do not all fold plainly."""
+    finer: bool
+    """Whether the requirements say more than the anchors."""
+    prefixes: tuple[str, ...]
+
+    def places(self, text: str, start: int, end: int, lowered: str | None) -> Iterator[tuple[int, int]]:
+        """The matches of the pattern in `text[start:end]`, as `finditer` finds them. Given `lowered` (the text
+        lower-cased, each letter folding plainly), tried only where one of the prefixes starts, left to right, each
+        after the last match."""
+        if lowered is None or not self.prefixes:
+            yield from (match.span() for match in self.regex.finditer(text, start, end))
+            return
+        starts = set()
+        for prefix in self.prefixes:
+            place = lowered.find(prefix, start, end)
+            while place != -1:
+                starts.add(place)
+                place = lowered.find(prefix, place + 1, end)
+        after = start
+        for place in sorted(starts):
+            if place >= after and (match := self.regex.match(text, place, end)) is not None:
+                yield match.span()
+                after = match.end()
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,13 +100,18 @@ class _Term:
 
 
 def _scan(pattern: str) -> _Scan:
-    """A term pattern compiled for scanning, with the requirements worth testing."""
-    anchors = pattern_anchors(pattern)
+    """A term pattern compiled for scanning, with the requirements worth testing (the anchors alone and no prefixes
+    for a pattern with a letter that folds oddly)."""
+    guarded, anchors = guard_gaps(pattern), pattern_anchors(pattern)
+    loose = ((anchors,),) if anchors else ()
+    odd = _ODD_LETTER.search(pattern) is not None
+    requirements = loose if odd else selective(pattern_requirements(pattern))
     return _Scan(
-        re.compile(rf"\b(?:{guard_gaps(pattern)})", re.IGNORECASE),
+        re.compile(rf"\b(?:{guarded})", re.IGNORECASE),
         anchors,
-        selective(pattern_requirements(pattern)),
-        ((anchors,),) if anchors else (),
+        requirements,
+        requirements != loose,
+        () if odd else pattern_prefixes(guarded),
     )
 
 
@@ -159,11 +192,6 @@ UR_DECISION = "ur_decision"
 """Document type of the utilization review's decision: shown to the reviewer, never clinical evidence."""
 
 
-_FOLDS_ODDLY = frozenset("µıſͅΐΒΕΘΙΚΜΠΡΣΥΦΰβεθικμπρςσφϐϑϕϖϰϱϵВДОСТЪвдостъѢѣᲀᲁᲂᲃᲄᲅᲆᲇᲈṠṡẛιΐΰꙊꙋﬅﬆ")
-"""Letters a case-insensitive regular expression matches to letters other than their lower case ("ſ" matches "s"):
-in a text with one of them, a term's required runs, looked for in the lower-cased text, may be missed."""
-
-
 class DocumentSentences:
     """A document's sentences (split once), found by offset, each with its role (read when first asked for)."""
 
@@ -171,7 +199,7 @@ class DocumentSentences:
         self.text = text
         lowered = text.lower()
         self.lowered = lowered if len(lowered) == len(text) else text.casefold()[: len(text)]
-        self.folds_plainly = len(lowered) == len(text) and _FOLDS_ODDLY.isdisjoint(text)
+        self.folds_plainly = len(lowered) == len(text) and _ODD_LETTER.search(text) is None
         """Whether every letter of the text matches a pattern's letter case-insensitively only as its lower case."""
         self.sentences = split_sentences(text) or [Sentence(0, len(text), text)]
         self.starts = [sentence.start for sentence in self.sentences]
@@ -259,20 +287,25 @@ def find_terms(case: Case, family: str, roles: frozenset[SentenceRole] = EVIDENC
         sentences = document_sentences(text)
         hits = sentences.anchored()
         plain = sentences.folds_plainly
-        candidates = dict.fromkeys(c for anchor in scans.by_anchor.keys() & hits.keys() for c in scans.by_anchor[anchor])
+        anchored: dict[tuple[_Term, _Scan], int] = {}
+        for anchor in scans.by_anchor.keys() & hits.keys():
+            holding = hits[anchor]
+            for candidate in scans.by_anchor[anchor]:
+                anchored[candidate] = anchored.get(candidate, 0) | holding
         stretches = [
-            (term, scan, [(s.start, s.end) for s in map(sentences.sentences.__getitem__, _members(where))])
-            for term, scan in candidates
-            if (where := meeting(scan.requirements if plain else scan.loose, hits))
+            (term, scan, [(s.start, s.end) for s in map(sentences.sentences.__getitem__, _members(meets))])
+            for (term, scan), where in anchored.items()
+            if (meets := meeting(scan.requirements, hits) if plain and scan.finer else where)
         ]
         stretches += [(term, scan, [(0, len(text))]) for term, scan in scans.unanchored]
         found: dict[tuple[str, int], tuple[int, _Term]] = {}
+        lowered = sentences.lowered if plain else None
         for term, scan, places in stretches:
             for start, end in places:
-                for match in scan.regex.finditer(text, start, end):
-                    key = (term.name, match.start())
-                    if key not in found or found[key][0] < match.end():
-                        found[key] = (match.end(), term)
+                for match_start, match_end in scan.places(text, start, end, lowered):
+                    key = (term.name, match_start)
+                    if key not in found or found[key][0] < match_end:
+                        found[key] = (match_end, term)
         for (_, start), (end, term) in sorted(found.items(), key=lambda item: (item[0][1], item[0][0])):
             index = sentences.index(start)
             if fixed is None and sentences.role(start) not in roles:

@@ -74,6 +74,57 @@ def pattern_requirements(pattern: str) -> Requirements:
     )
 
 
+def pattern_prefixes(pattern: str) -> tuple[str, ...]:
+    """Lower-case letter runs one of which any match of a regular expression starts with: the places in a text where
+    it can match at all. Empty when a branch may start otherwise (with a class, an escape or an optional part)."""
+    prefixes, _ = _leading_alternation(pattern, 0)
+    return _shortest_first(run.lower() for run in prefixes) if prefixes else ()
+
+
+def _leading_alternation(source: str, index: int) -> tuple[frozenset[str] | None, int]:
+    found: set[str] = set()
+    certain = True
+    while True:
+        prefixes = _leading(source, index)
+        _, index = _sequence(source, index)
+        certain = certain and prefixes is not None
+        found |= prefixes or set()
+        if index < len(source) and source[index] == "|":
+            index += 1
+            continue
+        break
+    return (frozenset(found) if certain else None), index
+
+
+_ZERO_WIDTH = ("\\b", "\\B", "\\A", "^")
+
+
+def _leading(source: str, index: int) -> frozenset[str] | None:
+    """Runs one of which a match of the branch at `index` starts with, past any zero-width assertion."""
+    while True:
+        width = next((len(z) for z in _ZERO_WIDTH if source.startswith(z, index)), 0)
+        if not width and any(source.startswith(o, index) for o, _, look in _GROUP_OPENINGS if look):
+            _, after = _group(source, index)
+            width = after - index
+        if not width:
+            break
+        index += width
+    if index < len(source) and source[index].isalpha():
+        run = ""
+        while index < len(source) and source[index].isalpha() and not _optional_at(source, index + 1):
+            run += source[index]
+            index += 1
+        return frozenset({run}) if run else None
+    plain_group = source.startswith("(", index) and not source.startswith("(?", index)
+    if not plain_group and not source.startswith(("(?:", "(?P<"), index):
+        return None
+    skip = 3 if source.startswith("(?:", index) else 1
+    if source.startswith("(?P<", index):
+        skip = source.index(">", index) + 1 - index
+    prefixes, after = _leading_alternation(source, index + skip)
+    return None if _optional_at(source, after + 1) else prefixes
+
+
 def selective(requirements: Requirements, letters: int = 3) -> Requirements:
     """`requirements` cut to the groups worth testing: the most selective of each branch, and the others whose runs
     all have `letters` letters or more (a run such as "a" or "of" is in almost every sentence)."""
