@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from openimr.errors import OpenIMRError
-from openimr.knowledge.terms import RunIndex, TermMatcher, meeting, pattern_anchors, pattern_requirements, selective
+from openimr.knowledge.terms import (
+    RunIndex,
+    TermMatcher,
+    meeting,
+    pattern_anchors,
+    pattern_prefixes,
+    pattern_requirements,
+    selective,
+)
 
 
 def test_longest_term_at_a_position_wins_and_words_are_whole() -> None:
@@ -99,6 +107,24 @@ def test_run_index_finds_runs_and_those_they_contain_and_meeting_combines_them()
     index = RunIndex(["rais", "raise", "leg", "straight", "pain"])
     assert index.held("straight leg raise") == {"straight", "leg", "rais", "raise"}
     assert index.held("straight leg raise", 9) == {"leg", "rais", "raise"}
+    assert RunIndex(["s/p", "no", "not"]).held("he is s/p fusion; nothing else") == {"s/p", "no", "not"}
     held = {"straight": 0b01, "leg": 0b11, "rais": 0b10}
     assert meeting(pattern_requirements(r"\bstraight leg rais\w*"), held) == 0
     assert meeting(pattern_requirements(r"\bleg rais\w*|\bstraight"), held) == 0b11
+
+
+@pytest.mark.parametrize(
+    ("pattern", "prefixes"),
+    [
+        (r"\bnausea\b", ("nausea",)),
+        (r"(?<!no )\bspasms?", ("spasm",)),
+        (r"\b(?:persistent|chronic)\s+pain|\bUCL", ("ucl", "chronic", "persistent")),
+        (r"\b(?-i:PT)\b", ("pt",)),
+        (r"\b(?:foo|bar)?baz", ()),
+        (r"\b[Ss]pasm", ()),
+        (r"(?P=x)abc", ()),
+        (r"\bS?LR", ()),
+    ],
+)
+def test_pattern_prefixes(pattern: str, prefixes: tuple[str, ...]) -> None:
+    assert pattern_prefixes(pattern) == prefixes

@@ -22,7 +22,9 @@ from openimr.knowledge.terms import (
     Requirements,
     RunIndex,
     TermMatcher,
+    folds_plainly,
     guard_gaps,
+    has_odd_letter,
     meeting,
     pattern_anchors,
     pattern_prefixes,
@@ -46,12 +48,6 @@ class TermMatch:
     sentence: Sentence
     normal: bool = False
     """The term states the finding absent ('the neurological examination is normal'; `TermPattern.normal`)."""
-
-
-_FOLDS_ODDLY = "µıſͅΐΒΕΘΙΚΜΠΡΣΥΦΰβεθικμπρςσφϐϑϕϖϰϱϵВДОСТЪвдостъѢѣᲀᲁᲂᲃᲄᲅᲆᲇᲈṠṡẛιΐΰꙊꙋﬅﬆ"
-"""Letters a case-insensitive regular expression matches to letters other than their lower case ("ſ" matches "s"):
-where a text or a pattern has one, the runs a pattern needs, looked for in the lower-cased text, may be missed."""
-_ODD_LETTER = re.compile(f"[{_FOLDS_ODDLY}]")
 
 
 @dataclass(frozen=True, eq=False)
@@ -104,7 +100,7 @@ def _scan(pattern: str) -> _Scan:
     for a pattern with a letter that folds oddly)."""
     guarded, anchors = guard_gaps(pattern), pattern_anchors(pattern)
     loose = ((anchors,),) if anchors else ()
-    odd = _ODD_LETTER.search(pattern) is not None
+    odd = has_odd_letter(pattern)
     requirements = loose if odd else selective(pattern_requirements(pattern))
     return _Scan(
         re.compile(rf"\b(?:{guarded})", re.IGNORECASE),
@@ -199,7 +195,7 @@ class DocumentSentences:
         self.text = text
         lowered = text.lower()
         self.lowered = lowered if len(lowered) == len(text) else text.casefold()[: len(text)]
-        self.folds_plainly = len(lowered) == len(text) and _ODD_LETTER.search(text) is None
+        self.folds_plainly = folds_plainly(text)
         """Whether every letter of the text matches a pattern's letter case-insensitively only as its lower case."""
         self.sentences = split_sentences(text) or [Sentence(0, len(text), text)]
         self.starts = [sentence.start for sentence in self.sentences]

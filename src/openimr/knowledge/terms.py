@@ -103,7 +103,7 @@ def _leading(source: str, index: int) -> frozenset[str] | None:
     """Runs one of which a match of the branch at `index` starts with, past any zero-width assertion."""
     while True:
         width = next((len(z) for z in _ZERO_WIDTH if source.startswith(z, index)), 0)
-        if not width and any(source.startswith(o, index) for o, _, look in _GROUP_OPENINGS if look):
+        if not width and source.startswith("(?", index) and _opening(source, index)[1] == "look":
             _, after = _group(source, index)
             width = after - index
         if not width:
@@ -115,12 +115,11 @@ def _leading(source: str, index: int) -> frozenset[str] | None:
             run += source[index]
             index += 1
         return frozenset({run}) if run else None
-    plain_group = source.startswith("(", index) and not source.startswith("(?", index)
-    if not plain_group and not source.startswith(("(?:", "(?P<"), index):
+    if not source.startswith("(", index):
         return None
-    skip = 3 if source.startswith("(?:", index) else 1
-    if source.startswith("(?P<", index):
-        skip = source.index(">", index) + 1 - index
+    skip, kind = _opening(source, index)
+    if kind != "group":
+        return None
     prefixes, after = _leading_alternation(source, index + skip)
     return None if _optional_at(source, after + 1) else prefixes
 
@@ -149,20 +148,64 @@ def meeting(requirements: Requirements, held: Mapping[str, int]) -> int:
     return met
 
 
+_FOLDS_ODDLY = "µıſͅΐΒΕΘΙΚΜΠΡΣΥΦΰβεθικμπρςσφϐϑϕϖϰϱϵВДОСТЪвдостъѢѣᲀᲁᲂᲃᲄᲅᲆᲇᲈṠṡẛιΐΰꙊꙋﬅﬆ"
+"""Letters a case-insensitive regular expression matches to letters other than their lower case ("ſ" matches "s")."""
+_ODD_LETTER = re.compile(f"[{_FOLDS_ODDLY}]")
+
+
+def has_odd_letter(text: str) -> bool:
+    """Whether `text` has a letter that folds oddly: where a text or a pattern has one, the runs a pattern needs,
+    looked for in the lower-cased text, may be missed."""
+    return _ODD_LETTER.search(text) is not None
+
+
+def folds_plainly(text: str) -> bool:
+    """Whether a case-insensitive pattern matches each letter of `text` only as its lower case, and lower-casing
+    keeps the text's length (offsets into the lower-cased text are offsets into the text)."""
+    return len(text.lower()) == len(text) and not has_odd_letter(text)
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_WORDS_KEPT = 1 << 16
+
+
 class RunIndex:
-    """Finds which of many runs (anchors and required runs of patterns) a text holds, in one pass of a regular
-    expression that finds the longest run starting at each place; each occurrence also stands for the runs it
-    contains."""
+    """Finds which of many runs (anchors and required runs of patterns) a text holds. Runs of letters only are
+    looked up in the text's words (each word's runs worked out once and kept); other runs are found in one pass of a
+    regular expression that finds the longest run starting at each place, each occurrence also standing for the runs
+    it contains."""
 
     def __init__(self, runs: Iterable[str]) -> None:
         ordered = sorted(set(runs), key=len)
-        self._regex = re.compile(rf"(?=({trie_regex(ordered) or '(?!x)x'}))")
-        self._contained = {run: frozenset(other for other in ordered if other in run) for run in ordered}
+        self._runs = frozenset(ordered)
+        self._longest = len(ordered[-1]) if ordered else 0
+        self._in_words: dict[str, frozenset[str]] = {}
+        letters = all(run.isalpha() for run in ordered)
+        self._regex = None if letters else re.compile(rf"(?=({trie_regex(ordered) or '(?!x)x'}))")
+        self._contained = {} if letters else {run: frozenset(o for o in ordered if o in run) for run in ordered}
 
     def held(self, text: str, start: int = 0, end: int = sys.maxsize) -> frozenset[str]:
         """The runs `text[start:end]` holds (as written: the caller lower-cases the text)."""
+        if self._regex is None:
+            return frozenset().union(*map(self._in_word, set(_LETTERS.findall(text, start, end))))
         found = set(self._regex.findall(text, start, end))
         return frozenset().union(*(self._contained[run] for run in found))
+
+    def _in_word(self, word: str) -> frozenset[str]:
+        """The runs a word (a run of letters) holds."""
+        runs = self._in_words.get(word)
+        if runs is None:
+            if len(self._in_words) >= _WORDS_KEPT:
+                self._in_words.clear()
+            length, longest = len(word), self._longest
+            runs = frozenset(
+                piece
+                for first in range(length)
+                for last in range(first + 1, min(length, first + longest) + 1)
+                if (piece := word[first:last]) in self._runs
+            )
+            self._in_words[word] = runs
+        return runs
 
 
 _Anchors = frozenset[str]
@@ -208,17 +251,27 @@ def _optional_at(source: str, index: int) -> bool:
     return index < len(source) and (source[index] in "?*" or source.startswith("{0", index))
 
 
-_GROUP_OPENINGS = (("(?:", 3, False), ("(?=", 3, True), ("(?!", 3, True), ("(?<=", 4, True), ("(?<!", 4, True))
+_OPENING = re.compile(r"\((?:\?(?:(?P<look><=|<!|=|!)|P<\w+>|[aiLmsux-]*:))?", re.IGNORECASE)
+
+
+def _opening(source: str, index: int) -> tuple[int, str]:
+    """The length of the group opening at `index`, and what the group is: "look" (a look-around: zero width),
+    "other" (an extension not known here, such as "(?P=name)": it matches something uncertain) or "group"."""
+    opening = _OPENING.match(source, index)
+    assert opening is not None
+    if opening.group("look") is not None:
+        return opening.end() - index, "look"
+    if opening.end() - index == 1 and source.startswith("(?", index):
+        return 2, "other"
+    return opening.end() - index, "group"
 
 
 def _group(source: str, index: int) -> tuple[_Branch, int]:
     """The anchors of the group opening at `index` (all of a group with one branch), and the index after its closing
     parenthesis."""
-    skip, lookaround = next(((n, look) for opening, n, look in _GROUP_OPENINGS if source.startswith(opening, index)), (1, False))
-    if source.startswith("(?P<", index):
-        skip = source.index(">", index) + 1 - index
+    skip, kind = _opening(source, index)
     branches, index = _alternation(source, index + skip)
-    if lookaround:
+    if kind != "group":
         return [], index + 1
     if len(branches) == 1:
         return branches[0], index + 1
