@@ -157,6 +157,33 @@ def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact
     return Fact(kind="line", name=Line.UNKNOWN, value="the record does not say whether a course has been given")
 
 
+_ACCOMPANYING = {
+    TreatmentKind.DME: None,
+    TreatmentKind.THERAPY: frozenset({"physical medicine", "home health"}),
+    TreatmentKind.LAB: frozenset({"laboratory", "diagnostic testing"}),
+}
+"""Kinds of service (and, where given, their categories) that go with a surgery: equipment, postoperative therapy and
+home care, preoperative tests. Drugs, injections and other therapies are left as the record frames them."""
+
+
+def with_surgery_items(treatments: list[Treatment]) -> list[Treatment]:
+    """The requests, each service that goes with a surgery made postoperative when the same case requests a surgery of
+    its body region (or it names none): a cold therapy unit or a knee brace asked for with a knee arthroscopy goes
+    with the arthroscopy and is necessary only if the arthroscopy is."""
+    surgeries = [t for t in treatments if t.kind is TreatmentKind.SURGERY and not t.postoperative]
+    result = []
+    for treatment in treatments:
+        categories = _ACCOMPANYING.get(treatment.kind, frozenset())
+        accompanies = (
+            not treatment.postoperative
+            and treatment.kind in _ACCOMPANYING
+            and (categories is None or treatment.category in categories)
+            and any(same_body_region(s.body_parts, treatment.body_parts) for s in surgeries)
+        )
+        result.append(treatment.model_copy(update={"postoperative": True}) if accompanies else treatment)
+    return result
+
+
 @dataclass(frozen=True)
 class Primary:
     """The surgery a dependent service accompanies: an item of the same case (`item`, 0-based) or a surgery the record
