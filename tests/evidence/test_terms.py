@@ -64,6 +64,13 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             "increased her walking from 10 to 30",
         ),
         ("X-rays show severe OA of the right knee.", "osteoarthritis", PRESENT, "OA"),
+        ("She walks less than one block before resting.", "mobility_limitation", PRESENT, "walks less than one block"),
+        (
+            "The psychological evaluation cleared him for the trial.",
+            "psych_clearance",
+            PRESENT,
+            "psychological evaluation cleared",
+        ),
         ("Physical therapy gave only partial relief.", "failed_conservative_care", PRESENT, "only partial relief"),
         ("Muscle spasm in not noted.", "spasm", ABSENT, "spasm"),
         ("He denies spasm in the neck.", "spasm", ABSENT, "spasm"),

@@ -179,6 +179,14 @@ def test_a_service_for_another_body_region_does_not_go_with_the_surgery() -> Non
     assert item.phase != "postoperative" and item.depends_on is None
 
 
+def test_a_course_for_another_body_region_does_not_make_this_one_a_continuation() -> None:
+    record = "Low back pain treated with physical therapy in 2015. New right shoulder pain; no physical therapy for the shoulder yet."
+    item = review_case(_case(record, "Physical therapy 6 visits for the right shoulder")).items[0]
+    assert item.line == "initial", item.rationale
+    back = review_case(_case(record, "Physical therapy 6 visits for the lumbar spine")).items[0]
+    assert back.line == "continuation"
+
+
 def test_a_test_of_the_whole_worker_goes_with_a_surgery_of_any_body_part() -> None:
     record = "Utilization review certified the right shoulder rotator cuff repair on 10/1/2016. He has COPD."
     item = review_case(_case(record, "Pre-operative chest x-ray")).items[0]

@@ -196,6 +196,15 @@ UR_DECISION = "ur_decision"
 """Document type of the utilization review's decision: shown to the reviewer, never clinical evidence."""
 
 
+_FINITE_VERB = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|will|would|can|could|does|did|reports?|reported|states?|stated|notes?|noted"
+    r"|denies|denied|complains?|complained|underwent|completed|attended|received|takes|took|continues|continued|uses"
+    r"|used|remains|remained|feels|felt|returned|started|began|tried)\b",
+    re.IGNORECASE,
+)
+"""A verb that makes a clause a statement of its own."""
+
+
 class DocumentSentences:
     """A document's sentences (split once), found by offset, each with its role (read when first asked for)."""
 
@@ -239,7 +248,12 @@ class DocumentSentences:
         right = sentence.text.find(";", offset - sentence.start)
         key = sentence.start + left
         if key not in self._roles:
-            self._roles[key] = sentence_role(sentence.text[left : right if right != -1 else len(sentence.text)])
+            clause = sentence.text[left : right if right != -1 else len(sentence.text)]
+            role = sentence_role(clause)
+            # a clause with no verb of its own goes on with the clause before it (the rest of a request's list)
+            if role is SentenceRole.CLINICAL and left > 0 and not _FINITE_VERB.search(clause):
+                role = self.role(sentence.start + left - 1)
+            self._roles[key] = role
         return self._roles[key]
 
 

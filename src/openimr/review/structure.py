@@ -141,7 +141,12 @@ def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact
         if in_use:
             return Fact(kind="line", name=Line.CONTINUATION, value="the worker already takes it", spans=in_use[0].spans)
     else:
-        prior = [f for f in evidence.mentions(family) if f.kind == "prior_treatment" and f.experiencer == "patient"]
+        # a course for another body region is not this one's ("PT for the back; none yet for the shoulder")
+        prior = [
+            f
+            for f in evidence.mentions(family)
+            if f.kind == "prior_treatment" and f.experiencer == "patient" and same_body_region(f.body_parts, treatment.body_parts)
+        ]
         given = [f for f in prior if f.status == FactStatus.PRESENT]
         if given:
             return Fact(kind="line", name=Line.CONTINUATION, value="a course of it has been given", spans=given[0].spans)
