@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from openimr.evidence import Evidence, extract_facts, gather_evidence
+from openimr.evidence import Evidence, _candidates, extract_facts, fact_keys, gather_evidence
 from openimr.model import Case, CaseDates, DisputedItem, Document, Fact, FactStatus
 
 
@@ -199,3 +199,18 @@ def test_extract_facts_resolves_every_candidate() -> None:
 def test_a_finding_is_placed_in_its_clause_else_its_sentence(text: str, body_parts: list[str]) -> None:
     (fracture,) = _facts(text, "fracture")
     assert fracture.body_parts == body_parts
+
+
+def test_evidence_finds_each_family_when_first_asked_as_if_all_were_found_at_once() -> None:
+    case = _case(
+        "Chronic low back pain with muscle spasm and decreased sensation in the L5 dermatome; no radiculopathy. "
+        "She takes Norco and naproxen, which improved her function by 30%. Physical therapy 12 sessions failed. "
+        "MRI showed a disc herniation. CURES was reviewed. She is on modified duty.",
+        dt.date(2016, 1, 1),
+    )
+    keys = sorted(fact_keys())
+    lazy, eager = gather_evidence(case), Evidence(case, _candidates(case))
+    assert lazy.of_kind("medication") == eager.of_kind("medication")
+    assert [lazy.mentions([key]) for key in keys] == [eager.mentions([key]) for key in keys]
+    assert lazy.mentions(keys) == eager.mentions(keys)
+    assert len(lazy.mentions(keys)) >= 8
