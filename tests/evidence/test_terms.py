@@ -66,6 +66,12 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("X-rays show severe OA of the right knee.", "osteoarthritis", PRESENT, "OA"),
         ("She walks less than one block before resting.", "mobility_limitation", PRESENT, "walks less than one block"),
         (
+            "His job requires heavy lifting; the capacity evaluation places him at light duty.",
+            "job_demands_unmet",
+            PRESENT,
+            "job requires heavy lifting; the capacity evaluation places him at light duty",
+        ),
+        (
             "The psychological evaluation cleared him for the trial.",
             "psych_clearance",
             PRESENT,

@@ -174,6 +174,19 @@ def test_a_service_asked_for_with_a_surgery_goes_with_it(service: str, record: s
         assert item.decision == UP
 
 
+@pytest.mark.parametrize(
+    ("record", "decision"),
+    [
+        ("Utilization review certified the right shoulder rotator cuff repair; it is scheduled for next month.", OVER),
+        ("Right shoulder pain for two months. No imaging.", UP),
+    ],
+)
+def test_equipment_asked_for_while_a_certified_surgery_is_to_come_is_for_it(record: str, decision: Decision) -> None:
+    item = review_case(_case(record, "Sling for the right shoulder")).items[0]
+    assert (item.phase == "postoperative") is (decision == OVER)
+    assert item.decision == decision, item.rationale
+
+
 def test_a_service_for_another_body_region_does_not_go_with_the_surgery() -> None:
     item = review_case(_case(FULL_TEAR, SURGERY, "Lumbar brace")).items[1]
     assert item.phase != "postoperative" and item.depends_on is None

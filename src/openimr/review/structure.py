@@ -171,19 +171,32 @@ _ACCOMPANYING = {
 home care, preoperative tests. Drugs, injections and other therapies are left as the record frames them."""
 
 
-def with_surgery_items(treatments: list[Treatment]) -> list[Treatment]:
+_FOR_A_CERTIFIED_SURGERY = frozenset({TreatmentKind.DME, TreatmentKind.LAB})
+"""Kinds of service that, asked for while a surgery of their region is certified and still to come, are for it
+(equipment and preoperative tests; therapy may come before the surgery too)."""
+
+
+def with_surgery_items(treatments: list[Treatment], evidence: Evidence) -> list[Treatment]:
     """The requests, each service that goes with a surgery made postoperative when the same case requests a surgery of
-    its body region (or it names none): a cold therapy unit or a knee brace asked for with a knee arthroscopy goes
-    with the arthroscopy and is necessary only if the arthroscopy is."""
-    surgeries = [t for t in treatments if t.kind is TreatmentKind.SURGERY and not t.postoperative]
+    its body region (or it names none), or, for equipment and tests, when the record says such a surgery was certified
+    and it has not been done: a cold therapy unit or a knee brace asked for with a knee arthroscopy goes with the
+    arthroscopy and is necessary only if the arthroscopy is."""
+    requested = [t.body_parts for t in treatments if t.kind is TreatmentKind.SURGERY and not t.postoperative]
+    performed = {f.name for f in surgeries_performed(evidence)}
+    certified = [
+        f.body_parts
+        for f in evidence.procedure_events
+        if f.name in _surgical_procedures() and f.value == ProcedureEvent.CERTIFIED and f.name not in performed
+    ]
     result = []
     for treatment in treatments:
         categories = _ACCOMPANYING.get(treatment.kind, frozenset())
+        surgeries = requested + (certified if treatment.kind in _FOR_A_CERTIFIED_SURGERY else [])
         accompanies = (
             not treatment.postoperative
             and treatment.kind in _ACCOMPANYING
             and (categories is None or treatment.category in categories)
-            and any(same_body_region(s.body_parts, treatment.body_parts) for s in surgeries)
+            and any(same_body_region(parts, treatment.body_parts) for parts in surgeries)
         )
         result.append(treatment.model_copy(update={"postoperative": True}) if accompanies else treatment)
     return result
