@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from openimr.evidence import Evidence, extract_facts, gather_evidence
+from openimr.evidence import Evidence, _candidates, extract_facts, fact_keys, gather_evidence
 from openimr.model import Case, CaseDates, DisputedItem, Document, Fact, FactStatus
 
 
@@ -30,6 +30,67 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
     ("text", "key", "status", "span"),
     [
         ("Examination revealed paravertebral muscle spasm.", "spasm", PRESENT, "spasm"),
+        (
+            "MRI: complex tear of the posterior horn of the medial meniscus.",
+            "meniscus_tear",
+            PRESENT,
+            "tear of the posterior horn",
+        ),
+        (
+            "Nerve conduction 3/2016: moderate median neuropathy at the wrist.",
+            "edx_confirmed",
+            PRESENT,
+            "Nerve conduction 3/2016: moderate median neuropathy",
+        ),
+        (
+            "There is electromyographic evidence of a left L5 radiculopathy.",
+            "edx_confirmed",
+            PRESENT,
+            "electromyographic evidence of a left L5 radiculopathy",
+        ),
+        (
+            "The block gave relief with decreased opioid use for two months.",
+            "functional_improvement",
+            PRESENT,
+            "decreased opioid use",
+        ),
+        ("She has not reduced her medication intake.", "functional_improvement", ABSENT, "reduced her medication intake"),
+        ("Therapy helped, allowing a return to full duty.", "functional_improvement", PRESENT, "allowing a return to full duty"),
+        ("With the medication he is able to work full duty.", "functional_improvement", PRESENT, "able to work full duty"),
+        (
+            "Therapy increased her walking from 10 to 30 minutes.",
+            "functional_improvement",
+            PRESENT,
+            "increased her walking from 10 to 30",
+        ),
+        ("X-rays show severe OA of the right knee.", "osteoarthritis", PRESENT, "OA"),
+        ("She walks less than one block before resting.", "mobility_limitation", PRESENT, "walks less than one block"),
+        (
+            "With the medication she is able to do light housework.",
+            "functional_improvement",
+            PRESENT,
+            "able to do light housework",
+        ),
+        ("With meds he can walk 20 min.", "functional_improvement", PRESENT, "walk 20 min"),
+        (
+            "Plan: spine surgery consultation if the MRI shows a compressed root.",
+            "surgery_planned",
+            FactStatus.PLANNED,
+            "spine surgery consultation",
+        ),
+        (
+            "His job requires heavy lifting; the capacity evaluation places him at light duty.",
+            "job_demands_unmet",
+            PRESENT,
+            "job requires heavy lifting; the capacity evaluation places him at light duty",
+        ),
+        (
+            "The psychological evaluation cleared him for the trial.",
+            "psych_clearance",
+            PRESENT,
+            "psychological evaluation cleared",
+        ),
+        ("Physical therapy gave only partial relief.", "failed_conservative_care", PRESENT, "only partial relief"),
         ("Muscle spasm in not noted.", "spasm", ABSENT, "spasm"),
         ("He denies spasm in the neck.", "spasm", ABSENT, "spasm"),
         ("There is no evidence that the patient has spasm.", "spasm", ABSENT, "spasm"),
@@ -38,8 +99,12 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("She no longer has spasms.", "spasm", ABSENT, "spasms"),
         ("There was decreased sensation in the L5 dermatome.", "neuro_deficit", PRESENT, "decreased sensation"),
         ("Sensation was decreased over the lateral calf.", "neuro_deficit", PRESENT, "Sensation was decreased"),
-        ("The neurological examination of the lower extremities is normal.", "neuro_deficit", ABSENT,
-         "neurological examination of the lower extremities is normal"),
+        (
+            "The neurological examination of the lower extremities is normal.",
+            "neuro_deficit",
+            ABSENT,
+            "neurological examination of the lower extremities is normal",
+        ),
         ("She is neurologically intact.", "neuro_deficit", ABSENT, "neurologically intact"),
         ("Strength was 4/5 in the left ankle dorsiflexors.", "neuro_deficit", PRESENT, "Strength was 4/5"),
         ("Reflexes were diminished at the left ankle.", "neuro_deficit", PRESENT, "Reflexes were diminished"),
@@ -125,6 +190,13 @@ def test_text_whose_lower_case_changes_length_is_still_read() -> None:
     assert text[facts[0].spans[0].start : facts[0].spans[0].end] == "SPASM"
 
 
+def test_text_with_a_letter_that_folds_oddly_is_still_read() -> None:
+    # "ſ" (long s) matches "s" case-insensitively but lower-cases to itself: the term's required word "straight" is not
+    # in the lower-cased text, yet the pattern matches it.
+    facts = _facts("Exam: ſtraight leg raise was positive on the left.", "radicular_sign")
+    assert [f.spans[0].text for f in facts] == ["ſtraight leg raise was positive"]
+
+
 def test_extract_facts_resolves_every_candidate() -> None:
     facts = extract_facts(_case("Spasm noted. No numbness. Takes naproxen."))
     assert {(f.kind, f.name, f.status) for f in facts} >= {
@@ -146,3 +218,18 @@ def test_extract_facts_resolves_every_candidate() -> None:
 def test_a_finding_is_placed_in_its_clause_else_its_sentence(text: str, body_parts: list[str]) -> None:
     (fracture,) = _facts(text, "fracture")
     assert fracture.body_parts == body_parts
+
+
+def test_evidence_finds_each_family_when_first_asked_as_if_all_were_found_at_once() -> None:
+    case = _case(
+        "Chronic low back pain with muscle spasm and decreased sensation in the L5 dermatome; no radiculopathy. "
+        "She takes Norco and naproxen, which improved her function by 30%. Physical therapy 12 sessions failed. "
+        "MRI showed a disc herniation. CURES was reviewed. She is on modified duty.",
+        dt.date(2016, 1, 1),
+    )
+    keys = sorted(fact_keys())
+    lazy, eager = gather_evidence(case), Evidence(case, _candidates(case))
+    assert lazy.of_kind("medication") == eager.of_kind("medication")
+    assert [lazy.mentions([key]) for key in keys] == [eager.mentions([key]) for key in keys]
+    assert lazy.mentions(keys) == eager.mentions(keys)
+    assert len(lazy.mentions(keys)) >= 8

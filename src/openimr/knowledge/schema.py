@@ -82,6 +82,11 @@ class CitationSpec(_Knowledge):
     guideline: str = Field(description="Id of a catalogue guideline.")
     sections: list[str] = Field(default_factory=list)
     pages: str | None = None
+    regions: list[str] = Field(
+        default_factory=list,
+        description="Body regions (of the body-part lexicon) this citation is for, e.g. an ODG body-part chapter; "
+        "empty: every request. A request naming a region cites only the specs for its regions, when it has some.",
+    )
 
 
 class TopicCitations(_Knowledge):
@@ -234,6 +239,11 @@ class TermPattern(_Knowledge):
         default=False,
         description="The patterns state that the finding is absent, as a normal examination does ('the neurological "
         "examination is normal'): a match is the finding negated.",
+    )
+    neurological: bool = Field(
+        default=False,
+        description="A sign of the nerves: a limb it is found in also places it at the spine part supplying the limb "
+        "(weakness of the ankle is a sign about the lumbar spine); see the body-part lexicon's nerve_supply.",
     )
 
     @field_validator("patterns")
