@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -167,6 +168,17 @@ def folds_plainly(text: str) -> bool:
 
 _LETTERS = re.compile(r"[^\W\d_]+")
 _WORDS_KEPT = 1 << 16
+
+
+def holds(requirements: Requirements, held: AbstractSet[str]) -> bool:
+    """Whether a text that holds the runs `held` meets `requirements` (`meeting` for one place)."""
+    for branch in requirements:
+        for runs in branch:
+            if held.isdisjoint(runs):
+                break
+        else:
+            return True
+    return False
 
 
 class RunIndex:
