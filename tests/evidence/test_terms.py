@@ -66,6 +66,19 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("X-rays show severe OA of the right knee.", "osteoarthritis", PRESENT, "OA"),
         ("She walks less than one block before resting.", "mobility_limitation", PRESENT, "walks less than one block"),
         (
+            "With the medication she is able to do light housework.",
+            "functional_improvement",
+            PRESENT,
+            "able to do light housework",
+        ),
+        ("With meds he can walk 20 min.", "functional_improvement", PRESENT, "walk 20 min"),
+        (
+            "Plan: spine surgery consultation if the MRI shows a compressed root.",
+            "surgery_planned",
+            FactStatus.PLANNED,
+            "spine surgery consultation",
+        ),
+        (
             "His job requires heavy lifting; the capacity evaluation places him at light duty.",
             "job_demands_unmet",
             PRESENT,
