@@ -107,11 +107,13 @@ def add_records(
     corpus: Corpus, records: Iterable[Determination], batch: int = BATCH, writers: int = 1, optimize: bool = True
 ) -> tuple[int, int]:
     """Write classified records in batches of `batch` letters; returns letters written and replaced. With `optimize`,
-    a load that at least doubled the corpus settles its index afterwards (`Corpus.optimize`).
+    a load that at least doubled the corpus settles its index afterwards (`Corpus.optimize`); a load into an empty
+    corpus may build its index at the end (`Index.bulk`).
 
     With several `writers` (PostgreSQL), each letter key always goes to the same connection, in order, so a letter
     given twice ends as its last version whatever the interleaving."""
-    written, replaced = _write(corpus, records, batch, writers)
+    with corpus.index.bulk():
+        written, replaced = _write(corpus, records, batch, writers)
     if optimize and written > replaced and 2 * (written - replaced) >= corpus.counts()[0]:
         corpus.optimize()
     return written, replaced
