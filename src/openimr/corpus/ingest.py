@@ -119,9 +119,19 @@ def add_records(
     return written, replaced
 
 
+def _ahead(chunks: Iterator[list[Determination]]) -> Iterator[list[Determination]]:
+    """The chunks, each next one made in a thread while the caller writes the one before: reading or making letters
+    (Python) overlaps with the database's own work (SQLite's, which runs without the GIL)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        coming = pool.submit(next, chunks, None)
+        while (chunk := coming.result()) is not None:
+            coming = pool.submit(next, chunks, None)
+            yield chunk
+
+
 def _write(corpus: Corpus, records: Iterable[Determination], batch: int, writers: int) -> tuple[int, int]:
     if writers <= 1 or corpus.dialect == "sqlite":
-        totals = [corpus.add(chunk) for chunk in _batches(records, batch)]
+        totals = [corpus.add(chunk) for chunk in _ahead(_batches(records, batch))]
         return sum(t[0] for t in totals), sum(t[1] for t in totals)
     lanes = [ThreadPoolExecutor(max_workers=1) for _ in range(writers)]
     pending: list[list[Determination]] = [[] for _ in range(writers)]
