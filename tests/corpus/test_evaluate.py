@@ -101,15 +101,15 @@ def _half(name: str) -> list[tuple[Determination, Determination]]:
 
 
 # Regression floors a little under the figures of the knowledge base written from the guidelines (2026-11-30, later:
-# A 0.928/0.670/0.681/0.375/0.784, B 0.912/0.769/0.779/0.583/0.643, all 0.921/0.731/0.742/0.50/0.722 for accuracy,
+# A 0.928/0.670/0.681/0.375/0.888, B 0.912/0.769/0.779/0.583/0.724, all 0.921/0.731/0.742/0.50/0.816 for accuracy,
 # balanced accuracy, macro-F1, overturned recall and citation agreement). They guard against losing agreement; they
 # are not the targets (balanced accuracy 0.80, macro-F1 0.75), which these letters do not yet reach. No criterion was
 # fitted to these letters: they check knowledge written from the guidelines' own rules.
 COVERAGE = 0.95
 TARGETS = {
-    "A": {"accuracy": 0.91, "balanced_accuracy": 0.63, "macro_f1": 0.64, "overturned_recall": 0.3, "citation_agreement": 0.76},
-    "B": {"accuracy": 0.89, "balanced_accuracy": 0.73, "macro_f1": 0.74, "overturned_recall": 0.5, "citation_agreement": 0.62},
-    "all": {"accuracy": 0.90, "balanced_accuracy": 0.70, "macro_f1": 0.71, "overturned_recall": 0.45, "citation_agreement": 0.70},
+    "A": {"accuracy": 0.91, "balanced_accuracy": 0.63, "macro_f1": 0.64, "overturned_recall": 0.3, "citation_agreement": 0.86},
+    "B": {"accuracy": 0.89, "balanced_accuracy": 0.73, "macro_f1": 0.74, "overturned_recall": 0.5, "citation_agreement": 0.70},
+    "all": {"accuracy": 0.90, "balanced_accuracy": 0.70, "macro_f1": 0.71, "overturned_recall": 0.45, "citation_agreement": 0.79},
 }
 
 

@@ -23,9 +23,19 @@ def test_medication_in_a_request_sentence_is_not_current_use() -> None:
     assert not _facts("The RFA requested naproxen 550mg #60.", "naproxen")
 
 
-def test_first_prescription_is_marked() -> None:
-    facts = _facts("Naprosyn was framed as a first-time request.", "naproxen")
-    assert facts[0].value == FIRST_PRESCRIPTION
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("Naprosyn was framed as a first-time request.", True),
+        ("She was started on naproxen today for the flare.", True),
+        ("Plan: start naproxen 500 mg twice a day.", True),
+        ("He will begin naproxen after the visit.", True),
+        ("He started naproxen in 2015 and takes it daily.", False),
+    ],
+)
+def test_first_prescription_is_marked(text: str, first: bool) -> None:
+    facts = _facts(text, "naproxen")
+    assert (facts[0].value == FIRST_PRESCRIPTION) is first
 
 
 def test_brand_names_map_to_the_generic_and_class() -> None:

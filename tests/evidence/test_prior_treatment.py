@@ -32,7 +32,29 @@ def test_prior_treatment(text: str, name: str, sessions: str, status: FactStatus
         "The request for authorization dated 11/30/2016 asked for physical therapy 2x4.",
         "Utilization review non-certified physical therapy.",
         "The treatment plan included physical therapy.",
+        "Plan: start physical therapy twice a week for three weeks.",
+        "Begin a course of physical therapy for the lumbar spine.",
+        "Post-operative physical therapy is needed for the shoulder.",
+        "She would benefit from a course of physical therapy.",
+        "He needs physical therapy to regain motion.",
     ],
 )
 def test_requested_or_planned_therapy_is_not_prior_treatment(text: str) -> None:
     assert not [f for f in _facts(text, "physical therapy") if f.kind == "prior_treatment" and f.status == PRESENT]
+
+
+def test_pt_in_capitals_is_therapy_and_pt_is_the_patient() -> None:
+    facts = [
+        f
+        for f in _facts("Pt reports low back pain. He has had PT without benefit.", "physical therapy")
+        if f.kind == "prior_treatment"
+    ]
+    assert [(f.spans[0].text, f.status) for f in facts] == [("PT", PRESENT)]
+
+
+def test_a_need_for_care_is_not_care_given_but_a_need_found_is_a_finding() -> None:
+    """Rules kept to treatment kinds: "needs daily skilled nursing" documents the need itself."""
+    facts = _facts("She needs daily skilled nursing and therapy.", "physical therapy")
+    assert not [f for f in facts if f.kind == "prior_treatment" and f.status == PRESENT]
+    started = [f for f in _facts("She started physical therapy in May.", "physical therapy") if f.kind == "prior_treatment"]
+    assert [f.status for f in started] == [PRESENT]

@@ -118,6 +118,7 @@ def test_topic_that_names_nothing_is_refused() -> None:
             VALID.replace("guideline: mtus_chronic_pain", "guideline: mtus_opioids").replace('era: "2016"', 'era: "2009"'),
             "no edition",
         ),
+        (VALID.replace("sections: [Example]", "sections: [Example]\n        regions: [lower back]"), "unknown regions"),
     ],
 )
 def test_topic_cross_checks_against_checks_and_catalogue(broken: str, expected: str) -> None:
@@ -205,6 +206,8 @@ def test_topic_cross_checks_against_checks_and_catalogue(broken: str, expected: 
         ("Ergonomic keyboard", "workstation_modification"),
         ("Sit stand desk", "workstation_modification"),
         ("Labral repair of the right hip", None),
+        ("Right L5 transforaminal epidural steroid injection under fluoroscopic guidance", "epidural_steroid_injections"),
+        ("Ultrasound guidance for a right knee injection", "injection_guidance"),
         ("An unheard-of gadget", None),
     ],
 )
@@ -226,6 +229,33 @@ def test_topic_selection(item: str, topic: str | None) -> None:
 def test_citation_wording_follows_the_era(era: Era, expected: str) -> None:
     topic = next(t for t in topics() if t.id == "muscle_relaxants")
     assert maximus_line(citations_for(topic, era)) == expected
+
+
+@pytest.mark.parametrize(
+    ("wording", "chapters"),
+    [
+        ("Shockwave therapy to the left elbow, 3 sessions", ["Elbow"]),
+        ("Extracorporeal shockwave therapy to the right knee", ["Knee & Leg"]),
+        ("Shock wave therapy for the lumbar spine", ["Low Back"]),
+        ("Shockwave therapy to the left hip", ["Elbow", "Knee & Leg", "Low Back"]),
+    ],
+)
+def test_a_body_part_chapter_is_cited_for_its_own_region(wording: str, chapters: list[str]) -> None:
+    """ODG is written by body part: a request cites the chapter of its own region, or every chapter the topic has
+    when it names no region they cover."""
+    treatment = parse_request(wording)
+    topic = select_topic(treatment)
+    assert topic is not None and topic.id == "shockwave_not_recommended"
+    cited = citations_for(topic, Era.MTUS_2016, treatment.body_parts)
+    assert [c.guideline for c in cited] == chapters
+
+
+def test_postoperative_therapy_cites_the_postsurgical_section_of_its_body_region() -> None:
+    treatment = parse_request("Post-operative physical therapy 12 visits for the right knee")
+    topic = select_topic(treatment, postoperative=True)
+    assert topic is not None
+    cited = citations_for(topic, Era.MTUS_2009, treatment.body_parts)
+    assert [s for c in cited for s in c.sections] == ["General", "Knee"]
 
 
 @pytest.mark.parametrize(

@@ -395,6 +395,19 @@ def test_primary_is_the_case_surgery_of_the_same_body_part() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "surgery"),
+    [
+        ("The L4-5 laminectomy and fusion was certified; the surgery is scheduled.", "spinal fusion"),
+        ("Right shoulder arthroscopy with rotator cuff repair was authorized by UR.", "rotator cuff repair"),
+    ],
+)
+def test_primary_from_the_record_is_its_definitive_procedure(text: str, surgery: str) -> None:
+    """A certification that names a procedure and then "the surgery" accompanies the named, definitive procedure."""
+    primary = _context(text, "Assistant surgeon").primary
+    assert primary.fact is not None and primary.fact.name == surgery
+
+
+@pytest.mark.parametrize(
     ("check", "params", "problem"),
     [
         ("request_specified", {"needs": ["quantty"]}, "needs.0"),

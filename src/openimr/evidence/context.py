@@ -77,6 +77,10 @@ class ContextRule(BaseModel):
     pattern: str | None = None
     direction: Direction | None = None
     max_scope: int | None = Field(default=None, ge=1)
+    kinds: frozenset[str] = Field(
+        default=frozenset(),
+        description="Fact kinds the rule modifies (e.g. prior_treatment); empty: every target.",
+    )
     example: str | None = Field(default=None, description="The sentence the rule exists for.")
 
     @model_validator(mode="after")
@@ -310,8 +314,15 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
     return modifiers
 
 
-def _assert(start: int, end: int, modifiers: Iterable[Modifier]) -> Assertion:
-    applying = [m for m in modifiers if m.scope_start < end and start < m.scope_end and not (m.start < end and start < m.end)]
+def _assert(start: int, end: int, modifiers: Iterable[Modifier], kind: str | None = None) -> Assertion:
+    applying = [
+        m
+        for m in modifiers
+        if m.scope_start < end
+        and start < m.scope_end
+        and not (m.start < end and start < m.end)
+        and (not m.rule.kinds or kind in m.rule.kinds)
+    ]
     historical = any(m.category == "historical" for m in applying)
     experiencer = "other" if any(m.category == "experiencer" for m in applying) else "patient"
     deciding = [m for m in applying if m.category in _DECIDING]
@@ -352,10 +363,11 @@ def _analysis(text: str) -> _Analysis:
     return _Analysis(text)
 
 
-def assertion(text: str, start: int, end: int) -> Assertion:
-    """The assertion of the target `text[start:end]` within its sentence, with the modifiers that decided it."""
+def assertion(text: str, start: int, end: int, kind: str | None = None) -> Assertion:
+    """The assertion of the target `text[start:end]` (a fact of `kind`, when known) within its sentence, with the
+    modifiers that decided it. Rules kept to some fact kinds modify only targets of those kinds."""
     analysis = _analysis(text)
-    return _assert(start, end, analysis.modifiers(analysis.sentence_index(start)))
+    return _assert(start, end, analysis.modifiers(analysis.sentence_index(start)), kind)
 
 
 def assert_status(text: str, start: int, end: int) -> FactStatus:

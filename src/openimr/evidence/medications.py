@@ -19,7 +19,15 @@ from openimr.model import Case, Fact
 
 FIRST_PRESCRIPTION = "first prescription"
 """`value` of a medication fact from a sentence that calls the prescription new ("a first-time request for ...")."""
-_FIRST = re.compile(r"\b(?:first[- ]time|new(?:ly)?|initial)\s+(?:request|prescription|prescribed|trial)\b", re.IGNORECASE)
+_FIRST = re.compile(
+    r"\b(?:first[- ]time|new(?:ly)?|initial)\s+(?:request|prescription|prescribed|trial)\b"
+    # started at this visit, or to be started: "started on gabapentin today", "will start", "Plan: start naproxen"
+    r"|\b(?:start(?:ed|ing)?|began|begin|initiat\w*|prescrib\w*|dispens\w*)\b[^.;]{0,40}\btoday\b"
+    r"|\btoday\b[^.;]{0,40}\b(?:started|prescribed|initiated|dispensed)\b"
+    r"|\b(?:will|plan\s+to|is\s+to)\s+(?:start|begin|initiate|try)\b"
+    r"|^\W*(?:plan\s*:\s*)?(?:start|begin|initiate)\b",
+    re.IGNORECASE,
+)
 
 
 def drug_class_key(drug_class: str) -> str:

@@ -114,7 +114,7 @@ def extract_procedure_events(case: Case) -> list[Fact]:
             start, end = match.start - sentence.start, match.end - sentence.start
             left, right = _clause(sentence, start, end)
             clause = sentence.text[left:right]
-            asserted = assertion(sentence.text, start, end)
+            asserted = assertion(sentence.text, start, end, PROCEDURE)
             date = _date(clause, as_of)
             event = _event(clause, role, asserted.status, date is not None)
             if event is None or asserted.experiencer != "patient":

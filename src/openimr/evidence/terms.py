@@ -269,7 +269,7 @@ class Candidate:
         """The fact, its status asserted by the ConText rules within its sentence."""
         match = self.match
         text, sentence = match.document.text, match.sentence
-        asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start)
+        asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start, self.kind)
         return Fact(
             body_parts=list(self._clause_body_parts()),
             kind=self.kind,

@@ -82,6 +82,11 @@ class CitationSpec(_Knowledge):
     guideline: str = Field(description="Id of a catalogue guideline.")
     sections: list[str] = Field(default_factory=list)
     pages: str | None = None
+    regions: list[str] = Field(
+        default_factory=list,
+        description="Body regions (of the body-part lexicon) this citation is for, e.g. an ODG body-part chapter; "
+        "empty: every request. A request naming a region cites only the specs for its regions, when it has some.",
+    )
 
 
 class TopicCitations(_Knowledge):

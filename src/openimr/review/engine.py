@@ -202,7 +202,7 @@ def _review_item(
     if primary is not None and primary.status != MET:
         decision = Decision.UPHELD
     criteria = prefix + path.criteria
-    citations = citations_for(topic, era)
+    citations = citations_for(topic, era, treatment.body_parts)
     return ItemDetermination(
         **common,
         decision=decision,

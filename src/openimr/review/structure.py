@@ -176,12 +176,16 @@ def primary_of(index: int, treatments: list[Treatment], dependent: list[bool], e
     same_part = [i for i in surgeries if same_body_region(treatments[i].body_parts, treatment.body_parts)]
     if same_part or surgeries:
         return Primary(item=(same_part or surgeries)[0])
-    surgical = {p.name for p in procedure_lexicon().procedures if p.kind is TreatmentKind.SURGERY}
+    principal = {p.name: p.principal for p in procedure_lexicon().procedures if p.kind is TreatmentKind.SURGERY}
     settled = [
         f
         for f in evidence.procedure_events
-        if f.name in surgical
+        if f.name in principal
         and f.value in (ProcedureEvent.CERTIFIED, ProcedureEvent.PERFORMED)
         and same_body_region(f.body_parts, treatment.body_parts)
     ]
-    return Primary(fact=settled[-1]) if settled else Primary()
+    if not settled:
+        return Primary()
+    # the definitive procedure of the latest ones named ("laminectomy and fusion certified" is a fusion; "surgery" is
+    # the least specific name)
+    return Primary(fact=min(reversed(settled), key=lambda f: principal[f.name]))

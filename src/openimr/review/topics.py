@@ -16,8 +16,17 @@ from openimr.errors import OpenIMRError
 from openimr.evidence import fact_keys
 from openimr.evidence.attribution import MEDICATIONS
 from openimr.knowledge import knowledge_files, load_knowledge, parse_knowledge
-from openimr.knowledge.lexicons import body_part_lexicon, drug_lexicon, procedure_lexicon
-from openimr.knowledge.schema import Catalogue, Criterion, Era, GeneralRequirement, GeneralRequirements, Guideline, Topic
+from openimr.knowledge.lexicons import body_part_lexicon, body_regions, drug_lexicon, procedure_lexicon
+from openimr.knowledge.schema import (
+    Catalogue,
+    CitationSpec,
+    Criterion,
+    Era,
+    GeneralRequirement,
+    GeneralRequirements,
+    Guideline,
+    Topic,
+)
 from openimr.model import Citation, Treatment, TreatmentKind
 from openimr.review.checks import CHECKS, Params
 
@@ -151,7 +160,15 @@ def validate_topic(topic: Topic, source: str) -> TopicRules:
                 raise OpenIMRError(f"citation names unknown guideline {spec.guideline!r}", source)
             if guideline.edition_for(era_citations.era) is None:
                 raise OpenIMRError(f"guideline {spec.guideline!r} has no edition in era {era_citations.era}", source)
+            unknown_regions = set(spec.regions) - _known_regions()
+            if unknown_regions:
+                raise OpenIMRError(f"citation of {spec.guideline!r} names unknown regions {sorted(unknown_regions)}", source)
     return TopicRules(topic, params)
+
+
+@cache
+def _known_regions() -> frozenset[str]:
+    return frozenset(part.region for part in body_part_lexicon().body_parts)
 
 
 @cache
@@ -243,14 +260,25 @@ def select_topic(treatment: Treatment, postoperative: bool = False) -> Topic | N
     return next((matchers[p].topic for p in positions if matchers[p].matches(treatment, after_surgery)), None)
 
 
-def citations_for(topic: Topic, era: Era) -> list[Citation]:
-    """The topic's citations in the era's wording. A topic without citations for the era uses those of the nearest
-    era it has, each written as the era's edition of its guideline when there is one."""
+def _for_regions(specs: list[CitationSpec], body_parts: list[str]) -> list[CitationSpec]:
+    """The specs that fit a request's body parts: those for any region, and those for its regions when some are;
+    when none is for its regions (or it names none), every spec."""
+    regions = body_regions(body_parts)
+    fitting = [s for s in specs if s.regions and regions & set(s.regions)]
+    if not fitting:
+        return specs
+    return [s for s in specs if not s.regions or s in fitting]
+
+
+def citations_for(topic: Topic, era: Era, body_parts: list[str] | None = None) -> list[Citation]:
+    """The topic's citations in the era's wording, for a request about `body_parts`. A topic without citations for
+    the era uses those of the nearest era it has, each written as the era's edition of its guideline when there is
+    one."""
     by_era = {c.era: c for c in topic.citations}
     order = [era, *[e for e in (Era.MTUS_2016, Era.MTUS_2009, Era.MTUS_2017) if e != era]]
     chosen = next(by_era[e] for e in order if e in by_era)
     citations = []
-    for spec in chosen.cite:
+    for spec in _for_regions(chosen.cite, body_parts or []):
         guideline = catalogue()[spec.guideline]
         edition = guideline.edition_for(era) or guideline.edition_for(chosen.era)
         assert edition is not None  # checked on load
