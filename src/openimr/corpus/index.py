@@ -27,7 +27,6 @@ import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -78,11 +77,6 @@ class Index(Protocol):
 
     def optimize(self) -> None:
         """Settle the index after a bulk load (merged and analyzed), so searches read it fast."""
-        ...
-
-    def bulk(self) -> AbstractContextManager[None]:
-        """Around a load of many letters: what makes it faster to write (on PostgreSQL, into an empty corpus, the GIN
-        index built once at the end)."""
         ...
 
     def search(self, query: Query, filters: Filters, limit: int, window: int = WINDOW) -> Hits:
@@ -237,10 +231,6 @@ class SqliteIndex:
             finally:
                 connection.isolation_level = isolation
 
-    def bulk(self) -> AbstractContextManager[None]:
-        """Nothing to do: FTS5 keeps its index as it goes (entries written in rowid order cost no extra flushes)."""
-        return nullcontext()
-
     # searching
 
     def _shards(self, cursor: Any, filters: Filters) -> list[int]:
@@ -381,13 +371,6 @@ FROM corpus_stage AS s JOIN summaries ON summaries.id = s.letter_id
 """
 
 
-GIN_INDEX = (
-    "CREATE INDEX IF NOT EXISTS ix_corpus_item_texts_tsv ON corpus_item_texts USING gin (tsv) "
-    "WITH (gin_pending_list_limit = 65536)"
-)
-"""The GIN index of the items' vectors (as migration corpus_0001 made it)."""
-
-
 class PostgresIndex:
     """The `tsv` column and its GIN index, in a PostgreSQL database."""
 
@@ -440,23 +423,6 @@ class PostgresIndex:
                     for guideline in item.guidelines:
                         copy.write_row((item.id, guideline))
         return len(existing)
-
-    @contextmanager
-    def bulk(self) -> Iterator[None]:
-        """A load into an empty corpus builds the GIN index once, afterwards: several times less work than keeping
-        it up to date entry by entry. A load into a corpus that has letters keeps it as it is."""
-        from sqlalchemy import text
-
-        with self.corpus.engine.begin() as connection:
-            empty = connection.execute(text("SELECT 1 FROM corpus_letters LIMIT 1")).first() is None
-            if empty:
-                connection.execute(text("DROP INDEX IF EXISTS ix_corpus_item_texts_tsv"))
-        try:
-            yield
-        finally:
-            if empty:
-                with self.corpus.engine.begin() as connection:
-                    connection.execute(text(GIN_INDEX))
 
     def optimize(self) -> None:
         """VACUUM ANALYZE the corpus tables: the GIN index's pending entries merged, the planner's statistics fresh."""

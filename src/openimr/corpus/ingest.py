@@ -107,31 +107,19 @@ def add_records(
     corpus: Corpus, records: Iterable[Determination], batch: int = BATCH, writers: int = 1, optimize: bool = True
 ) -> tuple[int, int]:
     """Write classified records in batches of `batch` letters; returns letters written and replaced. With `optimize`,
-    a load that at least doubled the corpus settles its index afterwards (`Corpus.optimize`); a load into an empty
-    corpus may build its index at the end (`Index.bulk`).
+    a load that at least doubled the corpus settles its index afterwards (`Corpus.optimize`).
 
     With several `writers` (PostgreSQL), each letter key always goes to the same connection, in order, so a letter
     given twice ends as its last version whatever the interleaving."""
-    with corpus.index.bulk():
-        written, replaced = _write(corpus, records, batch, writers)
+    written, replaced = _write(corpus, records, batch, writers)
     if optimize and written > replaced and 2 * (written - replaced) >= corpus.counts()[0]:
         corpus.optimize()
     return written, replaced
 
 
-def _ahead(chunks: Iterator[list[Determination]]) -> Iterator[list[Determination]]:
-    """The chunks, each next one made in a thread while the caller writes the one before: reading or making letters
-    (Python) overlaps with the database's own work (SQLite's, which runs without the GIL)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        coming = pool.submit(next, chunks, None)
-        while (chunk := coming.result()) is not None:
-            coming = pool.submit(next, chunks, None)
-            yield chunk
-
-
 def _write(corpus: Corpus, records: Iterable[Determination], batch: int, writers: int) -> tuple[int, int]:
     if writers <= 1 or corpus.dialect == "sqlite":
-        totals = [corpus.add(chunk) for chunk in _ahead(_batches(records, batch))]
+        totals = [corpus.add(chunk) for chunk in _batches(records, batch)]
         return sum(t[0] for t in totals), sum(t[1] for t in totals)
     lanes = [ThreadPoolExecutor(max_workers=1) for _ in range(writers)]
     pending: list[list[Determination]] = [[] for _ in range(writers)]
