@@ -30,6 +30,7 @@ def test_medication_in_a_request_sentence_is_not_current_use() -> None:
         ("She was started on naproxen today for the flare.", True),
         ("Plan: start naproxen 500 mg twice a day.", True),
         ("He will begin naproxen after the visit.", True),
+        ("Starting naproxen twice daily with food.", True),
         ("He started naproxen in 2015 and takes it daily.", False),
     ],
 )

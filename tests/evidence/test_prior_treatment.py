@@ -37,6 +37,7 @@ def test_prior_treatment(text: str, name: str, sessions: str, status: FactStatus
         "Post-operative physical therapy is needed for the shoulder.",
         "She would benefit from a course of physical therapy.",
         "He needs physical therapy to regain motion.",
+        "A request for authorization asked for acupuncture 2x3; physical therapy 2x3 for the neck and a home exercise program.",
     ],
 )
 def test_requested_or_planned_therapy_is_not_prior_treatment(text: str) -> None:
@@ -50,6 +51,12 @@ def test_pt_in_capitals_is_therapy_and_pt_is_the_patient() -> None:
         if f.kind == "prior_treatment"
     ]
     assert [(f.spans[0].text, f.status) for f in facts] == [("PT", PRESENT)]
+
+
+def test_a_clause_with_a_verb_of_its_own_after_a_request_is_clinical() -> None:
+    text = "Acupuncture was requested; she completed physical therapy in 2015."
+    facts = [f for f in _facts(text, "physical therapy") if f.kind == "prior_treatment"]
+    assert [f.status for f in facts] == [PRESENT]
 
 
 def test_a_need_for_care_is_not_care_given_but_a_need_found_is_a_finding() -> None:

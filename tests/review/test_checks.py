@@ -66,6 +66,22 @@ def test_documented(text: str, params: dict[str, Any], expected: tuple[Criterion
     assert _run("documented", params, text, request="MRI of the right knee") == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("There is progressive weakness of the left ankle dorsiflexors.", (MET, False)),
+        ("Progressive numbness of the right hand.", SILENT),
+        ("There is a fracture of the left fifth metatarsal of the foot.", SILENT),
+    ],
+)
+def test_a_sign_of_the_nerves_in_a_limb_is_a_sign_about_the_spine_supplying_it(
+    text: str, expected: tuple[CriterionStatus, bool]
+) -> None:
+    """Ankle weakness is a red flag for a lumbar MRI (L4-S1 supply the leg); a hand's is not, nor a foot fracture."""
+    params = {"any": ["red_flag", "fracture"], "same_region": True}
+    assert _run("documented", params, text, request="MRI of the lumbar spine") == expected
+
+
 def test_the_ur_decisions_reasons_are_not_evidence() -> None:
     text = "Utilization review non-certified the request, noting muscle spasm was not documented."
     assert _run("documented", {"any": ["spasm"]}, text) == SILENT

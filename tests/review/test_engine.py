@@ -160,6 +160,46 @@ def test_therapy_before_a_surgery_still_to_come_is_not_its_postoperative_course(
     assert service.decision == OVER, service.rationale
 
 
+@pytest.mark.parametrize("service", ["Sling for the right shoulder", "Physical therapy 12 visits", "Pre-op labs CBC, BMP"])
+@pytest.mark.parametrize(("record", "decision"), [(FULL_TEAR, OVER), ("Shoulder pain for two months. No imaging.", UP)])
+def test_a_service_asked_for_with_a_surgery_goes_with_it(service: str, record: str, decision: Decision) -> None:
+    """The request need not say "post-operative": equipment, therapy and tests asked for in the same case as a surgery
+    of their body region (or naming none) accompany it."""
+    determination = review_case(_case(record, SURGERY, service))
+    item = determination.items[1]
+    assert (item.phase, item.depends_on) == ("postoperative", 1)
+    assert determination.items[0].decision == decision
+    assert item.criteria[0].id == PRIMARY
+    if decision == UP:
+        assert item.decision == UP
+
+
+@pytest.mark.parametrize(
+    ("record", "decision"),
+    [
+        ("Utilization review certified the right shoulder rotator cuff repair; it is scheduled for next month.", OVER),
+        ("Right shoulder pain for two months. No imaging.", UP),
+    ],
+)
+def test_equipment_asked_for_while_a_certified_surgery_is_to_come_is_for_it(record: str, decision: Decision) -> None:
+    item = review_case(_case(record, "Sling for the right shoulder")).items[0]
+    assert (item.phase == "postoperative") is (decision == OVER)
+    assert item.decision == decision, item.rationale
+
+
+def test_a_service_for_another_body_region_does_not_go_with_the_surgery() -> None:
+    item = review_case(_case(FULL_TEAR, SURGERY, "Lumbar brace")).items[1]
+    assert item.phase != "postoperative" and item.depends_on is None
+
+
+def test_a_course_for_another_body_region_does_not_make_this_one_a_continuation() -> None:
+    record = "Low back pain treated with physical therapy in 2015. New right shoulder pain; no physical therapy for the shoulder yet."
+    item = review_case(_case(record, "Physical therapy 6 visits for the right shoulder")).items[0]
+    assert item.line == "initial", item.rationale
+    back = review_case(_case(record, "Physical therapy 6 visits for the lumbar spine")).items[0]
+    assert back.line == "continuation"
+
+
 def test_a_test_of_the_whole_worker_goes_with_a_surgery_of_any_body_part() -> None:
     record = "Utilization review certified the right shoulder rotator cuff repair on 10/1/2016. He has COPD."
     item = review_case(_case(record, "Pre-operative chest x-ray")).items[0]

@@ -16,7 +16,7 @@ from openimr.evidence.context import assertion
 from openimr.evidence.text import Sentence, clause_bounds, split_sentences
 from openimr.evidence.wording import EVIDENCE_ROLES, SentenceRole, sentence_role
 from openimr.knowledge import knowledge_files, parse_knowledge
-from openimr.knowledge.lexicons import body_part_matcher
+from openimr.knowledge.lexicons import body_part_matcher, with_nerve_supply
 from openimr.knowledge.schema import TermList, TermPattern
 from openimr.knowledge.terms import TermMatcher, guard_gaps, pattern_anchors, trie_regex
 from openimr.model import Case, Document, Fact, FactStatus, Span
@@ -47,6 +47,7 @@ class _Term:
     name: str
     group: str | None
     normal: bool
+    neurological: bool
     pattern: re.Pattern[str]
     scans: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
 
@@ -72,6 +73,7 @@ def _families() -> dict[str, tuple[_Term, ...]]:
                 name=term.name,
                 group=term.group,
                 normal=term.normal,
+                neurological=term.neurological,
                 pattern=re.compile("|".join(f"(?:{guard_gaps(p)})" for p in term.patterns), re.IGNORECASE),
                 scans=tuple((re.compile(rf"\b(?:{guard_gaps(p)})", re.IGNORECASE), pattern_anchors(p)) for p in term.patterns),
             )
@@ -121,6 +123,12 @@ def _scans(family: str) -> _Scans:
 
 
 @cache
+@cache
+def _neurological() -> frozenset[tuple[str, str]]:
+    """(family, name) of the terms that are signs of the nerves (`TermPattern.neurological`)."""
+    return frozenset((family, t.name) for family, terms in _families().items() for t in terms if t.neurological)
+
+
 def term_lists() -> Mapping[str, tuple[tuple[str, str | None, re.Pattern[str]], ...]]:
     """Every packaged evidence term list, compiled: family -> (name, group, pattern) rows, one row per term."""
     return {family: tuple((t.name, t.group, t.pattern) for t in terms) for family, terms in _families().items()}
@@ -128,6 +136,15 @@ def term_lists() -> Mapping[str, tuple[tuple[str, str | None, re.Pattern[str]], 
 
 UR_DECISION = "ur_decision"
 """Document type of the utilization review's decision: shown to the reviewer, never clinical evidence."""
+
+
+_FINITE_VERB = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|will|would|can|could|does|did|reports?|reported|states?|stated|notes?|noted"
+    r"|denies|denied|complains?|complained|underwent|completed|attended|received|takes|took|continues|continued|uses"
+    r"|used|remains|remained|feels|felt|returned|started|began|tried)\b",
+    re.IGNORECASE,
+)
+"""A verb that makes a clause a statement of its own."""
 
 
 class DocumentSentences:
@@ -168,7 +185,12 @@ class DocumentSentences:
         right = sentence.text.find(";", offset - sentence.start)
         key = sentence.start + left
         if key not in self._roles:
-            self._roles[key] = sentence_role(sentence.text[left : right if right != -1 else len(sentence.text)])
+            clause = sentence.text[left : right if right != -1 else len(sentence.text)]
+            role = sentence_role(clause)
+            # a clause with no verb of its own goes on with the clause before it (the rest of a request's list)
+            if role is SentenceRole.CLINICAL and left > 0 and not _FINITE_VERB.search(clause):
+                role = self.role(sentence.start + left - 1)
+            self._roles[key] = role
         return self._roles[key]
 
 
@@ -271,7 +293,7 @@ class Candidate:
         text, sentence = match.document.text, match.sentence
         asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start, self.kind)
         return Fact(
-            body_parts=list(self._clause_body_parts()),
+            body_parts=self._clause_body_parts(),
             kind=self.kind,
             name=match.name,
             status=_NORMAL_STATUS.get(asserted.status, asserted.status) if match.normal else asserted.status,
@@ -286,11 +308,13 @@ class Candidate:
         )
 
 
-    def _clause_body_parts(self) -> tuple[str, ...]:
-        """The body parts the fact's clause names, else those its sentence names."""
+    def _clause_body_parts(self) -> list[str]:
+        """The body parts the fact's clause names, else those its sentence names; for a sign of the nerves, also the
+        spine parts that supply them."""
         sentence = self.match.sentence
         start, end = clause_bounds(sentence.text, self.match.start - sentence.start, self.match.end - sentence.start)
-        return _body_parts(sentence.text[start:end]) or _body_parts(sentence.text)
+        parts = _body_parts(sentence.text[start:end]) or _body_parts(sentence.text)
+        return with_nerve_supply(parts) if (self.kind, self.match.name) in _neurological() else list(parts)
 
 
 @lru_cache(maxsize=4096)

@@ -47,6 +47,7 @@ __all__ = [
     "procedure_matcher",
     "same_body_region",
     "validate_procedure_codes",
+    "with_nerve_supply",
 ]
 
 
@@ -248,6 +249,11 @@ class BodyPart(_Entry):
     region: str
     terms: list[str]
     patterns: list[str] = Field(default_factory=list)
+    nerve_supply: str | None = Field(
+        default=None,
+        description="The spine part whose nerve roots supply a limb part: a neurological sign found in the limb "
+        "(weakness of the ankle, numbness of the hand) is also a sign about that spine part.",
+    )
 
 
 class Laterality(_Entry):
@@ -278,6 +284,9 @@ class BodyPartLexicon(_Entry):
         for level in self.spinal_levels:
             if level.body_part not in names:
                 raise ValueError(f"spinal level {level.prefix}: unknown body part {level.body_part!r}")
+        for part in self.body_parts:
+            if part.nerve_supply is not None and part.nerve_supply not in names:
+                raise ValueError(f"body part {part.name}: unknown nerve supply {part.nerve_supply!r}")
         return self
 
     def spine_part(self, prefix: str) -> str:
@@ -365,6 +374,18 @@ _LIMBS = {
     "lower extremities": {"hip and pelvis", "knee", "ankle and foot"},
 }
 """A whole limb takes in the regions along it."""
+
+
+@cache
+def _nerve_supply() -> dict[str, str]:
+    return {part.name: part.nerve_supply for part in body_part_lexicon().body_parts if part.nerve_supply is not None}
+
+
+def with_nerve_supply(parts: Iterable[str]) -> list[str]:
+    """Body parts and the spine parts whose nerve roots supply them (a neurological sign in the leg is also a sign
+    about the lumbar spine)."""
+    named = list(parts)
+    return list(dict.fromkeys([*named, *(_nerve_supply()[p] for p in named if p in _nerve_supply())]))
 
 
 def body_regions(parts: Iterable[str]) -> set[str]:

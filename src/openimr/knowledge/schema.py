@@ -240,6 +240,11 @@ class TermPattern(_Knowledge):
         description="The patterns state that the finding is absent, as a normal examination does ('the neurological "
         "examination is normal'): a match is the finding negated.",
     )
+    neurological: bool = Field(
+        default=False,
+        description="A sign of the nerves: a limb it is found in also places it at the spine part supplying the limb "
+        "(weakness of the ankle is a sign about the lumbar spine); see the body-part lexicon's nerve_supply.",
+    )
 
     @field_validator("patterns")
     @classmethod

@@ -32,7 +32,7 @@ from openimr.requests import parse_disputed_item
 from openimr.review.checks import CHECKS, CheckContext, Params
 from openimr.review.era import era_for
 from openimr.review.rationale import write_rationale
-from openimr.review.structure import Phase, Primary, phase_of, primary_of
+from openimr.review.structure import Phase, Primary, phase_of, primary_of, with_surgery_items
 from openimr.review.topics import citations_for, maximus_line, requirements_for, select_topic, topic_params
 
 ENGINE_VERSION = f"openimr-review {__version__}"
@@ -231,7 +231,7 @@ def review_case(case: Case) -> Determination:
     evidence: Evidence = gather_evidence(case)
     era = era_for(case.dates.ur_decision)
     # A modified request is decided on its disputed part, not on what the claims administrator authorized.
-    treatments = [parse_disputed_item(item) for item in case.disputed_items]
+    treatments = with_surgery_items([parse_disputed_item(item) for item in case.disputed_items], evidence)
     phases = [phase_of(case, t, evidence) for t in treatments]
     chosen = [select_topic(t, p.name == Phase.POSTOPERATIVE) for t, p in zip(treatments, phases, strict=True)]
     dependent = [_dependent(topic, t) for topic, t in zip(chosen, treatments, strict=True)]

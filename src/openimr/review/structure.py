@@ -141,7 +141,12 @@ def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact
         if in_use:
             return Fact(kind="line", name=Line.CONTINUATION, value="the worker already takes it", spans=in_use[0].spans)
     else:
-        prior = [f for f in evidence.mentions(family) if f.kind == "prior_treatment" and f.experiencer == "patient"]
+        # a course for another body region is not this one's ("PT for the back; none yet for the shoulder")
+        prior = [
+            f
+            for f in evidence.mentions(family)
+            if f.kind == "prior_treatment" and f.experiencer == "patient" and same_body_region(f.body_parts, treatment.body_parts)
+        ]
         given = [f for f in prior if f.status == FactStatus.PRESENT]
         if given:
             return Fact(kind="line", name=Line.CONTINUATION, value="a course of it has been given", spans=given[0].spans)
@@ -155,6 +160,46 @@ def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact
     if treatment.kind is TreatmentKind.DRUG:
         return Fact(kind="line", name=Line.INITIAL, value="the record does not show the worker taking it")
     return Fact(kind="line", name=Line.UNKNOWN, value="the record does not say whether a course has been given")
+
+
+_ACCOMPANYING = {
+    TreatmentKind.DME: None,
+    TreatmentKind.THERAPY: frozenset({"physical medicine", "home health"}),
+    TreatmentKind.LAB: frozenset({"laboratory", "diagnostic testing"}),
+}
+"""Kinds of service (and, where given, their categories) that go with a surgery: equipment, postoperative therapy and
+home care, preoperative tests. Drugs, injections and other therapies are left as the record frames them."""
+
+
+_FOR_A_CERTIFIED_SURGERY = frozenset({TreatmentKind.DME, TreatmentKind.LAB})
+"""Kinds of service that, asked for while a surgery of their region is certified and still to come, are for it
+(equipment and preoperative tests; therapy may come before the surgery too)."""
+
+
+def with_surgery_items(treatments: list[Treatment], evidence: Evidence) -> list[Treatment]:
+    """The requests, each service that goes with a surgery made postoperative when the same case requests a surgery of
+    its body region (or it names none), or, for equipment and tests, when the record says such a surgery was certified
+    and it has not been done: a cold therapy unit or a knee brace asked for with a knee arthroscopy goes with the
+    arthroscopy and is necessary only if the arthroscopy is."""
+    requested = [t.body_parts for t in treatments if t.kind is TreatmentKind.SURGERY and not t.postoperative]
+    performed = {f.name for f in surgeries_performed(evidence)}
+    certified = [
+        f.body_parts
+        for f in evidence.procedure_events
+        if f.name in _surgical_procedures() and f.value == ProcedureEvent.CERTIFIED and f.name not in performed
+    ]
+    result = []
+    for treatment in treatments:
+        categories = _ACCOMPANYING.get(treatment.kind, frozenset())
+        surgeries = requested + (certified if treatment.kind in _FOR_A_CERTIFIED_SURGERY else [])
+        accompanies = (
+            not treatment.postoperative
+            and treatment.kind in _ACCOMPANYING
+            and (categories is None or treatment.category in categories)
+            and any(same_body_region(parts, treatment.body_parts) for parts in surgeries)
+        )
+        result.append(treatment.model_copy(update={"postoperative": True}) if accompanies else treatment)
+    return result
 
 
 @dataclass(frozen=True)
