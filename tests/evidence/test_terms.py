@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from openimr.evidence import Evidence, extract_facts, gather_evidence
+from openimr.evidence import Evidence, _candidates, extract_facts, fact_keys, gather_evidence
 from openimr.model import Case, CaseDates, DisputedItem, Document, Fact, FactStatus
 
 
@@ -65,6 +65,19 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ),
         ("X-rays show severe OA of the right knee.", "osteoarthritis", PRESENT, "OA"),
         ("She walks less than one block before resting.", "mobility_limitation", PRESENT, "walks less than one block"),
+        (
+            "With the medication she is able to do light housework.",
+            "functional_improvement",
+            PRESENT,
+            "able to do light housework",
+        ),
+        ("With meds he can walk 20 min.", "functional_improvement", PRESENT, "walk 20 min"),
+        (
+            "Plan: spine surgery consultation if the MRI shows a compressed root.",
+            "surgery_planned",
+            FactStatus.PLANNED,
+            "spine surgery consultation",
+        ),
         (
             "His job requires heavy lifting; the capacity evaluation places him at light duty.",
             "job_demands_unmet",
@@ -177,6 +190,13 @@ def test_text_whose_lower_case_changes_length_is_still_read() -> None:
     assert text[facts[0].spans[0].start : facts[0].spans[0].end] == "SPASM"
 
 
+def test_text_with_a_letter_that_folds_oddly_is_still_read() -> None:
+    # "ſ" (long s) matches "s" case-insensitively but lower-cases to itself: the term's required word "straight" is not
+    # in the lower-cased text, yet the pattern matches it.
+    facts = _facts("Exam: ſtraight leg raise was positive on the left.", "radicular_sign")
+    assert [f.spans[0].text for f in facts] == ["ſtraight leg raise was positive"]
+
+
 def test_extract_facts_resolves_every_candidate() -> None:
     facts = extract_facts(_case("Spasm noted. No numbness. Takes naproxen."))
     assert {(f.kind, f.name, f.status) for f in facts} >= {
@@ -198,3 +218,18 @@ def test_extract_facts_resolves_every_candidate() -> None:
 def test_a_finding_is_placed_in_its_clause_else_its_sentence(text: str, body_parts: list[str]) -> None:
     (fracture,) = _facts(text, "fracture")
     assert fracture.body_parts == body_parts
+
+
+def test_evidence_finds_each_family_when_first_asked_as_if_all_were_found_at_once() -> None:
+    case = _case(
+        "Chronic low back pain with muscle spasm and decreased sensation in the L5 dermatome; no radiculopathy. "
+        "She takes Norco and naproxen, which improved her function by 30%. Physical therapy 12 sessions failed. "
+        "MRI showed a disc herniation. CURES was reviewed. She is on modified duty.",
+        dt.date(2016, 1, 1),
+    )
+    keys = sorted(fact_keys())
+    lazy, eager = gather_evidence(case), Evidence(case, _candidates(case))
+    assert lazy.of_kind("medication") == eager.of_kind("medication")
+    assert [lazy.mentions([key]) for key in keys] == [eager.mentions([key]) for key in keys]
+    assert lazy.mentions(keys) == eager.mentions(keys)
+    assert len(lazy.mentions(keys)) >= 8

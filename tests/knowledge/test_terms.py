@@ -5,7 +5,15 @@ from __future__ import annotations
 import pytest
 
 from openimr.errors import OpenIMRError
-from openimr.knowledge.terms import TermMatcher
+from openimr.knowledge.terms import (
+    RunIndex,
+    TermMatcher,
+    meeting,
+    pattern_anchors,
+    pattern_prefixes,
+    pattern_requirements,
+    selective,
+)
 
 
 def test_longest_term_at_a_position_wins_and_words_are_whole() -> None:
@@ -62,3 +70,61 @@ def test_lookup_by_exact_term() -> None:
 def test_word_gaps_in_patterns_never_skip_a_negation(text: str, matched: str | None) -> None:
     matcher = TermMatcher({}, {r"lumbar\s+(?:\w+\s+){0,4}?fractures?": "spinal fracture"})
     assert [m.text for m in matcher.find(text)] == ([matched] if matched else [])
+
+
+@pytest.mark.parametrize(
+    ("pattern", "anchors", "requirements"),
+    [
+        (r"\bnausea\b", ("nausea",), ((("nausea",),),)),
+        (
+            r"\bstraight\s+leg\s+rais\w*\s+(?:was |is )?positive\b",
+            ("straight",),
+            ((("straight",), ("positive",), ("rais",), ("leg",)),),
+        ),
+        (
+            r"\b(?:chronic|ongoing)\s+(?:\w+\s+){0,3}?(?:pain|ache)",
+            ("chronic", "ongoing"),
+            ((("chronic", "ongoing"), ("ache", "pain")),),
+        ),
+        (r"\bfoo (?:bar baz)\b|\bqux", ("foo", "qux"), ((("foo",), ("bar",), ("baz",)), (("qux",),))),
+        (r"reports?(?=\s)", ("report",), ((("report",),),)),
+        (r"\d+ ?%|\bdose", (), ()),
+    ],
+)
+def test_pattern_anchors_and_requirements(
+    pattern: str, anchors: tuple[str, ...], requirements: tuple[tuple[tuple[str, ...], ...], ...]
+) -> None:
+    assert pattern_anchors(pattern) == anchors
+    assert pattern_requirements(pattern) == requirements
+
+
+def test_selective_requirements_keep_the_best_group_and_the_long_runs() -> None:
+    assert selective(pattern_requirements(r"\bno (?:\w+ )?of (?:the )?spine")) == ((("spine",),),)
+    assert selective(pattern_requirements(r"\bof\b")) == ((("of",),),)
+
+
+def test_run_index_finds_runs_and_those_they_contain_and_meeting_combines_them() -> None:
+    index = RunIndex(["rais", "raise", "leg", "straight", "pain"])
+    assert index.held("straight leg raise") == {"straight", "leg", "rais", "raise"}
+    assert index.held("straight leg raise", 9) == {"leg", "rais", "raise"}
+    assert RunIndex(["s/p", "no", "not"]).held("he is s/p fusion; nothing else") == {"s/p", "no", "not"}
+    held = {"straight": 0b01, "leg": 0b11, "rais": 0b10}
+    assert meeting(pattern_requirements(r"\bstraight leg rais\w*"), held) == 0
+    assert meeting(pattern_requirements(r"\bleg rais\w*|\bstraight"), held) == 0b11
+
+
+@pytest.mark.parametrize(
+    ("pattern", "prefixes"),
+    [
+        (r"\bnausea\b", ("nausea",)),
+        (r"(?<!no )\bspasms?", ("spasm",)),
+        (r"\b(?:persistent|chronic)\s+pain|\bUCL", ("ucl", "chronic", "persistent")),
+        (r"\b(?-i:PT)\b", ("pt",)),
+        (r"\b(?:foo|bar)?baz", ()),
+        (r"\b[Ss]pasm", ()),
+        (r"(?P=x)abc", ()),
+        (r"\bS?LR", ()),
+    ],
+)
+def test_pattern_prefixes(pattern: str, prefixes: tuple[str, ...]) -> None:
+    assert pattern_prefixes(pattern) == prefixes

@@ -193,7 +193,9 @@ def test_a_service_for_another_body_region_does_not_go_with_the_surgery() -> Non
 
 
 def test_a_course_for_another_body_region_does_not_make_this_one_a_continuation() -> None:
-    record = "Low back pain treated with physical therapy in 2015. New right shoulder pain; no physical therapy for the shoulder yet."
+    record = (
+        "Low back pain treated with physical therapy in 2015. New right shoulder pain; no physical therapy for the shoulder yet."
+    )
     item = review_case(_case(record, "Physical therapy 6 visits for the right shoulder")).items[0]
     assert item.line == "initial", item.rationale
     back = review_case(_case(record, "Physical therapy 6 visits for the lumbar spine")).items[0]

@@ -7,8 +7,9 @@ the review checks query by fact name or group (e.g. "neuro_deficit").
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from functools import cache, cached_property
+from bisect import insort
+from collections.abc import Callable, Iterable
+from functools import cache, cached_property, partial
 
 from openimr.evidence import attribution, medications, prior_treatment
 from openimr.evidence.procedures import extract_procedure_events
@@ -21,15 +22,39 @@ session count) and the words that name a class of drugs (used by attribution, no
 family's facts are plain term matches."""
 
 
+_Extractor = Callable[[Case], list[Candidate]]
+
+
+@cache
+def _extractors() -> tuple[tuple[str, _Extractor], ...]:
+    """Every fact family's extractor, named by the kind of its facts, in the order of `extract_facts`: the plain term
+    families, then functional improvement, medications and prior treatment."""
+    plain = tuple((family, partial(family_candidates, family=family)) for family in sorted(term_lists()))
+    return (
+        *(row for row in plain if row[0] not in _OWN_EXTRACTORS),
+        ("functional", attribution.extract),
+        ("medication", medications.extract),
+        ("prior_treatment", prior_treatment.extract),
+    )
+
+
+@cache
+def _extractors_of() -> dict[str, tuple[int, ...]]:
+    """For each fact name and group, the extractors (by rank) whose facts can have it."""
+    ranks: dict[str, list[int]] = {}
+    for rank, (kind, _) in enumerate(_extractors()):
+        keys = medications.medication_keys() if kind == "medication" else _term_keys(kind)
+        for key in keys:
+            ranks.setdefault(key, []).append(rank)
+    return {key: tuple(found) for key, found in ranks.items()}
+
+
+def _term_keys(family: str) -> frozenset[str]:
+    return frozenset(key for name, group, _ in term_lists()[family] for key in (name, group or name))
+
+
 def _candidates(case: Case) -> list[Candidate]:
-    candidates: list[Candidate] = []
-    for family in sorted(term_lists()):
-        if family not in _OWN_EXTRACTORS:
-            candidates.extend(family_candidates(case, family))
-    candidates.extend(attribution.extract(case))
-    candidates.extend(medications.extract(case))
-    candidates.extend(prior_treatment.extract(case))
-    return candidates
+    return [candidate for _, extract in _extractors() for candidate in extract(case)]
 
 
 def extract_facts(case: Case) -> list[Fact]:
@@ -38,28 +63,52 @@ def extract_facts(case: Case) -> list[Fact]:
 
 
 class Evidence:
-    """The facts of one case, with lookups by fact name or group. A fact's assertion is made when first looked up."""
+    """The facts of one case, with lookups by fact name or group. A family's candidate facts are found when a lookup
+    first needs them, and a fact's assertion is made when first looked up; facts come in the order of
+    `extract_facts`."""
 
-    def __init__(self, case: Case, candidates: list[Candidate]) -> None:
+    def __init__(self, case: Case, candidates: list[Candidate] | None = None) -> None:
+        """`candidates`: every candidate fact of the case, when the caller has them (else found family by family)."""
         self.case = case
-        self._candidates = candidates
-        self._facts: dict[int, Fact] = {}
-        self._by_key: dict[str, list[int]] = {}
-        for index, candidate in enumerate(candidates):
-            for key in {candidate.name, candidate.match.group or candidate.name}:
-                self._by_key.setdefault(key, []).append(index)
+        self._given = candidates is not None
+        self._found: dict[int, list[Candidate]] = {}
+        self._facts: dict[tuple[int, int], Fact] = {}
+        self._by_key: dict[str, list[tuple[int, int]]] = {}
+        if candidates is not None:
+            self._add(-1, candidates)
 
-    def _fact(self, index: int) -> Fact:
+    def _add(self, rank: int, candidates: list[Candidate]) -> None:
+        self._found[rank] = candidates
+        for position, candidate in enumerate(candidates):
+            for key in {candidate.name, candidate.match.group or candidate.name}:
+                insort(self._by_key.setdefault(key, []), (rank, position))
+
+    def _find(self, ranks: Iterable[int]) -> None:
+        """Find the candidate facts of the extractors of these ranks, those not found yet."""
+        for rank in ranks:
+            if not self._given and rank not in self._found:
+                self._add(rank, _extractors()[rank][1](self.case))
+
+    def _fact(self, index: tuple[int, int]) -> Fact:
         if index not in self._facts:
-            self._facts[index] = self._candidates[index].resolve()
+            rank, position = index
+            self._facts[index] = self._found[rank][position].resolve()
         return self._facts[index]
 
     def of_kind(self, kind: str) -> list[Fact]:
         """Every fact of one family (e.g. "medication")."""
-        return [self._fact(i) for i, c in enumerate(self._candidates) if c.kind == kind]
+        self._find(rank for rank, (named, _) in enumerate(_extractors()) if named == kind)
+        return [
+            self._fact((rank, position))
+            for rank in sorted(self._found)
+            for position, candidate in enumerate(self._found[rank])
+            if candidate.kind == kind
+        ]
 
     def mentions(self, keys: Iterable[str]) -> list[Fact]:
         """Facts whose name or group is one of `keys`, whatever their status."""
+        keys = list(keys)
+        self._find(rank for key in keys for rank in _extractors_of().get(key, ()))
         indexes = dict.fromkeys(i for key in keys for i in self._by_key.get(key, []))
         return [self._fact(i) for i in indexes]
 
@@ -94,5 +143,5 @@ def fact_keys() -> frozenset[str]:
 
 
 def gather_evidence(case: Case) -> Evidence:
-    """Find the case's candidate facts and index them for the review checks."""
-    return Evidence(case, _candidates(case))
+    """The case's evidence for the review checks: each family's candidate facts found and indexed when first needed."""
+    return Evidence(case)

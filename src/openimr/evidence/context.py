@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from openimr.evidence.text import Sentence, split_sentences
 from openimr.knowledge import load_knowledge
-from openimr.knowledge.terms import TermMatcher, pattern_anchors
+from openimr.knowledge.terms import Requirements, RunIndex, TermMatcher, meeting, pattern_anchors, pattern_requirements, selective
 from openimr.model import FactStatus, Span
 
 __all__ = [
@@ -226,9 +226,43 @@ def _anchors(rule: ContextRule) -> tuple[str, ...]:
     return pattern_anchors(rule.pattern or "")
 
 
+def _requirements(rule: ContextRule) -> Requirements:
+    """What a text must hold for the rule to match it: every word of a literal, or a pattern's requirements."""
+    if rule.literal is not None:
+        return (tuple((word,) for word in rule.literal.lower().split()),)
+    return selective(pattern_requirements(rule.pattern or ""))
+
+
+@dataclass(frozen=True)
+class _RuleIndex:
+    """The rules, each with what a sentence must hold for it to match; `by_anchor` lists the rules (their indexes)
+    one of whose anchors is a run, and `runs` finds the runs a sentence holds. A rule without anchors is never tried."""
+
+    rules: tuple[tuple[ContextRule, re.Pattern[str], Requirements], ...]
+    by_anchor: dict[str, tuple[int, ...]]
+    runs: RunIndex
+
+
 @cache
-def _anchored() -> tuple[tuple[ContextRule, re.Pattern[str], tuple[str, ...]], ...]:
-    return tuple((rule, regex, _anchors(rule)) for rule, regex in _compiled())
+def _rule_index() -> _RuleIndex:
+    by_anchor: dict[str, list[int]] = {}
+    rules = []
+    for index, (rule, regex) in enumerate(_compiled()):
+        for anchor in _anchors(rule):
+            by_anchor.setdefault(anchor, []).append(index)
+        rules.append((rule, regex, _requirements(rule)))
+    runs = [*by_anchor, *(run for _, _, requirements in rules for branch in requirements for group in branch for run in group)]
+    return _RuleIndex(tuple(rules), {a: tuple(indexes) for a, indexes in by_anchor.items()}, RunIndex(runs))
+
+
+def _rules_for(segment: str) -> list[tuple[ContextRule, re.Pattern[str]]]:
+    """The rules that may match a lower-cased sentence, in file order: one of their anchors is in it, and what they
+    require."""
+    index = _rule_index()
+    held = index.runs.held(segment)
+    hits = dict.fromkeys(held, 1)
+    tried = sorted({rule for anchor in held & index.by_anchor.keys() for rule in index.by_anchor[anchor]})
+    return [(rule, regex) for rule, regex, requirements in map(index.rules.__getitem__, tried) if meeting(requirements, hits)]
 
 
 def _words_forward(text: str, start: int, limit: int, count: int | None) -> int:
@@ -275,10 +309,7 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
     """
     segment = sentence.text.translate(_LOWER) if lowered_text is None else lowered_text[sentence.start : sentence.end]
     candidates = [
-        (start, end, rule)
-        for rule, regex, anchors in _anchored()
-        if any(anchor in segment for anchor in anchors)
-        for start, end in _matches(regex, segment, sentence.start)
+        (start, end, rule) for rule, regex in _rules_for(segment) for start, end in _matches(regex, segment, sentence.start)
     ]
     # Longest match first at each place; pseudo-modifiers win ties, so their words modify nothing.
     candidates.sort(key=lambda c: (c[0], c[0] - c[1], c[2].category != "pseudo"))

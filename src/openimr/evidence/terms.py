@@ -18,7 +18,19 @@ from openimr.evidence.wording import EVIDENCE_ROLES, SentenceRole, sentence_role
 from openimr.knowledge import knowledge_files, parse_knowledge
 from openimr.knowledge.lexicons import body_part_matcher, with_nerve_supply
 from openimr.knowledge.schema import TermList, TermPattern
-from openimr.knowledge.terms import TermMatcher, guard_gaps, pattern_anchors, trie_regex
+from openimr.knowledge.terms import (
+    Requirements,
+    RunIndex,
+    TermMatcher,
+    folds_plainly,
+    guard_gaps,
+    has_odd_letter,
+    meeting,
+    pattern_anchors,
+    pattern_prefixes,
+    pattern_requirements,
+    selective,
+)
 from openimr.model import Case, Document, Fact, FactStatus, Span
 
 V = TypeVar("V")
@@ -39,17 +51,65 @@ class TermMatch:
 
 
 @dataclass(frozen=True, eq=False)
+class _Scan:
+    """One pattern of a term anchored at a word start, with the letter runs a text must contain for it to match: one
+    of `anchors` (`pattern_anchors`) and, `finer`, one run of every group of a branch (`pattern_requirements`); and
+    the runs one of which a match starts with (`pattern_prefixes`, empty when unknown)."""
+
+    regex: re.Pattern[str]
+    anchors: tuple[str, ...]
+    requirements: Requirements
+    finer: bool
+    """Whether the requirements say more than the anchors."""
+    prefixes: tuple[str, ...]
+
+    def places(self, text: str, start: int, end: int, lowered: str | None) -> Iterator[tuple[int, int]]:
+        """The matches of the pattern in `text[start:end]`, as `finditer` finds them. Given `lowered` (the text
+        lower-cased, each letter folding plainly), tried only where one of the prefixes starts, left to right, each
+        after the last match."""
+        if lowered is None or not self.prefixes:
+            yield from (match.span() for match in self.regex.finditer(text, start, end))
+            return
+        starts = set()
+        for prefix in self.prefixes:
+            place = lowered.find(prefix, start, end)
+            while place != -1:
+                starts.add(place)
+                place = lowered.find(prefix, place + 1, end)
+        after = start
+        for place in sorted(starts):
+            if place >= after and (match := self.regex.match(text, place, end)) is not None:
+                yield match.span()
+                after = match.end()
+
+
+@dataclass(frozen=True, eq=False)
 class _Term:
-    """One term compiled: its patterns joined (case-insensitive), and each pattern anchored at a word start with the
-    letter runs a text must contain for it to match (`pattern_anchors`), so a document is scanned only for the
-    patterns that can match it."""
+    """One term compiled: its patterns joined (case-insensitive), and each pattern as a scan, so a document is scanned
+    only for the patterns that can match it, and only in the sentences that hold what they need."""
 
     name: str
     group: str | None
     normal: bool
     neurological: bool
     pattern: re.Pattern[str]
-    scans: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]
+    scans: tuple[_Scan, ...]
+
+
+def _scan(pattern: str) -> _Scan:
+    """A term pattern compiled for scanning, with the requirements worth testing (the anchors alone and no prefixes
+    for a pattern with a letter that folds oddly)."""
+    guarded, anchors = guard_gaps(pattern), pattern_anchors(pattern)
+    loose = ((anchors,),) if anchors else ()
+    odd = has_odd_letter(pattern)
+    requirements = loose if odd else selective(pattern_requirements(pattern))
+    return _Scan(
+        re.compile(rf"\b(?:{guarded})", re.IGNORECASE),
+        anchors,
+        requirements,
+        requirements != loose,
+        () if odd else pattern_prefixes(guarded),
+    )
 
 
 @cache
@@ -75,7 +135,7 @@ def _families() -> dict[str, tuple[_Term, ...]]:
                 normal=term.normal,
                 neurological=term.neurological,
                 pattern=re.compile("|".join(f"(?:{guard_gaps(p)})" for p in term.patterns), re.IGNORECASE),
-                scans=tuple((re.compile(rf"\b(?:{guard_gaps(p)})", re.IGNORECASE), pattern_anchors(p)) for p in term.patterns),
+                scans=tuple(_scan(p) for p in term.patterns),
             )
             for term in rows
         )
@@ -83,43 +143,41 @@ def _families() -> dict[str, tuple[_Term, ...]]:
     }
 
 
-@dataclass(frozen=True)
-class _AnchorIndex:
-    """Every anchor of every term pattern, joined into one regular expression that finds, at each place of a text,
-    the longest anchor starting there; `contained` maps an anchor to those it contains (itself included)."""
-
-    regex: re.Pattern[str]
-    contained: dict[str, tuple[str, ...]]
-
-
 @cache
-def _anchor_index() -> _AnchorIndex:
-    anchors = sorted({a for terms in _families().values() for t in terms for _, found in t.scans for a in found}, key=len)
-    return _AnchorIndex(
-        regex=re.compile(rf"(?=({trie_regex(anchors) or '(?!x)x'}))"),
-        contained={a: tuple(b for b in anchors if b in a) for a in anchors},
-    )
+def _run_index() -> RunIndex:
+    """Every anchor and required run of every term pattern."""
+    scans = [scan for terms in _families().values() for term in terms for scan in term.scans]
+    required = (run for scan in scans for branch in scan.requirements for group in branch for run in group)
+    return RunIndex([*(anchor for scan in scans for anchor in scan.anchors), *required])
 
 
 @dataclass(frozen=True)
 class _Scans:
     """A family's term patterns by anchor (a pattern is tried where one of its anchors is), and those without one."""
 
-    by_anchor: dict[str, tuple[tuple[_Term, re.Pattern[str]], ...]]
-    unanchored: tuple[tuple[_Term, re.Pattern[str]], ...]
+    by_anchor: dict[str, tuple[tuple[_Term, _Scan], ...]]
+    unanchored: tuple[tuple[_Term, _Scan], ...]
 
 
 @cache
 def _scans(family: str) -> _Scans:
-    by_anchor: dict[str, list[tuple[_Term, re.Pattern[str]]]] = {}
+    by_anchor: dict[str, list[tuple[_Term, _Scan]]] = {}
     unanchored = []
     for term in _families()[family]:
-        for scan, anchors in term.scans:
-            for anchor in anchors:
+        for scan in term.scans:
+            for anchor in scan.anchors:
                 by_anchor.setdefault(anchor, []).append((term, scan))
-            if not anchors:
+            if not scan.anchors:
                 unanchored.append((term, scan))
     return _Scans({a: tuple(scans) for a, scans in by_anchor.items()}, tuple(unanchored))
+
+
+def _members(bits: int) -> Iterator[int]:
+    """The members of a bit set, in increasing order."""
+    while bits:
+        lowest = bits & -bits
+        yield lowest.bit_length() - 1
+        bits ^= lowest
 
 
 @cache
@@ -152,11 +210,14 @@ class DocumentSentences:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lowered = text.lower() if len(text.lower()) == len(text) else text.casefold()[: len(text)]
+        lowered = text.lower()
+        self.lowered = lowered if len(lowered) == len(text) else text.casefold()[: len(text)]
+        self.folds_plainly = folds_plainly(text)
+        """Whether every letter of the text matches a pattern's letter case-insensitively only as its lower case."""
         self.sentences = split_sentences(text) or [Sentence(0, len(text), text)]
         self.starts = [sentence.start for sentence in self.sentences]
         self._roles: dict[int, SentenceRole] = {}
-        self._anchor_hits: dict[str, set[int]] | None = None
+        self._anchor_hits: dict[str, int] | None = None
 
     def index(self, offset: int) -> int:
         return max(bisect_right(self.starts, offset) - 1, 0)
@@ -164,16 +225,18 @@ class DocumentSentences:
     def at(self, offset: int) -> Sentence:
         return self.sentences[self.index(offset)]
 
-    def anchored(self) -> dict[str, set[int]]:
-        """For every anchor of the term lists found in the text, the indexes of the sentences it is in: one pass of
-        the joined anchors over the text, each occurrence also standing for the anchors it contains."""
+    def anchored(self) -> dict[str, int]:
+        """For every anchor of the term lists found in the text, the sentences it is in (a bit set of their indexes):
+        one pass of the joined anchors over each sentence, each occurrence also standing for the anchors it contains.
+        An occurrence belongs to the sentence it starts in; text before the first sentence, to the first."""
         if self._anchor_hits is None:
-            index = _anchor_index()
-            hits: dict[str, set[int]] = {}
-            for match in index.regex.finditer(self.lowered):
-                sentence = self.index(match.start())
-                for anchor in index.contained[match.group(1)]:
-                    hits.setdefault(anchor, set()).add(sentence)
+            index = _run_index()
+            hits: dict[str, int] = {}
+            bounds = [0, *self.starts[1:], len(self.lowered)]
+            for sentence in range(len(self.sentences)):
+                bit = 1 << sentence
+                for run in index.held(self.lowered, bounds[sentence], bounds[sentence + 1]):
+                    hits[run] = hits.get(run, 0) | bit
             self._anchor_hits = hits
         return self._anchor_hits
 
@@ -231,7 +294,7 @@ def find_terms(case: Case, family: str, roles: frozenset[SentenceRole] = EVIDENC
     role is among `roles` (by default, not the UR decision's text: neither a `ur_decision` document nor the sentences
     of a summary that report the UR's decision and reasons are evidence about the worker).
 
-    Each term pattern is tried only on the sentences that contain one of its anchor letter runs; a term found twice
+    Each term pattern is tried only on the sentences that hold the letter runs it needs; a term found twice
     at one place (by two of its patterns) counts once, the longer match."""
     scans = _scans(family)
     for document in case.documents:
@@ -240,24 +303,27 @@ def find_terms(case: Case, family: str, roles: frozenset[SentenceRole] = EVIDENC
             continue
         text = document.text
         sentences = document_sentences(text)
-        candidates: dict[tuple[_Term, re.Pattern[str]], set[int]] = {}
         hits = sentences.anchored()
+        plain = sentences.folds_plainly
+        anchored: dict[tuple[_Term, _Scan], int] = {}
         for anchor in scans.by_anchor.keys() & hits.keys():
-            where = hits[anchor]
+            holding = hits[anchor]
             for candidate in scans.by_anchor[anchor]:
-                candidates.setdefault(candidate, set()).update(where)
+                anchored[candidate] = anchored.get(candidate, 0) | holding
         stretches = [
-            (candidate, [(s.start, s.end) for s in (sentences.sentences[i] for i in sorted(where))])
-            for candidate, where in candidates.items()
+            (term, scan, [(s.start, s.end) for s in map(sentences.sentences.__getitem__, _members(meets))])
+            for (term, scan), where in anchored.items()
+            if (meets := meeting(scan.requirements, hits) if plain and scan.finer else where)
         ]
-        stretches += [(candidate, [(0, len(text))]) for candidate in scans.unanchored]
+        stretches += [(term, scan, [(0, len(text))]) for term, scan in scans.unanchored]
         found: dict[tuple[str, int], tuple[int, _Term]] = {}
-        for (term, pattern), places in stretches:
+        lowered = sentences.lowered if plain else None
+        for term, scan, places in stretches:
             for start, end in places:
-                for match in pattern.finditer(text, start, end):
-                    key = (term.name, match.start())
-                    if key not in found or found[key][0] < match.end():
-                        found[key] = (match.end(), term)
+                for match_start, match_end in scan.places(text, start, end, lowered):
+                    key = (term.name, match_start)
+                    if key not in found or found[key][0] < match_end:
+                        found[key] = (match_end, term)
         for (_, start), (end, term) in sorted(found.items(), key=lambda item: (item[0][1], item[0][0])):
             index = sentences.index(start)
             if fixed is None and sentences.role(start) not in roles:

@@ -8,6 +8,7 @@ character, which is what lets the engine scan whole records quickly.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -50,16 +51,171 @@ def pattern_anchors(pattern: str) -> tuple[str, ...]:
     nothing certain; a run right before an optional quantifier ("reports?") loses its last letter. A pattern with a
     branch that says nothing certain (digits only) has no anchors: it may match any text.
     """
-    tree, _ = _alternation(pattern.lower(), 0)
-    return tuple(sorted(tree, key=len)) if tree else ()
+    branches, _ = _alternation(pattern.lower(), 0)
+    anchors = _either(branches)
+    return _shortest_first(anchors) if anchors else ()
 
 
-_Anchors = frozenset[str] | None
-"""Letter runs one of which any match contains; None when nothing is certain."""
+Requirements = tuple[tuple[tuple[str, ...], ...], ...]
+"""What a text must hold for a pattern to match it (`pattern_requirements`): for some branch, one run of each group."""
 
 
-def _alternation(source: str, index: int) -> tuple[_Anchors, int]:
-    branches: list[_Anchors] = []
+def pattern_requirements(pattern: str) -> Requirements:
+    """What any text a regular expression matches contains, finer than `pattern_anchors`: one entry per branch of the
+    pattern's top-level alternation, each the groups of letter runs of which the branch's match contains one of every
+    group (a branch "straight leg raise positive" needs all four words), the most selective group first and the
+    shortest run of a group first. Empty when some branch says nothing certain: the pattern may match any text."""
+    branches, _ = _alternation(pattern.lower(), 0)
+    if not branches or any(not branch for branch in branches):
+        return ()
+    return tuple(
+        tuple(_shortest_first(runs) for runs in sorted(dict.fromkeys(branch), key=_selectivity, reverse=True))
+        for branch in branches
+    )
+
+
+def pattern_prefixes(pattern: str) -> tuple[str, ...]:
+    """Lower-case letter runs one of which any match of a regular expression starts with: the places in a text where
+    it can match at all. Empty when a branch may start otherwise (with a class, an escape or an optional part)."""
+    prefixes, _ = _leading_alternation(pattern, 0)
+    return _shortest_first(run.lower() for run in prefixes) if prefixes else ()
+
+
+def _leading_alternation(source: str, index: int) -> tuple[frozenset[str] | None, int]:
+    found: set[str] = set()
+    certain = True
+    while True:
+        prefixes = _leading(source, index)
+        _, index = _sequence(source, index)
+        certain = certain and prefixes is not None
+        found |= prefixes or set()
+        if index < len(source) and source[index] == "|":
+            index += 1
+            continue
+        break
+    return (frozenset(found) if certain else None), index
+
+
+_ZERO_WIDTH = ("\\b", "\\B", "\\A", "^")
+
+
+def _leading(source: str, index: int) -> frozenset[str] | None:
+    """Runs one of which a match of the branch at `index` starts with, past any zero-width assertion."""
+    while True:
+        width = next((len(z) for z in _ZERO_WIDTH if source.startswith(z, index)), 0)
+        if not width and source.startswith("(?", index) and _opening(source, index)[1] == "look":
+            _, after = _group(source, index)
+            width = after - index
+        if not width:
+            break
+        index += width
+    if index < len(source) and source[index].isalpha():
+        run = ""
+        while index < len(source) and source[index].isalpha() and not _optional_at(source, index + 1):
+            run += source[index]
+            index += 1
+        return frozenset({run}) if run else None
+    if not source.startswith("(", index):
+        return None
+    skip, kind = _opening(source, index)
+    if kind != "group":
+        return None
+    prefixes, after = _leading_alternation(source, index + skip)
+    return None if _optional_at(source, after + 1) else prefixes
+
+
+def selective(requirements: Requirements, letters: int = 3) -> Requirements:
+    """`requirements` cut to the groups worth testing: the most selective of each branch, and the others whose runs
+    all have `letters` letters or more (a run such as "a" or "of" is in almost every sentence)."""
+    return tuple(
+        tuple(runs for rank, runs in enumerate(branch) if rank == 0 or len(runs[0]) >= letters) for branch in requirements
+    )
+
+
+def meeting(requirements: Requirements, held: Mapping[str, int]) -> int:
+    """The places that meet `requirements`, as a bit set, given the places (a bit set) that hold each run."""
+    met = 0
+    for branch in requirements:
+        places = -1
+        for runs in branch:
+            holding = 0
+            for run in runs:
+                holding |= held.get(run, 0)
+            places &= holding
+            if not places:
+                break
+        met |= places
+    return met
+
+
+_FOLDS_ODDLY = "µıſͅΐΒΕΘΙΚΜΠΡΣΥΦΰβεθικμπρςσφϐϑϕϖϰϱϵВДОСТЪвдостъѢѣᲀᲁᲂᲃᲄᲅᲆᲇᲈṠṡẛιΐΰꙊꙋﬅﬆ"
+"""Letters a case-insensitive regular expression matches to letters other than their lower case ("ſ" matches "s")."""
+_ODD_LETTER = re.compile(f"[{_FOLDS_ODDLY}]")
+
+
+def has_odd_letter(text: str) -> bool:
+    """Whether `text` has a letter that folds oddly: where a text or a pattern has one, the runs a pattern needs,
+    looked for in the lower-cased text, may be missed."""
+    return _ODD_LETTER.search(text) is not None
+
+
+def folds_plainly(text: str) -> bool:
+    """Whether a case-insensitive pattern matches each letter of `text` only as its lower case, and lower-casing
+    keeps the text's length (offsets into the lower-cased text are offsets into the text)."""
+    return len(text.lower()) == len(text) and not has_odd_letter(text)
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+_WORDS_KEPT = 1 << 16
+
+
+class RunIndex:
+    """Finds which of many runs (anchors and required runs of patterns) a text holds. Runs of letters only are
+    looked up in the text's words (each word's runs worked out once and kept); other runs are found in one pass of a
+    regular expression that finds the longest run starting at each place, each occurrence also standing for the runs
+    it contains."""
+
+    def __init__(self, runs: Iterable[str]) -> None:
+        ordered = sorted(set(runs), key=len)
+        self._runs = frozenset(ordered)
+        self._longest = len(ordered[-1]) if ordered else 0
+        self._in_words: dict[str, frozenset[str]] = {}
+        letters = all(run.isalpha() for run in ordered)
+        self._regex = None if letters else re.compile(rf"(?=({trie_regex(ordered) or '(?!x)x'}))")
+        self._contained = {} if letters else {run: frozenset(o for o in ordered if o in run) for run in ordered}
+
+    def held(self, text: str, start: int = 0, end: int = sys.maxsize) -> frozenset[str]:
+        """The runs `text[start:end]` holds (as written: the caller lower-cases the text)."""
+        if self._regex is None:
+            return frozenset().union(*map(self._in_word, set(_LETTERS.findall(text, start, end))))
+        found = set(self._regex.findall(text, start, end))
+        return frozenset().union(*(self._contained[run] for run in found))
+
+    def _in_word(self, word: str) -> frozenset[str]:
+        """The runs a word (a run of letters) holds."""
+        runs = self._in_words.get(word)
+        if runs is None:
+            if len(self._in_words) >= _WORDS_KEPT:
+                self._in_words.clear()
+            length, longest = len(word), self._longest
+            runs = frozenset(
+                piece
+                for first in range(length)
+                for last in range(first + 1, min(length, first + longest) + 1)
+                if (piece := word[first:last]) in self._runs
+            )
+            self._in_words[word] = runs
+        return runs
+
+
+_Anchors = frozenset[str]
+"""Letter runs one of which any match contains."""
+_Branch = list[_Anchors]
+"""Anchors a match of one branch of an alternation contains, one of each; empty when nothing is certain."""
+
+
+def _alternation(source: str, index: int) -> tuple[list[_Branch], int]:
+    branches: list[_Branch] = []
     while True:
         branch, index = _sequence(source, index)
         branches.append(branch)
@@ -67,33 +223,64 @@ def _alternation(source: str, index: int) -> tuple[_Anchors, int]:
             index += 1
             continue
         break
-    if any(branch is None for branch in branches):
-        return None, index
-    return frozenset().union(*(b for b in branches if b is not None)), index
+    return branches, index
 
 
-def _best(parts: list[frozenset[str]]) -> _Anchors:
-    return max(parts, key=lambda runs: (min(map(len, runs)), -len(runs)), default=None)
+def _shortest_first(runs: Iterable[str]) -> tuple[str, ...]:
+    return tuple(sorted(runs, key=lambda run: (len(run), run)))
+
+
+def _selectivity(runs: _Anchors) -> tuple[int, int]:
+    """How rarely a text holds one of `runs`, as a sort key: the longer the shortest run and the fewer runs, the rarer."""
+    return min(map(len, runs)), -len(runs)
+
+
+def _best(parts: _Branch) -> _Anchors:
+    return max(parts, key=_selectivity)
+
+
+def _either(branches: list[_Branch]) -> _Anchors | None:
+    """Anchors one of which any match of the alternation contains: the best of each branch; None when a branch has
+    none."""
+    if any(not branch for branch in branches):
+        return None
+    return frozenset().union(*(_best(branch) for branch in branches))
 
 
 def _optional_at(source: str, index: int) -> bool:
     return index < len(source) and (source[index] in "?*" or source.startswith("{0", index))
 
 
-_GROUP_OPENINGS = (("(?:", 3, False), ("(?=", 3, True), ("(?!", 3, True), ("(?<=", 4, True), ("(?<!", 4, True))
+_OPENING = re.compile(r"\((?:\?(?:(?P<look><=|<!|=|!)|P<\w+>|[aiLmsux-]*:))?", re.IGNORECASE)
 
 
-def _group(source: str, index: int) -> tuple[_Anchors, int]:
-    """The anchors of the group opening at `index`, and the index after its closing parenthesis."""
-    skip, lookaround = next(((n, look) for opening, n, look in _GROUP_OPENINGS if source.startswith(opening, index)), (1, False))
-    if source.startswith("(?P<", index):
-        skip = source.index(">", index) + 1 - index
-    inner, index = _alternation(source, index + skip)
-    return (None if lookaround else inner), index + 1
+def _opening(source: str, index: int) -> tuple[int, str]:
+    """The length of the group opening at `index`, and what the group is: "look" (a look-around: zero width),
+    "other" (an extension not known here, such as "(?P=name)": it matches something uncertain) or "group"."""
+    opening = _OPENING.match(source, index)
+    assert opening is not None
+    if opening.group("look") is not None:
+        return opening.end() - index, "look"
+    if opening.end() - index == 1 and source.startswith("(?", index):
+        return 2, "other"
+    return opening.end() - index, "group"
 
 
-def _sequence(source: str, index: int) -> tuple[_Anchors, int]:
-    parts: list[frozenset[str]] = []
+def _group(source: str, index: int) -> tuple[_Branch, int]:
+    """The anchors of the group opening at `index` (all of a group with one branch), and the index after its closing
+    parenthesis."""
+    skip, kind = _opening(source, index)
+    branches, index = _alternation(source, index + skip)
+    if kind != "group":
+        return [], index + 1
+    if len(branches) == 1:
+        return branches[0], index + 1
+    either = _either(branches)
+    return ([either] if either else []), index + 1
+
+
+def _sequence(source: str, index: int) -> tuple[_Branch, int]:
+    parts: _Branch = []
     run = ""
     while index < len(source) and source[index] not in "|)":
         char = source[index]
@@ -108,22 +295,22 @@ def _sequence(source: str, index: int) -> tuple[_Anchors, int]:
             continue
         parts += [frozenset({run})] if run else []
         run = ""
-        item: _Anchors = None
+        items: _Branch = []
         if char == "\\":
             index += 2
         elif char == "[":
             close = source.find("]", index + 2)
             index = close + 1 if close != -1 else len(source)
         elif char == "(":
-            item, index = _group(source, index)
+            items, index = _group(source, index)
         else:
             index += 1
         optional = _optional_at(source, index)
         index = _skip_quantifier(source, index)
-        if item and not optional:
-            parts.append(item)
+        if not optional:
+            parts += items
     parts += [frozenset({run})] if run else []
-    return _best(parts), index
+    return parts, index
 
 
 def _skip_quantifier(source: str, index: int) -> int:

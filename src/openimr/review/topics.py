@@ -27,6 +27,15 @@ from openimr.knowledge.schema import (
     Guideline,
     Topic,
 )
+from openimr.knowledge.terms import (
+    Requirements,
+    RunIndex,
+    folds_plainly,
+    has_odd_letter,
+    meeting,
+    pattern_requirements,
+    selective,
+)
 from openimr.model import Citation, Treatment, TreatmentKind
 from openimr.review.checks import CHECKS, Params
 
@@ -38,6 +47,8 @@ class _Matcher:
     topic: Topic
     terms: re.Pattern[str] | None
     excludes: re.Pattern[str] | None
+    terms_need: Requirements
+    """What a request must hold for `terms` to match it (empty: not known)."""
     generics: frozenset[str]
     drug_classes: frozenset[str]
     categories: frozenset[str]
@@ -47,10 +58,13 @@ class _Matcher:
     @classmethod
     def of(cls, topic: Topic) -> _Matcher:
         applies = topic.applies_to
+        terms = _joined(applies.request_terms)
+        odd = terms is None or has_odd_letter(terms.pattern)
         return cls(
             topic,
-            _joined(applies.request_terms),
+            terms,
             _joined(applies.exclude_terms),
+            () if odd or terms is None else selective(pattern_requirements(terms.pattern)),
             frozenset(applies.generics),
             frozenset(applies.drug_classes),
             frozenset(applies.categories),
@@ -58,20 +72,26 @@ class _Matcher:
             frozenset(applies.body_parts),
         )
 
-    def names(self, treatment: Treatment, request: str) -> bool:
+    def names(self, treatment: Treatment, request: str, held: Mapping[str, int] | None = None) -> bool:
+        """Whether the topic names the request; `held` (the runs the request holds, when its letters fold plainly)
+        spares a search that cannot match."""
         return (
             (treatment.generic is not None and treatment.generic in self.generics)
             or (treatment.drug_class is not None and treatment.drug_class in self.drug_classes)
             or (treatment.category is not None and treatment.category in self.categories)
             or (treatment.kind is not TreatmentKind.DRUG and treatment.name in self.procedures)
-            or (self.terms is not None and self.terms.search(request) is not None)
+            or (
+                self.terms is not None
+                and (held is None or not self.terms_need or bool(meeting(self.terms_need, held)))
+                and self.terms.search(request) is not None
+            )
         )
 
-    def matches(self, treatment: Treatment, postoperative: bool) -> bool:
+    def matches(self, treatment: Treatment, postoperative: bool, held: Mapping[str, int] | None = None) -> bool:
         applies = self.topic.applies_to
         request = treatment.disputed or treatment.text
         return (
-            self.names(treatment, request)
+            self.names(treatment, request, held)
             and (self.excludes is None or self.excludes.search(request) is None)
             and (not self.body_parts or not self.body_parts.isdisjoint(treatment.body_parts))
             and (applies.postoperative is None or applies.postoperative == postoperative)
@@ -237,6 +257,8 @@ class _Index:
 
     named: dict[str, tuple[int, ...]]
     worded: tuple[int, ...]
+    runs: RunIndex
+    """The runs the worded matchers' terms need."""
 
 
 @cache
@@ -246,7 +268,8 @@ def _index() -> _Index:
         for name in m.generics | m.drug_classes | m.categories | m.procedures:
             named.setdefault(name, []).append(position)
     worded = tuple(position for position, m in enumerate(_matchers()) if m.terms is not None)
-    return _Index({name: tuple(positions) for name, positions in named.items()}, worded)
+    runs = RunIndex(run for m in _matchers() for branch in m.terms_need for group in branch for run in group)
+    return _Index({name: tuple(positions) for name, positions in named.items()}, worded, runs)
 
 
 def select_topic(treatment: Treatment, postoperative: bool = False) -> Topic | None:
@@ -257,7 +280,9 @@ def select_topic(treatment: Treatment, postoperative: bool = False) -> Topic | N
     index, matchers = _index(), _matchers()
     keys = [k for k in (treatment.generic, treatment.drug_class, treatment.category, treatment.name) if k is not None]
     positions = sorted({p for key in keys for p in index.named.get(key, ())} | set(index.worded))
-    return next((matchers[p].topic for p in positions if matchers[p].matches(treatment, after_surgery)), None)
+    request = treatment.disputed or treatment.text
+    held = dict.fromkeys(index.runs.held(request.lower()), 1) if folds_plainly(request) else None
+    return next((matchers[p].topic for p in positions if matchers[p].matches(treatment, after_surgery, held)), None)
 
 
 def _for_regions(specs: list[CitationSpec], body_parts: list[str]) -> list[CitationSpec]:
