@@ -199,7 +199,9 @@ class RunIndex:
     def held(self, text: str, start: int = 0, end: int = sys.maxsize) -> frozenset[str]:
         """The runs `text[start:end]` holds (as written: the caller lower-cases the text)."""
         if self._regex is None:
-            return frozenset().union(*map(self._in_word, set(_LETTERS.findall(text, start, end))))
+            known = self._in_words
+            words = set(_LETTERS.findall(text, start, end))
+            return frozenset().union(*[known[word] if word in known else self._in_word(word) for word in words])
         found = set(self._regex.findall(text, start, end))
         return frozenset().union(*(self._contained[run] for run in found))
 
