@@ -163,20 +163,50 @@ def _size(corpus: Corpus, path: Path | None) -> str:
         return str(connection.scalar(text("SELECT pg_size_pretty(pg_database_size(current_database()))")))
 
 
-def _ingest(corpus: Corpus, bases: list[Determination], n: int, writers: int) -> None:
+def _server_cpu(pid: int | None) -> float:
+    """CPU seconds a local PostgreSQL server (its postmaster `pid`) has used: its own, its live processes' and those of
+    the processes it has reaped; 0 without a pid."""
+    if pid is None:
+        return 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def fields(process: str) -> list[str]:
+        return Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+
+    own = fields(str(pid))
+    total = sum(int(x) for x in own[11:15])  # utime, stime, cutime, cstime
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and entry.name != str(pid):
+            try:
+                stat = fields(entry.name)
+            except OSError:
+                continue
+            if stat[1] == str(pid):  # its parent is the postmaster
+                total += int(stat[11]) + int(stat[12])
+    return total / tick
+
+
+def _ingest(corpus: Corpus, bases: list[Determination], n: int, writers: int, server: int | None) -> None:
     """Time making the records alone, then ingesting them, then optimizing the index (timed apart)."""
     started = time.perf_counter()
     made = sum(1 for _ in synthetic(bases, min(n, 100_000)))
     making = (time.perf_counter() - started) / made
     print(f"making records alone: {1 / making:,.0f} letters/s (included in the ingest figures below)")
 
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu, server_cpu = time.perf_counter(), time.process_time(), _server_cpu(server)
     written, _ = add_records(corpus, synthetic(bases, n), batch=2000, writers=writers, optimize=False)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    server_cpu = _server_cpu(server) - server_cpu
     letters, items = corpus.counts()
+    on_server = (
+        f"; {server_cpu:,.0f} s CPU in the server: {1e6 * (cpu + server_cpu) / written:,.0f} µs CPU a letter in all"
+        if server
+        else ""
+    )
     print(
         f"ingest: {written:,} letters ({items:,} items) in {wall:,.0f} s: {written / wall:,.0f} letters/s wall clock"
-        f" ({cpu:,.0f} s CPU in this process: {written / cpu:,.0f} letters per CPU second; {_load()})"
+        f" ({cpu:,.0f} s CPU in this process: {1e6 * cpu / written:,.0f} µs a letter, {written / cpu:,.0f} letters per CPU"
+        f" second{on_server}; {_load()})"
     )
     assert letters == written == n
     started = time.perf_counter()
@@ -195,6 +225,7 @@ def main() -> None:
     parser.add_argument("--dir", type=Path, default=None, help="Folder for the SQLite file (default: a temporary one).")
     parser.add_argument("--postgres", default=None, help="A throwaway PostgreSQL database URL (emptied first).")
     parser.add_argument("--writers", type=int, default=2, help="Connections writing at once (PostgreSQL).")
+    parser.add_argument("--server-pid", type=int, default=None, help="A local PostgreSQL postmaster's pid: report its CPU.")
     parser.add_argument("--keep", action="store_true", help="Keep the SQLite file.")
     parser.add_argument("--reuse", action="store_true", help="Measure a corpus built by an earlier --keep run (no ingest).")
     args = parser.parse_args()
@@ -222,7 +253,7 @@ def main() -> None:
         letters, items = corpus.counts()
         print(f"reusing a corpus of {letters:,} letters ({items:,} items)")
     else:
-        _ingest(corpus, bases, args.letters, args.writers)
+        _ingest(corpus, bases, args.letters, args.writers, args.server_pid)
     print(f"database size: {_size(corpus, sqlite_path)}")
 
     for name, filters in (("without filters", [Filters()]), ("with filters", FILTERS)):

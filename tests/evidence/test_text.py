@@ -17,6 +17,8 @@ from openimr.evidence.text import find_sections, sentence_at, split_sentences
         ("Seen on 12/15/2011. Next visit in 4 weeks.", ["Seen on 12/15/2011.", "Next visit in 4 weeks."]),
         ("Take 1 tab b.i.d. as needed. No spasm!", ["Take 1 tab b.i.d. as needed.", "No spasm!"]),
         ("Is it worse? Yes.", ["Is it worse?", "Yes."]),
+        ("Diabetic? No. Lumbar pain.", ["Diabetic?", "No.", "Lumbar pain."]),
+        ("Form No. 5 was signed. Done.", ["Form No. 5 was signed.", "Done."]),
         ("Referred by J. Doe for PT.", ["Referred by J. Doe for PT."]),
         ("Radiculopathy vs. neuropathy. Plan EMG.", ["Radiculopathy vs. neuropathy.", "Plan EMG."]),
         ("The straight leg raise\nwas positive.", ["The straight leg raise\nwas positive."]),

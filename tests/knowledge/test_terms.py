@@ -8,6 +8,7 @@ from openimr.errors import OpenIMRError
 from openimr.knowledge.terms import (
     RunIndex,
     TermMatcher,
+    holds,
     meeting,
     pattern_anchors,
     pattern_prefixes,
@@ -111,6 +112,8 @@ def test_run_index_finds_runs_and_those_they_contain_and_meeting_combines_them()
     held = {"straight": 0b01, "leg": 0b11, "rais": 0b10}
     assert meeting(pattern_requirements(r"\bstraight leg rais\w*"), held) == 0
     assert meeting(pattern_requirements(r"\bleg rais\w*|\bstraight"), held) == 0b11
+    assert holds(pattern_requirements(r"\bstraight leg rais\w*"), {"straight", "leg", "rais"})
+    assert not holds(pattern_requirements(r"\bstraight leg rais\w*"), {"straight", "rais"})
 
 
 @pytest.mark.parametrize(

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from openimr.evidence.text import Sentence, split_sentences
 from openimr.knowledge import load_knowledge
-from openimr.knowledge.terms import Requirements, RunIndex, TermMatcher, meeting, pattern_anchors, pattern_requirements, selective
+from openimr.knowledge.terms import Requirements, RunIndex, TermMatcher, holds, pattern_anchors, pattern_requirements, selective
 from openimr.model import FactStatus, Span
 
 __all__ = [
@@ -260,9 +260,8 @@ def _rules_for(segment: str) -> list[tuple[ContextRule, re.Pattern[str]]]:
     require."""
     index = _rule_index()
     held = index.runs.held(segment)
-    hits = dict.fromkeys(held, 1)
     tried = sorted({rule for anchor in held & index.by_anchor.keys() for rule in index.by_anchor[anchor]})
-    return [(rule, regex) for rule, regex, requirements in map(index.rules.__getitem__, tried) if meeting(requirements, hits)]
+    return [(rule, regex) for rule, regex, requirements in map(index.rules.__getitem__, tried) if holds(requirements, held)]
 
 
 def _words_forward(text: str, start: int, limit: int, count: int | None) -> int:

@@ -50,8 +50,6 @@ _TITLES = frozenset(
         "st",
         "vs",
         "v",
-        "no",
-        "nos",
         "fig",
         "figs",
         "approx",
@@ -151,6 +149,8 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     next_char = following.group(1) if following else ""
     if word in _TITLES or (len(word) == 1 and word.isalpha()):
         return False
+    if word in ("no", "nos"):  # "No. 5" is a number; "Diabetic? No. Lumbar pain" ends a sentence
+        return not next_char.isdigit() and not next_char.islower()
     if word in _ABBREVIATIONS or "." in word:
         return next_char.isupper()
     return not next_char.islower()

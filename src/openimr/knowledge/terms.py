@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -169,6 +170,17 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 _WORDS_KEPT = 1 << 16
 
 
+def holds(requirements: Requirements, held: AbstractSet[str]) -> bool:
+    """Whether a text that holds the runs `held` meets `requirements` (`meeting` for one place)."""
+    for branch in requirements:
+        for runs in branch:
+            if held.isdisjoint(runs):
+                break
+        else:
+            return True
+    return False
+
+
 class RunIndex:
     """Finds which of many runs (anchors and required runs of patterns) a text holds. Runs of letters only are
     looked up in the text's words (each word's runs worked out once and kept); other runs are found in one pass of a
@@ -187,7 +199,9 @@ class RunIndex:
     def held(self, text: str, start: int = 0, end: int = sys.maxsize) -> frozenset[str]:
         """The runs `text[start:end]` holds (as written: the caller lower-cases the text)."""
         if self._regex is None:
-            return frozenset().union(*map(self._in_word, set(_LETTERS.findall(text, start, end))))
+            known = self._in_words
+            words = set(_LETTERS.findall(text, start, end))
+            return frozenset().union(*[known[word] if word in known else self._in_word(word) for word in words])
         found = set(self._regex.findall(text, start, end))
         return frozenset().union(*(self._contained[run] for run in found))
 

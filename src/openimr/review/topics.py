@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
 
@@ -32,7 +33,7 @@ from openimr.knowledge.terms import (
     RunIndex,
     folds_plainly,
     has_odd_letter,
-    meeting,
+    holds,
     pattern_requirements,
     selective,
 )
@@ -72,7 +73,7 @@ class _Matcher:
             frozenset(applies.body_parts),
         )
 
-    def names(self, treatment: Treatment, request: str, held: Mapping[str, int] | None = None) -> bool:
+    def names(self, treatment: Treatment, request: str, held: AbstractSet[str] | None = None) -> bool:
         """Whether the topic names the request; `held` (the runs the request holds, when its letters fold plainly)
         spares a search that cannot match."""
         return (
@@ -82,12 +83,12 @@ class _Matcher:
             or (treatment.kind is not TreatmentKind.DRUG and treatment.name in self.procedures)
             or (
                 self.terms is not None
-                and (held is None or not self.terms_need or bool(meeting(self.terms_need, held)))
+                and (held is None or not self.terms_need or holds(self.terms_need, held))
                 and self.terms.search(request) is not None
             )
         )
 
-    def matches(self, treatment: Treatment, postoperative: bool, held: Mapping[str, int] | None = None) -> bool:
+    def matches(self, treatment: Treatment, postoperative: bool, held: AbstractSet[str] | None = None) -> bool:
         applies = self.topic.applies_to
         request = treatment.disputed or treatment.text
         return (
@@ -281,7 +282,7 @@ def select_topic(treatment: Treatment, postoperative: bool = False) -> Topic | N
     keys = [k for k in (treatment.generic, treatment.drug_class, treatment.category, treatment.name) if k is not None]
     positions = sorted({p for key in keys for p in index.named.get(key, ())} | set(index.worded))
     request = treatment.disputed or treatment.text
-    held = dict.fromkeys(index.runs.held(request.lower()), 1) if folds_plainly(request) else None
+    held = index.runs.held(request.lower()) if folds_plainly(request) else None
     return next((matchers[p].topic for p in positions if matchers[p].matches(treatment, after_surgery, held)), None)
 
 
