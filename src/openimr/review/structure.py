@@ -231,6 +231,6 @@ def primary_of(index: int, treatments: list[Treatment], dependent: list[bool], e
     ]
     if not settled:
         return Primary()
-    # the definitive procedure of the latest ones named ("laminectomy and fusion certified" is a fusion; "surgery" is
-    # the least specific name)
+    # the most definitive procedure named, the latest of equals ("laminectomy and fusion certified" is a fusion;
+    # "surgery" is the least specific name)
     return Primary(fact=min(reversed(settled), key=lambda f: principal[f.name]))
