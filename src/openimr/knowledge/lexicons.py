@@ -45,6 +45,7 @@ __all__ = [
     "laterality_matcher",
     "procedure_lexicon",
     "procedure_matcher",
+    "region_names",
     "same_body_region",
     "validate_procedure_codes",
     "with_nerve_supply",
@@ -374,6 +375,11 @@ _LIMBS = {
     "lower extremities": {"hip and pelvis", "knee", "ankle and foot"},
 }
 """A whole limb takes in the regions along it."""
+
+
+def region_names() -> frozenset[str]:
+    """Every body region the lexicon's body parts fall in."""
+    return frozenset(_region_of().values())
 
 
 @cache

@@ -66,8 +66,9 @@ class Line(StrEnum):
 
 
 @cache
-def _surgical_procedures() -> frozenset[str]:
-    return frozenset(p.name for p in procedure_lexicon().procedures if p.kind is TreatmentKind.SURGERY)
+def _surgical_procedures() -> dict[str, int]:
+    """The surgeries of the procedure lexicon, each with its `principal` rank (lower: the more definitive)."""
+    return {p.name: p.principal for p in procedure_lexicon().procedures if p.kind is TreatmentKind.SURGERY}
 
 
 def surgeries_performed(evidence: Evidence) -> list[Fact]:
@@ -190,16 +191,21 @@ def with_surgery_items(treatments: list[Treatment], evidence: Evidence) -> list[
     ]
     result = []
     for treatment in treatments:
-        categories = _ACCOMPANYING.get(treatment.kind, frozenset())
         surgeries = requested + (certified if treatment.kind in _FOR_A_CERTIFIED_SURGERY else [])
         accompanies = (
             not treatment.postoperative
-            and treatment.kind in _ACCOMPANYING
-            and (categories is None or treatment.category in categories)
+            and _goes_with_surgery(treatment)
             and any(same_body_region(parts, treatment.body_parts) for parts in surgeries)
         )
         result.append(treatment.model_copy(update={"postoperative": True}) if accompanies else treatment)
     return result
+
+
+def _goes_with_surgery(treatment: Treatment) -> bool:
+    if treatment.kind not in _ACCOMPANYING:
+        return False
+    categories = _ACCOMPANYING[treatment.kind]
+    return categories is None or treatment.category in categories
 
 
 @dataclass(frozen=True)
@@ -221,7 +227,7 @@ def primary_of(index: int, treatments: list[Treatment], dependent: list[bool], e
     same_part = [i for i in surgeries if same_body_region(treatments[i].body_parts, treatment.body_parts)]
     if same_part or surgeries:
         return Primary(item=(same_part or surgeries)[0])
-    principal = {p.name: p.principal for p in procedure_lexicon().procedures if p.kind is TreatmentKind.SURGERY}
+    principal = _surgical_procedures()
     settled = [
         f
         for f in evidence.procedure_events

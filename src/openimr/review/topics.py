@@ -17,7 +17,7 @@ from openimr.errors import OpenIMRError
 from openimr.evidence import fact_keys
 from openimr.evidence.attribution import MEDICATIONS
 from openimr.knowledge import knowledge_files, load_knowledge, parse_knowledge
-from openimr.knowledge.lexicons import body_part_lexicon, body_regions, drug_lexicon, procedure_lexicon
+from openimr.knowledge.lexicons import body_part_lexicon, body_regions, drug_lexicon, procedure_lexicon, region_names
 from openimr.knowledge.schema import (
     Catalogue,
     CitationSpec,
@@ -181,15 +181,10 @@ def validate_topic(topic: Topic, source: str) -> TopicRules:
                 raise OpenIMRError(f"citation names unknown guideline {spec.guideline!r}", source)
             if guideline.edition_for(era_citations.era) is None:
                 raise OpenIMRError(f"guideline {spec.guideline!r} has no edition in era {era_citations.era}", source)
-            unknown_regions = set(spec.regions) - _known_regions()
+            unknown_regions = set(spec.regions) - region_names()
             if unknown_regions:
                 raise OpenIMRError(f"citation of {spec.guideline!r} names unknown regions {sorted(unknown_regions)}", source)
     return TopicRules(topic, params)
-
-
-@cache
-def _known_regions() -> frozenset[str]:
-    return frozenset(part.region for part in body_part_lexicon().body_parts)
 
 
 @cache
