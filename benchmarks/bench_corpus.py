@@ -257,20 +257,26 @@ def main() -> None:
     print(f"database size: {_size(corpus, sqlite_path)}")
 
     for name, filters in (("without filters", [Filters()]), ("with filters", FILTERS)):
-        samples = []
+        samples: list[float] = []
+        cpu_samples: list[float] = []
         timed: list[tuple[float, str, Filters]] = []
         capped = 0
+        server_cpu = _server_cpu(args.server_pid)
         for _ in range(2):
             for query in QUERIES:
                 for chosen in filters:
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), time.process_time()
                     result = search(corpus, query, chosen, limit=20)
                     samples.append(time.perf_counter() - started)
+                    cpu_samples.append(time.process_time() - cpu)
                     timed.append((samples[-1], query, chosen))
                     capped += result.more
+        server_cpu = _server_cpu(args.server_pid) - server_cpu
+        on_server = f"; {1000 * server_cpu / len(samples):.1f} ms CPU a search in the server" if args.server_pid else ""
         print(
             f"search {name}: {_percentiles(samples)}; {capped} of them ranked the newest window of a larger match set ({_load()})"
         )
+        print(f"    CPU in this process: {_percentiles(cpu_samples)}{on_server}")
         for seconds, query, chosen in sorted(timed, key=lambda t: t[0], reverse=True)[:5]:
             print(f"    slowest: {1000 * seconds:.0f} ms {query!r} {_shown(chosen)}")
 
