@@ -43,6 +43,12 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             "Nerve conduction 3/2016: moderate median neuropathy",
         ),
         (
+            "Nerve studies dated 05/2016 showed severe ulnar neuropathy at the elbow.",
+            "edx_confirmed",
+            PRESENT,
+            "Nerve studies dated 05/2016 showed severe ulnar neuropathy",
+        ),
+        (
             "There is electromyographic evidence of a left L5 radiculopathy.",
             "edx_confirmed",
             PRESENT,
