@@ -7,6 +7,7 @@ breaks lines mid-sentence. A blank line, a bulleted or numbered line and a secti
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -272,7 +273,7 @@ def clause_starts(sentence: str) -> list[int]:
     requested" is two clauses; "an MRI and an EMG were requested" is one)."""
     starts = [0]
     parts = [0, *(i + 1 for i, char in enumerate(sentence) if char == ";"), len(sentence) + 1]
-    for part_start, part_end in zip(parts, parts[1:], strict=False):
+    for part_start, part_end in itertools.pairwise(parts):
         end = part_end - 1
         if part_start:
             starts.append(part_start)
