@@ -289,10 +289,10 @@ def clause_starts(sentence: str) -> list[int]:
     return starts
 
 
-def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
-    """The clause of `sentence` that holds `start:end`: the sentence cut at semicolons and at "but", "however",
-    "whereas", "although" ("knee pain; thumb fracture" has two clauses)."""
-    breaks = list(_CLAUSE_BREAK.finditer(sentence))
+def clause_bounds(sentence: str, start: int, end: int, cuts: re.Pattern[str] = _CLAUSE_BREAK) -> tuple[int, int]:
+    """The clause of `sentence` that holds `start:end`: the sentence cut where `cuts` matches, by default at
+    semicolons and at "but", "however", "whereas", "although" ("knee pain; thumb fracture" has two clauses)."""
+    breaks = list(cuts.finditer(sentence))
     clause_start = max((m.end() for m in breaks if m.end() <= start), default=0)
     clause_end = min((m.start() for m in breaks if m.start() >= end), default=len(sentence))
     return clause_start, clause_end
