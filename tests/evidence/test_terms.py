@@ -61,6 +61,7 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             "medial compartment osteoarthritis",
         ),
         ("Her pain is not controlled by NSAIDs.", "failed_conservative_care", PRESENT, "not controlled by"),
+        ("Since the fusion she has new low back pain.", "progressive_symptoms", PRESENT, "new low back pain"),
         (
             "There is electromyographic evidence of a left L5 radiculopathy.",
             "edx_confirmed",
