@@ -70,6 +70,12 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ),
         ("Chronic soft tissue inflammation of the forearm.", "soft_tissue_inflammation", PRESENT, "soft tissue inflammation"),
         (
+            "After the block his Norco was reduced from four to two tablets a day.",
+            "functional_improvement",
+            PRESENT,
+            "his Norco was reduced from four to two tablets",
+        ),
+        (
             "There is electromyographic evidence of a left L5 radiculopathy.",
             "edx_confirmed",
             PRESENT,
