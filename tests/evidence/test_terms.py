@@ -43,6 +43,39 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             "Nerve conduction 3/2016: moderate median neuropathy",
         ),
         (
+            "Nerve studies dated 05/2016 showed severe ulnar neuropathy at the elbow.",
+            "edx_confirmed",
+            PRESENT,
+            "Nerve studies dated 05/2016 showed severe ulnar neuropathy",
+        ),
+        (
+            "There is laxity of the medial collateral ligament.",
+            "knee_instability",
+            PRESENT,
+            "laxity of the medial collateral ligament",
+        ),
+        (
+            "X-rays: medial compartment osteoarthritis.",
+            "unicompartmental_osteoarthritis",
+            PRESENT,
+            "medial compartment osteoarthritis",
+        ),
+        ("Her pain is not controlled by NSAIDs.", "failed_conservative_care", PRESENT, "not controlled by"),
+        ("Since the fusion she has new low back pain.", "progressive_symptoms", PRESENT, "new low back pain"),
+        (
+            "He tried to return to his usual job twice without success.",
+            "rtw_complex",
+            PRESENT,
+            "tried to return to his usual job twice without success",
+        ),
+        ("Chronic soft tissue inflammation of the forearm.", "soft_tissue_inflammation", PRESENT, "soft tissue inflammation"),
+        (
+            "After the block his Norco was reduced from four to two tablets a day.",
+            "functional_improvement",
+            PRESENT,
+            "his Norco was reduced from four to two tablets",
+        ),
+        (
             "There is electromyographic evidence of a left L5 radiculopathy.",
             "edx_confirmed",
             PRESENT,
@@ -72,6 +105,7 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             "able to do light housework",
         ),
         ("With meds he can walk 20 min.", "functional_improvement", PRESENT, "walk 20 min"),
+        ("On gabapentin she now walks her dog daily.", "functional_improvement", PRESENT, "now walks her dog daily"),
         (
             "Plan: spine surgery consultation if the MRI shows a compressed root.",
             "surgery_planned",

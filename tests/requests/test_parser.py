@@ -183,6 +183,10 @@ def test_branded_kit_keeps_brand_and_ingredients() -> None:
             {"kind": TreatmentKind.SURGERY, "name": "meniscectomy", "laterality": "left"},
         ),
         ("Urine drug screen x1", {"kind": TreatmentKind.LAB, "name": "urine drug test", "quantity": 1}),
+        ("Vitamin B12 level", {"kind": TreatmentKind.LAB, "name": "laboratory tests"}),
+        ("Glenohumeral injection", {"kind": TreatmentKind.INJECTION, "body_parts": ["shoulder"]}),
+        ("De Quervain injection", {"kind": TreatmentKind.INJECTION, "body_parts": ["wrist"]}),
+        ("Vitamin B12 injection", {"kind": TreatmentKind.DRUG, "generic": "cyanocobalamin"}),
         ("Cognitive behavioral therapy 6 sessions", {"kind": TreatmentKind.PSYCHOLOGICAL, "sessions": 6}),
         ("Psychological evaluation", {"kind": TreatmentKind.PSYCHOLOGICAL, "name": "psychological evaluation"}),
         ("Ultrasound guided injection to the right hip", {"kind": TreatmentKind.INJECTION, "body_parts": ["hip"]}),
@@ -261,6 +265,24 @@ def test_retrospective_requests(text: str, date_of_service: dt.date | None, name
 )
 def test_requests_that_accompany_a_surgery(text: str, postoperative: bool) -> None:
     assert parse_request(text).postoperative is postoperative
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "surgery"),
+    [
+        ("Assistant surgeon for the right carpal tunnel release", "assistant surgeon", "carpal tunnel release"),
+        ("Cold therapy unit after right shoulder arthroscopy, 7 days", "cold therapy unit", "shoulder arthroscopy"),
+        ("Pre-operative clearance prior to a right total knee arthroplasty", "preoperative clearance", "knee arthroplasty"),
+        ("Physical therapy 12 sessions status post right carpal tunnel release", "physical therapy", "carpal tunnel release"),
+        ("Right knee arthroscopy with partial medial meniscectomy", "meniscectomy", None),
+        ("Right shoulder arthroscopy with assistant surgeon", "shoulder arthroscopy", None),
+    ],
+)
+def test_a_service_names_the_surgery_it_is_for(text: str, name: str, surgery: str | None) -> None:
+    """A service joined to a surgery by "for", "after", "prior to" or "status post" is the item; the surgery it names
+    is kept apart. A surgery listing several procedures is still its principal one."""
+    treatment = parse_request(text)
+    assert (treatment.name, treatment.surgery) == (name, surgery)
 
 
 def test_injected_drug_has_injection_route() -> None:

@@ -187,6 +187,53 @@ def test_equipment_asked_for_while_a_certified_surgery_is_to_come_is_for_it(reco
     assert item.decision == decision, item.rationale
 
 
+@pytest.mark.parametrize(
+    ("surgery", "decision"),
+    [("right carpal tunnel release", UP), ("right total knee arthroplasty", OVER)],
+)
+def test_a_service_is_judged_with_the_surgery_it_names(surgery: str, decision: Decision) -> None:
+    """An assistant surgeon named for a certified surgery is judged on that surgery: a simple release does not need
+    one, a joint replacement may."""
+    record = f"Utilization review certified the {surgery}; it is scheduled."
+    item = review_case(_case(record, f"Assistant surgeon for the {surgery}")).items[0]
+    assert (item.topic, item.decision) == ("assistant_surgeon", decision), item.rationale
+
+
+def test_a_service_for_a_surgery_the_record_says_was_denied_is_not_necessary() -> None:
+    record = "The request for an L4-5 laminectomy was non-certified by utilization review last month."
+    item = review_case(_case(record, "Post-operative physical therapy 6 visits for the lumbar spine")).items[0]
+    primary = item.criteria[0]
+    assert (primary.id, primary.status) == (PRIMARY, CriterionStatus.NOT_MET), primary.note
+    assert item.decision == UP
+
+
+def test_therapy_named_for_a_surgery_done_is_its_postoperative_course() -> None:
+    record = "She underwent a right carpal tunnel release three weeks ago; grip strength is reduced."
+    item = review_case(_case(record, "Occupational therapy 4 visits status post right carpal tunnel release")).items[0]
+    assert (item.topic, item.phase, item.decision) == ("postsurgical_physical_medicine", "postoperative", OVER), item.rationale
+
+
+@pytest.mark.parametrize(
+    ("record", "requests"),
+    [
+        ("He underwent a right total knee arthroplasty on 10/10/2016; flexion is 70 degrees.", ["CPM rental x 14 days"]),
+        ("End-stage osteoarthritis of the right knee.", ["Right total knee arthroplasty", "CPM rental x 14 days"]),
+    ],
+)
+def test_equipment_is_judged_with_the_surgery_it_follows_or_accompanies(record: str, requests: list[str]) -> None:
+    """The surgery a service follows may be one the record says was done or one asked for in the same case."""
+    item = review_case(_case(record, *requests)).items[-1]
+    surgery = next(c for c in item.criteria if c.id == "knee_surgery")
+    assert surgery.status == CriterionStatus.MET, surgery.note
+
+
+@pytest.mark.parametrize(("surgery", "chapter"), [("Right total knee arthroplasty", "Knee"), ("L4-5 fusion", "Low Back")])
+def test_a_service_naming_no_body_part_is_cited_by_its_surgerys(surgery: str, chapter: str) -> None:
+    item = review_case(_case("Severe pain.", surgery, "Associated surgical service: Assistant surgeon")).items[1]
+    (cited,) = [c.guideline or "" for c in item.citations]
+    assert chapter in cited
+
+
 def test_a_service_for_another_body_region_does_not_go_with_the_surgery() -> None:
     item = review_case(_case(FULL_TEAR, SURGERY, "Lumbar brace")).items[1]
     assert item.phase != "postoperative" and item.depends_on is None

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from openimr import __version__
 from openimr.evidence import Evidence, gather_evidence
+from openimr.evidence.procedures import ProcedureEvent
 from openimr.knowledge import knowledge_version
 from openimr.knowledge.schema import Criterion, Era, Indication, Topic
 from openimr.model import (
@@ -147,8 +148,9 @@ def _primary_result(primary: Primary, decided: Mapping[int, ItemDetermination], 
         return CriterionResult(id=PRIMARY, text=text, status=status, note=note, role=role)
     if primary.fact is not None:
         fact = primary.fact
+        status = NOT_MET if fact.value == ProcedureEvent.DENIED else MET
         note = f"the record states that the {fact.name} was {fact.value}"
-        return CriterionResult(id=PRIMARY, text=text, status=MET, evidence=fact.spans, note=note, role=role)
+        return CriterionResult(id=PRIMARY, text=text, status=status, evidence=fact.spans, note=note, role=role)
     note = "the record does not show that the surgery it accompanies was certified or performed"
     return CriterionResult(id=PRIMARY, text=text, status=INSUFFICIENT, note=note, role=role, silent=True)
 
@@ -161,6 +163,15 @@ def _silent_flag(path: PathResult) -> list[str]:
         if r.silent and r.status != MET and (r.role == CriterionRole.REQUIREMENT or r.indication == path.indication)
     ]
     return [f"{RECORD_SILENT}: {', '.join(silent)}"] if silent else []
+
+
+def _cited_parts(treatment: Treatment, context: CheckContext) -> list[str]:
+    """The body parts that choose a citation: the request's, else those of the surgery it accompanies."""
+    if treatment.body_parts:
+        return treatment.body_parts
+    if context.primary.item is not None:
+        return context.items[context.primary.item].body_parts
+    return context.primary.fact.body_parts if context.primary.fact is not None else []
 
 
 def _review_item(
@@ -202,7 +213,7 @@ def _review_item(
     if primary is not None and primary.status != MET:
         decision = Decision.UPHELD
     criteria = prefix + path.criteria
-    citations = citations_for(topic, era, treatment.body_parts)
+    citations = citations_for(topic, era, _cited_parts(treatment, context))
     return ItemDetermination(
         **common,
         decision=decision,
