@@ -430,8 +430,8 @@ class TermMatcher(Generic[V]):
     lookup form naming different entries are an error naming `source`.
 
     In a text whose letters fold plainly (`folds_plainly`), the terms that ignore case are matched in the lower-cased
-    text by a case-sensitive expression (quicker than one ignoring case), and a pattern is tried only when the text
-    holds one of its anchors, only where one of its prefixes starts.
+    text by a case-sensitive expression (quicker than one ignoring case), and a pattern only where one of its prefixes
+    starts. A pattern is tried only on a text that holds one of its anchors.
     """
 
     def __init__(self, terms: Mapping[str, V], patterns: Mapping[str, V] | None = None, source: str = "lexicon") -> None:
@@ -465,7 +465,6 @@ class TermMatcher(Generic[V]):
             self._patterns.append(
                 _MatcherPattern(compiled, pattern_anchors(pattern), () if odd else pattern_prefixes(guarded), value)
             )
-        self._pattern_runs = RunIndex(anchor for p in self._patterns for anchor in p.anchors)
         body = "|".join(f"(?:{a})" for a in alternatives if a) or r"(?!x)x"
         self._regex = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
         plain = bool(insensitive) and not any(has_odd_letter(term) for term in insensitive)
@@ -482,13 +481,8 @@ class TermMatcher(Generic[V]):
         found = [TermMatch(start, end, text[start:end], self._lookup[normalise_term(text[start:end])]) for start, end in spans]
         if not self._patterns:
             return found
-        held = self._pattern_runs.held(lowered) if plain else None
         for pattern in self._patterns:
-            if held is None:
-                tried = may_match(pattern.anchors, lowered)
-            else:
-                tried = not pattern.anchors or not held.isdisjoint(pattern.anchors)
-            if tried:
+            if may_match(pattern.anchors, lowered):
                 places = prefixed_matches(pattern.regex, pattern.prefixes, text, 0, len(text), lowered if plain else None)
                 found.extend(TermMatch(start, end, text[start:end], pattern.value) for start, end in places)
         found.sort(key=lambda m: (m.start, m.start - m.end))
@@ -502,10 +496,12 @@ class TermMatcher(Generic[V]):
         """The spans of the terms in a text whose letters fold plainly, as the joined expression finds them: the
         leftmost match of either kind next, a term ignoring case first when both start at one place."""
         assert self._lowered is not None
-        if self._sensitive is None:
+        exact = self._sensitive.search(text) if self._sensitive is not None else None
+        if exact is None:
             return [m.span() for m in self._lowered.finditer(lowered)]
+        assert self._sensitive is not None
         spans = []
-        folded, exact = self._lowered.search(lowered), self._sensitive.search(text)
+        folded = self._lowered.search(lowered)
         while folded is not None or exact is not None:
             match = folded if exact is None or (folded is not None and folded.start() <= exact.start()) else exact
             assert match is not None
