@@ -380,6 +380,11 @@ class Treatment(_Model):
         description='Asked for with a surgery, before or after it ("Associated surgical service: ...", "pre-op labs", '
         '"post-op PT"): it depends on the surgery.',
     )
+    surgery: str | None = Field(
+        default=None,
+        description='The surgery a service names as the one it is for ("assistant surgeon for the right carpal tunnel '
+        'release", "cold therapy unit after shoulder arthroscopy"): its procedure lexicon name.',
+    )
 
 
 class FactStatus(StrEnum):

@@ -39,3 +39,19 @@ def test_functional_facts_carry_their_treatment() -> None:
     case = Case(documents=[Document(id="note", text=text)], disputed_items=[DisputedItem(request="Lyrica 75mg #60")])
     facts = [f for f in extract_facts(case) if f.kind == "functional"]
     assert [(f.name, f.treatments) for f in facts] == [("pain relief", ["pregabalin"]), ("functional improvement", [])]
+
+
+@pytest.mark.parametrize(
+    ("text", "treatments"),
+    [
+        ("He completed six acupuncture treatments. Since then he can walk 30 minutes.", ["acupuncture"]),
+        ("She started physical therapy in May. It has helped her return to modified work.", ["physical therapy"]),
+        ("He completed six acupuncture treatments. He can walk 30 minutes.", []),
+    ],
+)
+def test_a_sentence_that_points_back_takes_the_treatment_before(text: str, treatments: list[str]) -> None:
+    """Only a sentence that opens by pointing back ("since then", "it has helped") is tied to the sentence before."""
+    case = Case(documents=[Document(id="note", text=text)], disputed_items=[DisputedItem(request="Acupuncture x6")])
+    facts = [f for f in extract_facts(case) if f.kind == "functional"]
+    assert facts
+    assert all(f.treatments == treatments for f in facts), facts

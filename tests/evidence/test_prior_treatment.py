@@ -17,6 +17,8 @@ from openimr.model import FactStatus
         ("He returned to modified work after 6 sessions of physical therapy.", "physical therapy", "6", PRESENT),
         ("Plantar fasciitis improved with 4 sessions of physical therapy.", "physical therapy", "4", PRESENT),
         ("She has never been in physical therapy.", "physical therapy", "", ABSENT),
+        ("There has been no therapy for the left shoulder yet.", "physical therapy", "", ABSENT),
+        ("He completed 12 sessions of therapy for the low back.", "physical therapy", "12", PRESENT),
     ],
 )
 def test_prior_treatment(text: str, name: str, sessions: str, status: FactStatus) -> None:

@@ -43,6 +43,26 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             "Nerve conduction 3/2016: moderate median neuropathy",
         ),
         (
+            "Nerve studies dated 05/2016 showed severe ulnar neuropathy at the elbow.",
+            "edx_confirmed",
+            PRESENT,
+            "Nerve studies dated 05/2016 showed severe ulnar neuropathy",
+        ),
+        (
+            "There is laxity of the medial collateral ligament.",
+            "knee_instability",
+            PRESENT,
+            "laxity of the medial collateral ligament",
+        ),
+        (
+            "X-rays: medial compartment osteoarthritis.",
+            "unicompartmental_osteoarthritis",
+            PRESENT,
+            "medial compartment osteoarthritis",
+        ),
+        ("Her pain is not controlled by NSAIDs.", "failed_conservative_care", PRESENT, "not controlled by"),
+        ("Since the fusion she has new low back pain.", "progressive_symptoms", PRESENT, "new low back pain"),
+        (
             "There is electromyographic evidence of a left L5 radiculopathy.",
             "edx_confirmed",
             PRESENT,

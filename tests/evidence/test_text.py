@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openimr.evidence.text import find_sections, sentence_at, split_sentences
+from openimr.evidence.text import clause_starts, find_sections, sentence_at, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,26 @@ def test_sentences_are_ordered_trimmed_slices(text: str) -> None:
         assert sentence.start >= previous_end
         previous_end = sentence.end
     assert "".join(s.text for s in sentences).replace(" ", "").replace("\n", "") == text.replace(" ", "").replace("\n", "")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "clauses"),
+    [
+        (
+            "She is doing home exercises and the massage is requested as an adjunct.",
+            ["She is doing home exercises and", " the massage is requested as an adjunct."],
+        ),
+        ("An MRI and an EMG were requested.", ["An MRI and an EMG were requested."]),
+        (
+            "He had therapy; acupuncture and massage are requested.",
+            ["He had therapy;", " acupuncture and massage are requested."],
+        ),
+        (
+            "He is walking daily and swims, while the pain is worse at night.",
+            ["He is walking daily and swims, while", " the pain is worse at night."],
+        ),
+    ],
+)
+def test_clauses_with_a_verb_of_their_own_are_apart(sentence: str, clauses: list[str]) -> None:
+    starts = clause_starts(sentence)
+    assert [sentence[a:b] for a, b in zip(starts, [*starts[1:], len(sentence)], strict=True)] == clauses

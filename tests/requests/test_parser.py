@@ -263,6 +263,24 @@ def test_requests_that_accompany_a_surgery(text: str, postoperative: bool) -> No
     assert parse_request(text).postoperative is postoperative
 
 
+@pytest.mark.parametrize(
+    ("text", "name", "surgery"),
+    [
+        ("Assistant surgeon for the right carpal tunnel release", "assistant surgeon", "carpal tunnel release"),
+        ("Cold therapy unit after right shoulder arthroscopy, 7 days", "cold therapy unit", "shoulder arthroscopy"),
+        ("Pre-operative clearance prior to a right total knee arthroplasty", "preoperative clearance", "knee arthroplasty"),
+        ("Physical therapy 12 sessions status post right carpal tunnel release", "physical therapy", "carpal tunnel release"),
+        ("Right knee arthroscopy with partial medial meniscectomy", "meniscectomy", None),
+        ("Right shoulder arthroscopy with assistant surgeon", "shoulder arthroscopy", None),
+    ],
+)
+def test_a_service_names_the_surgery_it_is_for(text: str, name: str, surgery: str | None) -> None:
+    """A service joined to a surgery by "for", "after", "prior to" or "status post" is the item; the surgery it names
+    is kept apart. A surgery listing several procedures is still its principal one."""
+    treatment = parse_request(text)
+    assert (treatment.name, treatment.surgery) == (name, surgery)
+
+
 def test_injected_drug_has_injection_route() -> None:
     treatment = parse_request("Retrospective request for Toradol 60mg IM injection DOS 3/14/2016")
     assert (treatment.kind, treatment.route, treatment.strength) == (DRUG, "injection", "60mg")

@@ -187,6 +187,32 @@ def test_equipment_asked_for_while_a_certified_surgery_is_to_come_is_for_it(reco
     assert item.decision == decision, item.rationale
 
 
+@pytest.mark.parametrize(
+    ("surgery", "decision"),
+    [("right carpal tunnel release", UP), ("right total knee arthroplasty", OVER)],
+)
+def test_a_service_is_judged_with_the_surgery_it_names(surgery: str, decision: Decision) -> None:
+    """An assistant surgeon named for a certified surgery is judged on that surgery: a simple release does not need
+    one, a joint replacement may."""
+    record = f"Utilization review certified the {surgery}; it is scheduled."
+    item = review_case(_case(record, f"Assistant surgeon for the {surgery}")).items[0]
+    assert (item.topic, item.decision) == ("assistant_surgeon", decision), item.rationale
+
+
+def test_a_service_for_a_surgery_the_record_says_was_denied_is_not_necessary() -> None:
+    record = "The request for an L4-5 laminectomy was non-certified by utilization review last month."
+    item = review_case(_case(record, "Post-operative physical therapy 6 visits for the lumbar spine")).items[0]
+    primary = item.criteria[0]
+    assert (primary.id, primary.status) == (PRIMARY, CriterionStatus.NOT_MET), primary.note
+    assert item.decision == UP
+
+
+def test_therapy_named_for_a_surgery_done_is_its_postoperative_course() -> None:
+    record = "She underwent a right carpal tunnel release three weeks ago; grip strength is reduced."
+    item = review_case(_case(record, "Occupational therapy 4 visits status post right carpal tunnel release")).items[0]
+    assert (item.topic, item.phase, item.decision) == ("postsurgical_physical_medicine", "postoperative", OVER), item.rationale
+
+
 def test_a_service_for_another_body_region_does_not_go_with_the_surgery() -> None:
     item = review_case(_case(FULL_TEAR, SURGERY, "Lumbar brace")).items[1]
     assert item.phase != "postoperative" and item.depends_on is None

@@ -2,14 +2,17 @@
 
 "Her function improved with physical therapy" is improvement from physical therapy, not from the opioid she also
 takes. A statement is tied to the treatments named in its own clause (a sentence cut at semicolons and at "but",
-"however", "whereas", "although"); when its clause names none, to those its sentence names. Drugs are named by the
+"however", "whereas", "although"); when its clause names none, to those its sentence names; when neither does and
+the sentence opens by pointing back ("Since then ...", "It helped ..."), to those of the sentence before. Drugs are named by the
 drug lexicon (generic or brand), therapies and procedures by the procedure lexicon, drug classes and "the
 medications" as a whole by the `treatment_word` term list.
 """
 
 from __future__ import annotations
 
-from openimr.evidence.terms import Candidate, TermMatch, find_terms, term_lists
+import re
+
+from openimr.evidence.terms import Candidate, TermMatch, document_sentences, find_terms, term_lists
 from openimr.evidence.text import clause_bounds
 from openimr.knowledge.lexicons import drug_lexicon, drug_matcher, procedure_matcher
 from openimr.model import Case
@@ -26,11 +29,24 @@ def _named(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def attributed_treatments(sentence: str, start: int, end: int) -> list[str]:
+_BACK_REFERENCE = re.compile(
+    r"^\W*(?:since\s+then|since\s+that\s+time|after\s+(?:that|this|these|them)|afterwards?|following\s+(?:that|this|these|them)"
+    r"|with\s+(?:that|this|these|them|it)|as\s+a\s+result|(?:it|this|that|they|these)\s+(?:has|have|had)?\s*(?:helped"
+    r"|improved|allowed|enabled|reduced|decreased|increased))\b",
+    re.IGNORECASE,
+)
+"""A sentence that opens by pointing back at the one before ("Since then her sitting tolerance increased")."""
+
+
+def attributed_treatments(sentence: str, start: int, end: int, previous: str = "") -> list[str]:
     """The treatments a statement at `start:end` of `sentence` is about: drug generics, procedure names, drug classes
-    or MEDICATIONS, named in its clause, else in its sentence; empty when neither names one."""
+    or MEDICATIONS, named in its clause, else in its sentence, else, when the sentence opens by pointing back ("since
+    then", "after that", "it helped"), in the `previous` sentence; empty when none names one."""
     clause_start, clause_end = clause_bounds(sentence, start, end)
-    return _named(sentence[clause_start:clause_end]) or _named(sentence)
+    named = _named(sentence[clause_start:clause_end]) or _named(sentence)
+    if not named and previous and _BACK_REFERENCE.match(sentence):
+        named = _named(previous)
+    return named
 
 
 def treatment_classes(names: list[str]) -> set[str]:
@@ -42,9 +58,19 @@ def treatment_classes(names: list[str]) -> set[str]:
 def extract(case: Case) -> list[Candidate]:
     """One fact per functional-improvement or pain-relief mention, with the treatments it is attributed to."""
     return [
-        Candidate("functional", match, treatments=tuple(attributed_treatments(match.sentence.text, *_offsets(match))))
+        Candidate(
+            "functional",
+            match,
+            treatments=tuple(attributed_treatments(match.sentence.text, *_offsets(match), _previous_sentence(match))),
+        )
         for match in find_terms(case, "functional")
     ]
+
+
+def _previous_sentence(match: TermMatch) -> str:
+    sentences = document_sentences(match.document.text)
+    index = sentences.index(match.sentence.start)
+    return sentences.sentences[index - 1].text if index > 0 else ""
 
 
 def _offsets(match: TermMatch) -> tuple[int, int]:

@@ -34,7 +34,7 @@ from typing import Generic, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from openimr.evidence.text import Sentence, split_sentences
+from openimr.evidence.text import Sentence, clause_starts, split_sentences
 from openimr.knowledge import load_knowledge
 from openimr.knowledge.terms import Requirements, RunIndex, TermMatcher, holds, pattern_anchors, pattern_requirements, selective
 from openimr.model import FactStatus, Span
@@ -282,6 +282,13 @@ def _words_backward(text: str, limit: int, end: int, count: int | None) -> int:
     return words[-count].start() if len(words) >= count else limit
 
 
+def _clause_of_cue(sentence: Sentence, limit: int, cue: int) -> int:
+    """Where a backward cue's own clause begins, not before `limit` ("she is doing home exercises and the massage is
+    requested": what is requested is the massage alone)."""
+    own = max(s for s in clause_starts(sentence.text) if s <= cue - sentence.start)
+    return max(sentence.start + own, limit)
+
+
 def _negates_uncertainty(rule: ContextRule, category: str, commas: list[int], start: int, end: int) -> bool:
     """A negation reaches over an uncertainty in the same phrase: "no findings to indicate any possible radiculopathy"."""
     return rule.category == "negated" and category == "uncertain" and not any(start <= c < end for c in commas)
@@ -337,7 +344,7 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
         if rule.direction in ("forward", "bidirectional"):
             scope_end = _words_forward(text, end, forward_end, rule.max_scope)
         if rule.direction in ("backward", "bidirectional"):
-            scope_start = _words_backward(text, backward_start, start, rule.max_scope)
+            scope_start = _words_backward(text, _clause_of_cue(sentence, backward_start, start), start, rule.max_scope)
         if rule.direction == "backward":
             scope_end = start
         modifiers.append(Modifier(rule, start, end, scope_start, scope_end))

@@ -17,7 +17,7 @@ from enum import StrEnum
 from openimr.evidence.context import assertion
 from openimr.evidence.dates import DatePrecision, find_dates
 from openimr.evidence.terms import UR_DECISION, document_sentences
-from openimr.evidence.text import Sentence
+from openimr.evidence.text import clause_bounds
 from openimr.evidence.wording import SentenceRole
 from openimr.knowledge.lexicons import Procedure, body_part_matcher, procedure_matcher
 from openimr.model import Case, Fact, FactStatus, Span, TreatmentKind
@@ -69,15 +69,6 @@ _PERFORMED = re.compile(
 )
 
 
-def _clause(sentence: Sentence, start: int, end: int) -> tuple[int, int]:
-    """Offsets (into the sentence) of the clause around a mention."""
-    text = sentence.text
-    breaks = list(_CLAUSE_BREAK.finditer(text))
-    left = max((m.end() for m in breaks if m.end() <= start), default=0)
-    right = min((m.start() for m in breaks if m.start() >= end), default=len(text))
-    return left, right
-
-
 def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> ProcedureEvent | None:
     """What the clause says became of the procedure; a clinical statement of it with a past date ("rotator cuff repair
     on 10/1/2016") is one performed."""
@@ -112,7 +103,7 @@ def extract_procedure_events(case: Case) -> list[Fact]:
             sentence = sentences.sentences[index]
             role = SentenceRole.REVIEW if review else sentences.role(match.start)
             start, end = match.start - sentence.start, match.end - sentence.start
-            left, right = _clause(sentence, start, end)
+            left, right = clause_bounds(sentence.text, start, end, _CLAUSE_BREAK)
             clause = sentence.text[left:right]
             asserted = assertion(sentence.text, start, end, PROCEDURE)
             date = _date(clause, as_of)

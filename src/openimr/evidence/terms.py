@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from openimr.errors import OpenIMRError
 from openimr.evidence.context import assertion
-from openimr.evidence.text import Sentence, clause_bounds, split_sentences
+from openimr.evidence.text import FINITE_VERB, Sentence, clause_bounds, clause_starts, split_sentences
 from openimr.evidence.wording import EVIDENCE_ROLES, SentenceRole, sentence_role
 from openimr.knowledge import knowledge_files, parse_knowledge
 from openimr.knowledge.lexicons import body_part_matcher, with_nerve_supply
@@ -196,15 +196,6 @@ UR_DECISION = "ur_decision"
 """Document type of the utilization review's decision: shown to the reviewer, never clinical evidence."""
 
 
-_FINITE_VERB = re.compile(
-    r"\b(?:is|are|was|were|has|have|had|will|would|can|could|does|did|reports?|reported|states?|stated|notes?|noted"
-    r"|denies|denied|complains?|complained|underwent|completed|attended|received|takes|took|continues|continued|uses"
-    r"|used|remains|remained|feels|felt|returned|started|began|tried)\b",
-    re.IGNORECASE,
-)
-"""A verb that makes a clause a statement of its own."""
-
-
 class DocumentSentences:
     """A document's sentences (split once), found by offset, each with its role (read when first asked for)."""
 
@@ -217,6 +208,7 @@ class DocumentSentences:
         self.sentences = split_sentences(text) or [Sentence(0, len(text), text)]
         self.starts = [sentence.start for sentence in self.sentences]
         self._roles: dict[int, SentenceRole] = {}
+        self._clauses: dict[int, list[int]] = {}
         self._anchor_hits: dict[str, int] | None = None
 
     def index(self, offset: int) -> int:
@@ -241,17 +233,22 @@ class DocumentSentences:
         return self._anchor_hits
 
     def role(self, offset: int) -> SentenceRole:
-        """The role of the clause at `offset`: its sentence cut at semicolons ("the fusion was authorized; she will
-        not be able to drive" reports the review, then the worker)."""
-        sentence = self.at(offset)
-        left = sentence.text.rfind(";", 0, offset - sentence.start) + 1
-        right = sentence.text.find(";", offset - sentence.start)
+        """The role of the clause at `offset`: its sentence cut at semicolons and between coordinated clauses ("the
+        fusion was authorized; she will not be able to drive" reports the review, then the worker; "she is doing home
+        exercises and the massage is requested" reports her care, then the request)."""
+        index = self.index(offset)
+        sentence = self.sentences[index]
+        if index not in self._clauses:
+            self._clauses[index] = [*clause_starts(sentence.text), len(sentence.text)]
+        bounds = self._clauses[index]
+        at = bisect_right(bounds, offset - sentence.start, hi=len(bounds) - 1) - 1
+        left, right = bounds[max(at, 0)], bounds[max(at, 0) + 1]
         key = sentence.start + left
         if key not in self._roles:
-            clause = sentence.text[left : right if right != -1 else len(sentence.text)]
+            clause = sentence.text[left:right]
             role = sentence_role(clause)
             # a clause with no verb of its own goes on with the clause before it (the rest of a request's list)
-            if role is SentenceRole.CLINICAL and left > 0 and not _FINITE_VERB.search(clause):
+            if role is SentenceRole.CLINICAL and left > 0 and not FINITE_VERB.search(clause):
                 role = self.role(sentence.start + left - 1)
             self._roles[key] = role
         return self._roles[key]

@@ -7,6 +7,7 @@ breaks lines mid-sentence. A blank line, a bulleted or numbered line and a secti
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -16,10 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from openimr.knowledge import load_knowledge
 
 __all__ = [
+    "FINITE_VERB",
     "Section",
     "SectionRule",
     "SectionRules",
     "Sentence",
+    "clause_starts",
     "find_sections",
     "section_rules",
     "sentence_at",
@@ -253,11 +256,43 @@ def find_sections(text: str) -> list[Section]:
 
 _CLAUSE_BREAK = re.compile(r";|\b(?:but|however|whereas|although)\b", re.IGNORECASE)
 
+FINITE_VERB = re.compile(
+    r"\b(?:is|are|was|were|has|have|had|will|would|can|could|does|did|reports?|reported|states?|stated|notes?|noted"
+    r"|denies|denied|complains?|complained|underwent|completed|attended|received|takes|took|continues|continued|uses"
+    r"|used|remains|remained|feels|felt|returned|started|began|tried)\b",
+    re.IGNORECASE,
+)
+"""A verb that makes a clause a statement of its own."""
 
-def clause_bounds(sentence: str, start: int, end: int) -> tuple[int, int]:
-    """The clause of `sentence` that holds `start:end`: the sentence cut at semicolons and at "but", "however",
-    "whereas", "although" ("knee pain; thumb fracture" has two clauses)."""
-    breaks = list(_CLAUSE_BREAK.finditer(sentence))
+_COORDINATOR = re.compile(r"\b(?:and|while|whereas)\b", re.IGNORECASE)
+
+
+def clause_starts(sentence: str) -> list[int]:
+    """Offsets in `sentence` where its clauses begin: its start, after each semicolon, and after each "and", "while"
+    or "whereas" that joins two clauses each with a verb of its own ("she is doing home exercises and the massage is
+    requested" is two clauses; "an MRI and an EMG were requested" is one)."""
+    starts = [0]
+    parts = [0, *(i + 1 for i, char in enumerate(sentence) if char == ";"), len(sentence) + 1]
+    for part_start, part_end in itertools.pairwise(parts):
+        end = part_end - 1
+        if part_start:
+            starts.append(part_start)
+        begin = part_start
+        coordinators = list(_COORDINATOR.finditer(sentence, part_start, end))
+        for index, coordinator in enumerate(coordinators):
+            right = coordinators[index + 1].start() if index + 1 < len(coordinators) else end
+            if FINITE_VERB.search(sentence, begin, coordinator.start()) and FINITE_VERB.search(
+                sentence, coordinator.end(), right
+            ):
+                begin = coordinator.end()
+                starts.append(begin)
+    return starts
+
+
+def clause_bounds(sentence: str, start: int, end: int, cuts: re.Pattern[str] = _CLAUSE_BREAK) -> tuple[int, int]:
+    """The clause of `sentence` that holds `start:end`: the sentence cut where `cuts` matches, by default at
+    semicolons and at "but", "however", "whereas", "although" ("knee pain; thumb fracture" has two clauses)."""
+    breaks = list(cuts.finditer(sentence))
     clause_start = max((m.end() for m in breaks if m.end() <= start), default=0)
     clause_end = min((m.start() for m in breaks if m.start() >= end), default=len(sentence))
     return clause_start, clause_end

@@ -196,6 +196,11 @@ class Procedure(_Entry):
     cpt: list[CptEntry] = Field(default_factory=list, description="CPT codes that name the procedure.")
     hcpcs: list[HcpcsEntry] = Field(default_factory=list, description="HCPCS Level II codes that name the procedure.")
 
+    @property
+    def operation(self) -> bool:
+        """A surgery itself, not a service that goes with one (an assistant surgeon is of kind surgery too)."""
+        return self.kind is TreatmentKind.SURGERY and self.category != "surgery-associated"
+
 
 class ProcedureCombination(_Entry):
     """Procedures written separately in one item that together are one named procedure ("EMG ... NCV" is EMG/NCV)."""

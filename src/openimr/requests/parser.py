@@ -66,6 +66,10 @@ _PERCENT_AFTER = re.compile(r"^\s*(?:\w+\s+){0,2}?(?P<p>\d*\.?\d+)\s*%")
 _GUIDED = re.compile(r"[\s-]*(?:guided|guidance)\b", re.IGNORECASE)
 _NASAL = re.compile(r"\b(?:nasal|intranasal)\b", re.IGNORECASE)
 _PERCENT = re.compile(r"\d\s*%")
+_FOR_A_SURGERY = re.compile(
+    r"\b(?:for|after|following|prior\s+to|before|in\s+preparation\s+for|status\s+post|s/p)\b", re.IGNORECASE
+)
+"""Words by which a service names the surgery it is for ("cold therapy unit after the shoulder arthroscopy")."""
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]{4,}")
 
 # Procedures of these kinds name an item even when a drug is also written ("trigger point injection with lidocaine").
@@ -142,12 +146,30 @@ def _route(drug: Drug, text: str) -> str | None:
     return None
 
 
+def _accompanied_surgery(core: str, matches: list[TermMatch[Procedure]]) -> TermMatch[Procedure] | None:
+    """The surgery a service request names as the one it is for: a surgery written after another, specific procedure
+    and joined to it by "for", "after", "following", "prior to" ("assistant surgeon for the right carpal tunnel
+    release"), or None. The service, not the surgery, is then the item."""
+    specific = [m for m in matches if not m.value.fallback]
+    surgical = [m for m in specific if m.value.operation]
+    services = [m for m in specific if not m.value.operation]
+    if not surgical or not services:
+        return None
+    head = min(services, key=lambda m: m.start)
+    surgery = min(surgical, key=lambda m: m.start)
+    if head.start > surgery.start or not _FOR_A_SURGERY.search(core, head.end, surgery.start):
+        return None
+    return surgery
+
+
 def _pick_procedure(core: str, matches: list[TermMatch[Procedure]]) -> TermMatch[Procedure] | None:
-    """The leftmost, then longest, specific procedure (for a surgery, the principal one of those it lists); a catch-all
-    only when nothing specific matched; parts of a
+    """The leftmost, then longest, specific procedure (for a surgery, the principal one of those it lists, unless a
+    service names it as the surgery it is for); a catch-all only when nothing specific matched; parts of a
     combination written separately ("EMG ... NCV") name the combination; imaging that only guides ("ultrasound
     guided injection") names nothing."""
     matches = [m for m in matches if not (m.value.kind is TreatmentKind.IMAGING and _GUIDED.match(core, m.end))]
+    if _accompanied_surgery(core, matches) is not None:
+        matches = [m for m in matches if not m.value.operation]
     specific = [m for m in matches if not m.value.fallback]
     pool = specific or matches
     if not pool:
@@ -247,6 +269,7 @@ def _parse_core(text: str, core: str) -> Treatment:
     drugs = drug_matcher().find(core)
     procedures = procedure_matcher().find(core)
     procedure = _pick_procedure(core, procedures)
+    surgery = _accompanied_surgery(core, procedures)
     use_drug = bool(drugs) and not (
         procedure is not None
         and not procedure.value.fallback
@@ -264,6 +287,8 @@ def _parse_core(text: str, core: str) -> Treatment:
             treatment = Treatment(text=text, kind=TreatmentKind.OTHER, name=" ".join(core.split()).strip(" ,.") or text)
     _body_parts(core, treatment)
     treatment.quantity_unknown = amounts.unknown_quantity(core)
+    if surgery is not None and treatment.name != surgery.value.name:
+        treatment.surgery = surgery.value.name
     return treatment
 
 

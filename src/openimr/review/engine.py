@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from openimr import __version__
 from openimr.evidence import Evidence, gather_evidence
+from openimr.evidence.procedures import ProcedureEvent
 from openimr.knowledge import knowledge_version
 from openimr.knowledge.schema import Criterion, Era, Indication, Topic
 from openimr.model import (
@@ -147,8 +148,9 @@ def _primary_result(primary: Primary, decided: Mapping[int, ItemDetermination], 
         return CriterionResult(id=PRIMARY, text=text, status=status, note=note, role=role)
     if primary.fact is not None:
         fact = primary.fact
+        status = NOT_MET if fact.value == ProcedureEvent.DENIED else MET
         note = f"the record states that the {fact.name} was {fact.value}"
-        return CriterionResult(id=PRIMARY, text=text, status=MET, evidence=fact.spans, note=note, role=role)
+        return CriterionResult(id=PRIMARY, text=text, status=status, evidence=fact.spans, note=note, role=role)
     note = "the record does not show that the surgery it accompanies was certified or performed"
     return CriterionResult(id=PRIMARY, text=text, status=INSUFFICIENT, note=note, role=role, silent=True)
 

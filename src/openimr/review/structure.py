@@ -178,10 +178,10 @@ _FOR_A_CERTIFIED_SURGERY = frozenset({TreatmentKind.DME, TreatmentKind.LAB})
 
 
 def with_surgery_items(treatments: list[Treatment], evidence: Evidence) -> list[Treatment]:
-    """The requests, each service that goes with a surgery made postoperative when the same case requests a surgery of
-    its body region (or it names none), or, for equipment and tests, when the record says such a surgery was certified
-    and it has not been done: a cold therapy unit or a knee brace asked for with a knee arthroscopy goes with the
-    arthroscopy and is necessary only if the arthroscopy is."""
+    """The requests, each service that goes with a surgery made postoperative when it names the surgery it is for, when
+    the same case requests a surgery of its body region (or it names none), or, for equipment and tests, when the
+    record says such a surgery was certified and it has not been done: a cold therapy unit or a knee brace asked for
+    with a knee arthroscopy goes with the arthroscopy and is necessary only if the arthroscopy is."""
     requested = [t.body_parts for t in treatments if t.kind is TreatmentKind.SURGERY and not t.postoperative]
     performed = {f.name for f in surgeries_performed(evidence)}
     certified = [
@@ -195,7 +195,10 @@ def with_surgery_items(treatments: list[Treatment], evidence: Evidence) -> list[
         accompanies = (
             not treatment.postoperative
             and _goes_with_surgery(treatment)
-            and any(same_body_region(parts, treatment.body_parts) for parts in surgeries)
+            and (
+                treatment.surgery is not None
+                or any(same_body_region(parts, treatment.body_parts) for parts in surgeries)
+            )
         )
         result.append(treatment.model_copy(update={"postoperative": True}) if accompanies else treatment)
     return result
@@ -218,23 +221,28 @@ class Primary:
 
 
 def primary_of(index: int, treatments: list[Treatment], dependent: list[bool], evidence: Evidence) -> Primary:
-    """The surgery item `index` depends on: a surgery item of the same case naming the same body part (else the first
-    surgery item), or a surgery of the same body part the record says was certified or performed."""
+    """The surgery item `index` depends on: a surgery item of the same case that is the surgery the service names, or
+    names the same body part (else the first surgery item), or a surgery of the same body part the record says was
+    certified or performed, else denied (the one the service names, when it is among them)."""
     treatment = treatments[index]
     surgeries = [
         i for i, t in enumerate(treatments) if i != index and not dependent[i] and t.kind is TreatmentKind.SURGERY
     ]
+    named = [i for i in surgeries if treatments[i].name == treatment.surgery]
     same_part = [i for i in surgeries if same_body_region(treatments[i].body_parts, treatment.body_parts)]
-    if same_part or surgeries:
-        return Primary(item=(same_part or surgeries)[0])
+    if named or same_part or surgeries:
+        return Primary(item=(named or same_part or surgeries)[0])
     principal = _surgical_procedures()
-    settled = [
+    events = [
         f
         for f in evidence.procedure_events
         if f.name in principal
-        and f.value in (ProcedureEvent.CERTIFIED, ProcedureEvent.PERFORMED)
+        and f.value in (ProcedureEvent.CERTIFIED, ProcedureEvent.PERFORMED, ProcedureEvent.DENIED)
         and same_body_region(f.body_parts, treatment.body_parts)
     ]
+    events = [f for f in events if f.name == treatment.surgery] or events
+    # a surgery denied counts only when none was certified or performed (a denial may be followed by a certification)
+    settled = [f for f in events if f.value != ProcedureEvent.DENIED] or events
     if not settled:
         return Primary()
     # the most definitive procedure named, the latest of equals ("laminectomy and fusion certified" is a fusion;

@@ -10,11 +10,11 @@ from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Para
 
 
 def primary_procedure(ctx: CheckContext) -> str | None:
-    """The lexicon name of the surgery a dependent service accompanies (the case's surgery item, or the surgery the
-    record says was certified or performed), or None."""
+    """The lexicon name of the surgery a dependent service accompanies (the case's surgery item, the surgery the
+    record says was certified or performed, or the one the request itself names), or None."""
     if ctx.primary.item is not None:
         return ctx.items[ctx.primary.item].name
-    return ctx.primary.fact.name if ctx.primary.fact is not None else None
+    return ctx.primary.fact.name if ctx.primary.fact is not None else ctx.treatment.surgery
 
 
 class ProceduresParams(Params):
