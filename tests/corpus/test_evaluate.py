@@ -100,8 +100,8 @@ def _half(name: str) -> list[tuple[Determination, Determination]]:
     return {"A": pairs[0::2], "B": pairs[1::2], "all": pairs}[name]
 
 
-# Regression floors a little under the figures of the knowledge base written from the guidelines (2026-11-30, later:
-# A 0.928/0.670/0.681/0.375/0.888, B 0.912/0.769/0.779/0.583/0.724, all 0.921/0.731/0.742/0.50/0.816 for accuracy,
+# Regression floors a little under the figures of the knowledge base written from the guidelines (2026-11-30, evening:
+# A 0.912/0.662/0.653/0.375/0.888, B 0.912/0.769/0.779/0.583/0.724, all 0.912/0.726/0.726/0.50/0.816 for accuracy,
 # balanced accuracy, macro-F1, overturned recall and citation agreement). They guard against losing agreement; they
 # are not the targets (balanced accuracy 0.80, macro-F1 0.75), which these letters do not yet reach. No criterion was
 # fitted to these letters: they check knowledge written from the guidelines' own rules.

@@ -63,6 +63,19 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("Her pain is not controlled by NSAIDs.", "failed_conservative_care", PRESENT, "not controlled by"),
         ("Since the fusion she has new low back pain.", "progressive_symptoms", PRESENT, "new low back pain"),
         (
+            "He tried to return to his usual job twice without success.",
+            "rtw_complex",
+            PRESENT,
+            "tried to return to his usual job twice without success",
+        ),
+        ("Chronic soft tissue inflammation of the forearm.", "soft_tissue_inflammation", PRESENT, "soft tissue inflammation"),
+        (
+            "After the block his Norco was reduced from four to two tablets a day.",
+            "functional_improvement",
+            PRESENT,
+            "his Norco was reduced from four to two tablets",
+        ),
+        (
             "There is electromyographic evidence of a left L5 radiculopathy.",
             "edx_confirmed",
             PRESENT,

@@ -213,6 +213,20 @@ def test_therapy_named_for_a_surgery_done_is_its_postoperative_course() -> None:
     assert (item.topic, item.phase, item.decision) == ("postsurgical_physical_medicine", "postoperative", OVER), item.rationale
 
 
+@pytest.mark.parametrize(
+    ("record", "requests"),
+    [
+        ("He underwent a right total knee arthroplasty on 10/10/2016; flexion is 70 degrees.", ["CPM rental x 14 days"]),
+        ("End-stage osteoarthritis of the right knee.", ["Right total knee arthroplasty", "CPM rental x 14 days"]),
+    ],
+)
+def test_equipment_is_judged_with_the_surgery_it_follows_or_accompanies(record: str, requests: list[str]) -> None:
+    """The surgery a service follows may be one the record says was done or one asked for in the same case."""
+    item = review_case(_case(record, *requests)).items[-1]
+    surgery = next(c for c in item.criteria if c.id == "knee_surgery")
+    assert surgery.status == CriterionStatus.MET, surgery.note
+
+
 def test_a_service_for_another_body_region_does_not_go_with_the_surgery() -> None:
     item = review_case(_case(FULL_TEAR, SURGERY, "Lumbar brace")).items[1]
     assert item.phase != "postoperative" and item.depends_on is None

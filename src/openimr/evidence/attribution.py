@@ -2,9 +2,9 @@
 
 "Her function improved with physical therapy" is improvement from physical therapy, not from the opioid she also
 takes. A statement is tied to the treatments named in its own clause (a sentence cut at semicolons and at "but",
-"however", "whereas", "although"); when its clause names none, to those its sentence names; when neither does and
-the sentence opens by pointing back ("Since then ...", "It helped ..."), to those of the sentence before. Drugs are named by the
-drug lexicon (generic or brand), therapies and procedures by the procedure lexicon, drug classes and "the
+"however", "whereas", "although"); when its clause names none, to those its sentence names; when neither does and the
+sentence opens by pointing back ("Since then ...", "It helped ..."), to those of the sentence before. Drugs are named
+by the drug lexicon (generic or brand), therapies and procedures by the procedure lexicon, drug classes and "the
 medications" as a whole by the `treatment_word` term list.
 """
 

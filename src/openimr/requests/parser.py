@@ -163,13 +163,10 @@ def _accompanied_surgery(core: str, matches: list[TermMatch[Procedure]]) -> Term
 
 
 def _pick_procedure(core: str, matches: list[TermMatch[Procedure]]) -> TermMatch[Procedure] | None:
-    """The leftmost, then longest, specific procedure (for a surgery, the principal one of those it lists, unless a
-    service names it as the surgery it is for); a catch-all only when nothing specific matched; parts of a
-    combination written separately ("EMG ... NCV") name the combination; imaging that only guides ("ultrasound
-    guided injection") names nothing."""
+    """The leftmost, then longest, specific procedure (for a surgery, the principal one of those it lists); a catch-all
+    only when nothing specific matched; parts of a combination written separately ("EMG ... NCV") name the
+    combination; imaging that only guides ("ultrasound guided injection") names nothing."""
     matches = [m for m in matches if not (m.value.kind is TreatmentKind.IMAGING and _GUIDED.match(core, m.end))]
-    if _accompanied_surgery(core, matches) is not None:
-        matches = [m for m in matches if not m.value.operation]
     specific = [m for m in matches if not m.value.fallback]
     pool = specific or matches
     if not pool:
@@ -268,8 +265,9 @@ def _parse_core(text: str, core: str) -> Treatment:
     """Name and measure one request string (no modified-request wording, prefixes removed)."""
     drugs = drug_matcher().find(core)
     procedures = procedure_matcher().find(core)
-    procedure = _pick_procedure(core, procedures)
     surgery = _accompanied_surgery(core, procedures)
+    # a service that names the surgery it is for is the item, not the surgery
+    procedure = _pick_procedure(core, [m for m in procedures if not m.value.operation] if surgery else procedures)
     use_drug = bool(drugs) and not (
         procedure is not None
         and not procedure.value.fallback

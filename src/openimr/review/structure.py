@@ -82,12 +82,16 @@ def _months_between(earlier: dt.date, later: dt.date) -> float:
     return (later - earlier).days / 30.44
 
 
+def last_surgery_of_region(treatment: Treatment, evidence: Evidence) -> Fact | None:
+    """The latest surgery the record says was performed on the request's body region (or naming none), if any."""
+    return next((s for s in surgeries_performed(evidence) if same_body_region(s.body_parts, treatment.body_parts)), None)
+
+
 def phase_of(case: Case, treatment: Treatment, evidence: Evidence, period_months: float = POSTSURGICAL_MONTHS) -> Fact:
     """The phase of care for one request, as a fact whose value is a `Phase` and whose spans show where it was read."""
     as_of = case.dates.ur_decision
-    operated = [s for s in surgeries_performed(evidence) if same_body_region(s.body_parts, treatment.body_parts)]
-    if operated:
-        surgery = operated[0]
+    surgery = last_surgery_of_region(treatment, evidence)
+    if surgery is not None:
         when = f" on {surgery.date:%m/%d/%Y}" if surgery.date else ""
         if surgery.date is None or as_of is None or _months_between(surgery.date, as_of) <= period_months:
             return Fact(kind="phase", name=Phase.POSTOPERATIVE, value=f"after {surgery.name}{when}", spans=surgery.spans)

@@ -7,14 +7,21 @@ from pydantic import Field
 from openimr.model import TreatmentKind
 from openimr.requests.amounts import duration_days
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, silence
+from openimr.review.structure import last_surgery_of_region
 
 
 def primary_procedure(ctx: CheckContext) -> str | None:
-    """The lexicon name of the surgery a dependent service accompanies (the case's surgery item, the surgery the
-    record says was certified or performed, or the one the request itself names), or None."""
+    """The lexicon name of the surgery a service accompanies or follows (the case's surgery item, the surgery the
+    record says was certified or performed, the one the request itself names, or the last one the record says was
+    done on its body region), or None."""
     if ctx.primary.item is not None:
         return ctx.items[ctx.primary.item].name
-    return ctx.primary.fact.name if ctx.primary.fact is not None else ctx.treatment.surgery
+    if ctx.primary.fact is not None:
+        return ctx.primary.fact.name
+    if ctx.treatment.surgery is not None:
+        return ctx.treatment.surgery
+    done = last_surgery_of_region(ctx.treatment, ctx.evidence)
+    return done.name if done is not None else None
 
 
 class ProceduresParams(Params):
