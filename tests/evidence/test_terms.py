@@ -105,6 +105,7 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             "able to do light housework",
         ),
         ("With meds he can walk 20 min.", "functional_improvement", PRESENT, "walk 20 min"),
+        ("On gabapentin she now walks her dog daily.", "functional_improvement", PRESENT, "now walks her dog daily"),
         (
             "Plan: spine surgery consultation if the MRI shows a compressed root.",
             "surgery_planned",

@@ -184,6 +184,8 @@ def test_branded_kit_keeps_brand_and_ingredients() -> None:
         ),
         ("Urine drug screen x1", {"kind": TreatmentKind.LAB, "name": "urine drug test", "quantity": 1}),
         ("Vitamin B12 level", {"kind": TreatmentKind.LAB, "name": "laboratory tests"}),
+        ("Glenohumeral injection", {"kind": TreatmentKind.INJECTION, "body_parts": ["shoulder"]}),
+        ("De Quervain injection", {"kind": TreatmentKind.INJECTION, "body_parts": ["wrist"]}),
         ("Vitamin B12 injection", {"kind": TreatmentKind.DRUG, "generic": "cyanocobalamin"}),
         ("Cognitive behavioral therapy 6 sessions", {"kind": TreatmentKind.PSYCHOLOGICAL, "sessions": 6}),
         ("Psychological evaluation", {"kind": TreatmentKind.PSYCHOLOGICAL, "name": "psychological evaluation"}),

@@ -227,6 +227,13 @@ def test_equipment_is_judged_with_the_surgery_it_follows_or_accompanies(record: 
     assert surgery.status == CriterionStatus.MET, surgery.note
 
 
+@pytest.mark.parametrize(("surgery", "chapter"), [("Right total knee arthroplasty", "Knee"), ("L4-5 fusion", "Low Back")])
+def test_a_service_naming_no_body_part_is_cited_by_its_surgerys(surgery: str, chapter: str) -> None:
+    item = review_case(_case("Severe pain.", surgery, "Associated surgical service: Assistant surgeon")).items[1]
+    (cited,) = [c.guideline or "" for c in item.citations]
+    assert chapter in cited
+
+
 def test_a_service_for_another_body_region_does_not_go_with_the_surgery() -> None:
     item = review_case(_case(FULL_TEAR, SURGERY, "Lumbar brace")).items[1]
     assert item.phase != "postoperative" and item.depends_on is None

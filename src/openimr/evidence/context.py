@@ -36,7 +36,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from openimr.evidence.text import Sentence, clause_starts, split_sentences
 from openimr.knowledge import load_knowledge
-from openimr.knowledge.terms import Requirements, RunIndex, TermMatcher, holds, pattern_anchors, pattern_requirements, selective
+from openimr.knowledge.terms import (
+    Requirements,
+    RunIndex,
+    TermMatcher,
+    holds,
+    pattern_anchors,
+    pattern_prefixes,
+    pattern_requirements,
+    selective,
+)
 from openimr.model import FactStatus, Span
 
 __all__ = [
@@ -65,6 +74,8 @@ _DECIDING = {
 }
 """Categories that set a target's status, and the status each sets."""
 _ESCAPE = re.compile(r"\\.|\[[^\]]*\]")
+_WORD_START = r"(?<![\w/])"
+"""A rule matches only where a word starts: not after a letter, digit, underscore or slash."""
 
 
 class ContextRule(BaseModel):
@@ -105,11 +116,13 @@ class ContextRule(BaseModel):
 
     def regex(self) -> re.Pattern[str]:
         """The rule as a compiled, whole-word, case-insensitive regular expression."""
-        return re.compile(rf"(?<![\w/])(?:{self._body()})(?![\w/])", re.IGNORECASE)
+        return re.compile(rf"{_WORD_START}(?:{self._body()})(?![\w/])", re.IGNORECASE)
 
-    def lower_case_regex(self) -> re.Pattern[str]:
-        """The rule for lower-cased text, without the word-start check (the caller makes it): much faster to scan."""
-        return re.compile(rf"(?:{self._body()})(?![\w/])")
+    def lower_case_regex(self, word_start: bool = False) -> re.Pattern[str]:
+        """The rule for lower-cased text. Without the word-start check (`word_start` false: the caller makes it) a rule
+        whose matches start with known words is much faster to scan; with it, a rule whose matches may start in many
+        ways (an optional word first) is."""
+        return re.compile(rf"{_WORD_START if word_start else ''}(?:{self._body()})(?![\w/])")
 
     def _body(self) -> str:
         if self.pattern is not None:
@@ -195,7 +208,14 @@ def context_rules() -> ContextRules:
 
 @cache
 def _compiled() -> tuple[tuple[ContextRule, re.Pattern[str]], ...]:
-    return tuple((rule, rule.lower_case_regex()) for rule in context_rules().rules)
+    """Each rule with its regular expression for lower-cased text, checking the word start itself when its matches
+    may start otherwise than with known words (`pattern_prefixes`)."""
+    return tuple((rule, rule.lower_case_regex(word_start=not _prefixes(rule))) for rule in context_rules().rules)
+
+
+def _prefixes(rule: ContextRule) -> tuple[str, ...]:
+    """Words or letter runs one of which a match of the rule starts with (empty when unknown)."""
+    return (rule.literal.lower().split()[0],) if rule.literal is not None else pattern_prefixes(rule.pattern or "")
 
 
 _LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -203,6 +223,8 @@ _LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz
 
 def _matches(regex: re.Pattern[str], segment: str, offset: int) -> list[tuple[int, int]]:
     """Whole-word matches of a lower-case rule in a lower-cased sentence, as offsets into the whole text."""
+    if regex.pattern.startswith(_WORD_START):
+        return [(match.start() + offset, match.end() + offset) for match in regex.finditer(segment)]
     found = []
     position = 0
     while (match := regex.search(segment, position)) is not None:

@@ -29,6 +29,7 @@ from openimr.knowledge.terms import (
     pattern_anchors,
     pattern_prefixes,
     pattern_requirements,
+    prefixed_matches,
     selective,
 )
 from openimr.model import Case, Document, Fact, FactStatus, Span
@@ -62,25 +63,6 @@ class _Scan:
     finer: bool
     """Whether the requirements say more than the anchors."""
     prefixes: tuple[str, ...]
-
-    def places(self, text: str, start: int, end: int, lowered: str | None) -> Iterator[tuple[int, int]]:
-        """The matches of the pattern in `text[start:end]`, as `finditer` finds them. Given `lowered` (the text
-        lower-cased, each letter folding plainly), tried only where one of the prefixes starts, left to right, each
-        after the last match."""
-        if lowered is None or not self.prefixes:
-            yield from (match.span() for match in self.regex.finditer(text, start, end))
-            return
-        starts = set()
-        for prefix in self.prefixes:
-            place = lowered.find(prefix, start, end)
-            while place != -1:
-                starts.add(place)
-                place = lowered.find(prefix, place + 1, end)
-        after = start
-        for place in sorted(starts):
-            if place >= after and (match := self.regex.match(text, place, end)) is not None:
-                yield match.span()
-                after = match.end()
 
 
 @dataclass(frozen=True, eq=False)
@@ -317,7 +299,7 @@ def find_terms(case: Case, family: str, roles: frozenset[SentenceRole] = EVIDENC
         lowered = sentences.lowered if plain else None
         for term, scan, places in stretches:
             for start, end in places:
-                for match_start, match_end in scan.places(text, start, end, lowered):
+                for match_start, match_end in prefixed_matches(scan.regex, scan.prefixes, text, start, end, lowered):
                     key = (term.name, match_start)
                     if key not in found or found[key][0] < match_end:
                         found[key] = (match_end, term)

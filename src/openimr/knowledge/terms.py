@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from openimr.errors import OpenIMRError
 
@@ -337,6 +337,28 @@ def _skip_quantifier(source: str, index: int) -> int:
     return index
 
 
+def prefixed_matches(
+    regex: re.Pattern[str], prefixes: tuple[str, ...], text: str, start: int, end: int, lowered: str | None
+) -> Iterator[tuple[int, int]]:
+    """The matches of `regex` in `text[start:end]`, as `finditer` finds them. Given `lowered` (the text lower-cased,
+    each letter folding plainly) and the runs one of which any match starts with (`pattern_prefixes`), tried only
+    where one of them starts, left to right, each after the last match."""
+    if lowered is None or not prefixes:
+        yield from (match.span() for match in regex.finditer(text, start, end))
+        return
+    starts = set()
+    for prefix in prefixes:
+        place = lowered.find(prefix, start, end)
+        while place != -1:
+            starts.add(place)
+            place = lowered.find(prefix, place + 1, end)
+    after = start
+    for place in sorted(starts):
+        if place >= after and (match := regex.match(text, place, end)) is not None:
+            yield match.span()
+            after = match.end()
+
+
 def may_match(anchors: tuple[str, ...], lowered: str) -> bool:
     """Whether a text (lower-cased) can match a pattern with these anchors."""
     return not anchors or any(anchor in lowered for anchor in anchors)
@@ -390,12 +412,26 @@ def trie_regex(terms: Iterable[str]) -> str:
     return render(trie)
 
 
+class _MatcherPattern(NamedTuple, Generic[V]):
+    """One pattern of a `TermMatcher`: compiled whole-word, with its anchors and prefixes (none when it has a letter
+    that folds oddly: then it is tried on every text, everywhere)."""
+
+    regex: re.Pattern[str]
+    anchors: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    value: V
+
+
 class TermMatcher(Generic[V]):
     """Finds the terms of a lexicon in text, leftmost first and longest at each position, never inside a word.
 
     `terms` maps each literal term to its entry; a space in a term also matches hyphens and runs of whitespace.
     `patterns` maps regular expressions to entries for spellings a literal cannot express. Two terms with the same
     lookup form naming different entries are an error naming `source`.
+
+    In a text whose letters fold plainly (`folds_plainly`), the terms that ignore case are matched in the lower-cased
+    text by a case-sensitive expression (quicker than one ignoring case), and a pattern only where one of its prefixes
+    starts. A pattern is tried only on a text that holds one of its anchors.
     """
 
     def __init__(self, terms: Mapping[str, V], patterns: Mapping[str, V] | None = None, source: str = "lexicon") -> None:
@@ -418,33 +454,64 @@ class TermMatcher(Generic[V]):
             alternatives.append(trie_regex(sorted(set(insensitive))))
         if sensitive:
             alternatives.append("(?-i:" + trie_regex(sorted(set(sensitive))) + ")")
-        self._patterns: list[tuple[re.Pattern[str], tuple[str, ...], V]] = []
+        self._patterns: list[_MatcherPattern[V]] = []
         for pattern, value in (patterns or {}).items():
             try:
-                compiled = re.compile(rf"(?<![\w])(?:{guard_gaps(pattern)})(?![\w])", re.IGNORECASE)
-                self._patterns.append((compiled, pattern_anchors(pattern), value))
+                guarded = guard_gaps(pattern)
+                compiled = re.compile(rf"(?<![\w])(?:{guarded})(?![\w])", re.IGNORECASE)
             except re.error as error:
                 raise OpenIMRError(f"pattern {pattern!r} is not a valid regular expression ({error})", source) from None
+            odd = has_odd_letter(pattern)
+            self._patterns.append(
+                _MatcherPattern(compiled, pattern_anchors(pattern), () if odd else pattern_prefixes(guarded), value)
+            )
         body = "|".join(f"(?:{a})" for a in alternatives if a) or r"(?!x)x"
         self._regex = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
+        plain = bool(insensitive) and not any(has_odd_letter(term) for term in insensitive)
+        self._lowered = re.compile(rf"(?<![\w])(?:{alternatives[0]})(?![\w])") if plain else None
+        self._sensitive = re.compile(rf"(?<![\w])(?:{alternatives[-1]})(?![\w])") if plain and sensitive else None
 
     def find(self, text: str) -> list[TermMatch[V]]:
         """All non-overlapping terms in `text`, in reading order."""
-        found = [
-            TermMatch(m.start(), m.end(), m.group(), self._lookup[normalise_term(m.group())]) for m in self._regex.finditer(text)
-        ]
+        plain = folds_plainly(text)
+        lowered = text.lower()
+        spans = self._term_spans(text, lowered) if plain and self._lowered is not None else None
+        if spans is None:
+            spans = [m.span() for m in self._regex.finditer(text)]
+        found = [TermMatch(start, end, text[start:end], self._lookup[normalise_term(text[start:end])]) for start, end in spans]
         if not self._patterns:
             return found
-        lowered = text.lower()
-        for regex, anchors, value in self._patterns:
-            if may_match(anchors, lowered):
-                found.extend(TermMatch(m.start(), m.end(), m.group(), value) for m in regex.finditer(text))
+        for pattern in self._patterns:
+            if may_match(pattern.anchors, lowered):
+                places = prefixed_matches(pattern.regex, pattern.prefixes, text, 0, len(text), lowered if plain else None)
+                found.extend(TermMatch(start, end, text[start:end], pattern.value) for start, end in places)
         found.sort(key=lambda m: (m.start, m.start - m.end))
         kept: list[TermMatch[V]] = []
         for match in found:
             if not kept or match.start >= kept[-1].end:
                 kept.append(match)
         return kept
+
+    def _term_spans(self, text: str, lowered: str) -> list[tuple[int, int]]:
+        """The spans of the terms in a text whose letters fold plainly, as the joined expression finds them: the
+        leftmost match of either kind next, a term ignoring case first when both start at one place."""
+        assert self._lowered is not None
+        exact = self._sensitive.search(text) if self._sensitive is not None else None
+        if exact is None:
+            return [m.span() for m in self._lowered.finditer(lowered)]
+        assert self._sensitive is not None
+        spans = []
+        folded = self._lowered.search(lowered)
+        while folded is not None or exact is not None:
+            match = folded if exact is None or (folded is not None and folded.start() <= exact.start()) else exact
+            assert match is not None
+            spans.append(match.span())
+            after = match.end()
+            if folded is not None and folded.start() < after:
+                folded = self._lowered.search(lowered, after)
+            if exact is not None and exact.start() < after:
+                exact = self._sensitive.search(text, after)
+        return spans
 
     def lookup(self, term: str) -> V | None:
         """The entry a term names exactly, or None."""

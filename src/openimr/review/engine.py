@@ -165,6 +165,15 @@ def _silent_flag(path: PathResult) -> list[str]:
     return [f"{RECORD_SILENT}: {', '.join(silent)}"] if silent else []
 
 
+def _cited_parts(treatment: Treatment, context: CheckContext) -> list[str]:
+    """The body parts that choose a citation: the request's, else those of the surgery it accompanies."""
+    if treatment.body_parts:
+        return treatment.body_parts
+    if context.primary.item is not None:
+        return context.items[context.primary.item].body_parts
+    return context.primary.fact.body_parts if context.primary.fact is not None else []
+
+
 def _review_item(
     item: DisputedItem,
     treatment: Treatment,
@@ -204,7 +213,7 @@ def _review_item(
     if primary is not None and primary.status != MET:
         decision = Decision.UPHELD
     criteria = prefix + path.criteria
-    citations = citations_for(topic, era, treatment.body_parts)
+    citations = citations_for(topic, era, _cited_parts(treatment, context))
     return ItemDetermination(
         **common,
         decision=decision,

@@ -248,24 +248,44 @@ def _matchers() -> tuple[_Matcher, ...]:
 
 @dataclass(frozen=True)
 class _Index:
-    """Where to look first: the matchers (by position) naming each generic, class, category and procedure, and those
-    that read the request's words."""
+    """Where to look first: the matchers (by position) naming each generic, class, category and procedure, those
+    that read the request's words, and, of these, the ones whose terms need some run (listed under each run of the
+    first group of each of their branches) and those that need none."""
 
     named: dict[str, tuple[int, ...]]
     worded: tuple[int, ...]
+    by_run: dict[str, tuple[int, ...]]
+    unguarded: tuple[int, ...]
     runs: RunIndex
     """The runs the worded matchers' terms need."""
+
+    def worded_for(self, held: AbstractSet[str] | None) -> set[int]:
+        """The worded matchers whose terms may match a request holding the runs `held` (all of them when not
+        known): those one of whose branches' first group it holds, and those that need nothing."""
+        if held is None:
+            return set(self.worded)
+        return {p for run in held & self.by_run.keys() for p in self.by_run[run]}.union(self.unguarded)
 
 
 @cache
 def _index() -> _Index:
     named: dict[str, list[int]] = {}
+    by_run: dict[str, list[int]] = {}
     for position, m in enumerate(_matchers()):
         for name in m.generics | m.drug_classes | m.categories | m.procedures:
             named.setdefault(name, []).append(position)
+        for run in {run for branch in m.terms_need for run in branch[0]}:
+            by_run.setdefault(run, []).append(position)
     worded = tuple(position for position, m in enumerate(_matchers()) if m.terms is not None)
+    unguarded = tuple(position for position in worded if not _matchers()[position].terms_need)
     runs = RunIndex(run for m in _matchers() for branch in m.terms_need for group in branch for run in group)
-    return _Index({name: tuple(positions) for name, positions in named.items()}, worded, runs)
+    return _Index(
+        {name: tuple(positions) for name, positions in named.items()},
+        worded,
+        {run: tuple(positions) for run, positions in by_run.items()},
+        unguarded,
+        runs,
+    )
 
 
 def select_topic(treatment: Treatment, postoperative: bool = False) -> Topic | None:
@@ -275,9 +295,9 @@ def select_topic(treatment: Treatment, postoperative: bool = False) -> Topic | N
     after_surgery = treatment.postoperative or postoperative
     index, matchers = _index(), _matchers()
     keys = [k for k in (treatment.generic, treatment.drug_class, treatment.category, treatment.name) if k is not None]
-    positions = sorted({p for key in keys for p in index.named.get(key, ())} | set(index.worded))
     request = treatment.disputed or treatment.text
     held = index.runs.held(request.lower()) if folds_plainly(request) else None
+    positions = sorted({p for key in keys for p in index.named.get(key, ())} | index.worded_for(held))
     return next((matchers[p].topic for p in positions if matchers[p].matches(treatment, after_surgery, held)), None)
 
 
