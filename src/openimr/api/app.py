@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from openimr import __version__
 from openimr.api.deps import TooManySignIns, Unauthorized
+from openimr.api.hot import ErrorHandler, HotRoutes
 from openimr.api.routers import ROUTERS
 from openimr.api.security import SecurityHeaders, SignInLimiter
 from openimr.cases.errors import WorkflowError
@@ -68,13 +69,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.state.services = services
     app.state.settings = settings
     app.state.sign_in_limiter = SignInLimiter(settings.sign_in_max_failures, settings.sign_in_window_seconds)
+    # Innermost first: the hot routes are answered inside the request-size guard and the security headers.
+    app.add_middleware(HotRoutes, services=services, limiter=app.state.sign_in_limiter, error_handlers=ERROR_HANDLERS)
     app.add_middleware(_BodyLimit, limit=services.context.documents.max_bytes + 2 * 1024 * 1024)
     app.add_middleware(SecurityHeaders)
-    app.add_exception_handler(OpenIMRError, _refused)
-    app.add_exception_handler(Unauthorized, _unauthorized)
-    app.add_exception_handler(TooManySignIns, _too_many)
-    app.add_exception_handler(OperationalError, _unavailable)
-    app.add_exception_handler(InterfaceError, _unavailable)
+    for kind, handler in ERROR_HANDLERS:
+        app.add_exception_handler(kind, handler)
     for router in ROUTERS:
         app.include_router(router)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -111,6 +111,16 @@ def _too_many(_request: Request, error: Exception) -> JSONResponse:
 
 def _unauthorized(_request: Request, _error: Exception) -> JSONResponse:
     return JSONResponse({"detail": "missing or unknown bearer token"}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+
+
+ERROR_HANDLERS: tuple[tuple[type[Exception], ErrorHandler], ...] = (
+    (OpenIMRError, _refused),
+    (Unauthorized, _unauthorized),
+    (TooManySignIns, _too_many),
+    (OperationalError, _unavailable),
+    (InterfaceError, _unavailable),
+)
+"""How the app answers the errors of its routes (the hot routes' too)."""
 
 
 class _BodyLimit:

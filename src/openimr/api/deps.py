@@ -51,21 +51,26 @@ async def current_actor(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
-    """The caller, from their bearer token; a client that failed too often is refused before its token is looked at.
+    """The caller, from their bearer token (`authenticate`)."""
+    limiter: SignInLimiter = request.app.state.sign_in_limiter
+    return await authenticate(services, limiter, client_address(request), credentials.credentials if credentials else None)
+
+
+async def authenticate(services: Services, limiter: SignInLimiter, client: str, token: str | None) -> Actor:
+    """The caller of a request from `client` that presented bearer `token` (None: none); a client that failed too often
+    is refused before its token is looked at, and a token refused counts as a failure of the client.
 
     A token this process checked moments ago is answered on the event loop; otherwise the check (a query, perhaps a
     last-use write) runs in a worker thread."""
-    if credentials is None:
+    if token is None:
         raise Unauthorized()
-    limiter: SignInLimiter = request.app.state.sign_in_limiter
-    client = client_address(request)
     wait = limiter.retry_after(client)
     if wait is not None:
         raise TooManySignIns(wait)
-    found = services.users.trusted_now(credentials.credentials)
+    found = services.users.trusted_now(token)
     if found is not None:
         return found
-    found = await run_in_threadpool(services.users.authenticate, credentials.credentials)
+    found = await run_in_threadpool(services.users.authenticate, token)
     if found is None:
         limiter.failed(client)
         raise Unauthorized()

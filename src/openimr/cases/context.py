@@ -15,7 +15,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -125,6 +125,13 @@ class ServiceContext:
         self._write_lock: AbstractContextManager[object] = threading.Lock() if serialize_writes else nullcontext()
         self._uncertain: list[PendingDocuments] = []
         self._uncertain_lock = threading.Lock()
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read-only connection of the `sessions`' engine (one snapshot, rolled back at the end), for Core statements
+        on the hot reads: an ORM session would only add work."""
+        with self.sessions.kw["bind"].connect() as connection:
+            yield connection
 
     @contextmanager
     def transaction(self, what: str, documents: PendingDocuments | None = None) -> Iterator[Session]:

@@ -57,17 +57,19 @@ def _overrides(item: ItemRow, edit: ItemEdit, where: str) -> dict[str, Any]:
 
 
 # Built once: SQLAlchemy then reuses their compiled form without building and hashing a new statement per request.
-_CASE = select(CaseRow.reviewer_id, CaseRow.summary, CaseRow.summary_version).where(CaseRow.id == bindparam("case_id"))
-_DRAFT = (
+_CASE_AND_DRAFT = (
     select(
+        CaseRow.reviewer_id,
+        CaseRow.summary,
+        CaseRow.summary_version,
+        DraftRow.id.label("draft_id"),
         DraftRow.engine_version,
         DraftRow.knowledge_version,
         DraftRow.created_at,
         cast(DraftRow.determination, Text).label("determination"),  # as stored
     )
-    .where(DraftRow.case_id == bindparam("case_id"))
-    .order_by(DraftRow.id.desc())
-    .limit(1)
+    .outerjoin(DraftRow, DraftRow.case_id == CaseRow.id)  # a case has at most one draft
+    .where(CaseRow.id == bindparam("case_id"))
 )
 _ITEMS = select(*ITEM_FIELDS).where(ItemRow.case_id == bindparam("case_id")).order_by(ItemRow.position)
 
@@ -84,27 +86,25 @@ class DraftService:
 
     def get_json(self, case_id: int, actor: Actor) -> bytes:
         """`get` as JSON (what the API serves): the engine's draft goes out as the database keeps it, never parsed and
-        serialized again; three small prepared queries in one snapshot."""
-        with self.context.sessions() as session:
-            connection = session.connection()  # Core statements: the ORM would only add work
-            case = connection.execute(_CASE, {"case_id": case_id}).first()
-            check_visible(case_id, case is not None, case.reviewer_id if case is not None else None, actor)
-            assert case is not None
-            draft = connection.execute(_DRAFT, {"case_id": case_id}).first()
-            if draft is None:
+        serialized again; two small prepared queries in one snapshot, on a connection (no ORM session)."""
+        with self.context.reading() as connection:
+            found = connection.execute(_CASE_AND_DRAFT, {"case_id": case_id}).first()
+            check_visible(case_id, found is not None, found.reviewer_id if found is not None else None, actor)
+            assert found is not None
+            if found.draft_id is None:
                 raise NotFound("no draft yet", case_number(case_id))
             items = connection.execute(_ITEMS, {"case_id": case_id})
             rest = DraftView.model_construct(
                 case_id=case_id,
-                engine_version=draft.engine_version,
-                knowledge_version=draft.knowledge_version,
-                created_at=draft.created_at,
-                summary=case.summary or "",
-                summary_version=case.summary_version,
+                engine_version=found.engine_version,
+                knowledge_version=found.knowledge_version,
+                created_at=found.created_at,
+                summary=found.summary or "",
+                summary_version=found.summary_version,
                 items=[item_view(i) for i in items],
                 engine_determination={},  # goes out as stored, below
             ).model_dump_json(exclude={"engine_determination"})
-        determination: str = draft.determination
+        determination: str = found.determination
         return b'{"engine_determination":' + determination.encode() + b"," + rest.encode()[1:]
 
     def edit_item(self, case_id: int, position: int, edit: ItemEdit, actor: Actor) -> ItemView:
