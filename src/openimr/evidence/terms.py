@@ -163,7 +163,6 @@ def _members(bits: int) -> Iterator[int]:
 
 
 @cache
-@cache
 def _neurological() -> frozenset[tuple[str, str]]:
     """(family, name) of the terms that are signs of the nerves (`TermPattern.neurological`)."""
     return frozenset((family, t.name) for family, terms in _families().items() for t in terms if t.neurological)
