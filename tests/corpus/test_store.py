@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from alembic import command
 from sqlalchemy import func, select, text
 
 from openimr.corpus.ingest import add_records
 from openimr.corpus.records import letter_key
 from openimr.corpus.search import search
-from openimr.corpus.store import Corpus, item_guidelines, items, letter_specialties, letters
+from openimr.corpus.store import Corpus, item_guidelines, item_of, items, letter_specialties, letters, migrations, shard_of
 from openimr.errors import OpenIMRError
 from openimr.model import Decision, Determination
 
@@ -93,3 +94,29 @@ def test_an_unusable_database_is_one_clear_error(tmp_path_factory: pytest.TempPa
         Corpus.open(f"sqlite:///{folder / 'missing' / 'openimr.db'}")
     assert Corpus.existing(f"sqlite:///{folder / 'none.db'}") is None
     assert not (folder / "none.db").exists()
+
+
+def test_keys_migrate_between_descending_and_ascending_order(database_url: str, shared_records: list[Determination]) -> None:
+    """corpus_0003 rewrites the keys of a corpus made before it (date and item id themselves, newest the highest) and
+    rebuilds the index; searches then give what they give on a corpus made after it."""
+    corpus = Corpus.open(database_url)
+    add_records(corpus, shared_records, batch=40)
+    queries = ["lumbar MRI", "physical therapy", '"functional improvement"']
+    expected = {q: search(corpus, q, limit=50).model_dump() for q in queries}
+    with corpus.engine.connect() as connection:
+        now = dict(connection.execute(select(items.c.id, items.c.search_key)).tuples().all())
+    with corpus.engine.begin() as connection:
+        command.downgrade(migrations(connection), "corpus_0002")
+    with corpus.engine.connect() as connection:
+        rows = connection.execute(select(items.c.id, items.c.search_key, items.c.decision_date, items.c.overturned)).all()
+    for row in rows:  # the keys before corpus_0003: day number << 32 | item id << 1 | decision
+        day = row.decision_date.toordinal() if row.decision_date else 0
+        assert row.search_key == (day << 32) | (row.id << 1) | row.overturned
+    corpus.close()
+
+    corpus = Corpus.open(database_url)  # migrated again
+    with corpus.engine.connect() as connection:
+        assert dict(connection.execute(select(items.c.id, items.c.search_key)).tuples().all()) == now
+    assert all(item_of(key) == item_id and (key & 1) in (0, 1) and shard_of(key) >= 0 for item_id, key in now.items())
+    assert {q: search(corpus, q, limit=50).model_dump() for q in queries} == expected
+    corpus.close()

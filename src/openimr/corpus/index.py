@@ -10,8 +10,8 @@ reachable. Every match is in the window when there are fewer than `WINDOW` of th
 letters).
 
 - SQLite: one FTS5 table per decision year (`corpus_fts_<year>`, `corpus_fts_0` for undated letters; external content
-  over the view `corpus_search_text`, rowid = `search_key`, which orders by decision date). Years are searched newest
-  first until the window is full; within a year, one walk of the matches in rowid order (newest first) scores each
+  over the view `corpus_search_text`, rowid = `search_key`, ascending from the newest decision date). Years are searched
+  newest first until the window is full; within a year, one walk of the matches in rowid order (newest first) scores each
   until the window is full. Per-year tables also keep each word's posting list, which FTS5's BM25 reads whole, to one
   year of letters.
 - PostgreSQL: `corpus_item_texts.tsv` (weights A request, B rationale, C summary, D tags) under a GIN index. Months
@@ -267,7 +267,7 @@ class SqliteIndex:
                     # limit), scoring each: the window is this walk's first `room` rows.
                     score = _BM25.format(t=table)
                     found = cursor.execute(
-                        f"SELECT rowid, {score} FROM {table} WHERE {where} ORDER BY rowid DESC LIMIT ?",
+                        f"SELECT rowid, {score} FROM {table} WHERE {where} ORDER BY rowid LIMIT ?",
                         (expression, low, high, room + 1),
                     ).fetchall()
                     if len(found) > room:
@@ -476,7 +476,7 @@ class PostgresIndex:
                     # the key index from the newest item and testing each one's tsvector).
                     sql = (
                         f"WITH m AS MATERIALIZED (SELECT t.id FROM corpus_item_texts AS t WHERE {matched}){dates}) "
-                        "SELECT m.id FROM m JOIN corpus_items AS o ON o.id = m.id ORDER BY o.search_key DESC LIMIT :room"
+                        "SELECT m.id FROM m JOIN corpus_items AS o ON o.id = m.id ORDER BY o.search_key LIMIT :room"
                     )
                 else:
                     values["months"] = " | ".join(month_tag(m) for m in months)
