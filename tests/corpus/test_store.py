@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from pathlib import Path
+
 import pytest
 from alembic import command
 from sqlalchemy import func, select, text
@@ -120,3 +123,27 @@ def test_keys_migrate_between_descending_and_ascending_order(database_url: str, 
     assert all(item_of(key) == item_id and (key & 1) in (0, 1) and shard_of(key) >= 0 for item_id, key in now.items())
     assert {q: search(corpus, q, limit=50).model_dump() for q in queries} == expected
     corpus.close()
+
+
+def test_a_load_of_many_batches_merges_what_it_deferred(tmp_path: Path, shared_records: list[Determination]) -> None:
+    """SQLite defers FTS5 merges during a load (`Index.bulk`); a load too small to optimize merges them afterwards as
+    automerge would have, and searches find what a corpus loaded in one batch finds."""
+    dated = [r for r in shared_records if r.decision_date]
+    corpus = Corpus.open(f"sqlite:///{tmp_path / 'batches.db'}")
+    add_records(corpus, dated[:60], batch=60)
+    later = dated[60:]
+    busiest = max(Counter(r.decision_date.year for r in later if r.decision_date).items(), key=lambda kv: kv[1])
+    assert busiest[1] >= 20, "enough letters of one year for one segment each, more than a level holds"
+    add_records(corpus, later, batch=1)  # does not double the corpus: merged, not optimized
+    with corpus.engine.connect() as connection:
+        table = f"corpus_fts_{busiest[0]}"
+        segments = int(connection.scalar(text(f"SELECT count(DISTINCT segid) FROM {table}_idx")) or 0)
+        settings = dict(connection.execute(text(f"SELECT k, v FROM {table}_config")).tuples().all())
+    assert segments < 16 < busiest[1]
+    assert settings["automerge"] == 16 and settings["crisismerge"] == 64
+    whole = Corpus.open(f"sqlite:///{tmp_path / 'whole.db'}")
+    add_records(whole, dated)
+    for query in ("physical therapy", "cyclobenzaprine", '"functional improvement"'):
+        assert search(corpus, query, limit=50).model_dump() == search(whole, query, limit=50).model_dump()
+    corpus.close()
+    whole.close()
