@@ -107,7 +107,7 @@ def test_keys_migrate_between_descending_and_ascending_order(database_url: str, 
     queries = ["lumbar MRI", "physical therapy", '"functional improvement"']
     expected = {q: search(corpus, q, limit=50).model_dump() for q in queries}
     with corpus.engine.connect() as connection:
-        now = dict(connection.execute(select(items.c.id, items.c.search_key)).tuples().all())
+        now = dict(connection.execute(select(items.c.id, items.c.search_key)).all())
     with corpus.engine.begin() as connection:
         command.downgrade(migrations(connection), "corpus_0002")
     with corpus.engine.connect() as connection:
@@ -119,7 +119,7 @@ def test_keys_migrate_between_descending_and_ascending_order(database_url: str, 
 
     corpus = Corpus.open(database_url)  # migrated again
     with corpus.engine.connect() as connection:
-        assert dict(connection.execute(select(items.c.id, items.c.search_key)).tuples().all()) == now
+        assert dict(connection.execute(select(items.c.id, items.c.search_key)).all()) == now
     assert all(item_of(key) == item_id and (key & 1) in (0, 1) and shard_of(key) >= 0 for item_id, key in now.items())
     assert {q: search(corpus, q, limit=50).model_dump() for q in queries} == expected
     corpus.close()
@@ -138,7 +138,7 @@ def test_a_load_of_many_batches_merges_what_it_deferred(tmp_path: Path, shared_r
     with corpus.engine.connect() as connection:
         table = f"corpus_fts_{busiest[0]}"
         segments = int(connection.scalar(text(f"SELECT count(DISTINCT segid) FROM {table}_idx")) or 0)
-        settings = dict(connection.execute(text(f"SELECT k, v FROM {table}_config")).tuples().all())
+        settings = dict(connection.execute(text(f"SELECT k, v FROM {table}_config")).all())
     assert segments < 16 < busiest[1]
     assert settings["automerge"] == 16 and settings["crisismerge"] == 64
     whole = Corpus.open(f"sqlite:///{tmp_path / 'whole.db'}")
