@@ -91,30 +91,39 @@ class IntakeService:
         actor: Actor,
         pending: PendingDocuments,
     ) -> _Filed:
-        """File in one transaction: a new case (a few Core statements), or a duplicate linked to its case, or the
-        correction of an ineligible case."""
-        with self.context.transaction("application", pending) as session:
-            connection = session.connection()
-            key, received = fields["duplicate_key"], fields["application_received"]
-            existing_id = connection.scalar(_CASE_OF_KEY, {"key": key})
-            if existing_id is None:
-                return self._new_case(session, fields, documents, actor)
-            existing = session.get(CaseRow, existing_id)
-            assert existing is not None
-            corrects = _ineligible(existing)
-            if corrects:
-                self._replace(session, existing, application, key, received, actor, "corrected application refiled")
-            now = self.context.clock()
-            payload = fields["application"]
-            session.add(
-                ApplicationRow(case_id=existing.id, duplicate=not corrects, payload=payload, received_at=now, filed_by=actor.name)
-            )
-            session.add_all(DocumentRow(**d, case_id=existing.id) for d in documents)
-            if not corrects:
-                linked = {"documents": len(documents)}
-                self.context.audit(session, actor, "duplicate application linked", existing.id, None, linked)
-            session.flush()
-            return _Filed(existing.id, not corrects, corrects, None)
+        """File in one transaction (grouped with other filings on SQLite: `ServiceContext.grouped`): a new case (a few
+        Core statements), or a duplicate linked to its case, or the correction of an ineligible case."""
+
+        def file(session: Session) -> _Filed:
+            return self._file_in(session, application, fields, documents, actor)
+
+        return self.context.grouped("application", file, pending)
+
+    def _file_in(
+        self, session: Session, application: Application, fields: dict[str, Any], documents: list[dict[str, Any]], actor: Actor
+    ) -> _Filed:
+        """`_file`'s work, in the transaction given."""
+        connection = session.connection()
+        key, received = fields["duplicate_key"], fields["application_received"]
+        existing_id = connection.scalar(_CASE_OF_KEY, {"key": key})
+        if existing_id is None:
+            return self._new_case(session, fields, documents, actor)
+        existing = session.get(CaseRow, existing_id)
+        assert existing is not None
+        corrects = _ineligible(existing)
+        if corrects:
+            self._replace(session, existing, application, key, received, actor, "corrected application refiled")
+        now = self.context.clock()
+        payload = fields["application"]
+        session.add(
+            ApplicationRow(case_id=existing.id, duplicate=not corrects, payload=payload, received_at=now, filed_by=actor.name)
+        )
+        session.add_all(DocumentRow(**d, case_id=existing.id) for d in documents)
+        if not corrects:
+            linked = {"documents": len(documents)}
+            self.context.audit(session, actor, "duplicate application linked", existing.id, None, linked)
+        session.flush()
+        return _Filed(existing.id, not corrects, corrects, None)
 
     def correct(self, case_id: int, application: Application, actor: Actor) -> CaseView:
         """Replace an ineligible case's application with a corrected one; the case goes back to received, to be screened
