@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from openimr.cases import audit
 from openimr.cases.domain import Actor, CaseState, ScreeningOutcome, UserRole, case_number
 from openimr.cases.errors import Forbidden, NotFound, StaleVersion
+from openimr.cases.mapping import CaseFields
 from openimr.cases.states import check_transition
 from openimr.cases.store import CaseRow, DocumentRow, oldest_running_transaction, transaction_id, utcnow
 from openimr.cases.uploads import DocumentStore
@@ -51,7 +52,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def snapshot(case: CaseRow) -> dict[str, Any]:
+def snapshot(case: CaseFields) -> dict[str, Any]:
     """The audited fields of a case, as JSON values."""
     return {name: _jsonable(getattr(case, name)) for name in AUDITED_CASE_FIELDS}
 

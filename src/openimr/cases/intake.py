@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
@@ -20,7 +21,7 @@ from openimr.cases.context import PendingDocuments, ServiceContext, require, sna
 from openimr.cases.domain import Actor, CaseState, DocumentType, ScreeningOutcome, UserRole, case_number
 from openimr.cases.eligibility import duplicate_key
 from openimr.cases.errors import AlreadyExists, NotFound, TransitionRefused
-from openimr.cases.mapping import case_view, case_view_of, document_view
+from openimr.cases.mapping import CaseFields, case_view, case_view_of, document_view, written_case
 from openimr.cases.schemas import Application, CaseView, DocumentView, FilingResult
 from openimr.cases.store import ApplicationRow, CaseRow, DocumentRow, ItemRow
 from openimr.cases.uploads import StoredDocument, declares_pdf
@@ -76,7 +77,7 @@ class IntakeService:
                 # A concurrent filing of the same application created the case first: this one is its duplicate.
                 filed = self._file(application, fields, documents, actor, pending)
         if filed.new is not None:  # the view of a new case is what was just written
-            written = [document_view(DocumentRow(**d, case_id=filed.case_id)) for d in documents]
+            written = [document_view(SimpleNamespace(**d)) for d in documents]
             view = case_view_of(filed.new, written, 0, None)
         else:
             with self.context.sessions() as session:  # read after the commit, outside the single writer's lock
@@ -203,8 +204,7 @@ class IntakeService:
         connection.execute(_INSERT_APPLICATION, filed | {"filed_by": actor.name})
         if documents:
             connection.execute(_INSERT_DOCUMENT, [{**d, "case_id": case_id} for d in documents])
-        case = CaseRow(id=case_id, **row)
-        case.items = [ItemRow(**item) for item in items]
+        case = written_case(case_id, row, items)
         self.context.audit(session, actor, "case received", case_id, None, snapshot(case))
         return _Filed(case_id, False, False, case)
 
@@ -315,7 +315,7 @@ class _Filed:
     case_id: int
     duplicate: bool
     corrects: bool
-    new: CaseRow | None
+    new: CaseFields | None
 
 
 def _ineligible(case: CaseRow) -> bool:
