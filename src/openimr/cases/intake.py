@@ -14,7 +14,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from openimr.cases.context import PendingDocuments, ServiceContext, require, snapshot, visible_case
@@ -36,7 +36,13 @@ def display_name(filename: str | None) -> str | None:
 
 # Built once, so that SQLAlchemy reuses their compiled form.
 _CASE_OF_KEY = select(CaseRow.id).where(CaseRow.duplicate_key == bindparam("key"))
-_INSERT_CASE = insert(CaseRow).returning(CaseRow.id)
+_INSERT_CASE_UNLESS_KEY_TAKEN = {
+    dialect.dialect.name: dialect.insert(CaseRow).on_conflict_do_nothing(index_elements=[CaseRow.duplicate_key]).returning(
+        CaseRow.id
+    )
+    for dialect in (postgresql, sqlite)
+}
+"""By dialect: insert a case, or nothing (no row returned) when a case has its duplicate key."""
 _INSERT_ITEM = insert(ItemRow)
 _INSERT_APPLICATION = insert(ApplicationRow)
 _INSERT_DOCUMENT = insert(DocumentRow)
@@ -71,11 +77,7 @@ class IntakeService:
             for stored, given in zip(inline, application.documents, strict=True)
         ]
         with self.context.keeping_documents([d.id for d in inline]) as pending:
-            try:
-                filed = self._file(application, fields, documents, actor, pending)
-            except IntegrityError:
-                # A concurrent filing of the same application created the case first: this one is its duplicate.
-                filed = self._file(application, fields, documents, actor, pending)
+            filed = self._file(application, fields, documents, actor, pending)
         if filed.new is not None:  # the view of a new case is what was just written
             written = [document_view(SimpleNamespace(**d)) for d in documents]
             view = case_view_of(filed.new, written, 0, None)
@@ -103,13 +105,17 @@ class IntakeService:
     def _file_in(
         self, session: Session, application: Application, fields: dict[str, Any], documents: list[dict[str, Any]], actor: Actor
     ) -> _Filed:
-        """`_file`'s work, in the transaction given."""
-        connection = session.connection()
+        """`_file`'s work, in the transaction given: the case is inserted unless its duplicate key is taken (no look-up
+        first; a concurrent filing of the same application that inserted it first makes this one its duplicate)."""
+        connection = session.connection()  # Core statements: the ORM's unit of work would only add work under the lock
+        now = self.context.clock()
+        row = {"state": CaseState.RECEIVED.value, **fields, "summary_version": 0, "version": 1}
+        row |= {"created_at": now, "updated_at": now}
+        case_id = connection.scalar(_INSERT_CASE_UNLESS_KEY_TAKEN[connection.dialect.name], row)
+        if case_id is not None:
+            return self._new_case(session, case_id, row, documents, actor)
         key, received = fields["duplicate_key"], fields["application_received"]
-        existing_id = connection.scalar(_CASE_OF_KEY, {"key": key})
-        if existing_id is None:
-            return self._new_case(session, fields, documents, actor)
-        existing = session.get(CaseRow, existing_id)
+        existing = session.get(CaseRow, connection.scalar(_CASE_OF_KEY, {"key": key}))
         assert existing is not None
         corrects = _ineligible(existing)
         if corrects:
@@ -191,16 +197,16 @@ class IntakeService:
         with self.context.sessions() as session:
             return Application.model_validate(visible_case(session, case_id, actor).application)
 
-    def _new_case(self, session: Session, fields: dict[str, Any], documents: list[dict[str, Any]], actor: Actor) -> _Filed:
-        """Insert a new case with its items, application, documents and audit entry; the case as written (detached)."""
-        connection = session.connection()  # Core statements: the ORM's unit of work would only add work under the lock
-        now = self.context.clock()
-        row = {"state": CaseState.RECEIVED.value, **fields, "summary_version": 0, "version": 1}
-        row |= {"created_at": now, "updated_at": now}
-        case_id = connection.execute(_INSERT_CASE, row).scalar_one()
-        items = [{**item, "case_id": case_id, "version": 0} for item in _item_fields(fields["application"])]
+    def _new_case(
+        self, session: Session, case_id: int, row: dict[str, Any], documents: list[dict[str, Any]], actor: Actor
+    ) -> _Filed:
+        """Insert the items, application, documents and audit entry of the case just inserted (`row`); the case as
+        written."""
+        connection = session.connection()
+        now = row["created_at"]
+        items = [{**item, "case_id": case_id, "version": 0} for item in _item_fields(row["application"])]
         connection.execute(_INSERT_ITEM, items)
-        filed = {"case_id": case_id, "duplicate": False, "payload": fields["application"], "received_at": now}
+        filed = {"case_id": case_id, "duplicate": False, "payload": row["application"], "received_at": now}
         connection.execute(_INSERT_APPLICATION, filed | {"filed_by": actor.name})
         if documents:
             connection.execute(_INSERT_DOCUMENT, [{**d, "case_id": case_id} for d in documents])
