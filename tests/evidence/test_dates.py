@@ -22,6 +22,8 @@ from openimr.evidence.dates import DatePrecision, DurationKind, date_before, fin
         ("seen in March of 2014", dt.date(2014, 3, 1), DatePrecision.MONTH),
         ("since 1/2016 on Norco", dt.date(2016, 1, 1), DatePrecision.MONTH),
         ("since 2015 on Norco", dt.date(2015, 1, 1), DatePrecision.YEAR),
+        ("seen Auguſt 3, 2015 (a long s, as OCR may read it)", dt.date(2015, 8, 3), DatePrecision.DAY),
+        ("seen 3 AUGUST 2015 in clinic", dt.date(2015, 8, 3), DatePrecision.DAY),
     ],
 )
 def test_find_dates(text: str, date: dt.date, precision: DatePrecision) -> None:

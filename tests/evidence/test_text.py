@@ -49,6 +49,11 @@ def test_sections_run_from_header_to_next_header() -> None:
     assert exam.title == "Physical Examination"
 
 
+def test_a_header_with_a_letter_that_folds_oddly_opens_its_section() -> None:
+    sections = find_sections("PHYSİCAL EXAMİNATİON:\nSpasm noted.\n")
+    assert [s.category for s in sections] == ["physical_exam"]
+
+
 def test_header_words_inside_a_line_open_no_section() -> None:
     assert find_sections("The plan: continue. His exam: normal.") == []
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from openimr.errors import OpenIMRError
 from openimr.knowledge.terms import (
+    _FOLDS_ODDLY,
     RunIndex,
     TermMatcher,
     holds,
@@ -13,6 +16,7 @@ from openimr.knowledge.terms import (
     pattern_anchors,
     pattern_prefixes,
     pattern_requirements,
+    regex_fold,
     selective,
 )
 
@@ -131,3 +135,31 @@ def test_run_index_finds_runs_and_those_they_contain_and_meeting_combines_them()
 )
 def test_pattern_prefixes(pattern: str, prefixes: tuple[str, ...]) -> None:
     assert pattern_prefixes(pattern) == prefixes
+
+
+def _plain_twins() -> list[tuple[str, str]]:
+    """Each letter that folds oddly with a plain lower-case letter a case-insensitive expression matches it to."""
+    lower = [chr(c) for c in range(0x61, 0x500) if chr(c).isalpha() and chr(c) == chr(c).lower()]
+    plain = sorted(lower, key=lambda c: c in _FOLDS_ODDLY)
+    twins = []
+    for odd in _FOLDS_ODDLY + "İK":
+        twin = next((c for c in plain if c != odd and re.fullmatch(re.escape(c), odd, re.I)), None)
+        if twin is not None:
+            twins.append((odd, twin))
+    return twins
+
+
+_TWINS = _plain_twins()
+
+
+def test_most_letters_that_fold_oddly_have_a_plain_twin() -> None:
+    assert len(_TWINS) >= 40
+
+
+@pytest.mark.parametrize(("odd", "plain"), _TWINS)
+def test_a_term_spelt_with_a_letter_that_folds_oddly_names_its_entry(odd: str, plain: str) -> None:
+    """A case-insensitive expression matches "ſ" as "s" and "İ" as "i": the entry is still found, never a KeyError."""
+    matcher = TermMatcher({f"w{plain}rd x": "T", "other": "O"})
+    written = f"see W{odd}RD-X and other"
+    assert [(m.text, m.value) for m in matcher.find(written)] == [(f"W{odd}RD-X", "T"), ("other", "O")]
+    assert regex_fold(f"W{odd}RD") == regex_fold(f"w{plain}rd")

@@ -241,6 +241,8 @@ _WORD = re.compile(r"\S+")
 # A colon ends a clause unless a verdict on what precedes it follows ("Spasm: none", "SLR: negative").
 _CLAUSE_END = re.compile(r";|:(?!\s*(?:none|absent|negative|not\s+present|denied|no)\b)|\s-\s", re.IGNORECASE)
 _COMMA = re.compile(r",")
+
+
 def _anchors(rule: ContextRule) -> tuple[str, ...]:
     """Lower-case words or letter runs of a rule, at least one of which is in any text the rule matches."""
     if rule.literal is not None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from openimr.evidence.numbers import NUMBER_OR_A, number_value
+from openimr.knowledge.terms import regex_fold
 
 __all__ = [
     "DatePrecision",
@@ -106,11 +107,11 @@ def _resolve(match: re.Match[str]) -> tuple[dt.date | None, DatePrecision]:
     if g("iy"):
         return _build(int(g("iy")), int(g("im")), int(g("id"))), DatePrecision.DAY
     if g("mn"):
-        return _build(int(g("my")), _MONTHS[g("mn").lower()], int(g("md"))), DatePrecision.DAY
+        return _build(int(g("my")), _MONTHS[regex_fold(g("mn"))], int(g("md"))), DatePrecision.DAY
     if g("dmn"):
-        return _build(int(g("dy")), _MONTHS[g("dmn").lower()], int(g("dd"))), DatePrecision.DAY
+        return _build(int(g("dy")), _MONTHS[regex_fold(g("dmn"))], int(g("dd"))), DatePrecision.DAY
     if g("ymn"):
-        return _build(int(g("yy")), _MONTHS[g("ymn").lower()], 1), DatePrecision.MONTH
+        return _build(int(g("yy")), _MONTHS[regex_fold(g("ymn"))], 1), DatePrecision.MONTH
     if g("pm"):
         return _build(int(g("py")), int(g("pm")), 1), DatePrecision.MONTH
     return _build(int(g("year")), 1, 1), DatePrecision.YEAR
@@ -232,15 +233,15 @@ def find_durations(text: str, reference: dt.date | None = None, injury: dt.date 
             end = match.end() + dates[0].end
             found.append(Duration(DurationKind.SINCE_DATE, match.start(), end, start_date, elapsed, lower_bound))
     for match in _FOR_SPAN.finditer(text):
-        days = round(_number(match.group("n2") or match.group("n")) * _UNIT_DAYS[match.group("unit").lower()])
+        days = round(_number(match.group("n2") or match.group("n")) * _UNIT_DAYS[regex_fold(match.group("unit"))])
         found.append(
             Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, bool(match.group("qual")))
         )
     for match in _LAST_UNIT.finditer(text):
-        days = _UNIT_DAYS[match.group("unit").lower()]
+        days = _UNIT_DAYS[regex_fold(match.group("unit"))]
         found.append(Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, False))
     for match in _AGO.finditer(text):
-        days = round(_number(match.group("n")) * _UNIT_DAYS[match.group("unit").lower()])
+        days = round(_number(match.group("n")) * _UNIT_DAYS[regex_fold(match.group("unit"))])
         found.append(Duration(DurationKind.AGO, match.start(), match.end(), _back(reference, days), days, False))
     for match in _SINCE_INJURY.finditer(text):
         elapsed = (reference - injury).days if reference and injury else None

@@ -15,6 +15,7 @@ from functools import cache
 from pydantic import BaseModel, ConfigDict, Field
 
 from openimr.knowledge import load_knowledge
+from openimr.knowledge.terms import regex_fold
 
 __all__ = [
     "FINITE_VERB",
@@ -250,7 +251,7 @@ def find_sections(text: str) -> list[Section]:
     sections = []
     for index, (_, body_start, title) in enumerate(headers):
         body_end = headers[index + 1][0] if index + 1 < len(headers) else len(text)
-        sections.append(Section(titles[" ".join(title.lower().split())], title, body_start, body_end))
+        sections.append(Section(titles[" ".join(regex_fold(title).split())], title, body_start, body_end))
     return sections
 
 

@@ -369,6 +369,23 @@ def normalise_term(term: str) -> str:
     return _SEPARATOR.sub(" ", term.strip().lower())
 
 
+def _regex_fold_letter(letter: str) -> str:
+    """One letter as a case-insensitive regular expression sees it: "ſ" as "s", "İ" as "i", "ς" as "σ"."""
+    if letter == "İ":
+        return "i"
+    upper = letter.upper()
+    folded = upper.lower() if len(upper) == 1 else letter.lower()
+    return folded if len(folded) == 1 else letter
+
+
+def regex_fold(text: str) -> str:
+    """`text` lower-cased as a case-insensitive regular expression sees it: two spellings it matches alike ("Auguſt",
+    "AUGUST") fold to one. The key to look up what such an expression found."""
+    if folds_plainly(text):
+        return text.lower()
+    return "".join(map(_regex_fold_letter, text))
+
+
 def is_case_sensitive(term: str) -> bool:
     """Short capitalised abbreviations ("PT", "OT", "CT") match only as written: "pt" in notes means patient."""
     return _CASE_SENSITIVE.fullmatch(term.strip()) is not None
@@ -436,6 +453,7 @@ class TermMatcher(Generic[V]):
 
     def __init__(self, terms: Mapping[str, V], patterns: Mapping[str, V] | None = None, source: str = "lexicon") -> None:
         self._lookup: dict[str, V] = {}
+        self._folded: dict[str, V] | None = None
         insensitive: list[str] = []
         sensitive: list[str] = []
         for term, value in terms.items():
@@ -478,7 +496,7 @@ class TermMatcher(Generic[V]):
         spans = self._term_spans(text, lowered) if plain and self._lowered is not None else None
         if spans is None:
             spans = [m.span() for m in self._regex.finditer(text)]
-        found = [TermMatch(start, end, text[start:end], self._lookup[normalise_term(text[start:end])]) for start, end in spans]
+        found = [TermMatch(start, end, text[start:end], self._entry(text[start:end])) for start, end in spans]
         if not self._patterns:
             return found
         for pattern in self._patterns:
@@ -512,6 +530,15 @@ class TermMatcher(Generic[V]):
             if exact is not None and exact.start() < after:
                 exact = self._sensitive.search(text, after)
         return spans
+
+    def _entry(self, found: str) -> V:
+        """The entry of a term the expression found, spelt in `found` perhaps with letters that fold oddly."""
+        entry = self._lookup.get(normalise_term(found))
+        if entry is None:
+            if self._folded is None:
+                self._folded = {normalise_term(regex_fold(key)): value for key, value in self._lookup.items()}
+            entry = self._folded[normalise_term(regex_fold(found))]
+        return entry
 
     def lookup(self, term: str) -> V | None:
         """The entry a term names exactly, or None."""
