@@ -18,6 +18,7 @@ from openimr.knowledge.terms import (
     pattern_requirements,
     regex_fold,
     selective,
+    with_shorthand,
 )
 
 
@@ -135,6 +136,27 @@ def test_run_index_finds_runs_and_those_they_contain_and_meeting_combines_them()
 )
 def test_pattern_prefixes(pattern: str, prefixes: tuple[str, ...]) -> None:
     assert pattern_prefixes(pattern) == prefixes
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "matches"),
+    [
+        (r"\bwithout (?:relief|benefit)", "six visits w/o benefit", True),
+        (r"\bwithout (?:relief|benefit)", "six visits without relief", True),
+        (r"history\s+of (?:diabetes)", "h/o diabetes", True),
+        (r"history of (?:diabetes)", "History of diabetes", True),
+        (r"(?<!history of )\bDVT\b", "history of DVT", False),
+        (r"\bnotwithout\b", "not w/o", False),
+    ],
+)
+def test_patterns_also_match_clinical_shorthand(pattern: str, text: str, matches: bool) -> None:
+    widened = with_shorthand(pattern)
+    assert (re.search(widened, text, re.IGNORECASE) is not None) is matches
+
+
+def test_a_look_behind_keeps_its_words() -> None:
+    """A look-behind must keep its width: its words are left as written."""
+    assert with_shorthand("(?<!history of )DVT") == "(?<!history of )DVT"
 
 
 def _plain_twins() -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ from functools import cache, cached_property, partial
 from openimr.evidence import attribution, medications, prior_treatment
 from openimr.evidence.procedures import extract_procedure_events
 from openimr.evidence.terms import Candidate, family_candidates, term_lists
+from openimr.evidence.text import join_line_breaks
 from openimr.model import Case, Fact, FactStatus
 
 _OWN_EXTRACTORS = frozenset({"functional", "prior_treatment", "treatment_word"})
@@ -57,9 +58,18 @@ def _candidates(case: Case) -> list[Candidate]:
     return [candidate for _, extract in _extractors() for candidate in extract(case)]
 
 
+def as_read(case: Case) -> Case:
+    """The case as the evidence reads it: each document's line breaks inside a sentence made spaces
+    (`join_line_breaks`), so that offsets into it are offsets into the documents as filed."""
+    joined = [document.model_copy(update={"text": join_line_breaks(document.text)}) for document in case.documents]
+    if all(new.text == old.text for new, old in zip(joined, case.documents, strict=True)):
+        return case
+    return case.model_copy(update={"documents": joined})
+
+
 def extract_facts(case: Case) -> list[Fact]:
     """Every fact the record states, in document order within each family."""
-    return [candidate.resolve() for candidate in _candidates(case)]
+    return [candidate.resolve() for candidate in _candidates(as_read(case))]
 
 
 class Evidence:
@@ -143,5 +153,6 @@ def fact_keys() -> frozenset[str]:
 
 
 def gather_evidence(case: Case) -> Evidence:
-    """The case's evidence for the review checks: each family's candidate facts found and indexed when first needed."""
-    return Evidence(case)
+    """The case's evidence for the review checks (`as_read`; its `case` is the case the checks read): each family's
+    candidate facts found and indexed when first needed."""
+    return Evidence(as_read(case))

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Generic, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from openimr.evidence.text import Sentence, clause_starts, split_sentences
 from openimr.knowledge import load_knowledge
@@ -45,6 +45,7 @@ from openimr.knowledge.terms import (
     pattern_prefixes,
     pattern_requirements,
     selective,
+    with_shorthand,
 )
 from openimr.model import FactStatus, Span
 
@@ -93,6 +94,12 @@ class ContextRule(BaseModel):
         description="Fact kinds the rule modifies (e.g. prior_treatment); empty: every target.",
     )
     example: str | None = Field(default=None, description="The sentence the rule exists for.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _shorthand(cls, pattern: str | None) -> str | None:
+        """The pattern also matches clinical shorthand ("w/o" for "without")."""
+        return pattern if pattern is None else with_shorthand(pattern)
 
     @model_validator(mode="after")
     def _well_formed(self) -> Self:

@@ -25,6 +25,7 @@ __all__ = [
     "Sentence",
     "clause_starts",
     "find_sections",
+    "join_line_breaks",
     "section_rules",
     "sentence_at",
     "split_sentences",
@@ -138,6 +139,7 @@ _CANDIDATE = re.compile(
     r"|\n(?=[ \t]*(?:[-•*▪·]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{1,40}:))"  # before a bullet, a number or "Header:"
     rf"|\n(?={_HEADING_LINE}\n)|(?m:^{_HEADING_LINE}\n)"  # around a line in capitals
 )
+_LINE_BREAK = re.compile(r"[\r\n]")
 _WORD_BEFORE = re.compile(r"(\S+)$")
 _NEXT_CHAR = re.compile(r"\s*[\"'(\[]?(\S)")
 
@@ -158,6 +160,28 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     if word in _ABBREVIATIONS or "." in word:
         return next_char.isupper()
     return not next_char.islower()
+
+
+def join_line_breaks(text: str) -> str:
+    """`text` with each line break inside a sentence made a space, the same length (offsets stay valid).
+
+    Text taken from PDFs breaks lines mid-sentence ("positive for\ncocaine"): a term or pattern reads the sentence
+    as one line. The line breaks that end a sentence (`split_sentences`: a blank line, a line before a bullet, a
+    number or a "Header:", around a line in capitals) are kept."""
+    if "\n" not in text and "\r" not in text:
+        return text
+    kept = {
+        position
+        for match in _CANDIDATE.finditer(text)
+        if match.group()[0] not in ".!?"
+        for position in range(match.start(), match.end())
+        if text[position] == "\n"
+    }
+    characters = list(text)
+    for match in _LINE_BREAK.finditer(text):
+        if match.start() not in kept:
+            characters[match.start()] = " "
+    return "".join(characters)
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:

@@ -23,7 +23,7 @@ _GAP = r"[\s\-]+"
 _CASE_SENSITIVE = re.compile(r"[A-Z]{1,3}")
 
 
-_NEGATION_WORD = r"(?!(?:no|not|non|nor|without|never|negative|denies|denied|free)\b)"
+_NEGATION_WORD = r"(?!(?:no|not|non|nor|without|w/o|never|negative|denies|denied|free)\b)"
 """A look-ahead refusing a word that negates what follows it."""
 _WORD_GAPS = (
     (r"(?:\w+\s+)", rf"(?:{_NEGATION_WORD}\w+\s+)"),
@@ -31,6 +31,27 @@ _WORD_GAPS = (
     (r"(?:\w+,? )", rf"(?:{_NEGATION_WORD}\w+,? )"),
     (r"(?:\s+\w+)", rf"(?:\s+{_NEGATION_WORD}\w+)"),
 )
+
+
+_WORD_START_IN_PATTERN = r"(?:(?<=\\[bsBS])|(?<![\w\\]))"
+_SHORTHAND = (
+    (re.compile(_WORD_START_IN_PATTERN + r"without(?!\w)"), "(?:without|w/o)"),
+    (re.compile(_WORD_START_IN_PATTERN + r"history(?: |\\s\+)of(?!\w)"), r"(?:history\s+of|h/o)"),
+)
+"""Words of a pattern and the shorthand clinical notes write for them ("w/o" for "without", "h/o" for "history of")."""
+_LOOK_BEHIND = re.compile(r"\(\?<[!=][^()]*\)")
+
+
+def with_shorthand(pattern: str) -> str:
+    """`pattern` also matching the shorthand clinicians write for its words: "without benefit" matches "w/o benefit".
+    A look-behind keeps its words (it must keep its width)."""
+    fixed = [match.span() for match in _LOOK_BEHIND.finditer(pattern)]
+    for word, either in _SHORTHAND:
+        places = [m.span() for m in word.finditer(pattern) if not any(a <= m.start() < b for a, b in fixed)]
+        for start, end in reversed(places):
+            pattern = pattern[:start] + either + pattern[end:]
+        fixed = [match.span() for match in _LOOK_BEHIND.finditer(pattern)]
+    return pattern
 
 
 def guard_gaps(pattern: str) -> str:
