@@ -26,19 +26,22 @@ _CASE_SENSITIVE = re.compile(r"[A-Z]{1,3}")
 _NEGATION_WORD = r"(?!(?:no|not|non|nor|without|w/o|never|negative|denies|denied|free)\b)"
 """A look-ahead refusing a word that negates what follows it."""
 _WORD_GAPS = (
-    (r"(?:\w+\s+)", rf"(?:{_NEGATION_WORD}\w+\s+)"),
+    (r"(?:\w+\s+)", rf"(?:{_NEGATION_WORD}\w+/?\s+)"),
     (r"(?:[\w/-]+\s+)", rf"(?:{_NEGATION_WORD}[\w/-]+\s+)"),
-    (r"(?:\w+,? )", rf"(?:{_NEGATION_WORD}\w+,? )"),
-    (r"(?:\s+\w+)", rf"(?:\s+{_NEGATION_WORD}\w+)"),
+    (r"(?:\w+,? )", rf"(?:{_NEGATION_WORD}\w+/?,? )"),
+    (r"(?:\s+\w+)", rf"(?:\s+{_NEGATION_WORD}\w+/?)"),
 )
+"""Gaps of a few words a pattern allows and the same gaps refusing a negation; a word of a gap may be shorthand
+ending in a slash ("w/")."""
 
 
 _WORD_START_IN_PATTERN = r"(?:(?<=\\[bsBS])|(?<![\w\\]))"
 _SHORTHAND = (
     (re.compile(_WORD_START_IN_PATTERN + r"without(?!\w)"), "(?:without|w/o)"),
+    (re.compile(_WORD_START_IN_PATTERN + r"with(?=[ |)]|\\s)"), "(?:with|w/)"),
     (re.compile(_WORD_START_IN_PATTERN + r"history(?: |\\s\+)of(?!\w)"), r"(?:history\s+of|h/o)"),
 )
-"""Words of a pattern and the shorthand clinical notes write for them ("w/o" for "without", "h/o" for "history of")."""
+"""Words of a pattern and the shorthand clinical notes write for them ("w/o" for "without", "w/" for "with" before a space or the end of its group, "h/o" for "history of")."""
 _LOOK_BEHIND = re.compile(r"\(\?<[!=][^()]*\)")
 
 
