@@ -10,11 +10,11 @@ from openimr.evidence.procedures import ProcedureEvent, extract_procedure_events
 from openimr.model import Case, CaseDates, DisputedItem, Document, Patient
 
 
-def _events(text: str) -> list[tuple[str, str]]:
+def _events(text: str, document_type: str = "progress_report") -> list[tuple[str, str]]:
     case = Case(
         dates=CaseDates(injury=dt.date(2016, 1, 4), ur_decision=dt.date(2016, 11, 10)),
         patient=Patient(age=50),
-        documents=[Document(id="note", text=text)],
+        documents=[Document(id="note", type=document_type, text=text)],
         disputed_items=[DisputedItem(request="MRI of the lumbar spine")],
     )
     return [(f.name, f.value) for f in extract_procedure_events(case)]
@@ -39,3 +39,15 @@ def test_the_clause_states_what_became_of_the_procedure(text: str, event: Proced
 def test_a_month_named_may_is_not_a_possibility() -> None:
     events = _events("A lumbar fusion in May 2015 relieved the leg pain.")
     assert {value for _, value in events} == {ProcedureEvent.PERFORMED.value}
+
+
+def test_a_ur_decision_states_only_its_own_certifications_and_denials() -> None:
+    """The UR's retelling of the history is not evidence; what it certified or denied is."""
+    retold = "The provider states that she underwent a lumbar fusion at L4-L5 in 2014 and a knee arthroscopy is planned."
+    assert _events(retold) != []
+    assert _events(retold, "ur_decision") == []
+    decided = "The lumbar fusion is certified. The knee arthroscopy is non-certified."
+    assert sorted(_events(decided, "ur_decision")) == [
+        ("knee arthroscopy", ProcedureEvent.DENIED.value),
+        ("spinal fusion", ProcedureEvent.CERTIFIED.value),
+    ]

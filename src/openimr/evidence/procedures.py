@@ -69,6 +69,10 @@ _PERFORMED = re.compile(
 )
 
 
+_DECIDED = frozenset({ProcedureEvent.CERTIFIED, ProcedureEvent.DENIED})
+"""What a UR decision document states as fact about a procedure: its own certifications and denials."""
+
+
 def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> ProcedureEvent | None:
     """What the clause says became of the procedure; a clinical statement of it with a past date ("rotator cuff repair
     on 10/1/2016") is one performed."""
@@ -109,6 +113,8 @@ def extract_procedure_events(case: Case) -> list[Fact]:
             date = _date(clause, as_of)
             event = _event(clause, role, asserted.status, date is not None)
             if event is None or asserted.experiencer != "patient":
+                continue
+            if review and event not in _DECIDED:  # the UR's retelling of the history is not evidence
                 continue
             procedure: Procedure = match.value
             facts.append(

@@ -50,6 +50,12 @@ class TermMatch:
     normal: bool = False
     """The term states the finding absent ('the neurological examination is normal'; `TermPattern.normal`)."""
 
+    @property
+    def role(self) -> SentenceRole:
+        """The role of the match's sentence: by its document's type (a UR decision is all review), else by what the
+        sentence says."""
+        return document_role(self.document) or document_sentences(self.document.text).role(self.start)
+
 
 @dataclass(frozen=True, eq=False)
 class _Scan:

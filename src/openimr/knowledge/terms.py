@@ -41,7 +41,8 @@ _SHORTHAND = (
     (re.compile(_WORD_START_IN_PATTERN + r"with(?=[ |)]|\\s)"), "(?:with|w/)"),
     (re.compile(_WORD_START_IN_PATTERN + r"history(?: |\\s\+)of(?!\w)"), r"(?:history\s+of|h/o)"),
 )
-"""Words of a pattern and the shorthand clinical notes write for them ("w/o" for "without", "w/" for "with" before a space or the end of its group, "h/o" for "history of")."""
+"""Words of a pattern and the shorthand clinical notes write for them ("w/o" for "without", "w/" for "with" before a
+space or the end of its group, "h/o" for "history of")."""
 _LOOK_BEHIND = re.compile(r"\(\?<[!=][^()]*\)")
 
 
