@@ -13,6 +13,8 @@ from openimr.review.topics import select_topic
 
 PROBES: list[tuple[str, str]] = [
     ("Ultrasound guidance for right knee injection", "injection_guidance"),
+    ("Retrospective request for ultrasound guidance for right knee injection", "injection_guidance"),
+    ("1 fluoroscopic guidance for lumbar epidural steroid injection", "injection_guidance"),
     ("Ultrasound guidance for left shoulder injection", "injection_guidance"),
     ("Fluoroscopic guidance for lumbar epidural steroid injection", "injection_guidance"),
     ("Chest x-ray", "chest_radiograph"),

@@ -53,6 +53,12 @@ def test_vignette(file: VignetteFile, vignette: Vignette, wording: int) -> None:
     if vignette.request is None:
         return
     (item,) = draft.items
+    if wording == 0:  # the request as letters write it: a retrospective request, a sentence ending in a period
+        case = vignette.case(record)
+        retrospective = f"Retrospective request for {vignette.request}."
+        case.disputed_items[0] = case.disputed_items[0].model_copy(update={"request": retrospective})
+        (again,) = review_case(case).items
+        assert (again.topic, again.decision) == (item.topic, item.decision), retrospective
     if vignette.meets:
         assert item.indication == vignette.meets, item.rationale
     else:
