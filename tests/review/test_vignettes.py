@@ -3,6 +3,7 @@ its guideline gives; every indication of every topic is met by a vignette and ev
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import textwrap
 
@@ -37,6 +38,15 @@ def _in_shorthand(record: str) -> str:
     return record
 
 
+_SENTENCE = re.compile(r"(?<=[.;])\s+(?=[A-Z])")
+
+
+def _per_report(record: str, dated: dt.date) -> str:
+    """The record as a summary retells it, each sentence opened by the report it comes from."""
+    opening = f"Per the progress report dated {dated:%m/%d/%Y}, "
+    return " ".join(opening + (s if s[1:2].isupper() else s[:1].lower() + s[1:]) for s in _SENTENCE.split(record))
+
+
 @pytest.mark.parametrize(("file", "vignette", "wording"), CASES)
 def test_vignette(file: VignetteFile, vignette: Vignette, wording: int) -> None:
     record = vignette.wordings[wording]
@@ -46,9 +56,10 @@ def test_vignette(file: VignetteFile, vignette: Vignette, wording: int) -> None:
         explanation = f"{item.request}: {item.decision} ({item.topic}) - {item.rationale}"
         assert item.topic == expected.topic, explanation
         assert item.decision == expected.expect, explanation
-    # Records taken from PDFs break lines mid-sentence, and clinical notes write shorthand: the same record so
-    # written is decided the same way.
-    noted = "\n".join(textwrap.wrap(_in_shorthand(record), 64, break_on_hyphens=False))
+    # Summaries open sentences with the report they come from, records taken from PDFs break lines mid-sentence, and
+    # clinical notes write shorthand: the same record so written is decided the same way.
+    framed = _per_report(record, vignette.ur_decision - dt.timedelta(days=30))
+    noted = "\n".join(textwrap.wrap(_in_shorthand(framed), 64, break_on_hyphens=False))
     assert [i.decision for i in review_case(vignette.case(noted)).items] == [i.decision for i in draft.items], noted
     if vignette.request is None:
         return

@@ -23,6 +23,7 @@ __all__ = [
     "date_before",
     "find_dates",
     "find_durations",
+    "find_event_dates",
     "parse_date",
 ]
 
@@ -130,6 +131,49 @@ def find_dates(text: str, min_precision: DatePrecision = DatePrecision.YEAR) -> 
         if date is not None and order.index(precision) <= limit:
             found.append(FoundDate(date, match.start(), match.end(), precision))
     return found
+
+
+_REPORT_NOUN = r"(?:reports?|notes?|evaluations?|visits?|examinations?|exams?|records?|consultations?|PR-?2s?|RFAs?|letters?)"
+_REPORTING_VERB = (
+    r"(?:noted|notes|reported|reports|documented|documents|stated|states|indicated|indicates|wrote|writes|recorded"
+    r"|observed|described|describes|commented|explained|opined|found)"
+)
+_REPORTER = (
+    r"(?:physician|provider|doctor|surgeon|clinician|therapist|chiropractor|examiner|PTP|PA|NP|Dr\.?\s+\w+"
+    r"|injured\s+worker|patient|claimant|IW|he|she)"
+)
+_REPORT_OPENING = re.compile(
+    r"^\W*(?:per|according\s+to|in|on\s+review\s+of)\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+)?(?:[\w/-]+\s+){0,4}?"
+    rf"{_REPORT_NOUN}\s+(?:dated|of|from|on)\s+",
+    re.IGNORECASE,
+)
+_VISIT_OPENING = re.compile(r"^\W*(?:on|dated)\s+", re.IGNORECASE)
+_VISIT_REPORTED = re.compile(
+    rf",?\s+(?:the\s+|his\s+|her\s+)?(?:[\w-]+\s+){{0,3}}?{_REPORTER}\s+(?:also\s+)?{_REPORTING_VERB}\b", re.IGNORECASE
+)
+
+
+def _report_date(sentence: str, found: list[FoundDate]) -> FoundDate | None:
+    """The date of a reporting frame opening the sentence, if it opens with one."""
+    first = found[0] if found else None
+    if first is None:
+        return None
+    report = _REPORT_OPENING.match(sentence)
+    if report is not None and report.end() == first.start:
+        return first
+    visit = _VISIT_OPENING.match(sentence)
+    if visit is not None and visit.end() == first.start and _VISIT_REPORTED.match(sentence, first.end):
+        return first
+    return None
+
+
+def find_event_dates(sentence: str, min_precision: DatePrecision = DatePrecision.YEAR) -> list[FoundDate]:
+    """The dates a sentence gives for what it states: every date but that of a reporting frame opening it ("Per the
+    report dated 10/12/2016, ...", "On 10/12/2016, the physician noted that ..."), which dates the report, not what
+    the report says happened."""
+    found = find_dates(sentence, min_precision)
+    report = _report_date(sentence, found)
+    return [d for d in found if d is not report]
 
 
 def date_before(

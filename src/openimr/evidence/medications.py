@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from functools import cache
 
-from openimr.evidence.dates import DatePrecision, find_dates
+from openimr.evidence.dates import DatePrecision, find_event_dates
 from openimr.evidence.terms import Candidate, find_lexicon_terms
 from openimr.evidence.wording import ALL_ROLES, SentenceRole
 from openimr.knowledge.lexicons import Drug, drug_lexicon, drug_matcher
@@ -71,7 +71,8 @@ def extract(case: Case) -> list[Candidate]:
             continue
         if role is not SentenceRole.CLINICAL:
             continue
-        dates = [f.date for f in find_dates(match.sentence.text, DatePrecision.MONTH) if ur_date is None or f.date <= ur_date]
+        found = find_event_dates(match.sentence.text, DatePrecision.MONTH)
+        dates = [f.date for f in found if ur_date is None or f.date <= ur_date]
         facts.append(Candidate("medication", match, date=min(dates) if dates else None))
     return facts
 

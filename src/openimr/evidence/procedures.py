@@ -15,7 +15,7 @@ import re
 from enum import StrEnum
 
 from openimr.evidence.context import assertion
-from openimr.evidence.dates import DatePrecision, find_dates
+from openimr.evidence.dates import DatePrecision, find_event_dates
 from openimr.evidence.terms import UR_DECISION, document_sentences
 from openimr.evidence.text import clause_bounds
 from openimr.evidence.wording import SentenceRole
@@ -37,9 +37,7 @@ class ProcedureEvent(StrEnum):
     PLANNED = "planned"
 
 
-_TRACKED = frozenset(
-    {TreatmentKind.SURGERY, TreatmentKind.IMAGING, TreatmentKind.ELECTRODIAGNOSTIC, TreatmentKind.INJECTION}
-)
+_TRACKED = frozenset({TreatmentKind.SURGERY, TreatmentKind.IMAGING, TreatmentKind.ELECTRODIAGNOSTIC, TreatmentKind.INJECTION})
 """Kinds of procedure whose history decides something: surgeries (their services, the postoperative period), studies
 (a repeat study), injections (a repeat injection)."""
 
@@ -87,8 +85,10 @@ def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> 
     return None
 
 
-def _date(clause: str, before: dt.date | None) -> dt.date | None:
-    dates = [f.date for f in find_dates(clause, DatePrecision.MONTH) if before is None or f.date <= before]
+def _date(sentence: str, left: int, right: int, before: dt.date | None) -> dt.date | None:
+    """The latest date the clause `sentence[left:right]` gives for what it states (`find_event_dates`)."""
+    found = find_event_dates(sentence, DatePrecision.MONTH)
+    dates = [f.date for f in found if left <= f.start and f.end <= right and (before is None or f.date <= before)]
     return max(dates) if dates else None
 
 
@@ -110,7 +110,7 @@ def extract_procedure_events(case: Case) -> list[Fact]:
             left, right = clause_bounds(sentence.text, start, end, _CLAUSE_BREAK)
             clause = sentence.text[left:right]
             asserted = assertion(sentence.text, start, end, PROCEDURE)
-            date = _date(clause, as_of)
+            date = _date(sentence.text, left, right, as_of)
             event = _event(clause, role, asserted.status, date is not None)
             if event is None or asserted.experiencer != "patient":
                 continue
