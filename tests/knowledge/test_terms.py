@@ -18,7 +18,7 @@ from openimr.knowledge.terms import (
     pattern_requirements,
     regex_fold,
     selective,
-    with_shorthand,
+    with_variants,
 )
 
 
@@ -147,16 +147,23 @@ def test_pattern_prefixes(pattern: str, prefixes: tuple[str, ...]) -> None:
         (r"history of (?:diabetes)", "History of diabetes", True),
         (r"(?<!history of )\bDVT\b", "history of DVT", False),
         (r"\bnotwithout\b", "not w/o", False),
+        (r"\bdiagnosis is unclear\b", "the diagnosis was unclear", True),
+        (r"\bhas not (?:been )?effective\b", "the program had not been effective", True),
+        (r"\bwalks with a cane\b", "she walked with a cane", True),
+        (r"\bthis is\b", "this was", True),
+        (r"\b[is]x\b", "wasx", False),
     ],
 )
-def test_patterns_also_match_clinical_shorthand(pattern: str, text: str, matches: bool) -> None:
-    widened = with_shorthand(pattern)
+def test_patterns_also_match_clinical_shorthand_and_the_past_tense(pattern: str, text: str, matches: bool) -> None:
+    widened = with_variants(pattern)
     assert (re.search(widened, text, re.IGNORECASE) is not None) is matches
 
 
-def test_a_look_behind_keeps_its_words() -> None:
-    """A look-behind must keep its width: its words are left as written."""
-    assert with_shorthand("(?<!history of )DVT") == "(?<!history of )DVT"
+def test_a_look_behind_and_a_character_class_keep_their_words() -> None:
+    """A look-behind must keep its width, and a character class holds letters, not words: both are left as written."""
+    assert with_variants("(?<!history of )DVT") == "(?<!history of )DVT"
+    assert with_variants("[is]") == "[is]"
+    assert with_variants("walks?") == "walks?"
 
 
 def _plain_twins() -> list[tuple[str, str]]:

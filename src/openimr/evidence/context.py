@@ -45,7 +45,7 @@ from openimr.knowledge.terms import (
     pattern_prefixes,
     pattern_requirements,
     selective,
-    with_shorthand,
+    with_variants,
 )
 from openimr.model import FactStatus, Span
 
@@ -97,9 +97,9 @@ class ContextRule(BaseModel):
 
     @field_validator("pattern")
     @classmethod
-    def _shorthand(cls, pattern: str | None) -> str | None:
-        """The pattern also matches clinical shorthand ("w/o" for "without")."""
-        return pattern if pattern is None else with_shorthand(pattern)
+    def _variants(cls, pattern: str | None) -> str | None:
+        """The pattern also matches clinical shorthand and the past tense (`with_variants`)."""
+        return pattern if pattern is None else with_variants(pattern)
 
     @model_validator(mode="after")
     def _well_formed(self) -> Self:

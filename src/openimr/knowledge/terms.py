@@ -43,18 +43,56 @@ _SHORTHAND = (
 )
 """Words of a pattern and the shorthand clinical notes write for them ("w/o" for "without", "w/" for "with" before a
 space or the end of its group, "h/o" for "history of")."""
-_LOOK_BEHIND = re.compile(r"\(\?<[!=][^()]*\)")
+_PAST_TENSE = {
+    "is": "was",
+    "are": "were",
+    "has": "had",
+    "have": "had",
+    "walks": "walked",
+    "ambulates": "ambulated",
+    "uses": "used",
+    "takes": "took",
+    "needs": "needed",
+    "requires": "required",
+    "remains": "remained",
+    "persists": "persisted",
+    "continues": "continued",
+    "reports": "reported",
+    "complains": "complained",
+    "radiates": "radiated",
+    "limits": "limited",
+    "prevents": "prevented",
+    "interferes": "interfered",
+    "wakes": "woke",
+    "shows": "showed",
+    "reveals": "revealed",
+    "demonstrates": "demonstrated",
+    "lacks": "lacked",
+    "tolerates": "tolerated",
+    "works": "worked",
+    "sleeps": "slept",
+    "performs": "performed",
+}
+"""Verbs of patterns in the present tense and their past: summaries retell the record in the past tense ("the
+diagnosis was unclear" for "the diagnosis is unclear")."""
+_TENSES = tuple(
+    (re.compile(_WORD_START_IN_PATTERN + rf"{present}(?![\w?*+{{])"), f"(?:{present}|{past})")
+    for present, past in _PAST_TENSE.items()
+)
+_FIXED = re.compile(r"\(\?<[!=][^()]*\)|\[(?:\\.|[^\]\\])*\]")
+"""Parts of a pattern whose words stay as written: a look-behind (it must keep its width) and a character class."""
 
 
-def with_shorthand(pattern: str) -> str:
-    """`pattern` also matching the shorthand clinicians write for its words: "without benefit" matches "w/o benefit".
-    A look-behind keeps its words (it must keep its width)."""
-    fixed = [match.span() for match in _LOOK_BEHIND.finditer(pattern)]
-    for word, either in _SHORTHAND:
+def with_variants(pattern: str) -> str:
+    """`pattern` also matching the shorthand clinicians write for its words ("without benefit" matches "w/o
+    benefit") and its verbs in the past tense ("is unclear" matches "was unclear"); look-behinds and character
+    classes are left as written."""
+    fixed = [match.span() for match in _FIXED.finditer(pattern)]
+    for word, either in (*_SHORTHAND, *_TENSES):
         places = [m.span() for m in word.finditer(pattern) if not any(a <= m.start() < b for a, b in fixed)]
         for start, end in reversed(places):
             pattern = pattern[:start] + either + pattern[end:]
-        fixed = [match.span() for match in _LOOK_BEHIND.finditer(pattern)]
+        fixed = [match.span() for match in _FIXED.finditer(pattern)]
     return pattern
 
 
