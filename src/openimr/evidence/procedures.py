@@ -20,9 +20,10 @@ from openimr.evidence.terms import UR_DECISION, document_sentences
 from openimr.evidence.text import clause_bounds
 from openimr.evidence.wording import SentenceRole
 from openimr.knowledge.lexicons import Procedure, body_part_matcher, procedure_matcher
-from openimr.model import Case, Fact, FactStatus, Span, TreatmentKind
+from openimr.knowledge.terms import TermMatch
+from openimr.model import Case, Document, Fact, FactStatus, Span, TreatmentKind
 
-__all__ = ["ProcedureEvent", "extract_procedure_events"]
+__all__ = ["ProcedureEvent", "extract_procedure_events", "procedure_event", "procedure_mentions"]
 
 PROCEDURE = "procedure"
 """Fact kind of a procedure event."""
@@ -88,40 +89,44 @@ def _date(clause: str, before: dt.date | None) -> dt.date | None:
     return max(dates) if dates else None
 
 
+def procedure_mentions(case: Case) -> list[tuple[Document, TermMatch[Procedure]]]:
+    """Every mention of a tracked procedure in the case's documents, in document order."""
+    return [
+        (document, match)
+        for document in case.documents
+        for match in procedure_matcher().find(document.text)
+        if match.value.kind in _TRACKED
+    ]
+
+
+def procedure_event(document: Document, match: TermMatch[Procedure], as_of: dt.date | None) -> Fact | None:
+    """The event of one procedure mention, when its clause states the procedure's fate (the latest date of its clause
+    not after `as_of`, the UR decision)."""
+    sentences = document_sentences(document.text)
+    sentence = sentences.at(match.start)
+    role = SentenceRole.REVIEW if document.type == UR_DECISION else sentences.role(match.start)
+    start, end = match.start - sentence.start, match.end - sentence.start
+    left, right = clause_bounds(sentence.text, start, end, _CLAUSE_BREAK)
+    clause = sentence.text[left:right]
+    asserted = assertion(sentence.text, start, end, PROCEDURE)
+    date = _date(clause, as_of)
+    event = _event(clause, role, asserted.status, date is not None)
+    if event is None or asserted.experiencer != "patient":
+        return None
+    return Fact(
+        kind=PROCEDURE,
+        name=match.value.name,
+        status=FactStatus.PRESENT,
+        value=event.value,
+        date=date,
+        body_parts=list(dict.fromkeys(m.value.name for m in body_part_matcher().find(clause))),
+        spans=[Span(document_id=document.id, start=match.start, end=match.end, text=match.text)],
+        cue=asserted.cue(sentence.text),
+        rule=asserted.deciding.describe() if asserted.deciding else None,
+    )
+
+
 def extract_procedure_events(case: Case) -> list[Fact]:
     """One fact per tracked procedure mention whose fate the clause states (performed, certified, denied, planned)."""
-    facts: list[Fact] = []
-    as_of = case.dates.ur_decision
-    for document in case.documents:
-        mentions = [m for m in procedure_matcher().find(document.text) if m.value.kind in _TRACKED]
-        if not mentions:
-            continue
-        review = document.type == UR_DECISION
-        sentences = document_sentences(document.text)
-        for match in mentions:
-            index = sentences.index(match.start)
-            sentence = sentences.sentences[index]
-            role = SentenceRole.REVIEW if review else sentences.role(match.start)
-            start, end = match.start - sentence.start, match.end - sentence.start
-            left, right = clause_bounds(sentence.text, start, end, _CLAUSE_BREAK)
-            clause = sentence.text[left:right]
-            asserted = assertion(sentence.text, start, end, PROCEDURE)
-            date = _date(clause, as_of)
-            event = _event(clause, role, asserted.status, date is not None)
-            if event is None or asserted.experiencer != "patient":
-                continue
-            procedure: Procedure = match.value
-            facts.append(
-                Fact(
-                    kind=PROCEDURE,
-                    name=procedure.name,
-                    status=FactStatus.PRESENT,
-                    value=event.value,
-                    date=date,
-                    body_parts=list(dict.fromkeys(m.value.name for m in body_part_matcher().find(clause))),
-                    spans=[Span(document_id=document.id, start=match.start, end=match.end, text=match.text)],
-                    cue=asserted.cue(sentence.text),
-                    rule=asserted.deciding.describe() if asserted.deciding else None,
-                )
-            )
-    return facts
+    events = (procedure_event(document, match, case.dates.ur_decision) for document, match in procedure_mentions(case))
+    return [event for event in events if event is not None]
