@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property, partial
 
 from openimr.evidence import attribution, medications, prior_treatment
-from openimr.evidence.procedures import procedure_event, procedure_mentions
+from openimr.evidence.procedures import ProcedureEvent, may_be, procedure_event, procedure_mentions
 from openimr.evidence.terms import Candidate, family_candidates, term_lists
 from openimr.knowledge.lexicons import Procedure
 from openimr.knowledge.terms import TermMatch
@@ -78,6 +78,17 @@ def _terms_with(family: str) -> dict[str, frozenset[str]]:
     return {key: frozenset(names) for key, names in terms.items()}
 
 
+@cache
+def _sources(key: str) -> tuple[tuple[int, frozenset[str] | None], ...]:
+    """The extractors (by rank) whose facts can have this name or group, each with the names of the terms whose facts
+    have it (None for an extractor not read term by term)."""
+    return tuple(
+        (rank, _terms_with(family.kind)[key] if family.by_term else None)
+        for rank in _extractors_of().get(key, ())
+        for family in [_extractors()[rank]]
+    )
+
+
 def _candidates(case: Case) -> list[Candidate]:
     return [candidate for family in _extractors() for candidate in family.extract(case)]
 
@@ -104,6 +115,8 @@ class Evidence:
         self._facts: dict[_Place, Fact] = {}
         self._by_key: dict[str, list[_Place]] = {}
         self._events: dict[int, Fact | None] = {}
+        self._mentioned: dict[tuple[str, ...], list[Fact]] = {}
+        """The facts of each tuple of keys asked for (all their candidates found, they are final)."""
         self._complete: set[int] = set()
         """Ranks whose candidates are all found."""
         self._read: dict[int, set[str]] = {}
@@ -153,25 +166,37 @@ class Evidence:
             self._facts[place] = self._candidates[place].resolve()
         return self._facts[place]
 
-    def of_kind(self, kind: str) -> list[Fact]:
-        """Every fact of one family (e.g. "medication")."""
+    def of_kind(self, kind: str, named: Callable[[str], bool] | None = None) -> list[Fact]:
+        """Every fact of one family (e.g. "medication"); given `named`, those whose name it accepts (the others'
+        assertions are not made)."""
         for rank, family in enumerate(_extractors()):
             if family.kind == kind:
                 self._find(rank)
-        return [self._fact(place) for place in sorted(self._candidates) if self._candidates[place].kind == kind]
+        return [
+            self._fact(place)
+            for place in sorted(self._candidates)
+            if (candidate := self._candidates[place]).kind == kind and (named is None or named(candidate.name))
+        ]
 
     def mentions(self, keys: Iterable[str]) -> list[Fact]:
         """Facts whose name or group is one of `keys`, whatever their status."""
-        keys = list(keys)
-        names: dict[int, set[str]] = {}
-        for key in keys:
-            for rank in _extractors_of().get(key, ()):
-                family = _extractors()[rank]
-                names.setdefault(rank, set()).update(_terms_with(family.kind)[key] if family.by_term else ())
-        for rank, named in names.items():
-            self._find(rank, named if _extractors()[rank].by_term else None)
-        places = dict.fromkeys(place for key in keys for place in self._by_key.get(key, []))
-        return [self._fact(place) for place in places]
+        keys = tuple(keys)
+        if keys not in self._mentioned:
+            whole: set[int] = set()
+            wanted: dict[int, set[str]] = {}
+            for key in keys:
+                for rank, names in _sources(key):
+                    if names is None:
+                        whole.add(rank)
+                    else:
+                        wanted.setdefault(rank, set()).update(names)
+            for rank in whole:
+                self._find(rank)
+            for rank, terms in wanted.items():
+                self._find(rank, terms)
+            places = dict.fromkeys(place for key in keys for place in self._by_key.get(key, []))
+            self._mentioned[keys] = [self._fact(place) for place in places]
+        return list(self._mentioned[keys])
 
     def present(self, keys: Iterable[str]) -> list[Fact]:
         """Facts among `keys` that the record asserts of the worker (not negated, hedged, hypothetical or planned)."""
@@ -181,18 +206,21 @@ class Evidence:
     def _procedure_mentions(self) -> list[tuple[Document, TermMatch[Procedure]]]:
         return procedure_mentions(self.case)
 
-    def procedure_events(self, names: Container[str] | None = None) -> list[Fact]:
+    def procedure_events(self, names: Container[str] | None = None, event: ProcedureEvent | None = None) -> list[Fact]:
         """What became of each procedure the record speaks of (performed, certified, denied, planned), in document
-        order; given `names` (procedure lexicon names), of those procedures only. A mention's event is read when first
-        asked for."""
+        order; given `names` (procedure lexicon names), of those procedures only; given `event`, the events of that
+        kind only. A mention's event is read when first asked for (not when its clause's words state another)."""
         events = []
         for index, (document, match) in enumerate(self._procedure_mentions):
             if names is not None and match.value.name not in names:
                 continue
             if index not in self._events:
+                if event is not None and not may_be(event, document, match):
+                    continue
                 self._events[index] = procedure_event(document, match, self.case.dates.ur_decision)
-            if (event := self._events[index]) is not None:
-                events.append(event)
+            found = self._events[index]
+            if found is not None and (event is None or found.value == event):
+                events.append(found)
         return events
 
     def status(self, keys: Iterable[str]) -> FactStatus | None:

@@ -17,13 +17,13 @@ from enum import StrEnum
 from openimr.evidence.context import assertion
 from openimr.evidence.dates import DatePrecision, find_dates
 from openimr.evidence.terms import UR_DECISION, document_sentences
-from openimr.evidence.text import clause_bounds
+from openimr.evidence.text import Sentence, clause_bounds
 from openimr.evidence.wording import SentenceRole
 from openimr.knowledge.lexicons import Procedure, body_part_matcher, procedure_matcher
 from openimr.knowledge.terms import TermMatch
 from openimr.model import Case, Document, Fact, FactStatus, Span, TreatmentKind
 
-__all__ = ["ProcedureEvent", "extract_procedure_events", "procedure_event", "procedure_mentions"]
+__all__ = ["ProcedureEvent", "extract_procedure_events", "may_be", "procedure_event", "procedure_mentions"]
 
 PROCEDURE = "procedure"
 """Fact kind of a procedure event."""
@@ -70,14 +70,25 @@ _PERFORMED = re.compile(
 )
 
 
-def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> ProcedureEvent | None:
-    """What the clause says became of the procedure; a clinical statement of it with a past date ("rotator cuff repair
-    on 10/1/2016") is one performed."""
+def _stated(clause: str, role: SentenceRole) -> ProcedureEvent | None:
+    """What the clause's words alone say became of the procedure (denied, certified, or only planned: a statement
+    outside the clinical record, or of what is to come); None when that rests on its assertion and date."""
     if _DENIED.search(clause):
         return ProcedureEvent.DENIED
     if _CERTIFIED.search(clause):
         return ProcedureEvent.CERTIFIED
-    if role is not SentenceRole.CLINICAL or status is FactStatus.PLANNED or _FUTURE.search(clause):
+    if role is not SentenceRole.CLINICAL or _FUTURE.search(clause):
+        return ProcedureEvent.PLANNED
+    return None
+
+
+def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> ProcedureEvent | None:
+    """What the clause says became of the procedure; a clinical statement of it with a past date ("rotator cuff repair
+    on 10/1/2016") is one performed."""
+    stated = _stated(clause, role)
+    if stated is not None:
+        return stated
+    if status is FactStatus.PLANNED:
         return ProcedureEvent.PLANNED
     if status is FactStatus.PRESENT and (dated or _PERFORMED.search(clause)):
         return ProcedureEvent.PERFORMED
@@ -99,16 +110,28 @@ def procedure_mentions(case: Case) -> list[tuple[Document, TermMatch[Procedure]]
     ]
 
 
-def procedure_event(document: Document, match: TermMatch[Procedure], as_of: dt.date | None) -> Fact | None:
-    """The event of one procedure mention, when its clause states the procedure's fate (the latest date of its clause
-    not after `as_of`, the UR decision)."""
+def _clause(document: Document, match: TermMatch[Procedure]) -> tuple[Sentence, SentenceRole, str]:
+    """The sentence of a procedure mention, its role, and the mention's clause."""
     sentences = document_sentences(document.text)
     sentence = sentences.at(match.start)
     role = SentenceRole.REVIEW if document.type == UR_DECISION else sentences.role(match.start)
-    start, end = match.start - sentence.start, match.end - sentence.start
-    left, right = clause_bounds(sentence.text, start, end, _CLAUSE_BREAK)
-    clause = sentence.text[left:right]
-    asserted = assertion(sentence.text, start, end, PROCEDURE)
+    left, right = clause_bounds(sentence.text, match.start - sentence.start, match.end - sentence.start, _CLAUSE_BREAK)
+    return sentence, role, sentence.text[left:right]
+
+
+def may_be(event: ProcedureEvent, document: Document, match: TermMatch[Procedure]) -> bool:
+    """Whether the event of a procedure mention (`procedure_event`) may be `event`, by its clause's words alone (no
+    assertion made): false when they state another."""
+    _, role, clause = _clause(document, match)
+    stated = _stated(clause, role)
+    return event == stated if stated is not None else event in (ProcedureEvent.PERFORMED, ProcedureEvent.PLANNED)
+
+
+def procedure_event(document: Document, match: TermMatch[Procedure], as_of: dt.date | None) -> Fact | None:
+    """The event of one procedure mention, when its clause states the procedure's fate (the latest date of its clause
+    not after `as_of`, the UR decision)."""
+    sentence, role, clause = _clause(document, match)
+    asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start, PROCEDURE)
     date = _date(clause, as_of)
     event = _event(clause, role, asserted.status, date is not None)
     if event is None or asserted.experiencer != "patient":

@@ -74,7 +74,7 @@ def _surgical_procedures() -> dict[str, int]:
 def surgeries_performed(evidence: Evidence) -> list[Fact]:
     """Surgeries the record says were performed, latest first (undated ones last)."""
     surgical = _surgical_procedures()
-    done = [f for f in evidence.procedure_events(surgical) if f.value == ProcedureEvent.PERFORMED]
+    done = evidence.procedure_events(surgical, ProcedureEvent.PERFORMED)
     return sorted(done, key=lambda f: f.date or dt.date.min, reverse=True)
 
 
@@ -117,7 +117,7 @@ def drug_facts(treatment: Treatment, evidence: Evidence) -> list[Fact]:
     """Medication facts naming the requested drug (any of its names; a combination product and its active drug are
     the same drug)."""
     generic = treatment.generic or treatment.name
-    return [f for f in evidence.of_kind("medication") if same_drug(f.name, generic)]
+    return evidence.of_kind("medication", lambda name: same_drug(name, generic))
 
 
 @lru_cache(maxsize=1024)
