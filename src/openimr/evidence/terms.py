@@ -188,14 +188,7 @@ class DocumentSentences:
         one pass of the joined anchors over each sentence, each occurrence also standing for the anchors it contains.
         An occurrence belongs to the sentence it starts in; text before the first sentence, to the first."""
         if self._anchor_hits is None:
-            index = _run_index()
-            hits: dict[str, int] = {}
-            bounds = [0, *self.starts[1:], len(self.lowered)]
-            for sentence in range(len(self.sentences)):
-                bit = 1 << sentence
-                for run in index.held(self.lowered, bounds[sentence], bounds[sentence + 1]):
-                    hits[run] = hits.get(run, 0) | bit
-            self._anchor_hits = hits
+            self._anchor_hits = _run_index().held_by_place(self.lowered, [0, *self.starts[1:], len(self.lowered)])
         return self._anchor_hits
 
     def role(self, offset: int) -> SentenceRole:
