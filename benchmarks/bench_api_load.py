@@ -14,7 +14,7 @@ time over the phase: what a request costs whatever share of the cores it got) an
 after, then the draft reads' share of the floor's throughput. The clients write their requests and read the answers
 themselves over keep-alive connections, to leave the server the most of the machine they share.
 
-    .venv/bin/python benchmarks/bench_api_load.py [--clients 50] [--seconds 20] [--workers 1,2]
+    .venv/bin/python benchmarks/bench_api_load.py [--clients 50] [--seconds 20] [--workers 1,2] [--phases read,floor,file]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/postgres]   (or OPENIMR_TEST_POSTGRES_URL)
 
 SQLite runs with one server process (one writer); --workers applies to PostgreSQL. The PostgreSQL URL must name a server
@@ -282,43 +282,48 @@ def run_backend(label: str, db_url: str | None, workers: int, args: argparse.Nam
             wait_up(f"{floor_base}/floor/{ids[0]}", floor, "the floor server")
             counter = iter(range(10**9))
             print(f"{label}, imr serve --workers {workers}; {args.clients} clients, {args.seconds:.0f} s per phase:")
-            reads = run_phase(
-                phase(
-                    "read draft",
-                    server.pid,
-                    port,
-                    reviewer,
-                    args.clients,
-                    args.seconds,
-                    200,
-                    lambda c, rng: c.request("GET", f"/cases/{rng.choice(ids)}/draft"),
+            reads = floor_rate = float("nan")
+            if "read" in args.phases:
+                reads = run_phase(
+                    phase(
+                        "read draft",
+                        server.pid,
+                        port,
+                        reviewer,
+                        args.clients,
+                        args.seconds,
+                        200,
+                        lambda c, rng: c.request("GET", f"/cases/{rng.choice(ids)}/draft"),
+                    )
                 )
-            )
-            floor_rate = run_phase(
-                phase(
-                    "floor",
-                    floor.pid,
-                    floor_port,
-                    None,
-                    args.clients,
-                    args.seconds,
-                    200,
-                    lambda c, rng: c.request("GET", f"/floor/{rng.choice(ids)}"),
+            if "floor" in args.phases:
+                floor_rate = run_phase(
+                    phase(
+                        "floor",
+                        floor.pid,
+                        floor_port,
+                        None,
+                        args.clients,
+                        args.seconds,
+                        200,
+                        lambda c, rng: c.request("GET", f"/floor/{rng.choice(ids)}"),
+                    )
                 )
-            )
-            run_phase(
-                phase(
-                    "file case",
-                    server.pid,
-                    port,
-                    tokens[1],
-                    args.clients,
-                    args.seconds,
-                    201,
-                    lambda c, rng: c.request("POST", "/cases", json.dumps(application(next(counter), run)).encode()),
+            if "file" in args.phases:
+                run_phase(
+                    phase(
+                        "file case",
+                        server.pid,
+                        port,
+                        tokens[1],
+                        args.clients,
+                        args.seconds,
+                        201,
+                        lambda c, rng: c.request("POST", "/cases", json.dumps(application(next(counter), run)).encode()),
+                    )
                 )
-            )
-            print(f"  draft reads: {100 * reads / floor_rate:.0f}% of the floor's throughput")
+            if "read" in args.phases and "floor" in args.phases:
+                print(f"  draft reads: {100 * reads / floor_rate:.0f}% of the floor's throughput")
         finally:
             if server.poll() is not None:
                 print(f"  the server exited with {server.returncode}:\n{log.read_text()[-3000:]}")
@@ -337,9 +342,15 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="imr serve --workers values to run on PostgreSQL")
     parser.add_argument("--postgres", default=os.environ.get("OPENIMR_TEST_POSTGRES_URL"), help="PostgreSQL server URL")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--phases", default="read,floor,file", help="the phases to run, of read, floor and file (comma-separated)"
+    )
     args = parser.parse_args()
     if not 1 <= args.clients <= 500 or not 1 <= args.seconds <= 600:
         parser.error("--clients must be 1-500 and --seconds 1-600")
+    args.phases = set(args.phases.split(","))
+    if not args.phases or not args.phases <= {"read", "floor", "file"}:
+        parser.error("--phases takes read, floor and file, comma-separated")
     if not args.skip_sqlite:
         run_backend("SQLite (WAL)", None, 1, args)
     if not args.postgres:

@@ -40,6 +40,18 @@ def test_a_duplicate_application_becomes_one_case_with_the_duplicate_linked(api:
     assert actions == ["case received", "duplicate application linked"]
 
 
+def test_a_new_case_is_answered_as_it_reads_back_and_audited_as_received(api: Any) -> None:
+    filed = api.intake.post("/cases", json=api.application())
+    assert filed.status_code == 201
+    case = filed.json()["case"]
+    assert case == api.intake.get(f"/cases/{case['id']}").json(), "the answer, made from what was written, is the case"
+    assert case["state"] == "received" and len(case["items"]) == len(api.application()["disputed_items"])
+    received = api.admin.get(f"/cases/{case['id']}/audit").json()[0]
+    assert received["action"] == "case received" and received["before"] is None
+    assert received["after"]["state"] == "received" and received["after"]["priority"] == case["priority"]
+    assert received["after"]["reviewer_id"] is None and received["after"]["screening_reasons"] == []
+
+
 def test_a_liability_dispute_defers_and_a_resolved_one_is_screened_again(api: Any) -> None:
     case = api.file_case(liability_disputed=True)
     deferred = api.intake.post(f"/cases/{case['id']}/screen").json()

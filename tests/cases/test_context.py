@@ -3,20 +3,24 @@ told, and a file goes only once its row certainly did not commit (its COMMIT has
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import ORMExecuteState
 from tests.conftest import PrivatePostgres, synthetic_application
 
+from openimr.cases import audit
 from openimr.cases.domain import Actor, UserRole
 from openimr.cases.schemas import Application
 from openimr.cases.services import Services, open_services
-from openimr.cases.store import DocumentRow
+from openimr.cases.store import AuditRow, CaseRow, DocumentRow
 from openimr.settings import Settings
 
 FILER = Actor("context test", UserRole.INTAKE)
@@ -152,3 +156,68 @@ def test_a_transaction_failing_before_its_commit_removes_its_files_at_once(servi
         raise ValueError("refused before COMMIT")
     assert not services.context.documents.path(stored.id).is_file()
     assert services.context.settle_documents() == 0
+
+
+def _sqlite_services(tmp_path: Path) -> Services:
+    return open_services(Settings(db=f"sqlite:///{tmp_path / 'openimr.db'}", data_dir=tmp_path / "data")).services
+
+
+def test_writes_waiting_for_the_sqlite_writer_commit_together_and_one_failing_is_rolled_back_alone(tmp_path: Path) -> None:
+    services = _sqlite_services(tmp_path)
+    context = services.context
+    commits: list[bool] = []
+    event.listen(context.write_sessions.kw["bind"], "commit", lambda _connection: commits.append(True))
+
+    def entry(n: int, fails: bool) -> Callable[[Any], int]:
+        def work(session: Any) -> int:
+            context.audit(session, FILER, f"grouped write {n}", None, None, {"n": n})
+            if fails:
+                raise ValueError(f"write {n} refused after its audit entry")
+            return n
+
+        return work
+
+    outcomes: dict[int, object] = {}
+
+    def write(n: int) -> None:
+        try:
+            outcomes[n] = context.grouped(f"write {n}", entry(n, fails=n == 2))
+        except ValueError as error:
+            outcomes[n] = error
+
+    with context._write_lock:  # the writer is busy: the five writes queue for it
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(5)]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while len(context._group) < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    for thread in threads:
+        thread.join()
+    assert len(commits) == 1, "the five writes waiting for the writer were committed in one transaction"
+    assert [outcomes[n] for n in (0, 1, 3, 4)] == [0, 1, 3, 4]
+    assert isinstance(outcomes[2], ValueError), "the failing write raised to its own caller only"
+    with context.sessions() as session:
+        actions = list(session.scalars(select(AuditRow.action).order_by(AuditRow.seq)))
+        verification = audit.verify(session)
+    assert sorted(actions) == [f"grouped write {n}" for n in (0, 1, 3, 4)], "the failing write's entry was rolled back"
+    assert verification.intact and verification.entries == 4
+
+
+def test_grouped_filings_from_many_threads_each_commit_with_their_documents(tmp_path: Path) -> None:
+    services = _sqlite_services(tmp_path)
+    workers = [f"ctx-group-{n}" for n in range(12)] + ["ctx-group-0"] * 4  # the last four duplicate the first
+
+    def file(worker: str) -> bool:
+        return services.intake.file_application(_application(worker), FILER).duplicate
+
+    with ThreadPoolExecutor(8) as pool:
+        duplicates = list(pool.map(file, workers))
+    assert duplicates.count(True) == 4
+    with services.context.sessions() as session:
+        verification = audit.verify(session)
+        cases = session.scalar(select(func.count()).select_from(CaseRow))
+    assert verification.intact and verification.entries == 12 + 4
+    assert cases == 12
+    rows = _rows(services)
+    assert len(rows) == 2 * len(workers) and _files(services) == rows

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from openimr.cases import audit
 from openimr.cases.domain import Actor, CaseState, ScreeningOutcome, UserRole, case_number
 from openimr.cases.errors import Forbidden, NotFound, StaleVersion
+from openimr.cases.mapping import CaseFields
 from openimr.cases.states import check_transition
 from openimr.cases.store import CaseRow, DocumentRow, oldest_running_transaction, transaction_id, utcnow
 from openimr.cases.uploads import DocumentStore
@@ -51,7 +52,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def snapshot(case: CaseRow) -> dict[str, Any]:
+def snapshot(case: CaseFields) -> dict[str, Any]:
     """The audited fields of a case, as JSON values."""
     return {name: _jsonable(getattr(case, name)) for name in AUDITED_CASE_FIELDS}
 
@@ -101,6 +102,39 @@ class PendingDocuments:
             self.transactions.append(transaction)
 
 
+T = TypeVar("T")
+
+
+@dataclass(eq=False)
+class _GroupedWrite:
+    """A write waiting for the group commit that will run it (`ServiceContext.grouped`), then what it gave."""
+
+    what: str
+    work: Callable[[Session], Any]
+    documents: PendingDocuments | None
+    finished: bool = False
+    result: Any = None
+    error: BaseException | None = None
+
+
+def _run_in_savepoint(session: Session, pending: _GroupedWrite) -> bool:
+    """Run one work of a group commit in a savepoint; False (the savepoint rolled back, the error kept) if it failed."""
+    head = session.info.get("audit_head")  # the audit chain's head as the work found it
+    try:
+        with session.begin_nested():
+            pending.result = pending.work(session)
+        return True
+    except StaleDataError:
+        pending.error = StaleVersion("changed by someone else at the same time: reload it and try again", pending.what)
+    except Exception as error:
+        pending.error = error
+    if head is None:  # the entries the work appended were rolled back with it
+        session.info.pop("audit_head", None)
+    else:
+        session.info["audit_head"] = head
+    return False
+
+
 class ServiceContext:
     """One database and one document store, shared by the services of a process."""
 
@@ -123,6 +157,9 @@ class ServiceContext:
         self.clock = clock
         self.organization = organization or Organization()
         self._write_lock: AbstractContextManager[object] = threading.Lock() if serialize_writes else nullcontext()
+        self._serialize_writes = serialize_writes
+        self._group: list[_GroupedWrite] = []
+        self._group_lock = threading.Lock()
         self._uncertain: list[PendingDocuments] = []
         self._uncertain_lock = threading.Lock()
 
@@ -149,6 +186,52 @@ class ServiceContext:
             except StaleDataError:
                 session.rollback()
                 raise StaleVersion("changed by someone else at the same time: reload it and try again", what) from None
+
+    def grouped(self, what: str, work: Callable[[Session], T], documents: PendingDocuments | None = None) -> T:
+        """Run `work` in a write transaction, as `transaction` would, and return what it returns once that transaction
+        has committed; `what` and `documents` as for `transaction`.
+
+        With serialized writes (SQLite), this is a group commit: the works waiting for the single writer when it comes
+        free run in one transaction, each in its own savepoint (one that fails is rolled back alone and raises to its
+        caller), with one BEGIN and one COMMIT for all. Each caller returns only after that COMMIT, so what it was told
+        is committed, as with `transaction`. Elsewhere (PostgreSQL) each work has its own transaction."""
+        if not self._serialize_writes:
+            with self.transaction(what, documents) as session:
+                return work(session)
+        pending = _GroupedWrite(what, work, documents)
+        with self._group_lock:
+            self._group.append(pending)
+        with self._write_lock:
+            if not pending.finished:  # else an earlier holder of the writer ran it in its group
+                with self._group_lock:
+                    group, self._group = self._group, []
+                self._commit_group(group)
+        if pending.error is not None:
+            raise pending.error
+        result: T = pending.result
+        return result
+
+    def _commit_group(self, group: list[_GroupedWrite]) -> None:
+        """Run the works of `group`, each in a savepoint of one transaction, and commit those that succeeded; every
+        work ends finished, with its result or its error."""
+        try:
+            with self.write_sessions() as session:
+                committing = [pending for pending in group if _run_in_savepoint(session, pending)]
+                if committing:
+                    for pending in committing:
+                        if pending.documents is not None:
+                            pending.documents.sending_commit(None)  # SQLite: no transaction id to wait for later
+                    session.commit()
+                    for callback in session.info.pop("after_commit", []):
+                        callback()
+        except BaseException as error:  # the COMMIT failed (or the transaction could not begin): no work committed
+            for pending in group:
+                pending.error = pending.error or error
+            if not isinstance(error, Exception):
+                raise
+        finally:
+            for pending in group:
+                pending.finished = True
 
     @contextmanager
     def keeping_documents(self, document_ids: list[str]) -> Iterator[PendingDocuments]:

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from openimr.cases.context import PendingDocuments, ServiceContext, require, snapshot, visible_case
 from openimr.cases.domain import Actor, CaseState, DocumentType, ScreeningOutcome, UserRole, case_number
 from openimr.cases.eligibility import duplicate_key
 from openimr.cases.errors import AlreadyExists, NotFound, TransitionRefused
-from openimr.cases.mapping import case_view, case_view_of, document_view
+from openimr.cases.mapping import CaseFields, case_view, case_view_of, document_view, written_case
 from openimr.cases.schemas import Application, CaseView, DocumentView, FilingResult
 from openimr.cases.store import ApplicationRow, CaseRow, DocumentRow, ItemRow
 from openimr.cases.uploads import StoredDocument, declares_pdf
@@ -35,7 +36,13 @@ def display_name(filename: str | None) -> str | None:
 
 # Built once, so that SQLAlchemy reuses their compiled form.
 _CASE_OF_KEY = select(CaseRow.id).where(CaseRow.duplicate_key == bindparam("key"))
-_INSERT_CASE = insert(CaseRow).returning(CaseRow.id)
+_INSERT_CASE_UNLESS_KEY_TAKEN = {
+    dialect.dialect.name: dialect.insert(CaseRow).on_conflict_do_nothing(index_elements=[CaseRow.duplicate_key]).returning(
+        CaseRow.id
+    )
+    for dialect in (postgresql, sqlite)
+}
+"""By dialect: insert a case, or nothing (no row returned) when a case has its duplicate key."""
 _INSERT_ITEM = insert(ItemRow)
 _INSERT_APPLICATION = insert(ApplicationRow)
 _INSERT_DOCUMENT = insert(DocumentRow)
@@ -70,13 +77,9 @@ class IntakeService:
             for stored, given in zip(inline, application.documents, strict=True)
         ]
         with self.context.keeping_documents([d.id for d in inline]) as pending:
-            try:
-                filed = self._file(application, fields, documents, actor, pending)
-            except IntegrityError:
-                # A concurrent filing of the same application created the case first: this one is its duplicate.
-                filed = self._file(application, fields, documents, actor, pending)
+            filed = self._file(application, fields, documents, actor, pending)
         if filed.new is not None:  # the view of a new case is what was just written
-            written = [document_view(DocumentRow(**d, case_id=filed.case_id)) for d in documents]
+            written = [document_view(SimpleNamespace(**d)) for d in documents]
             view = case_view_of(filed.new, written, 0, None)
         else:
             with self.context.sessions() as session:  # read after the commit, outside the single writer's lock
@@ -91,30 +94,43 @@ class IntakeService:
         actor: Actor,
         pending: PendingDocuments,
     ) -> _Filed:
-        """File in one transaction: a new case (a few Core statements), or a duplicate linked to its case, or the
-        correction of an ineligible case."""
-        with self.context.transaction("application", pending) as session:
-            connection = session.connection()
-            key, received = fields["duplicate_key"], fields["application_received"]
-            existing_id = connection.scalar(_CASE_OF_KEY, {"key": key})
-            if existing_id is None:
-                return self._new_case(session, fields, documents, actor)
-            existing = session.get(CaseRow, existing_id)
-            assert existing is not None
-            corrects = _ineligible(existing)
-            if corrects:
-                self._replace(session, existing, application, key, received, actor, "corrected application refiled")
-            now = self.context.clock()
-            payload = fields["application"]
-            session.add(
-                ApplicationRow(case_id=existing.id, duplicate=not corrects, payload=payload, received_at=now, filed_by=actor.name)
-            )
-            session.add_all(DocumentRow(**d, case_id=existing.id) for d in documents)
-            if not corrects:
-                linked = {"documents": len(documents)}
-                self.context.audit(session, actor, "duplicate application linked", existing.id, None, linked)
-            session.flush()
-            return _Filed(existing.id, not corrects, corrects, None)
+        """File in one transaction (grouped with other filings on SQLite: `ServiceContext.grouped`): a new case (a few
+        Core statements), or a duplicate linked to its case, or the correction of an ineligible case."""
+
+        def file(session: Session) -> _Filed:
+            return self._file_in(session, application, fields, documents, actor)
+
+        return self.context.grouped("application", file, pending)
+
+    def _file_in(
+        self, session: Session, application: Application, fields: dict[str, Any], documents: list[dict[str, Any]], actor: Actor
+    ) -> _Filed:
+        """`_file`'s work, in the transaction given: the case is inserted unless its duplicate key is taken (no look-up
+        first; a concurrent filing of the same application that inserted it first makes this one its duplicate)."""
+        connection = session.connection()  # Core statements: the ORM's unit of work would only add work under the lock
+        now = self.context.clock()
+        row = {"state": CaseState.RECEIVED.value, **fields, "summary_version": 0, "version": 1}
+        row |= {"created_at": now, "updated_at": now}
+        case_id = connection.scalar(_INSERT_CASE_UNLESS_KEY_TAKEN[connection.dialect.name], row)
+        if case_id is not None:
+            return self._new_case(session, case_id, row, documents, actor)
+        key, received = fields["duplicate_key"], fields["application_received"]
+        existing = session.get(CaseRow, connection.scalar(_CASE_OF_KEY, {"key": key}))
+        assert existing is not None
+        corrects = _ineligible(existing)
+        if corrects:
+            self._replace(session, existing, application, key, received, actor, "corrected application refiled")
+        now = self.context.clock()
+        payload = fields["application"]
+        session.add(
+            ApplicationRow(case_id=existing.id, duplicate=not corrects, payload=payload, received_at=now, filed_by=actor.name)
+        )
+        session.add_all(DocumentRow(**d, case_id=existing.id) for d in documents)
+        if not corrects:
+            linked = {"documents": len(documents)}
+            self.context.audit(session, actor, "duplicate application linked", existing.id, None, linked)
+        session.flush()
+        return _Filed(existing.id, not corrects, corrects, None)
 
     def correct(self, case_id: int, application: Application, actor: Actor) -> CaseView:
         """Replace an ineligible case's application with a corrected one; the case goes back to received, to be screened
@@ -181,21 +197,20 @@ class IntakeService:
         with self.context.sessions() as session:
             return Application.model_validate(visible_case(session, case_id, actor).application)
 
-    def _new_case(self, session: Session, fields: dict[str, Any], documents: list[dict[str, Any]], actor: Actor) -> _Filed:
-        """Insert a new case with its items, application, documents and audit entry; the case as written (detached)."""
-        connection = session.connection()  # Core statements: the ORM's unit of work would only add work under the lock
-        now = self.context.clock()
-        row = {"state": CaseState.RECEIVED.value, **fields, "summary_version": 0, "version": 1}
-        row |= {"created_at": now, "updated_at": now}
-        case_id = connection.execute(_INSERT_CASE, row).scalar_one()
-        items = [{**item, "case_id": case_id, "version": 0} for item in _item_fields(fields["application"])]
+    def _new_case(
+        self, session: Session, case_id: int, row: dict[str, Any], documents: list[dict[str, Any]], actor: Actor
+    ) -> _Filed:
+        """Insert the items, application, documents and audit entry of the case just inserted (`row`); the case as
+        written."""
+        connection = session.connection()
+        now = row["created_at"]
+        items = [{**item, "case_id": case_id, "version": 0} for item in _item_fields(row["application"])]
         connection.execute(_INSERT_ITEM, items)
-        filed = {"case_id": case_id, "duplicate": False, "payload": fields["application"], "received_at": now}
+        filed = {"case_id": case_id, "duplicate": False, "payload": row["application"], "received_at": now}
         connection.execute(_INSERT_APPLICATION, filed | {"filed_by": actor.name})
         if documents:
             connection.execute(_INSERT_DOCUMENT, [{**d, "case_id": case_id} for d in documents])
-        case = CaseRow(id=case_id, **row)
-        case.items = [ItemRow(**item) for item in items]
+        case = written_case(case_id, row, items)
         self.context.audit(session, actor, "case received", case_id, None, snapshot(case))
         return _Filed(case_id, False, False, case)
 
@@ -306,7 +321,7 @@ class _Filed:
     case_id: int
     duplicate: bool
     corrects: bool
-    new: CaseRow | None
+    new: CaseFields | None
 
 
 def _ineligible(case: CaseRow) -> bool:

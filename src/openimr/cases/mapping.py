@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
@@ -71,7 +73,23 @@ def item_view(item: ItemFields) -> ItemView:
     )
 
 
-def document_view(row: DocumentRow) -> DocumentView:
+class DocumentFields(Protocol):
+    """What a document's view is made of: a `DocumentRow`, or the columns of one just written."""
+
+    id: str
+    type: str
+    date: dt.date | None
+    filename: str | None
+    media_type: str
+    size: int
+    sha256: str
+    page_offsets: list[Any] | None
+    ocr_pages: list[Any] | None
+    uploaded_by: str
+    created_at: dt.datetime
+
+
+def document_view(row: DocumentFields) -> DocumentView:
     """A stored document's metadata (never its text)."""
     return DocumentView(
         id=row.id,
@@ -100,7 +118,47 @@ def case_view(session: Session, case: CaseRow) -> CaseView:
     return case_view_of(case, [document_view(d) for d in case_documents(session, case.id)], duplicates or 0, drafting)
 
 
-def case_view_of(case: CaseRow, documents: list[DocumentView], duplicates: int, drafting: str | None) -> CaseView:
+class CaseFields(Protocol):
+    """What a case's view is made of: a `CaseRow`, or the columns of a case just written (`written_case`)."""
+
+    id: int
+    state: str
+    screening_outcome: str | None
+    screening_reasons: list[Any]
+    priority: str
+    worker_id: str
+    claim_number: str
+    injury_date: dt.date | None
+    ur_decision_date: dt.date
+    application_received: dt.date
+    reviewer_id: int | None
+    assigned_at: dt.datetime | None
+    notice_method: str | None
+    records_due: dt.datetime | None
+    records_received_at: dt.datetime | None
+    determination_due: dt.datetime | None
+    drafting_error: str | None
+    consolidated_into: int | None
+    signed_at: dt.datetime | None
+    signed_by: str | None
+    issued_at: dt.datetime | None
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @property
+    def items(self) -> Sequence[ItemFields]: ...
+
+
+def written_case(case_id: int, columns: dict[str, Any], items: list[dict[str, Any]]) -> CaseFields:
+    """A case just inserted, from the columns written (those not given are NULL), without the ORM: what its view and
+    its audit snapshot are made of."""
+    item_nulls = dict.fromkeys(ItemFields.__annotations__)
+    written = [SimpleNamespace(**item_nulls | item) for item in items]
+    return SimpleNamespace(**dict.fromkeys(CaseFields.__annotations__) | columns | {"id": case_id, "items": written})
+
+
+def case_view_of(case: CaseFields, documents: list[DocumentView], duplicates: int, drafting: str | None) -> CaseView:
     """A case's view from its row (with its items), its documents, its count of duplicate applications and the state of
     its drafting job."""
     return CaseView(
