@@ -187,14 +187,15 @@ def _server_cpu(pid: int | None) -> float:
 
 
 def _ingest(corpus: Corpus, bases: list[Determination], n: int, writers: int, server: int | None) -> None:
-    """Time making the records alone, then ingesting them, then optimizing the index (timed apart)."""
+    """Time making the records alone, then ingesting them with the index's settling after the load (SQLite: the FTS5
+    merges deferred during the load and the optimize; PostgreSQL: VACUUM ANALYZE)."""
     started = time.perf_counter()
     made = sum(1 for _ in synthetic(bases, min(n, 100_000)))
     making = (time.perf_counter() - started) / made
     print(f"making records alone: {1 / making:,.0f} letters/s (included in the ingest figures below)")
 
     wall, cpu, server_cpu = time.perf_counter(), time.process_time(), _server_cpu(server)
-    written, _ = add_records(corpus, synthetic(bases, n), batch=2000, writers=writers, optimize=False)
+    written, _ = add_records(corpus, synthetic(bases, n), writers=writers)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     server_cpu = _server_cpu(server) - server_cpu
     letters, items = corpus.counts()
@@ -204,18 +205,11 @@ def _ingest(corpus: Corpus, bases: list[Determination], n: int, writers: int, se
         else ""
     )
     print(
-        f"ingest: {written:,} letters ({items:,} items) in {wall:,.0f} s: {written / wall:,.0f} letters/s wall clock"
-        f" ({cpu:,.0f} s CPU in this process: {1e6 * cpu / written:,.0f} µs a letter, {written / cpu:,.0f} letters per CPU"
-        f" second{on_server}; {_load()})"
+        f"ingest, the index settled after it: {written:,} letters ({items:,} items) in {wall:,.0f} s:"
+        f" {written / wall:,.0f} letters/s wall clock ({cpu:,.0f} s CPU in this process: {1e6 * cpu / written:,.0f} µs a"
+        f" letter, {written / cpu:,.0f} letters per CPU second{on_server}; {_load()})"
     )
     assert letters == written == n
-    started = time.perf_counter()
-    corpus.optimize()  # what `add_records` does after a load that doubled the corpus, timed apart
-    settled = time.perf_counter() - started
-    print(
-        f"optimize after the load (FTS5 segments merged and ANALYZE; on PostgreSQL VACUUM ANALYZE): {settled:,.0f} s;"
-        f" ingest including it: {written / (wall + settled):,.0f} letters/s ({_load()})"
-    )
 
 
 def main() -> None:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from pathlib import Path
+
 import pytest
+from alembic import command
 from sqlalchemy import func, select, text
 
 from openimr.corpus.ingest import add_records
 from openimr.corpus.records import letter_key
 from openimr.corpus.search import search
-from openimr.corpus.store import Corpus, item_guidelines, items, letter_specialties, letters
+from openimr.corpus.store import Corpus, item_guidelines, item_of, items, letter_specialties, letters, migrations, shard_of
 from openimr.errors import OpenIMRError
 from openimr.model import Decision, Determination
 
@@ -93,3 +97,53 @@ def test_an_unusable_database_is_one_clear_error(tmp_path_factory: pytest.TempPa
         Corpus.open(f"sqlite:///{folder / 'missing' / 'openimr.db'}")
     assert Corpus.existing(f"sqlite:///{folder / 'none.db'}") is None
     assert not (folder / "none.db").exists()
+
+
+def test_keys_migrate_between_descending_and_ascending_order(database_url: str, shared_records: list[Determination]) -> None:
+    """corpus_0003 rewrites the keys of a corpus made before it (date and item id themselves, newest the highest) and
+    rebuilds the index; searches then give what they give on a corpus made after it."""
+    corpus = Corpus.open(database_url)
+    add_records(corpus, shared_records, batch=40)
+    queries = ["lumbar MRI", "physical therapy", '"functional improvement"']
+    expected = {q: search(corpus, q, limit=50).model_dump() for q in queries}
+    with corpus.engine.connect() as connection:
+        now = dict(connection.execute(select(items.c.id, items.c.search_key)).all())
+    with corpus.engine.begin() as connection:
+        command.downgrade(migrations(connection), "corpus_0002")
+    with corpus.engine.connect() as connection:
+        rows = connection.execute(select(items.c.id, items.c.search_key, items.c.decision_date, items.c.overturned)).all()
+    for row in rows:  # the keys before corpus_0003: day number << 32 | item id << 1 | decision
+        day = row.decision_date.toordinal() if row.decision_date else 0
+        assert row.search_key == (day << 32) | (row.id << 1) | row.overturned
+    corpus.close()
+
+    corpus = Corpus.open(database_url)  # migrated again
+    with corpus.engine.connect() as connection:
+        assert dict(connection.execute(select(items.c.id, items.c.search_key)).all()) == now
+    assert all(item_of(key) == item_id and (key & 1) in (0, 1) and shard_of(key) >= 0 for item_id, key in now.items())
+    assert {q: search(corpus, q, limit=50).model_dump() for q in queries} == expected
+    corpus.close()
+
+
+def test_a_load_of_many_batches_merges_what_it_deferred(tmp_path: Path, shared_records: list[Determination]) -> None:
+    """SQLite defers FTS5 merges during a load (`Index.bulk`); a load too small to optimize merges them afterwards as
+    automerge would have, and searches find what a corpus loaded in one batch finds."""
+    dated = [r for r in shared_records if r.decision_date]
+    corpus = Corpus.open(f"sqlite:///{tmp_path / 'batches.db'}")
+    add_records(corpus, dated[:60], batch=60)
+    later = dated[60:]
+    busiest = max(Counter(r.decision_date.year for r in later if r.decision_date).items(), key=lambda kv: kv[1])
+    assert busiest[1] >= 20, "enough letters of one year for one segment each, more than a level holds"
+    add_records(corpus, later, batch=1)  # does not double the corpus: merged, not optimized
+    with corpus.engine.connect() as connection:
+        table = f"corpus_fts_{busiest[0]}"
+        segments = int(connection.scalar(text(f"SELECT count(DISTINCT segid) FROM {table}_idx")) or 0)
+        settings = dict(connection.execute(text(f"SELECT k, v FROM {table}_config")).all())
+    assert segments < 16 < busiest[1]
+    assert settings["automerge"] == 16 and settings["crisismerge"] == 64
+    whole = Corpus.open(f"sqlite:///{tmp_path / 'whole.db'}")
+    add_records(whole, dated)
+    for query in ("physical therapy", "cyclobenzaprine", '"functional improvement"'):
+        assert search(corpus, query, limit=50).model_dump() == search(whole, query, limit=50).model_dump()
+    corpus.close()
+    whole.close()

@@ -23,8 +23,9 @@ from openimr.model import Determination
 
 log = logging.getLogger(__name__)
 
-BATCH = 1000
-"""Letters written per transaction."""
+BATCH = 5000
+"""Letters written per transaction (with `Index.bulk`, SQLite writes each year table's share of a batch as one FTS5
+segment, so larger batches mean fewer segments to merge)."""
 
 
 @dataclass(frozen=True)
@@ -106,14 +107,15 @@ def _batches(records: Iterable[Determination], size: int) -> Iterator[list[Deter
 def add_records(
     corpus: Corpus, records: Iterable[Determination], batch: int = BATCH, writers: int = 1, optimize: bool = True
 ) -> tuple[int, int]:
-    """Write classified records in batches of `batch` letters; returns letters written and replaced. With `optimize`,
-    a load that at least doubled the corpus settles its index afterwards (`Corpus.optimize`).
+    """Write classified records in batches of `batch` letters; returns letters written and replaced. The index's upkeep
+    waits for the end of the load (`Index.bulk`); then, with `optimize`, a load that at least doubled the corpus
+    optimizes the index (`Corpus.optimize`), and any other load merges what it deferred.
 
     With several `writers` (PostgreSQL), each letter key always goes to the same connection, in order, so a letter
     given twice ends as its last version whatever the interleaving."""
-    written, replaced = _write(corpus, records, batch, writers)
-    if optimize and written > replaced and 2 * (written - replaced) >= corpus.counts()[0]:
-        corpus.optimize()
+    with corpus.index.bulk() as settle:
+        written, replaced = _write(corpus, records, batch, writers)
+        settle(optimize and written > replaced and 2 * (written - replaced) >= corpus.counts()[0])
     return written, replaced
 
 

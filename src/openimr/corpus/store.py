@@ -127,27 +127,36 @@ fts_shards = Table(
 )
 
 
+DAYS = 1 << 22
+"""Past the day number of any date (`date.max` is day 3,652,059): a key counts its days back from here."""
+IDS = 1 << 31
+"""Past any item id: a key counts its item id back from here."""
+
+
 def search_key(decision_date: dt.date | None, item_id: int, overturned: bool) -> int:
-    """The key that orders items newest first in the full-text index: decision date (high 32 bits), then item id, and
-    the decision in the lowest bit (1 Overturned), so a decision filter is a test of the key, not a join."""
-    return ((decision_date.toordinal() if decision_date else 0) << 32) | (item_id << 1) | int(overturned)
+    """The key that orders items newest first, ascending, in the full-text index: days back from `DAYS` to the
+    decision date (high 32 bits), then ids back from `IDS` to the item id, and the decision in the lowest bit
+    (1 Overturned), so a decision filter is a test of the key, not a join. Ascending: FTS5 walks a posting list
+    forwards at about half the CPU of walking it backwards, and a search walks the newest matches first."""
+    days = DAYS - (decision_date.toordinal() if decision_date else 0)
+    return (days << 32) | ((IDS - 1 - item_id) << 1) | int(overturned)
 
 
 def item_of(key: int) -> int:
     """The item id a search key carries."""
-    return (key & 0xFFFFFFFF) >> 1
+    return IDS - 1 - ((key & 0xFFFFFFFF) >> 1)
 
 
 def shard_of(key: int) -> int:
     """The decision year a search key falls in; 0 for undated items."""
-    ordinal = key >> 32
+    ordinal = DAYS - (key >> 32)
     return dt.date.fromordinal(ordinal).year if ordinal else 0
 
 
 def key_range(start: dt.date | None, end: dt.date | None) -> tuple[int, int]:
     """The search keys of items decided from `start` to `end`, both included (open ends are unbounded)."""
-    low = (start.toordinal() << 32) if start else 0
-    high = ((end.toordinal() + 1) << 32) - 1 if end else (1 << 62)
+    low = (DAYS - end.toordinal()) << 32 if end else 0
+    high = ((DAYS - start.toordinal() + 1) << 32) - 1 if start else (1 << 62)
     return low, high
 
 
@@ -378,14 +387,19 @@ def _engine(url: str) -> Engine:
     return make_engine(url)
 
 
-def upgrade(engine: Engine) -> None:
-    """Bring the corpus tables to the latest schema with the migrations shipped in the package."""
+def migrations(connection: Any) -> Config:
+    """Alembic's configuration of the corpus migrations shipped in the package, over `connection`."""
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the corpus tables to the latest schema with the migrations shipped in the package."""
     try:
         with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+            command.upgrade(migrations(connection), "head")
     except OpenIMRError:
         raise
     except Exception as error:
