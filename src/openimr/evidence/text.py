@@ -290,6 +290,7 @@ FINITE_VERB = re.compile(
 """A verb that makes a clause a statement of its own."""
 
 _COORDINATOR = re.compile(r"\b(?:and|while|whereas)\b", re.IGNORECASE)
+_SEMICOLON = re.compile(";")
 
 
 def clause_starts(sentence: str) -> list[int]:
@@ -297,7 +298,7 @@ def clause_starts(sentence: str) -> list[int]:
     or "whereas" that joins two clauses each with a verb of its own ("she is doing home exercises and the massage is
     requested" is two clauses; "an MRI and an EMG were requested" is one)."""
     starts = [0]
-    parts = [0, *(i + 1 for i, char in enumerate(sentence) if char == ";"), len(sentence) + 1]
+    parts = [0, *(semicolon.end() for semicolon in _SEMICOLON.finditer(sentence)), len(sentence) + 1]
     for part_start, part_end in itertools.pairwise(parts):
         end = part_end - 1
         if part_start:

@@ -268,6 +268,27 @@ class RunIndex:
         found = set(self._regex.findall(text, start, end))
         return frozenset().union(*(self._contained[run] for run in found))
 
+    def held_by_place(self, text: str, bounds: list[int]) -> dict[str, int]:
+        """For each run some place of `text` holds (place i runs from `bounds[i]` to `bounds[i + 1]`), the places that
+        hold it, as a bit set: `held` for every place, each word's runs gathered once."""
+        found: dict[str, int] = {}
+        if self._regex is None:
+            places: dict[str, int] = {}
+            for place in range(len(bounds) - 1):
+                bit = 1 << place
+                for word in _LETTERS.findall(text, bounds[place], bounds[place + 1]):
+                    places[word] = places.get(word, 0) | bit
+            known = self._in_words
+            for word, bits in places.items():
+                for run in known[word] if word in known else self._in_word(word):
+                    found[run] = found.get(run, 0) | bits
+            return found
+        for place in range(len(bounds) - 1):
+            bit = 1 << place
+            for run in self.held(text, bounds[place], bounds[place + 1]):
+                found[run] = found.get(run, 0) | bit
+        return found
+
     def _in_word(self, word: str) -> frozenset[str]:
         """The runs a word (a run of letters) holds."""
         runs = self._in_words.get(word)

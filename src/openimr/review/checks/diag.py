@@ -111,8 +111,8 @@ def time_since_last(ctx: CheckContext, params: SinceLastParams) -> Outcome:
     when it reports none."""
     events = [
         f
-        for f in ctx.evidence.procedure_events
-        if f.name in params.procedures and f.value == ProcedureEvent.PERFORMED and _same_part(f, ctx)
+        for f in ctx.evidence.procedure_events(params.procedures, ProcedureEvent.PERFORMED)
+        if _same_part(f, ctx)
     ]
     done = ctx.evidence.present(params.facts) + events
     if not done:
