@@ -23,6 +23,8 @@ HYPOTHETICAL, PLANNED = FactStatus.HYPOTHETICAL, FactStatus.PLANNED
         ("The patient denies spasm.", "spasm", ABSENT),
         ("He no longer has spasm in the low back.", "spasm", ABSENT),
         ("Without evidence of spasm.", "spasm", ABSENT),
+        ("Lumbar exam w/o spasm.", "spasm", ABSENT),
+        ("Walks w/o difficulty; spasm present.", "spasm", PRESENT),
         ("Exam is negative for spasm.", "spasm", ABSENT),
         ("Lack of objective functional improvement.", "functional improvement", ABSENT),
         ("Absence of spasm on palpation.", "spasm", ABSENT),

@@ -6,7 +6,15 @@ import datetime as dt
 
 import pytest
 
-from openimr.evidence.dates import DatePrecision, DurationKind, date_before, find_dates, find_durations, parse_date
+from openimr.evidence.dates import (
+    DatePrecision,
+    DurationKind,
+    date_before,
+    find_dates,
+    find_durations,
+    find_event_dates,
+    parse_date,
+)
 
 
 @pytest.mark.parametrize(
@@ -22,6 +30,8 @@ from openimr.evidence.dates import DatePrecision, DurationKind, date_before, fin
         ("seen in March of 2014", dt.date(2014, 3, 1), DatePrecision.MONTH),
         ("since 1/2016 on Norco", dt.date(2016, 1, 1), DatePrecision.MONTH),
         ("since 2015 on Norco", dt.date(2015, 1, 1), DatePrecision.YEAR),
+        ("seen Auguſt 3, 2015 (a long s, as OCR may read it)", dt.date(2015, 8, 3), DatePrecision.DAY),
+        ("seen 3 AUGUST 2015 in clinic", dt.date(2015, 8, 3), DatePrecision.DAY),
     ],
 )
 def test_find_dates(text: str, date: dt.date, precision: DatePrecision) -> None:
@@ -89,3 +99,19 @@ def test_date_before_finds_the_nearest_preceding_full_date() -> None:
     year = date_before(text, text.index("Next"), min_precision=DatePrecision.YEAR)
     assert year is not None
     assert year.date == dt.date(2015, 1, 1)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dates"),
+    [
+        ("Per the progress report dated 10/12/2016, the last drug screen on 6/1/2015 was consistent.", ["2015-06-01"]),
+        ("On 10/12/2016, the treating physician noted that the injections on 6/1/2016 helped.", ["2016-06-01"]),
+        ("In a note dated March 3, 2016, Dr. Lee wrote that an MRI was done in 2015.", ["2015-01-01"]),
+        ("Per the PR-2 of 10/12/2016, he takes a muscle relaxant.", []),
+        ("On 10/12/2016 the patient reported relief.", []),
+        ("On 6/1/2016, she underwent an injection.", ["2016-06-01"]),
+        ("He had an MRI on 10/12/2016 per the report.", ["2016-10-12"]),
+    ],
+)
+def test_event_dates_leave_out_the_date_of_the_report_that_tells_them(sentence: str, dates: list[str]) -> None:
+    assert [str(d.date) for d in find_event_dates(sentence)] == dates

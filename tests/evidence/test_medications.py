@@ -9,6 +9,7 @@ from tests.evidence.test_terms import _case, _facts
 
 from openimr.evidence import extract_facts, gather_evidence
 from openimr.evidence.medications import FIRST_PRESCRIPTION, same_drug, weeks_in_use
+from openimr.model import Document
 
 
 def test_medication_since_when_as_of_the_ur_decision() -> None:
@@ -17,6 +18,14 @@ def test_medication_since_when_as_of_the_ur_decision() -> None:
     assert facts[0].name == "cyclobenzaprine"
     assert facts[0].date == dt.date(2016, 1, 17)
     assert weeks_in_use(facts[0], dt.date(2016, 11, 1)) == pytest.approx(41.0, abs=0.5)
+
+
+@pytest.mark.parametrize("text", ["The provider notes he takes naproxen daily.", "Naproxen was started today."])
+def test_a_ur_decision_retelling_a_medication_is_not_evidence(text: str) -> None:
+    case = _case(text)
+    assert [f.name for f in extract_facts(case) if f.kind == "medication"] == ["naproxen"]
+    ur = case.model_copy(update={"documents": [Document(id="ur", type="ur_decision", text=text)]})
+    assert [f.name for f in extract_facts(ur) if f.kind == "medication"] == []
 
 
 def test_medication_in_a_request_sentence_is_not_current_use() -> None:

@@ -11,7 +11,7 @@ from openimr.evidence.numbers import NUMBER, number_value
 
 @pytest.mark.parametrize(
     ("word", "value"),
-    [("12", 12), ("twelve", 12), ("Eight", 8), ("twenty-four", 24), ("a", 1), ("several", None), ("1.5", None)],
+    [("12", 12), ("twelve", 12), ("Eight", 8), ("twenty-four", 24), ("ſix", 6), ("a", 1), ("several", None), ("1.5", None)],
 )
 def test_number_value(word: str, value: int | None) -> None:
     assert number_value(word) == value

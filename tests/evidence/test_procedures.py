@@ -6,15 +6,16 @@ import datetime as dt
 
 import pytest
 
+from openimr.evidence import gather_evidence
 from openimr.evidence.procedures import ProcedureEvent, extract_procedure_events
 from openimr.model import Case, CaseDates, DisputedItem, Document, Patient
 
 
-def _events(text: str) -> list[tuple[str, str]]:
+def _events(text: str, document_type: str = "progress_report") -> list[tuple[str, str]]:
     case = Case(
         dates=CaseDates(injury=dt.date(2016, 1, 4), ur_decision=dt.date(2016, 11, 10)),
         patient=Patient(age=50),
-        documents=[Document(id="note", text=text)],
+        documents=[Document(id="note", type=document_type, text=text)],
         disputed_items=[DisputedItem(request="MRI of the lumbar spine")],
     )
     return [(f.name, f.value) for f in extract_procedure_events(case)]
@@ -39,3 +40,40 @@ def test_the_clause_states_what_became_of_the_procedure(text: str, event: Proced
 def test_a_month_named_may_is_not_a_possibility() -> None:
     events = _events("A lumbar fusion in May 2015 relieved the leg pain.")
     assert {value for _, value in events} == {ProcedureEvent.PERFORMED.value}
+
+
+def test_a_ur_decision_states_only_its_own_certifications_and_denials() -> None:
+    """The UR's retelling of the history is not evidence; what it certified or denied is."""
+    retold = "The provider states that she underwent a lumbar fusion at L4-L5 in 2014 and a knee arthroscopy is planned."
+    assert _events(retold) != []
+    assert _events(retold, "ur_decision") == []
+    decided = "The lumbar fusion is certified. The knee arthroscopy is non-certified."
+    assert sorted(_events(decided, "ur_decision")) == [
+        ("knee arthroscopy", ProcedureEvent.DENIED.value),
+        ("spinal fusion", ProcedureEvent.CERTIFIED.value),
+    ]
+
+
+def test_evidence_reads_the_events_asked_for_as_if_all_were_read() -> None:
+    case = Case(
+        dates=CaseDates(injury=dt.date(2016, 1, 4), ur_decision=dt.date(2016, 11, 10)),
+        patient=Patient(age=50),
+        documents=[
+            Document(
+                id="note",
+                text="She underwent a lumbar fusion in 2014. An MRI of the lumbar spine was done on 3/2/2015. "
+                "A repeat MRI is recommended. The knee arthroscopy was non-certified. Her mother had a lumbar fusion. "
+                "A lumbar epidural steroid injection was certified on 5/1/2016.",
+            )
+        ],
+        disputed_items=[DisputedItem(request="MRI of the lumbar spine")],
+    )
+    every = extract_procedure_events(case)
+    assert {f.value for f in every} >= {ProcedureEvent.PERFORMED.value, ProcedureEvent.PLANNED.value}
+    names = {f.name for f in every}
+    for event in [*ProcedureEvent, None]:
+        for named in [*({name} for name in names), None]:
+            evidence = gather_evidence(case)
+            asked = evidence.procedure_events(named, event)
+            assert asked == [f for f in every if (named is None or f.name in named) and event in (None, f.value)]
+            assert evidence.procedure_events() == every

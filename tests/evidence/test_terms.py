@@ -263,6 +263,8 @@ def test_evidence_finds_each_family_when_first_asked_as_if_all_were_found_at_onc
     )
     keys = sorted(fact_keys())
     lazy, eager = gather_evidence(case), Evidence(case, _candidates(case))
+    naproxen = [f for f in eager.of_kind("medication") if f.name == "naproxen"]
+    assert naproxen and lazy.of_kind("medication", lambda name: name == "naproxen") == naproxen
     assert lazy.of_kind("medication") == eager.of_kind("medication")
     assert [lazy.mentions([key]) for key in keys] == [eager.mentions([key]) for key in keys]
     assert lazy.mentions(keys) == eager.mentions(keys)

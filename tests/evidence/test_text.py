@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openimr.evidence.text import clause_starts, find_sections, sentence_at, split_sentences
+from openimr.evidence.text import clause_starts, find_sections, join_line_breaks, sentence_at, split_sentences
 
 
 @pytest.mark.parametrize(
@@ -47,6 +47,23 @@ def test_sections_run_from_header_to_next_header() -> None:
     exam = sections[1]
     assert text[exam.start : exam.end].strip() == "Spasm noted."
     assert exam.title == "Physical Examination"
+
+
+def test_line_breaks_inside_a_sentence_become_spaces_and_offsets_stay() -> None:
+    text = "Drug screen positive for\ncocaine. Plan:\n- Norco\n\nEXAM\nSpasm noted with\r\nguarding.\nAssessment: sprain"
+    joined = join_line_breaks(text)
+    assert len(joined) == len(text)
+    assert "positive for cocaine." in joined
+    assert "Spasm noted with  guarding." in joined
+    assert "Plan:\n- Norco\n\nEXAM\n" in joined
+    assert joined.endswith(".\nAssessment: sprain")
+    flat = [s.text.replace("\r", " ").replace("\n", " ") for s in split_sentences(text)]
+    assert [s.text for s in split_sentences(joined)] == flat
+
+
+def test_a_header_with_a_letter_that_folds_oddly_opens_its_section() -> None:
+    sections = find_sections("PHYSİCAL EXAMİNATİON:\nSpasm noted.\n")
+    assert [s.category for s in sections] == ["physical_exam"]
 
 
 def test_header_words_inside_a_line_open_no_section() -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from openimr.errors import OpenIMRError
 from openimr.knowledge.terms import (
+    _FOLDS_ODDLY,
     RunIndex,
     TermMatcher,
     holds,
@@ -13,7 +16,9 @@ from openimr.knowledge.terms import (
     pattern_anchors,
     pattern_prefixes,
     pattern_requirements,
+    regex_fold,
     selective,
+    with_variants,
 )
 
 
@@ -131,3 +136,59 @@ def test_run_index_finds_runs_and_those_they_contain_and_meeting_combines_them()
 )
 def test_pattern_prefixes(pattern: str, prefixes: tuple[str, ...]) -> None:
     assert pattern_prefixes(pattern) == prefixes
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "matches"),
+    [
+        (r"\bwithout (?:relief|benefit)", "six visits w/o benefit", True),
+        (r"\bwithout (?:relief|benefit)", "six visits without relief", True),
+        (r"history\s+of (?:diabetes)", "h/o diabetes", True),
+        (r"history of (?:diabetes)", "History of diabetes", True),
+        (r"(?<!history of )\bDVT\b", "history of DVT", False),
+        (r"\bnotwithout\b", "not w/o", False),
+        (r"\bdiagnosis is unclear\b", "the diagnosis was unclear", True),
+        (r"\bhas not (?:been )?effective\b", "the program had not been effective", True),
+        (r"\bwalks with a cane\b", "she walked with a cane", True),
+        (r"\bthis is\b", "this was", True),
+        (r"\b[is]x\b", "wasx", False),
+    ],
+)
+def test_patterns_also_match_clinical_shorthand_and_the_past_tense(pattern: str, text: str, matches: bool) -> None:
+    widened = with_variants(pattern)
+    assert (re.search(widened, text, re.IGNORECASE) is not None) is matches
+
+
+def test_a_look_behind_and_a_character_class_keep_their_words() -> None:
+    """A look-behind must keep its width, and a character class holds letters, not words: both are left as written."""
+    assert with_variants("(?<!history of )DVT") == "(?<!history of )DVT"
+    assert with_variants("[is]") == "[is]"
+    assert with_variants("walks?") == "walks?"
+
+
+def _plain_twins() -> list[tuple[str, str]]:
+    """Each letter that folds oddly with a plain lower-case letter a case-insensitive expression matches it to."""
+    lower = [chr(c) for c in range(0x61, 0x500) if chr(c).isalpha() and chr(c) == chr(c).lower()]
+    plain = sorted(lower, key=lambda c: c in _FOLDS_ODDLY)
+    twins = []
+    for odd in _FOLDS_ODDLY + "İK":
+        twin = next((c for c in plain if c != odd and re.fullmatch(re.escape(c), odd, re.I)), None)
+        if twin is not None:
+            twins.append((odd, twin))
+    return twins
+
+
+_TWINS = _plain_twins()
+
+
+def test_most_letters_that_fold_oddly_have_a_plain_twin() -> None:
+    assert len(_TWINS) >= 40
+
+
+@pytest.mark.parametrize(("odd", "plain"), _TWINS)
+def test_a_term_spelt_with_a_letter_that_folds_oddly_names_its_entry(odd: str, plain: str) -> None:
+    """A case-insensitive expression matches "ſ" as "s" and "İ" as "i": the entry is still found, never a KeyError."""
+    matcher = TermMatcher({f"w{plain}rd x": "T", "other": "O"})
+    written = f"see W{odd}RD-X and other"
+    assert [(m.text, m.value) for m in matcher.find(written)] == [(f"W{odd}RD-X", "T"), ("other", "O")]
+    assert regex_fold(f"W{odd}RD") == regex_fold(f"w{plain}rd")

@@ -38,6 +38,8 @@ def test_read_strength(text: str, strength: str | None) -> None:
         ("CT without dye times 2", 2),
         ("Pennsaid solution #150 grams", None),
         ("Etodolac 400mg", None),
+        ("Naproxen 550mg #60.", 60),
+        ("Diclofenac gel #1.5", None),
     ],
 )
 def test_read_quantity(text: str, quantity: int | None) -> None:
@@ -120,6 +122,9 @@ def test_read_refills(text: str, refills: int | None) -> None:
         ("PT (12-sessions)", 12, None, None),
         ("12-visits of PT", 12, None, None),
         ("therapy", None, None, None),
+        ("1 chiropractic treatment 12 visits", 12, None, None),
+        ("1 chiropractic treatment 2 times a week for 6 weeks", 12, "2", "6"),
+        ("1 chiropractic visit", 1, None, None),
     ],
 )
 def test_read_sessions(text: str, sessions: int | None, per_week: str | None, weeks: str | None) -> None:

@@ -24,6 +24,8 @@ from openimr.requests.dosing import DoseBasis, doses_per_day, morphine_equivalen
         ("3 times a day", 3),
         ("2-3 times a day", 3),
         ("twice daily", 2),
+        ("TWİCE DAILY", 2),
+        ("ſid", None),
         ("as needed", None),
     ],
 )

@@ -13,9 +13,16 @@ from openimr.review.topics import select_topic
 
 PROBES: list[tuple[str, str]] = [
     ("Ultrasound guidance for right knee injection", "injection_guidance"),
+    ("Retrospective request for ultrasound guidance for right knee injection", "injection_guidance"),
+    ("1 fluoroscopic guidance for lumbar epidural steroid injection", "injection_guidance"),
     ("Ultrasound guidance for left shoulder injection", "injection_guidance"),
     ("Fluoroscopic guidance for lumbar epidural steroid injection", "injection_guidance"),
     ("Chest x-ray", "chest_radiograph"),
+    ("Trapeziectomy with ligament reconstruction tendon interposition, left thumb", "hand_wrist_surgery"),
+    ("CMC arthroplasty right thumb", "hand_wrist_surgery"),
+    ("Hammertoe correction right second toe", "foot_ankle_surgery"),
+    ("Patellar realignment right knee", "knee_arthroscopy"),
+    ("Vitamin C 500mg #50", "dietary_supplements"),
     ("Chest x-ray 2 views for cough", "chest_radiograph"),
     ("Rib x-rays left", "chest_radiograph"),
     ("Chest x-ray for rib injury", "chest_radiograph"),

@@ -3,6 +3,10 @@ its guideline gives; every indication of every topic is met by a vignette and ev
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+import textwrap
+
 import pytest
 from tests.review.vignettes import Vignette, VignetteFile, vignette_files
 
@@ -18,17 +22,54 @@ CASES = [
 ]
 
 
+_SHORTHAND = (
+    (re.compile(r"\bwithout\b"), "w/o"),
+    (re.compile(r"\bwith\b"), "w/"),
+    (re.compile(r"\bhistory of\b"), "h/o"),
+    (re.compile(r"\bphysical therapy\b"), "PT"),
+    (re.compile(r"\bstatus post\b"), "s/p"),
+)
+
+
+def _in_shorthand(record: str) -> str:
+    """The record as a busy clinician writes it: "w/o" for "without", "PT" for "physical therapy"."""
+    for word, shorthand in _SHORTHAND:
+        record = word.sub(shorthand, record)
+    return record
+
+
+_SENTENCE = re.compile(r"(?<=[.;])\s+(?=[A-Z])")
+
+
+def _per_report(record: str, dated: dt.date) -> str:
+    """The record as a summary retells it, each sentence opened by the report it comes from."""
+    opening = f"Per the progress report dated {dated:%m/%d/%Y}, "
+    return " ".join(opening + (s if s[1:2].isupper() else s[:1].lower() + s[1:]) for s in _SENTENCE.split(record))
+
+
 @pytest.mark.parametrize(("file", "vignette", "wording"), CASES)
 def test_vignette(file: VignetteFile, vignette: Vignette, wording: int) -> None:
-    draft = review_case(vignette.case(vignette.wordings[wording]))
+    record = vignette.wordings[wording]
+    draft = review_case(vignette.case(record))
     items = vignette.case_items(file.topic)
     for expected, item in zip(items, draft.items, strict=True):
         explanation = f"{item.request}: {item.decision} ({item.topic}) - {item.rationale}"
         assert item.topic == expected.topic, explanation
         assert item.decision == expected.expect, explanation
+    # Summaries open sentences with the report they come from, records taken from PDFs break lines mid-sentence, and
+    # clinical notes write shorthand: the same record so written is decided the same way.
+    framed = _per_report(record, vignette.ur_decision - dt.timedelta(days=30))
+    noted = "\n".join(textwrap.wrap(_in_shorthand(framed), 64, break_on_hyphens=False))
+    assert [i.decision for i in review_case(vignette.case(noted)).items] == [i.decision for i in draft.items], noted
     if vignette.request is None:
         return
     (item,) = draft.items
+    if wording == 0:  # the request as letters write it: a retrospective request, a sentence ending in a period
+        case = vignette.case(record)
+        retrospective = f"Retrospective request for {vignette.request}."
+        case.disputed_items[0] = case.disputed_items[0].model_copy(update={"request": retrospective})
+        (again,) = review_case(case).items
+        assert (again.topic, again.decision) == (item.topic, item.decision), retrospective
     if vignette.meets:
         assert item.indication == vignette.meets, item.rationale
     else:

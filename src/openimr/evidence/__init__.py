@@ -8,13 +8,17 @@ the review checks query by fact name or group (e.g. "neuro_deficit").
 from __future__ import annotations
 
 from bisect import insort
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
+from dataclasses import dataclass
 from functools import cache, cached_property, partial
 
 from openimr.evidence import attribution, medications, prior_treatment
-from openimr.evidence.procedures import extract_procedure_events
+from openimr.evidence.procedures import ProcedureEvent, may_be, procedure_event, procedure_mentions
 from openimr.evidence.terms import Candidate, family_candidates, term_lists
-from openimr.model import Case, Fact, FactStatus
+from openimr.evidence.text import join_line_breaks
+from openimr.knowledge.lexicons import Procedure
+from openimr.knowledge.terms import TermMatch
+from openimr.model import Case, Document, Fact, FactStatus
 
 _OWN_EXTRACTORS = frozenset({"functional", "prior_treatment", "treatment_word"})
 """Families with extractors of their own: functional improvement (tied to a treatment), prior treatment (with its
@@ -22,19 +26,31 @@ session count) and the words that name a class of drugs (used by attribution, no
 family's facts are plain term matches."""
 
 
-_Extractor = Callable[[Case], list[Candidate]]
+_Extractor = Callable[..., list[Candidate]]
+"""Finds a family's candidate facts in a case; one that reads a term list term by term also takes `names`, the terms
+to read (all when None)."""
+
+
+@dataclass(frozen=True)
+class _Family:
+    """A fact family: the kind of its facts, its extractor, and whether the extractor reads the term list of that kind
+    term by term (a candidate of one term found whatever other terms are read with it)."""
+
+    kind: str
+    extract: _Extractor
+    by_term: bool = True
 
 
 @cache
-def _extractors() -> tuple[tuple[str, _Extractor], ...]:
-    """Every fact family's extractor, named by the kind of its facts, in the order of `extract_facts`: the plain term
-    families, then functional improvement, medications and prior treatment."""
-    plain = tuple((family, partial(family_candidates, family=family)) for family in sorted(term_lists()))
+def _extractors() -> tuple[_Family, ...]:
+    """Every fact family, in the order of `extract_facts`: the plain term families, then functional improvement,
+    medications and prior treatment."""
+    plain = tuple(_Family(family, partial(family_candidates, family=family)) for family in sorted(term_lists()))
     return (
-        *(row for row in plain if row[0] not in _OWN_EXTRACTORS),
-        ("functional", attribution.extract),
-        ("medication", medications.extract),
-        ("prior_treatment", prior_treatment.extract),
+        *(row for row in plain if row.kind not in _OWN_EXTRACTORS),
+        _Family("functional", attribution.extract),
+        _Family("medication", medications.extract, by_term=False),
+        _Family("prior_treatment", prior_treatment.extract),
     )
 
 
@@ -42,8 +58,8 @@ def _extractors() -> tuple[tuple[str, _Extractor], ...]:
 def _extractors_of() -> dict[str, tuple[int, ...]]:
     """For each fact name and group, the extractors (by rank) whose facts can have it."""
     ranks: dict[str, list[int]] = {}
-    for rank, (kind, _) in enumerate(_extractors()):
-        keys = medications.medication_keys() if kind == "medication" else _term_keys(kind)
+    for rank, family in enumerate(_extractors()):
+        keys = medications.medication_keys() if family.kind == "medication" else _term_keys(family.kind)
         for key in keys:
             ranks.setdefault(key, []).append(rank)
     return {key: tuple(found) for key, found in ranks.items()}
@@ -53,73 +69,169 @@ def _term_keys(family: str) -> frozenset[str]:
     return frozenset(key for name, group, _ in term_lists()[family] for key in (name, group or name))
 
 
+@cache
+def _terms_with(family: str) -> dict[str, frozenset[str]]:
+    """For each fact name and group of a term family, the names of the terms whose facts have it."""
+    terms: dict[str, set[str]] = {}
+    for name, group, _ in term_lists()[family]:
+        for key in {name, group or name}:
+            terms.setdefault(key, set()).add(name)
+    return {key: frozenset(names) for key, names in terms.items()}
+
+
+@cache
+def _sources(key: str) -> tuple[tuple[int, frozenset[str] | None], ...]:
+    """The extractors (by rank) whose facts can have this name or group, each with the names of the terms whose facts
+    have it (None for an extractor not read term by term)."""
+    return tuple(
+        (rank, _terms_with(family.kind)[key] if family.by_term else None)
+        for rank in _extractors_of().get(key, ())
+        for family in [_extractors()[rank]]
+    )
+
+
 def _candidates(case: Case) -> list[Candidate]:
-    return [candidate for _, extract in _extractors() for candidate in extract(case)]
+    return [candidate for family in _extractors() for candidate in family.extract(case)]
+
+
+def as_read(case: Case) -> Case:
+    """The case as the evidence reads it: each document's line breaks inside a sentence made spaces
+    (`join_line_breaks`), so that offsets into it are offsets into the documents as filed."""
+    joined = [document.model_copy(update={"text": join_line_breaks(document.text)}) for document in case.documents]
+    if all(new.text == old.text for new, old in zip(joined, case.documents, strict=True)):
+        return case
+    return case.model_copy(update={"documents": joined})
 
 
 def extract_facts(case: Case) -> list[Fact]:
     """Every fact the record states, in document order within each family."""
-    return [candidate.resolve() for candidate in _candidates(case)]
+    return [candidate.resolve() for candidate in _candidates(as_read(case))]
+
+
+_Place = tuple[int, int, int, str]
+"""Where a candidate fact comes in the order of `extract_facts`: its extractor's rank, then its position in the
+extractor's list, as (position, 0, "") or, for a family read term by term, (document, start, term name)."""
 
 
 class Evidence:
     """The facts of one case, with lookups by fact name or group. A family's candidate facts are found when a lookup
-    first needs them, and a fact's assertion is made when first looked up; facts come in the order of
-    `extract_facts`."""
+    first needs them (a term list's, term by term: those of the terms with the names and groups asked for), and a
+    fact's assertion is made when first looked up; facts come in the order of `extract_facts`."""
 
     def __init__(self, case: Case, candidates: list[Candidate] | None = None) -> None:
         """`candidates`: every candidate fact of the case, when the caller has them (else found family by family)."""
         self.case = case
-        self._given = candidates is not None
-        self._found: dict[int, list[Candidate]] = {}
-        self._facts: dict[tuple[int, int], Fact] = {}
-        self._by_key: dict[str, list[tuple[int, int]]] = {}
+        self._candidates: dict[_Place, Candidate] = {}
+        self._facts: dict[_Place, Fact] = {}
+        self._by_key: dict[str, list[_Place]] = {}
+        self._events: dict[int, Fact | None] = {}
+        self._mentioned: dict[tuple[str, ...], list[Fact]] = {}
+        """The facts of each tuple of keys asked for (all their candidates found, they are final)."""
+        self._complete: set[int] = set()
+        """Ranks whose candidates are all found."""
+        self._read: dict[int, set[str]] = {}
+        """For a family read term by term, the terms read so far."""
+        documents = {id(document): index for index, document in enumerate(case.documents)}
+        # a document given twice would put two candidates at one place: such a case is read family by family
+        self._documents = documents if len(documents) == len(case.documents) else None
         if candidates is not None:
-            self._add(-1, candidates)
+            self._add(-1, candidates, by_term=False)
+            self._complete.update(range(-1, len(_extractors())))
 
-    def _add(self, rank: int, candidates: list[Candidate]) -> None:
-        self._found[rank] = candidates
+    def _add(self, rank: int, candidates: list[Candidate], by_term: bool) -> None:
+        documents = self._documents
         for position, candidate in enumerate(candidates):
-            for key in {candidate.name, candidate.match.group or candidate.name}:
-                insort(self._by_key.setdefault(key, []), (rank, position))
+            match = candidate.match
+            place = (
+                (rank, documents[id(match.document)], match.start, match.name)
+                if by_term and documents is not None
+                else (rank, position, 0, "")
+            )
+            self._candidates[place] = candidate
+            for key in {candidate.name, match.group or candidate.name}:
+                insort(self._by_key.setdefault(key, []), place)
 
-    def _find(self, ranks: Iterable[int]) -> None:
-        """Find the candidate facts of the extractors of these ranks, those not found yet."""
-        for rank in ranks:
-            if not self._given and rank not in self._found:
-                self._add(rank, _extractors()[rank][1](self.case))
+    def _find(self, rank: int, names: Iterable[str] | None = None) -> None:
+        """Find the candidate facts of the extractor of this rank not found yet: given `names`, of a family read term by
+        term, those of the terms of these names only."""
+        if rank in self._complete:
+            return
+        family = _extractors()[rank]
+        if not family.by_term or self._documents is None:
+            self._add(rank, family.extract(self.case), by_term=False)
+            self._complete.add(rank)
+            return
+        read = self._read.setdefault(rank, set())
+        every = _terms_with(family.kind)
+        wanted = frozenset(name for key in every for name in every[key]) if names is None else frozenset(names)
+        unread = wanted - read
+        if unread:
+            self._add(rank, family.extract(self.case, names=unread), by_term=True)
+            read |= unread
+        if names is None:
+            self._complete.add(rank)
 
-    def _fact(self, index: tuple[int, int]) -> Fact:
-        if index not in self._facts:
-            rank, position = index
-            self._facts[index] = self._found[rank][position].resolve()
-        return self._facts[index]
+    def _fact(self, place: _Place) -> Fact:
+        if place not in self._facts:
+            self._facts[place] = self._candidates[place].resolve()
+        return self._facts[place]
 
-    def of_kind(self, kind: str) -> list[Fact]:
-        """Every fact of one family (e.g. "medication")."""
-        self._find(rank for rank, (named, _) in enumerate(_extractors()) if named == kind)
+    def of_kind(self, kind: str, named: Callable[[str], bool] | None = None) -> list[Fact]:
+        """Every fact of one family (e.g. "medication"); given `named`, those whose name it accepts (the others'
+        assertions are not made)."""
+        for rank, family in enumerate(_extractors()):
+            if family.kind == kind:
+                self._find(rank)
         return [
-            self._fact((rank, position))
-            for rank in sorted(self._found)
-            for position, candidate in enumerate(self._found[rank])
-            if candidate.kind == kind
+            self._fact(place)
+            for place in sorted(self._candidates)
+            if (candidate := self._candidates[place]).kind == kind and (named is None or named(candidate.name))
         ]
 
     def mentions(self, keys: Iterable[str]) -> list[Fact]:
         """Facts whose name or group is one of `keys`, whatever their status."""
-        keys = list(keys)
-        self._find(rank for key in keys for rank in _extractors_of().get(key, ()))
-        indexes = dict.fromkeys(i for key in keys for i in self._by_key.get(key, []))
-        return [self._fact(i) for i in indexes]
+        keys = tuple(keys)
+        if keys not in self._mentioned:
+            whole: set[int] = set()
+            wanted: dict[int, set[str]] = {}
+            for key in keys:
+                for rank, names in _sources(key):
+                    if names is None:
+                        whole.add(rank)
+                    else:
+                        wanted.setdefault(rank, set()).update(names)
+            for rank in whole:
+                self._find(rank)
+            for rank, terms in wanted.items():
+                self._find(rank, terms)
+            places = dict.fromkeys(place for key in keys for place in self._by_key.get(key, []))
+            self._mentioned[keys] = [self._fact(place) for place in places]
+        return list(self._mentioned[keys])
 
     def present(self, keys: Iterable[str]) -> list[Fact]:
         """Facts among `keys` that the record asserts of the worker (not negated, hedged, hypothetical or planned)."""
         return [f for f in self.mentions(keys) if f.status == FactStatus.PRESENT and f.experiencer == "patient"]
 
     @cached_property
-    def procedure_events(self) -> list[Fact]:
-        """What became of each procedure the record speaks of (performed, certified, denied, planned)."""
-        return extract_procedure_events(self.case)
+    def _procedure_mentions(self) -> list[tuple[Document, TermMatch[Procedure]]]:
+        return procedure_mentions(self.case)
+
+    def procedure_events(self, names: Container[str] | None = None, event: ProcedureEvent | None = None) -> list[Fact]:
+        """What became of each procedure the record speaks of (performed, certified, denied, planned), in document
+        order; given `names` (procedure lexicon names), of those procedures only; given `event`, the events of that
+        kind only. A mention's event is read when first asked for (not when its clause's words state another)."""
+        events = []
+        for index, (document, match) in enumerate(self._procedure_mentions):
+            if names is not None and match.value.name not in names:
+                continue
+            if index not in self._events:
+                if event is not None and not may_be(event, document, match):
+                    continue
+                self._events[index] = procedure_event(document, match, self.case.dates.ur_decision)
+            found = self._events[index]
+            if found is not None and (event is None or found.value == event):
+                events.append(found)
+        return events
 
     def status(self, keys: Iterable[str]) -> FactStatus | None:
         """Present if any mention is asserted, else absent if any is negated, else uncertain; None when never mentioned."""
@@ -143,5 +255,6 @@ def fact_keys() -> frozenset[str]:
 
 
 def gather_evidence(case: Case) -> Evidence:
-    """The case's evidence for the review checks: each family's candidate facts found and indexed when first needed."""
-    return Evidence(case)
+    """The case's evidence for the review checks (`as_read`; its `case` is the case the checks read): each family's
+    candidate facts found and indexed when first needed."""
+    return Evidence(as_read(case))

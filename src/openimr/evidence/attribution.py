@@ -55,15 +55,16 @@ def treatment_classes(names: list[str]) -> set[str]:
     return set(names) | classes
 
 
-def extract(case: Case) -> list[Candidate]:
-    """One fact per functional-improvement or pain-relief mention, with the treatments it is attributed to."""
+def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
+    """One fact per functional-improvement or pain-relief mention (given `names`, of the terms of those names only),
+    with the treatments it is attributed to."""
     return [
         Candidate(
             "functional",
             match,
             treatments=tuple(attributed_treatments(match.sentence.text, *_offsets(match), _previous_sentence(match))),
         )
-        for match in find_terms(case, "functional")
+        for match in find_terms(case, "functional", names=names)
     ]
 
 

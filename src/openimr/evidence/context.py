@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Generic, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from openimr.evidence.text import Sentence, clause_starts, split_sentences
 from openimr.knowledge import load_knowledge
@@ -45,6 +45,7 @@ from openimr.knowledge.terms import (
     pattern_prefixes,
     pattern_requirements,
     selective,
+    with_variants,
 )
 from openimr.model import FactStatus, Span
 
@@ -93,6 +94,12 @@ class ContextRule(BaseModel):
         description="Fact kinds the rule modifies (e.g. prior_treatment); empty: every target.",
     )
     example: str | None = Field(default=None, description="The sentence the rule exists for.")
+
+    @field_validator("pattern")
+    @classmethod
+    def _variants(cls, pattern: str | None) -> str | None:
+        """The pattern also matches clinical shorthand and the past tense (`with_variants`)."""
+        return pattern if pattern is None else with_variants(pattern)
 
     @model_validator(mode="after")
     def _well_formed(self) -> Self:
@@ -241,6 +248,8 @@ _WORD = re.compile(r"\S+")
 # A colon ends a clause unless a verdict on what precedes it follows ("Spasm: none", "SLR: negative").
 _CLAUSE_END = re.compile(r";|:(?!\s*(?:none|absent|negative|not\s+present|denied|no)\b)|\s-\s", re.IGNORECASE)
 _COMMA = re.compile(r",")
+
+
 def _anchors(rule: ContextRule) -> tuple[str, ...]:
     """Lower-case words or letter runs of a rule, at least one of which is in any text the rule matches."""
     if rule.literal is not None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from openimr.evidence.numbers import NUMBER_OR_A, number_value
+from openimr.knowledge.terms import regex_fold
 
 __all__ = [
     "DatePrecision",
@@ -22,6 +23,7 @@ __all__ = [
     "date_before",
     "find_dates",
     "find_durations",
+    "find_event_dates",
     "parse_date",
 ]
 
@@ -106,11 +108,11 @@ def _resolve(match: re.Match[str]) -> tuple[dt.date | None, DatePrecision]:
     if g("iy"):
         return _build(int(g("iy")), int(g("im")), int(g("id"))), DatePrecision.DAY
     if g("mn"):
-        return _build(int(g("my")), _MONTHS[g("mn").lower()], int(g("md"))), DatePrecision.DAY
+        return _build(int(g("my")), _MONTHS[regex_fold(g("mn"))], int(g("md"))), DatePrecision.DAY
     if g("dmn"):
-        return _build(int(g("dy")), _MONTHS[g("dmn").lower()], int(g("dd"))), DatePrecision.DAY
+        return _build(int(g("dy")), _MONTHS[regex_fold(g("dmn"))], int(g("dd"))), DatePrecision.DAY
     if g("ymn"):
-        return _build(int(g("yy")), _MONTHS[g("ymn").lower()], 1), DatePrecision.MONTH
+        return _build(int(g("yy")), _MONTHS[regex_fold(g("ymn"))], 1), DatePrecision.MONTH
     if g("pm"):
         return _build(int(g("py")), int(g("pm")), 1), DatePrecision.MONTH
     return _build(int(g("year")), 1, 1), DatePrecision.YEAR
@@ -129,6 +131,49 @@ def find_dates(text: str, min_precision: DatePrecision = DatePrecision.YEAR) -> 
         if date is not None and order.index(precision) <= limit:
             found.append(FoundDate(date, match.start(), match.end(), precision))
     return found
+
+
+_REPORT_NOUN = r"(?:reports?|notes?|evaluations?|visits?|examinations?|exams?|records?|consultations?|PR-?2s?|RFAs?|letters?)"
+_REPORTING_VERB = (
+    r"(?:noted|notes|reported|reports|documented|documents|stated|states|indicated|indicates|wrote|writes|recorded"
+    r"|observed|described|describes|commented|explained|opined|found)"
+)
+_REPORTER = (
+    r"(?:physician|provider|doctor|surgeon|clinician|therapist|chiropractor|examiner|PTP|PA|NP|Dr\.?\s+\w+"
+    r"|injured\s+worker|patient|claimant|IW|he|she)"
+)
+_REPORT_OPENING = re.compile(
+    r"^\W*(?:per|according\s+to|in|on\s+review\s+of)\s+(?:the\s+|a\s+|an\s+|his\s+|her\s+)?(?:[\w/-]+\s+){0,4}?"
+    rf"{_REPORT_NOUN}\s+(?:dated|of|from|on)\s+",
+    re.IGNORECASE,
+)
+_VISIT_OPENING = re.compile(r"^\W*(?:on|dated)\s+", re.IGNORECASE)
+_VISIT_REPORTED = re.compile(
+    rf",?\s+(?:the\s+|his\s+|her\s+)?(?:[\w-]+\s+){{0,3}}?{_REPORTER}\s+(?:also\s+)?{_REPORTING_VERB}\b", re.IGNORECASE
+)
+
+
+def _report_date(sentence: str, found: list[FoundDate]) -> FoundDate | None:
+    """The date of a reporting frame opening the sentence, if it opens with one."""
+    first = found[0] if found else None
+    if first is None:
+        return None
+    report = _REPORT_OPENING.match(sentence)
+    if report is not None and report.end() == first.start:
+        return first
+    visit = _VISIT_OPENING.match(sentence)
+    if visit is not None and visit.end() == first.start and _VISIT_REPORTED.match(sentence, first.end):
+        return first
+    return None
+
+
+def find_event_dates(sentence: str, min_precision: DatePrecision = DatePrecision.YEAR) -> list[FoundDate]:
+    """The dates a sentence gives for what it states: every date but that of a reporting frame opening it ("Per the
+    report dated 10/12/2016, ...", "On 10/12/2016, the physician noted that ..."), which dates the report, not what
+    the report says happened."""
+    found = find_dates(sentence, min_precision)
+    report = _report_date(sentence, found)
+    return [d for d in found if d is not report]
 
 
 def date_before(
@@ -232,15 +277,15 @@ def find_durations(text: str, reference: dt.date | None = None, injury: dt.date 
             end = match.end() + dates[0].end
             found.append(Duration(DurationKind.SINCE_DATE, match.start(), end, start_date, elapsed, lower_bound))
     for match in _FOR_SPAN.finditer(text):
-        days = round(_number(match.group("n2") or match.group("n")) * _UNIT_DAYS[match.group("unit").lower()])
+        days = round(_number(match.group("n2") or match.group("n")) * _UNIT_DAYS[regex_fold(match.group("unit"))])
         found.append(
             Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, bool(match.group("qual")))
         )
     for match in _LAST_UNIT.finditer(text):
-        days = _UNIT_DAYS[match.group("unit").lower()]
+        days = _UNIT_DAYS[regex_fold(match.group("unit"))]
         found.append(Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, False))
     for match in _AGO.finditer(text):
-        days = round(_number(match.group("n")) * _UNIT_DAYS[match.group("unit").lower()])
+        days = round(_number(match.group("n")) * _UNIT_DAYS[regex_fold(match.group("unit"))])
         found.append(Duration(DurationKind.AGO, match.start(), match.end(), _back(reference, days), days, False))
     for match in _SINCE_INJURY.finditer(text):
         elapsed = (reference - injury).days if reference and injury else None

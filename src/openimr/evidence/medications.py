@@ -11,8 +11,8 @@ import datetime as dt
 import re
 from functools import cache
 
-from openimr.evidence.dates import DatePrecision, find_dates
-from openimr.evidence.terms import Candidate, document_sentences, find_lexicon_terms
+from openimr.evidence.dates import DatePrecision, find_event_dates
+from openimr.evidence.terms import Candidate, find_lexicon_terms
 from openimr.evidence.wording import ALL_ROLES, SentenceRole
 from openimr.knowledge.lexicons import Drug, drug_lexicon, drug_matcher
 from openimr.model import Case, Fact
@@ -63,12 +63,16 @@ def extract(case: Case) -> list[Candidate]:
     facts: list[Candidate] = []
     ur_date = case.dates.ur_decision
     for match in find_lexicon_terms(case, drug_matcher(), _key, ALL_ROLES):
+        role = match.role
+        if role is SentenceRole.REVIEW:
+            continue
         if _FIRST.search(match.sentence.text):
             facts.append(Candidate("medication", match, value=FIRST_PRESCRIPTION))
             continue
-        if document_sentences(match.document.text).role(match.start) is not SentenceRole.CLINICAL:
+        if role is not SentenceRole.CLINICAL:
             continue
-        dates = [f.date for f in find_dates(match.sentence.text, DatePrecision.MONTH) if ur_date is None or f.date <= ur_date]
+        found = find_event_dates(match.sentence.text, DatePrecision.MONTH)
+        dates = [f.date for f in found if ur_date is None or f.date <= ur_date]
         facts.append(Candidate("medication", match, date=min(dates) if dates else None))
     return facts
 

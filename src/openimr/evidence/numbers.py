@@ -3,6 +3,8 @@ request amounts and durations."""
 
 from __future__ import annotations
 
+from openimr.knowledge.terms import regex_fold
+
 __all__ = ["NUMBER", "NUMBER_OR_A", "number_value"]
 
 _WORDS = {
@@ -44,7 +46,7 @@ NUMBER_OR_A = rf"(?:a|an|\d+|{_SPELLED})"
 
 def number_value(text: str) -> int | None:
     """The integer a numeral or number word stands for ("12", "twelve", "a"), or None."""
-    key = " ".join(text.lower().split())
+    key = " ".join(regex_fold(text).split())
     if key.isdigit():
         return int(key)
     return _WORDS.get(key)

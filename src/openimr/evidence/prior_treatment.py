@@ -17,10 +17,11 @@ _SESSIONS = re.compile(
     r"(?:\(\d{1,2}\)\s*)?(?:\w+\s+){0,3}?(?:sessions|visits|treatments)\b",
     re.IGNORECASE,
 )
-def extract(case: Case) -> list[Candidate]:
-    """One fact per prior-treatment mention; `value` is the number of sessions the sentence states, if any."""
+def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
+    """One fact per prior-treatment mention (given `names`, of the terms of those names only); `value` is the number of
+    sessions the sentence states, if any."""
     facts: list[Candidate] = []
-    for match in find_terms(case, "prior_treatment", CLINICAL):
+    for match in find_terms(case, "prior_treatment", CLINICAL, names):
         sessions = _SESSIONS.search(match.sentence.text)
         facts.append(Candidate("prior_treatment", match, value=str(number_value(sessions.group(1))) if sessions else ""))
     return facts

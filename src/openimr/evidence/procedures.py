@@ -15,14 +15,15 @@ import re
 from enum import StrEnum
 
 from openimr.evidence.context import assertion
-from openimr.evidence.dates import DatePrecision, find_dates
+from openimr.evidence.dates import DatePrecision, find_event_dates
 from openimr.evidence.terms import UR_DECISION, document_sentences
-from openimr.evidence.text import clause_bounds
+from openimr.evidence.text import Sentence, clause_bounds
 from openimr.evidence.wording import SentenceRole
 from openimr.knowledge.lexicons import Procedure, body_part_matcher, procedure_matcher
-from openimr.model import Case, Fact, FactStatus, Span, TreatmentKind
+from openimr.knowledge.terms import TermMatch
+from openimr.model import Case, Document, Fact, FactStatus, Span, TreatmentKind
 
-__all__ = ["ProcedureEvent", "extract_procedure_events"]
+__all__ = ["ProcedureEvent", "extract_procedure_events", "may_be", "procedure_event", "procedure_mentions"]
 
 PROCEDURE = "procedure"
 """Fact kind of a procedure event."""
@@ -37,9 +38,7 @@ class ProcedureEvent(StrEnum):
     PLANNED = "planned"
 
 
-_TRACKED = frozenset(
-    {TreatmentKind.SURGERY, TreatmentKind.IMAGING, TreatmentKind.ELECTRODIAGNOSTIC, TreatmentKind.INJECTION}
-)
+_TRACKED = frozenset({TreatmentKind.SURGERY, TreatmentKind.IMAGING, TreatmentKind.ELECTRODIAGNOSTIC, TreatmentKind.INJECTION})
 """Kinds of procedure whose history decides something: surgeries (their services, the postoperative period), studies
 (a repeat study), injections (a repeat injection)."""
 
@@ -69,59 +68,101 @@ _PERFORMED = re.compile(
 )
 
 
-def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> ProcedureEvent | None:
-    """What the clause says became of the procedure; a clinical statement of it with a past date ("rotator cuff repair
-    on 10/1/2016") is one performed."""
+def _stated(clause: str, role: SentenceRole) -> ProcedureEvent | None:
+    """What the clause's words alone say became of the procedure (denied, certified, or only planned: a statement
+    outside the clinical record, or of what is to come); None when that rests on its assertion and date."""
     if _DENIED.search(clause):
         return ProcedureEvent.DENIED
     if _CERTIFIED.search(clause):
         return ProcedureEvent.CERTIFIED
-    if role is not SentenceRole.CLINICAL or status is FactStatus.PLANNED or _FUTURE.search(clause):
+    if role is not SentenceRole.CLINICAL or _FUTURE.search(clause):
+        return ProcedureEvent.PLANNED
+    return None
+
+
+def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> ProcedureEvent | None:
+    """What the clause says became of the procedure; a clinical statement of it with a past date ("rotator cuff repair
+    on 10/1/2016") is one performed."""
+    stated = _stated(clause, role)
+    if stated is not None:
+        return stated
+    if status is FactStatus.PLANNED:
         return ProcedureEvent.PLANNED
     if status is FactStatus.PRESENT and (dated or _PERFORMED.search(clause)):
         return ProcedureEvent.PERFORMED
     return None
 
 
-def _date(clause: str, before: dt.date | None) -> dt.date | None:
-    dates = [f.date for f in find_dates(clause, DatePrecision.MONTH) if before is None or f.date <= before]
+def _date(sentence: str, left: int, right: int, before: dt.date | None) -> dt.date | None:
+    """The latest date the clause `sentence[left:right]` gives for what it states (`find_event_dates`)."""
+    found = find_event_dates(sentence, DatePrecision.MONTH)
+    dates = [f.date for f in found if left <= f.start and f.end <= right and (before is None or f.date <= before)]
     return max(dates) if dates else None
+
+
+def procedure_mentions(case: Case) -> list[tuple[Document, TermMatch[Procedure]]]:
+    """Every mention of a tracked procedure in the case's documents, in document order."""
+    return [
+        (document, match)
+        for document in case.documents
+        for match in procedure_matcher().find(document.text)
+        if match.value.kind in _TRACKED
+    ]
+
+
+_DECIDED = frozenset({ProcedureEvent.CERTIFIED, ProcedureEvent.DENIED})
+"""What a UR decision document states as fact about a procedure: its own certifications and denials (its retelling of
+the history is not evidence)."""
+
+
+def _clause(document: Document, match: TermMatch[Procedure]) -> tuple[Sentence, SentenceRole, int, int]:
+    """The sentence of a procedure mention, its role, and the bounds of the mention's clause in the sentence."""
+    sentences = document_sentences(document.text)
+    sentence = sentences.at(match.start)
+    role = SentenceRole.REVIEW if document.type == UR_DECISION else sentences.role(match.start)
+    left, right = clause_bounds(sentence.text, match.start - sentence.start, match.end - sentence.start, _CLAUSE_BREAK)
+    return sentence, role, left, right
+
+
+def _possible(document: Document) -> frozenset[ProcedureEvent]:
+    """The events a document can state as fact."""
+    return _DECIDED if document.type == UR_DECISION else frozenset(ProcedureEvent)
+
+
+def may_be(event: ProcedureEvent, document: Document, match: TermMatch[Procedure]) -> bool:
+    """Whether the event of a procedure mention (`procedure_event`) may be `event`, by its clause's words alone (no
+    assertion made): false when they state another."""
+    if event not in _possible(document):
+        return False
+    sentence, role, left, right = _clause(document, match)
+    stated = _stated(sentence.text[left:right], role)
+    return event == stated if stated is not None else event in (ProcedureEvent.PERFORMED, ProcedureEvent.PLANNED)
+
+
+def procedure_event(document: Document, match: TermMatch[Procedure], as_of: dt.date | None) -> Fact | None:
+    """The event of one procedure mention, when its clause states the procedure's fate (the latest date of its clause
+    not after `as_of`, the UR decision)."""
+    sentence, role, left, right = _clause(document, match)
+    clause = sentence.text[left:right]
+    asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start, PROCEDURE)
+    date = _date(sentence.text, left, right, as_of)
+    event = _event(clause, role, asserted.status, date is not None)
+    if event is None or event not in _possible(document) or asserted.experiencer != "patient":
+        return None
+    return Fact(
+        kind=PROCEDURE,
+        name=match.value.name,
+        status=FactStatus.PRESENT,
+        value=event.value,
+        date=date,
+        body_parts=list(dict.fromkeys(m.value.name for m in body_part_matcher().find(clause))),
+        spans=[Span(document_id=document.id, start=match.start, end=match.end, text=match.text)],
+        cue=asserted.cue(sentence.text),
+        rule=asserted.deciding.describe() if asserted.deciding else None,
+    )
 
 
 def extract_procedure_events(case: Case) -> list[Fact]:
     """One fact per tracked procedure mention whose fate the clause states (performed, certified, denied, planned)."""
-    facts: list[Fact] = []
-    as_of = case.dates.ur_decision
-    for document in case.documents:
-        mentions = [m for m in procedure_matcher().find(document.text) if m.value.kind in _TRACKED]
-        if not mentions:
-            continue
-        review = document.type == UR_DECISION
-        sentences = document_sentences(document.text)
-        for match in mentions:
-            index = sentences.index(match.start)
-            sentence = sentences.sentences[index]
-            role = SentenceRole.REVIEW if review else sentences.role(match.start)
-            start, end = match.start - sentence.start, match.end - sentence.start
-            left, right = clause_bounds(sentence.text, start, end, _CLAUSE_BREAK)
-            clause = sentence.text[left:right]
-            asserted = assertion(sentence.text, start, end, PROCEDURE)
-            date = _date(clause, as_of)
-            event = _event(clause, role, asserted.status, date is not None)
-            if event is None or asserted.experiencer != "patient":
-                continue
-            procedure: Procedure = match.value
-            facts.append(
-                Fact(
-                    kind=PROCEDURE,
-                    name=procedure.name,
-                    status=FactStatus.PRESENT,
-                    value=event.value,
-                    date=date,
-                    body_parts=list(dict.fromkeys(m.value.name for m in body_part_matcher().find(clause))),
-                    spans=[Span(document_id=document.id, start=match.start, end=match.end, text=match.text)],
-                    cue=asserted.cue(sentence.text),
-                    rule=asserted.deciding.describe() if asserted.deciding else None,
-                )
-            )
-    return facts
+    events = (procedure_event(document, match, case.dates.ur_decision) for document, match in procedure_mentions(case))
+    return [event for event in events if event is not None]

@@ -50,6 +50,12 @@ class TermMatch:
     normal: bool = False
     """The term states the finding absent ('the neurological examination is normal'; `TermPattern.normal`)."""
 
+    @property
+    def role(self) -> SentenceRole:
+        """The role of the match's sentence: by its document's type (a UR decision is all review), else by what the
+        sentence says."""
+        return document_role(self.document) or document_sentences(self.document.text).role(self.start)
+
 
 @dataclass(frozen=True, eq=False)
 class _Scan:
@@ -133,25 +139,10 @@ def _run_index() -> RunIndex:
     return RunIndex([*(anchor for scan in scans for anchor in scan.anchors), *required])
 
 
-@dataclass(frozen=True)
-class _Scans:
-    """A family's term patterns by anchor (a pattern is tried where one of its anchors is), and those without one."""
-
-    by_anchor: dict[str, tuple[tuple[_Term, _Scan], ...]]
-    unanchored: tuple[tuple[_Term, _Scan], ...]
-
-
 @cache
-def _scans(family: str) -> _Scans:
-    by_anchor: dict[str, list[tuple[_Term, _Scan]]] = {}
-    unanchored = []
-    for term in _families()[family]:
-        for scan in term.scans:
-            for anchor in scan.anchors:
-                by_anchor.setdefault(anchor, []).append((term, scan))
-            if not scan.anchors:
-                unanchored.append((term, scan))
-    return _Scans({a: tuple(scans) for a, scans in by_anchor.items()}, tuple(unanchored))
+def _terms_named(family: str) -> dict[str, _Term]:
+    """A family's terms by name."""
+    return {term.name: term for term in _families()[family]}
 
 
 def _members(bits: int) -> Iterator[int]:
@@ -203,14 +194,7 @@ class DocumentSentences:
         one pass of the joined anchors over each sentence, each occurrence also standing for the anchors it contains.
         An occurrence belongs to the sentence it starts in; text before the first sentence, to the first."""
         if self._anchor_hits is None:
-            index = _run_index()
-            hits: dict[str, int] = {}
-            bounds = [0, *self.starts[1:], len(self.lowered)]
-            for sentence in range(len(self.sentences)):
-                bit = 1 << sentence
-                for run in index.held(self.lowered, bounds[sentence], bounds[sentence + 1]):
-                    hits[run] = hits.get(run, 0) | bit
-            self._anchor_hits = hits
+            self._anchor_hits = _run_index().held_by_place(self.lowered, [0, *self.starts[1:], len(self.lowered)])
         return self._anchor_hits
 
     def role(self, offset: int) -> SentenceRole:
@@ -267,14 +251,17 @@ def find_lexicon_terms(
             yield TermMatch(document, name, group, found.start, found.end, sentences.sentences[index])
 
 
-def find_terms(case: Case, family: str, roles: frozenset[SentenceRole] = EVIDENCE_ROLES) -> Iterator[TermMatch]:
-    """Every match of `family`'s terms in the case's documents, with the sentence it sits in, in sentences whose
-    role is among `roles` (by default, not the UR decision's text: neither a `ur_decision` document nor the sentences
-    of a summary that report the UR's decision and reasons are evidence about the worker).
+def find_terms(
+    case: Case, family: str, roles: frozenset[SentenceRole] = EVIDENCE_ROLES, names: frozenset[str] | None = None
+) -> Iterator[TermMatch]:
+    """Every match of `family`'s terms (given `names`, of the terms of those names only) in the case's documents, with
+    the sentence it sits in, in sentences whose role is among `roles` (by default, not the UR decision's text: neither
+    a `ur_decision` document nor the sentences of a summary that report the UR's decision and reasons are evidence
+    about the worker); in document order, matches at one place in the order of their terms' names.
 
     Each term pattern is tried only on the sentences that hold the letter runs it needs; a term found twice
     at one place (by two of its patterns) counts once, the longer match."""
-    scans = _scans(family)
+    terms = _families()[family] if names is None else [_terms_named(family)[name] for name in sorted(names)]
     for document in case.documents:
         fixed = document_role(document)
         if fixed is not None and fixed not in roles:
@@ -283,17 +270,18 @@ def find_terms(case: Case, family: str, roles: frozenset[SentenceRole] = EVIDENC
         sentences = document_sentences(text)
         hits = sentences.anchored()
         plain = sentences.folds_plainly
-        anchored: dict[tuple[_Term, _Scan], int] = {}
-        for anchor in scans.by_anchor.keys() & hits.keys():
-            holding = hits[anchor]
-            for candidate in scans.by_anchor[anchor]:
-                anchored[candidate] = anchored.get(candidate, 0) | holding
-        stretches = [
-            (term, scan, [(s.start, s.end) for s in map(sentences.sentences.__getitem__, _members(meets))])
-            for (term, scan), where in anchored.items()
-            if (meets := meeting(scan.requirements, hits) if plain and scan.finer else where)
-        ]
-        stretches += [(term, scan, [(0, len(text))]) for term, scan in scans.unanchored]
+        stretches = []
+        for term in terms:
+            for scan in term.scans:
+                if not scan.anchors:
+                    stretches.append((term, scan, [(0, len(text))]))
+                    continue
+                where = 0
+                for anchor in scan.anchors:
+                    where |= hits.get(anchor, 0)
+                if where and (meets := meeting(scan.requirements, hits) if plain and scan.finer else where):
+                    places = [(s.start, s.end) for s in map(sentences.sentences.__getitem__, _members(meets))]
+                    stretches.append((term, scan, places))
         found: dict[tuple[str, int], tuple[int, _Term]] = {}
         lowered = sentences.lowered if plain else None
         for term, scan, places in stretches:
@@ -367,6 +355,6 @@ def _body_parts(sentence: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(m.value.name for m in body_part_matcher().find(sentence)))
 
 
-def family_candidates(case: Case, family: str) -> list[Candidate]:
-    """A candidate fact for every match of one family's terms."""
-    return [Candidate(family, m) for m in find_terms(case, family)]
+def family_candidates(case: Case, family: str, names: frozenset[str] | None = None) -> list[Candidate]:
+    """A candidate fact for every match of one family's terms (given `names`, of the terms of those names only)."""
+    return [Candidate(family, m) for m in find_terms(case, family, names=names)]

@@ -15,6 +15,7 @@ from functools import cache
 from pydantic import BaseModel, ConfigDict, Field
 
 from openimr.knowledge import load_knowledge
+from openimr.knowledge.terms import regex_fold
 
 __all__ = [
     "FINITE_VERB",
@@ -24,6 +25,7 @@ __all__ = [
     "Sentence",
     "clause_starts",
     "find_sections",
+    "join_line_breaks",
     "section_rules",
     "sentence_at",
     "split_sentences",
@@ -137,6 +139,7 @@ _CANDIDATE = re.compile(
     r"|\n(?=[ \t]*(?:[-•*▪·]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{1,40}:))"  # before a bullet, a number or "Header:"
     rf"|\n(?={_HEADING_LINE}\n)|(?m:^{_HEADING_LINE}\n)"  # around a line in capitals
 )
+_LINE_BREAK = re.compile(r"[\r\n]")
 _WORD_BEFORE = re.compile(r"(\S+)$")
 _NEXT_CHAR = re.compile(r"\s*[\"'(\[]?(\S)")
 
@@ -157,6 +160,28 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     if word in _ABBREVIATIONS or "." in word:
         return next_char.isupper()
     return not next_char.islower()
+
+
+def join_line_breaks(text: str) -> str:
+    """`text` with each line break inside a sentence made a space, the same length (offsets stay valid).
+
+    Text taken from PDFs breaks lines mid-sentence ("positive for\ncocaine"): a term or pattern reads the sentence
+    as one line. The line breaks that end a sentence (`split_sentences`: a blank line, a line before a bullet, a
+    number or a "Header:", around a line in capitals) are kept."""
+    if "\n" not in text and "\r" not in text:
+        return text
+    kept = {
+        position
+        for match in _CANDIDATE.finditer(text)
+        if match.group()[0] not in ".!?"
+        for position in range(match.start(), match.end())
+        if text[position] == "\n"
+    }
+    characters = list(text)
+    for match in _LINE_BREAK.finditer(text):
+        if match.start() not in kept:
+            characters[match.start()] = " "
+    return "".join(characters)
 
 
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[Sentence]:
@@ -250,7 +275,7 @@ def find_sections(text: str) -> list[Section]:
     sections = []
     for index, (_, body_start, title) in enumerate(headers):
         body_end = headers[index + 1][0] if index + 1 < len(headers) else len(text)
-        sections.append(Section(titles[" ".join(title.lower().split())], title, body_start, body_end))
+        sections.append(Section(titles[" ".join(regex_fold(title).split())], title, body_start, body_end))
     return sections
 
 
@@ -265,6 +290,7 @@ FINITE_VERB = re.compile(
 """A verb that makes a clause a statement of its own."""
 
 _COORDINATOR = re.compile(r"\b(?:and|while|whereas)\b", re.IGNORECASE)
+_SEMICOLON = re.compile(";")
 
 
 def clause_starts(sentence: str) -> list[int]:
@@ -272,7 +298,7 @@ def clause_starts(sentence: str) -> list[int]:
     or "whereas" that joins two clauses each with a verb of its own ("she is doing home exercises and the massage is
     requested" is two clauses; "an MRI and an EMG were requested" is one)."""
     starts = [0]
-    parts = [0, *(i + 1 for i, char in enumerate(sentence) if char == ";"), len(sentence) + 1]
+    parts = [0, *(semicolon.end() for semicolon in _SEMICOLON.finditer(sentence)), len(sentence) + 1]
     for part_start, part_end in itertools.pairwise(parts):
         end = part_end - 1
         if part_start:

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, cached_property
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -178,7 +178,15 @@ class DrugLexicon(_Entry):
 
     def by_generic(self, generic: str) -> Drug | None:
         """The drug with this generic name, or None."""
-        return next((d for d in self.drugs if d.generic == generic), None)
+        return self._generics.get(generic)
+
+    @cached_property
+    def _generics(self) -> dict[str, Drug]:
+        """Each generic name's drug (the first of that name)."""
+        drugs: dict[str, Drug] = {}
+        for drug in self.drugs:
+            drugs.setdefault(drug.generic, drug)
+        return drugs
 
 
 class Procedure(_Entry):

@@ -13,17 +13,19 @@ from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from openimr.knowledge.terms import with_variants
 from openimr.model import TreatmentKind
 
 
 def compiled_patterns(patterns: list[str]) -> list[str]:
-    """The patterns, each checked to be a valid regular expression."""
+    """The patterns, each checked to be a valid regular expression and widened to the shorthand of clinical notes
+    (`with_variants`: "w/o" for "without", "was" for "is")."""
     for pattern in patterns:
         try:
             re.compile(pattern)
         except re.error as error:
             raise ValueError(f"bad pattern {pattern!r}: {error}") from None
-    return patterns
+    return [with_variants(pattern) for pattern in patterns]
 
 
 class _Knowledge(BaseModel):

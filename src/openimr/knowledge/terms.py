@@ -23,14 +23,77 @@ _GAP = r"[\s\-]+"
 _CASE_SENSITIVE = re.compile(r"[A-Z]{1,3}")
 
 
-_NEGATION_WORD = r"(?!(?:no|not|non|nor|without|never|negative|denies|denied|free)\b)"
+_NEGATION_WORD = r"(?!(?:no|not|non|nor|without|w/o|never|negative|denies|denied|free)\b)"
 """A look-ahead refusing a word that negates what follows it."""
 _WORD_GAPS = (
-    (r"(?:\w+\s+)", rf"(?:{_NEGATION_WORD}\w+\s+)"),
+    (r"(?:\w+\s+)", rf"(?:{_NEGATION_WORD}\w+/?\s+)"),
     (r"(?:[\w/-]+\s+)", rf"(?:{_NEGATION_WORD}[\w/-]+\s+)"),
-    (r"(?:\w+,? )", rf"(?:{_NEGATION_WORD}\w+,? )"),
-    (r"(?:\s+\w+)", rf"(?:\s+{_NEGATION_WORD}\w+)"),
+    (r"(?:\w+,? )", rf"(?:{_NEGATION_WORD}\w+/?,? )"),
+    (r"(?:\s+\w+)", rf"(?:\s+{_NEGATION_WORD}\w+/?)"),
 )
+"""Gaps of a few words a pattern allows and the same gaps refusing a negation; a word of a gap may be shorthand
+ending in a slash ("w/")."""
+
+
+_WORD_START_IN_PATTERN = r"(?:(?<=\\[bsBS])|(?<![\w\\]))"
+_SHORTHAND = (
+    (re.compile(_WORD_START_IN_PATTERN + r"without(?!\w)"), "(?:without|w/o)"),
+    (re.compile(_WORD_START_IN_PATTERN + r"with(?=[ |)]|\\s)"), "(?:with|w/)"),
+    (re.compile(_WORD_START_IN_PATTERN + r"history(?: |\\s\+)of(?!\w)"), r"(?:history\s+of|h/o)"),
+)
+"""Words of a pattern and the shorthand clinical notes write for them ("w/o" for "without", "w/" for "with" before a
+space or the end of its group, "h/o" for "history of")."""
+_PAST_TENSE = {
+    "is": "was",
+    "are": "were",
+    "has": "had",
+    "have": "had",
+    "walks": "walked",
+    "ambulates": "ambulated",
+    "uses": "used",
+    "takes": "took",
+    "needs": "needed",
+    "requires": "required",
+    "remains": "remained",
+    "persists": "persisted",
+    "continues": "continued",
+    "reports": "reported",
+    "complains": "complained",
+    "radiates": "radiated",
+    "limits": "limited",
+    "prevents": "prevented",
+    "interferes": "interfered",
+    "wakes": "woke",
+    "shows": "showed",
+    "reveals": "revealed",
+    "demonstrates": "demonstrated",
+    "lacks": "lacked",
+    "tolerates": "tolerated",
+    "works": "worked",
+    "sleeps": "slept",
+    "performs": "performed",
+}
+"""Verbs of patterns in the present tense and their past: summaries retell the record in the past tense ("the
+diagnosis was unclear" for "the diagnosis is unclear")."""
+_TENSES = tuple(
+    (re.compile(_WORD_START_IN_PATTERN + rf"{present}(?![\w?*+{{])"), f"(?:{present}|{past})")
+    for present, past in _PAST_TENSE.items()
+)
+_FIXED = re.compile(r"\(\?<[!=][^()]*\)|\[(?:\\.|[^\]\\])*\]")
+"""Parts of a pattern whose words stay as written: a look-behind (it must keep its width) and a character class."""
+
+
+def with_variants(pattern: str) -> str:
+    """`pattern` also matching the shorthand clinicians write for its words ("without benefit" matches "w/o
+    benefit") and its verbs in the past tense ("is unclear" matches "was unclear"); look-behinds and character
+    classes are left as written."""
+    fixed = [match.span() for match in _FIXED.finditer(pattern)]
+    for word, either in (*_SHORTHAND, *_TENSES):
+        places = [m.span() for m in word.finditer(pattern) if not any(a <= m.start() < b for a, b in fixed)]
+        for start, end in reversed(places):
+            pattern = pattern[:start] + either + pattern[end:]
+        fixed = [match.span() for match in _FIXED.finditer(pattern)]
+    return pattern
 
 
 def guard_gaps(pattern: str) -> str:
@@ -205,6 +268,27 @@ class RunIndex:
         found = set(self._regex.findall(text, start, end))
         return frozenset().union(*(self._contained[run] for run in found))
 
+    def held_by_place(self, text: str, bounds: list[int]) -> dict[str, int]:
+        """For each run some place of `text` holds (place i runs from `bounds[i]` to `bounds[i + 1]`), the places that
+        hold it, as a bit set: `held` for every place, each word's runs gathered once."""
+        found: dict[str, int] = {}
+        if self._regex is None:
+            places: dict[str, int] = {}
+            for place in range(len(bounds) - 1):
+                bit = 1 << place
+                for word in _LETTERS.findall(text, bounds[place], bounds[place + 1]):
+                    places[word] = places.get(word, 0) | bit
+            known = self._in_words
+            for word, bits in places.items():
+                for run in known[word] if word in known else self._in_word(word):
+                    found[run] = found.get(run, 0) | bits
+            return found
+        for place in range(len(bounds) - 1):
+            bit = 1 << place
+            for run in self.held(text, bounds[place], bounds[place + 1]):
+                found[run] = found.get(run, 0) | bit
+        return found
+
     def _in_word(self, word: str) -> frozenset[str]:
         """The runs a word (a run of letters) holds."""
         runs = self._in_words.get(word)
@@ -369,6 +453,23 @@ def normalise_term(term: str) -> str:
     return _SEPARATOR.sub(" ", term.strip().lower())
 
 
+def _regex_fold_letter(letter: str) -> str:
+    """One letter as a case-insensitive regular expression sees it: "ſ" as "s", "İ" as "i", "ς" as "σ"."""
+    if letter == "İ":
+        return "i"
+    upper = letter.upper()
+    folded = upper.lower() if len(upper) == 1 else letter.lower()
+    return folded if len(folded) == 1 else letter
+
+
+def regex_fold(text: str) -> str:
+    """`text` lower-cased as a case-insensitive regular expression sees it: two spellings it matches alike ("Auguſt",
+    "AUGUST") fold to one. The key to look up what such an expression found."""
+    if folds_plainly(text):
+        return text.lower()
+    return "".join(map(_regex_fold_letter, text))
+
+
 def is_case_sensitive(term: str) -> bool:
     """Short capitalised abbreviations ("PT", "OT", "CT") match only as written: "pt" in notes means patient."""
     return _CASE_SENSITIVE.fullmatch(term.strip()) is not None
@@ -436,6 +537,7 @@ class TermMatcher(Generic[V]):
 
     def __init__(self, terms: Mapping[str, V], patterns: Mapping[str, V] | None = None, source: str = "lexicon") -> None:
         self._lookup: dict[str, V] = {}
+        self._folded: dict[str, V] | None = None
         insensitive: list[str] = []
         sensitive: list[str] = []
         for term, value in terms.items():
@@ -478,7 +580,7 @@ class TermMatcher(Generic[V]):
         spans = self._term_spans(text, lowered) if plain and self._lowered is not None else None
         if spans is None:
             spans = [m.span() for m in self._regex.finditer(text)]
-        found = [TermMatch(start, end, text[start:end], self._lookup[normalise_term(text[start:end])]) for start, end in spans]
+        found = [TermMatch(start, end, text[start:end], self._entry(text[start:end])) for start, end in spans]
         if not self._patterns:
             return found
         for pattern in self._patterns:
@@ -512,6 +614,15 @@ class TermMatcher(Generic[V]):
             if exact is not None and exact.start() < after:
                 exact = self._sensitive.search(text, after)
         return spans
+
+    def _entry(self, found: str) -> V:
+        """The entry of a term the expression found, spelt in `found` perhaps with letters that fold oddly."""
+        entry = self._lookup.get(normalise_term(found))
+        if entry is None:
+            if self._folded is None:
+                self._folded = {normalise_term(regex_fold(key)): value for key, value in self._lookup.items()}
+            entry = self._folded[normalise_term(regex_fold(found))]
+        return entry
 
     def lookup(self, term: str) -> V | None:
         """The entry a term names exactly, or None."""

@@ -42,7 +42,7 @@ _AMOUNT = re.compile(
     r"(?<![\w.])#?\s*(?P<n>\d*\.?\d+)\s*(?P<unit>grams?|gms?|g|oz|ounces?|ml|mL|cc|liters?)(?![\w])(?!\s*/)", re.IGNORECASE
 )
 _QUANTITY = re.compile(
-    r"\bqty\.?\s*:?\s*#?\s*(?P<n>\d+)|#\s*(?P<hash>\d+)(?![\d.])(?!\s*(?:grams?|gms?|g|oz|ml)\b)",
+    r"\bqty\.?\s*:?\s*#?\s*(?P<n>\d+)|#\s*(?P<hash>\d+)(?!\d|\.\d)(?!\s*(?:grams?|gms?|g|oz|ml)\b)",
     re.IGNORECASE,
 )
 _COUNT = re.compile(
@@ -167,6 +167,12 @@ def _range(match: re.Match[str], name: str) -> str:
     return f"{low}-{number_value(high)}" if high else str(low)
 
 
+def _count(match: re.Match[str]) -> int | None:
+    """The count a session-count match states."""
+    groups = match.groupdict()
+    return number_value(next(v for k, v in groups.items() if v is not None and k in {"paren", "n", "after", "times"}))
+
+
 def read_sessions(text: str) -> Sessions:
     """Sessions × weeks: "2x4", "2-3 times a week for 6 weeks", "12 sessions", "x6", "(8 sessions)", "#6".
 
@@ -187,10 +193,12 @@ def read_sessions(text: str) -> Sessions:
             per_week, weeks = str(number_value(by.group("a"))), str(number_value(by.group("b")))
             if count_match and count_match.start() >= by.start() and count_match.re is _COUNT_OF and count_match.group("times"):
                 count_match = _COUNT_OF.search(text, by.end())
-    sessions = None
-    if count_match:
-        groups = count_match.groupdict()
-        sessions = number_value(next(v for k, v in groups.items() if v is not None and k in {"paren", "n", "after", "times"}))
+    sessions = _count(count_match) if count_match else None
+    if sessions == 1 and count_match is not None and not text[: count_match.start()].strip():
+        # "1 chiropractic treatment 12 visits": the leading one counts the request; a count after it, the visits
+        later = _PAREN_COUNT.search(text, count_match.end()) or _COUNT_OF.search(text, count_match.end())
+        if later is not None or (per_week and weeks):
+            sessions = _count(later) if later is not None else None
     if sessions is None and per_week and weeks and per_week.isdigit() and weeks.isdigit():
         sessions = int(per_week) * int(weeks)
     return Sessions(sessions, per_week, weeks)

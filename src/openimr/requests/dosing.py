@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from openimr.evidence.numbers import number_value
 from openimr.knowledge.lexicons import drug_lexicon
+from openimr.knowledge.terms import regex_fold
 from openimr.model import Treatment, TreatmentKind
 from openimr.requests.amounts import duration_days
 
@@ -59,10 +60,10 @@ def doses_per_day(frequency: str) -> float | None:
         return _value(times.group("high") or times.group("n"))
     once = _ONCE_TWICE.search(frequency)
     if once:
-        return float(_WORDS[once.group("w").lower()])
+        return float(_WORDS[regex_fold(once.group("w"))])
     latin = _LATIN_WORD.search(frequency)
     if latin:
-        return float(_LATIN[latin.group().lower().replace(".", "")])
+        return float(_LATIN[regex_fold(latin.group()).replace(".", "")])
     if _BEDTIME.search(frequency):
         return 1.0
     return None

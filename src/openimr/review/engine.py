@@ -240,10 +240,11 @@ def review_case(case: Case) -> Determination:
     citation and rationale, primary procedures decided before the services that depend on them. The engine drafts;
     a physician reviewer signs."""
     evidence: Evidence = gather_evidence(case)
+    reading = evidence.case
     era = era_for(case.dates.ur_decision)
     # A modified request is decided on its disputed part, not on what the claims administrator authorized.
     treatments = with_surgery_items([parse_disputed_item(item) for item in case.disputed_items], evidence)
-    phases = [phase_of(case, t, evidence) for t in treatments]
+    phases = [phase_of(reading, t, evidence) for t in treatments]
     chosen = [select_topic(t, p.name == Phase.POSTOPERATIVE) for t, p in zip(treatments, phases, strict=True)]
     dependent = [_dependent(topic, t) for topic, t in zip(chosen, treatments, strict=True)]
     order = sorted(range(len(treatments)), key=lambda i: (dependent[i], i))
@@ -256,7 +257,7 @@ def review_case(case: Case) -> Determination:
     for index in order:
         primary = primary_of(index, sites, dependent, evidence) if dependent[index] else Primary()
         context = CheckContext(
-            case=case,
+            case=reading,
             treatment=treatments[index],
             evidence=evidence,
             item=index,

@@ -74,7 +74,7 @@ def _surgical_procedures() -> dict[str, int]:
 def surgeries_performed(evidence: Evidence) -> list[Fact]:
     """Surgeries the record says were performed, latest first (undated ones last)."""
     surgical = _surgical_procedures()
-    done = [f for f in evidence.procedure_events if f.name in surgical and f.value == ProcedureEvent.PERFORMED]
+    done = evidence.procedure_events(surgical, ProcedureEvent.PERFORMED)
     return sorted(done, key=lambda f: f.date or dt.date.min, reverse=True)
 
 
@@ -117,7 +117,7 @@ def drug_facts(treatment: Treatment, evidence: Evidence) -> list[Fact]:
     """Medication facts naming the requested drug (any of its names; a combination product and its active drug are
     the same drug)."""
     generic = treatment.generic or treatment.name
-    return [f for f in evidence.of_kind("medication") if same_drug(f.name, generic)]
+    return evidence.of_kind("medication", lambda name: same_drug(name, generic))
 
 
 @lru_cache(maxsize=1024)
@@ -190,8 +190,8 @@ def with_surgery_items(treatments: list[Treatment], evidence: Evidence) -> list[
     performed = {f.name for f in surgeries_performed(evidence)}
     certified = [
         f.body_parts
-        for f in evidence.procedure_events
-        if f.name in _surgical_procedures() and f.value == ProcedureEvent.CERTIFIED and f.name not in performed
+        for f in evidence.procedure_events(_surgical_procedures())
+        if f.value == ProcedureEvent.CERTIFIED and f.name not in performed
     ]
     result = []
     for treatment in treatments:
@@ -239,9 +239,8 @@ def primary_of(index: int, treatments: list[Treatment], dependent: list[bool], e
     principal = _surgical_procedures()
     events = [
         f
-        for f in evidence.procedure_events
-        if f.name in principal
-        and f.value in (ProcedureEvent.CERTIFIED, ProcedureEvent.PERFORMED, ProcedureEvent.DENIED)
+        for f in evidence.procedure_events(principal)
+        if f.value in (ProcedureEvent.CERTIFIED, ProcedureEvent.PERFORMED, ProcedureEvent.DENIED)
         and same_body_region(f.body_parts, treatment.body_parts)
     ]
     events = [f for f in events if f.name == treatment.surgery] or events

@@ -17,7 +17,7 @@ from typing import ClassVar, Self
 
 from pydantic import Field, model_validator
 
-from openimr.evidence.dates import DatePrecision, DurationKind, find_dates, find_durations
+from openimr.evidence.dates import DatePrecision, DurationKind, find_dates, find_durations, find_event_dates
 from openimr.evidence.procedures import ProcedureEvent
 from openimr.evidence.text import sentence_at
 from openimr.model import Fact
@@ -92,7 +92,8 @@ def _sentence_dates(ctx: CheckContext, fact: Fact) -> list[dt.date]:
         if text is None:
             continue
         sentence = sentence_at(text, span.start, span.end).text
-        found += [d.date for d in find_dates(sentence, DatePrecision.MONTH)]
+        # a report's own date bounds what it reports only when nothing else dates it
+        found += [d.date for d in find_event_dates(sentence, DatePrecision.MONTH) or find_dates(sentence, DatePrecision.MONTH)]
         ago = [d.since for d in find_durations(sentence, reference=as_of) if d.kind == DurationKind.AGO]
         found += [d for d in ago if d is not None]
     return [d for d in found if as_of is None or d <= as_of]
@@ -110,8 +111,8 @@ def time_since_last(ctx: CheckContext, params: SinceLastParams) -> Outcome:
     when it reports none."""
     events = [
         f
-        for f in ctx.evidence.procedure_events
-        if f.name in params.procedures and f.value == ProcedureEvent.PERFORMED and _same_part(f, ctx)
+        for f in ctx.evidence.procedure_events(params.procedures, ProcedureEvent.PERFORMED)
+        if _same_part(f, ctx)
     ]
     done = ctx.evidence.present(params.facts) + events
     if not done:

@@ -182,10 +182,8 @@ def repeat_without_change(ctx: CheckContext, params: RepeatParams) -> Outcome:
     nothing that justifies repeating it (`change`); not met when there was none, or a change is documented."""
     done = [
         f
-        for f in ctx.evidence.procedure_events
-        if f.name in params.procedures
-        and f.value == ProcedureEvent.PERFORMED
-        and same_body_region(f.body_parts, ctx.treatment.body_parts)
+        for f in ctx.evidence.procedure_events(params.procedures, ProcedureEvent.PERFORMED)
+        if same_body_region(f.body_parts, ctx.treatment.body_parts)
     ]
     if not done:
         return Outcome(NOT_MET, note="the record shows no earlier study of this kind")
