@@ -169,21 +169,28 @@ class SqliteIndex:
             for (shard,) in connection.execute("SELECT shard FROM corpus_fts_shards").fetchall():
                 _set(connection, _fts_table(shard), settings)
 
-    def _merge(self) -> None:
-        """Merge each year table's levels of `usermerge` segments or more, as automerge does, until none is left."""
+    @contextlib.contextmanager
+    def _autocommitting(self) -> Iterator[tuple[Any, list[str]]]:
+        """A raw connection in autocommit mode (FTS5's 'merge' and 'optimize' commands commit as they go) and the
+        names of the year tables."""
         with self.corpus.raw() as connection:
             isolation = connection.isolation_level
             connection.isolation_level = None
             try:
-                for (shard,) in connection.execute("SELECT shard FROM corpus_fts_shards").fetchall():
-                    table = _fts_table(shard)
-                    while True:  # FTS5's 'merge' changes fewer than 2 rows once there is nothing left to merge
-                        before = connection.total_changes
-                        connection.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('merge', 2000)")
-                        if connection.total_changes - before < 2:
-                            break
+                shards = connection.execute("SELECT shard FROM corpus_fts_shards").fetchall()
+                yield connection, [_fts_table(shard) for (shard,) in shards]
             finally:
                 connection.isolation_level = isolation
+
+    def _merge(self) -> None:
+        """Merge each year table's levels of `usermerge` segments or more, as automerge does, until none is left."""
+        with self._autocommitting() as (connection, tables):
+            for table in tables:
+                while True:  # FTS5's 'merge' changes fewer than 2 rows once there is nothing left to merge
+                    before = connection.total_changes
+                    connection.execute(f"INSERT INTO {table} ({table}, rank) VALUES ('merge', 2000)")
+                    if connection.total_changes - before < 2:
+                        break
 
     # writing
 
@@ -274,16 +281,10 @@ class SqliteIndex:
     def optimize(self) -> None:
         """Merge each year table's segments into one (a search then walks one posting list a word instead of dozens:
         about twice as fast on a bulk-loaded corpus) and refresh the planner's statistics."""
-        with self.corpus.raw() as connection:
-            isolation = connection.isolation_level
-            connection.isolation_level = None
-            try:
-                for (shard,) in connection.execute("SELECT shard FROM corpus_fts_shards").fetchall():
-                    table = _fts_table(shard)
-                    connection.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
-                connection.execute("ANALYZE")
-            finally:
-                connection.isolation_level = isolation
+        with self._autocommitting() as (connection, tables):
+            for table in tables:
+                connection.execute(f"INSERT INTO {table} ({table}) VALUES ('optimize')")
+            connection.execute("ANALYZE")
 
     # searching
 
