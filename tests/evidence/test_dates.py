@@ -115,3 +115,10 @@ def test_date_before_finds_the_nearest_preceding_full_date() -> None:
 )
 def test_event_dates_leave_out_the_date_of_the_report_that_tells_them(sentence: str, dates: list[str]) -> None:
     assert [str(d.date) for d in find_event_dates(sentence)] == dates
+
+
+def test_the_report_date_stands_in_when_asked_and_alone() -> None:
+    alone = "Per the PR-2 of 10/12/2016, a drug screen was consistent."
+    assert [str(d.date) for d in find_event_dates(alone, report_if_alone=True)] == ["2016-10-12"]
+    other = "Per the PR-2 of 10/12/2016, a drug screen on 6/1/2016 was consistent."
+    assert [str(d.date) for d in find_event_dates(other, report_if_alone=True)] == ["2016-06-01"]

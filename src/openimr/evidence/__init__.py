@@ -97,9 +97,10 @@ def _candidates(case: Case) -> list[Candidate]:
 def as_read(case: Case) -> Case:
     """The case as the evidence reads it: each document's line breaks inside a sentence made spaces
     (`join_line_breaks`), so that offsets into it are offsets into the documents as filed."""
-    joined = [document.model_copy(update={"text": join_line_breaks(document.text)}) for document in case.documents]
-    if all(new.text == old.text for new, old in zip(joined, case.documents, strict=True)):
+    texts = [join_line_breaks(document.text) for document in case.documents]
+    if all(text == document.text for text, document in zip(texts, case.documents, strict=True)):
         return case
+    joined = [document.model_copy(update={"text": text}) for text, document in zip(texts, case.documents, strict=True)]
     return case.model_copy(update={"documents": joined})
 
 

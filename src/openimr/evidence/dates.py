@@ -167,13 +167,17 @@ def _report_date(sentence: str, found: list[FoundDate]) -> FoundDate | None:
     return None
 
 
-def find_event_dates(sentence: str, min_precision: DatePrecision = DatePrecision.YEAR) -> list[FoundDate]:
+def find_event_dates(
+    sentence: str, min_precision: DatePrecision = DatePrecision.YEAR, report_if_alone: bool = False
+) -> list[FoundDate]:
     """The dates a sentence gives for what it states: every date but that of a reporting frame opening it ("Per the
     report dated 10/12/2016, ...", "On 10/12/2016, the physician noted that ..."), which dates the report, not what
-    the report says happened."""
+    the report says happened. With `report_if_alone`, the report's date when it is the only one (what it reports
+    happened by then)."""
     found = find_dates(sentence, min_precision)
     report = _report_date(sentence, found)
-    return [d for d in found if d is not report]
+    events = [d for d in found if d is not report]
+    return found if report_if_alone and not events else events
 
 
 def date_before(

@@ -167,6 +167,11 @@ def _range(match: re.Match[str], name: str) -> str:
     return f"{low}-{number_value(high)}" if high else str(low)
 
 
+def _count_match(text: str, start: int = 0) -> re.Match[str] | None:
+    """The first session count written from `start`: "(8 sessions)", then "12 visits", "x6", "#6"."""
+    return _PAREN_COUNT.search(text, start) or _COUNT_OF.search(text, start)
+
+
 def _count(match: re.Match[str]) -> int | None:
     """The count a session-count match states."""
     groups = match.groupdict()
@@ -186,7 +191,7 @@ def read_sessions(text: str) -> Sessions:
     match_weeks = _WEEKS.search(text)
     if match_weeks:
         weeks = _range(match_weeks, "wk")
-    count_match = _PAREN_COUNT.search(text) or _COUNT_OF.search(text)
+    count_match = _count_match(text)
     if per_week is None and weeks is None:
         by = _TIMES_BY.search(text)
         if by:
@@ -196,7 +201,7 @@ def read_sessions(text: str) -> Sessions:
     sessions = _count(count_match) if count_match else None
     if sessions == 1 and count_match is not None and not text[: count_match.start()].strip():
         # "1 chiropractic treatment 12 visits": the leading one counts the request; a count after it, the visits
-        later = _PAREN_COUNT.search(text, count_match.end()) or _COUNT_OF.search(text, count_match.end())
+        later = _count_match(text, count_match.end())
         if later is not None or (per_week and weeks):
             sessions = _count(later) if later is not None else None
     if sessions is None and per_week and weeks and per_week.isdigit() and weeks.isdigit():

@@ -17,7 +17,7 @@ from typing import ClassVar, Self
 
 from pydantic import Field, model_validator
 
-from openimr.evidence.dates import DatePrecision, DurationKind, find_dates, find_durations, find_event_dates
+from openimr.evidence.dates import DatePrecision, DurationKind, find_durations, find_event_dates
 from openimr.evidence.procedures import ProcedureEvent
 from openimr.evidence.text import sentence_at
 from openimr.model import Fact
@@ -92,8 +92,7 @@ def _sentence_dates(ctx: CheckContext, fact: Fact) -> list[dt.date]:
         if text is None:
             continue
         sentence = sentence_at(text, span.start, span.end).text
-        # a report's own date bounds what it reports only when nothing else dates it
-        found += [d.date for d in find_event_dates(sentence, DatePrecision.MONTH) or find_dates(sentence, DatePrecision.MONTH)]
+        found += [d.date for d in find_event_dates(sentence, DatePrecision.MONTH, report_if_alone=True)]
         ago = [d.since for d in find_durations(sentence, reference=as_of) if d.kind == DurationKind.AGO]
         found += [d for d in ago if d is not None]
     return [d for d in found if as_of is None or d <= as_of]
