@@ -167,6 +167,12 @@ def test_pattern_prefixes(pattern: str, prefixes: tuple[str, ...]) -> None:
         (r"\bof the (?:left\s+|right\s+)?knee\b", "of the l knee", False),
         (r"\bof the (?:left\s+|right\s+)?knee\b", "of the rt. knee", True),
         (r"\b(?:bilateral\s+)knees\b", "b/l knees", True),
+        (r"\bpositive (?:\w+\s+)?McMurray", "+ McMurray", True),
+        (r"\bpositive (?:\w+\s+)?McMurray", "(+) McMurray test", True),
+        (r"\bMcMurray (?:test )?(?:is )?positive\b", "McMurray test is (+) on the left", True),
+        (r"\bMcMurray (?:test )?(?:is )?positive\b", "McMurray test +.", True),
+        (r"\bMcMurray (?:test )?(?:is )?positive\b", "McMurray test +/- today", False),
+        (r"\bpositive (?:reflexes|McMurray)", "2+ reflexes", False),
     ],
 )
 def test_patterns_also_match_clinical_shorthand_and_the_past_tense(pattern: str, text: str, matches: bool) -> None:

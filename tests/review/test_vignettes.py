@@ -36,12 +36,13 @@ _SHORTHAND = (
     (re.compile(r"\bhome exercise program\b"), "HEP"),
     (re.compile(r"\brange of motion\b"), "ROM"),
     (re.compile(r"\bright (?=knee|shoulder|wrist|hand|ankle|elbow|hip)"), "R "),
+    (re.compile(r"\bpositive\b"), "(+)"),
 )
 
 
 def _in_shorthand(record: str) -> str:
     """The record as a busy clinician writes it: "w/o" for "without", "PT" for "physical therapy", "wks" for "weeks",
-    "dx" for "diagnosis", "HEP" for "home exercise program", "R knee" for "right knee"."""
+    "dx" for "diagnosis", "HEP" for "home exercise program", "R knee" for "right knee", "(+)" for "positive"."""
     for word, shorthand in _SHORTHAND:
         record = word.sub(shorthand, record)
     return record

@@ -83,6 +83,13 @@ _SHORTHAND = (
 )
 """Words of a pattern and the shorthand clinical notes write for them ("w/o" for "without", "w/" for "with" before a
 space or the end of its group, "h/o" for "history of", "wks" for "weeks", "dx" for "diagnosis", "L" for "left")."""
+_SIGNS = (
+    (
+        re.compile(r"(?:\\b|(?<=\\[sS])|(?<![\w\\]))positive(?:\\b)?" + _WORD_END_IN_PATTERN),
+        r"(?:\bpositive\b|\(\+\)|(?<![\w+(])\+(?![\d+/)]))",
+    ),
+)
+"""Words of a pattern that notes write as a sign: "+" or "(+)" for "positive", but not a grade ("2+") or "+/-"."""
 _PHRASES = (
     _phrase("physical therapy", "physiotherapy", "PT"),
     _phrase("home exercise program", "HEP"),
@@ -140,12 +147,13 @@ _FIXED = re.compile(r"\(\?<[!=][^()]*\)|\[(?:\\.|[^\]\\])*\]")
 """Parts of a pattern whose words stay as written: a look-behind (it must keep its width) and a character class."""
 
 
-def with_variants(pattern: str) -> str:
+def with_variants(pattern: str, signs: bool = True) -> str:
     """`pattern` also matching the shorthand clinicians write for its words ("without benefit" matches "w/o
-    benefit") and its verbs in the past tense ("is unclear" matches "was unclear"); look-behinds and character
+    benefit", "limited range of motion" "limited ROM"), with `signs` the signs they write for some ("+" for
+    "positive"), and its verbs in the past tense ("is unclear" matches "was unclear"); look-behinds and character
     classes are left as written."""
     fixed = [match.span() for match in _FIXED.finditer(pattern)]
-    for written, either in (*_PHRASES, *_SHORTHAND, *_TENSES):
+    for written, either in (*_PHRASES, *_SHORTHAND, *(_SIGNS if signs else ()), *_TENSES):
         places = [m for m in written.finditer(pattern) if not any(a <= m.start() < b for a, b in fixed)]
         for place in reversed(places):
             pattern = pattern[: place.start()] + either.replace(_AS_WRITTEN, place.group()) + pattern[place.end() :]
