@@ -173,6 +173,14 @@ def test_pattern_prefixes(pattern: str, prefixes: tuple[str, ...]) -> None:
         (r"\bMcMurray (?:test )?(?:is )?positive\b", "McMurray test +.", True),
         (r"\bMcMurray (?:test )?(?:is )?positive\b", "McMurray test +/- today", False),
         (r"\bpositive (?:reflexes|McMurray)", "2+ reflexes", False),
+        (r"\bpersists despite (?:therapy|care)\b", "persisted in spite of therapy", True),
+        (r"\btender\w* (?:over )?the (?:greater )?trochanter\b", "pain on palpation over the greater trochanter", True),
+        (r"\bable to (?:do|perform) (?:her )?chores\b", "she can do her chores", True),
+        (r"\bable to (?:do|perform) (?:her )?chores\b", "she cannot do her chores", False),
+        (r"\bunable to walk\b", "he cannot walk", True),
+        (r"\bfailed (?:physical therapy|injections)\b", "did not improve with physical therapy", True),
+        (r"\bimproved function\b", "improved functional status", True),
+        (r"\bshoulder surgery\b", "shoulder operation", True),
     ],
 )
 def test_patterns_also_match_clinical_shorthand_and_the_past_tense(pattern: str, text: str, matches: bool) -> None:

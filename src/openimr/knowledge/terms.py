@@ -55,6 +55,11 @@ _AS_WRITTEN = "\0"
 """In a variant, the words of the pattern as written."""
 
 
+def _stem(stem: str, *synonyms: str) -> tuple[re.Pattern[str], str]:
+    """A word stem of a pattern written with any ending ("tender\\w*", "diagnos\\w+") and the synonyms notes write."""
+    return re.compile(_WORD_START_IN_PATTERN + re.escape(stem) + r"\\w[*+]"), f"(?:{_AS_WRITTEN}|{'|'.join(synonyms)})"
+
+
 def _phrase(words: str, *shorthand: str) -> tuple[re.Pattern[str], str]:
     """A phrase of a pattern, its words separated as patterns write them, and the phrase or the shorthand notes write
     for it (upper-case shorthand is matched in capitals only: "PT" is physical therapy, "pt" the patient)."""
@@ -74,7 +79,6 @@ _SHORTHAND = (
     *_abbreviated("treatment", "tx", "tx"),
     *_abbreviated("medication", "med", "meds"),
     (re.compile(_WORD_START_IN_PATTERN + r"diagnosis" + _WORD_END_IN_PATTERN), "(?:diagnosis|dx)"),
-    (re.compile(_WORD_START_IN_PATTERN + r"diagnos\\w\+"), r"(?:diagnos\w+|dx)"),
     (re.compile(_WORD_START_IN_PATTERN + "history" + _WORD_END_IN_PATTERN), "(?:history|hx)"),
     (re.compile(_WORD_START_IN_PATTERN + "therapy" + _WORD_END_IN_PATTERN), "(?:physio)?therapy"),
     (re.compile(_WORD_START_IN_PATTERN + "left" + _WORD_END_IN_PATTERN), r"(?:left|lt\.?|(?-i:L))"),
@@ -105,8 +109,24 @@ _PHRASES = (
     _phrase("urine drug testing", "UDT"),
     _phrase("date of injury", "DOI"),
     _phrase("return to work", "RTW"),
+    _phrase("able to", "can", "could"),
+    _phrase("unable to", "cannot", r"can\s+not", r"could\s+not", "can't", "couldn't"),
+    _phrase("despite", r"in\s+spite\s+of"),
+    _phrase("failed", r"did\s+not\s+(?:improve|respond)\s+(?:with|to)"),
+    _phrase("tenderness", r"pain\s+(?:on|with|to)\s+palpation"),
+    _stem("tender", r"pain\s+(?:on|with|to)\s+palpation"),
+    _stem("diagnos", "dx"),
+    _phrase("weakness", r"(?:decreased|reduced|diminished)\s+strength"),
+    _phrase("function", r"functional\s+(?:status|level|capacity|abilities|ability)"),
+    _phrase("limited", "restricted"),
+    _phrase("surgery", "operation"),
+    _phrase("surgeries", "operations"),
+    _phrase("medication", "medicine"),
+    _phrase("medications", "medicines"),
+    _phrase("MRI", "magnetic resonance imaging"),
 )
-"""Phrases of a pattern and the abbreviations notes write for them ("HEP" for "home exercise program")."""
+"""Words and phrases of a pattern and the abbreviations and synonyms notes write for them ("HEP" for "home exercise
+program", "in spite of" for "despite", "pain on palpation" for "tenderness")."""
 _PAST_TENSE = {
     "is": "was",
     "are": "were",
