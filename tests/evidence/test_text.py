@@ -19,6 +19,8 @@ from openimr.evidence.text import clause_starts, find_sections, join_line_breaks
         ("Is it worse? Yes.", ["Is it worse?", "Yes."]),
         ("Diabetic? No. Lumbar pain.", ["Diabetic?", "No.", "Lumbar pain."]),
         ("Form No. 5 was signed. Done.", ["Form No. 5 was signed.", "Done."]),
+        ("MRI on Apr. 10, 2016 showed a tear. Sept. 3 was next.", ["MRI on Apr. 10, 2016 showed a tear.", "Sept. 3 was next."]),
+        ("Seen in Oct. The knee is better.", ["Seen in Oct.", "The knee is better."]),
         ("Referred by J. Doe for PT.", ["Referred by J. Doe for PT."]),
         ("Radiculopathy vs. neuropathy. Plan EMG.", ["Radiculopathy vs. neuropathy.", "Plan EMG."]),
         ("The straight leg raise\nwas positive.", ["The straight leg raise\nwas positive."]),

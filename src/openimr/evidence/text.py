@@ -14,6 +14,7 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from openimr.evidence.dates import MONTH_NAMES
 from openimr.knowledge import load_knowledge
 from openimr.knowledge.terms import regex_fold
 
@@ -155,7 +156,7 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     next_char = following.group(1) if following else ""
     if word in _TITLES or (len(word) == 1 and word.isalpha()):
         return False
-    if word in ("no", "nos"):  # "No. 5" is a number; "Diabetic? No. Lumbar pain" ends a sentence
+    if word in ("no", "nos") or word in MONTH_NAMES:  # "No. 5", "Apr. 10, 2016"; "Diabetic? No. Lumbar pain" ends one
         return not next_char.isdigit() and not next_char.islower()
     if word in _ABBREVIATIONS or "." in word:
         return next_char.isupper()
