@@ -181,6 +181,11 @@ def test_pattern_prefixes(pattern: str, prefixes: tuple[str, ...]) -> None:
         (r"\bfailed (?:physical therapy|injections)\b", "did not improve with physical therapy", True),
         (r"\bimproved function\b", "improved functional status", True),
         (r"\bshoulder surgery\b", "shoulder operation", True),
+        (r"\b\d{1,3}\s?% (?:relief|improvement)", "70 percent relief", True),
+        (r"\b\d{1,3}\s?% (?:relief|improvement)", "70% relief", True),
+        (r"\b[0-4](?:\+|-)?/5\s+strength", "3 out of 5 strength", True),
+        (r"\b[0-4](?:\+|-)?/5\s+strength", "3 out of 50 strength", False),
+        (r"\bpain (?:of )?[7-9]/10\b", "pain of 8 out of 10", True),
     ],
 )
 def test_patterns_also_match_clinical_shorthand_and_the_past_tense(pattern: str, text: str, matches: bool) -> None:

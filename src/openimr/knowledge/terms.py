@@ -35,6 +35,8 @@ _WORD_GAPS = (
 ending in a slash ("w/")."""
 
 
+PERCENT = r"(?:\s?%|\s+per\s?cent\b)"
+"""Regex fragment: a percent sign after a number, or the word ("70%", "70 %", "70 percent")."""
 _WORD_START_IN_PATTERN = r"(?:(?<=\\[bsBS])|(?<![\w\\]))"
 _WORD_END_IN_PATTERN = r"(?![\w?*+{])"
 _GAP_IN_PATTERN = r"(?: |\\s\+?|\[\\s-\]\+?|-)"
@@ -92,8 +94,12 @@ _SIGNS = (
         re.compile(r"(?:\\b|(?<=\\[sS])|(?<![\w\\]))positive(?:\\b)?" + _WORD_END_IN_PATTERN),
         r"(?:\bpositive\b|\(\+\)|(?<![\w+(])\+(?![\d+/)]))",
     ),
+    (re.compile(r"(?:\\s\?)?%"), PERCENT),
+    (re.compile(r"/5(?![\d?*+{])"), r"(?:/5|\s+out\s+of\s+(?:5|five)\b)"),
+    (re.compile(r"/10(?![\d?*+{])"), r"(?:/10|\s+out\s+of\s+(?:10|ten)\b)"),
 )
-"""Words of a pattern that notes write as a sign: "+" or "(+)" for "positive", but not a grade ("2+") or "+/-"."""
+"""Words of a pattern that notes write as a sign, and signs of a pattern they write as words: "+" or "(+)" for
+"positive" (but not a grade, "2+", nor "+/-"), "70 percent" for "70%", "4 out of 5" for "4/5"."""
 _PHRASES = (
     _phrase("physical therapy", "physiotherapy", "PT"),
     _phrase("home exercise program", "HEP"),
