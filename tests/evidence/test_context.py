@@ -60,6 +60,11 @@ HYPOTHETICAL, PLANNED = FactStatus.HYPOTHETICAL, FactStatus.PLANNED
         ("He completed six sessions of physical therapy.", "physical therapy", PRESENT),
         # negation, backward
         ("Muscle spasm in not noted.", "spasm", ABSENT),
+        # a contracted "not" is a "not"
+        ("He doesn't have spasm.", "spasm", ABSENT),
+        ("The knee isn’t swollen and doesn't lock.", "lock", ABSENT),
+        ("She hasn't yet had physical therapy.", "physical therapy", ABSENT),
+        ("The CURES report hasn't been reviewed.", "CURES report", ABSENT),
         ("Spasm was not present.", "Spasm", ABSENT),
         ("Functional improvement is not documented.", "Functional improvement", ABSENT),
         ("Functional improvement was not clearly documented.", "Functional improvement", ABSENT),

@@ -189,6 +189,10 @@ def test_pattern_prefixes(pattern: str, prefixes: tuple[str, ...]) -> None:
         (r"\bpain (?:of )?[7-9]/10\b", "pain of 8 out of 10", True),
         (r"\bhas not been effective\b", "it hasn't been effective", True),
         (r"\b(?:did|does)\s+not\s+help\w*", "it didn’t help", True),
+        (r"\bnot\s+(?:yet\s+)?had\b", "she hasn't yet had", True),
+        (r"\b(?:not|never)\s+helped\b", "it didn't helped", True),
+        (r"\b(?:not|never)\s+helped\b", "it didnt helped", False),
+        (r"\bnot\s+tried\b", "he knot tried", False),
     ],
 )
 def test_patterns_also_match_clinical_shorthand_and_the_past_tense(pattern: str, text: str, matches: bool) -> None:

@@ -171,6 +171,11 @@ _TENSES = tuple(
     (re.compile(_WORD_START_IN_PATTERN + rf"{present}(?![\w?*+{{])"), f"(?:{present}|{past})")
     for present, past in _PAST_TENSE.items()
 )
+_CONTRACTED = r"(?:do|does|did|is|was|were|are|has|have|had|could|wo|would|should|need|must)"
+"""The words a pattern's "not" is contracted onto when the pattern does not write them ("hasn't" for "not" opening
+a pattern or an alternative: "not yet had" matches "hasn't yet had"; "won't" is "wo" and "n't"). "can't" reads as "cannot"
+(the phrase "unable to"), one word, which a pattern writes where it means it."""
+_CONTRACTION = (re.compile(r"(?:^|(?<=[(|:])|(?<=\)\?)|(?<=\\b))not" + _WORD_END_IN_PATTERN), rf"(?:not|{_CONTRACTED}n['’]t)")
 _FIXED = re.compile(r"\(\?<[!=][^()]*\)|\[(?:\\.|[^\]\\])*\]")
 """Parts of a pattern whose words stay as written: a look-behind (it must keep its width) and a character class."""
 
@@ -178,10 +183,10 @@ _FIXED = re.compile(r"\(\?<[!=][^()]*\)|\[(?:\\.|[^\]\\])*\]")
 def with_variants(pattern: str, signs: bool = True) -> str:
     """`pattern` also matching the shorthand clinicians write for its words ("without benefit" matches "w/o
     benefit", "limited range of motion" "limited ROM"), with `signs` the signs they write for some ("+" for
-    "positive"), and its verbs in the past tense ("is unclear" matches "was unclear"); look-behinds and character
-    classes are left as written."""
+    "positive"), its verbs in the past tense ("is unclear" matches "was unclear") and a "not" it opens with
+    contracted ("not yet had" matches "hasn't yet had"); look-behinds and character classes are left as written."""
     fixed = [match.span() for match in _FIXED.finditer(pattern)]
-    for written, either in (*_PHRASES, *_SHORTHAND, *(_SIGNS if signs else ()), *_TENSES):
+    for written, either in (*_PHRASES, *_SHORTHAND, *(_SIGNS if signs else ()), *_TENSES, _CONTRACTION):
         places = [m for m in written.finditer(pattern) if not any(a <= m.start() < b for a, b in fixed)]
         for place in reversed(places):
             pattern = pattern[: place.start()] + either.replace(_AS_WRITTEN, place.group()) + pattern[place.end() :]
