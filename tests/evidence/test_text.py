@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from openimr.evidence.text import (
     clause_starts,
     find_sections,
+    join_hyphenated_words,
     join_line_breaks,
     plain_characters,
     sentence_at,
@@ -119,3 +120,21 @@ def test_odd_spaces_and_hyphens_are_read_as_plain_ones_at_the_same_offsets() -> 
     plain = plain_characters(text)
     assert plain == "Right knee pain; x-rays at C4-C7."
     assert len(plain) == len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("lumbar radicu-\nlopathy on the left", "lumbar   radiculopathy on the left"),
+        ("physi-\r\n  cal therapy", "     physical therapy"),
+        ("a follow-\nup visit and an x-\nray", "a  follow-up visit and an  x-ray"),
+        ("at L4-\nL5 and 5-\n6/10 pain", "at L4-\nL5 and 5-\n6/10 pain"),
+        ("Plan:\n- PT\n- HEP", "Plan:\n- PT\n- HEP"),
+    ],
+)
+def test_a_word_hyphenated_at_a_line_end_is_joined_at_the_same_offsets(text: str, read: str) -> None:
+    """Text from PDFs and scans hyphenates words at line ends; a compound keeps its hyphen, a level or a range of
+    numbers is left alone, and what follows the word keeps its offset."""
+    joined = join_hyphenated_words(text)
+    assert joined == read
+    assert len(joined) == len(text)

@@ -26,6 +26,7 @@ __all__ = [
     "Sentence",
     "clause_starts",
     "find_sections",
+    "join_hyphenated_words",
     "join_line_breaks",
     "section_rules",
     "sentence_at",
@@ -173,6 +174,31 @@ def plain_characters(text: str) -> str:
     """`text` with tabs and other spaces (no-break, thin, ideographic) made plain spaces and hyphens, non-breaking
     hyphens, en dashes and minus signs made hyphens ("x\u2011rays", "C4\u2013C7"), the same length."""
     return text.translate(_PLAIN)
+
+
+_HYPHENATED = re.compile(r"(?<![\w-])([A-Za-z]+)-[ \t]*\r?\n[ \t]*([a-z]+)(?![\w-])")
+"""A word hyphenated at a line end, its rest in lower case on the next line ("radicu-\nlopathy")."""
+_COMPOUND_FIRST = frozenset(
+    {"follow", "self", "non", "x", "sit", "well", "long", "short", "left", "right", "full", "part", "half", "low", "high"}
+    | {"mid", "pain", "work", "weight", "post", "pre", "re", "co", "anti", "multi", "first", "one", "two", "three"}
+    | {"four", "five", "six", "ten", "twelve", "day", "week", "month", "year"}
+)
+"""Words that open a hyphenated compound ("follow-up", "self-care", "x-ray"): split at a line end, the hyphen stays."""
+
+
+def join_hyphenated_words(text: str) -> str:
+    """`text` with each word that a line end hyphenates joined ("radicu-\nlopathy" reads "radiculopathy"), the same
+    length: the spaces the hyphen and line break took come before the word, so offsets after it stay valid. A compound
+    keeps its hyphen ("follow-\nup" reads "follow-up")."""
+    if "-" not in text or "\n" not in text:
+        return text
+
+    def joined(match: re.Match[str]) -> str:
+        first, rest = match.groups()
+        word = f"{first}-{rest}" if first.lower() in _COMPOUND_FIRST else first + rest
+        return " " * (match.end() - match.start() - len(word)) + word
+
+    return _HYPHENATED.sub(joined, text)
 
 
 def join_line_breaks(text: str) -> str:
