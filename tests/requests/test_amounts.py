@@ -40,6 +40,13 @@ def test_read_strength(text: str, strength: str | None) -> None:
         ("Etodolac 400mg", None),
         ("Naproxen 550mg #60.", 60),
         ("Diclofenac gel #1.5", None),
+        ("Meloxicam 15 mg, quantity: 30", 30),
+        ("Meloxicam 15 mg, quantity of 30", 30),
+        ("Baclofen 10 mg, dispense 60", 60),
+        ("Baclofen 10 mg disp: #60", 60),
+        ("Baclofen 10 mg No. 60", 60),
+        ("Baclofen 10 mg, sixty (60) tablets", 60),
+        ("Baclofen 10 mg, no refills", None),
     ],
 )
 def test_read_quantity(text: str, quantity: int | None) -> None:

@@ -42,11 +42,12 @@ _AMOUNT = re.compile(
     r"(?<![\w.])#?\s*(?P<n>\d*\.?\d+)\s*(?P<unit>grams?|gms?|g|oz|ounces?|ml|mL|cc|liters?)(?![\w])(?!\s*/)", re.IGNORECASE
 )
 _QUANTITY = re.compile(
-    r"\bqty\.?\s*:?\s*#?\s*(?P<n>\d+)|#\s*(?P<hash>\d+)(?!\d|\.\d)(?!\s*(?:grams?|gms?|g|oz|ml)\b)",
+    r"\b(?:qty|quantity|disp(?:ense)?|no(?=\.))\.?\s*(?:of\s+)?:?\s*#?\s*(?P<n>\d+)"
+    r"|#\s*(?P<hash>\d+)(?!\d|\.\d)(?!\s*(?:grams?|gms?|g|oz|ml)\b)",
     re.IGNORECASE,
 )
 _COUNT = re.compile(
-    rf"(?<![\w./])(?P<n>{_NUM})\s*(?:tablets?|tabs?|capsules?|caps?|pills?|patch(?:es)?|boxe?s?|tubes?|bottles?|containers?|count)\b"
+    rf"(?<![\w./])(?P<n>{_NUM})\s*(?:\(\d+\)\s*)?(?:tablets?|tabs?|capsules?|caps?|pills?|patch(?:es)?|boxe?s?|tubes?|bottles?|containers?|count)\b"
     r"(?!\s+(?:po|p\.o\.|by\s+mouth|orally|q\.?\d|every|daily|twice|once|at\s+bed|b\.?i\.?d|t\.?i\.?d|q\.?i\.?d|q\.?d|q\.?h\.?s|prn))",
     re.IGNORECASE,
 )
@@ -71,7 +72,8 @@ def read_amount(text: str) -> str | None:
 
 
 def read_quantity(text: str) -> int | None:
-    """Units dispensed or ordered: "#60", "QTY: 60", "qty #60", "60 tablets", "NCV ..., 2", "MRI ... times 1"."""
+    """Units dispensed or ordered: "#60", "QTY: 60", "qty #60", "quantity of 60", "dispense 60", "No. 60", "60 tablets",
+    "sixty (60) tablets", "NCV ..., 2", "MRI ... times 1"."""
     match = _QUANTITY.search(text) or _COUNT.search(text)
     if match:
         return number_value(match.group("n") or match.group("hash"))
