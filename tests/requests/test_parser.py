@@ -214,7 +214,7 @@ def test_procedure_requests(text: str, expected: dict[str, Any]) -> None:
     [
         ("Physical therapy 2x4", 8, "2", "4"),
         ("Physical therapy 2x4 weeks for the lumbar spine", 8, "2", "4"),
-        ("Physical therapy 2-3 times a week for 6 weeks", None, "2-3", "6"),
+        ("Physical therapy 2-3 times a week for 6 weeks", 18, "2-3", "6"),
         ("Physical therapy three times per week for four weeks", 12, "3", "4"),
         ("Chiropractic treatment 12 sessions", 12, None, None),
         ("Acupuncture x6", 6, None, None),
@@ -222,7 +222,7 @@ def test_procedure_requests(text: str, expected: dict[str, Any]) -> None:
         ("Massage therapy, six visits", 6, None, None),
         ("Occupational therapy twice a week for 3 weeks (6 sessions)", 6, "2", "3"),
         ("Ten additional physical therapy sessions", 10, None, None),
-        ("Aquatic therapy 1-2 times a week for 4-6 weeks", None, "1-2", "4-6"),
+        ("Aquatic therapy 1-2 times a week for 4-6 weeks", 12, "1-2", "4-6"),
         ("Physical therapy once a week x 6 weeks", 6, "1", "6"),
     ],
 )

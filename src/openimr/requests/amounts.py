@@ -141,8 +141,13 @@ class Sessions:
 
 
 _RANGE = rf"(?P<{{0}}>{_NUM})(?:\s*(?:-|to)\s*(?P<{{0}}2>{_NUM}))?"
+_WEEKLY = (
+    r"(?:(?:x|times?|days?|visits?|sessions?)\s*(?:(?:(?:a|per|/|each)\s*)?(?:week|wk)|weekly)"
+    r"|(?:a|per|/|each)\s*(?:week|wk))\b"
+)
+"""How often a week: "x/week", "times a week", "visits per week", "x weekly", "xwk", "per week"."""
 _PER_WEEK = re.compile(
-    rf"\b{_RANGE.format('pw')}\s*(?:x|times?|days?|visits?|sessions?)\s*(?:(?:a|per|/|each)\s*(?:week|wk)|weekly)\b"
+    rf"\b{_RANGE.format('pw')}\s*{_WEEKLY}"
     r"|\b(?P<once>once|twice)\s+(?:(?:a|per)\s+)?week(?:ly)?\b",
     re.IGNORECASE,
 )
@@ -156,9 +161,9 @@ _TIMES_BY = re.compile(
 _PAREN_COUNT = re.compile(r"\(\s*(?P<paren>\d+)[\s-]*(?:total\s+)?(?:sessions?|visits?|treatments?)?\s*\)", re.IGNORECASE)
 _COUNT_OF = re.compile(
     rf"\b(?P<n>{_NUM})[\s-]*(?:\(\d+\)\s*)?(?:additional\s+|more\s+|further\s+)?"
-    rf"(?:(?!(?:{_NUM}|times|x|a|per)\b)[a-z/-]+\s+){{0,3}}?(?:sessions?|visits?|treatments?)\b"
+    rf"(?:(?!(?:{_NUM}|times|x|a|per)\b)[a-z/-]+\s+){{0,3}}?(?:sessions?|visits?|treatments?)\b(?!\s*(?:a|per|/|each)\s*w)"
     r"|\b(?:sessions?|visits?|treatments?)\s*,\s*(?P<after>\d+)\b"
-    r"|(?:\btimes|\bx|#)\s*(?P<times>\d+)\b(?!\s*(?:a|per|/)\s*(?:week|day))(?!\s*(?:weeks?|days?|months?)\b)",
+    r"|(?:\btimes|\bx|#)\s*(?P<times>\d+)\b(?!\s*(?:a|per|/)\s*(?:week|day))(?!\s*(?:weeks?|wks?|days?|months?|mos?)\b)",
     re.IGNORECASE,
 )
 
@@ -183,7 +188,8 @@ def _count(match: re.Match[str]) -> int | None:
 def read_sessions(text: str) -> Sessions:
     """Sessions × weeks: "2x4", "2-3 times a week for 6 weeks", "12 sessions", "x6", "(8 sessions)", "#6".
 
-    Without an explicit count, the total is sessions per week × weeks when both are single numbers.
+    Without an explicit count, the total is sessions per week × weeks, each at the top of its range ("1-2 times a week
+    for 4 weeks" asks for up to 8 visits).
     """
     per_week = weeks = None
     match = _PER_WEEK.search(text)
@@ -206,8 +212,8 @@ def read_sessions(text: str) -> Sessions:
         later = _count_match(text, count_match.end())
         if later is not None or (per_week and weeks):
             sessions = _count(later) if later is not None else None
-    if sessions is None and per_week and weeks and per_week.isdigit() and weeks.isdigit():
-        sessions = int(per_week) * int(weeks)
+    if sessions is None and per_week and weeks:
+        sessions = int(per_week.rpartition("-")[2]) * int(weeks.rpartition("-")[2])
     return Sessions(sessions, per_week, weeks)
 
 
