@@ -47,6 +47,11 @@ def test_functional_facts_carry_their_treatment() -> None:
         ("He completed six acupuncture treatments. Since then he can walk 30 minutes.", ["acupuncture"]),
         ("She started physical therapy in May. It has helped her return to modified work.", ["physical therapy"]),
         ("He completed six acupuncture treatments. He can walk 30 minutes.", []),
+        ("She takes gabapentin nightly. It allows her to do her own shopping.", ["gabapentin"]),
+        (
+            "Per the note dated 04/02/2016, she takes gabapentin. Per the note dated 04/02/2016, it allows her to drive.",
+            ["gabapentin"],
+        ),
     ],
 )
 def test_a_sentence_that_points_back_takes_the_treatment_before(text: str, treatments: list[str]) -> None:

@@ -110,6 +110,9 @@ HYPOTHETICAL, PLANNED = FactStatus.HYPOTHETICAL, FactStatus.PLANNED
         ("The injured worker is not working.", "working", ABSENT),
         ("EMG is not necessary if radiculopathy is clinically obvious.", "radiculopathy", HYPOTHETICAL),
         ("Assess whether spasm recurs.", "spasm", HYPOTHETICAL),
+        ("Short-term goals: improve sitting tolerance.", "sitting tolerance", HYPOTHETICAL),
+        ("The medication is expected to allow her to cook.", "cook", HYPOTHETICAL),
+        ("Her sitting tolerance improved with therapy.", "sitting tolerance", PRESENT),
         # exam templates
         ("Spasm: none.", "Spasm", ABSENT),
         ("SLR: negative bilaterally.", "SLR", ABSENT),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 
+from openimr.evidence.dates import report_frame_end
 from openimr.evidence.terms import Candidate, TermMatch, document_sentences, find_terms, term_lists
 from openimr.evidence.text import clause_bounds
 from openimr.knowledge.lexicons import drug_lexicon, drug_matcher, procedure_matcher
@@ -31,20 +32,22 @@ def _named(text: str) -> list[str]:
 
 _BACK_REFERENCE = re.compile(
     r"^\W*(?:since\s+then|since\s+that\s+time|after\s+(?:that|this|these|them)|afterwards?|following\s+(?:that|this|these|them)"
-    r"|with\s+(?:that|this|these|them|it)|as\s+a\s+result|(?:it|this|that|they|these)\s+(?:has|have|had)?\s*(?:helped"
-    r"|improved|allowed|enabled|reduced|decreased|increased))\b",
+    r"|with\s+(?:that|this|these|them|it)|as\s+a\s+result|(?:it|this|that|they|these)\s+(?:has|have|had)?\s*"
+    r"(?:help|improve|allow|enable|permit|let|reduce|decrease|increase)(?:s|d|ed)?)\b",
     re.IGNORECASE,
 )
-"""A sentence that opens by pointing back at the one before ("Since then her sitting tolerance increased")."""
+"""A sentence that opens by pointing back at the one before ("Since then her sitting tolerance increased", "It allows
+her to cook")."""
 
 
 def attributed_treatments(sentence: str, start: int, end: int, previous: str = "") -> list[str]:
     """The treatments a statement at `start:end` of `sentence` is about: drug generics, procedure names, drug classes
     or MEDICATIONS, named in its clause, else in its sentence, else, when the sentence opens by pointing back ("since
-    then", "after that", "it helped"), in the `previous` sentence; empty when none names one."""
+    then", "after that", "it helped"; after a reporting frame: "Per the report dated 5/2/2016, it helped"), in the
+    `previous` sentence; empty when none names one."""
     clause_start, clause_end = clause_bounds(sentence, start, end)
     named = _named(sentence[clause_start:clause_end]) or _named(sentence)
-    if not named and previous and _BACK_REFERENCE.match(sentence):
+    if not named and previous and _BACK_REFERENCE.match(sentence[report_frame_end(sentence) :]):
         named = _named(previous)
     return named
 
