@@ -23,6 +23,10 @@ from openimr.model import Case, DisputedItem, Document
         ("He has functional improvement with his medication regimen.", "functional improvement", [MEDICATIONS]),
         ("The NSAIDs give him 40% relief.", "40% relief", ["NSAID"]),
         ("She reports improved function.", "improved function", []),
+        # what the statement measures is not its cause
+        ("Since the acupuncture she uses less medication.", "uses less medication", ["acupuncture"]),
+        ("She reduced her tramadol use after acupuncture.", "reduced her tramadol use", ["acupuncture"]),
+        ("She reduced her tramadol use.", "reduced her tramadol use", []),
     ],
 )
 def test_attributed_treatments(sentence: str, statement: str, treatments: list[str]) -> None:

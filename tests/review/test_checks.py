@@ -461,6 +461,10 @@ def test_every_check_is_documented() -> None:
         ("reduced her pain by half", [50]),
         ("reduced by two-thirds", [67]),
         ("from 3 to 5 days", []),
+        ("her VAS went from 8 to 2", [75]),
+        ("pain level dropped from 6 down to 3", [50]),
+        ("went from 8 to 30 degrees", []),
+        ("reduced by about two-thirds", [67]),
     ],
 )
 def test_relief_is_read_from_percentages_pain_scores_and_fractions(text: str, percents: list[int]) -> None:

@@ -44,9 +44,12 @@ def attributed_treatments(sentence: str, start: int, end: int, previous: str = "
     """The treatments a statement at `start:end` of `sentence` is about: drug generics, procedure names, drug classes
     or MEDICATIONS, named in its clause, else in its sentence, else, when the sentence opens by pointing back ("since
     then", "after that", "it helped"; after a reporting frame: "Per the report dated 5/2/2016, it helped"), in the
-    `previous` sentence; empty when none names one."""
+    `previous` sentence; empty when none names one. What the statement itself names is what it measures, not its cause
+    ("reduced her Norco use", "used less medication"): it is left out."""
     clause_start, clause_end = clause_bounds(sentence, start, end)
-    named = _named(sentence[clause_start:clause_end]) or _named(sentence)
+    measured = set(_named(sentence[start:end]))
+    named = [n for n in _named(sentence[clause_start:clause_end]) if n not in measured]
+    named = named or [n for n in _named(sentence) if n not in measured]
     if not named and previous and _BACK_REFERENCE.match(sentence[report_frame_end(sentence) :]):
         named = _named(previous)
     return named

@@ -229,7 +229,7 @@ _UNIT = rf"(?P<unit>{TIME_UNIT})"
 
 _SINCE_DATE = re.compile(r"\bsince\s+(?:at\s+least\s+|as\s+early\s+as\s+|about\s+|approximately\s+|around\s+)?", re.IGNORECASE)
 _FOR_SPAN = re.compile(
-    rf"\b(?:for|over|x|times|past|last|in\s+the\s+(?:past|last))\s+(?:the\s+)?(?:past\s+|last\s+)?"
+    rf"\b(?:for|over|x|times|past|last|lasting|lasted|in\s+the\s+(?:past|last))\s+(?:the\s+)?(?:past\s+|last\s+)?"
     rf"(?P<qual>at\s+least\s+|over\s+|more\s+than\s+|approximately\s+|about\s+|almost\s+|nearly\s+|greater\s+than\s+)?"
     rf"(?P<n>{_NUMBER})(?:\s*(?:-|to)\s*(?P<n2>{_NUMBER}))?\s*\+?\s*{_UNIT}\b",
     re.IGNORECASE,

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from openimr.errors import OpenIMRError
 from openimr.evidence import Evidence
+from openimr.evidence.text import sentence_at
 from openimr.model import Case, CriterionStatus, Fact, Span, Treatment
 from openimr.requests import parse_disputed_item, parse_request
 from openimr.review.structure import POSTSURGICAL_MONTHS, Primary, line_of, phase_of
@@ -72,6 +73,15 @@ class CheckContext:
         """Weeks from the date of injury to the UR decision, when both are known."""
         injury, ur = self.case.dates.injury, self.case.dates.ur_decision
         return (ur - injury).days / 7 if injury and ur else None
+
+    @cached_property
+    def _document_texts(self) -> dict[str, str]:
+        return {document.id: document.text for document in self.case.documents}
+
+    def sentences_of(self, fact: Fact) -> list[str]:
+        """The sentence each span of `fact` lies in, in the record."""
+        texts = self._document_texts
+        return [sentence_at(texts[s.document_id], s.start, s.end).text for s in fact.spans if s.document_id in texts]
 
     @cached_property
     def requested_sessions(self) -> int | None:

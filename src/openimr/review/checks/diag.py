@@ -19,7 +19,6 @@ from pydantic import Field, model_validator
 
 from openimr.evidence.dates import DatePrecision, DurationKind, find_durations, find_event_dates
 from openimr.evidence.procedures import ProcedureEvent
-from openimr.evidence.text import sentence_at
 from openimr.model import Fact
 from openimr.review.checks.base import INSUFFICIENT, MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
 from openimr.review.checks.record import DocumentedParams, documented
@@ -86,12 +85,7 @@ def _sentence_dates(ctx: CheckContext, fact: Fact) -> list[dt.date]:
     """Dates the sentence of a fact gives for it: written dates and "N weeks ago", none after the UR decision."""
     as_of = ctx.ur_decision
     found: list[dt.date] = []
-    documents = {d.id: d.text for d in ctx.case.documents}
-    for span in fact.spans:
-        text = documents.get(span.document_id)
-        if text is None:
-            continue
-        sentence = sentence_at(text, span.start, span.end).text
+    for sentence in ctx.sentences_of(fact):
         found += [d.date for d in find_event_dates(sentence, DatePrecision.MONTH, report_if_alone=True)]
         ago = [d.since for d in find_durations(sentence, reference=as_of) if d.kind == DurationKind.AGO]
         found += [d for d in ago if d is not None]
@@ -144,11 +138,9 @@ def lasted_at_least(ctx: CheckContext, params: LastedParams) -> Outcome:
     present = ctx.evidence.present(params.any)
     if not present:
         return silence(f"the record does not document {' or '.join(params.any)}")
-    documents = {d.id: d.text for d in ctx.case.documents}
     lengths: list[tuple[int, Fact]] = []
     for fact in present:
-        for span in fact.spans:
-            sentence = sentence_at(documents.get(span.document_id, ""), span.start, span.end).text
+        for sentence in ctx.sentences_of(fact):
             durations = find_durations(sentence, reference=ctx.ur_decision, injury=ctx.case.dates.injury)
             lengths += [(d.days, fact) for d in durations if d.days is not None]
     if not lengths:

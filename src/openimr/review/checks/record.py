@@ -7,6 +7,7 @@ import re
 
 from pydantic import Field
 
+from openimr.evidence.dates import DurationKind, find_durations
 from openimr.evidence.procedures import ProcedureEvent
 from openimr.knowledge.lexicons import same_body_region
 from openimr.knowledge.terms import PERCENT
@@ -201,18 +202,26 @@ _SCORES = re.compile(
     re.IGNORECASE,
 )
 _FRACTIONS = {"half": 50, "a third": 33, "one third": 33, "two third": 67, "a quarter": 25, "three quarter": 75}
+_BARE_SCORES = re.compile(
+    r"\b(?:VAS|NRS|pain\s+(?:scores?|levels?|ratings?|intensity))\b[^.;]{0,30}?\bfrom\s+(\d{1,2}(?:\.\d)?)\s+(?:down\s+)?to\s+"
+    r"(\d{1,2}(?:\.\d)?)\b(?!\s*/)",
+    re.IGNORECASE,
+)
+"""A pain score's drop written without its scale, after a word that names the score ("VAS went from 8 to 3")."""
 _FRACTION = re.compile(
-    r"\b(?:by|in)\s+(?P<f>half|(?:a|one|two)[\s-]thirds?|(?:a|three)[\s-]quarters?)\b", re.IGNORECASE
+    r"\b(?:by|in)\s+(?:about\s+|approximately\s+|around\s+|nearly\s+|almost\s+|more\s+than\s+|over\s+)?"
+    r"(?P<f>half|(?:a|one|two)[\s-]thirds?|(?:a|three)[\s-]quarters?)\b",
+    re.IGNORECASE,
 )
 
 
 def relief_percents(text: str) -> list[int]:
     """The pain relief a statement quantifies, in percent: "50% relief", "70 percent", a pain score "from 8/10 to
-    4/10" (the drop over the score before: 50), "reduced by half" (50)."""
+    4/10" or "VAS from 8 to 4" (the drop over the score before: 50), "reduced by (about) half" (50)."""
     found = [int(m.group(1)) for m in _PERCENT.finditer(text)]
-    for match in _SCORES.finditer(text):
+    for match in (*_SCORES.finditer(text), *_BARE_SCORES.finditer(text)):
         before, after = float(match.group(1)), float(match.group(2))
-        if before > 0 and after <= before:
+        if 0 < before <= 10 and after <= before:
             found.append(round(100 * (before - after) / before))
     for match in _FRACTION.finditer(text):
         found.append(_FRACTIONS[" ".join(match.group("f").lower().replace("-", " ").split()).removesuffix("s")])
@@ -226,10 +235,45 @@ class ReliefParams(Params):
     family: list[str] = Field(min_length=1, description="What the relief must be from (procedure names, drug names).")
 
 
+class ReliefLastedParams(Params):
+    lexicon_fields = (("family", "treatments"),)
+
+    weeks: float = Field(gt=0, description="The relief lasted at least this many weeks.")
+    family: list[str] = Field(min_length=1, description="What the relief must be from (procedure names, drug names).")
+
+
+def _relief_from(ctx: CheckContext, family: list[str]) -> list[Fact]:
+    """The pain relief the record ties to a treatment of `family`."""
+    return [f for f in ctx.evidence.present(["pain_relief"]) if set(f.treatments) & set(family)]
+
+
+@check("relief_lasted", ReliefLastedParams)
+def relief_lasted(ctx: CheckContext, params: ReliefLastedParams) -> Outcome:
+    """The pain relief from the earlier treatment of `family` lasted at least `weeks`: the longest span of time the
+    sentence stating the relief gives ("60% relief for three months", "from 8/10 to 3/10 lasting 10 weeks"); not met
+    when every span it gives is shorter, insufficient when it gives none."""
+    relief = _relief_from(ctx, params.family)
+    if not relief:
+        return silence("the relief from the earlier treatment is not documented")
+    lengths = [
+        (duration.days, fact)
+        for fact in relief
+        for sentence in ctx.sentences_of(fact)
+        for duration in find_durations(sentence)
+        if duration.kind == DurationKind.SPAN and duration.days is not None
+    ]
+    if not lengths:
+        return Outcome(INSUFFICIENT, relief, "the record does not say how long the relief lasted")
+    days, fact = max(lengths, key=lambda pair: pair[0])
+    weeks = days / 7
+    status, verb = (MET, "at least") if weeks >= params.weeks else (NOT_MET, "less than")
+    return Outcome(status, [fact], f"the relief lasted about {weeks:.0f} weeks, {verb} {params.weeks:g}")
+
+
 @check("relief_at_least", ReliefParams)
 def relief_at_least(ctx: CheckContext, params: ReliefParams) -> Outcome:
     """The record states at least `percent` pain relief from the earlier treatment of `family`."""
-    relief = [f for f in ctx.evidence.present(["pain_relief"]) if set(f.treatments) & set(params.family)]
+    relief = _relief_from(ctx, params.family)
     stated = [(f, value) for f in relief for value in relief_percents(f.spans[0].text if f.spans else "")]
     if any(value >= params.percent for _, value in stated):
         facts = [f for f, value in stated if value >= params.percent]
