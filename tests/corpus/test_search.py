@@ -102,3 +102,35 @@ def _dates(corpus: Corpus, ids: list[int]) -> list[tuple[int, dt.date]]:
     with corpus.engine.connect() as connection:
         rows = connection.execute(select(items.c.id, items.c.decision_date).where(items.c.id.in_(ids))).all()
     return [(row[0], row[1] or dt.date.min) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (dt.date(2016, 12, 1), dt.date(2017, 1, 31)),  # whole months
+        (dt.date(2017, 1, 12), dt.date(2017, 2, 9)),  # starts and ends within a month
+        (dt.date(2017, 2, 1), None),
+        (None, dt.date(2017, 1, 20)),
+    ],
+)
+def test_a_date_range_keeps_exactly_the_matches_decided_in_it_with_their_scores(
+    shared_corpus: Corpus, start: dt.date | None, end: dt.date | None
+) -> None:
+    query = parse_query("therapy")
+    everything = shared_corpus.index.search(query, Filters(), limit=500)
+    dates = dict(_dates(shared_corpus, [item for item, _ in everything.ranked]))
+    inside = [
+        (item, score)
+        for item, score in everything.ranked
+        if dates[item] != dt.date.min and (start is None or dates[item] >= start) and (end is None or dates[item] <= end)
+    ]
+    assert 0 < len(inside) < len(everything.ranked)
+    dated = shared_corpus.index.search(query, Filters(start=start, end=end), limit=500)
+    assert not dated.capped and dated.window == len(inside)
+    assert dated.ranked == inside
+    # A window smaller than the matches in the range: the newest of them, ranked as in the full search.
+    newest = shared_corpus.index.search(query, Filters(start=start, end=end), limit=500, window=5)
+    assert newest.capped and newest.window == 5
+    assert set(newest.ranked) <= set(inside)
+    cut = sorted((dates[item] for item, _ in inside), reverse=True)[4]
+    assert all(dates[item] >= cut.replace(day=1) for item, _ in newest.ranked)
