@@ -98,8 +98,9 @@ class ContextRule(BaseModel):
     @field_validator("pattern")
     @classmethod
     def _variants(cls, pattern: str | None) -> str | None:
-        """The pattern also matches clinical shorthand and the past tense (`with_variants`)."""
-        return pattern if pattern is None else with_variants(pattern)
+        """The pattern also matches clinical shorthand and the past tense (`with_variants`). Not signs: a rule is
+        tried only in sentences holding one of its words."""
+        return pattern if pattern is None else with_variants(pattern, signs=False)
 
     @model_validator(mode="after")
     def _well_formed(self) -> Self:

@@ -22,7 +22,6 @@ from openimr.knowledge.terms import (
     Requirements,
     RunIndex,
     TermMatcher,
-    folds_plainly,
     guard_gaps,
     has_odd_letter,
     meeting,
@@ -30,6 +29,7 @@ from openimr.knowledge.terms import (
     pattern_prefixes,
     pattern_requirements,
     prefixed_matches,
+    regex_fold,
     selective,
 )
 from openimr.model import Case, Document, Fact, FactStatus, Span
@@ -84,6 +84,10 @@ class _Term:
     scans: tuple[_Scan, ...]
 
 
+_MATCH_START = r"(?:\b|(?=[(+]))"
+"""Where a term's match may start: at a word, or at the "+" or "(+)" notes write for "positive" (`with_variants`)."""
+
+
 def _scan(pattern: str) -> _Scan:
     """A term pattern compiled for scanning, with the requirements worth testing (the anchors alone and no prefixes
     for a pattern with a letter that folds oddly)."""
@@ -92,7 +96,7 @@ def _scan(pattern: str) -> _Scan:
     odd = has_odd_letter(pattern)
     requirements = loose if odd else selective(pattern_requirements(pattern))
     return _Scan(
-        re.compile(rf"\b(?:{guarded})", re.IGNORECASE),
+        re.compile(rf"{_MATCH_START}(?:{guarded})", re.IGNORECASE),
         anchors,
         requirements,
         requirements != loose,
@@ -173,10 +177,9 @@ class DocumentSentences:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        lowered = text.lower()
-        self.lowered = lowered if len(lowered) == len(text) else text.casefold()[: len(text)]
-        self.folds_plainly = folds_plainly(text)
-        """Whether every letter of the text matches a pattern's letter case-insensitively only as its lower case."""
+        self.lowered = regex_fold(text)
+        """The text lower-cased as a case-insensitive pattern sees it, letter for letter ("ſ" as "s"): the runs a
+        pattern needs are looked for in it."""
         self.sentences = split_sentences(text) or [Sentence(0, len(text), text)]
         self.starts = [sentence.start for sentence in self.sentences]
         self._roles: dict[int, SentenceRole] = {}
@@ -269,7 +272,6 @@ def find_terms(
         text = document.text
         sentences = document_sentences(text)
         hits = sentences.anchored()
-        plain = sentences.folds_plainly
         stretches = []
         for term in terms:
             for scan in term.scans:
@@ -279,14 +281,15 @@ def find_terms(
                 where = 0
                 for anchor in scan.anchors:
                     where |= hits.get(anchor, 0)
-                if where and (meets := meeting(scan.requirements, hits) if plain and scan.finer else where):
+                if where and (meets := meeting(scan.requirements, hits) if scan.finer else where):
                     places = [(s.start, s.end) for s in map(sentences.sentences.__getitem__, _members(meets))]
                     stretches.append((term, scan, places))
         found: dict[tuple[str, int], tuple[int, _Term]] = {}
-        lowered = sentences.lowered if plain else None
         for term, scan, places in stretches:
             for start, end in places:
-                for match_start, match_end in prefixed_matches(scan.regex, scan.prefixes, text, start, end, lowered):
+                for match_start, match_end in prefixed_matches(
+                    scan.regex, scan.prefixes, text, start, end, sentences.lowered
+                ):
                     key = (term.name, match_start)
                     if key not in found or found[key][0] < match_end:
                         found[key] = (match_end, term)
