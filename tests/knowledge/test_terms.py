@@ -18,6 +18,7 @@ from openimr.knowledge.terms import (
     pattern_requirements,
     regex_fold,
     selective,
+    widen_spaces,
     with_variants,
 )
 
@@ -181,6 +182,13 @@ def test_pattern_prefixes(pattern: str, prefixes: tuple[str, ...]) -> None:
         (r"\bfailed (?:physical therapy|injections)\b", "did not improve with physical therapy", True),
         (r"\bimproved function\b", "improved functional status", True),
         (r"\bshoulder surgery\b", "shoulder operation", True),
+        (r"\b\d{1,3}\s?% (?:relief|improvement)", "70 percent relief", True),
+        (r"\b\d{1,3}\s?% (?:relief|improvement)", "70% relief", True),
+        (r"\b[0-4](?:\+|-)?/5\s+strength", "3 out of 5 strength", True),
+        (r"\b[0-4](?:\+|-)?/5\s+strength", "3 out of 50 strength", False),
+        (r"\bpain (?:of )?[7-9]/10\b", "pain of 8 out of 10", True),
+        (r"\bhas not been effective\b", "it hasn't been effective", True),
+        (r"\b(?:did|does)\s+not\s+help\w*", "it didn’t help", True),
     ],
 )
 def test_patterns_also_match_clinical_shorthand_and_the_past_tense(pattern: str, text: str, matches: bool) -> None:
@@ -221,3 +229,20 @@ def test_a_term_spelt_with_a_letter_that_folds_oddly_names_its_entry(odd: str, p
     written = f"see W{odd}RD-X and other"
     assert [(m.text, m.value) for m in matcher.find(written)] == [(f"W{odd}RD-X", "T"), ("other", "O")]
     assert regex_fold(f"W{odd}RD") == regex_fold(f"w{plain}rd")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "widened"),
+    [
+        (r"\bweight[- ]bearing", r"\bweight[- ]+bearing"),
+        (r"joint disease", r"joint +disease"),
+        (r"\bnon\sweight", r"\bnon\s+weight"),
+        (r"x[\s-]?ray", r"x[\s-]?ray"),
+        (r"(?<!near )full", r"(?<!near )full"),
+        (r"[^ ]x", r"[^ ]x"),
+        (r"(?:\w+\s+){0,3}?tear", r"(?:\w+\s+){0,3}?tear"),
+    ],
+)
+def test_a_space_written_once_matches_a_run_of_spaces(pattern: str, widened: str) -> None:
+    """Typed notes and PDF text space words twice; a look-behind keeps its width, a quantified space stays."""
+    assert widen_spaces(pattern) == widened

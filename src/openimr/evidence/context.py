@@ -45,6 +45,7 @@ from openimr.knowledge.terms import (
     pattern_prefixes,
     pattern_requirements,
     selective,
+    widen_spaces,
     with_variants,
 )
 from openimr.model import FactStatus, Span
@@ -134,7 +135,7 @@ class ContextRule(BaseModel):
 
     def _body(self) -> str:
         if self.pattern is not None:
-            return self.pattern
+            return widen_spaces(self.pattern)
         return r"\s+".join(map(re.escape, (self.literal or "").lower().split()))
 
 

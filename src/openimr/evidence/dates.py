@@ -16,6 +16,7 @@ from openimr.evidence.numbers import NUMBER_OR_A, TIME_UNIT, number_value, time_
 from openimr.knowledge.terms import regex_fold
 
 __all__ = [
+    "MONTH_NAMES",
     "DatePrecision",
     "Duration",
     "DurationKind",
@@ -67,6 +68,8 @@ _MONTHS = {
     )
     for name in names
 }
+MONTH_NAMES = frozenset(_MONTHS)
+"""Month names and their abbreviations, lower case ("september", "sep", "sept")."""
 _MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
 
 _DATE = re.compile(

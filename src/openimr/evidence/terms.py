@@ -22,7 +22,7 @@ from openimr.knowledge.terms import (
     Requirements,
     RunIndex,
     TermMatcher,
-    guard_gaps,
+    compiled_form,
     has_odd_letter,
     meeting,
     pattern_anchors,
@@ -91,7 +91,7 @@ _MATCH_START = r"(?:\b|(?=[(+]))"
 def _scan(pattern: str) -> _Scan:
     """A term pattern compiled for scanning, with the requirements worth testing (the anchors alone and no prefixes
     for a pattern with a letter that folds oddly)."""
-    guarded, anchors = guard_gaps(pattern), pattern_anchors(pattern)
+    guarded, anchors = compiled_form(pattern), pattern_anchors(pattern)
     loose = ((anchors,),) if anchors else ()
     odd = has_odd_letter(pattern)
     requirements = loose if odd else selective(pattern_requirements(pattern))
@@ -126,7 +126,7 @@ def _families() -> dict[str, tuple[_Term, ...]]:
                 group=term.group,
                 normal=term.normal,
                 neurological=term.neurological,
-                pattern=re.compile("|".join(f"(?:{guard_gaps(p)})" for p in term.patterns), re.IGNORECASE),
+                pattern=re.compile("|".join(f"(?:{compiled_form(p)})" for p in term.patterns), re.IGNORECASE),
                 scans=tuple(_scan(p) for p in term.patterns),
             )
             for term in rows

@@ -35,6 +35,8 @@ _WORD_GAPS = (
 ending in a slash ("w/")."""
 
 
+PERCENT = r"(?:\s?%|\s+per\s?cent\b)"
+"""Regex fragment: a percent sign after a number, or the word ("70%", "70 %", "70 percent")."""
 _WORD_START_IN_PATTERN = r"(?:(?<=\\[bsBS])|(?<![\w\\]))"
 _WORD_END_IN_PATTERN = r"(?![\w?*+{])"
 _GAP_IN_PATTERN = r"(?: |\\s\+?|\[\\s-\]\+?|-)"
@@ -81,19 +83,25 @@ _SHORTHAND = (
     (re.compile(_WORD_START_IN_PATTERN + r"diagnosis" + _WORD_END_IN_PATTERN), "(?:diagnosis|dx)"),
     (re.compile(_WORD_START_IN_PATTERN + "history" + _WORD_END_IN_PATTERN), "(?:history|hx)"),
     (re.compile(_WORD_START_IN_PATTERN + "therapy" + _WORD_END_IN_PATTERN), "(?:physio)?therapy"),
+    (re.compile(r"(?: |\\s\+?)not" + _WORD_END_IN_PATTERN), r"(?:\s+not|n['’]t)"),
     (re.compile(_WORD_START_IN_PATTERN + "left" + _WORD_END_IN_PATTERN), r"(?:left|lt\.?|(?-i:L))"),
     (re.compile(_WORD_START_IN_PATTERN + "right" + _WORD_END_IN_PATTERN), r"(?:right|rt\.?|(?-i:R))"),
     (re.compile(_WORD_START_IN_PATTERN + "bilateral" + _WORD_END_IN_PATTERN), r"(?:bilateral|bilat\.?|b/l)"),
 )
 """Words of a pattern and the shorthand clinical notes write for them ("w/o" for "without", "w/" for "with" before a
-space or the end of its group, "h/o" for "history of", "wks" for "weeks", "dx" for "diagnosis", "L" for "left")."""
+space or the end of its group, "h/o" for "history of", "wks" for "weeks", "dx" for "diagnosis", "L" for "left",
+"hasn't" for "has not")."""
 _SIGNS = (
     (
         re.compile(r"(?:\\b|(?<=\\[sS])|(?<![\w\\]))positive(?:\\b)?" + _WORD_END_IN_PATTERN),
         r"(?:\bpositive\b|\(\+\)|(?<![\w+(])\+(?![\d+/)]))",
     ),
+    (re.compile(r"(?:\\s\?)?%"), PERCENT),
+    (re.compile(r"/5(?![\d?*+{])"), r"(?:/5|\s+out\s+of\s+(?:5|five)\b)"),
+    (re.compile(r"/10(?![\d?*+{])"), r"(?:/10|\s+out\s+of\s+(?:10|ten)\b)"),
 )
-"""Words of a pattern that notes write as a sign: "+" or "(+)" for "positive", but not a grade ("2+") or "+/-"."""
+"""Words of a pattern that notes write as a sign, and signs of a pattern they write as words: "+" or "(+)" for
+"positive" (but not a grade, "2+", nor "+/-"), "70 percent" for "70%", "4 out of 5" for "4/5"."""
 _PHRASES = (
     _phrase("physical therapy", "physiotherapy", "PT"),
     _phrase("home exercise program", "HEP"),
@@ -179,6 +187,35 @@ def with_variants(pattern: str, signs: bool = True) -> str:
             pattern = pattern[: place.start()] + either.replace(_AS_WRITTEN, place.group()) + pattern[place.end() :]
         fixed = [match.span() for match in _FIXED.finditer(pattern)]
     return pattern
+
+
+_SPACE_IN_PATTERN = re.compile(r"(?<!\\)(?: |\\s|\[(?:\\.|[^\]\\])*(?: |\\s)(?:\\.|[^\]\\])*\])(?![?*+{])")
+"""A space a pattern writes once: " ", "\\s" or a class that holds one ("[\\s-]"), no quantifier after it."""
+_LOOK_BEHIND = re.compile(r"\(\?<[!=][^()]*\)")
+_CLASS = re.compile(r"\[(?:\\.|[^\]\\])*\]")
+
+
+def widen_spaces(pattern: str) -> str:
+    """`pattern` with each space written once in it matching a run of spaces: typed notes and text from PDFs space
+    words twice ("degenerative  joint disease"). Look-behinds keep their width."""
+    behind = [match.span() for match in _LOOK_BEHIND.finditer(pattern)]
+    classes = [match.span() for match in _CLASS.finditer(pattern)]
+    places = [
+        m.end()
+        for m in _SPACE_IN_PATTERN.finditer(pattern)
+        if not any(a <= m.start() < b for a, b in behind)
+        and not any(a < m.start() < b for a, b in classes)
+        and not m.group().startswith("[^")
+    ]
+    for place in reversed(places):
+        pattern = pattern[:place] + "+" + pattern[place:]
+    return pattern
+
+
+def compiled_form(pattern: str) -> str:
+    """A term pattern as it is compiled: its word gaps refusing a negation (`guard_gaps`), its spaces matching runs of
+    spaces (`widen_spaces`)."""
+    return widen_spaces(guard_gaps(pattern))
 
 
 def guard_gaps(pattern: str) -> str:
@@ -644,7 +681,7 @@ class TermMatcher(Generic[V]):
         self._patterns: list[_MatcherPattern[V]] = []
         for pattern, value in (patterns or {}).items():
             try:
-                guarded = guard_gaps(pattern)
+                guarded = compiled_form(pattern)
                 compiled = re.compile(rf"(?<![\w])(?:{guarded})(?![\w])", re.IGNORECASE)
             except re.error as error:
                 raise OpenIMRError(f"pattern {pattern!r} is not a valid regular expression ({error})", source) from None
