@@ -16,8 +16,9 @@ letters).
   year of letters.
 - PostgreSQL: `corpus_item_texts.tsv` (weights A request, B rationale, C summary, D tags) under a GIN index. Months
   are searched newest first, a decision-month tag intersected in the GIN index with the query, until the window is
-  full, each probe ranking the rows it reads; when the months left look too few in matches to fill it, the rest are
-  read at once, newest first (those months' matches under a date range, otherwise all), and ranked by id.
+  full, each probe ranking the rows it reads (so the window is the newest matches to within the months of its last
+  probe); when the months left look too few in matches to fill it, the rest are read at once, newest first (those
+  months' matches under a date range, otherwise all), and ranked by id.
 """
 
 from __future__ import annotations
@@ -415,11 +416,11 @@ def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
 # -- PostgreSQL -----------------------------------------------------------------------------------------------------
 
 _RANK_WEIGHTS = "'{0.0, 0.2, 0.5, 1.0}'"
+"""ts_rank weights of D (tags), C (summary), B (rationale) and A (request)."""
 Row = tuple[int, float | None]
 """A match found by a probe: its item id and its rank, or None when the probe did not rank it."""
 _FEW_MONTHS = 36
 """At most this many months' tags in one GIN probe (see `PostgresIndex._newest`)."""
-"""ts_rank weights of D (tags), C (summary), B (rationale) and A (request)."""
 _STAGE = (
     "CREATE TEMP TABLE IF NOT EXISTS corpus_stage (id integer, letter_id integer, request text, rationale text, "
     "original_request text, authorized text, disputed text, claims_administrator_guideline text, maximus_guideline text, "
@@ -541,7 +542,7 @@ class PostgresIndex:
         rank = f"ts_rank({_RANK_WEIGHTS}, t.tsv, {user}, 1)"
         with self.corpus.raw() as connection, connection.cursor() as cursor:
 
-            def probe(months: list[str] | None, room: int, ordered: bool) -> list[tuple[int, float | None]]:
+            def probe(months: list[str] | None, room: int, ordered: bool) -> list[Row]:
                 """Up to `room` + 1 matches decided in `months` (None: in any month): in no order, each with its
                 rank (the probe reads each match's row, vector included, anyway) or, when `ordered`, newest first
                 and not ranked (the probe reads every match, most of them beyond the window)."""
@@ -588,12 +589,14 @@ class PostgresIndex:
     def _newest(
         months: list[str], filters: Filters, probe: Callable[[list[str] | None, int, bool], list[Row]], window: int
     ) -> tuple[list[Row], bool]:
-        """The newest `window` matches (`months` newest first), month by month: the newest month alone, then as many
-        months as the matches so far suggest will fill the window (at most twice as many as before), each step one GIN
-        probe of the query and the months' tags. Once the months left look too few in matches to fill it, the rest at
-        once, ordered by date: of those months (their tags in one probe) when a date range leaves at most
-        `_FEW_MONTHS` of them, otherwise every match in the range (they are few; an OR of many month tags would cost
-        the GIN index a test of nearly every item)."""
+        """The newest `window` matches (`months` newest first), month by month, and whether more lie beyond: the newest
+        month alone, then as many months as the matches so far suggest will fill the window (at most twice as many as
+        before), each step one GIN probe of the query and the months' tags; a step's months that hold more matches than
+        the room left fill it with those the plan reads first, not the newest of them. Once the months left look too
+        few in matches to fill it, the rest at once, ordered by date: of those months (their tags in one probe) when a
+        date range leaves at most `_FEW_MONTHS` of them, otherwise every match in the range (they are few; an OR of many
+        month tags would cost the GIN index a test of nearly every item). A window filled to its last row by a step
+        asks the months left for one more match."""
         if not filters.dated:
             months.append(UNDATED)
         found: list[Row] = []
@@ -617,6 +620,8 @@ class PostgresIndex:
             left_count = len(months) - position
             needed = window - len(found)
             step = 0 if rate * left_count < needed else max(1, min(2 * len(chunk), math.ceil(needed / rate)))
+        if len(found) == window and position < len(months):  # full to the last row: one older match means more
+            return found, bool(probe(months[position:], 0, False))
         return found, False
 
     def snippets(self, query: Query, item_ids: Sequence[int]) -> dict[int, str]:
