@@ -72,7 +72,7 @@ def _phrase(words: str, *shorthand: str) -> tuple[re.Pattern[str], str]:
 
 _SHORTHAND = (
     (re.compile(_WORD_START_IN_PATTERN + r"without(?!\w)"), "(?:without|w/o)"),
-    (re.compile(_WORD_START_IN_PATTERN + r"with(?=[ |)]|\\s)"), "(?:with|w/)"),
+    (re.compile(_WORD_START_IN_PATTERN + r"with(?=[ |)]|\\s)"), r"(?:with|w/(?!o\b)\s*)"),
     (re.compile(_WORD_START_IN_PATTERN + r"history(?: |\\s\+)of(?!\w)"), r"(?:history\s+of|h/o)"),
     *_abbreviated("week", "wk", "wks"),
     *_abbreviated("month", "mo", "mos"),
