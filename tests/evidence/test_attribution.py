@@ -52,6 +52,7 @@ def test_functional_facts_carry_their_treatment() -> None:
         ("She started physical therapy in May. It has helped her return to modified work.", ["physical therapy"]),
         ("He completed six acupuncture treatments. He can walk 30 minutes.", []),
         ("She takes gabapentin nightly. It allows her to do her own shopping.", ["gabapentin"]),
+        ("She takes gabapentin nightly. She reports that it lets her drive to work.", ["gabapentin"]),
         (
             "Per the note dated 04/02/2016, she takes gabapentin. Per the note dated 04/02/2016, it allows her to drive.",
             ["gabapentin"],

@@ -60,6 +60,10 @@ HYPOTHETICAL, PLANNED = FactStatus.HYPOTHETICAL, FactStatus.PLANNED
         ("He completed six sessions of physical therapy.", "physical therapy", PRESENT),
         # negation, backward
         ("Muscle spasm in not noted.", "spasm", ABSENT),
+        ("No history of substance abuse.", "history of substance abuse", ABSENT),
+        ("Plan: therapy twice a week for 3 weeks, to include therapeutic exercise.", "therapeutic exercise", PLANNED),
+        ("Her medications were noted to include naproxen.", "naproxen", PRESENT),
+        ("Low risk, with no history of drug abuse.", "history of drug abuse", ABSENT),
         # a contracted "not" is a "not"
         ("He doesn't have spasm.", "spasm", ABSENT),
         ("The knee isn’t swollen and doesn't lock.", "lock", ABSENT),

@@ -193,6 +193,8 @@ def test_pattern_prefixes(pattern: str, prefixes: tuple[str, ...]) -> None:
         (r"\b(?:not|never)\s+helped\b", "it didn't helped", True),
         (r"\b(?:not|never)\s+helped\b", "it didnt helped", False),
         (r"\bnot\s+tried\b", "he knot tried", False),
+        (r"\bosteoarthritis of the knee\b", "OA of the knee", True),
+        (r"\bosteoarthritis of the knee\b", "oa of the knee", False),
     ],
 )
 def test_patterns_also_match_clinical_shorthand_and_the_past_tense(pattern: str, text: str, matches: bool) -> None:

@@ -154,6 +154,7 @@ def test_read_sessions(text: str, sessions: int | None, per_week: str | None, we
         ("TENS unit 1 mo rental", "1 month rental"),
         ("brace for 6 wks", "6 weeks"),
         ("1 weeks supply", "1 week supply"),
+        ("Cold therapy unit x7 days", "7 days"),
     ],
 )
 def test_read_duration(text: str, duration: str | None) -> None:

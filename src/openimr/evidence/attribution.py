@@ -31,13 +31,14 @@ def _named(text: str) -> list[str]:
 
 
 _BACK_REFERENCE = re.compile(
-    r"^\W*(?:since\s+then|since\s+that\s+time|after\s+(?:that|this|these|them)|afterwards?|following\s+(?:that|this|these|them)"
+    r"^\W*(?:(?:he|she|they|the\s+(?:patient|worker|injured\s+worker|claimant))\s+(?:reports?|reported|states?|stated|notes?"
+    r"|noted|says|said|feels|felt)\s+(?:that\s+)?)?(?:since\s+then|since\s+that\s+time|after\s+(?:that|this|these|them)|afterwards?|following\s+(?:that|this|these|them)"
     r"|with\s+(?:that|this|these|them|it)|as\s+a\s+result|(?:it|this|that|they|these)\s+(?:has|have|had)?\s*"
     r"(?:help|improve|allow|enable|permit|let|reduce|decrease|increase)(?:s|d|ed)?)\b",
     re.IGNORECASE,
 )
 """A sentence that opens by pointing back at the one before ("Since then her sitting tolerance increased", "It allows
-her to cook")."""
+her to cook", "She reports that it helps her cook")."""
 
 
 def attributed_treatments(sentence: str, start: int, end: int, previous: str = "") -> list[str]:

@@ -132,6 +132,8 @@ _PHRASES = (
     _phrase("medication", "medicine"),
     _phrase("medications", "medicines"),
     _phrase("MRI", "magnetic resonance imaging"),
+    _phrase("osteoarthritis", "OA"),
+    _phrase("degenerative joint disease", "DJD"),
 )
 """Words and phrases of a pattern and the abbreviations and synonyms notes write for them ("HEP" for "home exercise
 program", "in spite of" for "despite", "pain on palpation" for "tenderness")."""

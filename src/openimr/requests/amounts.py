@@ -218,14 +218,15 @@ def read_sessions(text: str) -> Sessions:
 
 
 _DURATION = re.compile(
-    rf"\b(?P<n>{_NUM_OR_A})(?:\s*(?:-|to)\s*(?P<n2>{_NUM}))?[\s-]*(?P<unit>{TIME_UNIT})"
+    rf"(?:\b|(?<=\bx))(?P<n>{_NUM_OR_A})(?:\s*(?:-|to)\s*(?P<n2>{_NUM}))?[\s-]*(?P<unit>{TIME_UNIT})"
     r"(?:\s+(?:supply|rental|use|coverage|trial|stay))?",
     re.IGNORECASE,
 )
 
 
 def read_duration(text: str) -> str | None:
-    """A supply, rental or stay length normalised to numerals: "3 months", "14 days", "7-10 days", "7 days use"."""
+    """A supply, rental or stay length normalised to numerals: "3 months", "14 days", "7-10 days", "7 days use", "x7
+    days"."""
     match = _DURATION.search(text)
     if not match:
         return None
