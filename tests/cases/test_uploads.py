@@ -42,15 +42,9 @@ def test_documents_written_together_are_all_stored_or_none(tmp_path: Path) -> No
     assert [store.read(p.document.id) for p in (first, second)] == [p.payload for p in (first, second)]
     third = store.prepare(RECORD.encode(), "note3.txt")
     fourth = store.prepare(RECORD.encode(), "note4.txt")
-    blocked = store.path(fourth.document.id).parent
-    if blocked == store.path(third.document.id).parent:
-        blocked.mkdir(parents=True, exist_ok=True)  # the same folder: block the fourth's file name instead
-        store.path(fourth.document.id).mkdir()
-    else:
-        blocked.parent.mkdir(parents=True, exist_ok=True)
-        blocked.write_bytes(b"")  # a file where the fourth's folder should be
+    store.path(fourth.document.id).mkdir(parents=True)  # a folder where the fourth's file should be: its rename fails
     with pytest.raises(OSError):
         store.write([third, fourth])
-    assert not store.path(third.document.id).exists(), "the third was removed with the fourth's failure"
+    assert not store.path(third.document.id).exists(), "the third, renamed into place first, was removed with the fourth"
     assert not [p for p in (tmp_path / "documents").rglob(".upload-*")], "no temporary file is left"
     assert store.stored_ids() == {first.document.id, second.document.id}
