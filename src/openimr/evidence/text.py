@@ -140,8 +140,18 @@ _CANDIDATE = re.compile(
     rf"|\n(?={_HEADING_LINE}\n)|(?m:^{_HEADING_LINE}\n)"  # around a line in capitals
 )
 _LINE_BREAK = re.compile(r"[\r\n]")
-_WORD_BEFORE = re.compile(r"(\S+)$")
 _NEXT_CHAR = re.compile(r"\s*[\"'(\[]?(\S)")
+
+
+def _word_before(text: str, end: int) -> str:
+    """The run of non-spaces that ends the 40 characters before `end` (or ends them but for a last line break), as
+    `(\\S+)$` finds it there; empty when they end with another space."""
+    start = max(0, end - 40)
+    if end > start and text[end - 1] == "\n":
+        end -= 1
+    if end == start or text[end - 1].isspace():
+        return ""
+    return text[start:end].rsplit(None, 1)[-1]
 
 
 def _is_boundary(text: str, match: re.Match[str]) -> bool:
@@ -149,8 +159,7 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     mark = match.group()
     if mark[0] != ".":
         return True
-    before = _WORD_BEFORE.search(text, max(0, match.start() - 40), match.start())
-    word = before.group(1).lower().lstrip("([\"'") if before else ""
+    word = _word_before(text, match.start()).lower().lstrip("([\"'")
     following = _NEXT_CHAR.match(text, match.end())
     next_char = following.group(1) if following else ""
     if word in _TITLES or (len(word) == 1 and word.isalpha()):

@@ -220,13 +220,13 @@ _ODD_LETTER = re.compile(f"[{_FOLDS_ODDLY}]")
 def has_odd_letter(text: str) -> bool:
     """Whether `text` has a letter that folds oddly: where a text or a pattern has one, the runs a pattern needs,
     looked for in the lower-cased text, may be missed."""
-    return _ODD_LETTER.search(text) is not None
+    return not text.isascii() and _ODD_LETTER.search(text) is not None
 
 
 def folds_plainly(text: str) -> bool:
     """Whether a case-insensitive pattern matches each letter of `text` only as its lower case, and lower-casing
     keeps the text's length (offsets into the lower-cased text are offsets into the text)."""
-    return len(text.lower()) == len(text) and not has_odd_letter(text)
+    return text.isascii() or (len(text.lower()) == len(text) and not has_odd_letter(text))
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -273,15 +273,20 @@ class RunIndex:
         hold it, as a bit set: `held` for every place, each word's runs gathered once."""
         found: dict[str, int] = {}
         if self._regex is None:
-            places: dict[str, int] = {}
+            places: dict[str, list[int]] = {}
             for place in range(len(bounds) - 1):
-                bit = 1 << place
-                for word in _LETTERS.findall(text, bounds[place], bounds[place + 1]):
-                    places[word] = places.get(word, 0) | bit
+                for word in set(_LETTERS.findall(text, bounds[place], bounds[place + 1])):
+                    if word in places:
+                        places[word].append(place)
+                    else:
+                        places[word] = [place]
             known = self._in_words
-            for word, bits in places.items():
-                for run in known[word] if word in known else self._in_word(word):
-                    found[run] = found.get(run, 0) | bits
+            for word, where in places.items():
+                runs = known[word] if word in known else self._in_word(word)
+                if runs:
+                    bits = sum(1 << place for place in where)
+                    for run in runs:
+                        found[run] = found.get(run, 0) | bits
             return found
         for place in range(len(bounds) - 1):
             bit = 1 << place
@@ -488,8 +493,9 @@ class TermMatch(Generic[V]):
 _Trie = dict[str, "_Trie"]
 
 
-def trie_regex(terms: Iterable[str]) -> str:
-    """A regex matching exactly `terms` (already normalised), longest alternative first at each branch."""
+def trie_regex(terms: Iterable[str], after_first: str = "") -> str:
+    """A regex matching exactly `terms` (already normalised), longest alternative first at each branch; `after_first`
+    (a zero-width assertion) follows the first character of each."""
     trie: _Trie = {}
     for term in terms:
         node = trie
@@ -497,12 +503,12 @@ def trie_regex(terms: Iterable[str]) -> str:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def render(node: _Trie) -> str:
+    def render(node: _Trie, after: str = "") -> str:
         end = "" in node
         branches = []
         for char in sorted(k for k in node if k):
             atom = _GAP if char == " " else re.escape(char)
-            branches.append(atom + render(node[char]))
+            branches.append(atom + after + render(node[char]))
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -510,7 +516,13 @@ def trie_regex(terms: Iterable[str]) -> str:
             return f"(?:{body})?"
         return body
 
-    return render(trie)
+    return render(trie, after_first)
+
+
+_AFTER_WORD_START = r"(?<![\w].)"
+"""Read after a term's first character: the term starts a word (the character before it, if any, is not a word
+character). Checked there rather than first, the search skips to the places where a term's first character is, which
+is much quicker for terms that start with a capital."""
 
 
 class _MatcherPattern(NamedTuple, Generic[V]):
@@ -571,7 +583,9 @@ class TermMatcher(Generic[V]):
         self._regex = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
         plain = bool(insensitive) and not any(has_odd_letter(term) for term in insensitive)
         self._lowered = re.compile(rf"(?<![\w])(?:{alternatives[0]})(?![\w])") if plain else None
-        self._sensitive = re.compile(rf"(?<![\w])(?:{alternatives[-1]})(?![\w])") if plain and sensitive else None
+        self._sensitive = (
+            re.compile(rf"(?:{trie_regex(sorted(set(sensitive)), _AFTER_WORD_START)})(?![\w])") if plain and sensitive else None
+        )
 
     def find(self, text: str) -> list[TermMatch[V]]:
         """All non-overlapping terms in `text`, in reading order."""
