@@ -22,6 +22,7 @@ from openimr.knowledge.terms import (
     Requirements,
     RunIndex,
     TermMatcher,
+    ascii_twin,
     folds_plainly,
     guard_gaps,
     has_odd_letter,
@@ -30,6 +31,7 @@ from openimr.knowledge.terms import (
     pattern_prefixes,
     pattern_requirements,
     prefixed_matches,
+    reads_as_ascii,
     selective,
 )
 from openimr.model import Case, Document, Fact, FactStatus, Span
@@ -284,9 +286,11 @@ def find_terms(
                     stretches.append((term, scan, places))
         found: dict[tuple[str, int], tuple[int, _Term]] = {}
         lowered = sentences.lowered if plain else None
+        ascii = reads_as_ascii(text) if stretches else False
         for term, scan, places in stretches:
+            regex = ascii_twin(scan.regex) if ascii else scan.regex
             for start, end in places:
-                for match_start, match_end in prefixed_matches(scan.regex, scan.prefixes, text, start, end, lowered):
+                for match_start, match_end in prefixed_matches(regex, scan.prefixes, text, start, end, lowered):
                     key = (term.name, match_start)
                     if key not in found or found[key][0] < match_end:
                         found[key] = (match_end, term)

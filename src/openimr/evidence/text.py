@@ -15,7 +15,7 @@ from functools import cache
 from pydantic import BaseModel, ConfigDict, Field
 
 from openimr.knowledge import load_knowledge
-from openimr.knowledge.terms import regex_fold
+from openimr.knowledge.terms import ascii_twin, for_text, reads_as_ascii, regex_fold
 
 __all__ = [
     "FINITE_VERB",
@@ -307,18 +307,19 @@ def clause_starts(sentence: str) -> list[int]:
     or "whereas" that joins two clauses each with a verb of its own ("she is doing home exercises and the massage is
     requested" is two clauses; "an MRI and an EMG were requested" is one)."""
     starts = [0]
+    ascii = reads_as_ascii(sentence)
+    coordinating = ascii_twin(_COORDINATOR) if ascii else _COORDINATOR
+    verb = ascii_twin(FINITE_VERB) if ascii else FINITE_VERB
     parts = [0, *(semicolon.end() for semicolon in _SEMICOLON.finditer(sentence)), len(sentence) + 1]
     for part_start, part_end in itertools.pairwise(parts):
         end = part_end - 1
         if part_start:
             starts.append(part_start)
         begin = part_start
-        coordinators = list(_COORDINATOR.finditer(sentence, part_start, end))
+        coordinators = list(coordinating.finditer(sentence, part_start, end))
         for index, coordinator in enumerate(coordinators):
             right = coordinators[index + 1].start() if index + 1 < len(coordinators) else end
-            if FINITE_VERB.search(sentence, begin, coordinator.start()) and FINITE_VERB.search(
-                sentence, coordinator.end(), right
-            ):
+            if verb.search(sentence, begin, coordinator.start()) and verb.search(sentence, coordinator.end(), right):
                 begin = coordinator.end()
                 starts.append(begin)
     return starts
@@ -327,7 +328,7 @@ def clause_starts(sentence: str) -> list[int]:
 def clause_bounds(sentence: str, start: int, end: int, cuts: re.Pattern[str] = _CLAUSE_BREAK) -> tuple[int, int]:
     """The clause of `sentence` that holds `start:end`: the sentence cut where `cuts` matches, by default at
     semicolons and at "but", "however", "whereas", "although" ("knee pain; thumb fracture" has two clauses)."""
-    breaks = list(cuts.finditer(sentence))
+    breaks = list(for_text(cuts, sentence).finditer(sentence))
     clause_start = max((m.end() for m in breaks if m.end() <= start), default=0)
     clause_end = min((m.start() for m in breaks if m.start() >= end), default=len(sentence))
     return clause_start, clause_end

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from openimr.errors import OpenIMRError
 from openimr.evidence import fact_keys
@@ -311,15 +312,32 @@ def _for_regions(specs: list[CitationSpec], body_parts: list[str]) -> list[Citat
     return [s for s in specs if not s.regions or s in fitting]
 
 
+_Cited = tuple[Topic, tuple[dict[str, Any], ...]]
+_CITED: dict[tuple[int, Era, tuple[str, ...]], _Cited] = {}
+"""The citations worked out for a topic (kept alive with them, so its id stays its own), era and body parts, as the
+fields of each."""
+_CITED_KEPT = 4096
+
+
 def citations_for(topic: Topic, era: Era, body_parts: list[str] | None = None) -> list[Citation]:
     """The topic's citations in the era's wording, for a request about `body_parts`. A topic without citations for
     the era uses those of the nearest era it has, each written as the era's edition of its guideline when there is
-    one."""
+    one. Worked out once for each topic, era and body parts; each call gets citations of its own."""
+    key = (id(topic), era, tuple(body_parts or ()))
+    cited = _CITED.get(key)
+    if cited is None or cited[0] is not topic:
+        if len(_CITED) >= _CITED_KEPT:
+            _CITED.clear()
+        cited = _CITED[key] = (topic, tuple(c.model_dump() for c in _citations(topic, era, body_parts or [])))
+    return [Citation.model_construct(**{**fields, "sections": list(fields["sections"])}) for fields in cited[1]]
+
+
+def _citations(topic: Topic, era: Era, body_parts: list[str]) -> list[Citation]:
     by_era = {c.era: c for c in topic.citations}
     order = [era, *[e for e in (Era.MTUS_2016, Era.MTUS_2009, Era.MTUS_2017) if e != era]]
     chosen = next(by_era[e] for e in order if e in by_era)
     citations = []
-    for spec in _for_regions(chosen.cite, body_parts or []):
+    for spec in _for_regions(chosen.cite, body_parts):
         guideline = catalogue()[spec.guideline]
         edition = guideline.edition_for(era) or guideline.edition_for(chosen.era)
         assert edition is not None  # checked on load
