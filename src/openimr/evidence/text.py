@@ -15,7 +15,7 @@ from functools import cache
 from pydantic import BaseModel, ConfigDict, Field
 
 from openimr.knowledge import load_knowledge
-from openimr.knowledge.terms import ascii_twin, for_text, reads_as_ascii, regex_fold
+from openimr.knowledge.terms import RegexMemo, ascii_twin, for_text, reads_as_ascii, regex_fold
 
 __all__ = [
     "FINITE_VERB",
@@ -325,10 +325,19 @@ def clause_starts(sentence: str) -> list[int]:
     return starts
 
 
+def _spans(cuts: re.Pattern[str], sentence: str) -> list[tuple[int, int]]:
+    return [match.span() for match in for_text(cuts, sentence).finditer(sentence)]
+
+
+_breaks = RegexMemo(_spans, 1024)
+"""Where an expression cuts a sentence (the spans of its matches), kept: a sentence's mentions ask for their clauses
+one by one."""
+
+
 def clause_bounds(sentence: str, start: int, end: int, cuts: re.Pattern[str] = _CLAUSE_BREAK) -> tuple[int, int]:
     """The clause of `sentence` that holds `start:end`: the sentence cut where `cuts` matches, by default at
     semicolons and at "but", "however", "whereas", "although" ("knee pain; thumb fracture" has two clauses)."""
-    breaks = list(for_text(cuts, sentence).finditer(sentence))
-    clause_start = max((m.end() for m in breaks if m.end() <= start), default=0)
-    clause_end = min((m.start() for m in breaks if m.start() >= end), default=len(sentence))
+    breaks = _breaks(cuts, sentence)
+    clause_start = max((e for _, e in breaks if e <= start), default=0)
+    clause_end = min((s for s, _ in breaks if s >= end), default=len(sentence))
     return clause_start, clause_end

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Generic, NamedTuple, TypeVar
 
 from openimr.errors import OpenIMRError
@@ -239,24 +240,38 @@ def reads_as_ascii(text: str) -> bool:
     return text.isascii() and not any(space in text for space in _UNICODE_SPACES)
 
 
-_TWINS: dict[int, tuple[re.Pattern[str], re.Pattern[str]]] = {}
-"""Each regular expression asked about (by id, kept alive with its twin so the id stays its own) and its ASCII twin:
-a compiled expression hashes its whole program, too slow a key for a lookup made at each search."""
-_TWINS_KEPT = 4096
+T = TypeVar("T")
 
 
-def ascii_twin(regex: re.Pattern[str]) -> re.Pattern[str]:
-    """`regex` read with ASCII classes (`\\w`, `\\b`, `\\s`, case folding): in a text that `reads_as_ascii`, the same
-    matches as `regex`, found more quickly (no Unicode lookups for each character). A pattern that is not ASCII (it
-    may fold to an ASCII letter, as "ſ" does to "s") is its own twin."""
-    known = _TWINS.get(id(regex))
-    if known is not None and known[0] is regex:
-        return known[1]
-    twin = re.compile(regex.pattern, (regex.flags & ~re.UNICODE) | re.ASCII) if regex.pattern.isascii() else regex
-    if len(_TWINS) >= _TWINS_KEPT:
-        _TWINS.clear()
-    _TWINS[id(regex)] = (regex, twin)
-    return twin
+class RegexMemo(Generic[T]):
+    """What `work` gives for a compiled expression and a text, kept for the next call (at most `kept` of them). Looked
+    up by the expression's id, the expression kept alive with the value so the id stays its own: a compiled expression
+    hashes its whole program, too slow a key for a lookup made at each search."""
+
+    def __init__(self, work: Callable[[re.Pattern[str], str], T], kept: int) -> None:
+        self._work = work
+        self._kept = kept
+        self._known: dict[tuple[int, str], tuple[re.Pattern[str], T]] = {}
+
+    def __call__(self, regex: re.Pattern[str], text: str = "") -> T:
+        known = self._known.get((id(regex), text))
+        if known is not None and known[0] is regex:
+            return known[1]
+        value = self._work(regex, text)
+        if len(self._known) >= self._kept:
+            self._known.clear()
+        self._known[id(regex), text] = (regex, value)
+        return value
+
+
+def _ascii_twin(regex: re.Pattern[str], _: str) -> re.Pattern[str]:
+    return re.compile(regex.pattern, (regex.flags & ~re.UNICODE) | re.ASCII) if regex.pattern.isascii() else regex
+
+
+ascii_twin = RegexMemo(_ascii_twin, 4096)
+"""`regex` read with ASCII classes (`\\w`, `\\b`, `\\s`, case folding): in a text that `reads_as_ascii`, the same
+matches as `regex`, found more quickly (no Unicode lookups for each character). A pattern that is not ASCII (it may
+fold to an ASCII letter, as "ſ" does to "s") is its own twin."""
 
 
 def for_text(regex: re.Pattern[str], text: str) -> re.Pattern[str]:
@@ -489,6 +504,7 @@ def may_match(anchors: tuple[str, ...], lowered: str) -> bool:
     return not anchors or any(anchor in lowered for anchor in anchors)
 
 
+@lru_cache(maxsize=1 << 14)
 def normalise_term(term: str) -> str:
     """The lookup form of a term: lower case, runs of spaces and hyphens made one space."""
     return _SEPARATOR.sub(" ", term.strip().lower())
