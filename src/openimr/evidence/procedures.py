@@ -20,7 +20,7 @@ from openimr.evidence.terms import UR_DECISION, document_sentences
 from openimr.evidence.text import Sentence, clause_bounds
 from openimr.evidence.wording import SentenceRole
 from openimr.knowledge.lexicons import Procedure, body_part_matcher, procedure_matcher
-from openimr.knowledge.terms import TermMatch, for_text
+from openimr.knowledge.terms import TermMatch, ascii_twin, for_text, reads_as_ascii
 from openimr.model import Case, Document, Fact, FactStatus, Span, TreatmentKind
 
 __all__ = ["ProcedureEvent", "extract_procedure_events", "may_be", "procedure_event", "procedure_mentions"]
@@ -71,11 +71,12 @@ _PERFORMED = re.compile(
 def _stated(clause: str, role: SentenceRole) -> ProcedureEvent | None:
     """What the clause's words alone say became of the procedure (denied, certified, or only planned: a statement
     outside the clinical record, or of what is to come); None when that rests on its assertion and date."""
-    if for_text(_DENIED, clause).search(clause):
+    ascii = reads_as_ascii(clause)
+    if (ascii_twin(_DENIED) if ascii else _DENIED).search(clause):
         return ProcedureEvent.DENIED
-    if for_text(_CERTIFIED, clause).search(clause):
+    if (ascii_twin(_CERTIFIED) if ascii else _CERTIFIED).search(clause):
         return ProcedureEvent.CERTIFIED
-    if role is not SentenceRole.CLINICAL or for_text(_FUTURE, clause).search(clause):
+    if role is not SentenceRole.CLINICAL or (ascii_twin(_FUTURE) if ascii else _FUTURE).search(clause):
         return ProcedureEvent.PLANNED
     return None
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from openimr.knowledge.terms import for_text
+from openimr.knowledge.terms import ascii_twin, reads_as_ascii
 
 _REVIEW_ACTOR = re.compile(
     r"\b(?:utilization\s+review\w*|UR|claims\s+administrator|peer[\s-]+review\w*|(?:prior|previous|earlier)\s+review\w*"
@@ -42,11 +42,13 @@ class SentenceRole(StrEnum):
 def sentence_role(sentence: str) -> SentenceRole:
     """The role of one sentence: a report of the UR decision (it names the review, says a request was decided, or
     says a treatment was denied, modified or certified), a report of the request, or clinical text."""
-    actor = for_text(_REVIEW_ACTOR, sentence).search(sentence)
+    ascii = reads_as_ascii(sentence)
+    actor = (ascii_twin(_REVIEW_ACTOR) if ascii else _REVIEW_ACTOR).search(sentence)
     if actor is not None and (actor.group(0).upper() != "UR" or _UR_CASE.search(sentence)):
         return SentenceRole.REVIEW
-    requested = for_text(_REQUESTED, sentence).search(sentence) is not None
-    if (requested and for_text(_DECIDED, sentence).search(sentence)) or for_text(_WAS_DECIDED, sentence).search(sentence):
+    requested = (ascii_twin(_REQUESTED) if ascii else _REQUESTED).search(sentence) is not None
+    decided = ascii_twin(_DECIDED) if ascii else _DECIDED
+    if (requested and decided.search(sentence)) or (ascii_twin(_WAS_DECIDED) if ascii else _WAS_DECIDED).search(sentence):
         return SentenceRole.REVIEW
     return SentenceRole.REQUEST if requested else SentenceRole.CLINICAL
 

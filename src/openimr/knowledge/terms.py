@@ -230,14 +230,11 @@ def folds_plainly(text: str) -> bool:
     return text.isascii() or (len(text.lower()) == len(text) and not has_odd_letter(text))
 
 
-_UNICODE_SPACES = "\x1c\x1d\x1e\x1f"
-"""The ASCII characters that are spaces (`\\s`) to a regular expression reading Unicode, and not to one reading ASCII."""
-
-
 def reads_as_ascii(text: str) -> bool:
     """Whether every regular expression written in ASCII matches `text` alike read with Unicode or with ASCII classes
-    (`ascii_twin`): the text is ASCII, without the characters only Unicode reads as spaces."""
-    return text.isascii() and not any(space in text for space in _UNICODE_SPACES)
+    (`ascii_twin`): the text is ASCII, without the four characters ("\\x1c" to "\\x1f") that are spaces (`\\s`) to a
+    regular expression reading Unicode and not to one reading ASCII."""
+    return text.isascii() and "\x1c" not in text and "\x1d" not in text and "\x1e" not in text and "\x1f" not in text
 
 
 T = TypeVar("T")
