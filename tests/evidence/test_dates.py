@@ -76,6 +76,9 @@ INJURY = dt.date(2013, 5, 20)
         ("on it since his injury", DurationKind.SINCE_INJURY, INJURY, (REF - INJURY).days, False),
         ("on it since January 2015", DurationKind.SINCE_DATE, dt.date(2015, 1, 1), (REF - dt.date(2015, 1, 1)).days, False),
         ("for the past several months", DurationKind.SPAN, REF - dt.timedelta(days=90), 90, False),
+        ("insomnia x 10 mos", DurationKind.SPAN, REF - dt.timedelta(days=300), 300, False),
+        ("started 3 wks ago", DurationKind.AGO, REF - dt.timedelta(days=21), 21, False),
+        ("on it for 2 yrs", DurationKind.SPAN, REF - dt.timedelta(days=730), 730, False),
     ],
 )
 def test_durations(text: str, kind: DurationKind, since: dt.date | None, days: int | None, at_least: bool) -> None:

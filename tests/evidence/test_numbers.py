@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from openimr.evidence.numbers import NUMBER, number_value
+from openimr.evidence.numbers import NUMBER, TIME_UNIT, number_value, time_unit
 
 
 @pytest.mark.parametrize(
@@ -22,3 +22,17 @@ def test_number_pattern_prefers_longest_word() -> None:
     match = re.match(NUMBER, "twenty-four visits")
     assert match is not None
     assert match.group() == "twenty-four"
+
+
+@pytest.mark.parametrize(
+    ("word", "unit"),
+    [("weeks", "week"), ("wks", "week"), ("Wk", "week"), ("mos", "month"), ("Months", "month"), ("yr", "year"), ("days", "day")],
+)
+def test_time_units_as_notes_write_them(word: str, unit: str) -> None:
+    assert re.fullmatch(TIME_UNIT, word, re.IGNORECASE) is not None
+    assert time_unit(word) == unit
+
+
+def test_a_time_unit_is_a_whole_word() -> None:
+    assert re.match(TIME_UNIT, "morning", re.IGNORECASE) is None
+    assert re.match(TIME_UNIT, "monthly", re.IGNORECASE) is None

@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openimr.evidence.text import clause_starts, find_sections, join_line_breaks, sentence_at, split_sentences
+from openimr.evidence.text import (
+    clause_starts,
+    find_sections,
+    join_line_breaks,
+    plain_characters,
+    sentence_at,
+    split_sentences,
+)
 
 
 @pytest.mark.parametrize(
@@ -19,6 +26,8 @@ from openimr.evidence.text import clause_starts, find_sections, join_line_breaks
         ("Is it worse? Yes.", ["Is it worse?", "Yes."]),
         ("Diabetic? No. Lumbar pain.", ["Diabetic?", "No.", "Lumbar pain."]),
         ("Form No. 5 was signed. Done.", ["Form No. 5 was signed.", "Done."]),
+        ("MRI on Apr. 10, 2016 showed a tear. Sept. 3 was next.", ["MRI on Apr. 10, 2016 showed a tear.", "Sept. 3 was next."]),
+        ("Seen in Oct. The knee is better.", ["Seen in Oct.", "The knee is better."]),
         ("Referred by J. Doe for PT.", ["Referred by J. Doe for PT."]),
         ("Radiculopathy vs. neuropathy. Plan EMG.", ["Radiculopathy vs. neuropathy.", "Plan EMG."]),
         ("The straight leg raise\nwas positive.", ["The straight leg raise\nwas positive."]),
@@ -103,3 +112,10 @@ def test_sentences_are_ordered_trimmed_slices(text: str) -> None:
 def test_clauses_with_a_verb_of_their_own_are_apart(sentence: str, clauses: list[str]) -> None:
     starts = clause_starts(sentence)
     assert [sentence[a:b] for a, b in zip(starts, [*starts[1:], len(sentence)], strict=True)] == clauses
+
+
+def test_odd_spaces_and_hyphens_are_read_as_plain_ones_at_the_same_offsets() -> None:
+    text = "Right\u00a0knee\tpain; x\u2011rays at C4\u2013C7."
+    plain = plain_characters(text)
+    assert plain == "Right knee pain; x-rays at C4-C7."
+    assert len(plain) == len(text)

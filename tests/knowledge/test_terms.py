@@ -21,6 +21,7 @@ from openimr.knowledge.terms import (
     reads_as_ascii,
     regex_fold,
     selective,
+    widen_spaces,
     with_variants,
 )
 
@@ -155,6 +156,42 @@ def test_pattern_prefixes(pattern: str, prefixes: tuple[str, ...]) -> None:
         (r"\bwalks with a cane\b", "she walked with a cane", True),
         (r"\bthis is\b", "this was", True),
         (r"\b[is]x\b", "wasx", False),
+        (r"\brelief for (?:six|6) weeks\b", "relief for 6 wks", True),
+        (r"\binsomnia for months\b", "insomnia for mos", True),
+        (r"\bsymptoms? (?:persist|continue)", "sx persist", True),
+        (r"\bthe diagnosis is unclear\b", "the dx was unclear", True),
+        (r"\bdifferential diagnos\w+", "differential dx", True),
+        (r"\bhome exercise (?:program )?(?:has )?failed\b", "HEP has failed", True),
+        (r"\bhome exercise (?:program )?(?:has )?failed\b", "hep has failed", False),
+        (r"\blimited range of motion\b", "limited ROM", True),
+        (r"\bdespite physical\s+therapy\b", "despite PT", True),
+        (r"\bdespite physical\s+therapy\b", "despite pt", False),
+        (r"\bdespite (?:\w+\s+)?therapy\b", "despite physiotherapy", True),
+        (r"\bof the (?:left\s+|right\s+)?knee\b", "of the L knee", True),
+        (r"\bof the (?:left\s+|right\s+)?knee\b", "of the l knee", False),
+        (r"\bof the (?:left\s+|right\s+)?knee\b", "of the rt. knee", True),
+        (r"\b(?:bilateral\s+)knees\b", "b/l knees", True),
+        (r"\bpositive (?:\w+\s+)?McMurray", "+ McMurray", True),
+        (r"\bpositive (?:\w+\s+)?McMurray", "(+) McMurray test", True),
+        (r"\bMcMurray (?:test )?(?:is )?positive\b", "McMurray test is (+) on the left", True),
+        (r"\bMcMurray (?:test )?(?:is )?positive\b", "McMurray test +.", True),
+        (r"\bMcMurray (?:test )?(?:is )?positive\b", "McMurray test +/- today", False),
+        (r"\bpositive (?:reflexes|McMurray)", "2+ reflexes", False),
+        (r"\bpersists despite (?:therapy|care)\b", "persisted in spite of therapy", True),
+        (r"\btender\w* (?:over )?the (?:greater )?trochanter\b", "pain on palpation over the greater trochanter", True),
+        (r"\bable to (?:do|perform) (?:her )?chores\b", "she can do her chores", True),
+        (r"\bable to (?:do|perform) (?:her )?chores\b", "she cannot do her chores", False),
+        (r"\bunable to walk\b", "he cannot walk", True),
+        (r"\bfailed (?:physical therapy|injections)\b", "did not improve with physical therapy", True),
+        (r"\bimproved function\b", "improved functional status", True),
+        (r"\bshoulder surgery\b", "shoulder operation", True),
+        (r"\b\d{1,3}\s?% (?:relief|improvement)", "70 percent relief", True),
+        (r"\b\d{1,3}\s?% (?:relief|improvement)", "70% relief", True),
+        (r"\b[0-4](?:\+|-)?/5\s+strength", "3 out of 5 strength", True),
+        (r"\b[0-4](?:\+|-)?/5\s+strength", "3 out of 50 strength", False),
+        (r"\bpain (?:of )?[7-9]/10\b", "pain of 8 out of 10", True),
+        (r"\bhas not been effective\b", "it hasn't been effective", True),
+        (r"\b(?:did|does)\s+not\s+help\w*", "it didn’t help", True),
     ],
 )
 def test_patterns_also_match_clinical_shorthand_and_the_past_tense(pattern: str, text: str, matches: bool) -> None:
@@ -195,6 +232,23 @@ def test_a_term_spelt_with_a_letter_that_folds_oddly_names_its_entry(odd: str, p
     written = f"see W{odd}RD-X and other"
     assert [(m.text, m.value) for m in matcher.find(written)] == [(f"W{odd}RD-X", "T"), ("other", "O")]
     assert regex_fold(f"W{odd}RD") == regex_fold(f"w{plain}rd")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "widened"),
+    [
+        (r"\bweight[- ]bearing", r"\bweight[- ]+bearing"),
+        (r"joint disease", r"joint +disease"),
+        (r"\bnon\sweight", r"\bnon\s+weight"),
+        (r"x[\s-]?ray", r"x[\s-]?ray"),
+        (r"(?<!near )full", r"(?<!near )full"),
+        (r"[^ ]x", r"[^ ]x"),
+        (r"(?:\w+\s+){0,3}?tear", r"(?:\w+\s+){0,3}?tear"),
+    ],
+)
+def test_a_space_written_once_matches_a_run_of_spaces(pattern: str, widened: str) -> None:
+    """Typed notes and PDF text space words twice; a look-behind keeps its width, a quantified space stays."""
+    assert widen_spaces(pattern) == widened
 
 
 @pytest.mark.parametrize(

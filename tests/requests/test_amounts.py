@@ -140,6 +140,9 @@ def test_read_sessions(text: str, sessions: int | None, per_week: str | None, we
         ("7-10 days for a fracture", "7-10 days"),
         ("Cold therapy unit, ten day use", "10 days use"),
         ("MRI of the knee", None),
+        ("TENS unit 1 mo rental", "1 month rental"),
+        ("brace for 6 wks", "6 weeks"),
+        ("1 weeks supply", "1 week supply"),
     ],
 )
 def test_read_duration(text: str, duration: str | None) -> None:

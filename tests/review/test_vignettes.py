@@ -28,11 +28,26 @@ _SHORTHAND = (
     (re.compile(r"\bhistory of\b"), "h/o"),
     (re.compile(r"\bphysical therapy\b"), "PT"),
     (re.compile(r"\bstatus post\b"), "s/p"),
+    (re.compile(r"\bweeks\b"), "wks"),
+    (re.compile(r"\bmonths\b"), "mos"),
+    (re.compile(r"\bdiagnosis\b"), "dx"),
+    (re.compile(r"\bsymptoms\b"), "sx"),
+    (re.compile(r"\bmedications\b"), "meds"),
+    (re.compile(r"\bhome exercise program\b"), "HEP"),
+    (re.compile(r"\brange of motion\b"), "ROM"),
+    (re.compile(r"\bright (?=knee|shoulder|wrist|hand|ankle|elbow|hip)"), "R "),
+    (re.compile(r"\bpositive\b"), "(+)"),
+    (re.compile(r"\bdespite\b"), "in spite of"),
+    (re.compile(r"\btenderness\b"), "pain on palpation"),
+    (re.compile(r"\bis able to\b"), "can"),
+    (re.compile(r"\bsurgery\b"), "operation"),
 )
 
 
 def _in_shorthand(record: str) -> str:
-    """The record as a busy clinician writes it: "w/o" for "without", "PT" for "physical therapy"."""
+    """The record as a busy clinician writes it: "w/o" for "without", "PT" for "physical therapy", "wks" for "weeks",
+    "dx" for "diagnosis", "HEP" for "home exercise program", "R knee" for "right knee", "(+)" for "positive"; and
+    some common paraphrases ("in spite of" for "despite", "pain on palpation" for "tenderness")."""
     for word, shorthand in _SHORTHAND:
         record = word.sub(shorthand, record)
     return record

@@ -15,7 +15,7 @@ from functools import cache, cached_property, partial
 from openimr.evidence import attribution, medications, prior_treatment
 from openimr.evidence.procedures import ProcedureEvent, may_be, procedure_event, procedure_mentions
 from openimr.evidence.terms import Candidate, family_candidates, term_lists
-from openimr.evidence.text import join_line_breaks
+from openimr.evidence.text import join_line_breaks, plain_characters
 from openimr.knowledge.lexicons import Procedure
 from openimr.knowledge.terms import TermMatch
 from openimr.model import Case, Document, Fact, FactStatus
@@ -95,9 +95,10 @@ def _candidates(case: Case) -> list[Candidate]:
 
 
 def as_read(case: Case) -> Case:
-    """The case as the evidence reads it: each document's line breaks inside a sentence made spaces
-    (`join_line_breaks`), so that offsets into it are offsets into the documents as filed."""
-    texts = [join_line_breaks(document.text) for document in case.documents]
+    """The case as the evidence reads it: each document's line breaks inside a sentence, tabs and other odd spaces
+    made plain spaces and odd hyphens plain hyphens (`join_line_breaks`, `plain_characters`), the same length, so that
+    offsets into it are offsets into the documents as filed."""
+    texts = [join_line_breaks(plain_characters(document.text)) for document in case.documents]
     if all(text == document.text for text, document in zip(texts, case.documents, strict=True)):
         return case
     joined = [document.model_copy(update={"text": text}) for text, document in zip(texts, case.documents, strict=True)]

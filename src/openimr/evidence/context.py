@@ -46,6 +46,7 @@ from openimr.knowledge.terms import (
     pattern_prefixes,
     pattern_requirements,
     selective,
+    widen_spaces,
     with_variants,
 )
 from openimr.model import FactStatus, Span
@@ -99,8 +100,9 @@ class ContextRule(BaseModel):
     @field_validator("pattern")
     @classmethod
     def _variants(cls, pattern: str | None) -> str | None:
-        """The pattern also matches clinical shorthand and the past tense (`with_variants`)."""
-        return pattern if pattern is None else with_variants(pattern)
+        """The pattern also matches clinical shorthand and the past tense (`with_variants`). Not signs: a rule is
+        tried only in sentences holding one of its words."""
+        return pattern if pattern is None else with_variants(pattern, signs=False)
 
     @model_validator(mode="after")
     def _well_formed(self) -> Self:
@@ -134,7 +136,7 @@ class ContextRule(BaseModel):
 
     def _body(self) -> str:
         if self.pattern is not None:
-            return self.pattern
+            return widen_spaces(self.pattern)
         return r"\s+".join(map(re.escape, (self.literal or "").lower().split()))
 
 

@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from openimr.evidence.numbers import NUMBER_OR_A, number_value
+from openimr.evidence.numbers import NUMBER_OR_A, TIME_UNIT, number_value, time_unit
 from openimr.knowledge.terms import for_text, regex_fold
 
 __all__ = [
+    "MONTH_NAMES",
     "DatePrecision",
     "Duration",
     "DurationKind",
@@ -67,6 +68,8 @@ _MONTHS = {
     )
     for name in names
 }
+MONTH_NAMES = frozenset(_MONTHS)
+"""Month names and their abbreviations, lower case ("september", "sep", "sept")."""
 _MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
 
 _DATE = re.compile(
@@ -205,7 +208,7 @@ def parse_date(text: str) -> dt.date | None:
 _VAGUE = {"several": 3, "a few": 3, "few": 3, "many": 5}
 _UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 _NUMBER = rf"(?:\d+\.\d+|a\s+few|several|few|many|{NUMBER_OR_A})"
-_UNIT = r"(?P<unit>day|week|month|year)s?"
+_UNIT = rf"(?P<unit>{TIME_UNIT})"
 
 _SINCE_DATE = re.compile(r"\bsince\s+(?:at\s+least\s+|as\s+early\s+as\s+|about\s+|approximately\s+|around\s+)?", re.IGNORECASE)
 _FOR_SPAN = re.compile(
@@ -281,15 +284,15 @@ def find_durations(text: str, reference: dt.date | None = None, injury: dt.date 
             end = match.end() + dates[0].end
             found.append(Duration(DurationKind.SINCE_DATE, match.start(), end, start_date, elapsed, lower_bound))
     for match in _FOR_SPAN.finditer(text):
-        days = round(_number(match.group("n2") or match.group("n")) * _UNIT_DAYS[regex_fold(match.group("unit"))])
+        days = round(_number(match.group("n2") or match.group("n")) * _UNIT_DAYS[time_unit(match.group("unit"))])
         found.append(
             Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, bool(match.group("qual")))
         )
     for match in _LAST_UNIT.finditer(text):
-        days = _UNIT_DAYS[regex_fold(match.group("unit"))]
+        days = _UNIT_DAYS[time_unit(match.group("unit"))]
         found.append(Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, False))
     for match in _AGO.finditer(text):
-        days = round(_number(match.group("n")) * _UNIT_DAYS[regex_fold(match.group("unit"))])
+        days = round(_number(match.group("n")) * _UNIT_DAYS[time_unit(match.group("unit"))])
         found.append(Duration(DurationKind.AGO, match.start(), match.end(), _back(reference, days), days, False))
     for match in _SINCE_INJURY.finditer(text):
         elapsed = (reference - injury).days if reference and injury else None

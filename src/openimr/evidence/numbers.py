@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from openimr.knowledge.terms import regex_fold
 
-__all__ = ["NUMBER", "NUMBER_OR_A", "number_value"]
+__all__ = ["NUMBER", "NUMBER_OR_A", "TIME_UNIT", "number_value", "time_unit"]
 
 _WORDS = {
     "zero": 0,
@@ -50,3 +50,18 @@ def number_value(text: str) -> int | None:
     if key.isdigit():
         return int(key)
     return _WORDS.get(key)
+
+
+_TIME_UNITS = {
+    **dict.fromkeys(("day", "days"), "day"),
+    **dict.fromkeys(("week", "weeks", "wk", "wks"), "week"),
+    **dict.fromkeys(("month", "months", "mo", "mos"), "month"),
+    **dict.fromkeys(("year", "years", "yr", "yrs"), "year"),
+}
+TIME_UNIT = r"(?:days?|weeks?|wks?|months?|mos?|years?|yrs?)\b"
+"""Regex fragment: a unit of time as notes write it, in full or abbreviated ("weeks", "wks", "mos", "yr")."""
+
+
+def time_unit(text: str) -> str:
+    """The unit of time a word of `TIME_UNIT` names, singular and in full: "wks" is "week", "Months" "month"."""
+    return _TIME_UNITS[regex_fold(text)]

@@ -23,8 +23,7 @@ from openimr.knowledge.terms import (
     RunIndex,
     TermMatcher,
     ascii_twin,
-    folds_plainly,
-    guard_gaps,
+    compiled_form,
     has_odd_letter,
     meeting,
     pattern_anchors,
@@ -32,6 +31,7 @@ from openimr.knowledge.terms import (
     pattern_requirements,
     prefixed_matches,
     reads_as_ascii,
+    regex_fold,
     selective,
 )
 from openimr.model import Case, Document, Fact, FactStatus, Span
@@ -86,15 +86,19 @@ class _Term:
     scans: tuple[_Scan, ...]
 
 
+_MATCH_START = r"(?:\b|(?=[(+]))"
+"""Where a term's match may start: at a word, or at the "+" or "(+)" notes write for "positive" (`with_variants`)."""
+
+
 def _scan(pattern: str) -> _Scan:
     """A term pattern compiled for scanning, with the requirements worth testing (the anchors alone and no prefixes
     for a pattern with a letter that folds oddly)."""
-    guarded, anchors = guard_gaps(pattern), pattern_anchors(pattern)
+    guarded, anchors = compiled_form(pattern), pattern_anchors(pattern)
     loose = ((anchors,),) if anchors else ()
     odd = has_odd_letter(pattern)
     requirements = loose if odd else selective(pattern_requirements(pattern))
     return _Scan(
-        re.compile(rf"\b(?:{guarded})", re.IGNORECASE),
+        re.compile(rf"{_MATCH_START}(?:{guarded})", re.IGNORECASE),
         anchors,
         requirements,
         requirements != loose,
@@ -124,7 +128,7 @@ def _families() -> dict[str, tuple[_Term, ...]]:
                 group=term.group,
                 normal=term.normal,
                 neurological=term.neurological,
-                pattern=re.compile("|".join(f"(?:{guard_gaps(p)})" for p in term.patterns), re.IGNORECASE),
+                pattern=re.compile("|".join(f"(?:{compiled_form(p)})" for p in term.patterns), re.IGNORECASE),
                 scans=tuple(_scan(p) for p in term.patterns),
             )
             for term in rows
@@ -175,10 +179,9 @@ class DocumentSentences:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        lowered = text.lower()
-        self.lowered = lowered if len(lowered) == len(text) else text.casefold()[: len(text)]
-        self.folds_plainly = folds_plainly(text)
-        """Whether every letter of the text matches a pattern's letter case-insensitively only as its lower case."""
+        self.lowered = regex_fold(text)
+        """The text lower-cased as a case-insensitive pattern sees it, letter for letter ("ſ" as "s"): the runs a
+        pattern needs are looked for in it."""
         self.sentences = split_sentences(text) or [Sentence(0, len(text), text)]
         self.starts = [sentence.start for sentence in self.sentences]
         self._roles: dict[int, SentenceRole] = {}
@@ -271,7 +274,6 @@ def find_terms(
         text = document.text
         sentences = document_sentences(text)
         hits = sentences.anchored()
-        plain = sentences.folds_plainly
         stretches = []
         for term in terms:
             for scan in term.scans:
@@ -281,16 +283,15 @@ def find_terms(
                 where = 0
                 for anchor in scan.anchors:
                     where |= hits.get(anchor, 0)
-                if where and (meets := meeting(scan.requirements, hits) if plain and scan.finer else where):
+                if where and (meets := meeting(scan.requirements, hits) if scan.finer else where):
                     places = [(s.start, s.end) for s in map(sentences.sentences.__getitem__, _members(meets))]
                     stretches.append((term, scan, places))
         found: dict[tuple[str, int], tuple[int, _Term]] = {}
-        lowered = sentences.lowered if plain else None
         ascii = reads_as_ascii(text) if stretches else False
         for term, scan, places in stretches:
             regex = ascii_twin(scan.regex) if ascii else scan.regex
             for start, end in places:
-                for match_start, match_end in prefixed_matches(regex, scan.prefixes, text, start, end, lowered):
+                for match_start, match_end in prefixed_matches(regex, scan.prefixes, text, start, end, sentences.lowered):
                     key = (term.name, match_start)
                     if key not in found or found[key][0] < match_end:
                         found[key] = (match_end, term)

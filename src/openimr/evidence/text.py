@@ -14,6 +14,7 @@ from functools import cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from openimr.evidence.dates import MONTH_NAMES
 from openimr.knowledge import load_knowledge
 from openimr.knowledge.terms import RegexMemo, ascii_twin, for_text, reads_as_ascii, regex_fold
 
@@ -164,11 +165,23 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     next_char = following.group(1) if following else ""
     if word in _TITLES or (len(word) == 1 and word.isalpha()):
         return False
-    if word in ("no", "nos"):  # "No. 5" is a number; "Diabetic? No. Lumbar pain" ends a sentence
+    if word in ("no", "nos") or word in MONTH_NAMES:  # "No. 5", "Apr. 10, 2016"; "Diabetic? No. Lumbar pain" ends one
         return not next_char.isdigit() and not next_char.islower()
     if word in _ABBREVIATIONS or "." in word:
         return next_char.isupper()
     return not next_char.islower()
+
+
+_PLAIN = str.maketrans(
+    dict.fromkeys("\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000", " ")
+    | dict.fromkeys("\u2010\u2011\u2012\u2013\u2212", "-")
+)
+
+
+def plain_characters(text: str) -> str:
+    """`text` with tabs and other spaces (no-break, thin, ideographic) made plain spaces and hyphens, non-breaking
+    hyphens, en dashes and minus signs made hyphens ("x\u2011rays", "C4\u2013C7"), the same length."""
+    return text.translate(_PLAIN)
 
 
 def join_line_breaks(text: str) -> str:

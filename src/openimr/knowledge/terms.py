@@ -36,14 +36,106 @@ _WORD_GAPS = (
 ending in a slash ("w/")."""
 
 
+PERCENT = r"(?:\s?%|\s+per\s?cent\b)"
+"""Regex fragment: a percent sign after a number, or the word ("70%", "70 %", "70 percent")."""
 _WORD_START_IN_PATTERN = r"(?:(?<=\\[bsBS])|(?<![\w\\]))"
+_WORD_END_IN_PATTERN = r"(?![\w?*+{])"
+_GAP_IN_PATTERN = r"(?: |\\s\+?|\[\\s-\]\+?|-)"
+"""How a pattern writes the space between the words of a phrase: " ", "\\s", "\\s+", "[\\s-]", "[\\s-]+" or "-"."""
+
+
+def _abbreviated(word: str, short: str, shorts: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """A noun of a pattern written as "word", "words" or "words?" and the abbreviation clinical notes write for it, in
+    the singular (`short`) and the plural (`shorts`): "wk"/"wks" for "week"/"weeks"."""
+    return (
+        (re.compile(_WORD_START_IN_PATTERN + word + r"s\?" + _WORD_END_IN_PATTERN), f"(?:{word}s?|{short}|{shorts})"),
+        (re.compile(_WORD_START_IN_PATTERN + word + "s" + _WORD_END_IN_PATTERN), f"(?:{word}s|{shorts})"),
+        (re.compile(_WORD_START_IN_PATTERN + word + _WORD_END_IN_PATTERN), f"(?:{word}|{short})"),
+    )
+
+
+_AS_WRITTEN = "\0"
+"""In a variant, the words of the pattern as written."""
+
+
+def _stem(stem: str, *synonyms: str) -> tuple[re.Pattern[str], str]:
+    """A word stem of a pattern written with any ending ("tender\\w*", "diagnos\\w+") and the synonyms notes write."""
+    return re.compile(_WORD_START_IN_PATTERN + re.escape(stem) + r"\\w[*+]"), f"(?:{_AS_WRITTEN}|{'|'.join(synonyms)})"
+
+
+def _phrase(words: str, *shorthand: str) -> tuple[re.Pattern[str], str]:
+    """A phrase of a pattern, its words separated as patterns write them, and the phrase or the shorthand notes write
+    for it (upper-case shorthand is matched in capitals only: "PT" is physical therapy, "pt" the patient)."""
+    spaced = _GAP_IN_PATTERN.join(re.escape(word) for word in words.split())
+    forms = "|".join(f"(?-i:{form})" if form.isupper() else form for form in shorthand)
+    return re.compile(_WORD_START_IN_PATTERN + spaced + _WORD_END_IN_PATTERN), f"(?:{_AS_WRITTEN}|{forms})"
+
+
 _SHORTHAND = (
     (re.compile(_WORD_START_IN_PATTERN + r"without(?!\w)"), "(?:without|w/o)"),
     (re.compile(_WORD_START_IN_PATTERN + r"with(?=[ |)]|\\s)"), "(?:with|w/)"),
     (re.compile(_WORD_START_IN_PATTERN + r"history(?: |\\s\+)of(?!\w)"), r"(?:history\s+of|h/o)"),
+    *_abbreviated("week", "wk", "wks"),
+    *_abbreviated("month", "mo", "mos"),
+    *_abbreviated("year", "yr", "yrs"),
+    *_abbreviated("symptom", "sx", "sx"),
+    *_abbreviated("treatment", "tx", "tx"),
+    *_abbreviated("medication", "med", "meds"),
+    (re.compile(_WORD_START_IN_PATTERN + r"diagnosis" + _WORD_END_IN_PATTERN), "(?:diagnosis|dx)"),
+    (re.compile(_WORD_START_IN_PATTERN + "history" + _WORD_END_IN_PATTERN), "(?:history|hx)"),
+    (re.compile(_WORD_START_IN_PATTERN + "therapy" + _WORD_END_IN_PATTERN), "(?:physio)?therapy"),
+    (re.compile(r"(?: |\\s\+?)not" + _WORD_END_IN_PATTERN), r"(?:\s+not|n['’]t)"),
+    (re.compile(_WORD_START_IN_PATTERN + "left" + _WORD_END_IN_PATTERN), r"(?:left|lt\.?|(?-i:L))"),
+    (re.compile(_WORD_START_IN_PATTERN + "right" + _WORD_END_IN_PATTERN), r"(?:right|rt\.?|(?-i:R))"),
+    (re.compile(_WORD_START_IN_PATTERN + "bilateral" + _WORD_END_IN_PATTERN), r"(?:bilateral|bilat\.?|b/l)"),
 )
 """Words of a pattern and the shorthand clinical notes write for them ("w/o" for "without", "w/" for "with" before a
-space or the end of its group, "h/o" for "history of")."""
+space or the end of its group, "h/o" for "history of", "wks" for "weeks", "dx" for "diagnosis", "L" for "left",
+"hasn't" for "has not")."""
+_SIGNS = (
+    (
+        re.compile(r"(?:\\b|(?<=\\[sS])|(?<![\w\\]))positive(?:\\b)?" + _WORD_END_IN_PATTERN),
+        r"(?:\bpositive\b|\(\+\)|(?<![\w+(])\+(?![\d+/)]))",
+    ),
+    (re.compile(r"(?:\\s\?)?%"), PERCENT),
+    (re.compile(r"/5(?![\d?*+{])"), r"(?:/5|\s+out\s+of\s+(?:5|five)\b)"),
+    (re.compile(r"/10(?![\d?*+{])"), r"(?:/10|\s+out\s+of\s+(?:10|ten)\b)"),
+)
+"""Words of a pattern that notes write as a sign, and signs of a pattern they write as words: "+" or "(+)" for
+"positive" (but not a grade, "2+", nor "+/-"), "70 percent" for "70%", "4 out of 5" for "4/5"."""
+_PHRASES = (
+    _phrase("physical therapy", "physiotherapy", "PT"),
+    _phrase("home exercise program", "HEP"),
+    _phrase("home exercise", "HEP"),
+    _phrase("range of motion", "ROM"),
+    _phrase("low back pain", "LBP"),
+    _phrase("activities of daily living", r"ADLs?"),
+    _phrase("straight leg raise", "SLR"),
+    _phrase("straight leg raising", "SLR"),
+    _phrase("tenderness to palpation", "TTP"),
+    _phrase("urine drug screen", "UDS"),
+    _phrase("urine drug test", "UDT"),
+    _phrase("urine drug testing", "UDT"),
+    _phrase("date of injury", "DOI"),
+    _phrase("return to work", "RTW"),
+    _phrase("able to", "can", "could"),
+    _phrase("unable to", "cannot", r"can\s+not", r"could\s+not", "can't", "couldn't"),
+    _phrase("despite", r"in\s+spite\s+of"),
+    _phrase("failed", r"did\s+not\s+(?:improve|respond)\s+(?:with|to)"),
+    _phrase("tenderness", r"pain\s+(?:on|with|to)\s+palpation"),
+    _stem("tender", r"pain\s+(?:on|with|to)\s+palpation"),
+    _stem("diagnos", "dx"),
+    _phrase("weakness", r"(?:decreased|reduced|diminished)\s+strength"),
+    _phrase("function", r"functional\s+(?:status|level|capacity|abilities|ability)"),
+    _phrase("limited", "restricted"),
+    _phrase("surgery", "operation"),
+    _phrase("surgeries", "operations"),
+    _phrase("medication", "medicine"),
+    _phrase("medications", "medicines"),
+    _phrase("MRI", "magnetic resonance imaging"),
+)
+"""Words and phrases of a pattern and the abbreviations and synonyms notes write for them ("HEP" for "home exercise
+program", "in spite of" for "despite", "pain on palpation" for "tenderness")."""
 _PAST_TENSE = {
     "is": "was",
     "are": "were",
@@ -84,17 +176,47 @@ _FIXED = re.compile(r"\(\?<[!=][^()]*\)|\[(?:\\.|[^\]\\])*\]")
 """Parts of a pattern whose words stay as written: a look-behind (it must keep its width) and a character class."""
 
 
-def with_variants(pattern: str) -> str:
+def with_variants(pattern: str, signs: bool = True) -> str:
     """`pattern` also matching the shorthand clinicians write for its words ("without benefit" matches "w/o
-    benefit") and its verbs in the past tense ("is unclear" matches "was unclear"); look-behinds and character
+    benefit", "limited range of motion" "limited ROM"), with `signs` the signs they write for some ("+" for
+    "positive"), and its verbs in the past tense ("is unclear" matches "was unclear"); look-behinds and character
     classes are left as written."""
     fixed = [match.span() for match in _FIXED.finditer(pattern)]
-    for word, either in (*_SHORTHAND, *_TENSES):
-        places = [m.span() for m in word.finditer(pattern) if not any(a <= m.start() < b for a, b in fixed)]
-        for start, end in reversed(places):
-            pattern = pattern[:start] + either + pattern[end:]
+    for written, either in (*_PHRASES, *_SHORTHAND, *(_SIGNS if signs else ()), *_TENSES):
+        places = [m for m in written.finditer(pattern) if not any(a <= m.start() < b for a, b in fixed)]
+        for place in reversed(places):
+            pattern = pattern[: place.start()] + either.replace(_AS_WRITTEN, place.group()) + pattern[place.end() :]
         fixed = [match.span() for match in _FIXED.finditer(pattern)]
     return pattern
+
+
+_SPACE_IN_PATTERN = re.compile(r"(?<!\\)(?: |\\s|\[(?:\\.|[^\]\\])*(?: |\\s)(?:\\.|[^\]\\])*\])(?![?*+{])")
+"""A space a pattern writes once: " ", "\\s" or a class that holds one ("[\\s-]"), no quantifier after it."""
+_LOOK_BEHIND = re.compile(r"\(\?<[!=][^()]*\)")
+_CLASS = re.compile(r"\[(?:\\.|[^\]\\])*\]")
+
+
+def widen_spaces(pattern: str) -> str:
+    """`pattern` with each space written once in it matching a run of spaces: typed notes and text from PDFs space
+    words twice ("degenerative  joint disease"). Look-behinds keep their width."""
+    behind = [match.span() for match in _LOOK_BEHIND.finditer(pattern)]
+    classes = [match.span() for match in _CLASS.finditer(pattern)]
+    places = [
+        m.end()
+        for m in _SPACE_IN_PATTERN.finditer(pattern)
+        if not any(a <= m.start() < b for a, b in behind)
+        and not any(a < m.start() < b for a, b in classes)
+        and not m.group().startswith("[^")
+    ]
+    for place in reversed(places):
+        pattern = pattern[:place] + "+" + pattern[place:]
+    return pattern
+
+
+def compiled_form(pattern: str) -> str:
+    """A term pattern as it is compiled: its word gaps refusing a negation (`guard_gaps`), its spaces matching runs of
+    spaces (`widen_spaces`)."""
+    return widen_spaces(guard_gaps(pattern))
 
 
 def guard_gaps(pattern: str) -> str:
@@ -620,7 +742,7 @@ class TermMatcher(Generic[V]):
         self._patterns: list[_MatcherPattern[V]] = []
         for pattern, value in (patterns or {}).items():
             try:
-                guarded = guard_gaps(pattern)
+                guarded = compiled_form(pattern)
                 compiled = re.compile(rf"(?<![\w])(?:{guarded})(?![\w])", re.IGNORECASE)
             except re.error as error:
                 raise OpenIMRError(f"pattern {pattern!r} is not a valid regular expression ({error})", source) from None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from openimr.evidence.numbers import NUMBER, NUMBER_OR_A, number_value
+from openimr.evidence.numbers import NUMBER, NUMBER_OR_A, TIME_UNIT, number_value, time_unit
 
 __all__ = [
     "Sessions",
@@ -210,7 +210,7 @@ def read_sessions(text: str) -> Sessions:
 
 
 _DURATION = re.compile(
-    rf"\b(?P<n>{_NUM_OR_A})(?:\s*(?:-|to)\s*(?P<n2>{_NUM}))?[\s-]*(?P<unit>days?|weeks?|months?|years?)\b"
+    rf"\b(?P<n>{_NUM_OR_A})(?:\s*(?:-|to)\s*(?P<n2>{_NUM}))?[\s-]*(?P<unit>{TIME_UNIT})"
     r"(?:\s+(?:supply|rental|use|coverage|trial|stay))?",
     re.IGNORECASE,
 )
@@ -224,8 +224,8 @@ def read_duration(text: str) -> str | None:
     low = number_value(match.group("n"))
     high = match.group("n2")
     count = f"{low}-{number_value(high)}" if high else str(low)
-    unit = match.group("unit").lower()
-    if not unit.endswith("s") and (high or low != 1):
+    unit = time_unit(match.group("unit"))
+    if high or low != 1:
         unit += "s"
     rest = match.group()[match.end("unit") - match.start() :].strip()
     return f"{count} {unit}" + (f" {rest}" if rest else "")

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from openimr.evidence.procedures import ProcedureEvent
 from openimr.knowledge.lexicons import same_body_region
+from openimr.knowledge.terms import PERCENT
 from openimr.model import Fact, FactStatus
 from openimr.review.checks.base import INSUFFICIENT, MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
 from openimr.review.structure import Phase
@@ -193,7 +194,7 @@ def repeat_without_change(ctx: CheckContext, params: RepeatParams) -> Outcome:
     return Outcome(MET, done, f"{done[0].name} was already done and no significant change is documented since")
 
 
-_PERCENT = re.compile(r"(\d{1,3})\s?%")
+_PERCENT = re.compile(rf"(\d{{1,3}}){PERCENT}")
 
 
 class ReliefParams(Params):
