@@ -277,3 +277,6 @@ def test_ascii_twin_only_where_it_matches_alike() -> None:
     assert for_text(regex, "it is done") is ascii_twin(regex)
     folding = re.compile("ſ", re.IGNORECASE)  # matches "s" only when read with Unicode
     assert ascii_twin(folding) is folding
+    named = re.compile(r"\u017ftill", re.IGNORECASE)  # the same letter, named by an escape
+    assert ascii_twin(named) is named and named.search("still") is not None
+    assert ascii_twin(regex, ascii=False) is regex

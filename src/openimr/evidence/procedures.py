@@ -72,11 +72,11 @@ def _stated(clause: str, role: SentenceRole) -> ProcedureEvent | None:
     """What the clause's words alone say became of the procedure (denied, certified, or only planned: a statement
     outside the clinical record, or of what is to come); None when that rests on its assertion and date."""
     ascii = reads_as_ascii(clause)
-    if (ascii_twin(_DENIED) if ascii else _DENIED).search(clause):
+    if ascii_twin(_DENIED, ascii).search(clause):
         return ProcedureEvent.DENIED
-    if (ascii_twin(_CERTIFIED) if ascii else _CERTIFIED).search(clause):
+    if ascii_twin(_CERTIFIED, ascii).search(clause):
         return ProcedureEvent.CERTIFIED
-    if role is not SentenceRole.CLINICAL or (ascii_twin(_FUTURE) if ascii else _FUTURE).search(clause):
+    if role is not SentenceRole.CLINICAL or ascii_twin(_FUTURE, ascii).search(clause):
         return ProcedureEvent.PLANNED
     return None
 

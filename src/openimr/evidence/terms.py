@@ -289,7 +289,7 @@ def find_terms(
         found: dict[tuple[str, int], tuple[int, _Term]] = {}
         ascii = reads_as_ascii(text) if stretches else False
         for term, scan, places in stretches:
-            regex = ascii_twin(scan.regex) if ascii else scan.regex
+            regex = ascii_twin(scan.regex, ascii)
             for start, end in places:
                 for match_start, match_end in prefixed_matches(regex, scan.prefixes, text, start, end, sentences.lowered):
                     key = (term.name, match_start)

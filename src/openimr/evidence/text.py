@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from openimr.evidence.dates import MONTH_NAMES
 from openimr.knowledge import load_knowledge
-from openimr.knowledge.terms import RegexMemo, ascii_twin, for_text, reads_as_ascii, regex_fold
+from openimr.knowledge.terms import ascii_twin, for_text, reads_as_ascii, regex_fold
+from openimr.memo import IdentityMemo
 
 __all__ = [
     "FINITE_VERB",
@@ -321,8 +322,8 @@ def clause_starts(sentence: str) -> list[int]:
     requested" is two clauses; "an MRI and an EMG were requested" is one)."""
     starts = [0]
     ascii = reads_as_ascii(sentence)
-    coordinating = ascii_twin(_COORDINATOR) if ascii else _COORDINATOR
-    verb = ascii_twin(FINITE_VERB) if ascii else FINITE_VERB
+    coordinating = ascii_twin(_COORDINATOR, ascii)
+    verb = ascii_twin(FINITE_VERB, ascii)
     parts = [0, *(semicolon.end() for semicolon in _SEMICOLON.finditer(sentence)), len(sentence) + 1]
     for part_start, part_end in itertools.pairwise(parts):
         end = part_end - 1
@@ -342,7 +343,7 @@ def _spans(cuts: re.Pattern[str], sentence: str) -> list[tuple[int, int]]:
     return [match.span() for match in for_text(cuts, sentence).finditer(sentence)]
 
 
-_breaks = RegexMemo(_spans, 1024)
+_breaks = IdentityMemo(_spans, 1024)
 """Where an expression cuts a sentence (the spans of its matches), kept: a sentence's mentions ask for their clauses
 one by one."""
 

@@ -43,12 +43,11 @@ def sentence_role(sentence: str) -> SentenceRole:
     """The role of one sentence: a report of the UR decision (it names the review, says a request was decided, or
     says a treatment was denied, modified or certified), a report of the request, or clinical text."""
     ascii = reads_as_ascii(sentence)
-    actor = (ascii_twin(_REVIEW_ACTOR) if ascii else _REVIEW_ACTOR).search(sentence)
+    actor = ascii_twin(_REVIEW_ACTOR, ascii).search(sentence)
     if actor is not None and (actor.group(0).upper() != "UR" or _UR_CASE.search(sentence)):
         return SentenceRole.REVIEW
-    requested = (ascii_twin(_REQUESTED) if ascii else _REQUESTED).search(sentence) is not None
-    decided = ascii_twin(_DECIDED) if ascii else _DECIDED
-    if (requested and decided.search(sentence)) or (ascii_twin(_WAS_DECIDED) if ascii else _WAS_DECIDED).search(sentence):
+    requested = ascii_twin(_REQUESTED, ascii).search(sentence) is not None
+    if (requested and ascii_twin(_DECIDED, ascii).search(sentence)) or ascii_twin(_WAS_DECIDED, ascii).search(sentence):
         return SentenceRole.REVIEW
     return SentenceRole.REQUEST if requested else SentenceRole.CLINICAL
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Generic, NamedTuple, TypeVar
 
 from openimr.errors import OpenIMRError
+from openimr.memo import IdentityMemo
 
 V = TypeVar("V")
 
@@ -359,43 +360,31 @@ def reads_as_ascii(text: str) -> bool:
     return text.isascii() and "\x1c" not in text and "\x1d" not in text and "\x1e" not in text and "\x1f" not in text
 
 
-T = TypeVar("T")
+_NAMES_NON_ASCII = re.compile(r"\\[uUN]")
+"""An escape that may name a letter beyond ASCII ("\\u017f" is "ſ", which a case-insensitive expression matches to
+"s")."""
 
 
-class RegexMemo(Generic[T]):
-    """What `work` gives for a compiled expression and a text, kept for the next call (at most `kept` of them). Looked
-    up by the expression's id, the expression kept alive with the value so the id stays its own: a compiled expression
-    hashes its whole program, too slow a key for a lookup made at each search."""
-
-    def __init__(self, work: Callable[[re.Pattern[str], str], T], kept: int) -> None:
-        self._work = work
-        self._kept = kept
-        self._known: dict[tuple[int, str], tuple[re.Pattern[str], T]] = {}
-
-    def __call__(self, regex: re.Pattern[str], text: str = "") -> T:
-        known = self._known.get((id(regex), text))
-        if known is not None and known[0] is regex:
-            return known[1]
-        value = self._work(regex, text)
-        if len(self._known) >= self._kept:
-            self._known.clear()
-        self._known[id(regex), text] = (regex, value)
-        return value
+def _ascii_twin(regex: re.Pattern[str], _: None) -> re.Pattern[str]:
+    if not regex.pattern.isascii() or _NAMES_NON_ASCII.search(regex.pattern):
+        return regex
+    return re.compile(regex.pattern, (regex.flags & ~re.UNICODE) | re.ASCII)
 
 
-def _ascii_twin(regex: re.Pattern[str], _: str) -> re.Pattern[str]:
-    return re.compile(regex.pattern, (regex.flags & ~re.UNICODE) | re.ASCII) if regex.pattern.isascii() else regex
+_TWINS = IdentityMemo(_ascii_twin, 4096)
 
 
-ascii_twin = RegexMemo(_ascii_twin, 4096)
-"""`regex` read with ASCII classes (`\\w`, `\\b`, `\\s`, case folding): in a text that `reads_as_ascii`, the same
-matches as `regex`, found more quickly (no Unicode lookups for each character). A pattern that is not ASCII (it may
-fold to an ASCII letter, as "ſ" does to "s") is its own twin."""
+def ascii_twin(regex: re.Pattern[str], ascii: bool = True) -> re.Pattern[str]:
+    """`regex` read with ASCII classes (`\\w`, `\\b`, `\\s`, case folding): in a text that `reads_as_ascii`, the
+    same matches as `regex`, found more quickly (no Unicode lookups for each character). `regex` itself when `ascii` is
+    false (the text to search does not read as ASCII), or when its pattern is not ASCII or names a letter beyond ASCII
+    (such a letter may fold to an ASCII one, as "ſ" does to "s")."""
+    return _TWINS(regex, None) if ascii else regex
 
 
 def for_text(regex: re.Pattern[str], text: str) -> re.Pattern[str]:
     """The quicker of `regex` and its ASCII twin that matches `text` as `regex` does."""
-    return ascii_twin(regex) if reads_as_ascii(text) else regex
+    return ascii_twin(regex, reads_as_ascii(text))
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -771,7 +760,7 @@ class TermMatcher(Generic[V]):
             return found
         for pattern in self._patterns:
             if may_match(pattern.anchors, lowered):
-                regex = ascii_twin(pattern.regex) if ascii else pattern.regex
+                regex = ascii_twin(pattern.regex, ascii)
                 places = prefixed_matches(regex, pattern.prefixes, text, 0, len(text), lowered if plain else None)
                 found.extend(TermMatch(start, end, text[start:end], pattern.value) for start, end in places)
         found.sort(key=lambda m: (m.start, m.start - m.end))
@@ -785,8 +774,8 @@ class TermMatcher(Generic[V]):
         """The spans of the terms in a text whose letters fold plainly, as the joined expression finds them: the
         leftmost match of either kind next, a term ignoring case first when both start at one place."""
         assert self._lowered is not None
-        terms = ascii_twin(self._lowered) if ascii else self._lowered
-        sensitive = None if self._sensitive is None else ascii_twin(self._sensitive) if ascii else self._sensitive
+        terms = ascii_twin(self._lowered, ascii)
+        sensitive = None if self._sensitive is None else ascii_twin(self._sensitive, ascii)
         exact = sensitive.search(text) if sensitive is not None else None
         if exact is None:
             return [m.span() for m in terms.finditer(lowered)]

@@ -38,6 +38,7 @@ from openimr.knowledge.terms import (
     pattern_requirements,
     selective,
 )
+from openimr.memo import IdentityMemo
 from openimr.model import Citation, Treatment, TreatmentKind
 from openimr.review.checks import CHECKS, Params
 
@@ -312,24 +313,21 @@ def _for_regions(specs: list[CitationSpec], body_parts: list[str]) -> list[Citat
     return [s for s in specs if not s.regions or s in fitting]
 
 
-_Cited = tuple[Topic, tuple[dict[str, Any], ...]]
-_CITED: dict[tuple[int, Era, tuple[str, ...]], _Cited] = {}
-"""The citations worked out for a topic (kept alive with them, so its id stays its own), era and body parts, as the
-fields of each."""
-_CITED_KEPT = 4096
+def _cited_fields(topic: Topic, wanted: tuple[Era, tuple[str, ...]]) -> tuple[dict[str, Any], ...]:
+    era, body_parts = wanted
+    return tuple(citation.model_dump() for citation in _citations(topic, era, list(body_parts)))
+
+
+_CITED = IdentityMemo(_cited_fields, 4096)
+"""The fields of the citations worked out for a topic, an era and body parts."""
 
 
 def citations_for(topic: Topic, era: Era, body_parts: list[str] | None = None) -> list[Citation]:
     """The topic's citations in the era's wording, for a request about `body_parts`. A topic without citations for
     the era uses those of the nearest era it has, each written as the era's edition of its guideline when there is
     one. Worked out once for each topic, era and body parts; each call gets citations of its own."""
-    key = (id(topic), era, tuple(body_parts or ()))
-    cited = _CITED.get(key)
-    if cited is None or cited[0] is not topic:
-        if len(_CITED) >= _CITED_KEPT:
-            _CITED.clear()
-        cited = _CITED[key] = (topic, tuple(c.model_dump() for c in _citations(topic, era, body_parts or [])))
-    return [Citation.model_construct(**{**fields, "sections": list(fields["sections"])}) for fields in cited[1]]
+    cited = _CITED(topic, (era, tuple(body_parts or ())))
+    return [Citation.model_construct(**{**fields, "sections": list(fields["sections"])}) for fields in cited]
 
 
 def _citations(topic: Topic, era: Era, body_parts: list[str]) -> list[Citation]:
