@@ -31,8 +31,8 @@ def test_fts5_syntax_in_user_text_is_quoted_away() -> None:
 def test_tsquery_binds_each_term_as_typed() -> None:
     sql, params = tsquery(parse_query('"PT/OT" 7-10 OR cyclo* -tramadol'))
     assert sql == (
-        "(phraseto_tsquery('english', :q0) && phraseto_tsquery('english', :q1)) || "
-        "((to_tsquery('english', :q2)) && !!phraseto_tsquery('english', :q3))"
+        "(phraseto_tsquery('english', %(q0)s) && phraseto_tsquery('english', %(q1)s)) || "
+        "((to_tsquery('english', %(q2)s)) && !!phraseto_tsquery('english', %(q3)s))"
     )
     assert params == {"q0": "PT/OT", "q1": "7-10", "q2": "cyclo:*", "q3": "tramadol"}
 

@@ -11,11 +11,12 @@ from tests.conftest import gold_letters
 
 from openimr.corpus.filters import Filters
 from openimr.corpus.index import HIGHLIGHT
+from openimr.corpus.ingest import add_records
 from openimr.corpus.query import parse_query
 from openimr.corpus.search import search
 from openimr.corpus.store import Corpus, items
 from openimr.errors import OpenIMRError
-from openimr.model import Decision
+from openimr.model import Decision, Determination
 
 
 def test_every_gold_item_is_found_by_its_request_with_its_decision(shared_corpus: Corpus) -> None:
@@ -102,3 +103,91 @@ def _dates(corpus: Corpus, ids: list[int]) -> list[tuple[int, dt.date]]:
     with corpus.engine.connect() as connection:
         rows = connection.execute(select(items.c.id, items.c.decision_date).where(items.c.id.in_(ids))).all()
     return [(row[0], row[1] or dt.date.min) for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (dt.date(2016, 12, 1), dt.date(2017, 1, 31)),  # whole months
+        (dt.date(2017, 1, 12), dt.date(2017, 2, 9)),  # starts and ends within a month
+        (dt.date(2017, 2, 1), None),
+        (None, dt.date(2017, 1, 20)),
+    ],
+)
+def test_a_date_range_keeps_exactly_the_matches_decided_in_it_with_their_scores(
+    shared_corpus: Corpus, start: dt.date | None, end: dt.date | None
+) -> None:
+    query = parse_query("therapy")
+    everything = shared_corpus.index.search(query, Filters(), limit=500)
+    dates = dict(_dates(shared_corpus, [item for item, _ in everything.ranked]))
+    inside = [
+        (item, score)
+        for item, score in everything.ranked
+        if dates[item] != dt.date.min and (start is None or dates[item] >= start) and (end is None or dates[item] <= end)
+    ]
+    assert 0 < len(inside) < len(everything.ranked)
+    dated = shared_corpus.index.search(query, Filters(start=start, end=end), limit=500)
+    assert not dated.capped and dated.window == len(inside)
+    assert dated.ranked == inside
+    # A window smaller than the matches in the range: the newest of them, ranked as in the full search.
+    newest = shared_corpus.index.search(query, Filters(start=start, end=end), limit=500, window=5)
+    assert newest.capped and newest.window == 5
+    assert set(newest.ranked) <= set(inside)
+    cut = sorted((dates[item] for item, _ in inside), reverse=True)[4]
+    assert all(dates[item] >= cut.replace(day=1) for item, _ in newest.ranked)
+
+
+def test_a_window_filled_to_its_last_row_still_tells_that_more_lie_beyond(shared_corpus: Corpus) -> None:
+    query = parse_query("therapy")
+    everything = shared_corpus.index.search(query, Filters(), limit=500)
+    dates = dict(_dates(shared_corpus, [item for item, _ in everything.ranked]))
+    newest = max(dates.values())
+    in_newest_month = sum((day.year, day.month) == (newest.year, newest.month) for day in dates.values())
+    assert 0 < in_newest_month < everything.window
+    full = shared_corpus.index.search(query, Filters(), limit=500, window=in_newest_month)
+    assert full.capped and full.window == in_newest_month
+    assert all((dates[item].year, dates[item].month) == (newest.year, newest.month) for item, _ in full.ranked)
+
+
+@pytest.mark.parametrize("text", ["therapy", "lumb* -cervical"])
+def test_a_date_range_over_years_keeps_exactly_the_matches_decided_in_it(
+    database_url: str, shared_records: list[Determination], text: str
+) -> None:
+    """Thirty letters copied back over four years (each copy its own case number, decided 122 days before the last): a
+    range of more than three years, of whole months or not, or open at its start, keeps exactly its matches, scored as
+    in a search without dates; a window smaller than its matches holds the newest of them."""
+    bases = [record for record in shared_records if record.case_number and record.decision_date][:30]
+    copies = [
+        record.model_copy(
+            update={
+                "case_number": f"{record.case_number}-{copy}",
+                "decision_date": record.decision_date - dt.timedelta(days=122 * copy) if record.decision_date else None,
+            }
+        )
+        for copy in range(13)
+        for record in bases
+    ]
+    corpus = Corpus.open(database_url)
+    add_records(corpus, copies)
+    query = parse_query(text)
+    everything = corpus.index.search(query, Filters(), limit=10_000, window=10_000)
+    assert not everything.capped
+    dates = dict(_dates(corpus, [item for item, _ in everything.ranked]))
+    assert min(dates.values()) < dt.date(2013, 3, 1) and max(dates.values()) > dt.date(2016, 12, 1)
+    for start, end in [
+        (dt.date(2013, 3, 1), dt.date(2016, 10, 31)),
+        (dt.date(2013, 2, 14), dt.date(2016, 11, 20)),
+        (None, dt.date(2016, 6, 30)),
+    ]:
+        inside = [
+            (item, score)
+            for item, score in everything.ranked
+            if (start is None or dates[item] >= start) and (end is None or dates[item] <= end)
+        ]
+        assert 10 < len(inside) < len(everything.ranked)
+        dated = corpus.index.search(query, Filters(start=start, end=end), limit=10_000)
+        assert not dated.capped and dated.ranked == inside
+        newest = corpus.index.search(query, Filters(start=start, end=end), limit=10_000, window=10)
+        assert newest.capped and newest.window == 10
+        assert set(newest.ranked) <= set(inside)
+    corpus.close()

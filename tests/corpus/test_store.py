@@ -125,6 +125,41 @@ def test_keys_migrate_between_descending_and_ascending_order(database_url: str, 
     corpus.close()
 
 
+def _vector_storage(corpus: Corpus) -> str | None:
+    """PostgreSQL's storage mode of the vectors ('m' in their rows, 'x' out of line); None on SQLite."""
+    if corpus.dialect != "postgresql":
+        return None
+    with corpus.engine.connect() as connection:
+        return str(
+            connection.scalar(
+                text("SELECT attstorage FROM pg_attribute WHERE attrelid = 'corpus_item_texts'::regclass AND attname = 'tsv'")
+            )
+        )
+
+
+def test_vectors_move_into_their_rows_and_back(database_url: str, shared_records: list[Determination]) -> None:
+    """corpus_0004 keeps PostgreSQL's vectors in their rows, its downgrade lets them out again (SQLite: nothing to do);
+    searches give the same hits, scores and snippets at either revision, and after the upgrade of the corpus again."""
+    corpus = Corpus.open(database_url)
+    add_records(corpus, shared_records, batch=40)
+    queries = ["lumbar MRI", "physical therapy", '"functional improvement"', "cyclo* -tramadol"]
+    expected = {q: search(corpus, q, limit=50).model_dump() for q in queries}
+    inline, out_of_line = ("m", "x") if corpus.dialect == "postgresql" else (None, None)
+    assert _vector_storage(corpus) == inline
+    with corpus.engine.begin() as connection:
+        command.downgrade(migrations(connection), "corpus_0003")
+    assert _vector_storage(corpus) == out_of_line
+    assert {q: search(corpus, q, limit=50).model_dump() for q in queries} == expected
+    corpus.close()
+
+    corpus = Corpus.open(database_url)  # upgraded again
+    with corpus.engine.connect() as connection:
+        assert connection.scalar(text("SELECT version_num FROM corpus_alembic_version")) == "corpus_0004"
+    assert _vector_storage(corpus) == inline
+    assert {q: search(corpus, q, limit=50).model_dump() for q in queries} == expected
+    corpus.close()
+
+
 def test_a_load_of_many_batches_merges_what_it_deferred(tmp_path: Path, shared_records: list[Determination]) -> None:
     """SQLite defers FTS5 merges during a load (`Index.bulk`); a load too small to optimize merges them afterwards as
     automerge would have, and searches find what a corpus loaded in one batch finds."""

@@ -13,6 +13,7 @@ from openimr.evidence import gather_evidence
 from openimr.model import Case, CaseDates, CriterionStatus, DisputedItem, Document, Patient
 from openimr.requests import parse_disputed_item
 from openimr.review.checks import CHECKS, CheckContext, Outcome
+from openimr.review.checks.record import relief_percents
 from openimr.review.structure import Primary, primary_of
 
 MET, NOT_MET, INSUFFICIENT = CriterionStatus.MET, CriterionStatus.NOT_MET, CriterionStatus.INSUFFICIENT
@@ -446,3 +447,21 @@ def test_every_check_is_documented() -> None:
         text = handle.read()
     assert [name for name in CHECKS if f"`{name}`" not in text] == []
     assert all(check.function.__doc__ for check in CHECKS.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "percents"),
+    [
+        ("60% relief", [60]),
+        ("70 percent relief", [70]),
+        ("pain went from 8/10 to 4/10", [50]),
+        ("pain from 8 to 2/10", [75]),
+        ("from 8 out of 10 to 3 out of 10", [62]),
+        ("pain rose from 5/10 to 7/10", []),
+        ("reduced her pain by half", [50]),
+        ("reduced by two-thirds", [67]),
+        ("from 3 to 5 days", []),
+    ],
+)
+def test_relief_is_read_from_percentages_pain_scores_and_fractions(text: str, percents: list[int]) -> None:
+    assert relief_percents(text) == percents

@@ -16,7 +16,9 @@ letters).
   year of letters.
 - PostgreSQL: `corpus_item_texts.tsv` (weights A request, B rationale, C summary, D tags) under a GIN index. Months
   are searched newest first, a decision-month tag intersected in the GIN index with the query, until the window is
-  full; when the months left look too few in matches to fill it, all the matches are read at once, newest first.
+  full, each probe ranking the rows it reads (so the window is the newest matches to within the months of its last
+  probe); when the months left look too few in matches to fill it, the rest are read at once, newest first (those
+  months' matches under a date range, otherwise all), and ranked by id.
 """
 
 from __future__ import annotations
@@ -415,6 +417,10 @@ def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
 
 _RANK_WEIGHTS = "'{0.0, 0.2, 0.5, 1.0}'"
 """ts_rank weights of D (tags), C (summary), B (rationale) and A (request)."""
+Row = tuple[int, float | None]
+"""A match found by a probe: its item id and its rank, or None when the probe did not rank it."""
+_FEW_MONTHS = 36
+"""At most this many months' tags in one GIN probe (see `PostgresIndex._newest`)."""
 _STAGE = (
     "CREATE TEMP TABLE IF NOT EXISTS corpus_stage (id integer, letter_id integer, request text, rationale text, "
     "original_request text, authorized text, disputed text, claims_administrator_guideline text, maximus_guideline text, "
@@ -517,89 +523,108 @@ class PostgresIndex:
     # searching
 
     def search(self, query: Query, filters: Filters, limit: int, window: int = WINDOW) -> Hits:
-        from sqlalchemy import text
-
         user, user_params = tsquery(query)
         params: dict[str, Any] = dict(user_params)
         required = " & ".join(filters.required_tags())
         matched = f"t.tsv @@ (({user})"
         if required:
-            matched += " && to_tsquery('simple', :required)"
+            matched += " && to_tsquery('simple', %(required)s)"
             params["required"] = required
         for n, excluded in enumerate(filters.excluded_tags()):
-            matched += f" && !!to_tsquery('simple', :excluded{n})"
+            matched += f" && !!to_tsquery('simple', %(excluded{n})s)"
             params[f"excluded{n}"] = excluded
-        dates = ""
-        if filters.dated:
-            dates = " AND EXISTS (SELECT 1 FROM corpus_items AS i WHERE i.id = t.id AND i.decision_date BETWEEN :start AND :end)"
-            params["start"] = filters.start or dt.date.min
-            params["end"] = filters.end or dt.date.max
-        found: list[int] = []
-        capped = False
-        with self.corpus.engine.connect() as connection:
+        params["low"], params["high"] = key_range(filters.start, filters.end)
+        # Month tags bound a probe to whole months; a range that starts or ends within a month is tested on each match.
+        partial = bool(filters.start and filters.start.day != 1) or bool(
+            filters.end and (filters.end + dt.timedelta(days=1)).day != 1
+        )
+        dates = " AND o.search_key BETWEEN %(low)s AND %(high)s" if filters.dated else ""
+        rank = f"ts_rank({_RANK_WEIGHTS}, t.tsv, {user}, 1)"
+        with self.corpus.raw() as connection, connection.cursor() as cursor:
 
-            def probe(months: list[str] | None, room: int) -> list[int]:
-                """Up to `room` + 1 matches decided in `months`, in no order; with None, of every month, newest first."""
+            def probe(months: list[str] | None, room: int, ordered: bool) -> list[Row]:
+                """Up to `room` + 1 matches decided in `months` (None: in any month): in no order, each with its
+                rank (the probe reads each match's row, vector included, anyway) or, when `ordered`, newest first
+                and not ranked (the probe reads every match, most of them beyond the window)."""
                 values = {**params, "room": room + 1}
-                if months is None:
+                tagged = matched
+                if months is not None:
+                    values["months"] = " | ".join(month_tag(m) for m in months)
+                    tagged += " && to_tsquery('simple', %(months)s)"
+                if ordered:
                     # Materialized: the GIN index finds the matches, then they are ordered (not: the planner walking
-                    # the key index from the newest item and testing each one's tsvector).
+                    # the key index from the newest item and testing each one's tsvector); each match's key looked up
+                    # by its id (OFFSET 0 keeps the lookup per match, not a hash of every item's key).
                     sql = (
-                        f"WITH m AS MATERIALIZED (SELECT t.id FROM corpus_item_texts AS t WHERE {matched}){dates}) "
-                        "SELECT m.id FROM m JOIN corpus_items AS o ON o.id = m.id ORDER BY o.search_key LIMIT :room"
+                        f"WITH m AS MATERIALIZED (SELECT t.id FROM corpus_item_texts AS t WHERE {tagged})) "
+                        "SELECT m.id, NULL FROM m CROSS JOIN LATERAL "
+                        "(SELECT i.search_key FROM corpus_items AS i WHERE i.id = m.id OFFSET 0) AS o "
+                        f"WHERE true{dates} ORDER BY o.search_key LIMIT %(room)s"
+                    )
+                elif partial:
+                    sql = (
+                        f"SELECT t.id, {rank} FROM corpus_item_texts AS t JOIN corpus_items AS o ON o.id = t.id "
+                        f"WHERE {tagged}){dates} LIMIT %(room)s"
                     )
                 else:
-                    values["months"] = " | ".join(month_tag(m) for m in months)
-                    tagged = f"{matched} && to_tsquery('simple', :months))"
-                    sql = f"SELECT t.id FROM corpus_item_texts AS t WHERE {tagged}{dates} LIMIT :room"
-                return [row[0] for row in connection.execute(text(sql), values)]
+                    sql = f"SELECT t.id, {rank} FROM corpus_item_texts AS t WHERE {tagged}) LIMIT %(room)s"
+                rows: list[Row] = cursor.execute(sql, values).fetchall()
+                return rows
 
-            found, capped = self._newest(connection, filters, probe, window)
-            if not found:
-                return Hits([], 0, False)
-            ranked = connection.execute(
-                text(
-                    f"SELECT t.id, ts_rank({_RANK_WEIGHTS}, t.tsv, {user}, 1) AS score FROM corpus_item_texts AS t "
-                    "WHERE t.id = ANY(:ids) ORDER BY score DESC, t.id DESC LIMIT :limit"
-                ),
-                {**user_params, "ids": found, "limit": limit},
-            ).all()
-        return Hits([(row[0], float(row[1])) for row in ranked], len(found), capped)
+            cursor.execute("SELECT min(month), max(month) FROM corpus_items")
+            first, last = cursor.fetchone() or (None, None)
+            window_rows, capped = self._newest(_months_back(first, last, filters.start, filters.end), filters, probe, window)
+            unranked = [item_id for item_id, score in window_rows if score is None]
+            scored = [(item_id, float(score)) for item_id, score in window_rows if score is not None]
+            if unranked:
+                cursor.execute(
+                    f"SELECT t.id, {rank} FROM corpus_item_texts AS t WHERE t.id = ANY(%(ids)s)",
+                    {**user_params, "ids": unranked},
+                )
+                scored.extend((item_id, float(score)) for item_id, score in cursor.fetchall())
+        ranked = heapq.nsmallest(limit, scored, key=lambda hit: (-hit[1], -hit[0]))
+        return Hits(ranked, len(window_rows), capped)
 
     @staticmethod
-    def _newest(connection: Any, filters: Filters, probe: Any, window: int) -> tuple[list[int], bool]:
-        """The newest `window` matches, month by month: the newest month alone, then as many months as the matches so
-        far suggest will fill the window (at most twice as many as before), each step one GIN probe of the query and the
-        months' tags. Once the months left look too few in matches to fill it, every match at once, ordered by date
-        (they are few; an OR of many month tags would cost the GIN index a test of nearly every item)."""
-        from sqlalchemy import text
-
-        bounds = connection.execute(text("SELECT min(month), max(month) FROM corpus_items")).one()
-        months = _months_back(bounds[0], bounds[1], filters.start, filters.end)
+    def _newest(
+        months: list[str], filters: Filters, probe: Callable[[list[str] | None, int, bool], list[Row]], window: int
+    ) -> tuple[list[Row], bool]:
+        """The newest `window` matches (`months` newest first), month by month, and whether more lie beyond: the newest
+        month alone, then as many months as the matches so far suggest will fill the window (at most twice as many as
+        before), each step one GIN probe of the query and the months' tags; a step's months that hold more matches than
+        the room left fill it with those the plan reads first, not the newest of them. Once the months left look too
+        few in matches to fill it, the rest at once, ordered by date: of those months (their tags in one probe) when a
+        date range leaves at most `_FEW_MONTHS` of them, otherwise every match in the range (they are few; an OR of many
+        month tags would cost the GIN index a test of nearly every item). A window filled to its last row by a step
+        asks the months left for one more match."""
         if not filters.dated:
             months.append(UNDATED)
-        found: list[int] = []
+        found: list[Row] = []
         position, step = 0, 1
         while position < len(months) and len(found) < window:
+            room = window - len(found)
             if step == 0:
-                everything = probe(None, window)
+                left = months[position:]
+                if filters.dated and len(left) <= _FEW_MONTHS:
+                    rest = probe(left, room, True)
+                    return found + rest[:room], len(rest) > room
+                everything = probe(None, window, True)
                 return everything[:window], len(everything) > window
             chunk = months[position : position + step]
-            room = window - len(found)
-            got = probe(chunk, room)
+            got = probe(chunk, room, False)
             position += len(chunk)
             if len(got) > room:
                 return found + got[:room], True
             found.extend(got)
             rate = len(got) / len(chunk)
-            left = len(months) - position
+            left_count = len(months) - position
             needed = window - len(found)
-            step = 0 if rate * left < needed else max(1, min(2 * len(chunk), math.ceil(needed / rate)))
+            step = 0 if rate * left_count < needed else max(1, min(2 * len(chunk), math.ceil(needed / rate)))
+        if len(found) == window and position < len(months):  # full to the last row: one older match means more
+            return found, bool(probe(months[position:], 0, False))
         return found, False
 
     def snippets(self, query: Query, item_ids: Sequence[int]) -> dict[int, str]:
-        from sqlalchemy import text
-
         if not item_ids:
             return {}
         user, params = tsquery(query)
@@ -607,15 +632,14 @@ class PostgresIndex:
             f"StartSel={HIGHLIGHT[0]}, StopSel={HIGHLIGHT[1]}, MaxWords={SNIPPET_WORDS}, MinWords=8, MaxFragments=2, "
             f'FragmentDelimiter=" {ELLIPSIS} "'
         )
-        with self.corpus.engine.connect() as connection:
-            rows = connection.execute(
-                text(
-                    "SELECT t.id, ts_headline('english', concat_ws(' ', t.request, t.rationale, l.summary), "
-                    f"{user}, :options) FROM corpus_item_texts AS t JOIN corpus_items AS i ON i.id = t.id "
-                    "JOIN corpus_letters AS l ON l.id = i.letter_id WHERE t.id = ANY(:ids)"
-                ),
+        with self.corpus.raw() as connection, connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT t.id, ts_headline('english', concat_ws(' ', t.request, t.rationale, l.summary), "
+                f"{user}, %(options)s) FROM corpus_item_texts AS t JOIN corpus_items AS i ON i.id = t.id "
+                "JOIN corpus_letters AS l ON l.id = i.letter_id WHERE t.id = ANY(%(ids)s)",
                 {**params, "options": options, "ids": list(item_ids)},
-            ).all()
+            )
+            rows = cursor.fetchall()
         return {row[0]: " ".join(str(row[1]).split()) for row in rows}
 
 

@@ -245,16 +245,17 @@ def fts5(query: Query) -> str:
 
 def tsquery(query: Query, config: str = "english") -> tuple[str, dict[str, str]]:
     """The query as a PostgreSQL tsquery expression over bound parameters (`phraseto_tsquery` of each term as typed,
-    so the database's own parser and stemmer read it exactly as they read the letters), and the parameters."""
+    so the database's own parser and stemmer read it exactly as they read the letters), and the parameters; the
+    parameters are written `%(q0)s`, as psycopg binds them."""
     params: dict[str, str] = {}
 
     def term_sql(term: Term) -> str:
         name = f"q{len(params)}"
         if term.prefix:
             params[name] = " <-> ".join(term.words) + ":*"
-            return f"to_tsquery('{config}', :{name})"
+            return f"to_tsquery('{config}', %({name})s)"
         params[name] = term.text
-        return f"phraseto_tsquery('{config}', :{name})"
+        return f"phraseto_tsquery('{config}', %({name})s)"
 
     parts = []
     for clause in query.clauses:

@@ -195,6 +195,28 @@ def repeat_without_change(ctx: CheckContext, params: RepeatParams) -> Outcome:
 
 
 _PERCENT = re.compile(rf"(\d{{1,3}}){PERCENT}")
+_SCORES = re.compile(
+    r"\bfrom\s+(?:a\s+)?(\d{1,2}(?:\.\d)?)(?:\s*/\s*10|\s+out\s+of\s+(?:10|ten))?\s+(?:down\s+)?to\s+(?:a\s+)?"
+    r"(\d{1,2}(?:\.\d)?)\s*(?:/\s*10|out\s+of\s+(?:10|ten))",
+    re.IGNORECASE,
+)
+_FRACTIONS = {"half": 50, "a third": 33, "one third": 33, "two third": 67, "a quarter": 25, "three quarter": 75}
+_FRACTION = re.compile(
+    r"\b(?:by|in)\s+(?P<f>half|(?:a|one|two)[\s-]thirds?|(?:a|three)[\s-]quarters?)\b", re.IGNORECASE
+)
+
+
+def relief_percents(text: str) -> list[int]:
+    """The pain relief a statement quantifies, in percent: "50% relief", "70 percent", a pain score "from 8/10 to
+    4/10" (the drop over the score before: 50), "reduced by half" (50)."""
+    found = [int(m.group(1)) for m in _PERCENT.finditer(text)]
+    for match in _SCORES.finditer(text):
+        before, after = float(match.group(1)), float(match.group(2))
+        if before > 0 and after <= before:
+            found.append(round(100 * (before - after) / before))
+    for match in _FRACTION.finditer(text):
+        found.append(_FRACTIONS[" ".join(match.group("f").lower().replace("-", " ").split()).removesuffix("s")])
+    return found
 
 
 class ReliefParams(Params):
@@ -208,7 +230,7 @@ class ReliefParams(Params):
 def relief_at_least(ctx: CheckContext, params: ReliefParams) -> Outcome:
     """The record states at least `percent` pain relief from the earlier treatment of `family`."""
     relief = [f for f in ctx.evidence.present(["pain_relief"]) if set(f.treatments) & set(params.family)]
-    stated = [(f, int(m.group(1))) for f in relief for m in _PERCENT.finditer(f.spans[0].text if f.spans else "")]
+    stated = [(f, value) for f in relief for value in relief_percents(f.spans[0].text if f.spans else "")]
     if any(value >= params.percent for _, value in stated):
         facts = [f for f, value in stated if value >= params.percent]
         return Outcome(MET, facts, f"the earlier treatment gave at least {params.percent}% relief")
