@@ -5,23 +5,28 @@ chain verifies, and the drafting queue drains. Bounded: a few seconds of load, t
 from __future__ import annotations
 
 import asyncio
+import json
 import random
+import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
-from tests.api.conftest import Server
+from sqlalchemy import func, select
+from tests.api.conftest import Server, application
 from tests.conftest import PrivatePostgres
 from typer.testing import CliRunner
 
+from openimr.api.app import create_app
+from openimr.cases import audit
 from openimr.cases.domain import Actor, UserRole
 from openimr.cases.schemas import NewUser, ReviewerProfile
 from openimr.cases.services import Services, open_services, recover
-from openimr.cases.store import DocumentRow
+from openimr.cases.store import CaseRow, DocumentRow
 from openimr.cli import app as cli
 from openimr.settings import Settings
 
@@ -236,3 +241,97 @@ def test_postgres_restarted_under_load_gives_503_then_recovers_by_itself(
     finally:
         server.stop()
     print(f"PostgreSQL restart under load: {len(seen.documents)} cases acknowledged, all found; answers {seen.statuses}")
+
+
+# -- a filing whose caller goes away while it waits for the SQLite writer (its group commit) -------------------------
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def _cases_and_documents(services: Services) -> tuple[int, set[str], set[str]]:
+    """The number of cases, the document rows and the document files."""
+    with services.context.sessions() as session:
+        cases = session.scalar(select(func.count()).select_from(CaseRow))
+        rows = set(session.scalars(select(DocumentRow.id)))
+    return cases or 0, rows, services.context.documents.stored_ids()
+
+
+def _until(condition: Callable[[], bool], failure: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, failure
+        time.sleep(0.01)
+
+
+@SQLITE_ONLY
+def test_a_client_gone_while_its_filing_waits_for_the_writer_finds_its_case_whole_and_its_retry_is_a_duplicate(
+    api: Any,
+) -> None:
+    services: Services = api.services
+    context = services.context
+    filed = api.application(worker_id="worker-gone")
+    body = json.dumps(filed).encode()
+    head = (
+        f"POST /cases HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {api.intake.headers['Authorization']}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    assert api.intake.get("/cases").status_code == 200  # the token's use is recorded now (a write), not below
+    port = int(api.base_url.rsplit(":", 1)[1])
+    # The writer is busy: the filing waits for it; its client goes (the connection closed) before any answer.
+    with context._write_lock, socket.create_connection(("127.0.0.1", port), timeout=30) as client:
+        client.sendall(head.encode() + body)
+        _until(lambda: len(context._group) == 1, "the filing did not reach the writer")
+    _until(lambda: _cases_and_documents(services)[0] == 1, "the filing of the client gone was not committed")
+    cases, rows, files = _cases_and_documents(services)
+    assert len(rows) == 2 and files == rows, "its case was committed whole: both documents, with their rows"
+    retry = api.intake.post("/cases", json=filed)  # the client, never told, files again
+    assert retry.status_code == 200 and retry.json()["duplicate"] is True, retry.text
+    cases, rows, files = _cases_and_documents(services)
+    assert cases == 1 and len(rows) == 4 and files == rows, "the retry is linked to the case, not a second case"
+    with services.context.sessions() as session:
+        assert audit.verify(session).intact
+
+
+@SQLITE_ONLY
+def test_a_filing_whose_request_is_cancelled_while_it_waits_for_the_writer_is_committed_whole(
+    settings: Settings, services: Services
+) -> None:
+    """The filing runs in its own thread, to its COMMIT's outcome, whatever becomes of the request task waiting for it:
+    cancelling that task answers nobody, and leaves neither a file without its row nor a row without its file."""
+    context = services.context
+    token = services.users.add(NewUser(name="intake", role=UserRole.INTAKE), SETUP).token
+    assert services.users.authenticate(token) is not None  # the token's use is recorded now (a write), not below
+    app = create_app(settings, services)
+    lock = context._write_lock
+    held = [True]
+
+    def release() -> None:
+        if held:
+            held.pop()
+            lock.__exit__(None, None, None)
+
+    async def cancel_while_waiting() -> None:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://openimr.test") as client:
+            headers = {"Authorization": f"Bearer {token}"}
+            filing = asyncio.create_task(client.post("/cases", json=application(worker_id="worker-cancelled"), headers=headers))
+            deadline = time.monotonic() + 30
+            while not context._group:
+                assert time.monotonic() < deadline, "the filing did not reach the writer"
+                await asyncio.sleep(0.01)
+            filing.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await filing
+            assert _cases_and_documents(services)[0] == 0, "nothing is committed while the writer is busy"
+            release()
+            while _cases_and_documents(services)[0] == 0:
+                assert time.monotonic() < deadline, "the cancelled request's filing was not committed"
+                await asyncio.sleep(0.01)
+
+    lock.__enter__()  # the writer is busy: the filing waits for it
+    try:
+        asyncio.run(cancel_while_waiting())
+    finally:
+        release()
+    cases, rows, files = _cases_and_documents(services)
+    assert cases == 1 and len(rows) == 2 and files == rows, "the filing was committed whole: both documents with their rows"
+    assert context.settle_documents() == 0

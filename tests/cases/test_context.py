@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import ORMExecuteState
 from tests.conftest import PrivatePostgres, synthetic_application
 
 from openimr.cases import audit
 from openimr.cases.domain import Actor, UserRole
-from openimr.cases.schemas import Application
+from openimr.cases.schemas import Application, FilingResult
 from openimr.cases.services import Services, open_services
 from openimr.cases.store import AuditRow, CaseRow, DocumentRow
 from openimr.settings import Settings
@@ -221,3 +221,84 @@ def test_grouped_filings_from_many_threads_each_commit_with_their_documents(tmp_
     assert cases == 12
     rows = _rows(services)
     assert len(rows) == 2 * len(workers) and _files(services) == rows
+
+
+def _file_in_one_group(services: Services, applications: dict[str, Application]) -> dict[str, object]:
+    """File `applications` (by name) from one thread each while the SQLite writer is busy, so that they all wait for it
+    and are committed by one group; what each filing returned or raised. The documents of every filing are on disk
+    before the group runs."""
+    context = services.context
+    outcomes: dict[str, object] = {}
+
+    def file(name: str) -> None:
+        try:
+            outcomes[name] = services.intake.file_application(applications[name], FILER)
+        except Exception as error:
+            outcomes[name] = error
+
+    with context._write_lock:  # the writer is busy: the filings queue for it
+        threads = [threading.Thread(target=file, args=(name,)) for name in applications]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while len(context._group) < len(applications) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert len(context._group) == len(applications), "the filings did not all wait for the writer"
+        assert len(_files(services)) == 2 * len(applications), "each filing wrote its two documents before its group"
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_a_filing_failing_in_a_group_commit_leaves_nothing_and_the_others_commit_with_their_documents(tmp_path: Path) -> None:
+    services = _sqlite_services(tmp_path)
+    writer = services.context.write_sessions.kw["bind"]
+    with writer.begin() as connection:  # the database refuses the documents of one claim, after its case and items
+        connection.execute(
+            text(
+                "CREATE TRIGGER refuse_claim BEFORE INSERT ON documents "
+                "WHEN (SELECT claim_number FROM cases WHERE id = NEW.case_id) = 'CTX-REFUSED' "
+                "BEGIN SELECT RAISE(ABORT, 'documents of this claim refused'); END"
+            )
+        )
+    names = ["ctx-a", "ctx-b", "ctx-refused", "ctx-c", "ctx-d"]
+    applications = {name: _application(name) for name in names}
+    applications["ctx-refused"] = applications["ctx-refused"].model_copy(update={"claim_number": "CTX-REFUSED"})
+    commits: list[bool] = []
+    event.listen(writer, "commit", lambda _connection: commits.append(True))
+    outcomes = _file_in_one_group(services, applications)
+    assert isinstance(outcomes["ctx-refused"], DBAPIError), "the failing filing raised to its own caller"
+    assert "documents of this claim refused" in str(outcomes["ctx-refused"])
+    filed = {name: outcomes[name] for name in names if name != "ctx-refused"}
+    assert all(isinstance(result, FilingResult) and not result.duplicate for result in filed.values()), filed
+    assert len(commits) == 1, "the four others were committed together, in one transaction"
+    with services.context.sessions() as session:
+        claims = sorted(session.scalars(select(CaseRow.claim_number)))
+        case_ids = set(session.scalars(select(CaseRow.id)))
+        verification = audit.verify(session)
+    assert claims == ["CTX-1"] * 4, "the failing filing's case and items were rolled back with it"
+    assert case_ids == {result.case.id for result in filed.values() if isinstance(result, FilingResult)}
+    assert verification.intact and verification.entries == 4
+    rows = _rows(services)
+    assert len(rows) == 8 and _files(services) == rows, "the failing filing's files went at once; the others' stayed"
+    assert services.context.settle_documents() == 0
+
+
+def test_a_group_whose_commit_fails_answers_every_filing_with_the_error_and_leaves_no_file_once_settled(
+    tmp_path: Path,
+) -> None:
+    services = _sqlite_services(tmp_path)
+    writer = services.context.write_sessions.kw["bind"]
+
+    def lose_commit(_connection: Any) -> None:
+        raise OperationalError("COMMIT", {}, OSError("disk I/O error"))
+
+    event.listen(writer, "commit", lose_commit)
+    outcomes = _file_in_one_group(services, {name: _application(name) for name in ("ctx-e", "ctx-f", "ctx-g")})
+    event.remove(writer, "commit", lose_commit)
+    assert all(isinstance(outcome, OperationalError) for outcome in outcomes.values()), outcomes
+    assert len(_files(services)) == 6, "a COMMIT was sent: its outcome decides, so the files wait"
+    assert services.context.settle_documents() == 6, "no row committed: every file goes"
+    assert _rows(services) == set() and _files(services) == set()
+    with services.context.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(CaseRow)) == 0

@@ -33,3 +33,18 @@ def test_an_upload_is_refused_as_a_stored_one_would_be(tmp_path: Path) -> None:
     with pytest.raises(UnsupportedDocument, match="not a readable PDF"):
         store.read_upload(b"%PDF-1.7\n" + bytes(50), "broken.pdf")
     assert declares_pdf("scan.PDF", None) and declares_pdf(None, "Application/PDF") and not declares_pdf("a.txt", TEXT)
+
+
+def test_documents_written_together_are_all_stored_or_none(tmp_path: Path) -> None:
+    store = DocumentStore(tmp_path / "documents")
+    first, second = (store.prepare(f"{RECORD} ({n})".encode(), f"note{n}.txt") for n in (1, 2))
+    store.write([first, second])
+    assert [store.read(p.document.id) for p in (first, second)] == [p.payload for p in (first, second)]
+    third = store.prepare(RECORD.encode(), "note3.txt")
+    fourth = store.prepare(RECORD.encode(), "note4.txt")
+    store.path(fourth.document.id).mkdir(parents=True)  # a folder where the fourth's file should be: its rename fails
+    with pytest.raises(OSError):
+        store.write([third, fourth])
+    assert not store.path(third.document.id).exists(), "the third, renamed into place first, was removed with the fourth"
+    assert not [p for p in (tmp_path / "documents").rglob(".upload-*")], "no temporary file is left"
+    assert store.stored_ids() == {first.document.id, second.document.id}

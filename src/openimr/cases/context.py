@@ -117,6 +117,20 @@ class _GroupedWrite:
     error: BaseException | None = None
 
 
+def _run_together(session: Session, group: list[_GroupedWrite]) -> bool:
+    """Run the works of a group one after another in the session's transaction, without savepoints (the usual case: none
+    fails); False, the transaction rolled back, as soon as one fails (they run again, each in a savepoint:
+    `_run_in_savepoint`)."""
+    try:
+        for pending in group:
+            pending.result = pending.work(session)
+            session.flush()
+        return True
+    except Exception:
+        session.rollback()
+        return False
+
+
 def _run_in_savepoint(session: Session, pending: _GroupedWrite) -> bool:
     """Run one work of a group commit in a savepoint; False (the savepoint rolled back, the error kept) if it failed."""
     head = session.info.get("audit_head")  # the audit chain's head as the work found it
@@ -159,7 +173,10 @@ class ServiceContext:
         self._write_lock: AbstractContextManager[object] = threading.Lock() if serialize_writes else nullcontext()
         self._serialize_writes = serialize_writes
         self._group: list[_GroupedWrite] = []
-        self._group_lock = threading.Lock()
+        self._group_changed = threading.Condition()
+        """Guards `_group` and `_leading`; notified when a group commit has ended."""
+        self._leading = False
+        """Whether a write is running a group commit (its caller leads it; the others queued wait for its end)."""
         self._uncertain: list[PendingDocuments] = []
         self._uncertain_lock = threading.Lock()
 
@@ -191,32 +208,52 @@ class ServiceContext:
         """Run `work` in a write transaction, as `transaction` would, and return what it returns once that transaction
         has committed; `what` and `documents` as for `transaction`.
 
-        With serialized writes (SQLite), this is a group commit: the works waiting for the single writer when it comes
-        free run in one transaction, each in its own savepoint (one that fails is rolled back alone and raises to its
-        caller), with one BEGIN and one COMMIT for all. Each caller returns only after that COMMIT, so what it was told
-        is committed, as with `transaction`. Elsewhere (PostgreSQL) each work has its own transaction."""
+        With serialized writes (SQLite), this is a group commit. A caller that finds none running leads one: it takes
+        the single writer, then every work queued by then, and runs them in one transaction, with one BEGIN and one
+        COMMIT for all (`_commit_group`: one that fails is rolled back alone and raises to its caller). The works queued
+        meanwhile wait for its end (woken together, not one by one through the writer's lock); one of those it did not
+        run leads the next. Each caller returns only after the COMMIT of the group that ran its work, so what it was
+        told is committed, as with `transaction`. `work` may run twice (again in its savepoint when another work of its
+        group failed): it must do its database work and nothing else. Elsewhere (PostgreSQL) each work has its own
+        transaction."""
         if not self._serialize_writes:
             with self.transaction(what, documents) as session:
                 return work(session)
         pending = _GroupedWrite(what, work, documents)
-        with self._group_lock:
+        with self._group_changed:
             self._group.append(pending)
-        with self._write_lock:
-            if not pending.finished:  # else an earlier holder of the writer ran it in its group
-                with self._group_lock:
-                    group, self._group = self._group, []
-                self._commit_group(group)
+            while self._leading and not pending.finished:
+                self._group_changed.wait()
+            leads = not pending.finished  # else the group that ended ran it
+            if leads:
+                self._leading = True
+        if leads:
+            try:
+                with self._write_lock:
+                    with self._group_changed:
+                        group, self._group = self._group, []
+                    self._commit_group(group)
+            finally:
+                with self._group_changed:
+                    self._leading = False
+                    self._group_changed.notify_all()
         if pending.error is not None:
             raise pending.error
         result: T = pending.result
         return result
 
     def _commit_group(self, group: list[_GroupedWrite]) -> None:
-        """Run the works of `group`, each in a savepoint of one transaction, and commit those that succeeded; every
-        work ends finished, with its result or its error."""
+        """Run the works of `group` in one transaction and commit those that succeeded; every work ends finished, with its
+        result or its error. They run together first, without savepoints (a SAVEPOINT and its RELEASE cost more than
+        most works); if one fails, the transaction is rolled back and they run again, each in a savepoint, so that the
+        one failing is rolled back alone (and raises its error)."""
         try:
             with self.write_sessions() as session:
-                committing = [pending for pending in group if _run_in_savepoint(session, pending)]
+                if _run_together(session, group):
+                    committing = group
+                else:
+                    session.info.clear()  # what the works left there was rolled back with them
+                    committing = [pending for pending in group if _run_in_savepoint(session, pending)]
                 if committing:
                     for pending in committing:
                         if pending.documents is not None:

@@ -9,6 +9,7 @@ screened."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
@@ -17,14 +18,14 @@ from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from openimr.cases.context import PendingDocuments, ServiceContext, require, snapshot, visible_case
+from openimr.cases.context import ServiceContext, require, snapshot, visible_case
 from openimr.cases.domain import Actor, CaseState, DocumentType, ScreeningOutcome, UserRole, case_number
 from openimr.cases.eligibility import duplicate_key
 from openimr.cases.errors import AlreadyExists, NotFound, TransitionRefused
 from openimr.cases.mapping import CaseFields, case_view, case_view_of, document_view, written_case
 from openimr.cases.schemas import Application, CaseView, DocumentView, FilingResult
 from openimr.cases.store import ApplicationRow, CaseRow, DocumentRow, ItemRow
-from openimr.cases.uploads import StoredDocument, declares_pdf
+from openimr.cases.uploads import PreparedDocument, StoredDocument, declares_pdf
 
 
 def display_name(filename: str | None) -> str | None:
@@ -56,6 +57,14 @@ class IntakeService:
 
     def file_application(self, application: Application, actor: Actor) -> FilingResult:
         """File an application: a new case, or, for a duplicate, the existing case with this application linked to it."""
+        filing = self._prepare(application, actor)
+        with self.context.keeping_documents(filing.document_ids) as pending:
+            self.context.documents.write(filing.documents)
+            filed = self.context.grouped("application", filing.work, pending)
+        return self._result(filing, filed, actor)
+
+    def _prepare(self, application: Application, actor: Actor) -> _Filing:
+        """Check an application and its inline documents and make the rows to write, doing no I/O."""
         require(actor, UserRole.INTAKE, UserRole.ADMIN)
         received = application.dates.application_received or self.context.clock().date()
         application = application.model_copy(
@@ -63,44 +72,27 @@ class IntakeService:
         )
         key = _key(application)
         store = self.context.documents
-        inline: list[StoredDocument] = []
-        try:
-            for n, given in enumerate(application.documents):
-                inline.append(store.save(given.text.encode(), f"documents[{n}]"))
-        except BaseException:
-            for stored in inline:
-                store.discard(stored.id)
-            raise
-        fields = _case_fields(application, key, received)  # made before the single writer's lock is taken
+        inline = [store.prepare(given.text.encode(), f"documents[{n}]") for n, given in enumerate(application.documents)]
+        fields = _case_fields(application, key, received)
         documents = [
-            self._document_fields(stored, given.type, given.date, None, actor)
-            for stored, given in zip(inline, application.documents, strict=True)
+            self._document_fields(prepared.document, given.type, given.date, None, actor)
+            for prepared, given in zip(inline, application.documents, strict=True)
         ]
-        with self.context.keeping_documents([d.id for d in inline]) as pending:
-            filed = self._file(application, fields, documents, actor, pending)
-        if filed.new is not None:  # the view of a new case is what was just written
-            written = [document_view(SimpleNamespace(**d)) for d in documents]
+
+        def work(session: Session) -> _Filed:
+            return self._file_in(session, application, fields, documents, actor)
+
+        return _Filing(inline, documents, work)
+
+    def _result(self, filing: _Filing, filed: _Filed, actor: Actor) -> FilingResult:
+        """The answer to a filing once committed: a new case's view is what was written; another's is read."""
+        if filed.new is not None:
+            written = [document_view(SimpleNamespace(**d)) for d in filing.rows]
             view = case_view_of(filed.new, written, 0, None)
         else:
             with self.context.sessions() as session:  # read after the commit, outside the single writer's lock
                 view = case_view(session, visible_case(session, filed.case_id, actor))
         return FilingResult(duplicate=filed.duplicate, corrected=filed.corrects, case=view)
-
-    def _file(
-        self,
-        application: Application,
-        fields: dict[str, Any],
-        documents: list[dict[str, Any]],
-        actor: Actor,
-        pending: PendingDocuments,
-    ) -> _Filed:
-        """File in one transaction (grouped with other filings on SQLite: `ServiceContext.grouped`): a new case (a few
-        Core statements), or a duplicate linked to its case, or the correction of an ineligible case."""
-
-        def file(session: Session) -> _Filed:
-            return self._file_in(session, application, fields, documents, actor)
-
-        return self.context.grouped("application", file, pending)
 
     def _file_in(
         self, session: Session, application: Application, fields: dict[str, Any], documents: list[dict[str, Any]], actor: Actor
@@ -311,6 +303,21 @@ def _item_fields(application: dict[str, Any]) -> list[dict[str, Any]]:
         }
         for n, item in enumerate(application["disputed_items"], start=1)
     ]
+
+
+@dataclass(frozen=True)
+class _Filing:
+    """An application checked and ready to file: its documents (not yet written), their rows, and the work that files
+    it in a transaction (`IntakeService._file_in`)."""
+
+    documents: list[PreparedDocument]
+    rows: list[dict[str, Any]]
+    work: Callable[[Session], _Filed]
+
+    @property
+    def document_ids(self) -> list[str]:
+        """The ids of its documents."""
+        return [prepared.document.id for prepared in self.documents]
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import hashlib
 import os
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +86,15 @@ class StoredDocument:
     ocr_pages: list[int]
 
 
+@dataclass(frozen=True)
+class PreparedDocument:
+    """A document checked, read and given its id (`DocumentStore.prepare`), with the bytes its file will hold (encrypted
+    when the store has a key), not yet written (`DocumentStore.write`)."""
+
+    document: StoredDocument
+    payload: bytes
+
+
 class DocumentStore:
     """Case documents on disk, under generated ids."""
 
@@ -129,24 +138,51 @@ class DocumentStore:
 
     def save(self, data: bytes, source: str, declared_pdf: bool = False) -> StoredDocument:
         """Check (as `read_upload` does) and store one document; `source` names it in errors."""
+        prepared = self.prepare(data, source, declared_pdf)
+        self.write([prepared])
+        return prepared.document
+
+    def prepare(self, data: bytes, source: str, declared_pdf: bool = False) -> PreparedDocument:
+        """Check (as `read_upload` does) and read one document and give it its id, writing nothing yet (`write`)."""
         upload = self.read_upload(data, source, declared_pdf)
         read = upload.document
-        document_id = str(uuid.uuid4())
-        target = self.path(document_id)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(ENCRYPTED + self._cipher.encrypt(data) if self._cipher else data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
-            _sync_directory(target.parent)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
         digest = hashlib.sha256(data).hexdigest()
-        return StoredDocument(document_id, upload.media_type, len(data), digest, read.text, read.page_offsets, read.ocr_pages)
+        stored = StoredDocument(
+            str(uuid.uuid4()), upload.media_type, len(data), digest, read.text, read.page_offsets, read.ocr_pages
+        )
+        return PreparedDocument(stored, ENCRYPTED + self._cipher.encrypt(data) if self._cipher else data)
+
+    def write(self, documents: Sequence[PreparedDocument]) -> None:
+        """Store prepared documents on disk, all or none, in one pass: each written to a temporary file, then all synced,
+        renamed to their ids, and their folders synced (the syncs of many files written together cost little more than
+        one's). Once it returns, every file is whole and durable; if it fails, none is left."""
+        opened: list[tuple[int, Path, Path]] = []  # (handle, temporary, target)
+        renamed: list[Path] = []
+        try:
+            for prepared in documents:
+                target = self.path(prepared.document.id)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                handle, name = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+                opened.append((handle, Path(name), target))
+                view = memoryview(prepared.payload)
+                while view:
+                    view = view[os.write(handle, view) :]
+            for handle, _, _ in opened:
+                os.fsync(handle)
+            for _, temporary, target in opened:
+                os.replace(temporary, target)
+                renamed.append(target)
+            for folder in dict.fromkeys(target.parent for _, _, target in opened):
+                _sync_directory(folder)
+        except BaseException:
+            for _, temporary, _ in opened:
+                temporary.unlink(missing_ok=True)
+            for path in renamed:
+                path.unlink(missing_ok=True)
+            raise
+        finally:
+            for handle, _, _ in opened:
+                os.close(handle)
 
     def discard(self, document_id: str) -> None:
         """Remove a stored document that was refused after it was stored (its case could not take it)."""
