@@ -11,11 +11,14 @@ from openimr.knowledge.terms import (
     _FOLDS_ODDLY,
     RunIndex,
     TermMatcher,
+    ascii_twin,
+    for_text,
     holds,
     meeting,
     pattern_anchors,
     pattern_prefixes,
     pattern_requirements,
+    reads_as_ascii,
     regex_fold,
     selective,
     widen_spaces,
@@ -252,3 +255,34 @@ def test_a_term_spelt_with_a_letter_that_folds_oddly_names_its_entry(odd: str, p
 def test_a_space_written_once_matches_a_run_of_spaces(pattern: str, widened: str) -> None:
     """Typed notes and PDF text space words twice; a look-behind keeps its width, a quantified space stays."""
     assert widen_spaces(pattern) == widened
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"\b(?:is|was|walked)\s+(?:with|w/)\b",
+        r"(?<![\w])(?:pt|physical[\s\-]+therapy)(?![\w])",
+        r"[^\W\d_]+",
+        r"\b(?:will|(?-i:may))\b",
+    ],
+)
+def test_ascii_twin_matches_as_the_expression_does(pattern: str) -> None:
+    regex = re.compile(pattern, re.IGNORECASE)
+    twin = ascii_twin(regex)
+    assert twin is not regex and twin.flags & re.ASCII
+    for text in ("She WAS walked w/ PT; May 2016 she may walk", "Physical-therapy_x is\tdone, ok 12abc"):
+        assert reads_as_ascii(text)
+        assert [m.span() for m in twin.finditer(text)] == [m.span() for m in regex.finditer(text)]
+
+
+def test_ascii_twin_only_where_it_matches_alike() -> None:
+    regex = re.compile(r"is\s+done", re.IGNORECASE)
+    assert not reads_as_ascii("is\x1cdone")  # a space to Unicode, not to ASCII
+    assert not reads_as_ascii("ſtill")
+    assert for_text(regex, "is\x1cdone").search("is\x1cdone") is not None
+    assert for_text(regex, "it is done") is ascii_twin(regex)
+    folding = re.compile("ſ", re.IGNORECASE)  # matches "s" only when read with Unicode
+    assert ascii_twin(folding) is folding
+    named = re.compile(r"\u017ftill", re.IGNORECASE)  # the same letter, named by an escape
+    assert ascii_twin(named) is named and named.search("still") is not None
+    assert ascii_twin(regex, ascii=False) is regex

@@ -40,6 +40,7 @@ from openimr.knowledge.terms import (
     Requirements,
     RunIndex,
     TermMatcher,
+    for_text,
     holds,
     pattern_anchors,
     pattern_prefixes,
@@ -232,7 +233,9 @@ _LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz
 
 def _matches(regex: re.Pattern[str], segment: str, offset: int) -> list[tuple[int, int]]:
     """Whole-word matches of a lower-case rule in a lower-cased sentence, as offsets into the whole text."""
-    if regex.pattern.startswith(_WORD_START):
+    word_start = regex.pattern.startswith(_WORD_START)
+    regex = for_text(regex, segment)
+    if word_start:
         return [(match.start() + offset, match.end() + offset) for match in regex.finditer(segment)]
     found = []
     position = 0

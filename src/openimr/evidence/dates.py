@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from openimr.evidence.numbers import NUMBER_OR_A, TIME_UNIT, number_value, time_unit
-from openimr.knowledge.terms import regex_fold
+from openimr.knowledge.terms import for_text, regex_fold
 
 __all__ = [
     "MONTH_NAMES",
@@ -130,7 +130,7 @@ def find_dates(text: str, min_precision: DatePrecision = DatePrecision.YEAR) -> 
     order = [DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR]
     limit = order.index(min_precision)
     found = []
-    for match in _DATE.finditer(text):
+    for match in for_text(_DATE, text).finditer(text):
         date, precision = _resolve(match)
         if date is not None and order.index(precision) <= limit:
             found.append(FoundDate(date, match.start(), match.end(), precision))

@@ -20,7 +20,7 @@ from openimr.evidence.terms import UR_DECISION, document_sentences
 from openimr.evidence.text import Sentence, clause_bounds
 from openimr.evidence.wording import SentenceRole
 from openimr.knowledge.lexicons import Procedure, body_part_matcher, procedure_matcher
-from openimr.knowledge.terms import TermMatch
+from openimr.knowledge.terms import TermMatch, ascii_twin, for_text, reads_as_ascii
 from openimr.model import Case, Document, Fact, FactStatus, Span, TreatmentKind
 
 __all__ = ["ProcedureEvent", "extract_procedure_events", "may_be", "procedure_event", "procedure_mentions"]
@@ -71,11 +71,12 @@ _PERFORMED = re.compile(
 def _stated(clause: str, role: SentenceRole) -> ProcedureEvent | None:
     """What the clause's words alone say became of the procedure (denied, certified, or only planned: a statement
     outside the clinical record, or of what is to come); None when that rests on its assertion and date."""
-    if _DENIED.search(clause):
+    ascii = reads_as_ascii(clause)
+    if ascii_twin(_DENIED, ascii).search(clause):
         return ProcedureEvent.DENIED
-    if _CERTIFIED.search(clause):
+    if ascii_twin(_CERTIFIED, ascii).search(clause):
         return ProcedureEvent.CERTIFIED
-    if role is not SentenceRole.CLINICAL or _FUTURE.search(clause):
+    if role is not SentenceRole.CLINICAL or ascii_twin(_FUTURE, ascii).search(clause):
         return ProcedureEvent.PLANNED
     return None
 
@@ -88,7 +89,7 @@ def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> 
         return stated
     if status is FactStatus.PLANNED:
         return ProcedureEvent.PLANNED
-    if status is FactStatus.PRESENT and (dated or _PERFORMED.search(clause)):
+    if status is FactStatus.PRESENT and (dated or for_text(_PERFORMED, clause).search(clause)):
         return ProcedureEvent.PERFORMED
     return None
 

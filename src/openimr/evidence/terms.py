@@ -22,6 +22,7 @@ from openimr.knowledge.terms import (
     Requirements,
     RunIndex,
     TermMatcher,
+    ascii_twin,
     compiled_form,
     has_odd_letter,
     meeting,
@@ -29,6 +30,7 @@ from openimr.knowledge.terms import (
     pattern_prefixes,
     pattern_requirements,
     prefixed_matches,
+    reads_as_ascii,
     regex_fold,
     selective,
 )
@@ -285,11 +287,11 @@ def find_terms(
                     places = [(s.start, s.end) for s in map(sentences.sentences.__getitem__, _members(meets))]
                     stretches.append((term, scan, places))
         found: dict[tuple[str, int], tuple[int, _Term]] = {}
+        ascii = reads_as_ascii(text) if stretches else False
         for term, scan, places in stretches:
+            regex = ascii_twin(scan.regex, ascii)
             for start, end in places:
-                for match_start, match_end in prefixed_matches(
-                    scan.regex, scan.prefixes, text, start, end, sentences.lowered
-                ):
+                for match_start, match_end in prefixed_matches(regex, scan.prefixes, text, start, end, sentences.lowered):
                     key = (term.name, match_start)
                     if key not in found or found[key][0] < match_end:
                         found[key] = (match_end, term)

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from openimr.evidence.dates import MONTH_NAMES
 from openimr.knowledge import load_knowledge
-from openimr.knowledge.terms import regex_fold
+from openimr.knowledge.terms import ascii_twin, for_text, reads_as_ascii, regex_fold
+from openimr.memo import IdentityMemo
 
 __all__ = [
     "FINITE_VERB",
@@ -142,8 +143,18 @@ _CANDIDATE = re.compile(
     rf"|\n(?={_HEADING_LINE}\n)|(?m:^{_HEADING_LINE}\n)"  # around a line in capitals
 )
 _LINE_BREAK = re.compile(r"[\r\n]")
-_WORD_BEFORE = re.compile(r"(\S+)$")
 _NEXT_CHAR = re.compile(r"\s*[\"'(\[]?(\S)")
+
+
+def _word_before(text: str, end: int) -> str:
+    """The run of non-spaces that ends the 40 characters before `end` (or ends them but for a last line break), as
+    `(\\S+)$` finds it there; empty when they end with another space."""
+    start = max(0, end - 40)
+    if end > start and text[end - 1] == "\n":
+        end -= 1
+    if end == start or text[end - 1].isspace():
+        return ""
+    return text[start:end].rsplit(None, 1)[-1]
 
 
 def _is_boundary(text: str, match: re.Match[str]) -> bool:
@@ -151,8 +162,7 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     mark = match.group()
     if mark[0] != ".":
         return True
-    before = _WORD_BEFORE.search(text, max(0, match.start() - 40), match.start())
-    word = before.group(1).lower().lstrip("([\"'") if before else ""
+    word = _word_before(text, match.start()).lower().lstrip("([\"'")
     following = _NEXT_CHAR.match(text, match.end())
     next_char = following.group(1) if following else ""
     if word in _TITLES or (len(word) == 1 and word.isalpha()):
@@ -337,27 +347,37 @@ def clause_starts(sentence: str) -> list[int]:
     or "whereas" that joins two clauses each with a verb of its own ("she is doing home exercises and the massage is
     requested" is two clauses; "an MRI and an EMG were requested" is one)."""
     starts = [0]
+    ascii = reads_as_ascii(sentence)
+    coordinating = ascii_twin(_COORDINATOR, ascii)
+    verb = ascii_twin(FINITE_VERB, ascii)
     parts = [0, *(semicolon.end() for semicolon in _SEMICOLON.finditer(sentence)), len(sentence) + 1]
     for part_start, part_end in itertools.pairwise(parts):
         end = part_end - 1
         if part_start:
             starts.append(part_start)
         begin = part_start
-        coordinators = list(_COORDINATOR.finditer(sentence, part_start, end))
+        coordinators = list(coordinating.finditer(sentence, part_start, end))
         for index, coordinator in enumerate(coordinators):
             right = coordinators[index + 1].start() if index + 1 < len(coordinators) else end
-            if FINITE_VERB.search(sentence, begin, coordinator.start()) and FINITE_VERB.search(
-                sentence, coordinator.end(), right
-            ):
+            if verb.search(sentence, begin, coordinator.start()) and verb.search(sentence, coordinator.end(), right):
                 begin = coordinator.end()
                 starts.append(begin)
     return starts
 
 
+def _spans(cuts: re.Pattern[str], sentence: str) -> list[tuple[int, int]]:
+    return [match.span() for match in for_text(cuts, sentence).finditer(sentence)]
+
+
+_breaks = IdentityMemo(_spans, 1024)
+"""Where an expression cuts a sentence (the spans of its matches), kept: a sentence's mentions ask for their clauses
+one by one."""
+
+
 def clause_bounds(sentence: str, start: int, end: int, cuts: re.Pattern[str] = _CLAUSE_BREAK) -> tuple[int, int]:
     """The clause of `sentence` that holds `start:end`: the sentence cut where `cuts` matches, by default at
     semicolons and at "but", "however", "whereas", "although" ("knee pain; thumb fracture" has two clauses)."""
-    breaks = list(cuts.finditer(sentence))
-    clause_start = max((m.end() for m in breaks if m.end() <= start), default=0)
-    clause_end = min((m.start() for m in breaks if m.start() >= end), default=len(sentence))
+    breaks = _breaks(cuts, sentence)
+    clause_start = max((e for _, e in breaks if e <= start), default=0)
+    clause_end = min((s for s, _ in breaks if s >= end), default=len(sentence))
     return clause_start, clause_end

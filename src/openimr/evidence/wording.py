@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from openimr.knowledge.terms import ascii_twin, reads_as_ascii
+
 _REVIEW_ACTOR = re.compile(
     r"\b(?:utilization\s+review\w*|UR|claims\s+administrator|peer[\s-]+review\w*|(?:prior|previous|earlier)\s+review\w*"
     r"|(?:the|a)\s+reviewer|review(?:ing)?\s+physician|non-?certif\w+|non-?approv\w+)\b",
@@ -40,11 +42,12 @@ class SentenceRole(StrEnum):
 def sentence_role(sentence: str) -> SentenceRole:
     """The role of one sentence: a report of the UR decision (it names the review, says a request was decided, or
     says a treatment was denied, modified or certified), a report of the request, or clinical text."""
-    actor = _REVIEW_ACTOR.search(sentence)
+    ascii = reads_as_ascii(sentence)
+    actor = ascii_twin(_REVIEW_ACTOR, ascii).search(sentence)
     if actor is not None and (actor.group(0).upper() != "UR" or _UR_CASE.search(sentence)):
         return SentenceRole.REVIEW
-    requested = _REQUESTED.search(sentence) is not None
-    if (requested and _DECIDED.search(sentence)) or _WAS_DECIDED.search(sentence):
+    requested = ascii_twin(_REQUESTED, ascii).search(sentence) is not None
+    if (requested and ascii_twin(_DECIDED, ascii).search(sentence)) or ascii_twin(_WAS_DECIDED, ascii).search(sentence):
         return SentenceRole.REVIEW
     return SentenceRole.REQUEST if requested else SentenceRole.CLINICAL
 

@@ -12,9 +12,11 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Generic, NamedTuple, TypeVar
 
 from openimr.errors import OpenIMRError
+from openimr.memo import IdentityMemo
 
 V = TypeVar("V")
 
@@ -349,13 +351,47 @@ _ODD_LETTER = re.compile(f"[{_FOLDS_ODDLY}]")
 def has_odd_letter(text: str) -> bool:
     """Whether `text` has a letter that folds oddly: where a text or a pattern has one, the runs a pattern needs,
     looked for in the lower-cased text, may be missed."""
-    return _ODD_LETTER.search(text) is not None
+    return not text.isascii() and _ODD_LETTER.search(text) is not None
 
 
 def folds_plainly(text: str) -> bool:
     """Whether a case-insensitive pattern matches each letter of `text` only as its lower case, and lower-casing
     keeps the text's length (offsets into the lower-cased text are offsets into the text)."""
-    return len(text.lower()) == len(text) and not has_odd_letter(text)
+    return text.isascii() or (len(text.lower()) == len(text) and not has_odd_letter(text))
+
+
+def reads_as_ascii(text: str) -> bool:
+    """Whether every regular expression written in ASCII matches `text` alike read with Unicode or with ASCII classes
+    (`ascii_twin`): the text is ASCII, without the four characters ("\\x1c" to "\\x1f") that are spaces (`\\s`) to a
+    regular expression reading Unicode and not to one reading ASCII."""
+    return text.isascii() and "\x1c" not in text and "\x1d" not in text and "\x1e" not in text and "\x1f" not in text
+
+
+_NAMES_NON_ASCII = re.compile(r"\\[uUN]")
+"""An escape that may name a letter beyond ASCII ("\\u017f" is "ſ", which a case-insensitive expression matches to
+"s")."""
+
+
+def _ascii_twin(regex: re.Pattern[str], _: None) -> re.Pattern[str]:
+    if not regex.pattern.isascii() or _NAMES_NON_ASCII.search(regex.pattern):
+        return regex
+    return re.compile(regex.pattern, (regex.flags & ~re.UNICODE) | re.ASCII)
+
+
+_TWINS = IdentityMemo(_ascii_twin, 4096)
+
+
+def ascii_twin(regex: re.Pattern[str], ascii: bool = True) -> re.Pattern[str]:
+    """`regex` read with ASCII classes (`\\w`, `\\b`, `\\s`, case folding): in a text that `reads_as_ascii`, the
+    same matches as `regex`, found more quickly (no Unicode lookups for each character). `regex` itself when `ascii` is
+    false (the text to search does not read as ASCII), or when its pattern is not ASCII or names a letter beyond ASCII
+    (such a letter may fold to an ASCII one, as "ſ" does to "s")."""
+    return _TWINS(regex, None) if ascii else regex
+
+
+def for_text(regex: re.Pattern[str], text: str) -> re.Pattern[str]:
+    """The quicker of `regex` and its ASCII twin that matches `text` as `regex` does."""
+    return ascii_twin(regex, reads_as_ascii(text))
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -392,7 +428,7 @@ class RunIndex:
         """The runs `text[start:end]` holds (as written: the caller lower-cases the text)."""
         if self._regex is None:
             known = self._in_words
-            words = set(_LETTERS.findall(text, start, end))
+            words = set(for_text(_LETTERS, text).findall(text, start, end))
             return frozenset().union(*[known[word] if word in known else self._in_word(word) for word in words])
         found = set(self._regex.findall(text, start, end))
         return frozenset().union(*(self._contained[run] for run in found))
@@ -402,15 +438,21 @@ class RunIndex:
         hold it, as a bit set: `held` for every place, each word's runs gathered once."""
         found: dict[str, int] = {}
         if self._regex is None:
-            places: dict[str, int] = {}
+            places: dict[str, list[int]] = {}
+            letters = for_text(_LETTERS, text)
             for place in range(len(bounds) - 1):
-                bit = 1 << place
-                for word in _LETTERS.findall(text, bounds[place], bounds[place + 1]):
-                    places[word] = places.get(word, 0) | bit
+                for word in set(letters.findall(text, bounds[place], bounds[place + 1])):
+                    if word in places:
+                        places[word].append(place)
+                    else:
+                        places[word] = [place]
             known = self._in_words
-            for word, bits in places.items():
-                for run in known[word] if word in known else self._in_word(word):
-                    found[run] = found.get(run, 0) | bits
+            for word, where in places.items():
+                runs = known[word] if word in known else self._in_word(word)
+                if runs:
+                    bits = sum(1 << place for place in where)
+                    for run in runs:
+                        found[run] = found.get(run, 0) | bits
             return found
         for place in range(len(bounds) - 1):
             bit = 1 << place
@@ -577,6 +619,7 @@ def may_match(anchors: tuple[str, ...], lowered: str) -> bool:
     return not anchors or any(anchor in lowered for anchor in anchors)
 
 
+@lru_cache(maxsize=1 << 14)
 def normalise_term(term: str) -> str:
     """The lookup form of a term: lower case, runs of spaces and hyphens made one space."""
     return _SEPARATOR.sub(" ", term.strip().lower())
@@ -617,8 +660,9 @@ class TermMatch(Generic[V]):
 _Trie = dict[str, "_Trie"]
 
 
-def trie_regex(terms: Iterable[str]) -> str:
-    """A regex matching exactly `terms` (already normalised), longest alternative first at each branch."""
+def trie_regex(terms: Iterable[str], after_first: str = "") -> str:
+    """A regex matching exactly `terms` (already normalised), longest alternative first at each branch; `after_first`
+    (a zero-width assertion) follows the first character of each."""
     trie: _Trie = {}
     for term in terms:
         node = trie
@@ -626,12 +670,12 @@ def trie_regex(terms: Iterable[str]) -> str:
             node = node.setdefault(char, {})
         node[""] = {}
 
-    def render(node: _Trie) -> str:
+    def render(node: _Trie, after: str = "") -> str:
         end = "" in node
         branches = []
         for char in sorted(k for k in node if k):
             atom = _GAP if char == " " else re.escape(char)
-            branches.append(atom + render(node[char]))
+            branches.append(atom + after + render(node[char]))
         if not branches:
             return ""
         body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
@@ -639,7 +683,13 @@ def trie_regex(terms: Iterable[str]) -> str:
             return f"(?:{body})?"
         return body
 
-    return render(trie)
+    return render(trie, after_first)
+
+
+_AFTER_WORD_START = r"(?<![\w].)"
+"""Read after a term's first character: the term starts a word (the character before it, if any, is not a word
+character). Checked there rather than first, the search skips to the places where a term's first character is, which
+is much quicker for terms that start with a capital."""
 
 
 class _MatcherPattern(NamedTuple, Generic[V]):
@@ -700,13 +750,16 @@ class TermMatcher(Generic[V]):
         self._regex = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
         plain = bool(insensitive) and not any(has_odd_letter(term) for term in insensitive)
         self._lowered = re.compile(rf"(?<![\w])(?:{alternatives[0]})(?![\w])") if plain else None
-        self._sensitive = re.compile(rf"(?<![\w])(?:{alternatives[-1]})(?![\w])") if plain and sensitive else None
+        self._sensitive = (
+            re.compile(rf"(?:{trie_regex(sorted(set(sensitive)), _AFTER_WORD_START)})(?![\w])") if plain and sensitive else None
+        )
 
     def find(self, text: str) -> list[TermMatch[V]]:
         """All non-overlapping terms in `text`, in reading order."""
         plain = folds_plainly(text)
         lowered = text.lower()
-        spans = self._term_spans(text, lowered) if plain and self._lowered is not None else None
+        ascii = reads_as_ascii(text)
+        spans = self._term_spans(text, lowered, ascii) if plain and self._lowered is not None else None
         if spans is None:
             spans = [m.span() for m in self._regex.finditer(text)]
         found = [TermMatch(start, end, text[start:end], self._entry(text[start:end])) for start, end in spans]
@@ -714,7 +767,8 @@ class TermMatcher(Generic[V]):
             return found
         for pattern in self._patterns:
             if may_match(pattern.anchors, lowered):
-                places = prefixed_matches(pattern.regex, pattern.prefixes, text, 0, len(text), lowered if plain else None)
+                regex = ascii_twin(pattern.regex, ascii)
+                places = prefixed_matches(regex, pattern.prefixes, text, 0, len(text), lowered if plain else None)
                 found.extend(TermMatch(start, end, text[start:end], pattern.value) for start, end in places)
         found.sort(key=lambda m: (m.start, m.start - m.end))
         kept: list[TermMatch[V]] = []
@@ -723,25 +777,27 @@ class TermMatcher(Generic[V]):
                 kept.append(match)
         return kept
 
-    def _term_spans(self, text: str, lowered: str) -> list[tuple[int, int]]:
+    def _term_spans(self, text: str, lowered: str, ascii: bool) -> list[tuple[int, int]]:
         """The spans of the terms in a text whose letters fold plainly, as the joined expression finds them: the
         leftmost match of either kind next, a term ignoring case first when both start at one place."""
         assert self._lowered is not None
-        exact = self._sensitive.search(text) if self._sensitive is not None else None
+        terms = ascii_twin(self._lowered, ascii)
+        sensitive = None if self._sensitive is None else ascii_twin(self._sensitive, ascii)
+        exact = sensitive.search(text) if sensitive is not None else None
         if exact is None:
-            return [m.span() for m in self._lowered.finditer(lowered)]
-        assert self._sensitive is not None
+            return [m.span() for m in terms.finditer(lowered)]
+        assert sensitive is not None
         spans = []
-        folded = self._lowered.search(lowered)
+        folded = terms.search(lowered)
         while folded is not None or exact is not None:
             match = folded if exact is None or (folded is not None and folded.start() <= exact.start()) else exact
             assert match is not None
             spans.append(match.span())
             after = match.end()
             if folded is not None and folded.start() < after:
-                folded = self._lowered.search(lowered, after)
+                folded = terms.search(lowered, after)
             if exact is not None and exact.start() < after:
-                exact = self._sensitive.search(text, after)
+                exact = sensitive.search(text, after)
         return spans
 
     def _entry(self, found: str) -> V:

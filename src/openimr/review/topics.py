@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from openimr.errors import OpenIMRError
 from openimr.evidence import fact_keys
@@ -37,6 +38,7 @@ from openimr.knowledge.terms import (
     pattern_requirements,
     selective,
 )
+from openimr.memo import IdentityMemo
 from openimr.model import Citation, Treatment, TreatmentKind
 from openimr.review.checks import CHECKS, Params
 
@@ -311,15 +313,29 @@ def _for_regions(specs: list[CitationSpec], body_parts: list[str]) -> list[Citat
     return [s for s in specs if not s.regions or s in fitting]
 
 
+def _cited_fields(topic: Topic, wanted: tuple[Era, tuple[str, ...]]) -> tuple[dict[str, Any], ...]:
+    era, body_parts = wanted
+    return tuple(citation.model_dump() for citation in _citations(topic, era, list(body_parts)))
+
+
+_CITED = IdentityMemo(_cited_fields, 4096)
+"""The fields of the citations worked out for a topic, an era and body parts."""
+
+
 def citations_for(topic: Topic, era: Era, body_parts: list[str] | None = None) -> list[Citation]:
     """The topic's citations in the era's wording, for a request about `body_parts`. A topic without citations for
     the era uses those of the nearest era it has, each written as the era's edition of its guideline when there is
-    one."""
+    one. Worked out once for each topic, era and body parts; each call gets citations of its own."""
+    cited = _CITED(topic, (era, tuple(body_parts or ())))
+    return [Citation.model_construct(**{**fields, "sections": list(fields["sections"])}) for fields in cited]
+
+
+def _citations(topic: Topic, era: Era, body_parts: list[str]) -> list[Citation]:
     by_era = {c.era: c for c in topic.citations}
     order = [era, *[e for e in (Era.MTUS_2016, Era.MTUS_2009, Era.MTUS_2017) if e != era]]
     chosen = next(by_era[e] for e in order if e in by_era)
     citations = []
-    for spec in _for_regions(chosen.cite, body_parts or []):
+    for spec in _for_regions(chosen.cite, body_parts):
         guideline = catalogue()[spec.guideline]
         edition = guideline.edition_for(era) or guideline.edition_for(chosen.era)
         assert edition is not None  # checked on load
