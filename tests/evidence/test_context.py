@@ -66,7 +66,7 @@ HYPOTHETICAL, PLANNED = FactStatus.HYPOTHETICAL, FactStatus.PLANNED
         ("Low risk, with no history of drug abuse.", "history of drug abuse", ABSENT),
         # a contracted "not" is a "not"
         ("He doesn't have spasm.", "spasm", ABSENT),
-        ("The knee isn’t swollen and doesn't lock.", "lock", ABSENT),
+        ("The knee isn't swollen and doesn't lock.", "lock", ABSENT),
         ("She hasn't yet had physical therapy.", "physical therapy", ABSENT),
         ("The CURES report hasn't been reviewed.", "CURES report", ABSENT),
         ("Spasm was not present.", "Spasm", ABSENT),

@@ -191,7 +191,7 @@ def test_pattern_prefixes(pattern: str, prefixes: tuple[str, ...]) -> None:
         (r"\b[0-4](?:\+|-)?/5\s+strength", "3 out of 50 strength", False),
         (r"\bpain (?:of )?[7-9]/10\b", "pain of 8 out of 10", True),
         (r"\bhas not been effective\b", "it hasn't been effective", True),
-        (r"\b(?:did|does)\s+not\s+help\w*", "it didn’t help", True),
+        (r"\b(?:did|does)\s+not\s+help\w*", "it didn't help", True),
         (r"\bnot\s+(?:yet\s+)?had\b", "she hasn't yet had", True),
         (r"\b(?:not|never)\s+helped\b", "it didn't helped", True),
         (r"\b(?:not|never)\s+helped\b", "it didnt helped", False),

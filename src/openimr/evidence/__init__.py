@@ -96,9 +96,9 @@ def _candidates(case: Case) -> list[Candidate]:
 
 def as_read(case: Case) -> Case:
     """The case as the evidence reads it: each document's line breaks inside a sentence, tabs and other odd spaces
-    made plain spaces, odd hyphens plain hyphens and words hyphenated at a line end joined (`join_line_breaks`,
-    `plain_characters`, `join_hyphenated_words`), the same length, so that offsets into it are offsets into the
-    documents as filed."""
+    made plain spaces, odd hyphens plain hyphens, curly apostrophes straight ones and words hyphenated at a line end
+    joined (`join_line_breaks`, `plain_characters`, `join_hyphenated_words`), the same length, so that offsets into it
+    are offsets into the documents as filed."""
     texts = [join_line_breaks(join_hyphenated_words(plain_characters(document.text))) for document in case.documents]
     if all(text == document.text for text, document in zip(texts, case.documents, strict=True)):
         return case

@@ -177,12 +177,14 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
 _PLAIN = str.maketrans(
     dict.fromkeys("\t\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000", " ")
     | dict.fromkeys("\u2010\u2011\u2012\u2013\u2212", "-")
+    | dict.fromkeys("\u2018\u2019", "'")
 )
 
 
 def plain_characters(text: str) -> str:
-    """`text` with tabs and other spaces (no-break, thin, ideographic) made plain spaces and hyphens, non-breaking
-    hyphens, en dashes and minus signs made hyphens ("x\u2011rays", "C4\u2013C7"), the same length."""
+    """`text` with tabs and other spaces (no-break, thin, ideographic) made plain spaces, non-breaking hyphens, en
+    dashes and minus signs made hyphens ("x\u2011rays", "C4\u2013C7") and curly apostrophes straight ones ("didn\u2019t"),
+    the same length."""
     return text.translate(_PLAIN)
 
 

@@ -85,7 +85,7 @@ _SHORTHAND = (
     (re.compile(_WORD_START_IN_PATTERN + r"diagnosis" + _WORD_END_IN_PATTERN), "(?:diagnosis|dx)"),
     (re.compile(_WORD_START_IN_PATTERN + "history" + _WORD_END_IN_PATTERN), "(?:history|hx)"),
     (re.compile(_WORD_START_IN_PATTERN + "therapy" + _WORD_END_IN_PATTERN), "(?:physio)?therapy"),
-    (re.compile(r"(?: |\\s\+?)not" + _WORD_END_IN_PATTERN), r"(?:\s+not|n['’]t)"),
+    (re.compile(r"(?: |\\s\+?)not" + _WORD_END_IN_PATTERN), r"(?:\s+not|n't)"),
     (re.compile(_WORD_START_IN_PATTERN + "left" + _WORD_END_IN_PATTERN), r"(?:left|lt\.?|(?-i:L))"),
     (re.compile(_WORD_START_IN_PATTERN + "right" + _WORD_END_IN_PATTERN), r"(?:right|rt\.?|(?-i:R))"),
     (re.compile(_WORD_START_IN_PATTERN + "bilateral" + _WORD_END_IN_PATTERN), r"(?:bilateral|bilat\.?|b/l)"),
@@ -179,7 +179,7 @@ _CONTRACTED = r"(?:do|does|did|is|was|were|are|has|have|had|could|wo|would|shoul
 """The words a pattern's "not" is contracted onto when the pattern does not write them ("hasn't" for "not" opening
 a pattern or an alternative: "not yet had" matches "hasn't yet had"; "won't" is "wo" and "n't"). "can't" reads as "cannot"
 (the phrase "unable to"), one word, which a pattern writes where it means it."""
-_CONTRACTION = (re.compile(r"(?:^|(?<=[(|:])|(?<=\)\?)|(?<=\\b))not" + _WORD_END_IN_PATTERN), rf"(?:not|{_CONTRACTED}n['’]t)")
+_CONTRACTION = (re.compile(r"(?:^|(?<=[(|:])|(?<=\)\?)|(?<=\\b))not" + _WORD_END_IN_PATTERN), rf"(?:not|{_CONTRACTED}n't)")
 _FIXED = re.compile(r"\(\?<[!=][^()]*\)|\[(?:\\.|[^\]\\])*\]")
 """Parts of a pattern whose words stay as written: a look-behind (it must keep its width) and a character class."""
 
