@@ -169,6 +169,22 @@ def test_relief_at_least(text: str, expected: tuple[CriterionStatus, bool]) -> N
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The epidural steroid injection gave 60% relief for three months.", (MET, False)),
+        ("After the epidural injection her pain went from 8/10 to 3/10, lasting 10 weeks.", (MET, False)),
+        ("The epidural steroid injection gave 70% relief for two weeks.", (NOT_MET, False)),
+        ("Back pain for two years; the epidural steroid injection gave 60% relief.", (INSUFFICIENT, False)),
+        ("Back pain.", SILENT),
+    ],
+)
+def test_relief_lasted(text: str, expected: tuple[CriterionStatus, bool]) -> None:
+    """How long the relief lasted is read after the relief statement, not from a duration of the complaint before it."""
+    params = {"weeks": 6, "family": ["epidural steroid injection"]}
+    assert _run("relief_lasted", params, text, request="Lumbar epidural steroid injection at L4-5") == expected
+
+
+@pytest.mark.parametrize(
     ("label", "needs", "status"),
     [
         ("Cyclobenzaprine", ["quantity"], NOT_MET),

@@ -32,7 +32,8 @@ def _named(text: str) -> list[str]:
 
 _BACK_REFERENCE = re.compile(
     r"^\W*(?:(?:he|she|they|the\s+(?:patient|worker|injured\s+worker|claimant))\s+(?:reports?|reported|states?|stated|notes?"
-    r"|noted|says|said|feels|felt)\s+(?:that\s+)?)?(?:since\s+then|since\s+that\s+time|after\s+(?:that|this|these|them)|afterwards?|following\s+(?:that|this|these|them)"
+    r"|noted|says|said|feels|felt)\s+(?:that\s+)?)?"
+    r"(?:since\s+then|since\s+that\s+time|after\s+(?:that|this|these|them)|afterwards?|following\s+(?:that|this|these|them)"
     r"|with\s+(?:that|this|these|them|it)|as\s+a\s+result|(?:it|this|that|they|these)\s+(?:has|have|had)?\s*"
     r"(?:help|improve|allow|enable|permit|let|reduce|decrease|increase)(?:s|d|ed)?)\b",
     re.IGNORECASE,

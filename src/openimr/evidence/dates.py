@@ -157,6 +157,10 @@ _VISIT_REPORTED = re.compile(
 )
 
 
+_FRAME_END = re.compile(r"\s*,?\s*")
+"""The comma and spaces that close a reporting frame."""
+
+
 def report_frame_end(sentence: str) -> int:
     """Where what a sentence reports starts, after the reporting frame it opens with ("Per the progress report dated
     10/16/2016, "), or 0 when it opens with none."""
@@ -169,8 +173,6 @@ def report_frame_end(sentence: str) -> int:
     comma = _FRAME_END.match(sentence, report.end() + found[0].end)
     return comma.end() if comma else 0
 
-
-_FRAME_END = re.compile(r"\s*,?\s*")
 
 
 def _report_date(sentence: str, found: list[FoundDate]) -> FoundDate | None:

@@ -78,10 +78,15 @@ class CheckContext:
     def _document_texts(self) -> dict[str, str]:
         return {document.id: document.text for document in self.case.documents}
 
-    def sentences_of(self, fact: Fact) -> list[str]:
-        """The sentence each span of `fact` lies in, in the record."""
+    def sentences_of(self, fact: Fact, from_fact: bool = False) -> list[str]:
+        """The sentence each span of `fact` lies in, in the record; with `from_fact`, the sentence from the span on."""
         texts = self._document_texts
-        return [sentence_at(texts[s.document_id], s.start, s.end).text for s in fact.spans if s.document_id in texts]
+        found = []
+        for span in fact.spans:
+            if span.document_id in texts:
+                sentence = sentence_at(texts[span.document_id], span.start, span.end)
+                found.append(sentence.text[span.start - sentence.start :] if from_fact else sentence.text)
+        return found
 
     @cached_property
     def requested_sessions(self) -> int | None:

@@ -250,15 +250,16 @@ def _relief_from(ctx: CheckContext, family: list[str]) -> list[Fact]:
 @check("relief_lasted", ReliefLastedParams)
 def relief_lasted(ctx: CheckContext, params: ReliefLastedParams) -> Outcome:
     """The pain relief from the earlier treatment of `family` lasted at least `weeks`: the longest span of time the
-    sentence stating the relief gives ("60% relief for three months", "from 8/10 to 3/10 lasting 10 weeks"); not met
-    when every span it gives is shorter, insufficient when it gives none."""
+    sentence stating the relief gives after it ("60% relief for three months", "from 8/10 to 3/10 lasting 10 weeks";
+    not "back pain for two years, and the injection gave 60% relief"); not met when every such span is shorter,
+    insufficient when there is none."""
     relief = _relief_from(ctx, params.family)
     if not relief:
         return silence("the relief from the earlier treatment is not documented")
     lengths = [
         (duration.days, fact)
         for fact in relief
-        for sentence in ctx.sentences_of(fact)
+        for sentence in ctx.sentences_of(fact, from_fact=True)
         for duration in find_durations(sentence)
         if duration.kind == DurationKind.SPAN and duration.days is not None
     ]
