@@ -42,7 +42,7 @@ _AMOUNT = re.compile(
     r"(?<![\w.])#?\s*(?P<n>\d*\.?\d+)\s*(?P<unit>grams?|gms?|g|oz|ounces?|ml|mL|cc|liters?)(?![\w])(?!\s*/)", re.IGNORECASE
 )
 _QUANTITY = re.compile(
-    r"\b(?:qty|quantity|disp(?:ense)?|no(?=\.))\.?\s*(?:of\s+)?:?\s*#?\s*(?P<n>\d+)"
+    r"\b(?:(?:qty|quantity|disp(?:ense)?)\.?|no\.)\s*(?:of\s+)?:?\s*#?\s*(?P<n>\d+)"
     r"|#\s*(?P<hash>\d+)(?!\d|\.\d)(?!\s*(?:grams?|gms?|g|oz|ml)\b)",
     re.IGNORECASE,
 )
