@@ -19,6 +19,8 @@ from openimr.model import FactStatus
         ("She has never been in physical therapy.", "physical therapy", "", ABSENT),
         ("There has been no therapy for the left shoulder yet.", "physical therapy", "", ABSENT),
         ("He completed 12 sessions of therapy for the low back.", "physical therapy", "12", PRESENT),
+        ("Acupuncture note, treatment 5 of 6: the neck is less stiff.", "acupuncture", "5", PRESENT),
+        ("Physical therapy daily note (visit #7 of 8).", "physical therapy", "7", PRESENT),
     ],
 )
 def test_prior_treatment(text: str, name: str, sessions: str, status: FactStatus) -> None:

@@ -13,15 +13,19 @@ from openimr.evidence.wording import CLINICAL
 from openimr.model import Case
 
 _SESSIONS = re.compile(
-    r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|twenty-four)\s*"
-    r"(?:\(\d{1,2}\)\s*)?(?:\w+\s+){0,3}?(?:sessions|visits|treatments)\b",
+    r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|twenty-four)"
+    r"\s*(?:\(\d{1,2}\)\s*)?(?:\w+\s+){0,3}?(?:sessions|visits|treatments)\b"
+    r"|\b(?:session|visit|treatment)\s+(?:#\s*|no\.\s*)?(?P<nth>\d{1,2})\s+of\s+\d{1,2}\b",
     re.IGNORECASE,
 )
+"""The sessions a sentence says were had: "6 visits", "eight (8) PT sessions", or the one a note is of ("session 4 of
+4", "visit #6 of 6")."""
 def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
     """One fact per prior-treatment mention (given `names`, of the terms of those names only); `value` is the number of
     sessions the sentence states, if any."""
     facts: list[Candidate] = []
     for match in find_terms(case, "prior_treatment", CLINICAL, names):
         sessions = _SESSIONS.search(match.sentence.text)
-        facts.append(Candidate("prior_treatment", match, value=str(number_value(sessions.group(1))) if sessions else ""))
+        count = number_value(sessions.group("n") or sessions.group("nth")) if sessions else None
+        facts.append(Candidate("prior_treatment", match, value=str(count) if count is not None else ""))
     return facts
