@@ -25,6 +25,7 @@ _FIRST = re.compile(
     r"|\b(?:start(?:ed|ing)?|began|begin|initiat\w*|prescrib\w*|dispens\w*)\b[^.;]{0,40}\btoday\b"
     r"|\btoday\b[^.;]{0,40}\b(?:started|prescribed|initiated|dispensed)\b"
     r"|\b(?:will|plan\s+to|is\s+to)\s+(?:start|begin|initiate|try)\b"
+    r"|\btrial\s+of\s+[\w/-]+\s+(?:\S+\s+){0,3}?(?:is|was|will\s+be|has\s+been)\s+(?:started|begun|initiated|prescribed)\b"
     r"|^\W*(?:plan\s*:\s*)?(?:start(?:ing)?|begin(?:ning)?|initiat(?:e|ing))\b",
     re.IGNORECASE,
 )
