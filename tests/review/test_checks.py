@@ -111,6 +111,22 @@ def test_conservative_care_failed(
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("She had physical therapy. Her knee pain keeps increasing.", (MET, False)),
+        ("She had physical therapy. The low back pain persists.", (INSUFFICIENT, False)),
+        ("She had physical therapy. She still has pain in the knee.", (MET, False)),
+        ("Despite physical therapy she has pain down the leg.", (MET, False)),
+    ],
+)
+def test_care_fails_where_the_request_is(text: str, expected: tuple[CriterionStatus, bool]) -> None:
+    """Symptoms that persist or worsen count for the region the request treats (a limb for the spine part that
+    supplies it), not for another."""
+    request = "Lumbar epidural steroid injection" if "leg" in text else "Right knee corticosteroid injection"
+    assert _run("conservative_care_failed", {}, text, request=request) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "label", "injury", "allowed", "expected"),
     [
         ("Back strain.", "Physical therapy 6 sessions for the lumbar spine", UR - dt.timedelta(weeks=2), ["acute"], MET),

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from openimr.evidence.dates import DurationKind, find_durations
 from openimr.evidence.procedures import ProcedureEvent
-from openimr.knowledge.lexicons import same_body_region
+from openimr.knowledge.lexicons import same_body_region, with_nerve_supply
 from openimr.knowledge.terms import PERCENT
 from openimr.model import Fact, FactStatus
 from openimr.review.checks.base import INSUFFICIENT, MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
@@ -38,13 +38,20 @@ class DocumentedParams(FactsParams):
     )
 
 
+def _in_region(ctx: CheckContext, facts: list[Fact], nerve_supply: bool = False) -> list[Fact]:
+    """The facts whose clause names no body part or one in the request's region; with `nerve_supply`, also a limb
+    whose nerve roots the requested spine part supplies (leg pain for a lumbar request)."""
+    widen = with_nerve_supply if nerve_supply else list
+    return [f for f in facts if same_body_region(widen(f.body_parts), ctx.treatment.body_parts)]
+
+
 @check("documented", DocumentedParams)
 def documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
     """Met when the record asserts any of `any`; not met when it mentions them only to negate them; insufficient when
     it only suspects them (unless `accept_uncertain`), plans them or says nothing (silent)."""
     mentioned = [f for f in ctx.evidence.mentions(params.any) if f.experiencer == "patient"]
     if params.same_region:
-        mentioned = [f for f in mentioned if same_body_region(f.body_parts, ctx.treatment.body_parts)]
+        mentioned = _in_region(ctx, mentioned)
     present = [f for f in mentioned if f.status == FactStatus.PRESENT]
     if params.accept_uncertain:
         present += [f for f in mentioned if f.status == FactStatus.UNCERTAIN]
@@ -124,17 +131,19 @@ def _therapies(facts: list[Fact]) -> str:
 @check("conservative_care_failed", ConservativeCareParams)
 def conservative_care_failed(ctx: CheckContext, params: ConservativeCareParams) -> Outcome:
     """Conservative care has been tried and has failed: stated as such, or a course of care given and symptoms
-    persisting (said to persist, or one of `symptoms` still documented); with `min_weeks`, for at least that long
-    since the injury. Not met when the record says a therapy tried improved the symptoms and says of none that it
-    failed: care that improves symptoms has not failed."""
-    failed = ctx.evidence.present(["failed_conservative_care"])
+    persisting (said to persist or to worsen, or one of `symptoms` still documented), either in the request's region
+    (leg pain counts for the lumbar spine); with `min_weeks`, for at least that long since the injury. Not met when the
+    record says a therapy tried improved the symptoms and says of none that it failed: care that improves symptoms has
+    not failed."""
+    failed = _in_region(ctx, ctx.evidence.present(["failed_conservative_care"]), nerve_supply=True)
     care = ["conservative_care", "basic_care"] if params.basic_care else ["conservative_care"]
     tried = [f for f in ctx.evidence.present(care) if f.kind == "prior_treatment"]
     helped = [] if failed else _improved_by(ctx)
     if helped:
         note = f"the record documents {names(helped)} with {_therapies(helped)}: the care has not failed"
         return Outcome(NOT_MET, helped, note)
-    persisting = ctx.evidence.present(["persistent_symptoms", *params.symptoms])
+    symptoms = ["persistent_symptoms", "progressive_symptoms", *params.symptoms]
+    persisting = _in_region(ctx, ctx.evidence.present(symptoms), nerve_supply=True)
     facts = failed or (tried + persisting if tried and persisting else [])
     if not facts:
         if tried:
@@ -195,11 +204,7 @@ class RepeatParams(Params):
 def repeat_without_change(ctx: CheckContext, params: RepeatParams) -> Outcome:
     """Met (an exclusion) when the record shows the same study or procedure already done on the same body part and
     nothing that justifies repeating it (`change`); not met when there was none, or a change is documented."""
-    done = [
-        f
-        for f in ctx.evidence.procedure_events(params.procedures, ProcedureEvent.PERFORMED)
-        if same_body_region(f.body_parts, ctx.treatment.body_parts)
-    ]
+    done = _in_region(ctx, ctx.evidence.procedure_events(params.procedures, ProcedureEvent.PERFORMED))
     if not done:
         return Outcome(NOT_MET, note="the record shows no earlier study of this kind")
     change = ctx.evidence.present(params.change) if params.change else []
