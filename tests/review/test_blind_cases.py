@@ -1,6 +1,7 @@
 """A blind check of the engine: synthetic cases written from the guideline rules in `shared/docs/domain.md` by an
 engineer who had not read the knowledge base or its vignettes, each with the decision its guideline gives
-(`tests/review/blind/`: one case file a case, `expected.json` the decisions and the rule behind each).
+(`tests/review/blind/` and `tests/review/blind2/`: one case file a case, `expected.json` the decisions and the rule
+behind each).
 
 The engine must keep agreeing with at least as many items as it did when the set was last measured. These cases
 measure how the knowledge generalises: never write a term, pattern or rule from their wording; a rule a
@@ -10,25 +11,43 @@ disagreement calls for comes from the guideline and is proved with vignettes of 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 from openimr.model import Decision
 from openimr.review import review_case
 from openimr.review.case_file import load_case
 
-BLIND = Path(__file__).parent / "blind"
-AGREEING_ITEMS = 179
-"""Items of the 183 decided as their guideline decides them, when last measured."""
-OVERTURNED_CAUGHT = 66
-"""Items of the 69 expected Overturned that the engine overturns, when last measured."""
+HERE = Path(__file__).parent
 
 
-def test_the_engine_agrees_with_the_blind_cases() -> None:
-    expected = json.loads((BLIND / "expected.json").read_text())
+@dataclass(frozen=True)
+class BlindSet:
+    """One set of blind cases and the engine's agreement with it when last measured."""
+
+    folder: str
+    agreeing_items: int
+    overturned_caught: int
+
+
+BLIND_SETS = [
+    BlindSet("blind", agreeing_items=179, overturned_caught=66),
+    # written 2026-12-01 by another engineer (154 cases, 184 items, 78 Overturned); measured before any change it
+    # guided: 156 items agree, 53 Overturned caught
+    BlindSet("blind2", agreeing_items=173, overturned_caught=69),
+]
+
+
+@pytest.mark.parametrize("blind", BLIND_SETS, ids=lambda blind: blind.folder)
+def test_the_engine_agrees_with_the_blind_cases(blind: BlindSet) -> None:
+    folder = HERE / blind.folder
+    expected = json.loads((folder / "expected.json").read_text())
     agreeing = caught = 0
     disagreements = []
     for name, case in sorted(expected.items()):
-        drafted = review_case(load_case(BLIND / f"{name}.yaml")).items
+        drafted = review_case(load_case(folder / f"{name}.yaml")).items
         assert len(drafted) == len(case["expected"]), name
         for number, (want, item) in enumerate(zip(case["expected"], drafted, strict=True), 1):
             agrees = item.decision == Decision(want)
@@ -37,5 +56,5 @@ def test_the_engine_agrees_with_the_blind_cases() -> None:
             if not agrees:
                 disagreements.append(f"{name} item {number}: {item.decision} ({item.topic}), expected {want}: {case['rule']}")
     summary = f"{agreeing} items agree, {caught} Overturned caught; disagreements:\n" + "\n".join(disagreements)
-    assert agreeing >= AGREEING_ITEMS, summary
-    assert caught >= OVERTURNED_CAUGHT, summary
+    assert agreeing >= blind.agreeing_items, summary
+    assert caught >= blind.overturned_caught, summary
