@@ -94,6 +94,10 @@ DRUG = TreatmentKind.DRUG
         ("Naloxone nasal spray", {"route": "nasal"}),
         ("Vitamin B12 injection", {"generic": "cyanocobalamin", "route": "injection"}),
         ("Fluriflex cream 180gm", {"brand": "Fluriflex", "drug_class": "compounded kit", "route": "topical"}),
+        # a drug written for the skin is the lexicon's topical form, whatever stands between its name and the form
+        ("Voltaren 1% gel 100g #3", {"generic": "diclofenac topical", "category": "topical NSAID", "quantity": 3}),
+        ("Diclofenac sodium 1% gel, right knee", {"generic": "diclofenac topical", "route": "topical"}),
+        ("Voltaren XR 100mg #30", {"generic": "diclofenac", "route": "oral"}),
     ],
 )
 def test_drug_requests(text: str, expected: dict[str, Any]) -> None:

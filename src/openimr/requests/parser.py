@@ -146,6 +146,14 @@ def _route(drug: Drug, text: str) -> str | None:
     return None
 
 
+def _topical_form(drug: Drug, text: str) -> Drug:
+    """The lexicon's topical form of a drug the request names for use on the skin ("Voltaren 1% gel", "diclofenac 1%
+    gel" are diclofenac topical), else the drug."""
+    if drug.route or _route(drug, text) != "topical":
+        return drug
+    return drug_lexicon().by_generic(f"{drug.generic} topical") or drug
+
+
 def _accompanied_surgery(core: str, matches: list[TermMatch[Procedure]]) -> TermMatch[Procedure] | None:
     """The surgery a service request names as the one it is for: a surgery written after another, specific procedure
     and joined to it by "for", "after", "following", "prior to" ("assistant surgeon for the right carpal tunnel
@@ -219,6 +227,8 @@ def _drug_treatment(text: str, core: str, drugs: list[TermMatch[tuple[Drug, bool
             treatment.category = "compounded product"
         treatment.route = "topical" if topical else _route(first, core)
     else:
+        first = _topical_form(first, core)
+        treatment.name = first.generic
         treatment.generic = first.generic
         treatment.brand = _brand(first, distinct[0].text) if is_brand else None
         treatment.drug_class = first.drug_class
