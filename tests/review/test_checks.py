@@ -370,7 +370,15 @@ def test_duration_of_use(text: str, injury: dt.date, status: CriterionStatus) ->
 
 
 @pytest.mark.parametrize(
-    ("text", "status"), [("Current medications: meloxicam.", NOT_MET), ("Current medications: naproxen.", MET), ("None.", MET)]
+    ("text", "status"),
+    [
+        ("Current medications: meloxicam.", NOT_MET),
+        ("Current medications: naproxen.", MET),
+        ("None.", MET),
+        # a drug the record says was stopped is not in current use
+        ("Meloxicam helped for a year. Since stopping meloxicam her knee pain is worse.", MET),
+        ("Meloxicam was discontinued after a gastric bleed.", MET),
+    ],
 )
 def test_no_duplicate_class(text: str, status: CriterionStatus) -> None:
     assert _run("no_duplicate_class", {"group": "nsaid"}, text, request="Naproxen 550mg #60")[0] == status

@@ -20,7 +20,7 @@ from openimr.evidence.text import clause_bounds
 from openimr.knowledge.lexicons import drug_lexicon, drug_matcher, procedure_matcher
 from openimr.model import Case
 
-__all__ = ["MEDICATIONS", "attributed_treatments", "extract", "treatment_classes"]
+__all__ = ["MEDICATIONS", "STOPPED", "attributed_treatments", "extract", "treatment_classes"]
 
 MEDICATIONS = "medications"
 """The name a statement about the medications as a whole ("improved function with her medications") is tied to."""
@@ -94,7 +94,11 @@ def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
-_MEDICATION_USE = frozenset({"reduced medication use", "medication stopped"})
+STOPPED = "medication stopped"
+"""The functional term of a drug the record says was stopped ("stopped taking cyclobenzaprine", "since stopping
+ibuprofen", "tramadol was discontinued"): no gain in itself, and not a drug in current use."""
+
+_MEDICATION_USE = frozenset({"reduced medication use", STOPPED})
 """The functional terms whose statements measure a drug's use: what they name is never the cause of the sentence's
 other statements."""
 

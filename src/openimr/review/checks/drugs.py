@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from openimr.evidence.attribution import STOPPED
 from openimr.evidence.medications import weeks_in_use
+from openimr.knowledge.lexicons import drug_matcher
 from openimr.model import Fact, FactStatus
 from openimr.requests.dosing import morphine_equivalent, supply_days
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
@@ -47,9 +49,15 @@ class ClassParams(Params):
 
 @check("no_duplicate_class", ClassParams)
 def no_duplicate_class(ctx: CheckContext, params: ClassParams) -> Outcome:
-    """No other drug of the same class in current use, nor requested alongside in the same case."""
+    """No other drug of the same class in current use (one the record says was stopped is not), nor requested
+    alongside in the same case."""
     requested = {f.name for f in requested_drug(ctx)} | {ctx.treatment.generic or ctx.treatment.name}
-    others = [f for f in ctx.evidence.present([params.group]) if f.kind == "medication" and f.name not in requested]
+    stopped = {match.value[0].generic for f in ctx.evidence.present([STOPPED]) for match in drug_matcher().find(f.spans[0].text)}
+    others = [
+        f
+        for f in ctx.evidence.present([params.group])
+        if f.kind == "medication" and f.name not in requested and f.name not in stopped
+    ]
     if others:
         return Outcome(NOT_MET, others, f"the worker already takes {names(others)}")
     drug_class, generic = ctx.treatment.drug_class, ctx.treatment.generic
