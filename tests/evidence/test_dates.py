@@ -79,6 +79,10 @@ INJURY = dt.date(2013, 5, 20)
         ("insomnia x 10 mos", DurationKind.SPAN, REF - dt.timedelta(days=300), 300, False),
         ("started 3 wks ago", DurationKind.AGO, REF - dt.timedelta(days=21), 21, False),
         ("on it for 2 yrs", DurationKind.SPAN, REF - dt.timedelta(days=730), 730, False),
+        # an approximate length is no lower bound
+        ("relief for roughly 10 weeks", DurationKind.SPAN, REF - dt.timedelta(days=70), 70, False),
+        ("relief lasting close to 2 months", DurationKind.SPAN, REF - dt.timedelta(days=60), 60, False),
+        ("better for ~3 weeks", DurationKind.SPAN, REF - dt.timedelta(days=21), 21, False),
     ],
 )
 def test_durations(text: str, kind: DurationKind, since: dt.date | None, days: int | None, at_least: bool) -> None:

@@ -213,7 +213,8 @@ _UNIT = rf"(?P<unit>{TIME_UNIT})"
 _SINCE_DATE = re.compile(r"\bsince\s+(?:at\s+least\s+|as\s+early\s+as\s+|about\s+|approximately\s+|around\s+)?", re.IGNORECASE)
 _FOR_SPAN = re.compile(
     rf"\b(?:for|over|x|times|past|last|lasting|lasted|in\s+the\s+(?:past|last))\s+(?:the\s+)?(?:past\s+|last\s+)?"
-    rf"(?P<qual>at\s+least\s+|over\s+|more\s+than\s+|approximately\s+|about\s+|almost\s+|nearly\s+|greater\s+than\s+)?"
+    rf"(?:(?P<lower>at\s+least\s+|over\s+|more\s+than\s+|greater\s+than\s+)"
+    rf"|approximately\s+|approx\.?\s+|about\s+|around\s+|roughly\s+|almost\s+|nearly\s+|close\s+to\s+|some\s+|~\s*)?"
     rf"(?P<n>{_NUMBER})(?:\s*(?:-|to)\s*(?P<n2>{_NUMBER}))?\s*\+?\s*{_UNIT}\b",
     re.IGNORECASE,
 )
@@ -286,7 +287,7 @@ def find_durations(text: str, reference: dt.date | None = None, injury: dt.date 
     for match in _FOR_SPAN.finditer(text):
         days = round(_number(match.group("n2") or match.group("n")) * _UNIT_DAYS[time_unit(match.group("unit"))])
         found.append(
-            Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, bool(match.group("qual")))
+            Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, bool(match.group("lower")))
         )
     for match in _LAST_UNIT.finditer(text):
         days = _UNIT_DAYS[time_unit(match.group("unit"))]
