@@ -99,6 +99,8 @@ def test_age(age: int | None, expected: tuple[CriterionStatus, bool]) -> None:
         ("She failed conservative treatment.", {}, INJURY, (MET, False)),
         ("Pain persists despite physical therapy.", {}, INJURY, (MET, False)),
         ("She has had physical therapy.", {}, INJURY, (INSUFFICIENT, False)),
+        ("Physical therapy and an injection (2 weeks' relief).", {}, INJURY, (MET, False)),
+        ("Physical therapy helped for 2-3 weeks of relief, then the pain returned.", {}, INJURY, (MET, False)),
         ("Neck pain.", {}, INJURY, SILENT),
         ("She failed conservative treatment.", {"min_weeks": 12}, UR - dt.timedelta(weeks=5), (NOT_MET, False)),
         ("She failed conservative treatment.", {"min_weeks": 12}, UR - dt.timedelta(weeks=20), (MET, False)),
