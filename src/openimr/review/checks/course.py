@@ -113,10 +113,15 @@ def functional_improvement(ctx: CheckContext, params: FamilyParams) -> Outcome:
 class Course(Params):
     """The postsurgical guideline's general course for one group of procedures."""
 
-    lexicon_fields = (("procedures", "procedures"),)
+    lexicon_fields = (("procedures", "procedures"), ("body_parts", "body_parts"))
 
     procedures: list[str] = Field(default_factory=list, description="Procedure lexicon names.")
     terms: list[str] = Field(default_factory=list, description="Words of the surgery (e.g. 'rotator cuff', 'meniscectomy').")
+    body_parts: list[str] = Field(
+        default_factory=list,
+        description="Body-part lexicon names: with them, the course is for one of `procedures` on one of these parts (a "
+        "fracture fixation of the ankle), the part named by the request or the surgery.",
+    )
     visits: int = Field(gt=0, description="Visits of the general course.")
     weeks: int = Field(gt=0, description="Weeks of the general course.")
     period_months: int = Field(gt=0, description="Postsurgical physical medicine treatment period.")
@@ -131,6 +136,11 @@ class PostsurgicalParams(Params):
     default: Course
 
 
+def _surgeries(ctx: CheckContext) -> list[Fact]:
+    """The surgery facts the therapy follows: the primary fact and the latest surgery the record says was performed."""
+    return ([ctx.primary.fact] if ctx.primary.fact is not None else []) + surgeries_performed(ctx.evidence)[:1]
+
+
 def _surgery_words(ctx: CheckContext) -> tuple[set[str], str]:
     """Names and words of the surgery the therapy follows: the primary item, the primary fact, the request itself
     and the surgeries the record says were performed."""
@@ -140,23 +150,25 @@ def _surgery_words(ctx: CheckContext) -> tuple[set[str], str]:
         item = ctx.case.disputed_items[ctx.primary.item]
         names_.add(ctx.items[ctx.primary.item].name)
         words.append(item.request)
-    if ctx.primary.fact is not None:
-        names_.add(ctx.primary.fact.name)
-        words.extend(span.text for span in ctx.primary.fact.spans)
-    for surgery in surgeries_performed(ctx.evidence)[:1]:
+    for surgery in _surgeries(ctx):
         names_.add(surgery.name)
         words.extend(span.text for span in surgery.spans)
     return names_, " ".join(words).lower()
 
 
 def course_for(ctx: CheckContext, params: PostsurgicalParams) -> Course:
-    """The general course for the surgery the therapy follows (the default when the surgery is not named)."""
+    """The general course for the surgery the therapy follows (the default when the surgery is not named): by the
+    surgery's words, then by its procedure on the body part the request or the surgery names, then by its procedure."""
     names_, words = _surgery_words(ctx)
     for course in params.courses:
         if any(term.lower() in words for term in course.terms):
             return course
+    parts = set(ctx.treatment.body_parts) | {part for surgery in _surgeries(ctx) for part in surgery.body_parts}
     for course in params.courses:
-        if names_ & set(course.procedures):
+        if course.body_parts and names_ & set(course.procedures) and parts & set(course.body_parts):
+            return course
+    for course in params.courses:
+        if not course.body_parts and names_ & set(course.procedures):
             return course
     return params.default
 
