@@ -39,7 +39,7 @@ def test_a_drug_counts_for_its_class() -> None:
 
 
 def test_functional_facts_carry_their_treatment() -> None:
-    text = "Pain 8/10. Lyrica gives her 50% relief. She reports improved function."
+    text = "Pain 8/10. Lyrica gives her 50% relief.\n\nShe reports improved function."
     case = Case(documents=[Document(id="note", text=text)], disputed_items=[DisputedItem(request="Lyrica 75mg #60")])
     facts = [f for f in extract_facts(case) if f.kind == "functional"]
     assert [(f.name, f.treatments) for f in facts] == [("pain relief", ["pregabalin"]), ("functional improvement", [])]
@@ -50,7 +50,14 @@ def test_functional_facts_carry_their_treatment() -> None:
     [
         ("He completed six acupuncture treatments. Since then he can walk 30 minutes.", ["acupuncture"]),
         ("She started physical therapy in May. It has helped her return to modified work.", ["physical therapy"]),
-        ("He completed six acupuncture treatments. He can walk 30 minutes.", []),
+        ("He completed six acupuncture treatments. He can now walk 30 minutes.", ["acupuncture"]),
+        ("He completed six acupuncture treatments.\n\nHe can now walk 30 minutes.", []),
+        ("He completed six acupuncture treatments. He lives alone. He can now walk 30 minutes.", []),
+        # a drug whose use a statement measures is not the cause of the sentence's other statements
+        (
+            "She had a lumbar epidural injection in May. She reported 70% relief and took half as much Norco.",
+            ["epidural steroid injection"],
+        ),
         ("She takes gabapentin nightly. It allows her to do her own shopping.", ["gabapentin"]),
         ("She takes gabapentin nightly. She reports that it lets her drive to work.", ["gabapentin"]),
         (
@@ -59,8 +66,9 @@ def test_functional_facts_carry_their_treatment() -> None:
         ),
     ],
 )
-def test_a_sentence_that_points_back_takes_the_treatment_before(text: str, treatments: list[str]) -> None:
-    """Only a sentence that opens by pointing back ("since then", "it has helped") is tied to the sentence before."""
+def test_a_statement_naming_no_treatment_takes_the_one_of_the_sentence_before(text: str, treatments: list[str]) -> None:
+    """A statement whose sentence names no treatment is tied to the sentence just before it in its paragraph, whether it
+    points back ("since then", "it has helped") or simply follows ("He can now walk 30 minutes.")."""
     case = Case(documents=[Document(id="note", text=text)], disputed_items=[DisputedItem(request="Acupuncture x6")])
     facts = [f for f in extract_facts(case) if f.kind == "functional"]
     assert facts

@@ -160,7 +160,9 @@ def test_therapy_before_a_surgery_still_to_come_is_not_its_postoperative_course(
     assert service.decision == OVER, service.rationale
 
 
-@pytest.mark.parametrize("service", ["Sling for the right shoulder", "Physical therapy 12 visits", "Pre-op labs CBC, BMP"])
+@pytest.mark.parametrize(
+    "service", ["Sling for the right shoulder", "Physical therapy 12 visits", "Pre-op labs CBC, BMP", "Enoxaparin 40mg #10"]
+)
 @pytest.mark.parametrize(("record", "decision"), [(FULL_TEAR, OVER), ("Shoulder pain for two months. No imaging.", UP)])
 def test_a_service_asked_for_with_a_surgery_goes_with_it(service: str, record: str, decision: Decision) -> None:
     """The request need not say "post-operative": equipment, therapy and tests asked for in the same case as a surgery
@@ -184,6 +186,21 @@ def test_a_service_asked_for_with_a_surgery_goes_with_it(service: str, record: s
 def test_equipment_asked_for_while_a_certified_surgery_is_to_come_is_for_it(record: str, decision: Decision) -> None:
     item = review_case(_case(record, "Sling for the right shoulder")).items[0]
     assert (item.phase == "postoperative") is (decision == OVER)
+    assert item.decision == decision, item.rationale
+
+
+@pytest.mark.parametrize(
+    ("record", "decision"),
+    [
+        ("Utilization review certified the left total knee arthroplasty; it is scheduled for next month.", OVER),
+        ("Left knee osteoarthritis; no surgery is planned.", UP),
+    ],
+)
+def test_an_anticoagulant_asked_for_while_a_certified_surgery_is_to_come_is_its_prophylaxis(
+    record: str, decision: Decision
+) -> None:
+    item = review_case(_case(record, "Enoxaparin 40mg subcutaneous daily #10")).items[0]
+    assert (item.topic, item.phase == "postoperative") == ("dvt_prophylaxis", decision == OVER)
     assert item.decision == decision, item.rationale
 
 

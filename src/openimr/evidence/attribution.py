@@ -2,17 +2,18 @@
 
 "Her function improved with physical therapy" is improvement from physical therapy, not from the opioid she also
 takes. A statement is tied to the treatments named in its own clause (a sentence cut at semicolons and at "but",
-"however", "whereas", "although"); when its clause names none, to those its sentence names; when neither does and the
-sentence opens by pointing back ("Since then ...", "It helped ..."), to those of the sentence before. Drugs are named
-by the drug lexicon (generic or brand), therapies and procedures by the procedure lexicon, drug classes and "the
-medications" as a whole by the `treatment_word` term list.
+"however", "whereas", "although"); when its clause names none, to those its sentence names; when neither does, to those
+of the sentence before it in its paragraph, as a reader takes "He completed six visits of acupuncture. He can now walk
+30 minutes." Drugs are named by the drug lexicon (generic or brand), therapies and procedures by the procedure lexicon,
+drug classes and "the medications" as a whole by the `treatment_word` term list.
 """
 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Sequence
 
-from openimr.evidence.dates import report_frame_end
 from openimr.evidence.terms import Candidate, TermMatch, document_sentences, find_terms, term_lists
 from openimr.evidence.text import clause_bounds
 from openimr.knowledge.lexicons import drug_lexicon, drug_matcher, procedure_matcher
@@ -23,6 +24,7 @@ __all__ = ["MEDICATIONS", "attributed_treatments", "extract", "treatment_classes
 MEDICATIONS = "medications"
 """The name a statement about the medications as a whole ("improved function with her medications") is tied to."""
 
+
 def _named(text: str) -> list[str]:
     names = [match.value[0].generic for match in drug_matcher().find(text)]
     names += [match.value.name for match in procedure_matcher().find(text)]
@@ -30,29 +32,21 @@ def _named(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-_BACK_REFERENCE = re.compile(
-    r"^\W*(?:(?:he|she|they|the\s+(?:patient|worker|injured\s+worker|claimant))\s+(?:reports?|reported|states?|stated|notes?"
-    r"|noted|says|said|feels|felt)\s+(?:that\s+)?)?"
-    r"(?:since\s+then|since\s+that\s+time|after\s+(?:that|this|these|them)|afterwards?|following\s+(?:that|this|these|them)"
-    r"|with\s+(?:that|this|these|them|it)|as\s+a\s+result|(?:it|this|that|they|these)\s+(?:has|have|had)?\s*"
-    r"(?:help|improve|allow|enable|permit|let|reduce|decrease|increase)(?:s|d|ed)?)\b",
-    re.IGNORECASE,
-)
-"""A sentence that opens by pointing back at the one before ("Since then her sitting tolerance increased", "It allows
-her to cook", "She reports that it helps her cook")."""
-
-
-def attributed_treatments(sentence: str, start: int, end: int, previous: str = "") -> list[str]:
+def attributed_treatments(
+    sentence: str, start: int, end: int, previous: str = "", measured: Sequence[tuple[int, int]] = ()
+) -> list[str]:
     """The treatments a statement at `start:end` of `sentence` is about: drug generics, procedure names, drug classes
-    or MEDICATIONS, named in its clause, else in its sentence, else, when the sentence opens by pointing back ("since
-    then", "after that", "it helped"; after a reporting frame: "Per the report dated 5/2/2016, it helped"), in the
-    `previous` sentence; empty when none names one. What the statement itself names is what it measures, not its cause
-    ("reduced her Norco use", "used less medication"): it is left out."""
+    or MEDICATIONS, named in its clause, else in its sentence, else in the `previous` sentence of its paragraph (a
+    narrative names the treatment, then says what it did: "He completed six acupuncture visits. Since then he can walk
+    30 minutes." or "... He can now walk 30 minutes."); empty when none names one. What the statement itself names is
+    what it measures, not its cause ("reduced her Norco use", "used less medication"): it is left out, and so is what
+    the sentence's `measured` statements of medication use name ("70% relief, and she took half as much Norco", "...
+    and he stopped taking cyclobenzaprine")."""
     clause_start, clause_end = clause_bounds(sentence, start, end)
-    measured = set(_named(sentence[start:end]))
-    named = [n for n in _named(sentence[clause_start:clause_end]) if n not in measured]
-    named = named or [n for n in _named(sentence) if n not in measured]
-    if not named and previous and _BACK_REFERENCE.match(sentence[report_frame_end(sentence) :]):
+    left_out = {name for a, b in [(start, end), *measured] for name in _named(sentence[a:b])}
+    named = [n for n in _named(sentence[clause_start:clause_end]) if n not in left_out]
+    named = named or [n for n in _named(sentence) if n not in left_out]
+    if not named and previous:
         named = _named(previous)
     return named
 
@@ -66,20 +60,45 @@ def treatment_classes(names: list[str]) -> set[str]:
 def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
     """One fact per functional-improvement or pain-relief mention (given `names`, of the terms of those names only),
     with the treatments it is attributed to."""
+    matches = list(find_terms(case, "functional", names=names | _MEDICATION_USE if names else None))
+    measured: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+    for match in matches:
+        if match.name in _MEDICATION_USE:
+            measured[match.document.id, match.sentence.start].append(_offsets(match))
     return [
         Candidate(
             "functional",
             match,
-            treatments=tuple(attributed_treatments(match.sentence.text, *_offsets(match), _previous_sentence(match))),
+            treatments=tuple(
+                attributed_treatments(
+                    match.sentence.text,
+                    *_offsets(match),
+                    _previous_sentence(match),
+                    measured[match.document.id, match.sentence.start],
+                )
+            ),
         )
-        for match in find_terms(case, "functional", names=names)
+        for match in matches
+        if names is None or match.name in names
     ]
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+
+
+_MEDICATION_USE = frozenset({"reduced medication use", "medication stopped"})
+"""The functional terms whose statements measure a drug's use: what they name is never the cause of the sentence's
+other statements."""
+
+
 def _previous_sentence(match: TermMatch) -> str:
+    """The sentence before the match's, when it is in the same paragraph (no blank line between), else ""."""
     sentences = document_sentences(match.document.text)
     index = sentences.index(match.sentence.start)
-    return sentences.sentences[index - 1].text if index > 0 else ""
+    if index == 0:
+        return ""
+    previous = sentences.sentences[index - 1]
+    return "" if _PARAGRAPH_BREAK.search(match.document.text, previous.end, match.sentence.start) else previous.text
 
 
 def _offsets(match: TermMatch) -> tuple[int, int]:

@@ -26,7 +26,6 @@ __all__ = [
     "find_durations",
     "find_event_dates",
     "parse_date",
-    "report_frame_end",
 ]
 
 
@@ -155,24 +154,6 @@ _VISIT_OPENING = re.compile(r"^\W*(?:on|dated)\s+", re.IGNORECASE)
 _VISIT_REPORTED = re.compile(
     rf",?\s+(?:the\s+|his\s+|her\s+)?(?:[\w-]+\s+){{0,3}}?{_REPORTER}\s+(?:also\s+)?{_REPORTING_VERB}\b", re.IGNORECASE
 )
-
-
-_FRAME_END = re.compile(r"\s*,?\s*")
-"""The comma and spaces that close a reporting frame."""
-
-
-def report_frame_end(sentence: str) -> int:
-    """Where what a sentence reports starts, after the reporting frame it opens with ("Per the progress report dated
-    10/16/2016, "), or 0 when it opens with none."""
-    report = _REPORT_OPENING.match(sentence)
-    if report is None:
-        return 0
-    found = find_dates(sentence[report.end() :])
-    if not found or found[0].start != 0:
-        return 0
-    comma = _FRAME_END.match(sentence, report.end() + found[0].end)
-    return comma.end() if comma else 0
-
 
 
 def _report_date(sentence: str, found: list[FoundDate]) -> FoundDate | None:

@@ -7,8 +7,9 @@ import datetime as dt
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
+from types import MappingProxyType
 from typing import TypeVar
 
 from openimr.errors import OpenIMRError
@@ -39,6 +40,19 @@ from openimr.model import Case, Document, Fact, FactStatus, Span
 V = TypeVar("V")
 
 
+_AS_ASSERTED: Mapping[FactStatus, FactStatus] = MappingProxyType({})
+_NORMAL_READS: Mapping[FactStatus, FactStatus] = MappingProxyType({FactStatus.PRESENT: FactStatus.ABSENT})
+_REVIEW_READS: Mapping[FactStatus, FactStatus] = MappingProxyType({FactStatus.ABSENT: FactStatus.PRESENT})
+
+
+def term_reads(term: TermPattern) -> Mapping[FactStatus, FactStatus]:
+    """How a term's wording turns the status ConText asserts. A normal finding asserted is the finding absent, and a
+    negation cue near it ('normal and straight leg raise is negative') does not make it abnormal (`TermPattern.normal`).
+    A review is documented whatever it found, so a negation ('no aberrant behaviour') leaves it present
+    (`TermPattern.review`). A hedge or a plan keeps its status either way."""
+    return _NORMAL_READS if term.normal else _REVIEW_READS if term.review else _AS_ASSERTED
+
+
 @dataclass(frozen=True)
 class TermMatch:
     """One match of a term in a document, with the sentence around it."""
@@ -49,8 +63,8 @@ class TermMatch:
     start: int
     end: int
     sentence: Sentence
-    normal: bool = False
-    """The term states the finding absent ('the neurological examination is normal'; `TermPattern.normal`)."""
+    reads: Mapping[FactStatus, FactStatus] = field(default_factory=lambda: _AS_ASSERTED)
+    """How the term's wording turns the status ConText asserts (`term_reads`)."""
 
     @property
     def role(self) -> SentenceRole:
@@ -80,7 +94,7 @@ class _Term:
 
     name: str
     group: str | None
-    normal: bool
+    reads: Mapping[FactStatus, FactStatus]
     neurological: bool
     pattern: re.Pattern[str]
     scans: tuple[_Scan, ...]
@@ -126,7 +140,7 @@ def _families() -> dict[str, tuple[_Term, ...]]:
             _Term(
                 name=term.name,
                 group=term.group,
-                normal=term.normal,
+                reads=term_reads(term),
                 neurological=term.neurological,
                 pattern=re.compile("|".join(f"(?:{compiled_form(p)})" for p in term.patterns), re.IGNORECASE),
                 scans=tuple(_scan(p) for p in term.patterns),
@@ -299,12 +313,7 @@ def find_terms(
             index = sentences.index(start)
             if fixed is None and sentences.role(start) not in roles:
                 continue
-            yield TermMatch(document, term.name, term.group, start, end, sentences.sentences[index], term.normal)
-
-
-_NORMAL_STATUS = {FactStatus.PRESENT: FactStatus.ABSENT}
-"""A normal finding asserted is the finding absent. A negation cue near it ('normal and straight leg raise is
-negative') does not make it abnormal: it stays absent; a hedge or a plan keeps its status."""
+            yield TermMatch(document, term.name, term.group, start, end, sentences.sentences[index], term.reads)
 
 
 @dataclass(frozen=True)
@@ -333,7 +342,7 @@ class Candidate:
             body_parts=self._clause_body_parts(),
             kind=self.kind,
             name=match.name,
-            status=_NORMAL_STATUS.get(asserted.status, asserted.status) if match.normal else asserted.status,
+            status=match.reads.get(asserted.status, asserted.status),
             value=self.value if self.value is not None else match.group,
             date=self.date,
             treatments=list(self.treatments),

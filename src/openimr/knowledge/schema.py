@@ -242,6 +242,11 @@ class TermPattern(_Knowledge):
         description="The patterns state that the finding is absent, as a normal examination does ('the neurological "
         "examination is normal'): a match is the finding negated.",
     )
+    review: bool = Field(
+        default=False,
+        description="The patterns name a review that is documented whatever it found ('aberrant behaviour' in 'no "
+        "aberrant behaviour was noted'): a negation says what the review found, and the fact stays present.",
+    )
     neurological: bool = Field(
         default=False,
         description="A sign of the nerves: a limb it is found in also places it at the spine part supplying the limb "
@@ -252,6 +257,12 @@ class TermPattern(_Knowledge):
     @classmethod
     def _compiles(cls, patterns: list[str]) -> list[str]:
         return compiled_patterns(patterns)
+
+    @model_validator(mode="after")
+    def _one_reading(self) -> Self:
+        if self.normal and self.review:
+            raise ValueError(f"term {self.name!r} cannot be both normal and review")
+        return self
 
 
 class TermList(_Knowledge):

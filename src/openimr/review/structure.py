@@ -171,21 +171,24 @@ _ACCOMPANYING = {
     TreatmentKind.DME: None,
     TreatmentKind.THERAPY: frozenset({"physical medicine", "home health"}),
     TreatmentKind.LAB: frozenset({"laboratory", "diagnostic testing"}),
+    TreatmentKind.DRUG: frozenset({"anticoagulant"}),
 }
 """Kinds of service (and, where given, their categories) that go with a surgery: equipment, postoperative therapy and
-home care, preoperative tests. Drugs, injections and other therapies are left as the record frames them."""
+home care, preoperative tests, anticoagulants (prophylaxis of venous thrombosis). Other drugs, injections and other
+therapies are left as the record frames them."""
 
 
-_FOR_A_CERTIFIED_SURGERY = frozenset({TreatmentKind.DME, TreatmentKind.LAB})
+_FOR_A_CERTIFIED_SURGERY = frozenset({TreatmentKind.DME, TreatmentKind.LAB, TreatmentKind.DRUG})
 """Kinds of service that, asked for while a surgery of their region is certified and still to come, are for it
-(equipment and preoperative tests; therapy may come before the surgery too)."""
+(equipment, preoperative tests, thrombosis prophylaxis; therapy may come before the surgery too)."""
 
 
 def with_surgery_items(treatments: list[Treatment], evidence: Evidence) -> list[Treatment]:
     """The requests, each service that goes with a surgery made postoperative when it names the surgery it is for, when
-    the same case requests a surgery of its body region (or it names none), or, for equipment and tests, when the
-    record says such a surgery was certified and it has not been done: a cold therapy unit or a knee brace asked for
-    with a knee arthroscopy goes with the arthroscopy and is necessary only if the arthroscopy is."""
+    the same case requests a surgery of its body region (or it names none), or, for equipment, tests and
+    anticoagulants, when the record says such a surgery was certified and it has not been done: a cold therapy unit or
+    a knee brace asked for with a knee arthroscopy goes with the arthroscopy and is necessary only if the arthroscopy
+    is."""
     requested = [t.body_parts for t in treatments if t.kind is TreatmentKind.SURGERY and not t.postoperative]
     performed = {f.name for f in surgeries_performed(evidence)}
     certified = [

@@ -76,7 +76,7 @@ class CheckContext:
 
     @cached_property
     def _document_texts(self) -> dict[str, str]:
-        return {document.id: document.text for document in self.case.documents}
+        return {document.id: document.text for document in self.evidence.case.documents}
 
     def sentences_of(self, fact: Fact, from_fact: bool = False) -> list[str]:
         """The sentence each span of `fact` lies in, in the record; with `from_fact`, the sentence from the span on."""

@@ -59,6 +59,19 @@ def documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
     return silence(facts=mentioned)
 
 
+@check("not_documented", DocumentedParams)
+def not_documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
+    """The reverse of `documented`, for a finding that bars one path of a topic (an unexpected drug test result bars
+    continuing an opioid, not weaning it): not met when the record asserts any of `any` (or suspects, plans them, as
+    `accept_uncertain` and `accept_planned` say); met when it mentions them only to negate them; silent otherwise."""
+    found = documented(ctx, params)
+    if found.status == MET:
+        return Outcome(NOT_MET, found.facts, found.note)
+    if found.status == NOT_MET:
+        return Outcome(MET, found.facts, found.note)
+    return silence(facts=found.facts)
+
+
 class AgeParams(Params):
     min: int | None = Field(default=None, ge=0, le=120, description="At least this age.")
     max: int | None = Field(default=None, ge=0, le=120, description="At most this age.")
