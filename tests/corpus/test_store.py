@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from sqlalchemy import func, select, text
 
-from openimr.corpus.ingest import add_records
+from openimr.corpus.ingest import add_letters, add_records
 from openimr.corpus.records import letter_key
 from openimr.corpus.search import search
 from openimr.corpus.store import Corpus, item_guidelines, item_of, items, letter_specialties, letters, migrations, shard_of
@@ -182,3 +182,81 @@ def test_a_load_of_many_batches_merges_what_it_deferred(tmp_path: Path, shared_r
         assert search(corpus, query, limit=50).model_dump() == search(whole, query, limit=50).model_dump()
     corpus.close()
     whole.close()
+
+
+def _index_consistent(corpus: Corpus) -> bool:
+    """Whether the full-text index holds exactly the items of the corpus. SQLite: each year table passes FTS5's
+    integrity check of its own structure, and the documents its index lists (read through an fts5vocab table, not
+    through the content the table points at) are the keys of that year's items. PostgreSQL: every item has its text
+    row with a vector, and no text row is left without its item."""
+    with corpus.engine.connect() as connection:
+        if corpus.dialect == "sqlite":
+            keys = connection.scalars(select(items.c.search_key)).all()
+            for shard in connection.scalars(text("SELECT shard FROM corpus_fts_shards")).all():
+                table = f"corpus_fts_{shard}"
+                connection.execute(text(f"INSERT INTO {table} ({table}, rank) VALUES ('integrity-check', 0)"))
+                connection.execute(text(f"CREATE VIRTUAL TABLE temp.vocab_{shard} USING fts5vocab(main, {table}, instance)"))
+                indexed = set(connection.scalars(text(f"SELECT DISTINCT doc FROM temp.vocab_{shard}")).all())
+                if indexed != {key for key in keys if shard_of(key) == shard}:
+                    return False
+            return True
+        orphans = connection.scalar(
+            text("SELECT count(*) FROM corpus_item_texts AS t LEFT JOIN corpus_items AS i ON i.id = t.id WHERE i.id IS NULL")
+        )
+        vectors = connection.scalar(
+            text("SELECT count(*) FROM corpus_items AS i JOIN corpus_item_texts AS t ON t.id = i.id WHERE t.tsv <> ''")
+        )
+        n_items = connection.scalar(select(func.count()).select_from(items))
+        return orphans == 0 and vectors == n_items
+
+
+def _with_request(letter: Determination, request: str) -> Determination:
+    """The letter with its first item's request replaced and its decision flipped (synthetic text)."""
+    first = letter.items[0]
+    flipped = Decision.OVERTURNED if first.decision == Decision.UPHELD else Decision.UPHELD
+    changed = first.model_copy(update={"decision": flipped, "request": request})
+    return letter.model_copy(update={"items": [changed, *letter.items[1:]]})
+
+
+def test_a_letter_given_twice_in_one_load_ends_as_its_last(database_url: str, shared_records: list[Determination]) -> None:
+    """Within one load of small batches (two writers on PostgreSQL), letters that come again in a later batch replace
+    their earlier version: counted once, the index holds only the last version's words and decision."""
+    numbered = [r for r in shared_records if r.case_number]
+    again = numbered[:12]
+    records = [*(_with_request(r, "Invented request zyxold") for r in again), *shared_records[12:]]
+    records += [_with_request(r, "Invented request zyxnew") for r in again]
+    corpus = Corpus.open(database_url)
+    assert add_records(corpus, records, batch=9, writers=2) == (len(records), len(again))
+    assert corpus.counts() == (len(shared_records), sum(len(r.items) for r in shared_records))
+    assert _index_consistent(corpus)
+    assert search(corpus, "zyxold").hits == []
+    hits = search(corpus, "zyxnew", limit=50).hits
+    assert sorted(h.case_number or "" for h in hits) == sorted(r.case_number or "" for r in again)
+    expected = {r.case_number: _with_request(r, "x").items[0].decision for r in again}
+    assert all(h.position == 1 and h.decision == expected[h.case_number] for h in hits)
+    assert _table_counts(corpus)[letters.name] == len(shared_records)
+    corpus.close()
+
+
+def test_a_failing_letter_amid_a_batch_is_named_the_rest_added(database_url: str, shared_dir: Path, tmp_path: Path) -> None:
+    """Letters read in batches of two, with an unreadable file amid them: it is named and counted, every other letter is
+    added; added again, each replaces itself and the index stays consistent."""
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    seeds = sorted((shared_dir / "seeds").glob("*.txt"))
+    for n, seed in enumerate(seeds):
+        (folder / f"{2 * n:02d}_{seed.name}").write_bytes(seed.read_bytes())
+    broken = folder / "03_broken.pdf"
+    broken.write_bytes(b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\n")
+    corpus = Corpus.open(database_url)
+    failures: list[str] = []
+    report = add_letters(corpus, [folder], on_failure=failures.append, batch=2)
+    assert (report.written, report.replaced, report.failed) == (len(seeds), 0, 1)
+    assert len(failures) == 1 and failures[0].startswith(f"{broken}:")
+    letters_before, items_before = corpus.counts()
+    assert letters_before == len(seeds) and items_before > letters_before
+    again = add_letters(corpus, [folder], batch=3)
+    assert (again.written, again.replaced, again.failed) == (len(seeds), len(seeds), 1)
+    assert corpus.counts() == (letters_before, items_before)
+    assert _index_consistent(corpus)
+    corpus.close()

@@ -73,3 +73,21 @@ def test_a_statement_naming_no_treatment_takes_the_one_of_the_sentence_before(te
     facts = [f for f in extract_facts(case) if f.kind == "functional"]
     assert facts
     assert all(f.treatments == treatments for f in facts), facts
+
+
+@pytest.mark.parametrize(
+    ("text", "treatments"),
+    [
+        ("Physical therapy progress note\nShe can now climb stairs without a rail.", ["physical therapy"]),
+        ("Acupuncture re-evaluation, 5/2/2016\nNeck pain since March.\n\nHe has returned to regular duty.", ["acupuncture"]),
+        ("Progress note\nShe can now climb stairs without a rail.", []),
+        ("Lumbar strain from lifting.\nShe can now climb stairs without a rail.", []),
+    ],
+)
+def test_a_note_by_the_treating_provider_is_about_its_treatment(text: str, treatments: list[str]) -> None:
+    """A statement tied to nothing in its sentence or the one before is tied to the treatment its document's title
+    names, the words that make the title a note's left out."""
+    case = Case(documents=[Document(id="note", text=text)], disputed_items=[DisputedItem(request="Acupuncture x6")])
+    facts = [f for f in extract_facts(case) if f.kind == "functional"]
+    assert facts
+    assert all(f.treatments == treatments for f in facts), facts

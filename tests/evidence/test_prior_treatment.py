@@ -19,6 +19,8 @@ from openimr.model import FactStatus
         ("She has never been in physical therapy.", "physical therapy", "", ABSENT),
         ("There has been no therapy for the left shoulder yet.", "physical therapy", "", ABSENT),
         ("He completed 12 sessions of therapy for the low back.", "physical therapy", "12", PRESENT),
+        ("Acupuncture note, treatment 5 of 6: the neck is less stiff.", "acupuncture", "5", PRESENT),
+        ("Physical therapy daily note (visit #7 of 8).", "physical therapy", "7", PRESENT),
     ],
 )
 def test_prior_treatment(text: str, name: str, sessions: str, status: FactStatus) -> None:
@@ -67,3 +69,16 @@ def test_a_need_for_care_is_not_care_given_but_a_need_found_is_a_finding() -> No
     assert not [f for f in facts if f.kind == "prior_treatment" and f.status == PRESENT]
     started = [f for f in _facts("She started physical therapy in May.", "physical therapy") if f.kind == "prior_treatment"]
     assert [f.status for f in started] == [PRESENT]
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [("acupuncture", FactStatus.PLANNED), ("chiropractic", FactStatus.PLANNED), ("physical therapy", PRESENT)],
+)
+def test_care_a_plan_section_names_is_planned_unless_under_way(name: str, status: FactStatus) -> None:
+    text = (
+        "Subjective: neck pain since spring.\nPlan:\n1. Acupuncture 6 sessions, twice a week.\n"
+        "2. Chiropractic care 6 visits.\n3. Continue physical therapy at home."
+    )
+    facts = [f for f in _facts(text, name) if f.kind == "prior_treatment"]
+    assert [f.status for f in facts] == [status]

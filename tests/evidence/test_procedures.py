@@ -30,6 +30,10 @@ def _events(text: str, document_type: str = "progress_report") -> list[tuple[str
         ("She is willing to have a lumbar fusion.", ProcedureEvent.PLANNED),
         ("A lumbar fusion is recommended.", ProcedureEvent.PLANNED),
         ("The lumbar fusion was non-certified by utilization review.", ProcedureEvent.DENIED),
+        # a decision supposed or awaited is no decision
+        ("The brace is requested now so that it is ready if the lumbar fusion is later approved.", ProcedureEvent.PLANNED),
+        ("The lumbar fusion is pending authorization.", ProcedureEvent.PLANNED),
+        ("The lumbar fusion was authorized, pending a surgery date.", ProcedureEvent.CERTIFIED),
     ],
 )
 def test_the_clause_states_what_became_of_the_procedure(text: str, event: ProcedureEvent) -> None:

@@ -9,6 +9,7 @@ import re
 import pytest
 from tests.review.vignettes import Vignette, VignetteFile, vignette_files
 
+from openimr.evidence.text import find_sections
 from openimr.model import CriterionRole, CriterionStatus, Decision
 from openimr.review import review_case
 from openimr.review.topics import topics
@@ -62,8 +63,12 @@ def _per_report(record: str, dated: dt.date) -> str:
 
 
 def _in_lines(text: str, width: int) -> str:
-    """`text` broken into lines of at most about `width` characters as a PDF sets it: a long word that reaches the
-    line end is hyphenated there ("radicu-" and "lopathy" on the next line)."""
+    """`text` broken into lines of at most about `width` characters as a PDF sets it, each of its own lines starting a
+    new one: a long word that reaches the line end is hyphenated there ("radicu-" and "lopathy" on the next line)."""
+    return "\n".join(_wrapped(line, width) for line in text.split("\n"))
+
+
+def _wrapped(text: str, width: int) -> str:
     lines: list[str] = []
     line = ""
     for word in text.split():
@@ -87,10 +92,10 @@ def test_vignette(file: VignetteFile, vignette: Vignette, wording: int) -> None:
         explanation = f"{item.request}: {item.decision} ({item.topic}) - {item.rationale}"
         assert item.topic == expected.topic, explanation
         assert item.decision == expected.expect, explanation
-    # Summaries open sentences with the report they come from, records taken from PDFs break lines mid-sentence and
-    # hyphenate words at line ends, and clinical notes write shorthand: the same record so written is decided the
-    # same way.
-    framed = _per_report(record, vignette.ur_decision - dt.timedelta(days=30))
+    # Summaries open sentences with the report they come from (a note laid out in sections is not retold so),
+    # records taken from PDFs break lines mid-sentence and hyphenate words at line ends, and clinical notes write
+    # shorthand: the same record so written is decided the same way.
+    framed = record if find_sections(record) else _per_report(record, vignette.ur_decision - dt.timedelta(days=30))
     noted = _in_lines(_in_shorthand(framed), 64)
     assert [i.decision for i in review_case(vignette.case(noted)).items] == [i.decision for i in draft.items], noted
     if vignette.request is None:

@@ -36,17 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from openimr.corpus.filters import Filters, month_tag
 from openimr.corpus.query import Query, fts5, tsquery
 from openimr.corpus.records import UNDATED
-from openimr.corpus.store import (
-    LetterRow,
-    flatten,
-    item_of,
-    item_values,
-    key_range,
-    letter_values,
-    metadata,
-    shard_of,
-    text_values,
-)
+from openimr.corpus.store import flatten, item_of, key_range, metadata, shard_of
 from openimr.model import Decision, Determination
 
 if TYPE_CHECKING:
@@ -99,10 +89,6 @@ class Index(Protocol):
 def index_for(corpus: Corpus) -> Index:
     """The index of the corpus's database."""
     return PostgresIndex(corpus) if corpus.dialect == "postgresql" else SqliteIndex(corpus)
-
-
-def _iso(value: dt.date | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 def _placeholders(n: int) -> str:
@@ -227,24 +213,14 @@ class SqliteIndex:
             self._remove(cursor, existing)
         next_letter = (cursor.execute("SELECT coalesce(max(id), 0) FROM corpus_letters").fetchone()[0]) + 1
         next_item = (cursor.execute("SELECT coalesce(max(id), 0) FROM corpus_items").fetchone()[0]) + 1
-        rows = flatten(batch, itertools.count(next_letter), itertools.count(next_item))
         now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-        cursor.executemany(_LETTER_INSERT, (_sqlite_letter(row, now) for row in rows))
-        cursor.executemany(
-            "INSERT INTO corpus_letter_specialties (letter_id, specialty) VALUES (?, ?)",
-            ((row.id, specialty) for row in rows for specialty in row.specialties),
-        )
-        all_items = [item for row in rows for item in row.items]
-        cursor.executemany(_ITEM_INSERT, (_sqlite_item(item) for item in all_items))
-        cursor.executemany(_TEXT_INSERT, (text_values(item) for item in all_items))
-        cursor.executemany(
-            "INSERT INTO corpus_item_guidelines (item_id, guideline) VALUES (?, ?)",
-            ((item.id, guideline) for item in all_items for guideline in item.guidelines),
-        )
-        by_shard: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
-        for item in all_items:
-            by_shard[shard_of(item.key)].append((item.key, item.request, item.rationale, item.summary, item.tags))
-        for shard, entries in sorted(by_shard.items()):
+        rows = flatten(batch, itertools.count(next_letter), itertools.count(next_item), now, iso_dates=True)
+        cursor.executemany(_LETTER_INSERT, rows.letters)
+        cursor.executemany("INSERT INTO corpus_letter_specialties (letter_id, specialty) VALUES (?, ?)", rows.specialties)
+        cursor.executemany(_ITEM_INSERT, rows.items)
+        cursor.executemany(_TEXT_INSERT, rows.texts)
+        cursor.executemany("INSERT INTO corpus_item_guidelines (item_id, guideline) VALUES (?, ?)", rows.guidelines)
+        for shard, entries in sorted(rows.entries.items()):
             if shard not in shards:
                 _create_shard(cursor, shard, self.settings)
                 shards.add(shard)
@@ -395,19 +371,6 @@ def _fts5_filtered(query: Query, filters: Filters) -> str:
     return expression
 
 
-def _sqlite_letter(row: LetterRow, now: str) -> tuple[Any, ...]:
-    values = list(letter_values(row, now))
-    for position in range(3, 8):
-        values[position] = _iso(values[position])
-    return tuple(values)
-
-
-def _sqlite_item(item: Any) -> tuple[Any, ...]:
-    values = list(item_values(item))
-    values[7] = _iso(values[7])
-    return tuple(values)
-
-
 def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -460,39 +423,31 @@ class PostgresIndex:
             n_items = sum(len(letter.items) for letter in batch.values())
             letter_ids = _sequence(cursor, "corpus_letters", len(batch))
             item_ids = _sequence(cursor, "corpus_items", n_items)
-            rows = flatten(batch, iter(letter_ids), iter(item_ids))
-            now = dt.datetime.now(dt.UTC)
+            rows = flatten(batch, iter(letter_ids), iter(item_ids), dt.datetime.now(dt.UTC))
             with cursor.copy(
                 "COPY corpus_letters (id, key, case_number, decision_date, date_of_injury, ur_denial_date, "
                 "application_received, date_assigned, priority, layout, source, reviewer, summary, knowledge_version, "
                 "added_at) FROM STDIN"
             ) as copy:
-                for row in rows:
-                    copy.write_row(letter_values(row, now))
+                for values in rows.letters:
+                    copy.write_row(values)
             with cursor.copy("COPY corpus_letter_specialties (letter_id, specialty) FROM STDIN") as copy:
-                for row in rows:
-                    for specialty in row.specialties:
-                        copy.write_row((row.id, specialty))
-            all_items = [item for row in rows for item in row.items]
+                for pair in rows.specialties:
+                    copy.write_row(pair)
             with cursor.copy(
                 "COPY corpus_items (id, letter_id, position, search_key, overturned, topic, category, decision_date, "
                 "year, month) FROM STDIN"
             ) as copy:
-                for item in all_items:
-                    copy.write_row(item_values(item))
+                for values in rows.items:
+                    copy.write_row(values)
             cursor.execute(_STAGE)
-            with cursor.copy(
-                "COPY corpus_stage (id, letter_id, request, rationale, original_request, authorized, disputed, "
-                "claims_administrator_guideline, maximus_guideline, tags) FROM STDIN"
-            ) as copy:
-                for item in all_items:
-                    values = text_values(item)
-                    copy.write_row((values[0], item.letter_id, *values[1:]))
+            with cursor.copy(f"COPY corpus_stage (letter_id, {_TEXT_COLUMNS}) FROM STDIN") as copy:
+                for letter_id, values in zip(rows.letter_of, rows.texts, strict=True):
+                    copy.write_row((letter_id, *values))
             cursor.execute(_FILL_TEXTS, (letter_ids,))
             with cursor.copy("COPY corpus_item_guidelines (item_id, guideline) FROM STDIN") as copy:
-                for item in all_items:
-                    for guideline in item.guidelines:
-                        copy.write_row((item.id, guideline))
+                for pair in rows.guidelines:
+                    copy.write_row(pair)
         return len(existing)
 
     def optimize(self) -> None:

@@ -69,8 +69,10 @@ def add_letters(
     on_failure: Callable[[str], None] = lambda _: None,
     progress: Callable[[int], None] = lambda _: None,
     on_start: Callable[[int], None] = lambda _: None,
+    batch: int = BATCH,
 ) -> IngestReport:
-    """Parse the letters under `paths` (files or folders) into the corpus; report each failure and go on.
+    """Parse the letters under `paths` (files or folders) into the corpus, `batch` letters a transaction; report each
+    failure and go on.
 
     `on_start` hears how many letter files there are, `progress` of each one done, `on_failure` each failure's line."""
     found = collect_letters(paths)
@@ -89,7 +91,7 @@ def add_letters(
             else:
                 yield result
 
-    written, replaced = add_records(corpus, records())
+    written, replaced = add_records(corpus, records(), batch=batch)
     return IngestReport(written=written, replaced=replaced, skipped=found.skipped, failed=failed)
 
 

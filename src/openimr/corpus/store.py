@@ -19,7 +19,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -160,39 +160,31 @@ def key_range(start: dt.date | None, end: dt.date | None) -> tuple[int, int]:
     return low, high
 
 
-@dataclass(frozen=True)
-class ItemRow:
-    """One item flattened for the tables, with the letter-level values its index entry carries."""
-
-    id: int
-    letter_id: int
-    position: int
-    key: int
-    decision: Decision
-    topic: str | None
-    category: str | None
-    decision_date: dt.date | None
-    request: str
-    rationale: str
-    original_request: str | None
-    authorized: str | None
-    disputed: str | None
-    claims_administrator_guideline: str | None
-    maximus_guideline: str | None
-    guidelines: list[str]
-    tags: str
-    summary: str
+Values = tuple[Any, ...]
+"""One table row's values, in the table's column order."""
 
 
-@dataclass(frozen=True)
-class LetterRow:
-    """One letter flattened for the tables, with its items."""
+@dataclass
+class BatchRows:
+    """A batch of letters as the rows of each table, numbered with the ids given, in batch order. Dates are
+    `dt.date` (PostgreSQL) or ISO strings (SQLite), as `flatten` was asked."""
 
-    id: int
-    key: str
-    letter: Determination
-    specialties: list[str]
-    items: list[ItemRow]
+    letters: list[Values] = field(default_factory=list)
+    """`corpus_letters`: id, key, case number, five dates, priority, layout, source, reviewer, summary, knowledge
+    version, added at."""
+    specialties: list[tuple[int, str]] = field(default_factory=list)
+    """`corpus_letter_specialties`: letter id, specialty."""
+    items: list[Values] = field(default_factory=list)
+    """`corpus_items`: id, letter id, position, search key, overturned, topic, category, decision date, year, month."""
+    texts: list[Values] = field(default_factory=list)
+    """`corpus_item_texts` without PostgreSQL's `tsv`: id, request, rationale, original request, authorized, disputed,
+    the two guideline lines, tags."""
+    guidelines: list[tuple[int, str]] = field(default_factory=list)
+    """`corpus_item_guidelines`: item id, guideline."""
+    entries: dict[int, list[Values]] = field(default_factory=dict)
+    """Full-text index entries by decision year (0 undated): search key, request, rationale, summary, tags."""
+    letter_of: list[int] = field(default_factory=list)
+    """The letter id of each of `texts`, in the same order."""
 
 
 class Corpus:
@@ -283,9 +275,17 @@ class Corpus:
             self.engine.dispose()
 
 
-def flatten(batch: dict[str, Determination], letter_ids: Iterator[int], item_ids: Iterator[int]) -> list[LetterRow]:
-    """Letters and items as rows, in batch order, numbered with the ids given."""
-    rows: list[LetterRow] = []
+def flatten(
+    batch: dict[str, Determination],
+    letter_ids: Iterator[int],
+    item_ids: Iterator[int],
+    now: dt.datetime | str,
+    iso_dates: bool = False,
+) -> BatchRows:
+    """The rows of a batch of letters keyed by `letter_key`, numbered with the ids given; `now` is the time they are
+    added, and with `iso_dates` every date is written as an ISO string (SQLite). One pass over the letters, the values
+    of a letter computed once for its items."""
+    rows = BatchRows()
     for key, letter in batch.items():
         letter_id = next(letter_ids)
         named = [*letter.reviewer.specialties, letter.reviewer.subspecialty or ""]
@@ -293,87 +293,60 @@ def flatten(batch: dict[str, Determination], letter_ids: Iterator[int], item_ids
         date = letter.decision_date
         month = month_label(date)
         shared_tags = letter_tags(specialties, key, month)
-        item_rows = []
+        dates: list[Any] = [
+            letter.decision_date,
+            letter.date_of_injury,
+            letter.ur_denial_date,
+            letter.application_received,
+            letter.date_assigned,
+        ]
+        if iso_dates:
+            dates = [value.isoformat() if value else None for value in dates]
+        rows.letters.append(
+            (
+                letter_id,
+                key,
+                letter.case_number,
+                *dates,
+                letter.priority.value if letter.priority else None,
+                letter.layout,
+                letter.source,
+                letter.reviewer.model_dump_json(),
+                letter.summary,
+                letter.knowledge_version,
+                now,
+            )
+        )
+        rows.specialties.extend((letter_id, specialty) for specialty in specialties)
+        decided, year = dates[0], date.year if date else None
+        item_month = month if date else None
+        summary = letter.summary
+        entries = rows.entries.setdefault(year or 0, [])
         for position, item in enumerate(letter.items, start=1):
             item_id = next(item_ids)
-            item_rows.append(
-                ItemRow(
-                    id=item_id,
-                    letter_id=letter_id,
-                    position=position,
-                    key=search_key(date, item_id, item.decision == Decision.OVERTURNED),
-                    decision=item.decision,
-                    topic=item.topic,
-                    category=item.category,
-                    decision_date=date,
-                    request=item.request,
-                    rationale=item.rationale,
-                    original_request=item.original_request,
-                    authorized=item.authorized,
-                    disputed=item.disputed,
-                    claims_administrator_guideline=item.claims_administrator_guideline,
-                    maximus_guideline=item.maximus_guideline,
-                    guidelines=guideline_labels(item.citations),
-                    tags=item_tags(item.decision, item.topic, item.category, shared_tags),
-                    summary=letter.summary,
+            overturned = item.decision == Decision.OVERTURNED
+            key_value = search_key(date, item_id, overturned)
+            tags = item_tags(item.decision, item.topic, item.category, shared_tags)
+            rows.items.append(
+                (item_id, letter_id, position, key_value, int(overturned), item.topic, item.category, decided, year, item_month)
+            )
+            rows.texts.append(
+                (
+                    item_id,
+                    item.request,
+                    item.rationale,
+                    item.original_request,
+                    item.authorized,
+                    item.disputed,
+                    item.claims_administrator_guideline,
+                    item.maximus_guideline,
+                    tags,
                 )
             )
-        rows.append(LetterRow(id=letter_id, key=key, letter=letter, specialties=specialties, items=item_rows))
+            rows.letter_of.append(letter_id)
+            rows.guidelines.extend((item_id, guideline) for guideline in guideline_labels(item.citations))
+            entries.append((key_value, item.request, item.rationale, summary, tags))
     return rows
-
-
-def letter_values(row: LetterRow, now: dt.datetime | str) -> tuple[Any, ...]:
-    """The `corpus_letters` values of a letter row, in column order."""
-    letter = row.letter
-    return (
-        row.id,
-        row.key,
-        letter.case_number,
-        letter.decision_date,
-        letter.date_of_injury,
-        letter.ur_denial_date,
-        letter.application_received,
-        letter.date_assigned,
-        letter.priority.value if letter.priority else None,
-        letter.layout,
-        letter.source,
-        letter.reviewer.model_dump_json(),
-        letter.summary,
-        letter.knowledge_version,
-        now,
-    )
-
-
-def item_values(row: ItemRow) -> tuple[Any, ...]:
-    """The `corpus_items` values of an item row, in column order."""
-    date = row.decision_date
-    return (
-        row.id,
-        row.letter_id,
-        row.position,
-        row.key,
-        int(row.decision == Decision.OVERTURNED),
-        row.topic,
-        row.category,
-        date,
-        date.year if date else None,
-        month_label(date) if date else None,
-    )
-
-
-def text_values(row: ItemRow) -> tuple[Any, ...]:
-    """The `corpus_item_texts` values of an item row, in column order (without PostgreSQL's `tsv`)."""
-    return (
-        row.id,
-        row.request,
-        row.rationale,
-        row.original_request,
-        row.authorized,
-        row.disputed,
-        row.claims_administrator_guideline,
-        row.maximus_guideline,
-        row.tags,
-    )
 
 
 def _engine(url: str) -> Engine:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import lru_cache
 
 from openimr.evidence.terms import Candidate, TermMatch, document_sentences, find_terms, term_lists
 from openimr.evidence.text import clause_bounds
@@ -33,22 +34,28 @@ def _named(text: str) -> list[str]:
 
 
 def attributed_treatments(
-    sentence: str, start: int, end: int, previous: str = "", measured: Sequence[tuple[int, int]] = ()
+    sentence: str,
+    start: int,
+    end: int,
+    previous: str = "",
+    measured: Sequence[tuple[int, int]] = (),
+    heading: str = "",
 ) -> list[str]:
     """The treatments a statement at `start:end` of `sentence` is about: drug generics, procedure names, drug classes
     or MEDICATIONS, named in its clause, else in its sentence, else in the `previous` sentence of its paragraph (a
     narrative names the treatment, then says what it did: "He completed six acupuncture visits. Since then he can walk
-    30 minutes." or "... He can now walk 30 minutes."); empty when none names one. What the statement itself names is
-    what it measures, not its cause ("reduced her Norco use", "used less medication"): it is left out, and so is what
-    the sentence's `measured` statements of medication use name ("70% relief, and she took half as much Norco", "...
-    and he stopped taking cyclobenzaprine")."""
+    30 minutes." or "... He can now walk 30 minutes."), else in the `heading` of its document (a note by the treating
+    provider is about that treatment: "Chiropractic re-evaluation", "Psychology progress note"); empty when none names
+    one. What the statement itself names is what it measures, not its cause ("reduced her Norco use", "used less
+    medication"): it is left out, and so is what the sentence's `measured` statements of medication use name ("70%
+    relief, and she took half as much Norco", "... and he stopped taking cyclobenzaprine")."""
     clause_start, clause_end = clause_bounds(sentence, start, end)
     left_out = {name for a, b in [(start, end), *measured] for name in _named(sentence[a:b])}
-    named = [n for n in _named(sentence[clause_start:clause_end]) if n not in left_out]
-    named = named or [n for n in _named(sentence) if n not in left_out]
-    if not named and previous:
-        named = _named(previous)
-    return named
+    for text in (sentence[clause_start:clause_end], sentence, previous, heading):
+        named = [n for n in _named(text) if n not in left_out] if text else []
+        if named:
+            return named
+    return []
 
 
 def treatment_classes(names: list[str]) -> set[str]:
@@ -75,6 +82,7 @@ def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
                     *_offsets(match),
                     _previous_sentence(match),
                     measured[match.document.id, match.sentence.start],
+                    _heading(match.document.text),
                 )
             ),
         )
@@ -89,6 +97,21 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _MEDICATION_USE = frozenset({"reduced medication use", "medication stopped"})
 """The functional terms whose statements measure a drug's use: what they name is never the cause of the sentence's
 other statements."""
+
+
+_NOTE_TITLE = re.compile(
+    r"\b(?:notes?|progress|(?:re-?)?eval\w*|(?:re-?)?exam\w*|reports?|visits?|sessions?|flow\s*sheets?|discharge|summary)\b",
+    re.IGNORECASE,
+)
+"""Words that make a document's first line the title of a note ("Physical therapy progress note")."""
+
+
+@lru_cache(maxsize=64)
+def _heading(text: str) -> str:
+    """The document's first line when it reads as the title of a note (at most 150 characters), without the words that
+    make it one ("Chiropractic re-evaluation" names chiropractic, not an evaluation), else ""."""
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return _NOTE_TITLE.sub(" ", first) if len(first) <= 150 and _NOTE_TITLE.search(first) else ""
 
 
 def _previous_sentence(match: TermMatch) -> str:

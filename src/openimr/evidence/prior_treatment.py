@@ -1,7 +1,8 @@
 """Treatment the worker has already had (therapy courses, injections, conservative care) and how many sessions.
 
 Sentences about the request or the UR decision are skipped ("physical therapy 2 x 4 was requested" is not a course
-already done), and a plan is a planned fact, not a course given (ConText)."""
+already done), and a plan is a planned fact, not a course given (ConText), as is care a note's plan section names
+("Plan: 1. Acupuncture 6 sessions"), unless its sentence speaks of care under way ("continue physical therapy")."""
 
 from __future__ import annotations
 
@@ -9,19 +10,34 @@ import re
 
 from openimr.evidence.numbers import number_value
 from openimr.evidence.terms import Candidate, find_terms
+from openimr.evidence.text import plan_section
 from openimr.evidence.wording import CLINICAL
 from openimr.model import Case
 
 _SESSIONS = re.compile(
-    r"\b(\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|twenty-four)\s*"
-    r"(?:\(\d{1,2}\)\s*)?(?:\w+\s+){0,3}?(?:sessions|visits|treatments)\b",
+    r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|twenty-four)"
+    r"\s*(?:\(\d{1,2}\)\s*)?(?:\w+\s+){0,3}?(?:sessions|visits|treatments)\b"
+    r"|\b(?:session|visit|treatment)\s+(?:#\s*|no\.\s*)?(?P<nth>\d{1,2})\s+of\s+\d{1,2}\b",
     re.IGNORECASE,
 )
+"""The sessions a sentence says were had: "6 visits", "eight (8) PT sessions", or the one a note is of ("session 4 of
+4", "visit #6 of 6")."""
+_ONGOING = re.compile(
+    r"\b(?:continu\w*|resum\w*|ongoing|currently|current|remains?\s+on|still|again|(?:has|have|had)\s+(?:been\s+)?"
+    r"(?:completed|attended|had|done|tried|received|undergone))\b",
+    re.IGNORECASE,
+)
+"""Words by which a sentence of a plan speaks of care already under way or given ("Plan: continue physical therapy",
+"she has completed 6 visits"): what it names is not only planned."""
+
+
 def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
     """One fact per prior-treatment mention (given `names`, of the terms of those names only); `value` is the number of
     sessions the sentence states, if any."""
     facts: list[Candidate] = []
     for match in find_terms(case, "prior_treatment", CLINICAL, names):
         sessions = _SESSIONS.search(match.sentence.text)
-        facts.append(Candidate("prior_treatment", match, value=str(number_value(sessions.group(1))) if sessions else ""))
+        count = number_value(sessions.group("n") or sessions.group("nth")) if sessions else None
+        plan = None if _ONGOING.search(match.sentence.text) else plan_section(match.document.text, match.start)
+        facts.append(Candidate("prior_treatment", match, value=str(count) if count is not None else "", plan=plan))
     return facts

@@ -53,6 +53,13 @@ _DENIED = re.compile(
     re.IGNORECASE,
 )
 _CERTIFIED = re.compile(r"\b(?:certif\w*|authoriz\w*|approv\w*|overturned)\b", re.IGNORECASE)
+_CONDITIONAL = re.compile(
+    r"\b(?:if|once|unless|until|whether|pending|awaiting)\b(?:\W+\w+){0,6}?\W+(?:non-?certif|certif|authoriz|approv|denied)\w*"
+    r"|\b(?:to|will|would|should|may|might)\s+be\s+(?:\w+\s+)?(?:certif|authoriz|approv|denied)\w*",
+    re.IGNORECASE,
+)
+"""A decision the clause only supposes or awaits ("in place if the surgery is later approved", "pending
+authorization", "once it is certified"): no decision at all."""
 _FUTURE = re.compile(
     r"\b(?:will|would|should|(?-i:may)|might|could|if|plan\w*|scheduled|pending|upcoming|awaiting|expected|anticipated|proposed"
     r"|candidate|consider\w*|willing|wish\w*|wants?|interested|recommend\w*|request\w*)\b",
@@ -72,6 +79,8 @@ def _stated(clause: str, role: SentenceRole) -> ProcedureEvent | None:
     """What the clause's words alone say became of the procedure (denied, certified, or only planned: a statement
     outside the clinical record, or of what is to come); None when that rests on its assertion and date."""
     ascii = reads_as_ascii(clause)
+    if ascii_twin(_CONDITIONAL, ascii).search(clause):
+        return ProcedureEvent.PLANNED
     if ascii_twin(_DENIED, ascii).search(clause):
         return ProcedureEvent.DENIED
     if ascii_twin(_CERTIFIED, ascii).search(clause):

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from openimr.errors import OpenIMRError
 from openimr.evidence.context import assertion
-from openimr.evidence.text import FINITE_VERB, Sentence, clause_bounds, clause_starts, split_sentences
+from openimr.evidence.text import FINITE_VERB, Section, Sentence, clause_bounds, clause_starts, split_sentences
 from openimr.evidence.wording import EVIDENCE_ROLES, SentenceRole, sentence_role
 from openimr.knowledge import knowledge_files, parse_knowledge
 from openimr.knowledge.lexicons import body_part_matcher, with_nerve_supply
@@ -327,6 +327,8 @@ class Candidate:
     date: dt.date | None = None
     treatments: tuple[str, ...] = ()
     """The treatments the fact is about (see `openimr.evidence.attribution`)."""
+    plan: Section | None = None
+    """The plan section the match lies in, when what it names there is only planned (`prior_treatment`)."""
 
     @property
     def name(self) -> str:
@@ -338,19 +340,23 @@ class Candidate:
         match = self.match
         text, sentence = match.document.text, match.sentence
         asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start, self.kind)
+        status = match.reads.get(asserted.status, asserted.status)
+        cue, rule = asserted.cue(sentence.text), asserted.deciding.describe() if asserted.deciding else None
+        if self.plan is not None and status == FactStatus.PRESENT:
+            status, cue, rule = FactStatus.PLANNED, self.plan.title, "planned: named in the plan section"
         return Fact(
             body_parts=self._clause_body_parts(),
             kind=self.kind,
             name=match.name,
-            status=match.reads.get(asserted.status, asserted.status),
+            status=status,
             value=self.value if self.value is not None else match.group,
             date=self.date,
             treatments=list(self.treatments),
             spans=[Span(document_id=match.document.id, start=match.start, end=match.end, text=text[match.start : match.end])],
             historical=asserted.historical,
             experiencer=asserted.experiencer,
-            cue=asserted.cue(sentence.text),
-            rule=asserted.deciding.describe() if asserted.deciding else None,
+            cue=cue,
+            rule=rule,
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -29,6 +29,7 @@ __all__ = [
     "find_sections",
     "join_hyphenated_words",
     "join_line_breaks",
+    "plan_section",
     "section_rules",
     "sentence_at",
     "split_sentences",
@@ -328,6 +329,16 @@ def find_sections(text: str) -> list[Section]:
         body_end = headers[index + 1][0] if index + 1 < len(headers) else len(text)
         sections.append(Section(titles[" ".join(regex_fold(title).split())], title, body_start, body_end))
     return sections
+
+
+@lru_cache(maxsize=64)
+def _plan_sections(text: str) -> tuple[Section, ...]:
+    return tuple(section for section in find_sections(text) if section.category == "plan")
+
+
+def plan_section(text: str, offset: int) -> Section | None:
+    """The plan section ("Plan:", "Treatment plan:", "Requests:") that `offset` of `text` lies in, if any."""
+    return next((s for s in _plan_sections(text) if s.start <= offset < s.end), None)
 
 
 _CLAUSE_BREAK = re.compile(r";|\b(?:but|however|whereas|although)\b", re.IGNORECASE)
