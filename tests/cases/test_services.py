@@ -3,6 +3,7 @@ process uses the store, no transaction begun earlier is still running)."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -27,10 +28,14 @@ def test_recovery_removes_the_files_without_rows_and_half_written_ones_only(serv
     filed = services.intake.file_application(APPLICATION, FILER).case.documents[0].id
     orphan = _orphan(services)
     documents = services.context.documents
-    half_written = documents.path(filed).parent / ".upload-crashed"
+    half_written = documents.path(str(uuid.uuid4()))  # written under its id, the process killed before its sync
+    half_written.parent.mkdir(parents=True, exist_ok=True)
     half_written.write_bytes(b"half")
-    assert recover(services).removed == 2
-    assert documents.path(filed).is_file() and not documents.path(orphan).exists() and not half_written.exists()
+    earlier = documents.path(filed).parent / ".upload-crashed"  # a temporary file of an earlier version's write
+    earlier.write_bytes(b"half")
+    assert recover(services).removed == 3
+    assert documents.path(filed).is_file() and not documents.path(orphan).exists()
+    assert not half_written.exists() and not earlier.exists()
     with services.context.sessions() as session:
         assert set(session.scalars(select(DocumentRow.id))) == documents.stored_ids() == {filed}
 

@@ -3,6 +3,7 @@ upload is, read to text, and nothing written."""
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -37,14 +38,17 @@ def test_an_upload_is_refused_as_a_stored_one_would_be(tmp_path: Path) -> None:
 
 def test_documents_written_together_are_all_stored_or_none(tmp_path: Path) -> None:
     store = DocumentStore(tmp_path / "documents")
-    first, second = (store.prepare(f"{RECORD} ({n})".encode(), f"note{n}.txt") for n in (1, 2))
+    first = store.prepare(f"{RECORD} (1)".encode(), "note1.txt")
+    second = store.prepare(f"{RECORD} (2)".encode(), "note2.txt", beside=first.document.id)
+    assert store.path(second.document.id).parent == store.path(first.document.id).parent, "written beside the first"
+    assert second.document.id != first.document.id and uuid.UUID(second.document.id).version == 4
     store.write([first, second])
     assert [store.read(p.document.id) for p in (first, second)] == [p.payload for p in (first, second)]
     third = store.prepare(RECORD.encode(), "note3.txt")
     fourth = store.prepare(RECORD.encode(), "note4.txt")
-    store.path(fourth.document.id).mkdir(parents=True)  # a folder where the fourth's file should be: its rename fails
-    with pytest.raises(OSError):
+    store.path(fourth.document.id).mkdir(parents=True)  # a folder where the fourth's file should be: it cannot be made
+    with pytest.raises(FileExistsError):
         store.write([third, fourth])
-    assert not store.path(third.document.id).exists(), "the third, renamed into place first, was removed with the fourth"
-    assert not [p for p in (tmp_path / "documents").rglob(".upload-*")], "no temporary file is left"
+    assert not store.path(third.document.id).exists(), "the third, written first, was removed with the fourth"
     assert store.stored_ids() == {first.document.id, second.document.id}
+    assert sorted(p.name for p in (tmp_path / "documents").rglob("*") if p.is_file()) == sorted(store.stored_ids())

@@ -11,6 +11,7 @@ are checked before use, so the service recovers by itself.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -143,4 +144,13 @@ class _BodyLimit:
 
 def app_from_environment() -> FastAPI:
     """The app over the settings of the environment: what each process of `imr serve --workers N` runs."""
-    return create_app(Settings())
+    return served(create_app(Settings()))
+
+
+def served(app: FastAPI) -> FastAPI:
+    """`app`, to be served by this process for the rest of its life (`imr serve`): every object made so far (the
+    modules, the app and its services) is put out of the garbage collector's reach (`gc.freeze`), so that a full
+    collection walks only what the requests have made since. Under load, a full collection of the start-up heap held the
+    interpreter for 70-120 ms every few seconds, stalling every request at once: the tail of the filings' latency."""
+    gc.freeze()
+    return app

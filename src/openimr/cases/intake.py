@@ -72,7 +72,9 @@ class IntakeService:
         )
         key = _key(application)
         store = self.context.documents
-        inline = [store.prepare(given.text.encode(), f"documents[{n}]") for n, given in enumerate(application.documents)]
+        inline: list[PreparedDocument] = []
+        for n, given in enumerate(application.documents):  # in one folder: one folder to sync for all
+            inline.append(store.prepare(given.text.encode(), f"documents[{n}]", beside=inline[0].document.id if inline else None))
         fields = _case_fields(application, key, received)
         documents = [
             self._document_fields(prepared.document, given.type, given.date, None, actor)

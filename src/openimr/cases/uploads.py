@@ -1,9 +1,9 @@
 """Safe storage of case documents: a size limit, the type checked by content, bytes stored under generated ids.
 
 A document's name is kept for display only and never touches the file system: the bytes go to
-`<root>/<id[:2]>/<id>` where `id` is a random UUID, written to a temporary file and renamed, so a crash never leaves
-half a document. The file is synced to disk before its row is committed, so a committed row always has its file, and a
-file is removed only once its row is known not to have committed: at once when its transaction failed before COMMIT,
+`<root>/<id[:2]>/<id>` where `id` is a random UUID. The file and its folder are synced to disk before its row is
+committed, so a committed row always has its whole file (a file cut short by a crash has no row), and a file is removed
+only once its row is known not to have committed: at once when its transaction failed before COMMIT,
 after a check by id once the database answers when the COMMIT's outcome was unknown, or when the server starts
 (`sweep`, only while no other process uses the store). Accepted types, decided by content: PDF (the
 `%PDF-` signature and a text layer the document reader can read) and plain text (as `openimr.documents.read_document`
@@ -16,7 +16,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
-import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -142,46 +141,41 @@ class DocumentStore:
         self.write([prepared])
         return prepared.document
 
-    def prepare(self, data: bytes, source: str, declared_pdf: bool = False) -> PreparedDocument:
-        """Check (as `read_upload` does) and read one document and give it its id, writing nothing yet (`write`)."""
+    def prepare(self, data: bytes, source: str, declared_pdf: bool = False, beside: str | None = None) -> PreparedDocument:
+        """Check (as `read_upload` does) and read one document and give it its id, writing nothing yet (`write`). Given
+        `beside`, the id of a document it will be written with, its file goes in the same folder: documents written
+        together then need that one folder synced, not one each."""
         upload = self.read_upload(data, source, declared_pdf)
         read = upload.document
         digest = hashlib.sha256(data).hexdigest()
         stored = StoredDocument(
-            str(uuid.uuid4()), upload.media_type, len(data), digest, read.text, read.page_offsets, read.ocr_pages
+            _document_id(beside), upload.media_type, len(data), digest, read.text, read.page_offsets, read.ocr_pages
         )
         return PreparedDocument(stored, ENCRYPTED + self._cipher.encrypt(data) if self._cipher else data)
 
     def write(self, documents: Sequence[PreparedDocument]) -> None:
-        """Store prepared documents on disk, all or none, in one pass: each written to a temporary file, then all synced,
-        renamed to their ids, and their folders synced (the syncs of many files written together cost little more than
-        one's). Once it returns, every file is whole and durable; if it fails, none is left."""
-        opened: list[tuple[int, Path, Path]] = []  # (handle, temporary, target)
-        renamed: list[Path] = []
+        """Store prepared documents on disk, all or none, in one pass: each written under its id, then all synced, then
+        their folders (a file's name in its folder is durable once the folder is synced). Once it returns, every file is
+        whole and durable, so a row naming one may be committed; if it fails, none is left. A file cut short by a crash
+        has no row, and goes at the next start (`sweep`) as any file whose row never committed."""
+        written: list[tuple[int, Path]] = []
         try:
             for prepared in documents:
                 target = self.path(prepared.document.id)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                handle, name = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
-                opened.append((handle, Path(name), target))
+                written.append((_create(target), target))
                 view = memoryview(prepared.payload)
                 while view:
-                    view = view[os.write(handle, view) :]
-            for handle, _, _ in opened:
+                    view = view[os.write(written[-1][0], view) :]
+            for handle, _ in written:
                 os.fsync(handle)
-            for _, temporary, target in opened:
-                os.replace(temporary, target)
-                renamed.append(target)
-            for folder in dict.fromkeys(target.parent for _, _, target in opened):
+            for folder in dict.fromkeys(target.parent for _, target in written):
                 _sync_directory(folder)
         except BaseException:
-            for _, temporary, _ in opened:
-                temporary.unlink(missing_ok=True)
-            for path in renamed:
-                path.unlink(missing_ok=True)
+            for _, target in written:
+                target.unlink(missing_ok=True)
             raise
         finally:
-            for handle, _, _ in opened:
+            for handle, _ in written:
                 os.close(handle)
 
     def discard(self, document_id: str) -> None:
@@ -256,20 +250,38 @@ class DocumentStore:
 
     def sweep(self, referenced: set[str]) -> int:
         """Remove the files no document row refers to (their request never committed: the process died between storing
-        the file and committing the row) and half-written temporary files; the number removed.
+        the file and committing the row, perhaps before the file was whole), and the temporary files of earlier versions
+        (`.upload-*`); the number removed.
 
         Run only while no other process uses this store (inside `alone`) and every transaction that may still commit a
         row has ended: `openimr.cases.services.recover` does both before `imr serve` serves."""
         removed = 0
         for path in self.root.glob("??/*"):
-            if path.is_file() and (path.name.startswith(".upload-") or path.name not in referenced):
+            if path.is_file() and path.name not in referenced:
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed
 
 
+def _document_id(beside: str | None) -> str:
+    """A new random id (a version 4 UUID); given `beside`, one whose file goes in the same folder (its first byte)."""
+    if beside is None:
+        return str(uuid.uuid4())
+    return str(uuid.UUID(bytes=bytes.fromhex(beside[:2]) + os.urandom(15), version=4))
+
+
+def _create(target: Path) -> int:
+    """A new file at `target`, open for writing (its folder made when missing); an existing file is an error."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+    try:
+        return os.open(target, flags, 0o600)
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(target, flags, 0o600)
+
+
 def _sync_directory(folder: Path) -> None:
-    """Make a rename in `folder` durable."""
+    """Make the names made in `folder` durable."""
     handle = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(handle)

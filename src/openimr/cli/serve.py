@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from openimr.api.app import create_app
+from openimr.api.app import create_app, served
 from openimr.cases.services import recover
 from openimr.cli.common import DATA_DIR, DB, open_for_command, settings_from
 from openimr.settings import redact
@@ -43,7 +43,7 @@ def serve(
     on_db = f" --db {redact(settings.db)}" if settings.db else ""
     typer.echo(f"get a token:  {command} users add NAME --role admin --data-dir {settings.data_dir}{on_db}")
     if settings.workers == 1:
-        uvicorn.run(create_app(settings, services), host=settings.host, port=settings.port, log_level="warning")
+        uvicorn.run(served(create_app(settings, services)), host=settings.host, port=settings.port, log_level="warning")
         return
     os.environ.update(settings.environment())  # each worker process builds the same settings from the environment
     uvicorn.run(
