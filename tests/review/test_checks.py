@@ -496,6 +496,8 @@ def test_every_check_is_documented() -> None:
     [
         ("60% relief", [60]),
         ("70 percent relief", [70]),
+        ("sixty percent relief", [60]),
+        ("seventy-five per cent improvement", [75]),
         ("pain went from 8/10 to 4/10", [50]),
         ("pain from 8 to 2/10", [75]),
         ("from 8 out of 10 to 3 out of 10", [62]),

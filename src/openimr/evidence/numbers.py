@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from openimr.knowledge.terms import regex_fold
 
-__all__ = ["NUMBER", "NUMBER_OR_A", "TIME_UNIT", "number_value", "time_unit"]
+__all__ = ["NUMBER", "NUMBER_OR_A", "TENS", "TIME_UNIT", "number_value", "time_unit"]
 
 _WORDS = {
     "zero": 0,
@@ -33,7 +33,11 @@ _WORDS = {
     "twenty": 20,
     "twenty-four": 24,
     "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
     "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
     "ninety": 90,
 }
 _SPELLED = "|".join(sorted((w for w in _WORDS if w not in {"a", "an", "no", "single"}), key=len, reverse=True))
@@ -44,12 +48,22 @@ NUMBER_OR_A = rf"(?:a|an|\d+|{_SPELLED})"
 """Regex fragment: like NUMBER, or the article "a"/"an" meaning one ("a 2 month rental", "for a year")."""
 
 
+TENS = r"(?:ten|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-]five)?"
+"""Regex fragment: a number of tens in words, or halfway to the next ("sixty", "seventy-five"), as percentages are
+written."""
+
+
 def number_value(text: str) -> int | None:
-    """The integer a numeral or number word stands for ("12", "twelve", "a"), or None."""
-    key = " ".join(regex_fold(text).split())
+    """The integer a numeral or number word stands for ("12", "twelve", "a", "seventy-five"), or None."""
+    key = " ".join(regex_fold(text).replace("-", " ").split())
     if key.isdigit():
         return int(key)
-    return _WORDS.get(key)
+    if key in _WORDS:
+        return _WORDS[key]
+    tens, _, unit = key.partition(" ")
+    if unit and _WORDS.get(tens, 0) >= 20 and _WORDS[tens] % 10 == 0 and 0 < _WORDS.get(unit, 0) < 10:
+        return _WORDS[tens] + _WORDS[unit]
+    return None
 
 
 _TIME_UNITS = {

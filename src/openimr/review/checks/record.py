@@ -8,6 +8,7 @@ import re
 from pydantic import Field
 
 from openimr.evidence.dates import DurationKind, find_durations
+from openimr.evidence.numbers import TENS, number_value
 from openimr.evidence.procedures import ProcedureEvent
 from openimr.knowledge.lexicons import same_body_region, with_nerve_supply
 from openimr.knowledge.terms import PERCENT
@@ -213,7 +214,7 @@ def repeat_without_change(ctx: CheckContext, params: RepeatParams) -> Outcome:
     return Outcome(MET, done, f"{done[0].name} was already done and no significant change is documented since")
 
 
-_PERCENT = re.compile(rf"(\d{{1,3}}){PERCENT}")
+_PERCENT = re.compile(rf"(\d{{1,3}}){PERCENT}|\b({TENS})\s+per\s?cent\b", re.IGNORECASE)
 _SCORES = re.compile(
     r"\bfrom\s+(?:a\s+)?(\d{1,2}(?:\.\d)?)(?:\s*/\s*10|\s+out\s+of\s+(?:10|ten))?\s+(?:down\s+)?to\s+(?:a\s+)?"
     r"(\d{1,2}(?:\.\d)?)\s*(?:/\s*10|out\s+of\s+(?:10|ten))",
@@ -234,9 +235,9 @@ _FRACTION = re.compile(
 
 
 def relief_percents(text: str) -> list[int]:
-    """The pain relief a statement quantifies, in percent: "50% relief", "70 percent", a pain score "from 8/10 to
+    """The pain relief a statement quantifies, in percent: "50% relief", "70 percent", "sixty percent", a pain score "from 8/10 to
     4/10" or "VAS from 8 to 4" (the drop over the score before: 50), "reduced by (about) half" (50)."""
-    found = [int(m.group(1)) for m in _PERCENT.finditer(text)]
+    found = [int(m.group(1)) if m.group(1) else number_value(m.group(2)) or 0 for m in _PERCENT.finditer(text)]
     for match in (*_SCORES.finditer(text), *_BARE_SCORES.finditer(text)):
         before, after = float(match.group(1)), float(match.group(2))
         if 0 < before <= 10 and after <= before:
