@@ -4,8 +4,11 @@
 takes. A statement is tied to the treatments named in its own clause (a sentence cut at semicolons and at "but",
 "however", "whereas", "although"); when its clause names none, to those its sentence names; when neither does, to those
 of the sentence before it in its paragraph, as a reader takes "He completed six visits of acupuncture. He can now walk
-30 minutes." Drugs are named by the drug lexicon (generic or brand), therapies and procedures by the procedure lexicon,
-drug classes and "the medications" as a whole by the `treatment_word` term list.
+30 minutes."; failing that, to the treatment its document's title names (a "Chiropractic re-evaluation" is about
+chiropractic). A drug a statement of medication use names ("took half as much Norco", "stopped taking Soma") is what it
+measures, never the cause of the sentence's statements. Drugs are named by the drug lexicon (generic or brand),
+therapies and procedures by the procedure lexicon, drug classes and "the medications" as a whole by the
+`treatment_word` term list.
 """
 
 from __future__ import annotations
