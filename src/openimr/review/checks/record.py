@@ -132,10 +132,10 @@ def _therapies(facts: list[Fact]) -> str:
 @check("conservative_care_failed", ConservativeCareParams)
 def conservative_care_failed(ctx: CheckContext, params: ConservativeCareParams) -> Outcome:
     """Conservative care has been tried and has failed: stated as such, or a course of care given and symptoms
-    persisting (said to persist or to worsen, or one of `symptoms` still documented), either in the request's region
-    (leg pain counts for the lumbar spine); with `min_weeks`, for at least that long since the injury. Not met when the
-    record says a therapy tried improved the symptoms and says of none that it failed: care that improves symptoms has
-    not failed."""
+    persisting (said to persist or to worsen, or one of `symptoms` still documented), the failure or the symptoms in
+    the request's region (leg pain counts for the lumbar spine); with `min_weeks`, for at least that long since the
+    injury. Not met when the record says a therapy tried improved the symptoms and says of none that it failed: care
+    that improves symptoms has not failed."""
     failed = _in_region(ctx, ctx.evidence.present(["failed_conservative_care"]), nerve_supply=True)
     care = ["conservative_care", "basic_care"] if params.basic_care else ["conservative_care"]
     tried = [f for f in ctx.evidence.present(care) if f.kind == "prior_treatment"]
@@ -235,8 +235,8 @@ _FRACTION = re.compile(
 
 
 def relief_percents(text: str) -> list[int]:
-    """The pain relief a statement quantifies, in percent: "50% relief", "70 percent", "sixty percent", a pain score "from 8/10 to
-    4/10" or "VAS from 8 to 4" (the drop over the score before: 50), "reduced by (about) half" (50)."""
+    """The pain relief a statement quantifies, in percent: "50% relief", "70 percent", "sixty percent", a pain score
+    "from 8/10 to 4/10" or "VAS from 8 to 4" (the drop over the score before: 50), "reduced by (about) half" (50)."""
     found = [int(m.group(1)) if m.group(1) else number_value(m.group(2)) or 0 for m in _PERCENT.finditer(text)]
     for match in (*_SCORES.finditer(text), *_BARE_SCORES.finditer(text)):
         before, after = float(match.group(1)), float(match.group(2))
