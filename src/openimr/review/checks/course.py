@@ -141,16 +141,16 @@ def _surgeries(ctx: CheckContext) -> list[Fact]:
     return ([ctx.primary.fact] if ctx.primary.fact is not None else []) + surgeries_performed(ctx.evidence)[:1]
 
 
-def _surgery_words(ctx: CheckContext) -> tuple[set[str], str]:
-    """Names and words of the surgery the therapy follows: the primary item, the primary fact, the request itself
-    and the surgeries the record says were performed."""
+def _surgery_words(ctx: CheckContext, surgeries: list[Fact]) -> tuple[set[str], str]:
+    """Names and words of the surgery the therapy follows: the primary item, the request itself and the `surgeries`
+    (`_surgeries`)."""
     names_: set[str] = set()
     words = [ctx.treatment.text]
     if ctx.primary.item is not None:
         item = ctx.case.disputed_items[ctx.primary.item]
         names_.add(ctx.items[ctx.primary.item].name)
         words.append(item.request)
-    for surgery in _surgeries(ctx):
+    for surgery in surgeries:
         names_.add(surgery.name)
         words.extend(span.text for span in surgery.spans)
     return names_, " ".join(words).lower()
@@ -159,11 +159,12 @@ def _surgery_words(ctx: CheckContext) -> tuple[set[str], str]:
 def course_for(ctx: CheckContext, params: PostsurgicalParams) -> Course:
     """The general course for the surgery the therapy follows (the default when the surgery is not named): by the
     surgery's words, then by its procedure on the body part the request or the surgery names, then by its procedure."""
-    names_, words = _surgery_words(ctx)
+    surgeries = _surgeries(ctx)
+    names_, words = _surgery_words(ctx, surgeries)
     for course in params.courses:
         if any(term.lower() in words for term in course.terms):
             return course
-    parts = set(ctx.treatment.body_parts) | {part for surgery in _surgeries(ctx) for part in surgery.body_parts}
+    parts = set(ctx.treatment.body_parts) | {part for surgery in surgeries for part in surgery.body_parts}
     for course in params.courses:
         if course.body_parts and names_ & set(course.procedures) and parts & set(course.body_parts):
             return course
