@@ -28,6 +28,14 @@ __all__ = ["MEDICATIONS", "STOPPED", "attributed_treatments", "extract", "treatm
 MEDICATIONS = "medications"
 """The name a statement about the medications as a whole ("improved function with her medications") is tied to."""
 
+STOPPED = "medication stopped"
+"""The functional term of a drug the record says was stopped ("stopped taking cyclobenzaprine", "since stopping
+ibuprofen", "tramadol was discontinued"): no gain in itself, and not a drug in current use."""
+
+_MEDICATION_USE = frozenset({"reduced medication use", STOPPED})
+"""The functional terms whose statements measure a drug's use: what they name is never the cause of the sentence's
+other statements."""
+
 
 def _named(text: str) -> list[str]:
     names = [match.value[0].generic for match in drug_matcher().find(text)]
@@ -94,18 +102,6 @@ def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
     ]
 
 
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
-
-
-STOPPED = "medication stopped"
-"""The functional term of a drug the record says was stopped ("stopped taking cyclobenzaprine", "since stopping
-ibuprofen", "tramadol was discontinued"): no gain in itself, and not a drug in current use."""
-
-_MEDICATION_USE = frozenset({"reduced medication use", STOPPED})
-"""The functional terms whose statements measure a drug's use: what they name is never the cause of the sentence's
-other statements."""
-
-
 _NOTE_TITLE = re.compile(
     r"\b(?:notes?|progress|(?:re-?)?eval\w*|(?:re-?)?exam\w*|reports?|visits?|sessions?|flow\s*sheets?|discharge|summary)\b",
     re.IGNORECASE,
@@ -119,6 +115,9 @@ def _heading(text: str) -> str:
     make it one ("Chiropractic re-evaluation" names chiropractic, not an evaluation), else ""."""
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     return _NOTE_TITLE.sub(" ", first) if len(first) <= 150 and _NOTE_TITLE.search(first) else ""
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
 def _previous_sentence(match: TermMatch) -> str:
