@@ -153,7 +153,8 @@ def conservative_care_failed(ctx: CheckContext, params: ConservativeCareParams) 
     weeks = ctx.weeks_since_injury()
     if params.min_weeks is not None and weeks is not None and weeks < params.min_weeks:
         return Outcome(
-            NOT_MET, facts, f"conservative care has lasted at most {weeks:.0f} weeks, short of {params.min_weeks:.0f} weeks"
+            NOT_MET, facts, f"the UR decision came {weeks:.1f} weeks after the injury: conservative care cannot have "
+            f"lasted {params.min_weeks:g} weeks"
         )
     note = "the record documents that conservative care failed" if failed else f"symptoms persist despite {names(tried)}"
     return Outcome(MET, facts, note)
