@@ -67,6 +67,12 @@ def test_yaml_case_reads_document_paths_relative_to_the_case_file(tmp_path: Path
         ("bad.json", "{not json", "not valid JSON"),
         ("bad.yaml", "documents: [unclosed", "not valid YAML"),
         ("list.yaml", "- a\n- b\n", "must be a mapping"),
+        (
+            "unquoted_quantity.yaml",
+            "documents:\n- {id: pr2, text: Neck pain.}\ndisputed_items:\n- request: Naproxen 550mg #60\n",
+            'line 4: the \'#\' after \'Naproxen 550mg\' starts a YAML comment, so what follows it is lost; quote the whole '
+            'value: "Naproxen 550mg #60"',
+        ),
         ("missing_doc.json", json.dumps(_case(documents=[{"id": "pr2", "path": "nowhere.pdf"}])), "no such file"),
         ("empty_docs.json", json.dumps(_case(documents=[{"id": "summary", "text": "  "}])), "no document has any text"),
     ],
@@ -79,6 +85,16 @@ def test_malformed_case_file_is_one_line_naming_the_file(tmp_path: Path, name: s
     assert "\n" not in message
     assert message.startswith(str(path))
     assert expected in message
+
+
+def test_a_number_sign_inside_quotes_or_a_text_block_is_kept(tmp_path: Path) -> None:
+    text = (
+        "documents:\n- id: pr2\n  text: |\n    Plan: naproxen 550mg, #60, twice a day # with food\n"
+        "disputed_items:\n- request: 'Naproxen 550mg #60'  # as the RFA wrote it\n"
+    )
+    case = load_case(_write(tmp_path, "case.yaml", text))
+    assert case.disputed_items[0].request == "Naproxen 550mg #60"
+    assert "#60, twice a day # with food" in case.documents[0].text
 
 
 def test_missing_case_file(tmp_path: Path) -> None:

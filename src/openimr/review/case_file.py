@@ -7,6 +7,8 @@ with a case file is one `OpenIMRError` naming the file and the problem.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,40 @@ from openimr.errors import OpenIMRError
 from openimr.model import Case, Document
 
 
+_NUMBER_COMMENT = re.compile(r"[ \t]+#\d")
+"""A comment that starts with a digit right after a plain value: a quantity ("#60") YAML would drop."""
+
+
+def _plain_scalars(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
+    if isinstance(node, yaml.ScalarNode):
+        if node.style is None:
+            yield node
+    elif isinstance(node, yaml.SequenceNode):
+        for child in node.value:
+            yield from _plain_scalars(child)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _plain_scalars(key)
+            yield from _plain_scalars(value)
+
+
+def _check_dropped_numbers(text: str) -> None:
+    """A plain (unquoted) value followed by " #60" loses the "#60": YAML reads it as a comment. A request's quantity
+    is written that way, so say so rather than judge a request without its quantity."""
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if root is None:
+        return
+    lines = text.splitlines()
+    for scalar in _plain_scalars(root):
+        line = scalar.end_mark.line
+        if line < len(lines) and _NUMBER_COMMENT.match(lines[line], scalar.end_mark.column):
+            meant = f"{scalar.value} {lines[line][scalar.end_mark.column :].strip()}"
+            raise yaml.YAMLError(
+                f"line {line + 1}: the '#' after {scalar.value!r} starts a YAML comment, so what follows it is lost; "
+                f"quote the whole value: {json.dumps(meant)}"
+            )
+
+
 def _read_data(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
@@ -25,15 +61,16 @@ def _read_data(path: Path) -> Any:
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
-        return yaml.safe_load(text)
+        data = yaml.safe_load(text)
+        _check_dropped_numbers(text)
+        return data
     except json.JSONDecodeError as error:
         raise OpenIMRError(f"not valid JSON (line {error.lineno}: {error.msg})", str(path)) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise OpenIMRError(
-            f"not valid YAML ({where}{getattr(error, 'problem', None) or error.__class__.__name__})", str(path)
-        ) from None
+        problem = getattr(error, "problem", None) or (str(error) if type(error) is yaml.YAMLError else None)
+        raise OpenIMRError(f"not valid YAML ({where}{problem or error.__class__.__name__})", str(path)) from None
 
 
 def _describe(error: ValidationError) -> str:
