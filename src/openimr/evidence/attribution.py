@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from openimr.evidence.terms import Candidate, TermMatch, document_sentences, find_terms, term_lists
-from openimr.evidence.text import clause_bounds
+from openimr.evidence.text import clause_bounds, split_sentences
 from openimr.knowledge.lexicons import drug_lexicon, drug_matcher, procedure_matcher
 from openimr.model import Case
 
@@ -111,9 +111,13 @@ _NOTE_TITLE = re.compile(
 
 @lru_cache(maxsize=64)
 def _heading(text: str) -> str:
-    """The document's first line when it reads as the title of a note (at most 150 characters), without the words that
-    make it one ("Chiropractic re-evaluation" names chiropractic, not an evaluation), else ""."""
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    """The document's first line, up to its first sentence's end, when it reads as the title of a note (at most 150
+    characters), without the words that make it one ("Chiropractic re-evaluation" names chiropractic, not an
+    evaluation), else "". The text is as read (`as_read`), where a title ending in a full stop runs on into the next
+    line: "Re-exam after six chiropractic visits." is a title still."""
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    sentences = split_sentences(line)
+    first = sentences[0].text if sentences else line
     return _NOTE_TITLE.sub(" ", first) if len(first) <= 150 and _NOTE_TITLE.search(first) else ""
 
 
