@@ -76,6 +76,13 @@ def test_a_header_with_a_letter_that_folds_oddly_opens_its_section() -> None:
     assert [s.category for s in sections] == ["physical_exam"]
 
 
+def test_the_letters_of_a_soap_note_open_sections_only_with_a_colon() -> None:
+    text = "S: Knee pain.\nO: Effusion.\nA - fib on the monitor\nP: Brace."
+    sections = find_sections(join_line_breaks(text))
+    assert [(s.category, s.title) for s in sections] == [("history", "S"), ("physical_exam", "O"), ("plan", "P")]
+    assert text[sections[-1].start : sections[-1].end].strip() == "Brace."
+
+
 def test_header_words_inside_a_line_open_no_section() -> None:
     assert find_sections("The plan: continue. His exam: normal.") == []
 

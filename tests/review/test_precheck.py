@@ -49,7 +49,7 @@ def test_adding_the_missing_sentence_turns_the_criterion_and_the_outcome() -> No
 def test_evidence_spans_point_into_the_record() -> None:
     (item,) = check_case(_case(BASE, "Norco 10/325mg #60")).items
     monitoring = next(c for i in item.indications for c in i.criteria if c.id == "monitoring")
-    assert [s.text for s in monitoring.evidence] == ["urine drug screen"]
+    assert [s.text for s in monitoring.evidence] == ["urine drug screen was consistent", "urine drug screen"]
     assert all(BASE[s.start : s.end] == s.text for s in monitoring.evidence)
 
 

@@ -140,7 +140,7 @@ _HEADING_LINE = r"[ \t]*[A-Z][A-Z0-9 ,&/'()-]{3,}[ \t]*"
 _CANDIDATE = re.compile(
     r"[.!?]+[\"')\]]*(?=\s)"  # terminal punctuation
     r"|\n[ \t]*\n"  # blank line
-    r"|\n(?=[ \t]*(?:[-•*▪·]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{1,40}:))"  # before a bullet, a number or "Header:"
+    r"|\n(?=[ \t]*(?:[-•*▪·]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{0,40}:))"  # before a bullet, a number or "Header:"
     rf"|\n(?={_HEADING_LINE}\n)|(?m:^{_HEADING_LINE}\n)"  # around a line in capitals
 )
 _LINE_BREAK = re.compile(r"[\r\n]")
@@ -311,9 +311,13 @@ def section_rules() -> SectionRules:
 
 @cache
 def _header_regex() -> tuple[re.Pattern[str], dict[str, str]]:
+    """The header expression and each title's category. A one-letter title (the S, O, A and P of a SOAP note) opens a
+    section only with a colon: "A - fib" is not an assessment."""
     titles = {" ".join(t.lower().split()): rule.category for rule in section_rules().sections for t in rule.titles}
-    alternation = "|".join(r"\s+".join(map(re.escape, t.split())) for t in sorted(titles, key=len, reverse=True))
-    regex = re.compile(rf"(?im)^[ \t]*(?:\d{{1,2}}[.)]\s*)?(?P<title>{alternation})[ \t]*(?::|-|\n|$)")
+    words = "|".join(r"\s+".join(map(re.escape, t.split())) for t in sorted(titles, key=len, reverse=True) if len(t) > 1)
+    letters = "".join(sorted(t for t in titles if len(t) == 1))
+    title = rf"(?P<title>{words})[ \t]*(?::|-|\n|$)" + (rf"|(?P<letter>[{letters}])[ \t]*:" if letters else "")
+    regex = re.compile(rf"(?im)^[ \t]*(?:\d{{1,2}}[.)]\s*)?(?:{title})")
     return regex, titles
 
 
@@ -323,7 +327,7 @@ def find_sections(text: str) -> list[Section]:
     Each runs to the next header or the end of the text. Text before the first header is in no section.
     """
     regex, titles = _header_regex()
-    headers = [(m.start(), m.end(), m.group("title")) for m in regex.finditer(text)]
+    headers = [(m.start(), m.end(), m.group("title") or m.group("letter")) for m in regex.finditer(text)]
     sections = []
     for index, (_, body_start, title) in enumerate(headers):
         body_end = headers[index + 1][0] if index + 1 < len(headers) else len(text)
