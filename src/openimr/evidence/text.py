@@ -140,7 +140,7 @@ _HEADING_LINE = r"[ \t]*[A-Z][A-Z0-9 ,&/'()-]{3,}[ \t]*"
 _CANDIDATE = re.compile(
     r"[.!?]+[\"')\]]*(?=\s)"  # terminal punctuation
     r"|\n[ \t]*\n"  # blank line
-    r"|\n(?=[ \t]*(?:[-•*▪·]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{0,40}:))"  # before a bullet, a number or "Header:"
+    r"|\n(?=[ \t]*(?:-(?!-*>)|[•*▪·]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{0,40}:))"  # a bullet (no arrow), a number, "Header:"
     rf"|\n(?={_HEADING_LINE}\n)|(?m:^{_HEADING_LINE}\n)"  # around a line in capitals
 )
 _LINE_BREAK = re.compile(r"[\r\n]")

@@ -18,7 +18,6 @@ from pydantic import ValidationError
 from openimr.errors import OpenIMRError
 from openimr.model import Case, Document
 
-
 _NUMBER_COMMENT = re.compile(r"[ \t]+#\d")
 """A comment that starts with a digit right after a plain value: a quantity ("#60") YAML would drop."""
 

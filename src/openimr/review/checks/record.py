@@ -221,6 +221,10 @@ _SCORES = re.compile(
     r"(\d{1,2}(?:\.\d)?)\s*(?:/\s*10|out\s+of\s+(?:10|ten))",
     re.IGNORECASE,
 )
+_ARROW_SCORES = re.compile(
+    r"\b(\d{1,2}(?:\.\d)?)\s*/\s*10\s*(?:-+>|\u2192|=>)\s*(\d{1,2}(?:\.\d)?)\s*/\s*10\b", re.IGNORECASE
+)
+"""A pain score's change written with an arrow ("8/10 -> 4/10")."""
 _FRACTIONS = {"half": 50, "a third": 33, "one third": 33, "two third": 67, "a quarter": 25, "three quarter": 75}
 _BARE_SCORES = re.compile(
     r"\b(?:VAS|NRS|pain\s+(?:scores?|levels?|ratings?|intensity))\b[^.;]{0,30}?\bfrom\s+(\d{1,2}(?:\.\d)?)\s+(?:down\s+)?to\s+"
@@ -237,9 +241,10 @@ _FRACTION = re.compile(
 
 def relief_percents(text: str) -> list[int]:
     """The pain relief a statement quantifies, in percent: "50% relief", "70 percent", "sixty percent", a pain score
-    "from 8/10 to 4/10" or "VAS from 8 to 4" (the drop over the score before: 50), "reduced by (about) half" (50)."""
+    "from 8/10 to 4/10", "8/10 -> 4/10" or "VAS from 8 to 4" (the drop over the score before: 50), "reduced by (about)
+    half" (50)."""
     found = [int(m.group(1)) if m.group(1) else number_value(m.group(2)) or 0 for m in _PERCENT.finditer(text)]
-    for match in (*_SCORES.finditer(text), *_BARE_SCORES.finditer(text)):
+    for match in (*_SCORES.finditer(text), *_ARROW_SCORES.finditer(text), *_BARE_SCORES.finditer(text)):
         before, after = float(match.group(1)), float(match.group(2))
         if 0 < before <= 10 and after <= before:
             found.append(round(100 * (before - after) / before))
