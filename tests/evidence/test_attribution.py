@@ -30,10 +30,12 @@ from openimr.model import Case, DisputedItem, Document
         # after the statement, a treatment is its cause only through a word of cause or means
         ("The block helped; she went back to full duty with physical therapy.", "went back to full duty", ["physical therapy"]),
         # ... and otherwise only when nothing before it, in its sentence or the one before, names one
-        ("She went back to full duty and finished a course of physical therapy.", "went back to full duty",
-         ["physical therapy"]),
-        ("Since the TFESI she went back to full duty and finished physical therapy.", "went back to full duty",
-         ["epidural steroid injection"]),
+        ("She went back to full duty and finished a course of physical therapy.", "went back to full duty", ["physical therapy"]),
+        (
+            "Since the TFESI she went back to full duty and finished physical therapy.",
+            "went back to full duty",
+            ["epidural steroid injection"],
+        ),
     ],
 )
 def test_attributed_treatments(sentence: str, statement: str, treatments: list[str]) -> None:

@@ -1,15 +1,15 @@
 """Which treatment a functional-improvement or pain-relief statement is about.
 
-"Her function improved with physical therapy" is improvement from physical therapy, not from the opioid she also
-takes. A statement is tied to the treatments named in its own clause (a sentence cut at semicolons and at "but",
-"however", "whereas", "although") before it, or after it through a word of cause ("returned to work with therapy", not
-"returned to work and finished therapy"); when its clause names none, to those the clauses before it name; when neither
-does, to those of the sentence before it in its paragraph, as a reader takes "He completed six visits of acupuncture. He
-can now walk 30 minutes."; then to those named after it; failing that, to the treatment its document's title names (a
-"Chiropractic re-evaluation" is about chiropractic), or in a procedure report to the procedure it reports. A drug a statement of medication use names ("took half as much Norco", "stopped taking Soma") is what it
-measures, never the cause of the sentence's statements. Drugs are named by the drug lexicon (generic or brand),
-therapies and procedures by the procedure lexicon, drug classes and "the medications" as a whole by the
-`treatment_word` term list.
+"Her function improved with physical therapy" is improvement from physical therapy, not from the opioid she also takes.
+A statement is tied to the treatments named in its own clause (a sentence cut at semicolons and at "but", "however",
+"whereas", "although") before it, or after it through a word of cause ("returned to work with therapy", not "returned to
+work and finished therapy"); when its clause names none, to those the clauses before it name; when neither does, to
+those of the sentence before it in its paragraph, as a reader takes "He completed six visits of acupuncture. He can now
+walk 30 minutes."; then to those named after it; failing that, to the treatment its document's title names (a
+"Chiropractic re-evaluation" is about chiropractic), or in a procedure report to the procedure it reports. A drug a
+statement of medication use names ("took half as much Norco", "stopped taking Soma") is what it measures, never the
+cause of the sentence's statements. Drugs are named by the drug lexicon (generic or brand), therapies and procedures by
+the procedure lexicon, drug classes and "the medications" as a whole by the `treatment_word` term list.
 """
 
 from __future__ import annotations
@@ -53,16 +53,17 @@ def attributed_treatments(
     measured: Sequence[tuple[int, int]] = (),
     heading: str = "",
 ) -> list[str]:
-    """The treatments a statement at `start:end` of `sentence` is about: drug generics, procedure names, drug classes
-    or MEDICATIONS, named in its clause before it or after it through a word of cause or means (`_CAUSE_AFTER`), else
-    in the clauses of its sentence before it, else in the `previous` sentence of its paragraph (a narrative names the
-    treatment, then says what it did: "He completed six acupuncture visits. Since then he can walk 30 minutes." or
-    "... He can now walk 30 minutes."; a procedure, then lists its results: "TFESI on 2/1. Relief 70% for ten weeks;
-    returned to full duty and finished six visits of therapy."), else in the rest of its clause and sentence, else in
-    the `heading` of its document (a note by the treating provider is about that treatment: "Chiropractic
-    re-evaluation", "Psychology progress note"); empty when none names one. What the statement itself names is what it measures, not its cause ("reduced her Norco use", "used less
-    medication"): it is left out, and so is what the sentence's `measured` statements of medication use name ("70%
-    relief, and she took half as much Norco", "... and he stopped taking cyclobenzaprine")."""
+    """The treatments a statement at `start:end` of `sentence` is about: drug generics, procedure names, drug classes or
+    MEDICATIONS, named in its clause before it or after it through a word of cause or means (`_CAUSE_AFTER`), else in
+    the clauses of its sentence before it, else in the `previous` sentence of its paragraph (a narrative names the
+    treatment, then says what it did: "He completed six acupuncture visits. Since then he can walk 30 minutes." or "...
+    He can now walk 30 minutes."; a procedure, then lists its results: "TFESI on 2/1. Relief 70% for ten weeks; returned
+    to full duty and finished six visits of therapy."), else in the rest of its clause and sentence, else in the
+    `heading` of its document (a note by the treating provider is about that treatment: "Chiropractic re-evaluation",
+    "Psychology progress note"); empty when none names one. What the statement itself names is what it measures, not its
+    cause ("reduced her Norco use", "used less medication"): it is left out, and so is what the sentence's `measured`
+    statements of medication use name ("70% relief, and she took half as much Norco", "... and he stopped taking
+    cyclobenzaprine")."""
     clause_start, clause_end = clause_bounds(sentence, start, end)
     left_out = {name for a, b in [(start, end), *measured] for name in _named(sentence[a:b])}
     tail = sentence[end:clause_end]
