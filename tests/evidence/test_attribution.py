@@ -27,6 +27,15 @@ from openimr.model import Case, DisputedItem, Document
         ("Since the acupuncture she uses less medication.", "uses less medication", ["acupuncture"]),
         ("She reduced her tramadol use after acupuncture.", "reduced her tramadol use", ["acupuncture"]),
         ("She reduced her tramadol use.", "reduced her tramadol use", []),
+        # after the statement, a treatment is its cause only through a word of cause or means
+        ("The block helped; she went back to full duty with physical therapy.", "went back to full duty", ["physical therapy"]),
+        # ... and otherwise only when nothing before it, in its sentence or the one before, names one
+        ("She went back to full duty and finished a course of physical therapy.", "went back to full duty", ["physical therapy"]),
+        (
+            "Since the TFESI she went back to full duty and finished physical therapy.",
+            "went back to full duty",
+            ["epidural steroid injection"],
+        ),
     ],
 )
 def test_attributed_treatments(sentence: str, statement: str, treatments: list[str]) -> None:
@@ -56,6 +65,13 @@ def test_functional_facts_carry_their_treatment() -> None:
         # a drug whose use a statement measures is not the cause of the sentence's other statements
         (
             "She had a lumbar epidural injection in May. She reported 70% relief and took half as much Norco.",
+            ["epidural steroid injection"],
+        ),
+        # the outcomes listed after the relief, one of them a drug stopped and another a course done since, are the
+        # injection's
+        (
+            "Right L5-S1 TFESI on 2/1/2016. Relief 70% for ten weeks; she stopped Norco, returned to full duty and finished"
+            " six visits of physical therapy.",
             ["epidural steroid injection"],
         ),
         ("She takes gabapentin nightly. It allows her to do her own shopping.", ["gabapentin"]),
@@ -91,3 +107,15 @@ def test_a_note_by_the_treating_provider_is_about_its_treatment(text: str, treat
     facts = [f for f in extract_facts(case) if f.kind == "functional"]
     assert facts
     assert all(f.treatments == treatments for f in facts), facts
+
+
+@pytest.mark.parametrize(
+    ("kind", "treatments"),
+    [("procedure_report", ["lidocaine", "facet injection"]), ("progress_report", [])],
+)
+def test_a_procedure_report_is_about_its_procedure(kind: str, treatments: list[str]) -> None:
+    """The relief a procedure report records, no treatment named, is the procedure's, which its first sentence names."""
+    text = "Left L4-5 and L5-S1 medial branch blocks with lidocaine.\nBaseline 7/10. At one hour 1/10 (85% relief)."
+    case = Case(documents=[Document(id="proc", type=kind, text=text)], disputed_items=[DisputedItem(request="RFA")])
+    facts = [f for f in extract_facts(case) if f.kind == "functional"]
+    assert [(f.name, f.treatments) for f in facts] == [("pain relief", treatments)]

@@ -1,14 +1,15 @@
 """Which treatment a functional-improvement or pain-relief statement is about.
 
-"Her function improved with physical therapy" is improvement from physical therapy, not from the opioid she also
-takes. A statement is tied to the treatments named in its own clause (a sentence cut at semicolons and at "but",
-"however", "whereas", "although"); when its clause names none, to those its sentence names; when neither does, to those
-of the sentence before it in its paragraph, as a reader takes "He completed six visits of acupuncture. He can now walk
-30 minutes."; failing that, to the treatment its document's title names (a "Chiropractic re-evaluation" is about
-chiropractic). A drug a statement of medication use names ("took half as much Norco", "stopped taking Soma") is what it
-measures, never the cause of the sentence's statements. Drugs are named by the drug lexicon (generic or brand),
-therapies and procedures by the procedure lexicon, drug classes and "the medications" as a whole by the
-`treatment_word` term list.
+"Her function improved with physical therapy" is improvement from physical therapy, not from the opioid she also takes.
+A statement is tied to the treatments named in its own clause (a sentence cut at semicolons and at "but", "however",
+"whereas", "although") before it, or after it through a word of cause ("returned to work with therapy", not "returned to
+work and finished therapy"); when its clause names none, to those the clauses before it name; when neither does, to
+those of the sentence before it in its paragraph, as a reader takes "He completed six visits of acupuncture. He can now
+walk 30 minutes."; then to those named after it; failing that, to the treatment its document's title names (a
+"Chiropractic re-evaluation" is about chiropractic), or in a procedure report to the procedure it reports. A drug a
+statement of medication use names ("took half as much Norco", "stopped taking Soma") is what it measures, never the
+cause of the sentence's statements. Drugs are named by the drug lexicon (generic or brand), therapies and procedures by
+the procedure lexicon, drug classes and "the medications" as a whole by the `treatment_word` term list.
 """
 
 from __future__ import annotations
@@ -52,21 +53,35 @@ def attributed_treatments(
     measured: Sequence[tuple[int, int]] = (),
     heading: str = "",
 ) -> list[str]:
-    """The treatments a statement at `start:end` of `sentence` is about: drug generics, procedure names, drug classes
-    or MEDICATIONS, named in its clause, else in its sentence, else in the `previous` sentence of its paragraph (a
-    narrative names the treatment, then says what it did: "He completed six acupuncture visits. Since then he can walk
-    30 minutes." or "... He can now walk 30 minutes."), else in the `heading` of its document (a note by the treating
-    provider is about that treatment: "Chiropractic re-evaluation", "Psychology progress note"); empty when none names
-    one. What the statement itself names is what it measures, not its cause ("reduced her Norco use", "used less
-    medication"): it is left out, and so is what the sentence's `measured` statements of medication use name ("70%
-    relief, and she took half as much Norco", "... and he stopped taking cyclobenzaprine")."""
+    """The treatments a statement at `start:end` of `sentence` is about: drug generics, procedure names, drug classes or
+    MEDICATIONS, named in its clause before it or after it through a word of cause or means (`_CAUSE_AFTER`), else in
+    the clauses of its sentence before it, else in the `previous` sentence of its paragraph (a narrative names the
+    treatment, then says what it did: "He completed six acupuncture visits. Since then he can walk 30 minutes." or "...
+    He can now walk 30 minutes."; a procedure, then lists its results: "TFESI on 2/1. Relief 70% for ten weeks; returned
+    to full duty and finished six visits of therapy."), else in the rest of its clause and sentence, else in the
+    `heading` of its document (a note by the treating provider is about that treatment: "Chiropractic re-evaluation",
+    "Psychology progress note"); empty when none names one. What the statement itself names is what it measures, not its
+    cause ("reduced her Norco use", "used less medication"): it is left out, and so is what the sentence's `measured`
+    statements of medication use name ("70% relief, and she took half as much Norco", "... and he stopped taking
+    cyclobenzaprine")."""
     clause_start, clause_end = clause_bounds(sentence, start, end)
     left_out = {name for a, b in [(start, end), *measured] for name in _named(sentence[a:b])}
-    for text in (sentence[clause_start:clause_end], sentence, previous, heading):
+    tail = sentence[end:clause_end]
+    cause = sentence[clause_start:end] + (tail if _CAUSE_AFTER.match(tail) else "")
+    for text in (cause, sentence[:clause_start], previous, tail, sentence[clause_end:], heading):
         named = [n for n in _named(text) if n not in left_out] if text else []
         if named:
             return named
     return []
+
+
+_CAUSE_AFTER = re.compile(
+    r"\W*(?:\w+\s+){0,3}?(?:with|from|after|since|following|thanks\s+to|due\s+to|because\s+of|using|on|by)\b",
+    re.IGNORECASE,
+)
+"""What a statement's clause says after it names the statement's cause when a preposition of cause or means comes
+within a few words ("returned to work with physical therapy", "70% relief after the injection"); a treatment named
+after it otherwise ("returned to work and completed six therapy visits") is another event of the list, not its cause."""
 
 
 def treatment_classes(names: list[str]) -> set[str]:
@@ -93,7 +108,7 @@ def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
                     *_offsets(match),
                     _previous_sentence(match),
                     measured[match.document.id, match.sentence.start],
-                    _heading(match.document.text),
+                    _heading(match.document.text, match.document.type in _PROCEDURE_REPORTS),
                 )
             ),
         )
@@ -109,16 +124,25 @@ _NOTE_TITLE = re.compile(
 """Words that make a document's first line the title of a note ("Physical therapy progress note")."""
 
 
+_PROCEDURE_REPORTS = frozenset({"procedure_report", "operative_report"})
+"""Document types that report one procedure, which their first sentence names ("Bilateral L4-5 medial branch blocks, ..."):
+the relief and function such a report records with no treatment named are the procedure's."""
+
+
 @lru_cache(maxsize=64)
-def _heading(text: str) -> str:
+def _heading(text: str, procedure_report: bool = False) -> str:
     """The document's first line, up to its first sentence's end, when it reads as the title of a note (at most 150
     characters), without the words that make it one ("Chiropractic re-evaluation" names chiropractic, not an
-    evaluation), else "". The text is as read (`as_read`), where a title ending in a full stop runs on into the next
+    evaluation); else, in a `procedure_report`, its first sentence (at most 150 characters), which names the
+    procedure; else "". The text is as read (`as_read`), where a title ending in a full stop runs on into the next
     line: "Re-exam after six chiropractic visits." is a title still."""
     line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     sentences = split_sentences(line)
     first = sentences[0].text if sentences else line
-    return _NOTE_TITLE.sub(" ", first) if len(first) <= 150 and _NOTE_TITLE.search(first) else ""
+    if len(first) <= 150 and _NOTE_TITLE.search(first):
+        return _NOTE_TITLE.sub(" ", first)
+    opening = document_sentences(text).sentences
+    return opening[0].text if procedure_report and opening and len(opening[0].text) <= 150 else ""
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")

@@ -218,6 +218,11 @@ _FOR_SPAN = re.compile(
     rf"(?P<n>{_NUMBER})(?:\s*(?:-|to)\s*(?P<n2>{_NUMBER}))?\s*\+?\s*{_UNIT}\b",
     re.IGNORECASE,
 )
+_OF_RELIEF = re.compile(
+    rf"\b(?P<n>{_NUMBER})(?:\s*(?:-|to)\s*(?P<n2>{_NUMBER}))?\s*\+?\s*{_UNIT}(?:'s?)?\s+of\s+(?:\w+\s+)?(?:relief|benefit|improvement)\b",
+    re.IGNORECASE,
+)
+"""How long a treatment's effect lasted, stated before it ("4 months of relief", "six weeks of good benefit")."""
 _LAST_UNIT = re.compile(rf"\b(?:over|for|in|during|within)\s+the\s+(?:past|last|previous|prior)\s+{_UNIT}\b", re.IGNORECASE)
 _AGO = re.compile(rf"\b(?P<n>{_NUMBER})\s+{_UNIT}\s+ago\b", re.IGNORECASE)
 _SINCE_INJURY = re.compile(
@@ -289,6 +294,9 @@ def find_durations(text: str, reference: dt.date | None = None, injury: dt.date 
         found.append(
             Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, bool(match.group("lower")))
         )
+    for match in _OF_RELIEF.finditer(text):
+        days = round(_number(match.group("n2") or match.group("n")) * _UNIT_DAYS[time_unit(match.group("unit"))])
+        found.append(Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, False))
     for match in _LAST_UNIT.finditer(text):
         days = _UNIT_DAYS[time_unit(match.group("unit"))]
         found.append(Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, False))
