@@ -44,6 +44,8 @@ HYPOTHETICAL, PLANNED = FactStatus.HYPOTHETICAL, FactStatus.PLANNED
         ("He has never tried acupuncture.", "acupuncture", ABSENT),
         ("He has not yet had physical therapy.", "physical therapy", ABSENT),
         ("Prior injections were not tried.", "injections", ABSENT),
+        ("Has not tried gabapentin, nortriptyline or duloxetine.", "duloxetine", ABSENT),
+        ("She has not tried acupuncture.", "acupuncture", ABSENT),
         # planned and pending: not done yet
         ("A urine drug screen will be obtained at the next visit.", "urine drug screen", PLANNED),
         ("The plan is to start physical therapy; an MRI was ordered.", "MRI", PLANNED),

@@ -355,12 +355,14 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
     ]
     # Longest match first at each place; pseudo-modifiers win ties, so their words modify nothing.
     candidates.sort(key=lambda c: (c[0], c[0] - c[1], c[2].category != "pseudo"))
+    # A cue matched by a backward and a forward rule of one category reads both ways, over both matches ("has not
+    # tried" is the backward rule's, its "not tried" the forward rule's: "Has not tried gabapentin").
     kept: list[tuple[int, int, ContextRule]] = []
     for candidate in candidates:
         if not kept or candidate[0] >= kept[-1][1]:
             kept.append(candidate)
-        elif candidate[:2] == kept[-1][:2] and _opposite(candidate[2], kept[-1][2]):
-            kept[-1] = (*candidate[:2], _both_ways(kept[-1][2], candidate[2]))
+        elif _opposite(candidate[2], kept[-1][2]):
+            kept[-1] = (kept[-1][0], max(kept[-1][1], candidate[1]), _both_ways(kept[-1][2], candidate[2]))
     # Past-history and experiencer words qualify a target without ending another modifier's scope: "no prior
     # chiropractic care" negates the care.
     stops = sorted(
