@@ -111,9 +111,13 @@ _NOTE_TITLE = re.compile(
 
 @lru_cache(maxsize=64)
 def _heading(text: str) -> str:
-    """The document's first line when it reads as the title of a note (at most 150 characters), without the words that
-    make it one ("Chiropractic re-evaluation" names chiropractic, not an evaluation), else ""."""
+    """The document's first line when it reads as the title of a note (at most 150 characters; a longer line, as when
+    the title ends in a full stop and the note goes on after it, gives its first sentence), without the words that make
+    it one ("Chiropractic re-evaluation" names chiropractic, not an evaluation), else ""."""
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if len(first) > 150:
+        sentences = document_sentences(text).sentences
+        first = sentences[0].text.strip() if sentences else ""
     return _NOTE_TITLE.sub(" ", first) if len(first) <= 150 and _NOTE_TITLE.search(first) else ""
 
 
