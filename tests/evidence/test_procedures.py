@@ -88,24 +88,24 @@ def test_evidence_reads_the_events_asked_for_as_if_all_were_read() -> None:
             assert evidence.procedure_events() == every
 
 
+def _operative_report_events(dated: dt.date, text: str) -> list[tuple[str, str, dt.date | None]]:
+    case = Case(
+        dates=CaseDates(injury=dt.date(2016, 1, 4), ur_decision=dt.date(2016, 11, 10)),
+        documents=[Document(id="op", type="operative_report", date=dated, text=text)],
+        disputed_items=[DisputedItem(request="Post-operative occupational therapy x4")],
+    )
+    return [(f.name, f.value, f.date) for f in extract_procedure_events(case)]
+
+
 def test_an_operative_report_states_its_operation_done_on_its_date() -> None:
     """The surgeon's report of an operation is the record that it was performed, on the report's date, though its
     procedure line gives neither a date nor a verb; a progress note saying the same words states nothing done."""
     procedure_line = "Procedure: left open carpal tunnel release. The transverse carpal ligament was divided."
-    case = Case(
-        dates=CaseDates(injury=dt.date(2016, 1, 4), ur_decision=dt.date(2016, 11, 10)),
-        documents=[Document(id="op", type="operative_report", date=dt.date(2016, 9, 1), text=procedure_line)],
-        disputed_items=[DisputedItem(request="Post-operative occupational therapy x4")],
-    )
-    events = [(f.name, f.value, f.date) for f in extract_procedure_events(case)]
-    assert events == [("carpal tunnel release", ProcedureEvent.PERFORMED.value, dt.date(2016, 9, 1))]
+    assert _operative_report_events(dt.date(2016, 9, 1), procedure_line) == [
+        ("carpal tunnel release", ProcedureEvent.PERFORMED.value, dt.date(2016, 9, 1))
+    ]
     assert _events("Plan: left open carpal tunnel release.") == [("carpal tunnel release", ProcedureEvent.PLANNED.value)]
 
 
 def test_an_operative_report_after_the_decision_is_no_operation_done_by_then() -> None:
-    case = Case(
-        dates=CaseDates(injury=dt.date(2016, 1, 4), ur_decision=dt.date(2016, 11, 10)),
-        documents=[Document(id="op", type="operative_report", date=dt.date(2016, 12, 1), text="Procedure: left carpal tunnel release.")],
-        disputed_items=[DisputedItem(request="Post-operative occupational therapy x4")],
-    )
-    assert [f.value for f in extract_procedure_events(case)] == []
+    assert _operative_report_events(dt.date(2016, 12, 1), "Procedure: left carpal tunnel release.") == []
