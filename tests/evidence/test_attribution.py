@@ -98,6 +98,17 @@ def test_a_statement_naming_no_treatment_takes_the_one_of_the_sentence_before(te
         ("Acupuncture re-evaluation, 5/2/2016\nNeck pain since March.\n\nHe has returned to regular duty.", ["acupuncture"]),
         ("Progress note\nShe can now climb stairs without a rail.", []),
         ("Lumbar strain from lifting.\nShe can now climb stairs without a rail.", []),
+        # a title ended by a full stop, the note going on in the same line of text
+        (
+            "Occupational therapy progress note. Grip measured twice and the scar massaged as taught in clinic today, "
+            "tolerated well overall. She can now do her own grocery shopping.",
+            ["occupational therapy"],
+        ),
+        (
+            "Acupuncture visit 6 of 6. Wrist and forearm rated at three of ten throughout the session and after it as "
+            "well, with no bruising. He has returned to regular duty.",
+            ["acupuncture"],
+        ),
     ],
 )
 def test_a_note_by_the_treating_provider_is_about_its_treatment(text: str, treatments: list[str]) -> None:

@@ -34,6 +34,11 @@ def _events(text: str, document_type: str = "progress_report") -> list[tuple[str
         ("The brace is requested now so that it is ready if the lumbar fusion is later approved.", ProcedureEvent.PLANNED),
         ("The lumbar fusion is pending authorization.", ProcedureEvent.PLANNED),
         ("The lumbar fusion was authorized, pending a surgery date.", ProcedureEvent.CERTIFIED),
+        ("The brace is requested so that she is ready when the lumbar fusion is approved.", ProcedureEvent.PLANNED),
+        ("Clearance is asked for now, for when the lumbar fusion gets authorized.", ProcedureEvent.PLANNED),
+        # the weeks since the operation say it was done
+        ("Three weeks post right carpal tunnel release, the incision is healed.", ProcedureEvent.PERFORMED),
+        ("He is 6 wks out from his lumbar fusion and walking daily.", ProcedureEvent.PERFORMED),
     ],
 )
 def test_the_clause_states_what_became_of_the_procedure(text: str, event: ProcedureEvent) -> None:
@@ -81,3 +86,26 @@ def test_evidence_reads_the_events_asked_for_as_if_all_were_read() -> None:
             asked = evidence.procedure_events(named, event)
             assert asked == [f for f in every if (named is None or f.name in named) and event in (None, f.value)]
             assert evidence.procedure_events() == every
+
+
+def _operative_report_events(dated: dt.date, text: str) -> list[tuple[str, str, dt.date | None]]:
+    case = Case(
+        dates=CaseDates(injury=dt.date(2016, 1, 4), ur_decision=dt.date(2016, 11, 10)),
+        documents=[Document(id="op", type="operative_report", date=dated, text=text)],
+        disputed_items=[DisputedItem(request="Post-operative occupational therapy x4")],
+    )
+    return [(f.name, f.value, f.date) for f in extract_procedure_events(case)]
+
+
+def test_an_operative_report_states_its_operation_done_on_its_date() -> None:
+    """The surgeon's report of an operation is the record that it was performed, on the report's date, though its
+    procedure line gives neither a date nor a verb; a progress note saying the same words states nothing done."""
+    procedure_line = "Procedure: left open carpal tunnel release. The transverse carpal ligament was divided."
+    assert _operative_report_events(dt.date(2016, 9, 1), procedure_line) == [
+        ("carpal tunnel release", ProcedureEvent.PERFORMED.value, dt.date(2016, 9, 1))
+    ]
+    assert _events("Plan: left open carpal tunnel release.") == [("carpal tunnel release", ProcedureEvent.PLANNED.value)]
+
+
+def test_an_operative_report_after_the_decision_is_no_operation_done_by_then() -> None:
+    assert _operative_report_events(dt.date(2016, 12, 1), "Procedure: left carpal tunnel release.") == []

@@ -28,6 +28,9 @@ __all__ = ["ProcedureEvent", "extract_procedure_events", "may_be", "procedure_ev
 PROCEDURE = "procedure"
 """Fact kind of a procedure event."""
 
+OPERATIVE_REPORT = "operative_report"
+"""Document type of an operative report (LOINC 11504-8): the surgeon's account of an operation done, on its date."""
+
 
 class ProcedureEvent(StrEnum):
     """What the record says became of a procedure."""
@@ -55,11 +58,12 @@ _DENIED = re.compile(
 _CERTIFIED = re.compile(r"\b(?:certif\w*|authoriz\w*|approv\w*|overturned)\b", re.IGNORECASE)
 _CONDITIONAL = re.compile(
     r"\b(?:if|once|unless|until|whether|pending|awaiting)\b(?:\W+\w+){0,6}?\W+(?:non-?certif|certif|authoriz|approv|denied)\w*"
-    r"|\b(?:to|will|would|should|may|might)\s+be\s+(?:\w+\s+)?(?:certif|authoriz|approv|denied)\w*",
+    r"|\b(?:to|will|would|should|may|might)\s+be\s+(?:\w+\s+)?(?:certif|authoriz|approv|denied)\w*"
+    r"|\bwhen\b(?:\W+\w+){0,6}?\W+(?:is|are|gets?|becomes?|has\s+been)\s+(?:\w+\s+)?(?:certif|authoriz|approv)\w*",
     re.IGNORECASE,
 )
 """A decision the clause only supposes or awaits ("in place if the surgery is later approved", "pending
-authorization", "once it is certified"): no decision at all."""
+authorization", "once it is certified", "ready when it is approved"): no decision at all."""
 _FUTURE = re.compile(
     r"\b(?:will|would|should|(?-i:may)|might|could|if|plan\w*|scheduled|pending|upcoming|awaiting|expected|anticipated|proposed"
     r"|candidate|consider\w*|willing|wish\w*|wants?|interested|recommend\w*|request\w*)\b",
@@ -70,7 +74,8 @@ _FUTURE = re.compile(
 _PERFORMED = re.compile(
     r"\b(?:underwent|undergone|status\s+post|s/p|post[\s-]?op\w*|performed|had\s+(?:an?\s+|the\s+)?|was\s+done"
     r"|(?:showed|revealed|demonstrated|documented|noted|indicated|found|dated|obtained|completed)|following|after\s+(?:an?\s+|the\s+|his\s+|her\s+)?"
-    r"|history\s+of|prior|previous)",
+    r"|history\s+of|prior|previous"
+    r"|(?:days?|weeks?|wks?|months?|mos?)\s+(?:post\b|out\s+(?:from|of)\b))",
     re.IGNORECASE,
 )
 
@@ -156,7 +161,11 @@ def procedure_event(document: Document, match: TermMatch[Procedure], as_of: dt.d
     clause = sentence.text[left:right]
     asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start, PROCEDURE)
     date = _date(sentence.text, left, right, as_of)
-    event = _event(clause, role, asserted.status, date is not None)
+    # an operative report (of no later date than the decision) states the operation it reports as done, on its date
+    reported = document.type == OPERATIVE_REPORT and (as_of is None or document.date is None or document.date <= as_of)
+    if date is None and reported:
+        date = document.date
+    event = _event(clause, role, asserted.status, date is not None or reported)
     if event is None or event not in _possible(document) or asserted.experiencer != "patient":
         return None
     return Fact(
