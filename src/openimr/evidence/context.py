@@ -325,6 +325,15 @@ def _clause_of_cue(sentence: Sentence, limit: int, cue: int) -> int:
     return max(sentence.start + own, limit)
 
 
+_CLAUSE_OPENING = re.compile(r"(?:^|[;:,(]|\b(?:and|but|or)\b)[\s\W]*$")
+
+
+def _opens_clause(segment: str, offset: int) -> bool:
+    """Whether `offset` of a sentence is where a clause starts: the sentence start, or just after a comma, colon,
+    semicolon, bracket or conjunction."""
+    return _CLAUSE_OPENING.search(segment, 0, offset) is not None
+
+
 def _negates_uncertainty(rule: ContextRule, category: str, commas: list[int], start: int, end: int) -> bool:
     """A negation reaches over an uncertainty in the same phrase: "no findings to indicate any possible radiculopathy"."""
     return rule.category == "negated" and category == "uncertain" and not any(start <= c < end for c in commas)
@@ -355,14 +364,16 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
     ]
     # Longest match first at each place; pseudo-modifiers win ties, so their words modify nothing.
     candidates.sort(key=lambda c: (c[0], c[0] - c[1], c[2].category != "pseudo"))
-    # A cue matched by a backward and a forward rule of one category reads both ways, over both matches ("has not
-    # tried" is the backward rule's, its "not tried" the forward rule's: "Has not tried gabapentin").
     kept: list[tuple[int, int, ContextRule]] = []
     for candidate in candidates:
         if not kept or candidate[0] >= kept[-1][1]:
             kept.append(candidate)
-        elif _opposite(candidate[2], kept[-1][2]):
-            kept[-1] = (kept[-1][0], max(kept[-1][1], candidate[1]), _both_ways(kept[-1][2], candidate[2]))
+        elif candidate[:2] == kept[-1][:2] and _opposite(candidate[2], kept[-1][2]):
+            kept[-1] = (*candidate[:2], _both_ways(kept[-1][2], candidate[2]))
+        elif _opposite(candidate[2], kept[-1][2]) and _opens_clause(segment, kept[-1][0] - sentence.start):
+            # A backward cue that opens its clause has nothing to govern; the forward rule inside it reads ("Has not
+            # tried gabapentin": "has not tried" reads backward, "not tried" forward).
+            kept[-1] = (kept[-1][0], max(kept[-1][1], candidate[1]), candidate[2])
     # Past-history and experiencer words qualify a target without ending another modifier's scope: "no prior
     # chiropractic care" negates the care.
     stops = sorted(
