@@ -189,8 +189,8 @@ def test_kill_9_under_load_loses_nothing_acknowledged_and_leaves_nothing_half_wr
         server.stop()
     drafted = sum("records-complete" in s for s in seen.steps.values())
     print(
-        f"kill -9 under load ({backend}): {len(seen.documents)} cases acknowledged ({drafted} with records complete), all found after "
-        f"restart, 0 lost; answers {seen.statuses}"
+        f"kill -9 under load ({backend}): {len(seen.documents)} cases acknowledged ({drafted} with records complete), all "
+        f"found after restart, 0 lost; answers {seen.statuses}"
     )
 
 
