@@ -14,11 +14,11 @@ letters).
   newest first until the window is full; within a year, one walk of the matches in rowid order (newest first) scores each
   until the window is full. Per-year tables also keep each word's posting list, which FTS5's BM25 reads whole, to one
   year of letters.
-- PostgreSQL: `corpus_item_texts.tsv` (weights A request, B rationale, C summary, D tags) under a GIN index. Months
-  are searched newest first, a decision-month tag intersected in the GIN index with the query, until the window is
-  full, each probe ranking the rows it reads (so the window is the newest matches to within the months of its last
-  probe); when the months left look too few in matches to fill it, the rest are read at once, newest first (those
-  months' matches under a date range, otherwise all), and ranked by id.
+- PostgreSQL: `corpus_item_texts.tsv` (weights A request, B rationale, C summary; the tags without positions) under a
+  GIN index. Months are searched newest first, a decision-month tag intersected in the GIN index with the query, until
+  the window is full, each probe ranking the rows it reads (so the window is the newest matches to within the months of
+  its last probe); when the months left look too few in matches to fill it, the rest are read at once, newest first
+  (those months' matches under a date range, otherwise all), and ranked by id.
 """
 
 from __future__ import annotations
@@ -379,7 +379,7 @@ def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
 # -- PostgreSQL -----------------------------------------------------------------------------------------------------
 
 _RANK_WEIGHTS = "'{0.0, 0.2, 0.5, 1.0}'"
-"""ts_rank weights of D (tags), C (summary), B (rationale) and A (request)."""
+"""ts_rank weights of D (none; tags, lexemes without positions, weigh as D), C (summary), B (rationale), A (request)."""
 Row = tuple[int, float | None]
 """A match found by a probe: its item id and its rank, or None when the probe did not rank it."""
 _FEW_MONTHS = 36
@@ -397,13 +397,15 @@ INSERT INTO corpus_item_texts ({_TEXT_COLUMNS}, tsv)
 SELECT s.id, s.request, s.rationale, s.original_request, s.authorized, s.disputed, s.claims_administrator_guideline,
        s.maximus_guideline, s.tags,
        setweight(to_tsvector('english', s.request), 'A') || setweight(to_tsvector('english', s.rationale), 'B')
-       || summaries.vector || setweight(to_tsvector('simple', s.tags), 'D')
+       || summaries.vector || array_to_tsvector(string_to_array(s.tags, ' '))
 FROM unnest(%(letter_of)b::integer[], {", ".join(f"%(c{n})b::{t}[]" for n, t in enumerate(_TEXT_TYPES))})
      AS s (letter_id, {_TEXT_COLUMNS})
 JOIN summaries ON summaries.id = s.letter_id
 """
 """Each item's texts and its vector, the texts given as one binary array a column (no staging table: the server
-neither writes them to a table nor compresses and reads them back); the summary's vector made once a letter."""
+neither writes them to a table nor compresses and reads them back); the summary's vector made once a letter. The tags
+are lexemes without positions (no parsing: they are single words already): a filter matches them, their rank weight is
+0, and each counts once in a vector's length, as a tag at one position of weight D did, so ranks stay the same."""
 
 
 class PostgresIndex:
