@@ -73,9 +73,9 @@ def test_a_backup_refuses_an_existing_folder_and_a_restore_a_folder_that_is_no_b
         restore(tmp_path / "taken", url, services.context.documents)
 
 
-def test_imr_db_backup_and_restore_from_the_command_line(tmp_path: Path) -> None:
+def test_imr_db_backup_and_restore_from_the_command_line(database_url: str, tmp_path: Path) -> None:
     runner = CliRunner()
-    data = ["--data-dir", str(tmp_path / "data")]
+    data = ["--data-dir", str(tmp_path / "data"), "--db", database_url]
     assert runner.invoke(app, ["users", "add", "bea", "--role", "admin", *data]).exit_code == 0
     made = runner.invoke(app, ["db", "backup", str(tmp_path / "b"), *data])
     assert made.exit_code == 0 and "backed up" in made.stdout, made.output

@@ -11,7 +11,6 @@ are checked before use, so the service recovers by itself.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from openimr import __version__
+from openimr import __version__, heap
 from openimr.api.deps import TooManySignIns, Unauthorized
 from openimr.api.hot import ErrorHandler, HotRoutes
 from openimr.api.routers import ROUTERS
@@ -149,8 +148,9 @@ def app_from_environment() -> FastAPI:
 
 def served(app: FastAPI) -> FastAPI:
     """`app`, to be served by this process for the rest of its life (`imr serve`): every object made so far (the
-    modules, the app and its services) is put out of the garbage collector's reach (`gc.freeze`), so that a full
-    collection walks only what the requests have made since. Under load, a full collection of the start-up heap held the
-    interpreter for 70-120 ms every few seconds, stalling every request at once: the tail of the filings' latency."""
-    gc.freeze()
+    modules, the app and its services) is put out of the garbage collector's reach (`openimr.heap.freeze`), so that a
+    full collection walks only what the requests have made since, and the drafting workers freeze what the engine loads
+    later (`openimr.heap.freeze_growth`). Under load, a full collection of the start-up heap held the interpreter for
+    70-120 ms every few seconds, stalling every request at once: the tail of the filings' latency."""
+    heap.freeze()
     return app

@@ -171,7 +171,6 @@ class ServiceContext:
         self.clock = clock
         self.organization = organization or Organization()
         self._write_lock: AbstractContextManager[object] = threading.Lock() if serialize_writes else nullcontext()
-        self._serialize_writes = serialize_writes
         self._group: list[_GroupedWrite] = []
         self._group_changed = threading.Condition()
         """Guards `_group` and `_leading`; notified when a group commit has ended."""
@@ -193,10 +192,13 @@ class ServiceContext:
         stored files whose rows this transaction adds (from `keeping_documents`), told when their COMMIT is sent."""
         with self._write_lock, self.write_sessions() as session:
             try:
+                # Its PostgreSQL id is asked for first, not between its last statement and its COMMIT: by then it may hold
+                # the audit chain's head, which every other writer waits for.
+                transaction = transaction_id(session) if documents is not None else None
                 yield session
                 session.flush()
                 if documents is not None:
-                    documents.sending_commit(transaction_id(session))
+                    documents.sending_commit(transaction)
                 session.commit()
                 for callback in session.info.pop("after_commit", []):
                     callback()
@@ -208,17 +210,17 @@ class ServiceContext:
         """Run `work` in a write transaction, as `transaction` would, and return what it returns once that transaction
         has committed; `what` and `documents` as for `transaction`.
 
-        With serialized writes (SQLite), this is a group commit. A caller that finds none running leads one: it takes
-        the single writer, then every work queued by then, and runs them in one transaction, with one BEGIN and one
-        COMMIT for all (`_commit_group`: one that fails is rolled back alone and raises to its caller). The works queued
-        meanwhile wait for its end (woken together, not one by one through the writer's lock); one of those it did not
-        run leads the next. Each caller returns only after the COMMIT of the group that ran its work, so what it was
-        told is committed, as with `transaction`. `work` may run twice (again in its savepoint when another work of its
-        group failed): it must do its database work and nothing else. Elsewhere (PostgreSQL) each work has its own
-        transaction."""
-        if not self._serialize_writes:
-            with self.transaction(what, documents) as session:
-                return work(session)
+        This is a group commit. A caller that finds none running in its process leads one: it takes the single writer
+        (SQLite), then every work queued by then, and runs them in one transaction, with one BEGIN and one COMMIT for
+        all (`_commit_group`: one that fails is rolled back alone and raises to its caller). The works queued meanwhile
+        wait for its end (woken together, not one by one through the writer's lock); one of those it did not run leads
+        the next. Each caller returns only after the COMMIT of the group that ran its work, so what it was told is
+        committed, as with `transaction`. `work` may run twice (again in its savepoint when another work of its group
+        failed): it must do its database work and nothing else.
+
+        On PostgreSQL too: every work appends to the audit chain, whose head row a transaction holds from its first
+        entry to its COMMIT, so the writers of all processes take turns at it anyway; a group takes one turn for all
+        its works instead of one each."""
         pending = _GroupedWrite(what, work, documents)
         with self._group_changed:
             self._group.append(pending)
@@ -247,17 +249,20 @@ class ServiceContext:
         result or its error. They run together first, without savepoints (a SAVEPOINT and its RELEASE cost more than
         most works); if one fails, the transaction is rolled back and they run again, each in a savepoint, so that the
         one failing is rolled back alone (and raises its error)."""
+        with_documents = any(pending.documents is not None for pending in group)
         try:
             with self.write_sessions() as session:
+                transaction = transaction_id(session) if with_documents else None  # before the audit head is held
                 if _run_together(session, group):
                     committing = group
                 else:
                     session.info.clear()  # what the works left there was rolled back with them
+                    transaction = transaction_id(session) if with_documents else None  # the rollback ended the first
                     committing = [pending for pending in group if _run_in_savepoint(session, pending)]
                 if committing:
                     for pending in committing:
                         if pending.documents is not None:
-                            pending.documents.sending_commit(None)  # SQLite: no transaction id to wait for later
+                            pending.documents.sending_commit(transaction)
                     session.commit()
                     for callback in session.info.pop("after_commit", []):
                         callback()

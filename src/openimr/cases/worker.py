@@ -12,6 +12,7 @@ import os
 import socket
 import threading
 
+from openimr import heap
 from openimr.cases.jobs import Claim, JobKind
 from openimr.cases.services import Services
 
@@ -32,6 +33,7 @@ class Worker:
         if claim is None:
             return False
         self._run(claim)
+        heap.freeze_growth()  # in `imr serve`, what the job loaded to stay (the engine's knowledge) leaves full collections
         return True
 
     def _run(self, claim: Claim) -> None:
