@@ -10,9 +10,9 @@ from sqlalchemy import select
 from tests.conftest import gold_letters
 
 from openimr.corpus.filters import Filters
-from openimr.corpus.index import HIGHLIGHT
+from openimr.corpus.index import _RANK_WEIGHTS, HIGHLIGHT
 from openimr.corpus.ingest import add_records
-from openimr.corpus.query import parse_query
+from openimr.corpus.query import parse_query, tsquery
 from openimr.corpus.search import search
 from openimr.corpus.store import Corpus, items
 from openimr.errors import OpenIMRError
@@ -191,3 +191,34 @@ def test_a_date_range_over_years_keeps_exactly_the_matches_decided_in_it(
         assert newest.capped and newest.window == 10
         assert set(newest.ranked) <= set(inside)
     corpus.close()
+
+
+_PARSED_TAGS = """
+CREATE TEMP TABLE vectors AS
+SELECT t.id, t.tags, t.tsv AS stored,
+       setweight(to_tsvector('english', t.request), 'A') || setweight(to_tsvector('english', t.rationale), 'B')
+       || setweight(to_tsvector('english', l.summary), 'C') || setweight(to_tsvector('simple', t.tags), 'D') AS parsed
+FROM corpus_item_texts AS t JOIN corpus_items AS i ON i.id = t.id JOIN corpus_letters AS l ON l.id = i.letter_id
+"""
+"""Each item's stored vector beside one with its tags parsed as words of weight D."""
+
+
+def test_stored_vectors_match_and_rank_as_vectors_with_parsed_tags(shared_corpus: Corpus) -> None:
+    """PostgreSQL stores the tags as lexemes without positions: each query matches the same items, with the same rank,
+    as it does a vector whose tags are parsed words of weight D; every tag filters the same items."""
+    if shared_corpus.dialect != "postgresql":
+        pytest.skip("PostgreSQL vectors")
+    with shared_corpus.raw() as connection, connection.transaction(force_rollback=True), connection.cursor() as cursor:
+        cursor.execute(_PARSED_TAGS)
+        for text in ("lumbar MRI", '"physical therapy"', "opioid OR opiate", "acupuncture -chiropractic", "cyclo*"):
+            user, params = tsquery(parse_query(text))
+            stored, parsed = (f"v.{c} @@ ({user}), ts_rank({_RANK_WEIGHTS}, v.{c}, {user}, 1)" for c in ("stored", "parsed"))
+            rows = cursor.execute(f"SELECT v.id, {stored}, {parsed} FROM vectors AS v ORDER BY v.id", params).fetchall()
+            assert len(rows) > 200 and sum(row[1] for row in rows) > 3, text
+            assert [(row[0], row[1], row[2]) for row in rows] == [(row[0], row[3], row[4]) for row in rows], text
+        tag_tests, tag_differences = cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE (v.stored @@ q) <> (v.parsed @@ q)) FROM vectors AS v, "
+            "(SELECT DISTINCT unnest(string_to_array(tags, ' ')) AS tag FROM vectors) AS tags, "
+            "to_tsquery('simple', tags.tag) AS q"
+        ).fetchone()
+    assert tag_tests > 10_000 and tag_differences == 0

@@ -14,11 +14,11 @@ letters).
   newest first until the window is full; within a year, one walk of the matches in rowid order (newest first) scores each
   until the window is full. Per-year tables also keep each word's posting list, which FTS5's BM25 reads whole, to one
   year of letters.
-- PostgreSQL: `corpus_item_texts.tsv` (weights A request, B rationale, C summary, D tags) under a GIN index. Months
-  are searched newest first, a decision-month tag intersected in the GIN index with the query, until the window is
-  full, each probe ranking the rows it reads (so the window is the newest matches to within the months of its last
-  probe); when the months left look too few in matches to fill it, the rest are read at once, newest first (those
-  months' matches under a date range, otherwise all), and ranked by id.
+- PostgreSQL: `corpus_item_texts.tsv` (weights A request, B rationale, C summary; the tags without positions) under a
+  GIN index. Months are searched newest first, a decision-month tag intersected in the GIN index with the query, until
+  the window is full, each probe ranking the rows it reads (so the window is the newest matches to within the months of
+  its last probe); when the months left look too few in matches to fill it, the rest are read at once, newest first
+  (those months' matches under a date range, otherwise all), and ranked by id.
 """
 
 from __future__ import annotations
@@ -379,30 +379,33 @@ def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
 # -- PostgreSQL -----------------------------------------------------------------------------------------------------
 
 _RANK_WEIGHTS = "'{0.0, 0.2, 0.5, 1.0}'"
-"""ts_rank weights of D (tags), C (summary), B (rationale) and A (request)."""
+"""ts_rank weights of D (none; tags, lexemes without positions, weigh as D), C (summary), B (rationale), A (request)."""
 Row = tuple[int, float | None]
 """A match found by a probe: its item id and its rank, or None when the probe did not rank it."""
 _FEW_MONTHS = 36
 """At most this many months' tags in one GIN probe (see `PostgresIndex._newest`)."""
-_STAGE = (
-    "CREATE TEMP TABLE IF NOT EXISTS corpus_stage (id integer, letter_id integer, request text, rationale text, "
-    "original_request text, authorized text, disputed text, claims_administrator_guideline text, maximus_guideline text, "
-    "tags text) ON COMMIT DELETE ROWS"
-)
 _TEXT_COLUMNS = (
     "id, request, rationale, original_request, authorized, disputed, claims_administrator_guideline, maximus_guideline, tags"
 )
+_TEXT_TYPES = ("integer", "text", "text", "text", "text", "text", "text", "text", "text")
+"""The SQL types of `_TEXT_COLUMNS`, in order."""
 _FILL_TEXTS = f"""
 WITH summaries AS MATERIALIZED (
-    SELECT id, to_tsvector('english', summary) AS vector FROM corpus_letters WHERE id = ANY(%s)
+    SELECT id, setweight(to_tsvector('english', summary), 'C') AS vector FROM corpus_letters WHERE id = ANY(%(letters)b)
 )
 INSERT INTO corpus_item_texts ({_TEXT_COLUMNS}, tsv)
 SELECT s.id, s.request, s.rationale, s.original_request, s.authorized, s.disputed, s.claims_administrator_guideline,
        s.maximus_guideline, s.tags,
        setweight(to_tsvector('english', s.request), 'A') || setweight(to_tsvector('english', s.rationale), 'B')
-       || setweight(summaries.vector, 'C') || setweight(to_tsvector('simple', s.tags), 'D')
-FROM corpus_stage AS s JOIN summaries ON summaries.id = s.letter_id
+       || summaries.vector || array_to_tsvector(string_to_array(s.tags, ' '))
+FROM unnest(%(letter_of)b::integer[], {", ".join(f"%(c{n})b::{t}[]" for n, t in enumerate(_TEXT_TYPES))})
+     AS s (letter_id, {_TEXT_COLUMNS})
+JOIN summaries ON summaries.id = s.letter_id
 """
+"""Each item's texts and its vector, the texts given as one binary array a column (no staging table: the server
+neither writes them to a table nor compresses and reads them back); the summary's vector made once a letter. The tags
+are lexemes without positions (no parsing: they are single words already): a filter matches them, their rank weight is
+0, and each counts once in a vector's length, as a tag at one position of weight D did, so ranks stay the same."""
 
 
 class PostgresIndex:
@@ -415,6 +418,8 @@ class PostgresIndex:
 
     def write(self, batch: dict[str, Determination]) -> int:
         with self.corpus.raw() as connection, connection.transaction(), connection.cursor() as cursor:
+            # The fill's estimated cost passes `jit_above_cost`: compiling it costs more than it saves in one batch.
+            cursor.execute("SET LOCAL jit = off")
             keys = list(batch)
             cursor.execute("SELECT id FROM corpus_letters WHERE key = ANY(%s)", (keys,))
             existing = [row[0] for row in cursor.fetchall()]
@@ -440,11 +445,8 @@ class PostgresIndex:
             ) as copy:
                 for values in rows.items:
                     copy.write_row(values)
-            cursor.execute(_STAGE)
-            with cursor.copy(f"COPY corpus_stage (letter_id, {_TEXT_COLUMNS}) FROM STDIN") as copy:
-                for letter_id, values in zip(rows.letter_of, rows.texts, strict=True):
-                    copy.write_row((letter_id, *values))
-            cursor.execute(_FILL_TEXTS, (letter_ids,))
+            columns = {f"c{n}": [values[n] for values in rows.texts] for n in range(len(_TEXT_TYPES))}
+            cursor.execute(_FILL_TEXTS, {"letters": letter_ids, "letter_of": rows.letter_of, **columns})
             with cursor.copy("COPY corpus_item_guidelines (item_id, guideline) FROM STDIN") as copy:
                 for pair in rows.guidelines:
                     copy.write_row(pair)
