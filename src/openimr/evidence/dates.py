@@ -211,15 +211,17 @@ _NUMBER = rf"(?:\d+\.\d+|a\s+few|several|few|many|{NUMBER_OR_A})"
 _UNIT = rf"(?P<unit>{TIME_UNIT})"
 
 _SINCE_DATE = re.compile(r"\bsince\s+(?:at\s+least\s+|as\s+early\s+as\s+|about\s+|approximately\s+|around\s+)?", re.IGNORECASE)
+_AMOUNT = rf"(?P<n>{_NUMBER})(?:\s*(?:-|to)\s*(?P<n2>{_NUMBER}))?\s*\+?\s*{_UNIT}"
+"""A length of time: a number or a range of them, and its unit ("6 weeks", "two to three months", "4+ mo")."""
 _FOR_SPAN = re.compile(
     rf"\b(?:for|over|x|times|past|last|lasting|lasted|in\s+the\s+(?:past|last))\s+(?:the\s+)?(?:past\s+|last\s+)?"
     rf"(?:(?P<lower>at\s+least\s+|over\s+|more\s+than\s+|greater\s+than\s+)"
     rf"|approximately\s+|approx\.?\s+|about\s+|around\s+|roughly\s+|almost\s+|nearly\s+|close\s+to\s+|some\s+|~\s*)?"
-    rf"(?P<n>{_NUMBER})(?:\s*(?:-|to)\s*(?P<n2>{_NUMBER}))?\s*\+?\s*{_UNIT}\b",
+    rf"{_AMOUNT}\b",
     re.IGNORECASE,
 )
 _OF_RELIEF = re.compile(
-    rf"\b(?P<n>{_NUMBER})(?:\s*(?:-|to)\s*(?P<n2>{_NUMBER}))?\s*\+?\s*{_UNIT}(?:'s?)?\s+of\s+(?:\w+\s+)?(?:relief|benefit|improvement)\b",
+    rf"\b{_AMOUNT}(?:'s?)?\s+of\s+(?:\w+\s+)?(?:relief|benefit|improvement)\b",
     re.IGNORECASE,
 )
 """How long a treatment's effect lasted, stated before it ("4 months of relief", "six weeks of good benefit")."""
@@ -289,14 +291,10 @@ def find_durations(text: str, reference: dt.date | None = None, injury: dt.date 
             elapsed = (reference - start_date).days if reference else None
             end = match.end() + dates[0].end
             found.append(Duration(DurationKind.SINCE_DATE, match.start(), end, start_date, elapsed, lower_bound))
-    for match in _FOR_SPAN.finditer(text):
+    for match in (*_FOR_SPAN.finditer(text), *_OF_RELIEF.finditer(text)):
         days = round(_number(match.group("n2") or match.group("n")) * _UNIT_DAYS[time_unit(match.group("unit"))])
-        found.append(
-            Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, bool(match.group("lower")))
-        )
-    for match in _OF_RELIEF.finditer(text):
-        days = round(_number(match.group("n2") or match.group("n")) * _UNIT_DAYS[time_unit(match.group("unit"))])
-        found.append(Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, False))
+        lower = bool(match.groupdict().get("lower"))
+        found.append(Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, lower))
     for match in _LAST_UNIT.finditer(text):
         days = _UNIT_DAYS[time_unit(match.group("unit"))]
         found.append(Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, False))
