@@ -490,6 +490,11 @@ PROBES: list[tuple[str, str]] = [
     ("Cardiology clearance for surgery", "preoperative_clearance"),
     ("Visual field testing", "eye_testing"),
     ("Optical coherence tomography", "eye_testing"),
+    ("Intrathecal morphine pump trial", "intrathecal_drug_delivery"),
+    ("Intrathecal hydromorphone infusion trial", "intrathecal_drug_delivery"),
+    ("Refill of the baclofen pump", "intrathecal_drug_delivery"),
+    ("Home modification: ramp to the front door", "home_equipment"),
+    ("Van modifications with hand controls", "home_equipment"),
 ]
 
 
