@@ -495,6 +495,11 @@ PROBES: list[tuple[str, str]] = [
     ("Refill of the baclofen pump", "intrathecal_drug_delivery"),
     ("Home modification: ramp to the front door", "home_equipment"),
     ("Van modifications with hand controls", "home_equipment"),
+    ("Purchase of a lumbar-sacral orthosis", "lumbar_supports"),
+    ("Left knee total replacement", "knee_arthroplasty"),
+    ("Right hip total arthroplasty", "hip_arthroplasty"),
+    ("23-hour observation after the repair", "hospital_stay"),
+    ("Radiofrequency ablation of the greater occipital nerve", "peripheral_radiofrequency"),
 ]
 
 
