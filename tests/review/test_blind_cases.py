@@ -1,7 +1,7 @@
 """A blind check of the engine: synthetic cases written from the guideline rules in `shared/docs/domain.md` by
 engineers who had not read the knowledge base or its vignettes, each with the decision its guideline gives
-(`tests/review/blind/`, `blind2/`, `blind3/` and `blind4/`: one case file a case, `expected.json` the decisions and the rule behind
-each).
+(`tests/review/blind/`, `blind2/`, `blind3/` and `blind4/`: one case file a case, `expected.json` the decisions and
+the rule behind each).
 
 The engine must keep agreeing with at least as many items as it did when the set was last measured. These cases
 measure how the knowledge generalises: never write a term, pattern or rule from their wording; a rule a
