@@ -126,6 +126,15 @@ def _treatment_name(request: str) -> str:
     return parse_request(request).name
 
 
+def _whole_request_disputed(treatment: Treatment) -> bool:
+    """Whether the disputed item is the original request itself (the letter's "leaving the original request IMR
+    eligible"), not the remainder left after the authorized part: its words hold the original request's."""
+    disputed, original = treatment.disputed, treatment.original_request
+    if not (disputed and original):
+        return False
+    return " ".join(original.lower().split()).rstrip(".") in " ".join(disputed.lower().split())
+
+
 def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact:
     """Whether a request starts a treatment or continues one, as a fact whose value is a `Line`.
 
@@ -133,10 +142,12 @@ def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact
     shows a course of it given (`family`: the prior-treatment names that count), or when the request asks for more of
     it. The record saying it was never given, or the request calling it initial or new, makes it a first course.
     When the claims administrator authorized part of the request (the same treatment, less of it), the disputed
-    remainder continues the authorized part. Silence is `Line.UNKNOWN`."""
+    remainder continues the authorized part; when the whole original request stays disputed, the authorized part is
+    that request cut down, not an earlier course, and the record decides. Silence is `Line.UNKNOWN`."""
     request = treatment.original_request or treatment.text
-    if treatment.authorized and _treatment_name(treatment.authorized) == treatment.name:
-        return Fact(kind="line", name=Line.CONTINUATION, value=f"it continues the authorized {treatment.authorized}")
+    authorized = treatment.authorized
+    if authorized and _treatment_name(authorized) == treatment.name and not _whole_request_disputed(treatment):
+        return Fact(kind="line", name=Line.CONTINUATION, value=f"it continues the authorized {authorized}")
     if treatment.kind is TreatmentKind.DRUG:
         facts = drug_facts(treatment, evidence)
         first = [f for f in facts if f.value == FIRST_PRESCRIPTION]

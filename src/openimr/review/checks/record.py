@@ -4,6 +4,7 @@ earlier studies and the relief earlier procedures gave."""
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 from pydantic import Field
 
@@ -78,6 +79,25 @@ def not_documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
     if found.status == NOT_MET:
         return Outcome(MET, found.facts, found.note)
     return silence(facts=found.facts)
+
+
+class DocumentedWhenParams(DocumentedParams):
+    """A finding the guideline asks for only in one condition ("for neuropathic pain, after first-line drugs")."""
+
+    fact_fields: ClassVar[tuple[str, ...]] = ("any", "when")
+
+    when: list[str] = Field(min_length=1, description="Fact names or groups of the condition; any one of them will do.")
+
+
+@check("documented_when", DocumentedWhenParams)
+def documented_when(ctx: CheckContext, params: DocumentedWhenParams) -> Outcome:
+    """Read as `documented` reads `any`, but only when the record asserts one of `when` (the condition the guideline
+    ties the criterion to); met when it does not, as the criterion does not apply."""
+    condition = documented(ctx, DocumentedParams(any=params.when))
+    if condition.status != MET:
+        return Outcome(MET, note="the condition it applies to is not documented")
+    found = documented(ctx, params)
+    return Outcome(found.status, condition.facts + found.facts, f"{condition.note}; {found.note}", silent=found.silent)
 
 
 class AgeParams(Params):
