@@ -473,7 +473,7 @@ PROBES: list[tuple[str, str]] = [
     ("Return office visit in 6 weeks", "office_visits"),
     ("Neurology follow-up", "office_visits"),
     ("Pain management follow-up visits x 6", "office_visits"),
-    ("Monthly medication management visits", "office_visits"),
+    ("Monthly medication management visits", "medication_management_visits"),
     ("Consultation with a hand surgeon", "surgical_consultation"),
     ("Referral to a spine specialist", "consultation"),
     ("Internal medicine evaluation", "consultation"),
