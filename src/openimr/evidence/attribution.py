@@ -148,14 +148,36 @@ def _heading(text: str, procedure_report: bool = False) -> str:
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
+_BACK_REFERENCE = re.compile(
+    r"^\W*(?:during|in|over|since|after|within|throughout|at)\s+(?:that|this|the\s+same)\s+(?:time|period|interval|span"
+    r"|window)\b|^\W*(?:since\s+then|by\s+then|meanwhile|in\s+the\s+meantime)\b",
+    re.IGNORECASE,
+)
+"""Words that open a sentence by pointing back to the time of what the sentence before it said ("During that time she
+took less Norco", "Since then"): the time of the relief that sentence reports, and so of its treatment."""
+
+
 def _previous_sentence(match: TermMatch) -> str:
-    """The sentence before the match's, when it is in the same paragraph (no blank line between), else ""."""
+    """The sentence before the match's, when it is in the same paragraph (no blank line between), else "". When the
+    match's sentence opens by pointing back to that sentence's time ("During that time ...") and that sentence names
+    no treatment, the one before it as well, as a reader follows "TFESI on 11/20. 70% relief lasting ten weeks. During
+    that time she returned to full duty." back to the injection."""
     sentences = document_sentences(match.document.text)
     index = sentences.index(match.sentence.start)
-    if index == 0:
-        return ""
-    previous = sentences.sentences[index - 1]
-    return "" if _PARAGRAPH_BREAK.search(match.document.text, previous.end, match.sentence.start) else previous.text
+    reach = 2 if _BACK_REFERENCE.search(match.sentence.text) else 1
+    found = ""
+    end = match.sentence.start
+    for back in range(1, reach + 1):
+        if index - back < 0:
+            break
+        previous = sentences.sentences[index - back]
+        if _PARAGRAPH_BREAK.search(match.document.text, previous.end, end):
+            break
+        found = f"{previous.text} {found}".strip()
+        if _named(previous.text):
+            break
+        end = previous.start
+    return found
 
 
 def _offsets(match: TermMatch) -> tuple[int, int]:

@@ -220,6 +220,13 @@ _FOR_SPAN = re.compile(
     rf"{_AMOUNT}\b",
     re.IGNORECASE,
 )
+_APPOSED_SPAN = re.compile(
+    rf"(?:,|\(|--?|\u2014)\s*(?:approximately|approx\.?|about|around|roughly|almost|nearly|some|~)\s*{_AMOUNT}\b"
+    r"(?!\s+(?:ago|earlier|later|prior|before|after|post|out|into|from|since)\b)",
+    re.IGNORECASE,
+)
+"""A length set beside what it measures, estimated ("relief that lasted until early February, about ten weeks",
+"(roughly 3 months)"); not a time ago or after ("about two weeks ago", "about 6 weeks post-op")."""
 _OF_RELIEF = re.compile(
     rf"\b{_AMOUNT}(?:'s?)?\s+of\s+(?:\w+\s+)?(?:relief|benefit|improvement)\b",
     re.IGNORECASE,
@@ -291,7 +298,7 @@ def find_durations(text: str, reference: dt.date | None = None, injury: dt.date 
             elapsed = (reference - start_date).days if reference else None
             end = match.end() + dates[0].end
             found.append(Duration(DurationKind.SINCE_DATE, match.start(), end, start_date, elapsed, lower_bound))
-    for match in (*_FOR_SPAN.finditer(text), *_OF_RELIEF.finditer(text)):
+    for match in (*_FOR_SPAN.finditer(text), *_OF_RELIEF.finditer(text), *_APPOSED_SPAN.finditer(text)):
         days = round(_number(match.group("n2") or match.group("n")) * _UNIT_DAYS[time_unit(match.group("unit"))])
         lower = bool(match.groupdict().get("lower"))
         found.append(Duration(DurationKind.SPAN, match.start(), match.end(), _back(reference, days), days, lower))

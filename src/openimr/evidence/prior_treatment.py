@@ -17,11 +17,13 @@ from openimr.model import Case
 _SESSIONS = re.compile(
     r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|twenty-four)"
     r"\s*(?:\(\d{1,2}\)\s*)?(?:\w+\s+){0,3}?(?:sessions|visits|treatments)\b"
-    r"|\b(?:session|visit|treatment)\s+(?:#\s*|no\.\s*)?(?P<nth>\d{1,2})\s+of\s+\d{1,2}\b",
+    r"|\b(?:session|visit|treatment)\s+(?:#\s*|no\.\s*)?(?P<nth>\d{1,2})(?:\s+of\s+\d{1,2}\b|(?![\w/)-]|[.:]\d|\s*(?:x\b|times"
+    r"|per\b|a\s+week|days?|weeks?|wks?|months?|mos?|visits?|sessions?)))",
     re.IGNORECASE,
 )
 """The sessions a sentence says were had: "6 visits", "eight (8) PT sessions", or the one a note is of ("session 4 of
-4", "visit #6 of 6")."""
+4", "visit #6 of 6", "progress note, visit 12"); not a date, a time or a frequency ("visit 12/15", "session 2x a
+week")."""
 _ONGOING = re.compile(
     r"\b(?:continu\w*|resum\w*|ongoing|currently|current|remains?\s+on|still|again|(?:has|have|had)\s+(?:been\s+)?"
     r"(?:completed|attended|had|done|tried|received|undergone))\b",

@@ -145,6 +145,9 @@ _CANDIDATE = re.compile(
 )
 _LINE_BREAK = re.compile(r"[\r\n]")
 _NEXT_CHAR = re.compile(r"\s*[\"'(\[]?(\S)")
+_NOTE_OPENER = re.compile(r"(?:s/p|h/o|c/o|f/u|r/o|d/c)\b", re.IGNORECASE)
+"""Shorthand that opens a note's sentence in lower case ("...authorized. s/p rotator cuff repair", "... today. c/o
+neck pain"): after a full stop, a new sentence all the same."""
 
 
 def _word_before(text: str, end: int) -> str:
@@ -172,7 +175,7 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
         return not next_char.isdigit() and not next_char.islower()
     if word in _ABBREVIATIONS or "." in word:
         return next_char.isupper()
-    return not next_char.islower()
+    return not next_char.islower() or (following is not None and bool(_NOTE_OPENER.match(text, following.start(1))))
 
 
 _PLAIN = str.maketrans(

@@ -113,10 +113,17 @@ def functional_improvement(ctx: CheckContext, params: FamilyParams) -> Outcome:
 class Course(Params):
     """The postsurgical guideline's general course for one group of procedures."""
 
+    fact_fields = ("findings",)
     lexicon_fields = (("procedures", "procedures"), ("body_parts", "body_parts"))
 
     procedures: list[str] = Field(default_factory=list, description="Procedure lexicon names.")
     terms: list[str] = Field(default_factory=list, description="Words of the surgery (e.g. 'rotator cuff', 'meniscectomy').")
+    findings: list[str] = Field(
+        default_factory=list,
+        description="Facts of the lesion the surgery treated: with them, the course is for the surgery (one of "
+        "`procedures`, or named by `terms`) when the record documents one of them (the repair of a complete rotator "
+        "cuff rupture, a full-thickness tear, has a longer course than an arthroscopic decompression).",
+    )
     body_parts: list[str] = Field(
         default_factory=list,
         description="Body-part lexicon names: with them, the course is for one of `procedures` on one of these parts (a "
@@ -158,18 +165,23 @@ def _surgery_words(ctx: CheckContext, surgeries: list[Fact]) -> tuple[set[str], 
 
 def course_for(ctx: CheckContext, params: PostsurgicalParams) -> Course:
     """The general course for the surgery the therapy follows (the default when the surgery is not named): by the
-    surgery's words, then by its procedure on the body part the request or the surgery names, then by its procedure."""
+    surgery and the lesion the record documents it treated, then by the surgery's words, then by its procedure on the
+    body part the request or the surgery names, then by its procedure."""
     surgeries = _surgeries(ctx)
     names_, words = _surgery_words(ctx, surgeries)
     for course in params.courses:
-        if any(term.lower() in words for term in course.terms):
+        named = bool(names_ & set(course.procedures)) or any(term.lower() in words for term in course.terms)
+        if course.findings and named and ctx.evidence.present(course.findings):
+            return course
+    for course in params.courses:
+        if not course.findings and any(term.lower() in words for term in course.terms):
             return course
     parts = set(ctx.treatment.body_parts) | {part for surgery in surgeries for part in surgery.body_parts}
     for course in params.courses:
         if course.body_parts and names_ & set(course.procedures) and parts & set(course.body_parts):
             return course
     for course in params.courses:
-        if not course.body_parts and names_ & set(course.procedures):
+        if not course.body_parts and not course.findings and names_ & set(course.procedures):
             return course
     return params.default
 
