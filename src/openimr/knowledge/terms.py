@@ -438,19 +438,16 @@ class RunIndex:
         hold it, as a bit set: `held` for every place, each word's runs gathered once."""
         found: dict[str, int] = {}
         if self._regex is None:
-            places: dict[str, list[int]] = {}
+            places: dict[str, int] = {}
             letters = for_text(_LETTERS, text)
             for place in range(len(bounds) - 1):
+                bit = 1 << place
                 for word in set(letters.findall(text, bounds[place], bounds[place + 1])):
-                    if word in places:
-                        places[word].append(place)
-                    else:
-                        places[word] = [place]
+                    places[word] = places.get(word, 0) | bit
             known = self._in_words
-            for word, where in places.items():
+            for word, bits in places.items():
                 runs = known[word] if word in known else self._in_word(word)
                 if runs:
-                    bits = sum(1 << place for place in where)
                     for run in runs:
                         found[run] = found.get(run, 0) | bits
             return found
@@ -616,7 +613,7 @@ def prefixed_matches(
 
 def may_match(anchors: tuple[str, ...], lowered: str) -> bool:
     """Whether a text (lower-cased) can match a pattern with these anchors."""
-    return not anchors or any(anchor in lowered for anchor in anchors)
+    return not anchors or any(map(lowered.__contains__, anchors))
 
 
 @lru_cache(maxsize=1 << 14)
