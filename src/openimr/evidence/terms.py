@@ -188,9 +188,7 @@ def _neurological() -> frozenset[tuple[str, str]]:
 def term_lists() -> Mapping[str, tuple[tuple[str, str | None, re.Pattern[str]], ...]]:
     """Every packaged evidence term list, compiled: family -> (name, group, pattern) rows, one row per term (built
     once: attribution reads the `treatment_word` rows for every clause it looks at)."""
-    return MappingProxyType(
-        {family: tuple((t.name, t.group, t.pattern) for t in terms) for family, terms in _families().items()}
-    )
+    return MappingProxyType({family: tuple((t.name, t.group, t.pattern) for t in terms) for family, terms in _families().items()})
 
 
 UR_DECISION = "ur_decision"
