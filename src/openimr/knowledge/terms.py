@@ -394,6 +394,26 @@ def for_text(regex: re.Pattern[str], text: str) -> re.Pattern[str]:
     return ascii_twin(regex, reads_as_ascii(text))
 
 
+def _search_anchors(regex: re.Pattern[str], _: None) -> tuple[str, ...]:
+    return () if has_odd_letter(regex.pattern) else pattern_anchors(regex.pattern)
+
+
+_SEARCH_ANCHORS = IdentityMemo(_search_anchors, 4096)
+
+
+def anchored_search(regex: re.Pattern[str], text: str, folded: str | None = None) -> re.Match[str] | None:
+    """`regex.search(text)` (`for_text`), made only when the text holds one of the expression's anchors
+    (`pattern_anchors`, none for an expression with a letter that folds oddly), looked for in `folded`, the text as
+    `regex_fold` folds it (worked out when not given): most sentences hold none of the words of a wording such as a
+    review's, and it is the search, tried at every place of the text, that costs."""
+    anchors = _SEARCH_ANCHORS(regex, None)
+    if anchors:
+        folded = regex_fold(text) if folded is None else folded
+        if not any(map(folded.__contains__, anchors)):
+            return None
+    return for_text(regex, text).search(text)
+
+
 _LETTERS = re.compile(r"[^\W\d_]+")
 _WORDS_KEPT = 1 << 16
 
