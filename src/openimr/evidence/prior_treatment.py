@@ -12,6 +12,7 @@ from openimr.evidence.numbers import number_value
 from openimr.evidence.terms import Candidate, find_terms
 from openimr.evidence.text import plan_section
 from openimr.evidence.wording import CLINICAL
+from openimr.knowledge.terms import anchored_search
 from openimr.model import Case
 
 _SESSIONS = re.compile(
@@ -38,8 +39,8 @@ def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
     sessions the sentence states, if any."""
     facts: list[Candidate] = []
     for match in find_terms(case, "prior_treatment", CLINICAL, names):
-        sessions = _SESSIONS.search(match.sentence.text)
+        sessions = anchored_search(_SESSIONS, match.sentence.text)
         count = number_value(sessions.group("n") or sessions.group("nth")) if sessions else None
-        plan = None if _ONGOING.search(match.sentence.text) else plan_section(match.document.text, match.start)
+        plan = None if anchored_search(_ONGOING, match.sentence.text) else plan_section(match.document.text, match.start)
         facts.append(Candidate("prior_treatment", match, value=str(count) if count is not None else "", plan=plan))
     return facts

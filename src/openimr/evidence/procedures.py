@@ -20,7 +20,7 @@ from openimr.evidence.terms import UR_DECISION, document_sentences
 from openimr.evidence.text import Sentence, clause_bounds
 from openimr.evidence.wording import SentenceRole
 from openimr.knowledge.lexicons import Procedure, body_part_matcher, procedure_matcher
-from openimr.knowledge.terms import TermMatch, ascii_twin, for_text, reads_as_ascii
+from openimr.knowledge.terms import TermMatch, anchored_search, regex_fold
 from openimr.model import Case, Document, Fact, FactStatus, Span, TreatmentKind
 
 __all__ = ["ProcedureEvent", "extract_procedure_events", "may_be", "procedure_event", "procedure_mentions"]
@@ -83,14 +83,14 @@ _PERFORMED = re.compile(
 def _stated(clause: str, role: SentenceRole) -> ProcedureEvent | None:
     """What the clause's words alone say became of the procedure (denied, certified, or only planned: a statement
     outside the clinical record, or of what is to come); None when that rests on its assertion and date."""
-    ascii = reads_as_ascii(clause)
-    if ascii_twin(_CONDITIONAL, ascii).search(clause):
+    folded = regex_fold(clause)
+    if anchored_search(_CONDITIONAL, clause, folded):
         return ProcedureEvent.PLANNED
-    if ascii_twin(_DENIED, ascii).search(clause):
+    if anchored_search(_DENIED, clause, folded):
         return ProcedureEvent.DENIED
-    if ascii_twin(_CERTIFIED, ascii).search(clause):
+    if anchored_search(_CERTIFIED, clause, folded):
         return ProcedureEvent.CERTIFIED
-    if role is not SentenceRole.CLINICAL or ascii_twin(_FUTURE, ascii).search(clause):
+    if role is not SentenceRole.CLINICAL or anchored_search(_FUTURE, clause, folded):
         return ProcedureEvent.PLANNED
     return None
 
@@ -103,7 +103,7 @@ def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> 
         return stated
     if status is FactStatus.PLANNED:
         return ProcedureEvent.PLANNED
-    if status is FactStatus.PRESENT and (dated or for_text(_PERFORMED, clause).search(clause)):
+    if status is FactStatus.PRESENT and (dated or anchored_search(_PERFORMED, clause)):
         return ProcedureEvent.PERFORMED
     return None
 

@@ -8,7 +8,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache, cached_property, lru_cache
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -85,6 +85,11 @@ class _Scan:
     finer: bool
     """Whether the requirements say more than the anchors."""
     prefixes: tuple[str, ...]
+
+    @cached_property
+    def ascii_regex(self) -> re.Pattern[str]:
+        """`regex` for a text that `reads_as_ascii` (`ascii_twin`), compiled when first needed and kept with the scan."""
+        return ascii_twin(self.regex)
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,9 +184,11 @@ def _neurological() -> frozenset[tuple[str, str]]:
     return frozenset((family, t.name) for family, terms in _families().items() for t in terms if t.neurological)
 
 
+@cache
 def term_lists() -> Mapping[str, tuple[tuple[str, str | None, re.Pattern[str]], ...]]:
-    """Every packaged evidence term list, compiled: family -> (name, group, pattern) rows, one row per term."""
-    return {family: tuple((t.name, t.group, t.pattern) for t in terms) for family, terms in _families().items()}
+    """Every packaged evidence term list, compiled: family -> (name, group, pattern) rows, one row per term (built
+    once: attribution reads the `treatment_word` rows for every clause it looks at)."""
+    return MappingProxyType({family: tuple((t.name, t.group, t.pattern) for t in terms) for family, terms in _families().items()})
 
 
 UR_DECISION = "ur_decision"
@@ -288,11 +295,14 @@ def find_terms(
         text = document.text
         sentences = document_sentences(text)
         hits = sentences.anchored()
+        held = hits.keys()
         stretches = []
         for term in terms:
             for scan in term.scans:
                 if not scan.anchors:
                     stretches.append((term, scan, [(0, len(text))]))
+                    continue
+                if held.isdisjoint(scan.anchors):  # the common case, settled without a loop in Python
                     continue
                 where = 0
                 for anchor in scan.anchors:
@@ -303,7 +313,7 @@ def find_terms(
         found: dict[tuple[str, int], tuple[int, _Term]] = {}
         ascii = reads_as_ascii(text) if stretches else False
         for term, scan, places in stretches:
-            regex = ascii_twin(scan.regex, ascii)
+            regex = scan.ascii_regex if ascii else scan.regex
             for start, end in places:
                 for match_start, match_end in prefixed_matches(regex, scan.prefixes, text, start, end, sentences.lowered):
                     key = (term.name, match_start)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from openimr.knowledge.terms import ascii_twin, reads_as_ascii
+from openimr.knowledge.terms import anchored_search, regex_fold
 
 _REVIEW_ACTOR = re.compile(
     r"\b(?:utilization\s+review\w*|UR|claims\s+administrator|peer[\s-]+review\w*|(?:prior|previous|earlier)\s+review\w*"
@@ -42,12 +42,12 @@ class SentenceRole(StrEnum):
 def sentence_role(sentence: str) -> SentenceRole:
     """The role of one sentence: a report of the UR decision (it names the review, says a request was decided, or
     says a treatment was denied, modified or certified), a report of the request, or clinical text."""
-    ascii = reads_as_ascii(sentence)
-    actor = ascii_twin(_REVIEW_ACTOR, ascii).search(sentence)
+    folded = regex_fold(sentence)
+    actor = anchored_search(_REVIEW_ACTOR, sentence, folded)
     if actor is not None and (actor.group(0).upper() != "UR" or _UR_CASE.search(sentence)):
         return SentenceRole.REVIEW
-    requested = ascii_twin(_REQUESTED, ascii).search(sentence) is not None
-    if (requested and ascii_twin(_DECIDED, ascii).search(sentence)) or ascii_twin(_WAS_DECIDED, ascii).search(sentence):
+    requested = anchored_search(_REQUESTED, sentence, folded) is not None
+    if (requested and anchored_search(_DECIDED, sentence, folded)) or anchored_search(_WAS_DECIDED, sentence, folded):
         return SentenceRole.REVIEW
     return SentenceRole.REQUEST if requested else SentenceRole.CLINICAL
 

@@ -394,6 +394,26 @@ def for_text(regex: re.Pattern[str], text: str) -> re.Pattern[str]:
     return ascii_twin(regex, reads_as_ascii(text))
 
 
+def _search_anchors(regex: re.Pattern[str], _: None) -> tuple[str, ...]:
+    return () if has_odd_letter(regex.pattern) else pattern_anchors(regex.pattern)
+
+
+_SEARCH_ANCHORS = IdentityMemo(_search_anchors, 4096)
+
+
+def anchored_search(regex: re.Pattern[str], text: str, folded: str | None = None) -> re.Match[str] | None:
+    """`regex.search(text)` (`for_text`), made only when the text holds one of the expression's anchors
+    (`pattern_anchors`, none for an expression with a letter that folds oddly), looked for in `folded`, the text as
+    `regex_fold` folds it (worked out when not given): most sentences hold none of the words of a wording such as a
+    review's, and it is the search, tried at every place of the text, that costs."""
+    anchors = _SEARCH_ANCHORS(regex, None)
+    if anchors:
+        folded = regex_fold(text) if folded is None else folded
+        if not any(map(folded.__contains__, anchors)):
+            return None
+    return for_text(regex, text).search(text)
+
+
 _LETTERS = re.compile(r"[^\W\d_]+")
 _WORDS_KEPT = 1 << 16
 
@@ -438,19 +458,16 @@ class RunIndex:
         hold it, as a bit set: `held` for every place, each word's runs gathered once."""
         found: dict[str, int] = {}
         if self._regex is None:
-            places: dict[str, list[int]] = {}
+            places: dict[str, int] = {}
             letters = for_text(_LETTERS, text)
             for place in range(len(bounds) - 1):
+                bit = 1 << place
                 for word in set(letters.findall(text, bounds[place], bounds[place + 1])):
-                    if word in places:
-                        places[word].append(place)
-                    else:
-                        places[word] = [place]
+                    places[word] = places.get(word, 0) | bit
             known = self._in_words
-            for word, where in places.items():
+            for word, bits in places.items():
                 runs = known[word] if word in known else self._in_word(word)
                 if runs:
-                    bits = sum(1 << place for place in where)
                     for run in runs:
                         found[run] = found.get(run, 0) | bits
             return found
@@ -616,7 +633,7 @@ def prefixed_matches(
 
 def may_match(anchors: tuple[str, ...], lowered: str) -> bool:
     """Whether a text (lower-cased) can match a pattern with these anchors."""
-    return not anchors or any(anchor in lowered for anchor in anchors)
+    return not anchors or any(map(lowered.__contains__, anchors))
 
 
 @lru_cache(maxsize=1 << 14)

@@ -11,6 +11,7 @@ import difflib
 import itertools
 import re
 from functools import cache
+from typing import Any
 
 from openimr.errors import OpenIMRError
 from openimr.evidence.dates import find_dates, parse_date
@@ -189,23 +190,27 @@ def _pick_procedure(core: str, matches: list[TermMatch[Procedure]]) -> TermMatch
     return first
 
 
-def _body_parts(text: str, treatment: Treatment) -> None:
+_Fields = dict[str, Any]
+"""The fields of a `Treatment` as the parser reads them, made a `Treatment` once all are read (each assignment to a
+model validates the model again)."""
+
+
+def _body_parts(text: str) -> _Fields:
+    """The body parts (with the spine parts of the levels), levels and sides a request names."""
     parts: list[str] = [m.value.name for m in body_part_matcher().find(text)]
     levels = amounts.read_levels(text)
     lexicon = body_part_lexicon()
     for level in levels:
         parts.append(lexicon.spine_part(level[0]))
-    treatment.body_parts = list(dict.fromkeys(parts))
-    treatment.levels = levels
     sides = list(dict.fromkeys(m.value for m in laterality_matcher().find(text)))
-    treatment.laterality = " and ".join(sides) if sides else None
+    return {"body_parts": list(dict.fromkeys(parts)), "levels": levels, "laterality": " and ".join(sides) if sides else None}
 
 
-def _drug_treatment(text: str, core: str, drugs: list[TermMatch[tuple[Drug, bool]]]) -> Treatment:
+def _drug_treatment(text: str, core: str, drugs: list[TermMatch[tuple[Drug, bool]]]) -> _Fields:
     distinct = _fixed_combination(core, list({id(m.value[0]): m for m in drugs}.values()))
     first, is_brand = distinct[0].value
     compounded = len(distinct) > 1 or (_COMPOUND.search(core) is not None and first.drug_class != "compounded kit")
-    treatment = Treatment(text=text, kind=TreatmentKind.DRUG, name=first.generic)
+    treatment: _Fields = {"text": text, "kind": TreatmentKind.DRUG, "name": first.generic}
     if compounded:
         ingredients = []
         for match in distinct:
@@ -214,37 +219,36 @@ def _drug_treatment(text: str, core: str, drugs: list[TermMatch[tuple[Drug, bool
             ingredients.append(
                 Ingredient(name=match.text, generic=drug.generic, percent=float(percent.group("p")) if percent else None)
             )
-        treatment.ingredients = ingredients
+        treatment["ingredients"] = ingredients
         topical = _TOPICAL.search(core) is not None or any(i.percent for i in ingredients)
         if len(distinct) > 1:
-            treatment.name = "compounded topical" if topical else "compounded product"
-            treatment.generic = "/".join(i.generic or i.name for i in ingredients)
-            treatment.drug_class = "compounded product"
-            treatment.category = "compounded product"
+            treatment["name"] = "compounded topical" if topical else "compounded product"
+            treatment["generic"] = "/".join(i.generic or i.name for i in ingredients)
+            treatment["drug_class"] = "compounded product"
+            treatment["category"] = "compounded product"
         else:
-            treatment.generic = first.generic
-            treatment.drug_class = first.drug_class
-            treatment.category = "compounded product"
-        treatment.route = "topical" if topical else _route(first, core)
+            treatment["generic"] = first.generic
+            treatment["drug_class"] = first.drug_class
+            treatment["category"] = "compounded product"
+        treatment["route"] = "topical" if topical else _route(first, core)
     else:
         first = _topical_form(first, core)
-        treatment.name = first.generic
-        treatment.generic = first.generic
-        treatment.brand = _brand(first, distinct[0].text) if is_brand else None
-        treatment.drug_class = first.drug_class
-        treatment.category = first.subclass or first.drug_class
-        treatment.route = _route(first, core)
-        treatment.ingredients = [Ingredient(name=i, generic=i) for i in first.ingredients]
+        treatment["name"] = first.generic
+        treatment["generic"] = first.generic
+        treatment["brand"] = _brand(first, distinct[0].text) if is_brand else None
+        treatment["drug_class"] = first.drug_class
+        treatment["category"] = first.subclass or first.drug_class
+        treatment["route"] = _route(first, core)
+        treatment["ingredients"] = [Ingredient(name=i, generic=i) for i in first.ingredients]
     after = core[distinct[0].start :]
-    treatment.strength = None if len(distinct) > 1 and compounded else amounts.read_strength(after)
-    treatment.amount = amounts.read_amount(after)
+    treatment["strength"] = None if len(distinct) > 1 and compounded else amounts.read_strength(after)
+    treatment["amount"] = amounts.read_amount(after)
     unnamed = "".join(" " if any(m.start <= i < m.end for m in distinct) else c for i, c in enumerate(core))
-    treatment.quantity = amounts.read_quantity(unnamed)
-    if treatment.quantity is None:
-        treatment.quantity = amounts.read_leading_count(core[: distinct[0].start])
-    treatment.frequency = amounts.read_frequency(after)
-    treatment.refills = amounts.read_refills(core)
-    treatment.duration = amounts.read_duration(_strip_frequency(core))
+    quantity = amounts.read_quantity(unnamed)
+    treatment["quantity"] = quantity if quantity is not None else amounts.read_leading_count(core[: distinct[0].start])
+    treatment["frequency"] = amounts.read_frequency(after)
+    treatment["refills"] = amounts.read_refills(core)
+    treatment["duration"] = amounts.read_duration(_strip_frequency(core))
     return treatment
 
 
@@ -253,25 +257,24 @@ def _strip_frequency(text: str) -> str:
     return text.replace(frequency, " ") if frequency else text
 
 
-def _procedure_treatment(text: str, core: str, match: TermMatch[Procedure]) -> Treatment:
+def _procedure_treatment(text: str, core: str, match: TermMatch[Procedure]) -> _Fields:
     procedure = match.value
-    treatment = Treatment(text=text, kind=procedure.kind, name=procedure.name, category=procedure.category)
+    treatment: _Fields = {"text": text, "kind": procedure.kind, "name": procedure.name, "category": procedure.category}
     if procedure.kind in _SESSION_KINDS:
         sessions = amounts.read_sessions(core)
-        treatment.sessions = sessions.sessions
-        treatment.sessions_per_week = sessions.per_week
-        treatment.weeks = sessions.weeks
+        treatment["sessions"] = sessions.sessions
+        treatment["sessions_per_week"] = sessions.per_week
+        treatment["weeks"] = sessions.weeks
         if sessions.sessions is None and sessions.per_week is None:
-            treatment.duration = amounts.read_duration(core)
+            treatment["duration"] = amounts.read_duration(core)
     else:
-        treatment.quantity = amounts.read_quantity(core)
-        if treatment.quantity is None:
-            treatment.quantity = amounts.read_leading_count(core[: match.start])
-        treatment.duration = amounts.read_duration(core)
+        quantity = amounts.read_quantity(core)
+        treatment["quantity"] = quantity if quantity is not None else amounts.read_leading_count(core[: match.start])
+        treatment["duration"] = amounts.read_duration(core)
     return treatment
 
 
-def _parse_core(text: str, core: str) -> Treatment:
+def _parse_core(text: str, core: str) -> _Fields:
     """Name and measure one request string (no modified-request wording, prefixes removed)."""
     drugs = drug_matcher().find(core)
     procedures = procedure_matcher().find(core)
@@ -292,11 +295,11 @@ def _parse_core(text: str, core: str) -> Treatment:
         if fuzzy is not None:
             treatment = _drug_treatment(text, core, [TermMatch(0, 0, fuzzy.generic, (fuzzy, False))])
         else:
-            treatment = Treatment(text=text, kind=TreatmentKind.OTHER, name=" ".join(core.split()).strip(" ,.") or text)
-    _body_parts(core, treatment)
-    treatment.quantity_unknown = amounts.unknown_quantity(core)
-    if surgery is not None and treatment.name != surgery.value.name:
-        treatment.surgery = surgery.value.name
+            treatment = {"text": text, "kind": TreatmentKind.OTHER, "name": " ".join(core.split()).strip(" ,.") or text}
+    treatment |= _body_parts(core)
+    treatment["quantity_unknown"] = amounts.unknown_quantity(core)
+    if surgery is not None and treatment["name"] != surgery.value.name:
+        treatment["surgery"] = surgery.value.name
     return treatment
 
 
@@ -379,14 +382,14 @@ def _parse_single(label: str, text: str) -> Treatment:
     core, retrospective = _strip(text)
     core, service_date = _date_of_service(core)
     treatment = _parse_core(label, core)
-    treatment.postoperative = _POSTOPERATIVE.search(text) is not None
+    treatment["postoperative"] = _POSTOPERATIVE.search(text) is not None
     if service_date is not None:
-        treatment.date_of_service = service_date
+        treatment["date_of_service"] = service_date
         retrospective = True
     elif retrospective:
-        treatment.date_of_service = parse_date(core)
-    treatment.retrospective = retrospective
-    return treatment
+        treatment["date_of_service"] = parse_date(core)
+    treatment["retrospective"] = retrospective
+    return Treatment(**treatment)
 
 
 def parse_disputed_item(item: DisputedItem) -> Treatment:
