@@ -153,6 +153,8 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             "carpal tunnel syndrome",
         ),
         ("Positive Tinel's sign at the wrist.", "entrapment_sign", PRESENT, "Positive Tinel's"),
+        ("Tinel sign is still positive over the carpal tunnel.", "entrapment_sign", PRESENT, "Tinel sign is still positive"),
+        ("Phalen's test remains positive on the left.", "entrapment_sign", PRESENT, "Phalen's test remains positive"),
         ("X-rays showed no compression fractures.", "red_flag", ABSENT, "compression fractures"),
         ("He sustained a fracture of the distal radius.", "fracture", PRESENT, "fracture"),
         ("CT showed an L1 compression fracture.", "red_flag", PRESENT, "L1 compression fracture"),
