@@ -250,8 +250,12 @@ def _matches(regex: re.Pattern[str], segment: str, offset: int) -> list[tuple[in
 
 
 _WORD = re.compile(r"\S+")
-# A colon ends a clause unless a verdict on what precedes it follows ("Spasm: none", "SLR: negative").
-_CLAUSE_END = re.compile(r";|:(?!\s*(?:none|absent|negative|not\s+present|denied|no)\b)|\s-\s", re.IGNORECASE)
+# A colon ends a clause unless a verdict on what precedes it follows ("Spasm: none", "SLR: negative"), or it follows a
+# word that recommends what comes after it ("Recommend: pregabalin 75 mg bid").
+_CLAUSE_END = re.compile(
+    r";|(?<!recommend)(?<!recommends)(?<!recommended):(?!\s*(?:none|absent|negative|not\s+present|denied|no)\b)|\s-\s",
+    re.IGNORECASE,
+)
 _COMMA = re.compile(r",")
 
 
