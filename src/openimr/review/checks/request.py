@@ -27,6 +27,11 @@ _NEEDS: dict[str, str] = {
 
 class SpecifiedParams(Params):
     needs: list[Need] = Field(min_length=1, description="What the request must state.")
+    course_body_part: bool = Field(
+        default=False,
+        description="A request for more of a course the record documents is for the body part that course treated, "
+        "though it does not name it (for a topic whose rule does not turn on the body part).",
+    )
 
 
 @check("request_specified", SpecifiedParams)
@@ -42,7 +47,7 @@ def request_specified(ctx: CheckContext, params: SpecifiedParams) -> Outcome:
         "strength": t.strength is not None or any(i.percent for i in t.ingredients),
         "levels": bool(t.levels),
     }
-    if not stated["body_part"] and "body_part" in params.needs and _continues_course(ctx):
+    if params.course_body_part and not stated["body_part"] and _continues_course(ctx):
         stated["body_part"] = True
     missing = [_NEEDS[need] for need in params.needs if not stated[need]]
     if missing:
