@@ -33,17 +33,17 @@ class BlindSet:
 
 
 BLIND_SETS = [
-    BlindSet("blind", agreeing_items=179, overturned_caught=66),
+    BlindSet("blind", agreeing_items=180, overturned_caught=66),
     # written 2026-12-01 by another engineer (154 cases, 184 items, 78 Overturned); measured before any change it
     # guided: 156 items agree, 53 Overturned caught
-    BlindSet("blind2", agreeing_items=180, overturned_caught=75),
+    BlindSet("blind2", agreeing_items=183, overturned_caught=77),
     # written 2026-12-01 by a third engineer (174 cases, 191 items, 82 Overturned); measured before any change it
     # guided: 162 items agree, 55 Overturned caught (147 and 39 before 48 requests' "#N" quantities, which YAML had read
     # as comments, were quoted)
-    BlindSet("blind3", agreeing_items=187, overturned_caught=78),
+    BlindSet("blind3", agreeing_items=190, overturned_caught=81),
     # written 2026-12-01 by a fourth engineer (192 cases, 212 items, 91 Overturned); measured before any change it
     # guided: 180 items agree, 62 Overturned caught, 118 of 121 Upheld kept (balanced accuracy 0.828)
-    BlindSet("blind4", agreeing_items=200, overturned_caught=80),
+    BlindSet("blind4", agreeing_items=201, overturned_caught=81),
 ]
 
 

@@ -135,6 +135,11 @@ def _whole_request_disputed(treatment: Treatment) -> bool:
     return " ".join(original.lower().split()).rstrip(".") in " ".join(disputed.lower().split())
 
 
+def asks_for_more(treatment: Treatment) -> bool:
+    """Whether the request itself says it continues a course ("additional", "more", "extension")."""
+    return bool(_MORE_OF_THE_SAME.search(treatment.original_request or treatment.text))
+
+
 def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact:
     """Whether a request starts a treatment or continues one, as a fact whose value is a `Line`.
 
@@ -169,7 +174,7 @@ def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact
         never = [f for f in prior if f.status == FactStatus.ABSENT]
         if never:
             return Fact(kind="line", name=Line.INITIAL, value="the record says it has not been given", spans=never[0].spans)
-        if _MORE_OF_THE_SAME.search(request):
+        if asks_for_more(treatment):
             return Fact(kind="line", name=Line.CONTINUATION, value="the request asks for more of it")
     if _FIRST_COURSE.search(request):
         return Fact(kind="line", name=Line.INITIAL, value="the request asks for a first course")

@@ -21,7 +21,7 @@ from openimr.review.structure import Phase
 class FactsParams(Params):
     """Facts of the record, by name or group (checked against the evidence term lists on load)."""
 
-    fact_fields = ("any",)
+    fact_fields: ClassVar[tuple[str, ...]] = ("any",)
 
     any: list[str] = Field(min_length=1, description="Fact names or groups; any one of them will do.")
 

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 from openimr.knowledge.schema import compiled_patterns
 from openimr.requests.amounts import duration_days
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, silence
+from openimr.review.structure import Line, asks_for_more
 
 Need = Literal["quantity", "sessions", "body_part", "frequency", "duration", "strength", "levels"]
 _NEEDS: dict[str, str] = {
@@ -26,6 +27,11 @@ _NEEDS: dict[str, str] = {
 
 class SpecifiedParams(Params):
     needs: list[Need] = Field(min_length=1, description="What the request must state.")
+    course_body_part: bool = Field(
+        default=False,
+        description="A request for more of a course the record documents is for the body part that course treated, "
+        "though it does not name it (for a topic whose rule does not turn on the body part).",
+    )
 
 
 @check("request_specified", SpecifiedParams)
@@ -41,10 +47,19 @@ def request_specified(ctx: CheckContext, params: SpecifiedParams) -> Outcome:
         "strength": t.strength is not None or any(i.percent for i in t.ingredients),
         "levels": bool(t.levels),
     }
+    if params.course_body_part and not stated["body_part"] and _continues_course(ctx):
+        stated["body_part"] = True
     missing = [_NEEDS[need] for need in params.needs if not stated[need]]
     if missing:
         return Outcome(NOT_MET, note="the request does not state " + " or ".join(missing))
     return Outcome(MET)
+
+
+def _continues_course(ctx: CheckContext) -> bool:
+    """Whether the request asks for more of a course the record documents ("6 additional acupuncture sessions" after
+    a documented course): it is for the body part that course treated, though it does not name it."""
+    fact = ctx.line([ctx.treatment.name])
+    return fact.name == Line.CONTINUATION and bool(fact.spans) and asks_for_more(ctx.treatment)
 
 
 class NamesParams(Params):
