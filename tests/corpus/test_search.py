@@ -149,15 +149,11 @@ def test_a_window_filled_to_its_last_row_still_tells_that_more_lie_beyond(shared
     assert all((dates[item].year, dates[item].month) == (newest.year, newest.month) for item, _ in full.ranked)
 
 
-@pytest.mark.parametrize("text", ["therapy", "lumb* -cervical"])
-def test_a_date_range_over_years_keeps_exactly_the_matches_decided_in_it(
-    database_url: str, shared_records: list[Determination], text: str
-) -> None:
-    """Thirty letters copied back over four years (each copy its own case number, decided 122 days before the last): a
-    range of more than three years, of whole months or not, or open at its start, keeps exactly its matches, scored as
-    in a search without dates; a window smaller than its matches holds the newest of them."""
-    bases = [record for record in shared_records if record.case_number and record.decision_date][:30]
-    copies = [
+def _copied_back(records: list[Determination]) -> list[Determination]:
+    """Thirty dated letters copied back over four years: each copy its own case number, decided 122 days before the
+    last."""
+    bases = [record for record in records if record.case_number and record.decision_date][:30]
+    return [
         record.model_copy(
             update={
                 "case_number": f"{record.case_number}-{copy}",
@@ -167,8 +163,17 @@ def test_a_date_range_over_years_keeps_exactly_the_matches_decided_in_it(
         for copy in range(13)
         for record in bases
     ]
+
+
+@pytest.mark.parametrize("text", ["therapy", "lumb* -cervical"])
+def test_a_date_range_over_years_keeps_exactly_the_matches_decided_in_it(
+    database_url: str, shared_records: list[Determination], text: str
+) -> None:
+    """Thirty letters copied back over four years (`_copied_back`): a range of more than three years, of whole months
+    or not, or open at its start, keeps exactly its matches, scored as in a search without dates; a window smaller than
+    its matches holds the newest of them."""
     corpus = Corpus.open(database_url)
-    add_records(corpus, copies)
+    add_records(corpus, _copied_back(shared_records))
     query = parse_query(text)
     everything = corpus.index.search(query, Filters(), limit=10_000, window=10_000)
     assert not everything.capped
@@ -222,3 +227,31 @@ def test_stored_vectors_match_and_rank_as_vectors_with_parsed_tags(shared_corpus
             "to_tsquery('simple', tags.tag) AS q"
         ).fetchone()
     assert tag_tests > 10_000 and tag_differences == 0
+
+
+@pytest.mark.postgres
+def test_a_prefix_query_keeps_the_windows_of_the_one_word_it_stands_for(
+    postgres_url: str, shared_records: list[Determination]
+) -> None:
+    """PostgreSQL reads several months' matches of a prefix query in one probe (each probe of a prefix reads all its
+    words' postings): in a corpus where the prefix stands for one word, its windows of any size, with or without
+    filters, hold the same matches, scores and `more` as those of the word, which is probed a step at a time."""
+    corpus = Corpus.open(postgres_url)
+    add_records(corpus, _copied_back(shared_records))
+    with corpus.raw() as connection:
+        words = connection.execute(
+            "SELECT word FROM ts_stat('SELECT tsv FROM corpus_item_texts') WHERE word LIKE 'cyclo%'"
+        ).fetchall()
+    assert words == [("cyclobenzaprin",)]
+    prefix, word = parse_query("cyclo* -tizanidine"), parse_query("cyclobenzaprine -tizanidine")
+    everything = corpus.index.search(word, Filters(), limit=10_000, window=10_000)
+    assert len(everything.ranked) > 40
+    for filters in (
+        Filters(),
+        Filters(decision=Decision.UPHELD),
+        Filters(start=dt.date(2014, 1, 1), end=dt.date(2016, 6, 30)),
+    ):
+        for window in (3, 8, 20, 50, 10_000):
+            expected = corpus.index.search(word, filters, limit=10_000, window=window)
+            assert corpus.index.search(prefix, filters, limit=10_000, window=window) == expected, (filters, window)
+    corpus.close()

@@ -18,7 +18,9 @@ letters).
   GIN index. Months are searched newest first, a decision-month tag intersected in the GIN index with the query, until
   the window is full, each probe ranking the rows it reads (so the window is the newest matches to within the months of
   its last probe); when the months left look too few in matches to fill it, the rest are read at once, newest first
-  (those months' matches under a date range, otherwise all), and ranked by id.
+  (those months' matches under a date range, otherwise all), ranked as they are read. A prefix query's steps after the
+  first are served by one probe of as many months as should fill the window (`_ReadAhead`): each probe of a prefix reads
+  the posting lists of all its words.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import itertools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from openimr.corpus.filters import Filters, month_tag
@@ -380,10 +382,12 @@ def _chunks(values: list[Any], size: int) -> Iterator[list[Any]]:
 
 _RANK_WEIGHTS = "'{0.0, 0.2, 0.5, 1.0}'"
 """ts_rank weights of D (none; tags, lexemes without positions, weigh as D), C (summary), B (rationale), A (request)."""
-Row = tuple[int, float | None]
-"""A match found by a probe: its item id and its rank, or None when the probe did not rank it."""
+Row = tuple[int, float]
+"""A match found by a probe: its item id and its rank."""
 _FEW_MONTHS = 36
 """At most this many months' tags in one GIN probe (see `PostgresIndex._newest`)."""
+_AHEAD = 1.5
+"""A read-ahead probe's months are expected to hold this many times the room left in the window."""
 _TEXT_COLUMNS = (
     "id, request, rationale, original_request, authorized, disputed, claims_administrator_guideline, maximus_guideline, tags"
 )
@@ -498,47 +502,50 @@ class PostgresIndex:
         dates = " AND o.search_key BETWEEN %(low)s AND %(high)s" if filters.dated else ""
         rank = f"ts_rank({_RANK_WEIGHTS}, t.tsv, {user}, 1)"
         with self.corpus.raw() as connection, connection.cursor() as cursor:
+            cursor.execute("SELECT min(month), max(month) FROM corpus_items")
+            first, last = cursor.fetchone() or (None, None)
+            months = _months_back(first, last, filters.start, filters.end)
+            ahead = _ReadAhead(months) if query.has_prefix and not partial else None
 
-            def probe(months: list[str] | None, room: int, ordered: bool) -> list[Row]:
-                """Up to `room` + 1 matches decided in `months` (None: in any month): in no order, each with its
-                rank (the probe reads each match's row, vector included, anyway) or, when `ordered`, newest first
-                and not ranked (the probe reads every match, most of them beyond the window)."""
+            def probe(chosen: list[str] | None, room: int, ordered: bool) -> list[Row]:
+                """Up to `room` + 1 matches decided in the `chosen` months (None: in any month), each with its rank
+                (the probe reads each match's row, vector included, anyway): in no order or, when `ordered`, newest
+                first."""
                 values = {**params, "room": room + 1}
                 tagged = matched
-                if months is not None:
-                    values["months"] = " | ".join(month_tag(m) for m in months)
+                if chosen is not None:
+                    values["months"] = " | ".join(month_tag(m) for m in chosen)
                     tagged += " && to_tsquery('simple', %(months)s)"
                 if ordered:
-                    # Materialized: the GIN index finds the matches, then they are ordered (not: the planner walking
-                    # the key index from the newest item and testing each one's tsvector); each match's key looked up
-                    # by its id (OFFSET 0 keeps the lookup per match, not a hash of every item's key).
-                    sql = (
-                        f"WITH m AS MATERIALIZED (SELECT t.id FROM corpus_item_texts AS t WHERE {tagged})) "
-                        "SELECT m.id, NULL FROM m CROSS JOIN LATERAL "
-                        "(SELECT i.search_key FROM corpus_items AS i WHERE i.id = m.id OFFSET 0) AS o "
-                        f"WHERE true{dates} ORDER BY o.search_key LIMIT %(room)s"
-                    )
-                elif partial:
+                    return _ordered(cursor, tagged, rank, dates if chosen is None or partial else "", values)
+                if partial:
                     sql = (
                         f"SELECT t.id, {rank} FROM corpus_item_texts AS t JOIN corpus_items AS o ON o.id = t.id "
                         f"WHERE {tagged}){dates} LIMIT %(room)s"
                     )
-                else:
-                    sql = f"SELECT t.id, {rank} FROM corpus_item_texts AS t WHERE {tagged}) LIMIT %(room)s"
-                rows: list[Row] = cursor.execute(sql, values).fetchall()
-                return rows
+                    return list(cursor.execute(sql, values).fetchall())
+                if ahead is not None and chosen is not None:
+                    return ahead.probe(chosen, room, lambda: plain(tagged, values), wide)
+                return plain(tagged, values)
 
-            cursor.execute("SELECT min(month), max(month) FROM corpus_items")
-            first, last = cursor.fetchone() or (None, None)
-            window_rows, capped = self._newest(_months_back(first, last, filters.start, filters.end), filters, probe, window)
-            unranked = [item_id for item_id, score in window_rows if score is None]
-            scored = [(item_id, float(score)) for item_id, score in window_rows if score is not None]
-            if unranked:
-                cursor.execute(
-                    f"SELECT t.id, {rank} FROM corpus_item_texts AS t WHERE t.id = ANY(%(ids)s)",
-                    {**user_params, "ids": unranked},
+            def plain(tagged: str, values: dict[str, Any]) -> list[Row]:
+                sql = f"SELECT t.id, {rank} FROM corpus_item_texts AS t WHERE {tagged}) LIMIT %(room)s"
+                return list(cursor.execute(sql, values).fetchall())
+
+            def wide(chosen: list[str], most: int) -> list[tuple[str, int, float]]:
+                """Up to `most` matches of the `chosen` months, each with its month and its rank, in the order the
+                heap holds them (a bitmap scan's, as any probe of the GIN index reads them); each match's month looked
+                up by its id (its tags are stored out of line: reading them costs more)."""
+                values = {**params, "months": " | ".join(month_tag(m) for m in chosen), "most": most}
+                sql = (
+                    f"SELECT coalesce(o.month, '{UNDATED}'), t.id, {rank} FROM corpus_item_texts AS t CROSS JOIN LATERAL "
+                    "(SELECT i.month FROM corpus_items AS i WHERE i.id = t.id OFFSET 0) AS o "
+                    f"WHERE {matched} && to_tsquery('simple', %(months)s)) LIMIT %(most)s"
                 )
-                scored.extend((item_id, float(score)) for item_id, score in cursor.fetchall())
+                return list(cursor.execute(sql, values).fetchall())
+
+            window_rows, capped = self._newest(months, filters, probe, window)
+        scored = [(item_id, float(score)) for item_id, score in window_rows]
         ranked = heapq.nsmallest(limit, scored, key=lambda hit: (-hit[1], -hit[0]))
         return Hits(ranked, len(window_rows), capped)
 
@@ -553,7 +560,7 @@ class PostgresIndex:
         few in matches to fill it, the rest at once, ordered by date: of those months (their tags in one probe) when a
         date range leaves at most `_FEW_MONTHS` of them, otherwise every match in the range (they are few; an OR of many
         month tags would cost the GIN index a test of nearly every item). A window filled to its last row by a step
-        asks the months left for one more match."""
+        asks the months left for one more match (`_any_match`)."""
         if not filters.dated:
             months.append(UNDATED)
         found: list[Row] = []
@@ -578,7 +585,7 @@ class PostgresIndex:
             needed = window - len(found)
             step = 0 if rate * left_count < needed else max(1, min(2 * len(chunk), math.ceil(needed / rate)))
         if len(found) == window and position < len(months):  # full to the last row: one older match means more
-            return found, bool(probe(months[position:], 0, False))
+            return found, _any_match(months[position:], probe)
         return found, False
 
     def snippets(self, query: Query, item_ids: Sequence[int]) -> dict[int, str]:
@@ -598,6 +605,90 @@ class PostgresIndex:
             )
             rows = cursor.fetchall()
         return {row[0]: " ".join(str(row[1]).split()) for row in rows}
+
+
+def _any_match(months: list[str], probe: Callable[[list[str] | None, int, bool], list[Row]]) -> bool:
+    """Whether any of `months` (newest first) holds a match: the first month, then twice as many as before, at most
+    `_FEW_MONTHS` a probe, until one holds a match (one probe of all of them intersects the query with an OR of every
+    month's tag: seconds at a million letters, where most queries match in the first month alone)."""
+    position, step = 0, 1
+    while position < len(months):
+        if probe(months[position : position + step], 0, False):
+            return True
+        position += step
+        step = min(2 * step, _FEW_MONTHS)
+    return False
+
+
+def _ordered(cursor: Any, tagged: str, rank: str, dates: str, values: dict[str, Any]) -> list[Row]:
+    """Up to `values["room"]` matches of the condition `tagged`, newest first, each ranked as it is read (its row is
+    read anyway, so a window it fills is not read again to rank it). Materialized: the GIN index finds the matches, then
+    they are ordered (not: the planner walking the key index from the newest item and testing each one's vector); each
+    match's key looked up by its id (OFFSET 0 keeps the lookup per match, not a hash of every item's key), and only
+    when the matches are more than the room, unless `dates` tests each one's key."""
+    newest = (
+        "SELECT m.id, m.rank FROM m CROSS JOIN LATERAL "
+        "(SELECT i.search_key FROM corpus_items AS i WHERE i.id = m.id OFFSET 0) AS o "
+        "WHERE {gate}{dates} ORDER BY o.search_key LIMIT %(room)s"
+    )
+    sql = f"WITH m AS MATERIALIZED (SELECT t.id, {rank} AS rank FROM corpus_item_texts AS t WHERE {tagged})) "
+    if dates:
+        sql += newest.format(gate="true", dates=dates)
+    else:
+        gate = "(SELECT count(*) FROM m) < %(room)s"
+        sql += f"SELECT m.id, m.rank FROM m WHERE {gate} UNION ALL ({newest.format(gate=f'NOT {gate}', dates='')})"
+    return list(cursor.execute(sql, values).fetchall())
+
+
+@dataclass
+class _ReadAhead:
+    """Month steps of a prefix query served by fewer GIN probes. PostgreSQL reads every posting list of a prefix's
+    words into a bitmap at each probe, whatever the months it is intersected with (the costliest part of such a
+    search), so once a step has shown how many matches a month holds, one probe reads the matches of as many months as
+    should fill the window (`_AHEAD` times the room left, at most `_FEW_MONTHS` months), and the steps within them are
+    served from it. A step gets the rows its own probe would have: a probe reads the heap in its order (a bitmap scan),
+    so a month's matches come in the same order from a probe of more months; a read cut by its limit serves a step
+    only when it holds more than the step's room."""
+
+    months: list[str]
+    """The search's months, newest first (the list `PostgresIndex._newest` walks)."""
+    covered: set[str] = field(default_factory=set)
+    rows: list[tuple[str, int, float]] = field(default_factory=list)
+    """The matches read ahead: month, item id, rank, in heap order."""
+    complete: bool = True
+    seen_months: int = 0
+    seen_rows: int = 0
+
+    def probe(
+        self,
+        chosen: list[str],
+        room: int,
+        plain: Callable[[], list[Row]],
+        wide: Callable[[list[str], int], list[tuple[str, int, float]]],
+    ) -> list[Row]:
+        """Up to `room` + 1 matches of the `chosen` months, from what was read ahead, from a new read ahead, or from
+        `plain` (the step's own probe); `wide` reads the matches of some months, at most as many as asked."""
+        rows = self._served(chosen, room)
+        if rows is None and self.seen_rows and room and len(chosen) <= _FEW_MONTHS:
+            start = self.months.index(chosen[0])
+            rate = self.seen_rows / self.seen_months
+            wider = self.months[start : start + max(len(chosen), min(_FEW_MONTHS, math.ceil(_AHEAD * room / rate)))]
+            most = 2 * (room + 1)
+            self.rows = wide(wider, most)
+            self.covered, self.complete = set(wider), len(self.rows) < most
+            rows = self._served(chosen, room)
+        if rows is None:
+            rows = plain()
+        self.seen_months += len(chosen)
+        self.seen_rows += len(rows)
+        return rows
+
+    def _served(self, chosen: list[str], room: int) -> list[Row] | None:
+        if not self.covered.issuperset(chosen):
+            return None
+        wanted = set(chosen)
+        rows = [(item_id, score) for month, item_id, score in self.rows if month in wanted]
+        return rows[: room + 1] if self.complete or len(rows) > room else None
 
 
 def _sequence(cursor: Any, table: str, n: int) -> list[int]:

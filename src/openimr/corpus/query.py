@@ -180,6 +180,11 @@ class Query:
         """Every included term, for highlighting."""
         return [term for clause in self.clauses for term in clause.include]
 
+    @property
+    def has_prefix(self) -> bool:
+        """Whether a term, included or excluded, is a prefix."""
+        return any(term.prefix for clause in self.clauses for term in [*clause.include, *clause.exclude])
+
 
 def parse_query(text: str) -> Query:
     """Read search text; `OpenIMRError` when nothing searchable is left (only common words, only exclusions)."""
