@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from openimr.cases.statements import DriverStatement
 from openimr.cases.store import AuditHeadRow, AuditRow
 
 GENESIS = "0" * 64
@@ -48,10 +49,12 @@ def entry_hash(
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
 
-# Built once, so that SQLAlchemy reuses their compiled form.
-_LOCK_HEAD = select(AuditHeadRow.seq, AuditHeadRow.hash).where(AuditHeadRow.id == 1).with_for_update()
-_INSERT_ENTRY = insert(AuditRow)
-_MOVE_HEAD = update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+# Compiled once; run on the driver's cursor (every write of the service appends an entry).
+_LOCK_HEAD = DriverStatement(select(AuditHeadRow.seq, AuditHeadRow.hash).where(AuditHeadRow.id == 1).with_for_update())
+_INSERT_ENTRY = DriverStatement(insert(AuditRow))
+_MOVE_HEAD = DriverStatement(
+    update(AuditHeadRow).where(AuditHeadRow.id == 1).values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 
 
 def append(
@@ -71,8 +74,8 @@ def append(
     seq, prev_hash = head[0] + 1, head[1]
     digest = entry_hash(prev_hash, seq, case_id, at, actor, action, before, after)
     entry = {"seq": seq, "prev_hash": prev_hash, "hash": digest, "case_id": case_id, "at": at, "actor": actor}
-    connection.execute(_INSERT_ENTRY, {**entry, "action": action, "before": before, "after": after})
-    connection.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest})
+    _INSERT_ENTRY.execute(connection, {**entry, "action": action, "before": before, "after": after})
+    _MOVE_HEAD.execute(connection, {"new_seq": seq, "new_hash": digest})
     session.info["audit_head"] = (seq, digest)
 
 
@@ -83,8 +86,8 @@ def lock_head(session: Session) -> tuple[int, str]:
     reviewer pool, a job) takes the head first: with one order of locks, two transactions cannot deadlock."""
     head: tuple[int, str] | None = session.info.get("audit_head")
     if head is None:
-        found = session.connection().execute(_LOCK_HEAD).one()
-        head = session.info["audit_head"] = (found.seq, found.hash)
+        [(seq, digest)] = _LOCK_HEAD.execute(session.connection())
+        head = session.info["audit_head"] = (seq, digest)
     return head
 
 

@@ -24,6 +24,7 @@ from openimr.cases.eligibility import duplicate_key
 from openimr.cases.errors import AlreadyExists, NotFound, TransitionRefused
 from openimr.cases.mapping import CaseFields, case_view, case_view_of, document_view, written_case
 from openimr.cases.schemas import Application, CaseView, DocumentView, FilingResult
+from openimr.cases.statements import DriverStatement
 from openimr.cases.store import ApplicationRow, CaseRow, DocumentRow, ItemRow
 from openimr.cases.uploads import PreparedDocument, StoredDocument, declares_pdf
 
@@ -35,18 +36,18 @@ def display_name(filename: str | None) -> str | None:
     return "".join(ch for ch in filename if ch.isprintable())[:255] or None
 
 
-# Built once, so that SQLAlchemy reuses their compiled form.
+# Built once, so that SQLAlchemy reuses their compiled form. A new case's statements run on the driver's cursor.
 _CASE_OF_KEY = select(CaseRow.id).where(CaseRow.duplicate_key == bindparam("key"))
 _INSERT_CASE_UNLESS_KEY_TAKEN = {
-    dialect.dialect.name: dialect.insert(CaseRow).on_conflict_do_nothing(index_elements=[CaseRow.duplicate_key]).returning(
-        CaseRow.id
+    dialect.dialect.name: DriverStatement(
+        dialect.insert(CaseRow).on_conflict_do_nothing(index_elements=[CaseRow.duplicate_key]).returning(CaseRow.id)
     )
     for dialect in (postgresql, sqlite)
 }
 """By dialect: insert a case, or nothing (no row returned) when a case has its duplicate key."""
-_INSERT_ITEM = insert(ItemRow)
-_INSERT_APPLICATION = insert(ApplicationRow)
-_INSERT_DOCUMENT = insert(DocumentRow)
+_INSERT_ITEM = DriverStatement(insert(ItemRow))
+_INSERT_APPLICATION = DriverStatement(insert(ApplicationRow))
+_INSERT_DOCUMENT = DriverStatement(insert(DocumentRow))
 
 
 class IntakeService:
@@ -105,9 +106,9 @@ class IntakeService:
         now = self.context.clock()
         row = {"state": CaseState.RECEIVED.value, **fields, "summary_version": 0, "version": 1}
         row |= {"created_at": now, "updated_at": now}
-        case_id = connection.scalar(_INSERT_CASE_UNLESS_KEY_TAKEN[connection.dialect.name], row)
-        if case_id is not None:
-            return self._new_case(session, case_id, row, documents, actor)
+        inserted = _INSERT_CASE_UNLESS_KEY_TAKEN[connection.dialect.name].execute(connection, row)
+        if inserted:
+            return self._new_case(session, inserted[0][0], row, documents, actor)
         key, received = fields["duplicate_key"], fields["application_received"]
         existing = session.get(CaseRow, connection.scalar(_CASE_OF_KEY, {"key": key}))
         assert existing is not None
@@ -199,11 +200,10 @@ class IntakeService:
         connection = session.connection()
         now = row["created_at"]
         items = [{**item, "case_id": case_id, "version": 0} for item in _item_fields(row["application"])]
-        connection.execute(_INSERT_ITEM, items)
+        _INSERT_ITEM.execute_many(connection, items)
         filed = {"case_id": case_id, "duplicate": False, "payload": row["application"], "received_at": now}
-        connection.execute(_INSERT_APPLICATION, filed | {"filed_by": actor.name})
-        if documents:
-            connection.execute(_INSERT_DOCUMENT, [{**d, "case_id": case_id} for d in documents])
+        _INSERT_APPLICATION.execute(connection, filed | {"filed_by": actor.name})
+        _INSERT_DOCUMENT.execute_many(connection, [{**d, "case_id": case_id} for d in documents])
         case = written_case(case_id, row, items)
         self.context.audit(session, actor, "case received", case_id, None, snapshot(case))
         return _Filed(case_id, False, False, case)

@@ -34,6 +34,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
+from openimr.cases.statements import DriverStatement
+
 
 def utcnow() -> dt.datetime:
     """The current time, timezone-aware UTC."""
@@ -302,7 +304,7 @@ def make_engine(url: str, writer: bool = False) -> Engine:
             pool_size=4 if writer else 20,
             max_overflow=4 if writer else 20,
         )
-        begin = "BEGIN IMMEDIATE" if writer else "BEGIN"
+        begin = DriverStatement(text("BEGIN IMMEDIATE" if writer else "BEGIN"))  # every transaction: on the driver's cursor
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -315,7 +317,7 @@ def make_engine(url: str, writer: bool = False) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(connection: Connection) -> None:
-            connection.exec_driver_sql(begin)
+            begin.execute(connection)
 
         return engine
     return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
