@@ -407,10 +407,8 @@ def anchored_search(regex: re.Pattern[str], text: str, folded: str | None = None
     `regex_fold` folds it (worked out when not given): most sentences hold none of the words of a wording such as a
     review's, and it is the search, tried at every place of the text, that costs."""
     anchors = _SEARCH_ANCHORS(regex, None)
-    if anchors:
-        folded = regex_fold(text) if folded is None else folded
-        if not any(map(folded.__contains__, anchors)):
-            return None
+    if anchors and not may_match(anchors, regex_fold(text) if folded is None else folded):
+        return None
     return for_text(regex, text).search(text)
 
 
