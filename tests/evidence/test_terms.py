@@ -165,6 +165,17 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("No gastrointestinal complaints were reported.", "gi_symptoms", ABSENT, "gastrointestinal complaints"),
         ("MRI showed a disc extrusion at L4-5.", "imaging_nerve_lesion", PRESENT, "disc extrusion"),
         ("She reports persistent shoulder pain.", "persistent_symptoms", PRESENT, "persistent shoulder pain"),
+        # an examination's shorthand: strength and reflex grades, lag signs, dermatomal sensory loss, measured motion
+        ("Shoulder exam: ER weak 4-/5, forward flexion 160.", "shoulder_weakness", PRESENT, "ER weak 4-/5"),
+        ("R shoulder: ABD 3+/5 with pain.", "shoulder_weakness", PRESENT, "ABD 3+/5"),
+        ("External rotation lag sign was positive on the right.", "shoulder_weakness", PRESENT, "External rotation lag sign was positive"),
+        ("There is a positive ER lag at 20 degrees.", "shoulder_weakness", PRESENT, "positive ER lag"),
+        ("Active elevation limited to 95 degrees.", "shoulder_motion_loss", PRESENT, "elevation limited to 95 degrees"),
+        ("L ankle jerk 0, R 2+.", "neuro_deficit", PRESENT, "ankle jerk 0"),
+        ("Reflexes: 1+ left Achilles reflex.", "neuro_deficit", PRESENT, "1+ left Achilles reflex"),
+        ("dec sens to LT over the L dorsal foot.", "neuro_deficit", PRESENT, "dec sens"),
+        ("S1 distribution diminished to pinprick.", "neuro_deficit", PRESENT, "S1 distribution diminished"),
+        ("Weak 4/5 great toe extension on the left.", "neuro_deficit", PRESENT, "Weak 4/5"),
     ],
 )
 def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
@@ -174,6 +185,19 @@ def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
     assert facts[0].spans[0].text == span
     assert text[facts[0].spans[0].start : facts[0].spans[0].end] == span
     assert facts[0].spans[0].document_id == "note"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("DTRs 1+ and symmetric throughout.", "neuro_deficit"),
+        ("Strength 5/5 throughout, reflexes 2+ and equal.", "neuro_deficit"),
+        ("Knee extensor lag of 10 degrees.", "shoulder_weakness"),
+        ("Hip abduction 30 degrees.", "shoulder_motion_loss"),
+    ],
+)
+def test_normal_shorthand_is_no_deficit(text: str, key: str) -> None:
+    assert not [f for f in _facts(text, key) if f.status == PRESENT]
 
 
 @pytest.mark.parametrize(
