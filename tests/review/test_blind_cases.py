@@ -32,7 +32,7 @@ class BlindSet:
 
 
 BLIND_SETS = [
-    BlindSet("blind", agreeing_items=180, overturned_caught=66),
+    BlindSet("blind", agreeing_items=181, overturned_caught=67),
     # written 2026-12-01 by another engineer (154 cases, 184 items, 78 Overturned); measured before any change it
     # guided: 156 items agree, 53 Overturned caught
     BlindSet("blind2", agreeing_items=183, overturned_caught=77),
@@ -42,11 +42,11 @@ BLIND_SETS = [
     BlindSet("blind3", agreeing_items=190, overturned_caught=81),
     # written 2026-12-01 by a fourth engineer (192 cases, 212 items, 91 Overturned); measured before any change it
     # guided: 180 items agree, 62 Overturned caught, 118 of 121 Upheld kept (balanced accuracy 0.828)
-    BlindSet("blind4", agreeing_items=201, overturned_caught=81),
+    BlindSet("blind4", agreeing_items=203, overturned_caught=83),
     # written 2026-12-01 by a fifth engineer (147 cases, 163 items, 65 Overturned), held back and measured once at the end
     # of the session that wrote it: 146 items agree, 50 Overturned caught, 96 of 98 Upheld kept (balanced accuracy 0.874;
     # the engine at the session's start: 144, 48 and 96, 0.859)
-    BlindSet("blind5", agreeing_items=146, overturned_caught=50),
+    BlindSet("blind5", agreeing_items=149, overturned_caught=52),
 ]
 
 
