@@ -22,6 +22,12 @@ HYPOTHETICAL, PLANNED = FactStatus.HYPOTHETICAL, FactStatus.PLANNED
         ("No muscle spasm.", "spasm", ABSENT),
         ("The patient denies spasm.", "spasm", ABSENT),
         ("He no longer has spasm in the low back.", "spasm", ABSENT),
+        # a form's question answered by its ticked box: the answer governs the whole question on its line
+        ("Needs elevation for CHF, COPD or aspiration:  [ ] Yes  [X] No", "CHF", ABSENT),
+        ("Needs positioning not feasible in an ordinary bed:  [ ] Yes  [X] No", "positioning", ABSENT),
+        ("Bed-confined: Yes [ ] No [x]", "Bed-confined", ABSENT),
+        ("Bed-confined:  [X] Yes  [ ] No", "Bed-confined", PRESENT),
+        ("Home care needed: yes\nSpasm:  [ ] Yes  [X] No", "Home care", PRESENT),
         ("Without evidence of spasm.", "spasm", ABSENT),
         ("Lumbar exam w/o spasm.", "spasm", ABSENT),
         ("Walks w/o difficulty; spasm present.", "spasm", PRESENT),

@@ -250,10 +250,10 @@ def _matches(regex: re.Pattern[str], segment: str, offset: int) -> list[tuple[in
 
 
 _WORD = re.compile(r"\S+")
-# A colon ends a clause unless a verdict on what precedes it follows ("Spasm: none", "SLR: negative"), or it follows a
-# word that recommends what comes after it ("Recommend: pregabalin 75 mg bid").
+# A colon ends a clause unless a verdict on what precedes it follows ("Spasm: none", "SLR: negative", a form's boxes
+# "Bed-confined: [ ] Yes [X] No"), or it follows a word that recommends what comes after it ("Recommend: pregabalin").
 _CLAUSE_END = re.compile(
-    r";|(?<!recommend)(?<!recommends)(?<!recommended):(?!\s*(?:none|absent|negative|not\s+present|denied|no)\b)|\s-\s",
+    r";|(?<!recommend)(?<!recommends)(?<!recommended):(?!\s*(?:none|absent|negative|not\s+present|denied|no)\b|\s*(?:yes\s*)?\[)|\s-\s",
     re.IGNORECASE,
 )
 _COMMA = re.compile(r",")
@@ -332,10 +332,19 @@ def _clause_of_cue(sentence: Sentence, limit: int, cue: int) -> int:
 _CLAUSE_OPENING = re.compile(r"(?:^|[;:,(]|\b(?:and|but|or)\b)[\s\W]*$")
 
 
+_FORM_ANSWER = re.compile(r"(?:yes\s*)?\[", re.IGNORECASE)
+"""A form's boxes ("[ ] Yes [X] No"): they answer the whole question on their line, commas and all."""
+
+
 def _opens_clause(segment: str, offset: int) -> bool:
     """Whether `offset` of a sentence is where a clause starts: the sentence start, or just after a comma, colon,
-    semicolon, bracket or conjunction."""
-    return _CLAUSE_OPENING.search(segment, 0, offset) is not None
+    semicolon, bracket or conjunction (not a form's boxes, which answer the question before them)."""
+    return _CLAUSE_OPENING.search(segment, 0, offset) is not None and _FORM_ANSWER.match(segment, offset) is None
+
+
+def _form_question_start(text: str, sentence: Sentence, cue: int) -> int:
+    """Where the question a form's boxes answer begins: the start of their line."""
+    return max(text.rfind("\n", sentence.start, cue) + 1, sentence.start)
 
 
 def _negates_uncertainty(rule: ContextRule, category: str, commas: list[int], start: int, end: int) -> bool:
@@ -396,7 +405,9 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
         scope_start, scope_end = end, end
         if rule.direction in ("forward", "bidirectional"):
             scope_end = _words_forward(text, end, forward_end, rule.max_scope)
-        if rule.direction in ("backward", "bidirectional"):
+        if rule.direction == "backward" and _FORM_ANSWER.match(segment, start - sentence.start):
+            scope_start = _words_backward(text, _form_question_start(text, sentence, start), start, rule.max_scope)
+        elif rule.direction in ("backward", "bidirectional"):
             scope_start = _words_backward(text, _clause_of_cue(sentence, backward_start, start), start, rule.max_scope)
         if rule.direction == "backward":
             scope_end = start
