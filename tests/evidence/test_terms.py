@@ -168,7 +168,12 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         # an examination's shorthand: strength and reflex grades, lag signs, dermatomal sensory loss, measured motion
         ("Shoulder exam: ER weak 4-/5, forward flexion 160.", "shoulder_weakness", PRESENT, "ER weak 4-/5"),
         ("R shoulder: ABD 3+/5 with pain.", "shoulder_weakness", PRESENT, "ABD 3+/5"),
-        ("External rotation lag sign was positive on the right.", "shoulder_weakness", PRESENT, "External rotation lag sign was positive"),
+        (
+            "External rotation lag sign was positive on the right.",
+            "shoulder_weakness",
+            PRESENT,
+            "External rotation lag sign was positive",
+        ),
         ("There is a positive ER lag at 20 degrees.", "shoulder_weakness", PRESENT, "positive ER lag"),
         ("Active elevation limited to 95 degrees.", "shoulder_motion_loss", PRESENT, "elevation limited to 95 degrees"),
         ("L ankle jerk 0, R 2+.", "neuro_deficit", PRESENT, "ankle jerk 0"),
