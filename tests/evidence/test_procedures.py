@@ -39,6 +39,9 @@ def _events(text: str, document_type: str = "progress_report") -> list[tuple[str
         # the weeks since the operation say it was done
         ("Three weeks post right carpal tunnel release, the incision is healed.", ProcedureEvent.PERFORMED),
         ("He is 6 wks out from his lumbar fusion and walking daily.", ProcedureEvent.PERFORMED),
+        # done on a past date, whatever the clause also says of its authorization
+        ("S/p lumbar fusion 04/22/2016 (certified), staples in place.", ProcedureEvent.PERFORMED),
+        ("Status post lumbar fusion (surgery 3/2/2016 authorized); the wound is healing.", ProcedureEvent.PERFORMED),
     ],
 )
 def test_the_clause_states_what_became_of_the_procedure(text: str, event: ProcedureEvent) -> None:

@@ -95,9 +95,16 @@ def _stated(clause: str, role: SentenceRole) -> ProcedureEvent | None:
     return None
 
 
+_DONE = re.compile(r"\b(?:underwent|undergone|status\s+post|s/p|post[\s-]?op(?:erative)?\s+day)\b", re.IGNORECASE)
+"""Words by which a clinical clause says the procedure was done, whatever else it says of its authorization."""
+
+
 def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> ProcedureEvent | None:
     """What the clause says became of the procedure; a clinical statement of it with a past date ("rotator cuff repair
-    on 10/1/2016") is one performed."""
+    on 10/1/2016") is one performed, and so is one the clause says was done on a past date though it also notes the
+    authorization ("s/p L TKA 04/22/2016 (certified)")."""
+    if role is SentenceRole.CLINICAL and status is FactStatus.PRESENT and dated and anchored_search(_DONE, clause):
+        return ProcedureEvent.PERFORMED
     stated = _stated(clause, role)
     if stated is not None:
         return stated

@@ -19,11 +19,13 @@ _DECIDED = re.compile(
 )
 _REQUESTED = re.compile(r"\b(?:request\w*|RFA)\b", re.IGNORECASE)
 _WAS_DECIDED = re.compile(
-    r"\b(?:was|were|been|is|are)\s+(?:previously\s+|subsequently\s+|partially\s+)?(?:denied|non-?certified|modified|"
+    r"\b(?:was|were|been|is|are)\s+(?:previously\s+|subsequently\s+|partially\s+)?(?:denied|non-?certified|"
+    r"modified(?![\s-]+(?:duty|duties|work|job|activit\w*|schedule|hours?|days?|shifts?|\d))|"
     r"certified|authorized|approved|upheld|overturned)\b",
     re.IGNORECASE,
 )
-"""A treatment said to have been decided ("the pantoprazole had been previously denied"): the review's wording."""
+"""A treatment said to have been decided ("the pantoprazole had been previously denied"): the review's wording. A work
+status is not ("he was modified duty", "was modified 4-hour days" before a return to full duty)."""
 _UR_CASE = re.compile(r"\bUR\b")
 """"UR" is an abbreviation only as capitals; "ur" in lower case is a typo or a word part."""
 

@@ -11,7 +11,7 @@ from pydantic import Field, field_validator
 from openimr.knowledge.schema import compiled_patterns
 from openimr.requests.amounts import duration_days
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, silence
-from openimr.review.structure import Line, asks_for_more
+from openimr.review.structure import Line
 
 Need = Literal["quantity", "sessions", "body_part", "frequency", "duration", "strength", "levels"]
 _NEEDS: dict[str, str] = {
@@ -56,10 +56,10 @@ def request_specified(ctx: CheckContext, params: SpecifiedParams) -> Outcome:
 
 
 def _continues_course(ctx: CheckContext) -> bool:
-    """Whether the request asks for more of a course the record documents ("6 additional acupuncture sessions" after
-    a documented course): it is for the body part that course treated, though it does not name it."""
+    """Whether the request is for more of a course the record documents ("Acupuncture 1x6" after a documented trial,
+    whether or not it says "additional"): it is for the body part that course treated, though it does not name it."""
     fact = ctx.line([ctx.treatment.name])
-    return fact.name == Line.CONTINUATION and bool(fact.spans) and asks_for_more(ctx.treatment)
+    return fact.name == Line.CONTINUATION and bool(fact.spans)
 
 
 class NamesParams(Params):
