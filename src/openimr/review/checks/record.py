@@ -136,6 +136,10 @@ class ConservativeCareParams(Params):
 
 
 _IMPROVEMENT = ("symptom_improvement", "pain_relief", "functional_improvement")
+_STEROID_INJECTIONS = ["epidural steroid injection", "joint injection", "trigger point injection", "facet injection"]
+"""Injections of a steroid (epidural, joint or bursa, trigger point, facet): care tried before a procedure or study that
+asks for failed conservative care (MTUS ACOEM: symptoms that persist after an injection); their relief is not the
+success of a course of care (a block that helped for a while is a reason to go on, not a failed indication)."""
 
 
 def _improved_by(ctx: CheckContext) -> list[Fact]:
@@ -157,7 +161,7 @@ def conservative_care_failed(ctx: CheckContext, params: ConservativeCareParams) 
     injury. Not met when the record says a therapy tried improved the symptoms and says of none that it failed: care
     that improves symptoms has not failed."""
     failed = _in_region(ctx, ctx.evidence.present(["failed_conservative_care"]), nerve_supply=True)
-    care = ["conservative_care", "basic_care"] if params.basic_care else ["conservative_care"]
+    care = ["conservative_care", *_STEROID_INJECTIONS, *(["basic_care"] if params.basic_care else [])]
     tried = [f for f in ctx.evidence.present(care) if f.kind == "prior_treatment"]
     helped = [] if failed else _improved_by(ctx)
     if helped:
