@@ -42,11 +42,14 @@ BLIND_SETS = [
     BlindSet("blind3", agreeing_items=190, overturned_caught=81),
     # written 2026-12-01 by a fourth engineer (192 cases, 212 items, 91 Overturned); measured before any change it
     # guided: 180 items agree, 62 Overturned caught, 118 of 121 Upheld kept (balanced accuracy 0.828)
-    BlindSet("blind4", agreeing_items=201, overturned_caught=81),
+    # 202 and 82 after a short course of a short-acting opioid for acute pain (eng-rx)
+    BlindSet("blind4", agreeing_items=202, overturned_caught=82),
     # written 2026-12-01 by a fifth engineer (147 cases, 163 items, 65 Overturned), held back and measured once at the end
     # of the session that wrote it: 146 items agree, 50 Overturned caught, 96 of 98 Upheld kept (balanced accuracy 0.874;
     # the engine at the session's start: 144, 48 and 96, 0.859)
-    BlindSet("blind5", agreeing_items=146, overturned_caught=50),
+    # 153 and 57 after the injection and medication readings of eng-rx (relief as an arrow, steroid injections as care
+    # tried, acute and post-operative opioids, a baseline drug screen, antiemetics with an authorized surgery)
+    BlindSet("blind5", agreeing_items=153, overturned_caught=57),
 ]
 
 
