@@ -111,7 +111,8 @@ def test_an_operative_report_states_its_operation_done_on_its_date() -> None:
 
 
 def test_an_operative_report_recalling_the_authorization_states_the_operation_done() -> None:
-    assert _operative_report_events(dt.date(2016, 9, 1), "Left carpal tunnel release (authorized 8/15/16). No complications.") == [
+    report = "Left carpal tunnel release (authorized 8/15/16). No complications."
+    assert _operative_report_events(dt.date(2016, 9, 1), report) == [
         ("carpal tunnel release", ProcedureEvent.PERFORMED.value, dt.date(2016, 9, 1))
     ]
 
