@@ -147,6 +147,16 @@ def test_assertion_looks_only_at_the_target_sentence() -> None:
     assert assert_status(text, start, start + len("Tenderness")) is PRESENT
 
 
+def test_a_rule_kept_to_some_kinds_does_not_end_the_scope_of_another() -> None:
+    """The word "baseline" qualifies a functional measure only: the drug screen after it is still in the plan's scope,
+    while the functional measure is baseline (hypothetical)."""
+    text = "Plan: baseline urine drug screen and baseline walking tolerance before starting the trial."
+    screen = text.index("urine drug screen")
+    assert assertion(text, screen, screen + len("urine drug screen"), "monitoring").status is PLANNED
+    walking = text.index("walking tolerance")
+    assert assertion(text, walking, walking + len("walking tolerance"), "functional").status is HYPOTHETICAL
+
+
 def test_historical_is_flagged_but_present() -> None:
     text = "History of lumbar fusion in 2012."
     start = text.index("lumbar fusion")

@@ -65,6 +65,9 @@ def test_every_lexicon_drug_is_a_medication_fact() -> None:
     [
         ("hydrocodone", "hydrocodone/acetaminophen", True),
         ("oxycodone", "oxycodone/acetaminophen", True),
+        # the other part of a combination is another drug: acetaminophen alone is not Norco
+        ("acetaminophen", "hydrocodone/acetaminophen", False),
+        ("tramadol/acetaminophen", "acetaminophen", False),
         ("naproxen", "ibuprofen", False),
         ("naproxen", "naproxen", True),
     ],

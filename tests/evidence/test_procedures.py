@@ -42,6 +42,9 @@ def _events(text: str, document_type: str = "progress_report") -> list[tuple[str
         # done on a past date, whatever the clause also says of its authorization
         ("S/p lumbar fusion 04/22/2016 (certified), staples in place.", ProcedureEvent.PERFORMED),
         ("Status post lumbar fusion (surgery 3/2/2016 authorized); the wound is healing.", ProcedureEvent.PERFORMED),
+        # the postoperative day a note is written on
+        ("POD 4 lumbar fusion, drain out, ambulating.", ProcedureEvent.PERFORMED),
+        ("Seen on POD #10 after her carpal tunnel release.", ProcedureEvent.PERFORMED),
     ],
 )
 def test_the_clause_states_what_became_of_the_procedure(text: str, event: ProcedureEvent) -> None:
@@ -108,6 +111,13 @@ def test_an_operative_report_states_its_operation_done_on_its_date() -> None:
         ("carpal tunnel release", ProcedureEvent.PERFORMED.value, dt.date(2016, 9, 1))
     ]
     assert _events("Plan: left open carpal tunnel release.") == [("carpal tunnel release", ProcedureEvent.PLANNED.value)]
+
+
+def test_an_operative_report_recalling_the_authorization_states_the_operation_done() -> None:
+    report = "Left carpal tunnel release (authorized 8/15/16). No complications."
+    assert _operative_report_events(dt.date(2016, 9, 1), report) == [
+        ("carpal tunnel release", ProcedureEvent.PERFORMED.value, dt.date(2016, 9, 1))
+    ]
 
 
 def test_an_operative_report_after_the_decision_is_no_operation_done_by_then() -> None:

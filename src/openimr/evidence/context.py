@@ -388,9 +388,14 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
             # tried gabapentin": "has not tried" reads backward, "not tried" forward).
             kept[-1] = (kept[-1][0], max(kept[-1][1], candidate[1]), candidate[2])
     # Past-history and experiencer words qualify a target without ending another modifier's scope: "no prior
-    # chiropractic care" negates the care.
+    # chiropractic care" negates the care; nor do the words of a rule kept to some fact kinds ("Plan: baseline urine
+    # drug screen": "baseline" qualifies a functional measure only, and the screen is still planned).
     stops = sorted(
-        [(s, e, rule.category) for s, e, rule in kept if rule.category not in ("pseudo", "historical", "experiencer")]
+        [
+            (s, e, rule.category)
+            for s, e, rule in kept
+            if rule.category not in ("pseudo", "historical", "experiencer") and not rule.kinds
+        ]
         + [(m.start(), m.end(), "terminate") for m in _CLAUSE_END.finditer(text, sentence.start, sentence.end)]
     )
     commas = [m.start() for m in _COMMA.finditer(text, sentence.start, sentence.end)]

@@ -49,11 +49,14 @@ def _key(entry: tuple[Drug, bool]) -> tuple[str, str | None]:
 
 
 def same_drug(a: str, b: str) -> bool:
-    """Whether two lexicon generics name the same active drug: equal, one a part of the other's combination
-    ("hydrocodone" and "hydrocodone/acetaminophen"), or the same opioid."""
-    if a == b or a in b.split("/") or b in a.split("/"):
+    """Whether two lexicon generics name the same active drug: equal, one the part of the other's combination that
+    gives it its class ("hydrocodone" and "hydrocodone/acetaminophen"; not "acetaminophen", an analgesic, taken alone
+    before Norco is started), or the same opioid."""
+    if a == b:
         return True
     first, second = drug_lexicon().by_generic(a), drug_lexicon().by_generic(b)
+    if a in b.split("/") or b in a.split("/"):
+        return first is None or second is None or first.drug_class == second.drug_class
     return first is not None and second is not None and first.opioid is not None and first.opioid == second.opioid
 
 

@@ -74,7 +74,7 @@ _FUTURE = re.compile(
 _PERFORMED = re.compile(
     r"\b(?:underwent|undergone|status\s+post|s/p|post[\s-]?op\w*|performed|had\s+(?:an?\s+|the\s+)?|was\s+done"
     r"|(?:showed|revealed|demonstrated|documented|noted|indicated|found|dated|obtained|completed)|following|after\s+(?:an?\s+|the\s+|his\s+|her\s+)?"
-    r"|history\s+of|prior|previous"
+    r"|history\s+of|prior|previous|POD\s*#?\s*\d"
     r"|(?:days?|weeks?|wks?|months?|mos?)\s+(?:post\b|out\s+(?:from|of)\b))",
     re.IGNORECASE,
 )
@@ -173,6 +173,10 @@ def procedure_event(document: Document, match: TermMatch[Procedure], as_of: dt.d
     if date is None and reported:
         date = document.date
     event = _event(clause, role, asserted.status, date is not None or reported)
+    if reported and event is ProcedureEvent.CERTIFIED:
+        # the report of the operation states it done on its own date, whatever it recalls of its authorization
+        # ("(certified 7/14)")
+        event, date = ProcedureEvent.PERFORMED, document.date or date
     if event is None or event not in _possible(document) or asserted.experiencer != "patient":
         return None
     return Fact(

@@ -187,11 +187,12 @@ _ACCOMPANYING = {
     TreatmentKind.DME: None,
     TreatmentKind.THERAPY: frozenset({"physical medicine", "home health"}),
     TreatmentKind.LAB: frozenset({"laboratory", "diagnostic testing"}),
-    TreatmentKind.DRUG: frozenset({"anticoagulant"}),
+    TreatmentKind.DRUG: frozenset({"anticoagulant", "antiemetic"}),
 }
-"""Kinds of service (and, where given, their categories) that go with a surgery: equipment, postoperative therapy and
-home care, preoperative tests, anticoagulants (prophylaxis of venous thrombosis). Other drugs, injections and other
-therapies are left as the record frames them."""
+"""Kinds of service (and, where given, their categories or drug classes) that go with a surgery: equipment,
+postoperative therapy and home care, preoperative tests, anticoagulants (prophylaxis of venous thrombosis) and
+antiemetics (post-operative nausea and vomiting, ODG Pain: ondansetron, promethazine). Other drugs, injections and
+other therapies are left as the record frames them."""
 
 
 _FOR_A_CERTIFIED_SURGERY = frozenset({TreatmentKind.DME, TreatmentKind.LAB, TreatmentKind.DRUG})
@@ -231,7 +232,7 @@ def _goes_with_surgery(treatment: Treatment) -> bool:
     if treatment.kind not in _ACCOMPANYING:
         return False
     categories = _ACCOMPANYING[treatment.kind]
-    return categories is None or treatment.category in categories
+    return categories is None or treatment.category in categories or treatment.drug_class in categories
 
 
 @dataclass(frozen=True)

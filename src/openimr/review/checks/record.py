@@ -136,6 +136,10 @@ class ConservativeCareParams(Params):
 
 
 _IMPROVEMENT = ("symptom_improvement", "pain_relief", "functional_improvement")
+_STEROID_INJECTIONS = ["epidural steroid injection", "joint injection", "trigger point injection", "facet injection"]
+"""Injections of a steroid (epidural, joint or bursa, trigger point, facet): care tried before a procedure or study that
+asks for failed conservative care (MTUS ACOEM: symptoms that persist after an injection); their relief is not the
+success of a course of care (a block that helped for a while is a reason to go on, not a failed indication)."""
 
 
 def _improved_by(ctx: CheckContext) -> list[Fact]:
@@ -157,7 +161,7 @@ def conservative_care_failed(ctx: CheckContext, params: ConservativeCareParams) 
     injury. Not met when the record says a therapy tried improved the symptoms and says of none that it failed: care
     that improves symptoms has not failed."""
     failed = _in_region(ctx, ctx.evidence.present(["failed_conservative_care"]), nerve_supply=True)
-    care = ["conservative_care", "basic_care"] if params.basic_care else ["conservative_care"]
+    care = ["conservative_care", *_STEROID_INJECTIONS, *(["basic_care"] if params.basic_care else [])]
     tried = [f for f in ctx.evidence.present(care) if f.kind == "prior_treatment"]
     helped = [] if failed else _improved_by(ctx)
     if helped:
@@ -242,9 +246,12 @@ _SCORES = re.compile(
     re.IGNORECASE,
 )
 _ARROW_SCORES = re.compile(
-    r"\b(\d{1,2}(?:\.\d)?)\s*/\s*10\s*(?:-+>|\u2192|=>)\s*(\d{1,2}(?:\.\d)?)\s*/\s*10\b", re.IGNORECASE
+    r"\b(\d{1,2}(?:\.\d)?)(?:\s*/\s*10)?\s*(?:-+>|\u2192|=>)\s*(\d{1,2}(?:\.\d)?)\s*/\s*10\b"
+    r"|\b(?:pain|VAS|NRS)\s+(?:\w+\s+){0,2}?(\d{1,2}(?:\.\d)?)\s*(?:-+>|\u2192|=>)\s*(\d{1,2}(?:\.\d)?)\b(?!\s*/)",
+    re.IGNORECASE,
 )
-"""A pain score's change written with an arrow ("8/10 -> 4/10")."""
+"""A pain score's change written with an arrow, the scale given once or not at all after a word naming the score
+("8/10 -> 4/10", "8 -> 4/10", "pain 7 -> 3")."""
 _FRACTIONS = {"half": 50, "a third": 33, "one third": 33, "two third": 67, "a quarter": 25, "three quarter": 75}
 _BARE_SCORES = re.compile(
     r"\b(?:VAS|NRS|pain\s+(?:scores?|levels?|ratings?|intensity))\b[^.;]{0,30}?\bfrom\s+(\d{1,2}(?:\.\d)?)\s+(?:down\s+)?to\s+"
@@ -265,7 +272,7 @@ def relief_percents(text: str) -> list[int]:
     half" (50)."""
     found = [int(m.group(1)) if m.group(1) else number_value(m.group(2)) or 0 for m in _PERCENT.finditer(text)]
     for match in (*_SCORES.finditer(text), *_ARROW_SCORES.finditer(text), *_BARE_SCORES.finditer(text)):
-        before, after = float(match.group(1)), float(match.group(2))
+        before, after = (float(group) for group in match.groups() if group is not None)
         if 0 < before <= 10 and after <= before:
             found.append(round(100 * (before - after) / before))
     for match in _FRACTION.finditer(text):
