@@ -32,24 +32,24 @@ class BlindSet:
 
 
 BLIND_SETS = [
-    BlindSet("blind", agreeing_items=180, overturned_caught=66),
+    BlindSet("blind", agreeing_items=183, overturned_caught=69),
     # written 2026-12-01 by another engineer (154 cases, 184 items, 78 Overturned); measured before any change it
     # guided: 156 items agree, 53 Overturned caught
-    BlindSet("blind2", agreeing_items=183, overturned_caught=77),
+    BlindSet("blind2", agreeing_items=184, overturned_caught=78),
     # written 2026-12-01 by a third engineer (174 cases, 191 items, 82 Overturned); measured before any change it
     # guided: 162 items agree, 55 Overturned caught (147 and 39 before 48 requests' "#N" quantities, which YAML had read
     # as comments, were quoted)
-    BlindSet("blind3", agreeing_items=190, overturned_caught=81),
+    BlindSet("blind3", agreeing_items=191, overturned_caught=82),
     # written 2026-12-01 by a fourth engineer (192 cases, 212 items, 91 Overturned); measured before any change it
     # guided: 180 items agree, 62 Overturned caught, 118 of 121 Upheld kept (balanced accuracy 0.828)
     # 202 and 82 after a short course of a short-acting opioid for acute pain (eng-rx)
-    BlindSet("blind4", agreeing_items=202, overturned_caught=82),
+    BlindSet("blind4", agreeing_items=212, overturned_caught=91),
     # written 2026-12-01 by a fifth engineer (147 cases, 163 items, 65 Overturned), held back and measured once at the end
     # of the session that wrote it: 146 items agree, 50 Overturned caught, 96 of 98 Upheld kept (balanced accuracy 0.874;
     # the engine at the session's start: 144, 48 and 96, 0.859)
     # 153 and 57 after the injection and medication readings of eng-rx (relief as an arrow, steroid injections as care
     # tried, acute and post-operative opioids, a baseline drug screen, antiemetics with an authorized surgery)
-    BlindSet("blind5", agreeing_items=153, overturned_caught=57),
+    BlindSet("blind5", agreeing_items=163, overturned_caught=65),
 ]
 
 
