@@ -52,12 +52,10 @@ MET, NOT_MET, INSUFFICIENT = CriterionStatus.MET, CriterionStatus.NOT_MET, Crite
 def evaluate_criterion(
     criterion: Criterion, params: Params, context: CheckContext, role: CriterionRole, indication: str | None = None
 ) -> CriterionResult:
-    """Run one criterion's check and record the result with its evidence; silence takes the criterion's `if_silent`.
-    The result is built from the criterion's and the outcome's typed fields, without validating them again (a review
-    builds some two thousand of them)."""
+    """Run one criterion's check and record the result with its evidence; silence takes the criterion's `if_silent`."""
     outcome = CHECKS[criterion.check](context, params)
     status = _SILENCE[criterion.if_silent] if outcome.silent else outcome.status
-    return CriterionResult.model_construct(
+    return CriterionResult(
         id=criterion.id,
         text=criterion.text,
         status=status,
