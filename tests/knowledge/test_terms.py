@@ -143,6 +143,31 @@ def test_pattern_prefixes(pattern: str, prefixes: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize(
+    ("pattern", "prefixes"),
+    [
+        (r"\b[0-4](?:\+|-)?/5", ("0", "1", "2", "3", "4")),
+        (r"\b(?:4|four) +A\W?s\b", ("4", "four")),
+        (r"\b(?:[4-9]|[1-9]\d)\s*weeks|\b(?:\d{1,2}|six)\s*months", (*"0123456789", "six")),
+        (r"\b[1-35]x", ("1", "2", "3", "5")),
+        (r"\b[0-4]?x", ()),
+        (r"\d*abc", ()),
+        (r"\b[-+]\d", ()),
+        (r"\bnausea\b", ("nausea",)),
+    ],
+)
+def test_pattern_prefixes_in_ascii_text(pattern: str, prefixes: tuple[str, ...]) -> None:
+    """In a text that reads as ASCII, a branch may also start with a digit, a class of digits or `\\d`; without
+    `ascii`, such a pattern has no prefixes (`\\d` also matches digits beyond ASCII)."""
+    assert pattern_prefixes(pattern, ascii=True) == prefixes
+    if any(prefix[0].isdigit() for prefix in prefixes):
+        assert pattern_prefixes(pattern) == ()
+    if prefixes:  # every match starts with one of them
+        regex = re.compile(pattern, re.IGNORECASE | re.ASCII)
+        for text in ("0/5 and 4+/5", "four As, 4 As", "6 weeks, 12 months, six months", "2x 5x", "x 9x", "+3"):
+            assert all(text.lower().startswith(prefixes, m.start()) for m in regex.finditer(text))
+
+
+@pytest.mark.parametrize(
     ("pattern", "text", "matches"),
     [
         (r"\bwithout (?:relief|benefit)", "six visits w/o benefit", True),

@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Generic, Literal, Self, TypeVar
+from typing import Generic, Literal, NamedTuple, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -40,11 +40,12 @@ from openimr.knowledge.terms import (
     Requirements,
     RunIndex,
     TermMatcher,
-    for_text,
+    ascii_twin,
     holds,
     pattern_anchors,
     pattern_prefixes,
     pattern_requirements,
+    reads_as_ascii,
     selective,
     widen_spaces,
     with_variants,
@@ -231,11 +232,11 @@ def _prefixes(rule: ContextRule) -> tuple[str, ...]:
 _LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
-def _matches(regex: re.Pattern[str], segment: str, offset: int) -> list[tuple[int, int]]:
-    """Whole-word matches of a lower-case rule in a lower-cased sentence, as offsets into the whole text."""
-    word_start = regex.pattern.startswith(_WORD_START)
-    regex = for_text(regex, segment)
-    if word_start:
+def _matches(rule: _IndexedRule, segment: str, ascii: bool, offset: int) -> list[tuple[int, int]]:
+    """Whole-word matches of a lower-case rule in a lower-cased sentence (`ascii`: one that `reads_as_ascii`), as
+    offsets into the whole text."""
+    regex = rule.ascii_regex if ascii else rule.regex
+    if rule.word_start:
         return [(match.start() + offset, match.end() + offset) for match in regex.finditer(segment)]
     found = []
     position = 0
@@ -252,8 +253,9 @@ def _matches(regex: re.Pattern[str], segment: str, offset: int) -> list[tuple[in
 _WORD = re.compile(r"\S+")
 # A colon ends a clause unless a verdict on what precedes it follows ("Spasm: none", "SLR: negative", a form's boxes
 # "Bed-confined: [ ] Yes [X] No"), or it follows a word that recommends what comes after it ("Recommend: pregabalin").
+# The colon is matched before its look-behinds, so that they are tried only at a colon.
 _CLAUSE_END = re.compile(
-    r";|(?<!recommend)(?<!recommends)(?<!recommended):(?!\s*(?:none|absent|negative|not\s+present|denied|no)\b|\s*(?:yes\s*)?\[)|\s-\s",
+    r";|:(?<!recommend:)(?<!recommends:)(?<!recommended:)(?!\s*(?:none|absent|negative|not\s+present|denied|no)\b|\s*(?:yes\s*)?\[)|\s-\s",
     re.IGNORECASE,
 )
 _COMMA = re.compile(r",")
@@ -273,12 +275,23 @@ def _requirements(rule: ContextRule) -> Requirements:
     return selective(pattern_requirements(rule.pattern or ""))
 
 
+class _IndexedRule(NamedTuple):
+    """A rule with its lower-case expression (and its ASCII twin, `ascii_twin`), whether the expression checks the
+    word start itself, and what a sentence must hold for it to match."""
+
+    rule: ContextRule
+    regex: re.Pattern[str]
+    ascii_regex: re.Pattern[str]
+    word_start: bool
+    requirements: Requirements
+
+
 @dataclass(frozen=True)
 class _RuleIndex:
     """The rules, each with what a sentence must hold for it to match; `by_anchor` lists the rules (their indexes)
     one of whose anchors is a run, and `runs` finds the runs a sentence holds. A rule without anchors is never tried."""
 
-    rules: tuple[tuple[ContextRule, re.Pattern[str], Requirements], ...]
+    rules: tuple[_IndexedRule, ...]
     by_anchor: dict[str, tuple[int, ...]]
     runs: RunIndex
 
@@ -290,18 +303,19 @@ def _rule_index() -> _RuleIndex:
     for index, (rule, regex) in enumerate(_compiled()):
         for anchor in _anchors(rule):
             by_anchor.setdefault(anchor, []).append(index)
-        rules.append((rule, regex, _requirements(rule)))
-    runs = [*by_anchor, *(run for _, _, requirements in rules for branch in requirements for group in branch for run in group)]
+        word_start = regex.pattern.startswith(_WORD_START)
+        rules.append(_IndexedRule(rule, regex, ascii_twin(regex), word_start, _requirements(rule)))
+    runs = [*by_anchor, *(run for rule in rules for branch in rule.requirements for group in branch for run in group)]
     return _RuleIndex(tuple(rules), {a: tuple(indexes) for a, indexes in by_anchor.items()}, RunIndex(runs))
 
 
-def _rules_for(segment: str) -> list[tuple[ContextRule, re.Pattern[str]]]:
+def _rules_for(segment: str) -> list[_IndexedRule]:
     """The rules that may match a lower-cased sentence, in file order: one of their anchors is in it, and what they
     require."""
     index = _rule_index()
     held = index.runs.held(segment)
     tried = sorted({rule for anchor in held & index.by_anchor.keys() for rule in index.by_anchor[anchor]})
-    return [(rule, regex) for rule, regex, requirements in map(index.rules.__getitem__, tried) if holds(requirements, held)]
+    return [rule for rule in map(index.rules.__getitem__, tried) if holds(rule.requirements, held)]
 
 
 def _words_forward(text: str, start: int, limit: int, count: int | None) -> int:
@@ -372,8 +386,11 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
     `lowered_text` is `text` with A-Z lower-cased, when the caller has it already.
     """
     segment = sentence.text.translate(_LOWER) if lowered_text is None else lowered_text[sentence.start : sentence.end]
+    ascii = reads_as_ascii(segment)
     candidates = [
-        (start, end, rule) for rule, regex in _rules_for(segment) for start, end in _matches(regex, segment, sentence.start)
+        (start, end, indexed.rule)
+        for indexed in _rules_for(segment)
+        for start, end in _matches(indexed, segment, ascii, sentence.start)
     ]
     # Longest match first at each place; pseudo-modifiers win ties, so their words modify nothing.
     candidates.sort(key=lambda c: (c[0], c[0] - c[1], c[2].category != "pseudo"))

@@ -3,7 +3,7 @@ request amounts and durations."""
 
 from __future__ import annotations
 
-from openimr.knowledge.terms import regex_fold
+from openimr.knowledge.terms import regex_fold, trie_regex
 
 __all__ = ["NUMBER", "NUMBER_OR_A", "TENS", "TIME_UNIT", "number_value", "time_unit"]
 
@@ -40,7 +40,10 @@ _WORDS = {
     "eighty": 80,
     "ninety": 90,
 }
-_SPELLED = "|".join(sorted((w for w in _WORDS if w not in {"a", "an", "no", "single"}), key=len, reverse=True))
+_SPELLED = trie_regex(sorted(w for w in _WORDS if w not in {"a", "an", "no", "single"}))
+"""The number words as one trie ("seven(?:ty)?"): at each place, the longest word first, then the words it begins
+with, as a list of them longest first would try them, but each place settled by its first letter instead of a test
+of every word (most of a request's places start no number word)."""
 
 NUMBER = rf"(?:\d+|{_SPELLED})"
 """Regex fragment: a numeral or a spelled-out number ("12", "twelve")."""

@@ -77,7 +77,8 @@ class TermMatch:
 class _Scan:
     """One pattern of a term anchored at a word start, with the letter runs a text must contain for it to match: one
     of `anchors` (`pattern_anchors`) and, `finer`, one run of every group of a branch (`pattern_requirements`); and
-    the runs one of which a match starts with (`pattern_prefixes`, empty when unknown)."""
+    the runs one of which a match starts with (`pattern_prefixes`, empty when unknown), in any text and, with digits,
+    in a text that `reads_as_ascii`."""
 
     regex: re.Pattern[str]
     anchors: tuple[str, ...]
@@ -85,6 +86,7 @@ class _Scan:
     finer: bool
     """Whether the requirements say more than the anchors."""
     prefixes: tuple[str, ...]
+    ascii_prefixes: tuple[str, ...]
 
     @cached_property
     def ascii_regex(self) -> re.Pattern[str]:
@@ -122,6 +124,7 @@ def _scan(pattern: str) -> _Scan:
         requirements,
         requirements != loose,
         () if odd else pattern_prefixes(guarded),
+        () if odd else pattern_prefixes(guarded, ascii=True),
     )
 
 
@@ -313,9 +316,9 @@ def find_terms(
         found: dict[tuple[str, int], tuple[int, _Term]] = {}
         ascii = reads_as_ascii(text) if stretches else False
         for term, scan, places in stretches:
-            regex = scan.ascii_regex if ascii else scan.regex
+            regex, prefixes = (scan.ascii_regex, scan.ascii_prefixes) if ascii else (scan.regex, scan.prefixes)
             for start, end in places:
-                for match_start, match_end in prefixed_matches(regex, scan.prefixes, text, start, end, sentences.lowered):
+                for match_start, match_end in prefixed_matches(regex, prefixes, text, start, end, sentences.lowered):
                     key = (term.name, match_start)
                     if key not in found or found[key][0] < match_end:
                         found[key] = (match_end, term)

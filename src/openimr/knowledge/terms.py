@@ -269,18 +269,21 @@ def pattern_requirements(pattern: str) -> Requirements:
     )
 
 
-def pattern_prefixes(pattern: str) -> tuple[str, ...]:
+def pattern_prefixes(pattern: str, ascii: bool = False) -> tuple[str, ...]:
     """Lower-case letter runs one of which any match of a regular expression starts with: the places in a text where
-    it can match at all. Empty when a branch may start otherwise (with a class, an escape or an optional part)."""
-    prefixes, _ = _leading_alternation(pattern, 0)
+    it can match at all. Empty when a branch may start otherwise (with a class, an escape or an optional part).
+
+    With `ascii`, for a text that `reads_as_ascii`: also runs that start with digits, a branch that starts with a
+    class of digits ("[4-9]") or with `\\d` (in such a text, an ASCII digit) starting with each of them."""
+    prefixes, _ = _leading_alternation(pattern, 0, ascii)
     return _shortest_first(run.lower() for run in prefixes) if prefixes else ()
 
 
-def _leading_alternation(source: str, index: int) -> tuple[frozenset[str] | None, int]:
+def _leading_alternation(source: str, index: int, ascii: bool = False) -> tuple[frozenset[str] | None, int]:
     found: set[str] = set()
     certain = True
     while True:
-        prefixes = _leading(source, index)
+        prefixes = _leading(source, index, ascii)
         _, index = _sequence(source, index)
         certain = certain and prefixes is not None
         found |= prefixes or set()
@@ -294,8 +297,30 @@ def _leading_alternation(source: str, index: int) -> tuple[frozenset[str] | None
 _ZERO_WIDTH = ("\\b", "\\B", "\\A", "^")
 
 
-def _leading(source: str, index: int) -> frozenset[str] | None:
-    """Runs one of which a match of the branch at `index` starts with, past any zero-width assertion."""
+_DIGITS = "0123456789"
+_DIGIT_CLASS = re.compile(r"\\d|\[((?:\d(?:-\d)?)+)\]")
+"""`\\d`, or a class of digits and ranges of digits ("[4-9]", "[0-4]", "[1-35]")."""
+
+
+def _in_run(char: str, ascii: bool) -> bool:
+    return char.isalpha() or (ascii and char in _DIGITS)
+
+
+def _leading_digits(source: str, index: int) -> frozenset[str] | None:
+    """The digits a class of digits (or `\\d`, read as ASCII) at `index` matches, or None (no such class there, or
+    an optional one)."""
+    found = _DIGIT_CLASS.match(source, index)
+    if found is None or _optional_at(source, found.end()):
+        return None
+    if found.group(1) is None:
+        return frozenset(_DIGITS)
+    ranges = re.findall(r"(\d)(?:-(\d))?", found.group(1))
+    return frozenset(digit for low, high in ranges for digit in _DIGITS[int(low) : int(high or low) + 1])
+
+
+def _leading(source: str, index: int, ascii: bool = False) -> frozenset[str] | None:
+    """Runs one of which a match of the branch at `index` starts with, past any zero-width assertion (with `ascii`,
+    also runs starting with digits, see `pattern_prefixes`)."""
     while True:
         width = next((len(z) for z in _ZERO_WIDTH if source.startswith(z, index)), 0)
         if not width and source.startswith("(?", index) and _opening(source, index)[1] == "look":
@@ -304,18 +329,20 @@ def _leading(source: str, index: int) -> frozenset[str] | None:
         if not width:
             break
         index += width
-    if index < len(source) and source[index].isalpha():
+    if index < len(source) and _in_run(source[index], ascii):
         run = ""
-        while index < len(source) and source[index].isalpha() and not _optional_at(source, index + 1):
+        while index < len(source) and _in_run(source[index], ascii) and not _optional_at(source, index + 1):
             run += source[index]
             index += 1
         return frozenset({run}) if run else None
+    if ascii and (digits := _leading_digits(source, index)) is not None:
+        return digits
     if not source.startswith("(", index):
         return None
     skip, kind = _opening(source, index)
     if kind != "group":
         return None
-    prefixes, after = _leading_alternation(source, index + skip)
+    prefixes, after = _leading_alternation(source, index + skip, ascii)
     return None if _optional_at(source, after + 1) else prefixes
 
 
@@ -708,12 +735,13 @@ is much quicker for terms that start with a capital."""
 
 
 class _MatcherPattern(NamedTuple, Generic[V]):
-    """One pattern of a `TermMatcher`: compiled whole-word, with its anchors and prefixes (none when it has a letter
-    that folds oddly: then it is tried on every text, everywhere)."""
+    """One pattern of a `TermMatcher`: compiled whole-word, with its anchors and prefixes, in any text and in a text
+    that `reads_as_ascii` (none when it has a letter that folds oddly: then it is tried on every text, everywhere)."""
 
     regex: re.Pattern[str]
     anchors: tuple[str, ...]
     prefixes: tuple[str, ...]
+    ascii_prefixes: tuple[str, ...]
     value: V
 
 
@@ -758,9 +786,9 @@ class TermMatcher(Generic[V]):
             except re.error as error:
                 raise OpenIMRError(f"pattern {pattern!r} is not a valid regular expression ({error})", source) from None
             odd = has_odd_letter(pattern)
-            self._patterns.append(
-                _MatcherPattern(compiled, pattern_anchors(pattern), () if odd else pattern_prefixes(guarded), value)
-            )
+            prefixes = () if odd else pattern_prefixes(guarded)
+            ascii_prefixes = () if odd else pattern_prefixes(guarded, ascii=True)
+            self._patterns.append(_MatcherPattern(compiled, pattern_anchors(pattern), prefixes, ascii_prefixes, value))
         body = "|".join(f"(?:{a})" for a in alternatives if a) or r"(?!x)x"
         self._regex = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
         plain = bool(insensitive) and not any(has_odd_letter(term) for term in insensitive)
@@ -783,7 +811,8 @@ class TermMatcher(Generic[V]):
         for pattern in self._patterns:
             if may_match(pattern.anchors, lowered):
                 regex = ascii_twin(pattern.regex, ascii)
-                places = prefixed_matches(regex, pattern.prefixes, text, 0, len(text), lowered if plain else None)
+                prefixes = pattern.ascii_prefixes if ascii else pattern.prefixes
+                places = prefixed_matches(regex, prefixes, text, 0, len(text), lowered if plain else None)
                 found.extend(TermMatch(start, end, text[start:end], pattern.value) for start, end in places)
         found.sort(key=lambda m: (m.start, m.start - m.end))
         kept: list[TermMatch[V]] = []

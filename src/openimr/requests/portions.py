@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from openimr.knowledge.terms import regex_fold
+
 __all__ = ["RequestPortions", "split_portions"]
 
 
@@ -57,12 +59,19 @@ _FORMS = [
 ]
 
 
+_NAMED_IN_EVERY_FORM = "original"
+"""A word every form's label holds ("... was the original request"): a label without it is a plain request, settled
+without trying the forms (each a whole-label match)."""
+
+
 def _clean(text: str) -> str:
     return " ".join(text.split()).strip(" ,;.")
 
 
 def split_portions(label: str) -> RequestPortions | None:
     """The original, authorized and disputed parts of a modified-request label, or None for a plain request."""
+    if _NAMED_IN_EVERY_FORM not in regex_fold(label):  # as the forms, ignoring case, would read it
+        return None
     for form in _FORMS:
         match = form.fullmatch(label.strip())
         if match:
