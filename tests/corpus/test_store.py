@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from pathlib import Path
 
@@ -154,7 +155,7 @@ def test_vectors_move_into_their_rows_and_back(database_url: str, shared_records
 
     corpus = Corpus.open(database_url)  # upgraded again
     with corpus.engine.connect() as connection:
-        assert connection.scalar(text("SELECT version_num FROM corpus_alembic_version")) == "corpus_0004"
+        assert connection.scalar(text("SELECT version_num FROM corpus_alembic_version")) == "corpus_0005"
     assert _vector_storage(corpus) == inline
     assert {q: search(corpus, q, limit=50).model_dump() for q in queries} == expected
     corpus.close()
@@ -259,4 +260,57 @@ def test_a_failing_letter_amid_a_batch_is_named_the_rest_added(database_url: str
     assert (again.written, again.replaced, again.failed) == (len(seeds), len(seeds), 1)
     assert corpus.counts() == (letters_before, items_before)
     assert _index_consistent(corpus)
+    corpus.close()
+
+
+def _texts_in_key_order(corpus: Corpus) -> bool:
+    """Whether PostgreSQL's item texts lie in the table in search-key order, each with its item's key."""
+    with corpus.engine.connect() as connection:
+        stored = connection.execute(text("SELECT id, search_key FROM corpus_item_texts ORDER BY ctid")).all()
+        keys = dict(connection.execute(select(items.c.id, items.c.search_key)).all())
+    assert {item_id: key for item_id, key in stored} == keys
+    in_table = [key for _, key in stored]
+    return in_table == sorted(in_table)
+
+
+def _key_correlation(corpus: Corpus) -> float:
+    """The correlation of PostgreSQL's item texts' order in the table with their keys (the planner's statistics)."""
+    with corpus.engine.connect() as connection:
+        connection.execute(text("ANALYZE corpus_item_texts"))
+        return float(
+            connection.scalar(
+                text("SELECT correlation FROM pg_stats WHERE tablename = 'corpus_item_texts' AND attname = 'search_key'")
+            )
+        )
+
+
+@pytest.mark.postgres
+def test_postgres_keeps_item_texts_in_key_order(postgres_url: str, shared_records: list[Determination]) -> None:
+    """A load of letters oldest first (the table's order then the reverse of the keys') ends with the texts written
+    again newest first; re-added letters' rows carry their new keys; corpus_0005's downgrade and upgrade drop the keys
+    and restore them and the order; searches give the same hits, scores and snippets at either revision."""
+    corpus = Corpus.open(postgres_url)
+    oldest_first = sorted(shared_records, key=lambda r: (r.decision_date is not None, r.decision_date or dt.date.min))
+    add_records(corpus, oldest_first, batch=10)
+    assert _texts_in_key_order(corpus)
+    assert _key_correlation(corpus) == pytest.approx(1.0)
+    add_records(corpus, oldest_first[-10:], batch=5)  # re-added: replaced, appended at the table's end with their keys
+    assert corpus.counts()[0] == len(shared_records)
+    assert not _texts_in_key_order(corpus) and _key_correlation(corpus) < 0.9
+    queries = ["lumbar MRI", "physical therapy", '"functional improvement"', "cyclo* -tramadol"]
+    expected = {q: search(corpus, q, limit=50).model_dump() for q in queries}
+    with corpus.engine.begin() as connection:
+        command.downgrade(migrations(connection), "corpus_0004")
+    with corpus.engine.connect() as connection:
+        columns = connection.scalars(
+            text("SELECT column_name FROM information_schema.columns WHERE table_name = 'corpus_item_texts'")
+        ).all()
+    assert "search_key" not in columns
+    assert {q: search(corpus, q, limit=50).model_dump() for q in queries} == expected
+    corpus.close()
+
+    corpus = Corpus.open(postgres_url)  # upgraded again: keyed, and ordered but for rows put in earlier pages' room
+    _texts_in_key_order(corpus)
+    assert _key_correlation(corpus) > 0.9
+    assert {q: search(corpus, q, limit=50).model_dump() for q in queries} == expected
     corpus.close()

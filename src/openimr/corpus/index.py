@@ -20,7 +20,9 @@ letters).
   its last probe); when the months left look too few in matches to fill it, the rest are read at once, newest first
   (those months' matches under a date range, otherwise all), ranked as they are read. A prefix query's steps after the
   first are served by one probe of as many months as should fill the window (`_ReadAhead`): each probe of a prefix reads
-  the posting lists of all its words.
+  the posting lists of all its words. The rows are kept in key order, newest first (`corpus_0005`; `optimize` restores
+  it after loads): a month's items are one run of row addresses, so a probe skips the rest of each word's posting tree
+  and reads one month's heap pages, and the rows a probe reads first are its newest.
 """
 
 from __future__ import annotations
@@ -397,19 +399,24 @@ _FILL_TEXTS = f"""
 WITH summaries AS MATERIALIZED (
     SELECT id, setweight(to_tsvector('english', summary), 'C') AS vector FROM corpus_letters WHERE id = ANY(%(letters)b)
 )
-INSERT INTO corpus_item_texts ({_TEXT_COLUMNS}, tsv)
+INSERT INTO corpus_item_texts ({_TEXT_COLUMNS}, search_key, tsv)
 SELECT s.id, s.request, s.rationale, s.original_request, s.authorized, s.disputed, s.claims_administrator_guideline,
-       s.maximus_guideline, s.tags,
+       s.maximus_guideline, s.tags, s.search_key,
        setweight(to_tsvector('english', s.request), 'A') || setweight(to_tsvector('english', s.rationale), 'B')
        || summaries.vector || array_to_tsvector(string_to_array(s.tags, ' '))
-FROM unnest(%(letter_of)b::integer[], {", ".join(f"%(c{n})b::{t}[]" for n, t in enumerate(_TEXT_TYPES))})
-     AS s (letter_id, {_TEXT_COLUMNS})
+FROM unnest(%(letter_of)b::integer[], %(keys)b::bigint[], {", ".join(f"%(c{n})b::{t}[]" for n, t in enumerate(_TEXT_TYPES))})
+     AS s (letter_id, search_key, {_TEXT_COLUMNS})
 JOIN summaries ON summaries.id = s.letter_id
+ORDER BY s.search_key
 """
-"""Each item's texts and its vector, the texts given as one binary array a column (no staging table: the server
-neither writes them to a table nor compresses and reads them back); the summary's vector made once a letter. The tags
-are lexemes without positions (no parsing: they are single words already): a filter matches them, their rank weight is
-0, and each counts once in a vector's length, as a tag at one position of weight D did, so ranks stay the same."""
+"""Each item's texts, its search key and its vector, the texts given as one binary array a column (no staging table:
+the server neither writes them to a table nor compresses and reads them back); the summary's vector made once a
+letter. The tags are lexemes without positions (no parsing: they are single words already): a filter matches them,
+their rank weight is 0, and each counts once in a vector's length, as a tag at one position of weight D did, so ranks
+stay the same. A batch's rows are written in key order (the order `PostgresIndex.optimize` keeps the table in)."""
+_ORDERED = 0.9
+"""The correlation of the texts' physical order with their search keys (PostgreSQL's statistics) under which
+`PostgresIndex.optimize` writes the table again in key order."""
 
 
 class PostgresIndex:
@@ -450,22 +457,46 @@ class PostgresIndex:
                 for values in rows.items:
                     copy.write_row(values)
             columns = {f"c{n}": [values[n] for values in rows.texts] for n in range(len(_TEXT_TYPES))}
-            cursor.execute(_FILL_TEXTS, {"letters": letter_ids, "letter_of": rows.letter_of, **columns})
+            keys = [values[3] for values in rows.items]  # rows.items and rows.texts are in the same order
+            cursor.execute(_FILL_TEXTS, {"letters": letter_ids, "letter_of": rows.letter_of, "keys": keys, **columns})
             with cursor.copy("COPY corpus_item_guidelines (item_id, guideline) FROM STDIN") as copy:
                 for pair in rows.guidelines:
                     copy.write_row(pair)
         return len(existing)
 
     def optimize(self) -> None:
-        """VACUUM ANALYZE the corpus tables: the GIN index's pending entries merged, the planner's statistics fresh."""
+        """VACUUM ANALYZE the corpus tables: the GIN index's pending entries merged, the planner's statistics fresh.
+        The item texts, when their rows have drifted out of key order (`_ORDERED`: a load of letters of any dates
+        appends them at the table's end), are written again in key order instead (CLUSTER, which builds their indexes
+        anew): a month's items then lie together, so a GIN probe of a month's tag costs about that month's matches, not
+        the length of the words' posting lists (see `PostgresIndex.search`)."""
         with self.corpus.raw() as connection:
             autocommit = connection.autocommit
             connection.autocommit = True
             try:
                 for table in metadata.sorted_tables:
-                    connection.execute(f"VACUUM ANALYZE {table.name}")
+                    if table.name == "corpus_item_texts":
+                        connection.execute(f"ANALYZE {table.name}")
+                        if self._ordered(connection):
+                            connection.execute(f"VACUUM {table.name}")
+                        else:
+                            connection.execute("SET maintenance_work_mem = '512MB'")
+                            connection.execute(f"CLUSTER {table.name}")
+                            connection.execute("RESET maintenance_work_mem")
+                            connection.execute(f"ANALYZE {table.name}")
+                    else:
+                        connection.execute(f"VACUUM ANALYZE {table.name}")
             finally:
                 connection.autocommit = autocommit
+
+    @staticmethod
+    def _ordered(connection: Any) -> bool:
+        """Whether the item texts' rows are in key order, to within `_ORDERED` (after an ANALYZE of the table)."""
+        correlation = connection.execute(
+            "SELECT correlation FROM pg_stats WHERE tablename = 'corpus_item_texts' AND attname = 'search_key' "
+            "AND schemaname = current_schema()"
+        ).fetchone()
+        return correlation is None or correlation[0] is None or correlation[0] >= _ORDERED
 
     @contextlib.contextmanager
     def bulk(self) -> Iterator[Callable[[bool], None]]:
@@ -556,7 +587,8 @@ class PostgresIndex:
         """The newest `window` matches (`months` newest first), month by month, and whether more lie beyond: the newest
         month alone, then as many months as the matches so far suggest will fill the window (at most twice as many as
         before), each step one GIN probe of the query and the months' tags; a step's months that hold more matches than
-        the room left fill it with those the plan reads first, not the newest of them. Once the months left look too
+        the room left fill it with those the plan reads first (in the table's order: the newest of them while the rows
+        are in key order, see `optimize`). Once the months left look too
         few in matches to fill it, the rest at once, ordered by date: of those months (their tags in one probe) when a
         date range leaves at most `_FEW_MONTHS` of them, otherwise every match in the range (they are few; an OR of many
         month tags would cost the GIN index a test of nearly every item). A window filled to its last row by a step

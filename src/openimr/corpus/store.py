@@ -7,7 +7,8 @@ version table so the corpus and the case store migrate independently in one data
 - `corpus_items`: one narrow row per decided item (decision, topic, category, decision date, year, month) that
   statistics scan; `search_key` orders items newest first (decision date, then id) for the full-text index.
 - `corpus_item_texts`: the item's request, rationale and guideline lines, and its filter tags; on PostgreSQL also the
-  `tsv` column (request, rationale, summary, tags) under a GIN index.
+  `tsv` column (request, rationale, summary, tags) under a GIN index, and the item's `search_key`, the order the rows
+  are kept in.
 - `corpus_letter_specialties`, `corpus_item_guidelines`: the labels a letter or item may have several of.
 
 The full-text index itself is `openimr.corpus.index` (SQLite FTS5 tables, one per decision year; PostgreSQL tsvector).
