@@ -4,6 +4,7 @@ what they do not handle exactly goes on to the FastAPI app with its body intact.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -96,7 +97,8 @@ def test_the_hot_routes_answer_themselves_and_pass_on_the_rest(services: Service
         await send({"type": "http.response.start", "status": 299, "headers": []})
         await send({"type": "http.response.body", "body": body})
 
-    hot = HotRoutes(inner, services, SignInLimiter(10, 60), ERROR_HANDLERS)
+    threads = ThreadPoolExecutor(2)
+    hot = HotRoutes(inner, services, SignInLimiter(10, 60), ERROR_HANDLERS, threads)
     intake = services.users.add(NewUser(name="intake", role=UserRole.INTAKE), SETUP).token
     headers = {"Authorization": f"Bearer {intake}"}
 
@@ -112,7 +114,8 @@ def test_the_hot_routes_answer_themselves_and_pass_on_the_rest(services: Service
                 await client.get("/cases"),
             ]
 
-    filed, unknown, malformed, invalid, padded, listing = asyncio.run(calls())
+    with threads:
+        filed, unknown, malformed, invalid, padded, listing = asyncio.run(calls())
     assert filed.status_code == 201 and filed.json()["case"]["state"] == "received"
     assert unknown.status_code == 404 and unknown.json() == {"detail": "case 99: no such case"}
     assert [(r.status_code, r.content) for r in (malformed, invalid)] == [(299, b"[1,"), (299, b'{"worker_id":7}')]

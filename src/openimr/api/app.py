@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
@@ -43,11 +44,12 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     """The API over `services`, or over the database `settings` name (migrated on creation)."""
     settings = settings or Settings()
     services = services or open_services(settings).services
+    # Few request threads: request handlers are short and CPU-bound under the GIL, and many threads only add convoy
+    # delays around every database call. The routers' handlers run on anyio's threads, the hot routes on their own.
+    hot_threads = ThreadPoolExecutor(settings.worker_threads, thread_name_prefix="openimr-hot")
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # Few worker threads: request handlers are short and CPU-bound under the GIL, and many threads only add
-        # convoy delays around every database call.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         with services.context.documents.in_use():  # no other process's start-up sweep runs while this one serves
             workers = WorkerPool(services, settings.drafting_workers, settings.worker_poll_seconds).start()
@@ -55,6 +57,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 yield
             finally:
                 await anyio.to_thread.run_sync(workers.stop)
+                hot_threads.shutdown(wait=False)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -64,13 +67,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         "draft, sign, issue. Authenticate with `Authorization: Bearer <token>`.",
         docs_url=None,
         redoc_url=None,
+        # No OpenTelemetry here: FastAPI would otherwise ask OpenTelemetry's providers on every request whether one was
+        # configured (~3% of a filing's CPU).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     install_static_and_docs(app)
     app.state.services = services
     app.state.settings = settings
     app.state.sign_in_limiter = SignInLimiter(settings.sign_in_max_failures, settings.sign_in_window_seconds)
     # Innermost first: the hot routes are answered inside the request-size guard and the security headers.
-    app.add_middleware(HotRoutes, services=services, limiter=app.state.sign_in_limiter, error_handlers=ERROR_HANDLERS)
+    app.add_middleware(
+        HotRoutes, services=services, limiter=app.state.sign_in_limiter, error_handlers=ERROR_HANDLERS, threads=hot_threads
+    )
     app.add_middleware(_BodyLimit, limit=services.context.documents.max_bytes + 2 * 1024 * 1024)
     app.add_middleware(SecurityHeaders)
     for kind, handler in ERROR_HANDLERS:

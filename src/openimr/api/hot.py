@@ -8,7 +8,10 @@ that answers them itself, with the same checks and the same answers as the route
 - the caller is authenticated by `openimr.api.deps.authenticate` (the bearer token, its expiry and revocation, the
   failed sign-in limiter), and the services check the role and what the caller may see, as on every route;
 - errors are answered by the app's own exception handlers (`ERROR_HANDLERS` in `openimr.api.app`);
-- it sits inside the app's other middleware, so the security headers and the request-size guard apply as before.
+- it sits inside the app's other middleware, so the security headers and the request-size guard apply as before;
+- the services' blocking work runs on the app's request threads (`threads`), handed over by the event loop itself
+  (`loop.run_in_executor`): anyio's thread hop, which the routers use, spent more of the event loop's CPU than the draft
+  read's own queries (its capacity limiter, cancel scope and run-time variable look-ups on every call).
 
 It serves only a request it can answer exactly as the router would; any other (a malformed path id, a body that is not
 valid JSON or not a valid application, another content type) goes on to the FastAPI app, which answers with its usual
@@ -18,14 +21,15 @@ authenticated twice in a way that counts). The routers keep both routes, for the
 
 from __future__ import annotations
 
+import asyncio
 import email.message
 import json
 import re
 from collections.abc import Callable, Coroutine, Sequence
-from typing import Any
+from concurrent.futures import Executor
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -38,6 +42,7 @@ from openimr.cases.schemas import Application
 from openimr.cases.services import Services
 
 ErrorHandler = Callable[[Request, Exception], Response]
+T = TypeVar("T")
 
 _DRAFT_PATH = re.compile(r"/cases/([1-9][0-9]{0,9})/draft")
 _MAX_CASE_ID = 2**31 - 1  # as `openimr.api.deps.CaseId`
@@ -56,9 +61,11 @@ class HotRoutes:
         services: Services,
         limiter: SignInLimiter,
         error_handlers: Sequence[tuple[type[Exception], ErrorHandler]],
+        threads: Executor,
     ) -> None:
         self.app = app
         self.services = services
+        self.threads = threads
         self.limiter = limiter
         self.error_handlers = error_handlers
 
@@ -106,7 +113,7 @@ class HotRoutes:
 
     async def _read_draft(self, scope: Scope, case_id: int) -> Response:
         caller = await self._caller(scope)
-        body = await run_in_threadpool(self.services.drafts.get_json, case_id, caller)
+        body = await self._in_thread(self.services.drafts.get_json, case_id, caller)
         return Response(body, media_type="application/json")
 
     async def _file(self, scope: Scope, given: Any) -> Response:
@@ -115,8 +122,12 @@ class HotRoutes:
             application = Application.model_validate(given, from_attributes=True)  # as FastAPI validates a body
         except ValidationError:
             raise _NotHere() from None  # FastAPI's 422 names what is wrong
-        result = await run_in_threadpool(self.services.intake.file_application, application, caller)
+        result = await self._in_thread(self.services.intake.file_application, application, caller)
         return json_model(result, 200 if result.duplicate or result.corrected else 201)
+
+    async def _in_thread(self, work: Callable[[Any, Actor], T], given: Any, caller: Actor) -> T:
+        """`work(given, caller)` run on one of the request threads, awaited on the event loop."""
+        return await asyncio.get_running_loop().run_in_executor(self.threads, work, given, caller)
 
 
 def bearer_token(authorization: str | None) -> str | None:

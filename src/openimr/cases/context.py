@@ -105,6 +105,12 @@ class PendingDocuments:
 T = TypeVar("T")
 
 
+def _held_lock() -> threading.Lock:
+    lock = threading.Lock()
+    lock.acquire()
+    return lock
+
+
 @dataclass(eq=False)
 class _GroupedWrite:
     """A write waiting for the group commit that will run it (`ServiceContext.grouped`), then what it gave."""
@@ -115,6 +121,9 @@ class _GroupedWrite:
     finished: bool = False
     result: Any = None
     error: BaseException | None = None
+    wake: threading.Lock = field(default_factory=_held_lock)
+    """Held until its caller is to go on: its group has ended (`finished`), or it is to lead the next. Its caller waits
+    by acquiring it, and one other thread releases it, once: the cheapest way to wake one thread."""
 
 
 def _run_together(session: Session, group: list[_GroupedWrite]) -> bool:
@@ -172,10 +181,11 @@ class ServiceContext:
         self.organization = organization or Organization()
         self._write_lock: AbstractContextManager[object] = threading.Lock() if serialize_writes else nullcontext()
         self._group: list[_GroupedWrite] = []
-        self._group_changed = threading.Condition()
-        """Guards `_group` and `_leading`; notified when a group commit has ended."""
+        """The writes queued for the next group commit, in their order of arrival."""
+        self._group_lock = threading.Lock()
+        """Guards `_group` and `_leading`."""
         self._leading = False
-        """Whether a write is running a group commit (its caller leads it; the others queued wait for its end)."""
+        """Whether a write leads a group commit (runs one, or was handed the lead of the next); the others queued wait."""
         self._uncertain: list[PendingDocuments] = []
         self._uncertain_lock = threading.Lock()
 
@@ -213,32 +223,41 @@ class ServiceContext:
         This is a group commit. A caller that finds none running in its process leads one: it takes the single writer
         (SQLite), then every work queued by then, and runs them in one transaction, with one BEGIN and one COMMIT for
         all (`_commit_group`: one that fails is rolled back alone and raises to its caller). The works queued meanwhile
-        wait for its end (woken together, not one by one through the writer's lock); one of those it did not run leads
-        the next. Each caller returns only after the COMMIT of the group that ran its work, so what it was told is
-        committed, as with `transaction`. `work` may run twice (again in its savepoint when another work of its group
-        failed): it must do its database work and nothing else.
+        wait. When the group has ended, its leader hands the lead of the next to the first work queued after it, then
+        wakes the callers of its group: each waiting thread is woken once, and only when it has something to do (its
+        work committed or failed, or the next group to lead). Each caller returns only after the COMMIT of the group
+        that ran its work, so what it was told is committed, as with `transaction`. `work` may run twice (again in its
+        savepoint when another work of its group failed): it must do its database work and nothing else.
 
         On PostgreSQL too: every work appends to the audit chain, whose head row a transaction holds from its first
         entry to its COMMIT, so the writers of all processes take turns at it anyway; a group takes one turn for all
         its works instead of one each."""
         pending = _GroupedWrite(what, work, documents)
-        with self._group_changed:
+        with self._group_lock:
             self._group.append(pending)
-            while self._leading and not pending.finished:
-                self._group_changed.wait()
-            leads = not pending.finished  # else the group that ended ran it
-            if leads:
-                self._leading = True
+            leads = not self._leading
+            self._leading = True
+        if not leads:
+            pending.wake.acquire()  # until its group has ended, or it is handed the lead
+            leads = not pending.finished
         if leads:
+            group: list[_GroupedWrite] = []
             try:
                 with self._write_lock:
-                    with self._group_changed:
+                    with self._group_lock:
                         group, self._group = self._group, []
                     self._commit_group(group)
             finally:
-                with self._group_changed:
-                    self._leading = False
-                    self._group_changed.notify_all()
+                with self._group_lock:
+                    if pending in self._group:  # the group was never taken (the writer's lock failed): not run
+                        self._group.remove(pending)
+                    following = self._group[0] if self._group else None
+                    self._leading = following is not None
+                if following is not None:
+                    following.wake.release()  # it leads the next group
+                for other in group:
+                    if other is not pending:
+                        other.wake.release()
         if pending.error is not None:
             raise pending.error
         result: T = pending.result
