@@ -1,6 +1,6 @@
 """A blind check of the engine: synthetic cases written from the guideline rules in `shared/docs/domain.md` by
 engineers who had not read the knowledge base or its vignettes, each with the decision its guideline gives
-(`tests/review/blind/` to `blind5/`: one case file a case, `expected.json` the decisions and the rule behind each).
+(`tests/review/blind/` to `blind6/`: one case file a case, `expected.json` the decisions and the rule behind each).
 
 The engine must keep agreeing with at least as many items as it did when the set was last measured. These cases
 measure how the knowledge generalises: never write a term, pattern or rule from their wording; a rule a
@@ -50,6 +50,10 @@ BLIND_SETS = [
     # 153 and 57 after the injection and medication readings of eng-rx (relief as an arrow, steroid injections as care
     # tried, acute and post-operative opioids, a baseline drug screen, antiemetics with an authorized surgery)
     BlindSet("blind5", agreeing_items=163, overturned_caught=65),
+    # written 2026-12-01 by a sixth and a seventh engineer (180 cases, 201 items, 85 Overturned), held back and measured
+    # once at the end of the session that wrote it: 177 items agree, 67 Overturned caught, 110 of 116 Upheld kept
+    # (balanced accuracy 0.868; the engine at the session's start: 172, 62 and 110, 0.839)
+    BlindSet("blind6", agreeing_items=177, overturned_caught=67),
 ]
 
 
