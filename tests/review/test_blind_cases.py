@@ -53,7 +53,10 @@ BLIND_SETS = [
     # written 2026-12-01 by a sixth and a seventh engineer (180 cases, 201 items, 85 Overturned), held back and measured
     # once at the end of the session that wrote it: 177 items agree, 67 Overturned caught, 110 of 116 Upheld kept
     # (balanced accuracy 0.868; the engine at the session's start: 172, 62 and 110, 0.839)
-    BlindSet("blind6", agreeing_items=177, overturned_caught=67),
+    # 182 and 72 after the surgery readings of eng-surg (electrodiagnostic findings with their grade, basic care and
+    # persisting entrapment signs as failed care for nerve releases, night pain, an order not to drive, a two-tendon or
+    # 3 cm tear as large)
+    BlindSet("blind6", agreeing_items=182, overturned_caught=72),
 ]
 
 
