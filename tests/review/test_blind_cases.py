@@ -56,7 +56,10 @@ BLIND_SETS = [
     # 182 and 72 after the surgery readings of eng-surg (electrodiagnostic findings with their grade, basic care and
     # persisting entrapment signs as failed care for nerve releases, night pain, an order not to drive, a two-tendon or
     # 3 cm tear as large)
-    BlindSet("blind6", agreeing_items=182, overturned_caught=72),
+    # 182 and 71 after work conditioning was kept to its own topic after a surgery and the programme and imaging
+    # readings of eng-pm (demand levels, return-to-work attempts that ended, occult fracture signs, CT of a fusion)
+    # 187 and 76 with both
+    BlindSet("blind6", agreeing_items=187, overturned_caught=76),
 ]
 
 
