@@ -25,6 +25,8 @@ from openimr.model import FactStatus
         ("Counseling visits to date - six, with better sleep.", "psychotherapy", "6", PRESENT),
         ("She has done cognitive behavioral therapy x3 so far.", "psychotherapy", "3", PRESENT),
         ("Physical therapy visits: 2x/week since June.", "physical therapy", "", PRESENT),
+        ("L shoulder steroid inj 3/2016 with brief relief.", "joint injection", "", PRESENT),
+        ("Her knee was injected with triamcinolone twice last year.", "joint injection", "", PRESENT),
     ],
 )
 def test_prior_treatment(text: str, name: str, sessions: str, status: FactStatus) -> None:
