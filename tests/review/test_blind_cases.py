@@ -53,7 +53,10 @@ BLIND_SETS = [
     # written 2026-12-01 by a sixth and a seventh engineer (180 cases, 201 items, 85 Overturned), held back and measured
     # once at the end of the session that wrote it: 177 items agree, 67 Overturned caught, 110 of 116 Upheld kept
     # (balanced accuracy 0.868; the engine at the session's start: 172, 62 and 110, 0.839)
-    BlindSet("blind6", agreeing_items=177, overturned_caught=67),
+    # 183 and 72 after eng-inj's readings (a plan's orders read clause by clause, a note's tally of sessions, a repeat
+    # psychological evaluation without a new question, knee osteoarthritis still symptomatic after care, steroid
+    # injections in shorthand, medication as a modality tried before TENS)
+    BlindSet("blind6", agreeing_items=183, overturned_caught=72),
 ]
 
 
