@@ -58,8 +58,11 @@ BLIND_SETS = [
     # 3 cm tear as large)
     # 182 and 71 after work conditioning was kept to its own topic after a surgery and the programme and imaging
     # readings of eng-pm (demand levels, return-to-work attempts that ended, occult fracture signs, CT of a fusion)
-    # 187 and 76 with both
-    BlindSet("blind6", agreeing_items=187, overturned_caught=76),
+    # 183 and 72 after eng-inj's readings (a plan's orders read clause by clause, a note's tally of sessions, a repeat
+    # psychological evaluation without a new question, knee osteoarthritis still symptomatic after care, steroid
+    # injections in shorthand, medication as a modality tried before TENS)
+    # 193 and 81 with eng-surg, eng-pm and eng-inj
+    BlindSet("blind6", agreeing_items=193, overturned_caught=81),
 ]
 
 

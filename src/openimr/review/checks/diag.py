@@ -37,19 +37,28 @@ class BothParams(Params):
     )
     accept_uncertain: bool = Field(default=False, description="Also suspected findings (see `documented`).")
     accept_planned: bool = Field(default=False, description="Also planned ones (see `documented`).")
+    unless_planned: bool = Field(
+        default=False,
+        description="One of `unless` only planned also makes it not met (an implant being planned, a referral for "
+        "medication management: a new question the repeat answers).",
+    )
 
 
 @check("documented_both", BothParams)
 def documented_both(ctx: CheckContext, params: BothParams) -> Outcome:
     """Met when the record documents one of `any` AND one of `also` (each as `documented` reads it), and none of
-    `unless` is documented or suspected; not met when it negates either, or documents or suspects one of `unless`;
-    silent when it says nothing of either; insufficient otherwise."""
+    `unless` is documented or suspected (or, with `unless_planned`, planned); not met when it negates either, or
+    documents or suspects one of `unless`; silent when it says nothing of either; insufficient otherwise."""
     options = {"accept_uncertain": params.accept_uncertain, "accept_planned": params.accept_planned}
     first = documented(ctx, DocumentedParams(any=params.any, **options))
     second = documented(ctx, DocumentedParams(any=params.also, **options))
     facts = first.facts + second.facts
     if first.status == MET and second.status == MET:
-        other = documented(ctx, DocumentedParams(any=params.unless, accept_uncertain=True)) if params.unless else None
+        other = (
+            documented(ctx, DocumentedParams(any=params.unless, accept_uncertain=True, accept_planned=params.unless_planned))
+            if params.unless
+            else None
+        )
         if other is not None and other.status == MET:
             return Outcome(NOT_MET, facts + other.facts, f"{other.note}, still to be told apart")
         return Outcome(MET, facts, f"{first.note} and {second.note.removeprefix('the record ')}")
