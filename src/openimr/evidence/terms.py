@@ -153,6 +153,35 @@ def _terms_named(family: str) -> dict[str, _Term]:
     return {term.name: term for term in _families()[family]}
 
 
+@dataclass(frozen=True)
+class _TermScans:
+    """The scans of some terms of a family, each with its term: those without anchors (tried everywhere), and those
+    with anchors, found by anchor (a scan is tried on a document only when it holds one of its anchors: one set
+    intersection in place of a test of each scan)."""
+
+    everywhere: tuple[tuple[_Term, _Scan], ...]
+    anchored: tuple[tuple[_Term, _Scan], ...]
+    by_anchor: dict[str, tuple[int, ...]]
+    """For each anchor, the indexes in `anchored` of the scans that have it."""
+
+
+@lru_cache(maxsize=1024)
+def _term_scans(family: str, names: frozenset[str] | None) -> _TermScans:
+    """The scans of `family`'s terms (given `names`, of the terms of those names only), indexed by anchor."""
+    terms = _families()[family] if names is None else [_terms_named(family)[name] for name in sorted(names)]
+    pairs = [(term, scan) for term in terms for scan in term.scans]
+    anchored = tuple((term, scan) for term, scan in pairs if scan.pattern.anchors)
+    by_anchor: dict[str, list[int]] = {}
+    for index, (_, scan) in enumerate(anchored):
+        for anchor in scan.pattern.anchors:
+            by_anchor.setdefault(anchor, []).append(index)
+    return _TermScans(
+        tuple((term, scan) for term, scan in pairs if not scan.pattern.anchors),
+        anchored,
+        {anchor: tuple(indexes) for anchor, indexes in by_anchor.items()},
+    )
+
+
 def _members(bits: int) -> Iterator[int]:
     """The members of a bit set, in increasing order."""
     while bits:
@@ -270,7 +299,7 @@ def find_terms(
 
     Each term pattern is tried only on the sentences that hold the letter runs it needs; a term found twice
     at one place (by two of its patterns) counts once, the longer match."""
-    terms = _families()[family] if names is None else [_terms_named(family)[name] for name in sorted(names)]
+    scans = _term_scans(family, names)
     for document in case.documents:
         fixed = document_role(document)
         if fixed is not None and fixed not in roles:
@@ -279,21 +308,15 @@ def find_terms(
         sentences = document_sentences(text)
         hits = sentences.anchored()
         held = hits.keys()
-        stretches = []
-        for term in terms:
-            for scan in term.scans:
-                anchors = scan.pattern.anchors
-                if not anchors:
-                    stretches.append((term, scan, [(0, len(text))]))
-                    continue
-                if held.isdisjoint(anchors):  # the common case, settled without a loop in Python
-                    continue
-                where = 0
-                for anchor in anchors:
-                    where |= hits.get(anchor, 0)
-                if where and (meets := meeting(scan.requirements, hits) if scan.finer else where):
-                    places = [(s.start, s.end) for s in map(sentences.sentences.__getitem__, _members(meets))]
-                    stretches.append((term, scan, places))
+        stretches = [(term, scan, [(0, len(text))]) for term, scan in scans.everywhere]
+        anchored = {index for anchor in scans.by_anchor.keys() & held for index in scans.by_anchor[anchor]}
+        for term, scan in map(scans.anchored.__getitem__, anchored):
+            where = 0
+            for anchor in scan.pattern.anchors:
+                where |= hits.get(anchor, 0)
+            if meets := meeting(scan.requirements, hits) if scan.finer else where:
+                places = [(s.start, s.end) for s in map(sentences.sentences.__getitem__, _members(meets))]
+                stretches.append((term, scan, places))
         found: dict[tuple[str, int], tuple[int, _Term]] = {}
         ascii = reads_as_ascii(text) if stretches else False
         for term, scan, places in stretches:
