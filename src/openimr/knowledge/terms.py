@@ -810,17 +810,24 @@ class TermMatcher(Generic[V]):
         body = "|".join(f"(?:{a})" for a in alternatives if a) or r"(?!x)x"
         self._regex = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
         plain = bool(insensitive) and not any(has_odd_letter(term) for term in insensitive)
-        self._lowered = re.compile(rf"(?<![\w])(?:{alternatives[0]})(?![\w])") if plain else None
-        self._sensitive = (
+        lowered = re.compile(rf"(?<![\w])(?:{alternatives[0]})(?![\w])") if plain else None
+        exact = (
             re.compile(rf"(?:{trie_regex(sorted(set(sensitive)), _AFTER_WORD_START)})(?![\w])") if plain and sensitive else None
         )
+        self._plain: dict[bool, tuple[re.Pattern[str], re.Pattern[str] | None]] = (
+            {ascii: (ascii_twin(lowered, ascii), None if exact is None else ascii_twin(exact, ascii)) for ascii in (False, True)}
+            if lowered is not None
+            else {}
+        )
+        """In a text whose letters fold plainly, the expressions of the terms ignoring case (for the lower-cased text)
+        and of those that do not, read with Unicode classes and (key true) with ASCII classes (`ascii_twin`)."""
 
     def find(self, text: str) -> list[TermMatch[V]]:
         """All non-overlapping terms in `text`, in reading order."""
         plain = folds_plainly(text)
         lowered = text.lower()
         ascii = reads_as_ascii(text)
-        spans = self._term_spans(text, lowered, ascii) if plain and self._lowered is not None else None
+        spans = self._term_spans(text, lowered, ascii) if plain and self._plain else None
         if spans is None:
             spans = [m.span() for m in self._regex.finditer(text)]
         found = [TermMatch(start, end, text[start:end], self._entry(text[start:end])) for start, end in spans]
@@ -840,9 +847,7 @@ class TermMatcher(Generic[V]):
     def _term_spans(self, text: str, lowered: str, ascii: bool) -> list[tuple[int, int]]:
         """The spans of the terms in a text whose letters fold plainly, as the joined expression finds them: the
         leftmost match of either kind next, a term ignoring case first when both start at one place."""
-        assert self._lowered is not None
-        terms = ascii_twin(self._lowered, ascii)
-        sensitive = None if self._sensitive is None else ascii_twin(self._sensitive, ascii)
+        terms, sensitive = self._plain[ascii]
         exact = sensitive.search(text) if sensitive is not None else None
         if exact is None:
             return [m.span() for m in terms.finditer(lowered)]
