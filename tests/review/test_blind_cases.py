@@ -53,7 +53,10 @@ BLIND_SETS = [
     # written 2026-12-01 by a sixth and a seventh engineer (180 cases, 201 items, 85 Overturned), held back and measured
     # once at the end of the session that wrote it: 177 items agree, 67 Overturned caught, 110 of 116 Upheld kept
     # (balanced accuracy 0.868; the engine at the session's start: 172, 62 and 110, 0.839)
-    BlindSet("blind6", agreeing_items=177, overturned_caught=67),
+    # 185 and 70 after the medication restructuring of eng-rx (a surgery's own year dates it; post-operative opioids
+    # short-acting and begun with the surgery; the steps before an opioid trial; opioid therapy and tool-first risk for
+    # drug testing; a PPI only with an NSAID taken by mouth now)
+    BlindSet("blind6", agreeing_items=185, overturned_caught=70),
 ]
 
 
