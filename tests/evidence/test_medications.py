@@ -74,3 +74,16 @@ def test_every_lexicon_drug_is_a_medication_fact() -> None:
 )
 def test_same_drug(first: str, second: str, same: bool) -> None:
     assert same_drug(first, second) is same
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Failed naproxen and acetaminophen.\n- Trial tramadol 50 mg every 6 hours as needed, #60.",
+        "Plan: trial of tramadol 50 mg up to four a day; reassess in four weeks.",
+        "We will trial tramadol 50 mg at bedtime.",
+    ],
+)
+def test_a_plan_line_opening_with_a_trial_is_a_first_prescription(text: str) -> None:
+    facts = _facts(text, "tramadol")
+    assert facts and all(f.value == FIRST_PRESCRIPTION for f in facts), facts

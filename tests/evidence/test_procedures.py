@@ -122,3 +122,36 @@ def test_an_operative_report_recalling_the_authorization_states_the_operation_do
 
 def test_an_operative_report_after_the_decision_is_no_operation_done_by_then() -> None:
     assert _operative_report_events(dt.date(2016, 12, 1), "Procedure: left carpal tunnel release.") == []
+
+
+def _dated(text: str) -> list[tuple[str, str, dt.date | None]]:
+    case = Case(
+        dates=CaseDates(injury=dt.date(2012, 1, 4), ur_decision=dt.date(2016, 11, 10)),
+        patient=Patient(age=50),
+        documents=[Document(id="note", type="progress_report", text=text)],
+        disputed_items=[DisputedItem(request="Norco 10/325mg #60")],
+    )
+    return [(f.name, f.value, f.date) for f in extract_procedure_events(case)]
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        # a year written right after the procedure is its own date, at the latest day it can be
+        ("Chronic neck pain, s/p C5-6 ACDF 2013, with arm numbness.", dt.date(2013, 12, 31)),
+        ("Status post L4-5 fusion in 2014 (failed back).", dt.date(2014, 12, 31)),
+        # the year of the decision: no later than the decision
+        ("S/p right carpal tunnel release 2016, still numb.", dt.date(2016, 11, 10)),
+        # a visit date heading the line is the visit's, not the operation's
+        ("Pain clinic follow-up 10/20/2016\n55M chronic LBP s/p L4-S1 fusion 2014, cane.", dt.date(2014, 12, 31)),
+        ("S/p L TKA 04/22/2016, seen again 6/1/2016.", dt.date(2016, 4, 22)),
+    ],
+)
+def test_the_date_written_after_a_procedure_is_its_own(text: str, date: dt.date) -> None:
+    events = _dated(text)
+    assert [(value, when) for _, value, when in events] == [(ProcedureEvent.PERFORMED.value, date)], events
+
+
+def test_a_year_alone_does_not_make_a_mention_a_procedure_done() -> None:
+    # "subsequent ... 2012" dates the operation, but only words of its doing make it one done
+    assert _dated("He hurt the knee in 2011 and a meniscectomy 2012 is mentioned in the old notes.") == []

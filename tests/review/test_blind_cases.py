@@ -61,8 +61,11 @@ BLIND_SETS = [
     # 183 and 72 after eng-inj's readings (a plan's orders read clause by clause, a note's tally of sessions, a repeat
     # psychological evaluation without a new question, knee osteoarthritis still symptomatic after care, steroid
     # injections in shorthand, medication as a modality tried before TENS)
-    # 193 and 81 with eng-surg, eng-pm and eng-inj
-    BlindSet("blind6", agreeing_items=193, overturned_caught=81),
+    # 185 and 70 after the medication restructuring of eng-rx (a surgery's own year dates it; post-operative opioids
+    # short-acting and begun with the surgery; the steps before an opioid trial; opioid therapy and tool-first risk for
+    # drug testing; a PPI only with an NSAID taken by mouth now)
+    # 200 and 84 with eng-surg, eng-pm, eng-inj and eng-rx
+    BlindSet("blind6", agreeing_items=200, overturned_caught=84),
 ]
 
 

@@ -24,9 +24,10 @@ _FIRST = re.compile(
     # started at this visit, or to be started: "started on gabapentin today", "will start", "Plan: start naproxen"
     r"|\b(?:start(?:ed|ing)?|began|begin|initiat\w*|prescrib\w*|dispens\w*)\b[^.;]{0,40}\btoday\b"
     r"|\btoday\b[^.;]{0,40}\b(?:started|prescribed|initiated|dispensed)\b"
-    r"|\b(?:will|plan\s+to|is\s+to)\s+(?:start|begin|initiate|try)\b"
+    r"|\b(?:will|plan\s+to|is\s+to)\s+(?:start|begin|initiate|try|trial)\b"
     r"|\btrial\s+of\s+[\w/-]+\s+(?:\S+\s+){0,3}?(?:is|was|will\s+be|has\s+been)\s+(?:started|begun|initiated|prescribed)\b"
-    r"|^\W*(?:plan\s*:\s*)?(?:start(?:ing)?|begin(?:ning)?|initiat(?:e|ing))\b",
+    # a plan line that opens with the trial: "- Trial tramadol 50 mg", "Plan: trial of tramadol"
+    r"|^\W*(?:plan\s*:\s*)?(?:start(?:ing)?|begin(?:ning)?|initiat(?:e|ing)|(?:a\s+)?(?:time[- ]limited\s+)?trial(?:\s+of)?)\b",
     re.IGNORECASE,
 )
 

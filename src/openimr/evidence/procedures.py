@@ -115,11 +115,29 @@ def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> 
     return None
 
 
-def _date(sentence: str, left: int, right: int, before: dt.date | None) -> dt.date | None:
-    """The latest date the clause `sentence[left:right]` gives for what it states (`find_event_dates`)."""
-    found = find_event_dates(sentence, DatePrecision.MONTH)
-    dates = [f.date for f in found if left <= f.start and f.end <= right and (before is None or f.date <= before)]
-    return max(dates) if dates else None
+_OWN_DATE = re.compile(r"[\s,(]*(?:(?:in|on|dated|done|performed)\s+)?", re.IGNORECASE)
+"""What may stand between a procedure and the date written right after it, its own date ("s/p fusion 2014", "ACDF
+in 2011", "TKA (04/22/2016)")."""
+
+
+def _date(sentence: str, left: int, right: int, mention_end: int, before: dt.date | None) -> tuple[dt.date | None, bool]:
+    """The date the clause `sentence[left:right]` gives for what it states (`find_event_dates`): the date written
+    right after the procedure (`mention_end`), a year alone among them, else the latest date of month precision; and
+    whether it names a month. A year alone dates the procedure at the end of that year (or `before`, when earlier):
+    at its latest; it dates a procedure the clause says was done, but does not by itself make the mention one done."""
+    found = [
+        f
+        for f in find_event_dates(sentence, DatePrecision.YEAR)
+        if left <= f.start and f.end <= right and (before is None or f.date <= before)
+    ]
+    own = next((f for f in found if f.start >= mention_end and _OWN_DATE.fullmatch(sentence, mention_end, f.start)), None)
+    if own is not None:
+        if own.precision is not DatePrecision.YEAR:
+            return own.date, True
+        end_of_year = own.date.replace(month=12, day=31)
+        return (end_of_year if before is None else min(end_of_year, before)), False
+    dates = [f.date for f in found if f.precision is not DatePrecision.YEAR]
+    return (max(dates), True) if dates else (None, False)
 
 
 def procedure_mentions(case: Case) -> list[tuple[Document, TermMatch[Procedure]]]:
@@ -167,12 +185,12 @@ def procedure_event(document: Document, match: TermMatch[Procedure], as_of: dt.d
     sentence, role, left, right = _clause(document, match)
     clause = sentence.text[left:right]
     asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start, PROCEDURE)
-    date = _date(sentence.text, left, right, as_of)
+    date, dated = _date(sentence.text, left, right, match.end - sentence.start, as_of)
     # an operative report (of no later date than the decision) states the operation it reports as done, on its date
     reported = document.type == OPERATIVE_REPORT and (as_of is None or document.date is None or document.date <= as_of)
     if date is None and reported:
         date = document.date
-    event = _event(clause, role, asserted.status, date is not None or reported)
+    event = _event(clause, role, asserted.status, dated or reported)
     if reported and event is ProcedureEvent.CERTIFIED:
         # the report of the operation states it done on its own date, whatever it recalls of its authorization
         # ("(certified 7/14)")
