@@ -16,17 +16,20 @@ MET, NOT_MET, INSUFFICIENT = CriterionStatus.MET, CriterionStatus.NOT_MET, Crite
 FAMILY = {"percent": 30, "family": ["gabapentin", "medications"]}
 
 
-def _relief(text: str, request: str = "Gabapentin 600mg three times a day #90") -> Outcome:
+def _check(name: str, params: dict[str, object], text: str, request: str) -> Outcome:
     item = DisputedItem(request=request)
     case = Case(
-        dates=CaseDates(injury=dt.date(2016, 1, 4), ur_decision=dt.date(2016, 11, 10)),
+        dates=CaseDates(injury=dt.date(2013, 1, 4), ur_decision=dt.date(2016, 11, 10)),
         patient=Patient(age=50),
         documents=[Document(id="note", type="progress_report", text=text)],
         disputed_items=[item],
     )
     context = CheckContext(case=case, treatment=parse_disputed_item(item), evidence=gather_evidence(case))
-    params = CHECKS["relief_documented"].validate(FAMILY, "test")
-    return CHECKS["relief_documented"](context, params)
+    return CHECKS[name](context, CHECKS[name].validate(params, "test"))
+
+
+def _relief(text: str, request: str = "Gabapentin 600mg three times a day #90") -> Outcome:
+    return _check("relief_documented", FAMILY, text, request)
 
 
 @pytest.mark.parametrize(
@@ -47,18 +50,6 @@ def test_relief_documented(text: str, status: CriterionStatus, silent: bool) -> 
 
 def test_unquantified_relief_says_so() -> None:
     assert "not quantified" in _relief("With gabapentin his pain is reduced.").note
-
-
-def _check(name: str, params: dict[str, object], text: str, request: str) -> Outcome:
-    item = DisputedItem(request=request)
-    case = Case(
-        dates=CaseDates(injury=dt.date(2013, 1, 4), ur_decision=dt.date(2016, 11, 10)),
-        patient=Patient(age=50),
-        documents=[Document(id="note", type="progress_report", text=text)],
-        disputed_items=[item],
-    )
-    context = CheckContext(case=case, treatment=parse_disputed_item(item), evidence=gather_evidence(case))
-    return CHECKS[name](context, CHECKS[name].validate(params, "test"))
 
 
 @pytest.mark.parametrize(
