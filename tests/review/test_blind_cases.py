@@ -66,6 +66,10 @@ BLIND_SETS = [
     # drug testing; a PPI only with an NSAID taken by mouth now)
     # 200 and 84 with eng-surg, eng-pm, eng-inj and eng-rx
     BlindSet("blind6", agreeing_items=200, overturned_caught=84),
+    # written 2026-12-01 by an eighth and a ninth engineer (180 cases, 205 items, 87 Overturned), held back and measured
+    # once at the end of the session that wrote it: 189 items agree, 75 Overturned caught, 114 of 118 Upheld kept
+    # (balanced accuracy 0.914; the engine at the session's start: 185, 73 and 112, 0.894)
+    BlindSet("blind7", agreeing_items=189, overturned_caught=75),
 ]
 
 
