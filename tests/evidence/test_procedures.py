@@ -122,3 +122,23 @@ def test_an_operative_report_recalling_the_authorization_states_the_operation_do
 
 def test_an_operative_report_after_the_decision_is_no_operation_done_by_then() -> None:
     assert _operative_report_events(dt.date(2016, 12, 1), "Procedure: left carpal tunnel release.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Chronic low back pain, s/p L4-5 lumbar fusion 2014.", dt.date(2014, 1, 1)),
+        ("History: lumbar fusion (2013), doing poorly since.", dt.date(2013, 1, 1)),
+        ("She had a lumbar fusion in 2015 and then a second opinion.", dt.date(2015, 1, 1)),
+    ],
+)
+def test_a_surgery_dated_to_the_year(text: str, date: dt.date) -> None:
+    case = Case(
+        dates=CaseDates(injury=dt.date(2012, 1, 4), ur_decision=dt.date(2016, 11, 10)),
+        documents=[Document(id="note", type="progress_report", text=text)],
+        disputed_items=[DisputedItem(request="Norco 10/325mg #60")],
+    )
+    (event,) = extract_procedure_events(case)
+    assert (event.value, event.date, event.date_precision) == (ProcedureEvent.PERFORMED, date, "year")
+    assert event.last_date == dt.date(date.year, 12, 31)
+    assert event.date_text == f"in {date.year}"

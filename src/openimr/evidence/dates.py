@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from openimr.evidence.numbers import NUMBER_OR_A, TIME_UNIT, number_value, time_unit
 from openimr.knowledge.terms import for_text, regex_fold
+from openimr.model import DatePrecision, last_day
 
 __all__ = [
     "MONTH_NAMES",
@@ -27,14 +28,6 @@ __all__ = [
     "find_event_dates",
     "parse_date",
 ]
-
-
-class DatePrecision(StrEnum):
-    """How much of a date the text gave."""
-
-    DAY = "day"
-    MONTH = "month"
-    YEAR = "year"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +64,11 @@ _MONTHS = {
 MONTH_NAMES = frozenset(_MONTHS)
 """Month names and their abbreviations, lower case ("september", "sep", "sept")."""
 _MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MEASURE_UNIT = (
+    r"mg|mcg|ug|g|ml|cc|units?|IU|%|percent|kcal|calories?|steps|feet|ft|yards?|yds?|meters?|m|lbs?|pounds|kg|hours?|hrs?"
+    r"|minutes?|mins?|seconds?|times|pills|tablets?|tabs?|capsules?"
+)
+"""Units after a four-digit number that make it a quantity, not a year ("2000 mg", "1950 feet")."""
 
 _DATE = re.compile(
     rf"""
@@ -82,7 +80,7 @@ _DATE = re.compile(
       | (?P<dd>\d{{1,2}})\s+(?P<dmn>{_MONTH_NAME})\.?,?\s+(?P<dy>\d{{4}})         # 5 January 2016
       | (?P<ymn>{_MONTH_NAME})\.?,?\s+(?:of\s+)?(?P<yy>\d{{4}})                  # January 2016
       | (?P<pm>\d{{1,2}})/(?P<py>\d{{4}})                                        # 1/2016
-      | (?P<year>(?:19|20)\d{{2}})                                               # 2015
+      | (?P<year>(?:19|20)\d{{2}})(?!\s*(?:{_MEASURE_UNIT})\b)                    # 2015 (not "2000 mg")
     )
     (?![\w/]|[.-]\d)
     """,
@@ -294,8 +292,11 @@ def find_durations(text: str, reference: dt.date | None = None, injury: dt.date 
         dates = find_dates(text[match.end() : match.end() + 40])
         if dates and dates[0].start == 0:
             start_date = dates[0].date
-            lower_bound = "least" in match.group().lower() or "early" in match.group().lower()
-            elapsed = (reference - start_date).days if reference else None
+            # "since 2014" may mean as late as 2014-12-31: the time since it is at least the time since that day
+            imprecise = dates[0].precision is not DatePrecision.DAY
+            lower_bound = imprecise or "least" in match.group().lower() or "early" in match.group().lower()
+            least = (reference - last_day(start_date, dates[0].precision)).days if reference else None
+            elapsed = least if least is None or least > 0 else None
             end = match.end() + dates[0].end
             found.append(Duration(DurationKind.SINCE_DATE, match.start(), end, start_date, elapsed, lower_bound))
     for match in (*_FOR_SPAN.finditer(text), *_OF_RELIEF.finditer(text), *_APPOSED_SPAN.finditer(text)):

@@ -15,13 +15,13 @@ import re
 from enum import StrEnum
 
 from openimr.evidence.context import assertion
-from openimr.evidence.dates import DatePrecision, find_event_dates
+from openimr.evidence.dates import FoundDate, find_event_dates
 from openimr.evidence.terms import UR_DECISION, document_sentences
 from openimr.evidence.text import Sentence, clause_bounds
 from openimr.evidence.wording import SentenceRole
 from openimr.knowledge.lexicons import Procedure, body_part_matcher, procedure_matcher
 from openimr.knowledge.terms import TermMatch, anchored_search, regex_fold
-from openimr.model import Case, Document, Fact, FactStatus, Span, TreatmentKind
+from openimr.model import Case, DatePrecision, Document, Fact, FactStatus, Span, TreatmentKind
 
 __all__ = ["ProcedureEvent", "extract_procedure_events", "may_be", "procedure_event", "procedure_mentions"]
 
@@ -115,11 +115,12 @@ def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> 
     return None
 
 
-def _date(sentence: str, left: int, right: int, before: dt.date | None) -> dt.date | None:
-    """The latest date the clause `sentence[left:right]` gives for what it states (`find_event_dates`)."""
-    found = find_event_dates(sentence, DatePrecision.MONTH)
-    dates = [f.date for f in found if left <= f.start and f.end <= right and (before is None or f.date <= before)]
-    return max(dates) if dates else None
+def _date(sentence: str, left: int, right: int, before: dt.date | None) -> FoundDate | None:
+    """The latest date the clause `sentence[left:right]` gives for what it states (`find_event_dates`), to the day,
+    month or year ("s/p fusion 2014")."""
+    found = find_event_dates(sentence)
+    dates = [f for f in found if left <= f.start and f.end <= right and (before is None or f.date <= before)]
+    return max(dates, key=lambda f: f.date, default=None)
 
 
 def procedure_mentions(case: Case) -> list[tuple[Document, TermMatch[Procedure]]]:
@@ -167,7 +168,8 @@ def procedure_event(document: Document, match: TermMatch[Procedure], as_of: dt.d
     sentence, role, left, right = _clause(document, match)
     clause = sentence.text[left:right]
     asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start, PROCEDURE)
-    date = _date(sentence.text, left, right, as_of)
+    found = _date(sentence.text, left, right, as_of)
+    date, precision = (found.date, found.precision) if found else (None, DatePrecision.DAY)
     # an operative report (of no later date than the decision) states the operation it reports as done, on its date
     reported = document.type == OPERATIVE_REPORT and (as_of is None or document.date is None or document.date <= as_of)
     if date is None and reported:
@@ -176,7 +178,9 @@ def procedure_event(document: Document, match: TermMatch[Procedure], as_of: dt.d
     if reported and event is ProcedureEvent.CERTIFIED:
         # the report of the operation states it done on its own date, whatever it recalls of its authorization
         # ("(certified 7/14)")
-        event, date = ProcedureEvent.PERFORMED, document.date or date
+        event = ProcedureEvent.PERFORMED
+        if document.date is not None:
+            date, precision = document.date, DatePrecision.DAY
     if event is None or event not in _possible(document) or asserted.experiencer != "patient":
         return None
     return Fact(
@@ -185,6 +189,7 @@ def procedure_event(document: Document, match: TermMatch[Procedure], as_of: dt.d
         status=FactStatus.PRESENT,
         value=event.value,
         date=date,
+        date_precision=precision,
         body_parts=list(dict.fromkeys(m.value.name for m in body_part_matcher().find(clause))),
         spans=[Span(document_id=document.id, start=match.start, end=match.end, text=match.text)],
         cue=asserted.cue(sentence.text),

@@ -92,8 +92,10 @@ def phase_of(case: Case, treatment: Treatment, evidence: Evidence, period_months
     as_of = case.dates.ur_decision
     surgery = last_surgery_of_region(treatment, evidence)
     if surgery is not None:
-        when = f" on {surgery.date:%m/%d/%Y}" if surgery.date else ""
-        if surgery.date is None or as_of is None or _months_between(surgery.date, as_of) <= period_months:
+        when = f" {surgery.date_text}" if surgery.date else ""
+        # a surgery dated only to its year ("s/p fusion 2014") is within the period unless even its last day is not
+        last = surgery.last_date
+        if last is None or as_of is None or _months_between(last, as_of) <= period_months:
             return Fact(kind="phase", name=Phase.POSTOPERATIVE, value=f"after {surgery.name}{when}", spans=surgery.spans)
     elif treatment.postoperative:
         return Fact(kind="phase", name=Phase.POSTOPERATIVE, value="the request accompanies a surgery")
