@@ -142,3 +142,33 @@ def test_a_surgery_dated_to_the_year(text: str, date: dt.date) -> None:
     assert (event.value, event.date, event.date_precision) == (ProcedureEvent.PERFORMED, date, "year")
     assert event.last_date == dt.date(date.year, 12, 31)
     assert event.date_text == f"in {date.year}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an order or what the study is for, after a report that dates and cites it
+        "Per the report dated 3/2/2016, MRI of the lumbar spine to rule out a herniated disc.",
+        "The PR-2 dated 3/2/2016 states lumbar MRI to r/o HNP.",
+        "According to the progress note of 3/2/2016, an MRI of the lumbar spine to evaluate for stenosis.",
+        "On 3/2/2016, the physician noted ongoing leg pain and ordered a lumbar MRI to rule out a disc herniation.",
+        "Per the 3/2/2016 report, the patient was referred for a lumbar MRI to assess for nerve root compression.",
+    ],
+)
+def test_a_study_ordered_after_a_report_stays_planned(text: str) -> None:
+    assert _events(text) == [("MRI", ProcedureEvent.PLANNED.value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a study reported with what it found, or said to be done, is a study done, whatever it was for
+        "MRI of the lumbar spine dated 3/2/2016 showed an L5-S1 disc protrusion.",
+        "A lumbar MRI obtained on 3/2/2016 to rule out a disc herniation revealed a broad-based bulge.",
+        "Per the report dated 4/2/2016, the MRI of the lumbar spine of 3/2/2016 demonstrated foraminal stenosis.",
+        "The MRI report dated 3/2/2016 noted a disc extrusion at L4-5.",
+        "She underwent a lumbar MRI in 2015 to evaluate the leg pain.",
+    ],
+)
+def test_a_study_reported_with_its_findings_is_performed(text: str) -> None:
+    assert _events(text) == [("MRI", ProcedureEvent.PERFORMED.value)]

@@ -27,6 +27,7 @@ __all__ = [
     "find_durations",
     "find_event_dates",
     "parse_date",
+    "report_frame_end",
 ]
 
 
@@ -154,18 +155,53 @@ _VISIT_REPORTED = re.compile(
 )
 
 
-def _report_date(sentence: str, found: list[FoundDate]) -> FoundDate | None:
-    """The date of a reporting frame opening the sentence, if it opens with one."""
+_STUDY_WORD = (
+    r"(?:MRI|MRA|CT|EMG|NCV|NCS|EDS?|x-?rays?|radiographs?|imaging|ultrasound|scan|studies|study|arthrogram|operative"
+    r"|op|surgical|procedure|pathology|lab|labs|laboratory|toxicology|UDS|UDT)\b"
+)
+_REPORT_SUBJECT = re.compile(
+    rf"^\W*(?:the\s+|a\s+|an\s+|his\s+|her\s+)?(?:(?!{_STUDY_WORD})[\w/-]+\s+){{0,3}}?{_REPORT_NOUN}\s+(?:dated|of|from)\s+",
+    re.IGNORECASE,
+)
+"""A clinical report as the subject of the sentence ("The PR-2 dated ...", "The orthopedic progress note of ..."); not
+the report of a study or an operation, whose date is the study's or the operation's."""
+_SUBJECT_REPORTED = re.compile(rf",?\s+(?:also\s+)?{_REPORTING_VERB}\b(?:\s+that\b)?", re.IGNORECASE)
+
+
+def _report_frame(sentence: str, found: list[FoundDate]) -> tuple[FoundDate, int] | None:
+    """The date of a reporting frame opening the sentence and where the frame ends, if it opens with one: "Per the
+    report dated 3/2/2016," (to the date), "On 3/2/2016, the physician noted" and "The PR-2 dated 3/2/2016 states"
+    (to the reporting verb)."""
     first = found[0] if found else None
     if first is None:
         return None
     report = _REPORT_OPENING.match(sentence)
     if report is not None and report.end() == first.start:
-        return first
+        return first, first.end
     visit = _VISIT_OPENING.match(sentence)
-    if visit is not None and visit.end() == first.start and _VISIT_REPORTED.match(sentence, first.end):
-        return first
+    if visit is not None and visit.end() == first.start:
+        reported = _VISIT_REPORTED.match(sentence, first.end)
+        if reported is not None:
+            return first, reported.end()
+    subject = _REPORT_SUBJECT.match(sentence)
+    if subject is not None and subject.end() == first.start:
+        reported = _SUBJECT_REPORTED.match(sentence, first.end)
+        if reported is not None:
+            return first, reported.end()
     return None
+
+
+def _report_date(sentence: str, found: list[FoundDate]) -> FoundDate | None:
+    """The date of a reporting frame opening the sentence, if it opens with one."""
+    frame = _report_frame(sentence, found)
+    return frame[0] if frame else None
+
+
+def report_frame_end(sentence: str) -> int:
+    """Where a reporting frame opening the sentence ends (0 when none opens it): what follows is what the report
+    says, and the frame's own words ("dated", "noted") say nothing of it."""
+    frame = _report_frame(sentence, find_dates(sentence))
+    return frame[1] if frame else 0
 
 
 def find_event_dates(

@@ -15,7 +15,7 @@ import re
 from enum import StrEnum
 
 from openimr.evidence.context import assertion
-from openimr.evidence.dates import FoundDate, find_event_dates
+from openimr.evidence.dates import FoundDate, find_event_dates, report_frame_end
 from openimr.evidence.terms import UR_DECISION, document_sentences
 from openimr.evidence.text import Sentence, clause_bounds
 from openimr.evidence.wording import SentenceRole
@@ -80,6 +80,24 @@ _PERFORMED = re.compile(
 )
 
 
+_ORDERED = re.compile(
+    r"\b(?:order(?:s|ed|ing)?|(?:to|will|would)\s+(?:rule\s+out|r/o|exclude|evaluate|assess|look\s+for|check\s+for"
+    r"|confirm|further\s+(?:evaluate|assess|delineate))|r/o|for\s+(?:further\s+)?evaluation\s+of|referr(?:al|ed)\s+for)\b",
+    re.IGNORECASE,
+)
+"""Words by which a clause orders a study or states what it is for ("MRI of the lumbar spine to rule out a herniated
+disc", "ordered a lumbar MRI", "referred for EMG to assess for radiculopathy"): a study yet to be done, unless the
+clause also reports what it found (`_RESULT`)."""
+_RESULT = re.compile(
+    r"\b(?:show(?:s|ed|n)?|reveal(?:s|ed)?|demonstrat(?:es|ed)|confirm(?:s|ed)|was\s+(?:done|performed|obtained|completed)"
+    r"|were\s+(?:done|performed|obtained|completed)|underwent|undergone|impressions?|findings?|results?|notable\s+for"
+    r"|significant\s+for|consistent\s+with|positive\s+for|negative\s+for|unremarkable|normal|within\s+normal\s+limits)\b",
+    re.IGNORECASE,
+)
+"""Words by which a clause reports a study's result or says it was done ("the MRI obtained to rule out a tear showed
+none"): a study done."""
+
+
 def _stated(clause: str, role: SentenceRole) -> ProcedureEvent | None:
     """What the clause's words alone say became of the procedure (denied, certified, or only planned: a statement
     outside the clinical record, or of what is to come); None when that rests on its assertion and date."""
@@ -91,6 +109,8 @@ def _stated(clause: str, role: SentenceRole) -> ProcedureEvent | None:
     if anchored_search(_CERTIFIED, clause, folded):
         return ProcedureEvent.CERTIFIED
     if role is not SentenceRole.CLINICAL or anchored_search(_FUTURE, clause, folded):
+        return ProcedureEvent.PLANNED
+    if anchored_search(_ORDERED, clause, folded) and not anchored_search(_RESULT, clause, folded):
         return ProcedureEvent.PLANNED
     return None
 
@@ -144,6 +164,11 @@ def _clause(document: Document, match: TermMatch[Procedure]) -> tuple[Sentence, 
     sentence = sentences.at(match.start)
     role = SentenceRole.REVIEW if document.type == UR_DECISION else sentences.role(match.start)
     left, right = clause_bounds(sentence.text, match.start - sentence.start, match.end - sentence.start, _CLAUSE_BREAK)
+    # the words of a reporting frame opening the sentence ("Per the report dated 3/2/2016,", "On 3/2/2016, the
+    # physician noted") date and cite the report, not the procedure it speaks of
+    frame = report_frame_end(sentence.text)
+    if frame <= match.start - sentence.start:
+        left = max(left, frame)
     return sentence, role, left, right
 
 
