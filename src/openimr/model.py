@@ -371,6 +371,11 @@ class Treatment(_Model):
         default=None, description='Finer grouping: drug subclass or procedure category, e.g. "spinal injection".'
     )
     route: str | None = Field(default=None, description='Route of a drug: "oral", "topical", "transdermal", ...')
+    long_acting: bool = Field(
+        default=False,
+        description='An extended-release or long-acting form of a drug, by its name ("OxyContin", "MS Contin", '
+        '"Butrans") or the form the request writes after it ("oxycodone ER", "morphine sulfate extended-release").',
+    )
     amount: str | None = Field(default=None, description='Package amount of a cream, gel or liquid as written, e.g. "240g".')
     duration: str | None = Field(
         default=None, description='Supply, rental or stay length as written, e.g. "3 months", "14 days".'

@@ -69,6 +69,11 @@ class NamesParams(Params):
     drug_classes: list[str] = Field(default_factory=list, description="Drug classes of the drug lexicon.")
     procedures: list[str] = Field(default_factory=list, description="Procedure lexicon names.")
     patterns: list[str] = Field(default_factory=list, description="Regular expressions for wording that is not a name.")
+    long_acting: bool | None = Field(
+        default=None,
+        description="Only a drug in that form: false, not an extended-release or long-acting form (the lexicon's "
+        "`long_acting` names, or ER written after the name); true, only such a form.",
+    )
 
     @field_validator("patterns")
     @classmethod
@@ -98,6 +103,9 @@ def request_names(ctx: CheckContext, params: NamesParams) -> Outcome:
     """Met when the request (any ingredient of it) names one of the drugs, classes, procedures or wordings given: as an
     exclusion, a non-recommended ingredient or form; as a criterion, the form the guideline supports."""
     named = _named(ctx, params)
+    if named is not None and params.long_acting is not None and ctx.treatment.long_acting != params.long_acting:
+        form = "an extended-release or long-acting form" if ctx.treatment.long_acting else "a short-acting form"
+        return Outcome(NOT_MET, note=f"the request is for {form} ({named})")
     if named is not None:
         return Outcome(MET, note=f"the request includes {named}")
     return Outcome(NOT_MET, note="the request includes none of them")
