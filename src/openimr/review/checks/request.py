@@ -63,7 +63,12 @@ def _continues_course(ctx: CheckContext) -> bool:
 
 
 class NamesParams(Params):
-    lexicon_fields = (("generics", "generics"), ("drug_classes", "drug_classes"), ("procedures", "procedures"))
+    lexicon_fields = (
+        ("generics", "generics"),
+        ("drug_classes", "drug_classes"),
+        ("procedures", "procedures"),
+        ("long_acting_allowed", "generics"),
+    )
 
     generics: list[str] = Field(default_factory=list, description="Drug generics (checked against the drug lexicon).")
     drug_classes: list[str] = Field(default_factory=list, description="Drug classes of the drug lexicon.")
@@ -73,6 +78,11 @@ class NamesParams(Params):
         default=None,
         description="Only a drug in that form: false, not an extended-release or long-acting form (the lexicon's "
         "`long_acting` names, or ER written after the name); true, only such a form.",
+    )
+    long_acting_allowed: list[str] = Field(
+        default_factory=list,
+        description="Drug generics whose long-acting form is allowed whatever `long_acting` says (a guideline that "
+        "doses the extended-release form from the start: tramadol ER, CPMTG p. 94).",
     )
 
     @field_validator("patterns")
@@ -103,7 +113,8 @@ def request_names(ctx: CheckContext, params: NamesParams) -> Outcome:
     """Met when the request (any ingredient of it) names one of the drugs, classes, procedures or wordings given: as an
     exclusion, a non-recommended ingredient or form; as a criterion, the form the guideline supports."""
     named = _named(ctx, params)
-    if named is not None and params.long_acting is not None and ctx.treatment.long_acting != params.long_acting:
+    form_allowed = ctx.treatment.generic in params.long_acting_allowed
+    if named is not None and params.long_acting is not None and ctx.treatment.long_acting != params.long_acting and not form_allowed:
         form = "an extended-release or long-acting form" if ctx.treatment.long_acting else "a short-acting form"
         return Outcome(NOT_MET, note=f"the request is for {form} ({named})")
     if named is not None:
