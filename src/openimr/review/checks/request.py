@@ -113,10 +113,11 @@ def request_names(ctx: CheckContext, params: NamesParams) -> Outcome:
     """Met when the request (any ingredient of it) names one of the drugs, classes, procedures or wordings given: as an
     exclusion, a non-recommended ingredient or form; as a criterion, the form the guideline supports."""
     named = _named(ctx, params)
-    form_allowed = ctx.treatment.generic in params.long_acting_allowed
-    if named is not None and params.long_acting is not None and ctx.treatment.long_acting != params.long_acting and not form_allowed:
-        form = "an extended-release or long-acting form" if ctx.treatment.long_acting else "a short-acting form"
-        return Outcome(NOT_MET, note=f"the request is for {form} ({named})")
+    form = ctx.treatment.long_acting
+    wrong_form = params.long_acting is not None and form != params.long_acting
+    if named is not None and wrong_form and ctx.treatment.generic not in params.long_acting_allowed:
+        written = "an extended-release or long-acting form" if form else "a short-acting form"
+        return Outcome(NOT_MET, note=f"the request is for {written} ({named})")
     if named is not None:
         return Outcome(MET, note=f"the request includes {named}")
     return Outcome(NOT_MET, note="the request includes none of them")
