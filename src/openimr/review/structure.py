@@ -97,7 +97,8 @@ def phase_of(case: Case, treatment: Treatment, evidence: Evidence, period_months
         last = surgery.last_date
         if last is None or as_of is None or _months_between(last, as_of) <= period_months:
             return Fact(kind="phase", name=Phase.POSTOPERATIVE, value=f"after {surgery.name}{when}", spans=surgery.spans)
-    elif treatment.postoperative:
+    # a request that goes with a surgery to come is postoperative, whatever earlier operation is past its period
+    if treatment.postoperative:
         return Fact(kind="phase", name=Phase.POSTOPERATIVE, value="the request accompanies a surgery")
     injury = case.dates.injury
     if injury is None or as_of is None:
