@@ -97,8 +97,9 @@ def phase_of(case: Case, treatment: Treatment, evidence: Evidence, period_months
         last = surgery.last_date
         if last is None or as_of is None or _months_between(last, as_of) <= period_months:
             return Fact(kind="phase", name=Phase.POSTOPERATIVE, value=f"after {surgery.name}{when}", spans=surgery.spans)
-    # a request that goes with a surgery to come is postoperative, whatever earlier operation is past its period
-    if treatment.postoperative:
+    # a request that goes with a surgery still to come (certified, not yet done) is postoperative, whatever earlier
+    # operation of the region is past its period
+    if treatment.postoperative and (surgery is None or _certified_to_come(treatment, evidence)):
         return Fact(kind="phase", name=Phase.POSTOPERATIVE, value="the request accompanies a surgery")
     injury = case.dates.injury
     if injury is None or as_of is None:
@@ -201,6 +202,15 @@ other therapies are left as the record frames them."""
 _FOR_A_CERTIFIED_SURGERY = frozenset({TreatmentKind.DME, TreatmentKind.LAB, TreatmentKind.DRUG})
 """Kinds of service that, asked for while a surgery of their region is certified and still to come, are for it
 (equipment, preoperative tests, thrombosis prophylaxis; therapy may come before the surgery too)."""
+
+
+def _certified_to_come(treatment: Treatment, evidence: Evidence) -> bool:
+    """Whether the record says a surgery of the request's body region was certified and it has not been done."""
+    performed = {f.name for f in surgeries_performed(evidence)}
+    return any(
+        f.value == ProcedureEvent.CERTIFIED and f.name not in performed and same_body_region(f.body_parts, treatment.body_parts)
+        for f in evidence.procedure_events(_surgical_procedures())
+    )
 
 
 def with_surgery_items(treatments: list[Treatment], evidence: Evidence) -> list[Treatment]:
