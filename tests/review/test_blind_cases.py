@@ -53,7 +53,9 @@ BLIND_SETS = [
     # written 2026-12-01 by a sixth and a seventh engineer (180 cases, 201 items, 85 Overturned), held back and measured
     # once at the end of the session that wrote it: 177 items agree, 67 Overturned caught, 110 of 116 Upheld kept
     # (balanced accuracy 0.868; the engine at the session's start: 172, 62 and 110, 0.839)
-    BlindSet("blind6", agreeing_items=177, overturned_caught=67),
+    # 179 and 67 after a year alone read as a date (eng-read: "s/p ACDF 2011", "s/p R RCR 2012" are past their
+    # postsurgical period)
+    BlindSet("blind6", agreeing_items=179, overturned_caught=67),
 ]
 
 
