@@ -65,6 +65,8 @@ BLIND_SETS = [
     # short-acting and begun with the surgery; the steps before an opioid trial; opioid therapy and tool-first risk for
     # drug testing; a PPI only with an NSAID taken by mouth now)
     # 200 and 84 with eng-surg, eng-pm, eng-inj and eng-rx
+    # 200 and 84 still after eng-read (a year alone kept to its precision, studies ordered after a report planned,
+    # the long-acting form of an opioid from the lexicon or the request's ER wording)
     BlindSet("blind6", agreeing_items=200, overturned_caught=84),
     # written 2026-12-01 by an eighth and a ninth engineer (180 cases, 205 items, 87 Overturned), held back and measured
     # once at the end of the session that wrote it: 189 items agree, 75 Overturned caught, 114 of 118 Upheld kept

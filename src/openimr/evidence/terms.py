@@ -32,7 +32,7 @@ from openimr.knowledge.terms import (
     regex_fold,
     selective,
 )
-from openimr.model import Case, Document, Fact, FactStatus, Span
+from openimr.model import Case, DatePrecision, Document, Fact, FactStatus, Span
 
 V = TypeVar("V")
 
@@ -341,6 +341,7 @@ class Candidate:
     match: TermMatch
     value: str | None = None
     date: dt.date | None = None
+    date_precision: DatePrecision = DatePrecision.DAY
     treatments: tuple[str, ...] = ()
     """The treatments the fact is about (see `openimr.evidence.attribution`)."""
     plan: Section | None = None
@@ -367,6 +368,7 @@ class Candidate:
             status=status,
             value=self.value if self.value is not None else match.group,
             date=self.date,
+            date_precision=self.date_precision,
             treatments=list(self.treatments),
             spans=[Span(document_id=match.document.id, start=match.start, end=match.end, text=text[match.start : match.end])],
             historical=asserted.historical,

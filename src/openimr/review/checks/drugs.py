@@ -34,9 +34,11 @@ def _weeks_since_window(ctx: CheckContext, since_surgery: bool) -> tuple[float |
     if not since_surgery:
         return ctx.weeks_since_injury(), "the injury"
     surgery = last_surgery_of_region(ctx.treatment, ctx.evidence)
-    if surgery is None or surgery.date is None or ctx.ur_decision is None:
+    last = surgery.last_date if surgery is not None else None
+    if last is None or ctx.ur_decision is None:
         return None, "the surgery"
-    return (ctx.ur_decision - surgery.date).days / 7, "the surgery"
+    # a surgery dated to its year alone is counted from the year's last day: the use since it is at least that long
+    return max(0, (ctx.ur_decision - last).days) / 7, "the surgery"
 
 
 @check("duration_of_use", UseParams)
