@@ -432,6 +432,8 @@ def test_real_item_labels_parse_and_are_named(shared_dir: Path) -> None:
         ("Oxycodone ER 20 mg #60", "oxycodone", True),
         ("Tramadol 100 mg extended-release #30", "tramadol", True),
         ("Hydromorphone 8 mg 24 hr #30", "hydromorphone", True),
+        ("Oxycodone 10 mg tablet extended release #30", "oxycodone", True),
+        ("Morphine sulfate 15mg tabs SR #60", "morphine", True),
         # short-acting forms of the same drugs
         ("Oxycodone 10mg #60", "oxycodone", False),
         ("Roxicodone 15mg #90", "oxycodone", False),
@@ -440,6 +442,7 @@ def test_real_item_labels_parse_and_are_named(shared_dir: Path) -> None:
         ("Fentora 100mcg #28", "fentanyl", False),
         ("Morphine sulfate IR 15mg #60", "morphine", False),
         ("Norco 10/325mg #60", "hydrocodone/acetaminophen", False),
+        ("Oxycodone 5mg tablets every 12 hours #30", "oxycodone", False),
     ],
 )
 def test_long_acting_forms(text: str, generic: str, long_acting: bool) -> None:

@@ -130,12 +130,13 @@ def _fixed_combination(core: str, drugs: list[TermMatch[tuple[Drug, bool]]]) -> 
 
 _LONG_ACTING_FORM = re.compile(
     r"\s*(?:HCl\s+|sulfate\s+|tartrate\s+|bitartrate\s+)?(?:\d+(?:\.\d+)?\s*(?:mg|mcg)(?:/h(?:ou)?r)?\s+)?"
+    r"(?:(?:oral\s+)?(?:tab(?:let)?s?|cap(?:sule)?s?)\s+)?"
     r"(?:ER|XR|CR|SR|LA|XL|ext(?:ended)?[\s-]?rel(?:ease)?|controlled[\s-]release|sustained[\s-]release|long[\s-]acting"
     r"|24[\s-]?h(?:ou)?rs?|12[\s-]?h(?:ou)?rs?)\b",
     re.IGNORECASE,
 )
 """The form written after a drug's name that makes it an extended-release one ("oxycodone ER", "tramadol 100 mg ER",
-"morphine sulfate extended-release", "hydromorphone 24 hr")."""
+"morphine sulfate extended-release", "oxycodone 10 mg tablet extended release", "hydromorphone 24 hr")."""
 
 
 def _brand(drug: Drug, written: str) -> str | None:
