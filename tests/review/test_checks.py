@@ -61,6 +61,9 @@ SILENT = (INSUFFICIENT, True)
         ("Family history of osteoarthritis.", {"any": ["osteoarthritis"]}, SILENT),
         ("Osteoarthritis of the lumbar spine.", {"any": ["osteoarthritis"], "same_region": True}, SILENT),
         ("Osteoarthritis of the knee.", {"any": ["osteoarthritis"], "same_region": True}, (MET, False)),
+        ("Degenerative joint disease of the left hip.", {"any": ["osteoarthritis"], "body_parts": ["knee", "hand"]}, SILENT),
+        ("Left thumb DJD.", {"any": ["osteoarthritis"], "body_parts": ["knee", "hand"]}, (MET, False)),
+        ("Arthritis, worse with stairs.", {"any": ["osteoarthritis"], "body_parts": ["knee", "hand"]}, (MET, False)),
     ],
 )
 def test_documented(text: str, params: dict[str, Any], expected: tuple[CriterionStatus, bool]) -> None:

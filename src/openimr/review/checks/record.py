@@ -27,6 +27,8 @@ class FactsParams(Params):
 
 
 class DocumentedParams(FactsParams):
+    lexicon_fields: ClassVar[tuple[tuple[str, str], ...]] = (("body_parts", "body_parts"),)
+
     accept_uncertain: bool = Field(
         default=False, description='Also a suspected finding ("rule out carpal tunnel syndrome"), e.g. to justify a test.'
     )
@@ -37,6 +39,11 @@ class DocumentedParams(FactsParams):
         default=False,
         description="Only facts whose sentence names no body part or one in the request's region (osteoarthritis of the "
         "knee for a knee surgery, not of the spine).",
+    )
+    body_parts: list[str] = Field(
+        default_factory=list,
+        description="Only facts whose sentence names no body part or one in these parts' regions, whatever the request "
+        "names (a topical NSAID: osteoarthritis of the knee or the hand, not of the hip or the spine).",
     )
 
 
@@ -54,6 +61,8 @@ def documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
     mentioned = [f for f in ctx.evidence.mentions(params.any) if f.experiencer == "patient"]
     if params.same_region:
         mentioned = _in_region(ctx, mentioned)
+    if params.body_parts:
+        mentioned = [f for f in mentioned if same_body_region(f.body_parts, params.body_parts)]
     present = [f for f in mentioned if f.status == FactStatus.PRESENT]
     if params.accept_uncertain:
         present += [f for f in mentioned if f.status == FactStatus.UNCERTAIN]
