@@ -276,6 +276,10 @@ def test_amount_within(label: str, params: dict[str, Any], expected: tuple[Crite
         ("He takes naproxen daily.", "Naproxen 550mg #60", "continuation", MET),
         ("Neck pain.", "Naproxen 550mg #60", "initial", MET),
         ("Naprosyn was a first-time prescription at this visit.", "Naproxen 550mg #60", "initial", MET),
+        ("She applies a cream of ketoprofen 10%, gabapentin 6% and lidocaine 2%.", "Gabapentin 300mg #90", "initial", MET),
+        ("He uses topical gabapentin on the foot.", "Gabapentin 300mg #90", "initial", MET),
+        ("He takes gabapentin 300 mg three times a day.", "Gabapentin 300mg #90", "continuation", MET),
+        ("She applies a gabapentin 6% cream.", "Gabapentin 6% cream 120 g", "continuation", MET),
     ],
 )
 def test_line(text: str, label: str, expected: str, status: CriterionStatus) -> None:

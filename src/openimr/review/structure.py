@@ -145,6 +145,22 @@ def asks_for_more(treatment: Treatment) -> bool:
     return bool(_MORE_OF_THE_SAME.search(treatment.original_request or treatment.text))
 
 
+_STRENGTH_IN_PERCENT = re.compile(r"\s*\(?\d{1,2}(?:\.\d+)?\s?%")
+"""A strength in percent after a drug's name: an ingredient of a cream, gel or compound ("gabapentin 10%")."""
+_TOPICAL_BEFORE = re.compile(r"\b(?:topical|transdermal|compounded)\s+$", re.IGNORECASE)
+"""A word before a drug's name that makes it the topical form ("topical ketoprofen")."""
+
+
+def _in_a_topical_product(fact: Fact, evidence: Evidence) -> bool:
+    """Whether a medication mention names a drug as the ingredient of a topical product (its strength in percent after
+    it, "topical" before it), not the drug taken by mouth."""
+    if not fact.spans:
+        return False
+    span = fact.spans[0]
+    text = next((d.text for d in evidence.case.documents if d.id == span.document_id), "")
+    return bool(_STRENGTH_IN_PERCENT.match(text, span.end) or _TOPICAL_BEFORE.search(text, max(0, span.start - 30), span.start))
+
+
 def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact:
     """Whether a request starts a treatment or continues one, as a fact whose value is a `Line`.
 
@@ -164,6 +180,10 @@ def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact
         if first:
             return Fact(kind="line", name=Line.INITIAL, value="a new prescription", spans=first[0].spans)
         in_use = [f for f in facts if f.status == FactStatus.PRESENT]
+        if treatment.route != "topical":
+            # gabapentin in a cream is not gabapentin taken by mouth: its topical form does not make a request for the
+            # drug by mouth a continuation
+            in_use = [f for f in in_use if not _in_a_topical_product(f, evidence)]
         if in_use:
             return Fact(kind="line", name=Line.CONTINUATION, value="the worker already takes it", spans=in_use[0].spans)
     else:
