@@ -43,6 +43,13 @@ def test_attributed_treatments(sentence: str, statement: str, treatments: list[s
     assert attributed_treatments(sentence, start, start + len(statement)) == treatments
 
 
+def test_a_pain_score_before_a_drug_and_now_is_relief_from_the_drug() -> None:
+    text = "Arm pain 8/10 before gabapentin -> 3/10 now. She takes tramadol at night."
+    case = Case(documents=[Document(id="note", text=text)], disputed_items=[DisputedItem(request="Gabapentin 300mg #90")])
+    facts = [f for f in extract_facts(case) if f.kind == "functional"]
+    assert [(f.name, f.treatments) for f in facts] == [("pain relief", ["gabapentin"])]
+
+
 def test_a_drug_counts_for_its_class() -> None:
     assert treatment_classes(["tramadol", "physical therapy"]) == {"tramadol", "opioid", "physical therapy"}
 
