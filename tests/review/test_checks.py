@@ -325,6 +325,17 @@ def test_visits_within(text: str, label: str, params: dict[str, Any], status: Cr
         ("No documentation of objective functional improvement with tramadol.", "Tramadol 50mg #60", NOT_MET),
         ("Neck pain.", "Tramadol 50mg #60", INSUFFICIENT),
         ("Physical therapy improved his ability to work.", "Physical therapy 6 sessions for the neck", MET),
+        # a note that ties its relief to the drug alone reports its other results from it
+        (
+            "Leg pain 8/10 before gabapentin -> 4/10 now.\nSleeps through the night.\nReturned to modified duty in May.",
+            "Gabapentin 300mg #90",
+            MET,
+        ),
+        (
+            "Leg pain 8/10 before gabapentin -> 4/10 now.\nWith physical therapy he walks farther.\nReturned to modified duty.",
+            "Gabapentin 300mg #90",
+            INSUFFICIENT,
+        ),
     ],
 )
 def test_functional_improvement_from_the_requested_treatment(text: str, label: str, status: CriterionStatus) -> None:
@@ -525,6 +536,9 @@ def test_every_check_is_documented() -> None:
         ("pain level dropped from 6 down to 3", [50]),
         ("went from 8 to 30 degrees", []),
         ("reduced by about two-thirds", [67]),
+        ("8/10 before gabapentin -> 4/10 now", [50]),
+        ("8/10 prior to Lyrica and is 2/10 now", [75]),
+        ("4/10 before the injection -> 6/10 now", []),
     ],
 )
 def test_relief_is_read_from_percentages_pain_scores_and_fractions(text: str, percents: list[int]) -> None:

@@ -268,6 +268,14 @@ _ARROW_SCORES = re.compile(
 )
 """A pain score's change written with an arrow, the scale given once or not at all after a word naming the score
 ("8/10 -> 4/10", "8 -> 4/10", "pain 7 -> 3")."""
+_BEFORE_AND_NOW = re.compile(
+    r"\b(\d{1,2}(?:\.\d)?)\s*/\s*10\s+(?:before|prior\s+to|pre-?)(?:\s+[\w-]+){0,3}?\s*(?:-+>|\u2192|=>)\s*(\d{1,2}(?:\.\d)?)\s*/\s*10\b"
+    r"|\b(\d{1,2}(?:\.\d)?)\s*/\s*10\s+(?:before|prior\s+to)\b[^.;]{0,40}?\b(\d{1,2}(?:\.\d)?)\s*/\s*10\s+"
+    r"(?:now|currently|at\s+present|today|since)\b",
+    re.IGNORECASE,
+)
+"""The score before a treatment and the score now, the treatment or "before" between them ("8/10 before gabapentin ->
+4/10 now", "7/10 prior to Lyrica and 3/10 now")."""
 _FRACTIONS = {"half": 50, "a third": 33, "one third": 33, "two third": 67, "a quarter": 25, "three quarter": 75}
 _BARE_SCORES = re.compile(
     r"\b(?:VAS|NRS|pain\s+(?:scores?|levels?|ratings?|intensity))\b[^.;]{0,30}?\bfrom\s+(\d{1,2}(?:\.\d)?)\s+(?:down\s+)?to\s+"
@@ -284,10 +292,11 @@ _FRACTION = re.compile(
 
 def relief_percents(text: str) -> list[int]:
     """The pain relief a statement quantifies, in percent: "50% relief", "70 percent", "sixty percent", a pain score
-    "from 8/10 to 4/10", "8/10 -> 4/10" or "VAS from 8 to 4" (the drop over the score before: 50), "reduced by (about)
-    half" (50)."""
+    "from 8/10 to 4/10", "8/10 -> 4/10", "8/10 before it -> 4/10 now" or "VAS from 8 to 4" (the drop over the score
+    before: 50), "reduced by (about) half" (50)."""
     found = [int(m.group(1)) if m.group(1) else number_value(m.group(2)) or 0 for m in _PERCENT.finditer(text)]
-    for match in (*_SCORES.finditer(text), *_ARROW_SCORES.finditer(text), *_BARE_SCORES.finditer(text)):
+    scores = (_SCORES, _ARROW_SCORES, _BARE_SCORES, _BEFORE_AND_NOW)
+    for match in (found for pattern in scores for found in pattern.finditer(text)):
         before, after = (float(group) for group in match.groups() if group is not None)
         if 0 < before <= 10 and after <= before:
             found.append(round(100 * (before - after) / before))
