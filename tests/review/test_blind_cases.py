@@ -67,11 +67,15 @@ BLIND_SETS = [
     # 200 and 84 with eng-surg, eng-pm, eng-inj and eng-rx
     # 200 and 84 still after eng-read (a year alone kept to its precision, studies ordered after a report planned,
     # the long-acting form of an opioid from the lexicon or the request's ER wording)
-    BlindSet("blind6", agreeing_items=200, overturned_caught=84),
+    # 201 and 85 after eng-rx's medication readings (relief as the score before a drug and now, and a note's gains
+    # reported with it; a drug in a cream is not the drug by mouth; topical NSAIDs for osteoarthritis at an amenable
+    # joint; a baseline drug screen before an opioid trial and the yearly screen due at nine months)
+    BlindSet("blind6", agreeing_items=201, overturned_caught=85),
     # written 2026-12-01 by an eighth and a ninth engineer (180 cases, 205 items, 87 Overturned), held back and measured
     # once at the end of the session that wrote it: 189 items agree, 75 Overturned caught, 114 of 118 Upheld kept
     # (balanced accuracy 0.914; the engine at the session's start: 185, 73 and 112, 0.894)
-    BlindSet("blind7", agreeing_items=189, overturned_caught=75),
+    # 194 and 80 after eng-rx's medication readings (the same)
+    BlindSet("blind7", agreeing_items=194, overturned_caught=80),
 ]
 
 
