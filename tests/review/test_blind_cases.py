@@ -71,7 +71,10 @@ BLIND_SETS = [
     # written 2026-12-01 by an eighth and a ninth engineer (180 cases, 205 items, 87 Overturned), held back and measured
     # once at the end of the session that wrote it: 189 items agree, 75 Overturned caught, 114 of 118 Upheld kept
     # (balanced accuracy 0.914; the engine at the session's start: 185, 73 and 112, 0.894)
-    BlindSet("blind7", agreeing_items=189, overturned_caught=75),
+    # 192 and 77 after eng-img's readings (the labral provocative tests and mechanical symptoms for a shoulder MR
+    # arthrogram, the neck films after trauma by ACOEM's and the Canadian C-spine rule's high-risk findings and age,
+    # an epidural injection's findings, study and level pointing to the same root and side)
+    BlindSet("blind7", agreeing_items=192, overturned_caught=77),
 ]
 
 
