@@ -36,23 +36,43 @@ def _outcome(text: str, request: str) -> Outcome:
     ("text", "injection", "status"),
     [
         # the root named, the side and the level agree
-        ("Decreased sensation in the left L5 dermatome. MRI showed a left L4-L5 protrusion compressing the L5 root.",
-         "Left L4-L5 transforaminal epidural steroid injection", MET),
+        (
+            "Decreased sensation in the left L5 dermatome. MRI showed a left L4-L5 protrusion compressing the L5 root.",
+            "Left L4-L5 transforaminal epidural steroid injection",
+            MET,
+        ),
         # the root read from the reflex and the dermatome the finding names
-        ("The right ankle jerk is absent. MRI showed a right L5-S1 herniation.",
-         "Right L5-S1 transforaminal epidural steroid injection", MET),
+        (
+            "The right ankle jerk is absent. MRI showed a right L5-S1 herniation.",
+            "Right L5-S1 transforaminal epidural steroid injection",
+            MET,
+        ),
         # findings on the right, a left-sided request
-        ("Straight leg raise is positive on the right. MRI showed an L5-S1 herniation.",
-         "Left L5-S1 transforaminal epidural steroid injection", NOT_MET),
+        (
+            "Straight leg raise is positive on the right. MRI showed an L5-S1 herniation.",
+            "Left L5-S1 transforaminal epidural steroid injection",
+            NOT_MET,
+        ),
         # S1 findings (ankle reflex, lateral foot), an injection and imaging at L4-L5
-        ("The ankle reflex is diminished and sensation is decreased over the lateral foot. MRI showed an L4-5 foraminal "
-         "protrusion.", "L4-L5 interlaminar epidural steroid injection", NOT_MET),
+        (
+            "The ankle reflex is diminished and sensation is decreased over the lateral foot. MRI showed an L4-5 foraminal "
+            "protrusion.",
+            "L4-L5 interlaminar epidural steroid injection",
+            NOT_MET,
+        ),
         # findings and request agree, the imaging is at another level: not corroboration
-        ("Decreased sensation in the L3 dermatome. MRI revealed an L5-S1 herniation.",
-         "L3-L4 transforaminal epidural steroid injection", NOT_MET),
+        (
+            "Decreased sensation in the L3 dermatome. MRI revealed an L5-S1 herniation.",
+            "L3-L4 transforaminal epidural steroid injection",
+            NOT_MET,
+        ),
         # a sign of the arm does not place a lumbar radiculopathy
-        ("Numbness of the right thumb from carpal tunnel syndrome. Left leg pain with a decreased left ankle reflex. MRI "
-         "showed a left L5-S1 herniation.", "Left L5-S1 transforaminal epidural steroid injection", MET),
+        (
+            "Numbness of the right thumb from carpal tunnel syndrome. Left leg pain with a decreased left ankle reflex. MRI "
+            "showed a left L5-S1 herniation.",
+            "Left L5-S1 transforaminal epidural steroid injection",
+            MET,
+        ),
     ],
 )
 def test_radicular_level_concordant(text: str, injection: str, status: CriterionStatus) -> None:

@@ -41,11 +41,17 @@ _LANDMARKS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
     for pattern, roots in (
         # the leg: reflexes, dermatomes and myotomes of the lumbosacral roots
         (r"\b(?:ankle|achilles|achilles tendon)\s+(?:jerks?|reflex\w*|DTRs?)\b|\b(?:ankle jerk|AJ)\b", {"S1"}),
-        (r"\blateral (?:aspect of the )?(?:foot|feet|sole|heel|border of the foot)\b|\b(?:sole|plantar (?:aspect|surface))"
-         r"(?: of the foot)?\b|\b(?:little|small|fifth|5th) toes?\b", {"S1"}),
+        (
+            r"\blateral (?:aspect of the )?(?:foot|feet|sole|heel|border of the foot)\b|\b(?:sole|plantar (?:aspect|surface))"
+            r"(?: of the foot)?\b|\b(?:little|small|fifth|5th) toes?\b",
+            {"S1"},
+        ),
         (r"\bplantar ?flex\w*|\b(?:toe|tip ?toe) walk\w*|\bgastrocnemi\w*|\bcalf raises?\b", {"S1"}),
-        (r"\b(?:great|big|first|1st) toe\b|\bEHL\b|\bextensor hallucis\b|\bdorsum of (?:the )?foot\b|\bdorsal (?:aspect "
-         r"of the )?foot\b|\bfirst web space\b", {"L5"}),
+        (
+            r"\b(?:great|big|first|1st) toe\b|\bEHL\b|\bextensor hallucis\b|\bdorsum of (?:the )?foot\b|\bdorsal (?:aspect "
+            r"of the )?foot\b|\bfirst web space\b",
+            {"L5"},
+        ),
         (r"\b(?:knee|patellar|quadriceps)\s+(?:jerks?|reflex\w*|DTRs?)\b|\bknee jerk\b", {"L3", "L4"}),
         (r"\bmedial (?:aspect of the )?(?:leg|shin|calf|ankle|malleolus)\b", {"L4"}),
         (r"\b(?:ankle )?dorsiflex\w*|\bheel walk\w*|\btibialis anterior\b|\bfoot drop\b", {"L4", "L5"}),
@@ -54,8 +60,11 @@ _LANDMARKS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = tuple(
         (r"\bbiceps (?:jerks?|reflex\w*|DTRs?)\b", {"C5", "C6"}),
         (r"\bbrachioradialis\b|\bthumb\b|\bindex finger\b|\bradial (?:aspect of the )?forearm\b", {"C6"}),
         (r"\btriceps\b|\belbow extension\b|\b(?:middle|long) finger\b", {"C7"}),
-        (r"\b(?:ring|little|small|fifth|5th) fingers?\b|\bulnar (?:aspect of the )?(?:hand|forearm)\b|\bmedial forearm\b"
-         r"|\b(?:hand )?intrinsics?\b|\binterossei\b|\bfinger (?:abduction|flexion)\b", {"C8", "T1"}),
+        (
+            r"\b(?:ring|little|small|fifth|5th) fingers?\b|\bulnar (?:aspect of the )?(?:hand|forearm)\b|\bmedial forearm\b"
+            r"|\b(?:hand )?intrinsics?\b|\binterossei\b|\bfinger (?:abduction|flexion)\b",
+            {"C8", "T1"},
+        ),
         (r"\bdeltoid\b|\bshoulder abduction\b|\blateral (?:aspect of the )?(?:upper )?arm\b", {"C5"}),
         (r"\bwrist extens\w*\b", {"C6", "C7"}),
         (r"\belbow flexion\b", {"C5", "C6"}),
@@ -170,18 +179,25 @@ def radicular_level_concordant(ctx: CheckContext, params: ConcordanceParams) -> 
     request_roots = _segments(ctx.treatment.levels)
     problems = []
     if _conflicts(exam.sides, request_sides):
-        problems.append(f"the request is for the {' and '.join(sorted(request_sides))} side while the radicular "
-                        f"findings are on the {' and '.join(sorted(exam.sides))}")
+        problems.append(
+            f"the request is for the {' and '.join(sorted(request_sides))} side while the radicular "
+            f"findings are on the {' and '.join(sorted(exam.sides))}"
+        )
     if _conflicts(exam.roots, request_roots):
-        problems.append(f"the request is at {', '.join(ctx.treatment.levels)} while the radicular findings point to "
-                        f"{', '.join(sorted(exam.roots))}")
+        problems.append(
+            f"the request is at {', '.join(ctx.treatment.levels)} while the radicular findings point to "
+            f"{', '.join(sorted(exam.roots))}"
+        )
     if _conflicts(exam.sides, studies.sides) or _conflicts(exam.roots, studies.roots):
-        problems.append("the imaging or electrodiagnostic findings are at another level or side than the radicular "
-                        "findings on examination, so they do not corroborate them")
+        problems.append(
+            "the imaging or electrodiagnostic findings are at another level or side than the radicular "
+            "findings on examination, so they do not corroborate them"
+        )
     if problems:
         return Outcome(NOT_MET, exam.facts + studies.facts, "; ".join(problems))
     compared = (exam.sides and (request_sides or studies.sides)) or (exam.roots and (request_roots or studies.roots))
     if compared:
-        return Outcome(MET, exam.facts + studies.facts, "the radicular findings, the study and the request agree in level "
-                       "and side")
+        return Outcome(
+            MET, exam.facts + studies.facts, "the radicular findings, the study and the request agree in level and side"
+        )
     return silence("the record does not give the level or side of the radicular findings to compare with the request")
