@@ -75,7 +75,11 @@ BLIND_SETS = [
     # once at the end of the session that wrote it: 189 items agree, 75 Overturned caught, 114 of 118 Upheld kept
     # (balanced accuracy 0.914; the engine at the session's start: 185, 73 and 112, 0.894)
     # 194 and 80 after eng-rx's medication readings (the same)
-    BlindSet("blind7", agreeing_items=194, overturned_caught=80),
+    # 192 and 77 after eng-img's readings (the labral provocative tests and mechanical symptoms for a shoulder MR
+    # arthrogram, the neck films after trauma by ACOEM's and the Canadian C-spine rule's high-risk findings and age,
+    # an epidural injection's findings, study and level pointing to the same root and side)
+    # 197 and 82 with eng-rx and eng-img
+    BlindSet("blind7", agreeing_items=197, overturned_caught=82),
 ]
 
 
