@@ -33,9 +33,9 @@ STOPPED = "medication stopped"
 """The functional term of a drug the record says was stopped ("stopped taking cyclobenzaprine", "since stopping
 ibuprofen", "tramadol was discontinued"): no gain in itself, and not a drug in current use."""
 
-_MEDICATION_USE = frozenset({"reduced medication use", STOPPED})
-"""The functional terms whose statements measure a drug's use: what they name is never the cause of the sentence's
-other statements."""
+_MEDICATION_USE = frozenset({"reduced medication use", STOPPED, "less reliance on a walking aid"})
+"""The functional terms whose statements measure the use of a drug or a walking aid ("progressed from a walker to a
+cane"): what they name is never the cause of the sentence's other statements."""
 
 
 def _named(text: str) -> list[str]:
