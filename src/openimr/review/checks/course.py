@@ -90,14 +90,24 @@ def _about(fact: Fact, requested: set[str]) -> bool:
     return bool(treatment_classes(fact.treatments) & requested)
 
 
-@check("functional_improvement", FamilyParams)
-def functional_improvement(ctx: CheckContext, params: FamilyParams) -> Outcome:
+class ImprovementParams(FamilyParams):
+    fact_fields = ("also",)
+
+    also: list[str] = Field(
+        default_factory=list,
+        description="Fact groups that also count as improvement for this treatment (the range of motion or strength a "
+        "postoperative course of therapy gained, which the postsurgical guideline reads with function).",
+    )
+
+
+@check("functional_improvement", ImprovementParams)
+def functional_improvement(ctx: CheckContext, params: ImprovementParams) -> Outcome:
     """Documented objective functional improvement (9792.20: activities of daily living or work restrictions, and less
     dependence on care) FROM the requested treatment: improvement the sentence ties to it (for a drug: the drug, its
     class or the medications as a whole). Improvement tied to another treatment, or to none, does not count. Not met
     when the record states there was none."""
     requested = _requested_treatments(ctx, params.family)
-    mentioned = ctx.evidence.mentions(["functional_improvement"])
+    mentioned = ctx.evidence.mentions(["functional_improvement", *params.also])
     present = [f for f in mentioned if f.status == FactStatus.PRESENT and _about(f, requested)]
     if present:
         return Outcome(MET, present, f"the record documents {names(present)} with it")
