@@ -71,7 +71,9 @@ BLIND_SETS = [
     # written 2026-12-01 by an eighth and a ninth engineer (180 cases, 205 items, 87 Overturned), held back and measured
     # once at the end of the session that wrote it: 189 items agree, 75 Overturned caught, 114 of 118 Upheld kept
     # (balanced accuracy 0.914; the engine at the session's start: 185, 73 and 112, 0.894)
-    BlindSet("blind7", agreeing_items=189, overturned_caught=75),
+    # 192 and 78 after eng-pt (biofeedback within a CBT program authorized, under way, planned or requested; the gains
+    # a postoperative course is charted by; a return to work charted with what ended it, conflicting restrictions)
+    BlindSet("blind7", agreeing_items=192, overturned_caught=78),
 ]
 
 
