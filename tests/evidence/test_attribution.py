@@ -81,6 +81,12 @@ def test_functional_facts_carry_their_treatment() -> None:
             " six visits of physical therapy.",
             ["epidural steroid injection"],
         ),
+        # ... nor is a walking aid given up or exchanged for a lesser one
+        (
+            "He finished 12 sessions of physical therapy. He moved from a walker to a cane, "
+            "and his walking tolerance increased from 10 to 30 minutes.",
+            ["physical therapy"],
+        ),
         ("She takes gabapentin nightly. It allows her to do her own shopping.", ["gabapentin"]),
         ("She takes gabapentin nightly. She reports that it lets her drive to work.", ["gabapentin"]),
         (

@@ -59,6 +59,7 @@ def test_valid_topic_parses() -> None:
         "accept_planned": False,
         "same_region": False,
         "body_parts": [],
+        "or_requested": [],
     }
 
 

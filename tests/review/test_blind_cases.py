@@ -79,7 +79,10 @@ BLIND_SETS = [
     # arthrogram, the neck films after trauma by ACOEM's and the Canadian C-spine rule's high-risk findings and age,
     # an epidural injection's findings, study and level pointing to the same root and side)
     # 197 and 82 with eng-rx and eng-img
-    BlindSet("blind7", agreeing_items=197, overturned_caught=82),
+    # 192 and 78 after eng-pt (biofeedback within a CBT program authorized, under way, planned or requested; the gains
+    # a postoperative course is charted by; a return to work charted with what ended it, conflicting restrictions)
+    # 200 and 85 with eng-rx, eng-img and eng-pt
+    BlindSet("blind7", agreeing_items=200, overturned_caught=85),
 ]
 
 

@@ -71,6 +71,21 @@ def test_documented(text: str, params: dict[str, Any], expected: tuple[Criterion
 
 
 @pytest.mark.parametrize(
+    ("others", "expected"),
+    [
+        (("Cognitive behavioral therapy x4",), (MET, False)),
+        (("Naproxen 550mg #60",), SILENT),
+        ((), SILENT),
+    ],
+)
+def test_documented_or_requested_in_the_same_case(others: tuple[str, ...], expected: tuple[CriterionStatus, bool]) -> None:
+    params = {"any": ["psychotherapy"], "or_requested": ["psychological treatment"]}
+    context = _context("Chronic neck pain with muscle tension.", "Biofeedback x4", None, INJURY, *others)
+    outcome = CHECKS["documented"](context, CHECKS["documented"].validate(params, "test"))
+    assert (outcome.status, outcome.silent) == expected
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("There is progressive weakness of the left ankle dorsiflexors.", (MET, False)),

@@ -37,9 +37,9 @@ PAIN_RELIEF = "pain relief"
 """The functional term of a statement of pain relief: what it names is the relief's cause ("8/10 before gabapentin ->
 4/10 now", "relief with the injection 70%"), not what it measures."""
 
-_MEDICATION_USE = frozenset({"reduced medication use", STOPPED})
-"""The functional terms whose statements measure a drug's use: what they name is never the cause of the sentence's
-other statements."""
+_MEDICATION_USE = frozenset({"reduced medication use", STOPPED, "less reliance on a walking aid"})
+"""The functional terms whose statements measure the use of a drug or a walking aid ("progressed from a walker to a
+cane"): what they name is never the cause of the sentence's other statements."""
 
 
 def _named(text: str) -> list[str]:

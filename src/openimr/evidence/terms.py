@@ -249,7 +249,7 @@ class DocumentSentences:
         key = sentence.start + left
         if key not in self._roles:
             clause = sentence.text[left:right]
-            role = sentence_role(clause)
+            role = sentence_role(clause, sentence.text[right:])
             # a clause with no verb of its own goes on with the clause before it (the rest of a request's list)
             if role is SentenceRole.CLINICAL and left > 0 and not FINITE_VERB.search(clause):
                 role = self.role(sentence.start + left - 1)

@@ -107,14 +107,24 @@ def _reported_in_a_note_about_it(ctx: CheckContext, requested: set[str], mention
     ]
 
 
-@check("functional_improvement", FamilyParams)
-def functional_improvement(ctx: CheckContext, params: FamilyParams) -> Outcome:
+class ImprovementParams(FamilyParams):
+    fact_fields = ("also",)
+
+    also: list[str] = Field(
+        default_factory=list,
+        description="Fact groups that also count as improvement for this treatment (the range of motion or strength a "
+        "postoperative course of therapy gained, which the postsurgical guideline reads with function).",
+    )
+
+
+@check("functional_improvement", ImprovementParams)
+def functional_improvement(ctx: CheckContext, params: ImprovementParams) -> Outcome:
     """Documented objective functional improvement (9792.20: activities of daily living or work restrictions, and less
     dependence on care) FROM the requested treatment: improvement the sentence ties to it (for a drug: the drug, its
     class or the medications as a whole). Improvement tied to another treatment, or to none, does not count. Not met
     when the record states there was none."""
     requested = _requested_treatments(ctx, params.family)
-    mentioned = ctx.evidence.mentions(["functional_improvement"])
+    mentioned = ctx.evidence.mentions(["functional_improvement", *params.also])
     present = [f for f in mentioned if f.status == FactStatus.PRESENT and _about(f, requested)]
     present += _reported_in_a_note_about_it(ctx, requested, mentioned)
     if present:

@@ -27,7 +27,7 @@ class FactsParams(Params):
 
 
 class DocumentedParams(FactsParams):
-    lexicon_fields: ClassVar[tuple[tuple[str, str], ...]] = (("body_parts", "body_parts"),)
+    lexicon_fields: ClassVar[tuple[tuple[str, str], ...]] = (("body_parts", "body_parts"), ("or_requested", "procedures"))
 
     accept_uncertain: bool = Field(
         default=False, description='Also a suspected finding ("rule out carpal tunnel syndrome"), e.g. to justify a test.'
@@ -44,6 +44,11 @@ class DocumentedParams(FactsParams):
         default_factory=list,
         description="Only facts whose sentence names no body part or one in these parts' regions, whatever the request "
         "names (a topical NSAID: osteoarthritis of the knee or the hand, not of the hip or the spine).",
+    )
+    or_requested: list[str] = Field(
+        default_factory=list,
+        description="Procedure lexicon names: also met when another disputed item of the case asks for one of them (the "
+        "program a treatment belongs to, requested with it: biofeedback with cognitive behavioral therapy).",
     )
 
 
@@ -70,6 +75,9 @@ def documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
         present += [f for f in mentioned if f.status == FactStatus.PLANNED]
     if present:
         return Outcome(MET, present, f"the record documents {names(present)}")
+    requested = [t.name for i, t in enumerate(ctx.items) if i != ctx.item and t.name in params.or_requested]
+    if requested:
+        return Outcome(MET, note=f"{requested[0]} is requested in the same case")
     if mentioned and all(f.status == FactStatus.ABSENT for f in mentioned):
         return Outcome(NOT_MET, mentioned, f"the record notes no {names(mentioned)}")
     if any(f.status == FactStatus.UNCERTAIN for f in mentioned):
