@@ -62,6 +62,8 @@ def test_find_dates(text: str, date: dt.date, precision: DatePrecision) -> None:
         "ibuprofen up to 2000 mg a day",
         "walks 1900 feet",
         "a 2000 calorie diet",
+        # a month without a year, in a text with no digit at all
+        "seen in March, doing better",
     ],
 )
 def test_not_dates(text: str) -> None:

@@ -88,6 +88,10 @@ _DATE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+_DIGIT = re.compile(r"\d")
+"""Every form of `_DATE` has a digit: a text without one holds no date, and is not searched (the search tries the
+expression at every place of the text)."""
+
 
 def _year(text: str) -> int:
     year = int(text)
@@ -127,7 +131,9 @@ def find_dates(text: str, min_precision: DatePrecision = DatePrecision.YEAR) -> 
     """
     order = [DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR]
     limit = order.index(min_precision)
-    found = []
+    found: list[FoundDate] = []
+    if _DIGIT.search(text) is None:
+        return found
     for match in for_text(_DATE, text).finditer(text):
         date, precision = _resolve(match)
         if date is not None and order.index(precision) <= limit:
