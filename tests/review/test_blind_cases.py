@@ -71,7 +71,11 @@ BLIND_SETS = [
     # written 2026-12-01 by an eighth and a ninth engineer (180 cases, 205 items, 87 Overturned), held back and measured
     # once at the end of the session that wrote it: 189 items agree, 75 Overturned caught, 114 of 118 Upheld kept
     # (balanced accuracy 0.914; the engine at the session's start: 185, 73 and 112, 0.894)
-    BlindSet("blind7", agreeing_items=189, overturned_caught=75),
+    # 194 and 77 after eng-opi's opioid readings (a post-operative course counted from the surgery: an operation a
+    # procedure note reports, one certified and to come that the opioid is prescribed for; a note's heading dates the
+    # note, not an old operation; aberrant drug-taking bars every path but weaning; an acute supply with its refills
+    # or by the record's prescription; a limit of activity and a review not done are no improvement or monitoring)
+    BlindSet("blind7", agreeing_items=194, overturned_caught=77),
 ]
 
 
