@@ -46,6 +46,10 @@ ACUTE_WEEKS = 4
 SUBACUTE_WEEKS = 12
 POSTSURGICAL_MONTHS = 6
 """Default postsurgical physical medicine period when a topic does not state the procedure's own."""
+POSTOPERATIVE_OPIOID_WEEKS = 6
+"""[U] The weeks after a surgery in which an opioid is for post-operative pain (DWC Opioids 2016 §1.4, within the acute
+period; the bound of the post-operative opioid topic): an opioid asked for later is judged as chronic or first-time
+treatment."""
 
 
 class Phase(StrEnum):
@@ -92,6 +96,8 @@ def last_surgery_of_region(treatment: Treatment, evidence: Evidence) -> Fact | N
 def phase_of(case: Case, treatment: Treatment, evidence: Evidence, period_months: float = POSTSURGICAL_MONTHS) -> Fact:
     """The phase of care for one request, as a fact whose value is a `Phase` and whose spans show where it was read."""
     as_of = case.dates.ur_decision
+    if treatment.drug_class == "opioid":
+        period_months = min(period_months, POSTOPERATIVE_OPIOID_WEEKS * 7 / 30.44)
     surgery = last_surgery_of_region(treatment, evidence)
     if surgery is not None:
         when = f" {surgery.date_text}" if surgery.date else ""
