@@ -151,6 +151,9 @@ def test_date_before_finds_the_nearest_preceding_full_date() -> None:
         ("On 10/12/2016 the patient reported relief.", []),
         ("On 6/1/2016, she underwent an injection.", ["2016-06-01"]),
         ("He had an MRI on 10/12/2016 per the report.", ["2016-10-12"]),
+        ("Orthopedic progress note 10/12/2016\nHe fell from a ladder on 2/3/2014 and had an ankle ORIF.", ["2014-02-03"]),
+        ("Follow-up visit: 10/12/2016 s/p ankle ORIF, healed incision.", []),
+        ("MRI lumbar spine 10/12/2016\nImpression: disc protrusion at L4-5.", ["2016-10-12"]),
     ],
 )
 def test_event_dates_leave_out_the_date_of_the_report_that_tells_them(sentence: str, dates: list[str]) -> None:

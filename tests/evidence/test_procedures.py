@@ -113,6 +113,21 @@ def test_an_operative_report_states_its_operation_done_on_its_date() -> None:
     assert _events("Plan: left open carpal tunnel release.") == [("carpal tunnel release", ProcedureEvent.PLANNED.value)]
 
 
+def test_a_procedure_note_states_its_operation_done_on_its_date() -> None:
+    """A procedure note is the report of what was done that day, as an operative report is."""
+    case = Case(
+        dates=CaseDates(injury=dt.date(2016, 1, 4), ur_decision=dt.date(2016, 11, 10)),
+        patient=Patient(age=50),
+        documents=[
+            Document(id="op", type="procedure_report", date=dt.date(2016, 9, 1), text="Procedure: L4-5 microdiscectomy.")
+        ],
+        disputed_items=[DisputedItem(request="Percocet 5/325mg #20")],
+    )
+    assert [(f.name, f.value, f.last_date) for f in extract_procedure_events(case)] == [
+        ("spinal decompression", ProcedureEvent.PERFORMED.value, dt.date(2016, 9, 1))
+    ]
+
+
 def test_an_operative_report_recalling_the_authorization_states_the_operation_done() -> None:
     report = "Left carpal tunnel release (authorized 8/15/16). No complications."
     assert _operative_report_events(dt.date(2016, 9, 1), report) == [

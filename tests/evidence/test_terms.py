@@ -220,6 +220,18 @@ def test_functional_improvement(text: str, status: FactStatus) -> None:
     assert facts and facts[0].status == status
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He reports difficulty sitting more than 20 minutes.",
+        "She is unable to stand more than 10 minutes.",
+        "Sitting limited to 15 minutes.",
+    ],
+)
+def test_a_limit_of_activity_is_no_improvement(text: str) -> None:
+    assert not _facts(text, "functional_improvement")
+
+
 def test_negated_improvement_does_not_negate_the_drug() -> None:
     text = "No documented functional improvement with tramadol."
     evidence = gather_evidence(_case(text))
@@ -234,6 +246,9 @@ def test_negated_improvement_does_not_negate_the_drug() -> None:
         ("The CURES report was reviewed.", PRESENT),
         ("A signed opioid agreement is on file.", PRESENT),
         ("There is no documentation of a urine drug screen.", ABSENT),
+        ("No aberrant drug-taking behaviour was noted.", PRESENT),
+        ("There was no discussion of side effects or aberrant behaviour.", ABSENT),
+        ("Aberrant behaviour was not addressed at the visit.", ABSENT),
     ],
 )
 def test_opioid_monitoring(text: str, status: FactStatus) -> None:

@@ -82,7 +82,13 @@ BLIND_SETS = [
     # 192 and 78 after eng-pt (biofeedback within a CBT program authorized, under way, planned or requested; the gains
     # a postoperative course is charted by; a return to work charted with what ended it, conflicting restrictions)
     # 200 and 85 with eng-rx, eng-img and eng-pt
-    BlindSet("blind7", agreeing_items=200, overturned_caught=85),
+    # 194 and 77 after eng-opi's opioid readings (a post-operative course counted from the surgery: an operation a
+    # procedure note reports, one certified and to come that the opioid is prescribed for; a note's heading dates the
+    # note, not an old operation; aberrant drug-taking bars every path but weaning; an acute supply with its refills
+    # or by the record's prescription; a limit of activity and a review not done are no improvement or monitoring)
+    # 205 and 87 with eng-rx, eng-img, eng-pt and eng-opi (opioid phase from the surgery a course follows, aberrant
+    # drug-taking on every path that supplies more, the supply with its refills, limits of activity not improvement)
+    BlindSet("blind7", agreeing_items=205, overturned_caught=87),
 ]
 
 

@@ -174,13 +174,27 @@ the report of a study or an operation, whose date is the study's or the operatio
 _SUBJECT_REPORTED = re.compile(rf",?\s+(?:also\s+)?{_REPORTING_VERB}\b(?:\s+that\b)?", re.IGNORECASE)
 
 
+_REPORT_HEADING = re.compile(
+    rf"^\W*(?:(?!{_STUDY_WORD})[\w/-]+\s+){{0,4}}?(?:{_REPORT_NOUN}|follow[\s-]?up|f/u|re-?evaluation|re-?check)\s*(?:dated\s+|of\s+|on\s+|:\s*|-\s*)?$",
+    re.IGNORECASE,
+)
+"""The heading of a clinical note ("PTP progress report 09/15/2015", "Follow-up visit: 3/2/2016"), on its own line or run
+into the note's first words: it dates the note, not what the note tells; not the heading of a study or an operation,
+whose date is the study's or the operation's."""
+_HEADING_END = re.compile(r"[ \t.:)\]-]*(?:\n|\s(?=\S))")
+
+
 def _report_frame(sentence: str, found: list[FoundDate]) -> tuple[FoundDate, int] | None:
-    """The date of a reporting frame opening the sentence and where the frame ends, if it opens with one: "Per the
-    report dated 3/2/2016," (to the date), "On 3/2/2016, the physician noted" and "The PR-2 dated 3/2/2016 states"
-    (to the reporting verb)."""
+    """The date of a reporting frame opening the sentence and where the frame ends, if it opens with one: a note's
+    heading on its own line ("PTP progress report 09/15/2015"), "Per the report dated 3/2/2016," (to the date), "On
+    3/2/2016, the physician noted" and "The PR-2 dated 3/2/2016 states" (to the reporting verb)."""
     first = found[0] if found else None
     if first is None:
         return None
+    if _REPORT_HEADING.match(sentence[: first.start]):
+        line_end = _HEADING_END.match(sentence, first.end)
+        if line_end is not None:
+            return first, line_end.end()
     report = _REPORT_OPENING.match(sentence)
     if report is not None and report.end() == first.start:
         return first, first.end

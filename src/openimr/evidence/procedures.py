@@ -28,8 +28,9 @@ __all__ = ["ProcedureEvent", "extract_procedure_events", "may_be", "procedure_ev
 PROCEDURE = "procedure"
 """Fact kind of a procedure event."""
 
-OPERATIVE_REPORT = "operative_report"
-"""Document type of an operative report (LOINC 11504-8): the surgeon's account of an operation done, on its date."""
+OPERATIVE_REPORTS = frozenset({"operative_report", "procedure_report"})
+"""Document types of the report of an operation or procedure (an operative report, LOINC 11504-8, or a procedure
+note): the account of what was done, on its date."""
 
 
 class ProcedureEvent(StrEnum):
@@ -211,7 +212,7 @@ def procedure_event(document: Document, match: TermMatch[Procedure], as_of: dt.d
     date, precision = (found.date, found.precision) if found else (None, DatePrecision.DAY)
     dated = found is not None and found.precision is not DatePrecision.YEAR
     # an operative report (of no later date than the decision) states the operation it reports as done, on its date
-    reported = document.type == OPERATIVE_REPORT and (as_of is None or document.date is None or document.date <= as_of)
+    reported = document.type in OPERATIVE_REPORTS and (as_of is None or document.date is None or document.date <= as_of)
     if date is None and reported:
         date = document.date
     event = _event(clause, role, asserted.status, dated or reported)
