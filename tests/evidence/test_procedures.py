@@ -205,3 +205,22 @@ def test_a_study_ordered_after_a_report_stays_planned(text: str) -> None:
 )
 def test_a_study_reported_with_its_findings_is_performed(text: str) -> None:
     assert _events(text) == [("MRI", ProcedureEvent.PERFORMED.value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a study whose result is negative, normal or unremarkable was done
+        "MRI of the lumbar spine was negative.",
+        "Lumbar MRI 3/2/2016: negative.",
+        "Negative lumbar MRI in March 2016.",
+        "The lumbar MRI came back unremarkable.",
+        "The MRI of the low back was normal.",
+    ],
+)
+def test_a_study_with_a_negative_result_is_performed(text: str) -> None:
+    assert _events(text) == [("MRI", ProcedureEvent.PERFORMED.value)]
+
+
+def test_a_study_not_done_is_no_study_performed() -> None:
+    assert _events("No MRI of the lumbar spine has been done.") == []
