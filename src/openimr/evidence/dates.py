@@ -165,7 +165,24 @@ _REPORT_SUBJECT = re.compile(
 )
 """A clinical report as the subject of the sentence ("The PR-2 dated ...", "The orthopedic progress note of ..."); not
 the report of a study or an operation, whose date is the study's or the operation's."""
+_HEADER_OPENING = re.compile(
+    r"^\W*(?:(?:date\s+of\s+(?:service|visit|exam(?:ination)?|evaluation|report|injury)|(?:visit|exam|service|report|injury)\s+date"
+    r"|DOS|DOE|DOI)\b"
+    rf"|(?:(?!{_STUDY_WORD})[\w/-]+\s+){{0,3}}?(?:re-?)?{_REPORT_NOUN}(?:\s+dated)?)\s*[:#=-]?\s*",
+    re.IGNORECASE,
+)
+"""A document header or field line opening the sentence, its date right after it ("Date of service: 3/4/2016",
+"DOS 3/4/16", "Progress Report 03/04/2016", "Orthopedic re-evaluation dated 3/4/2016", "DOI: 5/2/2014") when no full stop
+ends it before the text that follows: the date is the header's, not that of what the text states. Not the report of a
+study or an operation, whose date is the study's or the operation's."""
 _SUBJECT_REPORTED = re.compile(rf",?\s+(?:also\s+)?{_REPORTING_VERB}\b(?:\s+that\b)?", re.IGNORECASE)
+
+
+_HEADER_END = re.compile(
+    r"\s*(?:[:;-]\s*\S|(?:[,.]\s*)?(?:[A-Z(]|s/p\b|status\s+post\b|[a-z]+\s+(?:is|was|has|had|underwent|presents?|returns?)\b))"
+)
+"""What follows a header's date: a new statement ("... 3/4/2016 She is", "... 3/4/16: s/p ..."), not more of a sentence
+the date belongs to ("Progress report 3/4/2016 and 4/1/2016 reviewed")."""
 
 
 def _report_frame(sentence: str, found: list[FoundDate]) -> tuple[FoundDate, int] | None:
@@ -188,6 +205,9 @@ def _report_frame(sentence: str, found: list[FoundDate]) -> tuple[FoundDate, int
         reported = _SUBJECT_REPORTED.match(sentence, first.end)
         if reported is not None:
             return first, reported.end()
+    header = _HEADER_OPENING.match(sentence)
+    if header is not None and header.end() == first.start and _HEADER_END.match(sentence, first.end):
+        return first, first.end
     return None
 
 
