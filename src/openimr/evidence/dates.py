@@ -372,3 +372,27 @@ def find_durations(text: str, reference: dt.date | None = None, injury: dt.date 
         found.append(Duration(DurationKind.CHRONIC, match.start(), match.end(), None, None, True))
     found.sort(key=lambda d: d.start)
     return found
+
+
+_INJURY_CUE = re.compile(
+    r"\b(?:DOI|D/I|date\s+of\s+(?:the\s+)?(?:industrial\s+|original\s+|work\s+)?injury|injury\s+date"
+    r"|(?:industrial|work[\s-]related|occupational|specific|cumulative(?:\s+trauma)?|work(?:place)?|original)\s+injur(?:y|ies)"
+    r"|(?:was|were|got|became)\s+injured|injured\s+(?:\w+\s+){0,3}?(?:at\s+work|on\s+the\s+job|while)"
+    r"|(?:was|got)\s+hurt\s+(?:at\s+work|on\s+the\s+job))\b",
+    re.IGNORECASE,
+)
+_CLAUSE_STOP = re.compile(r"[;\n]|\.\s")
+"""Where the words after the injury stop speaking of it: the end of the sentence or clause."""
+
+
+def injury_date_in(text: str, before: dt.date | None = None) -> FoundDate | None:
+    """The date of injury a text states ("sustained an industrial injury on 5/2/2014", "DOI 05/02/14", "Date of
+    injury: 5/2/2014", "was injured at work in May 2014"): the first date within the clause after the words naming the
+    injury, of month precision at least, not after `before` (the UR decision)."""
+    for cue in _INJURY_CUE.finditer(text):
+        window = text[cue.end() : cue.end() + 80]
+        stop = _CLAUSE_STOP.search(window)
+        found = find_dates(window[: stop.start() if stop else len(window)], DatePrecision.MONTH)
+        if found and (before is None or found[0].date <= before):
+            return FoundDate(found[0].date, found[0].start + cue.end(), found[0].end + cue.end(), found[0].precision)
+    return None
