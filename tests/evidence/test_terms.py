@@ -256,6 +256,35 @@ def test_opioid_monitoring(text: str, status: FactStatus) -> None:
     assert facts and facts[0].status == status
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a drug test reported with a negative or clean result was done: only what it found is negative
+        "The urine drug screen of 2/3/2016 was negative.",
+        "Negative UDS at the last visit.",
+        "Tox screen came back clean, as expected.",
+        "UDS: negative for non-prescribed substances.",
+        "Point-of-care drug test returned negative for illicit drugs.",
+    ],
+)
+def test_a_negative_drug_test_is_a_test_done(text: str) -> None:
+    evidence = gather_evidence(_case(text))
+    assert evidence.status(["urine drug testing"]) == PRESENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["No urine drug screen is on file.", "A drug screen has not been performed.", "There has been no toxicology screen."],
+)
+def test_a_drug_test_not_done_is_negated(text: str) -> None:
+    assert gather_evidence(_case(text)).status(["urine drug testing"]) == ABSENT
+
+
+def test_a_negative_result_still_negates_a_finding() -> None:
+    evidence = gather_evidence(_case("Straight leg raise test was negative. Spasm: negative."))
+    assert evidence.status(["spasm"]) == ABSENT
+
+
 def test_status_prefers_present_over_absent() -> None:
     evidence = Evidence(_case("x"), [])
     assert evidence.status(["spasm"]) is None

@@ -76,6 +76,7 @@ _PERFORMED = re.compile(
     r"\b(?:underwent|undergone|status\s+post|s/p|post[\s-]?op\w*|performed|had\s+(?:an?\s+|the\s+)?|was\s+done"
     r"|(?:showed|revealed|demonstrated|documented|noted|indicated|found|dated|obtained|completed)|following|after\s+(?:an?\s+|the\s+|his\s+|her\s+)?"
     r"|history\s+of|prior|previous|POD\s*#?\s*\d"
+    r"|(?:is|was|were|came\s+back|returned)\s+(?:negative|positive|normal|abnormal|unremarkable|clean)"
     r"|(?:days?|weeks?|wks?|months?|mos?)\s+(?:post\b|out\s+(?:from|of)\b))",
     re.IGNORECASE,
 )
@@ -208,6 +209,8 @@ def procedure_event(document: Document, match: TermMatch[Procedure], as_of: dt.d
     sentence, role, left, right = _clause(document, match)
     clause = sentence.text[left:right]
     asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start, PROCEDURE)
+    # a study or block whose result is negated ("the MRI was negative", "negative EMG") was done
+    status = FactStatus.PRESENT if asserted.result_only else asserted.status
     found = _date(sentence.text, left, right, match.end - sentence.start, as_of)
     date, precision = (found.date, found.precision) if found else (None, DatePrecision.DAY)
     dated = found is not None and found.precision is not DatePrecision.YEAR
@@ -215,7 +218,7 @@ def procedure_event(document: Document, match: TermMatch[Procedure], as_of: dt.d
     reported = document.type in OPERATIVE_REPORTS and (as_of is None or document.date is None or document.date <= as_of)
     if date is None and reported:
         date = document.date
-    event = _event(clause, role, asserted.status, dated or reported)
+    event = _event(clause, role, status, dated or reported)
     if reported and event is ProcedureEvent.CERTIFIED:
         # the report of the operation states it done on its own date, whatever it recalls of its authorization
         # ("(certified 7/14)")

@@ -82,6 +82,8 @@ class TermMatch:
     sentence: Sentence
     reads: Mapping[FactStatus, FactStatus] = field(default_factory=lambda: _AS_ASSERTED)
     """How the term's wording turns the status ConText asserts (`term_reads`)."""
+    test: bool = False
+    """The term names a test: words reporting its result negate what it found, not the test (`TermPattern.test`)."""
 
     @property
     def role(self) -> SentenceRole:
@@ -110,6 +112,7 @@ class _Term:
     name: str
     group: str | None
     reads: Mapping[FactStatus, FactStatus]
+    test: bool
     neurological: bool
     pattern: re.Pattern[str]
     scans: tuple[_Scan, ...]
@@ -149,6 +152,7 @@ def _families() -> dict[str, tuple[_Term, ...]]:
                 name=term.name,
                 group=term.group,
                 reads=term_reads(term),
+                test=term.test,
                 neurological=term.neurological,
                 pattern=re.compile("|".join(f"(?:{compiled_form(p)})" for p in term.patterns), re.IGNORECASE),
                 scans=tuple(_scan(p) for p in term.patterns),
@@ -349,7 +353,7 @@ def find_terms(
             index = sentences.index(start)
             if fixed is None and sentences.role(start) not in roles:
                 continue
-            yield TermMatch(document, term.name, term.group, start, end, sentences.sentences[index], term.reads)
+            yield TermMatch(document, term.name, term.group, start, end, sentences.sentences[index], term.reads, term.test)
 
 
 @dataclass(frozen=True)
@@ -386,6 +390,9 @@ class Candidate:
         ):
             status = FactStatus.ABSENT
         cue, rule = asserted.cue(sentence.text), asserted.deciding.describe() if asserted.deciding else None
+        if match.test and asserted.result_only:
+            # "the drug screen was negative": the test was done, what it found is negative
+            status, rule = FactStatus.PRESENT, f"result of the test: {cue}"
         if self.plan is not None and status == FactStatus.PRESENT:
             status, cue, rule = FactStatus.PLANNED, self.plan.title, "planned: named in the plan section"
         return Fact(
