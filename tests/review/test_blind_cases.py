@@ -89,6 +89,10 @@ BLIND_SETS = [
     # 205 and 87 with eng-rx, eng-img, eng-pt and eng-opi (opioid phase from the surgery a course follows, aberrant
     # drug-taking on every path that supplies more, the supply with its refills, limits of activity not improvement)
     BlindSet("blind7", agreeing_items=205, overturned_caught=87),
+    # written 2026-12-01 by a tenth and an eleventh engineer (180 cases, 201 items, 86 Overturned), held back and
+    # measured at the session's start (main: 181 items agree, 68 Overturned caught, 113 of 115 Upheld kept, balanced
+    # accuracy 0.887) and once on the engine that lands: 186, 73 and 113 (0.916)
+    BlindSet("blind8", agreeing_items=186, overturned_caught=73),
 ]
 
 
