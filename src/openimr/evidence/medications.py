@@ -15,7 +15,7 @@ from functools import cache
 from openimr.evidence.dates import find_event_dates
 from openimr.evidence.terms import Candidate, TermMatch, document_role, find_lexicon_terms
 from openimr.evidence.text import clause_bounds
-from openimr.evidence.wording import ALL_ROLES, SentenceRole
+from openimr.evidence.wording import ALL_ROLES, CONDITIONAL_DECISION, DENIAL, REQUESTED, SentenceRole
 from openimr.knowledge.lexicons import Drug, drug_lexicon, drug_matcher
 from openimr.model import Case, Fact
 
@@ -34,19 +34,14 @@ _FIRST = re.compile(
 )
 
 
+# a drug whose request was modified was certified in part: the worker was given some of it
 _CERTIFIED = re.compile(r"\b(?:certif\w*|authoriz\w*|approv\w*|modified|overturned)\b", re.IGNORECASE)
-_NOT_CERTIFIED = re.compile(
-    r"\b(?:non-?certif\w*|not\s+(?:been\s+)?(?:certified|authorized|approved)|denied|denial|upheld"
-    r"|(?:if|once|unless|until|whether|pending|awaiting)\b(?:\W+\w+){0,6}?\W+(?:certif|authoriz|approv)\w*"
-    r"|(?:to|will|would|should|may|might)\s+be\s+(?:\w+\s+)?(?:certif|authoriz|approv)\w*)",
-    re.IGNORECASE,
-)
+_DENIED = re.compile(rf"\b(?:{DENIAL})", re.IGNORECASE)
 _EARLIER = re.compile(
     r"\b(?:previous(?:ly)?|prior|earlier|past|last\s+(?:month|visit|review|time|year)|ago|already|again|repeatedly"
     r"|(?:has|have|had)\s+been)\b",
     re.IGNORECASE,
 )
-_REQUEST = re.compile(r"\b(?:request\w*|RFA)\b", re.IGNORECASE)
 _CLAUSE_BREAK = re.compile(r";|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b", re.IGNORECASE)
 
 
@@ -60,12 +55,12 @@ def _certified_before(match: TermMatch, in_decision: bool, ur_date: dt.date | No
     sentence = match.sentence.text
     left, right = clause_bounds(sentence, match.start - match.sentence.start, match.end - match.sentence.start, _CLAUSE_BREAK)
     clause = sentence[left:right]
-    if not _CERTIFIED.search(clause) or _NOT_CERTIFIED.search(clause):
+    if not _CERTIFIED.search(clause) or _DENIED.search(clause) or CONDITIONAL_DECISION.search(clause):
         return False
     if _EARLIER.search(clause):
         return True
     dated_now = ur_date is not None and any(f.date >= ur_date for f in find_event_dates(clause))
-    return not (in_decision or dated_now or _REQUEST.search(clause))
+    return not (in_decision or dated_now or REQUESTED.search(clause))
 
 
 def drug_class_key(drug_class: str) -> str:

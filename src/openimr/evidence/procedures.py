@@ -18,7 +18,7 @@ from openimr.evidence.context import assertion
 from openimr.evidence.dates import FoundDate, find_event_dates, report_frame_end
 from openimr.evidence.terms import UR_DECISION, document_sentences
 from openimr.evidence.text import Sentence, clause_bounds
-from openimr.evidence.wording import SentenceRole
+from openimr.evidence.wording import CONDITIONAL_DECISION, DENIAL, SentenceRole
 from openimr.knowledge.lexicons import Procedure, body_part_matcher, procedure_matcher
 from openimr.knowledge.terms import TermMatch, anchored_search, regex_fold
 from openimr.model import Case, DatePrecision, Document, Fact, FactStatus, Span, TreatmentKind
@@ -51,20 +51,8 @@ _CLAUSE_BREAK = re.compile(
     r"|\band\s+(?=(?:non-?certif|certif|authoriz|approv|denied|modif))",
     re.IGNORECASE,
 )
-_DENIED = re.compile(
-    r"\b(?:non-?certif\w*|not\s+(?:been\s+)?(?:certified|authorized|approved|medically\s+necessary)|denied|denial|deny"
-    r"|modified|upheld)\b",
-    re.IGNORECASE,
-)
+_DENIED = re.compile(rf"\b(?:{DENIAL}|modified)\b", re.IGNORECASE)
 _CERTIFIED = re.compile(r"\b(?:certif\w*|authoriz\w*|approv\w*|overturned)\b", re.IGNORECASE)
-_CONDITIONAL = re.compile(
-    r"\b(?:if|once|unless|until|whether|pending|awaiting)\b(?:\W+\w+){0,6}?\W+(?:non-?certif|certif|authoriz|approv|denied)\w*"
-    r"|\b(?:to|will|would|should|may|might)\s+be\s+(?:\w+\s+)?(?:certif|authoriz|approv|denied)\w*"
-    r"|\bwhen\b(?:\W+\w+){0,6}?\W+(?:is|are|gets?|becomes?|has\s+been)\s+(?:\w+\s+)?(?:certif|authoriz|approv)\w*",
-    re.IGNORECASE,
-)
-"""A decision the clause only supposes or awaits ("in place if the surgery is later approved", "pending
-authorization", "once it is certified", "ready when it is approved"): no decision at all."""
 _FUTURE = re.compile(
     r"\b(?:will|would|should|(?-i:may)|might|could|if|plan\w*|scheduled|pending|upcoming|awaiting|expected|anticipated|proposed"
     r"|candidate|consider\w*|willing|wish\w*|wants?|interested|recommend\w*|request\w*)\b",
@@ -104,7 +92,7 @@ def _stated(clause: str, role: SentenceRole) -> ProcedureEvent | None:
     """What the clause's words alone say became of the procedure (denied, certified, or only planned: a statement
     outside the clinical record, or of what is to come); None when that rests on its assertion and date."""
     folded = regex_fold(clause)
-    if anchored_search(_CONDITIONAL, clause, folded):
+    if anchored_search(CONDITIONAL_DECISION, clause, folded):
         return ProcedureEvent.PLANNED
     if anchored_search(_DENIED, clause, folded):
         return ProcedureEvent.DENIED

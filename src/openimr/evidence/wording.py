@@ -17,7 +17,20 @@ _DECIDED = re.compile(
     r"\b(?:certif\w+|authoriz\w+|approv\w+|denied|denial|modified|modification|previously\s+reviewed|reviewed\s+on)\b",
     re.IGNORECASE,
 )
-_REQUESTED = re.compile(r"\b(?:request\w*|RFA)\b", re.IGNORECASE)
+REQUESTED = re.compile(r"\b(?:request\w*|RFA)\b", re.IGNORECASE)
+"""Words naming a request for authorization ("the request", "RFA")."""
+DENIAL = (
+    r"non-?certif\w*|not\s+(?:been\s+)?(?:certified|authorized|approved|medically\s+necessary)|denied|denial|deny|upheld"
+)
+"""The words (an expression to put in a group) by which a clause says a review denied a treatment."""
+CONDITIONAL_DECISION = re.compile(
+    r"\b(?:if|once|unless|until|whether|pending|awaiting)\b(?:\W+\w+){0,6}?\W+(?:non-?certif|certif|authoriz|approv|denied)\w*"
+    r"|\b(?:to|will|would|should|may|might)\s+be\s+(?:\w+\s+)?(?:certif|authoriz|approv|denied)\w*"
+    r"|\bwhen\b(?:\W+\w+){0,6}?\W+(?:is|are|gets?|becomes?|has\s+been)\s+(?:\w+\s+)?(?:certif|authoriz|approv)\w*",
+    re.IGNORECASE,
+)
+"""A decision the clause only supposes or awaits ("in place if the surgery is later approved", "pending
+authorization", "once it is certified", "ready when it is approved"): no decision at all."""
 _WAS_DECIDED = re.compile(
     r"\b(?:was|were|been|is|are)\s+(?:previously\s+|subsequently\s+|partially\s+)?(?:denied|non-?certified|"
     r"modified(?![\s-]+(?:duty|duties|work|job|activit\w*|schedule|hours?|days?|shifts?|\d))|"
@@ -58,7 +71,7 @@ def sentence_role(sentence: str, following: str = "") -> SentenceRole:
     actor = anchored_search(_REVIEW_ACTOR, sentence, folded)
     if actor is not None and (actor.group(0).upper() != "UR" or _UR_CASE.search(sentence)):
         return SentenceRole.REVIEW
-    requested = anchored_search(_REQUESTED, sentence, folded) is not None
+    requested = anchored_search(REQUESTED, sentence, folded) is not None
     decided = (requested and anchored_search(_DECIDED, sentence, folded)) or anchored_search(_WAS_DECIDED, sentence, folded)
     if decided and (requested or not anchored_search(_GIVEN_AFTER, sentence + following)):
         return SentenceRole.REVIEW
