@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from openimr.evidence.text import sentence_at
+from openimr.evidence.text import clause_bounds, sentence_at
 from openimr.knowledge.lexicons import same_body_region, with_nerve_supply
 from openimr.model import Fact, FactStatus
 from openimr.requests.amounts import read_levels
@@ -103,13 +103,6 @@ def _segments(levels: list[str]) -> set[str]:
     return {part for level in levels for part in level.split("-")}
 
 
-def _clause(text: str, start: int, end: int) -> str:
-    """The clause of a sentence around a span: from the last clause break before it to the next one after it."""
-    before = [m.end() for m in _CLAUSE_END.finditer(text, 0, start)]
-    after = _CLAUSE_END.search(text, end)
-    return text[before[-1] if before else 0 : after.start() if after else len(text)]
-
-
 def _exam_roots(text: str) -> set[str]:
     """The roots a clause points to: those it names with a root word, else those of the dermatome, myotome or reflex
     it names."""
@@ -152,7 +145,8 @@ def _findings(ctx: CheckContext, groups: list[str], testing: bool) -> _Where:
                 roots = _segments(read_levels(sentence.text)) | _exam_roots(sentence.text)
                 sides = _sides(sentence.text)
             else:
-                clause = _clause(sentence.text, span.start - sentence.start, span.end - sentence.start)
+                left, right = clause_bounds(sentence.text, span.start - sentence.start, span.end - sentence.start, _CLAUSE_END)
+                clause = sentence.text[left:right]
                 roots, sides = _exam_roots(clause), _sides(clause)
                 if not sides and len(_sides(sentence.text)) == 1:
                     sides = _sides(sentence.text)
