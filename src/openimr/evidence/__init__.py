@@ -149,6 +149,11 @@ class Evidence:
             self._add(-1, candidates, by_term=False)
             self._complete.update(range(-1, len(_extractors())))
 
+    @cached_property
+    def document_texts(self) -> dict[str, str]:
+        """Each document's text by its id."""
+        return {document.id: document.text for document in self.case.documents}
+
     def _add(self, rank: int, candidates: list[Candidate], by_term: bool) -> None:
         documents = self._documents
         for position, candidate in enumerate(candidates):

@@ -164,7 +164,7 @@ def _in_a_topical_product(fact: Fact, evidence: Evidence) -> bool:
     if not fact.spans:
         return False
     span = fact.spans[0]
-    text = next((d.text for d in evidence.case.documents if d.id == span.document_id), "")
+    text = evidence.document_texts.get(span.document_id, "")
     return bool(_STRENGTH_IN_PERCENT.match(text, span.end) or _TOPICAL_BEFORE.search(text, max(0, span.start - 30), span.start))
 
 
@@ -253,7 +253,7 @@ for 5 days after surgery", "oxycodone on discharge", "for incisional pain")."""
 def _prescribed_for_surgery(treatment: Treatment, evidence: Evidence) -> bool:
     """Whether the record prescribes or plans the requested drug for the pain after an operation: a sentence naming
     it, as taken or planned, speaks of the time after the surgery."""
-    texts = {document.id: document.text for document in evidence.case.documents}
+    texts = evidence.document_texts
     return any(
         _AFTER_SURGERY.search(sentence_at(texts[span.document_id], span.start, span.end).text)
         for fact in drug_facts(treatment, evidence)

@@ -127,7 +127,7 @@ def _findings(ctx: CheckContext, groups: list[str], testing: bool) -> _Where:
     """Where the present findings of `groups` in the request's region point (roots of its spine part only): for an
     examination finding its clause (and the sentence when the clause names no side), for a study its sentence."""
     where = _Where()
-    texts = {document.id: document.text for document in ctx.case.documents}
+    texts = ctx.evidence.document_texts
     prefixes = set(_prefixes(ctx))
     if "L" in prefixes or "C" in prefixes:
         prefixes |= {"S"} if "L" in prefixes else {"T"}
