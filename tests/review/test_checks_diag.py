@@ -35,6 +35,8 @@ def _outcome(check: str, params: dict[str, Any], text: str, request: str = "Urin
 BOTH = {"any": ["neuro_deficit"], "also": ["imaging_nerve_lesion"]}
 UDT_26 = {"facts": ["opioid_monitoring"], "min_weeks": 26}
 UDT_4 = {"facts": ["opioid_monitoring"], "min_weeks": 4}
+UDT_14 = {"facts": ["opioid_monitoring"], "min_weeks": 14}
+UDT_16 = {"facts": ["opioid_monitoring"], "min_weeks": 16}
 TPI_8 = {"procedures": ["trigger point injection"], "min_weeks": 8}
 
 
@@ -76,6 +78,12 @@ def test_documented_both_unless_planned() -> None:
         ("He takes Norco for back pain.", UDT_4, INSUFFICIENT, True),
         ("He underwent trigger point injections on 10/1/2016.", TPI_8, NOT_MET, False),
         ("He underwent trigger point injections on 6/1/2016.", TPI_8, MET, False),
+        # a month alone is read as about that month: July to November is four months, at least 16 weeks; August to
+        # November three, less than 14 weeks (both months straddle the interval day by day)
+        ("He takes Norco. Last UDS 7/2016, consistent.", UDT_16, MET, False),
+        ("He takes Norco. His last drug screen was in August 2016.", UDT_14, NOT_MET, False),
+        # a year alone still does not tell
+        ("He takes Norco. His last drug screen was in 2016.", UDT_16, INSUFFICIENT, False),
     ],
 )
 def test_time_since_last(text: str, params: dict[str, Any], status: CriterionStatus, silent: bool) -> None:

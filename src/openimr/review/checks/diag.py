@@ -19,9 +19,11 @@ from pydantic import Field, model_validator
 
 from openimr.evidence.dates import DurationKind, find_durations, find_event_dates
 from openimr.evidence.procedures import ProcedureEvent
-from openimr.model import Fact, last_day
+from openimr.model import DatePrecision, Fact, last_day
 from openimr.review.checks.base import INSUFFICIENT, MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
 from openimr.review.checks.record import DocumentedParams, documented
+
+_DAYS_A_MONTH = 365.25 / 12
 
 
 class BothParams(Params):
@@ -110,7 +112,8 @@ def _same_part(fact: Fact, ctx: CheckContext) -> bool:
 @check("time_since_last", SinceLastParams)
 def time_since_last(ctx: CheckContext, params: SinceLastParams) -> Outcome:
     """At least `min_weeks` have passed since the last test or procedure of the kind the record reports (its latest
-    date); not met when the last one is more recent; insufficient when the record reports one without a date; silent
+    date); not met when the last one is more recent; insufficient when the record reports one without a date, or dates
+    it only to a year that straddles the interval (a month alone is read as about that month, by whole months); silent
     when it reports none."""
     events = [
         f
@@ -138,6 +141,15 @@ def time_since_last(ctx: CheckContext, params: SinceLastParams) -> Outcome:
         return Outcome(MET, [fact], f"{when}, at least {params.min_weeks:g} weeks")
     if most < params.min_weeks:
         return Outcome(NOT_MET, [fact], f"{when}, less than {params.min_weeks:g} weeks")
+    if last == last_day(first, DatePrecision.MONTH) and first.day == 1:
+        # a month alone ("last UDS 8/2014") is read as a reviewer reads it, about that month: the whole months from it
+        # to the UR decision's month, against the interval in months
+        months = (as_of.year - first.year) * 12 + as_of.month - first.month
+        interval = params.min_weeks * 7 / _DAYS_A_MONTH
+        status = MET if months >= interval else NOT_MET
+        verb = "at least" if status == MET else "less than"
+        note = f"the last {fact.name} was in {first:%m/%Y}, {months} months earlier, {verb} {interval:.0f} months"
+        return Outcome(status, [fact], note)
     return Outcome(
         INSUFFICIENT,
         [fact],
