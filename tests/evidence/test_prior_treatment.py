@@ -25,6 +25,12 @@ from openimr.model import FactStatus
         ("Counseling visits to date - six, with better sleep.", "psychotherapy", "6", PRESENT),
         ("She has done cognitive behavioral therapy x3 so far.", "psychotherapy", "3", PRESENT),
         ("Physical therapy visits: 2x/week since June.", "physical therapy", "", PRESENT),
+        # psychotherapies by their own names, and a course told by its length and frequency
+        ("Trauma therapy: cognitive processing therapy, 12 sessions to date.", "psychotherapy", "12", PRESENT),
+        ("She has had prolonged exposure therapy, 10 of 10 sessions attended.", "psychotherapy", "10", PRESENT),
+        ("He has improved after 3 months of weekly therapy with the psychologist.", "psychotherapy", "13", PRESENT),
+        ("She has been seeing a psychologist twice a week for the past six weeks.", "psychotherapy", "12", PRESENT),
+        ("He had 8 weeks of twice-weekly physical therapy.", "physical therapy", "16", PRESENT),
         ("L shoulder steroid inj 3/2016 with brief relief.", "joint injection", "", PRESENT),
         ("Her knee was injected with triamcinolone twice last year.", "joint injection", "", PRESENT),
     ],

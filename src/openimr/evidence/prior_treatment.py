@@ -30,6 +30,32 @@ _SESSIONS = re.compile(
 """The sessions a sentence says were had: "6 visits", "eight (8) PT sessions", or the one a note is of ("session 4 of
 4", "visit #6 of 6", "progress note, visit 12"), the tally a note keeps ("sessions completed: 4", "visits to date - 6",
 "CBT x4 completed"); not a date, a time or a frequency ("visit 12/15", "session 2x a week")."""
+_PER_WEEK = {"weekly": 1.0, "once": 1.0, "twice": 2.0, "two": 2.0, "2": 2.0, "three": 3.0, "3": 3.0, "every other": 0.5}
+_FREQUENCY = (
+    r"(?P<freq>weekly|(?:once|twice|two|three|[23])\s*(?:times\s*|x\s*)?(?:a\s+|per\s+|/\s*)?(?:week|wk)(?:ly)?"
+    r"|twice[- ]weekly|every\s+other\s+week)"
+)
+_LENGTH = rf"(?P<length>{_COUNT})\s+(?P<unit>weeks?|wks?|months?|mos?)\b"
+_COURSES = (
+    re.compile(rf"\b{_LENGTH}\s+of\s+(?:\w+\s+){{0,2}}?{_FREQUENCY}", re.IGNORECASE),
+    re.compile(rf"\b{_FREQUENCY}\s+(?:\w+\s+){{0,4}}?(?:for|over)\s+(?:the\s+(?:past|last)\s+)?{_LENGTH}", re.IGNORECASE),
+)
+"""A course told by how long and how often it ran ("after 3 months of weekly therapy", "seen twice a week for the
+past six weeks"): as many sessions as weeks times sessions a week."""
+
+
+def _course_sessions(sentence: str) -> int | None:
+    """The sessions a course told by its length and frequency comes to, or None."""
+    course = next((found for pattern in _COURSES if (found := anchored_search(pattern, sentence))), None)
+    length = number_value(course["length"]) if course else None
+    if course is None or length is None:
+        return None
+    weeks = length * 52 / 12 if course["unit"].lower().startswith("mo") else float(length)
+    frequency = course["freq"].lower()
+    per_week = next((n for word, n in _PER_WEEK.items() if frequency.startswith(word)), 1.0)
+    return round(weeks * per_week)
+
+
 _ONGOING = re.compile(
     r"\b(?:continu\w*|resum\w*|ongoing|currently|current|remains?\s+on|still|again|(?:has|have|had)\s+(?:been\s+)?"
     r"(?:completed|attended|had|done|tried|received|undergone))\b",
@@ -53,7 +79,7 @@ def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
     facts: list[Candidate] = []
     for match in find_terms(case, "prior_treatment", CLINICAL, names):
         sessions = anchored_search(_SESSIONS, match.sentence.text)
-        count = number_value(next(n for n in sessions.groups() if n)) if sessions else None
+        count = number_value(next(n for n in sessions.groups() if n)) if sessions else _course_sessions(match.sentence.text)
         clause = _clause(match.sentence.text, match.start - match.sentence.start)
         plan = None if anchored_search(_ONGOING, clause) else plan_section(match.document.text, match.start)
         facts.append(Candidate("prior_treatment", match, value=str(count) if count is not None else "", plan=plan))
