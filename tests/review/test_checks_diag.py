@@ -68,6 +68,16 @@ def test_documented_both_unless_planned() -> None:
     assert _outcome("documented_both", {**params, "unless_planned": True}, text).status == NOT_MET
 
 
+def test_documented_both_also_planned() -> None:
+    """The treatment an evaluation recommended and that has not begun counts only where `also_planned` says so."""
+    text = "A psychological evaluation was completed in May. Cognitive behavioral therapy was recommended."
+    params = {"any": ["psych_evaluation_done"], "also": ["psychotherapy"]}
+    assert _outcome("documented_both", params, text).status == INSUFFICIENT
+    assert _outcome("documented_both", {**params, "also_planned": True}, text).status == MET
+    planned_evaluation = "A psychological evaluation is planned. Cognitive behavioral therapy was recommended."
+    assert _outcome("documented_both", {**params, "also_planned": True}, planned_evaluation).status != MET
+
+
 @pytest.mark.parametrize(
     ("text", "params", "status", "silent"),
     [

@@ -39,6 +39,11 @@ class BothParams(Params):
     )
     accept_uncertain: bool = Field(default=False, description="Also suspected findings (see `documented`).")
     accept_planned: bool = Field(default=False, description="Also planned ones (see `documented`).")
+    also_planned: bool = Field(
+        default=False,
+        description="One of `also` only planned also counts (the treatment an evaluation recommended, authorized and "
+        "not yet begun: the evaluation has answered its question).",
+    )
     unless_planned: bool = Field(
         default=False,
         description="One of `unless` only planned also makes it not met (an implant being planned, a referral for "
@@ -53,7 +58,8 @@ def documented_both(ctx: CheckContext, params: BothParams) -> Outcome:
     documents or suspects one of `unless`; silent when it says nothing of either; insufficient otherwise."""
     options = {"accept_uncertain": params.accept_uncertain, "accept_planned": params.accept_planned}
     first = documented(ctx, DocumentedParams(any=params.any, **options))
-    second = documented(ctx, DocumentedParams(any=params.also, **options))
+    also_options = {**options, "accept_planned": params.accept_planned or params.also_planned}
+    second = documented(ctx, DocumentedParams(any=params.also, **also_options))
     facts = first.facts + second.facts
     if first.status == MET and second.status == MET:
         other = (
