@@ -92,7 +92,11 @@ BLIND_SETS = [
     # written 2026-12-01 by a tenth and an eleventh engineer (180 cases, 201 items, 86 Overturned), held back and
     # measured at the session's start (main: 181 items agree, 68 Overturned caught, 113 of 115 Upheld kept, balanced
     # accuracy 0.887) and once on the engine that lands: 186, 73 and 113 (0.916)
-    BlindSet("blind8", agreeing_items=186, overturned_caught=73),
+    # 190 and 76 after eng-udp's readings (the risk of opioid misuse however a note states it, aberrant drug-taking as
+    # the reason for frequent testing, a last test dated to a month read by whole months; psychotherapies by their own
+    # names and a course by its length and frequency; a repeat psychological evaluation once one has settled the
+    # treatment, recommended or begun)
+    BlindSet("blind8", agreeing_items=190, overturned_caught=76),
 ]
 
 
