@@ -92,7 +92,10 @@ BLIND_SETS = [
     # written 2026-12-01 by a tenth and an eleventh engineer (180 cases, 201 items, 86 Overturned), held back and
     # measured at the session's start (main: 181 items agree, 68 Overturned caught, 113 of 115 Upheld kept, balanced
     # accuracy 0.887) and once on the engine that lands: 186, 73 and 113 (0.916)
-    BlindSet("blind8", agreeing_items=186, overturned_caught=73),
+    # 191 and 78 after eng-proc's readings (failed conservative care as notes state it, for ESIs and trigger point
+    # injections; a lateral ankle ligament reconstruction path; a follow-up to assess a treatment's response; complex
+    # return-to-work issues and nearness to MMI as records state them for an FCE)
+    BlindSet("blind8", agreeing_items=191, overturned_caught=78),
 ]
 
 
