@@ -36,6 +36,9 @@ HYPOTHETICAL, PLANNED = FactStatus.HYPOTHETICAL, FactStatus.PLANNED
         ("Without evidence of spasm.", "spasm", ABSENT),
         ("Lumbar exam w/o spasm.", "spasm", ABSENT),
         ("Walks w/o difficulty; spasm present.", "spasm", PRESENT),
+        # an arrow charts a consequence: a negation before it does not reach past it
+        ("No lifting over 20 lb -> restrictions in dispute.", "restrictions", PRESENT),
+        ("No relief with therapy \u2192 spasm persists.", "spasm", PRESENT),
         ("Exam is negative for spasm.", "spasm", ABSENT),
         ("Lack of objective functional improvement.", "functional improvement", ABSENT),
         ("Absence of spasm on palpation.", "spasm", ABSENT),

@@ -96,7 +96,11 @@ BLIND_SETS = [
     # the reason for frequent testing, a last test dated to a month read by whole months; psychotherapies by their own
     # names and a course by its length and frequency; a repeat psychological evaluation once one has settled the
     # treatment, recommended or begun)
-    BlindSet("blind8", agreeing_items=190, overturned_caught=76),
+    # 191 and 78 after eng-proc's readings (failed conservative care as notes state it, for ESIs and trigger point
+    # injections; a lateral ankle ligament reconstruction path; a follow-up to assess a treatment's response; complex
+    # return-to-work issues and nearness to MMI as records state them for an FCE)
+    # 195 and 81 with both
+    BlindSet("blind8", agreeing_items=195, overturned_caught=81),
 ]
 
 

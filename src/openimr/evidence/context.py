@@ -266,9 +266,12 @@ def _matches(rule: _IndexedRule, segment: str, ascii: bool, offset: int) -> list
 _WORD = re.compile(r"\S+")
 # A colon ends a clause unless a verdict on what precedes it follows ("Spasm: none", "SLR: negative", a form's boxes
 # "Bed-confined: [ ] Yes [X] No"), or it follows a word that recommends what comes after it ("Recommend: pregabalin").
+# An arrow ends one too: notes chart a consequence after it ("no lifting -> conflicting restrictions", "no relief ->
+# switched to pregabalin"), and a negation before it does not reach what follows.
 # The colon is matched before its look-behinds, so that they are tried only at a colon.
 _CLAUSE_END = re.compile(
-    r";|:(?<!recommend:)(?<!recommends:)(?<!recommended:)(?!\s*(?:none|absent|negative|not\s+present|denied|no)\b|\s*(?:yes\s*)?\[)|\s-\s",
+    r";|:(?<!recommend:)(?<!recommends:)(?<!recommended:)(?!\s*(?:none|absent|negative|not\s+present|denied|no)\b|\s*(?:yes\s*)?\[)|\s-\s"
+    r"|-+>|\u2192|=>",
     re.IGNORECASE,
 )
 _COMMA = re.compile(r",")
