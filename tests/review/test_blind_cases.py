@@ -92,7 +92,10 @@ BLIND_SETS = [
     # written 2026-12-01 by a tenth and an eleventh engineer (180 cases, 201 items, 86 Overturned), held back and
     # measured at the session's start (main: 181 items agree, 68 Overturned caught, 113 of 115 Upheld kept, balanced
     # accuracy 0.887) and once on the engine that lands: 186, 73 and 113 (0.916)
-    BlindSet("blind8", agreeing_items=186, overturned_caught=73),
+    # 192 and 78 with eng-med (as a development set: a prescription written at the visit or a course finished long ago
+    # is not use of the drug; insomnia and relief as notes describe them; continued antidepressants for depression
+    # need documented improvement)
+    BlindSet("blind8", agreeing_items=192, overturned_caught=78),
 ]
 
 
