@@ -8,7 +8,14 @@ import pytest
 from tests.evidence.test_terms import _case, _facts
 
 from openimr.evidence import extract_facts, gather_evidence
-from openimr.evidence.medications import FIRST_PRESCRIPTION, same_drug, weeks_in_use
+from openimr.evidence.medications import (
+    FIRST_PRESCRIPTION,
+    ONGOING_USE,
+    PAST_COURSE,
+    PRESCRIBED_NOW,
+    same_drug,
+    weeks_in_use,
+)
 from openimr.model import Document
 
 
@@ -133,3 +140,57 @@ def test_a_drug_certified_on_an_earlier_review_is_in_use(text: str) -> None:
 )
 def test_a_drug_denied_or_decided_now_is_not_in_use(text: str) -> None:
     assert not [f for f in extract_facts(_case(text, dt.date(2016, 11, 1))) if f.kind == "medication"]
+
+
+@pytest.mark.parametrize(
+    ("text", "now"),
+    [
+        # the clinician's act at the visit reported, or a start framed as a trial or titration: the request being written
+        ("The physician prescribed gabapentin 300 mg three times daily with titration.", True),
+        ("Dr. Lee started her on gabapentin at bedtime as a trial.", True),
+        ("Gabapentin 100 mg was begun at night, titrating weekly.", True),
+        ("The provider prescribed gabapentin on 10/20/2016.", True),
+        # placed before the visit: an earlier time, an old date, use since
+        ("The physician prescribed gabapentin in 2014.", False),
+        ("The provider prescribed gabapentin on 3/2/2016.", False),
+        ("Dr. Lee started gabapentin two years ago and she still takes it.", False),
+        ("Gabapentin was previously started as a trial and failed.", False),
+        ("She takes gabapentin 300 mg three times daily.", False),
+    ],
+)
+def test_a_prescription_written_at_the_visit_is_marked(text: str, now: bool) -> None:
+    (fact,) = [f for f in extract_facts(_case(text, dt.date(2016, 11, 1))) if f.name == "gabapentin"]
+    assert (fact.value == PRESCRIBED_NOW) is now, fact
+
+
+@pytest.mark.parametrize(
+    ("text", "status", "value"),
+    [
+        # a note's plan section names the drug being prescribed, over its lines, unless the clause speaks of use
+        ("Plan: Heat and stretching.\nCyclobenzaprine 5 mg three times a day for 7 days, no refill.", "planned", None),
+        ("P: Ice.\n  Cyclobenzaprine 5 mg at night #10.", "planned", None),
+        ("Plan: Heat and stretching.\nContinue cyclobenzaprine 5 mg at night.", "present", ONGOING_USE),
+        ("Plan: Heat.\nRefill cyclobenzaprine 5 mg at night.", "present", ONGOING_USE),
+        ("Plan: continue cyclobenzaprine 5 mg at night.", "planned", ONGOING_USE),
+        ("Medications: cyclobenzaprine 5 mg at night.", "present", None),
+    ],
+)
+def test_a_drug_in_a_plan_section_is_planned_unless_in_use(text: str, status: str, value: str | None) -> None:
+    (fact,) = [f for f in extract_facts(_case(text, dt.date(2016, 11, 1))) if f.name == "cyclobenzaprine"]
+    assert fact.status == status
+    assert fact.value == value or (value is None and fact.value == "muscle_relaxant"), fact
+
+
+@pytest.mark.parametrize(
+    ("text", "past"),
+    [
+        ("She had a short course of cyclobenzaprine in 2014.", True),
+        ("He completed a 10-day course of Flexeril last year.", True),
+        ("He had a brief Flexeril course after the injury.", True),
+        ("Treatment has included naproxen and a short course of cyclobenzaprine.", True),
+        ("He has taken cyclobenzaprine nightly for a year.", False),
+    ],
+)
+def test_a_course_taken_and_finished_is_marked(text: str, past: bool) -> None:
+    (fact,) = [f for f in extract_facts(_case(text, dt.date(2016, 11, 1))) if f.name == "cyclobenzaprine"]
+    assert (fact.value == PAST_COURSE) is past, fact

@@ -99,8 +99,12 @@ BLIND_SETS = [
     # 191 and 78 after eng-proc's readings (failed conservative care as notes state it, for ESIs and trigger point
     # injections; a lateral ankle ligament reconstruction path; a follow-up to assess a treatment's response; complex
     # return-to-work issues and nearness to MMI as records state them for an FCE)
-    # 195 and 81 with both
-    BlindSet("blind8", agreeing_items=195, overturned_caught=81),
+    # 195 and 81 with eng-udp and eng-proc
+    # 192 and 78 with eng-med (as a development set: a prescription written at the visit or a course finished long ago
+    # is not use of the drug; insomnia and relief as notes describe them; continued antidepressants for depression
+    # need documented improvement)
+    # 201 and 86 with eng-udp, eng-proc and eng-med
+    BlindSet("blind8", agreeing_items=201, overturned_caught=86),
 ]
 
 

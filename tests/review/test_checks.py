@@ -554,6 +554,10 @@ def test_every_check_is_documented() -> None:
         ("8/10 before gabapentin -> 4/10 now", [50]),
         ("8/10 prior to Lyrica and is 2/10 now", [75]),
         ("4/10 before the injection -> 6/10 now", []),
+        # the score with the drug and without it, in either order
+        ("4/10 with gabapentin and 8/10 without it", [50]),
+        ("9/10 off medications, 3/10 on them", [67]),
+        ("7/10 with the brace and 6/10 without", []),
     ],
 )
 def test_relief_is_read_from_percentages_pain_scores_and_fractions(text: str, percents: list[int]) -> None:

@@ -14,7 +14,7 @@ from functools import cache
 
 from openimr.evidence.dates import find_event_dates
 from openimr.evidence.terms import Candidate, TermMatch, document_role, find_lexicon_terms
-from openimr.evidence.text import clause_bounds
+from openimr.evidence.text import clause_bounds, plan_section
 from openimr.evidence.wording import ALL_ROLES, CONDITIONAL_DECISION, DENIAL, REQUESTED, SentenceRole
 from openimr.knowledge.lexicons import Drug, drug_lexicon, drug_matcher
 from openimr.model import Case, Fact
@@ -44,6 +44,100 @@ _EARLIER = re.compile(
 )
 _CLAUSE_BREAK = re.compile(r";|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b", re.IGNORECASE)
 
+PRESCRIBED_NOW = "prescribed now"
+"""`value` of a medication fact from a sentence that tells of the prescription being written at the visit the record
+reports ("the physician started amitriptyline at bedtime as a trial", "the provider prescribed gabapentin with
+titration"): the prescription the request asks for, not evidence that the worker already takes the drug."""
+ONGOING_USE = "ongoing use"
+"""`value` of a medication fact from a clause that speaks of the drug in use ("Plan: continue gabapentin", "refill
+Norco"): the worker takes it, even where the clause is a plan."""
+PAST_COURSE = "past course"
+"""`value` of a medication fact from a clause about a course taken and finished ("had a short course of Flexeril in
+2013", "completed a 10-day course of methocarbamol"): the drug was taken before, not in continuous use since."""
+
+_ONGOING_USE = re.compile(
+    r"\b(?:continu\w*|resum\w*|ongoing|currently|current|remains?\s+on|still|again|renew\w*|maint(?:ain|enance)\w*"
+    r"|(?:has|have|had)\s+been|(?:takes|taking|uses|using|tolerat(?:es|ing))\b|help(?:s|ed|ing)\b|same\s+dose"
+    r"|since\s+(?:\d|(?:last|early|late|mid)\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*))"
+    # "refill Norco", "Norco refilled"; not the refills a new prescription allows ("#30, no refill", "2 refills")
+    r"|(?<!\bno\s)\brefill(?:ed|ing)?\b",
+    re.IGNORECASE,
+)
+"""Words by which a clause speaks of a drug already in use ("Plan: continue gabapentin", "refill Norco", "remains on
+tramadol", "has been taking it since 2015"): what it names is not only being prescribed now."""
+_PRESCRIBER = (
+    r"(?:physician|provider|doctor|surgeon|physiatrist|psychiatrist|practitioner|clinician|prescriber|PTP|treater"
+    r"|(?:nurse\s+practitioner|NP|PA-?C?)\b|\bDr\.?\s+[A-Z][\w'-]+)"
+)
+_PRESCRIBED_NOW = re.compile(
+    # the clinician's own act, as a summary or a note narrates the visit ("the physician prescribed gabapentin", "Dr.
+    # Lee started her on nortriptyline 10 mg")
+    rf"\b{_PRESCRIBER}\s+(?:\w+\s+){{0,2}}?(?:started|initiated|began|prescribed|dispensed|added|provided|gave|wrote)\b"
+    # a start framed as a trial or a titration ("was started on gabapentin as a trial", "begun with titration")
+    r"|\b(?:start\w*|began|begun|begin\w*|initiat\w*|prescrib\w*|dispens\w*|add(?:ed|ing)?)\b[^.;]{0,80}?"
+    r"\b(?:(?:as|for|on)\s+an?\s+(?:\w+\s+)?trial|titrat\w*)\b",
+    re.IGNORECASE,
+)
+"""A sentence that writes the prescription at the visit it reports."""
+_EARLIER_USE = re.compile(
+    rf"{_EARLIER.pattern}|\b(?:since|initially|originally|at\s+that\s+time|failed|tried|stopped|discontinued|took|taken"
+    r"|(?:was|were)\s+on)\b",
+    re.IGNORECASE,
+)
+"""Words by which a sentence that tells of a prescription places it before the visit ("was prescribed gabapentin in
+the past", "had been started on it a year ago", "tried and stopped")."""
+_RECENT_WEEKS = 8
+"""A prescription dated within this many weeks before the UR decision is the one under review."""
+_FINISHED = r"(?:short|brief|limited|\d{1,2}[\s-]days?|(?:one|two|three|\d)[\s-]weeks?)"
+_COURSE_OF = re.compile(
+    rf"(?:\b{_FINISHED}\s+(?:\w+\s+)?course\s+of|\b(?:completed|finished)\s+(?:an?|the|his|her|their)\s+"
+    r"(?:\w+\s+){0,2}?course\s+of)\s+(?:(?:the|oral)\s+)?$",
+    re.IGNORECASE,
+)
+_FINISHED_BEFORE = re.compile(rf"\b{_FINISHED}\s+$", re.IGNORECASE)
+_COURSE_AFTER = re.compile(r"\s+(?:\w+\s+)?course\b", re.IGNORECASE)
+"""A drug named as a course taken and finished: "a short course of X", "completed a 10-day course of X", "a short X
+course"."""
+
+
+_ORDER_BREAK = re.compile(r"[,;:()\n]|\band\b", re.IGNORECASE)
+"""What separates the orders of a plan, or the drugs of a list, from one another ("cyclobenzaprine 5 mg at night,
+continue naproxen")."""
+
+
+def _order_of(match: TermMatch) -> str:
+    """The words of the order or list entry a drug mention lies in: its clause cut at commas, colons, parentheses, line
+    breaks and "and", so that "continue" before another drug of the plan is not about this one."""
+    sentence = match.sentence.text
+    start, end = match.start - match.sentence.start, match.end - match.sentence.start
+    left, right = clause_bounds(sentence, start, end, _ORDER_BREAK)
+    return sentence[left:right]
+
+
+def _clause_of(match: TermMatch) -> str:
+    """The clause of its sentence a drug mention lies in."""
+    sentence = match.sentence.text
+    left, right = clause_bounds(sentence, match.start - match.sentence.start, match.end - match.sentence.start, _CLAUSE_BREAK)
+    return sentence[left:right]
+
+
+def _past_course(match: TermMatch) -> bool:
+    """Whether a drug mention names a course of the drug taken and finished ("had a short course of Flexeril")."""
+    text = match.document.text
+    before = text[max(0, match.start - 60) : match.start]
+    return bool(_COURSE_OF.search(before) or (_FINISHED_BEFORE.search(before) and _COURSE_AFTER.match(text, match.end)))
+
+
+def _prescribed_now(match: TermMatch, ongoing: bool, ur_date: dt.date | None) -> bool:
+    """Whether a drug mention's sentence writes the prescription at the visit it reports: the clinician prescribes or
+    starts the drug, or starts it as a trial, and nothing places it before the visit (an earlier time or a date more
+    than a few weeks before the UR decision in its clause, use of the drug under way)."""
+    clause = _clause_of(match)
+    if ongoing or not _PRESCRIBED_NOW.search(match.sentence.text) or _EARLIER_USE.search(clause):
+        return False
+    dates = find_event_dates(clause)
+    return ur_date is None or all((ur_date - d.date).days <= 7 * _RECENT_WEEKS for d in dates)
+
 
 def _certified_before(match: TermMatch, in_decision: bool, ur_date: dt.date | None) -> bool:
     """Whether the clause of a drug mention in a sentence about utilization review says the drug was certified
@@ -52,9 +146,7 @@ def _certified_before(match: TermMatch, in_decision: bool, ur_date: dt.date | No
     certification only supposed, or the decision on the request itself (the clause names the request or the decision's
     date, unless it says the certification came earlier); in the UR decision itself, only an earlier certification it
     recalls."""
-    sentence = match.sentence.text
-    left, right = clause_bounds(sentence, match.start - match.sentence.start, match.end - match.sentence.start, _CLAUSE_BREAK)
-    clause = sentence[left:right]
+    clause = _clause_of(match)
     if not _CERTIFIED.search(clause) or _DENIED.search(clause) or CONDITIONAL_DECISION.search(clause):
         return False
     if _EARLIER.search(clause):
@@ -108,12 +200,19 @@ def extract(case: Case) -> list[Candidate]:
             continue
         if role is SentenceRole.REQUEST:
             continue
+        ongoing = bool(_ONGOING_USE.search(_order_of(match)))
+        # a drug a note's plan names is being prescribed, unless its order speaks of it in use ("Plan: continue")
+        plan = None if ongoing else plan_section(match.document.text, match.start)
+        if plan is None and _prescribed_now(match, ongoing, ur_date):
+            facts.append(Candidate("medication", match, value=PRESCRIBED_NOW))
+            continue
+        value = PAST_COURSE if _past_course(match) else ONGOING_USE if ongoing else None
         found = [f for f in find_event_dates(match.sentence.text) if ur_date is None or f.date <= ur_date]
         first = min(found, key=lambda f: f.date, default=None)
         if first is None:
-            facts.append(Candidate("medication", match))
+            facts.append(Candidate("medication", match, value=value, plan=plan))
         else:
-            facts.append(Candidate("medication", match, date=first.date, date_precision=first.precision))
+            facts.append(Candidate("medication", match, value=value, date=first.date, date_precision=first.precision, plan=plan))
     return facts
 
 

@@ -22,7 +22,7 @@ from enum import StrEnum
 from functools import cache, lru_cache
 
 from openimr.evidence import Evidence
-from openimr.evidence.medications import FIRST_PRESCRIPTION, same_drug
+from openimr.evidence.medications import FIRST_PRESCRIPTION, ONGOING_USE, PAST_COURSE, PRESCRIBED_NOW, same_drug
 from openimr.evidence.procedures import ProcedureEvent
 from openimr.evidence.text import sentence_at
 from openimr.knowledge.lexicons import procedure_lexicon, same_body_region
@@ -132,6 +132,18 @@ def drug_facts(treatment: Treatment, evidence: Evidence) -> list[Fact]:
     return evidence.of_kind("medication", lambda name: same_drug(name, generic))
 
 
+def drug_in_use_facts(treatment: Treatment, evidence: Evidence) -> list[Fact]:
+    """Mentions of the requested drug that show the worker taking it: asserted, and neither the prescription being
+    written at the visit the record reports nor a course taken and finished before; or a plan to go on with it
+    ("Plan: continue gabapentin")."""
+    return [
+        f
+        for f in drug_facts(treatment, evidence)
+        if (f.status == FactStatus.PRESENT and f.value not in (FIRST_PRESCRIPTION, PRESCRIBED_NOW, PAST_COURSE))
+        or (f.status == FactStatus.PLANNED and f.value == ONGOING_USE)
+    ]
+
+
 @lru_cache(maxsize=1024)
 def _treatment_name(request: str) -> str:
     """The normalised name of what a request asks for."""
@@ -171,9 +183,10 @@ def _in_a_topical_product(fact: Fact, evidence: Evidence) -> bool:
 def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact:
     """Whether a request starts a treatment or continues one, as a fact whose value is a `Line`.
 
-    A drug continues when the record shows the worker taking it; a therapy or procedure continues when the record
-    shows a course of it given (`family`: the prior-treatment names that count), or when the request asks for more of
-    it. The record saying it was never given, or the request calling it initial or new, makes it a first course.
+    A drug continues when the record shows the worker taking it (not the prescription written at the visit the record
+    reports, a drug a note's plan names, nor a course taken and finished before); a therapy or procedure continues
+    when the record shows a course of it given (`family`: the prior-treatment names that count), or when the request
+    asks for more of it. The record saying it was never given, or the request calling it initial or new, makes it a first course.
     When the claims administrator authorized part of the request (the same treatment, less of it), the disputed
     remainder continues the authorized part; when the whole original request stays disputed, the authorized part is
     that request cut down, not an earlier course, and the record decides. Silence is `Line.UNKNOWN`."""
@@ -186,13 +199,16 @@ def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact
         first = [f for f in facts if f.value == FIRST_PRESCRIPTION]
         if first:
             return Fact(kind="line", name=Line.INITIAL, value="a new prescription", spans=first[0].spans)
-        in_use = [f for f in facts if f.status == FactStatus.PRESENT]
+        in_use = drug_in_use_facts(treatment, evidence)
         if treatment.route != "topical":
             # gabapentin in a cream is not gabapentin taken by mouth: its topical form does not make a request for the
             # drug by mouth a continuation
             in_use = [f for f in in_use if not _in_a_topical_product(f, evidence)]
         if in_use:
             return Fact(kind="line", name=Line.CONTINUATION, value="the worker already takes it", spans=in_use[0].spans)
+        now = [f for f in facts if f.value == PRESCRIBED_NOW or f.status == FactStatus.PLANNED]
+        if now:
+            return Fact(kind="line", name=Line.INITIAL, value="it is prescribed at this visit", spans=now[0].spans)
     else:
         # a course for another body region is not this one's ("PT for the back; none yet for the shoulder")
         prior = [

@@ -12,7 +12,7 @@ from openimr.requests import parse_request
 from openimr.requests.dosing import morphine_equivalent, supply_days
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
 from openimr.review.checks.record import FactsParams
-from openimr.review.structure import Line, drug_facts, last_surgery_of_region
+from openimr.review.structure import Line, drug_facts, drug_in_use_facts, last_surgery_of_region
 
 
 def requested_drug(ctx: CheckContext) -> list[Fact]:
@@ -48,7 +48,7 @@ def duration_of_use(ctx: CheckContext, params: UseParams) -> Outcome:
     injury, or with `since_surgery` of the surgery, longer ago than the limit), or a first supply longer than the
     limit (`per_day`)."""
     limit = params.max_weeks
-    in_use = [f for f in requested_drug(ctx) if f.status == FactStatus.PRESENT]
+    in_use = drug_in_use_facts(ctx.treatment, ctx.evidence)
     weeks = [w for w in (weeks_in_use(f, ctx.ur_decision) for f in in_use) if w is not None]
     if weeks and max(weeks) > limit:
         return Outcome(NOT_MET, in_use, f"it has been prescribed for {max(weeks):.0f} weeks, beyond {limit:.0f} weeks")

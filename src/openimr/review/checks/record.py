@@ -291,6 +291,12 @@ _BARE_SCORES = re.compile(
     re.IGNORECASE,
 )
 """A pain score's drop written without its scale, after a word that names the score ("VAS went from 8 to 3")."""
+_WITH_AND_WITHOUT = re.compile(
+    r"\b(?P<on>\d{1,2})\s*/\s*10\s+(?:with|on)\b[^.;]{0,40}?\b(?P<off>\d{1,2})\s*/\s*10\s+(?:without|off)\b"
+    r"|\b(?P<off_first>\d{1,2})\s*/\s*10\s+(?:without|off)\b[^.;]{0,40}?\b(?P<on_after>\d{1,2})\s*/\s*10\s+(?:with|on)\b",
+    re.IGNORECASE,
+)
+"""The score with the treatment and without it, in either order ("4/10 with gabapentin and 8/10 without")."""
 _FRACTION = re.compile(
     r"\b(?:by|in)\s+(?:about\s+|approximately\s+|around\s+|nearly\s+|almost\s+|more\s+than\s+|over\s+)?"
     r"(?P<f>half|(?:a|one|two)[\s-]thirds?|(?:a|three)[\s-]quarters?)\b",
@@ -300,12 +306,20 @@ _FRACTION = re.compile(
 
 def relief_percents(text: str) -> list[int]:
     """The pain relief a statement quantifies, in percent: "50% relief", "70 percent", "sixty percent", a pain score
-    "from 8/10 to 4/10", "8/10 -> 4/10", "8/10 before it -> 4/10 now" or "VAS from 8 to 4" (the drop over the score
-    before: 50), "reduced by (about) half" (50)."""
+    "from 8/10 to 4/10", "8/10 -> 4/10", "8/10 before it -> 4/10 now", "VAS from 8 to 4" or "4/10 with it, 8/10
+    without" (the drop over the score before or without: 50), "reduced by (about) half" (50)."""
     found = [int(m.group(1)) if m.group(1) else number_value(m.group(2)) or 0 for m in _PERCENT.finditer(text)]
     scores = (_SCORES, _ARROW_SCORES, _BARE_SCORES, _BEFORE_AND_NOW)
-    for match in (found for pattern in scores for found in pattern.finditer(text)):
-        before, after = (float(group) for group in match.groups() if group is not None)
+    pairs = [
+        tuple(float(group) for group in match.groups() if group is not None)
+        for pattern in scores
+        for match in pattern.finditer(text)
+    ]
+    pairs += [
+        (float(match.group("off") or match.group("off_first")), float(match.group("on") or match.group("on_after")))
+        for match in _WITH_AND_WITHOUT.finditer(text)
+    ]
+    for before, after in pairs:
         if 0 < before <= 10 and after <= before:
             found.append(round(100 * (before - after) / before))
     for match in _FRACTION.finditer(text):
