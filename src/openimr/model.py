@@ -371,6 +371,11 @@ class Treatment(_Model):
         default=None, description='Finer grouping: drug subclass or procedure category, e.g. "spinal injection".'
     )
     route: str | None = Field(default=None, description='Route of a drug: "oral", "topical", "transdermal", ...')
+    long_acting: bool = Field(
+        default=False,
+        description='An extended-release or long-acting form of a drug, by its name ("OxyContin", "MS Contin", '
+        '"Butrans") or the form the request writes after it ("oxycodone ER", "morphine sulfate extended-release").',
+    )
     amount: str | None = Field(default=None, description='Package amount of a cream, gel or liquid as written, e.g. "240g".')
     duration: str | None = Field(
         default=None, description='Supply, rental or stay length as written, e.g. "3 months", "14 days".'
@@ -399,6 +404,25 @@ class FactStatus(StrEnum):
     """An order, plan or pending action, not yet done: "a urine drug screen will be obtained"."""
 
 
+class DatePrecision(StrEnum):
+    """How much of a date the text gave ("3/2/2016", "3/2016", "2016")."""
+
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+
+
+def last_day(date: dt.date, precision: DatePrecision) -> dt.date:
+    """The latest day a date of `precision` can stand for: the last day of its month or year ("in 2014" may be as late
+    as 2014-12-31)."""
+    if precision is DatePrecision.YEAR:
+        return dt.date(date.year, 12, 31)
+    if precision is DatePrecision.MONTH:
+        following = dt.date(date.year + date.month // 12, date.month % 12 + 1, 1)
+        return following - dt.timedelta(days=1)
+    return date
+
+
 class Fact(_Model):
     """A fact extracted from the record, with the spans it was read from."""
 
@@ -406,7 +430,12 @@ class Fact(_Model):
     name: str = Field(description='The thing itself, e.g. "muscle spasm", "tramadol".')
     status: FactStatus = FactStatus.PRESENT
     value: str | None = None
-    date: dt.date | None = None
+    date: dt.date | None = Field(default=None, description="The date the record gives for it (the first day of a month or year).")
+    date_precision: DatePrecision = Field(
+        default=DatePrecision.DAY,
+        description='How much of `date` the record gave: "since 2014" is 2014-01-01 to the year, so it may be as late as '
+        "2014-12-31; durations are counted from the latest day it can be where that is enough to decide.",
+    )
     spans: list[Span] = Field(default_factory=list)
     treatments: list[str] = Field(
         default_factory=list,
@@ -418,3 +447,19 @@ class Fact(_Model):
     experiencer: str = Field(default="patient", description='Whom the fact is about: "patient" or "other" (family history).')
     cue: str | None = Field(default=None, description='The words that set the assertion status, e.g. "denies".')
     rule: str | None = Field(default=None, description="The ConText rule that set it (category and pattern).")
+
+    @property
+    def last_date(self) -> dt.date | None:
+        """The latest day `date` can stand for (`last_day`): time since it counted from here is at least that long."""
+        return last_day(self.date, self.date_precision) if self.date is not None else None
+
+    @property
+    def date_text(self) -> str:
+        """The date as the record gave it, for a rationale ("on 03/02/2016", "in 03/2016", "in 2016"; "" when undated)."""
+        if self.date is None:
+            return ""
+        if self.date_precision is DatePrecision.YEAR:
+            return f"in {self.date:%Y}"
+        if self.date_precision is DatePrecision.MONTH:
+            return f"in {self.date:%m/%Y}"
+        return f"on {self.date:%m/%d/%Y}"

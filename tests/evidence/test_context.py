@@ -25,6 +25,11 @@ HYPOTHETICAL, PLANNED = FactStatus.HYPOTHETICAL, FactStatus.PLANNED
         # a form's question answered by its ticked box: the answer governs the whole question on its line
         ("Needs elevation for CHF, COPD or aspiration:  [ ] Yes  [X] No", "CHF", ABSENT),
         ("Needs positioning not feasible in an ordinary bed:  [ ] Yes  [X] No", "positioning", ABSENT),
+        # the same question answered with other boxes: the box ticked, not the word, answers it
+        ("Numbness in the hand  \u2610 Yes  \u2612 No", "Numbness", ABSENT),
+        ("Numbness in the hand  \u2612 Yes  \u2610 No", "Numbness", PRESENT),
+        ("Muscle spasm ( ) yes (X) no", "spasm", ABSENT),
+        ("Muscle spasm (X) yes ( ) no", "spasm", PRESENT),
         ("Bed-confined: Yes [ ] No [x]", "Bed-confined", ABSENT),
         ("Bed-confined:  [X] Yes  [ ] No", "Bed-confined", PRESENT),
         ("Home care needed: yes\nSpasm:  [ ] Yes  [X] No", "Home care", PRESENT),

@@ -15,6 +15,7 @@ from openimr.evidence.dates import (
     find_event_dates,
     parse_date,
 )
+from openimr.model import last_day
 
 
 @pytest.mark.parametrize(
@@ -30,6 +31,12 @@ from openimr.evidence.dates import (
         ("seen in March of 2014", dt.date(2014, 3, 1), DatePrecision.MONTH),
         ("since 1/2016 on Norco", dt.date(2016, 1, 1), DatePrecision.MONTH),
         ("since 2015 on Norco", dt.date(2015, 1, 1), DatePrecision.YEAR),
+        # a year alone, however it is set in the sentence
+        ("injured in 2012 at work", dt.date(2012, 1, 1), DatePrecision.YEAR),
+        ("s/p lumbar fusion (2015), doing poorly", dt.date(2015, 1, 1), DatePrecision.YEAR),
+        ("s/p R RCR 2012.", dt.date(2012, 1, 1), DatePrecision.YEAR),
+        ("symptoms began in the fall of 2016", dt.date(2016, 1, 1), DatePrecision.YEAR),
+        ("Fall 2016: first seen", dt.date(2016, 1, 1), DatePrecision.YEAR),
         ("seen Auguſt 3, 2015 (a long s, as OCR may read it)", dt.date(2015, 8, 3), DatePrecision.DAY),
         ("seen 3 AUGUST 2015 in clinic", dt.date(2015, 8, 3), DatePrecision.DAY),
     ],
@@ -42,7 +49,20 @@ def test_find_dates(text: str, date: dt.date, precision: DatePrecision) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Norco 7.5 mg", "pain 6/10", "13/45/2016", "2/30/2016", "L4-5", "#120", "10/325mg", "ratio 1.5/2"],
+    [
+        "Norco 7.5 mg",
+        "pain 6/10",
+        "13/45/2016",
+        "2/30/2016",
+        "L4-5",
+        "#120",
+        "10/325mg",
+        "ratio 1.5/2",
+        # a four-digit number with a unit is a quantity, not a year
+        "ibuprofen up to 2000 mg a day",
+        "walks 1900 feet",
+        "a 2000 calorie diet",
+    ],
 )
 def test_not_dates(text: str) -> None:
     assert find_dates(text) == []
@@ -62,7 +82,9 @@ INJURY = dt.date(2013, 5, 20)
 @pytest.mark.parametrize(
     ("text", "kind", "since", "days", "at_least"),
     [
-        ("on Norco since at least 2014", DurationKind.SINCE_DATE, dt.date(2014, 1, 1), (REF - dt.date(2014, 1, 1)).days, True),
+        # a month or a year is counted from its last day, a lower bound ("since 2014": at least since 12/31/2014)
+        ("on Norco since at least 2014", DurationKind.SINCE_DATE, dt.date(2014, 1, 1), (REF - dt.date(2014, 12, 31)).days, True),
+        ("on Norco since 2014", DurationKind.SINCE_DATE, dt.date(2014, 1, 1), (REF - dt.date(2014, 12, 31)).days, True),
         ("on Norco since 3/1/2016", DurationKind.SINCE_DATE, dt.date(2016, 3, 1), (REF - dt.date(2016, 3, 1)).days, False),
         ("used for 6 months", DurationKind.SPAN, REF - dt.timedelta(days=180), 180, False),
         ("pain for over a year", DurationKind.SPAN, REF - dt.timedelta(days=365), 365, True),
@@ -74,7 +96,9 @@ INJURY = dt.date(2013, 5, 20)
         ("on it for years", DurationKind.CHRONIC, None, None, True),
         ("worse over the last year", DurationKind.SPAN, REF - dt.timedelta(days=365), 365, False),
         ("on it since his injury", DurationKind.SINCE_INJURY, INJURY, (REF - INJURY).days, False),
-        ("on it since January 2015", DurationKind.SINCE_DATE, dt.date(2015, 1, 1), (REF - dt.date(2015, 1, 1)).days, False),
+        ("on it since January 2015", DurationKind.SINCE_DATE, dt.date(2015, 1, 1), (REF - dt.date(2015, 1, 31)).days, True),
+        # a year that may not be over yet gives no length
+        ("on it since 2016", DurationKind.SINCE_DATE, dt.date(2016, 1, 1), None, True),
         ("for the past several months", DurationKind.SPAN, REF - dt.timedelta(days=90), 90, False),
         ("insomnia x 10 mos", DurationKind.SPAN, REF - dt.timedelta(days=300), 300, False),
         ("started 3 wks ago", DurationKind.AGO, REF - dt.timedelta(days=21), 21, False),
@@ -88,6 +112,13 @@ INJURY = dt.date(2013, 5, 20)
 def test_durations(text: str, kind: DurationKind, since: dt.date | None, days: int | None, at_least: bool) -> None:
     found = find_durations(text, reference=REF, injury=INJURY)
     assert [(d.kind, d.since, d.days, d.at_least) for d in found] == [(kind, since, days, at_least)]
+
+
+def test_last_day_of_a_month_or_year() -> None:
+    assert last_day(dt.date(2014, 1, 1), DatePrecision.YEAR) == dt.date(2014, 12, 31)
+    assert last_day(dt.date(2016, 2, 1), DatePrecision.MONTH) == dt.date(2016, 2, 29)
+    assert last_day(dt.date(2016, 12, 1), DatePrecision.MONTH) == dt.date(2016, 12, 31)
+    assert last_day(dt.date(2016, 3, 4), DatePrecision.DAY) == dt.date(2016, 3, 4)
 
 
 def test_durations_without_reference_keep_only_lengths() -> None:

@@ -20,6 +20,23 @@ def test_medication_since_when_as_of_the_ur_decision() -> None:
     assert weeks_in_use(facts[0], dt.date(2016, 11, 1)) == pytest.approx(41.0, abs=0.5)
 
 
+@pytest.mark.parametrize(
+    ("text", "weeks"),
+    [
+        # a year alone dates the use to the year: at least since its last day
+        ("He has taken cyclobenzaprine since 2014 for spasm.", (dt.date(2016, 11, 1) - dt.date(2014, 12, 31)).days / 7),
+        ("Cyclobenzaprine (started in 2015) is taken at night.", (dt.date(2016, 11, 1) - dt.date(2015, 12, 31)).days / 7),
+        ("On cyclobenzaprine nightly, first prescribed in 2015.", (dt.date(2016, 11, 1) - dt.date(2015, 12, 31)).days / 7),
+        # the year of the decision may have begun a week ago: no length of use can be told from it
+        ("He has taken cyclobenzaprine since 2016 for spasm.", 0.0),
+    ],
+)
+def test_medication_dated_to_the_year(text: str, weeks: float) -> None:
+    (fact,) = [f for f in extract_facts(_case(text, dt.date(2016, 11, 1))) if f.kind == "medication"]
+    assert fact.date_precision == "year"
+    assert weeks_in_use(fact, dt.date(2016, 11, 1)) == pytest.approx(weeks)
+
+
 @pytest.mark.parametrize("text", ["The provider notes he takes naproxen daily.", "Naproxen was started today."])
 def test_a_ur_decision_retelling_a_medication_is_not_evidence(text: str) -> None:
     case = _case(text)
@@ -74,3 +91,16 @@ def test_every_lexicon_drug_is_a_medication_fact() -> None:
 )
 def test_same_drug(first: str, second: str, same: bool) -> None:
     assert same_drug(first, second) is same
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Failed naproxen and acetaminophen.\n- Trial tramadol 50 mg every 6 hours as needed, #60.",
+        "Plan: trial of tramadol 50 mg up to four a day; reassess in four weeks.",
+        "We will trial tramadol 50 mg at bedtime.",
+    ],
+)
+def test_a_plan_line_opening_with_a_trial_is_a_first_prescription(text: str) -> None:
+    facts = _facts(text, "tramadol")
+    assert facts and all(f.value == FIRST_PRESCRIPTION for f in facts), facts

@@ -21,6 +21,12 @@ from openimr.model import FactStatus
         ("He completed 12 sessions of therapy for the low back.", "physical therapy", "12", PRESENT),
         ("Acupuncture note, treatment 5 of 6: the neck is less stiff.", "acupuncture", "5", PRESENT),
         ("Physical therapy daily note (visit #7 of 8).", "physical therapy", "7", PRESENT),
+        ("Psychotherapy sessions completed: 5 (March to April).", "psychotherapy", "5", PRESENT),
+        ("Counseling visits to date - six, with better sleep.", "psychotherapy", "6", PRESENT),
+        ("She has done cognitive behavioral therapy x3 so far.", "psychotherapy", "3", PRESENT),
+        ("Physical therapy visits: 2x/week since June.", "physical therapy", "", PRESENT),
+        ("L shoulder steroid inj 3/2016 with brief relief.", "joint injection", "", PRESENT),
+        ("Her knee was injected with triamcinolone twice last year.", "joint injection", "", PRESENT),
     ],
 )
 def test_prior_treatment(text: str, name: str, sessions: str, status: FactStatus) -> None:
@@ -80,5 +86,15 @@ def test_care_a_plan_section_names_is_planned_unless_under_way(name: str, status
         "Subjective: neck pain since spring.\nPlan:\n1. Acupuncture 6 sessions, twice a week.\n"
         "2. Chiropractic care 6 visits.\n3. Continue physical therapy at home."
     )
+    facts = [f for f in _facts(text, name) if f.kind == "prior_treatment"]
+    assert [f.status for f in facts] == [status]
+
+
+@pytest.mark.parametrize(
+    ("name", "status"),
+    [("psychotherapy", FactStatus.PLANNED), ("home exercise program", PRESENT)],
+)
+def test_each_order_of_a_plan_listed_with_semicolons_is_read_on_its_own(name: str, status: FactStatus) -> None:
+    text = "History: low back pain.\nPlan: see pain psychology; psychotherapy 3 visits to start; continue the HEP."
     facts = [f for f in _facts(text, name) if f.kind == "prior_treatment"]
     assert [f.status for f in facts] == [status]

@@ -100,7 +100,7 @@ def _operative_report_events(dated: dt.date, text: str) -> list[tuple[str, str, 
         documents=[Document(id="op", type="operative_report", date=dated, text=text)],
         disputed_items=[DisputedItem(request="Post-operative occupational therapy x4")],
     )
-    return [(f.name, f.value, f.date) for f in extract_procedure_events(case)]
+    return [(f.name, f.value, f.last_date) for f in extract_procedure_events(case)]
 
 
 def test_an_operative_report_states_its_operation_done_on_its_date() -> None:
@@ -122,3 +122,86 @@ def test_an_operative_report_recalling_the_authorization_states_the_operation_do
 
 def test_an_operative_report_after_the_decision_is_no_operation_done_by_then() -> None:
     assert _operative_report_events(dt.date(2016, 12, 1), "Procedure: left carpal tunnel release.") == []
+
+
+def _dated(text: str) -> list[tuple[str, str, dt.date | None]]:
+    case = Case(
+        dates=CaseDates(injury=dt.date(2012, 1, 4), ur_decision=dt.date(2016, 11, 10)),
+        patient=Patient(age=50),
+        documents=[Document(id="note", type="progress_report", text=text)],
+        disputed_items=[DisputedItem(request="Norco 10/325mg #60")],
+    )
+    return [(f.name, f.value, f.last_date) for f in extract_procedure_events(case)]
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        # a year written right after the procedure is its own date, counted from the latest day it can be
+        ("Chronic neck pain, s/p C5-6 ACDF 2013, with arm numbness.", dt.date(2013, 12, 31)),
+        ("Status post L4-5 fusion in 2014 (failed back).", dt.date(2014, 12, 31)),
+        # the year of the decision: its last day, after the decision (no time has passed since it)
+        ("S/p right carpal tunnel release 2016, still numb.", dt.date(2016, 12, 31)),
+        # a visit date heading the line is the visit's, not the operation's
+        ("Pain clinic follow-up 10/20/2016\n55M chronic LBP s/p L4-S1 fusion 2014, cane.", dt.date(2014, 12, 31)),
+        ("S/p L TKA 04/22/2016, seen again 6/1/2016.", dt.date(2016, 4, 22)),
+    ],
+)
+def test_the_date_written_after_a_procedure_is_its_own(text: str, date: dt.date) -> None:
+    events = _dated(text)
+    assert [(value, when) for _, value, when in events] == [(ProcedureEvent.PERFORMED.value, date)], events
+
+
+def test_a_year_alone_does_not_make_a_mention_a_procedure_done() -> None:
+    # "subsequent ... 2012" dates the operation, but only words of its doing make it one done
+    assert _dated("He hurt the knee in 2011 and a meniscectomy 2012 is mentioned in the old notes.") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        ("Chronic low back pain, s/p L4-5 lumbar fusion 2014.", dt.date(2014, 1, 1)),
+        ("He underwent a lumbar fusion (2013) and has done poorly since.", dt.date(2013, 1, 1)),
+        ("She had a lumbar fusion in 2015 and then a second opinion.", dt.date(2015, 1, 1)),
+    ],
+)
+def test_a_surgery_dated_to_the_year(text: str, date: dt.date) -> None:
+    case = Case(
+        dates=CaseDates(injury=dt.date(2012, 1, 4), ur_decision=dt.date(2016, 11, 10)),
+        documents=[Document(id="note", type="progress_report", text=text)],
+        disputed_items=[DisputedItem(request="Norco 10/325mg #60")],
+    )
+    (event,) = extract_procedure_events(case)
+    assert (event.value, event.date, event.date_precision) == (ProcedureEvent.PERFORMED, date, "year")
+    assert event.last_date == dt.date(date.year, 12, 31)
+    assert event.date_text == f"in {date.year}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an order or what the study is for, after a report that dates and cites it
+        "Per the report dated 3/2/2016, MRI of the lumbar spine to rule out a herniated disc.",
+        "The PR-2 dated 3/2/2016 states lumbar MRI to r/o HNP.",
+        "According to the progress note of 3/2/2016, an MRI of the lumbar spine to evaluate for stenosis.",
+        "On 3/2/2016, the physician noted ongoing leg pain and ordered a lumbar MRI to rule out a disc herniation.",
+        "Per the 3/2/2016 report, the patient was referred for a lumbar MRI to assess for nerve root compression.",
+    ],
+)
+def test_a_study_ordered_after_a_report_stays_planned(text: str) -> None:
+    assert _events(text) == [("MRI", ProcedureEvent.PLANNED.value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a study reported with what it found, or said to be done, is a study done, whatever it was for
+        "MRI of the lumbar spine dated 3/2/2016 showed an L5-S1 disc protrusion.",
+        "A lumbar MRI obtained on 3/2/2016 to rule out a disc herniation revealed a broad-based bulge.",
+        "Per the report dated 4/2/2016, the MRI of the lumbar spine of 3/2/2016 demonstrated foraminal stenosis.",
+        "The MRI report dated 3/2/2016 noted a disc extrusion at L4-5.",
+        "She underwent a lumbar MRI in 2015 to evaluate the leg pain.",
+    ],
+)
+def test_a_study_reported_with_its_findings_is_performed(text: str) -> None:
+    assert _events(text) == [("MRI", ProcedureEvent.PERFORMED.value)]

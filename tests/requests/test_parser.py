@@ -408,3 +408,43 @@ def test_real_item_labels_parse_and_are_named(shared_dir: Path) -> None:
     rate = 1 - len(misses) / len(items)
     print(f"non-OTHER rate on {len(items)} real items: {rate:.3f}; misses: {misses}")
     assert rate >= 0.97
+
+
+@pytest.mark.parametrize(
+    ("text", "generic", "long_acting"),
+    [
+        # extended-release and long-acting opioids by name (the lexicon's `long_acting`)
+        ("OxyContin 40mg #90", "oxycodone", True),
+        ("MS Contin 30mg twice a day #60", "morphine", True),
+        ("Nucynta ER 100mg #60", "tapentadol", True),
+        ("Opana ER 10mg #60", "oxymorphone", True),
+        ("Butrans 10 mcg/hr patch #4", "buprenorphine", True),
+        ("Duragesic 25mcg/hr #10", "fentanyl", True),
+        ("Exalgo 8mg #30", "hydromorphone", True),
+        ("Hysingla ER 20mg #30", "hydrocodone", True),
+        ("Zohydro ER 10mg #60", "hydrocodone", True),
+        ("Xtampza ER 9mg #60", "oxycodone", True),
+        ("Kadian 20mg #30", "morphine", True),
+        ("Embeda 20/0.8mg #60", "morphine", True),
+        ("Arymo ER 15mg #60", "morphine", True),
+        ("Methadone 10mg #90", "methadone", True),
+        # or by the form written after the name
+        ("Oxycodone ER 20 mg #60", "oxycodone", True),
+        ("Tramadol 100 mg extended-release #30", "tramadol", True),
+        ("Hydromorphone 8 mg 24 hr #30", "hydromorphone", True),
+        ("Oxycodone 10 mg tablet extended release #30", "oxycodone", True),
+        ("Morphine sulfate 15mg tabs SR #60", "morphine", True),
+        # short-acting forms of the same drugs
+        ("Oxycodone 10mg #60", "oxycodone", False),
+        ("Roxicodone 15mg #90", "oxycodone", False),
+        ("Nucynta 50mg #60", "tapentadol", False),
+        ("Dilaudid 2mg #30", "hydromorphone", False),
+        ("Fentora 100mcg #28", "fentanyl", False),
+        ("Morphine sulfate IR 15mg #60", "morphine", False),
+        ("Norco 10/325mg #60", "hydrocodone/acetaminophen", False),
+        ("Oxycodone 5mg tablets every 12 hours #30", "oxycodone", False),
+    ],
+)
+def test_long_acting_forms(text: str, generic: str, long_acting: bool) -> None:
+    treatment = parse_request(text)
+    assert (treatment.generic, treatment.long_acting) == (generic, long_acting)

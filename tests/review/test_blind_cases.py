@@ -53,7 +53,25 @@ BLIND_SETS = [
     # written 2026-12-01 by a sixth and a seventh engineer (180 cases, 201 items, 85 Overturned), held back and measured
     # once at the end of the session that wrote it: 177 items agree, 67 Overturned caught, 110 of 116 Upheld kept
     # (balanced accuracy 0.868; the engine at the session's start: 172, 62 and 110, 0.839)
-    BlindSet("blind6", agreeing_items=177, overturned_caught=67),
+    # 182 and 72 after the surgery readings of eng-surg (electrodiagnostic findings with their grade, basic care and
+    # persisting entrapment signs as failed care for nerve releases, night pain, an order not to drive, a two-tendon or
+    # 3 cm tear as large)
+    # 182 and 71 after work conditioning was kept to its own topic after a surgery and the programme and imaging
+    # readings of eng-pm (demand levels, return-to-work attempts that ended, occult fracture signs, CT of a fusion)
+    # 183 and 72 after eng-inj's readings (a plan's orders read clause by clause, a note's tally of sessions, a repeat
+    # psychological evaluation without a new question, knee osteoarthritis still symptomatic after care, steroid
+    # injections in shorthand, medication as a modality tried before TENS)
+    # 185 and 70 after the medication restructuring of eng-rx (a surgery's own year dates it; post-operative opioids
+    # short-acting and begun with the surgery; the steps before an opioid trial; opioid therapy and tool-first risk for
+    # drug testing; a PPI only with an NSAID taken by mouth now)
+    # 200 and 84 with eng-surg, eng-pm, eng-inj and eng-rx
+    # 200 and 84 still after eng-read (a year alone kept to its precision, studies ordered after a report planned,
+    # the long-acting form of an opioid from the lexicon or the request's ER wording)
+    BlindSet("blind6", agreeing_items=200, overturned_caught=84),
+    # written 2026-12-01 by an eighth and a ninth engineer (180 cases, 205 items, 87 Overturned), held back and measured
+    # once at the end of the session that wrote it: 189 items agree, 75 Overturned caught, 114 of 118 Upheld kept
+    # (balanced accuracy 0.914; the engine at the session's start: 185, 73 and 112, 0.894)
+    BlindSet("blind7", agreeing_items=189, overturned_caught=75),
 ]
 
 

@@ -104,6 +104,13 @@ def test_age(age: int | None, expected: tuple[CriterionStatus, bool]) -> None:
         ("Neck pain.", {}, INJURY, SILENT),
         ("She failed conservative treatment.", {"min_weeks": 12}, UR - dt.timedelta(weeks=5), (NOT_MET, False)),
         ("She failed conservative treatment.", {"min_weeks": 12}, UR - dt.timedelta(weeks=20), (MET, False)),
+        ("She took pregabalin for months; the CRPS of the foot remains.", {"symptoms": ["crps"]}, INJURY, SILENT),
+        (
+            "She took pregabalin for months; the CRPS of the foot remains.",
+            {"symptoms": ["crps"], "medications": True},
+            INJURY,
+            (MET, False),
+        ),
     ],
 )
 def test_conservative_care_failed(

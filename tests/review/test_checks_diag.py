@@ -58,6 +58,14 @@ def test_documented_both_unless_another_diagnosis_is_suspected() -> None:
     assert _outcome("documented_both", {**BOTH, "unless": ["peripheral_neuropathy"]}, text).status == NOT_MET
 
 
+def test_documented_both_unless_planned() -> None:
+    """An implant only planned is a new question only where `unless_planned` says a plan counts."""
+    text = "A psychological evaluation was completed; she attends psychotherapy. An SCS trial is planned."
+    params = {"any": ["psych_evaluation_done"], "also": ["psychotherapy"], "unless": ["psych_clearance_needed"]}
+    assert _outcome("documented_both", params, text).status == MET
+    assert _outcome("documented_both", {**params, "unless_planned": True}, text).status == NOT_MET
+
+
 @pytest.mark.parametrize(
     ("text", "params", "status", "silent"),
     [

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from openimr.evidence.numbers import NUMBER_OR_A, TIME_UNIT, number_value, time_unit
 from openimr.knowledge.terms import for_text, regex_fold
+from openimr.model import DatePrecision, last_day
 
 __all__ = [
     "MONTH_NAMES",
@@ -26,15 +27,8 @@ __all__ = [
     "find_durations",
     "find_event_dates",
     "parse_date",
+    "report_frame_end",
 ]
-
-
-class DatePrecision(StrEnum):
-    """How much of a date the text gave."""
-
-    DAY = "day"
-    MONTH = "month"
-    YEAR = "year"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +65,11 @@ _MONTHS = {
 MONTH_NAMES = frozenset(_MONTHS)
 """Month names and their abbreviations, lower case ("september", "sep", "sept")."""
 _MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_MEASURE_UNIT = (
+    r"mg|mcg|ug|g|ml|cc|units?|IU|%|percent|kcal|calories?|steps|feet|ft|yards?|yds?|meters?|m|lbs?|pounds|kg|hours?|hrs?"
+    r"|minutes?|mins?|seconds?|times|pills|tablets?|tabs?|capsules?"
+)
+"""Units after a four-digit number that make it a quantity, not a year ("2000 mg", "1950 feet")."""
 
 _DATE = re.compile(
     rf"""
@@ -82,7 +81,7 @@ _DATE = re.compile(
       | (?P<dd>\d{{1,2}})\s+(?P<dmn>{_MONTH_NAME})\.?,?\s+(?P<dy>\d{{4}})         # 5 January 2016
       | (?P<ymn>{_MONTH_NAME})\.?,?\s+(?:of\s+)?(?P<yy>\d{{4}})                  # January 2016
       | (?P<pm>\d{{1,2}})/(?P<py>\d{{4}})                                        # 1/2016
-      | (?P<year>(?:19|20)\d{{2}})                                               # 2015
+      | (?P<year>(?:19|20)\d{{2}})(?!\s*(?:{_MEASURE_UNIT})\b)                    # 2015 (not "2000 mg")
     )
     (?![\w/]|[.-]\d)
     """,
@@ -156,18 +155,53 @@ _VISIT_REPORTED = re.compile(
 )
 
 
-def _report_date(sentence: str, found: list[FoundDate]) -> FoundDate | None:
-    """The date of a reporting frame opening the sentence, if it opens with one."""
+_STUDY_WORD = (
+    r"(?:MRI|MRA|CT|EMG|NCV|NCS|EDS?|x-?rays?|radiographs?|imaging|ultrasound|scan|studies|study|arthrogram|operative"
+    r"|op|surgical|procedure|pathology|lab|labs|laboratory|toxicology|UDS|UDT)\b"
+)
+_REPORT_SUBJECT = re.compile(
+    rf"^\W*(?:the\s+|a\s+|an\s+|his\s+|her\s+)?(?:(?!{_STUDY_WORD})[\w/-]+\s+){{0,3}}?{_REPORT_NOUN}\s+(?:dated|of|from)\s+",
+    re.IGNORECASE,
+)
+"""A clinical report as the subject of the sentence ("The PR-2 dated ...", "The orthopedic progress note of ..."); not
+the report of a study or an operation, whose date is the study's or the operation's."""
+_SUBJECT_REPORTED = re.compile(rf",?\s+(?:also\s+)?{_REPORTING_VERB}\b(?:\s+that\b)?", re.IGNORECASE)
+
+
+def _report_frame(sentence: str, found: list[FoundDate]) -> tuple[FoundDate, int] | None:
+    """The date of a reporting frame opening the sentence and where the frame ends, if it opens with one: "Per the
+    report dated 3/2/2016," (to the date), "On 3/2/2016, the physician noted" and "The PR-2 dated 3/2/2016 states"
+    (to the reporting verb)."""
     first = found[0] if found else None
     if first is None:
         return None
     report = _REPORT_OPENING.match(sentence)
     if report is not None and report.end() == first.start:
-        return first
+        return first, first.end
     visit = _VISIT_OPENING.match(sentence)
-    if visit is not None and visit.end() == first.start and _VISIT_REPORTED.match(sentence, first.end):
-        return first
+    if visit is not None and visit.end() == first.start:
+        reported = _VISIT_REPORTED.match(sentence, first.end)
+        if reported is not None:
+            return first, reported.end()
+    subject = _REPORT_SUBJECT.match(sentence)
+    if subject is not None and subject.end() == first.start:
+        reported = _SUBJECT_REPORTED.match(sentence, first.end)
+        if reported is not None:
+            return first, reported.end()
     return None
+
+
+def _report_date(sentence: str, found: list[FoundDate]) -> FoundDate | None:
+    """The date of a reporting frame opening the sentence, if it opens with one."""
+    frame = _report_frame(sentence, found)
+    return frame[0] if frame else None
+
+
+def report_frame_end(sentence: str) -> int:
+    """Where a reporting frame opening the sentence ends (0 when none opens it): what follows is what the report
+    says, and the frame's own words ("dated", "noted") say nothing of it."""
+    frame = _report_frame(sentence, find_dates(sentence))
+    return frame[1] if frame else 0
 
 
 def find_event_dates(
@@ -294,8 +328,11 @@ def find_durations(text: str, reference: dt.date | None = None, injury: dt.date 
         dates = find_dates(text[match.end() : match.end() + 40])
         if dates and dates[0].start == 0:
             start_date = dates[0].date
-            lower_bound = "least" in match.group().lower() or "early" in match.group().lower()
-            elapsed = (reference - start_date).days if reference else None
+            # "since 2014" may mean as late as 2014-12-31: the time since it is at least the time since that day
+            imprecise = dates[0].precision is not DatePrecision.DAY
+            lower_bound = imprecise or "least" in match.group().lower() or "early" in match.group().lower()
+            least = (reference - last_day(start_date, dates[0].precision)).days if reference else None
+            elapsed = least if least is None or least > 0 else None
             end = match.end() + dates[0].end
             found.append(Duration(DurationKind.SINCE_DATE, match.start(), end, start_date, elapsed, lower_bound))
     for match in (*_FOR_SPAN.finditer(text), *_OF_RELIEF.finditer(text), *_APPOSED_SPAN.finditer(text)):

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from functools import cache
 
-from openimr.evidence.dates import DatePrecision, find_event_dates
+from openimr.evidence.dates import find_event_dates
 from openimr.evidence.terms import Candidate, find_lexicon_terms
 from openimr.evidence.wording import ALL_ROLES, SentenceRole
 from openimr.knowledge.lexicons import Drug, drug_lexicon, drug_matcher
@@ -24,9 +24,10 @@ _FIRST = re.compile(
     # started at this visit, or to be started: "started on gabapentin today", "will start", "Plan: start naproxen"
     r"|\b(?:start(?:ed|ing)?|began|begin|initiat\w*|prescrib\w*|dispens\w*)\b[^.;]{0,40}\btoday\b"
     r"|\btoday\b[^.;]{0,40}\b(?:started|prescribed|initiated|dispensed)\b"
-    r"|\b(?:will|plan\s+to|is\s+to)\s+(?:start|begin|initiate|try)\b"
+    r"|\b(?:will|plan\s+to|is\s+to)\s+(?:start|begin|initiate|try|trial)\b"
     r"|\btrial\s+of\s+[\w/-]+\s+(?:\S+\s+){0,3}?(?:is|was|will\s+be|has\s+been)\s+(?:started|begun|initiated|prescribed)\b"
-    r"|^\W*(?:plan\s*:\s*)?(?:start(?:ing)?|begin(?:ning)?|initiat(?:e|ing))\b",
+    # a plan line that opens with the trial: "- Trial tramadol 50 mg", "Plan: trial of tramadol"
+    r"|^\W*(?:plan\s*:\s*)?(?:start(?:ing)?|begin(?:ning)?|initiat(?:e|ing)|(?:a\s+)?(?:time[- ]limited\s+)?trial(?:\s+of)?)\b",
     re.IGNORECASE,
 )
 
@@ -63,7 +64,8 @@ def same_drug(a: str, b: str) -> bool:
 def extract(case: Case) -> list[Candidate]:
     """One fact per medication mention outside request/UR sentences (and per mention in a sentence calling it a first
     prescription, with `value` FIRST_PRESCRIPTION); `date` is the earliest date the sentence gives for it
-    ("since 1/17/12", "prescribed on 11/2/16"), if any, and never after the UR decision."""
+    ("since 1/17/12", "prescribed on 11/2/16", "since 2015", with its precision), if any, and never after the UR
+    decision."""
     facts: list[Candidate] = []
     ur_date = case.dates.ur_decision
     for match in find_lexicon_terms(case, drug_matcher(), _key, ALL_ROLES):
@@ -75,14 +77,19 @@ def extract(case: Case) -> list[Candidate]:
             continue
         if role is not SentenceRole.CLINICAL:
             continue
-        found = find_event_dates(match.sentence.text, DatePrecision.MONTH)
-        dates = [f.date for f in found if ur_date is None or f.date <= ur_date]
-        facts.append(Candidate("medication", match, date=min(dates) if dates else None))
+        found = [f for f in find_event_dates(match.sentence.text) if ur_date is None or f.date <= ur_date]
+        first = min(found, key=lambda f: f.date, default=None)
+        if first is None:
+            facts.append(Candidate("medication", match))
+        else:
+            facts.append(Candidate("medication", match, date=first.date, date_precision=first.precision))
     return facts
 
 
 def weeks_in_use(fact: Fact, as_of: dt.date | None) -> float | None:
-    """How long a medication has been documented in use as of `as_of` (None when undated)."""
-    if fact.date is None or as_of is None:
+    """How long, at least, a medication has been documented in use as of `as_of` (None when undated): from the latest
+    day its date can be ("since 2015" is at least since 12/31/2015)."""
+    last = fact.last_date
+    if last is None or as_of is None:
         return None
-    return (as_of - fact.date).days / 7
+    return max(0, (as_of - last).days) / 7

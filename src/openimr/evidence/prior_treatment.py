@@ -15,23 +15,36 @@ from openimr.evidence.wording import CLINICAL
 from openimr.knowledge.terms import anchored_search
 from openimr.model import Case
 
+_COUNT = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|twenty-four"
 _SESSIONS = re.compile(
-    r"\b(?P<n>\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|twenty-four)"
+    rf"\b(?P<n>{_COUNT})"
     r"\s*(?:\(\d{1,2}\)\s*)?(?:\w+\s+){0,3}?(?:sessions|visits|treatments)\b"
+    r"|\b(?:sessions|visits)\s*(?:(?:completed|attended|done|received|had)\b\s*)?(?:(?:to\s+date|so\s+far|thus\s+far)"
+    r"\b\s*)?(?:[:=#-]\s*|(?:was|were|is|are|totals?|totaled|totalled)\s+)"
+    rf"(?P<tally>{_COUNT})\b(?![/.:]\d|\s*(?:x\b|times|per\b|a\s+week))"
+    r"|\bx\s*(?P<times>\d{1,2})\s+(?:sessions\s+|visits\s+)?(?:completed|attended|done|to\s+date|so\s+far)\b"
     r"|\b(?:session|visit|treatment)\s+(?:#\s*|no\.\s*)?(?P<nth>\d{1,2})(?:\s+of\s+\d{1,2}\b|(?![\w/)-]|[.:]\d|\s*(?:x\b|times"
     r"|per\b|a\s+week|days?|weeks?|wks?|months?|mos?|visits?|sessions?)))",
     re.IGNORECASE,
 )
 """The sessions a sentence says were had: "6 visits", "eight (8) PT sessions", or the one a note is of ("session 4 of
-4", "visit #6 of 6", "progress note, visit 12"); not a date, a time or a frequency ("visit 12/15", "session 2x a
-week")."""
+4", "visit #6 of 6", "progress note, visit 12"), the tally a note keeps ("sessions completed: 4", "visits to date - 6",
+"CBT x4 completed"); not a date, a time or a frequency ("visit 12/15", "session 2x a week")."""
 _ONGOING = re.compile(
     r"\b(?:continu\w*|resum\w*|ongoing|currently|current|remains?\s+on|still|again|(?:has|have|had)\s+(?:been\s+)?"
     r"(?:completed|attended|had|done|tried|received|undergone))\b",
     re.IGNORECASE,
 )
-"""Words by which a sentence of a plan speaks of care already under way or given ("Plan: continue physical therapy",
+"""Words by which a clause of a plan speaks of care already under way or given ("Plan: continue physical therapy",
 "she has completed 6 visits"): what it names is not only planned."""
+
+
+def _clause(sentence: str, offset: int) -> str:
+    """The part of `sentence` between the semicolons around `offset`: a plan that lists its orders with semicolons
+    ("Plan: start CBT 4 sessions; continue the home exercises") speaks of each on its own."""
+    start = sentence.rfind(";", 0, offset) + 1
+    end = sentence.find(";", offset)
+    return sentence[start : end if end >= 0 else len(sentence)]
 
 
 def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
@@ -40,7 +53,8 @@ def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
     facts: list[Candidate] = []
     for match in find_terms(case, "prior_treatment", CLINICAL, names):
         sessions = anchored_search(_SESSIONS, match.sentence.text)
-        count = number_value(sessions.group("n") or sessions.group("nth")) if sessions else None
-        plan = None if anchored_search(_ONGOING, match.sentence.text) else plan_section(match.document.text, match.start)
+        count = number_value(next(n for n in sessions.groups() if n)) if sessions else None
+        clause = _clause(match.sentence.text, match.start - match.sentence.start)
+        plan = None if anchored_search(_ONGOING, clause) else plan_section(match.document.text, match.start)
         facts.append(Candidate("prior_treatment", match, value=str(count) if count is not None else "", plan=plan))
     return facts

@@ -15,13 +15,13 @@ import re
 from enum import StrEnum
 
 from openimr.evidence.context import assertion
-from openimr.evidence.dates import DatePrecision, find_event_dates
+from openimr.evidence.dates import FoundDate, find_event_dates, report_frame_end
 from openimr.evidence.terms import UR_DECISION, document_sentences
 from openimr.evidence.text import Sentence, clause_bounds
 from openimr.evidence.wording import SentenceRole
 from openimr.knowledge.lexicons import Procedure, body_part_matcher, procedure_matcher
 from openimr.knowledge.terms import TermMatch, anchored_search, regex_fold
-from openimr.model import Case, Document, Fact, FactStatus, Span, TreatmentKind
+from openimr.model import Case, DatePrecision, Document, Fact, FactStatus, Span, TreatmentKind
 
 __all__ = ["ProcedureEvent", "extract_procedure_events", "may_be", "procedure_event", "procedure_mentions"]
 
@@ -80,6 +80,24 @@ _PERFORMED = re.compile(
 )
 
 
+_ORDERED = re.compile(
+    r"\b(?:order(?:s|ed|ing)?|(?:to|will|would)\s+(?:rule\s+out|r/o|exclude|evaluate|assess|look\s+for|check\s+for"
+    r"|confirm|further\s+(?:evaluate|assess|delineate))|r/o|for\s+(?:further\s+)?evaluation\s+of|referr(?:al|ed)\s+for)\b",
+    re.IGNORECASE,
+)
+"""Words by which a clause orders a study or states what it is for ("MRI of the lumbar spine to rule out a herniated
+disc", "ordered a lumbar MRI", "referred for EMG to assess for radiculopathy"): a study yet to be done, unless the
+clause also reports what it found (`_RESULT`)."""
+_RESULT = re.compile(
+    r"\b(?:show(?:s|ed|n)?|reveal(?:s|ed)?|demonstrat(?:es|ed)|confirm(?:s|ed)|was\s+(?:done|performed|obtained|completed)"
+    r"|were\s+(?:done|performed|obtained|completed)|underwent|undergone|impressions?|findings?|results?|notable\s+for"
+    r"|significant\s+for|consistent\s+with|positive\s+for|negative\s+for|unremarkable|normal|within\s+normal\s+limits)\b",
+    re.IGNORECASE,
+)
+"""Words by which a clause reports a study's result or says it was done ("the MRI obtained to rule out a tear showed
+none"): a study done."""
+
+
 def _stated(clause: str, role: SentenceRole) -> ProcedureEvent | None:
     """What the clause's words alone say became of the procedure (denied, certified, or only planned: a statement
     outside the clinical record, or of what is to come); None when that rests on its assertion and date."""
@@ -91,6 +109,8 @@ def _stated(clause: str, role: SentenceRole) -> ProcedureEvent | None:
     if anchored_search(_CERTIFIED, clause, folded):
         return ProcedureEvent.CERTIFIED
     if role is not SentenceRole.CLINICAL or anchored_search(_FUTURE, clause, folded):
+        return ProcedureEvent.PLANNED
+    if anchored_search(_ORDERED, clause, folded) and not anchored_search(_RESULT, clause, folded):
         return ProcedureEvent.PLANNED
     return None
 
@@ -115,11 +135,26 @@ def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> 
     return None
 
 
-def _date(sentence: str, left: int, right: int, before: dt.date | None) -> dt.date | None:
-    """The latest date the clause `sentence[left:right]` gives for what it states (`find_event_dates`)."""
-    found = find_event_dates(sentence, DatePrecision.MONTH)
-    dates = [f.date for f in found if left <= f.start and f.end <= right and (before is None or f.date <= before)]
-    return max(dates) if dates else None
+_OWN_DATE = re.compile(r"[\s,(]*(?:(?:in|on|dated|done|performed)\s+)?", re.IGNORECASE)
+"""What may stand between a procedure and the date written right after it, its own date ("s/p fusion 2014", "ACDF
+in 2011", "TKA (04/22/2016)")."""
+
+
+def _date(sentence: str, left: int, right: int, mention_end: int, before: dt.date | None) -> FoundDate | None:
+    """The date the clause `sentence[left:right]` gives for what it states (`find_event_dates`), with its precision:
+    the date written right after the procedure (`mention_end`), a year alone among them, else the latest date of month
+    precision. A year alone is kept to the year (the fact's `last_date`, the end of the year, is the latest the
+    procedure can have been: durations are counted from it); it dates a procedure the clause says was done, but does
+    not by itself make the mention one done."""
+    found = [
+        f
+        for f in find_event_dates(sentence, DatePrecision.YEAR)
+        if left <= f.start and f.end <= right and (before is None or f.date <= before)
+    ]
+    own = next((f for f in found if f.start >= mention_end and _OWN_DATE.fullmatch(sentence, mention_end, f.start)), None)
+    if own is not None:
+        return own
+    return max((f for f in found if f.precision is not DatePrecision.YEAR), key=lambda f: f.date, default=None)
 
 
 def procedure_mentions(case: Case) -> list[tuple[Document, TermMatch[Procedure]]]:
@@ -143,6 +178,11 @@ def _clause(document: Document, match: TermMatch[Procedure]) -> tuple[Sentence, 
     sentence = sentences.at(match.start)
     role = SentenceRole.REVIEW if document.type == UR_DECISION else sentences.role(match.start)
     left, right = clause_bounds(sentence.text, match.start - sentence.start, match.end - sentence.start, _CLAUSE_BREAK)
+    # the words of a reporting frame opening the sentence ("Per the report dated 3/2/2016,", "On 3/2/2016, the
+    # physician noted") date and cite the report, not the procedure it speaks of
+    frame = report_frame_end(sentence.text)
+    if frame <= match.start - sentence.start:
+        left = max(left, frame)
     return sentence, role, left, right
 
 
@@ -167,16 +207,20 @@ def procedure_event(document: Document, match: TermMatch[Procedure], as_of: dt.d
     sentence, role, left, right = _clause(document, match)
     clause = sentence.text[left:right]
     asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start, PROCEDURE)
-    date = _date(sentence.text, left, right, as_of)
+    found = _date(sentence.text, left, right, match.end - sentence.start, as_of)
+    date, precision = (found.date, found.precision) if found else (None, DatePrecision.DAY)
+    dated = found is not None and found.precision is not DatePrecision.YEAR
     # an operative report (of no later date than the decision) states the operation it reports as done, on its date
     reported = document.type == OPERATIVE_REPORT and (as_of is None or document.date is None or document.date <= as_of)
     if date is None and reported:
         date = document.date
-    event = _event(clause, role, asserted.status, date is not None or reported)
+    event = _event(clause, role, asserted.status, dated or reported)
     if reported and event is ProcedureEvent.CERTIFIED:
         # the report of the operation states it done on its own date, whatever it recalls of its authorization
         # ("(certified 7/14)")
-        event, date = ProcedureEvent.PERFORMED, document.date or date
+        event = ProcedureEvent.PERFORMED
+        if document.date is not None:
+            date, precision = document.date, DatePrecision.DAY
     if event is None or event not in _possible(document) or asserted.experiencer != "patient":
         return None
     return Fact(
@@ -185,6 +229,7 @@ def procedure_event(document: Document, match: TermMatch[Procedure], as_of: dt.d
         status=FactStatus.PRESENT,
         value=event.value,
         date=date,
+        date_precision=precision,
         body_parts=list(dict.fromkeys(m.value.name for m in body_part_matcher().find(clause))),
         spans=[Span(document_id=document.id, start=match.start, end=match.end, text=match.text)],
         cue=asserted.cue(sentence.text),

@@ -8,7 +8,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache, cached_property, lru_cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import TypeVar
 
@@ -20,22 +20,19 @@ from openimr.knowledge import knowledge_files, parse_knowledge
 from openimr.knowledge.lexicons import body_part_matcher, with_nerve_supply
 from openimr.knowledge.schema import TermList, TermPattern
 from openimr.knowledge.terms import (
+    PrefixedPattern,
     Requirements,
     RunIndex,
     TermMatcher,
-    ascii_twin,
     compiled_form,
     has_odd_letter,
     meeting,
-    pattern_anchors,
-    pattern_prefixes,
     pattern_requirements,
-    prefixed_matches,
     reads_as_ascii,
     regex_fold,
     selective,
 )
-from openimr.model import Case, Document, Fact, FactStatus, Span
+from openimr.model import Case, DatePrecision, Document, Fact, FactStatus, Span
 
 V = TypeVar("V")
 
@@ -75,23 +72,14 @@ class TermMatch:
 
 @dataclass(frozen=True, eq=False)
 class _Scan:
-    """One pattern of a term anchored at a word start, with the letter runs a text must contain for it to match: one
-    of `anchors` (`pattern_anchors`) and, `finer`, one run of every group of a branch (`pattern_requirements`); and
-    the runs one of which a match starts with (`pattern_prefixes`, empty when unknown), in any text and, with digits,
-    in a text that `reads_as_ascii`."""
+    """One pattern of a term anchored at a word start (`PrefixedPattern`: its anchors and prefixes), with the letter
+    runs a text must contain for it to match, `finer` than its anchors: one run of every group of a branch
+    (`pattern_requirements`)."""
 
-    regex: re.Pattern[str]
-    anchors: tuple[str, ...]
+    pattern: PrefixedPattern
     requirements: Requirements
     finer: bool
     """Whether the requirements say more than the anchors."""
-    prefixes: tuple[str, ...]
-    ascii_prefixes: tuple[str, ...]
-
-    @cached_property
-    def ascii_regex(self) -> re.Pattern[str]:
-        """`regex` for a text that `reads_as_ascii` (`ascii_twin`), compiled when first needed and kept with the scan."""
-        return ascii_twin(self.regex)
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,20 +100,12 @@ _MATCH_START = r"(?:\b|(?=[(+]))"
 
 
 def _scan(pattern: str) -> _Scan:
-    """A term pattern compiled for scanning, with the requirements worth testing (the anchors alone and no prefixes
-    for a pattern with a letter that folds oddly)."""
-    guarded, anchors = compiled_form(pattern), pattern_anchors(pattern)
-    loose = ((anchors,),) if anchors else ()
-    odd = has_odd_letter(pattern)
-    requirements = loose if odd else selective(pattern_requirements(pattern))
-    return _Scan(
-        re.compile(rf"{_MATCH_START}(?:{guarded})", re.IGNORECASE),
-        anchors,
-        requirements,
-        requirements != loose,
-        () if odd else pattern_prefixes(guarded),
-        () if odd else pattern_prefixes(guarded, ascii=True),
-    )
+    """A term pattern compiled for scanning, with the requirements worth testing (the anchors alone for a pattern
+    with a letter that folds oddly)."""
+    compiled = PrefixedPattern.compile(pattern, _MATCH_START)
+    loose = ((compiled.anchors,),) if compiled.anchors else ()
+    requirements = loose if has_odd_letter(pattern) else selective(pattern_requirements(pattern))
+    return _Scan(compiled, requirements, requirements != loose)
 
 
 @cache
@@ -164,13 +144,42 @@ def _run_index() -> RunIndex:
     """Every anchor and required run of every term pattern."""
     scans = [scan for terms in _families().values() for term in terms for scan in term.scans]
     required = (run for scan in scans for branch in scan.requirements for group in branch for run in group)
-    return RunIndex([*(anchor for scan in scans for anchor in scan.anchors), *required])
+    return RunIndex([*(anchor for scan in scans for anchor in scan.pattern.anchors), *required])
 
 
 @cache
 def _terms_named(family: str) -> dict[str, _Term]:
     """A family's terms by name."""
     return {term.name: term for term in _families()[family]}
+
+
+@dataclass(frozen=True)
+class _TermScans:
+    """The scans of some terms of a family, each with its term: those without anchors (tried everywhere), and those
+    with anchors, found by anchor (a scan is tried on a document only when it holds one of its anchors: one set
+    intersection in place of a test of each scan)."""
+
+    everywhere: tuple[tuple[_Term, _Scan], ...]
+    anchored: tuple[tuple[_Term, _Scan], ...]
+    by_anchor: dict[str, tuple[int, ...]]
+    """For each anchor, the indexes in `anchored` of the scans that have it."""
+
+
+@lru_cache(maxsize=1024)
+def _term_scans(family: str, names: frozenset[str] | None) -> _TermScans:
+    """The scans of `family`'s terms (given `names`, of the terms of those names only), indexed by anchor."""
+    terms = _families()[family] if names is None else [_terms_named(family)[name] for name in sorted(names)]
+    pairs = [(term, scan) for term in terms for scan in term.scans]
+    anchored = tuple((term, scan) for term, scan in pairs if scan.pattern.anchors)
+    by_anchor: dict[str, list[int]] = {}
+    for index, (_, scan) in enumerate(anchored):
+        for anchor in scan.pattern.anchors:
+            by_anchor.setdefault(anchor, []).append(index)
+    return _TermScans(
+        tuple((term, scan) for term, scan in pairs if not scan.pattern.anchors),
+        anchored,
+        {anchor: tuple(indexes) for anchor, indexes in by_anchor.items()},
+    )
 
 
 def _members(bits: int) -> Iterator[int]:
@@ -290,7 +299,7 @@ def find_terms(
 
     Each term pattern is tried only on the sentences that hold the letter runs it needs; a term found twice
     at one place (by two of its patterns) counts once, the longer match."""
-    terms = _families()[family] if names is None else [_terms_named(family)[name] for name in sorted(names)]
+    scans = _term_scans(family, names)
     for document in case.documents:
         fixed = document_role(document)
         if fixed is not None and fixed not in roles:
@@ -299,26 +308,20 @@ def find_terms(
         sentences = document_sentences(text)
         hits = sentences.anchored()
         held = hits.keys()
-        stretches = []
-        for term in terms:
-            for scan in term.scans:
-                if not scan.anchors:
-                    stretches.append((term, scan, [(0, len(text))]))
-                    continue
-                if held.isdisjoint(scan.anchors):  # the common case, settled without a loop in Python
-                    continue
-                where = 0
-                for anchor in scan.anchors:
-                    where |= hits.get(anchor, 0)
-                if where and (meets := meeting(scan.requirements, hits) if scan.finer else where):
-                    places = [(s.start, s.end) for s in map(sentences.sentences.__getitem__, _members(meets))]
-                    stretches.append((term, scan, places))
+        stretches = [(term, scan, [(0, len(text))]) for term, scan in scans.everywhere]
+        anchored = {index for anchor in scans.by_anchor.keys() & held for index in scans.by_anchor[anchor]}
+        for term, scan in map(scans.anchored.__getitem__, anchored):
+            where = 0
+            for anchor in scan.pattern.anchors:
+                where |= hits.get(anchor, 0)
+            if meets := meeting(scan.requirements, hits) if scan.finer else where:
+                places = [(s.start, s.end) for s in map(sentences.sentences.__getitem__, _members(meets))]
+                stretches.append((term, scan, places))
         found: dict[tuple[str, int], tuple[int, _Term]] = {}
         ascii = reads_as_ascii(text) if stretches else False
         for term, scan, places in stretches:
-            regex, prefixes = (scan.ascii_regex, scan.ascii_prefixes) if ascii else (scan.regex, scan.prefixes)
             for start, end in places:
-                for match_start, match_end in prefixed_matches(regex, prefixes, text, start, end, sentences.lowered):
+                for match_start, match_end in scan.pattern.matches(text, start, end, sentences.lowered, ascii):
                     key = (term.name, match_start)
                     if key not in found or found[key][0] < match_end:
                         found[key] = (match_end, term)
@@ -338,6 +341,7 @@ class Candidate:
     match: TermMatch
     value: str | None = None
     date: dt.date | None = None
+    date_precision: DatePrecision = DatePrecision.DAY
     treatments: tuple[str, ...] = ()
     """The treatments the fact is about (see `openimr.evidence.attribution`)."""
     plan: Section | None = None
@@ -364,6 +368,7 @@ class Candidate:
             status=status,
             value=self.value if self.value is not None else match.group,
             date=self.date,
+            date_precision=self.date_precision,
             treatments=list(self.treatments),
             spans=[Span(document_id=match.document.id, start=match.start, end=match.end, text=text[match.start : match.end])],
             historical=asserted.historical,

@@ -141,6 +141,23 @@ class Drug(_Entry):
     opioid: str | None = Field(default=None, description="Key into the MME table for opioid-containing products.")
     ingredients: list[str] = Field(default_factory=list)
     rxnorm: RxNormCode | None = Field(default=None, description="RxNorm ingredient (IN) RxCUI of a single-ingredient generic.")
+    long_acting: list[str] = Field(
+        default_factory=list,
+        description="Its names (generic, brands or synonyms) that are extended-release or long-acting forms (OxyContin of "
+        "oxycodone, MS Contin of morphine, the Duragesic patch of fentanyl); the generic when every form is (methadone).",
+    )
+
+    @model_validator(mode="after")
+    def _long_acting_named(self) -> Self:
+        unknown = sorted(set(self.long_acting) - {self.generic, *self.brands, *self.synonyms})
+        if unknown:
+            raise ValueError(f"{self.generic}: long_acting names {unknown} are not among its names")
+        return self
+
+    def is_long_acting(self, written: str) -> bool:
+        """Whether the name written (one of its names) is an extended-release or long-acting form."""
+        key = written.casefold()
+        return any(name.casefold() == key for name in self.long_acting)
 
     def terms(self) -> list[tuple[str, bool]]:
         """Every name of the drug, each with whether it is a brand (a brand named like its product counts as a brand)."""

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Generic, NamedTuple, TypeVar
 
 from openimr.errors import OpenIMRError
@@ -634,26 +634,52 @@ def _skip_quantifier(source: str, index: int) -> int:
     return index
 
 
-def prefixed_matches(
-    regex: re.Pattern[str], prefixes: tuple[str, ...], text: str, start: int, end: int, lowered: str | None
-) -> Iterator[tuple[int, int]]:
-    """The matches of `regex` in `text[start:end]`, as `finditer` finds them. Given `lowered` (the text lower-cased,
-    each letter folding plainly) and the runs one of which any match starts with (`pattern_prefixes`), tried only
-    where one of them starts, left to right, each after the last match."""
-    if lowered is None or not prefixes:
-        yield from (match.span() for match in regex.finditer(text, start, end))
-        return
-    starts = set()
-    for prefix in prefixes:
-        place = lowered.find(prefix, start, end)
-        while place != -1:
-            starts.add(place)
-            place = lowered.find(prefix, place + 1, end)
-    after = start
-    for place in sorted(starts):
-        if place >= after and (match := regex.match(text, place, end)) is not None:
-            yield match.span()
-            after = match.end()
+@dataclass(frozen=True, eq=False)
+class PrefixedPattern:
+    """A term or lexicon pattern compiled (ignoring case), with what says where it can match: the letter runs one of
+    which any text it matches holds (`pattern_anchors`), and the runs one of which a match starts with
+    (`pattern_prefixes`), in any text and, with digits, in a text that `reads_as_ascii`. A pattern with a letter that
+    folds oddly has no prefixes: it is tried everywhere."""
+
+    regex: re.Pattern[str]
+    anchors: tuple[str, ...]
+    prefixes: tuple[str, ...]
+    ascii_prefixes: tuple[str, ...]
+
+    @classmethod
+    def compile(cls, pattern: str, before: str, after: str = "") -> PrefixedPattern:
+        """`pattern` in its compiled form (`compiled_form`) between `before` and `after` (where a match may start
+        and end); raises `re.error` for an invalid expression."""
+        guarded = compiled_form(pattern)
+        regex = re.compile(f"{before}(?:{guarded}){after}", re.IGNORECASE)
+        if has_odd_letter(pattern):
+            return cls(regex, pattern_anchors(pattern), (), ())
+        return cls(regex, pattern_anchors(pattern), pattern_prefixes(guarded), pattern_prefixes(guarded, ascii=True))
+
+    @cached_property
+    def ascii_regex(self) -> re.Pattern[str]:
+        """`regex` for a text that `reads_as_ascii` (`ascii_twin`), compiled when first needed and kept."""
+        return ascii_twin(self.regex)
+
+    def matches(self, text: str, start: int, end: int, lowered: str | None, ascii: bool) -> Iterator[tuple[int, int]]:
+        """The spans of the matches in `text[start:end]`, as `finditer` finds them (`ascii`: the text `reads_as_ascii`,
+        searched with the ASCII twin). Given `lowered` (the text lower-cased, each letter folding plainly), tried only
+        where one of the prefixes starts, left to right, each after the last match."""
+        regex, prefixes = (self.ascii_regex, self.ascii_prefixes) if ascii else (self.regex, self.prefixes)
+        if lowered is None or not prefixes:
+            yield from (match.span() for match in regex.finditer(text, start, end))
+            return
+        starts = set()
+        for prefix in prefixes:
+            place = lowered.find(prefix, start, end)
+            while place != -1:
+                starts.add(place)
+                place = lowered.find(prefix, place + 1, end)
+        after = start
+        for place in sorted(starts):
+            if place >= after and (match := regex.match(text, place, end)) is not None:
+                yield match.span()
+                after = match.end()
 
 
 def may_match(anchors: tuple[str, ...], lowered: str) -> bool:
@@ -735,13 +761,9 @@ is much quicker for terms that start with a capital."""
 
 
 class _MatcherPattern(NamedTuple, Generic[V]):
-    """One pattern of a `TermMatcher`: compiled whole-word, with its anchors and prefixes, in any text and in a text
-    that `reads_as_ascii` (none when it has a letter that folds oddly: then it is tried on every text, everywhere)."""
+    """One pattern of a `TermMatcher`, compiled whole-word, and the entry it names."""
 
-    regex: re.Pattern[str]
-    anchors: tuple[str, ...]
-    prefixes: tuple[str, ...]
-    ascii_prefixes: tuple[str, ...]
+    pattern: PrefixedPattern
     value: V
 
 
@@ -781,39 +803,40 @@ class TermMatcher(Generic[V]):
         self._patterns: list[_MatcherPattern[V]] = []
         for pattern, value in (patterns or {}).items():
             try:
-                guarded = compiled_form(pattern)
-                compiled = re.compile(rf"(?<![\w])(?:{guarded})(?![\w])", re.IGNORECASE)
+                compiled = PrefixedPattern.compile(pattern, r"(?<![\w])", r"(?![\w])")
             except re.error as error:
                 raise OpenIMRError(f"pattern {pattern!r} is not a valid regular expression ({error})", source) from None
-            odd = has_odd_letter(pattern)
-            prefixes = () if odd else pattern_prefixes(guarded)
-            ascii_prefixes = () if odd else pattern_prefixes(guarded, ascii=True)
-            self._patterns.append(_MatcherPattern(compiled, pattern_anchors(pattern), prefixes, ascii_prefixes, value))
+            self._patterns.append(_MatcherPattern(compiled, value))
         body = "|".join(f"(?:{a})" for a in alternatives if a) or r"(?!x)x"
         self._regex = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
         plain = bool(insensitive) and not any(has_odd_letter(term) for term in insensitive)
-        self._lowered = re.compile(rf"(?<![\w])(?:{alternatives[0]})(?![\w])") if plain else None
-        self._sensitive = (
+        lowered = re.compile(rf"(?<![\w])(?:{alternatives[0]})(?![\w])") if plain else None
+        exact = (
             re.compile(rf"(?:{trie_regex(sorted(set(sensitive)), _AFTER_WORD_START)})(?![\w])") if plain and sensitive else None
         )
+        self._plain: dict[bool, tuple[re.Pattern[str], re.Pattern[str] | None]] = (
+            {ascii: (ascii_twin(lowered, ascii), None if exact is None else ascii_twin(exact, ascii)) for ascii in (False, True)}
+            if lowered is not None
+            else {}
+        )
+        """In a text whose letters fold plainly, the expressions of the terms ignoring case (for the lower-cased text)
+        and of those that do not, read with Unicode classes and (key true) with ASCII classes (`ascii_twin`)."""
 
     def find(self, text: str) -> list[TermMatch[V]]:
         """All non-overlapping terms in `text`, in reading order."""
         plain = folds_plainly(text)
         lowered = text.lower()
         ascii = reads_as_ascii(text)
-        spans = self._term_spans(text, lowered, ascii) if plain and self._lowered is not None else None
+        spans = self._term_spans(text, lowered, ascii) if plain and self._plain else None
         if spans is None:
             spans = [m.span() for m in self._regex.finditer(text)]
         found = [TermMatch(start, end, text[start:end], self._entry(text[start:end])) for start, end in spans]
         if not self._patterns:
             return found
-        for pattern in self._patterns:
+        for pattern, value in self._patterns:
             if may_match(pattern.anchors, lowered):
-                regex = ascii_twin(pattern.regex, ascii)
-                prefixes = pattern.ascii_prefixes if ascii else pattern.prefixes
-                places = prefixed_matches(regex, prefixes, text, 0, len(text), lowered if plain else None)
-                found.extend(TermMatch(start, end, text[start:end], pattern.value) for start, end in places)
+                places = pattern.matches(text, 0, len(text), lowered if plain else None, ascii)
+                found.extend(TermMatch(start, end, text[start:end], value) for start, end in places)
         found.sort(key=lambda m: (m.start, m.start - m.end))
         kept: list[TermMatch[V]] = []
         for match in found:
@@ -824,9 +847,7 @@ class TermMatcher(Generic[V]):
     def _term_spans(self, text: str, lowered: str, ascii: bool) -> list[tuple[int, int]]:
         """The spans of the terms in a text whose letters fold plainly, as the joined expression finds them: the
         leftmost match of either kind next, a term ignoring case first when both start at one place."""
-        assert self._lowered is not None
-        terms = ascii_twin(self._lowered, ascii)
-        sensitive = None if self._sensitive is None else ascii_twin(self._sensitive, ascii)
+        terms, sensitive = self._plain[ascii]
         exact = sensitive.search(text) if sensitive is not None else None
         if exact is None:
             return [m.span() for m in terms.finditer(lowered)]

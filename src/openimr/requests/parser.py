@@ -128,6 +128,17 @@ def _fixed_combination(core: str, drugs: list[TermMatch[tuple[Drug, bool]]]) -> 
     return [TermMatch(drugs[0].start, drugs[-1].end, core[drugs[0].start : drugs[-1].end], (combined, False))]
 
 
+_LONG_ACTING_FORM = re.compile(
+    r"\s*(?:HCl\s+|sulfate\s+|tartrate\s+|bitartrate\s+)?(?:\d+(?:\.\d+)?\s*(?:mg|mcg)(?:/h(?:ou)?r)?\s+)?"
+    r"(?:(?:oral\s+)?(?:tab(?:let)?s?|cap(?:sule)?s?)\s+)?"
+    r"(?:ER|XR|CR|SR|LA|XL|ext(?:ended)?[\s-]?rel(?:ease)?|controlled[\s-]release|sustained[\s-]release|long[\s-]acting"
+    r"|24[\s-]?h(?:ou)?rs?|12[\s-]?h(?:ou)?rs?)\b",
+    re.IGNORECASE,
+)
+"""The form written after a drug's name that makes it an extended-release one ("oxycodone ER", "tramadol 100 mg ER",
+"morphine sulfate extended-release", "oxycodone 10 mg tablet extended release", "hydromorphone 24 hr")."""
+
+
 def _brand(drug: Drug, written: str) -> str | None:
     key = normalise_term(written)
     return next((b for b in drug.brands if normalise_term(b) == key), None)
@@ -240,6 +251,8 @@ def _drug_treatment(text: str, core: str, drugs: list[TermMatch[tuple[Drug, bool
         treatment["category"] = first.subclass or first.drug_class
         treatment["route"] = _route(first, core)
         treatment["ingredients"] = [Ingredient(name=i, generic=i) for i in first.ingredients]
+        named = distinct[0]
+        treatment["long_acting"] = first.is_long_acting(named.text) or _LONG_ACTING_FORM.match(core, named.end) is not None
     after = core[distinct[0].start :]
     treatment["strength"] = None if len(distinct) > 1 and compounded else amounts.read_strength(after)
     treatment["amount"] = amounts.read_amount(after)

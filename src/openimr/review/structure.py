@@ -72,10 +72,11 @@ def _surgical_procedures() -> dict[str, int]:
 
 
 def surgeries_performed(evidence: Evidence) -> list[Fact]:
-    """Surgeries the record says were performed, latest first (undated ones last)."""
+    """Surgeries the record says were performed, latest first by the latest day each can have been (undated ones
+    last)."""
     surgical = _surgical_procedures()
     done = evidence.procedure_events(surgical, ProcedureEvent.PERFORMED)
-    return sorted(done, key=lambda f: f.date or dt.date.min, reverse=True)
+    return sorted(done, key=lambda f: f.last_date or dt.date.min, reverse=True)
 
 
 def _months_between(earlier: dt.date, later: dt.date) -> float:
@@ -92,10 +93,14 @@ def phase_of(case: Case, treatment: Treatment, evidence: Evidence, period_months
     as_of = case.dates.ur_decision
     surgery = last_surgery_of_region(treatment, evidence)
     if surgery is not None:
-        when = f" on {surgery.date:%m/%d/%Y}" if surgery.date else ""
-        if surgery.date is None or as_of is None or _months_between(surgery.date, as_of) <= period_months:
+        when = f" {surgery.date_text}" if surgery.date else ""
+        # a surgery dated only to its year ("s/p fusion 2014") is within the period unless even its last day is not
+        last = surgery.last_date
+        if last is None or as_of is None or _months_between(last, as_of) <= period_months:
             return Fact(kind="phase", name=Phase.POSTOPERATIVE, value=f"after {surgery.name}{when}", spans=surgery.spans)
-    elif treatment.postoperative:
+    # a request that goes with a surgery still to come (certified, not yet done) is postoperative, whatever earlier
+    # operation of the region is past its period
+    if treatment.postoperative and (surgery is None or _certified_to_come(treatment, evidence)):
         return Fact(kind="phase", name=Phase.POSTOPERATIVE, value="the request accompanies a surgery")
     injury = case.dates.injury
     if injury is None or as_of is None:
@@ -198,6 +203,15 @@ other therapies are left as the record frames them."""
 _FOR_A_CERTIFIED_SURGERY = frozenset({TreatmentKind.DME, TreatmentKind.LAB, TreatmentKind.DRUG})
 """Kinds of service that, asked for while a surgery of their region is certified and still to come, are for it
 (equipment, preoperative tests, thrombosis prophylaxis; therapy may come before the surgery too)."""
+
+
+def _certified_to_come(treatment: Treatment, evidence: Evidence) -> bool:
+    """Whether the record says a surgery of the request's body region was certified and it has not been done."""
+    performed = {f.name for f in surgeries_performed(evidence)}
+    return any(
+        f.value == ProcedureEvent.CERTIFIED and f.name not in performed and same_body_region(f.body_parts, treatment.body_parts)
+        for f in evidence.procedure_events(_surgical_procedures())
+    )
 
 
 def with_surgery_items(treatments: list[Treatment], evidence: Evidence) -> list[Treatment]:

@@ -144,8 +144,10 @@ class PostsurgicalParams(Params):
 
 
 def _surgeries(ctx: CheckContext) -> list[Fact]:
-    """The surgery facts the therapy follows: the primary fact and the latest surgery the record says was performed."""
-    return ([ctx.primary.fact] if ctx.primary.fact is not None else []) + surgeries_performed(ctx.evidence)[:1]
+    """The surgery facts the therapy follows: the primary fact and the latest surgery the record says was performed (not
+    when the surgery it follows is asked for in the same case: an earlier operation is not the one it follows)."""
+    primary = [ctx.primary.fact] if ctx.primary.fact is not None else []
+    return primary if ctx.primary.item is not None else primary + surgeries_performed(ctx.evidence)[:1]
 
 
 def _surgery_words(ctx: CheckContext, surgeries: list[Fact]) -> tuple[set[str], str]:
@@ -187,6 +189,8 @@ def course_for(ctx: CheckContext, params: PostsurgicalParams) -> Course:
 
 
 def _within_period(ctx: CheckContext, course: Course) -> Outcome:
+    if ctx.primary.item is not None:  # the surgery it follows is asked for in the same case: the therapy will follow it
+        return Outcome(MET, note="the surgery has not been performed yet: the therapy will follow it")
     done = surgeries_performed(ctx.evidence)
     dated = [f for f in done if f.date is not None]
     as_of = ctx.ur_decision
@@ -195,8 +199,9 @@ def _within_period(ctx: CheckContext, course: Course) -> Outcome:
             return Outcome(MET, done[:1], "the surgery has been performed (its date is not stated)")
         return Outcome(MET, note="the surgery has not been performed yet: the therapy will follow it")
     surgery = dated[0]
-    assert surgery.date is not None
-    months = (as_of - surgery.date).days / 30.44
+    last = surgery.last_date
+    assert last is not None
+    months = max(0, (as_of - last).days) / 30.44
     status = MET if months <= course.period_months else NOT_MET
     verb = "within" if status == MET else "beyond"
     note = f"{months:.0f} months after the surgery, {verb} the {course.period_months}-month postsurgical period"

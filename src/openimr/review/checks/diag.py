@@ -17,9 +17,9 @@ from typing import ClassVar, Self
 
 from pydantic import Field, model_validator
 
-from openimr.evidence.dates import DatePrecision, DurationKind, find_durations, find_event_dates
+from openimr.evidence.dates import DurationKind, find_durations, find_event_dates
 from openimr.evidence.procedures import ProcedureEvent
-from openimr.model import Fact
+from openimr.model import Fact, last_day
 from openimr.review.checks.base import INSUFFICIENT, MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
 from openimr.review.checks.record import DocumentedParams, documented
 
@@ -37,19 +37,28 @@ class BothParams(Params):
     )
     accept_uncertain: bool = Field(default=False, description="Also suspected findings (see `documented`).")
     accept_planned: bool = Field(default=False, description="Also planned ones (see `documented`).")
+    unless_planned: bool = Field(
+        default=False,
+        description="One of `unless` only planned also makes it not met (an implant being planned, a referral for "
+        "medication management: a new question the repeat answers).",
+    )
 
 
 @check("documented_both", BothParams)
 def documented_both(ctx: CheckContext, params: BothParams) -> Outcome:
     """Met when the record documents one of `any` AND one of `also` (each as `documented` reads it), and none of
-    `unless` is documented or suspected; not met when it negates either, or documents or suspects one of `unless`;
-    silent when it says nothing of either; insufficient otherwise."""
+    `unless` is documented or suspected (or, with `unless_planned`, planned); not met when it negates either, or
+    documents or suspects one of `unless`; silent when it says nothing of either; insufficient otherwise."""
     options = {"accept_uncertain": params.accept_uncertain, "accept_planned": params.accept_planned}
     first = documented(ctx, DocumentedParams(any=params.any, **options))
     second = documented(ctx, DocumentedParams(any=params.also, **options))
     facts = first.facts + second.facts
     if first.status == MET and second.status == MET:
-        other = documented(ctx, DocumentedParams(any=params.unless, accept_uncertain=True)) if params.unless else None
+        other = (
+            documented(ctx, DocumentedParams(any=params.unless, accept_uncertain=True, accept_planned=params.unless_planned))
+            if params.unless
+            else None
+        )
         if other is not None and other.status == MET:
             return Outcome(NOT_MET, facts + other.facts, f"{other.note}, still to be told apart")
         return Outcome(MET, facts, f"{first.note} and {second.note.removeprefix('the record ')}")
@@ -81,15 +90,16 @@ class SinceLastParams(Params):
         return self
 
 
-def _sentence_dates(ctx: CheckContext, fact: Fact) -> list[dt.date]:
-    """Dates the sentence of a fact gives for it: written dates and "N weeks ago", none after the UR decision."""
+def _sentence_dates(ctx: CheckContext, fact: Fact) -> list[tuple[dt.date, dt.date]]:
+    """Dates the sentence of a fact gives for it, each as the first and last day it can be (a year alone is any day of
+    it): written dates and "N weeks ago", none after the UR decision."""
     as_of = ctx.ur_decision
-    found: list[dt.date] = []
+    found: list[tuple[dt.date, dt.date]] = []
     for sentence in ctx.sentences_of(fact):
-        found += [d.date for d in find_event_dates(sentence, DatePrecision.MONTH, report_if_alone=True)]
+        found += [(d.date, last_day(d.date, d.precision)) for d in find_event_dates(sentence, report_if_alone=True)]
         ago = [d.since for d in find_durations(sentence, reference=as_of) if d.kind == DurationKind.AGO]
-        found += [d for d in ago if d is not None]
-    return [d for d in found if as_of is None or d <= as_of]
+        found += [(d, d) for d in ago if d is not None]
+    return [(first, last) for first, last in found if as_of is None or first <= as_of]
 
 
 def _same_part(fact: Fact, ctx: CheckContext) -> bool:
@@ -110,18 +120,29 @@ def time_since_last(ctx: CheckContext, params: SinceLastParams) -> Outcome:
     done = ctx.evidence.present(params.facts) + events
     if not done:
         return silence("the record reports no earlier one")
-    dated = [(d, f) for f in done for d in ([f.date] if f.date else _sentence_dates(ctx, f))]
+    # each date as the first and last day it can be: "in 2015" is any day of 2015
+    dated = [
+        (first, last, f)
+        for f in done
+        for first, last in ([(f.date, f.last_date or f.date)] if f.date else _sentence_dates(ctx, f))
+    ]
     if not dated:
         return Outcome(INSUFFICIENT, done, f"the record reports {names(done)} without saying when")
     as_of = ctx.ur_decision
     if as_of is None:
         return silence("the date of the UR decision is not known", done)
-    latest, fact = max(dated, key=lambda pair: pair[0])
-    weeks = (as_of - latest).days / 7
-    when = f"the last {fact.name} was {weeks:.0f} weeks earlier"
-    if weeks >= params.min_weeks:
+    first, last, fact = max(dated, key=lambda found: found[1])
+    least, most = max(0, (as_of - last).days) / 7, (as_of - first).days / 7
+    when = f"the last {fact.name} was {least:.0f} weeks earlier"
+    if least >= params.min_weeks:
         return Outcome(MET, [fact], f"{when}, at least {params.min_weeks:g} weeks")
-    return Outcome(NOT_MET, [fact], f"{when}, less than {params.min_weeks:g} weeks")
+    if most < params.min_weeks:
+        return Outcome(NOT_MET, [fact], f"{when}, less than {params.min_weeks:g} weeks")
+    return Outcome(
+        INSUFFICIENT,
+        [fact],
+        f"the record dates the last {fact.name} only to between {first:%m/%d/%Y} and {last:%m/%d/%Y}, which does not tell",
+    )
 
 
 class LastedParams(DocumentedParams):

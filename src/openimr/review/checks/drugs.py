@@ -6,11 +6,12 @@ from pydantic import Field
 
 from openimr.evidence.attribution import STOPPED
 from openimr.evidence.medications import weeks_in_use
-from openimr.knowledge.lexicons import drug_matcher
+from openimr.knowledge.lexicons import drug_lexicon, drug_matcher
 from openimr.model import Fact, FactStatus
 from openimr.requests.dosing import morphine_equivalent, supply_days
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
-from openimr.review.structure import Line, drug_facts
+from openimr.review.checks.record import FactsParams
+from openimr.review.structure import Line, drug_facts, last_surgery_of_region
 
 
 def requested_drug(ctx: CheckContext) -> list[Fact]:
@@ -21,26 +22,77 @@ def requested_drug(ctx: CheckContext) -> list[Fact]:
 class UseParams(Params):
     max_weeks: float = Field(gt=0, description="The guideline's limit on continuous use.")
     per_day: float | None = Field(default=None, gt=0, description="Usual units a day, to judge a first supply's length.")
+    since_surgery: bool = Field(
+        default=False,
+        description="The window opens at the surgery the request follows, not at the injury (use after an operation).",
+    )
+
+
+def _weeks_since_window(ctx: CheckContext, since_surgery: bool) -> tuple[float | None, str]:
+    """Weeks from the start of the short-term window (the injury, or the surgery the request follows) to the UR
+    decision, and what opened it; None when a surgery not yet done or undated opens it (use begins with it)."""
+    if not since_surgery:
+        return ctx.weeks_since_injury(), "the injury"
+    surgery = last_surgery_of_region(ctx.treatment, ctx.evidence)
+    last = surgery.last_date if surgery is not None else None
+    if last is None or ctx.ur_decision is None:
+        return None, "the surgery"
+    # a surgery dated to its year alone is counted from the year's last day: the use since it is at least that long
+    return max(0, (ctx.ur_decision - last).days) / 7, "the surgery"
 
 
 @check("duration_of_use", UseParams)
 def duration_of_use(ctx: CheckContext, params: UseParams) -> Outcome:
     """Use within `max_weeks`: not met when the record shows the drug taken longer (dated, or in use since a date of
-    injury longer ago than the limit), or a first supply longer than the limit (`per_day`)."""
+    injury, or with `since_surgery` of the surgery, longer ago than the limit), or a first supply longer than the
+    limit (`per_day`)."""
     limit = params.max_weeks
     in_use = [f for f in requested_drug(ctx) if f.status == FactStatus.PRESENT]
     weeks = [w for w in (weeks_in_use(f, ctx.ur_decision) for f in in_use) if w is not None]
     if weeks and max(weeks) > limit:
         return Outcome(NOT_MET, in_use, f"it has been prescribed for {max(weeks):.0f} weeks, beyond {limit:.0f} weeks")
     if ctx.line([]).name == Line.CONTINUATION:
-        injury_weeks = ctx.weeks_since_injury()
-        if injury_weeks is not None and injury_weeks <= limit:
-            return Outcome(MET, in_use, "its use began within the short-term window after the injury")
+        window, opened_by = _weeks_since_window(ctx, params.since_surgery)
+        if (window is None and params.since_surgery) or (window is not None and window <= limit):
+            return Outcome(MET, in_use, f"its use began within the short-term window after {opened_by}")
         return Outcome(NOT_MET, in_use, "the request continues a drug already in use, beyond short-term treatment")
     quantity = ctx.treatment.quantity
     if quantity is not None and params.per_day is not None and quantity > limit * 7 * params.per_day:
         return Outcome(NOT_MET, note=f"the quantity requested exceeds a {limit:.0f}-week course")
     return Outcome(MET, note=f"a first supply within {limit:.0f} weeks")
+
+
+def stopped_drugs(ctx: CheckContext) -> set[str]:
+    """The drugs (generics) the record says were stopped ("ibuprofen was discontinued"): not in current use."""
+    return {match.value[0].generic for f in ctx.evidence.present([STOPPED]) for match in drug_matcher().find(f.spans[0].text)}
+
+
+class InUseParams(FactsParams):
+    systemic: bool = Field(default=False, description="Only a drug taken by mouth or injection, not a topical form.")
+
+
+@check("drug_in_use", InUseParams)
+def drug_in_use(ctx: CheckContext, params: InUseParams) -> Outcome:
+    """The worker takes a drug of `any` now, or it is prescribed now: a medication the record names as taken or
+    started, not one it says was stopped (with `systemic`, not a topical form either). Not met when every such drug
+    the record names was stopped, is topical or is negated; silent when it names none."""
+    mentioned = [f for f in ctx.evidence.mentions(params.any) if f.kind == "medication" and f.experiencer == "patient"]
+    stopped = stopped_drugs(ctx)
+    lexicon = drug_lexicon()
+
+    def current(fact: Fact) -> bool:
+        drug = lexicon.by_generic(fact.name)
+        topical = drug is not None and drug.route == "topical"
+        return fact.status in (FactStatus.PRESENT, FactStatus.PLANNED) and fact.name not in stopped and not (
+            params.systemic and topical
+        )
+
+    taken = [f for f in mentioned if current(f)]
+    if taken:
+        return Outcome(MET, taken, f"the record documents {names(taken)} in use")
+    if mentioned:
+        return Outcome(NOT_MET, mentioned, f"{names(mentioned)} is not in current use (stopped, topical or negated)")
+    return silence(facts=mentioned)
 
 
 class ClassParams(Params):
@@ -52,7 +104,7 @@ def no_duplicate_class(ctx: CheckContext, params: ClassParams) -> Outcome:
     """No other drug of the same class in current use (one the record says was stopped is not), nor requested
     alongside in the same case."""
     requested = {f.name for f in requested_drug(ctx)} | {ctx.treatment.generic or ctx.treatment.name}
-    stopped = {match.value[0].generic for f in ctx.evidence.present([STOPPED]) for match in drug_matcher().find(f.spans[0].text)}
+    stopped = stopped_drugs(ctx)
     others = [
         f
         for f in ctx.evidence.present([params.group])

@@ -133,6 +133,11 @@ class ConservativeCareParams(Params):
         description="Basic care (medication, rest, splinting, activity modification) counts as a course of care, as "
         "it does in a guideline's 'period of conservative care and observation'.",
     )
+    medications: bool = Field(
+        default=False,
+        description="A drug the record says the worker takes or has taken counts as a modality tried, as it does in a "
+        "guideline's 'other appropriate pain modalities have been tried (including medication)'.",
+    )
 
 
 _IMPROVEMENT = ("symptom_improvement", "pain_relief", "functional_improvement")
@@ -163,6 +168,8 @@ def conservative_care_failed(ctx: CheckContext, params: ConservativeCareParams) 
     failed = _in_region(ctx, ctx.evidence.present(["failed_conservative_care"]), nerve_supply=True)
     care = ["conservative_care", *_STEROID_INJECTIONS, *(["basic_care"] if params.basic_care else [])]
     tried = [f for f in ctx.evidence.present(care) if f.kind == "prior_treatment"]
+    if params.medications:
+        tried += [f for f in ctx.evidence.of_kind("medication") if f.status == FactStatus.PRESENT]
     helped = [] if failed else _improved_by(ctx)
     if helped:
         note = f"the record documents {names(helped)} with {_therapies(helped)}: the care has not failed"

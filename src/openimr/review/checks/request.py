@@ -63,12 +63,27 @@ def _continues_course(ctx: CheckContext) -> bool:
 
 
 class NamesParams(Params):
-    lexicon_fields = (("generics", "generics"), ("drug_classes", "drug_classes"), ("procedures", "procedures"))
+    lexicon_fields = (
+        ("generics", "generics"),
+        ("drug_classes", "drug_classes"),
+        ("procedures", "procedures"),
+        ("long_acting_allowed", "generics"),
+    )
 
     generics: list[str] = Field(default_factory=list, description="Drug generics (checked against the drug lexicon).")
     drug_classes: list[str] = Field(default_factory=list, description="Drug classes of the drug lexicon.")
     procedures: list[str] = Field(default_factory=list, description="Procedure lexicon names.")
     patterns: list[str] = Field(default_factory=list, description="Regular expressions for wording that is not a name.")
+    long_acting: bool | None = Field(
+        default=None,
+        description="Only a drug in that form: false, not an extended-release or long-acting form (the lexicon's "
+        "`long_acting` names, or ER written after the name); true, only such a form.",
+    )
+    long_acting_allowed: list[str] = Field(
+        default_factory=list,
+        description="Drug generics whose long-acting form is allowed whatever `long_acting` says (a guideline that "
+        "doses the extended-release form from the start: tramadol ER, CPMTG p. 94).",
+    )
 
     @field_validator("patterns")
     @classmethod
@@ -98,6 +113,11 @@ def request_names(ctx: CheckContext, params: NamesParams) -> Outcome:
     """Met when the request (any ingredient of it) names one of the drugs, classes, procedures or wordings given: as an
     exclusion, a non-recommended ingredient or form; as a criterion, the form the guideline supports."""
     named = _named(ctx, params)
+    form = ctx.treatment.long_acting
+    wrong_form = params.long_acting is not None and form != params.long_acting
+    if named is not None and wrong_form and ctx.treatment.generic not in params.long_acting_allowed:
+        written = "an extended-release or long-acting form" if form else "a short-acting form"
+        return Outcome(NOT_MET, note=f"the request is for {written} ({named})")
     if named is not None:
         return Outcome(MET, note=f"the request includes {named}")
     return Outcome(NOT_MET, note="the request includes none of them")
