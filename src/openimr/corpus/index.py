@@ -34,7 +34,7 @@ import heapq
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -65,6 +65,14 @@ class Hits:
     capped: bool
 
 
+@dataclass(frozen=True)
+class Passage:
+    """An item's request as the letter states it, and the passage that matched, matched words highlighted."""
+
+    request: str
+    snippet: str
+
+
 class Index(Protocol):
     """What the corpus needs of a database's full-text index."""
 
@@ -86,8 +94,9 @@ class Index(Protocol):
         """The best `limit` matches of `query` among the newest `window` items that pass `filters`."""
         ...
 
-    def snippets(self, query: Query, item_ids: Sequence[int]) -> dict[int, str]:
-        """A passage of each item with the words of `query` highlighted."""
+    def passages(self, query: Query, keys: Mapping[int, int]) -> dict[int, Passage]:
+        """Each item's request, and a passage of it with the words of `query` highlighted; `keys`: each item's id and
+        its search key."""
         ...
 
 
@@ -318,24 +327,23 @@ class SqliteIndex:
         ranked = heapq.nsmallest(limit, scored, key=lambda hit: (-hit[1], -hit[0]))
         return Hits(ranked, len(scored), capped)
 
-    def snippets(self, query: Query, item_ids: Sequence[int]) -> dict[int, str]:
-        if not item_ids:
+    def passages(self, query: Query, keys: Mapping[int, int]) -> dict[int, Passage]:
+        if not keys:
             return {}
         expression = fts5(query)
-        found: dict[int, str] = {}
+        found: dict[int, Passage] = {}
         with self.corpus.raw() as connection:
             cursor = connection.cursor()
             try:
-                marks = _placeholders(len(item_ids))
-                keys = cursor.execute(f"SELECT id, search_key FROM corpus_items WHERE id IN ({marks})", list(item_ids)).fetchall()
-                for item_id, key in keys:
-                    table = _fts_table(shard_of(key))
+                marks = _placeholders(len(keys))
+                requests = cursor.execute(f"SELECT id, request FROM corpus_item_texts WHERE id IN ({marks})", list(keys))
+                for item_id, request in requests.fetchall():
+                    table = _fts_table(shard_of(keys[item_id]))
                     row = cursor.execute(
                         f"SELECT snippet({table}, -1, ?, ?, ?, ?) FROM {table} WHERE {table} MATCH ? AND rowid = ?",
-                        (*HIGHLIGHT, ELLIPSIS, SNIPPET_WORDS, expression, key),
+                        (*HIGHLIGHT, ELLIPSIS, SNIPPET_WORDS, expression, keys[item_id]),
                     ).fetchone()
-                    if row is not None:
-                        found[item_id] = " ".join(str(row[0]).split())
+                    found[item_id] = Passage(request, "" if row is None else " ".join(str(row[0]).split()))
             finally:
                 cursor.close()
         return found
@@ -636,8 +644,10 @@ class PostgresIndex:
             return found, _any_match(months[position:], probe)
         return found, False
 
-    def snippets(self, query: Query, item_ids: Sequence[int]) -> dict[int, str]:
-        if not item_ids:
+    def passages(self, query: Query, keys: Mapping[int, int]) -> dict[int, Passage]:
+        """The texts looked up by their search keys, the partition key: the planner reads only the hits' months'
+        partitions (by id, each hit was looked up in every partition's primary key, and every partition planned)."""
+        if not keys:
             return {}
         user, params = tsquery(query)
         options = (
@@ -646,13 +656,13 @@ class PostgresIndex:
         )
         with self.corpus.raw() as connection, connection.cursor() as cursor:
             cursor.execute(
-                "SELECT t.id, ts_headline('english', concat_ws(' ', t.request, t.rationale, l.summary), "
+                "SELECT t.id, t.request, ts_headline('english', concat_ws(' ', t.request, t.rationale, l.summary), "
                 f"{user}, %(options)s) FROM corpus_item_texts AS t JOIN corpus_items AS i ON i.id = t.id "
-                "JOIN corpus_letters AS l ON l.id = i.letter_id WHERE t.id = ANY(%(ids)s)",
-                {**params, "options": options, "ids": list(item_ids)},
+                "JOIN corpus_letters AS l ON l.id = i.letter_id WHERE t.search_key = ANY(%(keys)s)",
+                {**params, "options": options, "keys": list(keys.values())},
             )
             rows = cursor.fetchall()
-        return {row[0]: " ".join(str(row[1]).split()) for row in rows}
+        return {item_id: Passage(request, " ".join(str(snippet).split())) for item_id, request, snippet in rows}
 
 
 def _any_match(months: list[str], probe: Callable[[list[str] | None, int, bool], list[Row]]) -> bool:
