@@ -442,12 +442,16 @@ class PostgresIndex:
     def _partition(self, batch: dict[str, Determination]) -> None:
         """Create the partitions of the batch's months that do not exist yet, in a transaction of their own before the
         batch's (creating a partition locks the whole table: within a writer's transaction, which already writes to
-        it, two writers would wait for each other); one creator at a time (an advisory lock)."""
+        it, two writers would wait for each other); one creator at a time (an advisory lock). A partition's foreign key
+        to `corpus_items` needs a SHARE ROW EXCLUSIVE lock on that table, which a writer holds in ROW EXCLUSIVE mode
+        before it writes the texts: the creator takes it first, before the partitioned table, in the writers' order
+        (taken last, a writer holding `corpus_items` and waiting for the texts deadlocked with it)."""
         missing = {month_label(letter.decision_date) for letter in batch.values()} - self.partitioned
         if not missing:
             return
         with self.corpus.raw() as connection, connection.transaction(), connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('corpus_item_texts partitions'))")
+            cursor.execute("LOCK TABLE corpus_items IN SHARE ROW EXCLUSIVE MODE")
             for month in sorted(missing):
                 cursor.execute(create_partition(month))
         self.partitioned |= missing
