@@ -15,7 +15,7 @@ from openimr import heap
 def unfrozen(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """This process with nothing frozen, and put back so (the test process is not a server)."""
     gc.unfreeze()
-    monkeypatch.setattr(heap, "_frozen", False)
+    monkeypatch.setattr(heap, "_blocks_at_freeze", None)
     yield
     gc.unfreeze()
 
@@ -28,7 +28,7 @@ def test_a_frozen_process_freezes_what_it_gained_once_it_is_many_objects(unfroze
     heap.freeze()
     loaded = [[n] for n in range(3_000)]  # what a first job loads to keep
     assert _tracked(loaded)
-    assert not heap.freeze_growth(threshold=len(gc.get_objects()) + 1_000), "a small growth is left to the collector"
+    assert not heap.freeze_growth(threshold=heap.growth() + 1_000), "a small growth is left to the collector"
     assert _tracked(loaded)
     assert heap.freeze_growth(threshold=2_000)
     assert not _tracked(loaded) and not any(_tracked(entry) for entry in loaded[:10])
@@ -54,4 +54,19 @@ def test_no_garbage_is_frozen_with_what_lives(unfrozen: None) -> None:
     kept = [[n] for n in range(2_500)]
     assert heap.freeze_growth(threshold=2_000)
     assert garbage() is None, "the cycle was collected, not frozen"
+    assert not _tracked(kept)
+
+
+def test_the_growth_is_counted_without_listing_the_collectors_objects(unfrozen: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A list of every tracked object would hold tuples other threads are still building (their resize then fails)."""
+    heap.freeze()
+    kept = [[n] for n in range(3_000)]
+
+    def listing(*args: object, **kwargs: object) -> list[object]:
+        raise AssertionError("gc.get_objects called")
+
+    monkeypatch.setattr(gc, "get_objects", listing)
+    assert heap.growth() >= 3_000
+    assert heap.freeze_growth(threshold=2_000)
+    monkeypatch.undo()
     assert not _tracked(kept)

@@ -43,6 +43,13 @@ def test_attributed_treatments(sentence: str, statement: str, treatments: list[s
     assert attributed_treatments(sentence, start, start + len(statement)) == treatments
 
 
+def test_a_pain_score_before_a_drug_and_now_is_relief_from_the_drug() -> None:
+    text = "Arm pain 8/10 before gabapentin -> 3/10 now. She takes tramadol at night."
+    case = Case(documents=[Document(id="note", text=text)], disputed_items=[DisputedItem(request="Gabapentin 300mg #90")])
+    facts = [f for f in extract_facts(case) if f.kind == "functional"]
+    assert [(f.name, f.treatments) for f in facts] == [("pain relief", ["gabapentin"])]
+
+
 def test_a_drug_counts_for_its_class() -> None:
     assert treatment_classes(["tramadol", "physical therapy"]) == {"tramadol", "opioid", "physical therapy"}
 
@@ -73,6 +80,12 @@ def test_functional_facts_carry_their_treatment() -> None:
             "Right L5-S1 TFESI on 2/1/2016. Relief 70% for ten weeks; she stopped Norco, returned to full duty and finished"
             " six visits of physical therapy.",
             ["epidural steroid injection"],
+        ),
+        # ... nor is a walking aid given up or exchanged for a lesser one
+        (
+            "He finished 12 sessions of physical therapy. He moved from a walker to a cane, "
+            "and his walking tolerance increased from 10 to 30 minutes.",
+            ["physical therapy"],
         ),
         ("She takes gabapentin nightly. It allows her to do her own shopping.", ["gabapentin"]),
         ("She takes gabapentin nightly. She reports that it lets her drive to work.", ["gabapentin"]),

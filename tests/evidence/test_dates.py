@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from openimr.evidence import as_read
 from openimr.evidence.dates import (
     DatePrecision,
     DurationKind,
@@ -13,9 +14,10 @@ from openimr.evidence.dates import (
     find_dates,
     find_durations,
     find_event_dates,
+    injury_date_in,
     parse_date,
 )
-from openimr.model import last_day
+from openimr.model import Case, CaseDates, DisputedItem, Document, last_day
 
 
 @pytest.mark.parametrize(
@@ -62,6 +64,8 @@ def test_find_dates(text: str, date: dt.date, precision: DatePrecision) -> None:
         "ibuprofen up to 2000 mg a day",
         "walks 1900 feet",
         "a 2000 calorie diet",
+        # a month without a year, in a text with no digit at all
+        "seen in March, doing better",
     ],
 )
 def test_not_dates(text: str) -> None:
@@ -149,6 +153,9 @@ def test_date_before_finds_the_nearest_preceding_full_date() -> None:
         ("On 10/12/2016 the patient reported relief.", []),
         ("On 6/1/2016, she underwent an injection.", ["2016-06-01"]),
         ("He had an MRI on 10/12/2016 per the report.", ["2016-10-12"]),
+        ("Orthopedic progress note 10/12/2016\nHe fell from a ladder on 2/3/2014 and had an ankle ORIF.", ["2014-02-03"]),
+        ("Follow-up visit: 10/12/2016 s/p ankle ORIF, healed incision.", []),
+        ("MRI lumbar spine 10/12/2016\nImpression: disc protrusion at L4-5.", ["2016-10-12"]),
     ],
 )
 def test_event_dates_leave_out_the_date_of_the_report_that_tells_them(sentence: str, dates: list[str]) -> None:
@@ -160,3 +167,36 @@ def test_the_report_date_stands_in_when_asked_and_alone() -> None:
     assert [str(d.date) for d in find_event_dates(alone, report_if_alone=True)] == ["2016-10-12"]
     other = "Per the PR-2 of 10/12/2016, a drug screen on 6/1/2016 was consistent."
     assert [str(d.date) for d in find_event_dates(other, report_if_alone=True)] == ["2016-06-01"]
+
+
+@pytest.mark.parametrize(
+    ("text", "date"),
+    [
+        # the ways a record states the date of injury
+        ("She sustained an industrial injury on 5/2/2014 while lifting.", dt.date(2014, 5, 2)),
+        ("DOI 05/02/14. Low back pain.", dt.date(2014, 5, 2)),
+        ("Date of injury: 05/02/2014", dt.date(2014, 5, 2)),
+        ("He was injured at work in May 2014 when he fell.", dt.date(2014, 5, 1)),
+        ("A 45-year-old who injured her back at work on 3/3/2015.", dt.date(2015, 3, 3)),
+    ],
+)
+def test_the_injury_date_a_record_states(text: str, date: dt.date) -> None:
+    found = injury_date_in(text)
+    assert found is not None and found.date == date
+
+
+def test_no_injury_date_without_words_naming_the_injury() -> None:
+    assert injury_date_in("Seen on 4/4/2016. No new injury since the last visit.") is None
+
+
+def test_the_record_dates_the_injury_only_when_the_header_does_not() -> None:
+    def case(injury: dt.date | None) -> Case:
+        text = "She sustained an industrial injury on 5/2/2014."
+        return Case(
+            dates=CaseDates(injury=injury, ur_decision=dt.date(2016, 11, 1)),
+            documents=[Document(id="note", text=text)],
+            disputed_items=[DisputedItem(request="anything")],
+        )
+
+    assert as_read(case(None)).dates.injury == dt.date(2014, 5, 2)
+    assert as_read(case(dt.date(2014, 6, 1))).dates.injury == dt.date(2014, 6, 1)

@@ -104,3 +104,32 @@ def test_same_drug(first: str, second: str, same: bool) -> None:
 def test_a_plan_line_opening_with_a_trial_is_a_first_prescription(text: str) -> None:
     facts = _facts(text, "tramadol")
     assert facts and all(f.value == FIRST_PRESCRIPTION for f in facts), facts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a drug a review certified earlier is one the worker has been given
+        "Norco has been certified on prior reviews.",
+        "Tramadol was previously authorized for weaning.",
+        "UR approved Norco #60 last month.",
+        "Per the prior review, Norco 10/325 #60 was modified for a taper.",
+    ],
+)
+def test_a_drug_certified_on_an_earlier_review_is_in_use(text: str) -> None:
+    facts = [f for f in extract_facts(_case(text, dt.date(2016, 11, 1))) if f.kind == "medication"]
+    assert facts and facts[0].status == "present"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a denial, a certification only supposed, or the decision on the request itself says nothing of use
+        "Norco was non-certified on prior review.",
+        "UR denied tramadol on 10/1/2016.",
+        "The request for Norco #90 was modified to #60.",
+        "Utilization review on 11/1/2016 modified Norco #120 to #60.",
+    ],
+)
+def test_a_drug_denied_or_decided_now_is_not_in_use(text: str) -> None:
+    assert not [f for f in extract_facts(_case(text, dt.date(2016, 11, 1))) if f.kind == "medication"]

@@ -113,6 +113,21 @@ def test_an_operative_report_states_its_operation_done_on_its_date() -> None:
     assert _events("Plan: left open carpal tunnel release.") == [("carpal tunnel release", ProcedureEvent.PLANNED.value)]
 
 
+def test_a_procedure_note_states_its_operation_done_on_its_date() -> None:
+    """A procedure note is the report of what was done that day, as an operative report is."""
+    case = Case(
+        dates=CaseDates(injury=dt.date(2016, 1, 4), ur_decision=dt.date(2016, 11, 10)),
+        patient=Patient(age=50),
+        documents=[
+            Document(id="op", type="procedure_report", date=dt.date(2016, 9, 1), text="Procedure: L4-5 microdiscectomy.")
+        ],
+        disputed_items=[DisputedItem(request="Percocet 5/325mg #20")],
+    )
+    assert [(f.name, f.value, f.last_date) for f in extract_procedure_events(case)] == [
+        ("spinal decompression", ProcedureEvent.PERFORMED.value, dt.date(2016, 9, 1))
+    ]
+
+
 def test_an_operative_report_recalling_the_authorization_states_the_operation_done() -> None:
     report = "Left carpal tunnel release (authorized 8/15/16). No complications."
     assert _operative_report_events(dt.date(2016, 9, 1), report) == [
@@ -205,3 +220,50 @@ def test_a_study_ordered_after_a_report_stays_planned(text: str) -> None:
 )
 def test_a_study_reported_with_its_findings_is_performed(text: str) -> None:
     assert _events(text) == [("MRI", ProcedureEvent.PERFORMED.value)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a study whose result is negative, normal or unremarkable was done
+        "MRI of the lumbar spine was negative.",
+        "Lumbar MRI 3/2/2016: negative.",
+        "Negative lumbar MRI in March 2016.",
+        "The lumbar MRI came back unremarkable.",
+        "The MRI of the low back was normal.",
+    ],
+)
+def test_a_study_with_a_negative_result_is_performed(text: str) -> None:
+    assert _events(text) == [("MRI", ProcedureEvent.PERFORMED.value)]
+
+
+def test_a_study_not_done_is_no_study_performed() -> None:
+    assert _events("No MRI of the lumbar spine has been done.") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a header or field line's date, with no full stop before the text, is the note's, not the surgery's
+        "Date of service: 03/04/2016\nShe is status post right carpal tunnel release and has numbness.",
+        "DOS 3/4/16\nS/p right carpal tunnel release, doing well.",
+        "Progress Report 03/04/2016\nThe patient underwent right carpal tunnel release and reports stiffness.",
+        "PROGRESS NOTE 03/04/2016 Patient had a right carpal tunnel release and now reports pillar pain.",
+        "Orthopedic re-evaluation dated 03/04/2016: s/p right carpal tunnel release.",
+    ],
+)
+def test_a_header_date_is_not_the_date_of_the_surgery_below_it(text: str) -> None:
+    case = Case(
+        dates=CaseDates(injury=dt.date(2015, 1, 4), ur_decision=dt.date(2016, 11, 10)),
+        documents=[Document(id="note", type="progress_report", text=text)],
+        disputed_items=[DisputedItem(request="Physical therapy 8 visits for the right wrist")],
+    )
+    assert [(f.name, f.value, f.date) for f in extract_procedure_events(case)] == [
+        ("carpal tunnel release", ProcedureEvent.PERFORMED.value, None)
+    ]
+
+
+def test_an_operative_report_header_dates_its_operation() -> None:
+    assert _dated("Operative report 03/04/2016: right carpal tunnel release.") == [
+        ("carpal tunnel release", ProcedureEvent.PERFORMED.value, dt.date(2016, 3, 4))
+    ]

@@ -220,6 +220,18 @@ def test_functional_improvement(text: str, status: FactStatus) -> None:
     assert facts and facts[0].status == status
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He reports difficulty sitting more than 20 minutes.",
+        "She is unable to stand more than 10 minutes.",
+        "Sitting limited to 15 minutes.",
+    ],
+)
+def test_a_limit_of_activity_is_no_improvement(text: str) -> None:
+    assert not _facts(text, "functional_improvement")
+
+
 def test_negated_improvement_does_not_negate_the_drug() -> None:
     text = "No documented functional improvement with tramadol."
     evidence = gather_evidence(_case(text))
@@ -234,11 +246,43 @@ def test_negated_improvement_does_not_negate_the_drug() -> None:
         ("The CURES report was reviewed.", PRESENT),
         ("A signed opioid agreement is on file.", PRESENT),
         ("There is no documentation of a urine drug screen.", ABSENT),
+        ("No aberrant drug-taking behaviour was noted.", PRESENT),
+        ("There was no discussion of side effects or aberrant behaviour.", ABSENT),
+        ("Aberrant behaviour was not addressed at the visit.", ABSENT),
     ],
 )
 def test_opioid_monitoring(text: str, status: FactStatus) -> None:
     facts = _facts(text, "opioid_monitoring")
     assert facts and facts[0].status == status
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a drug test reported with a negative or clean result was done: only what it found is negative
+        "The urine drug screen of 2/3/2016 was negative.",
+        "Negative UDS at the last visit.",
+        "Tox screen came back clean, as expected.",
+        "UDS: negative for non-prescribed substances.",
+        "Point-of-care drug test returned negative for illicit drugs.",
+    ],
+)
+def test_a_negative_drug_test_is_a_test_done(text: str) -> None:
+    evidence = gather_evidence(_case(text))
+    assert evidence.status(["urine drug testing"]) == PRESENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["No urine drug screen is on file.", "A drug screen has not been performed.", "There has been no toxicology screen."],
+)
+def test_a_drug_test_not_done_is_negated(text: str) -> None:
+    assert gather_evidence(_case(text)).status(["urine drug testing"]) == ABSENT
+
+
+def test_a_negative_result_still_negates_a_finding() -> None:
+    evidence = gather_evidence(_case("Straight leg raise test was negative. Spasm: negative."))
+    assert evidence.status(["spasm"]) == ABSENT
 
 
 def test_status_prefers_present_over_absent() -> None:

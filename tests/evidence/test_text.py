@@ -145,3 +145,17 @@ def test_a_word_hyphenated_at_a_line_end_is_joined_at_the_same_offsets(text: str
     joined = join_hyphenated_words(text)
     assert joined == read
     assert len(joined) == len(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        # a line ending with a date and no full stop, before a line opening with a capital, is a line of its own
+        ("Date of service: 3/4/2016\nShe is better.", ["Date of service: 3/4/2016", "She is better."]),
+        ("Seen March 4, 2016\nPatient had a fusion.", ["Seen March 4, 2016", "Patient had a fusion."]),
+        # a date inside a sentence broken across lines stays in it
+        ("MRI on 3/4/2016\nshowed a tear.", ["MRI on 3/4/2016 showed a tear."]),
+    ],
+)
+def test_a_line_ending_with_a_date_ends_its_sentence(text: str, sentences: list[str]) -> None:
+    assert [s.text for s in split_sentences(join_line_breaks(text))] == sentences

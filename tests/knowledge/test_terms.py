@@ -116,8 +116,16 @@ def test_selective_requirements_keep_the_best_group_and_the_long_runs() -> None:
 def test_run_index_finds_runs_and_those_they_contain_and_meeting_combines_them() -> None:
     index = RunIndex(["rais", "raise", "leg", "straight", "pain"])
     assert index.held("straight leg raise") == {"straight", "leg", "rais", "raise"}
-    assert index.held("straight leg raise", 9) == {"leg", "rais", "raise"}
+    assert index.held("raise the leg") == {"leg", "rais", "raise"}
     assert RunIndex(["s/p", "no", "not"]).held("he is s/p fusion; nothing else") == {"s/p", "no", "not"}
+    assert RunIndex([]).held("straight leg raise") == frozenset()
+    # each place holds the runs that lie wholly inside it; a run across two places ("spa|in") is in neither
+    assert index.held_by_place("straight leg. raise; spain", [0, 14, 21, 24, 26]) == {
+        "straight": 0b0001,
+        "leg": 0b0001,
+        "rais": 0b0010,
+        "raise": 0b0010,
+    }
     held = {"straight": 0b01, "leg": 0b11, "rais": 0b10}
     assert meeting(pattern_requirements(r"\bstraight leg rais\w*"), held) == 0
     assert meeting(pattern_requirements(r"\bleg rais\w*|\bstraight"), held) == 0b11

@@ -58,6 +58,8 @@ def test_valid_topic_parses() -> None:
         "accept_uncertain": False,
         "accept_planned": False,
         "same_region": False,
+        "body_parts": [],
+        "or_requested": [],
     }
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from openimr.errors import OpenIMRError
 from openimr.requests import parse_request
-from openimr.requests.dosing import DoseBasis, doses_per_day, morphine_equivalent, units_per_dose
+from openimr.requests.dosing import DoseBasis, doses_per_day, morphine_equivalent, supply_days, units_per_dose
 
 
 @pytest.mark.parametrize(
@@ -76,3 +76,15 @@ def test_no_estimate_without_opioid_or_dose(request_text: str) -> None:
 def test_methadone_beyond_the_table_is_an_error() -> None:
     with pytest.raises(OpenIMRError, match="beyond the conversion table"):
         morphine_equivalent(parse_request("Methadone 40mg tid #90"))
+
+
+@pytest.mark.parametrize(
+    ("request_text", "days"),
+    [
+        ("Norco 5/325mg one every 6 hours #28", 7.0),
+        ("Norco 5/325mg one every 6 hours #28 with 2 refills", 21.0),
+        ("Norco 5/325mg #28 with 2 refills", None),
+    ],
+)
+def test_supply_days_count_the_refills(request_text: str, days: float | None) -> None:
+    assert supply_days(parse_request(request_text)) == days

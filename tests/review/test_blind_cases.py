@@ -67,11 +67,32 @@ BLIND_SETS = [
     # 200 and 84 with eng-surg, eng-pm, eng-inj and eng-rx
     # 200 and 84 still after eng-read (a year alone kept to its precision, studies ordered after a report planned,
     # the long-acting form of an opioid from the lexicon or the request's ER wording)
-    BlindSet("blind6", agreeing_items=200, overturned_caught=84),
+    # 201 and 85 after eng-rx's medication readings (relief as the score before a drug and now, and a note's gains
+    # reported with it; a drug in a cream is not the drug by mouth; topical NSAIDs for osteoarthritis at an amenable
+    # joint; a baseline drug screen before an opioid trial and the yearly screen due at nine months)
+    BlindSet("blind6", agreeing_items=201, overturned_caught=85),
     # written 2026-12-01 by an eighth and a ninth engineer (180 cases, 205 items, 87 Overturned), held back and measured
     # once at the end of the session that wrote it: 189 items agree, 75 Overturned caught, 114 of 118 Upheld kept
     # (balanced accuracy 0.914; the engine at the session's start: 185, 73 and 112, 0.894)
-    BlindSet("blind7", agreeing_items=189, overturned_caught=75),
+    # 194 and 80 after eng-rx's medication readings (the same)
+    # 192 and 77 after eng-img's readings (the labral provocative tests and mechanical symptoms for a shoulder MR
+    # arthrogram, the neck films after trauma by ACOEM's and the Canadian C-spine rule's high-risk findings and age,
+    # an epidural injection's findings, study and level pointing to the same root and side)
+    # 197 and 82 with eng-rx and eng-img
+    # 192 and 78 after eng-pt (biofeedback within a CBT program authorized, under way, planned or requested; the gains
+    # a postoperative course is charted by; a return to work charted with what ended it, conflicting restrictions)
+    # 200 and 85 with eng-rx, eng-img and eng-pt
+    # 194 and 77 after eng-opi's opioid readings (a post-operative course counted from the surgery: an operation a
+    # procedure note reports, one certified and to come that the opioid is prescribed for; a note's heading dates the
+    # note, not an old operation; aberrant drug-taking bars every path but weaning; an acute supply with its refills
+    # or by the record's prescription; a limit of activity and a review not done are no improvement or monitoring)
+    # 205 and 87 with eng-rx, eng-img, eng-pt and eng-opi (opioid phase from the surgery a course follows, aberrant
+    # drug-taking on every path that supplies more, the supply with its refills, limits of activity not improvement)
+    BlindSet("blind7", agreeing_items=205, overturned_caught=87),
+    # written 2026-12-01 by a tenth and an eleventh engineer (180 cases, 201 items, 86 Overturned), held back and
+    # measured at the session's start (main: 181 items agree, 68 Overturned caught, 113 of 115 Upheld kept, balanced
+    # accuracy 0.887) and once on the engine that lands: 186, 73 and 113 (0.916)
+    BlindSet("blind8", agreeing_items=186, overturned_caught=73),
 ]
 
 

@@ -61,10 +61,28 @@ SILENT = (INSUFFICIENT, True)
         ("Family history of osteoarthritis.", {"any": ["osteoarthritis"]}, SILENT),
         ("Osteoarthritis of the lumbar spine.", {"any": ["osteoarthritis"], "same_region": True}, SILENT),
         ("Osteoarthritis of the knee.", {"any": ["osteoarthritis"], "same_region": True}, (MET, False)),
+        ("Degenerative joint disease of the left hip.", {"any": ["osteoarthritis"], "body_parts": ["knee", "hand"]}, SILENT),
+        ("Left thumb DJD.", {"any": ["osteoarthritis"], "body_parts": ["knee", "hand"]}, (MET, False)),
+        ("Arthritis, worse with stairs.", {"any": ["osteoarthritis"], "body_parts": ["knee", "hand"]}, (MET, False)),
     ],
 )
 def test_documented(text: str, params: dict[str, Any], expected: tuple[CriterionStatus, bool]) -> None:
     assert _run("documented", params, text, request="MRI of the right knee") == expected
+
+
+@pytest.mark.parametrize(
+    ("others", "expected"),
+    [
+        (("Cognitive behavioral therapy x4",), (MET, False)),
+        (("Naproxen 550mg #60",), SILENT),
+        ((), SILENT),
+    ],
+)
+def test_documented_or_requested_in_the_same_case(others: tuple[str, ...], expected: tuple[CriterionStatus, bool]) -> None:
+    params = {"any": ["psychotherapy"], "or_requested": ["psychological treatment"]}
+    context = _context("Chronic neck pain with muscle tension.", "Biofeedback x4", None, INJURY, *others)
+    outcome = CHECKS["documented"](context, CHECKS["documented"].validate(params, "test"))
+    assert (outcome.status, outcome.silent) == expected
 
 
 @pytest.mark.parametrize(
@@ -273,6 +291,10 @@ def test_amount_within(label: str, params: dict[str, Any], expected: tuple[Crite
         ("He takes naproxen daily.", "Naproxen 550mg #60", "continuation", MET),
         ("Neck pain.", "Naproxen 550mg #60", "initial", MET),
         ("Naprosyn was a first-time prescription at this visit.", "Naproxen 550mg #60", "initial", MET),
+        ("She applies a cream of ketoprofen 10%, gabapentin 6% and lidocaine 2%.", "Gabapentin 300mg #90", "initial", MET),
+        ("He uses topical gabapentin on the foot.", "Gabapentin 300mg #90", "initial", MET),
+        ("He takes gabapentin 300 mg three times a day.", "Gabapentin 300mg #90", "continuation", MET),
+        ("She applies a gabapentin 6% cream.", "Gabapentin 6% cream 120 g", "continuation", MET),
     ],
 )
 def test_line(text: str, label: str, expected: str, status: CriterionStatus) -> None:
@@ -318,6 +340,17 @@ def test_visits_within(text: str, label: str, params: dict[str, Any], status: Cr
         ("No documentation of objective functional improvement with tramadol.", "Tramadol 50mg #60", NOT_MET),
         ("Neck pain.", "Tramadol 50mg #60", INSUFFICIENT),
         ("Physical therapy improved his ability to work.", "Physical therapy 6 sessions for the neck", MET),
+        # a note that ties its relief to the drug alone reports its other results from it
+        (
+            "Leg pain 8/10 before gabapentin -> 4/10 now.\nSleeps through the night.\nReturned to modified duty in May.",
+            "Gabapentin 300mg #90",
+            MET,
+        ),
+        (
+            "Leg pain 8/10 before gabapentin -> 4/10 now.\nWith physical therapy he walks farther.\nReturned to modified duty.",
+            "Gabapentin 300mg #90",
+            INSUFFICIENT,
+        ),
     ],
 )
 def test_functional_improvement_from_the_requested_treatment(text: str, label: str, status: CriterionStatus) -> None:
@@ -518,6 +551,9 @@ def test_every_check_is_documented() -> None:
         ("pain level dropped from 6 down to 3", [50]),
         ("went from 8 to 30 degrees", []),
         ("reduced by about two-thirds", [67]),
+        ("8/10 before gabapentin -> 4/10 now", [50]),
+        ("8/10 prior to Lyrica and is 2/10 now", [75]),
+        ("4/10 before the injection -> 6/10 now", []),
     ],
 )
 def test_relief_is_read_from_percentages_pain_scores_and_fractions(text: str, percents: list[int]) -> None:

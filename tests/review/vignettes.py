@@ -47,7 +47,7 @@ class Vignette(_Strict):
     original_request: str | None = None
     authorized: str | None = None
     items: list[Item] = Field(default_factory=list, description="A case of several items instead of one request.")
-    injury: dt.date = dt.date(2016, 3, 1)
+    injury: dt.date | None = Field(default=dt.date(2016, 3, 1), description="None: the case header gives no date of injury.")
     ur_decision: dt.date = dt.date(2016, 11, 15)
     age: int | None = 45
     sex: str | None = None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property, partial
 
 from openimr.evidence import attribution, medications, prior_treatment
+from openimr.evidence.dates import injury_date_in
 from openimr.evidence.procedures import ProcedureEvent, may_be, procedure_event, procedure_mentions
 from openimr.evidence.terms import Candidate, family_candidates, term_lists
 from openimr.evidence.text import join_hyphenated_words, join_line_breaks, plain_characters
@@ -98,12 +99,19 @@ def as_read(case: Case) -> Case:
     """The case as the evidence reads it: each document's line breaks inside a sentence, tabs and other odd spaces
     made plain spaces, odd hyphens plain hyphens, curly apostrophes straight ones and words hyphenated at a line end
     joined (`join_line_breaks`, `plain_characters`, `join_hyphenated_words`), the same length, so that offsets into it
-    are offsets into the documents as filed."""
+    are offsets into the documents as filed; and, when the case file's header gives no date of injury, the one the
+    record states (`injury_date_in`: the header's wins when both are given)."""
     texts = [join_line_breaks(join_hyphenated_words(plain_characters(document.text))) for document in case.documents]
-    if all(text == document.text for text, document in zip(texts, case.documents, strict=True)):
-        return case
-    joined = [document.model_copy(update={"text": text}) for text, document in zip(texts, case.documents, strict=True)]
-    return case.model_copy(update={"documents": joined})
+    update: dict[str, object] = {}
+    if any(text != document.text for text, document in zip(texts, case.documents, strict=True)):
+        update["documents"] = [
+            document.model_copy(update={"text": text}) for text, document in zip(texts, case.documents, strict=True)
+        ]
+    if case.dates.injury is None:
+        stated = next((found for text in texts if (found := injury_date_in(text, case.dates.ur_decision))), None)
+        if stated is not None:
+            update["dates"] = case.dates.model_copy(update={"injury": stated.date})
+    return case.model_copy(update=update) if update else case
 
 
 def extract_facts(case: Case) -> list[Fact]:
@@ -140,6 +148,11 @@ class Evidence:
         if candidates is not None:
             self._add(-1, candidates, by_term=False)
             self._complete.update(range(-1, len(_extractors())))
+
+    @cached_property
+    def document_texts(self) -> dict[str, str]:
+        """Each document's text by its id."""
+        return {document.id: document.text for document in self.case.documents}
 
     def _add(self, rank: int, candidates: list[Candidate], by_term: bool) -> None:
         documents = self._documents

@@ -33,9 +33,13 @@ STOPPED = "medication stopped"
 """The functional term of a drug the record says was stopped ("stopped taking cyclobenzaprine", "since stopping
 ibuprofen", "tramadol was discontinued"): no gain in itself, and not a drug in current use."""
 
-_MEDICATION_USE = frozenset({"reduced medication use", STOPPED})
-"""The functional terms whose statements measure a drug's use: what they name is never the cause of the sentence's
-other statements."""
+PAIN_RELIEF = "pain relief"
+"""The functional term of a statement of pain relief: what it names is the relief's cause ("8/10 before gabapentin ->
+4/10 now", "relief with the injection 70%"), not what it measures."""
+
+_MEDICATION_USE = frozenset({"reduced medication use", STOPPED, "less reliance on a walking aid"})
+"""The functional terms whose statements measure the use of a drug or a walking aid ("progressed from a walker to a
+cane"): what they name is never the cause of the sentence's other statements."""
 
 
 def _named(text: str) -> list[str]:
@@ -52,6 +56,7 @@ def attributed_treatments(
     previous: str = "",
     measured: Sequence[tuple[int, int]] = (),
     heading: str = "",
+    names_its_cause: bool = False,
 ) -> list[str]:
     """The treatments a statement at `start:end` of `sentence` is about: drug generics, procedure names, drug classes or
     MEDICATIONS, named in its clause before it or after it through a word of cause or means (`_CAUSE_AFTER`), else in
@@ -63,9 +68,11 @@ def attributed_treatments(
     "Psychology progress note"); empty when none names one. What the statement itself names is what it measures, not its
     cause ("reduced her Norco use", "used less medication"): it is left out, and so is what the sentence's `measured`
     statements of medication use name ("70% relief, and she took half as much Norco", "... and he stopped taking
-    cyclobenzaprine")."""
+    cyclobenzaprine"). A statement that `names_its_cause` keeps what it names: a pain score before a drug and after it
+    ("8/10 before gabapentin -> 4/10 now") measures the pain, and the drug is its cause."""
     clause_start, clause_end = clause_bounds(sentence, start, end)
-    left_out = {name for a, b in [(start, end), *measured] for name in _named(sentence[a:b])}
+    own = [] if names_its_cause else [(start, end)]
+    left_out = {name for a, b in [*own, *measured] for name in _named(sentence[a:b])}
     tail = sentence[end:clause_end]
     cause = sentence[clause_start:end] + (tail if _CAUSE_AFTER.match(tail) else "")
     for text in (cause, sentence[:clause_start], previous, tail, sentence[clause_end:], heading):
@@ -109,6 +116,7 @@ def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
                     _previous_sentence(match),
                     measured[match.document.id, match.sentence.start],
                     _heading(match.document.text, match.document.type in _PROCEDURE_REPORTS),
+                    names_its_cause=match.name == PAIN_RELIEF,
                 )
             ),
         )

@@ -96,6 +96,11 @@ class ContextRule(BaseModel):
         default=frozenset(),
         description="Fact kinds the rule modifies (e.g. prior_treatment); empty: every target.",
     )
+    result: bool = Field(
+        default=False,
+        description="A negation whose words report what a test found ('negative', 'unremarkable'): it negates the "
+        "finding, while a test it speaks of was done ('the drug screen was negative').",
+    )
     example: str | None = Field(default=None, description="The sentence the rule exists for.")
 
     @field_validator("pattern")
@@ -114,6 +119,8 @@ class ContextRule(BaseModel):
             raise ValueError(f"a {self.category} rule needs a direction (forward, backward or bidirectional)")
         if not modifies and self.direction is not None:
             raise ValueError(f"a {self.category} rule takes no direction")
+        if self.result and self.category != "negated":
+            raise ValueError("only a negated rule can report a result")
         if self.pattern is not None:
             try:
                 re.compile(self.pattern)
@@ -180,6 +187,12 @@ class Assertion:
     modifiers: tuple[Modifier, ...]
     deciding: Modifier | None = None
     experiencer: str = "patient"
+
+    @property
+    def result_only(self) -> bool:
+        """Negated by words that report a test's result ("the drug screen was negative"): of a test, what it found is
+        negated, not that it was done."""
+        return self.status is FactStatus.ABSENT and self.deciding is not None and self.deciding.rule.result
 
     @property
     def hypothetical(self) -> bool:
@@ -377,7 +390,7 @@ def _both_ways(one: ContextRule, other: ContextRule) -> ContextRule:
     """One cue matched by a forward and a backward rule reads both ways, as far as the wider of the two."""
     scopes = [rule.max_scope for rule in (one, other)]
     widest = None if None in scopes else max(s for s in scopes if s is not None)
-    return one.model_copy(update={"direction": "bidirectional", "max_scope": widest})
+    return one.model_copy(update={"direction": "bidirectional", "max_scope": widest, "result": one.result and other.result})
 
 
 def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = None) -> list[Modifier]:

@@ -88,6 +88,10 @@ _DATE = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+_DIGIT = re.compile(r"\d")
+"""Every form of `_DATE` has a digit: a text without one holds no date, and is not searched (the search tries the
+expression at every place of the text)."""
+
 
 def _year(text: str) -> int:
     year = int(text)
@@ -127,7 +131,9 @@ def find_dates(text: str, min_precision: DatePrecision = DatePrecision.YEAR) -> 
     """
     order = [DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR]
     limit = order.index(min_precision)
-    found = []
+    found: list[FoundDate] = []
+    if _DIGIT.search(text) is None:
+        return found
     for match in for_text(_DATE, text).finditer(text):
         date, precision = _resolve(match)
         if date is not None and order.index(precision) <= limit:
@@ -165,13 +171,32 @@ _REPORT_SUBJECT = re.compile(
 )
 """A clinical report as the subject of the sentence ("The PR-2 dated ...", "The orthopedic progress note of ..."); not
 the report of a study or an operation, whose date is the study's or the operation's."""
+_HEADER_OPENING = re.compile(
+    r"^\W*(?:(?:date\s+of\s+(?:service|visit|exam(?:ination)?|evaluation|report|injury)|(?:visit|exam|service|report|injury)\s+date"
+    r"|DOS|DOE|DOI)\b"
+    rf"|(?:(?!{_STUDY_WORD})[\w/-]+\s+){{0,4}}?(?:(?:re-?)?{_REPORT_NOUN}|follow[\s-]?up|f/u|re-?evaluation|re-?check)"
+    r"(?:\s+(?:dated|of|on))?)\s*[:#=-]?\s*",
+    re.IGNORECASE,
+)
+"""A document header or field line opening the sentence, its date right after it ("Date of service: 3/4/2016",
+"DOS 3/4/16", "PTP progress report 09/15/2015", "Follow-up visit: 3/2/2016", "Orthopedic re-evaluation dated 3/4/2016",
+"DOI: 5/2/2014"), on its own line or run into the note's first words with no full stop between: it dates the note, not
+what the note states. Not the report of a study or an operation, whose date is the study's or the operation's."""
 _SUBJECT_REPORTED = re.compile(rf",?\s+(?:also\s+)?{_REPORTING_VERB}\b(?:\s+that\b)?", re.IGNORECASE)
 
 
+_HEADER_END = re.compile(
+    r"[ \t.:)\]-]*\n"
+    r"|\s*(?:[:;-]\s*\S|(?:[,.]\s*)?(?:[A-Z(]|s/p\b|status\s+post\b|[a-z]+\s+(?:is|was|has|had|underwent|presents?|returns?)\b))"
+)
+"""What follows a header's date: the end of its line, or a new statement run into it ("... 3/4/2016 She is", "...
+3/4/16: s/p ..."); not more of a sentence the date belongs to ("Progress report 3/4/2016 and 4/1/2016 reviewed")."""
+
+
 def _report_frame(sentence: str, found: list[FoundDate]) -> tuple[FoundDate, int] | None:
-    """The date of a reporting frame opening the sentence and where the frame ends, if it opens with one: "Per the
-    report dated 3/2/2016," (to the date), "On 3/2/2016, the physician noted" and "The PR-2 dated 3/2/2016 states"
-    (to the reporting verb)."""
+    """The date of a reporting frame opening the sentence and where the frame ends, if it opens with one: a note's
+    heading on its own line ("PTP progress report 09/15/2015"), "Per the report dated 3/2/2016," (to the date), "On
+    3/2/2016, the physician noted" and "The PR-2 dated 3/2/2016 states" (to the reporting verb)."""
     first = found[0] if found else None
     if first is None:
         return None
@@ -188,6 +213,8 @@ def _report_frame(sentence: str, found: list[FoundDate]) -> tuple[FoundDate, int
         reported = _SUBJECT_REPORTED.match(sentence, first.end)
         if reported is not None:
             return first, reported.end()
+    if _HEADER_OPENING.fullmatch(sentence, 0, first.start) and _HEADER_END.match(sentence, first.end):
+        return first, first.end
     return None
 
 
@@ -352,3 +379,27 @@ def find_durations(text: str, reference: dt.date | None = None, injury: dt.date 
         found.append(Duration(DurationKind.CHRONIC, match.start(), match.end(), None, None, True))
     found.sort(key=lambda d: d.start)
     return found
+
+
+_INJURY_CUE = re.compile(
+    r"\b(?:DOI|D/I|date\s+of\s+(?:the\s+)?(?:industrial\s+|original\s+|work\s+)?injury|injury\s+date"
+    r"|(?:industrial|work[\s-]related|occupational|specific|cumulative(?:\s+trauma)?|work(?:place)?|original)\s+injur(?:y|ies)"
+    r"|(?:was|were|got|became)\s+injured|injured\s+(?:\w+\s+){0,3}?(?:at\s+work|on\s+the\s+job|while)"
+    r"|(?:was|got)\s+hurt\s+(?:at\s+work|on\s+the\s+job))\b",
+    re.IGNORECASE,
+)
+_CLAUSE_STOP = re.compile(r"[;\n]|\.\s")
+"""Where the words after the injury stop speaking of it: the end of the sentence or clause."""
+
+
+def injury_date_in(text: str, before: dt.date | None = None) -> FoundDate | None:
+    """The date of injury a text states ("sustained an industrial injury on 5/2/2014", "DOI 05/02/14", "Date of
+    injury: 5/2/2014", "was injured at work in May 2014"): the first date within the clause after the words naming the
+    injury, of month precision at least, not after `before` (the UR decision)."""
+    for cue in _INJURY_CUE.finditer(text):
+        window = text[cue.end() : cue.end() + 80]
+        stop = _CLAUSE_STOP.search(window)
+        found = find_dates(window[: stop.start() if stop else len(window)], DatePrecision.MONTH)
+        if found and (before is None or found[0].date <= before):
+            return FoundDate(found[0].date, found[0].start + cue.end(), found[0].end + cue.end(), found[0].precision)
+    return None

@@ -3,7 +3,8 @@
 Each mention of a drug (generic, brand or synonym) is a fact named by its lexicon generic and grouped by its drug
 class (`drug_class_key`: "nsaid", "muscle_relaxant", "opioid" ...), so a rule can ask for any drug of a class. A
 mention inside a sentence about the request or the UR decision is not evidence of use: "the RFA requested naproxen"
-says nothing of whether the worker has taken it."""
+says nothing of whether the worker has taken it; but a drug a sentence says was certified on an earlier review ("Norco
+has been certified on prior reviews") is one the worker has been given."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import re
 from functools import cache
 
 from openimr.evidence.dates import find_event_dates
-from openimr.evidence.terms import Candidate, find_lexicon_terms
-from openimr.evidence.wording import ALL_ROLES, SentenceRole
+from openimr.evidence.terms import Candidate, TermMatch, document_role, find_lexicon_terms
+from openimr.evidence.text import clause_bounds
+from openimr.evidence.wording import ALL_ROLES, CONDITIONAL_DECISION, DENIAL, REQUESTED, SentenceRole
 from openimr.knowledge.lexicons import Drug, drug_lexicon, drug_matcher
 from openimr.model import Case, Fact
 
@@ -30,6 +32,35 @@ _FIRST = re.compile(
     r"|^\W*(?:plan\s*:\s*)?(?:start(?:ing)?|begin(?:ning)?|initiat(?:e|ing)|(?:a\s+)?(?:time[- ]limited\s+)?trial(?:\s+of)?)\b",
     re.IGNORECASE,
 )
+
+
+# a drug whose request was modified was certified in part: the worker was given some of it
+_CERTIFIED = re.compile(r"\b(?:certif\w*|authoriz\w*|approv\w*|modified|overturned)\b", re.IGNORECASE)
+_DENIED = re.compile(rf"\b(?:{DENIAL})", re.IGNORECASE)
+_EARLIER = re.compile(
+    r"\b(?:previous(?:ly)?|prior|earlier|past|last\s+(?:month|visit|review|time|year)|ago|already|again|repeatedly"
+    r"|(?:has|have|had)\s+been)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_BREAK = re.compile(r";|\bbut\b|\bhowever\b|\bwhereas\b|\bwhile\b", re.IGNORECASE)
+
+
+def _certified_before(match: TermMatch, in_decision: bool, ur_date: dt.date | None) -> bool:
+    """Whether the clause of a drug mention in a sentence about utilization review says the drug was certified
+    (authorized, approved, modified) on an earlier review ("Norco has been certified on prior reviews", "previously
+    authorized for weaning", "UR approved #60 last month"): a drug the worker has been given. Not a denial, a
+    certification only supposed, or the decision on the request itself (the clause names the request or the decision's
+    date, unless it says the certification came earlier); in the UR decision itself, only an earlier certification it
+    recalls."""
+    sentence = match.sentence.text
+    left, right = clause_bounds(sentence, match.start - match.sentence.start, match.end - match.sentence.start, _CLAUSE_BREAK)
+    clause = sentence[left:right]
+    if not _CERTIFIED.search(clause) or _DENIED.search(clause) or CONDITIONAL_DECISION.search(clause):
+        return False
+    if _EARLIER.search(clause):
+        return True
+    dated_now = ur_date is not None and any(f.date >= ur_date for f in find_event_dates(clause))
+    return not (in_decision or dated_now or REQUESTED.search(clause))
 
 
 def drug_class_key(drug_class: str) -> str:
@@ -70,12 +101,12 @@ def extract(case: Case) -> list[Candidate]:
     ur_date = case.dates.ur_decision
     for match in find_lexicon_terms(case, drug_matcher(), _key, ALL_ROLES):
         role = match.role
-        if role is SentenceRole.REVIEW:
+        if role is SentenceRole.REVIEW and not _certified_before(match, document_role(match.document) is not None, ur_date):
             continue
         if _FIRST.search(match.sentence.text):
             facts.append(Candidate("medication", match, value=FIRST_PRESCRIPTION))
             continue
-        if role is not SentenceRole.CLINICAL:
+        if role is SentenceRole.REQUEST:
             continue
         found = [f for f in find_event_dates(match.sentence.text) if ur_date is None or f.date <= ur_date]
         first = min(found, key=lambda f: f.date, default=None)

@@ -18,7 +18,7 @@ from openimr.evidence.context import assertion
 from openimr.evidence.dates import FoundDate, find_event_dates, report_frame_end
 from openimr.evidence.terms import UR_DECISION, document_sentences
 from openimr.evidence.text import Sentence, clause_bounds
-from openimr.evidence.wording import SentenceRole
+from openimr.evidence.wording import CONDITIONAL_DECISION, DENIAL, SentenceRole
 from openimr.knowledge.lexicons import Procedure, body_part_matcher, procedure_matcher
 from openimr.knowledge.terms import TermMatch, anchored_search, regex_fold
 from openimr.model import Case, DatePrecision, Document, Fact, FactStatus, Span, TreatmentKind
@@ -28,8 +28,9 @@ __all__ = ["ProcedureEvent", "extract_procedure_events", "may_be", "procedure_ev
 PROCEDURE = "procedure"
 """Fact kind of a procedure event."""
 
-OPERATIVE_REPORT = "operative_report"
-"""Document type of an operative report (LOINC 11504-8): the surgeon's account of an operation done, on its date."""
+OPERATIVE_REPORTS = frozenset({"operative_report", "procedure_report"})
+"""Document types of the report of an operation or procedure (an operative report, LOINC 11504-8, or a procedure
+note): the account of what was done, on its date."""
 
 
 class ProcedureEvent(StrEnum):
@@ -50,20 +51,8 @@ _CLAUSE_BREAK = re.compile(
     r"|\band\s+(?=(?:non-?certif|certif|authoriz|approv|denied|modif))",
     re.IGNORECASE,
 )
-_DENIED = re.compile(
-    r"\b(?:non-?certif\w*|not\s+(?:been\s+)?(?:certified|authorized|approved|medically\s+necessary)|denied|denial|deny"
-    r"|modified|upheld)\b",
-    re.IGNORECASE,
-)
+_DENIED = re.compile(rf"\b(?:{DENIAL}|modified)\b", re.IGNORECASE)
 _CERTIFIED = re.compile(r"\b(?:certif\w*|authoriz\w*|approv\w*|overturned)\b", re.IGNORECASE)
-_CONDITIONAL = re.compile(
-    r"\b(?:if|once|unless|until|whether|pending|awaiting)\b(?:\W+\w+){0,6}?\W+(?:non-?certif|certif|authoriz|approv|denied)\w*"
-    r"|\b(?:to|will|would|should|may|might)\s+be\s+(?:\w+\s+)?(?:certif|authoriz|approv|denied)\w*"
-    r"|\bwhen\b(?:\W+\w+){0,6}?\W+(?:is|are|gets?|becomes?|has\s+been)\s+(?:\w+\s+)?(?:certif|authoriz|approv)\w*",
-    re.IGNORECASE,
-)
-"""A decision the clause only supposes or awaits ("in place if the surgery is later approved", "pending
-authorization", "once it is certified", "ready when it is approved"): no decision at all."""
 _FUTURE = re.compile(
     r"\b(?:will|would|should|(?-i:may)|might|could|if|plan\w*|scheduled|pending|upcoming|awaiting|expected|anticipated|proposed"
     r"|candidate|consider\w*|willing|wish\w*|wants?|interested|recommend\w*|request\w*)\b",
@@ -75,6 +64,7 @@ _PERFORMED = re.compile(
     r"\b(?:underwent|undergone|status\s+post|s/p|post[\s-]?op\w*|performed|had\s+(?:an?\s+|the\s+)?|was\s+done"
     r"|(?:showed|revealed|demonstrated|documented|noted|indicated|found|dated|obtained|completed)|following|after\s+(?:an?\s+|the\s+|his\s+|her\s+)?"
     r"|history\s+of|prior|previous|POD\s*#?\s*\d"
+    r"|(?:is|was|were|came\s+back|returned)\s+(?:negative|positive|normal|abnormal|unremarkable|clean)"
     r"|(?:days?|weeks?|wks?|months?|mos?)\s+(?:post\b|out\s+(?:from|of)\b))",
     re.IGNORECASE,
 )
@@ -102,7 +92,7 @@ def _stated(clause: str, role: SentenceRole) -> ProcedureEvent | None:
     """What the clause's words alone say became of the procedure (denied, certified, or only planned: a statement
     outside the clinical record, or of what is to come); None when that rests on its assertion and date."""
     folded = regex_fold(clause)
-    if anchored_search(_CONDITIONAL, clause, folded):
+    if anchored_search(CONDITIONAL_DECISION, clause, folded):
         return ProcedureEvent.PLANNED
     if anchored_search(_DENIED, clause, folded):
         return ProcedureEvent.DENIED
@@ -207,14 +197,16 @@ def procedure_event(document: Document, match: TermMatch[Procedure], as_of: dt.d
     sentence, role, left, right = _clause(document, match)
     clause = sentence.text[left:right]
     asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start, PROCEDURE)
+    # a study or block whose result is negated ("the MRI was negative", "negative EMG") was done
+    status = FactStatus.PRESENT if asserted.result_only else asserted.status
     found = _date(sentence.text, left, right, match.end - sentence.start, as_of)
     date, precision = (found.date, found.precision) if found else (None, DatePrecision.DAY)
     dated = found is not None and found.precision is not DatePrecision.YEAR
     # an operative report (of no later date than the decision) states the operation it reports as done, on its date
-    reported = document.type == OPERATIVE_REPORT and (as_of is None or document.date is None or document.date <= as_of)
+    reported = document.type in OPERATIVE_REPORTS and (as_of is None or document.date is None or document.date <= as_of)
     if date is None and reported:
         date = document.date
-    event = _event(clause, role, asserted.status, dated or reported)
+    event = _event(clause, role, status, dated or reported)
     if reported and event is ProcedureEvent.CERTIFIED:
         # the report of the operation states it done on its own date, whatever it recalls of its authorization
         # ("(certified 7/14)")

@@ -42,6 +42,26 @@ _NORMAL_READS: Mapping[FactStatus, FactStatus] = MappingProxyType({FactStatus.PR
 _REVIEW_READS: Mapping[FactStatus, FactStatus] = MappingProxyType({FactStatus.ABSENT: FactStatus.PRESENT})
 
 
+_REVIEW_MISSING_BEFORE = re.compile(
+    r"\b(?:no|without|lacks?|lacking|absence\s+of|not\s+any)\s+(?:\w+\s+){0,2}?(?:discussion|documentation|mention"
+    r"|assessment|notation|record|review)\s+(?:of|regarding|about|on|as\s+to)\b",
+    re.IGNORECASE,
+)
+_REVIEW_MISSING_AFTER = re.compile(
+    r"^(?:\W+\w+){0,6}?\W+(?:(?:was|were|is|are|has|have)\s+)?(?:not|never)\s+(?:been\s+)?(?:documented|discussed|addressed"
+    r"|assessed|reviewed|mentioned|recorded|evaluated)\b",
+    re.IGNORECASE,
+)
+"""Words by which a sentence says a review was not done at all ("there was no discussion of side effects or aberrant
+behaviour", "aberrant behaviour was not addressed"), not what a review found ("no aberrant behaviour was noted")."""
+
+
+def review_missing(sentence: str, start: int, end: int) -> bool:
+    """Whether the sentence says the review the term at `sentence[start:end]` names was not done: no discussion or
+    documentation of it before it, or "not documented/discussed/addressed" after it."""
+    return bool(_REVIEW_MISSING_BEFORE.search(sentence, 0, start) or _REVIEW_MISSING_AFTER.match(sentence[end:]))
+
+
 def term_reads(term: TermPattern) -> Mapping[FactStatus, FactStatus]:
     """How a term's wording turns the status ConText asserts. A normal finding asserted is the finding absent, and a
     negation cue near it ('normal and straight leg raise is negative') does not make it abnormal (`TermPattern.normal`).
@@ -62,6 +82,8 @@ class TermMatch:
     sentence: Sentence
     reads: Mapping[FactStatus, FactStatus] = field(default_factory=lambda: _AS_ASSERTED)
     """How the term's wording turns the status ConText asserts (`term_reads`)."""
+    test: bool = False
+    """The term names a test: words reporting its result negate what it found, not the test (`TermPattern.test`)."""
 
     @property
     def role(self) -> SentenceRole:
@@ -90,6 +112,7 @@ class _Term:
     name: str
     group: str | None
     reads: Mapping[FactStatus, FactStatus]
+    test: bool
     neurological: bool
     pattern: re.Pattern[str]
     scans: tuple[_Scan, ...]
@@ -129,6 +152,7 @@ def _families() -> dict[str, tuple[_Term, ...]]:
                 name=term.name,
                 group=term.group,
                 reads=term_reads(term),
+                test=term.test,
                 neurological=term.neurological,
                 pattern=re.compile("|".join(f"(?:{compiled_form(p)})" for p in term.patterns), re.IGNORECASE),
                 scans=tuple(_scan(p) for p in term.patterns),
@@ -249,7 +273,7 @@ class DocumentSentences:
         key = sentence.start + left
         if key not in self._roles:
             clause = sentence.text[left:right]
-            role = sentence_role(clause)
+            role = sentence_role(clause, sentence.text[right:])
             # a clause with no verb of its own goes on with the clause before it (the rest of a request's list)
             if role is SentenceRole.CLINICAL and left > 0 and not FINITE_VERB.search(clause):
                 role = self.role(sentence.start + left - 1)
@@ -329,7 +353,7 @@ def find_terms(
             index = sentences.index(start)
             if fixed is None and sentences.role(start) not in roles:
                 continue
-            yield TermMatch(document, term.name, term.group, start, end, sentences.sentences[index], term.reads)
+            yield TermMatch(document, term.name, term.group, start, end, sentences.sentences[index], term.reads, term.test)
 
 
 @dataclass(frozen=True)
@@ -358,7 +382,17 @@ class Candidate:
         text, sentence = match.document.text, match.sentence
         asserted = assertion(sentence.text, match.start - sentence.start, match.end - sentence.start, self.kind)
         status = match.reads.get(asserted.status, asserted.status)
+        # a review negated is one documented, unless the sentence says the review itself is missing
+        if (
+            match.reads is _REVIEW_READS
+            and status == FactStatus.PRESENT
+            and review_missing(sentence.text, match.start - sentence.start, match.end - sentence.start)
+        ):
+            status = FactStatus.ABSENT
         cue, rule = asserted.cue(sentence.text), asserted.deciding.describe() if asserted.deciding else None
+        if match.test and asserted.result_only:
+            # "the drug screen was negative": the test was done, what it found is negative
+            status, rule = FactStatus.PRESENT, f"result of the test: {cue}"
         if self.plan is not None and status == FactStatus.PRESENT:
             status, cue, rule = FactStatus.PLANNED, self.plan.title, "planned: named in the plan section"
         return Fact(

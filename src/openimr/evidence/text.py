@@ -142,6 +142,9 @@ _CANDIDATE = re.compile(
     r"|\n[ \t]*\n"  # blank line
     r"|\n(?=[ \t]*(?:-(?!-*>)|[•*▪·]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{0,40}:))"  # a bullet (no arrow), a number, "Header:"
     rf"|\n(?={_HEADING_LINE}\n)|(?m:^{_HEADING_LINE}\n)"  # around a line in capitals
+    # a line ending with a date and no full stop (a header or field line: "Date of service: 3/4/2016", "DOS 3/4/16"),
+    # before a line opening with a capital: its date is not that of what the next line states
+    r"|(?:(?<=\d[/-]\d\d)|(?<=\d[/-]\d{4})|(?<=\d,\s\d{4}))[ \t]*\n(?=[ \t]*[A-Z])"
 )
 _LINE_BREAK = re.compile(r"[\r\n]")
 _NEXT_CHAR = re.compile(r"\s*[\"'(\[]?(\S)")

@@ -17,7 +17,20 @@ _DECIDED = re.compile(
     r"\b(?:certif\w+|authoriz\w+|approv\w+|denied|denial|modified|modification|previously\s+reviewed|reviewed\s+on)\b",
     re.IGNORECASE,
 )
-_REQUESTED = re.compile(r"\b(?:request\w*|RFA)\b", re.IGNORECASE)
+REQUESTED = re.compile(r"\b(?:request\w*|RFA)\b", re.IGNORECASE)
+"""Words naming a request for authorization ("the request", "RFA")."""
+DENIAL = (
+    r"non-?certif\w*|not\s+(?:been\s+)?(?:certified|authorized|approved|medically\s+necessary)|denied|denial|deny|upheld"
+)
+"""The words (an expression to put in a group) by which a clause says a review denied a treatment."""
+CONDITIONAL_DECISION = re.compile(
+    r"\b(?:if|once|unless|until|whether|pending|awaiting)\b(?:\W+\w+){0,6}?\W+(?:non-?certif|certif|authoriz|approv|denied)\w*"
+    r"|\b(?:to|will|would|should|may|might)\s+be\s+(?:\w+\s+)?(?:certif|authoriz|approv|denied)\w*"
+    r"|\bwhen\b(?:\W+\w+){0,6}?\W+(?:is|are|gets?|becomes?|has\s+been)\s+(?:\w+\s+)?(?:certif|authoriz|approv)\w*",
+    re.IGNORECASE,
+)
+"""A decision the clause only supposes or awaits ("in place if the surgery is later approved", "pending
+authorization", "once it is certified", "ready when it is approved"): no decision at all."""
 _WAS_DECIDED = re.compile(
     r"\b(?:was|were|been|is|are)\s+(?:previously\s+|subsequently\s+|partially\s+)?(?:denied|non-?certified|"
     r"modified(?![\s-]+(?:duty|duties|work|job|activit\w*|schedule|hours?|days?|shifts?|\d))|"
@@ -26,6 +39,15 @@ _WAS_DECIDED = re.compile(
 )
 """A treatment said to have been decided ("the pantoprazole had been previously denied"): the review's wording. A work
 status is not ("he was modified duty", "was modified 4-hour days" before a return to full duty)."""
+_GIVEN_AFTER = re.compile(
+    r"\b(?:certified|authorized|approved)\b(?:\s+\w+){0,3}?\s+(?:and|then)\s+(?:(?:he|she|they|the\s+(?:patient|worker))\s+)?"
+    r"(?:(?:was|were|has|have|had)\s+(?:been\s+)?)?"
+    r"(?:began|begun|started|commenced|initiated|completed|attended|given|performed|done|under\s?way|in\s+progress|ongoing)\b",
+    re.IGNORECASE,
+)
+"""A treatment the clause says was approved and then given ("four CBT sessions were certified and began in May", "the
+injection was authorized and performed on 3/2"): the worker's care, told with its authorization, not the review's
+decision."""
 _UR_CASE = re.compile(r"\bUR\b")
 """"UR" is an abbreviation only as capitals; "ur" in lower case is a typo or a word part."""
 
@@ -41,15 +63,17 @@ class SentenceRole(StrEnum):
     """The utilization review's decision and its reasons: shown to the reviewer, never clinical evidence."""
 
 
-def sentence_role(sentence: str) -> SentenceRole:
-    """The role of one sentence: a report of the UR decision (it names the review, says a request was decided, or
-    says a treatment was denied, modified or certified), a report of the request, or clinical text."""
+def sentence_role(sentence: str, following: str = "") -> SentenceRole:
+    """The role of one sentence or clause: a report of the UR decision (it names the review, says a request was
+    decided, or says a treatment was denied, modified or certified, unless it or the `following` clause of its sentence
+    says it was then given: "... were certified and began in May"), a report of the request, or clinical text."""
     folded = regex_fold(sentence)
     actor = anchored_search(_REVIEW_ACTOR, sentence, folded)
     if actor is not None and (actor.group(0).upper() != "UR" or _UR_CASE.search(sentence)):
         return SentenceRole.REVIEW
-    requested = anchored_search(_REQUESTED, sentence, folded) is not None
-    if (requested and anchored_search(_DECIDED, sentence, folded)) or anchored_search(_WAS_DECIDED, sentence, folded):
+    requested = anchored_search(REQUESTED, sentence, folded) is not None
+    decided = (requested and anchored_search(_DECIDED, sentence, folded)) or anchored_search(_WAS_DECIDED, sentence, folded)
+    if decided and (requested or not anchored_search(_GIVEN_AFTER, sentence + following)):
         return SentenceRole.REVIEW
     return SentenceRole.REQUEST if requested else SentenceRole.CLINICAL
 

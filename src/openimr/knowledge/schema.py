@@ -247,6 +247,12 @@ class TermPattern(_Knowledge):
         description="The patterns name a review that is documented whatever it found ('aberrant behaviour' in 'no "
         "aberrant behaviour was noted'): a negation says what the review found, and the fact stays present.",
     )
+    test: bool = Field(
+        default=False,
+        description="The patterns name a test or study ('urine drug screen'): a word reporting its result ('the drug "
+        "screen was negative', 'negative UDS') says what it found, not that it was not done, and the fact stays "
+        "present; a negation of the test itself ('no drug screen on file') still negates it.",
+    )
     neurological: bool = Field(
         default=False,
         description="A sign of the nerves: a limb it is found in also places it at the spine part supplying the limb "
@@ -260,8 +266,8 @@ class TermPattern(_Knowledge):
 
     @model_validator(mode="after")
     def _one_reading(self) -> Self:
-        if self.normal and self.review:
-            raise ValueError(f"term {self.name!r} cannot be both normal and review")
+        if self.normal and (self.review or self.test):
+            raise ValueError(f"term {self.name!r} cannot be both normal and review or test")
         return self
 
 

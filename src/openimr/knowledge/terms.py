@@ -8,12 +8,13 @@ character, which is what lets the engine scan whole records quickly.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Generic, NamedTuple, TypeVar
+
+import ahocorasick
 
 from openimr.errors import OpenIMRError
 from openimr.memo import IdentityMemo
@@ -439,10 +440,6 @@ def anchored_search(regex: re.Pattern[str], text: str, folded: str | None = None
     return for_text(regex, text).search(text)
 
 
-_LETTERS = re.compile(r"[^\W\d_]+")
-_WORDS_KEPT = 1 << 16
-
-
 def holds(requirements: Requirements, held: AbstractSet[str]) -> bool:
     """Whether a text that holds the runs `held` meets `requirements` (`meeting` for one place)."""
     for branch in requirements:
@@ -455,68 +452,36 @@ def holds(requirements: Requirements, held: AbstractSet[str]) -> bool:
 
 
 class RunIndex:
-    """Finds which of many runs (anchors and required runs of patterns) a text holds. Runs of letters only are
-    looked up in the text's words (each word's runs worked out once and kept); other runs are found in one pass of a
-    regular expression that finds the longest run starting at each place, each occurrence also standing for the runs
-    it contains."""
+    """Finds which of many runs (anchors and required runs of patterns) a text holds: one pass of an Aho-Corasick
+    automaton of them all (built once, in C) reports every occurrence of every run, overlapping ones too."""
 
     def __init__(self, runs: Iterable[str]) -> None:
-        ordered = sorted(set(runs), key=len)
-        self._runs = frozenset(ordered)
-        self._longest = len(ordered[-1]) if ordered else 0
-        self._in_words: dict[str, frozenset[str]] = {}
-        letters = all(run.isalpha() for run in ordered)
-        self._regex = None if letters else re.compile(rf"(?=({trie_regex(ordered) or '(?!x)x'}))")
-        self._contained = {} if letters else {run: frozenset(o for o in ordered if o in run) for run in ordered}
+        self._automaton: ahocorasick.Automaton | None = None
+        known = set(runs)
+        if known:
+            self._automaton = ahocorasick.Automaton()
+            for run in known:
+                self._automaton.add_word(run, run)
+            self._automaton.make_automaton()
 
-    def held(self, text: str, start: int = 0, end: int = sys.maxsize) -> frozenset[str]:
-        """The runs `text[start:end]` holds (as written: the caller lower-cases the text)."""
-        if self._regex is None:
-            known = self._in_words
-            words = set(for_text(_LETTERS, text).findall(text, start, end))
-            return frozenset().union(*[known[word] if word in known else self._in_word(word) for word in words])
-        found = set(self._regex.findall(text, start, end))
-        return frozenset().union(*(self._contained[run] for run in found))
+    def held(self, text: str) -> frozenset[str]:
+        """The runs `text` holds (as written: the caller lower-cases the text)."""
+        if self._automaton is None:
+            return frozenset()
+        return frozenset(run for _, run in self._automaton.iter(text))
 
     def held_by_place(self, text: str, bounds: list[int]) -> dict[str, int]:
         """For each run some place of `text` holds (place i runs from `bounds[i]` to `bounds[i + 1]`), the places that
-        hold it, as a bit set: `held` for every place, each word's runs gathered once."""
+        hold it, as a bit set: `held` for every place."""
         found: dict[str, int] = {}
-        if self._regex is None:
-            places: dict[str, int] = {}
-            letters = for_text(_LETTERS, text)
-            for place in range(len(bounds) - 1):
-                bit = 1 << place
-                for word in set(letters.findall(text, bounds[place], bounds[place + 1])):
-                    places[word] = places.get(word, 0) | bit
-            known = self._in_words
-            for word, bits in places.items():
-                runs = known[word] if word in known else self._in_word(word)
-                if runs:
-                    for run in runs:
-                        found[run] = found.get(run, 0) | bits
+        if self._automaton is None:
             return found
+        occurrences = self._automaton.iter
         for place in range(len(bounds) - 1):
             bit = 1 << place
-            for run in self.held(text, bounds[place], bounds[place + 1]):
+            for _, run in occurrences(text, bounds[place], bounds[place + 1]):
                 found[run] = found.get(run, 0) | bit
         return found
-
-    def _in_word(self, word: str) -> frozenset[str]:
-        """The runs a word (a run of letters) holds."""
-        runs = self._in_words.get(word)
-        if runs is None:
-            if len(self._in_words) >= _WORDS_KEPT:
-                self._in_words.clear()
-            length, longest = len(word), self._longest
-            runs = frozenset(
-                piece
-                for first in range(length)
-                for last in range(first + 1, min(length, first + longest) + 1)
-                if (piece := word[first:last]) in self._runs
-            )
-            self._in_words[word] = runs
-        return runs
 
 
 _Anchors = frozenset[str]

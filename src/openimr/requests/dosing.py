@@ -146,8 +146,9 @@ def morphine_equivalent(treatment: Treatment) -> MMEEstimate | None:
 
 
 def supply_days(treatment: Treatment) -> float | None:
-    """How many days a drug request lasts: its stated supply ("14 days"), or its quantity over the most units a day its
-    frequency allows; None when neither can be read."""
+    """How many days a drug request lasts: its stated supply ("14 days"), or its quantity, with each refill a fill of
+    the same quantity ("#120 with 2 refills" is 360 units), over the most units a day its frequency allows; None when
+    neither can be read."""
     stated = duration_days(treatment.duration)
     if stated is not None:
         return stated
@@ -156,4 +157,5 @@ def supply_days(treatment: Treatment) -> float | None:
     per_day = doses_per_day(treatment.frequency)
     if per_day is None:
         return None
-    return treatment.quantity / (per_day * units_per_dose(treatment.frequency))
+    fills = 1 + (treatment.refills or 0)
+    return treatment.quantity * fills / (per_day * units_per_dose(treatment.frequency))

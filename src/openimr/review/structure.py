@@ -24,6 +24,7 @@ from functools import cache, lru_cache
 from openimr.evidence import Evidence
 from openimr.evidence.medications import FIRST_PRESCRIPTION, same_drug
 from openimr.evidence.procedures import ProcedureEvent
+from openimr.evidence.text import sentence_at
 from openimr.knowledge.lexicons import procedure_lexicon, same_body_region
 from openimr.model import Case, Fact, FactStatus, Treatment, TreatmentKind
 from openimr.requests import parse_request
@@ -45,6 +46,10 @@ ACUTE_WEEKS = 4
 SUBACUTE_WEEKS = 12
 POSTSURGICAL_MONTHS = 6
 """Default postsurgical physical medicine period when a topic does not state the procedure's own."""
+POSTOPERATIVE_OPIOID_WEEKS = 6
+"""[U] The weeks after a surgery in which an opioid is for post-operative pain (DWC Opioids 2016 §1.4, within the acute
+period; the bound of the post-operative opioid topic): an opioid asked for later is judged as chronic or first-time
+treatment."""
 
 
 class Phase(StrEnum):
@@ -91,6 +96,8 @@ def last_surgery_of_region(treatment: Treatment, evidence: Evidence) -> Fact | N
 def phase_of(case: Case, treatment: Treatment, evidence: Evidence, period_months: float = POSTSURGICAL_MONTHS) -> Fact:
     """The phase of care for one request, as a fact whose value is a `Phase` and whose spans show where it was read."""
     as_of = case.dates.ur_decision
+    if treatment.drug_class == "opioid":
+        period_months = min(period_months, POSTOPERATIVE_OPIOID_WEEKS * 7 / 30.44)
     surgery = last_surgery_of_region(treatment, evidence)
     if surgery is not None:
         when = f" {surgery.date_text}" if surgery.date else ""
@@ -145,6 +152,22 @@ def asks_for_more(treatment: Treatment) -> bool:
     return bool(_MORE_OF_THE_SAME.search(treatment.original_request or treatment.text))
 
 
+_STRENGTH_IN_PERCENT = re.compile(r"\s*\(?\d{1,2}(?:\.\d+)?\s?%")
+"""A strength in percent after a drug's name: an ingredient of a cream, gel or compound ("gabapentin 10%")."""
+_TOPICAL_BEFORE = re.compile(r"\b(?:topical|transdermal|compounded)\s+$", re.IGNORECASE)
+"""A word before a drug's name that makes it the topical form ("topical ketoprofen")."""
+
+
+def _in_a_topical_product(fact: Fact, evidence: Evidence) -> bool:
+    """Whether a medication mention names a drug as the ingredient of a topical product (its strength in percent after
+    it, "topical" before it), not the drug taken by mouth."""
+    if not fact.spans:
+        return False
+    span = fact.spans[0]
+    text = evidence.document_texts.get(span.document_id, "")
+    return bool(_STRENGTH_IN_PERCENT.match(text, span.end) or _TOPICAL_BEFORE.search(text, max(0, span.start - 30), span.start))
+
+
 def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact:
     """Whether a request starts a treatment or continues one, as a fact whose value is a `Line`.
 
@@ -164,6 +187,10 @@ def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact
         if first:
             return Fact(kind="line", name=Line.INITIAL, value="a new prescription", spans=first[0].spans)
         in_use = [f for f in facts if f.status == FactStatus.PRESENT]
+        if treatment.route != "topical":
+            # gabapentin in a cream is not gabapentin taken by mouth: its topical form does not make a request for the
+            # drug by mouth a continuation
+            in_use = [f for f in in_use if not _in_a_topical_product(f, evidence)]
         if in_use:
             return Fact(kind="line", name=Line.CONTINUATION, value="the worker already takes it", spans=in_use[0].spans)
     else:
@@ -214,12 +241,46 @@ def _certified_to_come(treatment: Treatment, evidence: Evidence) -> bool:
     )
 
 
+_AFTER_SURGERY = re.compile(
+    r"\b(?:post[\s-]?op(?:erative(?:ly)?)?|post[\s-]?surg(?:ical|ery)|(?:after|following|upon|at|on)\s+(?:the\s+|his\s+|her\s+|their\s+)?"
+    r"(?:\w+\s+){0,2}?(?:surgery|operation|procedure|discharge)|(?:surgical|incisional)\s+pain)\b",
+    re.IGNORECASE,
+)
+"""Words by which the record says a drug is for after an operation ("post-operative pain control with Norco", "Percocet
+for 5 days after surgery", "oxycodone on discharge", "for incisional pain")."""
+
+
+def _prescribed_for_surgery(treatment: Treatment, evidence: Evidence) -> bool:
+    """Whether the record prescribes or plans the requested drug for the pain after an operation: a sentence naming
+    it, as taken or planned, speaks of the time after the surgery."""
+    texts = evidence.document_texts
+    return any(
+        _AFTER_SURGERY.search(sentence_at(texts[span.document_id], span.start, span.end).text)
+        for fact in drug_facts(treatment, evidence)
+        if fact.status in (FactStatus.PRESENT, FactStatus.PLANNED)
+        for span in fact.spans
+        if span.document_id in texts
+    )
+
+
+def _opioid_for_surgery_to_come(treatment: Treatment, evidence: Evidence, certified: list[list[str]]) -> bool:
+    """Whether an opioid is asked for the pain of a surgery certified and still to come: the record prescribes it for
+    after the operation (DWC Opioids 2016, opioids for post-operative pain: a short course from the surgery, whatever
+    opioid the worker took before it)."""
+    return (
+        treatment.kind is TreatmentKind.DRUG
+        and treatment.drug_class == "opioid"
+        and any(same_body_region(parts, treatment.body_parts) for parts in certified)
+        and _prescribed_for_surgery(treatment, evidence)
+    )
+
+
 def with_surgery_items(treatments: list[Treatment], evidence: Evidence) -> list[Treatment]:
     """The requests, each service that goes with a surgery made postoperative when it names the surgery it is for, when
     the same case requests a surgery of its body region (or it names none), or, for equipment, tests and
     anticoagulants, when the record says such a surgery was certified and it has not been done: a cold therapy unit or
     a knee brace asked for with a knee arthroscopy goes with the arthroscopy and is necessary only if the arthroscopy
-    is."""
+    is. An opioid the record prescribes for after a certified surgery still to come is for that surgery too."""
     requested = [t.body_parts for t in treatments if t.kind is TreatmentKind.SURGERY and not t.postoperative]
     performed = {f.name for f in surgeries_performed(evidence)}
     certified = [
@@ -230,13 +291,15 @@ def with_surgery_items(treatments: list[Treatment], evidence: Evidence) -> list[
     result = []
     for treatment in treatments:
         surgeries = requested + (certified if treatment.kind in _FOR_A_CERTIFIED_SURGERY else [])
-        accompanies = (
-            not treatment.postoperative
-            and _goes_with_surgery(treatment)
-            and (
-                treatment.surgery is not None
-                or any(same_body_region(parts, treatment.body_parts) for parts in surgeries)
+        accompanies = not treatment.postoperative and (
+            (
+                _goes_with_surgery(treatment)
+                and (
+                    treatment.surgery is not None
+                    or any(same_body_region(parts, treatment.body_parts) for parts in surgeries)
+                )
             )
+            or _opioid_for_surgery_to_come(treatment, evidence, certified)
         )
         result.append(treatment.model_copy(update={"postoperative": True}) if accompanies else treatment)
     return result

@@ -5,7 +5,7 @@ parameters; the check says *how*. Each check has its own parameter model (`openi
 status (met, not met, insufficient), the facts it rests on, a note for the rationale and whether the record is silent.
 """
 
-from openimr.review.checks import course, diag, drug_response, drugs, record, request, surgery, therapy
+from openimr.review.checks import concordance, course, diag, drug_response, drugs, record, request, surgery, therapy
 from openimr.review.checks.base import CHECKS, Check, CheckContext, Outcome, Params
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "CheckContext",
     "Outcome",
     "Params",
+    "concordance",
     "course",
     "diag",
     "drug_response",

@@ -74,13 +74,9 @@ class CheckContext:
         injury, ur = self.case.dates.injury, self.case.dates.ur_decision
         return (ur - injury).days / 7 if injury and ur else None
 
-    @cached_property
-    def _document_texts(self) -> dict[str, str]:
-        return {document.id: document.text for document in self.evidence.case.documents}
-
     def sentences_of(self, fact: Fact, from_fact: bool = False) -> list[str]:
         """The sentence each span of `fact` lies in, in the record; with `from_fact`, the sentence from the span on."""
-        texts = self._document_texts
+        texts = self.evidence.document_texts
         found = []
         for span in fact.spans:
             if span.document_id in texts:

@@ -90,15 +90,43 @@ def _about(fact: Fact, requested: set[str]) -> bool:
     return bool(treatment_classes(fact.treatments) & requested)
 
 
-@check("functional_improvement", FamilyParams)
-def functional_improvement(ctx: CheckContext, params: FamilyParams) -> Outcome:
+def _documents(fact: Fact) -> set[str]:
+    return {span.document_id for span in fact.spans}
+
+
+def _reported_in_a_note_about_it(ctx: CheckContext, requested: set[str], mentioned: list[Fact]) -> list[Fact]:
+    """Gains whose sentences name no treatment, in a note that ties its results (pain relief, gains) to the requested
+    treatment and to no other: the note reports what that treatment did, as a reader takes "Leg pain 8/10 before
+    gabapentin -> 4/10 now. Walks 45 min daily. Returned to modified duty." """
+    results = [f for f in ctx.evidence.present(["pain_relief", "functional_improvement"]) if f.treatments]
+    about_it = {doc for f in results if _about(f, requested) for doc in _documents(f)}
+    elsewhere = {doc for f in results if not _about(f, requested) for doc in _documents(f)}
+    notes = about_it - elsewhere
+    return [
+        f for f in mentioned if f.status == FactStatus.PRESENT and not f.treatments and _documents(f) and _documents(f) <= notes
+    ]
+
+
+class ImprovementParams(FamilyParams):
+    fact_fields = ("also",)
+
+    also: list[str] = Field(
+        default_factory=list,
+        description="Fact groups that also count as improvement for this treatment (the range of motion or strength a "
+        "postoperative course of therapy gained, which the postsurgical guideline reads with function).",
+    )
+
+
+@check("functional_improvement", ImprovementParams)
+def functional_improvement(ctx: CheckContext, params: ImprovementParams) -> Outcome:
     """Documented objective functional improvement (9792.20: activities of daily living or work restrictions, and less
     dependence on care) FROM the requested treatment: improvement the sentence ties to it (for a drug: the drug, its
     class or the medications as a whole). Improvement tied to another treatment, or to none, does not count. Not met
     when the record states there was none."""
     requested = _requested_treatments(ctx, params.family)
-    mentioned = ctx.evidence.mentions(["functional_improvement"])
+    mentioned = ctx.evidence.mentions(["functional_improvement", *params.also])
     present = [f for f in mentioned if f.status == FactStatus.PRESENT and _about(f, requested)]
+    present += _reported_in_a_note_about_it(ctx, requested, mentioned)
     if present:
         return Outcome(MET, present, f"the record documents {names(present)} with it")
     negated = [f for f in mentioned if f.status == FactStatus.ABSENT and (not f.treatments or _about(f, requested))]

@@ -7,7 +7,8 @@ from pydantic import Field
 from openimr.evidence.attribution import STOPPED
 from openimr.evidence.medications import weeks_in_use
 from openimr.knowledge.lexicons import drug_lexicon, drug_matcher
-from openimr.model import Fact, FactStatus
+from openimr.model import Fact, FactStatus, Treatment
+from openimr.requests import parse_request
 from openimr.requests.dosing import morphine_equivalent, supply_days
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
 from openimr.review.checks.record import FactsParams
@@ -143,11 +144,37 @@ class SupplyParams(Params):
     max_days: float = Field(gt=0, description="At most this many days of supply.")
 
 
+def _as_prescribed(ctx: CheckContext) -> Treatment | None:
+    """The request completed from the prescription the record writes for it: the latest sentence that prescribes or
+    lists the requested drug in the quantity requested ("Norco 5/325 1-2 q6h prn, #120, 2 refills") gives the
+    frequency, refills or stated supply the request leaves out; None when no such sentence is in the record."""
+    request = ctx.treatment
+    if request.quantity is None:
+        return None
+    written = [f for f in requested_drug(ctx) if f.status in (FactStatus.PRESENT, FactStatus.PLANNED)]
+    for fact in reversed(written):
+        for text in ctx.sentences_of(fact, from_fact=True):
+            sig = parse_request(text)
+            if sig.quantity == request.quantity and (sig.frequency or sig.duration):
+                return request.model_copy(
+                    update={
+                        "frequency": request.frequency or sig.frequency,
+                        "duration": request.duration or sig.duration,
+                        "refills": request.refills if request.refills is not None else sig.refills,
+                    }
+                )
+    return None
+
+
 @check("supply_within", SupplyParams)
 def supply_within(ctx: CheckContext, params: SupplyParams) -> Outcome:
-    """The supply requested lasts at most `max_days` (its stated supply, or its quantity at the most units a day its
-    frequency allows); a supply that cannot be computed is silence."""
+    """The supply requested lasts at most `max_days` (its stated supply, or its quantity and refills at the most units a
+    day its frequency allows; what the request leaves out, from the prescription the record writes for it); a supply
+    that cannot be computed is silence."""
     days = supply_days(ctx.treatment)
+    if days is None:
+        prescribed = _as_prescribed(ctx)
+        days = supply_days(prescribed) if prescribed is not None else None
     if days is None:
         return silence("the length of the supply cannot be computed from the request")
     if days > params.max_days:

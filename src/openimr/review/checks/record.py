@@ -27,6 +27,8 @@ class FactsParams(Params):
 
 
 class DocumentedParams(FactsParams):
+    lexicon_fields: ClassVar[tuple[tuple[str, str], ...]] = (("body_parts", "body_parts"), ("or_requested", "procedures"))
+
     accept_uncertain: bool = Field(
         default=False, description='Also a suspected finding ("rule out carpal tunnel syndrome"), e.g. to justify a test.'
     )
@@ -37,6 +39,16 @@ class DocumentedParams(FactsParams):
         default=False,
         description="Only facts whose sentence names no body part or one in the request's region (osteoarthritis of the "
         "knee for a knee surgery, not of the spine).",
+    )
+    body_parts: list[str] = Field(
+        default_factory=list,
+        description="Only facts whose sentence names no body part or one in these parts' regions, whatever the request "
+        "names (a topical NSAID: osteoarthritis of the knee or the hand, not of the hip or the spine).",
+    )
+    or_requested: list[str] = Field(
+        default_factory=list,
+        description="Procedure lexicon names: also met when another disputed item of the case asks for one of them (the "
+        "program a treatment belongs to, requested with it: biofeedback with cognitive behavioral therapy).",
     )
 
 
@@ -54,6 +66,8 @@ def documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
     mentioned = [f for f in ctx.evidence.mentions(params.any) if f.experiencer == "patient"]
     if params.same_region:
         mentioned = _in_region(ctx, mentioned)
+    if params.body_parts:
+        mentioned = [f for f in mentioned if same_body_region(f.body_parts, params.body_parts)]
     present = [f for f in mentioned if f.status == FactStatus.PRESENT]
     if params.accept_uncertain:
         present += [f for f in mentioned if f.status == FactStatus.UNCERTAIN]
@@ -61,6 +75,9 @@ def documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
         present += [f for f in mentioned if f.status == FactStatus.PLANNED]
     if present:
         return Outcome(MET, present, f"the record documents {names(present)}")
+    requested = [t.name for i, t in enumerate(ctx.items) if i != ctx.item and t.name in params.or_requested]
+    if requested:
+        return Outcome(MET, note=f"{requested[0]} is requested in the same case")
     if mentioned and all(f.status == FactStatus.ABSENT for f in mentioned):
         return Outcome(NOT_MET, mentioned, f"the record notes no {names(mentioned)}")
     if any(f.status == FactStatus.UNCERTAIN for f in mentioned):
@@ -259,6 +276,14 @@ _ARROW_SCORES = re.compile(
 )
 """A pain score's change written with an arrow, the scale given once or not at all after a word naming the score
 ("8/10 -> 4/10", "8 -> 4/10", "pain 7 -> 3")."""
+_BEFORE_AND_NOW = re.compile(
+    r"\b(\d{1,2}(?:\.\d)?)\s*/\s*10\s+(?:before|prior\s+to|pre-?)(?:\s+[\w-]+){0,3}?\s*(?:-+>|\u2192|=>)\s*(\d{1,2}(?:\.\d)?)\s*/\s*10\b"
+    r"|\b(\d{1,2}(?:\.\d)?)\s*/\s*10\s+(?:before|prior\s+to)\b[^.;]{0,40}?\b(\d{1,2}(?:\.\d)?)\s*/\s*10\s+"
+    r"(?:now|currently|at\s+present|today|since)\b",
+    re.IGNORECASE,
+)
+"""The score before a treatment and the score now, the treatment or "before" between them ("8/10 before gabapentin ->
+4/10 now", "7/10 prior to Lyrica and 3/10 now")."""
 _FRACTIONS = {"half": 50, "a third": 33, "one third": 33, "two third": 67, "a quarter": 25, "three quarter": 75}
 _BARE_SCORES = re.compile(
     r"\b(?:VAS|NRS|pain\s+(?:scores?|levels?|ratings?|intensity))\b[^.;]{0,30}?\bfrom\s+(\d{1,2}(?:\.\d)?)\s+(?:down\s+)?to\s+"
@@ -275,10 +300,11 @@ _FRACTION = re.compile(
 
 def relief_percents(text: str) -> list[int]:
     """The pain relief a statement quantifies, in percent: "50% relief", "70 percent", "sixty percent", a pain score
-    "from 8/10 to 4/10", "8/10 -> 4/10" or "VAS from 8 to 4" (the drop over the score before: 50), "reduced by (about)
-    half" (50)."""
+    "from 8/10 to 4/10", "8/10 -> 4/10", "8/10 before it -> 4/10 now" or "VAS from 8 to 4" (the drop over the score
+    before: 50), "reduced by (about) half" (50)."""
     found = [int(m.group(1)) if m.group(1) else number_value(m.group(2)) or 0 for m in _PERCENT.finditer(text)]
-    for match in (*_SCORES.finditer(text), *_ARROW_SCORES.finditer(text), *_BARE_SCORES.finditer(text)):
+    scores = (_SCORES, _ARROW_SCORES, _BARE_SCORES, _BEFORE_AND_NOW)
+    for match in (found for pattern in scores for found in pattern.finditer(text)):
         before, after = (float(group) for group in match.groups() if group is not None)
         if 0 < before <= 10 and after <= before:
             found.append(round(100 * (before - after) / before))
