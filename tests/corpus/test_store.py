@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -236,6 +239,81 @@ def test_a_letter_given_twice_in_one_load_ends_as_its_last(database_url: str, sh
     assert all(h.position == 1 and h.decision == expected[h.case_number] for h in hits)
     assert _table_counts(corpus)[letters.name] == len(shared_records)
     corpus.close()
+
+
+def test_a_readded_letter_whose_decision_moved_leaves_its_old_month(
+    database_url: str, shared_records: list[Determination]
+) -> None:
+    """A letter added again with a decision date in another year and month (one no letter was decided in) is stored
+    once, under its new date: its items' texts and index entries leave the old month (PostgreSQL's partition, SQLite's
+    year table) for the new one, and a search finds each item once, dated anew."""
+    dated = [r for r in shared_records if r.case_number and r.decision_date]
+    corpus = Corpus.open(database_url)
+    add_records(corpus, dated, batch=20)
+    counts = corpus.counts()
+    letter = dated[0]
+    assert letter.decision_date is not None
+    taken = {month_label(r.decision_date) for r in dated}
+    moved_to = next(day for day in (dt.date(year, 6, 15) for year in range(2030, 2000, -1)) if month_label(day) not in taken)
+    moved = _with_request(letter, "Invented request zyxmoved").model_copy(update={"decision_date": moved_to})
+    assert add_records(corpus, [moved]) == (1, 1)
+    assert corpus.counts() == counts
+    assert _index_consistent(corpus)
+    with corpus.engine.connect() as connection:
+        months = connection.execute(
+            select(items.c.month, func.count())
+            .join(letters, letters.c.id == items.c.letter_id)
+            .where(letters.c.case_number == letter.case_number)
+            .group_by(items.c.month)
+        ).all()
+    assert months == [(month_label(moved_to), len(letter.items))]
+    if corpus.dialect == "postgresql":
+        placed = _months_in_key_order(corpus)  # asserts each text is in its own month's partition
+        assert _partition_of(month_label(moved_to)) in placed
+    hits = search(corpus, "zyxmoved", limit=50).hits
+    assert [(h.case_number, h.position, h.date) for h in hits] == [(letter.case_number, 1, moved_to)]
+    corpus.close()
+
+
+@pytest.mark.postgres
+def test_a_new_months_partition_and_a_readded_letter_meet_without_deadlock(
+    postgres_url: str, shared_records: list[Determination]
+) -> None:
+    """A letter's partition for a new month is created while another writer re-adds a letter (deleting its old texts,
+    then its old items), both queued behind a session holding `corpus_items` in SHARE mode (as a CREATE INDEX on it
+    does): once it ends, both writes complete. (A writer that took the texts before `corpus_items` deadlocked here
+    with the creator, which holds `corpus_items` and waits for the texts.)"""
+    by_month: dict[str, list[Determination]] = defaultdict(list)
+    for record in shared_records:
+        by_month[month_label(record.decision_date)].append(record)
+    new_month = max(month for month in by_month if month != month_label(None))
+    earlier = [r for r in shared_records if month_label(r.decision_date) != new_month]
+    again = next(r for r in earlier if r.case_number)
+    corpus = Corpus.open(postgres_url)
+    add_records(corpus, earlier, batch=20)
+    with corpus.raw() as holder, ThreadPoolExecutor(max_workers=2) as pool:
+        holder.execute("LOCK TABLE corpus_items IN SHARE MODE")
+        creating = pool.submit(corpus.add, by_month[new_month])
+        _wait_for_waiters(holder, 1)
+        readding = pool.submit(corpus.add, [_with_request(again, "Invented request zyxagain")])
+        _wait_for_waiters(holder, 2)
+        holder.rollback()
+        assert creating.result(timeout=120) == (len(by_month[new_month]), 0)
+        assert readding.result(timeout=120) == (1, 1)
+    assert corpus.counts() == (len(shared_records), sum(len(r.items) for r in shared_records))
+    assert _index_consistent(corpus)
+    assert _partition_of(new_month) in _months_in_key_order(corpus)
+    assert [h.case_number for h in search(corpus, "zyxagain").hits] == [again.case_number]
+    corpus.close()
+
+
+def _wait_for_waiters(connection: Any, n: int) -> None:
+    """Wait until `n` sessions wait for a lock on `corpus_items` (at most a minute)."""
+    deadline = time.monotonic() + 60
+    query = "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'corpus_items'::regclass"
+    while connection.execute(query).fetchone()[0] < n:
+        assert time.monotonic() < deadline, f"fewer than {n} sessions waited for corpus_items"
+        time.sleep(0.05)
 
 
 def test_a_failing_letter_amid_a_batch_is_named_the_rest_added(database_url: str, shared_dir: Path, tmp_path: Path) -> None:

@@ -430,7 +430,24 @@ _ORDERED = 0.9
 
 class PostgresIndex:
     """The `tsv` column and its GIN index, in a PostgreSQL database (`corpus_item_texts`, partitioned by decision month:
-    `corpus_0006`)."""
+    `corpus_0006`).
+
+    Lock order. Every path that writes takes `corpus_items` before `corpus_item_texts`, so none holds the texts while
+    waiting for `corpus_items`:
+
+    - a partition's creator (`_partition`, its own transaction): the creators' advisory lock, then `corpus_items` in
+      SHARE ROW EXCLUSIVE mode (the partition's foreign key needs it), then `corpus_item_texts` in ACCESS EXCLUSIVE mode
+      (CREATE TABLE … PARTITION OF); a month whose partition exists takes no lock on the texts;
+    - a batch (`write`, after its creator; adding letters, and re-adding a case number, which deletes the old version
+      first): `corpus_items` in ROW EXCLUSIVE mode as its first statement, then `corpus_letters`, and only then the other
+      tables: a re-add deletes the old guidelines and texts (every partition, ROW EXCLUSIVE) before the old items, and
+      the fill inserts the texts after the items (the parent, then each partition its rows go to). Without that first
+      lock, a re-add held the texts while it waited for `corpus_items` behind a creator holding `corpus_items` and
+      waiting for the texts: a deadlock;
+    - `optimize` (autocommit, one table at a time: VACUUM or ANALYZE, and CLUSTER of one partition) holds one table a
+      statement, so it waits but closes no cycle;
+    - a search reads (ACCESS SHARE, no conflict with writers): it waits only for a creator, which waits for nothing a
+      search holds. There is no other delete or update."""
 
     def __init__(self, corpus: Corpus) -> None:
         self.corpus = corpus
@@ -444,8 +461,8 @@ class PostgresIndex:
         batch's (creating a partition locks the whole table: within a writer's transaction, which already writes to
         it, two writers would wait for each other); one creator at a time (an advisory lock). A partition's foreign key
         to `corpus_items` needs a SHARE ROW EXCLUSIVE lock on that table, which a writer holds in ROW EXCLUSIVE mode
-        before it writes the texts: the creator takes it first, before the partitioned table, in the writers' order
-        (taken last, a writer holding `corpus_items` and waiting for the texts deadlocked with it)."""
+        from its first statement: the creator takes it first, before the partitioned table, in the writers' order (see
+        the class's lock order)."""
         missing = {month_label(letter.decision_date) for letter in batch.values()} - self.partitioned
         if not missing:
             return
@@ -461,6 +478,8 @@ class PostgresIndex:
         with self.corpus.raw() as connection, connection.transaction(), connection.cursor() as cursor:
             # The fill's estimated cost passes `jit_above_cost`: compiling it costs more than it saves in one batch.
             cursor.execute("SET LOCAL jit = off")
+            # `corpus_items` before the texts, as a partition's creator takes them (see the class's lock order).
+            cursor.execute("LOCK TABLE corpus_items IN ROW EXCLUSIVE MODE")
             keys = list(batch)
             cursor.execute("SELECT id FROM corpus_letters WHERE key = ANY(%s)", (keys,))
             existing = [row[0] for row in cursor.fetchall()]
