@@ -576,14 +576,15 @@ class PostgresIndex:
         user, user_params = tsquery(query)
         params: dict[str, Any] = dict(user_params)
         required = " & ".join(filters.required_tags())
-        matched = f"t.tsv @@ (({user})"
+        wanted = f"(({user})"
         if required:
-            matched += " && to_tsquery('simple', %(required)s)"
+            wanted += " && to_tsquery('simple', %(required)s)"
             params["required"] = required
         for n, excluded in enumerate(filters.excluded_tags()):
-            matched += f" && !!to_tsquery('simple', %(excluded{n})s)"
+            wanted += f" && !!to_tsquery('simple', %(excluded{n})s)"
             params[f"excluded{n}"] = excluded
-        matched += ")"
+        wanted += ")"
+        matched = f"t.tsv @@ {wanted}"
         low, high = key_range(filters.start, filters.end)
         # A range that starts or ends within a month (the read-ahead serves whole months only).
         partial = bool(filters.start and filters.start.day != 1) or bool(
@@ -601,6 +602,8 @@ class PostgresIndex:
                 (the probe reads each match's row, vector included, anyway): in no order or, when `ordered`, newest
                 first."""
                 values = {**params, "room": room + 1, **_keys_within(chosen, low, high)}
+                if ordered and chosen is None and not filters.dated:
+                    return _everything(cursor, wanted, user, values)
                 if ordered:
                     return _ordered(cursor, matched + _WITHIN, rank, values)
                 if ahead is not None and chosen is not None:
@@ -702,7 +705,23 @@ def _any_match(months: list[str], probe: Callable[[list[str] | None, int, bool],
     return False
 
 
-def _ordered(cursor: Any, condition: str, rank: str, values: dict[str, Any]) -> list[Row]:
+def _everything(cursor: Any, wanted: str, user: str, values: dict[str, Any]) -> list[Row]:
+    """Up to `values["room"]` matches of the tsquery expression `wanted` in every month, newest first, each ranked by
+    `user` (as `_ordered`), by a prepared statement's generic plan: a custom plan of a statement over the partitioned
+    table plans every partition at each search (about 29 ms at 66 months under load, most of such a search), a generic
+    plan once a connection. Both queries are computed first and bound as values (a generic plan does not fold them:
+    it would parse them again at each row), and no range of keys is named (a generic plan cannot know it covers every
+    month, and would read each partition's key index); the rows, their ranks and their order are those of `_ordered`
+    over the same matches."""
+    cursor.execute(f"SELECT ({wanted})::text, ({user})::text", values)
+    matching, ranking = cursor.fetchone()
+    cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    rank = f"ts_rank({_RANK_WEIGHTS}, t.tsv, %(ranking)s::tsquery, 1)"
+    bound = {"matching": matching, "ranking": ranking, "room": values["room"]}
+    return _ordered(cursor, "t.tsv @@ %(matching)s::tsquery", rank, bound, prepare=True)
+
+
+def _ordered(cursor: Any, condition: str, rank: str, values: dict[str, Any], prepare: bool | None = None) -> list[Row]:
     """Up to `values["room"]` matches of `condition`, newest first, each ranked as it is read (its row is read anyway,
     so a window it fills is not read again to rank it). Materialized: the GIN indexes find the matches, then they are
     ordered by key, and only when they are more than the room (not: the planner walking the key index from the newest
@@ -713,7 +732,7 @@ def _ordered(cursor: Any, condition: str, rank: str, values: dict[str, Any]) -> 
         f"WHERE {condition}) SELECT m.id, m.rank FROM m WHERE {gate} "
         f"UNION ALL (SELECT m.id, m.rank FROM m WHERE NOT {gate} ORDER BY m.search_key LIMIT %(room)s)"
     )
-    return list(cursor.execute(sql, values).fetchall())
+    return list(cursor.execute(sql, values, prepare=prepare).fetchall())
 
 
 _WITHIN = " AND t.search_key BETWEEN %(first)s AND %(last)s"
