@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
 from sqlalchemy import func, select, text
 
 from openimr.corpus.ingest import add_letters, add_records
-from openimr.corpus.records import letter_key
+from openimr.corpus.records import letter_key, month_label
 from openimr.corpus.search import search
 from openimr.corpus.store import Corpus, item_guidelines, item_of, items, letter_specialties, letters, migrations, shard_of
 from openimr.errors import OpenIMRError
@@ -140,7 +143,7 @@ def _vector_storage(corpus: Corpus) -> str | None:
 
 def test_vectors_move_into_their_rows_and_back(database_url: str, shared_records: list[Determination]) -> None:
     """corpus_0004 keeps PostgreSQL's vectors in their rows, its downgrade lets them out again (SQLite: nothing to do);
-    searches give the same hits, scores and snippets at either revision, and after the upgrade of the corpus again."""
+    searches give the same hits, scores and snippets after the upgrade of the corpus again."""
     corpus = Corpus.open(database_url)
     add_records(corpus, shared_records, batch=40)
     queries = ["lumbar MRI", "physical therapy", '"functional improvement"', "cyclo* -tramadol"]
@@ -150,12 +153,11 @@ def test_vectors_move_into_their_rows_and_back(database_url: str, shared_records
     with corpus.engine.begin() as connection:
         command.downgrade(migrations(connection), "corpus_0003")
     assert _vector_storage(corpus) == out_of_line
-    assert {q: search(corpus, q, limit=50).model_dump() for q in queries} == expected
     corpus.close()
 
     corpus = Corpus.open(database_url)  # upgraded again
     with corpus.engine.connect() as connection:
-        assert connection.scalar(text("SELECT version_num FROM corpus_alembic_version")) == "corpus_0005"
+        assert connection.scalar(text("SELECT version_num FROM corpus_alembic_version")) == "corpus_0006"
     assert _vector_storage(corpus) == inline
     assert {q: search(corpus, q, limit=50).model_dump() for q in queries} == expected
     corpus.close()
@@ -239,6 +241,81 @@ def test_a_letter_given_twice_in_one_load_ends_as_its_last(database_url: str, sh
     corpus.close()
 
 
+def test_a_readded_letter_whose_decision_moved_leaves_its_old_month(
+    database_url: str, shared_records: list[Determination]
+) -> None:
+    """A letter added again with a decision date in another year and month (one no letter was decided in) is stored
+    once, under its new date: its items' texts and index entries leave the old month (PostgreSQL's partition, SQLite's
+    year table) for the new one, and a search finds each item once, dated anew."""
+    dated = [r for r in shared_records if r.case_number and r.decision_date]
+    corpus = Corpus.open(database_url)
+    add_records(corpus, dated, batch=20)
+    counts = corpus.counts()
+    letter = dated[0]
+    assert letter.decision_date is not None
+    taken = {month_label(r.decision_date) for r in dated}
+    moved_to = next(day for day in (dt.date(year, 6, 15) for year in range(2030, 2000, -1)) if month_label(day) not in taken)
+    moved = _with_request(letter, "Invented request zyxmoved").model_copy(update={"decision_date": moved_to})
+    assert add_records(corpus, [moved]) == (1, 1)
+    assert corpus.counts() == counts
+    assert _index_consistent(corpus)
+    with corpus.engine.connect() as connection:
+        months = connection.execute(
+            select(items.c.month, func.count())
+            .join(letters, letters.c.id == items.c.letter_id)
+            .where(letters.c.case_number == letter.case_number)
+            .group_by(items.c.month)
+        ).all()
+    assert months == [(month_label(moved_to), len(letter.items))]
+    if corpus.dialect == "postgresql":
+        placed = _months_in_key_order(corpus)  # asserts each text is in its own month's partition
+        assert _partition_of(month_label(moved_to)) in placed
+    hits = search(corpus, "zyxmoved", limit=50).hits
+    assert [(h.case_number, h.position, h.date) for h in hits] == [(letter.case_number, 1, moved_to)]
+    corpus.close()
+
+
+@pytest.mark.postgres
+def test_a_new_months_partition_and_a_readded_letter_meet_without_deadlock(
+    postgres_url: str, shared_records: list[Determination]
+) -> None:
+    """A letter's partition for a new month is created while another writer re-adds a letter (deleting its old texts,
+    then its old items), both queued behind a session holding `corpus_items` in SHARE mode (as a CREATE INDEX on it
+    does): once it ends, both writes complete. (A writer that took the texts before `corpus_items` deadlocked here
+    with the creator, which holds `corpus_items` and waits for the texts.)"""
+    by_month: dict[str, list[Determination]] = defaultdict(list)
+    for record in shared_records:
+        by_month[month_label(record.decision_date)].append(record)
+    new_month = max(month for month in by_month if month != month_label(None))
+    earlier = [r for r in shared_records if month_label(r.decision_date) != new_month]
+    again = next(r for r in earlier if r.case_number)
+    corpus = Corpus.open(postgres_url)
+    add_records(corpus, earlier, batch=20)
+    with corpus.raw() as holder, ThreadPoolExecutor(max_workers=2) as pool:
+        holder.execute("LOCK TABLE corpus_items IN SHARE MODE")
+        creating = pool.submit(corpus.add, by_month[new_month])
+        _wait_for_waiters(holder, 1)
+        readding = pool.submit(corpus.add, [_with_request(again, "Invented request zyxagain")])
+        _wait_for_waiters(holder, 2)
+        holder.rollback()
+        assert creating.result(timeout=120) == (len(by_month[new_month]), 0)
+        assert readding.result(timeout=120) == (1, 1)
+    assert corpus.counts() == (len(shared_records), sum(len(r.items) for r in shared_records))
+    assert _index_consistent(corpus)
+    assert _partition_of(new_month) in _months_in_key_order(corpus)
+    assert [h.case_number for h in search(corpus, "zyxagain").hits] == [again.case_number]
+    corpus.close()
+
+
+def _wait_for_waiters(connection: Any, n: int) -> None:
+    """Wait until `n` sessions wait for a lock on `corpus_items` (at most a minute)."""
+    deadline = time.monotonic() + 60
+    query = "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'corpus_items'::regclass"
+    while connection.execute(query).fetchone()[0] < n:
+        assert time.monotonic() < deadline, f"fewer than {n} sessions waited for corpus_items"
+        time.sleep(0.05)
+
+
 def test_a_failing_letter_amid_a_batch_is_named_the_rest_added(database_url: str, shared_dir: Path, tmp_path: Path) -> None:
     """Letters read in batches of two, with an unreadable file amid them: it is named and counted, every other letter is
     added; added again, each replaces itself and the index stays consistent."""
@@ -263,42 +340,103 @@ def test_a_failing_letter_amid_a_batch_is_named_the_rest_added(database_url: str
     corpus.close()
 
 
-def _texts_in_key_order(corpus: Corpus) -> bool:
-    """Whether PostgreSQL's item texts lie in the table in search-key order, each with its item's key."""
+def _months_in_key_order(corpus: Corpus) -> dict[str, bool]:
+    """Whether PostgreSQL's item texts lie in search-key order, of each month's partition; each text with its item's
+    key and in its decision month's partition."""
     with corpus.engine.connect() as connection:
-        stored = connection.execute(text("SELECT id, search_key FROM corpus_item_texts ORDER BY ctid")).all()
-        keys = dict(connection.execute(select(items.c.id, items.c.search_key)).all())
-    assert {item_id: key for item_id, key in stored} == keys
-    in_table = [key for _, key in stored]
-    return in_table == sorted(in_table)
+        stored = connection.execute(
+            text("SELECT tableoid::regclass::text, id, search_key FROM corpus_item_texts ORDER BY tableoid, ctid")
+        ).all()
+        keys = {
+            row.id: (row.search_key, row.month)
+            for row in connection.execute(select(items.c.id, items.c.search_key, items.c.month))
+        }
+    assert {item_id: key for _, item_id, key in stored} == {item_id: key for item_id, (key, _) in keys.items()}
+    assert all(partition == _partition_of(keys[item_id][1]) for partition, item_id, _ in stored)
+    in_partitions: dict[str, list[int]] = defaultdict(list)
+    for partition, _, key in stored:
+        in_partitions[partition].append(key)
+    return {partition: run == sorted(run) for partition, run in in_partitions.items()}
 
 
-def _key_correlation(corpus: Corpus) -> float:
-    """The correlation of PostgreSQL's item texts' order in the table with their keys (the planner's statistics)."""
+def _texts_in_key_order(corpus: Corpus) -> bool:
+    """Whether PostgreSQL's item texts lie in search-key order within each month's partition."""
+    return all(_months_in_key_order(corpus).values())
+
+
+def _partition_of(month: str | None) -> str:
+    """The name of a month's partition of PostgreSQL's item texts (None: undated)."""
+    return "corpus_item_texts_" + (month or "undated").replace("-", "")
+
+
+def _key_correlations(corpus: Corpus) -> dict[str, float]:
+    """The correlation of each month's item texts' order in its partition with their keys (the planner's statistics;
+    months of one key left out)."""
     with corpus.engine.connect() as connection:
         connection.execute(text("ANALYZE corpus_item_texts"))
-        return float(
-            connection.scalar(
-                text("SELECT correlation FROM pg_stats WHERE tablename = 'corpus_item_texts' AND attname = 'search_key'")
+        rows = connection.execute(
+            text(
+                "SELECT tablename, correlation FROM pg_stats WHERE tablename LIKE 'corpus\\_item\\_texts\\_%' "
+                "AND attname = 'search_key' AND correlation IS NOT NULL"
             )
         )
+        return {name: float(correlation) for name, correlation in rows}
+
+
+def _partitions(corpus: Corpus) -> dict[str, int]:
+    """The partitions of PostgreSQL's item texts and the file each is stored in."""
+    with corpus.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT c.relname, c.relfilenode FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid "
+                "WHERE i.inhparent = 'corpus_item_texts'::regclass"
+            )
+        )
+        return {name: node for name, node in rows}
 
 
 @pytest.mark.postgres
-def test_postgres_keeps_item_texts_in_key_order(postgres_url: str, shared_records: list[Determination]) -> None:
-    """A load of letters oldest first (the table's order then the reverse of the keys') ends with the texts written
-    again newest first; re-added letters' rows carry their new keys; corpus_0005's downgrade and upgrade drop the keys
-    and restore them and the order; searches give the same hits, scores and snippets at either revision."""
+def test_postgres_keeps_item_texts_by_month_in_key_order(postgres_url: str, shared_records: list[Determination]) -> None:
+    """A load of letters oldest first (each month's rows then the reverse of the keys') ends with one partition a
+    decision month, each written again newest first; the newest letter of a month re-added goes to its month's end,
+    and an optimize writes again those months only; corpus_0006's downgrade gives one table in key order back (but for
+    rows put in earlier pages' room), and corpus_0005's drops the keys; upgraded again, the months are partitions in
+    key order (but for such rows); searches give the same hits, scores and snippets."""
     corpus = Corpus.open(postgres_url)
     oldest_first = sorted(shared_records, key=lambda r: (r.decision_date is not None, r.decision_date or dt.date.min))
     add_records(corpus, oldest_first, batch=10)
+    months = {month_label(r.decision_date) for r in shared_records}
+    assert set(_partitions(corpus)) == {_partition_of(m) for m in months}
     assert _texts_in_key_order(corpus)
-    assert _key_correlation(corpus) == pytest.approx(1.0)
-    add_records(corpus, oldest_first[-10:], batch=5)  # re-added: replaced, appended at the table's end with their keys
+    assert min(_key_correlations(corpus).values()) == pytest.approx(1.0)
+
+    by_month: dict[str, list[Determination]] = defaultdict(list)
+    for record in oldest_first:
+        by_month[month_label(record.decision_date)].append(record)
+    newest_of_months = [records[-1] for records in by_month.values() if len(records) > 1]
+    assert newest_of_months
+    add_records(corpus, newest_of_months, batch=5)  # replaced, appended at their months' ends with their new keys
     assert corpus.counts()[0] == len(shared_records)
-    assert not _texts_in_key_order(corpus) and _key_correlation(corpus) < 0.9
+    out_of_order = {name for name, ordered in _months_in_key_order(corpus).items() if not ordered}
+    drifted = {name for name, correlation in _key_correlations(corpus).items() if correlation < 0.9}
+    assert drifted and drifted <= out_of_order <= {_partition_of(month_label(r.decision_date)) for r in newest_of_months}
     queries = ["lumbar MRI", "physical therapy", '"functional improvement"', "cyclo* -tramadol"]
     expected = {q: search(corpus, q, limit=50).model_dump() for q in queries}
+    files = _partitions(corpus)
+    corpus.optimize()
+    assert {name for name, node in _partitions(corpus).items() if node != files[name]} == drifted
+    assert {name for name, ordered in _months_in_key_order(corpus).items() if not ordered} == out_of_order - drifted
+    assert {q: search(corpus, q, limit=50).model_dump() for q in queries} == expected
+
+    with corpus.engine.begin() as connection:
+        command.downgrade(migrations(connection), "corpus_0005")
+    assert not _partitions(corpus)
+    with corpus.engine.connect() as connection:  # one table, nearly in key order (an INSERT fills earlier pages' room)
+        connection.execute(text("ANALYZE corpus_item_texts"))
+        correlation = connection.scalar(
+            text("SELECT correlation FROM pg_stats WHERE tablename = 'corpus_item_texts' AND attname = 'search_key'")
+        )
+    assert correlation > 0.9
     with corpus.engine.begin() as connection:
         command.downgrade(migrations(connection), "corpus_0004")
     with corpus.engine.connect() as connection:
@@ -306,11 +444,11 @@ def test_postgres_keeps_item_texts_in_key_order(postgres_url: str, shared_record
             text("SELECT column_name FROM information_schema.columns WHERE table_name = 'corpus_item_texts'")
         ).all()
     assert "search_key" not in columns
-    assert {q: search(corpus, q, limit=50).model_dump() for q in queries} == expected
     corpus.close()
 
-    corpus = Corpus.open(postgres_url)  # upgraded again: keyed, and ordered but for rows put in earlier pages' room
-    _texts_in_key_order(corpus)
-    assert _key_correlation(corpus) > 0.9
+    corpus = Corpus.open(postgres_url)  # upgraded again: keyed, partitioned, each month nearly in key order
+    assert set(_partitions(corpus)) == {_partition_of(m) for m in months}
+    _texts_in_key_order(corpus)  # each text in its month's partition, with its item's key
+    assert min(_key_correlations(corpus).values()) > 0.9
     assert {q: search(corpus, q, limit=50).model_dump() for q in queries} == expected
     corpus.close()

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from openimr.corpus.filters import Filters
 from openimr.corpus.index import WINDOW
 from openimr.corpus.query import Query, parse_query
-from openimr.corpus.store import Corpus, item_texts, items, letters
+from openimr.corpus.store import Corpus, items, letters
 from openimr.errors import OpenIMRError
 from openimr.model import Decision
 
@@ -64,39 +64,39 @@ def search(corpus: Corpus, text: str, filters: Filters | None = None, limit: int
 
 
 def hits(corpus: Corpus, query: Query, ranked: Sequence[tuple[int, float]], ids: list[int]) -> list[SearchHit]:
-    """The ranked item ids as hits, with their letters' details and snippets, in rank order."""
+    """The ranked item ids as hits, with their letters' details and passages, in rank order (the texts looked up by
+    the items' search keys: see `Index.passages`)."""
     if not ids:
         return []
-    snippets = corpus.index.snippets(query, ids)
     with corpus.engine.connect() as connection:
         rows = connection.execute(
             select(
                 items.c.id,
+                items.c.search_key,
                 letters.c.case_number,
                 items.c.decision_date,
                 items.c.position,
-                item_texts.c.request,
                 items.c.overturned,
                 items.c.topic,
                 items.c.category,
             )
-            .join(item_texts, item_texts.c.id == items.c.id)
             .join(letters, letters.c.id == items.c.letter_id)
             .where(items.c.id.in_(ids))
         ).all()
     details = {row.id: row for row in rows}
+    passages = corpus.index.passages(query, {row.id: row.search_key for row in rows})
     return [
         SearchHit(
             case_number=row.case_number,
             date=row.decision_date,
             position=row.position,
-            item=row.request,
+            item=passage.request,
             decision=Decision.OVERTURNED if row.overturned else Decision.UPHELD,
             topic=row.topic,
             category=row.category,
-            snippet=snippets.get(item_id, ""),
+            snippet=passage.snippet,
             score=round(score, 6),
         )
         for item_id, score in ranked
-        if (row := details.get(item_id)) is not None
+        if (row := details.get(item_id)) is not None and (passage := passages.get(item_id)) is not None
     ]

@@ -8,7 +8,7 @@ version table so the corpus and the case store migrate independently in one data
   statistics scan; `search_key` orders items newest first (decision date, then id) for the full-text index.
 - `corpus_item_texts`: the item's request, rationale and guideline lines, and its filter tags; on PostgreSQL also the
   `tsv` column (request, rationale, summary, tags) under a GIN index, and the item's `search_key`, the order the rows
-  are kept in.
+  are kept in; there the table is partitioned by decision month (`month_keys`: one range of keys a month).
 - `corpus_letter_specialties`, `corpus_item_guidelines`: the labels a letter or item may have several of.
 
 The full-text index itself is `openimr.corpus.index` (SQLite FTS5 tables, one per decision year; PostgreSQL tsvector).
@@ -48,7 +48,7 @@ from sqlalchemy.engine import make_url
 
 from openimr.cases.store import make_engine
 from openimr.corpus.filters import item_tags, letter_tags
-from openimr.corpus.records import guideline_labels, letter_key, month_label, specialty_label
+from openimr.corpus.records import UNDATED, guideline_labels, letter_key, month_label, specialty_label
 from openimr.errors import OpenIMRError
 from openimr.model import Decision, Determination
 from openimr.settings import redact
@@ -159,6 +159,24 @@ def key_range(start: dt.date | None, end: dt.date | None) -> tuple[int, int]:
     low = (DAYS - end.toordinal()) << 32 if end else 0
     high = ((DAYS - start.toordinal() + 1) << 32) - 1 if start else (1 << 62)
     return low, high
+
+
+def month_keys(month: str) -> tuple[int, int]:
+    """The search keys of the items decided in a month ("2017-01", or `UNDATED`), both included: one run of keys."""
+    if month == UNDATED:
+        return DAYS << 32, ((DAYS + 1) << 32) - 1
+    year, number = (int(part) for part in month.split("-"))
+    first = dt.date(year, number, 1)
+    last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    return key_range(first, last)
+
+
+def create_partition(month: str) -> str:
+    """PostgreSQL: the statement that creates the partition of `corpus_item_texts` that holds a month's items, unless
+    it exists."""
+    name = "corpus_item_texts_" + ("undated" if month == UNDATED else month.replace("-", ""))
+    low, high = month_keys(month)
+    return f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF corpus_item_texts FOR VALUES FROM ({low}) TO ({high + 1})"
 
 
 Values = tuple[Any, ...]
