@@ -11,7 +11,9 @@ CLIENTS concurrent clients for SECONDS each (bounded: it stops by itself):
 
 It prints per phase the throughput, p50/p99 latency, the server's CPU time a request (its processes' user and system
 time over the phase: what a request costs whatever share of the cores it got) and the 1-minute load average before and
-after, then the draft reads' share of the floor's throughput. The clients write their requests and read the answers
+after; how long the server's event loop (each process's main thread), all the server's threads and the clients were
+runnable but waiting for a CPU (the machine's other work: on a shared machine, the part of the latency that is not the
+server's); then the draft reads' share of the floor's throughput. The clients write their requests and read the answers
 themselves over keep-alive connections, to leave the server the most of the machine they share.
 
     .venv/bin/python benchmarks/bench_api_load.py [--clients 50] [--seconds 20] [--workers 1,2] [--phases read,floor,file]
@@ -190,6 +192,25 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + sum(cpu_seconds(c) for c in children)
 
 
+def waits_for_cpu(pid: int, descendants: bool = True) -> tuple[float, float]:
+    """Seconds its threads have so far spent runnable but waiting for a CPU (the kernel's run-queue delay, from
+    /proc/PID/task/*/schedstat), for a process and every process under it (or it alone): of all its threads, and of each process's
+    main thread (the event loop, in `imr serve`). Threads that sleep (on a lock, the GIL, a socket, a sync) are not
+    counted: this is the share of a request's time that the machine's other work took."""
+    total = loop = 0.0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            waited = int((task / "schedstat").read_text().split()[1]) / 1e9
+            total += waited
+            loop += waited if task.name == str(pid) else 0.0
+            for child in (task / "children").read_text().split() if descendants else ():
+                child_total, child_loop = waits_for_cpu(int(child))
+                total, loop = total + child_total, loop + child_loop
+    except FileNotFoundError:  # it (or one of its threads) has just exited
+        pass
+    return total, loop
+
+
 async def phase(
     label: str, server: int, port: int, token: str | None, clients_count: int, seconds: float, expected: int, call: Call
 ) -> float:
@@ -220,8 +241,11 @@ async def phase(
                 errors[str(status)] = errors.get(str(status), 0) + 1
 
     began, cpu_before = time.perf_counter(), cpu_seconds(server)
+    waits_before, own_before = waits_for_cpu(server), waits_for_cpu(os.getpid(), descendants=False)[0]
     await asyncio.gather(*(client_loop(n, client) for n, client in enumerate(clients)))
     elapsed, cpu = time.perf_counter() - began, cpu_seconds(server) - cpu_before
+    waits, loop_waits = (after - before for after, before in zip(waits_for_cpu(server), waits_before, strict=True))
+    own_waits = waits_for_cpu(os.getpid(), descendants=False)[0] - own_before
     for client in clients:
         await client.close()
     rate = len(latencies) / elapsed
@@ -231,6 +255,10 @@ async def phase(
             f"  {label:12s} {rate:8.1f} req/s   p50 {1000 * statistics.median(latencies):7.1f} ms"
             f"   p99 {1000 * percentile(latencies, 0.99):7.1f} ms   server CPU {1000 * cpu / len(latencies):5.2f} ms a request,"
             f" {cpu / elapsed:4.2f} cores   ({load}; n={len(latencies)}, errors: {errors or 'none'})"
+        )
+        print(
+            f"  {'':12s} waiting for a CPU (runnable, not running): the server's event loop {100 * loop_waits / elapsed:.0f}%"
+            f" of the phase, all its threads {waits / elapsed:.2f} s a second; the clients {100 * own_waits / elapsed:.0f}%"
         )
     else:
         print(f"  {label:12s} no successful request ({load}; errors: {errors})")
