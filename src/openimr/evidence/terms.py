@@ -370,6 +370,9 @@ class Candidate:
     """The treatments the fact is about (see `openimr.evidence.attribution`)."""
     plan: Section | None = None
     """The plan section the match lies in, when what it names there is only planned (`prior_treatment`)."""
+    tested_absent: bool = False
+    """A prescribed drug a drug test did not find ("negative for the prescribed hydrocodone"): the test's result, not a
+    negation of its use (`medications`): the drug is prescribed."""
 
     @property
     def name(self) -> str:
@@ -393,6 +396,8 @@ class Candidate:
         if match.test and asserted.result_only:
             # "the drug screen was negative": the test was done, what it found is negative
             status, rule = FactStatus.PRESENT, f"result of the test: {cue}"
+        if self.tested_absent and status == FactStatus.ABSENT:
+            status, rule = FactStatus.PRESENT, f"prescribed, not found by a drug test: {cue}"
         if self.plan is not None and status == FactStatus.PRESENT:
             status, cue, rule = FactStatus.PLANNED, self.plan.title, "planned: named in the plan section"
         return Fact(
