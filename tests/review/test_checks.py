@@ -554,6 +554,14 @@ def test_every_check_is_documented() -> None:
         ("8/10 before gabapentin -> 4/10 now", [50]),
         ("8/10 prior to Lyrica and is 2/10 now", [75]),
         ("4/10 before the injection -> 6/10 now", []),
+        # pain with and without the treatment, in either order and either place of the score
+        ("3/10 with medication, 6/10 without", [50]),
+        ("7/10 without meds and 4/10 with", [43]),
+        ("with Norco, pain is 4/10; without it 8/10", [50]),
+        ("off the medication 9 out of 10, on it 3 out of 10", [67]),
+        ("Norco brings her pain from 8 to 5", [38]),
+        ("5/10 with walking and 7/10 with sitting", []),
+        ("6/10 with medication and 5/10 without", []),
     ],
 )
 def test_relief_is_read_from_percentages_pain_scores_and_fractions(text: str, percents: list[int]) -> None:
