@@ -114,7 +114,9 @@ def phase_of(case: Case, treatment: Treatment, evidence: Evidence, period_months
         return Fact(kind="phase", name=Phase.UNKNOWN, value="the date of injury or of the UR decision is not known")
     weeks = (as_of - injury).days / 7
     phase = Phase.ACUTE if weeks <= ACUTE_WEEKS else Phase.SUBACUTE if weeks <= SUBACUTE_WEEKS else Phase.CHRONIC
-    return Fact(kind="phase", name=phase, value=f"{weeks:.0f} weeks after the injury")
+    # a date of injury the record states (no case header gives it) is shown where it was read
+    stated = [evidence.injury_span] if evidence.injury_span is not None else []
+    return Fact(kind="phase", name=phase, value=f"{weeks:.0f} weeks after the injury", spans=stated)
 
 
 _MORE_OF_THE_SAME = re.compile(
