@@ -160,5 +160,6 @@ def test_a_drug_a_test_did_not_find_says_nothing_of_its_use(text: str) -> None:
 
 
 def test_a_drug_not_taken_is_still_negated_beside_a_drug_test() -> None:
-    (fact,) = [f for f in extract_facts(_case("He has not taken Norco for a month; a urine screen was sent.")) if f.kind == "medication"]
+    text = "He has not taken Norco for a month; a urine screen was sent."
+    (fact,) = [f for f in extract_facts(_case(text)) if f.kind == "medication"]
     assert fact.status == "absent"

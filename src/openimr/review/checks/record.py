@@ -310,7 +310,7 @@ def _with_and_without(text: str) -> tuple[float, float] | None:
         return None
     score_first = tokens[0][1] is not None
     scores: dict[bool, float] = {}
-    for index, (word, score) in enumerate(tokens):
+    for index, (_, score) in enumerate(tokens):
         if score is None:
             continue
         neighbour = tokens[index + 1 : index + 2] if score_first else tokens[index - 1 : index] if index else []
@@ -321,6 +321,8 @@ def _with_and_without(text: str) -> tuple[float, float] | None:
     if True in scores and False in scores:
         return scores[True], scores[False]
     return None
+
+
 _FRACTION = re.compile(
     r"\b(?:by|in)\s+(?:about\s+|approximately\s+|around\s+|nearly\s+|almost\s+|more\s+than\s+|over\s+)?"
     r"(?P<f>half|(?:a|one|two)[\s-]thirds?|(?:a|three)[\s-]quarters?)\b",
