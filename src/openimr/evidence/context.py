@@ -383,6 +383,8 @@ def _form_question_start(text: str, sentence: Sentence, cue: int) -> int:
     return max(text.rfind("\n", sentence.start, cue) + 1, sentence.start)
 
 
+_GOING_ON = re.compile(r"\s*(?:continu\w*|resum\w*|maintain\w*|keep\w*|remain\w*|stay\w*)\b", re.IGNORECASE)
+"""An item that goes on with care already given ("...; continue the HEP"): not one more order of the plan."""
 _JOINING = frozenset({"with", "using", "w/"})
 """Terminators that join a treatment to another ("begin CBT with biofeedback"): an order of the first orders both."""
 
@@ -390,7 +392,7 @@ _JOINING = frozenset({"with", "using", "w/"})
 def _continues_list(rule: ContextRule, category: str, text: str, start: int, end: int, sentence_end: int) -> bool:
     """A stop inside the list a plan or order governs (`ContextRule.list`): a word that joins one treatment to another,
     another order of the list, or a semicolon before one more item (a clause without a verb of its own: "...; acupuncture
-    x6", not "...; he completed therapy")."""
+    x6", not "...; he completed therapy", nor care that goes on: "...; continue the HEP")."""
     if not rule.list:
         return False
     words = text[start:end]
@@ -399,7 +401,7 @@ def _continues_list(rule: ContextRule, category: str, text: str, start: int, end
     if words != ";":
         return False
     following = text[end:sentence_end].split(";", 1)[0]
-    return FINITE_VERB.search(following) is None
+    return FINITE_VERB.search(following) is None and not _GOING_ON.match(following)
 
 
 def _negates_uncertainty(rule: ContextRule, category: str, commas: list[int], start: int, end: int) -> bool:
