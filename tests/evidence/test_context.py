@@ -165,6 +165,30 @@ def test_a_rule_kept_to_some_kinds_does_not_end_the_scope_of_another() -> None:
     assert assertion(text, walking, walking + len("walking tolerance"), "functional").status is HYPOTHETICAL
 
 
+@pytest.mark.parametrize(
+    ("text", "target", "expected"),
+    [
+        # every item of a plan list is planned: past "with", a semicolon before one more item, beyond twelve words
+        ("Low back pain persists. Plan: begin CBT with biofeedback.", "biofeedback", PLANNED),
+        ("The treatment plan included a TENS trial, PT 2x4 and a follow-up; acupuncture x6.", "acupuncture", PLANNED),
+        (
+            "The treatment plan includes a home exercise program, a follow-up visit with the orthopedic surgeon in four "
+            "weeks and a course of acupuncture.",
+            "acupuncture",
+            PLANNED,
+        ),
+        ("The plan is to start PT; he completed acupuncture last year.", "acupuncture", PRESENT),
+        # a recommendation however far its treatment is written from it
+        ("Physical therapy for the lumbar spine two times a week for four weeks is recommended.", "Physical therapy", PLANNED),
+        ("We recommend that she complete a supervised course of aquatic therapy.", "aquatic therapy", PLANNED),
+        ("He completed physical therapy in 2015 and a TENS unit is recommended.", "physical therapy", PRESENT),
+    ],
+)
+def test_a_plan_governs_every_item_of_its_list(text: str, target: str, expected: FactStatus) -> None:
+    start = text.index(target)
+    assert assertion(text, start, start + len(target), "prior_treatment").status is expected
+
+
 def test_historical_is_flagged_but_present() -> None:
     text = "History of lumbar fusion in 2012."
     start = text.index("lumbar fusion")
@@ -219,6 +243,7 @@ def test_every_rule_is_found_in_its_own_example() -> None:
         ("{category: negated, literal: 'no', direction: sideways}", "direction"),
         ("{category: negated, literal: 'no', direction: forward, scope: 3}", "scope"),
         ("{category: negated, pattern: 'x?', direction: forward}", "matches empty text"),
+        ("{category: negated, literal: 'no', direction: forward, list: true}", "only a forward planned rule"),
     ],
 )
 def test_broken_rules_are_rejected(rule: str, problem: str) -> None:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from openimr.evidence import as_read
+from openimr.evidence import as_read, gather_evidence
 from openimr.evidence.dates import (
     DatePrecision,
     DurationKind,
@@ -18,6 +18,8 @@ from openimr.evidence.dates import (
     parse_date,
 )
 from openimr.model import Case, CaseDates, DisputedItem, Document, last_day
+from openimr.requests import parse_request
+from openimr.review.structure import phase_of
 
 
 @pytest.mark.parametrize(
@@ -200,3 +202,28 @@ def test_the_record_dates_the_injury_only_when_the_header_does_not() -> None:
 
     assert as_read(case(None)).dates.injury == dt.date(2014, 5, 2)
     assert as_read(case(dt.date(2014, 6, 1))).dates.injury == dt.date(2014, 6, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "stated"),
+    [
+        ("Seen on 4/4/2016. She sustained an industrial injury on 5/2/2014 while lifting boxes.", "5/2/2014"),
+        ("Progress note 4/4/2016.\nDOI: 05/02/14\nLow back pain.", "05/02/14"),
+        ("Progress note. Date of injury: May 2, 2014. Low back pain.", "May 2, 2014"),
+    ],
+)
+def test_an_injury_date_read_from_the_record_keeps_where_it_was_read(text: str, stated: str) -> None:
+    case = Case(
+        dates=CaseDates(ur_decision=dt.date(2016, 6, 1)),
+        documents=[Document(id="note", text=text)],
+        disputed_items=[DisputedItem(request="Physical therapy 6 visits for the lumbar spine")],
+    )
+    evidence = gather_evidence(case)
+    assert evidence.case.dates.injury == dt.date(2014, 5, 2)
+    assert evidence.injury_span is not None
+    assert (evidence.injury_span.document_id, evidence.injury_span.text) == ("note", stated)
+    phase = phase_of(evidence.case, parse_request("Physical therapy 6 visits for the lumbar spine"), evidence)
+    assert (phase.name, [span.text for span in phase.spans]) == ("chronic", [stated])
+    # a date the case file's header gives is not read from the record
+    header = case.model_copy(update={"dates": CaseDates(injury=dt.date(2014, 5, 2), ur_decision=dt.date(2016, 6, 1))})
+    assert gather_evidence(header).injury_span is None

@@ -194,3 +194,33 @@ def test_a_drug_in_a_plan_section_is_planned_unless_in_use(text: str, status: st
 def test_a_course_taken_and_finished_is_marked(text: str, past: bool) -> None:
     (fact,) = [f for f in extract_facts(_case(text, dt.date(2016, 11, 1))) if f.name == "cyclobenzaprine"]
     assert (fact.value == PAST_COURSE) is past, fact
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "UDS negative for the prescribed hydrocodone.",
+        "The tox screen did not detect prescribed hydrocodone.",
+        "Urine drug screen on 3/1 was negative for hydrocodone, which he is prescribed.",
+        "LC/MS confirmation: hydrocodone NOT DETECTED; she takes it four times a day.",
+        "The toxicology report showed no hydrocodone although he is prescribed Norco.",
+    ],
+)
+def test_a_prescribed_drug_a_drug_test_did_not_find_is_prescribed_and_the_result_inconsistent(text: str) -> None:
+    evidence = gather_evidence(_case(text))
+    assert [(f.name, f.status) for f in evidence.mentions(["hydrocodone"])] == [("hydrocodone", "present")]
+    assert evidence.present(["unexpected_drug_test"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Urine drug screen negative for benzodiazepines.", "Toxicology: alprazolam not detected, cocaine not detected."],
+)
+def test_a_drug_a_test_did_not_find_says_nothing_of_its_use(text: str) -> None:
+    assert not [f for f in extract_facts(_case(text)) if f.kind == "medication"]
+
+
+def test_a_drug_not_taken_is_still_negated_beside_a_drug_test() -> None:
+    text = "He has not taken Norco for a month; a urine screen was sent."
+    (fact,) = [f for f in extract_facts(_case(text)) if f.kind == "medication"]
+    assert fact.status == "absent"

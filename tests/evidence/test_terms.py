@@ -344,3 +344,26 @@ def test_evidence_finds_each_family_when_first_asked_as_if_all_were_found_at_onc
     assert [lazy.mentions([key]) for key in keys] == [eager.mentions([key]) for key in keys]
     assert lazy.mentions(keys) == eager.mentions(keys)
     assert len(lazy.mentions(keys)) >= 8
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "part"),
+    [
+        # the ulnar nerve's territory in the hand is a sign about the elbow (cubital tunnel)
+        ("Numbness in the ring and little fingers of the left hand.", "paresthesia", "elbow"),
+        ("She reports tingling of the 4th and 5th digits at night.", "paresthesia", "elbow"),
+        ("Intrinsic weakness of the right hand.", "neuro_deficit", "elbow"),
+        ("Froment's sign is positive on the left.", "entrapment_sign", "elbow"),
+        ("Decreased sensation along the ulnar border of the hand.", "neuro_deficit", "elbow"),
+        # a dermatome is a sign about the spine part of its root
+        ("Decreased sensation in the L5 dermatome.", "neuro_deficit", "lumbar spine"),
+    ],
+)
+def test_a_nerve_territory_places_its_finding(text: str, key: str, part: str) -> None:
+    facts = _facts(text, key)
+    assert facts and part in facts[0].body_parts
+
+
+def test_the_median_territory_is_not_the_elbow() -> None:
+    (fact,) = _facts("Numbness of the thumb, index and middle fingers.", "paresthesia")
+    assert "elbow" not in fact.body_parts

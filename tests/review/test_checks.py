@@ -558,6 +558,14 @@ def test_every_check_is_documented() -> None:
         ("4/10 with gabapentin and 8/10 without it", [50]),
         ("9/10 off medications, 3/10 on them", [67]),
         ("7/10 with the brace and 6/10 without", []),
+        # pain with and without the treatment, in either order and either place of the score
+        ("3/10 with medication, 6/10 without", [50]),
+        ("7/10 without meds and 4/10 with", [43]),
+        ("with Norco, pain is 4/10; without it 8/10", [50]),
+        ("off the medication 9 out of 10, on it 3 out of 10", [67]),
+        ("Norco brings her pain from 8 to 5", [38]),
+        ("5/10 with walking and 7/10 with sitting", []),
+        ("6/10 with medication and 5/10 without", []),
     ],
 )
 def test_relief_is_read_from_percentages_pain_scores_and_fractions(text: str, percents: list[int]) -> None:

@@ -7,6 +7,7 @@ the review checks query by fact name or group (e.g. "neuro_deficit").
 
 from __future__ import annotations
 
+import datetime as dt
 from bisect import insort
 from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from openimr.evidence.terms import Candidate, family_candidates, term_lists
 from openimr.evidence.text import join_hyphenated_words, join_line_breaks, plain_characters
 from openimr.knowledge.lexicons import Procedure
 from openimr.knowledge.terms import TermMatch
-from openimr.model import Case, Document, Fact, FactStatus
+from openimr.model import Case, Document, Fact, FactStatus, Span
 
 _OWN_EXTRACTORS = frozenset({"functional", "prior_treatment", "treatment_word"})
 """Families with extractors of their own: functional improvement (tied to a treatment), prior treatment (with its
@@ -107,11 +108,17 @@ def as_read(case: Case) -> Case:
         update["documents"] = [
             document.model_copy(update={"text": text}) for text, document in zip(texts, case.documents, strict=True)
         ]
-    if case.dates.injury is None:
-        stated = next((found for text in texts if (found := injury_date_in(text, case.dates.ur_decision))), None)
-        if stated is not None:
-            update["dates"] = case.dates.model_copy(update={"injury": stated.date})
+    if case.dates.injury is None and (stated := _injury_stated(case.documents, texts, case.dates.ur_decision)):
+        update["dates"] = case.dates.model_copy(update={"injury": stated[0]})
     return case.model_copy(update=update) if update else case
+
+
+def _injury_stated(documents: list[Document], texts: list[str], before: dt.date | None) -> tuple[dt.date, Span] | None:
+    """The date of injury the record states (`injury_date_in`, the first document that states one), with where."""
+    for document, text in zip(documents, texts, strict=True):
+        if found := injury_date_in(text, before):
+            return found.date, Span(document_id=document.id, start=found.start, end=found.end, text=text[found.start : found.end])
+    return None
 
 
 def extract_facts(case: Case) -> list[Fact]:
@@ -129,9 +136,11 @@ class Evidence:
     first needs them (a term list's, term by term: those of the terms with the names and groups asked for), and a
     fact's assertion is made when first looked up; facts come in the order of `extract_facts`."""
 
-    def __init__(self, case: Case, candidates: list[Candidate] | None = None) -> None:
-        """`candidates`: every candidate fact of the case, when the caller has them (else found family by family)."""
+    def __init__(self, case: Case, candidates: list[Candidate] | None = None, injury_span: Span | None = None) -> None:
+        """`candidates`: every candidate fact of the case, when the caller has them (else found family by family);
+        `injury_span`: where the record states the date of injury, when the case's date of injury was read from it."""
         self.case = case
+        self.injury_span = injury_span
         self._candidates: dict[_Place, Candidate] = {}
         self._facts: dict[_Place, Fact] = {}
         self._by_key: dict[str, list[_Place]] = {}
@@ -272,5 +281,10 @@ def fact_keys() -> frozenset[str]:
 
 def gather_evidence(case: Case) -> Evidence:
     """The case's evidence for the review checks (`as_read`; its `case` is the case the checks read): each family's
-    candidate facts found and indexed when first needed."""
-    return Evidence(as_read(case))
+    candidate facts found and indexed when first needed; when the case file's header gives no date of injury, where the
+    record states the one read (`Evidence.injury_span`: the phase of care read from it shows its source)."""
+    read = as_read(case)
+    stated = None
+    if case.dates.injury is None:
+        stated = _injury_stated(read.documents, [document.text for document in read.documents], case.dates.ur_decision)
+    return Evidence(read, injury_span=stated[1] if stated else None)

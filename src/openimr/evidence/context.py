@@ -34,7 +34,7 @@ from typing import Generic, Literal, NamedTuple, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from openimr.evidence.text import Sentence, clause_starts, split_sentences
+from openimr.evidence.text import FINITE_VERB, Sentence, clause_starts, split_sentences
 from openimr.knowledge import load_knowledge
 from openimr.knowledge.terms import (
     Requirements,
@@ -101,6 +101,13 @@ class ContextRule(BaseModel):
         description="A negation whose words report what a test found ('negative', 'unremarkable'): it negates the "
         "finding, while a test it speaks of was done ('the drug screen was negative').",
     )
+    list: bool = Field(
+        default=False,
+        description="A plan or order that governs every item of the list after it ('Plan: PT 2x4, a TENS trial and "
+        "a follow-up with the surgeon; acupuncture'): its forward scope goes on over the words that join a treatment to "
+        "another ('with', 'using'), over another order, and over a semicolon that opens one more item (no verb of its "
+        "own).",
+    )
     example: str | None = Field(default=None, description="The sentence the rule exists for.")
 
     @field_validator("pattern")
@@ -121,6 +128,8 @@ class ContextRule(BaseModel):
             raise ValueError(f"a {self.category} rule takes no direction")
         if self.result and self.category != "negated":
             raise ValueError("only a negated rule can report a result")
+        if self.list and (self.category != "planned" or self.direction != "forward"):
+            raise ValueError("only a forward planned rule can govern a list")
         if self.pattern is not None:
             try:
                 re.compile(self.pattern)
@@ -377,6 +386,27 @@ def _form_question_start(text: str, sentence: Sentence, cue: int) -> int:
     return max(text.rfind("\n", sentence.start, cue) + 1, sentence.start)
 
 
+_GOING_ON = re.compile(r"\s*(?:continu\w*|resum\w*|maintain\w*|keep\w*|remain\w*|stay\w*)\b", re.IGNORECASE)
+"""An item that goes on with care already given ("...; continue the HEP"): not one more order of the plan."""
+_JOINING = frozenset({"with", "using", "w/"})
+"""Terminators that join a treatment to another ("begin CBT with biofeedback"): an order of the first orders both."""
+
+
+def _continues_list(rule: ContextRule, category: str, text: str, start: int, end: int, sentence_end: int) -> bool:
+    """A stop inside the list a plan or order governs (`ContextRule.list`): a word that joins one treatment to another,
+    another order of the list, or a semicolon before one more item (a clause without a verb of its own: "...; acupuncture
+    x6", not "...; he completed therapy", nor care that goes on: "...; continue the HEP")."""
+    if not rule.list:
+        return False
+    words = text[start:end]
+    if category == "planned" or words.lower() in _JOINING:
+        return True
+    if words != ";":
+        return False
+    following = text[end:sentence_end].split(";", 1)[0]
+    return FINITE_VERB.search(following) is None and not _GOING_ON.match(following)
+
+
 def _negates_uncertainty(rule: ContextRule, category: str, commas: list[int], start: int, end: int) -> bool:
     """A negation reaches over an uncertainty in the same phrase: "no findings to indicate any possible radiculopathy"."""
     return rule.category == "negated" and category == "uncertain" and not any(start <= c < end for c in commas)
@@ -437,7 +467,14 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
         if rule.category not in _MODIFYING:
             continue
         forward_end = next(
-            (s for s, _, category in stops if s >= end and not _negates_uncertainty(rule, category, commas, end, s)), sentence.end
+            (
+                s
+                for s, e, category in stops
+                if s >= end
+                and not _negates_uncertainty(rule, category, commas, end, s)
+                and not _continues_list(rule, category, text, s, e, sentence.end)
+            ),
+            sentence.end,
         )
         backward_start = max([e for _, e, _ in stops if e <= start] + [c + 1 for c in commas if c < start] + [sentence.start])
         scope_start, scope_end = end, end

@@ -12,12 +12,13 @@ import datetime as dt
 import re
 from functools import cache
 
+from openimr.evidence.context import assertion
 from openimr.evidence.dates import find_event_dates
 from openimr.evidence.terms import Candidate, TermMatch, document_role, find_lexicon_terms
 from openimr.evidence.text import clause_bounds, plan_section
 from openimr.evidence.wording import ALL_ROLES, CONDITIONAL_DECISION, DENIAL, REQUESTED, SentenceRole
 from openimr.knowledge.lexicons import Drug, drug_lexicon, drug_matcher
-from openimr.model import Case, Fact
+from openimr.model import Case, Fact, FactStatus
 
 FIRST_PRESCRIPTION = "first prescription"
 """`value` of a medication fact from a sentence that calls the prescription new ("a first-time request for ...")."""
@@ -139,6 +140,42 @@ def _prescribed_now(match: TermMatch, ongoing: bool, ur_date: dt.date | None) ->
     return ur_date is None or all((ur_date - d.date).days <= 7 * _RECENT_WEEKS for d in dates)
 
 
+# a drug test named in the sentence: a urine or saliva screen, a toxicology panel, a laboratory confirmation
+_DRUG_TEST = re.compile(
+    r"\b(?:urine|saliva|oral\s+fluid|UDS|UDT|tox(?:icology)?|drug\s+(?:screen|test|panel)\w*|LC[\s/-]?MS|GC[\s/-]?MS"
+    r"|mass\s+spectrometry|confirmat\w+|immunoassay|specimen|metabolites?)\b",
+    re.IGNORECASE,
+)
+# the words by which a test reports a drug not found: "negative for", "not detected", "absent", "did not show"
+_NOT_FOUND = re.compile(r"negative|detect|absent|found|present|show|reveal", re.IGNORECASE)
+# the sentence says the drug not found is one the worker is prescribed or said to take
+_PRESCRIBED = re.compile(
+    r"\b(?:prescribed|expected|reported|declared|listed|current(?:ly)?|(?:is|was|been)\s+(?:taking|on)|takes|despite)\b"
+    r"|\b(?:his|her|their)\s+(?:\w+\s+)?(?:medications?|meds|opioids?|regimen|prescriptions?)\b",
+    re.IGNORECASE,
+)
+
+
+def _not_found_by_test(match: TermMatch) -> bool | None:
+    """Whether a drug mention is what a drug test did not find ("UDS negative for hydrocodone", "tox screen did not
+    detect oxycodone", "oxycodone: not detected"): a test's result, not a statement of whether the drug is taken. True
+    when the sentence says the drug is prescribed or taken (an inconsistent result: CPMTG Opioids p. 78-79, 94-95),
+    False when it does not (the mention says nothing of its use); None when the mention is no such result."""
+    sentence = match.sentence
+    if not _DRUG_TEST.search(sentence.text):
+        return None
+    start, end = match.start - sentence.start, match.end - sentence.start
+    asserted = assertion(sentence.text, start, end, "medication")
+    deciding = asserted.deciding
+    if asserted.status is not FactStatus.ABSENT or deciding is None:
+        return None
+    # the clause says what the test found ("did not detect oxycodone", "showed no oxycodone", "oxycodone NOT DETECTED")
+    left, right = clause_bounds(sentence.text, min(deciding.start, start), max(deciding.end, end))
+    if not _NOT_FOUND.search(sentence.text[left:right]):
+        return None
+    return bool(_PRESCRIBED.search(sentence.text))
+
+
 def _certified_before(match: TermMatch, in_decision: bool, ur_date: dt.date | None) -> bool:
     """Whether the clause of a drug mention in a sentence about utilization review says the drug was certified
     (authorized, approved, modified) on an earlier review ("Norco has been certified on prior reviews", "previously
@@ -200,19 +237,32 @@ def extract(case: Case) -> list[Candidate]:
             continue
         if role is SentenceRole.REQUEST:
             continue
+        tested = _not_found_by_test(match)
+        if tested is False:
+            continue
         ongoing = bool(_ONGOING_USE.search(_order_of(match)))
         # a drug a note's plan names is being prescribed, unless its order speaks of it in use ("Plan: continue")
         plan = None if ongoing else plan_section(match.document.text, match.start)
-        if plan is None and _prescribed_now(match, ongoing, ur_date):
+        if plan is None and not tested and _prescribed_now(match, ongoing, ur_date):
             facts.append(Candidate("medication", match, value=PRESCRIBED_NOW))
             continue
         value = PAST_COURSE if _past_course(match) else ONGOING_USE if ongoing else None
         found = [f for f in find_event_dates(match.sentence.text) if ur_date is None or f.date <= ur_date]
         first = min(found, key=lambda f: f.date, default=None)
         if first is None:
-            facts.append(Candidate("medication", match, value=value, plan=plan))
+            facts.append(Candidate("medication", match, value=value, plan=plan, tested_absent=bool(tested)))
         else:
-            facts.append(Candidate("medication", match, value=value, date=first.date, date_precision=first.precision, plan=plan))
+            facts.append(
+                Candidate(
+                    "medication",
+                    match,
+                    value=value,
+                    date=first.date,
+                    date_precision=first.precision,
+                    plan=plan,
+                    tested_absent=bool(tested),
+                )
+            )
     return facts
 
 

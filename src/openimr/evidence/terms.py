@@ -370,6 +370,9 @@ class Candidate:
     """The treatments the fact is about (see `openimr.evidence.attribution`)."""
     plan: Section | None = None
     """The plan section the match lies in, when what it names there is only planned (`prior_treatment`)."""
+    tested_absent: bool = False
+    """A prescribed drug a drug test did not find ("negative for the prescribed hydrocodone"): the test's result, not a
+    negation of its use (`medications`): the drug is prescribed."""
 
     @property
     def name(self) -> str:
@@ -393,6 +396,8 @@ class Candidate:
         if match.test and asserted.result_only:
             # "the drug screen was negative": the test was done, what it found is negative
             status, rule = FactStatus.PRESENT, f"result of the test: {cue}"
+        if self.tested_absent and status == FactStatus.ABSENT:
+            status, rule = FactStatus.PRESENT, f"prescribed, not found by a drug test: {cue}"
         if self.plan is not None and status == FactStatus.PRESENT:
             status, cue, rule = FactStatus.PLANNED, self.plan.title, "planned: named in the plan section"
         return Fact(
@@ -417,8 +422,42 @@ class Candidate:
         spine parts that supply them."""
         sentence = self.match.sentence
         start, end = clause_bounds(sentence.text, self.match.start - sentence.start, self.match.end - sentence.start)
-        parts = _body_parts(sentence.text[start:end]) or _body_parts(sentence.text)
-        return with_nerve_supply(parts) if (self.kind, self.match.name) in _neurological() else list(parts)
+        clause = sentence.text[start:end]
+        parts = _body_parts(clause) or _body_parts(sentence.text)
+        parts = (*parts, *nerve_territory_parts(clause))
+        return with_nerve_supply(parts) if (self.kind, self.match.name) in _neurological() else list(dict.fromkeys(parts))
+
+
+_NERVE_TERRITORIES = (
+    # the ulnar nerve, compressed at the elbow (cubital tunnel) far more often than at the wrist (Guyon's canal): the
+    # ring and little fingers, the ulnar side of the hand, the hand's intrinsic muscles, Froment's and Wartenberg's signs
+    (
+        re.compile(
+            r"\b(?:ring\s+and\s+(?:little|small|pinky|fifth|5th)|(?:little|small|fifth|5th)\s+and\s+ring"
+            r"|(?:4th|fourth)\s+and\s+(?:5th|fifth)|(?:little|small|pinky|fifth|5th))\s+(?:fingers?|digits?)\b"
+            r"|\bulnar\s+(?:side|aspect|border|distribution|nerve|territory|digits|sensory|neuropathy|neuritis)"
+            r"|\bhypothenar\b|\bfirst\s+dorsal\s+interosse\w+|\bintrinsic\s+(?:(?:hand|muscle)\s+)?(?:weakness|atrophy|wasting)"
+            r"|\b(?:weakness|atrophy|wasting)\s+of\s+(?:the\s+)?(?:hand\s+)?intrinsic|\b(?:Froment|Wartenberg)\W*s?\b"
+            r"|\bclaw(?:ing|ed)?\s+(?:hand|fingers?)\b",
+            re.IGNORECASE,
+        ),
+        ("elbow",),
+    ),
+    (re.compile(r"\bGuyon\W*s?\b", re.IGNORECASE), ("wrist",)),
+    # a dermatome or a nerve root: the spine part whose roots supply it
+    (re.compile(r"\b[C][5-8]\s+(?:dermatom\w*|distribution|nerve\s+root|radicul\w+)|\bC[5-8]\s*-\s*T1\b"), ("cervical spine",)),
+    (re.compile(r"\b[LS][1-5]\s+(?:dermatom\w*|distribution|nerve\s+root|radicul\w+)"), ("lumbar spine",)),
+)
+"""Where a nerve sign in the hand or a dermatome places a finding (its nerve's usual site of compression, or the spine
+part of its root): numbness of the ring and little fingers is a sign about the elbow (ulnar nerve at the cubital
+tunnel), a numb L5 dermatome one about the lumbar spine. (The median nerve's territory, the thumb and the index and
+middle fingers, is the hand and wrist that the fingers already name.)"""
+
+
+@lru_cache(maxsize=4096)
+def nerve_territory_parts(clause: str) -> tuple[str, ...]:
+    """The body parts a clause's nerve territory places a finding at (`_NERVE_TERRITORIES`)."""
+    return tuple(dict.fromkeys(part for pattern, parts in _NERVE_TERRITORIES if pattern.search(clause) for part in parts))
 
 
 @lru_cache(maxsize=4096)

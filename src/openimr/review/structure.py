@@ -107,14 +107,16 @@ def phase_of(case: Case, treatment: Treatment, evidence: Evidence, period_months
             return Fact(kind="phase", name=Phase.POSTOPERATIVE, value=f"after {surgery.name}{when}", spans=surgery.spans)
     # a request that goes with a surgery still to come (certified, not yet done) is postoperative, whatever earlier
     # operation of the region is past its period
-    if treatment.postoperative and (surgery is None or _certified_to_come(treatment, evidence)):
+    if treatment.postoperative and (surgery is None or certified_to_come(treatment, evidence)):
         return Fact(kind="phase", name=Phase.POSTOPERATIVE, value="the request accompanies a surgery")
     injury = case.dates.injury
     if injury is None or as_of is None:
         return Fact(kind="phase", name=Phase.UNKNOWN, value="the date of injury or of the UR decision is not known")
     weeks = (as_of - injury).days / 7
     phase = Phase.ACUTE if weeks <= ACUTE_WEEKS else Phase.SUBACUTE if weeks <= SUBACUTE_WEEKS else Phase.CHRONIC
-    return Fact(kind="phase", name=phase, value=f"{weeks:.0f} weeks after the injury")
+    # a date of injury the record states (no case header gives it) is shown where it was read
+    stated = [evidence.injury_span] if evidence.injury_span is not None else []
+    return Fact(kind="phase", name=phase, value=f"{weeks:.0f} weeks after the injury", spans=stated)
 
 
 _MORE_OF_THE_SAME = re.compile(
@@ -248,7 +250,7 @@ _FOR_A_CERTIFIED_SURGERY = frozenset({TreatmentKind.DME, TreatmentKind.LAB, Trea
 (equipment, preoperative tests, thrombosis prophylaxis; therapy may come before the surgery too)."""
 
 
-def _certified_to_come(treatment: Treatment, evidence: Evidence) -> bool:
+def certified_to_come(treatment: Treatment, evidence: Evidence) -> bool:
     """Whether the record says a surgery of the request's body region was certified and it has not been done."""
     performed = {f.name for f in surgeries_performed(evidence)}
     return any(

@@ -166,7 +166,8 @@ def _conflicts(first: set[str], second: set[str]) -> bool:
 def radicular_level_concordant(ctx: CheckContext, params: ConcordanceParams) -> Outcome:
     """The injection's level and side, the radicular findings and the study that corroborates them point to the same
     root and side: not met when the findings are on one side or root and the request or every study with a level or
-    side on another; met when what they state agrees; silent when nothing can be compared."""
+    side on another, or the request is for both sides and the findings are on one; met when what they state agrees;
+    silent when nothing can be compared."""
     exam = _findings(ctx, params.exam, testing=False)
     studies = _findings(ctx, params.testing, testing=True)
     request_sides = _sides(ctx.treatment.laterality or "")
@@ -177,6 +178,10 @@ def radicular_level_concordant(ctx: CheckContext, params: ConcordanceParams) -> 
             f"the request is for the {' and '.join(sorted(request_sides))} side while the radicular "
             f"findings are on the {' and '.join(sorted(exam.sides))}"
         )
+    elif request_sides == {"left", "right"} and len(exam.sides) == 1:
+        # both sides asked for, the radiculopathy documented on one: the other side has no indication (CPMTG p. 46:
+        # the level and side the examination and imaging support)
+        problems.append(f"the request is for both sides while the radicular findings are on the {next(iter(exam.sides))} only")
     if _conflicts(exam.roots, request_roots):
         problems.append(
             f"the request is at {', '.join(ctx.treatment.levels)} while the radicular findings point to "

@@ -9,9 +9,10 @@ from typing import Literal
 from pydantic import Field
 
 from openimr.evidence.attribution import MEDICATIONS, treatment_classes
+from openimr.knowledge.lexicons import same_body_region
 from openimr.model import Fact, FactStatus
 from openimr.review.checks.base import INSUFFICIENT, MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
-from openimr.review.structure import Line, surgeries_performed
+from openimr.review.structure import Line, certified_to_come, surgeries_performed
 
 
 class FamilyParams(Params):
@@ -219,7 +220,11 @@ def course_for(ctx: CheckContext, params: PostsurgicalParams) -> Course:
 def _within_period(ctx: CheckContext, course: Course) -> Outcome:
     if ctx.primary.item is not None:  # the surgery it follows is asked for in the same case: the therapy will follow it
         return Outcome(MET, note="the surgery has not been performed yet: the therapy will follow it")
-    done = surgeries_performed(ctx.evidence)
+    if certified_to_come(ctx.treatment, ctx.evidence):
+        # a surgery of the region certified and still to come is the one the therapy follows, not an older one done
+        return Outcome(MET, note="the surgery was certified and is still to come: the therapy will follow it")
+    # the surgery the therapy follows is one of its body region (an operation elsewhere opens no course for it)
+    done = [s for s in surgeries_performed(ctx.evidence) if same_body_region(s.body_parts, ctx.treatment.body_parts)]
     dated = [f for f in done if f.date is not None]
     as_of = ctx.ur_decision
     if not dated or as_of is None:

@@ -286,17 +286,43 @@ _BEFORE_AND_NOW = re.compile(
 4/10 now", "7/10 prior to Lyrica and 3/10 now")."""
 _FRACTIONS = {"half": 50, "a third": 33, "one third": 33, "two third": 67, "a quarter": 25, "three quarter": 75}
 _BARE_SCORES = re.compile(
-    r"\b(?:VAS|NRS|pain\s+(?:scores?|levels?|ratings?|intensity))\b[^.;]{0,30}?\bfrom\s+(\d{1,2}(?:\.\d)?)\s+(?:down\s+)?to\s+"
-    r"(\d{1,2}(?:\.\d)?)\b(?!\s*/)",
+    r"\b(?:VAS|NRS|pain(?:\s+(?:scores?|levels?|ratings?|intensity))?)\b[^.;]{0,30}?\bfrom\s+(\d{1,2}(?:\.\d)?)\s+(?:down\s+)?to\s+"
+    r"(\d{1,2}(?:\.\d)?)\b(?!\s*/)(?!\s*(?:hours?|days?|weeks?|months?|years?|times?|am|pm)\b)",
     re.IGNORECASE,
 )
-"""A pain score's drop written without its scale, after a word that names the score ("VAS went from 8 to 3")."""
-_WITH_AND_WITHOUT = re.compile(
-    r"\b(?P<on>\d{1,2})\s*/\s*10\s+(?:with|on)\b[^.;]{0,40}?\b(?P<off>\d{1,2})\s*/\s*10\s+(?:without|off)\b"
-    r"|\b(?P<off_first>\d{1,2})\s*/\s*10\s+(?:without|off)\b[^.;]{0,40}?\b(?P<on_after>\d{1,2})\s*/\s*10\s+(?:with|on)\b",
+"""A pain score's drop written without its scale, after a word that names the pain or its score ("VAS went from 8 to
+3", "Norco brings her pain from 8 to 5")."""
+_SCORE = r"\d{1,2}(?:\.\d)?(?:\s*/\s*10(?![\d/])|\s+out\s+of\s+(?:10|ten))?"
+_WITH_WITHOUT = re.compile(
+    rf"(?P<word>\b(?:without|w/o|off|with|w/|on)(?![\w/]))|(?P<score>(?<![\w/.]){_SCORE})",
     re.IGNORECASE,
 )
-"""The score with the treatment and without it, in either order ("4/10 with gabapentin and 8/10 without")."""
+"""The words "with" and "without" (and their shorthand, "on" and "off" a drug) and the pain scores of a statement of
+pain with and without a treatment ("3/10 with medication, 6/10 without", "with Norco 4/10; off it 8/10")."""
+
+
+def _with_and_without(text: str) -> tuple[float, float] | None:
+    """The pain score without the treatment and the score with it, in a statement that gives both: each score belongs
+    to the word after it when the statement opens with a score ("3/10 with medication and 6/10 without"), else to the
+    word before it ("with medication 3/10, without 6/10"); None unless one score is with and one without."""
+    tokens = [(m.group("word"), m.group("score")) for m in _WITH_WITHOUT.finditer(text)]
+    if not tokens:
+        return None
+    score_first = tokens[0][1] is not None
+    scores: dict[bool, float] = {}
+    for index, (_, score) in enumerate(tokens):
+        if score is None:
+            continue
+        neighbour = tokens[index + 1 : index + 2] if score_first else tokens[index - 1 : index] if index else []
+        if not neighbour or neighbour[0][0] is None:
+            continue
+        without = neighbour[0][0].lower() in ("without", "w/o", "off")
+        scores.setdefault(without, float(score.split("/")[0].split()[0]))
+    if True in scores and False in scores:
+        return scores[True], scores[False]
+    return None
+
+
 _FRACTION = re.compile(
     r"\b(?:by|in)\s+(?:about\s+|approximately\s+|around\s+|nearly\s+|almost\s+|more\s+than\s+|over\s+)?"
     r"(?P<f>half|(?:a|one|two)[\s-]thirds?|(?:a|three)[\s-]quarters?)\b",
@@ -310,18 +336,12 @@ def relief_percents(text: str) -> list[int]:
     without" (the drop over the score before or without: 50), "reduced by (about) half" (50)."""
     found = [int(m.group(1)) if m.group(1) else number_value(m.group(2)) or 0 for m in _PERCENT.finditer(text)]
     scores = (_SCORES, _ARROW_SCORES, _BARE_SCORES, _BEFORE_AND_NOW)
-    pairs = [
-        tuple(float(group) for group in match.groups() if group is not None)
-        for pattern in scores
-        for match in pattern.finditer(text)
-    ]
-    pairs += [
-        (float(match.group("off") or match.group("off_first")), float(match.group("on") or match.group("on_after")))
-        for match in _WITH_AND_WITHOUT.finditer(text)
-    ]
-    for before, after in pairs:
+    for match in (found for pattern in scores for found in pattern.finditer(text)):
+        before, after = (float(group) for group in match.groups() if group is not None)
         if 0 < before <= 10 and after <= before:
             found.append(round(100 * (before - after) / before))
+    if (paired := _with_and_without(text)) is not None and 0 < paired[0] <= 10 and paired[1] <= paired[0]:
+        found.append(round(100 * (paired[0] - paired[1]) / paired[0]))
     for match in _FRACTION.finditer(text):
         found.append(_FRACTIONS[" ".join(match.group("f").lower().replace("-", " ").split()).removesuffix("s")])
     return found
