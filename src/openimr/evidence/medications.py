@@ -106,19 +106,12 @@ _ORDER_BREAK = re.compile(r"[,;:()\n]|\band\b", re.IGNORECASE)
 continue naproxen")."""
 
 
-def _order_of(match: TermMatch) -> str:
-    """The words of the order or list entry a drug mention lies in: its clause cut at commas, colons, parentheses, line
-    breaks and "and", so that "continue" before another drug of the plan is not about this one."""
+def _part_of(match: TermMatch, breaks: re.Pattern[str]) -> str:
+    """The part of its sentence a drug mention lies in, between the nearest `breaks` around it: its clause
+    (`_CLAUSE_BREAK`), or its order or list entry (`_ORDER_BREAK`, so that "continue" before another drug of the plan
+    is not about this one)."""
     sentence = match.sentence.text
-    start, end = match.start - match.sentence.start, match.end - match.sentence.start
-    left, right = clause_bounds(sentence, start, end, _ORDER_BREAK)
-    return sentence[left:right]
-
-
-def _clause_of(match: TermMatch) -> str:
-    """The clause of its sentence a drug mention lies in."""
-    sentence = match.sentence.text
-    left, right = clause_bounds(sentence, match.start - match.sentence.start, match.end - match.sentence.start, _CLAUSE_BREAK)
+    left, right = clause_bounds(sentence, match.start - match.sentence.start, match.end - match.sentence.start, breaks)
     return sentence[left:right]
 
 
@@ -133,7 +126,7 @@ def _prescribed_now(match: TermMatch, ongoing: bool, ur_date: dt.date | None) ->
     """Whether a drug mention's sentence writes the prescription at the visit it reports: the clinician prescribes or
     starts the drug, or starts it as a trial, and nothing places it before the visit (an earlier time or a date more
     than a few weeks before the UR decision in its clause, use of the drug under way)."""
-    clause = _clause_of(match)
+    clause = _part_of(match, _CLAUSE_BREAK)
     if ongoing or not _PRESCRIBED_NOW.search(match.sentence.text) or _EARLIER_USE.search(clause):
         return False
     dates = find_event_dates(clause)
@@ -183,7 +176,7 @@ def _certified_before(match: TermMatch, in_decision: bool, ur_date: dt.date | No
     certification only supposed, or the decision on the request itself (the clause names the request or the decision's
     date, unless it says the certification came earlier); in the UR decision itself, only an earlier certification it
     recalls."""
-    clause = _clause_of(match)
+    clause = _part_of(match, _CLAUSE_BREAK)
     if not _CERTIFIED.search(clause) or _DENIED.search(clause) or CONDITIONAL_DECISION.search(clause):
         return False
     if _EARLIER.search(clause):
@@ -240,7 +233,7 @@ def extract(case: Case) -> list[Candidate]:
         tested = _not_found_by_test(match)
         if tested is False:
             continue
-        ongoing = bool(_ONGOING_USE.search(_order_of(match)))
+        ongoing = bool(_ONGOING_USE.search(_part_of(match, _ORDER_BREAK)))
         # a drug a note's plan names is being prescribed, unless its order speaks of it in use ("Plan: continue")
         plan = None if ongoing else plan_section(match.document.text, match.start)
         if plan is None and not tested and _prescribed_now(match, ongoing, ur_date):
