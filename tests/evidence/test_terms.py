@@ -329,6 +329,13 @@ def test_a_finding_is_placed_in_its_clause_else_its_sentence(text: str, body_par
     assert fracture.body_parts == body_parts
 
 
+def test_a_finding_that_names_its_spine_part_is_not_placed_at_another() -> None:
+    (pain,) = _facts("Persistent neck pain into the arm, and mild mid-back stiffness at night.", "persistent_symptoms")
+    assert "cervical spine" in pain.body_parts and "thoracic spine" not in pain.body_parts
+    (numb,) = _facts("Numbness of the hands with neck and mid-back pain.", "paresthesia")
+    assert {"cervical spine", "thoracic spine"} <= set(numb.body_parts)
+
+
 def test_evidence_finds_each_family_when_first_asked_as_if_all_were_found_at_once() -> None:
     case = _case(
         "Chronic low back pain with muscle spasm and decreased sensation in the L5 dermatome; no radiculopathy. "

@@ -19,6 +19,8 @@ from openimr.knowledge.lexicons import (
     laterality_matcher,
     procedure_lexicon,
     procedure_matcher,
+    same_body_region,
+    same_spine_part,
     validate_procedure_codes,
 )
 from openimr.model import TreatmentKind
@@ -203,6 +205,33 @@ def test_laterality_words(text: str, sides: list[str]) -> None:
 def test_spinal_level_prefixes_name_spine_parts() -> None:
     lexicon = body_part_lexicon()
     assert [lexicon.spine_part(p) for p in "CTLS"] == ["cervical spine", "thoracic spine", "lumbar spine", "lumbar spine"]
+
+
+@pytest.mark.parametrize(
+    ("finding", "request_parts", "same"),
+    [
+        # arm signs are the neck's: not the thoracic spine's, though the two are one region
+        (["upper arm", "cervical spine"], ["thoracic spine"], False),
+        (["hand"], ["thoracic spine"], False),
+        (["upper arm", "cervical spine"], ["cervical spine"], True),
+        # the cord carries the leg's signs past the neck and the thoracic spine
+        (["lower extremity"], ["thoracic spine"], True),
+        (["lower extremity"], ["cervical spine"], True),
+        (["cervical spine", "thoracic spine"], ["thoracic spine"], True),
+        # nothing placed at the spine, or a request not of the spine
+        (["shoulder"], ["thoracic spine"], True),
+        ([], ["thoracic spine"], True),
+        (["upper arm", "cervical spine"], ["knee"], True),
+    ],
+)
+def test_a_finding_is_about_the_spine_part_it_or_its_limb_names(
+    finding: list[str], request_parts: list[str], same: bool
+) -> None:
+    assert same_spine_part(finding, request_parts) is same
+
+
+def test_neck_and_thoracic_spine_stay_one_region() -> None:
+    assert same_body_region(["cervical spine"], ["thoracic spine"])
 
 
 def test_body_part_lexicon_rejects_level_of_unknown_part() -> None:

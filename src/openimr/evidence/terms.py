@@ -17,7 +17,7 @@ from openimr.evidence.context import assertion
 from openimr.evidence.text import FINITE_VERB, Section, Sentence, clause_bounds, clause_starts, split_sentences
 from openimr.evidence.wording import EVIDENCE_ROLES, SentenceRole, sentence_role
 from openimr.knowledge import knowledge_files, parse_knowledge
-from openimr.knowledge.lexicons import body_part_matcher, with_nerve_supply
+from openimr.knowledge.lexicons import body_part_matcher, spine_parts, with_nerve_supply
 from openimr.knowledge.schema import TermList, TermPattern
 from openimr.knowledge.terms import (
     PrefixedPattern,
@@ -419,11 +419,16 @@ class Candidate:
 
     def _clause_body_parts(self) -> list[str]:
         """The body parts the fact's clause names, else those its sentence names; for a sign of the nerves, also the
-        spine parts that supply them."""
+        spine parts that supply them. A fact whose own words name a part of the spine ("persistent neck pain") is not
+        about another part of the spine its clause names ("... and mid-back stiffness")."""
         sentence = self.match.sentence
-        start, end = clause_bounds(sentence.text, self.match.start - sentence.start, self.match.end - sentence.start)
+        first, last = self.match.start - sentence.start, self.match.end - sentence.start
+        start, end = clause_bounds(sentence.text, first, last)
         clause = sentence.text[start:end]
         parts = _body_parts(clause) or _body_parts(sentence.text)
+        own = set(_body_parts(sentence.text[first:last])) & spine_parts()
+        if own:
+            parts = tuple(p for p in parts if p not in spine_parts() or p in own)
         parts = (*parts, *nerve_territory_parts(clause))
         return with_nerve_supply(parts) if (self.kind, self.match.name) in _neurological() else list(dict.fromkeys(parts))
 

@@ -437,6 +437,32 @@ def same_body_region(first: Iterable[str], second: Iterable[str]) -> bool:
     """Whether two lists of body parts can be about the same place: either names none, or they share a region."""
     a, b = body_regions(first), body_regions(second)
     return not a or not b or bool(a & b)
+
+
+@cache
+def _spine_order() -> dict[str, int]:
+    """The parts of the spine (those the spinal levels belong to), numbered from the head down."""
+    parts = dict.fromkeys(level.body_part for level in body_part_lexicon().spinal_levels)
+    return {part: rank for rank, part in enumerate(parts)}
+
+
+def spine_parts() -> frozenset[str]:
+    """The parts of the spine (those the spinal levels belong to)."""
+    return frozenset(_spine_order())
+
+
+def same_spine_part(finding: Iterable[str], request: Iterable[str]) -> bool:
+    """Whether a finding's body parts can be about the requested part of the spine: the request names no part of the
+    spine, the finding places nothing at the spine (itself, or a limb through the spine part whose roots supply it), or
+    one of the finding's spine parts is the requested one or lies below it (the cord carries the leg's signs past the
+    neck and the thoracic spine). The neck and the thoracic spine are one region but not one part: arm weakness is a
+    sign about the neck, not the mid back."""
+    order = _spine_order()
+    a = [order[p] for p in with_nerve_supply(finding) if p in order]
+    b = [order[p] for p in request if p in order]
+    return not a or not b or max(a) >= min(b)
+
+
 class CodeSystem(StrEnum):
     """The code systems the lexicons map to treatments."""
 

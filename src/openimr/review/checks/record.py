@@ -11,7 +11,7 @@ from pydantic import Field
 from openimr.evidence.dates import DurationKind, find_durations
 from openimr.evidence.numbers import TENS, number_value
 from openimr.evidence.procedures import ProcedureEvent
-from openimr.knowledge.lexicons import same_body_region, with_nerve_supply
+from openimr.knowledge.lexicons import same_body_region, same_spine_part, with_nerve_supply
 from openimr.knowledge.terms import PERCENT
 from openimr.model import Fact, FactStatus
 from openimr.review.checks.base import INSUFFICIENT, MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
@@ -38,7 +38,13 @@ class DocumentedParams(FactsParams):
     same_region: bool = Field(
         default=False,
         description="Only facts whose sentence names no body part or one in the request's region (osteoarthritis of the "
-        "knee for a knee surgery, not of the spine).",
+        "knee for a knee surgery, not of the spine), and, for a study of the spine, not another part of the spine.",
+    )
+    same_spine_part: bool = Field(
+        default=False,
+        description="Only facts whose sentence places nothing at the spine or places them at the requested part of it "
+        "(a limb counting as the spine part whose roots supply it): arm weakness is a finding of the neck, not of the "
+        "thoracic spine, though both are one region.",
     )
     body_parts: list[str] = Field(
         default_factory=list,
@@ -53,10 +59,14 @@ class DocumentedParams(FactsParams):
 
 
 def _in_region(ctx: CheckContext, facts: list[Fact], nerve_supply: bool = False) -> list[Fact]:
-    """The facts whose clause names no body part or one in the request's region; with `nerve_supply`, also a limb
-    whose nerve roots the requested spine part supplies (leg pain for a lumbar request)."""
+    """The facts whose clause names no body part or one in the request's region, and places them at no other part of
+    the spine than the requested one; with `nerve_supply`, also a limb whose nerve roots the requested spine part
+    supplies (leg pain for a lumbar request)."""
     widen = with_nerve_supply if nerve_supply else list
-    return [f for f in facts if same_body_region(widen(f.body_parts), ctx.treatment.body_parts)]
+    parts = ctx.treatment.body_parts
+    return [
+        f for f in facts if same_body_region(widen(f.body_parts), parts) and same_spine_part(f.body_parts, parts)
+    ]
 
 
 @check("documented", DocumentedParams)
@@ -66,6 +76,8 @@ def documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
     mentioned = [f for f in ctx.evidence.mentions(params.any) if f.experiencer == "patient"]
     if params.same_region:
         mentioned = _in_region(ctx, mentioned)
+    if params.same_spine_part:
+        mentioned = [f for f in mentioned if same_spine_part(f.body_parts, ctx.treatment.body_parts)]
     if params.body_parts:
         mentioned = [f for f in mentioned if same_body_region(f.body_parts, params.body_parts)]
     present = [f for f in mentioned if f.status == FactStatus.PRESENT]

@@ -68,12 +68,18 @@ class NamesParams(Params):
         ("drug_classes", "drug_classes"),
         ("procedures", "procedures"),
         ("long_acting_allowed", "generics"),
+        ("body_parts", "body_parts"),
     )
 
     generics: list[str] = Field(default_factory=list, description="Drug generics (checked against the drug lexicon).")
     drug_classes: list[str] = Field(default_factory=list, description="Drug classes of the drug lexicon.")
     procedures: list[str] = Field(default_factory=list, description="Procedure lexicon names.")
     patterns: list[str] = Field(default_factory=list, description="Regular expressions for wording that is not a name.")
+    body_parts: list[str] = Field(
+        default_factory=list,
+        description="Body-part lexicon names: the request is for one of them (a path of a topic that covers the neck "
+        "and the thoracic spine but is the neck's alone).",
+    )
     long_acting: bool | None = Field(
         default=None,
         description="Only a drug in that form: false, not an extended-release or long-acting form (the lexicon's "
@@ -100,6 +106,9 @@ def _named(ctx: CheckContext, params: NamesParams) -> str | None:
         return t.brand or t.generic
     if t.name in params.procedures:
         return t.name
+    part = next((p for p in t.body_parts if p in params.body_parts), None)
+    if part is not None:
+        return part
     request = t.disputed or t.text
     for pattern in params.patterns:
         found = re.search(pattern, request, re.IGNORECASE)
