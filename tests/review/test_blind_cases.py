@@ -108,8 +108,11 @@ BLIND_SETS = [
     # written 2026-12-02 by a twelfth and a thirteenth engineer (180 cases, 202 items, 84 Overturned), held back and
     # measured at the session's start (main: 181 items agree, 67 Overturned caught, 114 of 118 Upheld kept, balanced
     # accuracy 0.882) and on the engine merged to land: 182, 68 and 114 (0.888); a regression it showed (an "A/P:" line's
-    # findings read as planned since the plan-list reading) was fixed in general: 183, 69 and 114 (0.894)
-    BlindSet("blind9", agreeing_items=183, overturned_caught=69),
+    # findings read as planned since the plan-list reading) was fixed in general: 183, 69 and 114 (0.894); imaging,
+    # bone scan and consultation readings restructured from the guidelines (session 26: normal films stated as no
+    # fracture shown, a new or progressive deficit after lumbar surgery, findings of the spine part studied, CRPS signs
+    # for a bone scan, a head injury by its sequelae): 188, 71 and 117 (0.918)
+    BlindSet("blind9", agreeing_items=188, overturned_caught=71),
 ]
 
 
