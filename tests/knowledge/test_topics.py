@@ -58,6 +58,7 @@ def test_valid_topic_parses() -> None:
         "accept_uncertain": False,
         "accept_planned": False,
         "same_region": False,
+        "same_spine_part": False,
         "body_parts": [],
         "or_requested": [],
     }
