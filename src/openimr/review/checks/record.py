@@ -164,11 +164,23 @@ asks for failed conservative care (MTUS ACOEM: symptoms that persist after an in
 success of a course of care (a block that helped for a while is a reason to go on, not a failed indication)."""
 
 
+_MEASURES = frozenset({"measured activity tolerance"})
+"""Functional terms that measure what the worker does ("walks 30 minutes", "sits for an hour"), not that it changed:
+the state a course of care left, which says nothing of whether the care improved the symptoms."""
+
+
 def _improved_by(ctx: CheckContext) -> list[Fact]:
-    """Statements that a therapy given (not the medications: drugs that ease pain do not make a course of care a
-    success) improved the symptoms, pain or function."""
+    """Statements that a therapy given improved the symptoms, pain or function: a change, not a measure of what the
+    worker does (`_MEASURES`); tied to a conservative therapy (not the medications: drugs that ease pain do not make a
+    course of care a success), and not to an earlier course of the requested treatment itself (the relief an earlier
+    block gave is a reason to repeat it, the repeat's own criterion, not care that made the request unnecessary)."""
     therapies = {f.name for f in ctx.evidence.present(["conservative_care"]) if f.kind == "prior_treatment"}
-    return [f for f in ctx.evidence.present(_IMPROVEMENT) if therapies & set(f.treatments)]
+    requested = ctx.treatment.name
+    return [
+        f
+        for f in ctx.evidence.present(_IMPROVEMENT)
+        if f.name not in _MEASURES and therapies & set(f.treatments) and requested not in f.treatments
+    ]
 
 
 def _therapies(facts: list[Fact]) -> str:
