@@ -56,6 +56,11 @@ SILENT = (INSUFFICIENT, True)
         ("Rule out carpal tunnel syndrome.", {"any": ["entrapment_neuropathy"]}, (INSUFFICIENT, False)),
         ("Rule out carpal tunnel syndrome.", {"any": ["entrapment_neuropathy"], "accept_uncertain": True}, (MET, False)),
         ("He would consider surgery.", {"any": ["surgery_planned"]}, (MET, False)),
+        # the neurotomy a diagnostic facet block leads to is not an operation
+        ("Radiofrequency neurotomy will be considered after the blocks.", {"any": ["surgery_planned"]}, SILENT),
+        ("Tramadol caused nausea and was stopped.", {"any": ["treatment_not_tolerated"]}, (MET, False)),
+        ("Oral NSAIDs are contraindicated with warfarin.", {"any": ["treatment_not_tolerated"]}, (MET, False)),
+        ("She would like to take fewer pills.", {"any": ["treatment_not_tolerated"]}, SILENT),
         ("A urine drug screen will be obtained.", {"any": ["opioid_monitoring"]}, SILENT),
         ("A urine drug screen will be obtained.", {"any": ["opioid_monitoring"], "accept_planned": True}, (MET, False)),
         ("Family history of osteoarthritis.", {"any": ["osteoarthritis"]}, SILENT),
