@@ -48,7 +48,8 @@ class DocumentedParams(FactsParams):
     or_requested: list[str] = Field(
         default_factory=list,
         description="Procedure lexicon names: also met when another disputed item of the case asks for one of them (the "
-        "program a treatment belongs to, requested with it: biofeedback with cognitive behavioral therapy).",
+        "program a treatment belongs to, requested with it: biofeedback with cognitive behavioral therapy), or the "
+        "request names one as the procedure it is for (a psychological evaluation before a spinal cord stimulator trial).",
     )
 
 
@@ -78,6 +79,8 @@ def documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
     requested = [t.name for i, t in enumerate(ctx.items) if i != ctx.item and t.name in params.or_requested]
     if requested:
         return Outcome(MET, note=f"{requested[0]} is requested in the same case")
+    if ctx.treatment.surgery in params.or_requested:
+        return Outcome(MET, note=f"the request is for a {ctx.treatment.surgery}")
     if mentioned and all(f.status == FactStatus.ABSENT for f in mentioned):
         return Outcome(NOT_MET, mentioned, f"the record notes no {names(mentioned)}")
     if any(f.status == FactStatus.UNCERTAIN for f in mentioned):
