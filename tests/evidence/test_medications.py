@@ -189,6 +189,13 @@ def test_a_drug_in_a_plan_section_is_planned_unless_in_use(text: str, status: st
         ("He had a brief Flexeril course after the injury.", True),
         ("Treatment has included naproxen and a short course of cyclobenzaprine.", True),
         ("He has taken cyclobenzaprine nightly for a year.", False),
+        # a trial told with its span in the past, a drug that caused serious harm, a drug the new one replaces
+        ("Cyclobenzaprine was used for 3 months with little benefit.", True),
+        ("Cyclobenzaprine 2015 -> allergic reaction, hospitalized.", True),
+        ("The physician is switching him from cyclobenzaprine to tizanidine.", True),
+        ("He has been using cyclobenzaprine for 3 months.", False),
+        ("He has used cyclobenzaprine for two years.", False),
+        ("Cyclobenzaprine causes drowsiness, which he manages by taking it at night.", False),
     ],
 )
 def test_a_course_taken_and_finished_is_marked(text: str, past: bool) -> None:

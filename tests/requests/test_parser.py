@@ -280,6 +280,10 @@ def test_requests_that_accompany_a_surgery(text: str, postoperative: bool) -> No
         ("Physical therapy 12 sessions status post right carpal tunnel release", "physical therapy", "carpal tunnel release"),
         ("Right knee arthroscopy with partial medial meniscectomy", "meniscectomy", None),
         ("Right shoulder arthroscopy with assistant surgeon", "shoulder arthroscopy", None),
+        # an evaluation for a procedure is its own item, whatever joins it to the procedure
+        ("Psychological evaluation (pre-spinal cord stimulator trial)", "psychological evaluation", "spinal cord stimulator"),
+        ("Psych clearance for SCS trial", "psychological evaluation", "spinal cord stimulator"),
+        ("Spinal cord stimulator trial", "spinal cord stimulator", None),
     ],
 )
 def test_a_service_names_the_surgery_it_is_for(text: str, name: str, surgery: str | None) -> None:

@@ -56,6 +56,11 @@ SILENT = (INSUFFICIENT, True)
         ("Rule out carpal tunnel syndrome.", {"any": ["entrapment_neuropathy"]}, (INSUFFICIENT, False)),
         ("Rule out carpal tunnel syndrome.", {"any": ["entrapment_neuropathy"], "accept_uncertain": True}, (MET, False)),
         ("He would consider surgery.", {"any": ["surgery_planned"]}, (MET, False)),
+        # the neurotomy a diagnostic facet block leads to is not an operation
+        ("Radiofrequency neurotomy will be considered after the blocks.", {"any": ["surgery_planned"]}, SILENT),
+        ("Tramadol caused nausea and was stopped.", {"any": ["treatment_not_tolerated"]}, (MET, False)),
+        ("Oral NSAIDs are contraindicated with warfarin.", {"any": ["treatment_not_tolerated"]}, (MET, False)),
+        ("She would like to take fewer pills.", {"any": ["treatment_not_tolerated"]}, SILENT),
         ("A urine drug screen will be obtained.", {"any": ["opioid_monitoring"]}, SILENT),
         ("A urine drug screen will be obtained.", {"any": ["opioid_monitoring"], "accept_planned": True}, (MET, False)),
         ("Family history of osteoarthritis.", {"any": ["osteoarthritis"]}, SILENT),
@@ -120,6 +125,13 @@ def test_age(age: int | None, expected: tuple[CriterionStatus, bool]) -> None:
         ("Physical therapy and an injection (2 weeks' relief).", {}, INJURY, (MET, False)),
         ("Physical therapy helped for 2-3 weeks of relief, then the pain returned.", {}, INJURY, (MET, False)),
         ("Neck pain.", {}, INJURY, SILENT),
+        # what the worker can do is a measure, not an improvement; relief that wore off, or pain that came back, is
+        # care that failed; care that improved the symptoms has not failed
+        ("After physical therapy the pain persists; she walks 20 minutes and sits 15.", {}, INJURY, (MET, False)),
+        ("She had physical therapy; pain persists, limiting walking to 10 minutes and sitting to 15.", {}, INJURY, (MET, False)),
+        ("Physical therapy helped for about a week. The pain persists.", {}, INJURY, (MET, False)),
+        ("Physical therapy improved her symptoms; the pain is now recurring.", {}, INJURY, (MET, False)),
+        ("Physical therapy improved her symptoms and she can now walk 30 minutes.", {}, INJURY, (NOT_MET, False)),
         ("She failed conservative treatment.", {"min_weeks": 12}, UR - dt.timedelta(weeks=5), (NOT_MET, False)),
         ("She failed conservative treatment.", {"min_weeks": 12}, UR - dt.timedelta(weeks=20), (MET, False)),
         ("She took pregabalin for months; the CRPS of the foot remains.", {"symptoms": ["crps"]}, INJURY, SILENT),

@@ -115,11 +115,53 @@ def _part_of(match: TermMatch, breaks: re.Pattern[str]) -> str:
     return sentence[left:right]
 
 
-def _past_course(match: TermMatch) -> bool:
-    """Whether a drug mention names a course of the drug taken and finished ("had a short course of Flexeril")."""
+_SPAN_TAKEN = re.compile(
+    r"(?<!\bhas\s)(?<!\bhave\s)\b(?:used|took|tried|trialed)\s+(?:\w+\s+){0,2}?(?:for|x)\s+(?:about\s+|approximately\s+|around\s+|~\s*)?"
+    r"(?:\d+|one|two|three|four|five|six|eight|twelve|a\s+few|several)\s*(?:-\s*)?(?:days?|weeks?|wks?|months?|mos?|years?|yrs?)\b",
+    re.IGNORECASE,
+)
+"""A drug taken for a stated span, told in the past ("diclofenac gel used for 3 months", "took naproxen for two
+weeks"): a trial that ended (one still under way is told as such: "has used it for a year", "has been using it for 3
+months")."""
+_ENDED_BY = re.compile(
+    r"(?:-+>|\u2192|\b(?:caused|led\s+to|resulted\s+in|complicated\s+by|with\s+(?:a\s+|an\s+)?subsequent))\s*(?:[\w-]+\s+){0,3}?"
+    r"(?:bleed\w*|hemorrhage|ulcer\w*|perforation|anaphyla\w+|allergic\s+reaction|angioedema|renal\s+(?:failure|injury|"
+    r"insufficiency)|kidney\s+injury|hospitali[sz]\w*)\b",
+    re.IGNORECASE,
+)
+"""A drug followed by the serious harm it caused ("ibuprofen -> GI bleed", "naproxen caused a gastric ulcer"): no
+clinician goes on prescribing it, so the mention tells of a trial that ended."""
+_REPLACED = re.compile(
+    r"\b(?:(?:switch|chang|convert|transition|mov)\w*\s+(?:(?:him|her|them|the\s+(?:patient|worker))\s+)?from|instead\s+of"
+    r"|in\s+place\s+of|replac\w*|substitut\w+\s+for)\s+(?:(?:his|her|their|the)\s+)?$",
+    re.IGNORECASE,
+)
+"""Words before a drug that the new prescription replaces ("switch from ibuprofen to celecoxib", "instead of
+naproxen"): it is being stopped, not taken alongside."""
+
+
+def _replaced(match: TermMatch) -> bool:
+    """Whether a drug mention names the drug a new prescription replaces ("switch from ibuprofen", "in place of
+    meloxicam")."""
+    text = match.document.text
+    return bool(_REPLACED.search(text[max(0, match.start - 60) : match.start]))
+
+
+def _past_course(match: TermMatch, ongoing: bool) -> bool:
+    """Whether a drug mention names a course of the drug taken and finished ("had a short course of Flexeril"); or,
+    unless its order speaks of it in use (`ongoing`), a trial told with its span in the past ("used for 3 months"), a
+    drug that caused serious harm ("ibuprofen -> GI bleed"), or one the new prescription replaces ("switched from
+    ibuprofen")."""
     text = match.document.text
     before = text[max(0, match.start - 60) : match.start]
-    return bool(_COURSE_OF.search(before) or (_FINISHED_BEFORE.search(before) and _COURSE_AFTER.match(text, match.end)))
+    if _COURSE_OF.search(before) or (_FINISHED_BEFORE.search(before) and _COURSE_AFTER.match(text, match.end)):
+        return True
+    if ongoing:
+        return False
+    if _replaced(match):
+        return True
+    part = _part_of(match, _ORDER_BREAK)
+    return bool(_SPAN_TAKEN.search(part) or _ENDED_BY.search(part))
 
 
 def _prescribed_now(match: TermMatch, ongoing: bool, ur_date: dt.date | None) -> bool:
@@ -226,7 +268,9 @@ def extract(case: Case) -> list[Candidate]:
         if role is SentenceRole.REVIEW and not _certified_before(match, document_role(match.document) is not None, ur_date):
             continue
         if _FIRST.search(match.sentence.text):
-            facts.append(Candidate("medication", match, value=FIRST_PRESCRIPTION))
+            # the drug the new prescription replaces is not itself prescribed ("started celecoxib today in place of
+            # meloxicam")
+            facts.append(Candidate("medication", match, value=PAST_COURSE if _replaced(match) else FIRST_PRESCRIPTION))
             continue
         if role is SentenceRole.REQUEST:
             continue
@@ -239,7 +283,7 @@ def extract(case: Case) -> list[Candidate]:
         if plan is None and not tested and _prescribed_now(match, ongoing, ur_date):
             facts.append(Candidate("medication", match, value=PRESCRIBED_NOW))
             continue
-        value = PAST_COURSE if _past_course(match) else ONGOING_USE if ongoing else None
+        value = PAST_COURSE if _past_course(match, ongoing) else ONGOING_USE if ongoing else None
         found = [f for f in find_event_dates(match.sentence.text) if ur_date is None or f.date <= ur_date]
         first = min(found, key=lambda f: f.date, default=None)
         if first is None:

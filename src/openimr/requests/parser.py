@@ -68,9 +68,13 @@ _GUIDED = re.compile(r"[\s-]*(?:guided|guidance)\b", re.IGNORECASE)
 _NASAL = re.compile(r"\b(?:nasal|intranasal)\b", re.IGNORECASE)
 _PERCENT = re.compile(r"\d\s*%")
 _FOR_A_SURGERY = re.compile(
-    r"\b(?:for|after|following|prior\s+to|before|in\s+preparation\s+for|status\s+post|s/p)\b", re.IGNORECASE
+    r"\b(?:for|after|following|prior\s+to|before|in\s+preparation\s+for|status\s+post|s/p|ahead\s+of)\b"
+    r"|\b(?:pre|post)(?:[\s-]|(?=op))",
+    re.IGNORECASE,
 )
-"""Words by which a service names the surgery it is for ("cold therapy unit after the shoulder arthroscopy")."""
+"""Words by which a service names the surgery it is for ("cold therapy unit after the shoulder arthroscopy",
+"psychological evaluation (pre-spinal cord stimulator trial)", "labs pre-op lumbar fusion"): an evaluation or a service
+for a procedure is its own item."""
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]{4,}")
 
 # Procedures of these kinds name an item even when a drug is also written ("trigger point injection with lidocaine").

@@ -120,10 +120,14 @@ def phase_of(case: Case, treatment: Treatment, evidence: Evidence, period_months
 
 
 _MORE_OF_THE_SAME = re.compile(
-    r"\b(?:additional|continu\w+|further|extension|extended|more|repeat|remaining|ongoing|refills?|renewal|maintenance)\b",
+    r"\b(?:additional|continu\w+|further|extension|extended|more|repeat|remaining|ongoing|refills?|renewal|maintenance)\b"
+    # a later injection of a series, however its first is to be given ("second lumbar ESI in two weeks", "3rd block")
+    r"|\b(?:second|third|2nd|3rd|subsequent|follow[\s-]?up)\s+(?:[\w/-]+\s+){0,5}?(?:injections?|blocks?|[A-Z]*ESIs?)\b",
     re.IGNORECASE,
 )
-"""Words by which a request itself says the treatment has already been given ("additional physical therapy")."""
+"""Words by which a request itself says the treatment has already been given ("additional physical therapy") or is to
+follow an earlier one ("a second epidural injection"): a repeat, judged on the response to the earlier one (CPMTG p. 46:
+no series of injections)."""
 _FIRST_COURSE = re.compile(r"\b(?:initial|trial|first|new|start\w*|begin|initiat\w+)\b", re.IGNORECASE)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from openimr.evidence.attribution import STOPPED
-from openimr.evidence.medications import weeks_in_use
+from openimr.evidence.medications import PAST_COURSE, weeks_in_use
 from openimr.knowledge.lexicons import drug_lexicon, drug_matcher
 from openimr.model import Fact, FactStatus, Treatment
 from openimr.requests import parse_request
@@ -102,14 +102,14 @@ class ClassParams(Params):
 
 @check("no_duplicate_class", ClassParams)
 def no_duplicate_class(ctx: CheckContext, params: ClassParams) -> Outcome:
-    """No other drug of the same class in current use (one the record says was stopped is not), nor requested
-    alongside in the same case."""
+    """No other drug of the same class in current use (one the record says was stopped, or names as a course taken and
+    finished or replaced by the new one, is not), nor requested alongside in the same case."""
     requested = {f.name for f in requested_drug(ctx)} | {ctx.treatment.generic or ctx.treatment.name}
     stopped = stopped_drugs(ctx)
     others = [
         f
         for f in ctx.evidence.present([params.group])
-        if f.kind == "medication" and f.name not in requested and f.name not in stopped
+        if f.kind == "medication" and f.name not in requested and f.name not in stopped and f.value != PAST_COURSE
     ]
     if others:
         return Outcome(NOT_MET, others, f"the worker already takes {names(others)}")

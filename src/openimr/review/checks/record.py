@@ -54,7 +54,8 @@ class DocumentedParams(FactsParams):
     or_requested: list[str] = Field(
         default_factory=list,
         description="Procedure lexicon names: also met when another disputed item of the case asks for one of them (the "
-        "program a treatment belongs to, requested with it: biofeedback with cognitive behavioral therapy).",
+        "program a treatment belongs to, requested with it: biofeedback with cognitive behavioral therapy), or the "
+        "request names one as the procedure it is for (a psychological evaluation before a spinal cord stimulator trial).",
     )
 
 
@@ -90,6 +91,8 @@ def documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
     requested = [t.name for i, t in enumerate(ctx.items) if i != ctx.item and t.name in params.or_requested]
     if requested:
         return Outcome(MET, note=f"{requested[0]} is requested in the same case")
+    if ctx.treatment.surgery in params.or_requested:
+        return Outcome(MET, note=f"the request is for a {ctx.treatment.surgery}")
     if mentioned and all(f.status == FactStatus.ABSENT for f in mentioned):
         return Outcome(NOT_MET, mentioned, f"the record notes no {names(mentioned)}")
     if any(f.status == FactStatus.UNCERTAIN for f in mentioned):
@@ -176,11 +179,23 @@ asks for failed conservative care (MTUS ACOEM: symptoms that persist after an in
 success of a course of care (a block that helped for a while is a reason to go on, not a failed indication)."""
 
 
+_MEASURES = frozenset({"measured activity tolerance"})
+"""Functional terms that measure what the worker does ("walks 30 minutes", "sits for an hour"), not that it changed:
+the state a course of care left, which says nothing of whether the care improved the symptoms."""
+
+
 def _improved_by(ctx: CheckContext) -> list[Fact]:
-    """Statements that a therapy given (not the medications: drugs that ease pain do not make a course of care a
-    success) improved the symptoms, pain or function."""
+    """Statements that a therapy given improved the symptoms, pain or function: a change, not a measure of what the
+    worker does (`_MEASURES`); tied to a conservative therapy (not the medications: drugs that ease pain do not make a
+    course of care a success), and not to an earlier course of the requested treatment itself (the relief an earlier
+    block gave is a reason to repeat it, the repeat's own criterion, not care that made the request unnecessary)."""
     therapies = {f.name for f in ctx.evidence.present(["conservative_care"]) if f.kind == "prior_treatment"}
-    return [f for f in ctx.evidence.present(_IMPROVEMENT) if therapies & set(f.treatments)]
+    requested = ctx.treatment.name
+    return [
+        f
+        for f in ctx.evidence.present(_IMPROVEMENT)
+        if f.name not in _MEASURES and therapies & set(f.treatments) and requested not in f.treatments
+    ]
 
 
 def _therapies(facts: list[Fact]) -> str:
