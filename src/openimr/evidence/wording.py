@@ -48,6 +48,15 @@ _GIVEN_AFTER = re.compile(
 """A treatment the clause says was approved and then given ("four CBT sessions were certified and began in May", "the
 injection was authorized and performed on 3/2"): the worker's care, told with its authorization, not the review's
 decision."""
+AFTER_SURGERY = re.compile(
+    r"\b(?:post[\s-]?op(?:erative(?:ly)?)?|post[\s-]?surg(?:ical|ery)|(?:after|following|upon|at|on)\s+(?:the\s+|his\s+|her\s+|their\s+)?"
+    r"(?:\w+\s+){0,2}?(?:surgery|operation|procedure|discharge)|(?:surgical|incisional)\s+pain)\b",
+    re.IGNORECASE,
+)
+"""Words by which the record says a drug is for after an operation ("post-operative pain control with Norco", "Percocet
+for 5 days after surgery", "oxycodone on discharge", "for incisional pain")."""
+
+
 _UR_CASE = re.compile(r"\bUR\b")
 """"UR" is an abbreviation only as capitals; "ur" in lower case is a typo or a word part."""
 
