@@ -141,9 +141,10 @@ _BEFORE_NUMBER = frozenset(["no", "nos", "ch", "chap", "pp", "pg", "sec", "sect"
 """Words a number follows, a reference's ("Ch. 12", "pp. 46-48", "Sec. 9792.20", "Form No. 5") or a prescription's
 ("Qty. 60", "Disp. #30", "Sig. 1 tab"): before a number or a lower-case word they end no sentence."""
 _DOSING = frozenset(
-    ["q.d", "q.i.d", "b.i.d", "t.i.d", "q.h.s", "q.o.d", "p.o", "p.r.n", "h.s", "q.am", "q.pm", "qd", "bid", "tid"]
-    + ["qid", "qhs", "prn", "po", "mg", "mcg", "ml", "tab", "tabs", "cap", "caps"]
+    {"q.d", "q.i.d", "b.i.d", "t.i.d", "q.h.s", "q.o.d", "p.o", "p.r.n", "h.s", "q.am", "q.pm", "qd", "bid", "tid"}
+    | {"qid", "qhs", "prn", "po", "mg", "mcg", "ml", "tab", "tabs", "cap", "caps"}
 )
+"""Dosing abbreviations: after one, an order may go on with more of its dosing."""
 _EVERY_HOURS = re.compile(r"q\.?\d{1,2}(?:-\d{1,2})?h(?:rs?)?\.?$")
 """An every-so-many-hours dose ("q.6h", "q4-6h", "q8hrs")."""
 _DOSING_NEXT = re.compile(
