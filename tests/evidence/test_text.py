@@ -36,6 +36,15 @@ from openimr.evidence.text import (
         ("First part\n\nSecond part", ["First part", "Second part"]),
         ("He takes 10 mg. Then he sleeps.", ["He takes 10 mg.", "Then he sleeps."]),
         ("Ratio was 2.5 overall. Fine.", ["Ratio was 2.5 overall.", "Fine."]),
+        # an order goes on after a dosing abbreviation with more of its dosing, whatever its case
+        ("Norco 10/325 mg 1 p.o. Q6H PRN, since 2014. Pain 6/10.", ["Norco 10/325 mg 1 p.o. Q6H PRN, since 2014.", "Pain 6/10."]),
+        ("Tramadol 50 mg b.i.d. PRN was stopped. Fine.", ["Tramadol 50 mg b.i.d. PRN was stopped.", "Fine."]),
+        ("Take 1 tab q.6h. PRN pain; tab. 2 at night.", ["Take 1 tab q.6h. PRN pain; tab. 2 at night."]),
+        ("Gabapentin 300 mg t.i.d. Patient is better.", ["Gabapentin 300 mg t.i.d.", "Patient is better."]),
+        # titles before a name, references and prescription fields before a number
+        ("Seen by Drs. Ortiz and Lee, who advised surgery.", ["Seen by Drs. Ortiz and Lee, who advised surgery."]),
+        ("Per ACOEM Ch. 12 pp. 300-301, MRI is indicated. Ok.", ["Per ACOEM Ch. 12 pp. 300-301, MRI is indicated.", "Ok."]),
+        ("Sig. 1 tab at night. Disp. #30 tabs. Done.", ["Sig. 1 tab at night.", "Disp. #30 tabs.", "Done."]),
     ],
 )
 def test_split_sentences(text: str, sentences: list[str]) -> None:

@@ -23,3 +23,20 @@ def test_a_treatment_only_certified_or_a_request_decided_is_the_review() -> None
     assert sentence_role("Six sessions of CBT were certified on 2/3/2019.") is SentenceRole.REVIEW
     assert sentence_role("Acupuncture x6 was certified but has not started.") is SentenceRole.REVIEW
     assert sentence_role("The request for six CBT sessions was certified and began in May.") is SentenceRole.REVIEW
+
+
+def test_an_aside_that_the_care_told_of_was_authorized_leaves_the_clause_clinical() -> None:
+    clinical = [
+        "She has completed 6 sessions of physical therapy, which were authorized, with less pain on lifting.",
+        "He attends acupuncture, which has been authorized by UR, and reports walking farther",
+        "The MRI that was approved last month showed a full-thickness supraspinatus tear.",
+        "Physical therapy, which was authorized on 5/2/2016, improved her lifting tolerance.",
+    ]
+    for sentence in clinical:
+        assert sentence_role(sentence) is SentenceRole.CLINICAL, sentence
+
+
+def test_an_authorization_with_nothing_else_told_is_the_review() -> None:
+    assert sentence_role("Acupuncture x6, which was authorized by UR.") is SentenceRole.REVIEW
+    assert sentence_role("The request for PT, which was approved, is for 8 visits.") is SentenceRole.REVIEW
+    assert sentence_role("Physical therapy was certified by UR on 5/2/2016.") is SentenceRole.REVIEW

@@ -16,7 +16,7 @@ from openimr.evidence.context import assertion
 from openimr.evidence.dates import find_event_dates
 from openimr.evidence.terms import Candidate, TermMatch, document_role, find_lexicon_terms
 from openimr.evidence.text import clause_bounds, plan_section
-from openimr.evidence.wording import ALL_ROLES, CONDITIONAL_DECISION, DENIAL, REQUESTED, SentenceRole
+from openimr.evidence.wording import AFTER_SURGERY, ALL_ROLES, CONDITIONAL_DECISION, DENIAL, REQUESTED, SentenceRole
 from openimr.knowledge.lexicons import Drug, drug_lexicon, drug_matcher
 from openimr.model import Case, Fact, FactStatus
 
@@ -273,6 +273,10 @@ def extract(case: Case) -> list[Candidate]:
             facts.append(Candidate("medication", match, value=PAST_COURSE if _replaced(match) else FIRST_PRESCRIPTION))
             continue
         if role is SentenceRole.REQUEST:
+            # a drug asked for the pain after an operation ("Percocet is requested for post-operative pain") is the
+            # prescription under review, for the time after the surgery
+            if AFTER_SURGERY.search(_part_of(match, _CLAUSE_BREAK)):
+                facts.append(Candidate("medication", match, value=PRESCRIBED_NOW))
             continue
         tested = _not_found_by_test(match)
         if tested is False:

@@ -49,6 +49,7 @@ class Sentence:
 _TITLES = frozenset(
     [
         "dr",
+        "drs",
         "mr",
         "mrs",
         "ms",
@@ -136,6 +137,23 @@ _ABBREVIATIONS = frozenset(
         "ltd",
     ]
 )
+_BEFORE_NUMBER = frozenset(["no", "nos", "ch", "chap", "pp", "pg", "sec", "sect", "vol", "para", "qty", "disp", "sig"])
+"""Words a number follows, a reference's ("Ch. 12", "pp. 46-48", "Sec. 9792.20", "Form No. 5") or a prescription's
+("Qty. 60", "Disp. #30", "Sig. 1 tab"): before a number or a lower-case word they end no sentence."""
+_DOSING = frozenset(
+    {"q.d", "q.i.d", "b.i.d", "t.i.d", "q.h.s", "q.o.d", "p.o", "p.r.n", "h.s", "q.am", "q.pm", "qd", "bid", "tid"}
+    | {"qid", "qhs", "prn", "po", "mg", "mcg", "ml", "tab", "tabs", "cap", "caps"}
+)
+"""Dosing abbreviations: after one, an order may go on with more of its dosing."""
+_EVERY_HOURS = re.compile(r"q\.?\d{1,2}(?:-\d{1,2})?h(?:rs?)?\.?$")
+"""An every-so-many-hours dose ("q.6h", "q4-6h", "q8hrs")."""
+_DOSING_NEXT = re.compile(
+    r"(?:q\.?\s?\d{1,2}(?:-\d{1,2})?\s?h(?:rs?)?|q\.?\s?(?:d|h\.?s|o\.?d|i\.?d|am|pm|day)|b\.?i\.?d|t\.?i\.?d|p\.?r\.?n"
+    r"|h\.?s|p\.?o|qhs|qam|qpm|prn|bid|tid|qid|qd)\b",
+    re.IGNORECASE,
+)
+"""The dosing words an order goes on with after a dosing abbreviation ("1 p.o. Q6H PRN", "b.i.d. PRN pain"): the same
+order, not a new sentence."""
 _HEADING_LINE = r"[ \t]*[A-Z][A-Z0-9 ,&/'()-]{3,}[ \t]*"
 _CANDIDATE = re.compile(
     r"[.!?]+[\"')\]]*(?=\s)"  # terminal punctuation
@@ -174,10 +192,11 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     next_char = following.group(1) if following else ""
     if word in _TITLES or (len(word) == 1 and word.isalpha()):
         return False
-    if word in ("no", "nos") or word in MONTH_NAMES:  # "No. 5", "Apr. 10, 2016"; "Diabetic? No. Lumbar pain" ends one
-        return not next_char.isdigit() and not next_char.islower()
-    if word in _ABBREVIATIONS or "." in word:
-        return next_char.isupper()
+    if word in _BEFORE_NUMBER or word in MONTH_NAMES:  # "No. 5", "Apr. 10, 2016"; "Diabetic? No. Lumbar pain" ends one
+        return not next_char.isdigit() and next_char != "#" and not next_char.islower()
+    if word in _ABBREVIATIONS or "." in word or word in _DOSING:
+        dosing = word in _DOSING or _EVERY_HOURS.match(word) is not None
+        return next_char.isupper() and not (dosing and following and _DOSING_NEXT.match(text, following.start(1)))
     return not next_char.islower() or (following is not None and bool(_NOTE_OPENER.match(text, following.start(1))))
 
 

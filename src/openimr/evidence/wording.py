@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from openimr.evidence.text import FINITE_VERB
 from openimr.knowledge.terms import anchored_search, regex_fold
 
 _REVIEW_ACTOR = re.compile(
@@ -48,6 +49,26 @@ _GIVEN_AFTER = re.compile(
 """A treatment the clause says was approved and then given ("four CBT sessions were certified and began in May", "the
 injection was authorized and performed on 3/2"): the worker's care, told with its authorization, not the review's
 decision."""
+AFTER_SURGERY = re.compile(
+    r"\b(?:post[\s-]?op(?:erative(?:ly)?)?|post[\s-]?surg(?:ical|ery)|(?:after|following|upon|at|on)\s+(?:the\s+|his\s+|her\s+|their\s+)?"
+    r"(?:\w+\s+){0,2}?(?:surgery|operation|procedure|discharge)|(?:surgical|incisional)\s+pain)\b",
+    re.IGNORECASE,
+)
+"""Words by which the record says a drug is for after an operation ("post-operative pain control with Norco", "Percocet
+for 5 days after surgery", "oxycodone on discharge", "for incisional pain")."""
+
+
+_DECIDED_ASIDE = re.compile(
+    r",?\s*\b(?:which|that)\s+(?:has|have|had|was|were|is|are)\s+(?:been\s+)?(?:previously\s+|since\s+|already\s+)?"
+    r"(?:certified|authorized|approved)\b(?:\s+(?:by\s+(?:the\s+)?(?:UR|utilization\s+review|(?:claims\s+)?administrator|carrier|insurer)"
+    r"|(?:on|in)\s+[\w/-]+(?:\s+\d{4})?|last\s+\w+|earlier|before|previously|already))*\s*,?",
+    re.IGNORECASE,
+)
+"""An aside by which a clause says the care it tells of was authorized ("she completed six visits of therapy, which
+were authorized, with less pain", "he attends acupuncture, which has been approved by UR, and walks farther"): the care
+is told as given; the aside is no decision of the clause's."""
+_TOLD_VERB = re.compile(r"\b(?:\w{3,}ed|attends|receives|undergoes|goes|does|gets|reports|shows|notes)\b", re.IGNORECASE)
+"""A verb by which what is left of a clause tells of care on its own ("he attends acupuncture ...")."""
 _UR_CASE = re.compile(r"\bUR\b")
 """"UR" is an abbreviation only as capitals; "ur" in lower case is a typo or a word part."""
 
@@ -66,8 +87,14 @@ class SentenceRole(StrEnum):
 def sentence_role(sentence: str, following: str = "") -> SentenceRole:
     """The role of one sentence or clause: a report of the UR decision (it names the review, says a request was
     decided, or says a treatment was denied, modified or certified, unless it or the `following` clause of its sentence
-    says it was then given: "... were certified and began in May"), a report of the request, or clinical text."""
+    says it was then given: "... were certified and began in May"), a report of the request, or clinical text. An
+    aside that the care it tells of was authorized ("..., which were authorized, ...") is read past when the rest of
+    the clause has a verb of its own."""
     folded = regex_fold(sentence)
+    if "which" in folded or "that" in folded:
+        told = _DECIDED_ASIDE.sub(" ", sentence)
+        if told != sentence and not REQUESTED.search(told) and (FINITE_VERB.search(told) or _TOLD_VERB.search(told)):
+            sentence, folded = told, regex_fold(told)
     actor = anchored_search(_REVIEW_ACTOR, sentence, folded)
     if actor is not None and (actor.group(0).upper() != "UR" or _UR_CASE.search(sentence)):
         return SentenceRole.REVIEW

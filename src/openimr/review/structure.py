@@ -25,6 +25,7 @@ from openimr.evidence import Evidence
 from openimr.evidence.medications import FIRST_PRESCRIPTION, ONGOING_USE, PAST_COURSE, PRESCRIBED_NOW, same_drug
 from openimr.evidence.procedures import ProcedureEvent
 from openimr.evidence.text import sentence_at
+from openimr.evidence.wording import AFTER_SURGERY
 from openimr.knowledge.lexicons import procedure_lexicon, same_body_region
 from openimr.model import Case, Fact, FactStatus, Treatment, TreatmentKind
 from openimr.requests import parse_request
@@ -39,6 +40,7 @@ __all__ = [
     "line_of",
     "phase_of",
     "primary_of",
+    "supply_for_surgery",
     "surgeries_performed",
 ]
 
@@ -263,26 +265,29 @@ def certified_to_come(treatment: Treatment, evidence: Evidence) -> bool:
     )
 
 
-_AFTER_SURGERY = re.compile(
-    r"\b(?:post[\s-]?op(?:erative(?:ly)?)?|post[\s-]?surg(?:ical|ery)|(?:after|following|upon|at|on)\s+(?:the\s+|his\s+|her\s+|their\s+)?"
-    r"(?:\w+\s+){0,2}?(?:surgery|operation|procedure|discharge)|(?:surgical|incisional)\s+pain)\b",
-    re.IGNORECASE,
-)
-"""Words by which the record says a drug is for after an operation ("post-operative pain control with Norco", "Percocet
-for 5 days after surgery", "oxycodone on discharge", "for incisional pain")."""
-
-
-def _prescribed_for_surgery(treatment: Treatment, evidence: Evidence) -> bool:
+def _prescribed_for_surgery(treatment: Treatment, evidence: Evidence, new_supply: bool = False) -> bool:
     """Whether the record prescribes or plans the requested drug for the pain after an operation: a sentence naming
-    it, as taken or planned, speaks of the time after the surgery."""
+    it, as taken or planned, speaks of the time after the surgery (with `new_supply`, not a sentence about the drug in
+    use before: "he continued his Norco after the surgery" carries a long-term drug through it)."""
     texts = evidence.document_texts
     return any(
-        _AFTER_SURGERY.search(sentence_at(texts[span.document_id], span.start, span.end).text)
+        AFTER_SURGERY.search(sentence_at(texts[span.document_id], span.start, span.end).text)
         for fact in drug_facts(treatment, evidence)
         if fact.status in (FactStatus.PRESENT, FactStatus.PLANNED)
+        and not (new_supply and fact.value in (ONGOING_USE, PAST_COURSE))
         for span in fact.spans
         if span.document_id in texts
     )
+
+
+def supply_for_surgery(treatment: Treatment, evidence: Evidence) -> bool:
+    """Whether a drug request is a supply for the pain after an operation: the request says so ("for post-op pain",
+    "Associated surgical service: ...") or goes with a surgery still to come, or the record prescribes, plans or asks
+    for the drug for the time after the surgery ("Plan: Norco for two weeks following surgery", "Percocet requested
+    for post-operative pain"), in a sentence that does not speak of it in use before. A worker on long-term opioids
+    who has surgery is given such a supply for the operation's pain (DWC Opioids 2016 §1.4): its use begins with the
+    surgery, while a refill of the long-term drug carried through the operation does not."""
+    return treatment.postoperative or _prescribed_for_surgery(treatment, evidence, new_supply=True)
 
 
 def _opioid_for_surgery_to_come(treatment: Treatment, evidence: Evidence, certified: list[list[str]]) -> bool:

@@ -12,7 +12,7 @@ from openimr.requests import parse_request
 from openimr.requests.dosing import morphine_equivalent, supply_days
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
 from openimr.review.checks.record import FactsParams
-from openimr.review.structure import Line, drug_facts, drug_in_use_facts, last_surgery_of_region
+from openimr.review.structure import Line, drug_facts, drug_in_use_facts, last_surgery_of_region, supply_for_surgery
 
 
 def requested_drug(ctx: CheckContext) -> list[Fact]:
@@ -46,9 +46,12 @@ def _weeks_since_window(ctx: CheckContext, since_surgery: bool) -> tuple[float |
 def duration_of_use(ctx: CheckContext, params: UseParams) -> Outcome:
     """Use within `max_weeks`: not met when the record shows the drug taken longer (dated, or in use since a date of
     injury, or with `since_surgery` of the surgery, longer ago than the limit), or a first supply longer than the
-    limit (`per_day`)."""
+    limit (`per_day`). With `since_surgery`, a supply the request or the record gives for the pain after the surgery
+    is met whatever was taken before it (`supply_for_surgery`)."""
     limit = params.max_weeks
     in_use = drug_in_use_facts(ctx.treatment, ctx.evidence)
+    if params.since_surgery and supply_for_surgery(ctx.treatment, ctx.evidence):
+        return Outcome(MET, note="the supply is for the pain after the surgery: its use begins with the surgery")
     weeks = [w for w in (weeks_in_use(f, ctx.ur_decision) for f in in_use) if w is not None]
     if weeks and max(weeks) > limit:
         return Outcome(NOT_MET, in_use, f"it has been prescribed for {max(weeks):.0f} weeks, beyond {limit:.0f} weeks")
