@@ -109,7 +109,10 @@ BLIND_SETS = [
     # measured at the session's start (main: 181 items agree, 67 Overturned caught, 114 of 118 Upheld kept, balanced
     # accuracy 0.882) and on the engine merged to land: 182, 68 and 114 (0.888); a regression it showed (an "A/P:" line's
     # findings read as planned since the plan-list reading) was fixed in general: 183, 69 and 114 (0.894)
-    BlindSet("blind9", agreeing_items=183, overturned_caught=69),
+    # 190 and 76 with eng-rehab (as a development set: complex return-to-work issues read as facts, a return then time
+    # off work, two medical opinions on restrictions; a tested capacity set against the job's demands; loss of function,
+    # homebound and a trial's results as notes state them; the arms of a seat are not the worker's)
+    BlindSet("blind9", agreeing_items=190, overturned_caught=76),
 ]
 
 
