@@ -25,6 +25,10 @@ from openimr.model import FactStatus
         ("Counseling visits to date - six, with better sleep.", "psychotherapy", "6", PRESENT),
         ("She has done cognitive behavioral therapy x3 so far.", "psychotherapy", "3", PRESENT),
         ("Physical therapy visits: 2x/week since June.", "physical therapy", "", PRESENT),
+        # a count after "x" in a sentence that says the course was had; not a frequency or a length
+        ("Completed initial acupuncture x6 in January (1x/wk).", "acupuncture", "6", PRESENT),
+        ("She had physical therapy x 8 for the knee.", "physical therapy", "8", PRESENT),
+        ("He had physical therapy 2x/week x 6 weeks.", "physical therapy", "", PRESENT),
         # psychotherapies by their own names, and a course told by its length and frequency
         ("Trauma therapy: cognitive processing therapy, 12 sessions to date.", "psychotherapy", "12", PRESENT),
         ("She has had prolonged exposure therapy, 10 of 10 sessions attended.", "psychotherapy", "10", PRESENT),

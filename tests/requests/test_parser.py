@@ -175,6 +175,10 @@ def test_branded_kit_keeps_brand_and_ingredients() -> None:
             {"kind": TreatmentKind.INJECTION, "name": "trigger point injection"},
         ),
         ("PRP injection to the right elbow", {"name": "platelet-rich plasma injection", "body_parts": ["elbow"]}),
+        # the arms of a seat are the device's, not the worker's
+        ("Raised toilet seat with arms", {"kind": TreatmentKind.DME, "body_parts": []}),
+        ("Bedside commode w/ padded arms for the left hip", {"kind": TreatmentKind.DME, "body_parts": ["hip"]}),
+        ("Right arm sling", {"body_parts": ["upper extremity"]}),
         ("TENS unit 30 day rental", {"kind": TreatmentKind.DME, "name": "TENS unit", "duration": "30 days rental"}),
         ("H-wave device purchase", {"kind": TreatmentKind.DME, "name": "interferential unit"}),
         ("Hinged knee brace, left", {"kind": TreatmentKind.DME, "name": "brace", "body_parts": ["knee"]}),

@@ -69,6 +69,17 @@ SILENT = (INSUFFICIENT, True)
         ("Degenerative joint disease of the left hip.", {"any": ["osteoarthritis"], "body_parts": ["knee", "hand"]}, SILENT),
         ("Left thumb DJD.", {"any": ["osteoarthritis"], "body_parts": ["knee", "hand"]}, (MET, False)),
         ("Arthritis, worse with stairs.", {"any": ["osteoarthritis"], "body_parts": ["knee", "hand"]}, (MET, False)),
+        # a fact of `unless` undoes the finding: the consultation found the worker no candidate
+        (
+            "A surgical consultation was obtained.",
+            {"any": ["surgery_planned"], "unless": ["not_surgical_candidate"]},
+            (MET, False),
+        ),
+        (
+            "A surgical consultation found he is not a surgical candidate.",
+            {"any": ["surgery_planned"], "unless": ["not_surgical_candidate"]},
+            (NOT_MET, False),
+        ),
     ],
 )
 def test_documented(text: str, params: dict[str, Any], expected: tuple[CriterionStatus, bool]) -> None:

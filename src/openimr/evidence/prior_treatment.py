@@ -23,13 +23,16 @@ _SESSIONS = re.compile(
     r"\b\s*)?(?:[:=#-]\s*|(?:was|were|is|are|totals?|totaled|totalled)\s+)"
     rf"(?P<tally>{_COUNT})\b(?![/.:]\d|\s*(?:x\b|times|per\b|a\s+week))"
     r"|\bx\s*(?P<times>\d{1,2})\s+(?:sessions\s+|visits\s+)?(?:completed|attended|done|to\s+date|so\s+far)\b"
+    r"|\b(?:completed|had|received|attended|underwent|undergone|finished|s/p|status\s+post|after)\s+(?:\w+\s+){0,3}?"
+    r"x\s*(?P<given>\d{1,2})\b(?!\s*(?:[/.]\d|per\b|a\s+week|(?:times\s+)?(?:weekly|wks?|weeks?|days?|months?|mos?)\b))"
     r"|\b(?:session|visit|treatment)\s+(?:#\s*|no\.\s*)?(?P<nth>\d{1,2})(?:\s+of\s+\d{1,2}\b|(?![\w/)-]|[.:]\d|\s*(?:x\b|times"
     r"|per\b|a\s+week|days?|weeks?|wks?|months?|mos?|visits?|sessions?)))",
     re.IGNORECASE,
 )
 """The sessions a sentence says were had: "6 visits", "eight (8) PT sessions", or the one a note is of ("session 4 of
 4", "visit #6 of 6", "progress note, visit 12"), the tally a note keeps ("sessions completed: 4", "visits to date - 6",
-"CBT x4 completed"); not a date, a time or a frequency ("visit 12/15", "session 2x a week")."""
+"CBT x4 completed", "completed initial acupuncture x6"); not a date, a time or a frequency ("visit 12/15", "session
+2x a week")."""
 _PER_WEEK = {"weekly": 1.0, "once": 1.0, "twice": 2.0, "two": 2.0, "2": 2.0, "three": 3.0, "3": 3.0, "every other": 0.5}
 _FREQUENCY = (
     r"(?P<freq>weekly|(?:once|twice|two|three|[23])\s*(?:times\s*|x\s*)?(?:a\s+|per\s+|/\s*)?(?:week|wk)(?:ly)?"

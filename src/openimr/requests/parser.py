@@ -210,9 +210,21 @@ _Fields = dict[str, Any]
 model validates the model again)."""
 
 
+_DEVICE_ARMS = re.compile(
+    r"\b(?:seat|chair|commode|bench|wheelchair|frame|recliner)s?\s+(?:\w+\s+){0,2}?(?:with|w/|and)\s+(?:\w+\s+)?"
+    r"(?P<arms>arms?|arm\s?rests?)\b",
+    re.IGNORECASE,
+)
+"""The arms of a seat ("raised toilet seat with arms", "commode w/ padded arms"): a part of the device, not of the
+worker."""
+
+
 def _body_parts(text: str) -> _Fields:
-    """The body parts (with the spine parts of the levels), levels and sides a request names."""
-    parts: list[str] = [m.value.name for m in body_part_matcher().find(text)]
+    """The body parts (with the spine parts of the levels), levels and sides a request names (not the arms of a
+    seat)."""
+    device = [m.span("arms") for m in _DEVICE_ARMS.finditer(text)]
+    found = body_part_matcher().find(text)
+    parts: list[str] = [m.value.name for m in found if not any(a <= m.start < b for a, b in device)]
     levels = amounts.read_levels(text)
     lexicon = body_part_lexicon()
     for level in levels:

@@ -27,7 +27,14 @@ class FactsParams(Params):
 
 
 class DocumentedParams(FactsParams):
+    fact_fields: ClassVar[tuple[str, ...]] = ("any", "unless")
     lexicon_fields: ClassVar[tuple[tuple[str, str], ...]] = (("body_parts", "body_parts"), ("or_requested", "procedures"))
+
+    unless: list[str] = Field(
+        default_factory=list,
+        description="Facts that, asserted, make it not met: the record states what undoes `any` (a surgical "
+        "consultation that found the worker no candidate; a return to work that ended in time off work again).",
+    )
 
     accept_uncertain: bool = Field(
         default=False, description='Also a suspected finding ("rule out carpal tunnel syndrome"), e.g. to justify a test.'
@@ -72,8 +79,9 @@ def _in_region(ctx: CheckContext, facts: list[Fact], nerve_supply: bool = False)
 
 @check("documented", DocumentedParams)
 def documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
-    """Met when the record asserts any of `any`; not met when it mentions them only to negate them; insufficient when
-    it only suspects them (unless `accept_uncertain`), plans them or says nothing (silent)."""
+    """Met when the record asserts any of `any` and none of `unless`; not met when it mentions them only to negate
+    them, or asserts one of `unless`; insufficient when it only suspects them (unless `accept_uncertain`), plans them or
+    says nothing (silent)."""
     mentioned = [f for f in ctx.evidence.mentions(params.any) if f.experiencer == "patient"]
     if params.same_region:
         mentioned = _in_region(ctx, mentioned)
@@ -86,6 +94,12 @@ def documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
         present += [f for f in mentioned if f.status == FactStatus.UNCERTAIN]
     if params.accept_planned:
         present += [f for f in mentioned if f.status == FactStatus.PLANNED]
+    if present and params.unless:
+        undone = [
+            f for f in ctx.evidence.mentions(params.unless) if f.experiencer == "patient" and f.status == FactStatus.PRESENT
+        ]
+        if undone:
+            return Outcome(NOT_MET, present + undone, f"the record documents {names(present)}, but also {names(undone)}")
     if present:
         return Outcome(MET, present, f"the record documents {names(present)}")
     requested = [t.name for i, t in enumerate(ctx.items) if i != ctx.item and t.name in params.or_requested]
@@ -116,7 +130,7 @@ def not_documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
 class DocumentedWhenParams(DocumentedParams):
     """A finding the guideline asks for only in one condition ("for neuropathic pain, after first-line drugs")."""
 
-    fact_fields: ClassVar[tuple[str, ...]] = ("any", "when")
+    fact_fields: ClassVar[tuple[str, ...]] = ("any", "unless", "when")
 
     when: list[str] = Field(min_length=1, description="Fact names or groups of the condition; any one of them will do.")
 
@@ -228,8 +242,10 @@ def conservative_care_failed(ctx: CheckContext, params: ConservativeCareParams) 
     weeks = ctx.weeks_since_injury()
     if params.min_weeks is not None and weeks is not None and weeks < params.min_weeks:
         return Outcome(
-            NOT_MET, facts, f"the UR decision came {weeks:.1f} weeks after the injury: conservative care cannot have "
-            f"lasted {params.min_weeks:g} weeks"
+            NOT_MET,
+            facts,
+            f"the UR decision came {weeks:.1f} weeks after the injury: conservative care cannot have "
+            f"lasted {params.min_weeks:g} weeks",
         )
     note = "the record documents that conservative care failed" if failed else f"symptoms persist despite {names(tried)}"
     return Outcome(MET, facts, note)
