@@ -121,8 +121,8 @@ BLIND_SETS = [
     # 190 and 76 with eng-rehab (as a development set: complex return-to-work issues read as facts, a return then time
     # off work, two medical opinions on restrictions; a tested capacity set against the job's demands; loss of function,
     # homebound and a trial's results as notes state them; the arms of a seat are not the worker's)
-    # 0 and 0 with the four engine branches
-    BlindSet("blind9", agreeing_items=0, overturned_caught=0),
+    # 202 and 84 with the four engine branches
+    BlindSet("blind9", agreeing_items=202, overturned_caught=84),
 ]
 
 
