@@ -162,6 +162,12 @@ def test_a_word_hyphenated_at_a_line_end_is_joined_at_the_same_offsets(text: str
         # a line ending with a date and no full stop, before a line opening with a capital, is a line of its own
         ("Date of service: 3/4/2016\nShe is better.", ["Date of service: 3/4/2016", "She is better."]),
         ("Seen March 4, 2016\nPatient had a fusion.", ["Seen March 4, 2016", "Patient had a fusion."]),
+        # spaces and tabs after the date, before the line break
+        ("DOS 3/4/16  \nShe is better.", ["DOS 3/4/16", "She is better."]),
+        ("Seen 3/4/2016 \t\nPatient had a fusion.", ["Seen 3/4/2016", "Patient had a fusion."]),
+        # a line in capitals at the text's start, indented or not, is a sentence of its own
+        ("WORK STATUS\nModified duty.", ["WORK STATUS", "Modified duty."]),
+        ("  WORK STATUS\nModified duty.", ["WORK STATUS", "Modified duty."]),
         # a date inside a sentence broken across lines stays in it
         ("MRI on 3/4/2016\nshowed a tear.", ["MRI on 3/4/2016 showed a tear."]),
     ],

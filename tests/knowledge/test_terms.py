@@ -32,6 +32,20 @@ def test_longest_term_at_a_position_wins_and_words_are_whole() -> None:
     assert [(m.text, m.value) for m in found] == [("back brace", "BB"), ("brace", "R"), ("back", "B")]
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        # a term at the text's start, and terms right after a comma, a space or a hyphen ending the one before
+        ("back,back PT-back brace", [("back", 0), ("back", 5), ("PT", 10), ("back brace", 13)]),
+        ("backback back/PT", [("back", 9), ("PT", 14)]),
+        ("PT back", [("PT", 0), ("back", 3)]),
+    ],
+)
+def test_terms_are_found_at_the_start_and_right_after_one_another(text: str, found: list[tuple[str, int]]) -> None:
+    matcher = TermMatcher({"back": "B", "back brace": "BB", "PT": "P"})
+    assert [(m.text, m.start) for m in matcher.find(text)] == found
+
+
 def test_spaces_in_terms_match_hyphens_and_runs_of_whitespace() -> None:
     matcher = TermMatcher({"x ray": "XR"})
     assert [m.text for m in matcher.find("X-ray and x  ray and xray")] == ["X-ray", "x  ray"]

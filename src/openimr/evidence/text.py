@@ -155,14 +155,35 @@ _DOSING_NEXT = re.compile(
 """The dosing words an order goes on with after a dosing abbreviation ("1 p.o. Q6H PRN", "b.i.d. PRN pain"): the same
 order, not a new sentence."""
 _HEADING_LINE = r"[ \t]*[A-Z][A-Z0-9 ,&/'()-]{3,}[ \t]*"
+_DATE_ENDS = (r"\d[/-]\d\d", r"\d[/-]\d{4}", r"\d,\s\d{4}")
+
+
+def _after_date(mark: str) -> str:
+    """A look-behind: the character just read (`mark`) follows the end of a date ("3/4/16", "3/4/2016", "4, 2016")."""
+    return "(?:" + "|".join(f"(?<={end}{mark})" for end in _DATE_ENDS) + ")"
+
+
+_DATE_LINE_END = _after_date(r"\n")
+_DATE_THEN_SPACE = _after_date(r"[ \t]")
+
+
+# Every candidate starts with one of the characters of its first class, read first so that the search skips to them (an
+# expression that opens with a look-behind, a `^` or a repeat is tried at every place of the text); each kind of
+# candidate then checks the character it starts with by a look-behind, and goes on from there.
 _CANDIDATE = re.compile(
-    r"[.!?]+[\"')\]]*(?=\s)"  # terminal punctuation
-    r"|\n[ \t]*\n"  # blank line
-    r"|\n(?=[ \t]*(?:-(?!-*>)|[•*▪·]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{0,40}:))"  # a bullet (no arrow), a number, "Header:"
-    rf"|\n(?={_HEADING_LINE}\n)|(?m:^{_HEADING_LINE}\n)"  # around a line in capitals
+    r"[.!?\n \tA-Z](?:"
+    r"(?<=[.!?])[.!?]*[\"')\]]*(?=\s)"  # terminal punctuation
+    r"|(?<=\n)(?:"
+    r"[ \t]*\n"  # blank line
+    r"|(?=[ \t]*(?:-(?!-*>)|[•*▪·]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{0,40}:))"  # a bullet (no arrow), a number, "Header:"
+    rf"|(?={_HEADING_LINE}\n)"  # before a line in capitals
     # a line ending with a date and no full stop (a header or field line: "Date of service: 3/4/2016", "DOS 3/4/16"),
     # before a line opening with a capital: its date is not that of what the next line states
-    r"|(?:(?<=\d[/-]\d\d)|(?<=\d[/-]\d{4})|(?<=\d,\s\d{4}))[ \t]*\n(?=[ \t]*[A-Z])"
+    rf"|{_DATE_LINE_END}(?=[ \t]*[A-Z]))"
+    # a line in capitals, from its start (no character before it but a line break); the line after a date, as above
+    rf"|(?<=[ \t])(?:(?<![^\n].)[ \t]*[A-Z][A-Z0-9 ,&/'()-]{{3,}}[ \t]*\n|{_DATE_THEN_SPACE}[ \t]*\n(?=[ \t]*[A-Z]))"
+    r"|(?<=[A-Z])(?<![^\n].)[A-Z0-9 ,&/'()-]{3,}[ \t]*\n"
+    r")"
 )
 _LINE_BREAK = re.compile(r"[\r\n]")
 _NEXT_CHAR = re.compile(r"\s*[\"'(\[]?(\S)")

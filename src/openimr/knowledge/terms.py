@@ -719,10 +719,46 @@ def trie_regex(terms: Iterable[str], after_first: str = "") -> str:
     return render(trie, after_first)
 
 
+_WORD_CHARACTER = re.compile(r"\w")
 _AFTER_WORD_START = r"(?<![\w].)"
 """Read after a term's first character: the term starts a word (the character before it, if any, is not a word
 character). Checked there rather than first, the search skips to the places where a term's first character is, which
 is much quicker for terms that start with a capital."""
+
+
+class _WordStartTerms(NamedTuple):
+    """The expression of a lexicon's terms that ignore case, for a lower-cased text, whole-word: each term after the
+    character before it (`after_break`: a non-word character, the term a group of its own) or at the text's start
+    (`at_start`). Read so rather than after a look-behind that no word character comes before it, the search skips to
+    the places where a non-word character is, instead of trying the expression at every place of the text. The same
+    matches, as long as every term starts with a word character: a term then never starts where the last one ended (a
+    non-word character follows each)."""
+
+    after_break: re.Pattern[str]
+    at_start: re.Pattern[str]
+
+    @classmethod
+    def compile(cls, terms: str) -> _WordStartTerms:
+        """The two expressions of `terms` (a `trie_regex`)."""
+        return cls(re.compile(rf"[^\w]({terms})(?![\w])"), re.compile(rf"(?:{terms})(?![\w])"))
+
+    def ascii_twin(self, ascii: bool) -> _WordStartTerms:
+        """Both expressions read with ASCII classes when `ascii` (`ascii_twin`)."""
+        return _WordStartTerms(ascii_twin(self.after_break, ascii), ascii_twin(self.at_start, ascii))
+
+    def search(self, lowered: str, after: int) -> tuple[int, int] | None:
+        """The span of the leftmost term in `lowered` from `after` (0, or where a term or word ended), or None."""
+        if after == 0 and (first := self.at_start.match(lowered)) is not None:
+            return first.span()
+        found = self.after_break.search(lowered, after)
+        return None if found is None else found.span(1)
+
+    def spans(self, lowered: str) -> list[tuple[int, int]]:
+        """The spans of every term in `lowered`, as `finditer` finds them."""
+        first = self.at_start.match(lowered)
+        spans = [] if first is None else [first.span()]
+        spans += [found.span(1) for found in self.after_break.finditer(lowered, 0 if first is None else first.end())]
+        return spans
 
 
 class _MatcherPattern(NamedTuple, Generic[V]):
@@ -774,13 +810,13 @@ class TermMatcher(Generic[V]):
             self._patterns.append(_MatcherPattern(compiled, value))
         body = "|".join(f"(?:{a})" for a in alternatives if a) or r"(?!x)x"
         self._regex = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
-        plain = bool(insensitive) and not any(has_odd_letter(term) for term in insensitive)
-        lowered = re.compile(rf"(?<![\w])(?:{alternatives[0]})(?![\w])") if plain else None
+        plain = bool(insensitive) and not any(has_odd_letter(term) or not _WORD_CHARACTER.match(term) for term in insensitive)
+        lowered = _WordStartTerms.compile(alternatives[0]) if plain else None
         exact = (
             re.compile(rf"(?:{trie_regex(sorted(set(sensitive)), _AFTER_WORD_START)})(?![\w])") if plain and sensitive else None
         )
-        self._plain: dict[bool, tuple[re.Pattern[str], re.Pattern[str] | None]] = (
-            {ascii: (ascii_twin(lowered, ascii), None if exact is None else ascii_twin(exact, ascii)) for ascii in (False, True)}
+        self._plain: dict[bool, tuple[_WordStartTerms, re.Pattern[str] | None]] = (
+            {ascii: (lowered.ascii_twin(ascii), None if exact is None else ascii_twin(exact, ascii)) for ascii in (False, True)}
             if lowered is not None
             else {}
         )
@@ -815,16 +851,16 @@ class TermMatcher(Generic[V]):
         terms, sensitive = self._plain[ascii]
         exact = sensitive.search(text) if sensitive is not None else None
         if exact is None:
-            return [m.span() for m in terms.finditer(lowered)]
+            return terms.spans(lowered)
         assert sensitive is not None
         spans = []
-        folded = terms.search(lowered)
+        folded = terms.search(lowered, 0)
         while folded is not None or exact is not None:
-            match = folded if exact is None or (folded is not None and folded.start() <= exact.start()) else exact
-            assert match is not None
-            spans.append(match.span())
-            after = match.end()
-            if folded is not None and folded.start() < after:
+            span = folded if exact is None or (folded is not None and folded[0] <= exact.start()) else exact.span()
+            assert span is not None
+            spans.append(span)
+            after = span[1]
+            if folded is not None and folded[0] < after:
                 folded = terms.search(lowered, after)
             if exact is not None and exact.start() < after:
                 exact = sensitive.search(text, after)
