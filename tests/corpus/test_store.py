@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import pickle
+import re
+import shutil
+import subprocess
+import sys
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +19,7 @@ import pytest
 from alembic import command
 from sqlalchemy import func, select, text
 
+from openimr.cases.store import make_engine
 from openimr.corpus.ingest import add_letters, add_records
 from openimr.corpus.records import letter_key, month_label
 from openimr.corpus.search import search
@@ -452,3 +459,147 @@ def test_postgres_keeps_item_texts_by_month_in_key_order(postgres_url: str, shar
     assert min(_key_correlations(corpus).values()) > 0.9
     assert {q: search(corpus, q, limit=50).model_dump() for q in queries} == expected
     corpus.close()
+
+
+ROUNDS = 4
+"""Rounds of the concurrent-add test of two versions: a new database (both processes migrate it), then the corpus they
+left, in turn."""
+
+_ADD_ONE_VERSION = """
+import json, pickle, sys, time
+from pathlib import Path
+from openimr.corpus.ingest import add_records
+from openimr.corpus.store import Corpus
+url, version, ready, go = sys.argv[1], pickle.loads(Path(sys.argv[2]).read_bytes()), Path(sys.argv[3]), Path(sys.argv[4])
+ready.touch()
+while not go.exists():
+    time.sleep(0.002)
+corpus = Corpus.open(url)
+print(json.dumps(add_records(corpus, version)))
+corpus.close()
+"""
+"""A process that adds one version of some letters as soon as `go` exists (after it says it is `ready`), and prints
+the letters written and replaced."""
+
+
+def _emptied(url: str) -> None:
+    """Drop every table of the database at `url` (a SQLite file: delete it)."""
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for part in path.parent.glob(path.name + "*"):
+            part.unlink()
+        return
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+
+
+def _orphans(corpus: Corpus) -> dict[str, int]:
+    """Rows whose parent row is gone: texts and items without their item or letter, labels without theirs."""
+    checks = {
+        "texts": "SELECT count(*) FROM corpus_item_texts AS t LEFT JOIN corpus_items AS i ON i.id = t.id WHERE i.id IS NULL",
+        "items": "SELECT count(*) FROM corpus_items AS i LEFT JOIN corpus_letters AS l ON l.id = i.letter_id WHERE l.id IS NULL",
+        "guidelines": "SELECT count(*) FROM corpus_item_guidelines AS g LEFT JOIN corpus_items AS i ON i.id = g.item_id "
+        "WHERE i.id IS NULL",
+        "specialties": "SELECT count(*) FROM corpus_letter_specialties AS s LEFT JOIN corpus_letters AS l "
+        "ON l.id = s.letter_id WHERE l.id IS NULL",
+        "untexted items": "SELECT count(*) FROM corpus_items AS i LEFT JOIN corpus_item_texts AS t ON t.id = i.id "
+        "WHERE t.id IS NULL",
+    }
+    with corpus.engine.connect() as connection:
+        return {name: int(connection.scalar(text(query)) or 0) for name, query in checks.items()}
+
+
+def _counted(stderr: str) -> tuple[int, int]:
+    """The letters `imr corpus add` says it added and updated (its last line)."""
+    found = re.match(r"added (\d+), updated (\d+), skipped 0, failed 0; ", stderr.splitlines()[-1])
+    assert found, stderr
+    return int(found[1]), int(found[2])
+
+
+def test_two_runs_adding_the_same_letters_at_once_store_each_once(database_url: str, shared_dir: Path, tmp_path: Path) -> None:
+    """Two `imr corpus add` runs of the same letters started at once, round after round: into a new database (both
+    migrate it) and into the corpus they left. Both exit 0 and count every letter, added or updated; a letter new to
+    the corpus is counted added by one run only; the corpus holds each letter once, nothing orphaned."""
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    seeds = sorted((shared_dir / "seeds").glob("*.txt"))
+    for seed in seeds:
+        shutil.copy(seed, folder / seed.name)
+    command = [sys.executable, "-c", "from openimr.cli import main; main()", "corpus", "add", str(folder), "-j", "1"]
+    tables: dict[str, int] | None = None
+    for round_ in range(2):
+        fresh = round_ % 2 == 0
+        if fresh:
+            _emptied(database_url)
+        runs = [subprocess.Popen([*command, "--db", database_url], stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        errors = [run.communicate(timeout=600)[1] for run in runs]
+        assert [run.returncode for run in runs] == [0, 0], errors
+        counts = [_counted(stderr) for stderr in errors]
+        assert all(added + updated == len(seeds) for added, updated in counts), errors
+        assert sum(added for added, _ in counts) == (len(seeds) if fresh else 0), errors
+        corpus = Corpus.open(database_url)
+        n_letters, n_items = corpus.counts()
+        assert all(stderr.splitlines()[-1].endswith(f"corpus: {n_letters} letters, {n_items} items") for stderr in errors)
+        assert n_letters == len(seeds)
+        tables = tables or _table_counts(corpus)
+        assert _table_counts(corpus) == tables
+        assert not any(_orphans(corpus).values()) and _index_consistent(corpus)
+        corpus.close()
+
+
+def _first_item_only(letter: Determination) -> Determination:
+    return letter.model_copy(update={"items": letter.items[:1]})
+
+
+def test_two_versions_of_the_same_case_numbers_added_at_once_end_as_the_later(
+    database_url: str, shared_records: list[Determination], tmp_path: Path
+) -> None:
+    """Two processes each add a version of the same twelve case numbers (one with every item, its first's request
+    changed; one with its first item only, another request) at one moment, round after round, into a new database and
+    into the corpus they left. Both succeed and count every letter; one letter a case number, all of it from one
+    version: the later's (a run that found every letter there already replaced the other's), nothing orphaned."""
+    numbered = [r for r in shared_records if r.case_number and len(r.items) >= 2][:12]
+    versions = {
+        "zyxwhole": [_with_request(r, "Invented request zyxwhole") for r in numbered],
+        "zyxfirst": [_first_item_only(_with_request(r, "Invented request zyxfirst")) for r in numbered],
+    }
+    for word, version in versions.items():
+        (tmp_path / word).write_bytes(pickle.dumps(version))
+    for round_ in range(ROUNDS):
+        fresh = round_ % 2 == 0
+        if fresh:
+            _emptied(database_url)
+        go = tmp_path / f"go{round_}"
+        ready = {word: tmp_path / f"{word}{round_}" for word in versions}
+        runs = {
+            word: subprocess.Popen(
+                [sys.executable, "-c", _ADD_ONE_VERSION, database_url, str(tmp_path / word), str(ready[word]), str(go)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for word in versions
+        }
+        deadline = time.monotonic() + 300
+        while not all(path.exists() for path in ready.values()):
+            assert time.monotonic() < deadline and all(run.poll() is None for run in runs.values())
+            time.sleep(0.01)
+        go.touch()
+        outputs = {word: run.communicate(timeout=600) for word, run in runs.items()}
+        assert all(run.returncode == 0 for run in runs.values()), outputs
+        counts = {word: tuple(json.loads(out)) for word, (out, _) in outputs.items()}
+        assert all(written == len(numbered) for written, _ in counts.values()), counts
+        corpus = Corpus.open(database_url)
+        stored = {word: sorted(h.case_number or "" for h in search(corpus, word, limit=50).hits) for word in versions}
+        (later,) = [word for word in versions if stored[word]]
+        assert stored[later] == sorted(r.case_number or "" for r in numbered)
+        if fresh:  # the earlier run found none of them, the later run all of them
+            assert sorted(replaced for _, replaced in counts.values()) == [0, len(numbered)], counts
+            assert counts[later][1] == len(numbered), counts
+        else:
+            assert all(replaced == len(numbered) for _, replaced in counts.values()), counts
+        assert corpus.counts() == (len(numbered), sum(len(r.items) for r in versions[later]))
+        assert not any(_orphans(corpus).values()) and _index_consistent(corpus)
+        corpus.close()

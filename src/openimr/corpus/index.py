@@ -38,10 +38,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+import psycopg
+
 from openimr.corpus.filters import Filters
 from openimr.corpus.query import Query, fts5, tsquery
 from openimr.corpus.records import UNDATED, month_label
-from openimr.corpus.store import create_partition, flatten, item_of, key_range, metadata, month_keys, shard_of
+from openimr.corpus.store import create_partition, flatten, item_of, key_range, letters, metadata, month_keys, shard_of
 from openimr.model import Decision, Determination
 
 if TYPE_CHECKING:
@@ -423,6 +425,8 @@ the server neither writes them to a table nor compresses and reads them back); t
 letter. The tags are lexemes without positions (no parsing: they are single words already): a filter matches them,
 their rank weight is 0, and each counts once in a vector's length, as a tag at one position of weight D did, so ranks
 stay the same. A batch's rows are written in key order (the order `PostgresIndex.optimize` keeps the table in)."""
+_ATTEMPTS = 5
+"""How many times `PostgresIndex.write` tries a batch that met letters another writer added at the same moment."""
 _ORDERED = 0.9
 """The correlation of the texts' physical order with their search keys (PostgreSQL's statistics) under which
 `PostgresIndex.optimize` writes the table again in key order."""
@@ -439,11 +443,15 @@ class PostgresIndex:
       SHARE ROW EXCLUSIVE mode (the partition's foreign key needs it), then `corpus_item_texts` in ACCESS EXCLUSIVE mode
       (CREATE TABLE … PARTITION OF); a month whose partition exists takes no lock on the texts;
     - a batch (`write`, after its creator; adding letters, and re-adding a case number, which deletes the old version
-      first): `corpus_items` in ROW EXCLUSIVE mode as its first statement, then `corpus_letters`, and only then the other
-      tables: a re-add deletes the old guidelines and texts (every partition, ROW EXCLUSIVE) before the old items, and
-      the fill inserts the texts after the items (the parent, then each partition its rows go to). Without that first
-      lock, a re-add held the texts while it waited for `corpus_items` behind a creator holding `corpus_items` and
-      waiting for the texts: a deadlock;
+      first): `corpus_items` in ROW EXCLUSIVE mode as its first statement, then `corpus_letters`: the rows of its
+      letters there already, FOR UPDATE in key order, then the keys it inserts (the unique index: a key another
+      writer inserted and has not committed yet is waited for), and only then the other tables: a re-add deletes the
+      old guidelines and texts (every partition, ROW EXCLUSIVE) before the old items, and the fill inserts the texts
+      after the items (the parent, then each partition its rows go to). Without that first lock, a re-add held the
+      texts while it waited for `corpus_items` behind a creator holding `corpus_items` and waiting for the texts: a
+      deadlock. Two batches with case numbers in common (two `imr corpus add` runs at once) wait for each other only on
+      those letters' rows and keys; one that then meets a key committed after its look-up (a unique violation), or
+      that deadlocks on keys inserted in another order, is rolled back and written again, holding nothing;
     - `optimize` (autocommit, one table at a time: VACUUM or ANALYZE, and CLUSTER of one partition) holds one table a
       statement, so it waits but closes no cycle;
     - a search reads (ACCESS SHARE, no conflict with writers): it waits only for a creator, which waits for nothing a
@@ -474,14 +482,31 @@ class PostgresIndex:
         self.partitioned |= missing
 
     def write(self, batch: dict[str, Determination]) -> int:
+        """Write a batch in one transaction (see `Index.write`). Another writer may add some of its case numbers at the
+        same moment (a second `imr corpus add`): a batch that meets, in the unique index of the letters' keys, a letter
+        committed after its own look-up (a unique violation), or that deadlocks with such a writer, is rolled back and
+        written again, then replacing that letter; after `_ATTEMPTS` tries the error is raised."""
         self._partition(batch)
+        attempt = 1
+        while True:
+            try:
+                return self._write(batch)
+            except (psycopg.errors.UniqueViolation, psycopg.errors.DeadlockDetected) as error:
+                met = isinstance(error, psycopg.errors.DeadlockDetected) or error.diag.table_name == letters.name
+                if not met or attempt == _ATTEMPTS:
+                    raise
+                attempt += 1
+
+    def _write(self, batch: dict[str, Determination]) -> int:
         with self.corpus.raw() as connection, connection.transaction(), connection.cursor() as cursor:
             # The fill's estimated cost passes `jit_above_cost`: compiling it costs more than it saves in one batch.
             cursor.execute("SET LOCAL jit = off")
             # `corpus_items` before the texts, as a partition's creator takes them (see the class's lock order).
             cursor.execute("LOCK TABLE corpus_items IN ROW EXCLUSIVE MODE")
             keys = list(batch)
-            cursor.execute("SELECT id FROM corpus_letters WHERE key = ANY(%s)", (keys,))
+            # The letters there already, locked (in key order) until this batch ends: a writer replacing one of them at
+            # the same moment waits, then finds it gone and starts again (its insert meets this batch's key).
+            cursor.execute("SELECT id FROM corpus_letters WHERE key = ANY(%s) ORDER BY key FOR UPDATE", (keys,))
             existing = [row[0] for row in cursor.fetchall()]
             if existing:
                 self._remove(cursor, existing)

@@ -26,6 +26,8 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -43,6 +45,7 @@ from sqlalchemy import (
     func,
     inspect,
     select,
+    text,
 )
 from sqlalchemy.engine import make_url
 
@@ -388,10 +391,25 @@ def migrations(connection: Any) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the corpus tables to the latest schema with the migrations shipped in the package."""
+    """Bring the corpus tables to the latest schema with the migrations shipped in the package.
+
+    Processes that open one corpus at once (two `imr corpus add` runs into a new database) migrate it one at a time,
+    the second seeing what the first made: on PostgreSQL under a lock of the transaction (an advisory one, which no
+    reader or writer of the corpus takes); on SQLite, only when the schema is not the latest, in a transaction that
+    takes the write lock as it begins (BEGIN IMMEDIATE: a deferred one would read the old schema, then fail to
+    write)."""
     try:
-        with engine.begin() as connection:
-            command.upgrade(migrations(connection), "head")
+        if engine.dialect.name == "postgresql":
+            with engine.begin() as connection:
+                connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"), {"name": VERSION_TABLE})
+                command.upgrade(migrations(connection), "head")
+        elif not _latest(engine):
+            migrating = make_engine(engine.url.render_as_string(hide_password=False), writer=True)
+            try:
+                with migrating.begin() as connection:
+                    command.upgrade(migrations(connection), "head")
+            finally:
+                migrating.dispose()
     except OpenIMRError:
         raise
     except Exception as error:
@@ -399,3 +417,10 @@ def upgrade(engine: Engine) -> None:
             f"cannot open the corpus database ({error.__class__.__name__}: {str(error).splitlines()[0][:200]})",
             redact(str(engine.url)),
         ) from None
+
+
+def _latest(engine: Engine) -> bool:
+    """Whether the corpus tables at `engine` are at the latest migration already."""
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_heads()
+        return set(current) == set(ScriptDirectory.from_config(migrations(connection)).get_heads())
