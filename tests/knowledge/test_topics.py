@@ -61,6 +61,7 @@ def test_valid_topic_parses() -> None:
         "same_spine_part": False,
         "body_parts": [],
         "or_requested": [],
+        "unless": [],
     }
 
 
