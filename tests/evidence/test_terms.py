@@ -64,7 +64,7 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("Since the fusion she has new low back pain.", "progressive_symptoms", PRESENT, "new low back pain"),
         (
             "He tried to return to his usual job twice without success.",
-            "rtw_complex",
+            "rtw_ended",
             PRESENT,
             "tried to return to his usual job twice without success",
         ),
