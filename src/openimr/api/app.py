@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             finally:
                 await anyio.to_thread.run_sync(workers.stop)
                 hot_threads.shutdown(wait=False)
+                await anyio.to_thread.run_sync(services.context.close)  # the filings queued are committed first
 
     app = FastAPI(
         lifespan=lifespan,
