@@ -27,7 +27,14 @@ from openimr.cases.domain import Actor, CaseState, ScreeningOutcome, UserRole, c
 from openimr.cases.errors import Forbidden, NotFound, StaleVersion
 from openimr.cases.mapping import CaseFields
 from openimr.cases.states import check_transition
-from openimr.cases.store import CaseRow, DocumentRow, oldest_running_transaction, transaction_id, utcnow
+from openimr.cases.store import (
+    CaseRow,
+    DocumentRow,
+    WalCheckpoints,
+    oldest_running_transaction,
+    transaction_id,
+    utcnow,
+)
 from openimr.cases.uploads import DocumentStore
 from openimr.model import Organization
 
@@ -254,6 +261,7 @@ class ServiceContext:
         self._uncertain: list[PendingDocuments] = []
         self._uncertain_lock = threading.Lock()
         self._committer: _Committer | None = None
+        self._checkpoints: WalCheckpoints | None = None
         self._syncs: ThreadPoolExecutor | None = None
         self._started_lock = threading.Lock()
 
@@ -341,11 +349,24 @@ class ServiceContext:
                 self._committer = _Committer(lambda: self._lead(None))
             return self._committer, self._syncs
 
+    def own_checkpoints(self, every: float) -> None:
+        """SQLite: checkpoint the WAL on a thread of this process every `every` seconds, instead of in the COMMITs of
+        its writers (`WalCheckpoints`), until `close`. Nothing on another database."""
+        engine = self.write_sessions.kw["bind"]
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            with self._started_lock:
+                if self._checkpoints is None:
+                    self._checkpoints = WalCheckpoints(engine, every)
+                    self._checkpoints.start()
+
     def close(self) -> None:
-        """Stop the thread leading `grouped_soon`'s groups, once it has run those queued, and the threads syncing files."""
+        """Stop the thread leading `grouped_soon`'s groups, once it has run those queued, the threads syncing files, and
+        the WAL's checkpoints (`own_checkpoints`)."""
         with self._started_lock:
-            committer, syncs = self._committer, self._syncs
-            self._committer = self._syncs = None
+            committer, syncs, checkpoints = self._committer, self._syncs, self._checkpoints
+            self._committer = self._syncs = self._checkpoints = None
+        if checkpoints is not None:
+            checkpoints.stop()
         if committer is not None:
             committer.stop()
         if syncs is not None:
