@@ -3,10 +3,14 @@ told, and a file goes only once its row certainly did not commit (its COMMIT has
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +20,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import ORMExecuteState
 from tests.conftest import PrivatePostgres, synthetic_application
 
-from openimr.cases import audit
+from openimr.cases import audit, uploads
 from openimr.cases.domain import Actor, UserRole
+from openimr.cases.intake import Filed, Filing
 from openimr.cases.schemas import Application, FilingResult
 from openimr.cases.services import Services, open_services
 from openimr.cases.store import AuditRow, CaseRow, DocumentRow
@@ -302,3 +307,119 @@ def test_a_group_whose_commit_fails_answers_every_filing_with_the_error_and_leav
     assert _rows(services) == set() and _files(services) == set()
     with services.context.sessions() as session:
         assert session.scalar(select(func.count()).select_from(CaseRow)) == 0
+
+
+def _file_soon_in_one_group(services: Services, names: list[str]) -> tuple[list[Filing], list[object]]:
+    """File applications (by worker id) as the event loop's route does (`file_application_soon`), while the SQLite writer
+    is busy: each request thread returns once the filing is queued, before any COMMIT; then the writer is let go and one
+    group commits them. The filings, and what each one's answer got (its `Filed`, or its error)."""
+    context = services.context
+
+    async def file_all() -> tuple[list[Filing], list[object]]:
+        loop = asyncio.get_running_loop()
+        answers: list[asyncio.Future[Filed]] = [loop.create_future() for _ in names]
+        with ThreadPoolExecutor(4) as threads, context._write_lock:  # the writer is busy
+            filings = await asyncio.gather(
+                *(
+                    loop.run_in_executor(threads, services.intake.file_application_soon, _application(name), FILER, answer)
+                    for name, answer in zip(names, answers, strict=True)
+                )
+            )
+            assert len(context._group) == len(names), "every request thread went on with its filing queued"
+            assert not any(answer.done() for answer in answers), "no filing is answered before its COMMIT"
+            assert len(_files(services)) == 2 * len(names) and _rows(services) == set()
+        return filings, list(await asyncio.gather(*answers, return_exceptions=True))
+
+    return asyncio.run(file_all())
+
+
+def test_filings_queued_from_an_event_loop_are_synced_by_their_group_and_committed_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = _sqlite_services(tmp_path)
+    store = services.context.documents
+    synced: list[Path] = []
+    folders: list[Path] = []
+    real_sync_file, real_sync_directory = uploads._sync_file, uploads._sync_directory
+    monkeypatch.setattr(uploads, "_sync_file", lambda path: (real_sync_file(path), synced.append(path)))
+    monkeypatch.setattr(uploads, "_sync_directory", lambda folder: (real_sync_directory(folder), folders.append(folder)))
+    synced_at_commit: list[set[Path]] = []
+    writer = services.context.write_sessions.kw["bind"]
+    event.listen(writer, "commit", lambda _connection: synced_at_commit.append(set(synced)))
+    names = [f"ctx-soon-{n}" for n in range(6)]
+    filings, outcomes = _file_soon_in_one_group(services, names)
+    assert all(isinstance(filed, Filed) and filed.new is not None for filed in outcomes), outcomes
+    paths = {store.path(document_id) for filing in filings for document_id in filing.document_ids}
+    assert synced_at_commit == [paths], "one COMMIT for the group, after every one of its files was synced"
+    assert sorted(folders) == sorted({path.parent for path in paths}), "each folder of the group synced once"
+    answers = [services.intake.answer(f, o, FILER) for f, o in zip(filings, outcomes, strict=True) if isinstance(o, Filed)]
+    assert sorted(a.case.worker_id for a in answers if a is not None) == names
+    rows = _rows(services)
+    assert len(rows) == 12 and _files(services) == rows
+    with services.context.sessions() as session:
+        assert audit.verify(session).entries == 6
+    services.context.close()
+
+
+def test_filings_queued_whose_documents_cannot_be_synced_fail_and_leave_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = _sqlite_services(tmp_path)
+
+    def failing_sync(_path: Path) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(uploads, "_sync_file", failing_sync)
+    _, outcomes = _file_soon_in_one_group(services, ["ctx-eio-1", "ctx-eio-2"])
+    assert all(isinstance(outcome, OSError) for outcome in outcomes), outcomes
+    assert _rows(services) == set() and _files(services) == set(), "no COMMIT was sent: the files went at once"
+    services.context.close()
+
+
+def test_a_queued_group_whose_commit_fails_answers_each_filing_and_leaves_no_file_once_settled(tmp_path: Path) -> None:
+    services = _sqlite_services(tmp_path)
+    writer = services.context.write_sessions.kw["bind"]
+
+    def lose_commit(_connection: Any) -> None:
+        raise OperationalError("COMMIT", {}, OSError("disk I/O error"))
+
+    event.listen(writer, "commit", lose_commit)
+    _, outcomes = _file_soon_in_one_group(services, ["ctx-lost-1", "ctx-lost-2", "ctx-lost-3"])
+    event.remove(writer, "commit", lose_commit)
+    assert all(isinstance(outcome, OperationalError) for outcome in outcomes), outcomes
+    assert len(_files(services)) == 6, "a COMMIT was sent: its outcome decides, so the files wait"
+    assert services.context.settle_documents() == 6
+    assert _rows(services) == set() and _files(services) == set()
+    filed = services.intake.file_application(_application("ctx-lost-after"), FILER)  # a waiting caller leads again
+    assert not filed.duplicate and len(_rows(services)) == 2
+    services.context.close()
+
+
+def test_a_process_owning_its_checkpoints_copies_its_commits_into_the_database_file_itself(tmp_path: Path) -> None:
+    services = _sqlite_services(tmp_path)
+    context = services.context
+
+    def automatic_checkpoint() -> int:
+        with context.write_sessions() as session:
+            return int(session.scalar(text("PRAGMA wal_autocheckpoint")))
+
+    def cases_in_the_database_file() -> int:
+        copy = tmp_path / "copy.db"  # the database file alone, without its WAL: what a checkpoint copied there
+        shutil.copyfile(tmp_path / "openimr.db", copy)
+        try:
+            with closing(sqlite3.connect(copy)) as connection:
+                return int(connection.execute("SELECT count(*) FROM cases").fetchone()[0])
+        except sqlite3.DatabaseError:  # copied while a checkpoint wrote it
+            return -1
+        finally:
+            copy.unlink()
+
+    context.own_checkpoints(0.05)
+    assert automatic_checkpoint() == 0, "no COMMIT of the process checkpoints"
+    services.intake.file_application(_application("ctx-checkpoint"), FILER)
+    deadline = time.monotonic() + 30
+    while cases_in_the_database_file() != 1:  # far fewer pages than SQLite's automatic threshold (1,000)
+        assert time.monotonic() < deadline, "the committed case never reached the database file"
+        time.sleep(0.05)
+    context.close()
+    assert automatic_checkpoint() == 1000, "SQLite's automatic checkpoints are back once the process stops owning them"

@@ -38,9 +38,10 @@ def test_an_upload_is_refused_as_a_stored_one_would_be(tmp_path: Path) -> None:
 
 def test_documents_written_together_are_all_stored_or_none(tmp_path: Path) -> None:
     store = DocumentStore(tmp_path / "documents")
-    first = store.prepare(f"{RECORD} (1)".encode(), "note1.txt")
-    second = store.prepare(f"{RECORD} (2)".encode(), "note2.txt", beside=first.document.id)
-    assert store.path(second.document.id).parent == store.path(first.document.id).parent, "written beside the first"
+    folder = store.folder_now()
+    first = store.prepare(f"{RECORD} (1)".encode(), "note1.txt", folder=folder)
+    second = store.prepare(f"{RECORD} (2)".encode(), "note2.txt", folder=folder)
+    assert store.path(second.document.id).parent == store.path(first.document.id).parent == store.root / folder
     assert second.document.id != first.document.id and uuid.UUID(second.document.id).version == 4
     store.write([first, second])
     assert [store.read(p.document.id) for p in (first, second)] == [p.payload for p in (first, second)]

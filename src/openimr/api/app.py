@@ -52,12 +52,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         with services.context.documents.in_use():  # no other process's start-up sweep runs while this one serves
+            if settings.wal_checkpoint_seconds:  # before the workers' first connections, made without SQLite's own
+                services.context.own_checkpoints(settings.wal_checkpoint_seconds)
             workers = WorkerPool(services, settings.drafting_workers, settings.worker_poll_seconds).start()
             try:
                 yield
             finally:
                 await anyio.to_thread.run_sync(workers.stop)
                 hot_threads.shutdown(wait=False)
+                await anyio.to_thread.run_sync(services.context.close)  # the filings queued are committed first
 
     app = FastAPI(
         lifespan=lifespan,

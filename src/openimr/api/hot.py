@@ -11,7 +11,10 @@ that answers them itself, with the same checks and the same answers as the route
 - it sits inside the app's other middleware, so the security headers and the request-size guard apply as before;
 - the services' blocking work runs on the app's request threads (`threads`), handed over by the event loop itself
   (`loop.run_in_executor`): anyio's thread hop, which the routers use, spent more of the event loop's CPU than the draft
-  read's own queries (its capacity limiter, cancel scope and run-time variable look-ups on every call).
+  read's own queries (its capacity limiter, cancel scope and run-time variable look-ups on every call);
+- a filing holds a request thread only while it is checked and its documents written
+  (`IntakeService.file_application_soon`): the documents' syncs and the COMMIT are the group commit's, led by a thread
+  of its own (`ServiceContext.grouped_soon`), which answers the event loop once a group.
 
 It serves only a request it can answer exactly as the router would; any other (a malformed path id, a body that is not
 valid JSON or not a valid application, another content type) goes on to the FastAPI app, which answers with its usual
@@ -38,6 +41,7 @@ from openimr.api.deps import authenticate
 from openimr.api.responses import json_model
 from openimr.api.security import SignInLimiter
 from openimr.cases.domain import Actor
+from openimr.cases.intake import Filed
 from openimr.cases.schemas import Application
 from openimr.cases.services import Services
 
@@ -122,7 +126,14 @@ class HotRoutes:
             application = Application.model_validate(given, from_attributes=True)  # as FastAPI validates a body
         except ValidationError:
             raise _NotHere() from None  # FastAPI's 422 names what is wrong
-        result = await self._in_thread(self.services.intake.file_application, application, caller)
+        intake = self.services.intake
+        loop = asyncio.get_running_loop()
+        filed: asyncio.Future[Filed] = loop.create_future()
+        filing = await loop.run_in_executor(self.threads, intake.file_application_soon, application, caller, filed)
+        done = await filed  # after its group's COMMIT; no request thread waited for it
+        result = intake.answer(filing, done, caller)
+        if result is None:  # a duplicate's or a correction's case is read
+            result = await loop.run_in_executor(self.threads, intake.read_answer, filing, done, caller)
         return json_model(result, 200 if result.duplicate or result.corrected else 201)
 
     async def _in_thread(self, work: Callable[[Any, Actor], T], given: Any, caller: Actor) -> T:

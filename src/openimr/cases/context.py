@@ -7,11 +7,14 @@ case goes through `move` or `audit`, so the audit log has it.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -24,9 +27,18 @@ from openimr.cases.domain import Actor, CaseState, ScreeningOutcome, UserRole, c
 from openimr.cases.errors import Forbidden, NotFound, StaleVersion
 from openimr.cases.mapping import CaseFields
 from openimr.cases.states import check_transition
-from openimr.cases.store import CaseRow, DocumentRow, oldest_running_transaction, transaction_id, utcnow
+from openimr.cases.store import (
+    CaseRow,
+    DocumentRow,
+    WalCheckpoints,
+    oldest_running_transaction,
+    transaction_id,
+    utcnow,
+)
 from openimr.cases.uploads import DocumentStore
 from openimr.model import Organization
+
+log = logging.getLogger(__name__)
 
 AUDITED_CASE_FIELDS = (
     "state",
@@ -113,17 +125,77 @@ def _held_lock() -> threading.Lock:
 
 @dataclass(eq=False)
 class _GroupedWrite:
-    """A write waiting for the group commit that will run it (`ServiceContext.grouped`), then what it gave."""
+    """A write waiting for the group commit that will run it (`ServiceContext.grouped`, `grouped_soon`), then what it
+    gave."""
 
     what: str
     work: Callable[[Session], Any]
     documents: PendingDocuments | None
+    unsynced: Sequence[str] = ()
+    """Its documents' files, written but not yet synced: the group's leader syncs them before the COMMIT."""
+    answer: asyncio.Future[Any] | None = None
+    """None: its caller waits on `wake` (`grouped`); else its caller has gone on, to be answered there (`grouped_soon`)."""
     finished: bool = False
     result: Any = None
     error: BaseException | None = None
-    wake: threading.Lock = field(default_factory=_held_lock)
-    """Held until its caller is to go on: its group has ended (`finished`), or it is to lead the next. Its caller waits
-    by acquiring it, and one other thread releases it, once: the cheapest way to wake one thread."""
+    wake: threading.Lock | None = None
+    """When its caller waits: held until the caller is to go on (its group has ended, `finished`, or it is to lead the
+    next). Its caller waits by acquiring it, and one other thread releases it, once: the cheapest way to wake one
+    thread."""
+
+
+Outcome = tuple[asyncio.Future[Any], Any, BaseException | None]
+"""A future, and the result or the error to give it."""
+
+
+def settle(outcomes: list[Outcome]) -> None:
+    """Give each future its result or its error (on the futures' event loop; one whose caller gave up is left)."""
+    for future, result, error in outcomes:
+        if future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+
+class _Committer:
+    """The thread that leads the group commits of the writes queued by callers that do not wait (`grouped_soon`), for
+    as long as the process serves: handed the lead, it runs one group (`lead`), and again each time it is handed it."""
+
+    def __init__(self, lead: Callable[[], None]) -> None:
+        self._lead = lead
+        self._condition = threading.Condition()
+        self._leads = 0
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="openimr-commit", daemon=True)
+        self._thread.start()
+
+    def hand_lead(self) -> None:
+        """Give it the lead of the next group."""
+        with self._condition:
+            self._leads += 1
+            self._condition.notify()
+
+    def stop(self) -> None:
+        """Stop once it has run the groups it was handed."""
+        with self._condition:
+            self._stopping = True
+            self._condition.notify()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            with self._condition:
+                while not self._leads and not self._stopping:
+                    self._condition.wait()
+                if not self._leads:
+                    return
+                self._leads -= 1
+            try:
+                self._lead()
+            except Exception:  # every write of the group was given the error; the thread must go on leading
+                log.exception("a group commit failed")
 
 
 def _run_together(session: Session, group: list[_GroupedWrite]) -> bool:
@@ -188,6 +260,10 @@ class ServiceContext:
         """Whether a write leads a group commit (runs one, or was handed the lead of the next); the others queued wait."""
         self._uncertain: list[PendingDocuments] = []
         self._uncertain_lock = threading.Lock()
+        self._committer: _Committer | None = None
+        self._checkpoints: WalCheckpoints | None = None
+        self._syncs: ThreadPoolExecutor | None = None
+        self._started_lock = threading.Lock()
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -223,45 +299,144 @@ class ServiceContext:
         This is a group commit. A caller that finds none running in its process leads one: it takes the single writer
         (SQLite), then every work queued by then, and runs them in one transaction, with one BEGIN and one COMMIT for
         all (`_commit_group`: one that fails is rolled back alone and raises to its caller). The works queued meanwhile
-        wait. When the group has ended, its leader hands the lead of the next to the first work queued after it, then
-        wakes the callers of its group: each waiting thread is woken once, and only when it has something to do (its
-        work committed or failed, or the next group to lead). Each caller returns only after the COMMIT of the group
-        that ran its work, so what it was told is committed, as with `transaction`. `work` may run twice (again in its
+        wait. When the group has ended, its leader hands the lead of the next to the first work queued after it (to the
+        committer's thread if that work's caller went on: `grouped_soon`), then wakes the callers of its group: each
+        waiting thread is woken once, and only when it has something to do (its work committed or failed, or the next
+        group to lead). Each caller returns only after the COMMIT of the group that ran its work, so what it was told
+        is committed, as with `transaction`. `work` may run twice (again in its
         savepoint when another work of its group failed): it must do its database work and nothing else.
 
         On PostgreSQL too: every work appends to the audit chain, whose head row a transaction holds from its first
         entry to its COMMIT, so the writers of all processes take turns at it anyway; a group takes one turn for all
         its works instead of one each."""
-        pending = _GroupedWrite(what, work, documents)
-        with self._group_lock:
-            self._group.append(pending)
-            leads = not self._leading
-            self._leading = True
-        if not leads:
+        pending = _GroupedWrite(what, work, documents, wake=_held_lock())
+        if not self._queue(pending):
+            assert pending.wake is not None
             pending.wake.acquire()  # until its group has ended, or it is handed the lead
-            leads = not pending.finished
-        if leads:
-            group: list[_GroupedWrite] = []
-            try:
-                with self._write_lock:
-                    with self._group_lock:
-                        group, self._group = self._group, []
-                    self._commit_group(group)
-            finally:
-                with self._group_lock:
-                    if pending in self._group:  # the group was never taken (the writer's lock failed): not run
-                        self._group.remove(pending)
-                    following = self._group[0] if self._group else None
-                    self._leading = following is not None
-                if following is not None:
-                    following.wake.release()  # it leads the next group
-                for other in group:
-                    if other is not pending:
-                        other.wake.release()
+        if not pending.finished:
+            self._lead(pending)
         if pending.error is not None:
             raise pending.error
         result: T = pending.result
         return result
+
+    def grouped_soon(
+        self,
+        what: str,
+        work: Callable[[Session], Any],
+        documents: PendingDocuments,
+        unsynced: Sequence[str],
+        answer: asyncio.Future[Any],
+    ) -> None:
+        """Queue `work` for the next group commit, as `grouped` runs it, and return at once: `answer` gets what it
+        returned, or its error, on its event loop once its group has ended (never before its COMMIT). `unsynced`: the
+        ids of its documents' files, written but not synced; the group's leader syncs the files of its whole group
+        before the COMMIT, in parallel, with one sync for each of their folders (`DocumentStore.sync`), so no caller's
+        thread waits for a disk. If they cannot be synced, the write fails and its files go. `documents` as for
+        `grouped`: a failed write's files go, or are kept for `settle_documents`, as `keeping_documents` decides.
+
+        The groups of such writes are led by a thread of this context's own (`close` stops it), so a caller on an event
+        loop holds a thread only while it prepares its write."""
+        pending = _GroupedWrite(what, work, documents, tuple(unsynced), answer)
+        if self._queue(pending):
+            self._started()[0].hand_lead()
+
+    def _started(self) -> tuple[_Committer, ThreadPoolExecutor]:
+        """The thread leading `grouped_soon`'s groups and the threads syncing their files, started at their first use."""
+        with self._started_lock:
+            if self._committer is None or self._syncs is None:
+                self._syncs = ThreadPoolExecutor(16, thread_name_prefix="openimr-sync")
+                self._committer = _Committer(lambda: self._lead(None))
+            return self._committer, self._syncs
+
+    def own_checkpoints(self, every: float) -> None:
+        """SQLite: checkpoint the WAL on a thread of this process every `every` seconds, instead of in the COMMITs of
+        its writers (`WalCheckpoints`), until `close`. Nothing on another database."""
+        engine = self.write_sessions.kw["bind"]
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            with self._started_lock:
+                if self._checkpoints is None:
+                    self._checkpoints = WalCheckpoints(engine, every)
+                    self._checkpoints.start()
+
+    def close(self) -> None:
+        """Stop the thread leading `grouped_soon`'s groups, once it has run those queued, the threads syncing files, and
+        the WAL's checkpoints (`own_checkpoints`)."""
+        with self._started_lock:
+            committer, syncs, checkpoints = self._committer, self._syncs, self._checkpoints
+            self._committer = self._syncs = self._checkpoints = None
+        if checkpoints is not None:
+            checkpoints.stop()
+        if committer is not None:
+            committer.stop()
+        if syncs is not None:
+            syncs.shutdown()
+
+    def _queue(self, pending: _GroupedWrite) -> bool:
+        """Queue a write for the next group commit; True when its caller is to lead (no group is running)."""
+        with self._group_lock:
+            self._group.append(pending)
+            leads = not self._leading
+            self._leading = True
+        return leads
+
+    def _lead(self, own: _GroupedWrite | None) -> None:
+        """Run one group commit in this thread, of every write queued, then hand the lead on. `own`: the write of the
+        caller waiting in this thread (`grouped`), or None on the committer's thread."""
+        group: list[_GroupedWrite] = []
+        try:
+            with self._write_lock:
+                with self._group_lock:
+                    group, self._group = self._group, []
+                self._commit_group(self._synced(group))
+        finally:
+            self._end_group(own, group)
+
+    def _synced(self, group: list[_GroupedWrite]) -> list[_GroupedWrite]:
+        """Sync the files the writes of `group` wrote unsynced, all in one pass; the writes that may commit (a write whose
+        files could not be synced ends with the error)."""
+        unsynced = [pending for pending in group if pending.unsynced]
+        if not unsynced:
+            return group
+        try:
+            self.documents.sync([document_id for pending in unsynced for document_id in pending.unsynced], self._started()[1])
+        except Exception as error:
+            for pending in unsynced:
+                pending.error, pending.finished = error, True
+            return [pending for pending in group if not pending.unsynced]
+        return group
+
+    def _end_group(self, own: _GroupedWrite | None, group: list[_GroupedWrite]) -> None:
+        """After a group: hand the lead of the next to the first write queued (its caller's thread, or the committer's
+        when its caller went on), then tell the group's callers."""
+        with self._group_lock:
+            if own is not None and own in self._group:  # the group was never taken (the writer's lock failed): not run
+                self._group.remove(own)
+                own.finished = True
+            following = self._group[0] if self._group else None
+            self._leading = following is not None
+        if following is not None:
+            if following.wake is not None:
+                following.wake.release()  # it leads the next group
+            else:
+                self._started()[0].hand_lead()
+        self._answer(own, group)
+
+    def _answer(self, own: _GroupedWrite | None, group: list[_GroupedWrite]) -> None:
+        """Tell the callers of an ended group: wake those waiting in their threads, and answer the others with one call
+        into each event loop (the documents of a failed write let go, or kept for `settle_documents`)."""
+        outcomes: dict[asyncio.AbstractEventLoop, list[Outcome]] = {}
+        for pending in group:
+            if pending.answer is None:
+                if pending is not own and pending.wake is not None:
+                    pending.wake.release()
+                continue
+            if pending.error is not None and pending.documents is not None:
+                self._documents_not_kept(pending.documents)
+            outcomes.setdefault(pending.answer.get_loop(), []).append((pending.answer, pending.result, pending.error))
+        for loop, answers in outcomes.items():
+            with suppress(RuntimeError):  # raised when the loop is closed: nobody waits for these answers
+                loop.call_soon_threadsafe(settle, answers)
 
     def _commit_group(self, group: list[_GroupedWrite]) -> None:
         """Run the works of `group` in one transaction and commit those that succeeded; every work ends finished, with its
@@ -304,13 +479,18 @@ class ServiceContext:
         try:
             yield pending
         except BaseException:
-            if pending.commit_sent:
-                with self._uncertain_lock:
-                    self._uncertain.append(pending)
-            else:
-                for document_id in pending.ids:
-                    self.documents.discard(document_id)
+            self._documents_not_kept(pending)
             raise
+
+    def _documents_not_kept(self, pending: PendingDocuments) -> None:
+        """After the transactions of `pending`'s rows failed: the files go if no COMMIT was sent, else they are kept for
+        `settle_documents`."""
+        if pending.commit_sent:
+            with self._uncertain_lock:
+                self._uncertain.append(pending)
+        else:
+            for document_id in pending.ids:
+                self.documents.discard(document_id)
 
     def settle_documents(self) -> int:
         """Remove the files of uncertain commits that certainly did not keep their rows; the number removed.

@@ -8,6 +8,7 @@ screened."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,7 +65,28 @@ class IntakeService:
             filed = self.context.grouped("application", filing.work, pending)
         return self._result(filing, filed, actor)
 
-    def _prepare(self, application: Application, actor: Actor) -> _Filing:
+    def file_application_soon(self, application: Application, actor: Actor, filed: asyncio.Future[Filed]) -> Filing:
+        """`file_application` for a caller on an event loop, on one of its request threads: checks the application,
+        writes its documents without syncing them and queues the filing for the next group commit, then returns; an
+        error up to there is raised here. `filed` gets what the filing did, or its error, on its event loop once the
+        group has ended (after its COMMIT; `ServiceContext.grouped_soon`, whose leader syncs the documents first);
+        `answer` makes the caller's answer of it."""
+        filing = self._prepare(application, actor)
+        with self.context.keeping_documents(filing.document_ids) as pending:
+            self.context.documents.write(filing.documents, sync=False)
+            self.context.grouped_soon("application", filing.work, pending, filing.document_ids, filed)
+        return filing
+
+    def answer(self, filing: Filing, filed: Filed, actor: Actor) -> FilingResult | None:
+        """The answer to a filing committed by `file_application_soon`, when it can be made from what was written (a new
+        case: no I/O); None when it must be read (`read_answer`, in a thread)."""
+        return self._result(filing, filed, actor) if filed.new is not None else None
+
+    def read_answer(self, filing: Filing, filed: Filed, actor: Actor) -> FilingResult:
+        """The answer to a filing committed by `file_application_soon` whose case must be read (it reads the database)."""
+        return self._result(filing, filed, actor)
+
+    def _prepare(self, application: Application, actor: Actor) -> Filing:
         """Check an application and its inline documents and make the rows to write, doing no I/O."""
         require(actor, UserRole.INTAKE, UserRole.ADMIN)
         received = application.dates.application_received or self.context.clock().date()
@@ -73,21 +95,22 @@ class IntakeService:
         )
         key = _key(application)
         store = self.context.documents
-        inline: list[PreparedDocument] = []
-        for n, given in enumerate(application.documents):  # in one folder: one folder to sync for all
-            inline.append(store.prepare(given.text.encode(), f"documents[{n}]", beside=inline[0].document.id if inline else None))
+        folder = store.folder_now()  # one folder for all, and for the filings synced with it: one folder to sync
+        inline = [
+            store.prepare(given.text.encode(), f"documents[{n}]", folder=folder) for n, given in enumerate(application.documents)
+        ]
         fields = _case_fields(application, key, received)
         documents = [
             self._document_fields(prepared.document, given.type, given.date, None, actor)
             for prepared, given in zip(inline, application.documents, strict=True)
         ]
 
-        def work(session: Session) -> _Filed:
+        def work(session: Session) -> Filed:
             return self._file_in(session, application, fields, documents, actor)
 
-        return _Filing(inline, documents, work)
+        return Filing(inline, documents, work)
 
-    def _result(self, filing: _Filing, filed: _Filed, actor: Actor) -> FilingResult:
+    def _result(self, filing: Filing, filed: Filed, actor: Actor) -> FilingResult:
         """The answer to a filing once committed: a new case's view is what was written; another's is read."""
         if filed.new is not None:
             written = [document_view(SimpleNamespace(**d)) for d in filing.rows]
@@ -99,7 +122,7 @@ class IntakeService:
 
     def _file_in(
         self, session: Session, application: Application, fields: dict[str, Any], documents: list[dict[str, Any]], actor: Actor
-    ) -> _Filed:
+    ) -> Filed:
         """`_file`'s work, in the transaction given: the case is inserted unless its duplicate key is taken (no look-up
         first; a concurrent filing of the same application that inserted it first makes this one its duplicate)."""
         connection = session.connection()  # Core statements: the ORM's unit of work would only add work under the lock
@@ -125,7 +148,7 @@ class IntakeService:
             linked = {"documents": len(documents)}
             self.context.audit(session, actor, "duplicate application linked", existing.id, None, linked)
         session.flush()
-        return _Filed(existing.id, not corrects, corrects, None)
+        return Filed(existing.id, not corrects, corrects, None)
 
     def correct(self, case_id: int, application: Application, actor: Actor) -> CaseView:
         """Replace an ineligible case's application with a corrected one; the case goes back to received, to be screened
@@ -194,7 +217,7 @@ class IntakeService:
 
     def _new_case(
         self, session: Session, case_id: int, row: dict[str, Any], documents: list[dict[str, Any]], actor: Actor
-    ) -> _Filed:
+    ) -> Filed:
         """Insert the items, application, documents and audit entry of the case just inserted (`row`); the case as
         written."""
         connection = session.connection()
@@ -206,7 +229,7 @@ class IntakeService:
         _INSERT_DOCUMENT.execute_many(connection, [{**d, "case_id": case_id} for d in documents])
         case = written_case(case_id, row, items)
         self.context.audit(session, actor, "case received", case_id, None, snapshot(case))
-        return _Filed(case_id, False, False, case)
+        return Filed(case_id, False, False, case)
 
     def _document_fields(
         self, stored: StoredDocument, type_: DocumentType, date: dt.date | None, filename: str | None, actor: Actor
@@ -308,13 +331,13 @@ def _item_fields(application: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @dataclass(frozen=True)
-class _Filing:
+class Filing:
     """An application checked and ready to file: its documents (not yet written), their rows, and the work that files
     it in a transaction (`IntakeService._file_in`)."""
 
     documents: list[PreparedDocument]
     rows: list[dict[str, Any]]
-    work: Callable[[Session], _Filed]
+    work: Callable[[Session], Filed]
 
     @property
     def document_ids(self) -> list[str]:
@@ -323,7 +346,7 @@ class _Filing:
 
 
 @dataclass(frozen=True)
-class _Filed:
+class Filed:
     """What one filing transaction did: its case, whether the application was a duplicate or a correction, and the new
     case as written (None unless the filing made one)."""
 

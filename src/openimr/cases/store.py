@@ -8,6 +8,9 @@ are append-only, enforced by database triggers created in the migrations.
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -321,6 +324,53 @@ def make_engine(url: str, writer: bool = False) -> Engine:
 
         return engine
     return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+
+
+class WalCheckpoints:
+    """SQLite: the WAL checkpointed by a thread of this process, PASSIVE, every `every` seconds, for as long as it runs
+    (`start` to `stop`), and never by a COMMIT of `engine`'s connections (`wal_autocheckpoint=0` on them meanwhile).
+
+    SQLite's automatic checkpoint runs inside the COMMIT that crosses its threshold: that COMMIT then copies the WAL into
+    the database and syncs it, while every write queued behind it waits. A PASSIVE checkpoint copies what no reader
+    still needs without taking the write lock, so writers go on meanwhile. Durability is unchanged (the same syncs, by
+    another thread). Other processes (`imr` commands, `imr worker`) keep their automatic checkpoints."""
+
+    def __init__(self, engine: Engine, every: float) -> None:
+        self.engine = engine
+        self.every = every
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="openimr-checkpoint", daemon=True)
+
+    def start(self) -> None:
+        """Turn the engine's automatic checkpoints off (its pooled connections are made anew) and start checkpointing."""
+        event.listen(self.engine, "connect", _no_automatic_checkpoint)
+        self.engine.dispose()
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Checkpoint once more, stop, and give the engine's connections their automatic checkpoints back."""
+        self._stopping.set()
+        self._thread.join()
+        event.remove(self.engine, "connect", _no_automatic_checkpoint)
+        self.engine.dispose()
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(str(self.engine.url.database), timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            while True:
+                stopping = self._stopping.wait(self.every)
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as error:  # a busy database: the next one will do
+                    logging.getLogger(__name__).warning("WAL checkpoint failed: %s", error)
+                if stopping:
+                    return
+        finally:
+            connection.close()
+
+
+def _no_automatic_checkpoint(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Any]:

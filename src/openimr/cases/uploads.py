@@ -16,8 +16,10 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import time
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,6 +57,8 @@ def _cipher(key: str) -> Fernet:
 def generate_key() -> str:
     """A new random document key."""
     return Fernet.generate_key().decode()
+
+
 PDF = "application/pdf"
 TEXT = "text/plain"
 
@@ -103,6 +107,8 @@ class DocumentStore:
         self.root = root
         self.max_bytes = max_bytes
         self._cipher = _cipher(key) if key else None
+        self._folder = (-1, "00")
+        """The second (of `time.monotonic`) and the folder of `folder_now`."""
 
     def path(self, document_id: str) -> Path:
         """Where a stored document's bytes are (the id is a UUID we generated, never a user's name)."""
@@ -141,23 +147,33 @@ class DocumentStore:
         self.write([prepared])
         return prepared.document
 
-    def prepare(self, data: bytes, source: str, declared_pdf: bool = False, beside: str | None = None) -> PreparedDocument:
+    def prepare(self, data: bytes, source: str, declared_pdf: bool = False, folder: str | None = None) -> PreparedDocument:
         """Check (as `read_upload` does) and read one document and give it its id, writing nothing yet (`write`). Given
-        `beside`, the id of a document it will be written with, its file goes in the same folder: documents written
-        together then need that one folder synced, not one each."""
+        `folder` (from `folder_now`), its file goes in that folder: documents synced together then need that one folder
+        synced, not one each."""
         upload = self.read_upload(data, source, declared_pdf)
         read = upload.document
         digest = hashlib.sha256(data).hexdigest()
         stored = StoredDocument(
-            _document_id(beside), upload.media_type, len(data), digest, read.text, read.page_offsets, read.ocr_pages
+            _document_id(folder), upload.media_type, len(data), digest, read.text, read.page_offsets, read.ocr_pages
         )
         return PreparedDocument(stored, ENCRYPTED + self._cipher.encrypt(data) if self._cipher else data)
 
-    def write(self, documents: Sequence[PreparedDocument]) -> None:
+    def folder_now(self) -> str:
+        """The folder the documents written now share: a random one, changed each second (so that over time the
+        documents spread over all the folders, while the documents of filings synced together share one)."""
+        second = int(time.monotonic())
+        if self._folder[0] != second:
+            self._folder = (second, os.urandom(1).hex())
+        return self._folder[1]
+
+    def write(self, documents: Sequence[PreparedDocument], sync: bool = True) -> None:
         """Store prepared documents on disk, all or none, in one pass: each written under its id, then all synced, then
         their folders (a file's name in its folder is durable once the folder is synced). Once it returns, every file is
         whole and durable, so a row naming one may be committed; if it fails, none is left. A file cut short by a crash
-        has no row, and goes at the next start (`sweep`) as any file whose row never committed."""
+        has no row, and goes at the next start (`sweep`) as any file whose row never committed.
+
+        Without `sync`, the files are written and not synced: no row may name them before `sync` has synced them."""
         written: list[tuple[int, Path]] = []
         try:
             for prepared in documents:
@@ -166,10 +182,11 @@ class DocumentStore:
                 view = memoryview(prepared.payload)
                 while view:
                     view = view[os.write(written[-1][0], view) :]
-            for handle, _ in written:
-                os.fsync(handle)
-            for folder in dict.fromkeys(target.parent for _, target in written):
-                _sync_directory(folder)
+            if sync:
+                for handle, _ in written:
+                    os.fsync(handle)
+                for folder in dict.fromkeys(target.parent for _, target in written):
+                    _sync_directory(folder)
         except BaseException:
             for _, target in written:
                 target.unlink(missing_ok=True)
@@ -177,6 +194,14 @@ class DocumentStore:
         finally:
             for handle, _ in written:
                 os.close(handle)
+
+    def sync(self, document_ids: Sequence[str], threads: Executor) -> None:
+        """Make durable the files of documents written without syncing them (`write(..., sync=False)`): the files synced
+        at once on `threads` (the disk's journal commits them together), then each of their folders once."""
+        paths = [self.path(document_id) for document_id in document_ids]
+        list(threads.map(_sync_file, paths))
+        for folder in dict.fromkeys(path.parent for path in paths):
+            _sync_directory(folder)
 
     def discard(self, document_id: str) -> None:
         """Remove a stored document that was refused after it was stored (its case could not take it)."""
@@ -263,11 +288,12 @@ class DocumentStore:
         return removed
 
 
-def _document_id(beside: str | None) -> str:
-    """A new random id (a version 4 UUID); given `beside`, one whose file goes in the same folder (its first byte)."""
-    if beside is None:
+def _document_id(folder: str | None) -> str:
+    """A new random id (a version 4 UUID); given `folder` (two hex digits), one whose file goes in that folder (its first
+    byte)."""
+    if folder is None:
         return str(uuid.uuid4())
-    return str(uuid.UUID(bytes=bytes.fromhex(beside[:2]) + os.urandom(15), version=4))
+    return str(uuid.UUID(bytes=bytes.fromhex(folder) + os.urandom(15), version=4))
 
 
 def _create(target: Path) -> int:
@@ -278,6 +304,15 @@ def _create(target: Path) -> int:
     except FileNotFoundError:
         target.parent.mkdir(parents=True, exist_ok=True)
         return os.open(target, flags, 0o600)
+
+
+def _sync_file(path: Path) -> None:
+    """Make a written file's bytes durable."""
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def _sync_directory(folder: Path) -> None:
