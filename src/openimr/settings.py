@@ -40,11 +40,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=DEFAULT_MAX_UPLOAD_BYTES, ge=1, description="Largest document accepted.")
     worker_threads: int = Field(default=8, ge=1, le=256, description="Threads that run request handlers, per process.")
     wal_checkpoint_seconds: float = Field(
-        default=0.25,
+        default=0,
         ge=0,
         le=60,
         description="SQLite: how often `imr serve` checkpoints the WAL on a thread of its own, outside its COMMITs "
-        "(0: SQLite's automatic checkpoints, inside the COMMIT that crosses 1,000 pages).",
+        "(0, the default until a benchmark shows the thread pays: SQLite's automatic checkpoints, inside the COMMIT that "
+        "crosses 1,000 pages).",
     )
     token_ttl_days: int = Field(default=90, ge=1, le=3650, description="Lifetime of a new bearer token, in days.")
     auth_cache_seconds: float = Field(
