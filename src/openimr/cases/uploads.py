@@ -306,8 +306,8 @@ def _create(target: Path) -> int:
         return os.open(target, flags, 0o600)
 
 
-def _sync_file(path: Path) -> None:
-    """Make a written file's bytes durable."""
+def _fsync(path: Path) -> None:
+    """fsync a file or a folder by its path."""
     handle = os.open(path, os.O_RDONLY)
     try:
         os.fsync(handle)
@@ -315,10 +315,11 @@ def _sync_file(path: Path) -> None:
         os.close(handle)
 
 
+def _sync_file(path: Path) -> None:
+    """Make a written file's bytes durable."""
+    _fsync(path)
+
+
 def _sync_directory(folder: Path) -> None:
     """Make the names made in `folder` durable."""
-    handle = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(handle)
-    finally:
-        os.close(handle)
+    _fsync(folder)
