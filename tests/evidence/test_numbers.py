@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from openimr.evidence.numbers import NUMBER, TIME_UNIT, number_value, time_unit
+from openimr.evidence.numbers import NUMBER, TIME_UNIT, TIMES_A_WEEK, number_value, time_unit, times_a_week
 
 
 @pytest.mark.parametrize(
@@ -36,3 +36,27 @@ def test_time_units_as_notes_write_them(word: str, unit: str) -> None:
 def test_a_time_unit_is_a_whole_word() -> None:
     assert re.match(TIME_UNIT, "morning", re.IGNORECASE) is None
     assert re.match(TIME_UNIT, "monthly", re.IGNORECASE) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "per_week"),
+    [
+        ("2x/week", (2.0, 2.0)),
+        ("2-3 times a week", (2.0, 3.0)),
+        ("three visits per week", (3.0, 3.0)),
+        ("once a week", (1.0, 1.0)),
+        ("twice-weekly", (2.0, 2.0)),
+        ("weekly", (1.0, 1.0)),
+        ("every other week", (0.5, 0.5)),
+        ("2xwk", (2.0, 2.0)),
+    ],
+)
+def test_times_a_week_reads_a_count_a_range_or_a_word(text: str, per_week: tuple[float, float]) -> None:
+    match = re.search(rf"\b{TIMES_A_WEEK}", text, re.IGNORECASE)
+    assert match is not None
+    assert times_a_week(match) == per_week
+
+
+@pytest.mark.parametrize("text", ["for 6 weeks", "2 weeks ago", "week 3 of therapy"])
+def test_times_a_week_is_not_a_length_of_time(text: str) -> None:
+    assert re.search(rf"\b{TIMES_A_WEEK}", text, re.IGNORECASE) is None

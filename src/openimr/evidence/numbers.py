@@ -1,11 +1,13 @@
-"""Numerals and number words as clinical text writes them ("12", "twelve", "twenty-four", "a"), in one place for
-request amounts and durations."""
+"""Numerals and number words as clinical text writes them ("12", "twelve", "twenty-four", "a"), and how often a week
+care is given, in one place for request amounts, durations and the courses the record tells of."""
 
 from __future__ import annotations
 
+import re
+
 from openimr.knowledge.terms import regex_fold, trie_regex
 
-__all__ = ["NUMBER", "NUMBER_OR_A", "TENS", "TIME_UNIT", "number_value", "time_unit"]
+__all__ = ["NUMBER", "NUMBER_OR_A", "TENS", "TIMES_A_WEEK", "TIME_UNIT", "number_value", "time_unit", "times_a_week"]
 
 _WORDS = {
     "zero": 0,
@@ -82,3 +84,31 @@ TIME_UNIT = r"(?:days?|weeks?|wks?|months?|mos?|years?|yrs?)\b"
 def time_unit(text: str) -> str:
     """The unit of time a word of `TIME_UNIT` names, singular and in full: "wks" is "week", "Months" "month"."""
     return _TIME_UNITS[regex_fold(text)]
+
+
+_WEEKLY = (
+    r"(?:(?:x|times?|days?|visits?|sessions?)\s*(?:(?:(?:a|per|/|each)\s*)?(?:week|wk)|weekly)"
+    r"|(?:a|per|/|each)\s*(?:week|wk))\b"
+)
+"""After a count, how often a week: "x/week", "times a week", "visits per week", "x weekly", "xwk", "per week"."""
+TIMES_A_WEEK = (
+    rf"(?:(?P<pw>{NUMBER})(?:\s*(?:-|to)\s*(?P<pw2>{NUMBER}))?\s*{_WEEKLY}"
+    r"|(?P<once>once|twice)[\s-]+(?:(?:a|per)\s+)?week(?:ly)?\b"
+    r"|(?P<weekly>weekly|every\s+other\s+week)\b)"
+)
+"""Regex fragment: how often a week care is given, a count and its unit ("2x/week", "2-3 times a week", "3 visits per
+week", "once a week", "twice-weekly"), or a word alone ("weekly", "every other week"). Read it with `times_a_week`."""
+_ALONE = {"once": 1.0, "twice": 2.0, "weekly": 1.0}
+
+
+def times_a_week(match: re.Match[str]) -> tuple[float, float] | None:
+    """The sessions a week a match of `TIMES_A_WEEK` states, as (fewest, most): "2-3 times a week" is (2, 3), "twice
+    weekly" (2, 2), "every other week" (0.5, 0.5); None for a count that is no number."""
+    word = match.group("once") or match.group("weekly")
+    if word:
+        folded = regex_fold(word)
+        value = _ALONE.get(folded, 0.5)
+        return value, value
+    low = number_value(match.group("pw"))
+    high = number_value(match.group("pw2")) if match.group("pw2") else low
+    return None if low is None or high is None else (float(low), float(high))

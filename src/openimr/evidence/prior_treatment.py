@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 
-from openimr.evidence.numbers import number_value
+from openimr.evidence.numbers import TIMES_A_WEEK, number_value, times_a_week
 from openimr.evidence.terms import Candidate, find_terms
 from openimr.evidence.text import plan_section
-from openimr.evidence.wording import CLINICAL
+from openimr.evidence.wording import CLINICAL, UNDER_WAY
 from openimr.knowledge.terms import anchored_search
 from openimr.model import Case
 
@@ -33,11 +33,7 @@ _SESSIONS = re.compile(
 4", "visit #6 of 6", "progress note, visit 12"), the tally a note keeps ("sessions completed: 4", "visits to date - 6",
 "CBT x4 completed", "completed initial acupuncture x6"); not a date, a time or a frequency ("visit 12/15", "session
 2x a week")."""
-_PER_WEEK = {"weekly": 1.0, "once": 1.0, "twice": 2.0, "two": 2.0, "2": 2.0, "three": 3.0, "3": 3.0, "every other": 0.5}
-_FREQUENCY = (
-    r"(?P<freq>weekly|(?:once|twice|two|three|[23])\s*(?:times\s*|x\s*)?(?:a\s+|per\s+|/\s*)?(?:week|wk)(?:ly)?"
-    r"|twice[- ]weekly|every\s+other\s+week)"
-)
+_FREQUENCY = rf"\b{TIMES_A_WEEK}"
 _LENGTH = rf"(?P<length>{_COUNT})\s+(?P<unit>weeks?|wks?|months?|mos?)\b"
 _COURSES = (
     re.compile(rf"\b{_LENGTH}\s+of\s+(?:\w+\s+){{0,2}}?{_FREQUENCY}", re.IGNORECASE),
@@ -54,14 +50,12 @@ def _course_sessions(sentence: str) -> int | None:
     if course is None or length is None:
         return None
     weeks = length * 52 / 12 if course["unit"].lower().startswith("mo") else float(length)
-    frequency = course["freq"].lower()
-    per_week = next((n for word, n in _PER_WEEK.items() if frequency.startswith(word)), 1.0)
-    return round(weeks * per_week)
+    per_week = times_a_week(course)
+    return None if per_week is None else round(weeks * per_week[1])
 
 
 _ONGOING = re.compile(
-    r"\b(?:continu\w*|resum\w*|ongoing|currently|current|remains?\s+on|still|again|(?:has|have|had)\s+(?:been\s+)?"
-    r"(?:completed|attended|had|done|tried|received|undergone))\b",
+    rf"\b(?:{UNDER_WAY}|(?:has|have|had)\s+(?:been\s+)?(?:completed|attended|had|done|tried|received|undergone))\b",
     re.IGNORECASE,
 )
 """Words by which a clause of a plan speaks of care already under way or given ("Plan: continue physical therapy",

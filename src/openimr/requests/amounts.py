@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from openimr.evidence.numbers import NUMBER, NUMBER_OR_A, TIME_UNIT, number_value, time_unit
+from openimr.evidence.numbers import NUMBER, NUMBER_OR_A, TIME_UNIT, TIMES_A_WEEK, number_value, time_unit, times_a_week
 
 __all__ = [
     "Sessions",
@@ -141,16 +141,7 @@ class Sessions:
 
 
 _RANGE = rf"(?P<{{0}}>{_NUM})(?:\s*(?:-|to)\s*(?P<{{0}}2>{_NUM}))?"
-_WEEKLY = (
-    r"(?:(?:x|times?|days?|visits?|sessions?)\s*(?:(?:(?:a|per|/|each)\s*)?(?:week|wk)|weekly)"
-    r"|(?:a|per|/|each)\s*(?:week|wk))\b"
-)
-"""How often a week: "x/week", "times a week", "visits per week", "x weekly", "xwk", "per week"."""
-_PER_WEEK = re.compile(
-    rf"\b{_RANGE.format('pw')}\s*{_WEEKLY}"
-    r"|\b(?P<once>once|twice)\s+(?:(?:a|per)\s+)?week(?:ly)?\b",
-    re.IGNORECASE,
-)
+_PER_WEEK = re.compile(rf"\b{TIMES_A_WEEK}", re.IGNORECASE)
 _WEEKS = re.compile(
     rf"\b(?:for|over|x|times|during)\s+(?:a\s+period\s+of\s+)?{_RANGE.format('wk')}\s*(?:weeks?|wks?)\b", re.IGNORECASE
 )
@@ -193,9 +184,9 @@ def read_sessions(text: str) -> Sessions:
     """
     per_week = weeks = None
     match = _PER_WEEK.search(text)
-    if match:
-        once = match.group("once")
-        per_week = ("1" if once.lower() == "once" else "2") if once else _range(match, "pw")
+    frequency = times_a_week(match) if match else None
+    if frequency is not None:
+        per_week = "-".join(f"{n:g}" for n in dict.fromkeys(frequency))
     match_weeks = _WEEKS.search(text)
     if match_weeks:
         weeks = _range(match_weeks, "wk")
@@ -213,7 +204,7 @@ def read_sessions(text: str) -> Sessions:
         if later is not None or (per_week and weeks):
             sessions = _count(later) if later is not None else None
     if sessions is None and per_week and weeks:
-        sessions = int(per_week.rpartition("-")[2]) * int(weeks.rpartition("-")[2])
+        sessions = round(float(per_week.rpartition("-")[2]) * int(weeks.rpartition("-")[2]))
     return Sessions(sessions, per_week, weeks)
 
 
