@@ -219,6 +219,13 @@ def test_a_prescribed_drug_a_drug_test_did_not_find_is_prescribed_and_the_result
     assert evidence.present(["unexpected_drug_test"])
 
 
+def test_a_laboratory_drug_test_is_read_as_a_test_from_the_drug_test_words() -> None:
+    text = "The saliva specimen did not detect the hydrocodone she is prescribed."
+    evidence = gather_evidence(_case(text))
+    assert [(f.name, f.status) for f in evidence.mentions(["hydrocodone"])] == [("hydrocodone", "present")]
+    assert not [f for f in extract_facts(_case("Oral fluid immunoassay: alprazolam not detected.")) if f.kind == "medication"]
+
+
 @pytest.mark.parametrize(
     "text",
     ["Urine drug screen negative for benzodiazepines.", "Toxicology: alprazolam not detected, cocaine not detected."],

@@ -1,6 +1,10 @@
 """What a sentence reports: the review's decision, the request, or the worker's care."""
 
-from openimr.evidence.wording import SentenceRole, sentence_role
+import re
+
+import pytest
+
+from openimr.evidence.wording import CARE_GOES_ON, UNDER_WAY, SentenceRole, sentence_role
 
 
 def test_a_request_said_to_be_modified_is_the_review() -> None:
@@ -40,3 +44,26 @@ def test_an_authorization_with_nothing_else_told_is_the_review() -> None:
     assert sentence_role("Acupuncture x6, which was authorized by UR.") is SentenceRole.REVIEW
     assert sentence_role("The request for PT, which was approved, is for 8 visits.") is SentenceRole.REVIEW
     assert sentence_role("Physical therapy was certified by UR on 5/2/2016.") is SentenceRole.REVIEW
+
+
+@pytest.mark.parametrize(
+    "clause",
+    ["continue the home exercises", "resume aquatic therapy", "maintain the stretching program", "maintenance dose of it"],
+)
+def test_care_that_goes_on_is_named_by_its_verb(clause: str) -> None:
+    assert re.match(rf"(?:{CARE_GOES_ON})\b", clause, re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    ("clause", "under_way"),
+    [
+        ("she is currently in therapy", True),
+        ("remains on naproxen", True),
+        ("still attends acupuncture", True),
+        ("ongoing chiropractic care", True),
+        ("start acupuncture six sessions", False),
+        ("a trial of TENS", False),
+    ],
+)
+def test_care_under_way_is_told_from_care_only_planned(clause: str, under_way: bool) -> None:
+    assert bool(re.search(rf"\b(?:{UNDER_WAY})\b", clause, re.IGNORECASE)) is under_way

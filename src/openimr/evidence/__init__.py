@@ -22,10 +22,10 @@ from openimr.knowledge.lexicons import Procedure
 from openimr.knowledge.terms import TermMatch
 from openimr.model import Case, Document, Fact, FactStatus, Span
 
-_OWN_EXTRACTORS = frozenset({"functional", "prior_treatment", "treatment_word"})
+_OWN_EXTRACTORS = frozenset({"functional", "prior_treatment", "treatment_word", "drug_test_word"})
 """Families with extractors of their own: functional improvement (tied to a treatment), prior treatment (with its
-session count) and the words that name a class of drugs (used by attribution, not facts themselves). Every other
-family's facts are plain term matches."""
+session count), the words that name a class of drugs (used by attribution) and those that name a drug test (used by
+the medication reading), the last two not facts themselves. Every other family's facts are plain term matches."""
 
 
 _Extractor = Callable[..., list[Candidate]]

@@ -35,6 +35,7 @@ from typing import Generic, Literal, NamedTuple, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from openimr.evidence.text import FINITE_VERB, Sentence, clause_starts, split_sentences
+from openimr.evidence.wording import CARE_GOES_ON
 from openimr.knowledge import load_knowledge
 from openimr.knowledge.terms import (
     Requirements,
@@ -386,7 +387,7 @@ def _form_question_start(text: str, sentence: Sentence, cue: int) -> int:
     return max(text.rfind("\n", sentence.start, cue) + 1, sentence.start)
 
 
-_GOING_ON = re.compile(r"\s*(?:continu\w*|resum\w*|maintain\w*|keep\w*|remain\w*|stay\w*)\b", re.IGNORECASE)
+_GOING_ON = re.compile(rf"\s*(?:{CARE_GOES_ON}|keep\w*|remain\w*|stay\w*)\b", re.IGNORECASE)
 """An item that goes on with care already given ("...; continue the HEP"): not one more order of the plan."""
 _JOINING = frozenset({"with", "using", "w/"})
 """Terminators that join a treatment to another ("begin CBT with biofeedback"): an order of the first orders both."""

@@ -14,9 +14,17 @@ from functools import cache
 
 from openimr.evidence.context import assertion
 from openimr.evidence.dates import find_event_dates
-from openimr.evidence.terms import Candidate, TermMatch, document_role, find_lexicon_terms
+from openimr.evidence.terms import Candidate, TermMatch, document_role, find_lexicon_terms, term_lists
 from openimr.evidence.text import clause_bounds, plan_section
-from openimr.evidence.wording import AFTER_SURGERY, ALL_ROLES, CONDITIONAL_DECISION, DENIAL, REQUESTED, SentenceRole
+from openimr.evidence.wording import (
+    AFTER_SURGERY,
+    ALL_ROLES,
+    CONDITIONAL_DECISION,
+    DENIAL,
+    REQUESTED,
+    UNDER_WAY,
+    SentenceRole,
+)
 from openimr.knowledge.lexicons import Drug, drug_lexicon, drug_matcher
 from openimr.model import Case, Fact, FactStatus
 
@@ -57,7 +65,7 @@ PAST_COURSE = "past course"
 2013", "completed a 10-day course of methocarbamol"): the drug was taken before, not in continuous use since."""
 
 _ONGOING_USE = re.compile(
-    r"\b(?:continu\w*|resum\w*|ongoing|currently|current|remains?\s+on|still|again|renew\w*|maint(?:ain|enance)\w*"
+    rf"\b(?:{UNDER_WAY}|renew\w*"
     r"|(?:has|have|had)\s+been|(?:takes|taking|uses|using|tolerat(?:es|ing))\b|help(?:s|ed|ing)\b|same\s+dose"
     r"|since\s+(?:\d|(?:last|early|late|mid)\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*))"
     # "refill Norco", "Norco refilled"; not the refills a new prescription allows ("#30, no refill", "2 refills")
@@ -175,12 +183,12 @@ def _prescribed_now(match: TermMatch, ongoing: bool, ur_date: dt.date | None) ->
     return ur_date is None or all((ur_date - d.date).days <= 7 * _RECENT_WEEKS for d in dates)
 
 
-# a drug test named in the sentence: a urine or saliva screen, a toxicology panel, a laboratory confirmation
-_DRUG_TEST = re.compile(
-    r"\b(?:urine|saliva|oral\s+fluid|UDS|UDT|tox(?:icology)?|drug\s+(?:screen|test|panel)\w*|LC[\s/-]?MS|GC[\s/-]?MS"
-    r"|mass\s+spectrometry|confirmat\w+|immunoassay|specimen|metabolites?)\b",
-    re.IGNORECASE,
-)
+def _names_drug_test(sentence: str) -> bool:
+    """Whether a sentence names a drug test: a urine or saliva screen, a toxicology panel, a laboratory confirmation
+    (the `drug_test_word` term list)."""
+    return any(pattern.search(sentence) for _, _, pattern in term_lists()["drug_test_word"])
+
+
 # the words by which a test reports a drug not found: "negative for", "not detected", "absent", "did not show"
 _NOT_FOUND = re.compile(r"negative|detect|absent|found|present|show|reveal", re.IGNORECASE)
 # the sentence says the drug not found is one the worker is prescribed or said to take
@@ -197,7 +205,7 @@ def _not_found_by_test(match: TermMatch) -> bool | None:
     when the sentence says the drug is prescribed or taken (an inconsistent result: CPMTG Opioids p. 78-79, 94-95),
     False when it does not (the mention says nothing of its use); None when the mention is no such result."""
     sentence = match.sentence
-    if not _DRUG_TEST.search(sentence.text):
+    if not _names_drug_test(sentence.text):
         return None
     start, end = match.start - sentence.start, match.end - sentence.start
     asserted = assertion(sentence.text, start, end, "medication")

@@ -57,6 +57,14 @@ AFTER_SURGERY = re.compile(
 """Words by which the record says a drug is for after an operation ("post-operative pain control with Norco", "Percocet
 for 5 days after surgery", "oxycodone on discharge", "for incisional pain")."""
 
+CARE_GOES_ON = r"continu\w*|resum\w*|maint(?:ain|enance)\w*"
+"""The verbs (an alternation to put in a group) by which a note says care already given goes on: "continue therapy",
+"resume the HEP", "maintain the home exercises", "maintenance dose"."""
+UNDER_WAY = rf"{CARE_GOES_ON}|ongoing|current(?:ly)?|remains?\s+on|still|again"
+"""The words (an alternation to put in a group) by which a clause speaks of care under way: a verb of `CARE_GOES_ON`,
+or "ongoing", "currently", "remains on", "still", "again" ("Plan: continue physical therapy", "still on naproxen"):
+what it names is not only planned or prescribed now."""
+
 
 _DECIDED_ASIDE = re.compile(
     r",?\s*\b(?:which|that)\s+(?:has|have|had|was|were|is|are)\s+(?:been\s+)?(?:previously\s+|since\s+|already\s+)?"
