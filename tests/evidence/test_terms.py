@@ -374,3 +374,34 @@ def test_a_nerve_territory_places_its_finding(text: str, key: str, part: str) ->
 def test_the_median_territory_is_not_the_elbow() -> None:
     (fact,) = _facts("Numbness of the thumb, index and middle fingers.", "paresthesia")
     assert "elbow" not in fact.body_parts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Left EHL 4-/5 (was 5/5 in June).",
+        "Dorsiflexion 3/5, down from 4/5 at the last visit.",
+        "Right ankle plantar flexion 4/5, previously 4+/5.",
+        "Quadriceps graded 4 out of 5, documented as 5 out of 5 in March.",
+        "EHL 5/5 -> 4-/5 since the fall.",
+        "Strength of the left EHL fell from 5/5 to 4/5.",
+    ],
+)
+def test_a_strength_grade_lower_than_before_is_a_progressive_deficit(text: str) -> None:
+    assert [f.name for f in _facts(text, "red_flag")] == ["progressive neurological deficit"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "EHL strength 4/5, unchanged from 4/5 at the last visit.",
+        "Left ankle dorsiflexion 4/5 (previously 4/5).",
+        "Dorsiflexion 4-/5, compared with 4-/5 in March.",
+        "EHL 4/5 -> 4/5 over two months.",
+        "Quadriceps 4/5 (was 3/5): better with therapy.",
+        "Hip flexion 4+/5, previously 4/5.",
+        "Strength 4/5 in the left EHL, as before.",
+    ],
+)
+def test_a_strength_grade_the_same_as_or_better_than_before_is_not_a_progressive_deficit(text: str) -> None:
+    assert not _facts(text, "red_flag")
