@@ -238,3 +238,17 @@ def test_a_drug_not_taken_is_still_negated_beside_a_drug_test() -> None:
     text = "He has not taken Norco for a month; a urine screen was sent."
     (fact,) = [f for f in extract_facts(_case(text)) if f.kind == "medication"]
     assert fact.status == "absent"
+
+
+@pytest.mark.parametrize(
+    ("text", "facts"),
+    [
+        ("Gabapentin has been authorized, and Lyrica was not approved.", [("gabapentin", "present")]),
+        ("UR certified the omeprazole and the cyclobenzaprine was denied.", [("omeprazole", "present")]),
+        ("Tramadol was certified by UR on 3/2/2016, and gabapentin was non-certified.", [("tramadol", "present")]),
+        ("The Soma was not certified.", []),
+    ],
+)
+def test_a_drug_certified_is_given_and_a_drug_denied_beside_it_is_not(text: str, facts: list[tuple[str, str]]) -> None:
+    found = [(f.name, f.status) for f in extract_facts(_case(text)) if f.kind == "medication"]
+    assert found == facts

@@ -267,3 +267,24 @@ def test_an_operative_report_header_dates_its_operation() -> None:
     assert _dated("Operative report 03/04/2016: right carpal tunnel release.") == [
         ("carpal tunnel release", ProcedureEvent.PERFORMED.value, dt.date(2016, 3, 4))
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "events"),
+    [
+        (
+            "The L4-5 laminectomy has been authorized and the assistant surgeon was not approved.",
+            [("spinal decompression", "certified"), ("assistant surgeon", "denied")],
+        ),
+        (
+            "UR certified the right shoulder arthroscopy and the MRI arthrogram was non-certified.",
+            [("shoulder arthroscopy", "certified"), ("MRI", "denied"), ("arthrogram", "denied")],
+        ),
+        (
+            "The preoperative labs were approved, and the L5-S1 fusion was non-certified.",
+            [("spinal fusion", "denied")],
+        ),
+    ],
+)
+def test_one_items_decision_is_not_another_items(text: str, events: list[tuple[str, str]]) -> None:
+    assert _events(text) == events

@@ -67,3 +67,8 @@ def test_care_that_goes_on_is_named_by_its_verb(clause: str) -> None:
 )
 def test_care_under_way_is_told_from_care_only_planned(clause: str, under_way: bool) -> None:
     assert bool(re.search(rf"\b(?:{UNDER_WAY})\b", clause, re.IGNORECASE)) is under_way
+
+
+def test_a_treatment_said_not_to_be_certified_is_the_review() -> None:
+    assert sentence_role("The Soma was not certified.") is SentenceRole.REVIEW
+    assert sentence_role("Acupuncture has not been approved.") is SentenceRole.REVIEW

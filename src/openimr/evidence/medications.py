@@ -20,6 +20,7 @@ from openimr.evidence.wording import (
     AFTER_SURGERY,
     ALL_ROLES,
     CONDITIONAL_DECISION,
+    DECISION_BREAK,
     DENIAL,
     REQUESTED,
     UNDER_WAY,
@@ -219,6 +220,12 @@ def _not_found_by_test(match: TermMatch) -> bool | None:
     return bool(_PRESCRIBED.search(sentence.text))
 
 
+def _decision_clause(match: TermMatch) -> tuple[int, int]:
+    """The bounds, in its sentence, of the clause of the review's decision on a drug mention (`DECISION_BREAK`)."""
+    sentence = match.sentence
+    return clause_bounds(sentence.text, match.start - sentence.start, match.end - sentence.start, DECISION_BREAK)
+
+
 def _certified_before(match: TermMatch, in_decision: bool, ur_date: dt.date | None) -> bool:
     """Whether the clause of a drug mention in a sentence about utilization review says the drug was certified
     (authorized, approved, modified) on an earlier review ("Norco has been certified on prior reviews", "previously
@@ -226,7 +233,8 @@ def _certified_before(match: TermMatch, in_decision: bool, ur_date: dt.date | No
     certification only supposed, or the decision on the request itself (the clause names the request or the decision's
     date, unless it says the certification came earlier); in the UR decision itself, only an earlier certification it
     recalls."""
-    clause = _part_of(match, _CLAUSE_BREAK)
+    left, right = _decision_clause(match)
+    clause = match.sentence.text[left:right]
     if not _CERTIFIED.search(clause) or _DENIED.search(clause) or CONDITIONAL_DECISION.search(clause):
         return False
     if _EARLIER.search(clause):
@@ -275,6 +283,8 @@ def extract(case: Case) -> list[Candidate]:
         role = match.role
         if role is SentenceRole.REVIEW and not _certified_before(match, document_role(match.document) is not None, ur_date):
             continue
+        # a drug a review certified: the denial of another item beside it does not negate it
+        decided = _decision_clause(match) if role is SentenceRole.REVIEW else None
         if _FIRST.search(match.sentence.text):
             # the drug the new prescription replaces is not itself prescribed ("started celecoxib today in place of
             # meloxicam")
@@ -299,7 +309,7 @@ def extract(case: Case) -> list[Candidate]:
         found = [f for f in find_event_dates(match.sentence.text) if ur_date is None or f.date <= ur_date]
         first = min(found, key=lambda f: f.date, default=None)
         if first is None:
-            facts.append(Candidate("medication", match, value=value, plan=plan, tested_absent=bool(tested)))
+            facts.append(Candidate("medication", match, value=value, plan=plan, tested_absent=bool(tested), decided=decided))
         else:
             facts.append(
                 Candidate(
@@ -310,6 +320,7 @@ def extract(case: Case) -> list[Candidate]:
                     date_precision=first.precision,
                     plan=plan,
                     tested_absent=bool(tested),
+                    decided=decided,
                 )
             )
     return facts

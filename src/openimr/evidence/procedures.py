@@ -18,7 +18,7 @@ from openimr.evidence.context import assertion
 from openimr.evidence.dates import FoundDate, find_event_dates, report_frame_end
 from openimr.evidence.terms import UR_DECISION, document_sentences
 from openimr.evidence.text import Sentence, clause_bounds
-from openimr.evidence.wording import CONDITIONAL_DECISION, DENIAL, SentenceRole
+from openimr.evidence.wording import CONDITIONAL_DECISION, DECISION_BREAK, DENIAL, SentenceRole
 from openimr.knowledge.lexicons import Procedure, body_part_matcher, procedure_matcher
 from openimr.knowledge.terms import TermMatch, anchored_search, regex_fold
 from openimr.model import Case, DatePrecision, Document, Fact, FactStatus, Span, TreatmentKind
@@ -46,11 +46,10 @@ _TRACKED = frozenset({TreatmentKind.SURGERY, TreatmentKind.IMAGING, TreatmentKin
 """Kinds of procedure whose history decides something: surgeries (their services, the postoperative period), studies
 (a repeat study), injections (a repeat injection)."""
 
-_CLAUSE_BREAK = re.compile(
-    r";|\bbut\b|\bhowever\b|\bwhile\b|\bwhereas\b|,\s+and\s+(?=\w+\s+(?:was|were)\b)"
-    r"|\band\s+(?=(?:non-?certif|certif|authoriz|approv|denied|modif))",
-    re.IGNORECASE,
-)
+_CLAUSE_BREAK = re.compile(rf"{DECISION_BREAK.pattern}|,\s+and\s+(?=\w+\s+(?:was|were)\b)", re.IGNORECASE)
+"""Where the clause of a procedure ends: where one item's decision ends (`DECISION_BREAK`: "the laminectomy has been
+authorized and the assistant surgeon was not approved" decides two items), or a second clause with a subject of its
+own begins ("..., and pain was worse")."""
 _DENIED = re.compile(rf"\b(?:{DENIAL}|modified)\b", re.IGNORECASE)
 _CERTIFIED = re.compile(r"\b(?:certif\w*|authoriz\w*|approv\w*|overturned)\b", re.IGNORECASE)
 _FUTURE = re.compile(

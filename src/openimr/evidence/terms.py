@@ -373,6 +373,10 @@ class Candidate:
     tested_absent: bool = False
     """A prescribed drug a drug test did not find ("negative for the prescribed hydrocodone"): the test's result, not a
     negation of its use (`medications`): the drug is prescribed."""
+    decided: tuple[int, int] | None = None
+    """The bounds, in its sentence, of the clause of a review's decision on the match ("UR certified the omeprazole"
+    in "UR certified the omeprazole and the cyclobenzaprine was denied"): a negation from outside it (the denial of
+    the other item) is not this item's."""
 
     @property
     def name(self) -> str:
@@ -398,6 +402,9 @@ class Candidate:
             status, rule = FactStatus.PRESENT, f"result of the test: {cue}"
         if self.tested_absent and status == FactStatus.ABSENT:
             status, rule = FactStatus.PRESENT, f"prescribed, not found by a drug test: {cue}"
+        deciding = asserted.deciding
+        if self.decided and status == FactStatus.ABSENT and deciding and not self.decided[0] <= deciding.start < self.decided[1]:
+            status, rule = FactStatus.PRESENT, f"certified; the negation is another item's decision: {cue}"
         if self.plan is not None and status == FactStatus.PRESENT:
             status, cue, rule = FactStatus.PLANNED, self.plan.title, "planned: named in the plan section"
         return Fact(

@@ -24,6 +24,16 @@ DENIAL = (
     r"non-?certif\w*|not\s+(?:been\s+)?(?:certified|authorized|approved|medically\s+necessary)|denied|denial|deny|upheld"
 )
 """The words (an expression to put in a group) by which a clause says a review denied a treatment."""
+DECISION_BREAK = re.compile(
+    r";|\b(?:but|however|while|whereas)\b"
+    r"|,?\s+and\s+(?=(?:[\w/.%-]+\s+){1,6}?(?:was|were|is|are|has|have|had)\s+(?:not\s+)?(?:been\s+)?(?:\w+\s+)?"
+    rf"(?:{DENIAL}|non-?certif\w*|certif\w*|authoriz\w*|approv\w*|modified)\b)"
+    r"|\band\s+(?=(?:non-?certif|certif|authoriz|approv|denied|modif))",
+    re.IGNORECASE,
+)
+"""Where one item's decision ends and another's begins in a sentence that reports several ("tramadol was certified,
+and gabapentin was non-certified", "UR certified the knee arthroscopy and denied the cold unit", "the surgery was
+certified; the assistant surgeon was not"): what the review decided on one item is not another's decision."""
 CONDITIONAL_DECISION = re.compile(
     r"\b(?:if|once|unless|until|whether|pending|awaiting)\b(?:\W+\w+){0,6}?\W+(?:non-?certif|certif|authoriz|approv|denied)\w*"
     r"|\b(?:to|will|would|should|may|might)\s+be\s+(?:\w+\s+)?(?:certif|authoriz|approv|denied)\w*"
@@ -33,13 +43,14 @@ CONDITIONAL_DECISION = re.compile(
 """A decision the clause only supposes or awaits ("in place if the surgery is later approved", "pending
 authorization", "once it is certified", "ready when it is approved"): no decision at all."""
 _WAS_DECIDED = re.compile(
-    r"\b(?:was|were|been|is|are)\s+(?:previously\s+|subsequently\s+|partially\s+)?(?:denied|non-?certified|"
+    r"\b(?:was|were|been|is|are)\s+(?:not\s+(?:yet\s+)?(?=certified|authorized|approved))?"
+    r"(?:previously\s+|subsequently\s+|partially\s+)?(?:denied|non-?certified|"
     r"modified(?![\s-]+(?:duty|duties|work|job|activit\w*|schedule|hours?|days?|shifts?|\d))|"
     r"certified|authorized|approved|upheld|overturned)\b",
     re.IGNORECASE,
 )
-"""A treatment said to have been decided ("the pantoprazole had been previously denied"): the review's wording. A work
-status is not ("he was modified duty", "was modified 4-hour days" before a return to full duty)."""
+"""A treatment said to have been decided ("the pantoprazole had been previously denied", "the Soma was not certified"):
+the review's wording. A work status is not ("he was modified duty", "was modified 4-hour days" before a return to full duty)."""
 _GIVEN_AFTER = re.compile(
     r"\b(?:certified|authorized|approved)\b(?:\s+\w+){0,3}?\s+(?:and|then)\s+(?:(?:he|she|they|the\s+(?:patient|worker))\s+)?"
     r"(?:(?:was|were|has|have|had)\s+(?:been\s+)?)?"
