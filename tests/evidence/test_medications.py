@@ -244,7 +244,8 @@ def test_a_drug_not_taken_is_still_negated_beside_a_drug_test() -> None:
     ("text", "facts"),
     [
         ("Gabapentin has been authorized, and Lyrica was not approved.", [("gabapentin", "present")]),
-        ("UR certified the omeprazole and the cyclobenzaprine was denied.", [("omeprazole", "present")]),
+        ("UR certified the omeprazole, and the cyclobenzaprine was denied.", [("omeprazole", "present")]),
+        ("UR certified the omeprazole and denied the cyclobenzaprine.", [("omeprazole", "present")]),
         ("Tramadol was certified by UR on 3/2/2016, and gabapentin was non-certified.", [("tramadol", "present")]),
         ("The Soma was not certified.", []),
     ],

@@ -273,16 +273,24 @@ def test_an_operative_report_header_dates_its_operation() -> None:
     ("text", "events"),
     [
         (
-            "The L4-5 laminectomy has been authorized and the assistant surgeon was not approved.",
+            "The L4-5 laminectomy has been authorized, and the assistant surgeon was not approved.",
             [("spinal decompression", "certified"), ("assistant surgeon", "denied")],
         ),
         (
-            "UR certified the right shoulder arthroscopy and the MRI arthrogram was non-certified.",
+            "UR certified the right shoulder arthroscopy, and the MRI arthrogram was non-certified.",
             [("shoulder arthroscopy", "certified"), ("MRI", "denied"), ("arthrogram", "denied")],
         ),
         (
             "The preoperative labs were approved, and the L5-S1 fusion was non-certified.",
             [("spinal fusion", "denied")],
+        ),
+        (
+            "The right shoulder arthroscopy with subacromial decompression and distal clavicle excision was certified.",
+            [
+                ("shoulder arthroscopy", "certified"),
+                ("subacromial decompression", "certified"),
+                ("distal clavicle excision", "certified"),
+            ],
         ),
     ],
 )

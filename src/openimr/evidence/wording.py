@@ -26,14 +26,16 @@ DENIAL = (
 """The words (an expression to put in a group) by which a clause says a review denied a treatment."""
 DECISION_BREAK = re.compile(
     r";|\b(?:but|however|while|whereas)\b"
-    r"|,?\s+and\s+(?=(?:[\w/.%-]+\s+){1,6}?(?:was|were|is|are|has|have|had)\s+(?:not\s+)?(?:been\s+)?(?:\w+\s+)?"
+    r"|,\s+and\s+(?=(?:[\w/.%-]+\s+){1,6}?(?:was|were|is|are|has|have|had)\s+(?:not\s+)?(?:been\s+)?(?:\w+\s+)?"
     rf"(?:{DENIAL}|non-?certif\w*|certif\w*|authoriz\w*|approv\w*|modified)\b)"
     r"|\band\s+(?=(?:non-?certif|certif|authoriz|approv|denied|modif))",
     re.IGNORECASE,
 )
 """Where one item's decision ends and another's begins in a sentence that reports several ("tramadol was certified,
 and gabapentin was non-certified", "UR certified the knee arthroscopy and denied the cold unit", "the surgery was
-certified; the assistant surgeon was not"): what the review decided on one item is not another's decision."""
+certified; the assistant surgeon was not"): what the review decided on one item is not another's decision. Without
+a comma, "and" joins the items of one decision ("the arthroscopy with decompression and clavicle excision was
+certified")."""
 CONDITIONAL_DECISION = re.compile(
     r"\b(?:if|once|unless|until|whether|pending|awaiting)\b(?:\W+\w+){0,6}?\W+(?:non-?certif|certif|authoriz|approv|denied)\w*"
     r"|\b(?:to|will|would|should|may|might)\s+be\s+(?:\w+\s+)?(?:certif|authoriz|approv|denied)\w*"
