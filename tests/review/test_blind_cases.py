@@ -126,7 +126,11 @@ BLIND_SETS = [
     # written 2026-12-02 by a fourteenth and a fifteenth engineer (180 cases, 206 items, 87 Overturned), held back and
     # measured at the session's start (main: 193 items agree, 77 Overturned caught, 116 of 119 Upheld kept, balanced
     # accuracy 0.930) and on the engine merged to land: 195, 79 and 116 (0.941)
-    BlindSet("blind10", agreeing_items=195, overturned_caught=79),
+    # 199 and 82 after eng-proc's readings (as a development set: the gap to the job's demands as notes state it; would
+    # consider surgery as a referral or a search for a surgical lesion, and the low back's own findings, for a lumbar
+    # MRI; a program's admission evaluation is not the program, an extension past 20 full-day sessions needs an
+    # individualized plan's reasons; a tear suspected from its mechanical signs is a referral for an uncertain diagnosis)
+    BlindSet("blind10", agreeing_items=199, overturned_caught=82),
 ]
 
 
