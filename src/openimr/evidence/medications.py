@@ -145,7 +145,9 @@ _SWITCHED_TO = re.compile(
 )
 """Words before the drug a switch moves to ("switching from meloxicam to celecoxib", "changed her to tramadol"): the
 new prescription, not a drug already taken."""
-_SWITCH_TOLD_AS_PAST = re.compile(r"\b(?:was|were|had\s+been|has\s+been)\s+(?:\w+\s+)?(?:switch|chang|convert|transition|mov)\w*", re.IGNORECASE)
+_SWITCH_TOLD_AS_PAST = re.compile(
+    r"\b(?:was|were|had\s+been|has\s+been)\s+(?:\w+\s+)?(?:switch|chang|convert|transition|mov)\w*", re.IGNORECASE
+)
 _AT_THIS_VISIT = re.compile(r"\b(?:today|now|this\s+visit|at\s+this\s+time|at\s+this\s+appointment)\b", re.IGNORECASE)
 """A switch told in the past ("she was switched from naproxen to celecoxib") is one made before, unless the sentence
 places it at this visit ("was switched today")."""
@@ -311,7 +313,8 @@ def extract(case: Case) -> list[Candidate]:
         ongoing = bool(_ONGOING_USE.search(_part_of(match, _ORDER_BREAK)))
         # a drug a note's plan names is being prescribed, unless its order speaks of it in use ("Plan: continue")
         plan = None if ongoing else plan_section(match.document.text, match.start)
-        if plan is None and not tested and (_prescribed_now(match, ongoing, ur_date) or _switched_to_now(match, ongoing, ur_date)):
+        written_now = _prescribed_now(match, ongoing, ur_date) or _switched_to_now(match, ongoing, ur_date)
+        if plan is None and not tested and written_now:
             facts.append(Candidate("medication", match, value=PRESCRIBED_NOW))
             continue
         value = PAST_COURSE if _past_course(match, ongoing) else ONGOING_USE if ongoing else None
