@@ -107,6 +107,8 @@ def _dose(text: str, request: str, *others: str) -> Outcome:
         ("Chronic low back pain.", ("OxyContin 40mg one tablet three times a day #90",), NOT_MET),
         # a drug the record says was stopped is not in the regimen
         ("MS Contin 60 mg twice a day was stopped last month. Norco 10/325 four times a day.", (), MET),
+        # one product named two ways (the brand and its opioid at the same dose) counts once
+        ("He takes Norco 10/325 four times a day; hydrocodone 10 mg four times daily helps him walk.", (), MET),
     ],
 )
 def test_dose_counts_the_whole_regimen(text: str, others: tuple[str, ...], status: CriterionStatus) -> None:

@@ -190,12 +190,15 @@ def _dose_of(ctx: CheckContext, item: Treatment) -> MMEEstimate | None:
     return _record_dose(ctx, item.generic or item.name, drug_facts(item, ctx.evidence)) or estimate
 
 
-def _rest_of_regimen(ctx: CheckContext) -> list[tuple[str, MMEEstimate]]:
+def _rest_of_regimen(ctx: CheckContext, requested: MMEEstimate) -> list[tuple[str, MMEEstimate]]:
     """The other opioids the worker is to take with the requested one (CPMTG p. 86: the total daily dose of all opioids):
     the case's other opioid requests, and the opioids the record shows in use and not requested (by the dose it writes
-    for them), each product once. A drug the record says was stopped, finished or replaced, and a topical one, is not."""
+    for them), each product once. A drug the record says was stopped, finished or replaced, and a topical one, is not;
+    nor is the same opioid at the same daily dose as one counted (one product named two ways: "Norco 10/325 QID",
+    "hydrocodone 10 mg four times a day")."""
     lexicon = drug_lexicon()
     counted = {ctx.treatment.generic or ctx.treatment.name}
+    doses = {(requested.opioid, round(requested.daily_dose))}
     regimen: list[tuple[str, MMEEstimate]] = []
     for index, item in enumerate(ctx.items):
         generic = item.generic or item.name
@@ -204,6 +207,7 @@ def _rest_of_regimen(ctx: CheckContext) -> list[tuple[str, MMEEstimate]]:
         counted.add(generic)
         estimate = _dose_of(ctx, item)
         if estimate is not None:
+            doses.add((estimate.opioid, round(estimate.daily_dose)))
             regimen.append((ctx.case.disputed_items[index].request, estimate))
     stopped = stopped_drugs(ctx)
     in_use: dict[str, list[Fact]] = {}
@@ -219,7 +223,7 @@ def _rest_of_regimen(ctx: CheckContext) -> list[tuple[str, MMEEstimate]]:
         in_use.setdefault(fact.name, []).append(fact)
     for generic, facts in in_use.items():
         estimate = _record_dose(ctx, generic, facts)
-        if estimate is not None:
+        if estimate is not None and (estimate.opioid, round(estimate.daily_dose)) not in doses:
             regimen.append((generic, estimate))
     return regimen
 
@@ -234,7 +238,7 @@ def dose_within(ctx: CheckContext, params: DoseParams) -> Outcome:
     estimate = _dose_of(ctx, ctx.treatment)
     if estimate is None:
         return silence("the daily dose cannot be computed from the request")
-    others = _rest_of_regimen(ctx)
+    others = _rest_of_regimen(ctx, estimate)
     doses = [estimate, *(other for _, other in others)]
     total = sum(dose.mme for dose in doses)
     stated = sum(dose.mme for dose in doses if dose.basis is not DoseBasis.QUANTITY)
