@@ -126,7 +126,11 @@ BLIND_SETS = [
     # written 2026-12-02 by a fourteenth and a fifteenth engineer (180 cases, 206 items, 87 Overturned), held back and
     # measured at the session's start (main: 193 items agree, 77 Overturned caught, 116 of 119 Upheld kept, balanced
     # accuracy 0.930) and on the engine merged to land: 195, 79 and 116 (0.941)
-    BlindSet("blind10", agreeing_items=195, overturned_caught=79),
+    # 198 and 81 after eng-med's medication readings (as a development set: the total daily dose of all the opioids of a
+    # regimen; an undated operation does not make an opioid in use post-operative; working as the guideline's reason to
+    # continue an opioid; topical NSAIDs counted from their own start, and continued with benefit when oral NSAIDs are
+    # contraindicated)
+    BlindSet("blind10", agreeing_items=198, overturned_caught=81),
 ]
 
 
