@@ -142,6 +142,10 @@ HYPOTHETICAL, PLANNED = FactStatus.HYPOTHETICAL, FactStatus.PLANNED
         # plain affirmation and sentence scope
         ("Exam: paraspinal spasm and tenderness.", "spasm", PRESENT),
         ("No tenderness. Spasm of the trapezius.", "Spasm", PRESENT),
+        # a cue inside brackets governs no further than the closing bracket
+        ("She works her shifts (no lifting over 25 pounds), cooks and walks 30 minutes.", "walks 30 minutes", PRESENT),
+        ("She works her shifts (no lifting over 25 pounds), cooks and walks 30 minutes.", "lifting", ABSENT),
+        ("No effusion (right knee) or instability.", "instability", ABSENT),
     ],
 )
 def test_assertion_status(sentence: str, target: str, expected: FactStatus) -> None:

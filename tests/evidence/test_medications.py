@@ -253,3 +253,20 @@ def test_a_drug_not_taken_is_still_negated_beside_a_drug_test() -> None:
 def test_a_drug_certified_is_given_and_a_drug_denied_beside_it_is_not(text: str, facts: list[tuple[str, str]]) -> None:
     found = [(f.name, f.status) for f in extract_facts(_case(text)) if f.kind == "medication"]
     assert found == facts
+
+
+@pytest.mark.parametrize(
+    ("text", "now"),
+    [
+        # the drug a switch moves to is the prescription written now, wherever the switch stands in its sentence
+        ("Knee pain persists; we are switching from meloxicam to celecoxib 200 mg daily for dyspepsia.", True),
+        ("Because of heartburn I am changing him from naproxen to celecoxib today.", True),
+        ("He was switched today from naproxen to celecoxib.", True),
+        # a switch told as made before, or the drug in use since
+        ("She was switched from naproxen to celecoxib in 2014 and still takes it.", False),
+        ("He was switched from naproxen to celecoxib last year.", False),
+    ],
+)
+def test_the_drug_a_switch_moves_to_is_prescribed_now(text: str, now: bool) -> None:
+    (fact,) = [f for f in extract_facts(_case(text, dt.date(2016, 11, 1))) if f.name == "celecoxib"]
+    assert (fact.value == PRESCRIBED_NOW) is now, fact

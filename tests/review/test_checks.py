@@ -445,6 +445,9 @@ def test_duration_of_use(text: str, injury: dt.date, status: CriterionStatus) ->
         # a drug the record says was stopped is not in current use
         ("Meloxicam helped for a year. Since stopping meloxicam her knee pain is worse.", MET),
         ("Meloxicam was discontinued after a gastric bleed.", MET),
+        # the drug named with its strength and directions before the verb
+        ("Meloxicam 15 mg once daily was stopped last month for heartburn.", MET),
+        ("Meloxicam 15 mg once daily helps; she takes it with food.", NOT_MET),
     ],
 )
 def test_no_duplicate_class(text: str, status: CriterionStatus) -> None:

@@ -83,3 +83,61 @@ def test_use_since_the_surgery(text: str, status: CriterionStatus) -> None:
     params = {"max_weeks": 6, "since_surgery": True}
     outcome = _check("duration_of_use", params, text, "Norco 10/325mg every 6 hours as needed #20")
     assert outcome.status == status, outcome.note
+
+
+def _dose(text: str, request: str, *others: str) -> Outcome:
+    items = [DisputedItem(request=r) for r in (request, *others)]
+    case = Case(
+        dates=CaseDates(injury=dt.date(2013, 1, 4), ur_decision=dt.date(2016, 11, 10)),
+        patient=Patient(age=50),
+        documents=[Document(id="note", type="progress_report", text=text)],
+        disputed_items=items,
+    )
+    context = CheckContext(case=case, treatment=parse_disputed_item(items[0]), evidence=gather_evidence(case))
+    return CHECKS["dose_within"](context, CHECKS["dose_within"].validate({"max_mme": 120}, "test"))
+
+
+@pytest.mark.parametrize(
+    ("text", "others", "status"),
+    [
+        # CPMTG p. 86: the total daily dose of all opioids: 40 MME requested beside 120 MME of MS Contin in use
+        ("He takes MS Contin 60 mg twice a day and Norco 10/325 four times a day for breakthrough pain.", (), NOT_MET),
+        ("Meds: morphine ER 15 mg BID; Norco 10/325 QID prn.", (), MET),
+        # the long-acting opioid asked for in the same case counts too (two products of oxycodone are two drugs)
+        ("Chronic low back pain.", ("OxyContin 40mg one tablet three times a day #90",), NOT_MET),
+        # a drug the record says was stopped is not in the regimen
+        ("MS Contin 60 mg twice a day was stopped last month. Norco 10/325 four times a day.", (), MET),
+        # one product named two ways (the brand and its opioid at the same dose) counts once
+        ("He takes Norco 10/325 four times a day; hydrocodone 10 mg four times daily helps him walk.", (), MET),
+    ],
+)
+def test_dose_counts_the_whole_regimen(text: str, others: tuple[str, ...], status: CriterionStatus) -> None:
+    outcome = _dose(text, "Norco 10/325mg one tablet every 6 hours #120", *others)
+    assert outcome.status == status, outcome.note
+
+
+def test_a_count_with_no_directions_above_the_limit_is_silence() -> None:
+    # #240 of oxycodone 15 mg is 180 MME a day only if it lasts a month: the request does not say how long it lasts
+    outcome = _dose("Chronic low back pain.", "Oxycodone 15mg #240")
+    assert (outcome.status, outcome.silent) == (INSUFFICIENT, True), outcome.note
+
+
+def test_the_record_gives_the_directions_a_count_leaves_out() -> None:
+    outcome = _dose("He takes oxycodone 15 mg every 4 hours as needed.", "Oxycodone 15mg #240")
+    assert outcome.status == NOT_MET, outcome.note
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        # the 4-12 weeks count from the start of the topical drug the record dates, not from the injury years before
+        ("Osteoarthritis of the right knee. He started Voltaren gel on 9/20/2016.", MET),
+        ("Osteoarthritis of the right knee. He has used Voltaren gel since 2014.", NOT_MET),
+        ("Osteoarthritis of the right knee. He uses Voltaren gel.", INSUFFICIENT),
+        ("Osteoarthritis of the right knee. Voltaren gel is started today.", MET),
+    ],
+)
+def test_short_term_use_from_the_start_of_use(text: str, status: CriterionStatus) -> None:
+    params = {"max_weeks": 12, "from_start_of_use": True}
+    outcome = _check("duration_of_use", params, text, "Voltaren gel 1% 100g #2")
+    assert outcome.status == status, outcome.note

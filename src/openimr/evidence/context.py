@@ -427,6 +427,16 @@ def _both_ways(one: ContextRule, other: ContextRule) -> ContextRule:
     return one.model_copy(update={"direction": "bidirectional", "max_scope": widest, "result": one.result and other.result})
 
 
+def _bracket_end(text: str, sentence_start: int, start: int, end: int, forward_end: int) -> int:
+    """A cue inside brackets governs no further than the closing bracket: "able to work full shifts (no lifting over 25
+    pounds), cook and walk 30 minutes" negates the lifting, not the walking."""
+    opened = text.rfind("(", sentence_start, start)
+    if opened == -1 or text.rfind(")", opened, start) != -1:
+        return forward_end
+    closed = text.find(")", end, forward_end)
+    return forward_end if closed == -1 else closed
+
+
 def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = None) -> list[Modifier]:
     """The modifiers of one sentence with their scopes (pseudo-modifiers and terminators removed).
 
@@ -477,6 +487,7 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
             ),
             sentence.end,
         )
+        forward_end = _bracket_end(text, sentence.start, start, end, forward_end)
         backward_start = max([e for _, e, _ in stops if e <= start] + [c + 1 for c in commas if c < start] + [sentence.start])
         scope_start, scope_end = end, end
         if rule.direction in ("forward", "bidirectional"):

@@ -147,6 +147,35 @@ _REPLACED = re.compile(
 )
 """Words before a drug that the new prescription replaces ("switch from ibuprofen to celecoxib", "instead of
 naproxen"): it is being stopped, not taken alongside."""
+_SWITCHED_TO = re.compile(
+    r"\b(?:switch|chang|convert|transition|mov)\w*\s+(?:(?:him|her|them|the\s+(?:patient|worker)|today|now)\s+)?"
+    r"(?:from\s+(?:(?:his|her|their|the)\s+)?[\w/-]+(?:\s+[\d.,/]+\s*(?:mg|mcg)?)?(?:\s+[\w/-]+){0,3}?\s+)?(?:over\s+)?to\s+$",
+    re.IGNORECASE,
+)
+"""Words before the drug a switch moves to ("switching from meloxicam to celecoxib", "changed her to tramadol"): the
+new prescription, not a drug already taken."""
+_SWITCH_TOLD_AS_PAST = re.compile(
+    r"\b(?:was|were|had\s+been|has\s+been)\s+(?:\w+\s+)?(?:switch|chang|convert|transition|mov)\w*", re.IGNORECASE
+)
+_AT_THIS_VISIT = re.compile(r"\b(?:today|now|this\s+visit|at\s+this\s+time|at\s+this\s+appointment)\b", re.IGNORECASE)
+"""A switch told in the past ("she was switched from naproxen to celecoxib") is one made before, unless the sentence
+places it at this visit ("was switched today")."""
+
+
+def _switched_to_now(match: TermMatch, ongoing: bool, ur_date: dt.date | None) -> bool:
+    """Whether a drug mention names the drug a switch at the visit moves to (`_SWITCHED_TO`), nothing in its clause
+    placing the switch before the visit (a date more than a few weeks before the UR decision, use under way, the switch
+    told in the past and not placed at this visit)."""
+    text = match.document.text
+    switch = _SWITCHED_TO.search(text[max(0, match.start - 80) : match.start])
+    if ongoing or not switch:
+        return False
+    clause = _part_of(match, _CLAUSE_BREAK)
+    told_as_past = _SWITCH_TOLD_AS_PAST.search(text[max(0, match.start - 100) : match.start])
+    if _EARLIER.search(clause) or (told_as_past and not _AT_THIS_VISIT.search(clause)):
+        return False
+    dates = find_event_dates(clause)
+    return ur_date is None or all((ur_date - d.date).days <= 7 * _RECENT_WEEKS for d in dates)
 
 
 def _replaced(match: TermMatch) -> bool:
@@ -302,7 +331,8 @@ def extract(case: Case) -> list[Candidate]:
         ongoing = bool(_ONGOING_USE.search(_part_of(match, _ORDER_BREAK)))
         # a drug a note's plan names is being prescribed, unless its order speaks of it in use ("Plan: continue")
         plan = None if ongoing else plan_section(match.document.text, match.start)
-        if plan is None and not tested and _prescribed_now(match, ongoing, ur_date):
+        written_now = _prescribed_now(match, ongoing, ur_date) or _switched_to_now(match, ongoing, ur_date)
+        if plan is None and not tested and written_now:
             facts.append(Candidate("medication", match, value=PRESCRIBED_NOW))
             continue
         value = PAST_COURSE if _past_course(match, ongoing) else ONGOING_USE if ongoing else None

@@ -95,6 +95,26 @@ def last_surgery_of_region(treatment: Treatment, evidence: Evidence) -> Fact | N
     return next((s for s in surgeries_performed(evidence) if same_body_region(s.body_parts, treatment.body_parts)), None)
 
 
+_RECENT_OPERATION = re.compile(
+    r"\b(?:POD|post[\s-]?op(?:erative)?\s+day)\s*#?\s*\d{1,2}\b"
+    r"|\b(?:\d{1,2}|one|two|three|four|five|six|a\s+few|several)\s+(?:days?|weeks?|wks?)\s+(?:post\b|out\s+(?:from|of)\b|ago\b|after\b|following\b|since\b)"
+    r"|\b(?:yesterday|last\s+week|this\s+week|earlier\s+this\s+month|recent(?:ly)?|just\s+(?:had|underwent))\b",
+    re.IGNORECASE,
+)
+"""Words by which the record tells an operation it does not date as recent ("POD #3 after the carpal tunnel release",
+"two weeks out from the ORIF", "recently underwent an arthroscopy")."""
+
+
+def _told_as_recent(surgery: Fact, evidence: Evidence) -> bool:
+    """Whether a sentence that names the operation tells it as recent (`_RECENT_OPERATION`)."""
+    texts = evidence.document_texts
+    return any(
+        _RECENT_OPERATION.search(sentence_at(texts[span.document_id], span.start, span.end).text)
+        for span in surgery.spans
+        if span.document_id in texts
+    )
+
+
 def phase_of(case: Case, treatment: Treatment, evidence: Evidence, period_months: float = POSTSURGICAL_MONTHS) -> Fact:
     """The phase of care for one request, as a fact whose value is a `Phase` and whose spans show where it was read."""
     as_of = case.dates.ur_decision
@@ -105,7 +125,19 @@ def phase_of(case: Case, treatment: Treatment, evidence: Evidence, period_months
         when = f" {surgery.date_text}" if surgery.date else ""
         # a surgery dated only to its year ("s/p fusion 2014") is within the period unless even its last day is not
         last = surgery.last_date
-        if last is None or as_of is None or _months_between(last, as_of) <= period_months:
+        # an operation of unknown date does not make an opioid in use post-operative: the worker's supply is for an
+        # operation only when the request or the record ties it to one, or one is certified and to come (DWC Opioids
+        # 2016 §1.4)
+        long_term_opioid = (
+            last is None
+            and treatment.drug_class == "opioid"
+            and bool(drug_in_use_facts(treatment, evidence))
+            and not supply_for_surgery(treatment, evidence)
+            and not certified_to_come(treatment, evidence)
+            and not _told_as_recent(surgery, evidence)
+        )
+        within = last is None or as_of is None or _months_between(last, as_of) <= period_months
+        if within and not long_term_opioid:
             return Fact(kind="phase", name=Phase.POSTOPERATIVE, value=f"after {surgery.name}{when}", spans=surgery.spans)
     # a request that goes with a surgery still to come (certified, not yet done) is postoperative, whatever earlier
     # operation of the region is past its period

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import Field
 
 from openimr.evidence.attribution import STOPPED
-from openimr.evidence.medications import PAST_COURSE, weeks_in_use
+from openimr.evidence.medications import ONGOING_USE, PAST_COURSE, weeks_in_use
+from openimr.evidence.text import sentence_at
 from openimr.knowledge.lexicons import drug_lexicon, drug_matcher
 from openimr.model import Fact, FactStatus, Treatment
 from openimr.requests import parse_request
-from openimr.requests.dosing import morphine_equivalent, supply_days
+from openimr.requests.dosing import DoseBasis, MMEEstimate, morphine_equivalent, supply_days
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
 from openimr.review.checks.record import FactsParams
 from openimr.review.structure import Line, drug_facts, drug_in_use_facts, last_surgery_of_region, supply_for_surgery
@@ -26,6 +29,11 @@ class UseParams(Params):
     since_surgery: bool = Field(
         default=False,
         description="The window opens at the surgery the request follows, not at the injury (use after an operation).",
+    )
+    from_start_of_use: bool = Field(
+        default=False,
+        description="The limit counts from the start of use the record dates, not from the injury: a drug for a condition "
+        "of its own (osteoarthritis) may start long after the injury; a drug in use whose start is not dated is silence.",
     )
 
 
@@ -46,7 +54,8 @@ def _weeks_since_window(ctx: CheckContext, since_surgery: bool) -> tuple[float |
 def duration_of_use(ctx: CheckContext, params: UseParams) -> Outcome:
     """Use within `max_weeks`: not met when the record shows the drug taken longer (dated, or in use since a date of
     injury, or with `since_surgery` of the surgery, longer ago than the limit), or a first supply longer than the
-    limit (`per_day`). With `since_surgery`, a supply the request or the record gives for the pain after the surgery
+    limit (`per_day`). With `from_start_of_use`, a drug in use is judged by the start of use the record dates alone.
+    With `since_surgery`, a supply the request or the record gives for the pain after the surgery
     is met whatever was taken before it (`supply_for_surgery`)."""
     limit = params.max_weeks
     in_use = drug_in_use_facts(ctx.treatment, ctx.evidence)
@@ -55,6 +64,10 @@ def duration_of_use(ctx: CheckContext, params: UseParams) -> Outcome:
     weeks = [w for w in (weeks_in_use(f, ctx.ur_decision) for f in in_use) if w is not None]
     if weeks and max(weeks) > limit:
         return Outcome(NOT_MET, in_use, f"it has been prescribed for {max(weeks):.0f} weeks, beyond {limit:.0f} weeks")
+    if params.from_start_of_use and ctx.line([]).name == Line.CONTINUATION:
+        if weeks:
+            return Outcome(MET, in_use, f"it has been used for {max(weeks):.0f} weeks, within {limit:.0f} weeks")
+        return silence("the record does not date the start of its use", in_use)
     if ctx.line([]).name == Line.CONTINUATION:
         window, opened_by = _weeks_since_window(ctx, params.since_surgery)
         if (window is None and params.since_surgery) or (window is not None and window <= limit):
@@ -131,16 +144,111 @@ class DoseParams(Params):
     max_mme: float = Field(gt=0, description="Daily morphine milligram equivalents.")
 
 
+_SIG_END = re.compile(r"[;\n]|\.\s")
+"""Where one drug's entry in a list of medications ends: a semicolon, a new line or a full stop."""
+
+
+def _written_sig(ctx: CheckContext, fact: Fact) -> Treatment | None:
+    """The drug as the record writes it at one mention, with the strength and directions that follow its name up to the
+    end of its entry ("OxyContin 40 mg 1 tab TID; Percocet 10/325 QID prn": each drug with its own sig)."""
+    texts = ctx.evidence.document_texts
+    for span in fact.spans:
+        text = texts.get(span.document_id)
+        if text is None:
+            continue
+        sentence = sentence_at(text, span.start, span.end)
+        end = sentence.end
+        stop = _SIG_END.search(text, span.end, end)
+        if stop:
+            end = stop.start()
+        following = drug_matcher().find(text[span.end : end])
+        if following:
+            end = span.end + following[0].start
+        return parse_request(text[span.start : end])
+    return None
+
+
+def _record_dose(ctx: CheckContext, generic: str, facts: list[Fact]) -> MMEEstimate | None:
+    """The daily dose of an opioid as the record prescribes it: the latest mention of it whose directions give a
+    frequency (a count alone says nothing of the daily dose)."""
+    for fact in reversed(facts):
+        sig = _written_sig(ctx, fact)
+        if sig is None or not sig.frequency or (sig.generic or sig.name) != generic:
+            continue
+        estimate = morphine_equivalent(sig)
+        if estimate is not None and estimate.basis is not DoseBasis.QUANTITY:
+            return estimate
+    return None
+
+
+def _dose_of(ctx: CheckContext, item: Treatment) -> MMEEstimate | None:
+    """A requested opioid's daily dose: from the request's own directions, else from the prescription the record writes
+    for it, else (a count with no directions) from the quantity spread over a month, which the estimate marks."""
+    estimate = morphine_equivalent(item)
+    if estimate is None or estimate.basis is not DoseBasis.QUANTITY:
+        return estimate
+    return _record_dose(ctx, item.generic or item.name, drug_facts(item, ctx.evidence)) or estimate
+
+
+def _rest_of_regimen(ctx: CheckContext, requested: MMEEstimate) -> list[tuple[str, MMEEstimate]]:
+    """The other opioids the worker is to take with the requested one (CPMTG p. 86: the total daily dose of all opioids):
+    the case's other opioid requests, and the opioids the record shows in use and not requested (by the dose it writes
+    for them), each product once. A drug the record says was stopped, finished or replaced, and a topical one, is not;
+    nor is the same opioid at the same daily dose as one counted (one product named two ways: "Norco 10/325 QID",
+    "hydrocodone 10 mg four times a day")."""
+    lexicon = drug_lexicon()
+    counted = {ctx.treatment.generic or ctx.treatment.name}
+    doses = {(requested.opioid, round(requested.daily_dose))}
+    regimen: list[tuple[str, MMEEstimate]] = []
+    for index, item in enumerate(ctx.items):
+        generic = item.generic or item.name
+        if index == ctx.item or item.drug_class != "opioid" or generic in counted:
+            continue
+        counted.add(generic)
+        estimate = _dose_of(ctx, item)
+        if estimate is not None:
+            doses.add((estimate.opioid, round(estimate.daily_dose)))
+            regimen.append((ctx.case.disputed_items[index].request, estimate))
+    stopped = stopped_drugs(ctx)
+    in_use: dict[str, list[Fact]] = {}
+    for fact in ctx.evidence.of_kind("medication"):
+        drug = lexicon.by_generic(fact.name)
+        ongoing = (fact.status == FactStatus.PRESENT and fact.value != PAST_COURSE) or (
+            fact.status == FactStatus.PLANNED and fact.value == ONGOING_USE
+        )
+        if drug is None or drug.opioid is None or drug.route == "topical" or not ongoing or fact.experiencer != "patient":
+            continue
+        if fact.name in stopped or fact.name in counted:
+            continue
+        in_use.setdefault(fact.name, []).append(fact)
+    for generic, facts in in_use.items():
+        estimate = _record_dose(ctx, generic, facts)
+        if estimate is not None and (estimate.opioid, round(estimate.daily_dose)) not in doses:
+            regimen.append((generic, estimate))
+    return regimen
+
+
 @check("dose_within", DoseParams)
 def dose_within(ctx: CheckContext, params: DoseParams) -> Outcome:
-    """The requested opioid's daily dose is within `max_mme` morphine milligram equivalents; a dose that cannot be
-    computed from the request (no strength or frequency) is silence, never met."""
-    estimate = morphine_equivalent(ctx.treatment)
+    """The total daily dose of the opioids the worker is to take is within `max_mme` morphine milligram equivalents
+    (CPMTG p. 86): the requested opioid's (its directions, or the record's prescription of it) with the other opioids of
+    the regimen (`_rest_of_regimen`); each product counts on its own (OxyContin and Percocet are both oxycodone, and
+    both count). A dose that cannot be computed (no strength) is silence, never met; so is a total
+    above the limit only when a count with no directions is read as a month's supply (how long it lasts is not stated)."""
+    estimate = _dose_of(ctx, ctx.treatment)
     if estimate is None:
         return silence("the daily dose cannot be computed from the request")
-    if estimate.mme > params.max_mme:
-        return Outcome(NOT_MET, note=f"about {estimate.mme:.0f} mg morphine equivalents a day, above {params.max_mme:.0f}")
-    return Outcome(MET, note=f"about {estimate.mme:.0f} mg morphine equivalents a day")
+    others = _rest_of_regimen(ctx, estimate)
+    doses = [estimate, *(other for _, other in others)]
+    total = sum(dose.mme for dose in doses)
+    stated = sum(dose.mme for dose in doses if dose.basis is not DoseBasis.QUANTITY)
+    with_others = f" with {', '.join(name for name, _ in others)}" if others else ""
+    if stated > params.max_mme or (total > params.max_mme and stated == total):
+        return Outcome(NOT_MET, note=f"about {total:.0f} mg morphine equivalents a day{with_others}, above {params.max_mme:.0f}")
+    if total > params.max_mme:
+        assumed = f"about {total:.0f} mg morphine equivalents a day{with_others} if each count lasts a month"
+        return silence(f"{assumed}; the directions are not stated")
+    return Outcome(MET, note=f"about {total:.0f} mg morphine equivalents a day{with_others}")
 
 
 class SupplyParams(Params):

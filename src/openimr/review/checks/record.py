@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from openimr.evidence.attribution import treatment_classes
 from openimr.evidence.dates import DurationKind, find_durations
 from openimr.evidence.numbers import TENS, number_value
 from openimr.evidence.procedures import ProcedureEvent
@@ -405,8 +406,9 @@ class ReliefLastedParams(Params):
 
 
 def _relief_from(ctx: CheckContext, family: list[str]) -> list[Fact]:
-    """The pain relief the record ties to a treatment of `family`."""
-    return [f for f in ctx.evidence.present(["pain_relief"]) if set(f.treatments) & set(family)]
+    """The pain relief the record ties to a treatment of `family` (a drug's class among them: relief from tramadol is
+    relief from an opioid)."""
+    return [f for f in ctx.evidence.present(["pain_relief"]) if treatment_classes(list(f.treatments)) & set(family)]
 
 
 @check("relief_lasted", ReliefLastedParams)
