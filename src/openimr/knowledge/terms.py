@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from operator import itemgetter
 from typing import Generic, NamedTuple, TypeVar
 
 import ahocorasick
@@ -451,6 +452,10 @@ def holds(requirements: Requirements, held: AbstractSet[str]) -> bool:
     return False
 
 
+_VALUE = itemgetter(1)
+"""The run of an occurrence the automaton reports (its end, its run)."""
+
+
 class RunIndex:
     """Finds which of many runs (anchors and required runs of patterns) a text holds: one pass of an Aho-Corasick
     automaton of them all (built once, in C) reports every occurrence of every run, overlapping ones too."""
@@ -468,7 +473,7 @@ class RunIndex:
         """The runs `text` holds (as written: the caller lower-cases the text)."""
         if self._automaton is None:
             return frozenset()
-        return frozenset(run for _, run in self._automaton.iter(text))
+        return frozenset(map(_VALUE, self._automaton.iter(text)))
 
     def held_by_place(self, text: str, bounds: list[int]) -> dict[str, int]:
         """For each run some place of `text` holds (place i runs from `bounds[i]` to `bounds[i + 1]`), the places that
@@ -479,7 +484,7 @@ class RunIndex:
         occurrences = self._automaton.iter
         for place in range(len(bounds) - 1):
             bit = 1 << place
-            for _, run in occurrences(text, bounds[place], bounds[place + 1]):
+            for run in set(map(_VALUE, occurrences(text, bounds[place], bounds[place + 1]))):
                 found[run] = found.get(run, 0) | bit
         return found
 
