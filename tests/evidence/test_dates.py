@@ -51,6 +51,20 @@ def test_find_dates(text: str, date: dt.date, precision: DatePrecision) -> None:
     assert find_dates(text)[0].start == text.index(text[found[0].start : found[0].end])
 
 
+def test_each_precision_keeps_its_dates_however_often_a_text_is_read() -> None:
+    text = "Seen 3/2/2016 after the 2014 fusion; MRI in May 2015."
+    day = [f.date for f in find_dates(text, DatePrecision.DAY)]
+    every = find_dates(text)
+    every.clear()  # a caller's list is its own
+    assert day == [dt.date(2016, 3, 2)]
+    assert [f.date for f in find_dates(text, DatePrecision.MONTH)] == [dt.date(2016, 3, 2), dt.date(2015, 5, 1)]
+    assert [(f.date, f.precision) for f in find_dates(text)] == [
+        (dt.date(2016, 3, 2), DatePrecision.DAY),
+        (dt.date(2014, 1, 1), DatePrecision.YEAR),
+        (dt.date(2015, 5, 1), DatePrecision.MONTH),
+    ]
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from openimr.evidence.text import (
     clause_starts,
     find_sections,
+    has_finite_verb,
     join_hyphenated_words,
     join_line_breaks,
     plain_characters,
@@ -129,6 +130,39 @@ def test_sentences_are_ordered_trimmed_slices(text: str) -> None:
 def test_clauses_with_a_verb_of_their_own_are_apart(sentence: str, clauses: list[str]) -> None:
     starts = clause_starts(sentence)
     assert [sentence[a:b] for a, b in zip(starts, [*starts[1:], len(sentence)], strict=True)] == clauses
+
+
+@pytest.mark.parametrize(
+    ("sentence", "clauses"),
+    [
+        # a coordinator and a verb right at a semicolon, at the text's start and end, and in capitals
+        ("HE WAS SEEN;AND IS BETTER and WAS", ["HE WAS SEEN;", "AND IS BETTER and", " WAS"]),
+        ("And is better and was", ["And is better and", " was"]),
+        # letters a case-insensitive expression reads as plain ones ("\u017f", a long s, is "s")
+        ("She \u017fTATES pain and it is worse.", ["She \u017fTATES pain and", " it is worse."]),
+        # inside a word, neither counts ("Brandis", "island")
+        ("Brandis island wasp and Andrews handed it over.", ["Brandis island wasp and Andrews handed it over."]),
+    ],
+)
+def test_clause_words_are_whole_words_whatever_their_case(sentence: str, clauses: list[str]) -> None:
+    starts = clause_starts(sentence)
+    assert [sentence[a:b] for a, b in zip(starts, [*starts[1:], len(sentence)], strict=True)] == clauses
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "found"),
+    [
+        ("Pain; is worse", 0, None, True),
+        ("Pain; is worse", 6, None, True),
+        ("Pain; is worse", 7, None, False),  # "s": the rest of a word
+        ("This is", 0, 6, False),  # "i" only: a verb must end where the range ends or before
+        ("This is", 0, 7, True),
+        ("Thesis island", 0, None, False),
+        ("WAS", 0, None, True),
+    ],
+)
+def test_a_finite_verb_is_a_whole_word_within_the_range(text: str, start: int, end: int | None, found: bool) -> None:
+    assert has_finite_verb(text, start, end) is found
 
 
 def test_odd_spaces_and_hyphens_are_read_as_plain_ones_at_the_same_offsets() -> None:

@@ -34,7 +34,7 @@ from typing import Generic, Literal, NamedTuple, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from openimr.evidence.text import FINITE_VERB, Sentence, clause_starts, split_sentences
+from openimr.evidence.text import Sentence, clause_starts, has_finite_verb, split_sentences
 from openimr.evidence.wording import CARE_GOES_ON
 from openimr.knowledge import load_knowledge
 from openimr.knowledge.terms import (
@@ -405,7 +405,7 @@ def _continues_list(rule: ContextRule, category: str, text: str, start: int, end
     if words != ";":
         return False
     following = text[end:sentence_end].split(";", 1)[0]
-    return FINITE_VERB.search(following) is None and not _GOING_ON.match(following)
+    return not has_finite_verb(following) and not _GOING_ON.match(following)
 
 
 def _negates_uncertainty(rule: ContextRule, category: str, commas: list[int], start: int, end: int) -> bool:

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from openimr.evidence.numbers import NUMBER_OR_A, TIME_UNIT, number_value, time_unit
 from openimr.knowledge.terms import for_text, regex_fold
@@ -124,21 +125,31 @@ def _resolve(match: re.Match[str]) -> tuple[dt.date | None, DatePrecision]:
     return _build(int(g("year")), 1, 1), DatePrecision.YEAR
 
 
+_PRECISIONS = (DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR)
+"""Date precisions, finest first: `find_dates` keeps those up to its `min_precision`."""
+
+
+@lru_cache(maxsize=32)
+def _dates_in(text: str) -> tuple[FoundDate, ...]:
+    """Every valid date in `text`, whatever its precision, in reading order: one scan of a text, kept for the last texts
+    asked about (the readers of a sentence each ask for its dates: its report frame, its events, a medication's start)."""
+    if _DIGIT.search(text) is None:
+        return ()
+    found = []
+    for match in for_text(_DATE, text).finditer(text):
+        date, precision = _resolve(match)
+        if date is not None:
+            found.append(FoundDate(date, match.start(), match.end(), precision))
+    return tuple(found)
+
+
 def find_dates(text: str, min_precision: DatePrecision = DatePrecision.YEAR) -> list[FoundDate]:
     """Every valid date in `text`, in reading order; impossible dates ("13/45/2016") are skipped.
 
     `min_precision` drops vaguer dates: `DatePrecision.DAY` keeps only full dates.
     """
-    order = [DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR]
-    limit = order.index(min_precision)
-    found: list[FoundDate] = []
-    if _DIGIT.search(text) is None:
-        return found
-    for match in for_text(_DATE, text).finditer(text):
-        date, precision = _resolve(match)
-        if date is not None and order.index(precision) <= limit:
-            found.append(FoundDate(date, match.start(), match.end(), precision))
-    return found
+    limit = _PRECISIONS.index(min_precision)
+    return [found for found in _dates_in(text) if _PRECISIONS.index(found.precision) <= limit]
 
 
 _REPORT_NOUN = r"(?:reports?|notes?|evaluations?|visits?|examinations?|exams?|records?|consultations?|PR-?2s?|RFAs?|letters?)"

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from openimr.errors import OpenIMRError
 from openimr.evidence.context import assertion
-from openimr.evidence.text import FINITE_VERB, Section, Sentence, clause_bounds, clause_starts, split_sentences
+from openimr.evidence.text import Section, Sentence, clause_bounds, clause_starts, has_finite_verb, split_sentences
 from openimr.evidence.wording import EVIDENCE_ROLES, SentenceRole, sentence_role
 from openimr.knowledge import knowledge_files, parse_knowledge
 from openimr.knowledge.lexicons import body_part_matcher, spine_parts, with_nerve_supply
@@ -275,7 +275,7 @@ class DocumentSentences:
             clause = sentence.text[left:right]
             role = sentence_role(clause, sentence.text[right:])
             # a clause with no verb of its own goes on with the clause before it (the rest of a request's list)
-            if role is SentenceRole.CLINICAL and left > 0 and not FINITE_VERB.search(clause):
+            if role is SentenceRole.CLINICAL and left > 0 and not has_finite_verb(clause):
                 role = self.role(sentence.start + left - 1)
             self._roles[key] = role
         return self._roles[key]

@@ -16,17 +16,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from openimr.evidence.dates import MONTH_NAMES
 from openimr.knowledge import load_knowledge
-from openimr.knowledge.terms import ascii_twin, for_text, reads_as_ascii, regex_fold, trie_regex
+from openimr.knowledge.terms import WordStartTerms, for_text, reads_as_ascii, regex_fold, trie_regex
 from openimr.memo import IdentityMemo
 
 __all__ = [
-    "FINITE_VERB",
     "Section",
     "SectionRule",
     "SectionRules",
     "Sentence",
     "clause_starts",
     "find_sections",
+    "has_finite_verb",
     "join_hyphenated_words",
     "join_line_breaks",
     "plan_section",
@@ -400,12 +400,19 @@ _FINITE_VERBS = (
     *("continues", "continued", "uses", "used", "remains", "remained", "feels", "felt", "returned", "started"),
     *("began", "tried"),
 )
-FINITE_VERB = re.compile(rf"\b{trie_regex(sorted(_FINITE_VERBS))}\b", re.IGNORECASE)
-"""A verb that makes a clause a statement of its own: the verbs as one trie, each place settled by its first letters
-(a whole word between word boundaries, the same match whatever order the words are tried in)."""
-
-_COORDINATOR = re.compile(r"\b(?:and|while|whereas)\b", re.IGNORECASE)
+_VERB_WORDS = WordStartTerms.compile(trie_regex(sorted(_FINITE_VERBS)))
+_COORDINATOR_WORDS = WordStartTerms.compile(trie_regex(["and", "while", "whereas"]))
+_WORDS_READ = {ascii: (_VERB_WORDS.ascii_twin(ascii), _COORDINATOR_WORDS.ascii_twin(ascii)) for ascii in (False, True)}
+"""The finite verbs and the clause coordinators, whole words in a lower-cased text (`WordStartTerms`: the search skips
+to the non-word characters, where a word can start), with Unicode classes and (key true) ASCII classes."""
 _SEMICOLON = re.compile(";")
+
+
+def has_finite_verb(text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether `text[start:end]` holds a verb that makes a clause a statement of its own ("is", "reported", "underwent",
+    a whole word whatever its case)."""
+    verbs, _ = _WORDS_READ[reads_as_ascii(text)]
+    return verbs.occurs(regex_fold(text), start, end)
 
 
 def clause_starts(sentence: str) -> list[int]:
@@ -413,20 +420,19 @@ def clause_starts(sentence: str) -> list[int]:
     or "whereas" that joins two clauses each with a verb of its own ("she is doing home exercises and the massage is
     requested" is two clauses; "an MRI and an EMG were requested" is one)."""
     starts = [0]
-    ascii = reads_as_ascii(sentence)
-    coordinating = ascii_twin(_COORDINATOR, ascii)
-    verb = ascii_twin(FINITE_VERB, ascii)
+    verbs, coordinating = _WORDS_READ[reads_as_ascii(sentence)]
+    lowered = regex_fold(sentence)
     parts = [0, *(semicolon.end() for semicolon in _SEMICOLON.finditer(sentence)), len(sentence) + 1]
     for part_start, part_end in itertools.pairwise(parts):
         end = part_end - 1
         if part_start:
             starts.append(part_start)
         begin = part_start
-        coordinators = list(coordinating.finditer(sentence, part_start, end))
-        for index, coordinator in enumerate(coordinators):
-            right = coordinators[index + 1].start() if index + 1 < len(coordinators) else end
-            if verb.search(sentence, begin, coordinator.start()) and verb.search(sentence, coordinator.end(), right):
-                begin = coordinator.end()
+        coordinators = coordinating.spans(lowered, part_start, end)
+        for index, (joint_start, joint_end) in enumerate(coordinators):
+            right = coordinators[index + 1][0] if index + 1 < len(coordinators) else end
+            if verbs.occurs(lowered, begin, joint_start) and verbs.occurs(lowered, joint_end, right):
+                begin = joint_end
                 starts.append(begin)
     return starts
 

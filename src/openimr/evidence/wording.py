@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from openimr.evidence.text import FINITE_VERB
+from openimr.evidence.text import has_finite_verb
 from openimr.knowledge.terms import anchored_search, regex_fold
 
 _REVIEW_ACTOR = re.compile(
@@ -114,7 +114,7 @@ def sentence_role(sentence: str, following: str = "") -> SentenceRole:
     folded = regex_fold(sentence)
     if "which" in folded or "that" in folded:
         told = _DECIDED_ASIDE.sub(" ", sentence)
-        if told != sentence and not REQUESTED.search(told) and (FINITE_VERB.search(told) or _TOLD_VERB.search(told)):
+        if told != sentence and not REQUESTED.search(told) and (has_finite_verb(told) or _TOLD_VERB.search(told)):
             sentence, folded = told, regex_fold(told)
     actor = anchored_search(_REVIEW_ACTOR, sentence, folded)
     if actor is not None and (actor.group(0).upper() != "UR" or _UR_CASE.search(sentence)):

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from operator import itemgetter
 from typing import Generic, NamedTuple, TypeVar
 
 import ahocorasick
@@ -451,6 +452,10 @@ def holds(requirements: Requirements, held: AbstractSet[str]) -> bool:
     return False
 
 
+_VALUE = itemgetter(1)
+"""The run of an occurrence the automaton reports (its end, its run)."""
+
+
 class RunIndex:
     """Finds which of many runs (anchors and required runs of patterns) a text holds: one pass of an Aho-Corasick
     automaton of them all (built once, in C) reports every occurrence of every run, overlapping ones too."""
@@ -468,7 +473,7 @@ class RunIndex:
         """The runs `text` holds (as written: the caller lower-cases the text)."""
         if self._automaton is None:
             return frozenset()
-        return frozenset(run for _, run in self._automaton.iter(text))
+        return frozenset(map(_VALUE, self._automaton.iter(text)))
 
     def held_by_place(self, text: str, bounds: list[int]) -> dict[str, int]:
         """For each run some place of `text` holds (place i runs from `bounds[i]` to `bounds[i + 1]`), the places that
@@ -479,7 +484,7 @@ class RunIndex:
         occurrences = self._automaton.iter
         for place in range(len(bounds) - 1):
             bit = 1 << place
-            for _, run in occurrences(text, bounds[place], bounds[place + 1]):
+            for run in set(map(_VALUE, occurrences(text, bounds[place], bounds[place + 1]))):
                 found[run] = found.get(run, 0) | bit
         return found
 
@@ -726,25 +731,25 @@ character). Checked there rather than first, the search skips to the places wher
 is much quicker for terms that start with a capital."""
 
 
-class _WordStartTerms(NamedTuple):
-    """The expression of a lexicon's terms that ignore case, for a lower-cased text, whole-word: each term after the
+class WordStartTerms(NamedTuple):
+    """Whole-word terms that ignore case (a `trie_regex`), for a lower-cased text (`regex_fold`): each term after the
     character before it (`after_break`: a non-word character, the term a group of its own) or at the text's start
-    (`at_start`). Read so rather than after a look-behind that no word character comes before it, the search skips to
-    the places where a non-word character is, instead of trying the expression at every place of the text. The same
-    matches, as long as every term starts with a word character: a term then never starts where the last one ended (a
-    non-word character follows each)."""
+    (`at_start`). Read so rather than after a look-behind (or a `\\b`) that no word character comes before it, the
+    search skips to the places where a non-word character is, instead of trying the expression at every place of the
+    text. The same matches, as long as every term starts with a word character: a term then never starts where the last
+    one ended (a non-word character follows each)."""
 
     after_break: re.Pattern[str]
     at_start: re.Pattern[str]
 
     @classmethod
-    def compile(cls, terms: str) -> _WordStartTerms:
+    def compile(cls, terms: str) -> WordStartTerms:
         """The two expressions of `terms` (a `trie_regex`)."""
         return cls(re.compile(rf"[^\w]({terms})(?![\w])"), re.compile(rf"(?:{terms})(?![\w])"))
 
-    def ascii_twin(self, ascii: bool) -> _WordStartTerms:
+    def ascii_twin(self, ascii: bool) -> WordStartTerms:
         """Both expressions read with ASCII classes when `ascii` (`ascii_twin`)."""
-        return _WordStartTerms(ascii_twin(self.after_break, ascii), ascii_twin(self.at_start, ascii))
+        return WordStartTerms(ascii_twin(self.after_break, ascii), ascii_twin(self.at_start, ascii))
 
     def search(self, lowered: str, after: int) -> tuple[int, int] | None:
         """The span of the leftmost term in `lowered` from `after` (0, or where a term or word ended), or None."""
@@ -753,12 +758,22 @@ class _WordStartTerms(NamedTuple):
         found = self.after_break.search(lowered, after)
         return None if found is None else found.span(1)
 
-    def spans(self, lowered: str) -> list[tuple[int, int]]:
-        """The spans of every term in `lowered`, as `finditer` finds them."""
-        first = self.at_start.match(lowered)
+    def spans(self, lowered: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+        """The spans of every term in `lowered[start:end]`, as `finditer` of the terms between word boundaries finds
+        them there (a term at `start` only when no word character comes before it)."""
+        end = len(lowered) if end is None else end
+        first = self.at_start.match(lowered, 0, end) if start == 0 else None
         spans = [] if first is None else [first.span()]
-        spans += [found.span(1) for found in self.after_break.finditer(lowered, 0 if first is None else first.end())]
+        after = first.end() if first is not None else max(start - 1, 0)
+        spans += [found.span(1) for found in self.after_break.finditer(lowered, after, end)]
         return spans
+
+    def occurs(self, lowered: str, start: int = 0, end: int | None = None) -> bool:
+        """Whether a term is in `lowered[start:end]`, as a search of the terms between word boundaries finds it."""
+        end = len(lowered) if end is None else end
+        if start == 0 and self.at_start.match(lowered, 0, end) is not None:
+            return True
+        return self.after_break.search(lowered, max(start - 1, 0), end) is not None
 
 
 class _MatcherPattern(NamedTuple, Generic[V]):
@@ -811,11 +826,11 @@ class TermMatcher(Generic[V]):
         body = "|".join(f"(?:{a})" for a in alternatives if a) or r"(?!x)x"
         self._regex = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
         plain = bool(insensitive) and not any(has_odd_letter(term) or not _WORD_CHARACTER.match(term) for term in insensitive)
-        lowered = _WordStartTerms.compile(alternatives[0]) if plain else None
+        lowered = WordStartTerms.compile(alternatives[0]) if plain else None
         exact = (
             re.compile(rf"(?:{trie_regex(sorted(set(sensitive)), _AFTER_WORD_START)})(?![\w])") if plain and sensitive else None
         )
-        self._plain: dict[bool, tuple[_WordStartTerms, re.Pattern[str] | None]] = (
+        self._plain: dict[bool, tuple[WordStartTerms, re.Pattern[str] | None]] = (
             {ascii: (lowered.ascii_twin(ascii), None if exact is None else ascii_twin(exact, ascii)) for ascii in (False, True)}
             if lowered is not None
             else {}

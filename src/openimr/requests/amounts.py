@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from openimr.evidence.numbers import NUMBER, NUMBER_OR_A, TIME_UNIT, TIMES_A_WEEK, number_value, time_unit, times_a_week
 
@@ -114,8 +115,12 @@ _FREQUENCY = re.compile(
 _REFILLS = re.compile(rf"\b(?P<n>{_NUM}|no)\s+refills?\b|\brefills?\s*:?\s*x?\s*(?P<after>\d+)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=16)
 def read_frequency(text: str) -> str | None:
-    """The dosing frequency as written: "BID", "every 8 hours", "1 tab po q6h prn", "one tablet twice daily"."""
+    """The dosing frequency as written: "BID", "every 8 hours", "1 tab po q6h prn", "one tablet twice daily". Kept for
+    the last texts asked about: a drug request's frequency is read from its drug on, then from the whole request to
+    take it out before the duration is read, the same text when the request starts with its drug (the expression
+    tries an optional dose first at every place, which costs)."""
     match = _FREQUENCY.search(text)
     return " ".join(match.group().split()).strip(" ,") if match else None
 
