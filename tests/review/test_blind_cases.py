@@ -126,7 +126,10 @@ BLIND_SETS = [
     # written 2026-12-02 by a fourteenth and a fifteenth engineer (180 cases, 206 items, 87 Overturned), held back and
     # measured at the session's start (main: 193 items agree, 77 Overturned caught, 116 of 119 Upheld kept, balanced
     # accuracy 0.930) and on the engine merged to land: 195, 79 and 116 (0.941)
-    BlindSet("blind10", agreeing_items=195, overturned_caught=79),
+    # 199 and 82 after eng-inj's readings (as a development set: a repeat block's relief written as ranges of scores or
+    # percents; knee OA and shoulder impingement still painful after conservative care; a plan's orders told in
+    # sequence read each on its own; a repeat trochanteric bursa injection needs the earlier one's lasting relief)
+    BlindSet("blind10", agreeing_items=199, overturned_caught=82),
 ]
 
 
