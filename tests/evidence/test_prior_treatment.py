@@ -118,6 +118,6 @@ def test_each_order_of_a_plan_listed_with_semicolons_is_read_on_its_own(name: st
     ],
 )
 def test_each_order_of_a_plan_told_in_sequence_is_read_on_its_own(text: str, name: str, status: FactStatus) -> None:
-    """"An injection, then resume therapy": the word of care under way is the therapy's, the injection only planned."""
+    """A word of care under way ("an injection, then resume therapy") is its own order's, the injection only planned."""
     facts = [f for f in _facts(text, name) if f.kind == "prior_treatment"]
     assert [f.status for f in facts] == [status]
