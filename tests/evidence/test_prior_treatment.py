@@ -108,3 +108,16 @@ def test_each_order_of_a_plan_listed_with_semicolons_is_read_on_its_own(name: st
     text = "History: low back pain.\nPlan: see pain psychology; psychotherapy 3 visits to start; continue the HEP."
     facts = [f for f in _facts(text, name) if f.kind == "prior_treatment"]
     assert [f.status for f in facts] == [status]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "status"),
+    [
+        ("S: knee pain.\nP: 1) knee steroid injection, then resume the home exercises.", "joint injection", FactStatus.PLANNED),
+        ("Plan: lumbar ESI followed by continued physical therapy.", "epidural steroid injection", FactStatus.PLANNED),
+    ],
+)
+def test_each_order_of_a_plan_told_in_sequence_is_read_on_its_own(text: str, name: str, status: FactStatus) -> None:
+    """A word of care under way ("an injection, then resume therapy") is its own order's, the injection only planned."""
+    facts = [f for f in _facts(text, name) if f.kind == "prior_treatment"]
+    assert [f.status for f in facts] == [status]

@@ -134,6 +134,9 @@ BLIND_SETS = [
     # regimen; an undated operation does not make an opioid in use post-operative; working as the guideline's reason to
     # continue an opioid; topical NSAIDs counted from their own start, and continued with benefit when oral NSAIDs are
     # contraindicated)
+    # 199 and 82 after eng-inj's readings (as a development set: a repeat block's relief written as ranges of scores or
+    # percents; knee OA and shoulder impingement still painful after conservative care; a plan's orders told in
+    # sequence read each on its own; a repeat trochanteric bursa injection needs the earlier one's lasting relief)
     # 0 and 0 with all merged
     BlindSet("blind10", agreeing_items=0, overturned_caught=0),
 ]

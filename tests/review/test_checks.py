@@ -592,6 +592,11 @@ def test_every_check_is_documented() -> None:
         ("Norco brings her pain from 8 to 5", [38]),
         ("5/10 with walking and 7/10 with sitting", []),
         ("6/10 with medication and 5/10 without", []),
+        # a range of scores or of percents, read as its midpoint; not two scores joined by a dash
+        ("leg pain 8/10 -> 2-3/10", [69]),
+        ("pain from 7-8/10 to 3/10", [60]),
+        ("60-70% relief", [65]),
+        ("8/10-2/10", []),
     ],
 )
 def test_relief_is_read_from_percentages_pain_scores_and_fractions(text: str, percents: list[int]) -> None:

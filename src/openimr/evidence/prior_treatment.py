@@ -62,12 +62,17 @@ _ONGOING = re.compile(
 "she has completed 6 visits"): what it names is not only planned."""
 
 
+_ORDER_BREAK = re.compile(r";|\b(?:then|followed\s+by|after\s+which)\b", re.IGNORECASE)
+"""What separates the orders of a plan from one another: a semicolon ("Plan: start CBT 4 sessions; continue the home
+exercises"), or a word of sequence ("a subacromial injection, then resume therapy", "an ESI followed by continued
+home exercise"): each order speaks of its own care."""
+
+
 def _clause(sentence: str, offset: int) -> str:
-    """The part of `sentence` between the semicolons around `offset`: a plan that lists its orders with semicolons
-    ("Plan: start CBT 4 sessions; continue the home exercises") speaks of each on its own."""
-    start = sentence.rfind(";", 0, offset) + 1
-    end = sentence.find(";", offset)
-    return sentence[start : end if end >= 0 else len(sentence)]
+    """The order of a plan `offset` of `sentence` lies in, between the `_ORDER_BREAK`s around it."""
+    start = max((m.end() for m in _ORDER_BREAK.finditer(sentence, 0, offset)), default=0)
+    end = next((m.start() for m in _ORDER_BREAK.finditer(sentence, offset)), len(sentence))
+    return sentence[start:end]
 
 
 def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:

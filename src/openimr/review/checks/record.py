@@ -374,10 +374,31 @@ _FRACTION = re.compile(
 )
 
 
+_SCORE_RANGE = re.compile(r"(?<![/\d.])(\d{1,2})\s*-\s*(\d{1,2})(?=\s*/\s*10\b)")
+_PERCENT_RANGE = re.compile(r"(?<![/\d.])(\d{1,3})\s*(?:-|to)\s*(\d{1,3})(?=\s*(?:%|percent\b|per\s+cent\b))", re.IGNORECASE)
+
+
+def _midpoints(text: str) -> str:
+    """`text` with each range of a pain score or a percent written as its midpoint ("8/10 -> 2-3/10" as "8/10 ->
+    2.5/10", "60-70% relief" as "65% relief"): a range states the score or the relief as a reader averages it."""
+
+    def middle(match: re.Match[str], whole: bool) -> str:
+        low, high = int(match.group(1)), int(match.group(2))
+        if low >= high:
+            return match.group(0)
+        mid = (low + high) / 2
+        return f"{round(mid)}" if whole else f"{mid:g}"
+
+    text = _SCORE_RANGE.sub(lambda m: middle(m, whole=False) if int(m.group(2)) <= 10 else m.group(0), text)
+    return _PERCENT_RANGE.sub(lambda m: middle(m, whole=True) if int(m.group(2)) <= 100 else m.group(0), text)
+
+
 def relief_percents(text: str) -> list[int]:
     """The pain relief a statement quantifies, in percent: "50% relief", "70 percent", "sixty percent", a pain score
     "from 8/10 to 4/10", "8/10 -> 4/10", "8/10 before it -> 4/10 now", "VAS from 8 to 4" or "4/10 with it, 8/10
-    without" (the drop over the score before or without: 50), "reduced by (about) half" (50)."""
+    without" (the drop over the score before or without: 50), "reduced by (about) half" (50); a range of scores or of
+    percents read as its midpoint ("8/10 -> 2-3/10": 69; "60-70%": 65)."""
+    text = _midpoints(text)
     found = [int(m.group(1)) if m.group(1) else number_value(m.group(2)) or 0 for m in _PERCENT.finditer(text)]
     scores = (_SCORES, _ARROW_SCORES, _BARE_SCORES, _BEFORE_AND_NOW)
     for match in (found for pattern in scores for found in pattern.finditer(text)):
