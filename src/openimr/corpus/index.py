@@ -43,7 +43,17 @@ import psycopg
 from openimr.corpus.filters import Filters
 from openimr.corpus.query import Query, fts5, tsquery
 from openimr.corpus.records import UNDATED, month_label
-from openimr.corpus.store import create_partition, flatten, item_of, key_range, letters, metadata, month_keys, shard_of
+from openimr.corpus.store import (
+    DatabaseBusy,
+    create_partition,
+    flatten,
+    item_of,
+    key_range,
+    letters,
+    metadata,
+    month_keys,
+    shard_of,
+)
 from openimr.model import Decision, Determination
 
 if TYPE_CHECKING:
@@ -147,7 +157,9 @@ class SqliteIndex:
     def bulk(self) -> Iterator[Callable[[bool], None]]:
         """During a load, year tables merge no segments as batches are written (`_BULK_SETTINGS`); settling merges
         them once: all into one (`optimize`), or only the levels automerge would have merged. A load that stops on an
-        error leaves its segments to the next writes' automerge (searches stay right, a little slower until then)."""
+        error leaves its segments to the next writes' automerge (searches stay right, a little slower until then); one
+        stopped by another process's write lock (`DatabaseBusy`) leaves the bulk settings too, to the next load's
+        settling (every write is a load's): setting them back would wait for the same lock again."""
         self._configure(_BULK_SETTINGS)
         settled = False
 
@@ -162,6 +174,9 @@ class SqliteIndex:
 
         try:
             yield settle
+        except DatabaseBusy:
+            settled = True
+            raise
         finally:
             if not settled:
                 self._configure(_FTS_SETTINGS)
