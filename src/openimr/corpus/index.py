@@ -752,13 +752,18 @@ def _everything(cursor: Any, wanted: str, user: str, values: dict[str, Any]) -> 
     plan once a connection. Both queries are computed first and bound as values (a generic plan does not fold them:
     it would parse them again at each row), and no range of keys is named (a generic plan cannot know it covers every
     month, and would read each partition's key index); the rows, their ranks and their order are those of `_ordered`
-    over the same matches."""
-    cursor.execute(f"SELECT ({wanted})::text, ({user})::text", values)
-    matching, ranking = cursor.fetchone()
-    cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    over the same matches. The generic plan is asked for by a setting of the session, made with the queries'
+    computation (one round trip) and reset after the statement: a search's later statements, its passages among them,
+    run in the same transaction (`Corpus.reading`) and must not be planned generically."""
+    cursor.execute(f"SELECT ({wanted})::text, ({user})::text, set_config('plan_cache_mode', 'force_generic_plan', false)", values)
+    matching, ranking, _ = cursor.fetchone()
     rank = f"ts_rank({_RANK_WEIGHTS}, t.tsv, %(ranking)s::tsquery, 1)"
     bound = {"matching": matching, "ranking": ranking, "room": values["room"]}
-    return _ordered(cursor, "t.tsv @@ %(matching)s::tsquery", rank, bound, prepare=True)
+    try:
+        return _ordered(cursor, "t.tsv @@ %(matching)s::tsquery", rank, bound, prepare=True)
+    finally:  # a failed transaction undoes the setting itself, and takes no more statements
+        if cursor.connection.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+            cursor.execute("RESET plan_cache_mode")
 
 
 def _ordered(cursor: Any, condition: str, rank: str, values: dict[str, Any], prepare: bool | None = None) -> list[Row]:
