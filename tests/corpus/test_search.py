@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from tests.conftest import gold_letters
 
 from openimr.corpus.filters import Filters
@@ -255,3 +255,26 @@ def test_a_prefix_query_keeps_the_windows_of_the_one_word_it_stands_for(
             expected = corpus.index.search(word, filters, limit=10_000, window=window)
             assert corpus.index.search(prefix, filters, limit=10_000, window=window) == expected, (filters, window)
     corpus.close()
+
+
+def test_a_search_reads_over_one_connection_and_leaves_it_as_it_was(shared_corpus: Corpus) -> None:
+    """A search with hits (its probes, its hits' details, their passages; unfiltered, and filtered as far as every
+    month at once) checks one connection out of the pool, not one a part; the hits are those of the same search
+    again, and on PostgreSQL the connection's plan setting is back to its default afterwards."""
+    checkouts: list[object] = []
+
+    def count(*_: object) -> None:
+        checkouts.append(None)
+
+    event.listen(shared_corpus.engine, "checkout", count)
+    try:
+        for filters in (Filters(), Filters(decision=Decision.OVERTURNED, category="imaging")):
+            checkouts.clear()
+            result = search(shared_corpus, "lumbar MRI", filters, limit=5)
+            assert result.hits and len(checkouts) == 1
+            assert search(shared_corpus, "lumbar MRI", filters, limit=5) == result
+    finally:
+        event.remove(shared_corpus.engine, "checkout", count)
+    if shared_corpus.dialect == "postgresql":
+        with shared_corpus.engine.connect() as connection:
+            assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"

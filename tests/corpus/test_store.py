@@ -19,7 +19,7 @@ import pytest
 from alembic import command
 from sqlalchemy import func, select, text
 
-from openimr.cases.store import make_engine
+from openimr.cases.store import BUSY_TIMEOUT, make_engine
 from openimr.corpus.ingest import add_letters, add_records
 from openimr.corpus.records import letter_key, month_label
 from openimr.corpus.search import search
@@ -603,3 +603,97 @@ def test_two_versions_of_the_same_case_numbers_added_at_once_end_as_the_later(
         assert corpus.counts() == (len(numbered), sum(len(r.items) for r in versions[later]))
         assert not any(_orphans(corpus).values()) and _index_consistent(corpus)
         corpus.close()
+
+
+_HOLD_WRITE_LOCK = """
+import sqlite3, sys, time
+from pathlib import Path
+database, ready, release, when, year = sys.argv[1:6]
+connection = sqlite3.connect(database, isolation_level=None)
+deadline = time.monotonic() + 600
+setting = f"SELECT v FROM corpus_fts_{year}_config WHERE k = 'hashsize'"  # the last bulk setting a load writes
+while when == "amid the load" and connection.execute(setting).fetchone()[0] != 16 << 20:  # until the load has begun
+    time.sleep(0.005)
+connection.execute("BEGIN IMMEDIATE")
+Path(ready).touch()
+while not Path(release).exists() and time.monotonic() < deadline:
+    time.sleep(0.05)
+connection.execute("ROLLBACK")
+"""
+"""A process that holds a SQLite database's write lock (as another writer's long batch, or its index's settling, does)
+from the start, or from when a run's load has begun (its index's bulk settings written), until a release file exists."""
+
+
+@pytest.mark.parametrize(
+    ("when", "held"),
+    [("before the load", "within"), ("before the load", "past"), ("amid the load", "past")],
+    ids=["released-within-the-timeout", "held-past-it-before-the-load", "held-past-it-amid-the-load"],
+)
+def test_a_sqlite_add_behind_another_writers_lock_waits_or_stops_cleanly(
+    when: str, held: str, shared_dir: Path, shared_records: list[Determination], tmp_path: Path
+) -> None:
+    """`imr corpus add` while another process holds the SQLite corpus's write lock: released within the busy timeout,
+    the run waits and adds every letter; held past it (before the load: the run meets it writing its index's bulk
+    settings, before it parses any letter; amid the load: at its batch), the run stops with one line naming the
+    database and the problem, exit status non-zero, no traceback, the corpus as it was (nothing half-written); once
+    the lock is released, the run stopped at its batch, run again, adds every letter and the index's settings are
+    back."""
+    database = tmp_path / "openimr.db"
+    url = f"sqlite:///{database}"
+    dated = [r for r in shared_records if r.decision_date and Path(r.source or "").suffix == ".pdf"][:2]
+    assert len(dated) == 2 and dated[0].decision_date
+    corpus = Corpus.open(url)
+    add_records(corpus, dated)
+    tables = _table_counts(corpus)
+    corpus.close()
+    seeds = sorted((shared_dir / "seeds").glob("*.txt"))
+    folder = tmp_path / "letters"
+    folder.mkdir()
+    for seed in seeds:
+        shutil.copy(seed, folder / seed.name)
+    ready, release = tmp_path / "ready", tmp_path / "release"
+    year = str(dated[0].decision_date.year)  # a year table the corpus has
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_WRITE_LOCK, str(database), str(ready), str(release), when, year])
+    command = [sys.executable, "-c", "from openimr.cli import main; main()", "corpus", "add", str(folder), "-j", "1", "--db", url]
+    if when == "before the load":
+        _wait_for(ready, holder)
+    run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    _wait_for(ready, holder)
+    if held == "within":
+        time.sleep(BUSY_TIMEOUT / 6)
+        release.touch()
+    stderr = run.communicate(timeout=900)[1]
+    returncode = run.returncode
+    if held == "past":
+        assert holder.poll() is None, "the lock was released before the run gave up"
+        release.touch()
+        lines = stderr.strip().splitlines()
+        assert returncode != 0 and len(lines) == 1 and "Traceback" not in stderr, stderr
+        assert lines[0].startswith(f"imr: error: {database}: another process held the database's write lock"), stderr
+        corpus = Corpus.open(url)
+        assert _table_counts(corpus) == tables
+        assert not any(_orphans(corpus).values()) and _index_consistent(corpus)
+        corpus.close()
+        if when == "before the load":
+            assert holder.wait(timeout=60) == 0
+            return
+        again = subprocess.run(command, stderr=subprocess.PIPE, text=True, timeout=900)
+        returncode, stderr = again.returncode, again.stderr
+    assert returncode == 0, stderr
+    assert _counted(stderr) == (len(seeds), 0)
+    assert holder.wait(timeout=60) == 0
+    corpus = Corpus.open(url)
+    assert corpus.counts()[0] == len(dated) + len(seeds)
+    assert not any(_orphans(corpus).values()) and _index_consistent(corpus)
+    with corpus.engine.connect() as connection:  # the index's bulk settings undone (automerge back on)
+        for shard in connection.scalars(text("SELECT shard FROM corpus_fts_shards")).all():
+            assert connection.scalar(text(f"SELECT v FROM corpus_fts_{shard}_config WHERE k = 'automerge'")) == 16
+    corpus.close()
+
+
+def _wait_for(ready: Path, holder: subprocess.Popen[bytes]) -> None:
+    """Until the lock holder says it holds the lock (it must not have exited)."""
+    deadline = time.monotonic() + 600
+    while not ready.exists():
+        assert holder.poll() is None and time.monotonic() < deadline
+        time.sleep(0.005)

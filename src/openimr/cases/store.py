@@ -296,6 +296,10 @@ class AuditHeadRow(Base):
 APPEND_ONLY_TABLES = ("audit_log", "item_revisions", "letters", "applications")
 
 
+BUSY_TIMEOUT = 30
+"""Seconds a SQLite connection waits for another connection's write lock before its statement fails (SQLITE_BUSY)."""
+
+
 def make_engine(url: str, writer: bool = False) -> Engine:
     """An engine for `url`. SQLite gets WAL, foreign keys and a busy timeout; its transactions begin explicitly (a
     consistent snapshot for reads), and for a `writer` engine with BEGIN IMMEDIATE, so writers from several processes
@@ -303,7 +307,7 @@ def make_engine(url: str, writer: bool = False) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"timeout": 30, "check_same_thread": False, "isolation_level": None},
+            connect_args={"timeout": BUSY_TIMEOUT, "check_same_thread": False, "isolation_level": None},
             pool_size=4 if writer else 20,
             max_overflow=4 if writer else 20,
         )
@@ -315,7 +319,7 @@ def make_engine(url: str, writer: bool = False) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={1000 * BUSY_TIMEOUT}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -355,7 +359,9 @@ class WalCheckpoints:
         self.engine.dispose()
 
     def _run(self) -> None:
-        connection = sqlite3.connect(str(self.engine.url.database), timeout=30, isolation_level=None, check_same_thread=False)
+        connection = sqlite3.connect(
+            str(self.engine.url.database), timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+        )
         try:
             while True:
                 stopping = self._stopping.wait(self.every)

@@ -43,7 +43,17 @@ import psycopg
 from openimr.corpus.filters import Filters
 from openimr.corpus.query import Query, fts5, tsquery
 from openimr.corpus.records import UNDATED, month_label
-from openimr.corpus.store import create_partition, flatten, item_of, key_range, letters, metadata, month_keys, shard_of
+from openimr.corpus.store import (
+    DatabaseBusy,
+    create_partition,
+    flatten,
+    item_of,
+    key_range,
+    letters,
+    metadata,
+    month_keys,
+    shard_of,
+)
 from openimr.model import Decision, Determination
 
 if TYPE_CHECKING:
@@ -147,7 +157,9 @@ class SqliteIndex:
     def bulk(self) -> Iterator[Callable[[bool], None]]:
         """During a load, year tables merge no segments as batches are written (`_BULK_SETTINGS`); settling merges
         them once: all into one (`optimize`), or only the levels automerge would have merged. A load that stops on an
-        error leaves its segments to the next writes' automerge (searches stay right, a little slower until then)."""
+        error leaves its segments to the next writes' automerge (searches stay right, a little slower until then); one
+        stopped by another process's write lock (`DatabaseBusy`) leaves the bulk settings too, to the next load's
+        settling (every write is a load's): setting them back would wait for the same lock again."""
         self._configure(_BULK_SETTINGS)
         settled = False
 
@@ -162,6 +174,9 @@ class SqliteIndex:
 
         try:
             yield settle
+        except DatabaseBusy:
+            settled = True
+            raise
         finally:
             if not settled:
                 self._configure(_FTS_SETTINGS)
@@ -737,13 +752,18 @@ def _everything(cursor: Any, wanted: str, user: str, values: dict[str, Any]) -> 
     plan once a connection. Both queries are computed first and bound as values (a generic plan does not fold them:
     it would parse them again at each row), and no range of keys is named (a generic plan cannot know it covers every
     month, and would read each partition's key index); the rows, their ranks and their order are those of `_ordered`
-    over the same matches."""
-    cursor.execute(f"SELECT ({wanted})::text, ({user})::text", values)
-    matching, ranking = cursor.fetchone()
-    cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    over the same matches. The generic plan is asked for by a setting of the session, made with the queries'
+    computation (one round trip) and reset after the statement: a search's later statements, its passages among them,
+    run in the same transaction (`Corpus.reading`) and must not be planned generically."""
+    cursor.execute(f"SELECT ({wanted})::text, ({user})::text, set_config('plan_cache_mode', 'force_generic_plan', false)", values)
+    matching, ranking, _ = cursor.fetchone()
     rank = f"ts_rank({_RANK_WEIGHTS}, t.tsv, %(ranking)s::tsquery, 1)"
     bound = {"matching": matching, "ranking": ranking, "room": values["room"]}
-    return _ordered(cursor, "t.tsv @@ %(matching)s::tsquery", rank, bound, prepare=True)
+    try:
+        return _ordered(cursor, "t.tsv @@ %(matching)s::tsquery", rank, bound, prepare=True)
+    finally:  # a failed transaction undoes the setting itself, and takes no more statements
+        if cursor.connection.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+            cursor.execute("RESET plan_cache_mode")
 
 
 def _ordered(cursor: Any, condition: str, rank: str, values: dict[str, Any], prepare: bool | None = None) -> list[Row]:

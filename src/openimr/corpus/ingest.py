@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,8 +58,11 @@ def _read_all(files: list[Path], workers: int) -> Iterator[Determination | str]:
     if workers <= 1 or len(files) <= 1:
         yield from map(read_or_error, files)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
         yield from pool.map(read_or_error, files, chunksize=max(1, min(16, len(files) // (8 * workers))))
+    finally:  # a load stopped by an error parses none of the letters left
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def add_letters(
@@ -81,7 +84,7 @@ def add_letters(
     on_start(len(found.letters))
     failed = len(found.missing)
 
-    def records() -> Iterator[Determination]:
+    def records() -> Generator[Determination, None, None]:
         nonlocal failed
         for result in _read_all(found.letters, workers):
             progress(1)
@@ -91,7 +94,11 @@ def add_letters(
             else:
                 yield result
 
-    written, replaced = add_records(corpus, records(), batch=batch)
+    reading = records()
+    try:
+        written, replaced = add_records(corpus, reading, batch=batch)
+    finally:
+        reading.close()
     return IngestReport(written=written, replaced=replaced, skipped=found.skipped, failed=failed)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, select
 from openimr.corpus.filters import Filters
 from openimr.corpus.index import WINDOW
 from openimr.corpus.query import STOPWORDS, Clause, Query, Term, any_of
-from openimr.corpus.search import SearchHit, hits
+from openimr.corpus.search import SearchHit, ranked_hits
 from openimr.corpus.store import Corpus, items, letters
 from openimr.errors import OpenIMRError
 from openimr.model import Case, Determination, DisputedItem, Document, ItemDetermination, Precedent
@@ -67,8 +67,7 @@ def _as_precedent(hit: SearchHit) -> Precedent:
 
 
 def _ranked(corpus: Corpus, query: Query, filters: Filters, limit: int) -> list[SearchHit]:
-    found = corpus.index.search(query, filters, limit)
-    return hits(corpus, query, found.ranked, [item_id for item_id, _ in found.ranked])
+    return ranked_hits(corpus, query, filters, limit)[1]
 
 
 def _topic_counts(corpus: Corpus, topic: str, exclude_key: str | None) -> tuple[int, int]:

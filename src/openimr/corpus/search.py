@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from openimr.corpus.filters import Filters
-from openimr.corpus.index import WINDOW
+from openimr.corpus.index import WINDOW, Hits
 from openimr.corpus.query import Query, parse_query
 from openimr.corpus.store import Corpus, items, letters
 from openimr.errors import OpenIMRError
@@ -52,15 +52,15 @@ def search(corpus: Corpus, text: str, filters: Filters | None = None, limit: int
     if not 1 <= limit <= MAX_LIMIT:
         raise OpenIMRError(f"the limit must be from 1 to {MAX_LIMIT}", "--limit")
     query = parse_query(text)
-    found = corpus.index.search(query, filters or Filters(), limit)
-    ids = [item_id for item_id, _ in found.ranked]
-    return SearchResult(
-        query=text,
-        hits=hits(corpus, query, found.ranked, ids),
-        ranked=found.window,
-        window=WINDOW,
-        more=found.capped,
-    )
+    found, best = ranked_hits(corpus, query, filters or Filters(), limit)
+    return SearchResult(query=text, hits=best, ranked=found.window, window=WINDOW, more=found.capped)
+
+
+def ranked_hits(corpus: Corpus, query: Query, filters: Filters, limit: int) -> tuple[Hits, list[SearchHit]]:
+    """The index's best `limit` matches and their hits, read over one connection (`Corpus.reading`)."""
+    with corpus.reading():
+        found = corpus.index.search(query, filters, limit)
+        return found, hits(corpus, query, found.ranked, [item_id for item_id, _ in found.ranked])
 
 
 def hits(corpus: Corpus, query: Query, ranked: Sequence[tuple[int, float]], ids: list[int]) -> list[SearchHit]:
@@ -68,7 +68,7 @@ def hits(corpus: Corpus, query: Query, ranked: Sequence[tuple[int, float]], ids:
     the items' search keys: see `Index.passages`)."""
     if not ids:
         return []
-    with corpus.engine.connect() as connection:
+    with corpus.reading() as connection:
         rows = connection.execute(
             select(
                 items.c.id,
@@ -83,8 +83,8 @@ def hits(corpus: Corpus, query: Query, ranked: Sequence[tuple[int, float]], ids:
             .join(letters, letters.c.id == items.c.letter_id)
             .where(items.c.id.in_(ids))
         ).all()
+        passages = corpus.index.passages(query, {row.id: row.search_key for row in rows})
     details = {row.id: row for row in rows}
-    passages = corpus.index.passages(query, {row.id: row.search_key for row in rows})
     return [
         SearchHit(
             case_number=row.case_number,
