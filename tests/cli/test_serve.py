@@ -137,3 +137,24 @@ def test_imr_worker_drains_the_drafting_queue_of_the_servers_database(tmp_path: 
 def _case_in_review(services: Services) -> int:
     record = "Chronic low back pain; cyclobenzaprine for six months, no improvement."
     return case_with_records(services, synthetic_application("w-cli", "c-cli", record=record), CLI).id
+
+
+def test_a_database_that_cannot_be_opened_is_one_line_naming_it(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]  # nothing listens there once the probe is closed
+    unreachable = f"postgresql+psycopg://nobody@127.0.0.1:{closed_port}/openimr"
+    imr = str(Path(sys.executable).with_name("imr"))
+    result = subprocess.run(
+        [imr, "users", "list", "--db", unreachable, "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and result.stdout == "" and len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"imr: error: {unreachable}: cannot open the database (") and "Connection refused" in lines[0]
+    for url, command, problem in [
+        ("nosuchdb://somewhere/openimr", ["db", "upgrade"], "sqlalchemy.dialects:nosuchdb"),
+        (f"sqlite:///{tmp_path / 'no-such-folder' / 'openimr.db'}", ["audit", "verify"], "unable to open database file"),
+    ]:
+        refused = runner.invoke(app, [*command, "--db", url, "--data-dir", str(tmp_path)])
+        assert refused.exit_code != 0 and f"{url}: cannot open the database (" in str(refused.exception), refused.output
+        assert problem in str(refused.exception)
