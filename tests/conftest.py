@@ -246,3 +246,18 @@ def case_with_records(services: Services, application: Application, actor: Actor
     services.screening.screen(case_id, ScreeningRequest(), actor)
     services.assignment.assign(case_id, AssignRequest(), actor)
     return services.drafting.complete_records(case_id, actor)
+
+
+def tamper_with_audit_log(services: Services, statement: str, **params: Any) -> None:
+    """Change the audit log behind the application's back: lift the append-only trigger, run `statement`."""
+    with services.context.write_sessions() as session:
+        postgres = session.get_bind().dialect.name == "postgresql"
+        session.execute(
+            text(
+                "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only" if postgres else "DROP TRIGGER audit_log_no_update"
+            )
+        )
+        if not postgres:
+            session.execute(text("DROP TRIGGER audit_log_no_delete"))
+        session.execute(text(statement), params)
+        session.commit()

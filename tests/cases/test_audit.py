@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 import pytest
 from sqlalchemy import text
+from tests.conftest import tamper_with_audit_log
 
 from openimr.cases import audit
 from openimr.cases.domain import Actor, UserRole
@@ -29,21 +29,6 @@ def _profile(n: int) -> ReviewerProfile:
 def _verify(services: Services) -> audit.Verification:
     with services.context.sessions() as session:
         return audit.verify(session)
-
-
-def _tamper(services: Services, statement: str, **params: Any) -> None:
-    """Change the audit log behind the application's back: lift the append-only trigger, run `statement`."""
-    with services.context.write_sessions() as session:
-        postgres = session.get_bind().dialect.name == "postgresql"
-        session.execute(
-            text(
-                "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only" if postgres else "DROP TRIGGER audit_log_no_update"
-            )
-        )
-        if not postgres:
-            session.execute(text("DROP TRIGGER audit_log_no_delete"))
-        session.execute(text(statement), params)
-        session.commit()
 
 
 def test_a_fresh_chain_verifies_and_links_each_entry_to_the_one_before(services: Services) -> None:
@@ -71,7 +56,7 @@ def test_a_changed_or_removed_entry_is_the_first_broken_link(
 ) -> None:
     for n in range(4):
         services.reviewers.add(_profile(n), ADMIN)
-    _tamper(services, statement)
+    tamper_with_audit_log(services, statement)
     result = _verify(services)
     assert not result.intact and result.broken_at == broken_at and words in (result.problem or ""), result
 

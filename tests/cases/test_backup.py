@@ -73,6 +73,18 @@ def test_a_backup_refuses_an_existing_folder_and_a_restore_a_folder_that_is_no_b
         restore(tmp_path / "taken", url, services.context.documents)
 
 
+def test_a_restore_is_refused_while_a_server_uses_the_store_and_changes_nothing(services: Services, tmp_path: Path) -> None:
+    _file(services, 1)
+    url = services.context.sessions.kw["bind"].url.render_as_string(hide_password=False)
+    backup(url, services.context.documents, tmp_path / "backup")
+    later = _file(services, 2)
+    at_refusal = _state(services)
+    refused = pytest.raises(OpenIMRError, match=r"a server \(imr serve\) is using its document store: stop it")
+    with services.context.documents.in_use(), refused:  # what `imr serve` holds for as long as it serves
+        restore(tmp_path / "backup", url, services.context.documents)
+    assert _state(services) == at_refusal and services.cases.get(later, ADMIN).id == later
+
+
 def test_imr_db_backup_and_restore_from_the_command_line(database_url: str, tmp_path: Path) -> None:
     runner = CliRunner()
     data = ["--data-dir", str(tmp_path / "data"), "--db", database_url]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import httpx
-from tests.conftest import case_with_records, synthetic_application
+from tests.conftest import case_with_records, synthetic_application, tamper_with_audit_log
 from typer.testing import CliRunner
 
 from openimr.cases.domain import Actor, UserRole
@@ -94,12 +93,13 @@ def test_users_add_and_the_server_share_the_database_named_by_the_environment(tm
     assert actor is not None and actor.name == "casey"
 
 
-def test_tokens_are_issued_listed_and_revoked_from_the_command_line(tmp_path: Path) -> None:
-    data = ["--data-dir", str(tmp_path)]
+def test_tokens_are_issued_listed_and_revoked_from_the_command_line(database_url: str, tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path), "--db", database_url]
+    settings = Settings(data_dir=tmp_path, db=database_url)
     first = runner.invoke(app, ["users", "add", "lee", "--role", "intake", "--expires-days", "7", *data]).stdout.strip()
     second = runner.invoke(app, ["tokens", "issue", "lee", "--label", "scanner", *data])
     assert second.exit_code == 0 and "expires" in second.stderr
-    services = open_services(Settings(data_dir=tmp_path)).services
+    services = open_services(settings).services
     assert services.users.authenticate(first) is not None
     listed = runner.invoke(app, ["tokens", "list", "--user", "lee", *data])
     lines = listed.stdout.strip().splitlines()
@@ -108,28 +108,27 @@ def test_tokens_are_issued_listed_and_revoked_from_the_command_line(tmp_path: Pa
     token_id = lines[0].split("\t")[0]
     revoked = runner.invoke(app, ["tokens", "revoke", token_id, *data])
     assert revoked.exit_code == 0 and "\trevoked\t" in revoked.stdout
-    assert open_services(Settings(data_dir=tmp_path)).services.users.authenticate(first) is None
+    assert open_services(settings).services.users.authenticate(first) is None
     missing = runner.invoke(app, ["tokens", "issue", "nobody", *data])
     assert missing.exit_code != 0 and "no such user" in str(missing.exception)
 
 
-def test_audit_verify_reports_an_intact_chain_and_the_first_broken_link(tmp_path: Path) -> None:
-    data = ["--data-dir", str(tmp_path)]
+def test_audit_verify_reports_an_intact_chain_and_the_first_broken_link(database_url: str, tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path), "--db", database_url]
     for name in ("a", "b", "c"):
         runner.invoke(app, ["users", "add", name, "--role", "intake", *data])
     intact = runner.invoke(app, ["audit", "verify", *data])
     assert intact.exit_code == 0 and "intact: 6 entries" in intact.stdout
-    with sqlite3.connect(tmp_path / "openimr.db") as connection:
-        connection.execute("DROP TRIGGER audit_log_no_update")
-        connection.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = 4")
+    services = open_services(Settings(data_dir=tmp_path, db=database_url)).services
+    tamper_with_audit_log(services, "UPDATE audit_log SET actor = 'mallory' WHERE seq = 4")
     broken = runner.invoke(app, ["audit", "verify", *data])
     assert broken.exit_code == 1 and "entry seq 4" in broken.stderr and "changed after it was written" in broken.stderr
 
 
-def test_imr_worker_drains_the_drafting_queue_of_the_servers_database(tmp_path: Path) -> None:
-    services = open_services(Settings(data_dir=tmp_path, drafting_workers=0)).services
+def test_imr_worker_drains_the_drafting_queue_of_the_servers_database(database_url: str, tmp_path: Path) -> None:
+    services = open_services(Settings(data_dir=tmp_path, db=database_url, drafting_workers=0)).services
     case_id = _case_in_review(services)
-    drained = runner.invoke(app, ["worker", "--drain", "--data-dir", str(tmp_path)])
+    drained = runner.invoke(app, ["worker", "--drain", "--data-dir", str(tmp_path), "--db", database_url])
     assert drained.exit_code == 0 and "ran 1 job(s)" in drained.stdout, drained.output
     assert services.cases.get(case_id, CLI).state == "drafted"
 
@@ -137,3 +136,24 @@ def test_imr_worker_drains_the_drafting_queue_of_the_servers_database(tmp_path: 
 def _case_in_review(services: Services) -> int:
     record = "Chronic low back pain; cyclobenzaprine for six months, no improvement."
     return case_with_records(services, synthetic_application("w-cli", "c-cli", record=record), CLI).id
+
+
+def test_a_database_that_cannot_be_opened_is_one_line_naming_it(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]  # nothing listens there once the probe is closed
+    unreachable = f"postgresql+psycopg://nobody@127.0.0.1:{closed_port}/openimr"
+    imr = str(Path(sys.executable).with_name("imr"))
+    result = subprocess.run(
+        [imr, "users", "list", "--db", unreachable, "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2 and result.stdout == "" and len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"imr: error: {unreachable}: cannot open the database (") and "Connection refused" in lines[0]
+    for url, command, problem in [
+        ("nosuchdb://somewhere/openimr", ["db", "upgrade"], "sqlalchemy.dialects:nosuchdb"),
+        (f"sqlite:///{tmp_path / 'no-such-folder' / 'openimr.db'}", ["audit", "verify"], "unable to open database file"),
+    ]:
+        refused = runner.invoke(app, [*command, "--db", url, "--data-dir", str(tmp_path)])
+        assert refused.exit_code != 0 and f"{url}: cannot open the database (" in str(refused.exception), refused.output
+        assert problem in str(refused.exception)

@@ -6,7 +6,8 @@ from PostgreSQL by copying every table in one repeatable-read snapshot. The docu
 files are never changed or removed while their row exists, and a row is committed only after its file is on disk, so
 every row of the snapshot finds its file. The folder is written under a temporary name and renamed when complete.
 
-Restoring replaces the target database's content and documents with the backup's: stop the server first.
+Restoring replaces the target database's content and documents with the backup's: stop the server first (a restore refuses
+to run while a server holds the document store, and no server starts on it until the restore is done).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import tempfile
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, Integer, MetaData, Table, delete, func, insert, select, text
 from sqlalchemy.engine import make_url
@@ -27,6 +29,7 @@ from sqlalchemy.engine import make_url
 from openimr.cases.store import Base, make_engine, upgrade
 from openimr.cases.uploads import DocumentStore
 from openimr.errors import OpenIMRError
+from openimr.settings import redact
 
 DATABASE = "openimr.db"
 DOCUMENTS = "documents"
@@ -153,22 +156,30 @@ def restore(path: Path, url: str, documents: DocumentStore) -> BackupReport:
     missing = [i for i in ids if not DocumentStore(path / DOCUMENTS).path(i).is_file()]
     if missing:
         raise OpenIMRError(f"the backup lacks {len(missing)} document file(s), e.g. {missing[0]}", str(path))
+    with documents.alone() as alone:  # no server may use the store meanwhile, nor start before the restore is done
+        if not alone:
+            raise OpenIMRError("a server (imr serve) is using its document store: stop it, then restore", redact(url))
+        rows = _restore_database(copy, backup_engine, revision, url, manifest)
+        _replace_documents(ids, DocumentStore(path / DOCUMENTS), documents)
+    backup_engine.dispose()
+    return BackupReport(path, revision, rows, len(ids))
+
+
+def _restore_database(copy: Path, backup_engine: Engine, revision: str, url: str, manifest: dict[str, Any]) -> dict[str, int]:
+    """Replace the content of the database at `url` with the backup's; the row counts."""
     target_file = _sqlite_file(url)
     if target_file is not None:
         target_file.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(copy)) as saved, closing(sqlite3.connect(target_file)) as live:
             saved.backup(live)
-        rows = dict(manifest.get("rows", {}))
-    else:
-        target = make_engine(url, writer=True)
-        _drop_everything(target)
-        upgrade(target, revision)
-        rows = _copy_rows(backup_engine, target, snapshot=False)
-        _reset_sequences(target)
-        target.dispose()
-    backup_engine.dispose()
-    _replace_documents(ids, DocumentStore(path / DOCUMENTS), documents)
-    return BackupReport(path, revision, rows, len(ids))
+        return dict(manifest.get("rows", {}))
+    target = make_engine(url, writer=True)
+    _drop_everything(target)
+    upgrade(target, revision)
+    rows = _copy_rows(backup_engine, target, snapshot=False)
+    _reset_sequences(target)
+    target.dispose()
+    return rows
 
 
 def _drop_everything(engine: Engine) -> None:

@@ -3,10 +3,13 @@ the services with a note when that created a new, empty database."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
 from pydantic import ValidationError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from openimr.cases.domain import Actor, UserRole
 from openimr.cases.services import Services, open_services
@@ -34,10 +37,23 @@ def settings_from(**flags: Any) -> Settings:
         raise OpenIMRError(first["msg"], f"setting {where}") from None
 
 
+@contextmanager
+def opening_database(settings: Settings) -> Iterator[None]:
+    """Turn a database that cannot be opened (a server not reachable, an unknown URL scheme, a SQLite file that cannot be
+    made) into one line naming the database, instead of the driver's traceback."""
+    try:
+        yield
+    except (DBAPIError, NoSuchModuleError, ArgumentError) as error:
+        cause = error.orig if isinstance(error, DBAPIError) else error
+        problem = next(iter(str(cause).strip().splitlines()), "") or type(cause).__name__
+        raise OpenIMRError(f"cannot open the database ({problem})", redact(settings.database_url)) from None
+
+
 def open_for_command(settings: Settings) -> Services:
     """The services over the settings' database; says so on stderr when the database was empty and has been created,
     since a command run from another folder (or without the server's --db) would otherwise silently use a new one."""
-    opened = open_services(settings)
+    with opening_database(settings):
+        opened = open_services(settings)
     if opened.created:
         typer.echo(
             f"imr: note: no database was at {redact(settings.database_url)}: created a new, empty one. If you meant the "

@@ -9,7 +9,7 @@ import typer
 from openimr.cases.backup import backup, restore
 from openimr.cases.store import make_engine, upgrade
 from openimr.cases.uploads import generate_key
-from openimr.cli.common import DATA_DIR, DB, open_for_command, settings_from
+from openimr.cli.common import DATA_DIR, DB, open_for_command, opening_database, settings_from
 from openimr.errors import OpenIMRError
 from openimr.settings import redact
 
@@ -29,7 +29,8 @@ def db_upgrade(db: str | None = DB, data_dir: Path | None = DATA_DIR) -> None:
     """Migrate the database to the latest schema (creating it when there is none)."""
     settings = settings_from(db=db, data_dir=data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    created = upgrade(make_engine(settings.database_url, writer=True))
+    with opening_database(settings):
+        created = upgrade(make_engine(settings.database_url, writer=True))
     typer.echo(f"database {'created ' if created else ''}at the latest schema: {redact(settings.database_url)}")
 
 
