@@ -243,7 +243,7 @@ def dose_within(ctx: CheckContext, params: DoseParams) -> Outcome:
     total = sum(dose.mme for dose in doses)
     stated = sum(dose.mme for dose in doses if dose.basis is not DoseBasis.QUANTITY)
     with_others = f" with {', '.join(name for name, _ in others)}" if others else ""
-    if stated > params.max_mme or (total > params.max_mme and stated == total):
+    if stated > params.max_mme:
         return Outcome(NOT_MET, note=f"about {total:.0f} mg morphine equivalents a day{with_others}, above {params.max_mme:.0f}")
     if total > params.max_mme:
         assumed = f"about {total:.0f} mg morphine equivalents a day{with_others} if each count lasts a month"
