@@ -6,7 +6,14 @@ import pytest
 
 from openimr.errors import OpenIMRError
 from openimr.requests import parse_request
-from openimr.requests.dosing import DoseBasis, doses_per_day, morphine_equivalent, supply_days, units_per_dose
+from openimr.requests.dosing import (
+    DoseBasis,
+    doses_per_day,
+    morphine_equivalent,
+    supply_days,
+    units_per_dose,
+    units_requested,
+)
 
 
 @pytest.mark.parametrize(
@@ -88,3 +95,15 @@ def test_methadone_beyond_the_table_is_an_error() -> None:
 )
 def test_supply_days_count_the_refills(request_text: str, days: float | None) -> None:
     assert supply_days(parse_request(request_text)) == days
+
+
+@pytest.mark.parametrize(
+    ("request_text", "units"),
+    [
+        ("Zolpidem 10mg #30", 30.0),
+        ("Zolpidem 10mg #30 with 3 refills", 120.0),
+        ("Zolpidem 10mg at bedtime", None),
+    ],
+)
+def test_units_requested_count_the_refills(request_text: str, units: float | None) -> None:
+    assert units_requested(parse_request(request_text)) == units

@@ -141,3 +141,17 @@ def test_short_term_use_from_the_start_of_use(text: str, status: CriterionStatus
     params = {"max_weeks": 12, "from_start_of_use": True}
     outcome = _check("duration_of_use", params, text, "Voltaren gel 1% 100g #2")
     assert outcome.status == status, outcome.note
+
+
+@pytest.mark.parametrize(
+    ("request_text", "status"),
+    [
+        # ODG Zolpidem: two to six weeks; a first supply's refills are part of it (#30 nightly with 2 refills is 90 nights)
+        ("Zolpidem 10mg at bedtime #30", MET),
+        ("Zolpidem 10mg at bedtime #30 with 2 refills", NOT_MET),
+        ("Zolpidem 10mg #14, 1 refill", MET),
+    ],
+)
+def test_a_first_supply_counts_its_refills(request_text: str, status: CriterionStatus) -> None:
+    outcome = _check("duration_of_use", {"max_weeks": 6, "per_day": 1}, "Insomnia since the injury.", request_text)
+    assert outcome.status == status, outcome.note

@@ -18,7 +18,15 @@ from openimr.knowledge.terms import regex_fold
 from openimr.model import Treatment, TreatmentKind
 from openimr.requests.amounts import duration_days
 
-__all__ = ["DoseBasis", "MMEEstimate", "doses_per_day", "morphine_equivalent", "supply_days", "units_per_dose"]
+__all__ = [
+    "DoseBasis",
+    "MMEEstimate",
+    "doses_per_day",
+    "morphine_equivalent",
+    "supply_days",
+    "units_per_dose",
+    "units_requested",
+]
 
 _NUMBER = r"(?:\d+(?:\.\d+)?|one|two|three|four|five|six)"
 _EVERY_HOURS = re.compile(
@@ -155,7 +163,15 @@ def supply_days(treatment: Treatment) -> float | None:
     if treatment.quantity is None or not treatment.frequency:
         return None
     per_day = doses_per_day(treatment.frequency)
-    if per_day is None:
+    units = units_requested(treatment)
+    if per_day is None or units is None:
         return None
-    fills = 1 + (treatment.refills or 0)
-    return treatment.quantity * fills / (per_day * units_per_dose(treatment.frequency))
+    return units / (per_day * units_per_dose(treatment.frequency))
+
+
+def units_requested(treatment: Treatment) -> float | None:
+    """How many units a drug request asks for in all: its quantity, with each refill a fill of the same quantity ("#30
+    with 3 refills" is 120 units); None when it states no quantity."""
+    if treatment.quantity is None:
+        return None
+    return treatment.quantity * (1 + (treatment.refills or 0))

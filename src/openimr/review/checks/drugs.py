@@ -12,7 +12,7 @@ from openimr.evidence.text import sentence_at
 from openimr.knowledge.lexicons import drug_lexicon, drug_matcher
 from openimr.model import Fact, FactStatus, Treatment
 from openimr.requests import parse_request
-from openimr.requests.dosing import DoseBasis, MMEEstimate, morphine_equivalent, supply_days
+from openimr.requests.dosing import DoseBasis, MMEEstimate, morphine_equivalent, supply_days, units_requested
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
 from openimr.review.checks.record import FactsParams
 from openimr.review.structure import Line, drug_facts, drug_in_use_facts, last_surgery_of_region, supply_for_surgery
@@ -54,8 +54,8 @@ def _weeks_since_window(ctx: CheckContext, since_surgery: bool) -> tuple[float |
 def duration_of_use(ctx: CheckContext, params: UseParams) -> Outcome:
     """Use within `max_weeks`: not met when the record shows the drug taken longer (dated, or in use since a date of
     injury, or with `since_surgery` of the surgery, longer ago than the limit), or a first supply longer than the
-    limit (`per_day`). With `from_start_of_use`, a drug in use is judged by the start of use the record dates alone.
-    With `since_surgery`, a supply the request or the record gives for the pain after the surgery
+    limit (`per_day`; its refills count). With `from_start_of_use`, a drug in use is judged by the start of use the
+    record dates alone. With `since_surgery`, a supply the request or the record gives for the pain after the surgery
     is met whatever was taken before it (`supply_for_surgery`)."""
     limit = params.max_weeks
     in_use = drug_in_use_facts(ctx.treatment, ctx.evidence)
@@ -73,9 +73,10 @@ def duration_of_use(ctx: CheckContext, params: UseParams) -> Outcome:
         if (window is None and params.since_surgery) or (window is not None and window <= limit):
             return Outcome(MET, in_use, f"its use began within the short-term window after {opened_by}")
         return Outcome(NOT_MET, in_use, "the request continues a drug already in use, beyond short-term treatment")
-    quantity = ctx.treatment.quantity
-    if quantity is not None and params.per_day is not None and quantity > limit * 7 * params.per_day:
-        return Outcome(NOT_MET, note=f"the quantity requested exceeds a {limit:.0f}-week course")
+    # the refills a prescription allows are part of its supply ("#30 with 3 refills" is four months of a nightly drug)
+    units = units_requested(ctx.treatment)
+    if units is not None and params.per_day is not None and units > limit * 7 * params.per_day:
+        return Outcome(NOT_MET, note=f"the quantity requested, with its refills, exceeds a {limit:.0f}-week course")
     return Outcome(MET, note=f"a first supply within {limit:.0f} weeks")
 
 
