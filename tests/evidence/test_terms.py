@@ -405,3 +405,25 @@ def test_a_strength_grade_lower_than_before_is_a_progressive_deficit(text: str) 
 )
 def test_a_strength_grade_the_same_as_or_better_than_before_is_not_a_progressive_deficit(text: str) -> None:
     assert not _facts(text, "red_flag")
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        # ODG Pain, UDT: a drug the worker is not prescribed, found by the screen, is an unexpected result
+        ("Point-of-care screen today positive for oxycodone (not prescribed).", PRESENT),
+        ("The office urine screen was positive for alprazolam, which she has no prescription for.", PRESENT),
+        ("Non-prescribed morphine was detected on the immunoassay.", PRESENT),
+        ("The cup test was unexpectedly positive for benzodiazepines.", PRESENT),
+        ("UDS positive for hydrocodone, not on his medication list.", PRESENT),
+        ("The immunoassay showed alprazolam; she has no prescription for it.", PRESENT),
+        # the prescribed drug found, nothing else: an expected result
+        ("UDS positive for prescribed hydrocodone, no non-prescribed drugs detected.", None),
+        ("UDS positive for hydrocodone as prescribed; negative for non-prescribed substances.", None),
+        ("Urine drug screen positive for tramadol, consistent with her prescriptions.", None),
+        # a positive sign of the examination is no drug test
+        ("Spurling test positive on the right; he is not prescribed any medication.", None),
+    ],
+)
+def test_a_drug_found_that_is_not_prescribed_is_an_unexpected_result(text: str, status: FactStatus | None) -> None:
+    assert gather_evidence(_case(text)).status(["unexpected_drug_test"]) == status
