@@ -270,3 +270,19 @@ def test_a_drug_certified_is_given_and_a_drug_denied_beside_it_is_not(text: str,
 def test_the_drug_a_switch_moves_to_is_prescribed_now(text: str, now: bool) -> None:
     (fact,) = [f for f in extract_facts(_case(text, dt.date(2016, 11, 1))) if f.name == "celecoxib"]
     assert (fact.value == PRESCRIBED_NOW) is now, fact
+
+
+@pytest.mark.parametrize(
+    ("text", "now"),
+    [
+        # a drug listed under a lead-in for the time after an operation is the prescription for after it
+        ("Knee arthroscopy certified.\nMedications for after surgery:\n- Norco 5/325 1 q6h prn #30\n", True),
+        ("ACL reconstruction scheduled.\nPost-op Rx:\n1. hydrocodone/APAP 5/325 #20\n2. ondansetron 4 mg #6\n", True),
+        # one the list says is in use is taken now; a list of current medications is what the worker takes
+        ("Post-op medications:\n- continue Norco 5/325 twice a day\n", False),
+        ("Current medications:\n- Norco 5/325 1 q6h prn\n", False),
+    ],
+)
+def test_a_drug_listed_for_after_the_operation_is_prescribed_now(text: str, now: bool) -> None:
+    (fact, *_) = [f for f in extract_facts(_case(text, dt.date(2016, 11, 1))) if f.name == "hydrocodone/acetaminophen"]
+    assert (fact.value == PRESCRIBED_NOW) is now, fact

@@ -12,6 +12,7 @@ from openimr.evidence.text import (
     has_finite_verb,
     join_hyphenated_words,
     join_line_breaks,
+    list_lead_in,
     plain_characters,
     sentence_at,
     split_sentences,
@@ -208,3 +209,25 @@ def test_a_word_hyphenated_at_a_line_end_is_joined_at_the_same_offsets(text: str
 )
 def test_a_line_ending_with_a_date_ends_its_sentence(text: str, sentences: list[str]) -> None:
     assert [s.text for s in split_sentences(join_line_breaks(text))] == sentences
+
+
+LISTED = (
+    "Pre-operative visit.\nPost-operative medications (sent for authorization):\n- Percocet 5/325 #30\n"
+    "2. ondansetron 4 mg #8\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "word", "lead_in"),
+    [
+        # every item of a list is headed by the line that introduces it
+        (LISTED, "Percocet", "Post-operative medications (sent for authorization):"),
+        (LISTED, "ondansetron", "Post-operative medications (sent for authorization):"),
+        # a line that is no item, or items under a line that introduces nothing, have none
+        (LISTED, "Pre-operative", ""),
+        ("He is doing well.\n- Norco 5/325 #30\n", "Norco", ""),
+        ("Medications:\nNorco 5/325 #30\n", "Norco", ""),
+    ],
+)
+def test_a_list_item_is_headed_by_its_lead_in(text: str, word: str, lead_in: str) -> None:
+    assert list_lead_in(text, text.index(word)) == lead_in

@@ -15,7 +15,7 @@ from functools import cache
 from openimr.evidence.context import assertion
 from openimr.evidence.dates import find_event_dates
 from openimr.evidence.terms import Candidate, TermMatch, document_role, find_lexicon_terms, term_lists
-from openimr.evidence.text import clause_bounds, plan_section
+from openimr.evidence.text import clause_bounds, list_lead_in, plan_section
 from openimr.evidence.wording import (
     AFTER_SURGERY,
     ALL_ROLES,
@@ -329,6 +329,11 @@ def extract(case: Case) -> list[Candidate]:
         if tested is False:
             continue
         ongoing = bool(_ONGOING_USE.search(_part_of(match, _ORDER_BREAK)))
+        # a drug listed under a lead-in for the time after an operation ("Post-op medications:" then "- Norco 5/325
+        # #40") is the prescription for after it, not a drug the worker takes now
+        if not ongoing and AFTER_SURGERY.search(list_lead_in(match.document.text, match.start)):
+            facts.append(Candidate("medication", match, value=PRESCRIBED_NOW))
+            continue
         # a drug a note's plan names is being prescribed, unless its order speaks of it in use ("Plan: continue")
         plan = None if ongoing else plan_section(match.document.text, match.start)
         written_now = _prescribed_now(match, ongoing, ur_date) or _switched_to_now(match, ongoing, ur_date)

@@ -29,6 +29,7 @@ __all__ = [
     "has_finite_verb",
     "join_hyphenated_words",
     "join_line_breaks",
+    "list_lead_in",
     "plan_section",
     "section_rules",
     "sentence_at",
@@ -389,6 +390,27 @@ def _plan_sections(text: str) -> tuple[Section, ...]:
 def plan_section(text: str, offset: int) -> Section | None:
     """The plan section ("Plan:", "Treatment plan:", "Requests:") that `offset` of `text` lies in, if any."""
     return next((s for s in _plan_sections(text) if s.start <= offset < s.end), None)
+
+
+_LIST_ITEM = re.compile(r"[ \t]*(?:-(?!-*>)|[•*▪·]|\d{1,2}[.)]\s)")
+"""A line that is an item of a list: a bullet (not an arrow) or a number opens it."""
+
+
+def list_lead_in(text: str, offset: int) -> str:
+    """The line that introduces the list whose item `offset` lies in, ending with a colon ("Post-operative
+    medications:" above "- Norco 5/325 #40", "Requested for after the surgery:" above "1. ondansetron 4 mg"); empty
+    when the line of `offset` is no list item or no such line heads the items above it. What the lead-in says holds of
+    every item."""
+    start = text.rfind("\n", 0, offset) + 1
+    if not _LIST_ITEM.match(text, start):
+        return ""
+    while start > 0:
+        end = start - 1
+        start = text.rfind("\n", 0, end) + 1
+        if not _LIST_ITEM.match(text, start, end):
+            line = text[start:end].strip()
+            return line if line.endswith(":") else ""
+    return ""
 
 
 _CLAUSE_BREAK = re.compile(r";|\b(?:but|however|whereas|although)\b", re.IGNORECASE)

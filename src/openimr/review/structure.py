@@ -24,7 +24,7 @@ from functools import cache, lru_cache
 from openimr.evidence import Evidence
 from openimr.evidence.medications import FIRST_PRESCRIPTION, ONGOING_USE, PAST_COURSE, PRESCRIBED_NOW, same_drug
 from openimr.evidence.procedures import ProcedureEvent
-from openimr.evidence.text import sentence_at
+from openimr.evidence.text import list_lead_in, sentence_at
 from openimr.evidence.wording import AFTER_SURGERY
 from openimr.knowledge.lexicons import procedure_lexicon, same_body_region
 from openimr.model import Case, Fact, FactStatus, Treatment, TreatmentKind
@@ -299,11 +299,13 @@ def certified_to_come(treatment: Treatment, evidence: Evidence) -> bool:
 
 def _prescribed_for_surgery(treatment: Treatment, evidence: Evidence, new_supply: bool = False) -> bool:
     """Whether the record prescribes or plans the requested drug for the pain after an operation: a sentence naming
-    it, as taken or planned, speaks of the time after the surgery (with `new_supply`, not a sentence about the drug in
-    use before: "he continued his Norco after the surgery" carries a long-term drug through it)."""
+    it, as taken or planned, or the lead-in of the list it is an item of ("Post-op medications:"), speaks of the time
+    after the surgery (with `new_supply`, not a sentence about the drug in use before: "he continued his Norco after
+    the surgery" carries a long-term drug through it)."""
     texts = evidence.document_texts
     return any(
         AFTER_SURGERY.search(sentence_at(texts[span.document_id], span.start, span.end).text)
+        or AFTER_SURGERY.search(list_lead_in(texts[span.document_id], span.start))
         for fact in drug_facts(treatment, evidence)
         if fact.status in (FactStatus.PRESENT, FactStatus.PLANNED)
         and not (new_supply and fact.value in (ONGOING_USE, PAST_COURSE))
