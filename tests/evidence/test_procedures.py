@@ -160,6 +160,9 @@ def _dated(text: str) -> list[tuple[str, str, dt.date | None]]:
         # a visit date heading the line is the visit's, not the operation's
         ("Pain clinic follow-up 10/20/2016\n55M chronic LBP s/p L4-S1 fusion 2014, cane.", dt.date(2014, 12, 31)),
         ("S/p L TKA 04/22/2016, seen again 6/1/2016.", dt.date(2016, 4, 22)),
+        # a procedure done with it, written in between, shares its date
+        ("Pain clinic follow-up 10/20/2016\n55M, s/p R shoulder arthroscopy/SAD 2014, stiff.", dt.date(2014, 12, 31)),
+        ("Re-check 10/20/2016\n61F s/p L4-5 fusion and decompression in 2015, walks with a cane.", dt.date(2015, 12, 31)),
     ],
 )
 def test_the_date_written_after_a_procedure_is_its_own(text: str, date: dt.date) -> None:

@@ -124,9 +124,14 @@ def _event(clause: str, role: SentenceRole, status: FactStatus, dated: bool) -> 
     return None
 
 
-_OWN_DATE = re.compile(r"[\s,(]*(?:(?:in|on|dated|done|performed)\s+)?", re.IGNORECASE)
+_OWN_DATE = re.compile(
+    r"(?:\s*(?:/|&|\+|\band\b|\bwith\b|\bw/)\s*[a-z][a-z-]*(?:\s+[a-z][a-z-]*){0,2}?)?"
+    r"[\s,(]*(?:(?:in|on|dated|done|performed)\s+)?",
+    re.IGNORECASE,
+)
 """What may stand between a procedure and the date written right after it, its own date ("s/p fusion 2014", "ACDF
-in 2011", "TKA (04/22/2016)")."""
+in 2011", "TKA (04/22/2016)"), a procedure done with it in between ("arthroscopy/SAD 2014", "rotator cuff repair and
+biceps tenodesis 5/2016")."""
 
 
 def _date(sentence: str, left: int, right: int, mention_end: int, before: dt.date | None) -> FoundDate | None:
