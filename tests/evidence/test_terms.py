@@ -427,3 +427,22 @@ def test_a_strength_grade_the_same_as_or_better_than_before_is_not_a_progressive
 )
 def test_a_drug_found_that_is_not_prescribed_is_an_unexpected_result(text: str, status: FactStatus | None) -> None:
     assert gather_evidence(_case(text)).status(["unexpected_drug_test"]) == status
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        # ODG Antiemetics: the nausea of chronic opioid use, however the note ties it to the drugs
+        ("He has nausea from his pain medications.", PRESENT),
+        ("Vomiting secondary to the oxycodone most mornings.", PRESENT),
+        ("She reports opioid-induced nausea.", PRESENT),
+        ("The Norco makes him nauseated.", PRESENT),
+        ("No nausea with his medications.", ABSENT),
+        # the nausea of an operation, or from the drugs given for it, is post-operative nausea
+        ("She has post-operative nausea.", None),
+        ("He has nausea from the post-op Norco.", None),
+        ("Nausea from the Percocet after the surgery.", None),
+    ],
+)
+def test_nausea_from_the_drugs_taken(text: str, status: FactStatus | None) -> None:
+    assert gather_evidence(_case(text)).status(["medication_nausea"]) == status
