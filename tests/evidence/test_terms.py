@@ -405,3 +405,23 @@ def test_a_strength_grade_lower_than_before_is_a_progressive_deficit(text: str) 
 )
 def test_a_strength_grade_the_same_as_or_better_than_before_is_not_a_progressive_deficit(text: str) -> None:
     assert not _facts(text, "red_flag")
+
+
+# the risk factors of CPMTG NSAIDs, GI symptoms & cardiovascular risk pp. 68-69, as notes name them
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("He had melena last year.", "melena"),
+        ("She takes Eliquis for atrial fibrillation.", "Eliquis"),
+        ("He takes ASA 81 mg daily.", "ASA"),
+        ("History of PUD.", "PUD"),
+        ("Upper GI bleed in 2013.", "Upper GI bleed"),
+    ],
+)
+def test_a_gastrointestinal_risk_factor_is_read(text: str, span: str) -> None:
+    facts = _facts(text, "gi_risk")
+    assert facts and facts[0].status == PRESENT and facts[0].spans[0].text == span
+
+
+def test_an_anaesthesia_class_is_not_aspirin() -> None:
+    assert not _facts("Pre-anesthesia: ASA 2.", "gi_risk")
