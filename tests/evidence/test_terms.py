@@ -425,3 +425,18 @@ def test_a_gastrointestinal_risk_factor_is_read(text: str, span: str) -> None:
 
 def test_an_anaesthesia_class_is_not_aspirin() -> None:
     assert not _facts("Pre-anesthesia: ASA 2.", "gi_risk")
+
+
+# an oral NSAID stopped for the harm or the side effects it caused, however the sentence joins the two (ODG Voltaren
+# Gel: topical diclofenac when oral NSAIDs are contraindicated or not tolerated); not one stopped for another reason
+@pytest.mark.parametrize(
+    ("text", "unsuitable"),
+    [
+        ("Oral NSAIDs, which were discontinued because of epigastric pain, are avoided.", True),
+        ("Naproxen had to be stopped due to side effects.", True),
+        ("Ibuprofen was discontinued secondary to gastritis.", True),
+        ("Naproxen was stopped when the prescription ran out.", False),
+    ],
+)
+def test_an_oral_nsaid_stopped_for_its_harm_is_unsuitable(text: str, unsuitable: bool) -> None:
+    assert bool([f for f in _facts(text, "oral_nsaid_unsuitable") if f.status == PRESENT]) is unsuitable
