@@ -440,3 +440,34 @@ def test_an_anaesthesia_class_is_not_aspirin() -> None:
 )
 def test_an_oral_nsaid_stopped_for_its_harm_is_unsuitable(text: str, unsuitable: bool) -> None:
     assert bool([f for f in _facts(text, "oral_nsaid_unsuitable") if f.status == PRESENT]) is unsuitable
+
+
+# a gain in function (8 CCR 9792.20) as notes tell it: back at the job, whatever the note calls it, at the hours or duty
+# it names; a whole shift got through; sleep measured longer, the words giving the direction; a hyphenated word between
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("She is able to return to delivering parcels on modified hours.", PRESENT),
+        ("He went back to the loading dock at light duty.", PRESENT),
+        ("He is now able to sit through a full work shift.", PRESENT),
+        ("She can stand through her 8-hour shift.", PRESENT),
+        ("He sleeps 6 hours a night, up from 3.", PRESENT),
+        ("Her sleep improved from 4 to 7 hours.", PRESENT),
+        ("She is able to continue full-time work.", PRESENT),
+        ("He is not able to sit through a full shift.", ABSENT),
+    ],
+)
+def test_a_gain_in_work_or_sleep_is_functional_improvement(text: str, status: FactStatus) -> None:
+    facts = _facts(text, "functional_improvement")
+    assert facts and facts[0].status == status
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He went back to the warehouse on modified duty but was sent home after two days.",
+        "He sleeps 3 hours versus 7 before the injury.",
+    ],
+)
+def test_a_failed_return_or_an_undirected_comparison_is_no_improvement(text: str) -> None:
+    assert not _facts(text, "functional_improvement")
