@@ -471,3 +471,30 @@ def test_a_gain_in_work_or_sleep_is_functional_improvement(text: str, status: Fa
 )
 def test_a_failed_return_or_an_undirected_comparison_is_no_improvement(text: str) -> None:
     assert not _facts(text, "functional_improvement")
+
+
+# spasticity as the examination measures or names it, a spinal cord injury as notes name it (CPMTG Muscle relaxants,
+# antispasticity drugs pp. 64-66); tone of the paraspinal muscles is spasm, and an Ashworth grade of 0 is none
+@pytest.mark.parametrize(
+    ("text", "key", "span"),
+    [
+        ("Modified Ashworth 1+ at both knees.", "spasticity", "Modified Ashworth 1+"),
+        ("MAS 2 in the right elbow flexors.", "spasticity", "MAS 2"),
+        ("Spastic gait with 4 beats of clonus.", "spasticity", "Spastic"),
+        ("Increased tone in both lower extremities.", "spasticity", "Increased tone in both lower extremities"),
+        ("T12 incomplete SCI in 2012.", "spasticity_condition", "SCI"),
+        ("Cord injury at C5, ASIA B.", "spasticity_condition", "Cord injury"),
+        ("Central cord syndrome after the fall.", "spasticity_condition", "Central cord syndrome"),
+    ],
+)
+def test_spasticity_and_cord_injury_are_read(text: str, key: str, span: str) -> None:
+    facts = _facts(text, key)
+    assert facts and facts[0].status == PRESENT and facts[0].spans[0].text == span
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hypertonicity and increased tone of the lumbar paraspinals.", "Modified Ashworth 0 throughout."],
+)
+def test_paraspinal_tone_or_a_zero_grade_is_not_spasticity(text: str) -> None:
+    assert not [f for f in _facts(text, "spasticity") if f.status == PRESENT]
