@@ -435,6 +435,8 @@ def test_an_anaesthesia_class_is_not_aspirin() -> None:
         ("Oral NSAIDs, which were discontinued because of epigastric pain, are avoided.", True),
         ("Naproxen had to be stopped due to side effects.", True),
         ("Ibuprofen was discontinued secondary to gastritis.", True),
+        ("Oral NSAIDs cause him dyspepsia.", True),
+        ("Naproxen was stopped after he developed black tarry stools.", True),
         ("Naproxen was stopped when the prescription ran out.", False),
     ],
 )
