@@ -500,3 +500,35 @@ def test_spasticity_and_cord_injury_are_read(text: str, key: str, span: str) -> 
 )
 def test_paraspinal_tone_or_a_zero_grade_is_not_spasticity(text: str) -> None:
     assert not [f for f in _facts(text, "spasticity") if f.status == PRESENT]
+
+
+# relief and function as notes also write them: a drop stated with its amount, a score brought down to another, the
+# treatment allowing or keeping the worker at work, a chore done now with its kind named
+@pytest.mark.parametrize(
+    ("text", "key", "span"),
+    [
+        ("Since gabapentin her pain dropped 40%.", "pain_relief", "pain dropped 40%"),
+        ("Arm pain 8/10 down to 4/10 with it.", "pain_relief", "8/10 down to 4/10"),
+        ("Neurontin reduces his leg pain, allowing him to work his route.", "functional_improvement", "allowing him to work"),
+        ("Celecoxib keeps him working.", "functional_improvement", "keeps him working"),
+        ("She now does her own grocery shopping.", "functional_improvement", "now does her own grocery shopping"),
+    ],
+)
+def test_relief_and_function_in_other_words(text: str, key: str, span: str) -> None:
+    facts = _facts(text, key)
+    assert facts and facts[0].status == PRESENT and facts[0].spans[0].text == span
+
+
+# localized peripheral neuropathic pain named by the lesion or its quality (CPMTG Lidoderm pp. 56-57)
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("Painful neuroma at the amputation stump.", "neuroma"),
+        ("Intercostal neuritis after the rib fractures.", "neuritis"),
+        ("Meralgia paresthetica of the right thigh.", "Meralgia paresthetica"),
+        ("Dysesthesias over the scar.", "Dysesthesias"),
+    ],
+)
+def test_a_peripheral_nerve_lesion_is_neuropathic_pain(text: str, span: str) -> None:
+    facts = _facts(text, "neuropathic_pain")
+    assert facts and facts[0].status == PRESENT and facts[0].spans[0].text == span
