@@ -139,21 +139,24 @@ _SERIOUS_HARM = (
 """Harm from a drug serious enough that no clinician goes on prescribing it: a bleed, an ulcer or a perforation (the
 gastrointestinal events of CPMTG NSAIDs pp. 68-69), anaphylaxis, injury to the kidneys."""
 _ENDED_BY = re.compile(
-    r"(?:-+>|\u2192|\b(?:caused|led\s+to|resulted\s+in|complicated\s+by|with\s+(?:a\s+|an\s+)?subsequent))\s*(?:[\w-]+\s+){0,3}?"
+    r"(?:-+>|\u2192|\b(?:caused|led\s+to|resulted\s+in|complicated\s+by|with\s+(?:a\s+|an\s+)?subsequent)"
+    r"|(?<=[\w)])[\s-](?:induced|related|associated)\b)\s*(?:[\w-]+\s+){0,3}?"
     rf"(?:{_SERIOUS_HARM}|hospitali[sz]\w*)\b",
     re.IGNORECASE,
 )
-"""A drug followed by the serious harm it caused ("ibuprofen -> GI bleed", "naproxen caused a gastric ulcer"): no
-clinician goes on prescribing it, so the mention tells of a trial that ended."""
+"""A drug followed by the serious harm it caused ("ibuprofen -> GI bleed", "naproxen caused a gastric ulcer",
+"ibuprofen-induced gastric ulcer"): no clinician goes on prescribing it, so the mention tells of a trial that ended."""
 _HARM_FROM = re.compile(
     rf"\b{_SERIOUS_HARM}\b(?:\s*,?\s*(?:in\s+)?(?:\d{{1,2}}/)?(?:\d{{4}}|\d{{2}}))?"
-    r"(?:\s*\(\s*(?:while\s+)?on|\s+while\s+(?:on|taking|using)|\s*,?\s+(?:from|due\s+to|secondary\s+to|caused\s+by|induced\s+by"
-    r"|attributed\s+to|related\s+to|associated\s+with))\s+(?:(?:his|her|their|the|oral|high[\s-]dose)\s+)?$",
+    r"(?:\s*\((?:\s*(?:while\s+)?on)?|\s+while\s+(?:on|taking|using)|\s*,?\s+(?:from|due\s+to|secondary\s+to|caused\s+by|induced\s+by"
+    r"|attributed\s+to|related\s+to|associated\s+with))\s*(?:(?:his|her|their|the|oral|high[\s-]dose)\s+)?$",
     re.IGNORECASE,
 )
 """The serious harm written before the drug that caused it ("a bleeding gastric ulcer in 2009 (on ibuprofen)", "GI bleed
-while taking naproxen", "ulcer secondary to high-dose ibuprofen"): the same ended trial, told the other way round. A
-drug named after the harm as its treatment or as what is taken now ("ulcer, now on omeprazole") is not."""
+while taking naproxen", "ulcer secondary to high-dose ibuprofen", "perforated ulcer (naproxen)"): the same ended
+trial, told the other way round. A drug named after the harm as its treatment or as what is taken now ("ulcer, now on
+omeprazole") is not, nor one its order goes on to say is taken now ("ulcer (on celecoxib now)": `_TAKEN_NOW`)."""
+_TAKEN_NOW = re.compile(r"\b(?:now|currently|still|continues|continuing|since|ongoing)\b", re.IGNORECASE)
 _REPLACED = re.compile(
     r"\b(?:(?:switch|chang|convert|transition|mov)\w*\s+(?:(?:him|her|them|the\s+(?:patient|worker))\s+)?from|instead\s+of"
     r"|in\s+place\s+of|replac\w*|substitut\w+\s+for)\s+(?:(?:his|her|their|the)\s+)?$",
@@ -209,7 +212,10 @@ def _past_course(match: TermMatch, ongoing: bool) -> bool:
     if _COURSE_OF.search(before) or (_FINISHED_BEFORE.search(before) and _COURSE_AFTER.match(text, match.end)):
         return True
     # the harm told first names the drug as what was taken when it happened ("a bleed while taking naproxen")
-    if _HARM_FROM.search(text[max(0, match.start - 80) : match.start]):
+    sentence = match.sentence
+    end = clause_bounds(sentence.text, match.start - sentence.start, match.end - sentence.start, _ORDER_BREAK)[1]
+    taken_now = _TAKEN_NOW.search(sentence.text[match.end - sentence.start : end])
+    if _HARM_FROM.search(text[max(0, match.start - 80) : match.start]) and not taken_now:
         return True
     if ongoing:
         return False
