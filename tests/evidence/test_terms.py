@@ -527,6 +527,8 @@ def test_relief_and_function_in_other_words(text: str, key: str, span: str) -> N
         ("Intercostal neuritis after the rib fractures.", "neuritis"),
         ("Meralgia paresthetica of the right thigh.", "Meralgia paresthetica"),
         ("Dysesthesias over the scar.", "Dysesthesias"),
+        ("Superficial radial nerve injury at the wrist.", "nerve injury"),
+        ("Ilioinguinal nerve entrapment after the hernia repair.", "nerve entrapment"),
     ],
 )
 def test_a_peripheral_nerve_lesion_is_neuropathic_pain(text: str, span: str) -> None:
