@@ -109,6 +109,8 @@ INJURY = dt.date(2013, 5, 20)
         ("used for 6 months", DurationKind.SPAN, REF - dt.timedelta(days=180), 180, False),
         ("pain for over a year", DurationKind.SPAN, REF - dt.timedelta(days=365), 365, True),
         ("PT over the past 3 weeks", DurationKind.SPAN, REF - dt.timedelta(days=21), 21, False),
+        ("applied over the prior 6 weeks", DurationKind.SPAN, REF - dt.timedelta(days=42), 42, False),
+        ("for the previous 2 months", DurationKind.SPAN, REF - dt.timedelta(days=60), 60, False),
         ("for 2-3 months", DurationKind.SPAN, REF - dt.timedelta(days=90), 90, False),
         ("started two weeks ago", DurationKind.AGO, REF - dt.timedelta(days=14), 14, False),
         ("on it since the date of injury", DurationKind.SINCE_INJURY, INJURY, (REF - INJURY).days, False),

@@ -196,6 +196,14 @@ def test_a_drug_in_a_plan_section_is_planned_unless_in_use(text: str, status: st
         ("He has been using cyclobenzaprine for 3 months.", False),
         ("He has used cyclobenzaprine for two years.", False),
         ("Cyclobenzaprine causes drowsiness, which he manages by taking it at night.", False),
+        # the serious harm told before the drug that caused it; not a drug taken now after an old harm
+        ("Bleeding gastric ulcer in 2009 (on cyclobenzaprine), hospitalized.", True),
+        ("GI bleed while taking cyclobenzaprine.", True),
+        ("Anaphylaxis 2014, attributed to cyclobenzaprine.", True),
+        ("Ulcer in 2010, now on cyclobenzaprine at night.", False),
+        ("Anaphylaxis 2012 (cyclobenzaprine).", True),
+        ("Cyclobenzaprine-induced angioedema in 2013.", True),
+        ("Anaphylaxis (on cyclobenzaprine now, tolerated).", False),
     ],
 )
 def test_a_course_taken_and_finished_is_marked(text: str, past: bool) -> None:

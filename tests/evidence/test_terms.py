@@ -446,3 +446,132 @@ def test_a_drug_found_that_is_not_prescribed_is_an_unexpected_result(text: str, 
 )
 def test_nausea_from_the_drugs_taken(text: str, status: FactStatus | None) -> None:
     assert gather_evidence(_case(text)).status(["medication_nausea"]) == status
+
+
+# the risk factors of CPMTG NSAIDs, GI symptoms & cardiovascular risk pp. 68-69, as notes name them
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("He had melena last year.", "melena"),
+        ("She takes Eliquis for atrial fibrillation.", "Eliquis"),
+        ("He takes ASA 81 mg daily.", "ASA"),
+        ("History of PUD.", "PUD"),
+        ("Upper GI bleed in 2013.", "Upper GI bleed"),
+    ],
+)
+def test_a_gastrointestinal_risk_factor_is_read(text: str, span: str) -> None:
+    facts = _facts(text, "gi_risk")
+    assert facts and facts[0].status == PRESENT and facts[0].spans[0].text == span
+
+
+def test_an_anaesthesia_class_is_not_aspirin() -> None:
+    assert not _facts("Pre-anesthesia: ASA 2.", "gi_risk")
+
+
+# an oral NSAID stopped for the harm or the side effects it caused, however the sentence joins the two (ODG Voltaren
+# Gel: topical diclofenac when oral NSAIDs are contraindicated or not tolerated); not one stopped for another reason
+@pytest.mark.parametrize(
+    ("text", "unsuitable"),
+    [
+        ("Oral NSAIDs, which were discontinued because of epigastric pain, are avoided.", True),
+        ("Naproxen had to be stopped due to side effects.", True),
+        ("Ibuprofen was discontinued secondary to gastritis.", True),
+        ("Oral NSAIDs cause him dyspepsia.", True),
+        ("Naproxen was stopped after he developed black tarry stools.", True),
+        ("Naproxen was stopped when the prescription ran out.", False),
+    ],
+)
+def test_an_oral_nsaid_stopped_for_its_harm_is_unsuitable(text: str, unsuitable: bool) -> None:
+    assert bool([f for f in _facts(text, "oral_nsaid_unsuitable") if f.status == PRESENT]) is unsuitable
+
+
+# a gain in function (8 CCR 9792.20) as notes tell it: back at the job, whatever the note calls it, at the hours or duty
+# it names; a whole shift got through; sleep measured longer, the words giving the direction; a hyphenated word between
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("She is able to return to delivering parcels on modified hours.", PRESENT),
+        ("He went back to the loading dock at light duty.", PRESENT),
+        ("He is now able to sit through a full work shift.", PRESENT),
+        ("She can stand through her 8-hour shift.", PRESENT),
+        ("He sleeps 6 hours a night, up from 3.", PRESENT),
+        ("Her sleep improved from 4 to 7 hours.", PRESENT),
+        ("She is able to continue full-time work.", PRESENT),
+        ("He is not able to sit through a full shift.", ABSENT),
+    ],
+)
+def test_a_gain_in_work_or_sleep_is_functional_improvement(text: str, status: FactStatus) -> None:
+    facts = _facts(text, "functional_improvement")
+    assert facts and facts[0].status == status
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He went back to the warehouse on modified duty but was sent home after two days.",
+        "He sleeps 3 hours versus 7 before the injury.",
+    ],
+)
+def test_a_failed_return_or_an_undirected_comparison_is_no_improvement(text: str) -> None:
+    assert not _facts(text, "functional_improvement")
+
+
+# spasticity as the examination measures or names it, a spinal cord injury as notes name it (CPMTG Muscle relaxants,
+# antispasticity drugs pp. 64-66); tone of the paraspinal muscles is spasm, and an Ashworth grade of 0 is none
+@pytest.mark.parametrize(
+    ("text", "key", "span"),
+    [
+        ("Modified Ashworth 1+ at both knees.", "spasticity", "Modified Ashworth 1+"),
+        ("MAS 2 in the right elbow flexors.", "spasticity", "MAS 2"),
+        ("Spastic gait with 4 beats of clonus.", "spasticity", "Spastic"),
+        ("Increased tone in both lower extremities.", "spasticity", "Increased tone in both lower extremities"),
+        ("T12 incomplete SCI in 2012.", "spasticity_condition", "SCI"),
+        ("Cord injury at C5, ASIA B.", "spasticity_condition", "Cord injury"),
+        ("Central cord syndrome after the fall.", "spasticity_condition", "Central cord syndrome"),
+    ],
+)
+def test_spasticity_and_cord_injury_are_read(text: str, key: str, span: str) -> None:
+    facts = _facts(text, key)
+    assert facts and facts[0].status == PRESENT and facts[0].spans[0].text == span
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hypertonicity and increased tone of the lumbar paraspinals.", "Modified Ashworth 0 throughout."],
+)
+def test_paraspinal_tone_or_a_zero_grade_is_not_spasticity(text: str) -> None:
+    assert not [f for f in _facts(text, "spasticity") if f.status == PRESENT]
+
+
+# relief and function as notes also write them: a drop stated with its amount, a score brought down to another, the
+# treatment allowing or keeping the worker at work, a chore done now with its kind named
+@pytest.mark.parametrize(
+    ("text", "key", "span"),
+    [
+        ("Since gabapentin her pain dropped 40%.", "pain_relief", "pain dropped 40%"),
+        ("Arm pain 8/10 down to 4/10 with it.", "pain_relief", "8/10 down to 4/10"),
+        ("Neurontin reduces his leg pain, allowing him to work his route.", "functional_improvement", "allowing him to work"),
+        ("Celecoxib keeps him working.", "functional_improvement", "keeps him working"),
+        ("She now does her own grocery shopping.", "functional_improvement", "now does her own grocery shopping"),
+    ],
+)
+def test_relief_and_function_in_other_words(text: str, key: str, span: str) -> None:
+    facts = _facts(text, key)
+    assert facts and facts[0].status == PRESENT and facts[0].spans[0].text == span
+
+
+# localized peripheral neuropathic pain named by the lesion or its quality (CPMTG Lidoderm pp. 56-57)
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("Painful neuroma at the amputation stump.", "neuroma"),
+        ("Intercostal neuritis after the rib fractures.", "neuritis"),
+        ("Meralgia paresthetica of the right thigh.", "Meralgia paresthetica"),
+        ("Dysesthesias over the scar.", "Dysesthesias"),
+        ("Superficial radial nerve injury at the wrist.", "nerve injury"),
+        ("Ilioinguinal nerve entrapment after the hernia repair.", "nerve entrapment"),
+    ],
+)
+def test_a_peripheral_nerve_lesion_is_neuropathic_pain(text: str, span: str) -> None:
+    facts = _facts(text, "neuropathic_pain")
+    assert facts and facts[0].status == PRESENT and facts[0].spans[0].text == span

@@ -135,6 +135,11 @@ def test_the_record_gives_the_directions_a_count_leaves_out() -> None:
         ("Osteoarthritis of the right knee. He has used Voltaren gel since 2014.", NOT_MET),
         ("Osteoarthritis of the right knee. He uses Voltaren gel.", INSUFFICIENT),
         ("Osteoarthritis of the right knee. Voltaren gel is started today.", MET),
+        # a use the record does not date, measured by the length its statement gives (the one nearest the drug)
+        ("Osteoarthritis of the right knee. He has applied Voltaren gel over the past 6 weeks.", MET),
+        ("Osteoarthritis of the right knee. Voltaren gel was started 4 weeks ago.", MET),
+        ("Osteoarthritis of the right knee. He has used Voltaren gel for the past 6 months.", NOT_MET),
+        ("Right knee osteoarthritis for 3 years, and Voltaren gel for the last 3 weeks.", MET),
     ],
 )
 def test_short_term_use_from_the_start_of_use(text: str, status: CriterionStatus) -> None:

@@ -286,7 +286,7 @@ _SINCE_DATE = re.compile(r"\bsince\s+(?:at\s+least\s+|as\s+early\s+as\s+|about\s
 _AMOUNT = rf"(?P<n>{_NUMBER})(?:\s*(?:-|to)\s*(?P<n2>{_NUMBER}))?\s*\+?\s*{_UNIT}"
 """A length of time: a number or a range of them, and its unit ("6 weeks", "two to three months", "4+ mo")."""
 _FOR_SPAN = re.compile(
-    rf"\b(?:for|over|x|times|past|last|lasting|lasted|in\s+the\s+(?:past|last))\s+(?:the\s+)?(?:past\s+|last\s+)?"
+    rf"\b(?:for|over|x|times|past|last|lasting|lasted|in\s+the\s+(?:past|last))\s+(?:the\s+)?(?:past\s+|last\s+|prior\s+|previous\s+)?"
     rf"(?:(?P<lower>at\s+least\s+|over\s+|more\s+than\s+|greater\s+than\s+)"
     rf"|approximately\s+|approx\.?\s+|about\s+|around\s+|roughly\s+|almost\s+|nearly\s+|close\s+to\s+|some\s+|~\s*)?"
     rf"{_AMOUNT}\b",

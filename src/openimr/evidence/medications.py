@@ -132,14 +132,31 @@ _SPAN_TAKEN = re.compile(
 """A drug taken for a stated span, told in the past ("diclofenac gel used for 3 months", "took naproxen for two
 weeks"): a trial that ended (one still under way is told as such: "has used it for a year", "has been using it for 3
 months")."""
-_ENDED_BY = re.compile(
-    r"(?:-+>|\u2192|\b(?:caused|led\s+to|resulted\s+in|complicated\s+by|with\s+(?:a\s+|an\s+)?subsequent))\s*(?:[\w-]+\s+){0,3}?"
+_SERIOUS_HARM = (
     r"(?:bleed\w*|hemorrhage|ulcer\w*|perforation|anaphyla\w+|allergic\s+reaction|angioedema|renal\s+(?:failure|injury|"
-    r"insufficiency)|kidney\s+injury|hospitali[sz]\w*)\b",
+    r"insufficiency)|kidney\s+injury)"
+)
+"""Harm from a drug serious enough that no clinician goes on prescribing it: a bleed, an ulcer or a perforation (the
+gastrointestinal events of CPMTG NSAIDs pp. 68-69), anaphylaxis, injury to the kidneys."""
+_ENDED_BY = re.compile(
+    r"(?:-+>|\u2192|\b(?:caused|led\s+to|resulted\s+in|complicated\s+by|with\s+(?:a\s+|an\s+)?subsequent)"
+    r"|(?<=[\w)])[\s-](?:induced|related|associated)\b)\s*(?:[\w-]+\s+){0,3}?"
+    rf"(?:{_SERIOUS_HARM}|hospitali[sz]\w*)\b",
     re.IGNORECASE,
 )
-"""A drug followed by the serious harm it caused ("ibuprofen -> GI bleed", "naproxen caused a gastric ulcer"): no
-clinician goes on prescribing it, so the mention tells of a trial that ended."""
+"""A drug followed by the serious harm it caused ("ibuprofen -> GI bleed", "naproxen caused a gastric ulcer",
+"ibuprofen-induced gastric ulcer"): no clinician goes on prescribing it, so the mention tells of a trial that ended."""
+_HARM_FROM = re.compile(
+    rf"\b{_SERIOUS_HARM}\b(?:\s*,?\s*(?:in\s+)?(?:\d{{1,2}}/)?(?:\d{{4}}|\d{{2}}))?"
+    r"(?:\s*\((?:\s*(?:while\s+)?on)?|\s+while\s+(?:on|taking|using)|\s*,?\s+(?:from|due\s+to|secondary\s+to|caused\s+by|induced\s+by"
+    r"|attributed\s+to|related\s+to|associated\s+with))\s*(?:(?:his|her|their|the|oral|high[\s-]dose)\s+)?$",
+    re.IGNORECASE,
+)
+"""The serious harm written before the drug that caused it ("a bleeding gastric ulcer in 2009 (on ibuprofen)", "GI bleed
+while taking naproxen", "ulcer secondary to high-dose ibuprofen", "perforated ulcer (naproxen)"): the same ended
+trial, told the other way round. A drug named after the harm as its treatment or as what is taken now ("ulcer, now on
+omeprazole") is not, nor one its order goes on to say is taken now ("ulcer (on celecoxib now)": `_TAKEN_NOW`)."""
+_TAKEN_NOW = re.compile(r"\b(?:now|currently|still|continues|continuing|since|ongoing)\b", re.IGNORECASE)
 _REPLACED = re.compile(
     r"\b(?:(?:switch|chang|convert|transition|mov)\w*\s+(?:(?:him|her|them|the\s+(?:patient|worker))\s+)?from|instead\s+of"
     r"|in\s+place\s+of|replac\w*|substitut\w+\s+for)\s+(?:(?:his|her|their|the)\s+)?$",
@@ -186,13 +203,19 @@ def _replaced(match: TermMatch) -> bool:
 
 
 def _past_course(match: TermMatch, ongoing: bool) -> bool:
-    """Whether a drug mention names a course of the drug taken and finished ("had a short course of Flexeril"); or,
-    unless its order speaks of it in use (`ongoing`), a trial told with its span in the past ("used for 3 months"), a
-    drug that caused serious harm ("ibuprofen -> GI bleed"), or one the new prescription replaces ("switched from
-    ibuprofen")."""
+    """Whether a drug mention names a course of the drug taken and finished ("had a short course of Flexeril"), or a
+    drug that caused the serious harm told before it ("GI bleed while taking ibuprofen"); or, unless its order speaks of
+    it in use (`ongoing`), a trial told with its span in the past ("used for 3 months"), a drug that caused the serious
+    harm told after it ("ibuprofen -> GI bleed"), or one the new prescription replaces ("switched from ibuprofen")."""
     text = match.document.text
     before = text[max(0, match.start - 60) : match.start]
     if _COURSE_OF.search(before) or (_FINISHED_BEFORE.search(before) and _COURSE_AFTER.match(text, match.end)):
+        return True
+    # the harm told first names the drug as what was taken when it happened ("a bleed while taking naproxen")
+    sentence = match.sentence
+    end = clause_bounds(sentence.text, match.start - sentence.start, match.end - sentence.start, _ORDER_BREAK)[1]
+    taken_now = _TAKEN_NOW.search(sentence.text[match.end - sentence.start : end])
+    if _HARM_FROM.search(text[max(0, match.start - 80) : match.start]) and not taken_now:
         return True
     if ongoing:
         return False

@@ -7,8 +7,9 @@ import re
 from pydantic import Field
 
 from openimr.evidence.attribution import STOPPED
+from openimr.evidence.dates import DurationKind, find_durations
 from openimr.evidence.medications import ONGOING_USE, PAST_COURSE, weeks_in_use
-from openimr.evidence.text import sentence_at
+from openimr.evidence.text import clause_bounds, sentence_at
 from openimr.knowledge.lexicons import drug_lexicon, drug_matcher
 from openimr.model import Fact, FactStatus, Treatment
 from openimr.requests import parse_request
@@ -50,12 +51,43 @@ def _weeks_since_window(ctx: CheckContext, since_surgery: bool) -> tuple[float |
     return max(0, (ctx.ur_decision - last).days) / 7, "the surgery"
 
 
+_STATEMENT_BREAK = re.compile(r"[;,]|\b(?:and|but|however|whereas|although|while)\b", re.IGNORECASE)
+"""What separates the statements of a sentence, each with its own length of time ("OA for 3 years, and the gel for 3
+weeks")."""
+
+
+def _weeks_stated(ctx: CheckContext, in_use: list[Fact]) -> list[float]:
+    """Weeks of use the clause of each mention of a drug in use states, as the span of its use or the time since it
+    started ("applied over the past 6 weeks", "has used it for 5 weeks", "started 4 weeks ago"): the length nearest the
+    mention within its part of the sentence (`_STATEMENT_BREAK`: "knee pain for 2 years and Voltaren gel for 3 weeks")."""
+    texts = ctx.evidence.document_texts
+    weeks: list[float] = []
+    for fact in in_use:
+        for span in fact.spans:
+            text = texts.get(span.document_id)
+            if text is None:
+                continue
+            sentence = sentence_at(text, span.start, span.end)
+            start, end = span.start - sentence.start, span.end - sentence.start
+            left, right = clause_bounds(sentence.text, start, end, _STATEMENT_BREAK)
+            lengths = [
+                d
+                for d in find_durations(sentence.text[left:right], reference=ctx.ur_decision)
+                if d.kind in (DurationKind.SPAN, DurationKind.AGO) and d.days is not None
+            ]
+            nearest = min(lengths, key=lambda d: min(abs(left + d.start - end), abs(start - left - d.end)), default=None)
+            if nearest is not None and nearest.days is not None:
+                weeks.append(nearest.days / 7)
+    return weeks
+
+
 @check("duration_of_use", UseParams)
 def duration_of_use(ctx: CheckContext, params: UseParams) -> Outcome:
     """Use within `max_weeks`: not met when the record shows the drug taken longer (dated, or in use since a date of
     injury, or with `since_surgery` of the surgery, longer ago than the limit), or a first supply longer than the
     limit (`per_day`; its refills count). With `from_start_of_use`, a drug in use is judged by the start of use the
-    record dates alone. With `since_surgery`, a supply the request or the record gives for the pain after the surgery
+    record dates alone, or else by the length of use its clause states (`_weeks_stated`). With `since_surgery`, a supply
+    the request or the record gives for the pain after the surgery
     is met whatever was taken before it (`supply_for_surgery`)."""
     limit = params.max_weeks
     in_use = drug_in_use_facts(ctx.treatment, ctx.evidence)
@@ -65,9 +97,13 @@ def duration_of_use(ctx: CheckContext, params: UseParams) -> Outcome:
     if weeks and max(weeks) > limit:
         return Outcome(NOT_MET, in_use, f"it has been prescribed for {max(weeks):.0f} weeks, beyond {limit:.0f} weeks")
     if params.from_start_of_use and ctx.line([]).name == Line.CONTINUATION:
+        # a use the record does not date may still be measured: "applied over the past 6 weeks", "started a month ago"
+        weeks = weeks or _weeks_stated(ctx, in_use)
+        if weeks and max(weeks) > limit:
+            return Outcome(NOT_MET, in_use, f"it has been used for {max(weeks):.0f} weeks, beyond {limit:.0f} weeks")
         if weeks:
             return Outcome(MET, in_use, f"it has been used for {max(weeks):.0f} weeks, within {limit:.0f} weeks")
-        return silence("the record does not date the start of its use", in_use)
+        return silence("the record does not date or measure the start of its use", in_use)
     if ctx.line([]).name == Line.CONTINUATION:
         window, opened_by = _weeks_since_window(ctx, params.since_surgery)
         if (window is None and params.since_surgery) or (window is not None and window <= limit):
