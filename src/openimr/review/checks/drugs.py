@@ -87,8 +87,8 @@ def duration_of_use(ctx: CheckContext, params: UseParams) -> Outcome:
     injury, or with `since_surgery` of the surgery, longer ago than the limit), or a first supply longer than the
     limit (`per_day`; its refills count). With `from_start_of_use`, a drug in use is judged by the start of use the
     record dates alone, or else by the length of use its clause states (`_weeks_stated`). With `since_surgery`, a supply
-    the request or the record gives for the pain after the surgery
-    is met whatever was taken before it (`supply_for_surgery`)."""
+    the request or the record gives for the pain after the surgery is met whatever was taken before it
+    (`supply_for_surgery`)."""
     limit = params.max_weeks
     in_use = drug_in_use_facts(ctx.treatment, ctx.evidence)
     if params.since_surgery and supply_for_surgery(ctx.treatment, ctx.evidence):
