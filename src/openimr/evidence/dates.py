@@ -322,6 +322,7 @@ class DurationKind(StrEnum):
 
     SINCE_DATE = "since_date"
     SPAN = "span"
+    BOUNDED = "bounded"
     AGO = "ago"
     SINCE_INJURY = "since_injury"
     CHRONIC = "chronic"
@@ -388,7 +389,109 @@ def find_durations(text: str, reference: dt.date | None = None, injury: dt.date 
         found.append(Duration(DurationKind.SINCE_INJURY, match.start(), match.end(), injury, elapsed, False))
     for match in _CHRONIC.finditer(text):
         found.append(Duration(DurationKind.CHRONIC, match.start(), match.end(), None, None, True))
+    found += _bounded_spans(text, reference)
     found.sort(key=lambda d: d.start)
+    return found
+
+
+_BARE_MONTH = re.compile(
+    rf"(?<![\w/.-])(?:(?P<named>{'|'.join(m for m in sorted(_MONTHS, key=len, reverse=True) if m != 'may')})\.?|(?-i:May))"
+    r"(?![\w/]|\.?,?\s+(?:of\s+)?\d)",
+    re.IGNORECASE,
+)
+"""A month named without its year ("in April", "until July"): the latest such month the text can mean. "May" only
+capitalized (lower case it is the verb); not a month a year or a day follows (`find_dates` reads those)."""
+_UNTIL = re.compile(
+    r"\b(?:until|till|til|through|thru|up\s+to)\s+(?:(?:about|around|approximately|roughly|the\s+(?:end|middle|beginning)"
+    r"\s+of|early|mid|late)[\s-]+)?",
+    re.IGNORECASE,
+)
+"""The word that closes a span at a date or an event ("until July", "through the end of 8/2016", "up to early March")."""
+_FROM_TO = re.compile(r"\s*(?:to|-|\u2013)\s*(?:(?:early|mid|late)[\s-]+)?", re.IGNORECASE)
+"""The word between the two bounds of "from March to July", "from 3/2016 - 8/2016"."""
+_FROM = re.compile(r"\bfrom\s+(?:(?:early|mid|late)[\s-]+)?$", re.IGNORECASE)
+_UNTIL_NOW = re.compile(
+    r"(?:recently|now|the\s+present|presently|today|this\s+(?:visit|week|month)|(?:the\s+)?last\s+(?:visit|few\s+weeks))\b",
+    re.IGNORECASE,
+)
+"""An end that is the time the note speaks from ("until recently", "until now", "until the last visit")."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Bound:
+    """A date or a month named without its year, where the text writes it."""
+
+    date: dt.date | None
+    month: int
+    start: int
+    end: int
+    precision: DatePrecision
+
+
+def _bounds(text: str) -> list[_Bound]:
+    """The dates and the bare months of `text`, in reading order (a year alone is too vague to bound a span; the date
+    of a reporting frame opening the text dates the report, not what it reports)."""
+    frame = report_frame_end(text)
+    dates = [
+        _Bound(d.date, d.date.month, d.start, d.end, d.precision)
+        for d in find_dates(text, DatePrecision.MONTH)
+        if d.start >= frame
+    ]
+    taken = [(d.start, d.end) for d in find_dates(text)]
+    months = [
+        _Bound(None, _MONTHS[regex_fold(m.group("named") or "may")], m.start(), m.end(), DatePrecision.MONTH)
+        for m in _BARE_MONTH.finditer(text)
+        if not any(start <= m.start() < end for start, end in taken)
+    ]
+    return sorted(dates + months, key=lambda bound: bound.start)
+
+
+def _month_on_or_before(month: int, latest: dt.date) -> dt.date:
+    """The first day of the latest `month` on or before `latest`'s month."""
+    return dt.date(latest.year if month <= latest.month else latest.year - 1, month, 1)
+
+
+def _span_end(text: str, at: int, bounds: list[_Bound], reference: dt.date | None) -> tuple[dt.date, int, bool] | None:
+    """The end of a span written at `at` (a date, a bare month, "recently" or "N weeks ago"): its date, where it
+    ends, and whether it is a month (counted by whole months)."""
+    bound = next((b for b in bounds if b.start == at), None)
+    if bound is not None:
+        if bound.date is not None:
+            return bound.date, bound.end, bound.precision is DatePrecision.MONTH
+        return (_month_on_or_before(bound.month, reference), bound.end, True) if reference else None
+    if reference is None:
+        return None
+    if (now := _UNTIL_NOW.match(text, at)) is not None:
+        return reference, now.end(), False
+    if (ago := _AGO.match(text, at)) is not None:
+        days = round(_number(ago.group("n")) * _UNIT_DAYS[time_unit(ago.group("unit"))])
+        return reference - dt.timedelta(days=days), ago.end(), False
+    return None
+
+
+def _bounded_spans(text: str, reference: dt.date | None) -> list[Duration]:
+    """Spans written by their two ends: a date or month (the treatment's, or "since April") and a later one the text
+    closes with "until" ("relief since the injection in April until recently", "good relief from 3/2016 until 8/2016",
+    "from March to July", "until two weeks ago"). A bare month is the latest one before the end (or before
+    `reference`, the date the text speaks from); with a month at either end the span counts whole months."""
+    bounds = _bounds(text)
+    ends = [(m.start(), m.end()) for m in _UNTIL.finditer(text)]
+    for bound in bounds:
+        between = _FROM_TO.match(text, bound.end)
+        if between is not None and _FROM.search(text, 0, bound.start):
+            ends.append((bound.end, between.end()))
+    found: list[Duration] = []
+    for opening, at in ends:
+        starts = [b for b in bounds if b.end <= opening]
+        end = _span_end(text, at, bounds, reference)
+        if not starts or end is None:
+            continue
+        first, (last, close, by_month) = starts[-1], end
+        begun = first.date if first.date is not None else _month_on_or_before(first.month, last)
+        if by_month or first.precision is DatePrecision.MONTH:
+            begun, last = begun.replace(day=1), last.replace(day=1)
+        if last > begun:
+            found.append(Duration(DurationKind.BOUNDED, first.start, close, begun, (last - begun).days, False))
     return found
 
 
