@@ -146,6 +146,9 @@ def test_durations(text: str, kind: DurationKind, since: dt.date | None, days: i
         ("better from March to July", dt.date(2016, 3, 1), 122),
         ("relief from the 5/2016 injection until a month ago", dt.date(2016, 5, 1), 153),
         ("relief from the injection on 9/1/2016 until 9/15/2016", dt.date(2016, 9, 1), 14),
+        # an event the text dates closes it
+        ("relief from the block in April until a fall at work in August", dt.date(2016, 4, 1), 122),
+        ("relief from 3/2016 until the flare-up of 6/2016", dt.date(2016, 3, 1), 92),
         ("On 10/1/2016, the physician noted relief from the block in May until recently", dt.date(2016, 5, 1), 184),
     ],
 )

@@ -451,10 +451,16 @@ def _month_on_or_before(month: int, latest: dt.date) -> dt.date:
     return dt.date(latest.year if month <= latest.month else latest.year - 1, month, 1)
 
 
+_DATED_EVENT = re.compile(r"(?:(?:a|an|the|his|her|their)\s+)?(?:[\w-]+\s+){0,4}?(?:in|on|of)\s+", re.IGNORECASE)
+"""An event the text dates, closing a span ("until a fall in July", "until the flare-up of 8/2016")."""
+
+
 def _span_end(text: str, at: int, bounds: list[_Bound], reference: dt.date | None) -> tuple[dt.date, int, bool] | None:
-    """The end of a span written at `at` (a date, a bare month, "recently" or "N weeks ago"): its date, where it
-    ends, and whether it is a month (counted by whole months)."""
-    bound = next((b for b in bounds if b.start == at), None)
+    """The end of a span written at `at` (a date, a bare month, an event it dates, "recently" or "N weeks ago"): its
+    date, where it ends, and whether it is a month (counted by whole months)."""
+    event = _DATED_EVENT.match(text, at)
+    dated = {at, event.end()} if event is not None else {at}
+    bound = next((b for b in bounds if b.start in dated), None)
     if bound is not None:
         if bound.date is not None:
             return bound.date, bound.end, bound.precision is DatePrecision.MONTH
