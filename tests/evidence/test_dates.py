@@ -146,6 +146,9 @@ def test_durations(text: str, kind: DurationKind, since: dt.date | None, days: i
         ("better from March to July", dt.date(2016, 3, 1), 122),
         ("relief from the 5/2016 injection until a month ago", dt.date(2016, 5, 1), 153),
         ("relief from the injection on 9/1/2016 until 9/15/2016", dt.date(2016, 9, 1), 14),
+        # a part of a month the text names is its first, fifteenth or last day
+        ("relief from mid-March to the end of April", dt.date(2016, 3, 15), 46),
+        ("relief from the injection in early March until mid-July", dt.date(2016, 3, 1), 136),
         # an event the text dates closes it
         ("relief from the block in April until a fall at work in August", dt.date(2016, 4, 1), 122),
         ("relief from 3/2016 until the flare-up of 6/2016", dt.date(2016, 3, 1), 92),
@@ -164,6 +167,7 @@ def test_spans_bounded_by_two_dates_or_events(text: str, since: dt.date, days: i
         "pain from 8/10 to 3/10 after the injection in May",  # scores, not dates
         "Per the report dated 10/16/2016, relief from the injection lasted until recently",  # the report's date
         "the block in may help until recently",  # the verb, not the month
+        "pain dec 60% after the block until 2 weeks ago",  # "dec": decreased, not December
         "injection in November, relief until recently",  # no length: the same month as the note
     ],
 )

@@ -201,7 +201,7 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("Injections R knee: 2/2016, 5/2016.", "joint injection", PRESENT, "Injections R knee"),
         # relief stated by the date or the dated event it lasted until
         ("Good relief from the block until 8/2016.", "pain_relief", PRESENT, "relief from the block until 8"),
-        ("Relief from the block until a fall in August.", "pain_relief", PRESENT, "Relief from the block until a fall in Aug"),
+        ("Relief from the block until a fall in August.", "pain_relief", PRESENT, "Relief from the block until a fall in August"),
         ("Relief from the block until recently.", "failed_conservative_care", PRESENT, "Relief from the block until recently"),
     ],
 )
