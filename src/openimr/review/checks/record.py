@@ -437,7 +437,7 @@ def _relief_lengths(ctx: CheckContext, fact: Fact) -> list[int]:
     three months"; not "back pain for two years, and the injection gave 60% relief"), or one bounded by two dates or
     events that closes after it ("the injection in March relieved her pain until July", "good relief since the 4/2016
     block until recently": "recently" and "N weeks ago" counted from the date of the note, else of the UR decision)."""
-    dated = {document.id: document.date for document in ctx.case.documents}
+    dated = {document.id: document.date for document in ctx.evidence.case.documents}
     spans = [span for span in fact.spans if span.document_id in dated]
     lengths = []
     for span, sentence, rest in zip(spans, ctx.sentences_of(fact), ctx.sentences_of(fact, from_fact=True), strict=True):
