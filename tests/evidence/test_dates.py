@@ -136,6 +136,47 @@ def test_durations(text: str, kind: DurationKind, since: dt.date | None, days: i
     assert [(d.kind, d.since, d.days, d.at_least) for d in found] == [(kind, since, days, at_least)]
 
 
+@pytest.mark.parametrize(
+    ("text", "since", "days"),
+    [
+        # a month without its year is the latest one before the end, or before the date the text speaks from
+        ("relief from the injection in April until July", dt.date(2016, 4, 1), 91),
+        # by whole months when a month bounds it ("recently": the month of the date the text speaks from)
+        ("good relief since the injection in April until recently", dt.date(2016, 4, 1), 214),
+        ("the block in December helped until March", dt.date(2015, 12, 1), 91),
+        ("relief from 3/2016 until 8/2016", dt.date(2016, 3, 1), 153),
+        ("better from March to July", dt.date(2016, 3, 1), 122),
+        ("relief from the 5/2016 injection until a month ago", dt.date(2016, 5, 1), 153),
+        ("relief from the injection on 9/1/2016 until 9/15/2016", dt.date(2016, 9, 1), 14),
+        # a part of a month the text names is its first, fifteenth or last day
+        ("relief from mid-March to the end of April", dt.date(2016, 3, 15), 46),
+        ("relief from the injection in early March until mid-July", dt.date(2016, 3, 1), 136),
+        # an event the text dates closes it
+        ("relief from the block in April until a fall at work in August", dt.date(2016, 4, 1), 122),
+        ("relief from 3/2016 until the flare-up of 6/2016", dt.date(2016, 3, 1), 92),
+        ("On 10/1/2016, the physician noted relief from the block in May until recently", dt.date(2016, 5, 1), 184),
+    ],
+)
+def test_spans_bounded_by_two_dates_or_events(text: str, since: dt.date, days: int) -> None:
+    found = [d for d in find_durations(text, reference=REF) if d.kind == DurationKind.BOUNDED]
+    assert [(d.since, d.days) for d in found] == [(since, days)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "relief until recently",  # no start
+        "pain from 8/10 to 3/10 after the injection in May",  # scores, not dates
+        "Per the report dated 10/16/2016, relief from the injection lasted until recently",  # the report's date
+        "the block in may help until recently",  # the verb, not the month
+        "pain dec 60% after the block until 2 weeks ago",  # "dec": decreased, not December
+        "injection in November, relief until recently",  # no length: the same month as the note
+    ],
+)
+def test_no_bounded_span_without_two_ends(text: str) -> None:
+    assert [d for d in find_durations(text, reference=REF) if d.kind == DurationKind.BOUNDED] == []
+
+
 def test_last_day_of_a_month_or_year() -> None:
     assert last_day(dt.date(2014, 1, 1), DatePrecision.YEAR) == dt.date(2014, 12, 31)
     assert last_day(dt.date(2016, 2, 1), DatePrecision.MONTH) == dt.date(2016, 2, 29)

@@ -181,6 +181,28 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("dec sens to LT over the L dorsal foot.", "neuro_deficit", PRESENT, "dec sens"),
         ("S1 distribution diminished to pinprick.", "neuro_deficit", PRESENT, "S1 distribution diminished"),
         ("Weak 4/5 great toe extension on the left.", "neuro_deficit", PRESENT, "Weak 4/5"),
+        # pain said to travel into a limb, whatever the verb; a pain still scored or said no better after care; an
+        # electrodiagnostic finding after a dash with a compound grade; earlier injections with the joint after the word
+        ("Neck pain shooting into the left hand.", "radiating pain", PRESENT, "shooting into the left hand"),
+        ("Low back pain going down the right leg.", "radiating pain", PRESENT, "going down the right leg"),
+        ("Constant pain down the left arm.", "radiating pain", PRESENT, "pain down the left arm"),
+        ("R arm pain to the middle finger.", "radiating pain", PRESENT, "arm pain to the middle finger"),
+        ("Back pain without pain down the legs.", "radiating pain", ABSENT, "pain down the legs"),
+        ("Still 7/10 leg pain.", "persistent_symptoms", PRESENT, "Still 7/10 leg pain"),
+        ("She still rates the right arm pain 6/10.", "persistent_symptoms", PRESENT, "still rates the right arm pain"),
+        ("The arm pain is unchanged at 6/10.", "persistent_symptoms", PRESENT, "pain is unchanged at 6/10"),
+        (
+            "Electrodiagnostic study 5/2016 - acute-on-chronic right C7 radiculopathy.",
+            "edx_confirmed",
+            PRESENT,
+            "Electrodiagnostic study 5/2016 - acute-on-chronic right C7 radiculopathy",
+        ),
+        ("Injections into the right knee in March and June.", "joint injection", PRESENT, "Injections into the right knee"),
+        ("Injections R knee: 2/2016, 5/2016.", "joint injection", PRESENT, "Injections R knee"),
+        # relief stated by the date or the dated event it lasted until
+        ("Good relief from the block until 8/2016.", "pain_relief", PRESENT, "relief from the block until 8"),
+        ("Relief from the block until a fall in August.", "pain_relief", PRESENT, "Relief from the block until a fall in August"),
+        ("Relief from the block until recently.", "failed_conservative_care", PRESENT, "Relief from the block until recently"),
     ],
 )
 def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:

@@ -86,6 +86,49 @@ def test_broken_topic_is_refused_with_one_line(broken: str, expected: str) -> No
     assert expected in str(caught.value)
 
 
+def test_a_shared_criterion_is_written_once_and_used_in_place() -> None:
+    """`{use: NAME}` is the criterion of knowledge/criteria/NAME.yaml: ODG Knee's "not controlled adequately by
+    conservative treatment" has one home for the steroid injection and the hyaluronic acid topics."""
+    shared = VALID.replace(
+        """      - id: documented
+        text: The thing is documented.
+        check: documented
+        params: {any: [spasm]}
+        if_silent: insufficient""",
+        "      - use: knee_osteoarthritis_not_controlled",
+    )
+    topic = parse_knowledge(shared, Topic, "example.yaml")
+    validate_topic(topic, "example.yaml")
+    (criterion,) = topic.indications[0].criteria
+    assert (criterion.id, criterion.check) == ("conservative_treatment_failed", "conservative_care_failed")
+    by_topic = {t.id: t for t in topics()}
+    knee, hyaluronic = (
+        next(c for c in by_topic[name].all_criteria() if c.id == "conservative_treatment_failed")
+        for name in ("joint_injection_knee", "viscosupplementation")
+    )
+    assert knee == hyaluronic == criterion
+
+
+@pytest.mark.parametrize(
+    ("broken", "expected"),
+    [
+        ("      - use: no_such_criterion", "no shared criterion 'no_such_criterion'"),
+        ("      - use: knee_osteoarthritis_not_controlled\n        if_silent: met", "'use' takes no other keys"),
+    ],
+)
+def test_a_shared_criterion_that_is_missing_or_amended_is_refused(broken: str, expected: str) -> None:
+    text = VALID.replace(
+        """      - id: documented
+        text: The thing is documented.
+        check: documented
+        params: {any: [spasm]}
+        if_silent: insufficient""",
+        broken,
+    )
+    with pytest.raises(OpenIMRError, match=expected):
+        parse_knowledge(text, Topic, "knowledge/topics/example.yaml")
+
+
 @pytest.mark.parametrize(
     ("applies_to", "expected"),
     [

@@ -243,6 +243,12 @@ def test_relief_at_least(text: str, expected: tuple[CriterionStatus, bool]) -> N
         ("After the epidural injection her pain went from 8/10 to 3/10, lasting 10 weeks.", (MET, False)),
         ("The epidural steroid injection gave 70% relief for two weeks.", (NOT_MET, False)),
         ("Back pain for two years; the epidural steroid injection gave 60% relief.", (INSUFFICIENT, False)),
+        # relief written by its two ends: the block's date or month and a later one, or "recently" (the UR decision's
+        # date when the note has none)
+        ("The epidural steroid injection in April gave 60% relief until July.", (MET, False)),
+        ("After the epidural steroid injection of 3/2016 she had good relief until recently.", (MET, False)),
+        ("The epidural steroid injection on 9/1/2016 gave 70% relief until 9/20/2016.", (NOT_MET, False)),
+        ("The epidural steroid injection in September gave 70% relief until two weeks ago.", (NOT_MET, False)),
         ("Back pain.", SILENT),
     ],
 )

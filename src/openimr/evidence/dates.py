@@ -322,6 +322,7 @@ class DurationKind(StrEnum):
 
     SINCE_DATE = "since_date"
     SPAN = "span"
+    BOUNDED = "bounded"
     AGO = "ago"
     SINCE_INJURY = "since_injury"
     CHRONIC = "chronic"
@@ -388,7 +389,172 @@ def find_durations(text: str, reference: dt.date | None = None, injury: dt.date 
         found.append(Duration(DurationKind.SINCE_INJURY, match.start(), match.end(), injury, elapsed, False))
     for match in _CHRONIC.finditer(text):
         found.append(Duration(DurationKind.CHRONIC, match.start(), match.end(), None, None, True))
+    found += _bounded_spans(text, reference)
     found.sort(key=lambda d: d.start)
+    return found
+
+
+_BARE_MONTH = re.compile(
+    rf"(?<![\w/.])(?<!\d-)(?P<named>{'|'.join(m for m in _MONTHS if len(m) > 4)}|June|July"
+    r"|(?-i:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?))"
+    r"(?![\w/]|\.?,?\s+(?:of\s+)?\d)",
+    re.IGNORECASE,
+)
+"""A month named without its year ("in April", "until mid-July"): the latest such month the text can mean. Written
+short, only capitalized ("Dec", "May": in lower case a word, "dec" for decreased, "may" the verb); not a month a
+year or a day follows (`find_dates` reads those)."""
+_UNTIL = re.compile(
+    r"\b(?:until|till|til|through|thru|up\s+to)\s+(?:(?:about|around|approximately|roughly|the\s+(?:end|middle|beginning)"
+    r"\s+of|early|mid|late)[\s-]+)?",
+    re.IGNORECASE,
+)
+"""The word that closes a span at a date or an event ("until July", "through the end of 8/2016", "up to early March")."""
+_FROM_TO = re.compile(r"\s*(?:to|-|\u2013)\s*(?:(?:early|mid|late|the\s+(?:end|middle|beginning)\s+of)[\s-]+)?", re.IGNORECASE)
+"""The word between the two bounds of "from March to July", "from 3/2016 - 8/2016"."""
+_FROM = re.compile(r"\bfrom\s+(?:(?:early|mid|late|the\s+(?:end|middle|beginning)\s+of)[\s-]+)?$", re.IGNORECASE)
+_UNTIL_NOW = re.compile(
+    r"(?:recently|now|the\s+present|presently|today|this\s+(?:visit|week|month)|(?:the\s+)?last\s+(?:visit|few\s+weeks))\b",
+    re.IGNORECASE,
+)
+"""An end that is the time the note speaks from ("until recently", "until now", "until the last visit")."""
+
+
+_PART = re.compile(
+    r"\b(?:(?P<early>early|beginning\s+of)|(?P<mid>mid|middle\s+of)|(?P<late>late|end\s+of))[\s-]*(?:the\s+)?$",
+    re.IGNORECASE,
+)
+"""The part of a month a span's bound names ("mid-March", "the end of April", "early 8/2016")."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Bound:
+    """A date or a month named without its year, where the text writes it; for a month, the part of it the text
+    names ("early", "mid", "late"; None for the month as a whole)."""
+
+    date: dt.date | None
+    month: int
+    start: int
+    end: int
+    precision: DatePrecision
+    part: str | None
+
+
+def _part_before(text: str, start: int) -> str | None:
+    found = _PART.search(text, max(0, start - 20), start)
+    return found.lastgroup if found is not None else None
+
+
+def _bounds(text: str) -> list[_Bound]:
+    """The dates and the bare months of `text`, in reading order (a year alone is too vague to bound a span; the date
+    of a reporting frame opening the text dates the report, not what it reports)."""
+    frame = report_frame_end(text)
+    dates = [
+        _Bound(d.date, d.date.month, d.start, d.end, d.precision, _part_before(text, d.start))
+        for d in find_dates(text, DatePrecision.MONTH)
+        if d.start >= frame
+    ]
+    taken = [(d.start, d.end) for d in find_dates(text)]
+    months = [
+        _Bound(
+            None,
+            _MONTHS[regex_fold(m.group("named").rstrip("."))],
+            m.start(),
+            m.end(),
+            DatePrecision.MONTH,
+            _part_before(text, m.start()),
+        )
+        for m in _BARE_MONTH.finditer(text)
+        if not any(start <= m.start() < end for start, end in taken)
+    ]
+    return sorted(dates + months, key=lambda bound: bound.start)
+
+
+def _month_on_or_before(month: int, latest: dt.date) -> dt.date:
+    """The first day of the latest `month` on or before `latest`'s month."""
+    return dt.date(latest.year if month <= latest.month else latest.year - 1, month, 1)
+
+
+class _Precision(StrEnum):
+    """How precisely one end of a span is known: a day, a month as a whole, or the part of a month the text names."""
+
+    DAY = "day"
+    MONTH = "month"
+    PART = "part"
+
+
+@dataclass(frozen=True, slots=True)
+class _End:
+    """One end of a span: the day it stands for, how precisely, and where the text writing it closes."""
+
+    day: dt.date
+    precision: _Precision
+    close: int
+
+
+def _end_of(bound: _Bound, latest: dt.date | None) -> _End | None:
+    """The day a bound stands for: a bare month is the latest one on or before `latest` (unknown without it); a part of
+    a month is its first, fifteenth or last day; a month as a whole its first day."""
+    if bound.date is not None:
+        first = bound.date
+    elif latest is not None:
+        first = _month_on_or_before(bound.month, latest)
+    else:
+        return None
+    if bound.precision is DatePrecision.DAY:
+        return _End(first, _Precision.DAY, bound.end)
+    if bound.part is None:
+        return _End(first, _Precision.MONTH, bound.end)
+    day = {"early": first, "mid": first.replace(day=15), "late": last_day(first, DatePrecision.MONTH)}[bound.part]
+    return _End(day, _Precision.PART, bound.end)
+
+
+_DATED_EVENT = re.compile(r"(?:(?:a|an|the|his|her|their)\s+)?(?:[\w-]+\s+){0,4}?(?:in|on|of)\s+", re.IGNORECASE)
+"""An event the text dates, closing a span ("until a fall in July", "until the flare-up of 8/2016")."""
+
+
+def _span_end(text: str, at: int, bounds: list[_Bound], reference: dt.date | None) -> _End | None:
+    """The end of a span written at `at`: a date, a month, an event it dates, "recently" or "N weeks ago" (the last two
+    counted from `reference`)."""
+    event = _DATED_EVENT.match(text, at)
+    dated = {at, event.end()} if event is not None else {at}
+    bound = next((b for b in bounds if b.start in dated), None)
+    if bound is not None:
+        return _end_of(bound, reference)
+    if reference is None:
+        return None
+    if (now := _UNTIL_NOW.match(text, at)) is not None:
+        return _End(reference, _Precision.DAY, now.end())
+    if (ago := _AGO.match(text, at)) is not None:
+        days = round(_number(ago.group("n")) * _UNIT_DAYS[time_unit(ago.group("unit"))])
+        return _End(reference - dt.timedelta(days=days), _Precision.DAY, ago.end())
+    return None
+
+
+def _bounded_spans(text: str, reference: dt.date | None) -> list[Duration]:
+    """Spans written by their two ends: a date or month (the treatment's, or "since April") and a later one the text
+    closes with "until" ("relief since the injection in April until recently", "good relief from 3/2016 until 8/2016",
+    "from mid-March to the end of April", "until two weeks ago"). A bare month is the latest one before the end (or
+    before `reference`, the date the text speaks from); with a whole month at either end the span counts whole months
+    (from the first of each month, but for a part of a month the text names)."""
+    bounds = _bounds(text)
+    ends = [(m.start(), m.end()) for m in _UNTIL.finditer(text)]
+    for bound in bounds:
+        between = _FROM_TO.match(text, bound.end)
+        if between is not None and _FROM.search(text, 0, bound.start):
+            ends.append((bound.end, between.end()))
+    found: list[Duration] = []
+    for opening, at in ends:
+        starts = [b for b in bounds if b.end <= opening]
+        last = _span_end(text, at, bounds, reference)
+        first = _end_of(starts[-1], last.day) if starts and last is not None else None
+        if first is None or last is None:
+            continue
+        begun, ended = first.day, last.day
+        if _Precision.MONTH in (first.precision, last.precision):
+            begun = begun if first.precision is _Precision.PART else begun.replace(day=1)
+            ended = ended if last.precision is _Precision.PART else ended.replace(day=1)
+        if ended > begun:
+            found.append(Duration(DurationKind.BOUNDED, starts[-1].start, last.close, begun, (ended - begun).days, False))
     return found
 
 

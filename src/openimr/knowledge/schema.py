@@ -9,8 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
+from functools import cache
+from importlib import resources
 from typing import Any, Literal, Self
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from openimr.knowledge.terms import with_variants
@@ -141,13 +144,28 @@ class AppliesTo(_Knowledge):
 Silence = Literal["met", "not_met", "insufficient"]
 
 
+@cache
+def _shared_criterion(name: str) -> dict[str, Any]:
+    """The criterion of `knowledge/criteria/NAME.yaml`, as written."""
+    resource = resources.files("openimr.knowledge").joinpath("criteria", f"{name}.yaml")
+    if not resource.is_file():
+        raise ValueError(f"no shared criterion {name!r} in knowledge/criteria")
+    data = yaml.safe_load(resource.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"knowledge/criteria/{name}.yaml is not a criterion")
+    return data
+
+
 class Criterion(_Knowledge):
     """One guideline criterion: the rule a reviewer states, and the check that evaluates it against the record.
 
     `params` are validated against the check's own parameter model when the topic is loaded (a misspelt key is an
     error). `if_silent` says, from the guideline's own wording, what a record that says nothing on the criterion
     means: a first course of therapy needs no proof of a prior course ("met"), a continuation needs documented
-    improvement ("insufficient", which fails the indication as not met does, and is flagged "record silent")."""
+    improvement ("insufficient", which fails the indication as not met does, and is flagged "record silent").
+
+    A criterion written `{use: NAME}` is the one of `knowledge/criteria/NAME.yaml`: the one home of a rule that
+    several topics state alike (the same guideline sentence read the same way)."""
 
     id: str
     text: str = Field(description="The rule as a reviewer states it.")
@@ -155,6 +173,15 @@ class Criterion(_Knowledge):
     params: dict[str, Any] = Field(default_factory=dict)
     if_silent: Silence = Field(default="insufficient", description="What a record silent on the criterion means.")
     missing: str = Field(default="", description="How the rationale states that the record does not meet it.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shared(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "use" not in data:
+            return data
+        if set(data) != {"use"}:
+            raise ValueError("a shared criterion is used as written: 'use' takes no other keys")
+        return dict(_shared_criterion(str(data["use"])))
 
 
 class Indication(_Knowledge):

@@ -432,22 +432,32 @@ def _relief_from(ctx: CheckContext, family: list[str]) -> list[Fact]:
     return [f for f in ctx.evidence.present(["pain_relief"]) if treatment_classes(list(f.treatments)) & set(family)]
 
 
+def _relief_lengths(ctx: CheckContext, fact: Fact) -> list[int]:
+    """The lengths in days the sentence stating the relief gives it: a span written after the relief ("60% relief for
+    three months"; not "back pain for two years, and the injection gave 60% relief"), or one bounded by two dates or
+    events that closes after it ("the injection in March relieved her pain until July", "good relief since the 4/2016
+    block until recently": "recently" and "N weeks ago" counted from the date of the note, else of the UR decision)."""
+    dated = {document.id: document.date for document in ctx.evidence.case.documents}
+    spans = [span for span in fact.spans if span.document_id in dated]
+    lengths = []
+    for span, sentence, rest in zip(spans, ctx.sentences_of(fact), ctx.sentences_of(fact, from_fact=True), strict=True):
+        at = len(sentence) - len(rest)
+        for duration in find_durations(sentence, reference=dated.get(span.document_id) or ctx.ur_decision):
+            after = duration.start >= at if duration.kind == DurationKind.SPAN else duration.end > at
+            if duration.kind in (DurationKind.SPAN, DurationKind.BOUNDED) and after and duration.days is not None:
+                lengths.append(duration.days)
+    return lengths
+
+
 @check("relief_lasted", ReliefLastedParams)
 def relief_lasted(ctx: CheckContext, params: ReliefLastedParams) -> Outcome:
     """The pain relief from the earlier treatment of `family` lasted at least `weeks`: the longest span of time the
-    sentence stating the relief gives after it ("60% relief for three months", "from 8/10 to 3/10 lasting 10 weeks";
-    not "back pain for two years, and the injection gave 60% relief"); not met when every such span is shorter,
-    insufficient when there is none."""
+    sentence stating the relief gives it (`_relief_lengths`); not met when every such span is shorter, insufficient
+    when there is none."""
     relief = _relief_from(ctx, params.family)
     if not relief:
         return silence("the relief from the earlier treatment is not documented")
-    lengths = [
-        (duration.days, fact)
-        for fact in relief
-        for sentence in ctx.sentences_of(fact, from_fact=True)
-        for duration in find_durations(sentence)
-        if duration.kind == DurationKind.SPAN and duration.days is not None
-    ]
+    lengths = [(days, fact) for fact in relief for days in _relief_lengths(ctx, fact)]
     if not lengths:
         return Outcome(INSUFFICIENT, relief, "the record does not say how long the relief lasted")
     days, fact = max(lengths, key=lambda pair: pair[0])
