@@ -35,6 +35,13 @@ from openimr.model import FactStatus
         ("He has improved after 3 months of weekly therapy with the psychologist.", "psychotherapy", "13", PRESENT),
         ("She has been seeing a psychologist twice a week for the past six weeks.", "psychotherapy", "12", PRESENT),
         ("He had 8 weeks of twice-weekly physical therapy.", "physical therapy", "16", PRESENT),
+        # a course told in blocks adds up; a total the sentence states is the course's
+        ("She had six chiropractic visits in May, then 12 more visits over the summer.", "chiropractic", "18", PRESENT),
+        ("Chiropractic: 18 visits in total since January.", "chiropractic", "18", PRESENT),
+        ("He has attended 24 total physical therapy visits.", "physical therapy", "24", PRESENT),
+        ("A trial of 6 chiropractic treatments, for a total of 12 treatments so far.", "chiropractic", "12", PRESENT),
+        ("He completed 8 physical therapy visits; 6 additional visits are recommended.", "physical therapy", "8", PRESENT),
+        ("She had eight sessions of acupuncture and four further sessions were authorized.", "acupuncture", "8", PRESENT),
         ("L shoulder steroid inj 3/2016 with brief relief.", "joint injection", "", PRESENT),
         ("Her knee was injected with triamcinolone twice last year.", "joint injection", "", PRESENT),
     ],
