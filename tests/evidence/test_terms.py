@@ -405,3 +405,80 @@ def test_a_strength_grade_lower_than_before_is_a_progressive_deficit(text: str) 
 )
 def test_a_strength_grade_the_same_as_or_better_than_before_is_not_a_progressive_deficit(text: str) -> None:
     assert not _facts(text, "red_flag")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "XR L knee and tibia neg for fracture.",
+        "Pelvis XR today: no definite fracture line.",
+        "Wrist films negative x2.",
+        "XR ankle 3 views - no fx.",
+        "Radiographs were without acute findings.",
+        "Two sets of radiographs have not shown a fracture.",
+        "The radiographs haven't shown a fracture.",
+        "Plain films showed only mild degenerative change, no fracture.",
+        "The x-rays were unrevealing.",
+    ],
+)
+def test_plain_films_that_find_nothing_are_normal_radiographs(text: str) -> None:
+    assert [f.status for f in _facts(text, "normal_radiographs")] == [PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "X-rays were not normal.",
+        "Radiographs weren't negative.",
+        "X-rays showed a fracture of the radius, no other fracture.",
+        "X-rays showed a displaced fracture but were otherwise normal.",
+        "X-rays positive for a fracture.",
+    ],
+)
+def test_plain_films_that_find_something_are_not_normal_radiographs(text: str) -> None:
+    assert not [f for f in _facts(text, "normal_radiographs") if f.status == PRESENT]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "status"),
+    [
+        ("Can't weight bear on the R leg.", "fracture_sign", PRESENT),
+        ("She is unable to weight-bear on the left.", "fracture_sign", PRESENT),
+        ("Pain w/ axial load of the hip.", "fracture_sign", PRESENT),
+        ("Concern for occult femoral neck fx.", "fracture", UNCERTAIN),
+        ("Weight 250 pounds, body mass index 44.", "obesity", PRESENT),
+        ("BMI: 41.", "obesity", PRESENT),
+    ],
+)
+def test_signs_of_an_occult_fracture_and_obesity(text: str, key: str, status: FactStatus) -> None:
+    assert [f.status for f in _facts(text, key)] == [status]
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("Returned full duty after the course.", PRESENT),
+        ("Cont regular work.", PRESENT),
+        ("She resumed usual duties in May.", PRESENT),
+        ("He is back at work.", PRESENT),
+        ("He has not returned to regular duty.", ABSENT),
+    ],
+)
+def test_a_work_status_by_its_level_is_working(text: str, status: FactStatus) -> None:
+    assert [f.status for f in _facts(text, "working")] == [status]
+
+
+def test_a_return_to_work_written_without_its_to_is_functional_improvement() -> None:
+    facts = _facts("Completed 8 PT visits -> resolved, returned full duty.", "functional_improvement")
+    assert [(f.name, f.treatments) for f in facts] == [("returned to work", ["physical therapy"])]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A land-based course in April was stopped after three visits because squats swelled her knees.",
+        "Land therapy sessions were discontinued as too painful.",
+    ],
+)
+def test_a_land_based_course_stopped_is_land_therapy_not_tolerated(text: str) -> None:
+    assert [f.status for f in _facts(text, "land_therapy_not_tolerated")] == [PRESENT]
