@@ -128,3 +128,28 @@ def test_each_order_of_a_plan_told_in_sequence_is_read_on_its_own(text: str, nam
     """A word of care under way ("an injection, then resume therapy") is its own order's, the injection only planned."""
     facts = [f for f in _facts(text, name) if f.kind == "prior_treatment"]
     assert [f.status for f in facts] == [status]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FUNCTIONAL RESTORATION PROGRAM - MULTIDISCIPLINARY EVALUATION",
+        "Chronic pain program - interdisciplinary assessment on 3/2.",
+        "Functional restoration program (HELP) evaluation dated 5/1/16.",
+        "The FRP team's initial screening was done in May.",
+    ],
+)
+def test_a_program_named_as_what_an_evaluation_is_of_is_not_the_program_given(text: str) -> None:
+    assert not [f for f in _facts(text, "functional restoration program") if f.status == PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She completed the FRP; an evaluation of her gains followed.",
+        "He attended the functional restoration program and was discharged after the evaluation.",
+        "She completed the FRP in May 2015 per the QME evaluation.",
+    ],
+)
+def test_a_program_attended_before_an_evaluation_is_the_program_given(text: str) -> None:
+    assert [f.status for f in _facts(text, "functional restoration program")] == [PRESENT]
