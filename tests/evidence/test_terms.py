@@ -482,3 +482,11 @@ def test_a_return_to_work_written_without_its_to_is_functional_improvement() -> 
 )
 def test_a_land_based_course_stopped_is_land_therapy_not_tolerated(text: str) -> None:
     assert [f.status for f in _facts(text, "land_therapy_not_tolerated")] == [PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["With the injection he returned to modified work.", "Returned full duty in May.", "He returned regular work."],
+)
+def test_a_return_to_work_with_or_without_its_to_is_functional_improvement(text: str) -> None:
+    assert [f.name for f in _facts(text, "functional_improvement")] == ["returned to work"]
