@@ -64,6 +64,8 @@ def test_prior_treatment(text: str, name: str, sessions: str, status: FactStatus
         "Post-operative physical therapy is needed for the shoulder.",
         "She would benefit from a course of physical therapy.",
         "He needs physical therapy to regain motion.",
+        "She is a good candidate for physical therapy.",
+        "He was an excellent candidate for acupuncture.",
         "A request for authorization asked for acupuncture 2x3; physical therapy 2x3 for the neck and a home exercise program.",
     ],
 )
@@ -137,6 +139,9 @@ def test_each_order_of_a_plan_told_in_sequence_is_read_on_its_own(text: str, nam
         "Chronic pain program - interdisciplinary assessment on 3/2.",
         "Functional restoration program (HELP) evaluation dated 5/1/16.",
         "The FRP team's initial screening was done in May.",
+        "The functional restoration program staff recommend 80 hours.",
+        "Functional restoration program recommendation: 10 full days.",
+        "He is a good candidate for the functional restoration program.",
     ],
 )
 def test_a_program_named_as_what_an_evaluation_is_of_is_not_the_program_given(text: str) -> None:
@@ -149,6 +154,8 @@ def test_a_program_named_as_what_an_evaluation_is_of_is_not_the_program_given(te
         "She completed the FRP; an evaluation of her gains followed.",
         "He attended the functional restoration program and was discharged after the evaluation.",
         "She completed the FRP in May 2015 per the QME evaluation.",
+        "FRP week 2: the team recommends two more weeks.",
+        "She completed the FRP and her doctor recommends a gym program.",
     ],
 )
 def test_a_program_attended_before_an_evaluation_is_the_program_given(text: str) -> None:

@@ -490,3 +490,14 @@ def test_a_land_based_course_stopped_is_land_therapy_not_tolerated(text: str) ->
 )
 def test_a_return_to_work_with_or_without_its_to_is_functional_improvement(text: str) -> None:
     assert [f.name for f in _facts(text, "functional_improvement")] == ["returned to work"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The therapy and psychology evaluations recorded his baseline (walks 5 minutes, lifts 10 lb).",
+        "Baseline levels were established at the intake.",
+    ],
+)
+def test_a_baseline_an_evaluation_recorded_is_baseline_functional_testing(text: str) -> None:
+    assert {f.status for f in _facts(text, "baseline_functional_testing")} == {PRESENT}
