@@ -87,6 +87,12 @@ def test_functional_facts_carry_their_treatment() -> None:
             "and his walking tolerance increased from 10 to 30 minutes.",
             ["physical therapy"],
         ),
+        # the visits a sentence counts are the course's, not an office visit that produced the gains
+        (
+            "She completed 12 sessions of physical therapy. Over the first 12 visits she moved from a walker to a cane.",
+            ["physical therapy"],
+        ),
+        ("Acupuncture x6 done. Across those visits her sitting tolerance rose from 20 to 45 minutes.", ["acupuncture"]),
         ("She takes gabapentin nightly. It allows her to do her own shopping.", ["gabapentin"]),
         ("She takes gabapentin nightly. She reports that it lets her drive to work.", ["gabapentin"]),
         (

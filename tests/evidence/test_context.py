@@ -68,6 +68,8 @@ HYPOTHETICAL, PLANNED = FactStatus.HYPOTHETICAL, FactStatus.PLANNED
         ("He was referred back to physical therapy.", "physical therapy", PLANNED),
         ("She was referred to physical therapy and has completed 8 sessions.", "physical therapy", PRESENT),
         ("The plan of care included a refill of naproxen and physical therapy twice a week.", "physical therapy", PLANNED),
+        ("The plan was aquatic therapy twice a week for four weeks.", "aquatic therapy", PLANNED),
+        ("Her treatment plan is acupuncture x6.", "acupuncture", PLANNED),
         ("A wrist splint will be fitted at the next visit.", "wrist splint", PLANNED),
         ("The provider requested acupuncture twice a week.", "acupuncture", PLANNED),
         ("The EMG results are pending.", "EMG", PLANNED),

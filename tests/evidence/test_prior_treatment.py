@@ -35,6 +35,13 @@ from openimr.model import FactStatus
         ("He has improved after 3 months of weekly therapy with the psychologist.", "psychotherapy", "13", PRESENT),
         ("She has been seeing a psychologist twice a week for the past six weeks.", "psychotherapy", "12", PRESENT),
         ("He had 8 weeks of twice-weekly physical therapy.", "physical therapy", "16", PRESENT),
+        # a course told in blocks adds up; a total the sentence states is the course's
+        ("She had six chiropractic visits in May, then 12 more visits over the summer.", "chiropractic", "18", PRESENT),
+        ("Chiropractic: 18 visits in total since January.", "chiropractic", "18", PRESENT),
+        ("He has attended 24 total physical therapy visits.", "physical therapy", "24", PRESENT),
+        ("A trial of 6 chiropractic treatments, for a total of 12 treatments so far.", "chiropractic", "12", PRESENT),
+        ("He completed 8 physical therapy visits; 6 additional visits are recommended.", "physical therapy", "8", PRESENT),
+        ("She had eight sessions of acupuncture and four further sessions were authorized.", "acupuncture", "8", PRESENT),
         ("L shoulder steroid inj 3/2016 with brief relief.", "joint injection", "", PRESENT),
         ("Her knee was injected with triamcinolone twice last year.", "joint injection", "", PRESENT),
     ],
@@ -57,6 +64,8 @@ def test_prior_treatment(text: str, name: str, sessions: str, status: FactStatus
         "Post-operative physical therapy is needed for the shoulder.",
         "She would benefit from a course of physical therapy.",
         "He needs physical therapy to regain motion.",
+        "She is a good candidate for physical therapy.",
+        "He was an excellent candidate for acupuncture.",
         "A request for authorization asked for acupuncture 2x3; physical therapy 2x3 for the neck and a home exercise program.",
     ],
 )
@@ -121,3 +130,33 @@ def test_each_order_of_a_plan_told_in_sequence_is_read_on_its_own(text: str, nam
     """A word of care under way ("an injection, then resume therapy") is its own order's, the injection only planned."""
     facts = [f for f in _facts(text, name) if f.kind == "prior_treatment"]
     assert [f.status for f in facts] == [status]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FUNCTIONAL RESTORATION PROGRAM - MULTIDISCIPLINARY EVALUATION",
+        "Chronic pain program - interdisciplinary assessment on 3/2.",
+        "Functional restoration program (HELP) evaluation dated 5/1/16.",
+        "The FRP team's initial screening was done in May.",
+        "The functional restoration program staff recommend 80 hours.",
+        "Functional restoration program recommendation: 10 full days.",
+        "He is a good candidate for the functional restoration program.",
+    ],
+)
+def test_a_program_named_as_what_an_evaluation_is_of_is_not_the_program_given(text: str) -> None:
+    assert not [f for f in _facts(text, "functional restoration program") if f.status == PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She completed the FRP; an evaluation of her gains followed.",
+        "He attended the functional restoration program and was discharged after the evaluation.",
+        "She completed the FRP in May 2015 per the QME evaluation.",
+        "FRP week 2: the team recommends two more weeks.",
+        "She completed the FRP and her doctor recommends a gym program.",
+    ],
+)
+def test_a_program_attended_before_an_evaluation_is_the_program_given(text: str) -> None:
+    assert [f.status for f in _facts(text, "functional restoration program")] == [PRESENT]

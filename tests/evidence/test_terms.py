@@ -597,3 +597,99 @@ def test_relief_and_function_in_other_words(text: str, key: str, span: str) -> N
 def test_a_peripheral_nerve_lesion_is_neuropathic_pain(text: str, span: str) -> None:
     facts = _facts(text, "neuropathic_pain")
     assert facts and facts[0].status == PRESENT and facts[0].spans[0].text == span
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "XR L knee and tibia neg for fracture.",
+        "Pelvis XR today: no definite fracture line.",
+        "Wrist films negative x2.",
+        "XR ankle 3 views - no fx.",
+        "Radiographs were without acute findings.",
+        "Two sets of radiographs have not shown a fracture.",
+        "The radiographs haven't shown a fracture.",
+        "Plain films showed only mild degenerative change, no fracture.",
+        "The x-rays were unrevealing.",
+    ],
+)
+def test_plain_films_that_find_nothing_are_normal_radiographs(text: str) -> None:
+    assert [f.status for f in _facts(text, "normal_radiographs")] == [PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "X-rays were not normal.",
+        "Radiographs weren't negative.",
+        "X-rays showed a fracture of the radius, no other fracture.",
+        "X-rays showed a displaced fracture but were otherwise normal.",
+        "X-rays positive for a fracture.",
+    ],
+)
+def test_plain_films_that_find_something_are_not_normal_radiographs(text: str) -> None:
+    assert not [f for f in _facts(text, "normal_radiographs") if f.status == PRESENT]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "status"),
+    [
+        ("Can't weight bear on the R leg.", "fracture_sign", PRESENT),
+        ("She is unable to weight-bear on the left.", "fracture_sign", PRESENT),
+        ("Pain w/ axial load of the hip.", "fracture_sign", PRESENT),
+        ("Concern for occult femoral neck fx.", "fracture", UNCERTAIN),
+        ("Weight 250 pounds, body mass index 44.", "obesity", PRESENT),
+        ("BMI: 41.", "obesity", PRESENT),
+    ],
+)
+def test_signs_of_an_occult_fracture_and_obesity(text: str, key: str, status: FactStatus) -> None:
+    assert [f.status for f in _facts(text, key)] == [status]
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("Returned full duty after the course.", PRESENT),
+        ("Cont regular work.", PRESENT),
+        ("She resumed usual duties in May.", PRESENT),
+        ("He is back at work.", PRESENT),
+        ("He has not returned to regular duty.", ABSENT),
+    ],
+)
+def test_a_work_status_by_its_level_is_working(text: str, status: FactStatus) -> None:
+    assert [f.status for f in _facts(text, "working")] == [status]
+
+
+def test_a_return_to_work_written_without_its_to_is_functional_improvement() -> None:
+    facts = _facts("Completed 8 PT visits -> resolved, returned full duty.", "functional_improvement")
+    assert [(f.name, f.treatments) for f in facts] == [("returned to work", ["physical therapy"])]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A land-based course in April was stopped after three visits because squats swelled her knees.",
+        "Land therapy sessions were discontinued as too painful.",
+    ],
+)
+def test_a_land_based_course_stopped_is_land_therapy_not_tolerated(text: str) -> None:
+    assert [f.status for f in _facts(text, "land_therapy_not_tolerated")] == [PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["With the injection he returned to modified work.", "Returned full duty in May.", "He returned regular work."],
+)
+def test_a_return_to_work_with_or_without_its_to_is_functional_improvement(text: str) -> None:
+    assert [f.name for f in _facts(text, "functional_improvement")] == ["returned to work"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The therapy and psychology evaluations recorded his baseline (walks 5 minutes, lifts 10 lb).",
+        "Baseline levels were established at the intake.",
+    ],
+)
+def test_a_baseline_an_evaluation_recorded_is_baseline_functional_testing(text: str) -> None:
+    assert {f.status for f in _facts(text, "baseline_functional_testing")} == {PRESENT}

@@ -245,6 +245,11 @@ def test_pattern_prefixes_in_ascii_text(pattern: str, prefixes: tuple[str, ...])
         (r"\bnot\s+tried\b", "he knot tried", False),
         (r"\bosteoarthritis of the knee\b", "OA of the knee", True),
         (r"\bosteoarthritis of the knee\b", "oa of the knee", False),
+        (r"\b(?:x-?rays?|films)\s+(?:were\s+)?negative\b", "XR neg", True),
+        (r"\b(?:x-?rays?|films)\s+(?:were\s+)?negative\b", "XRs were neg.", True),
+        (r"\b(?:x-?rays?|films)\s+(?:were\s+)?negative\b", "xr neg", False),
+        (r"\bnegative for fracture\b", "neg for fracture", True),
+        (r"\bnegative for fracture\b", "negligible fracture", False),
     ],
 )
 def test_patterns_also_match_clinical_shorthand_and_the_past_tense(pattern: str, text: str, matches: bool) -> None:

@@ -69,6 +69,8 @@ def test_hours_per_week_within(request_text: str, original: str | None, status: 
     [
         ("Functional restoration program 10 days", 10.0),
         ("Functional restoration program x 80 hours", 10.0),
+        ("Functional restoration program x80 hours (10 days)", 10.0),
+        ("Functional restoration program x160 hrs", 20.0),
         ("FRP 160 hours", 20.0),
         ("Functional restoration program 2 weeks", 10.0),
         ("Functional restoration program 5 days a week for 2 weeks", 10.0),

@@ -44,9 +44,14 @@ cane"): what they name is never the cause of the sentence's other statements."""
 
 def _named(text: str) -> list[str]:
     names = [match.value[0].generic for match in drug_matcher().find(text)]
-    names += [match.value.name for match in procedure_matcher().find(text)]
+    names += [match.value.name for match in procedure_matcher().find(text) if not _COURSE_UNIT.fullmatch(match.text)]
     names += [name for name, _, pattern in term_lists()["treatment_word"] if pattern.search(text)]
     return list(dict.fromkeys(names))
+
+
+_COURSE_UNIT = re.compile(r"visits?", re.IGNORECASE)
+"""The word that counts a course ("over the first 12 visits", "across those visits"): a unit of the course the text is
+about, not an office visit that produced the gains it tells of."""
 
 
 def attributed_treatments(

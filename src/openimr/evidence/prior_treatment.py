@@ -33,6 +33,37 @@ _SESSIONS = re.compile(
 4", "visit #6 of 6", "progress note, visit 12"), the tally a note keeps ("sessions completed: 4", "visits to date - 6",
 "CBT x4 completed", "completed initial acupuncture x6"); not a date, a time or a frequency ("visit 12/15", "session
 2x a week")."""
+_TOTAL = re.compile(
+    rf"\btotal\s+of\s+(?P<n>{_COUNT})\s+(?:\w+\s+){{0,3}}?(?:sessions|visits|treatments)\b"
+    rf"|\b(?P<counted>{_COUNT})\s+(?:total\s+(?:\w+\s+){{0,3}}?(?:sessions|visits|treatments)"
+    r"|(?:\w+\s+){0,3}?(?:sessions|visits|treatments)\s+(?:in\s+(?:total|all)|total))\b",
+    re.IGNORECASE,
+)
+"""The total a sentence gives for a course ("for a total of 18 visits", "12 sessions in all", "24 total visits"): the
+course, whatever blocks the sentence tells it in."""
+_MORE = re.compile(
+    rf"\b(?P<n>{_COUNT})\s+(?:more|further|additional|subsequent)\s+(?:\w+\s+){{0,2}}?(?:sessions|visits|treatments)\b"
+    r"(?![^,;.]*\b(?:request\w*|recommend\w*|plan\w*|authoriz\w*|certif\w*|approv\w*|will|would|to\s+be)\b)",
+    re.IGNORECASE,
+)
+"""A further block of the same course told as had ("six visits, followed by 12 further visits"), not one asked for or
+planned ("... and 6 more visits are recommended"): its sessions add to the course's."""
+
+
+def _sessions_had(sentence: str) -> int | None:
+    """The sessions of the course a sentence tells of: the total it states, else its first count (`_SESSIONS`) and the
+    further blocks it tells after that one (`_MORE`), else the sessions of a course told by length and frequency."""
+    total = anchored_search(_TOTAL, sentence)
+    if total is not None:
+        return number_value(total["n"] or total["counted"])
+    sessions = anchored_search(_SESSIONS, sentence)
+    if sessions is None:
+        return _course_sessions(sentence)
+    first = number_value(next(n for n in sessions.groups() if n))
+    more = sum(number_value(block["n"]) or 0 for block in _MORE.finditer(sentence, sessions.end()))
+    return None if first is None else first + more
+
+
 _FREQUENCY = rf"\b{TIMES_A_WEEK}"
 _LENGTH = rf"(?P<length>{_COUNT})\s+(?P<unit>weeks?|wks?|months?|mos?)\b"
 _COURSES = (
@@ -80,8 +111,7 @@ def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
     sessions the sentence states, if any."""
     facts: list[Candidate] = []
     for match in find_terms(case, "prior_treatment", CLINICAL, names):
-        sessions = anchored_search(_SESSIONS, match.sentence.text)
-        count = number_value(next(n for n in sessions.groups() if n)) if sessions else _course_sessions(match.sentence.text)
+        count = _sessions_had(match.sentence.text)
         clause = _clause(match.sentence.text, match.start - match.sentence.start)
         plan = None if anchored_search(_ONGOING, clause) else plan_section(match.document.text, match.start)
         facts.append(Candidate("prior_treatment", match, value=str(count) if count is not None else "", plan=plan))

@@ -87,14 +87,16 @@ _SHORTHAND = (
     (re.compile(_WORD_START_IN_PATTERN + r"diagnosis" + _WORD_END_IN_PATTERN), "(?:diagnosis|dx)"),
     (re.compile(_WORD_START_IN_PATTERN + "history" + _WORD_END_IN_PATTERN), "(?:history|hx)"),
     (re.compile(_WORD_START_IN_PATTERN + "therapy" + _WORD_END_IN_PATTERN), "(?:physio)?therapy"),
+    (re.compile(_WORD_START_IN_PATTERN + "negative" + _WORD_END_IN_PATTERN), r"(?:negative|neg\b\.?)"),
+    (re.compile(r"(?<![\w\\])x-\?rays\?"), r"(?:x-?rays?|(?-i:XRs?))"),
     (re.compile(r"(?: |\\s\+?)not" + _WORD_END_IN_PATTERN), r"(?:\s+not|n't)"),
     (re.compile(_WORD_START_IN_PATTERN + "left" + _WORD_END_IN_PATTERN), r"(?:left|lt\.?|(?-i:L))"),
     (re.compile(_WORD_START_IN_PATTERN + "right" + _WORD_END_IN_PATTERN), r"(?:right|rt\.?|(?-i:R))"),
     (re.compile(_WORD_START_IN_PATTERN + "bilateral" + _WORD_END_IN_PATTERN), r"(?:bilateral|bilat\.?|b/l)"),
 )
 """Words of a pattern and the shorthand clinical notes write for them ("w/o" for "without", "w/" for "with" before a
-space or the end of its group, "h/o" for "history of", "wks" for "weeks", "dx" for "diagnosis", "L" for "left",
-"hasn't" for "has not")."""
+space or the end of its group, "h/o" for "history of", "wks" for "weeks", "dx" for "diagnosis", "neg" for "negative",
+"XR" for "x-ray", "L" for "left", "hasn't" for "has not")."""
 _SIGNS = (
     (
         re.compile(r"(?:\\b|(?<=\\[sS])|(?<![\w\\]))positive(?:\\b)?" + _WORD_END_IN_PATTERN),

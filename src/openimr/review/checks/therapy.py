@@ -31,8 +31,9 @@ _ROUND_THE_CLOCK = re.compile(
     r"\b24\s*/\s*7\b|\b24[\s-]*(?:hours?|hrs?)\s*(?:a\s+day\s+)?(?:care|supervision|assistance)\b", re.IGNORECASE
 )
 _TOTAL_HOURS = re.compile(
-    rf"\b(?P<n>{_QTY})\s*{_HOURS}(?!\s*(?:(?:a|per|/|each|every)\s*(?:day|week)|daily|weekly))", re.IGNORECASE
+    rf"(?:\b|(?<=\bx))(?P<n>{_QTY})\s*{_HOURS}(?!\s*(?:(?:a|per|/|each|every)\s*(?:day|week)|daily|weekly))", re.IGNORECASE
 )
+"""The hours a program request asks for in all, the count written alone or after the "x" of a quantity ("x80 hours")."""
 
 
 def _value(text: str) -> float:
