@@ -489,6 +489,29 @@ class RunIndex:
         return found
 
 
+class AnchorIndex:
+    """Which of a list of patterns, each with its anchors (`pattern_anchors`: letter runs one of which any text it
+    matches holds), a text may match: one pass of a `RunIndex` of every anchor in place of a test of each pattern."""
+
+    def __init__(self, anchors: Iterable[tuple[str, ...]]) -> None:
+        by_anchor: dict[str, list[int]] = {}
+        everywhere: list[int] = []
+        for index, runs in enumerate(anchors):
+            for run in runs:
+                by_anchor.setdefault(run, []).append(index)
+            if not runs:
+                everywhere.append(index)
+        self._by_anchor = {run: tuple(indexes) for run, indexes in by_anchor.items()}
+        self._everywhere = tuple(everywhere)
+        self._runs = RunIndex(by_anchor)
+
+    def may_match(self, lowered: str) -> list[int]:
+        """The indexes, in order, of the patterns that a text (lower-cased) can match (`may_match`): those without
+        anchors and those one of whose anchors it holds."""
+        by_anchor = self._by_anchor
+        return sorted({*self._everywhere, *(index for run in self._runs.held(lowered) for index in by_anchor[run])})
+
+
 _Anchors = frozenset[str]
 """Letter runs one of which any match contains."""
 _Branch = list[_Anchors]
@@ -823,6 +846,7 @@ class TermMatcher(Generic[V]):
             except re.error as error:
                 raise OpenIMRError(f"pattern {pattern!r} is not a valid regular expression ({error})", source) from None
             self._patterns.append(_MatcherPattern(compiled, value))
+        self._pattern_anchors = AnchorIndex(pattern.pattern.anchors for pattern in self._patterns)
         body = "|".join(f"(?:{a})" for a in alternatives if a) or r"(?!x)x"
         self._regex = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
         plain = bool(insensitive) and not any(has_odd_letter(term) or not _WORD_CHARACTER.match(term) for term in insensitive)
@@ -849,10 +873,9 @@ class TermMatcher(Generic[V]):
         found = [TermMatch(start, end, text[start:end], self._entry(text[start:end])) for start, end in spans]
         if not self._patterns:
             return found
-        for pattern, value in self._patterns:
-            if may_match(pattern.anchors, lowered):
-                places = pattern.matches(text, 0, len(text), lowered if plain else None, ascii)
-                found.extend(TermMatch(start, end, text[start:end], value) for start, end in places)
+        for pattern, value in map(self._patterns.__getitem__, self._pattern_anchors.may_match(lowered)):
+            places = pattern.matches(text, 0, len(text), lowered if plain else None, ascii)
+            found.extend(TermMatch(start, end, text[start:end], value) for start, end in places)
         found.sort(key=lambda m: (m.start, m.start - m.end))
         kept: list[TermMatch[V]] = []
         for match in found:
