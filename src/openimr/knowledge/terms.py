@@ -754,6 +754,42 @@ character). Checked there rather than first, the search skips to the places wher
 is much quicker for terms that start with a capital."""
 
 
+class WordStartPattern(NamedTuple):
+    """An expression that matches only where no character of a class (`not_after`, e.g. "\\w/") comes before it, as
+    `(?<![not_after])(?:body)` finds it, searched quicker: read as a character outside the class and then the body
+    (`after_break`) or as the body at the text's start (`at_start`), the search skips to the places where such a
+    character is instead of trying the look-behind at every place of the text. In both, the body is group 1. The body
+    never matches empty text."""
+
+    after_break: re.Pattern[str]
+    at_start: re.Pattern[str]
+
+    @classmethod
+    def compile(cls, not_after: str, body: str, flags: int = 0) -> WordStartPattern:
+        """The two expressions of `body` after no character of `[not_after]`."""
+        return cls(re.compile(rf"[^{not_after}]({body})", flags), re.compile(rf"({body})", flags))
+
+    def ascii_twin(self, ascii: bool) -> WordStartPattern:
+        """Both expressions read with ASCII classes when `ascii` (`ascii_twin`)."""
+        return WordStartPattern(ascii_twin(self.after_break, ascii), ascii_twin(self.at_start, ascii))
+
+    def matches(self, text: str, start: int = 0, end: int | None = None) -> Iterator[re.Match[str]]:
+        """The matches in `text[start:end]`, each its group 1, as `finditer` of the expression with its look-behind
+        finds them there: each next one from the end of the last, the character before it perhaps the last one's own."""
+        end = len(text) if end is None else end
+        first = self.at_start.match(text, 0, end) if start == 0 else None
+        if first is not None:
+            yield first
+        after = first.end() - 1 if first is not None else max(start - 1, 0)
+        while (found := self.after_break.search(text, after, end)) is not None:
+            yield found
+            after = found.end(1) - 1
+
+    def spans(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+        """The spans of the matches in `text[start:end]` (`matches`)."""
+        return [found.span(1) for found in self.matches(text, start, end)]
+
+
 class WordStartTerms(NamedTuple):
     """Whole-word terms that ignore case (a `trie_regex`), for a lower-cased text (`regex_fold`): each term after the
     character before it (`after_break`: a non-word character, the term a group of its own) or at the text's start
