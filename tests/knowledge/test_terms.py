@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openimr.errors import OpenIMRError
 from openimr.knowledge.terms import (
     _FOLDS_ODDLY,
     RunIndex,
     TermMatcher,
+    WordStartPattern,
     ascii_twin,
     for_text,
     holds,
@@ -338,3 +341,37 @@ def test_ascii_twin_only_where_it_matches_alike() -> None:
     named = re.compile(r"\u017ftill", re.IGNORECASE)  # the same letter, named by an escape
     assert ascii_twin(named) is named and named.search("still") is not None
     assert ascii_twin(regex, ascii=False) is regex
+
+
+_WORD_START_BODIES = (
+    r"(?:(?:there\s+)?(?:is|was)\s+)?no(?![\w/])",  # an optional word first
+    r"(?:\[\s*\]\s*)?no\s*\[x\](?![\w/])",  # a form's box: a match that ends with a character outside the class
+    r"-?\s*denies(?![\w/])",  # a match that may start with a space
+    r"n/a|\bs/p",
+)
+
+
+@pytest.mark.parametrize("body", _WORD_START_BODIES)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no pain. there is no swelling; was no-go / no",
+        "[ ] no [x][ ] no [x]no [x] uno [x]",
+        " - denies -denies,denies/denies xdenies",
+        "n/a s/p n/an/a/s/p (n/a)",
+        "",
+    ],
+)
+def test_a_word_start_pattern_finds_what_its_look_behind_finds(body: str, text: str) -> None:
+    expected = re.compile(rf"(?<![\w/])(?:{body})")
+    searched = WordStartPattern.compile(r"\w/", body)
+    for start, end in ((0, len(text)), (1, len(text)), (3, max(len(text) - 2, 0))):
+        assert searched.spans(text, start, end) == [m.span() for m in expected.finditer(text, start, end)]
+    assert searched.ascii_twin(True).spans(text) == [m.span() for m in expected.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_WORD_START_BODIES), st.text(alphabet="nosa/-[]x ;.\n", max_size=40), st.integers(0, 5))
+def test_a_word_start_pattern_finds_what_its_look_behind_finds_anywhere(body: str, text: str, start: int) -> None:
+    expected = re.compile(rf"(?<![\w/])(?:{body})")
+    assert WordStartPattern.compile(r"\w/", body).spans(text, start) == [m.span() for m in expected.finditer(text, start)]

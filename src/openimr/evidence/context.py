@@ -41,6 +41,7 @@ from openimr.knowledge.terms import (
     Requirements,
     RunIndex,
     TermMatcher,
+    WordStartPattern,
     ascii_twin,
     holds,
     pattern_anchors,
@@ -258,9 +259,9 @@ _LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz
 def _matches(rule: _IndexedRule, segment: str, ascii: bool, offset: int) -> list[tuple[int, int]]:
     """Whole-word matches of a lower-case rule in a lower-cased sentence (`ascii`: one that `reads_as_ascii`), as
     offsets into the whole text."""
+    if rule.word_start is not None:
+        return [(start + offset, end + offset) for start, end in rule.word_start[ascii].spans(segment)]
     regex = rule.ascii_regex if ascii else rule.regex
-    if rule.word_start:
-        return [(match.start() + offset, match.end() + offset) for match in regex.finditer(segment)]
     found = []
     position = 0
     while (match := regex.search(segment, position)) is not None:
@@ -302,14 +303,15 @@ def _requirements(rule: ContextRule) -> Requirements:
 
 
 class _IndexedRule(NamedTuple):
-    """A rule with its lower-case expression (and its ASCII twin, `ascii_twin`), whether the expression checks the
-    word start itself, and what a sentence must hold for it to match."""
+    """A rule with its lower-case expression (and its ASCII twin, `ascii_twin`), what a sentence must hold for it to
+    match, and, when the expression checks the word start itself, the expression searched as a word start
+    (`WordStartPattern`), read with Unicode and (key true) with ASCII classes."""
 
     rule: ContextRule
     regex: re.Pattern[str]
     ascii_regex: re.Pattern[str]
-    word_start: bool
     requirements: Requirements
+    word_start: dict[bool, WordStartPattern] | None
 
 
 @dataclass(frozen=True)
@@ -329,8 +331,11 @@ def _rule_index() -> _RuleIndex:
     for index, (rule, regex) in enumerate(_compiled()):
         for anchor in _anchors(rule):
             by_anchor.setdefault(anchor, []).append(index)
-        word_start = regex.pattern.startswith(_WORD_START)
-        rules.append(_IndexedRule(rule, regex, ascii_twin(regex), word_start, _requirements(rule)))
+        word_start = None
+        if regex.pattern.startswith(_WORD_START):
+            body = WordStartPattern.compile(r"\w/", regex.pattern.removeprefix(_WORD_START))
+            word_start = {ascii: body.ascii_twin(ascii) for ascii in (False, True)}
+        rules.append(_IndexedRule(rule, regex, ascii_twin(regex), _requirements(rule), word_start))
     runs = [*by_anchor, *(run for rule in rules for branch in rule.requirements for group in branch for run in group)]
     return _RuleIndex(tuple(rules), {a: tuple(indexes) for a, indexes in by_anchor.items()}, RunIndex(runs))
 

@@ -14,7 +14,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from openimr.evidence.numbers import NUMBER_OR_A, TIME_UNIT, number_value, time_unit
-from openimr.knowledge.terms import for_text, regex_fold
+from openimr.knowledge.terms import WordStartPattern, reads_as_ascii, regex_fold
 from openimr.model import DatePrecision, last_day
 
 __all__ = [
@@ -72,9 +72,9 @@ _MEASURE_UNIT = (
 )
 """Units after a four-digit number that make it a quantity, not a year ("2000 mg", "1950 feet")."""
 
-_DATE = re.compile(
+_DATE = WordStartPattern.compile(
+    r"\w/.-",
     rf"""
-    (?<![\w/.-])
     (?:
         (?P<m>\d{{1,2}})[/.-](?P<d>\d{{1,2}})[/.-](?P<y>\d{{4}}|\d{{2}})        # 12/15/2011, 1/5/16, 01-05-2016
       | (?P<iy>\d{{4}})-(?P<im>\d{{2}})-(?P<id>\d{{2}})                          # 2016-01-05
@@ -136,10 +136,10 @@ def _dates_in(text: str) -> tuple[FoundDate, ...]:
     if _DIGIT.search(text) is None:
         return ()
     found = []
-    for match in for_text(_DATE, text).finditer(text):
+    for match in _DATE.ascii_twin(reads_as_ascii(text)).matches(text):
         date, precision = _resolve(match)
         if date is not None:
-            found.append(FoundDate(date, match.start(), match.end(), precision))
+            found.append(FoundDate(date, match.start(1), match.end(1), precision))
     return tuple(found)
 
 

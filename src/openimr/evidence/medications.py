@@ -27,6 +27,7 @@ from openimr.evidence.wording import (
     SentenceRole,
 )
 from openimr.knowledge.lexicons import Drug, drug_lexicon, drug_matcher
+from openimr.knowledge.terms import anchored_search, regex_fold
 from openimr.model import Case, Fact, FactStatus
 
 FIRST_PRESCRIPTION = "first prescription"
@@ -230,7 +231,7 @@ def _prescribed_now(match: TermMatch, ongoing: bool, ur_date: dt.date | None) ->
     starts the drug, or starts it as a trial, and nothing places it before the visit (an earlier time or a date more
     than a few weeks before the UR decision in its clause, use of the drug under way)."""
     clause = _part_of(match, _CLAUSE_BREAK)
-    if ongoing or not _PRESCRIBED_NOW.search(match.sentence.text) or _EARLIER_USE.search(clause):
+    if ongoing or not anchored_search(_PRESCRIBED_NOW, match.sentence.text) or _EARLIER_USE.search(clause):
         return False
     dates = find_event_dates(clause)
     return ur_date is None or all((ur_date - d.date).days <= 7 * _RECENT_WEEKS for d in dates)
@@ -239,7 +240,8 @@ def _prescribed_now(match: TermMatch, ongoing: bool, ur_date: dt.date | None) ->
 def _names_drug_test(sentence: str) -> bool:
     """Whether a sentence names a drug test: a urine or saliva screen, a toxicology panel, a laboratory confirmation
     (the `drug_test_word` term list)."""
-    return any(pattern.search(sentence) for _, _, pattern in term_lists()["drug_test_word"])
+    folded = regex_fold(sentence)
+    return any(anchored_search(pattern, sentence, folded) for _, _, pattern in term_lists()["drug_test_word"])
 
 
 # the words by which a test reports a drug not found: "negative for", "not detected", "absent", "did not show"
@@ -337,7 +339,7 @@ def extract(case: Case) -> list[Candidate]:
             continue
         # a drug a review certified: the denial of another item beside it does not negate it
         decided = _decision_clause(match) if role is SentenceRole.REVIEW else None
-        if _FIRST.search(match.sentence.text):
+        if anchored_search(_FIRST, match.sentence.text):
             # the drug the new prescription replaces is not itself prescribed ("started celecoxib today in place of
             # meloxicam")
             facts.append(Candidate("medication", match, value=PAST_COURSE if _replaced(match) else FIRST_PRESCRIPTION))

@@ -95,13 +95,11 @@ class TermMatch:
 @dataclass(frozen=True, eq=False)
 class _Scan:
     """One pattern of a term anchored at a word start (`PrefixedPattern`: its anchors and prefixes), with the letter
-    runs a text must contain for it to match, `finer` than its anchors: one run of every group of a branch
-    (`pattern_requirements`)."""
+    runs a text must contain for it to match: one run of every group of a branch (`pattern_requirements`), or one of
+    its anchors."""
 
     pattern: PrefixedPattern
     requirements: Requirements
-    finer: bool
-    """Whether the requirements say more than the anchors."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -128,7 +126,7 @@ def _scan(pattern: str) -> _Scan:
     compiled = PrefixedPattern.compile(pattern, _MATCH_START)
     loose = ((compiled.anchors,),) if compiled.anchors else ()
     requirements = loose if has_odd_letter(pattern) else selective(pattern_requirements(pattern))
-    return _Scan(compiled, requirements, requirements != loose)
+    return _Scan(compiled, requirements)
 
 
 @cache
@@ -335,10 +333,7 @@ def find_terms(
         stretches = [(term, scan, [(0, len(text))]) for term, scan in scans.everywhere]
         anchored = {index for anchor in scans.by_anchor.keys() & held for index in scans.by_anchor[anchor]}
         for term, scan in map(scans.anchored.__getitem__, anchored):
-            where = 0
-            for anchor in scan.pattern.anchors:
-                where |= hits.get(anchor, 0)
-            if meets := meeting(scan.requirements, hits) if scan.finer else where:
+            if meets := meeting(scan.requirements, hits):
                 places = [(s.start, s.end) for s in map(sentences.sentences.__getitem__, _members(meets))]
                 stretches.append((term, scan, places))
         found: dict[tuple[str, int], tuple[int, _Term]] = {}

@@ -491,6 +491,29 @@ class RunIndex:
         return found
 
 
+class AnchorIndex:
+    """Which of a list of patterns, each with its anchors (`pattern_anchors`: letter runs one of which any text it
+    matches holds), a text may match: one pass of a `RunIndex` of every anchor in place of a test of each pattern."""
+
+    def __init__(self, anchors: Iterable[tuple[str, ...]]) -> None:
+        by_anchor: dict[str, list[int]] = {}
+        everywhere: list[int] = []
+        for index, runs in enumerate(anchors):
+            for run in runs:
+                by_anchor.setdefault(run, []).append(index)
+            if not runs:
+                everywhere.append(index)
+        self._by_anchor = {run: tuple(indexes) for run, indexes in by_anchor.items()}
+        self._everywhere = tuple(everywhere)
+        self._runs = RunIndex(by_anchor)
+
+    def may_match(self, lowered: str) -> list[int]:
+        """The indexes, in order, of the patterns that a text (lower-cased) can match (`may_match`): those without
+        anchors and those one of whose anchors it holds."""
+        by_anchor = self._by_anchor
+        return sorted({*self._everywhere, *(index for run in self._runs.held(lowered) for index in by_anchor[run])})
+
+
 _Anchors = frozenset[str]
 """Letter runs one of which any match contains."""
 _Branch = list[_Anchors]
@@ -733,6 +756,42 @@ character). Checked there rather than first, the search skips to the places wher
 is much quicker for terms that start with a capital."""
 
 
+class WordStartPattern(NamedTuple):
+    """An expression that matches only where no character of a class (`not_after`, e.g. "\\w/") comes before it, as
+    `(?<![not_after])(?:body)` finds it, searched quicker: read as a character outside the class and then the body
+    (`after_break`) or as the body at the text's start (`at_start`), the search skips to the places where such a
+    character is instead of trying the look-behind at every place of the text. In both, the body is group 1. The body
+    never matches empty text."""
+
+    after_break: re.Pattern[str]
+    at_start: re.Pattern[str]
+
+    @classmethod
+    def compile(cls, not_after: str, body: str, flags: int = 0) -> WordStartPattern:
+        """The two expressions of `body` after no character of `[not_after]`."""
+        return cls(re.compile(rf"[^{not_after}]({body})", flags), re.compile(rf"({body})", flags))
+
+    def ascii_twin(self, ascii: bool) -> WordStartPattern:
+        """Both expressions read with ASCII classes when `ascii` (`ascii_twin`)."""
+        return WordStartPattern(ascii_twin(self.after_break, ascii), ascii_twin(self.at_start, ascii))
+
+    def matches(self, text: str, start: int = 0, end: int | None = None) -> Iterator[re.Match[str]]:
+        """The matches in `text[start:end]`, each its group 1, as `finditer` of the expression with its look-behind
+        finds them there: each next one from the end of the last, the character before it perhaps the last one's own."""
+        end = len(text) if end is None else end
+        first = self.at_start.match(text, 0, end) if start == 0 else None
+        if first is not None:
+            yield first
+        after = first.end() - 1 if first is not None else max(start - 1, 0)
+        while (found := self.after_break.search(text, after, end)) is not None:
+            yield found
+            after = found.end(1) - 1
+
+    def spans(self, text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+        """The spans of the matches in `text[start:end]` (`matches`)."""
+        return [found.span(1) for found in self.matches(text, start, end)]
+
+
 class WordStartTerms(NamedTuple):
     """Whole-word terms that ignore case (a `trie_regex`), for a lower-cased text (`regex_fold`): each term after the
     character before it (`after_break`: a non-word character, the term a group of its own) or at the text's start
@@ -825,6 +884,7 @@ class TermMatcher(Generic[V]):
             except re.error as error:
                 raise OpenIMRError(f"pattern {pattern!r} is not a valid regular expression ({error})", source) from None
             self._patterns.append(_MatcherPattern(compiled, value))
+        self._pattern_anchors = AnchorIndex(pattern.pattern.anchors for pattern in self._patterns)
         body = "|".join(f"(?:{a})" for a in alternatives if a) or r"(?!x)x"
         self._regex = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
         plain = bool(insensitive) and not any(has_odd_letter(term) or not _WORD_CHARACTER.match(term) for term in insensitive)
@@ -851,10 +911,9 @@ class TermMatcher(Generic[V]):
         found = [TermMatch(start, end, text[start:end], self._entry(text[start:end])) for start, end in spans]
         if not self._patterns:
             return found
-        for pattern, value in self._patterns:
-            if may_match(pattern.anchors, lowered):
-                places = pattern.matches(text, 0, len(text), lowered if plain else None, ascii)
-                found.extend(TermMatch(start, end, text[start:end], value) for start, end in places)
+        for pattern, value in map(self._patterns.__getitem__, self._pattern_anchors.may_match(lowered)):
+            places = pattern.matches(text, 0, len(text), lowered if plain else None, ascii)
+            found.extend(TermMatch(start, end, text[start:end], value) for start, end in places)
         found.sort(key=lambda m: (m.start, m.start - m.end))
         kept: list[TermMatch[V]] = []
         for match in found:
