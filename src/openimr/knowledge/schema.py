@@ -9,8 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
+from functools import cache
+from importlib import resources
 from typing import Any, Literal, Self
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from openimr.knowledge.terms import with_variants
@@ -157,14 +160,39 @@ class Criterion(_Knowledge):
     missing: str = Field(default="", description="How the rationale states that the record does not meet it.")
 
 
+@cache
+def _shared_indication(name: str) -> dict[str, Any]:
+    """The indication of `knowledge/indications/NAME.yaml`, as written (its `id` is its name)."""
+    resource = resources.files("openimr.knowledge").joinpath("indications", f"{name}.yaml")
+    if not resource.is_file():
+        raise ValueError(f"no shared indication {name!r} in knowledge/indications")
+    data = yaml.safe_load(resource.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or data.get("id") != name:
+        raise ValueError(f"knowledge/indications/{name}.yaml is not an indication with id {name!r}")
+    return data
+
+
 class Indication(_Knowledge):
     """One path by which the guideline supports the treatment: criteria that together justify it (all must be met).
-    Any one indication of a topic suffices."""
+    Any one indication of a topic suffices.
+
+    An indication written `{use: NAME}` is the one of `knowledge/indications/NAME.yaml`: the one home of a path that
+    several topics take alike (the same guideline rule read the same way: chronic opioid treatment continues under
+    the same criteria before and after an operation)."""
 
     id: str
     text: str = Field(description="The indication as a reviewer states it.")
     rule: str = Field(default="", description="The guideline's own sentence it comes from, paraphrased.")
     criteria: list[Criterion] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shared(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "use" not in data:
+            return data
+        if set(data) != {"use"}:
+            raise ValueError("a shared indication is used as written: 'use' takes no other keys")
+        return dict(_shared_indication(str(data["use"])))
 
 
 class Topic(_Knowledge):
