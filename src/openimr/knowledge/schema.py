@@ -160,18 +160,6 @@ class Criterion(_Knowledge):
     missing: str = Field(default="", description="How the rationale states that the record does not meet it.")
 
 
-@cache
-def _shared_indication(name: str) -> dict[str, Any]:
-    """The indication of `knowledge/indications/NAME.yaml`, as written (its `id` is its name)."""
-    resource = resources.files("openimr.knowledge").joinpath("indications", f"{name}.yaml")
-    if not resource.is_file():
-        raise ValueError(f"no shared indication {name!r} in knowledge/indications")
-    data = yaml.safe_load(resource.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or data.get("id") != name:
-        raise ValueError(f"knowledge/indications/{name}.yaml is not an indication with id {name!r}")
-    return data
-
-
 class Indication(_Knowledge):
     """One path by which the guideline supports the treatment: criteria that together justify it (all must be met).
     Any one indication of a topic suffices.
@@ -192,7 +180,20 @@ class Indication(_Knowledge):
             return data
         if set(data) != {"use"}:
             raise ValueError("a shared indication is used as written: 'use' takes no other keys")
-        return dict(_shared_indication(str(data["use"])))
+        return dict(_shared_entry("indications", "indication", str(data["use"])))
+
+
+@cache
+def _shared_entry(folder: str, kind: str, name: str) -> dict[str, Any]:
+    """The `kind` of `knowledge/FOLDER/NAME.yaml` (e.g. the indication `indications/opioid_maintenance.yaml`), as
+    written: the one home of an entry several topics use alike. Its `id` is its name."""
+    resource = resources.files("openimr.knowledge").joinpath(folder, f"{name}.yaml")
+    if not resource.is_file():
+        raise ValueError(f"no shared {kind} {name!r} in knowledge/{folder}")
+    data = yaml.safe_load(resource.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or data.get("id") != name:
+        raise ValueError(f"knowledge/{folder}/{name}.yaml does not hold the {kind} with id {name!r}")
+    return data
 
 
 class Topic(_Knowledge):
