@@ -693,3 +693,24 @@ def test_a_return_to_work_with_or_without_its_to_is_functional_improvement(text:
 )
 def test_a_baseline_an_evaluation_recorded_is_baseline_functional_testing(text: str) -> None:
     assert {f.status for f in _facts(text, "baseline_functional_testing")} == {PRESENT}
+
+
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        # ODG Antiemetics: nausea that begins with an operation is the operation's, the operation named first or last
+        ("Since the operation she has been nauseated from the oxycodone.", PRESENT),
+        ("After his lumbar fusion he began vomiting with each dose of hydrocodone.", PRESENT),
+        ("Following the right knee replacement, ongoing nausea.", PRESENT),
+        ("He has had nausea and vomiting since the shoulder surgery.", PRESENT),
+        ("She reports post-surgical nausea.", PRESENT),
+        ("Nausea post-op, treated with ondansetron.", PRESENT),
+        # negated, or nausea from before the operation, is not
+        ("Since the surgery he has had no nausea.", None),
+        ("No nausea since the operation.", ABSENT),
+        ("Nausea from his Norco since before the surgery.", None),
+        ("He has nausea from his pain medications.", None),
+    ],
+)
+def test_nausea_dated_from_an_operation(text: str, status: FactStatus | None) -> None:
+    assert gather_evidence(_case(text)).status(["postoperative_nausea"]) == status

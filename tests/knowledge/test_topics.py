@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from openimr.errors import OpenIMRError
-from openimr.knowledge import parse_knowledge
-from openimr.knowledge.schema import Era, TermList, Topic
+from openimr.knowledge import knowledge_files, parse_knowledge
+from openimr.knowledge.schema import Era, Indication, TermList, Topic
 from openimr.requests import parse_request
 from openimr.review.topics import catalogue, citations_for, maximus_line, select_topic, topics, validate_topic
 
@@ -40,6 +40,12 @@ citations:
       - guideline: mtus_chronic_pain
         sections: [Example]
 """
+
+SHARED = VALID.replace("citations:", "  - use: working_on_the_opioid\ncitations:", 1)
+
+
+def _using(written: str) -> str:
+    return SHARED.replace("use: working_on_the_opioid", written)
 
 
 def test_every_packaged_topic_loads_and_names_known_checks_and_guidelines() -> None:
@@ -76,6 +82,10 @@ def test_valid_topic_parses() -> None:
         (VALID.replace('era: "2016"', 'era: "1999"'), "era"),
         (VALID.replace("'\\bexample\\b'", "'(unclosed'"), "bad pattern"),
         (VALID.replace("applies_to:", "applies_to: [", 1), "not valid YAML"),
+        (_using("use: working_on_opioids"), "indications.1: Value error, no shared indication 'working_on_opioids'"),
+        (_using("use: opioids"), "indications.1: Value error, no shared indication 'opioids' in knowledge/indications"),
+        (_using("use: working_on_the_opioid\n    text: Working."), "a shared indication is used as written"),
+        (_using("use: working_on_the_opioid\n  - use: working_on_the_opioid"), "ids must be unique within a topic: analgesia"),
     ],
 )
 def test_broken_topic_is_refused_with_one_line(broken: str, expected: str) -> None:
@@ -316,3 +326,23 @@ def test_postoperative_therapy_cites_the_postsurgical_section_of_its_body_region
 def test_broken_term_list_is_refused(broken: str, expected: str) -> None:
     with pytest.raises(OpenIMRError, match=expected):
         parse_knowledge(broken, TermList, "knowledge/evidence/finding.yaml")
+
+
+def test_topic_uses_a_shared_indication_as_written_in_its_home() -> None:
+    topic = parse_knowledge(SHARED, Topic, "example.yaml")
+    rules = validate_topic(topic, "example.yaml")
+    shared = topic.indications[1]
+    assert shared.id == "working_on_the_opioid"
+    assert [c.id for c in shared.criteria][:2] == ["working_opioid_in_use", "works"]
+    assert rules.params["works"].model_dump()["any"] == ["working"]
+
+
+def test_every_shared_indication_is_used_by_several_topics() -> None:
+    """A shared indication is the one home of a path that several topics take alike; one used by a single topic
+    belongs in that topic."""
+    names = [resource.name.removesuffix(".yaml") for resource in knowledge_files("indications")]
+    assert names
+    for name in names:
+        assert Indication.model_validate({"use": name}).id == name
+        users = [t.id for t in topics() if any(i.id == name for i in t.indications)]
+        assert len(users) >= 2, (name, users)

@@ -31,8 +31,8 @@ def _case(text: str, *requests: str) -> Case:
 
 def test_the_report_lists_exactly_what_the_nearest_indication_lacks() -> None:
     (item,) = check_case(_case(BASE, "Norco 10/325mg #60")).items
-    assert item.topic == "opioids" and item.indication == "maintenance"
-    nearest = next(i for i in item.indications if i.id == "maintenance")
+    assert item.topic == "opioids" and item.indication == "opioid_maintenance"
+    nearest = next(i for i in item.indications if i.id == "opioid_maintenance")
     assert [c.id for c in nearest.criteria if c.status != "documented"] == ["functional_improvement"]
     assert len(item.missing) == 1 and "functional improvement" in item.missing[0]
     assert item.likely_outcome == Decision.UPHELD
@@ -40,7 +40,7 @@ def test_the_report_lists_exactly_what_the_nearest_indication_lacks() -> None:
 
 def test_adding_the_missing_sentence_turns_the_criterion_and_the_outcome() -> None:
     (item,) = check_case(_case(BASE + IMPROVED, "Norco 10/325mg #60")).items
-    nearest = next(i for i in item.indications if i.id == "maintenance")
+    nearest = next(i for i in item.indications if i.id == "opioid_maintenance")
     assert {c.id: c.status for c in nearest.criteria}["functional_improvement"] == "documented"
     assert item.likely_outcome == Decision.OVERTURNED
     assert item.missing == []

@@ -186,12 +186,38 @@ class Criterion(_Knowledge):
 
 class Indication(_Knowledge):
     """One path by which the guideline supports the treatment: criteria that together justify it (all must be met).
-    Any one indication of a topic suffices."""
+    Any one indication of a topic suffices.
+
+    An indication written `{use: NAME}` is the one of `knowledge/indications/NAME.yaml`: the one home of a path that
+    several topics take alike (the same guideline rule read the same way: chronic opioid treatment continues under
+    the same criteria before and after an operation)."""
 
     id: str
     text: str = Field(description="The indication as a reviewer states it.")
     rule: str = Field(default="", description="The guideline's own sentence it comes from, paraphrased.")
     criteria: list[Criterion] = Field(min_length=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shared(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or "use" not in data:
+            return data
+        if set(data) != {"use"}:
+            raise ValueError("a shared indication is used as written: 'use' takes no other keys")
+        return dict(_shared_entry("indications", "indication", str(data["use"])))
+
+
+@cache
+def _shared_entry(folder: str, kind: str, name: str) -> dict[str, Any]:
+    """The `kind` of `knowledge/FOLDER/NAME.yaml` (e.g. the indication `indications/opioid_maintenance.yaml`), as
+    written: the one home of an entry several topics use alike. Its `id` is its name."""
+    resource = resources.files("openimr.knowledge").joinpath(folder, f"{name}.yaml")
+    if not resource.is_file():
+        raise ValueError(f"no shared {kind} {name!r} in knowledge/{folder}")
+    data = yaml.safe_load(resource.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or data.get("id") != name:
+        raise ValueError(f"knowledge/{folder}/{name}.yaml does not hold the {kind} with id {name!r}")
+    return data
 
 
 class Topic(_Knowledge):
