@@ -7,7 +7,7 @@ import pytest
 
 from openimr.errors import OpenIMRError
 from openimr.knowledge import knowledge_files, parse_knowledge
-from openimr.knowledge.schema import Era, Indication, TermList, Topic
+from openimr.knowledge.schema import Criterion, Era, Indication, TermList, Topic
 from openimr.requests import parse_request
 from openimr.review.topics import catalogue, citations_for, maximus_line, select_topic, topics, validate_topic
 
@@ -110,10 +110,10 @@ def test_a_shared_criterion_is_written_once_and_used_in_place() -> None:
     topic = parse_knowledge(shared, Topic, "example.yaml")
     validate_topic(topic, "example.yaml")
     (criterion,) = topic.indications[0].criteria
-    assert (criterion.id, criterion.check) == ("conservative_treatment_failed", "conservative_care_failed")
+    assert (criterion.id, criterion.check) == ("knee_osteoarthritis_not_controlled", "conservative_care_failed")
     by_topic = {t.id: t for t in topics()}
     knee, hyaluronic = (
-        next(c for c in by_topic[name].all_criteria() if c.id == "conservative_treatment_failed")
+        next(c for c in by_topic[name].all_criteria() if c.id == "knee_osteoarthritis_not_controlled")
         for name in ("joint_injection_knee", "viscosupplementation")
     )
     assert knee == hyaluronic == criterion
@@ -337,12 +337,17 @@ def test_topic_uses_a_shared_indication_as_written_in_its_home() -> None:
     assert rules.params["works"].model_dump()["any"] == ["working"]
 
 
-def test_every_shared_indication_is_used_by_several_topics() -> None:
-    """A shared indication is the one home of a path that several topics take alike; one used by a single topic
-    belongs in that topic."""
-    names = [resource.name.removesuffix(".yaml") for resource in knowledge_files("indications")]
+@pytest.mark.parametrize(("folder", "model"), [("indications", Indication), ("criteria", Criterion)])
+def test_every_shared_entry_is_named_by_its_id_and_used_by_several_topics(
+    folder: str, model: type[Indication] | type[Criterion]
+) -> None:
+    """A shared indication or criterion is the one home of what several topics state alike; one used by a single
+    topic belongs in that topic."""
+    names = [resource.name.removesuffix(".yaml") for resource in knowledge_files(folder)]
     assert names
     for name in names:
-        assert Indication.model_validate({"use": name}).id == name
-        users = [t.id for t in topics() if any(i.id == name for i in t.indications)]
+        assert model.model_validate({"use": name}).id == name
+        users = [
+            t.id for t in topics() if any(i.id == name for i in t.indications) or any(c.id == name for c in t.all_criteria())
+        ]
         assert len(users) >= 2, (name, users)

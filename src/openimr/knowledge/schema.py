@@ -144,18 +144,6 @@ class AppliesTo(_Knowledge):
 Silence = Literal["met", "not_met", "insufficient"]
 
 
-@cache
-def _shared_criterion(name: str) -> dict[str, Any]:
-    """The criterion of `knowledge/criteria/NAME.yaml`, as written."""
-    resource = resources.files("openimr.knowledge").joinpath("criteria", f"{name}.yaml")
-    if not resource.is_file():
-        raise ValueError(f"no shared criterion {name!r} in knowledge/criteria")
-    data = yaml.safe_load(resource.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"knowledge/criteria/{name}.yaml is not a criterion")
-    return data
-
-
 class Criterion(_Knowledge):
     """One guideline criterion: the rule a reviewer states, and the check that evaluates it against the record.
 
@@ -177,11 +165,7 @@ class Criterion(_Knowledge):
     @model_validator(mode="before")
     @classmethod
     def _shared(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or "use" not in data:
-            return data
-        if set(data) != {"use"}:
-            raise ValueError("a shared criterion is used as written: 'use' takes no other keys")
-        return dict(_shared_criterion(str(data["use"])))
+        return _used(data, "criteria", "criterion")
 
 
 class Indication(_Knowledge):
@@ -200,17 +184,23 @@ class Indication(_Knowledge):
     @model_validator(mode="before")
     @classmethod
     def _shared(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or "use" not in data:
-            return data
-        if set(data) != {"use"}:
-            raise ValueError("a shared indication is used as written: 'use' takes no other keys")
-        return dict(_shared_entry("indications", "indication", str(data["use"])))
+        return _used(data, "indications", "indication")
+
+
+def _used(data: Any, folder: str, kind: str) -> Any:
+    """An entry written `{use: NAME}` replaced by the shared `kind` of `knowledge/FOLDER/NAME.yaml`; any other entry
+    as it is."""
+    if not isinstance(data, dict) or "use" not in data:
+        return data
+    if set(data) != {"use"}:
+        raise ValueError(f"a shared {kind} is used as written: 'use' takes no other keys")
+    return dict(_shared_entry(folder, kind, str(data["use"])))
 
 
 @cache
 def _shared_entry(folder: str, kind: str, name: str) -> dict[str, Any]:
     """The `kind` of `knowledge/FOLDER/NAME.yaml` (e.g. the indication `indications/opioid_maintenance.yaml`), as
-    written: the one home of an entry several topics use alike. Its `id` is its name."""
+    written: the one home of an entry several topics use alike (`Criterion`, `Indication`). Its `id` is its name."""
     resource = resources.files("openimr.knowledge").joinpath(folder, f"{name}.yaml")
     if not resource.is_file():
         raise ValueError(f"no shared {kind} {name!r} in knowledge/{folder}")
