@@ -19,6 +19,7 @@ from openimr.cases.intake import IntakeService
 from openimr.cases.jobs import JobQueue, QueuePolicy
 from openimr.cases.reviewer_pool import ReviewerService
 from openimr.cases.screening import ScreeningService
+from openimr.cases.sign_ins import SignInLimiter
 from openimr.cases.signing import SigningService
 from openimr.cases.store import DocumentRow, make_engine, session_factory, upgrade, utcnow
 from openimr.cases.uploads import DocumentStore
@@ -60,7 +61,11 @@ class Services:
             queue=queue,
             expediting=ExpeditingService(context),
             consolidation=ConsolidationService(context),
-            users=UserService(context, dt.timedelta(days=settings.token_ttl_days), settings.auth_cache_seconds),
+            users=UserService(
+                context,
+                dt.timedelta(days=settings.token_ttl_days),
+                SignInLimiter(context, settings.sign_in_max_failures, dt.timedelta(seconds=settings.sign_in_window_seconds)),
+            ),
             reviewers=ReviewerService(context),
             intake=IntakeService(context),
             screening=ScreeningService(context),

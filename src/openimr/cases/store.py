@@ -97,6 +97,16 @@ class TokenRow(Base):
     last_used_at: Mapped[dt.datetime | None]
 
 
+class SignInFailureRow(Base):
+    """Failed sign-ins of one client address in its current window (from its first failure, `window_start`): counted in
+    the database so that every server process limits the same client alike (`openimr.cases.sign_ins`)."""
+
+    __tablename__ = "sign_in_failures"
+    client: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(index=True)
+    failures: Mapped[int] = mapped_column(Integer)
+
+
 class ReviewerRow(Base):
     """A reviewer of the pool; `profile` is a `ReviewerProfile` as JSON."""
 
