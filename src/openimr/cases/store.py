@@ -260,6 +260,7 @@ class DocumentRow(Base):
     text: Mapped[str] = mapped_column(Text)
     page_offsets: Mapped[list[Any] | None] = mapped_column(JSON, comment="Character offset where each page starts.")
     ocr_pages: Mapped[list[Any] | None] = mapped_column(JSON, comment="Pages (from 0) whose text was read by OCR.")
+    ocr_state: Mapped[str | None] = mapped_column(String(20), comment="OcrState of a scanned upload; none: nothing for OCR.")
     uploaded_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
