@@ -10,7 +10,7 @@ from tests.documents.scans import scanned_pdf
 
 from openimr.cases.domain import Actor, CaseState, DocumentType, UserRole
 from openimr.cases.jobs import JobKind, JobState
-from openimr.cases.schemas import AssignRequest, ReviewerProfile, ScreeningRequest
+from openimr.cases.schemas import AssignRequest, ConsolidateRequest, ReviewerProfile, ScreeningRequest
 from openimr.cases.services import Services
 from openimr.cases.store import DocumentRow
 from openimr.cases.worker import Worker
@@ -75,3 +75,19 @@ def test_a_scan_ocr_finds_no_text_in_is_kept_and_marked_failed(services: Service
     services.drafting.complete_records(filed.id, ADMIN)
     assert Worker(services, "drafter").run_once()
     assert services.cases.get(filed.id, ADMIN).state == CaseState.DRAFTED, "drafted from the documents with text"
+
+
+def test_a_scan_waiting_for_its_ocr_moves_with_a_consolidated_case_and_is_read_there(services: Services) -> None:
+    ids = []
+    for request in ("Cyclobenzaprine 7.5mg #90", "Tramadol ER 150mg #30"):
+        application = synthetic_application("w-merge", "c-merge", request=request, record="Low back pain.")
+        ids.append(services.intake.file_application(application, ADMIN).case.id)
+        services.screening.screen(ids[-1], ScreeningRequest(), ADMIN)
+    target, other = ids
+    upload = services.intake.add_document(other, scanned_pdf(), "fax.pdf", DocumentType.MEDICAL_RECORD, None, ADMIN)
+    services.consolidation.consolidate(target, ConsolidateRequest(case_ids=[other]), ADMIN)
+    worker = Worker(services, "reader")
+    while worker.run_once():  # the other case's OCR job finds nothing left there; the target's reads the scan
+        pass
+    [read] = [d for d in services.cases.get(target, ADMIN).documents if d.id == upload.id]
+    assert read.ocr_state == "done"

@@ -62,7 +62,7 @@ class Services:
             context=context,
             queue=queue,
             expediting=ExpeditingService(context),
-            consolidation=ConsolidationService(context),
+            consolidation=ConsolidationService(context, queue),
             reading=ReadingService(context, queue),
             users=UserService(
                 context,
