@@ -11,21 +11,36 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Dialect
 
 from openimr.cases.context import ServiceContext
+from openimr.cases.statements import DriverStatement
 from openimr.cases.store import SignInFailureRow
 
 CLIENT_LENGTH = 100
 """How much of a client's address is kept (an IPv6 address is at most 45 characters)."""
 
-_FAILURES = select(SignInFailureRow.window_start, SignInFailureRow.failures).where(
-    SignInFailureRow.client == bindparam("client")
+_LOCKED = DriverStatement(
+    select(SignInFailureRow.window_start).where(
+        SignInFailureRow.client == bindparam("client"),
+        SignInFailureRow.failures >= bindparam("max_failures"),
+        SignInFailureRow.window_start > bindparam("passed"),
+    )
 )
-"""A client's failures in its window: read by every request (built once)."""
+"""The start of the client's window when it has failed too often in it and it has not passed (else no row): read by
+every request, on the driver's cursor (so as the driver gives it: `_window_start` reads it)."""
+
+
+def _window_start(dialect: Dialect, given: Any) -> dt.datetime:
+    """A window's start as `_LOCKED` gives it, read as SQLAlchemy reads the column (SQLite keeps it as text)."""
+    read = SignInFailureRow.__table__.c.window_start.type.dialect_impl(dialect).result_processor(dialect, None)
+    started = read(given) if read is not None else given
+    assert isinstance(started, dt.datetime)
+    return started
 
 
 @dataclass(frozen=True)
@@ -45,11 +60,12 @@ class SignInLimiter:
 
     def locked_out(self, connection: Connection, client: str, now: dt.datetime) -> LockedOut | None:
         """Whether `client` must wait before it may try again, read on `connection` (the caller's read of the token)."""
-        found = connection.execute(_FAILURES, {"client": client[:CLIENT_LENGTH]}).first()
-        if found is None or found.failures < self.max_failures:
+        given = {"client": client[:CLIENT_LENGTH], "max_failures": self.max_failures, "passed": now - self.window}
+        found = _LOCKED.execute(connection, given)
+        if not found:
             return None
-        left = (found.window_start + self.window - now).total_seconds()
-        return LockedOut(max(1, math.ceil(left))) if left > 0 else None
+        started = _window_start(connection.dialect, found[0][0])
+        return LockedOut(max(1, math.ceil((started + self.window - now).total_seconds())))
 
     def failed(self, client: str, now: dt.datetime) -> None:
         """Count one failed sign-in of `client`: in its window, or in a new one from `now` when its window has passed.

@@ -24,17 +24,30 @@ from openimr.cases.domain import Actor, UserRole
 from openimr.cases.errors import AlreadyExists, InvalidInput, NotFound
 from openimr.cases.schemas import NewToken, NewUser, TokenCreated, TokenView, UserCreated, UserView
 from openimr.cases.sign_ins import LockedOut, SignInLimiter
+from openimr.cases.statements import DriverStatement
 from openimr.cases.store import ReviewerRow, TokenRow, UserRow
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
-_LIVE_TOKEN = (
-    select(TokenRow.id, TokenRow.token_hash, TokenRow.expires_at, TokenRow.revoked_at, TokenRow.last_used_at)
-    .add_columns(UserRow.id.label("user_id"), UserRow.name, UserRow.role, UserRow.reviewer_id)
+_LIVE_TOKEN = DriverStatement(
+    select(
+        TokenRow.id,
+        TokenRow.token_hash,
+        UserRow.id,
+        UserRow.name,
+        UserRow.role,
+        UserRow.reviewer_id,
+        or_(TokenRow.last_used_at.is_(None), TokenRow.last_used_at <= bindparam("stale")).label("use_due"),
+    )
     .join(UserRow, UserRow.id == TokenRow.user_id)
-    .where(TokenRow.token_hash == bindparam("digest"))
+    .where(
+        TokenRow.token_hash == bindparam("digest"),
+        TokenRow.revoked_at.is_(None),
+        or_(TokenRow.expires_at.is_(None), TokenRow.expires_at > bindparam("now")),
+    )
 )
-"""A token by its SHA-256, with its user: every request's check (built once)."""
+"""A live token by its SHA-256 (neither revoked nor expired at `now`), with its user and whether its use is to be
+recorded (not since `stale`): every request's check, on the driver's cursor."""
 
 
 def hash_token(token: str) -> str:
@@ -44,11 +57,11 @@ def hash_token(token: str) -> str:
 
 @dataclass(frozen=True)
 class _Live:
-    """A live token as read: whose it is, and when it was last recorded used."""
+    """A live token as read: whose it is, and whether its use is to be recorded (`LAST_USED_RESOLUTION`)."""
 
     actor: Actor
     token_id: int
-    last_used_at: dt.datetime | None
+    use_due: bool
 
 
 class UserService:
@@ -181,17 +194,15 @@ class UserService:
     @staticmethod
     def _live(connection: Connection, digest: str, now: dt.datetime) -> _Live | None:
         """The token with this SHA-256 if it is live at `now` (neither revoked nor expired), read on `connection`."""
-        found = connection.execute(_LIVE_TOKEN, {"digest": digest}).first()
-        if found is None or not hmac.compare_digest(found.token_hash, digest) or found.revoked_at is not None:
+        found = _LIVE_TOKEN.execute(connection, {"digest": digest, "now": now, "stale": now - LAST_USED_RESOLUTION})
+        if not found or not hmac.compare_digest(found[0][1], digest):
             return None
-        if found.expires_at is not None and now >= found.expires_at:
-            return None
-        actor = Actor(found.name, UserRole(found.role), found.reviewer_id, found.user_id)
-        return _Live(actor, found.id, found.last_used_at)
+        token_id, _, user_id, name, role, reviewer_id, use_due = found[0]
+        return _Live(Actor(name, UserRole(role), reviewer_id, user_id), token_id, bool(use_due))
 
     def _note_use(self, live: _Live, now: dt.datetime) -> None:
         """Record a token's use, at most once per `LAST_USED_RESOLUTION` (whichever process saw it)."""
-        if live.last_used_at is not None and now - live.last_used_at < LAST_USED_RESOLUTION:
+        if not live.use_due:
             return
         stale = now - LAST_USED_RESOLUTION
         with self.context.transaction(f"token {live.token_id}") as session:
