@@ -48,10 +48,9 @@ class Settings(BaseSettings):
         "crosses 1,000 pages).",
     )
     token_ttl_days: int = Field(default=90, ge=1, le=3650, description="Lifetime of a new bearer token, in days.")
-    auth_cache_seconds: float = Field(
-        default=5.0, ge=0, le=300, description="How long a process trusts a token it has checked (revocation delay elsewhere)."
+    sign_in_max_failures: int = Field(
+        default=10, ge=1, description="Failed sign-ins a client may make per window (every process together)."
     )
-    sign_in_max_failures: int = Field(default=10, ge=1, description="Failed sign-ins a client may make per window.")
     sign_in_window_seconds: float = Field(default=60.0, gt=0, description="The window for failed sign-ins, and the lockout.")
     drafting_workers: int = Field(default=1, ge=0, le=32, description="Worker threads in each `imr serve` process (0: none).")
     worker_poll_seconds: float = Field(default=1.0, gt=0, le=60, description="How often an idle worker looks for jobs.")

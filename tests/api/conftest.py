@@ -19,6 +19,7 @@ import httpx
 import pytest
 import uvicorn
 from tests.conftest import free_port
+from tests.patience import patience
 
 from openimr.api.app import create_app
 from openimr.cases.domain import Actor, UserRole
@@ -42,7 +43,7 @@ class Api:
 
     def client(self, token: str) -> httpx.Client:
         """A client with `token`."""
-        return httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        return httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=patience(60))
 
     def add_reviewer(self, **change: Any) -> tuple[int, httpx.Client]:
         """A reviewer in the pool (qualified physiatrist unless changed) and a client logged in as them."""
@@ -57,7 +58,7 @@ class Api:
     def drafted(self, case_id: int, client: httpx.Client | None = None, timeout: float = 120) -> dict[str, Any]:
         """The case once its drafting job has settled (drafted, or failed with the error on the case)."""
         client = client or self.admin
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + patience(timeout)
         while True:
             case: dict[str, Any] = client.get(f"/cases/{case_id}").json()
             if case["drafting"] in ("done", "failed"):
@@ -115,7 +116,7 @@ class Server:
     port: int = field(default_factory=free_port)
     workers: int = 1
     patience_seconds: float = 60
-    """How long starting or stopping it may take."""
+    """How long starting or stopping it may take on an idle machine (scaled by `patience`)."""
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -136,7 +137,7 @@ class Server:
         log = (self.settings.data_dir / f"server-{time.monotonic_ns()}.log").open("wb")
         command = [IMR, "serve", "--port", str(self.port), "--workers", str(self.workers)]
         self.process = subprocess.Popen(command, env=self.env(), stdout=log, stderr=log)
-        deadline = time.monotonic() + self.patience_seconds
+        deadline = time.monotonic() + patience(self.patience_seconds)
         while True:
             try:
                 if httpx.get(f"{self.base}/health", timeout=2).status_code == 200:
@@ -149,12 +150,12 @@ class Server:
     def kill(self) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=30)
+        self.process.wait(timeout=patience(30))
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=self.patience_seconds)
+            self.process.wait(timeout=patience(self.patience_seconds))
 
 
 def application(**change: Any) -> dict[str, Any]:
@@ -214,18 +215,21 @@ def api(services: Services) -> Iterator[Api]:
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + patience(20)
     while not server.started:
         assert time.monotonic() < deadline, "the test server did not start"
         time.sleep(0.01)
     base = f"http://127.0.0.1:{port}"
     admin = services.users.add(NewUser(name="admin", role=UserRole.ADMIN), SETUP)
     intake = services.users.add(NewUser(name="intake", role=UserRole.INTAKE), SETUP)
-    clients = [httpx.Client(base_url=base, headers={"Authorization": f"Bearer {t.token}"}, timeout=60) for t in (admin, intake)]
-    anonymous = httpx.Client(base_url=base, timeout=60)
+    timeout = patience(60)
+    clients = [
+        httpx.Client(base_url=base, headers={"Authorization": f"Bearer {t.token}"}, timeout=timeout) for t in (admin, intake)
+    ]
+    anonymous = httpx.Client(base_url=base, timeout=timeout)
     yield Api(base, services, clients[0], clients[1], anonymous)
     for client in [*clients, anonymous]:
         client.close()
     server.should_exit = True
-    thread.join(timeout=20)
+    thread.join(timeout=patience(20))
     sock.close()

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 from tests.api.conftest import Server, application
 from tests.conftest import PrivatePostgres
+from tests.patience import patience
 from typer.testing import CliRunner
 
 from openimr.api.app import create_app
@@ -64,10 +65,11 @@ async def _load(base: str, admin: str, seconds: float, seen: Acknowledged, stop:
     """CLIENTS clients each filing a case, uploading a document, screening, assigning and completing its records."""
     counter = iter(range(10**9))
     run = f"{random.randrange(16**6):06x}"
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + patience(seconds)
+    timeout = patience(10)
 
     async def client_loop() -> None:
-        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {admin}"}, timeout=10) as client:
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {admin}"}, timeout=timeout) as client:
             while time.monotonic() < deadline and not stop.is_set():
                 try:
                     filed = await client.post("/cases", json=_application(next(counter), run))
@@ -99,7 +101,7 @@ async def _load(base: str, admin: str, seconds: float, seen: Acknowledged, stop:
 
 async def _until_acknowledged(seen: Acknowledged, cases: int, drafting: int = 0, timeout: float = 90) -> None:
     """Wait until `cases` cases have been acknowledged, `drafting` of them with their records complete (bounded)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + patience(timeout)
     while len(seen.documents) < cases or sum("records-complete" in s for s in seen.steps.values()) < drafting:
         assert time.monotonic() < deadline, f"only {len(seen.documents)} cases acknowledged: {seen.statuses}"
         await asyncio.sleep(0.05)
@@ -125,13 +127,13 @@ def _check_after_recovery(server: Server, token: str, seen: Acknowledged) -> Ser
     """Every acknowledged case and document is there; files and rows match; the audit verifies; the queue drains."""
     assert seen.documents, f"no case was acknowledged: {seen.statuses}"
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=server.base, headers=headers, timeout=30) as client:
+    with httpx.Client(base_url=server.base, headers=headers, timeout=patience(30)) as client:
         for case_id, documents in seen.documents.items():
             response = client.get(f"/cases/{case_id}")
             assert response.status_code == 200, f"acknowledged case {case_id} lost: {response.status_code}"
             stored = {d["id"] for d in response.json()["documents"]}
             assert documents <= stored, f"case {case_id}: acknowledged documents lost: {documents - stored}"
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + patience(120)
         while True:
             cases = {c["id"]: c for c in client.get("/cases", params={"limit": 500}).json()}
             offset = 500
@@ -241,7 +243,7 @@ def test_postgres_restarted_under_load_gives_503_then_recovers_by_itself(
         asyncio.run(load_with_restart())
         assert seen.statuses.get("503", 0) > 0, f"no 503 while the database was down: {seen.statuses}"
         assert not any(s.startswith("5") and s != "503" for s in seen.statuses), seen.statuses
-        recovered = httpx.get(f"{server.base}/cases", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        recovered = httpx.get(f"{server.base}/cases", headers={"Authorization": f"Bearer {token}"}, timeout=patience(30))
         assert recovered.status_code == 200, "the server did not recover by itself"
         _check_after_recovery(server, token, seen)
     finally:
@@ -262,7 +264,7 @@ def _cases_and_documents(services: Services) -> tuple[int, set[str], set[str]]:
 
 
 def _until(condition: Callable[[], bool], failure: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + patience(timeout)
     while not condition():
         assert time.monotonic() < deadline, failure
         time.sleep(0.01)
@@ -283,7 +285,7 @@ def test_a_client_gone_while_its_filing_waits_for_the_writer_finds_its_case_whol
     assert api.intake.get("/cases").status_code == 200  # the token's use is recorded now (a write), not below
     port = int(api.base_url.rsplit(":", 1)[1])
     # The writer is busy: the filing waits for it; its client goes (the connection closed) before any answer.
-    with context._write_lock, socket.create_connection(("127.0.0.1", port), timeout=30) as client:
+    with context._write_lock, socket.create_connection(("127.0.0.1", port), timeout=patience(30)) as client:
         client.sendall(head.encode() + body)
         _until(lambda: len(context._group) == 1, "the filing did not reach the writer")
     _until(lambda: _cases_and_documents(services)[0] == 1, "the filing of the client gone was not committed")
@@ -320,7 +322,7 @@ def test_a_filing_whose_request_is_cancelled_while_it_waits_for_the_writer_is_co
         async with httpx.AsyncClient(transport=transport, base_url="http://openimr.test") as client:
             headers = {"Authorization": f"Bearer {token}"}
             filing = asyncio.create_task(client.post("/cases", json=application(worker_id="worker-cancelled"), headers=headers))
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + patience(30)
             while not context._group:
                 assert time.monotonic() < deadline, "the filing did not reach the writer"
                 await asyncio.sleep(0.01)

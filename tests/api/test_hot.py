@@ -12,7 +12,7 @@ from starlette.types import Receive, Scope, Send
 
 from openimr.api.app import ERROR_HANDLERS
 from openimr.api.hot import HotRoutes, bearer_token
-from openimr.api.security import SECURITY_HEADERS, SignInLimiter
+from openimr.api.security import SECURITY_HEADERS
 from openimr.cases.domain import UserRole
 from openimr.cases.schemas import NewUser
 from openimr.cases.services import Services
@@ -98,7 +98,7 @@ def test_the_hot_routes_answer_themselves_and_pass_on_the_rest(services: Service
         await send({"type": "http.response.body", "body": body})
 
     threads = ThreadPoolExecutor(2)
-    hot = HotRoutes(inner, services, SignInLimiter(10, 60), ERROR_HANDLERS, threads)
+    hot = HotRoutes(inner, services, ERROR_HANDLERS, threads)
     intake = services.users.add(NewUser(name="intake", role=UserRole.INTAKE), SETUP).token
     headers = {"Authorization": f"Bearer {intake}"}
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.patience import patience
 
 
 def _state(api: Any, case_id: int) -> tuple[Any, ...]:
@@ -116,7 +118,7 @@ def test_an_uploaded_name_is_kept_for_display_only_without_control_characters(ap
     assert response.json()["filename"] == "r" * 255
 
 
-def test_a_scanned_record_is_read_by_ocr_on_upload(api: Any) -> None:
+def test_a_scanned_record_is_stored_at_once_and_read_by_ocr_in_a_job(api: Any) -> None:
     from tests.documents.scans import scanned_image, scanned_pdf
 
     case = api.file_case()
@@ -125,11 +127,20 @@ def test_a_scanned_record_is_read_by_ocr_on_upload(api: Any) -> None:
     uploaded = api.intake.post(url, files={"file": ("fax.pdf", pdf, "application/pdf")}, data={"type": "medical_record"})
     assert uploaded.status_code == 201, uploaded.text
     document = uploaded.json()
-    assert document["media_type"] == "application/pdf" and document["ocr_pages"] == [0, 1]
-    assert len(document["page_offsets"]) == 2
+    assert document["media_type"] == "application/pdf" and document["ocr_state"] == "pending", "stored before its OCR"
     assert api.admin.get(f"{url}/{document['id']}").content == pdf, "the scan is kept as sent"
     tiff = api.intake.post(url, files={"file": ("fax.tif", scanned_image("TIFF"), "image/tiff")})
-    assert tiff.status_code == 201 and tiff.json()["media_type"] == "image/tiff" and tiff.json()["ocr_pages"] == [0, 1]
+    assert tiff.status_code == 201 and tiff.json()["media_type"] == "image/tiff"
+    deadline = time.monotonic() + patience(120)
+    while True:  # the server's worker reads them
+        documents = {d["id"]: d for d in api.admin.get(f"/cases/{case['id']}").json()["documents"]}
+        if all(documents[d]["ocr_state"] == "done" for d in (document["id"], tiff.json()["id"])):
+            break
+        assert time.monotonic() < deadline, [d["ocr_state"] for d in documents.values()]
+        time.sleep(0.1)
+    read = documents[document["id"]]
+    assert read["ocr_pages"] == [0, 1] and len(read["page_offsets"]) == 2
+    assert documents[tiff.json()["id"]]["ocr_pages"] == [0, 1]
     with api.services.context.sessions() as session:
         from openimr.cases.store import DocumentRow
 

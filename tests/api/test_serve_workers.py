@@ -13,6 +13,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 from tests.api.conftest import SETUP, Server, application, reviewer_profile
+from tests.patience import patience
 from typer.testing import CliRunner
 
 from openimr.cases.domain import UserRole
@@ -45,7 +46,9 @@ def test_two_server_processes_carry_a_workflow_over_loopback(postgres_url: str, 
         fresh = httpx.Limits(max_keepalive_connections=0)
 
         def client(token: str) -> httpx.Client:
-            return httpx.Client(base_url=server.base, headers={"Authorization": f"Bearer {token}"}, timeout=60, limits=fresh)
+            return httpx.Client(
+                base_url=server.base, headers={"Authorization": f"Bearer {token}"}, timeout=patience(60), limits=fresh
+            )
 
         with client(admin_token) as admin:
             reviewer_id = admin.post("/reviewers", json=reviewer_profile()).json()["id"]
@@ -65,7 +68,7 @@ def test_two_server_processes_carry_a_workflow_over_loopback(postgres_url: str, 
                 case_ids = list(pool.map(through_records, range(CASES)))
             assert len(_server_processes(server)) == 2, "imr serve --workers 2 runs two server processes"
 
-            deadline = time.monotonic() + 180
+            deadline = time.monotonic() + patience(180)
             while True:
                 cases: list[dict[str, Any]] = [admin.get(f"/cases/{case_id}").json() for case_id in case_ids]
                 if all(c["drafting"] in ("done", "failed") for c in cases):

@@ -19,6 +19,7 @@ from sqlalchemy import event, func, select, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import ORMExecuteState
 from tests.conftest import PrivatePostgres, synthetic_application
+from tests.patience import patience
 
 from openimr.cases import audit, uploads
 from openimr.cases.domain import Actor, UserRole
@@ -194,7 +195,7 @@ def test_writes_waiting_for_the_sqlite_writer_commit_together_and_one_failing_is
         threads = [threading.Thread(target=write, args=(n,)) for n in range(5)]
         for thread in threads:
             thread.start()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + patience(30)
         while len(context._group) < 5 and time.monotonic() < deadline:
             time.sleep(0.01)
     for thread in threads:
@@ -245,7 +246,7 @@ def _file_in_one_group(services: Services, applications: dict[str, Application])
         threads = [threading.Thread(target=file, args=(name,)) for name in applications]
         for thread in threads:
             thread.start()
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + patience(30)
         while len(context._group) < len(applications) and time.monotonic() < deadline:
             time.sleep(0.01)
         assert len(context._group) == len(applications), "the filings did not all wait for the writer"
@@ -417,7 +418,7 @@ def test_a_process_owning_its_checkpoints_copies_its_commits_into_the_database_f
     context.own_checkpoints(0.05)
     assert automatic_checkpoint() == 0, "no COMMIT of the process checkpoints"
     services.intake.file_application(_application("ctx-checkpoint"), FILER)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + patience(30)
     while cases_in_the_database_file() != 1:  # far fewer pages than SQLite's automatic threshold (1,000)
         assert time.monotonic() < deadline, "the committed case never reached the database file"
         time.sleep(0.05)

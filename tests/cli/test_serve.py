@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 from tests.conftest import case_with_records, synthetic_application, tamper_with_audit_log
+from tests.patience import patience
 from typer.testing import CliRunner
 
 from openimr.cases.domain import Actor, UserRole
@@ -59,7 +60,7 @@ def test_imr_serve_answers_on_loopback_and_stops(tmp_path: Path) -> None:
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + patience(60)
         while True:
             try:
                 health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2)
@@ -68,11 +69,11 @@ def test_imr_serve_answers_on_loopback_and_stops(tmp_path: Path) -> None:
                 assert server.poll() is None and time.monotonic() < deadline, "imr serve did not start"
                 time.sleep(0.2)
         assert health.json()["status"] == "ok"
-        me = httpx.get(f"http://127.0.0.1:{port}/me", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        me = httpx.get(f"http://127.0.0.1:{port}/me", headers={"Authorization": f"Bearer {token}"}, timeout=patience(5))
         assert me.json() == {"name": "root", "role": "admin", "reviewer_id": None}
     finally:
         server.terminate()
-        output, _ = server.communicate(timeout=30)
+        output, _ = server.communicate(timeout=patience(30))
     assert f"http://127.0.0.1:{port}" in output and "imr users add" in output
 
 
@@ -145,7 +146,10 @@ def test_a_database_that_cannot_be_opened_is_one_line_naming_it(tmp_path: Path) 
     unreachable = f"postgresql+psycopg://nobody@127.0.0.1:{closed_port}/openimr"
     imr = str(Path(sys.executable).with_name("imr"))
     result = subprocess.run(
-        [imr, "users", "list", "--db", unreachable, "--data-dir", str(tmp_path)], capture_output=True, text=True, timeout=120
+        [imr, "users", "list", "--db", unreachable, "--data-dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=patience(120),
     )
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2 and result.stdout == "" and len(lines) == 1, result.stderr

@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from tests.patience import patience
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -76,7 +77,7 @@ def start_server(data_dir: Path, **environment: str) -> Server:
         env=env,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + patience(90)
     while True:
         try:
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:
@@ -84,7 +85,7 @@ def start_server(data_dir: Path, **environment: str) -> Server:
         except httpx.TransportError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            output = process.communicate(timeout=5)[0] if process.poll() is not None else ""
+            output = process.communicate(timeout=patience(5))[0] if process.poll() is not None else ""
             pytest.fail(f"imr serve did not start: {output[-2000:]}")
         time.sleep(0.2)
 
@@ -93,7 +94,7 @@ def stop_server(server: Server) -> None:
     """Stop the server (it started as a child of the tests)."""
     server.process.terminate()
     try:
-        server.process.communicate(timeout=30)
+        server.process.communicate(timeout=patience(30))
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.communicate()
@@ -110,6 +111,7 @@ def browser() -> Iterator[Browser]:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS, headless=True)
+        expect.set_options(timeout=patience(5) * 1000)  # Playwright's default wait for an expectation, scaled by load
         yield launched
         launched.close()
 
@@ -133,6 +135,7 @@ def shoot(page: Page, name: str, full_page: bool = True) -> Path:
 def context(browser: Browser) -> Iterator[BrowserContext]:
     """A fresh browser profile (no cookies)."""
     opened = browser.new_context(viewport={"width": 1360, "height": 900})
+    opened.set_default_timeout(patience(30) * 1000)  # Playwright's default for actions and navigations, scaled by load
     yield opened
     opened.close()
 

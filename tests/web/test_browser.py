@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Route, expect
+from tests.patience import patience
 
 from openimr.documents import read_document
 
@@ -103,7 +104,7 @@ def test_admin_sees_a_conflicted_reviewer_refused_with_its_reason_and_assigns(
     row.get_by_role("button", name=re.compile("Revoke token")).click()
     expect(page.locator(".flash")).to_contain_text("revoked")
     expect(page.locator("tr", has_text="spare")).to_contain_text("revoked")
-    assert httpx.get(f"{server.url}/me", headers={"Authorization": f"Bearer {spare}"}, timeout=10).status_code == 401
+    assert httpx.get(f"{server.url}/me", headers={"Authorization": f"Bearer {spare}"}, timeout=patience(10)).status_code == 401
     check_page(page, "admin-tokens")
 
     page.goto(f"{server.url}/admin/cases/{story['case']}")
@@ -273,7 +274,7 @@ def test_a_form_posted_without_its_csrf_token_is_refused(
     cookies = {c["name"]: c for c in context.cookies()}
     session = cookies["imr_session"]
     assert session["httpOnly"] and session["sameSite"] == "Strict" and session["expires"] > 0
-    assert httpx.post(f"{server.url}/signout", timeout=10).status_code in (303, 403), "no session, no sign-out"
+    assert httpx.post(f"{server.url}/signout", timeout=patience(10)).status_code in (303, 403), "no session, no sign-out"
 
 
 def test_an_expired_session_goes_back_to_sign_in(browser: Browser, tmp_path: Path) -> None:

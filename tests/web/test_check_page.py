@@ -13,6 +13,7 @@ import httpx
 import pypdfium2 as pdfium
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
+from tests.patience import patience
 
 from .conftest import Server, check_page, pdf_of, sign_in
 
@@ -37,13 +38,14 @@ def _open_check(context: BrowserContext, server: Server, token: str) -> Page:
 
 
 CHECK_SECONDS = 120
-"""How long a check may take: the engine runs on the request path, and the server's first check loads the knowledge."""
+"""How long a check may take on an idle machine (scaled by `patience`): the engine runs on the request path, and the
+server's first check loads the knowledge."""
 
 
 def _submit(page: Page) -> None:
     """Submit with the keyboard (focus the button, press Enter) and wait for the answer's page."""
     page.get_by_role("button", name="Check the request").focus()
-    with page.expect_navigation(wait_until="load", timeout=CHECK_SECONDS * 1000):
+    with page.expect_navigation(wait_until="load", timeout=patience(CHECK_SECONDS) * 1000):
         page.keyboard.press("Enter")
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Browser, expect
 from tests.api.conftest import application
+from tests.patience import patience
 
 from openimr.corpus.ingest import add_records
 from openimr.corpus.records import classify
@@ -65,7 +66,7 @@ def test_the_case_page_shows_similar_past_determinations(browser: Browser, tmp_p
         assert admin.post(f"/cases/{filed['id']}/screen").json()["screening_outcome"] == "eligible"
         assert admin.post(f"/cases/{filed['id']}/assign", json={"reviewer_id": reviewer["id"]}).status_code == 200
         assert admin.post(f"/cases/{filed['id']}/records-complete").status_code == 200
-        deadline = time.monotonic() + 120  # drafting runs off the request path, in the server's worker
+        deadline = time.monotonic() + patience(120)  # drafting runs off the request path, in the server's worker
         while admin.get(f"/cases/{filed['id']}").json()["state"] != "drafted":
             assert time.monotonic() < deadline, "the case was not drafted"
             time.sleep(0.1)

@@ -26,7 +26,7 @@ from openimr import __version__, heap
 from openimr.api.deps import TooManySignIns, Unauthorized
 from openimr.api.hot import ErrorHandler, HotRoutes
 from openimr.api.routers import ROUTERS
-from openimr.api.security import SecurityHeaders, SignInLimiter
+from openimr.api.security import SecurityHeaders
 from openimr.cases.errors import WorkflowError
 from openimr.cases.services import Services, open_services
 from openimr.cases.worker import WorkerPool
@@ -77,11 +77,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_static_and_docs(app)
     app.state.services = services
     app.state.settings = settings
-    app.state.sign_in_limiter = SignInLimiter(settings.sign_in_max_failures, settings.sign_in_window_seconds)
     # Innermost first: the hot routes are answered inside the request-size guard and the security headers.
-    app.add_middleware(
-        HotRoutes, services=services, limiter=app.state.sign_in_limiter, error_handlers=ERROR_HANDLERS, threads=hot_threads
-    )
+    app.add_middleware(HotRoutes, services=services, error_handlers=ERROR_HANDLERS, threads=hot_threads)
     app.add_middleware(_BodyLimit, limit=services.context.documents.max_bytes + 2 * 1024 * 1024)
     app.add_middleware(SecurityHeaders)
     for kind, handler in ERROR_HANDLERS:

@@ -9,9 +9,9 @@ from fastapi import Path as PathParam
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
-from openimr.api.security import SignInLimiter
 from openimr.cases.domain import Actor
 from openimr.cases.services import Services
+from openimr.cases.sign_ins import LockedOut
 
 CaseId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="Case id.")]
 Position = Annotated[int, PathParam(ge=1, le=1000, description="Item position, from 1.")]
@@ -51,28 +51,21 @@ async def current_actor(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Actor:
-    """The caller, from their bearer token (`authenticate`)."""
-    limiter: SignInLimiter = request.app.state.sign_in_limiter
-    return await authenticate(services, limiter, client_address(request), credentials.credentials if credentials else None)
+    """The caller, from their bearer token (`authenticate`, in a worker thread: it queries the database)."""
+    token = credentials.credentials if credentials else None
+    return await run_in_threadpool(authenticate, services, client_address(request), token)
 
 
-async def authenticate(services: Services, limiter: SignInLimiter, client: str, token: str | None) -> Actor:
-    """The caller of a request from `client` that presented bearer `token` (None: none); a client that failed too often
-    is refused before its token is looked at, and a token refused counts as a failure of the client.
-
-    A token this process checked moments ago is answered on the event loop; otherwise the check (a query, perhaps a
-    last-use write) runs in a worker thread."""
+def authenticate(services: Services, client: str, token: str | None) -> Actor:
+    """The caller of a request from `client` that presented bearer `token` (None: none), checked against the database
+    (`UserService.sign_in`): `TooManySignIns` for a client that failed too often, before its token is looked at;
+    `Unauthorized` for no token or one not live (which counts as a failure of the client). Blocking."""
     if token is None:
         raise Unauthorized()
-    wait = limiter.retry_after(client)
-    if wait is not None:
-        raise TooManySignIns(wait)
-    found = services.users.trusted_now(token)
-    if found is not None:
-        return found
-    found = await run_in_threadpool(services.users.authenticate, token)
+    found = services.users.sign_in(token, client)
+    if isinstance(found, LockedOut):
+        raise TooManySignIns(found.retry_after)
     if found is None:
-        limiter.failed(client)
         raise Unauthorized()
     return found
 

@@ -6,7 +6,8 @@ these routes' own work (a draft read is 0.6 ms of queries; the framework added 1
 that answers them itself, with the same checks and the same answers as the routers:
 
 - the caller is authenticated by `openimr.api.deps.authenticate` (the bearer token, its expiry and revocation, the
-  failed sign-in limiter), and the services check the role and what the caller may see, as on every route;
+  failed sign-in limiter), on the same request thread as the route's work and just before it, and the services check
+  the role and what the caller may see, as on every route;
 - errors are answered by the app's own exception handlers (`ERROR_HANDLERS` in `openimr.api.app`);
 - it sits inside the app's other middleware, so the security headers and the request-size guard apply as before;
 - the services' blocking work runs on the app's request threads (`threads`), handed over by the event loop itself
@@ -17,9 +18,9 @@ that answers them itself, with the same checks and the same answers as the route
   of its own (`ServiceContext.grouped_soon`), which answers the event loop once a group.
 
 It serves only a request it can answer exactly as the router would; any other (a malformed path id, a body that is not
-valid JSON or not a valid application, another content type) goes on to the FastAPI app, which answers with its usual
-422 (nothing was done for it here but parsing: a caller whose token was refused was answered here, and no request is
-authenticated twice in a way that counts). The routers keep both routes, for the OpenAPI schema and for that fallback.
+valid JSON or not a valid application, another content type) goes on to the FastAPI app, which answers as usual (401
+or 429 for the caller, else 422): nothing was done for it here but parsing, and it is authenticated there only, so no
+request is authenticated twice. The routers keep both routes, for the OpenAPI schema and for that fallback.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import json
 import re
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Executor
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -39,14 +40,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openimr.api.deps import authenticate
 from openimr.api.responses import json_model
-from openimr.api.security import SignInLimiter
 from openimr.cases.domain import Actor
-from openimr.cases.intake import Filed
+from openimr.cases.intake import Filed, Filing
 from openimr.cases.schemas import Application
 from openimr.cases.services import Services
 
 ErrorHandler = Callable[[Request, Exception], Response]
-T = TypeVar("T")
 
 _DRAFT_PATH = re.compile(r"/cases/([1-9][0-9]{0,9})/draft")
 _MAX_CASE_ID = 2**31 - 1  # as `openimr.api.deps.CaseId`
@@ -63,14 +62,12 @@ class HotRoutes:
         self,
         app: ASGIApp,
         services: Services,
-        limiter: SignInLimiter,
         error_handlers: Sequence[tuple[type[Exception], ErrorHandler]],
         threads: Executor,
     ) -> None:
         self.app = app
         self.services = services
         self.threads = threads
-        self.limiter = limiter
         self.error_handlers = error_handlers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -105,40 +102,42 @@ class HotRoutes:
             response = handler(Request(scope, receive), error)
         await response(scope, receive, send)
 
-    async def _caller(self, scope: Scope) -> Actor:
+    def _caller(self, scope: Scope) -> Actor:
+        """The request's caller (`authenticate`): blocking, for the request threads."""
         authorization = next((value for name, value in scope["headers"] if name == b"authorization"), None)
         client = scope.get("client")
-        return await authenticate(
+        return authenticate(
             self.services,
-            self.limiter,
             client[0] if client else "unknown",
             bearer_token(authorization.decode("latin-1") if authorization is not None else None),
         )
 
     async def _read_draft(self, scope: Scope, case_id: int) -> Response:
-        caller = await self._caller(scope)
-        body = await self._in_thread(self.services.drafts.get_json, case_id, caller)
+        def read() -> bytes:
+            return self.services.drafts.get_json(case_id, self._caller(scope))
+
+        body = await asyncio.get_running_loop().run_in_executor(self.threads, read)
         return Response(body, media_type="application/json")
 
     async def _file(self, scope: Scope, given: Any) -> Response:
-        caller = await self._caller(scope)  # before the body's validation, as FastAPI solves the route's dependencies
         try:
             application = Application.model_validate(given, from_attributes=True)  # as FastAPI validates a body
         except ValidationError:
-            raise _NotHere() from None  # FastAPI's 422 names what is wrong
+            raise _NotHere() from None  # FastAPI authenticates the caller, then its 422 names what is wrong
         intake = self.services.intake
         loop = asyncio.get_running_loop()
         filed: asyncio.Future[Filed] = loop.create_future()
-        filing = await loop.run_in_executor(self.threads, intake.file_application_soon, application, caller, filed)
+
+        def file() -> tuple[Actor, Filing]:
+            caller = self._caller(scope)
+            return caller, intake.file_application_soon(application, caller, filed)
+
+        caller, filing = await loop.run_in_executor(self.threads, file)
         done = await filed  # after its group's COMMIT; no request thread waited for it
         result = intake.answer(filing, done, caller)
         if result is None:  # a duplicate's or a correction's case is read
             result = await loop.run_in_executor(self.threads, intake.read_answer, filing, done, caller)
         return json_model(result, 200 if result.duplicate or result.corrected else 201)
-
-    async def _in_thread(self, work: Callable[[Any, Actor], T], given: Any, caller: Actor) -> T:
-        """`work(given, caller)` run on one of the request threads, awaited on the event loop."""
-        return await asyncio.get_running_loop().run_in_executor(self.threads, work, given, caller)
 
 
 def bearer_token(authorization: str | None) -> str | None:

@@ -1,17 +1,7 @@
-"""Protections on every request: security headers on every response, and failed sign-ins limited per client.
-
-The limiter counts, per client address, the requests that presented a token that was not accepted; past
-`sign_in_max_failures` within `sign_in_window_seconds` the client gets 429 (with Retry-After) without its token being
-looked at, until the window has passed. It is per process: with `imr serve --workers N` a client may make N times as
-many failed attempts. The web app's sign-in form uses the same limiter.
-"""
+"""Security headers on every response. (Failed sign-ins are limited per client in the database, for every process:
+`openimr.cases.sign_ins`.)"""
 
 from __future__ import annotations
-
-import math
-import threading
-import time
-from collections import deque
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -56,34 +46,3 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
-
-
-class SignInLimiter:
-    """Failed sign-ins per client address in a sliding window."""
-
-    def __init__(self, max_failures: int, window_seconds: float) -> None:
-        self.max_failures = max_failures
-        self.window = window_seconds
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def retry_after(self, client: str) -> int | None:
-        """Seconds the client must wait before trying again, or None when it may try now."""
-        with self._lock:
-            failures = self._failures.get(client)
-            if failures is None:
-                return None
-            now = time.monotonic()
-            while failures and now - failures[0] > self.window:
-                failures.popleft()
-            if not failures:
-                del self._failures[client]
-                return None
-            if len(failures) < self.max_failures:
-                return None
-            return max(1, math.ceil(self.window - (now - failures[0])))
-
-    def failed(self, client: str) -> None:
-        """Count one failed sign-in of the client."""
-        with self._lock:
-            self._failures.setdefault(client, deque(maxlen=self.max_failures)).append(time.monotonic())

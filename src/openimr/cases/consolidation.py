@@ -2,15 +2,17 @@
 requesting physician and for the same date of injury, become one case and one determination.
 
 The other cases' disputed items are added to the target case (after its own, in order), their documents move to it,
-and each of them ends `consolidated` pointing at the target. All must be screened eligible and not yet assigned.
+and each of them ends `consolidated` pointing at the target. All must be screened eligible and not yet assigned. A
+scanned upload still waiting for its OCR moves with the rest: the target's OCR job reads it.
 """
 
 from __future__ import annotations
 
 from openimr.cases.context import ServiceContext, require, visible_case
-from openimr.cases.domain import Actor, CaseState, ScreeningOutcome, UserRole, case_number
+from openimr.cases.domain import Actor, CaseState, OcrState, ScreeningOutcome, UserRole, case_number
 from openimr.cases.eligibility import normalise
 from openimr.cases.errors import InvalidInput, TransitionRefused
+from openimr.cases.jobs import JobKind, JobQueue
 from openimr.cases.mapping import case_documents, case_view
 from openimr.cases.schemas import CaseView, ConsolidateRequest, Parties
 from openimr.cases.store import CaseRow, ItemRow
@@ -26,8 +28,9 @@ def _key(case: CaseRow) -> tuple[str, str, str | None, str]:
 class ConsolidationService:
     """Merging applications about the same UR decision."""
 
-    def __init__(self, context: ServiceContext) -> None:
+    def __init__(self, context: ServiceContext, queue: JobQueue) -> None:
         self.context = context
+        self.queue = queue
 
     def consolidate(self, case_id: int, request: ConsolidateRequest, actor: Actor) -> CaseView:
         """Consolidate the cases named into this one."""
@@ -69,6 +72,8 @@ class ConsolidationService:
                 moved = case_documents(session, other.id)
                 for document in moved:
                     document.case_id = target.id
+                if any(document.ocr_state == OcrState.PENDING for document in moved):
+                    self.queue.enqueue(session, JobKind.OCR, target.id, actor.name)
                 self.context.move(session, actor, other, CaseState.CONSOLIDATED, "consolidated", consolidated_into=target.id)
                 after = {"from": other.id, "items": len(other.items), "documents": [d.id for d in moved]}
                 self.context.audit(session, actor, "application consolidated", target.id, None, after)

@@ -99,6 +99,16 @@ class DocumentType(StrEnum):
     OTHER = "other"
 
 
+class OcrState(StrEnum):
+    """Where the OCR of a scanned upload stands (a document with nothing to read by OCR has none)."""
+
+    PENDING = "pending"
+    """Stored, its pages without text not read yet: a job of the queue reads them; drafting waits for it."""
+    DONE = "done"
+    FAILED = "failed"
+    """OCR found no text or could not run: the document is kept, without text for the engine (the error is audited)."""
+
+
 class AffiliationKind(StrEnum):
     """Kinds of affiliation a reviewer declares."""
 

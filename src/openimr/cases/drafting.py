@@ -22,6 +22,7 @@ from openimr.cases.domain import Actor, CaseState, UserRole, case_number
 from openimr.cases.errors import InvalidInput, NothingToRead, TransitionRefused
 from openimr.cases.jobs import Claim, JobKind, JobQueue, JobState
 from openimr.cases.mapping import EngineInput, case_view, engine_case
+from openimr.cases.reading import ocr_pending
 from openimr.cases.schemas import CaseView
 from openimr.cases.store import CaseRow, DraftRow, ItemRevisionRow
 from openimr.corpus.precedents import attach_precedents
@@ -81,8 +82,17 @@ class DraftingService:
             return case_view(session, case)
 
     def run(self, claim: Claim) -> None:
-        """Draft the claimed case and settle the job: stored, retried later, or failed with the error on the case."""
+        """Draft the claimed case and settle the job: stored, retried later, or failed with the error on the case; put
+        back for later while a scanned upload of the case waits for its OCR."""
         number = case_number(claim.case_id)
+        with self.context.sessions() as session:
+            waiting = ocr_pending(session, claim.case_id)
+        if waiting:
+            with self.context.transaction(number) as session:
+                job = self.queue.holds(session, claim)
+                if job is not None:
+                    self.queue.postpone(job)
+            return
         try:
             with self.context.sessions() as session:
                 case = session.get(CaseRow, claim.case_id)

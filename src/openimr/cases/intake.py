@@ -20,9 +20,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from openimr.cases.context import ServiceContext, require, snapshot, visible_case
-from openimr.cases.domain import Actor, CaseState, DocumentType, ScreeningOutcome, UserRole, case_number
+from openimr.cases.domain import Actor, CaseState, DocumentType, OcrState, ScreeningOutcome, UserRole, case_number
 from openimr.cases.eligibility import duplicate_key
 from openimr.cases.errors import AlreadyExists, NotFound, TransitionRefused
+from openimr.cases.jobs import JobKind, JobQueue
 from openimr.cases.mapping import CaseFields, case_view, case_view_of, document_view, written_case
 from openimr.cases.schemas import Application, CaseView, DocumentView, FilingResult
 from openimr.cases.statements import DriverStatement
@@ -52,10 +53,11 @@ _INSERT_DOCUMENT = DriverStatement(insert(DocumentRow))
 
 
 class IntakeService:
-    """Filing and documents."""
+    """Filing and documents (a scanned upload's OCR queued on `queue`)."""
 
-    def __init__(self, context: ServiceContext) -> None:
+    def __init__(self, context: ServiceContext, queue: JobQueue) -> None:
         self.context = context
+        self.queue = queue
 
     def file_application(self, application: Application, actor: Actor) -> FilingResult:
         """File an application: a new case, or, for a duplicate, the existing case with this application linked to it."""
@@ -246,6 +248,7 @@ class IntakeService:
             "text": self.context.documents.seal_text(stored.text),
             "page_offsets": stored.page_offsets,
             "ocr_pages": stored.ocr_pages,
+            "ocr_state": OcrState.PENDING.value if stored.ocr_pending else None,
             "uploaded_by": actor.name,
             "created_at": self.context.clock(),
         }
@@ -260,11 +263,13 @@ class IntakeService:
         actor: Actor,
         declared_media_type: str | None = None,
     ) -> DocumentView:
-        """Upload a document to a case (before it is signed); its content is checked and stored under a new id."""
+        """Upload a document to a case (before it is signed); its content is checked and stored under a new id. A scanned
+        one is stored at once and read by OCR in a job of the queue (its `ocr_state` pending until then)."""
         require(actor, UserRole.INTAKE, UserRole.ADMIN)
         with self.context.sessions() as session:
             _open_for_documents(session, case_id, actor)
-        stored = self.context.documents.save(data, filename or "upload", declares_pdf(filename, declared_media_type))
+        declared_pdf = declares_pdf(filename, declared_media_type)
+        stored = self.context.documents.save(data, filename or "upload", declared_pdf, ocr_later=True)
         with (
             self.context.keeping_documents([stored.id]) as pending,
             self.context.transaction(case_number(case_id), pending) as session,
@@ -279,6 +284,8 @@ class IntakeService:
                 "sha256": stored.sha256,
             }
             self.context.audit(session, actor, "document added", case_id, None, audited)
+            if stored.ocr_pending:
+                self.queue.enqueue(session, JobKind.OCR, case.id, actor.name)
             return document_view(row)
 
     def document(self, case_id: int, document_id: str, actor: Actor) -> tuple[DocumentView, bytes]:

@@ -35,6 +35,8 @@ class JobKind(StrEnum):
     """What a job does."""
 
     DRAFT = "draft"
+    OCR = "ocr"
+    """Read a case's scanned uploads by OCR (`openimr.cases.reading`)."""
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,18 @@ class JobQueue:
     def finish(self, job: JobRow, state: JobState, error: str | None = None) -> None:
         """Settle a held job as done or failed (in the caller's transaction)."""
         job.state, job.lease_until, job.last_error, job.updated_at = state.value, None, error, self.context.clock()
+
+    def postpone(self, job: JobRow) -> None:
+        """Put a held job back in the queue for the first retry's delay without counting the attempt: it waits for
+        other work (drafting for the OCR of the case's scanned uploads)."""
+        now = self.context.clock()
+        job.state, job.attempts, job.run_after, job.lease_until, job.updated_at = (
+            JobState.QUEUED.value,
+            job.attempts - 1,
+            now + self.policy.backoff,
+            None,
+            now,
+        )
 
     def retry_later(self, job: JobRow, error: str) -> bool:
         """Put a failed attempt back in the queue after its backoff; False when the attempts have run out."""

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from openimr.cases.domain import case_number
+from openimr.cases.domain import OcrState, case_number
 from openimr.cases.errors import NothingToRead
 from openimr.cases.letter import addressees, final_item
 from openimr.cases.schemas import Application, CaseView, DocumentView, ItemView, Parties, ReviewerProfile
@@ -85,6 +85,7 @@ class DocumentFields(Protocol):
     sha256: str
     page_offsets: list[Any] | None
     ocr_pages: list[Any] | None
+    ocr_state: str | None
     uploaded_by: str
     created_at: dt.datetime
 
@@ -101,6 +102,7 @@ def document_view(row: DocumentFields) -> DocumentView:
         sha256=row.sha256,
         page_offsets=row.page_offsets or [],
         ocr_pages=row.ocr_pages or [],
+        ocr_state=OcrState(row.ocr_state) if row.ocr_state else None,
         uploaded_by=row.uploaded_by,
         created_at=row.created_at,
     )

@@ -17,6 +17,7 @@ from openimr.cases.domain import (
     DocumentType,
     Filer,
     NoticeMethod,
+    OcrState,
     Recipient,
     UrOutcome,
     UrServiceMethod,
@@ -252,6 +253,9 @@ class DocumentView(_Schema):
     sha256: str
     page_offsets: list[int] = Field(default_factory=list, description="Character offset where each page's text starts.")
     ocr_pages: list[int] = Field(default_factory=list, description="Pages (from 0) whose text was read by OCR.")
+    ocr_state: OcrState | None = Field(
+        default=None, description="A scanned upload's OCR: pending (read by a job; drafting waits), done or failed."
+    )
     uploaded_by: str
     created_at: dt.datetime
 

@@ -17,8 +17,10 @@ from openimr.cases.drafting import DraftingService
 from openimr.cases.expediting import ExpeditingService
 from openimr.cases.intake import IntakeService
 from openimr.cases.jobs import JobQueue, QueuePolicy
+from openimr.cases.reading import ReadingService
 from openimr.cases.reviewer_pool import ReviewerService
 from openimr.cases.screening import ScreeningService
+from openimr.cases.sign_ins import SignInLimiter
 from openimr.cases.signing import SigningService
 from openimr.cases.store import DocumentRow, make_engine, session_factory, upgrade, utcnow
 from openimr.cases.uploads import DocumentStore
@@ -43,6 +45,7 @@ class Services:
     queue: JobQueue
     expediting: ExpeditingService
     consolidation: ConsolidationService
+    reading: ReadingService
 
     @classmethod
     def over(cls, context: ServiceContext, settings: Settings) -> Services:
@@ -59,10 +62,15 @@ class Services:
             context=context,
             queue=queue,
             expediting=ExpeditingService(context),
-            consolidation=ConsolidationService(context),
-            users=UserService(context, dt.timedelta(days=settings.token_ttl_days), settings.auth_cache_seconds),
+            consolidation=ConsolidationService(context, queue),
+            reading=ReadingService(context, queue),
+            users=UserService(
+                context,
+                dt.timedelta(days=settings.token_ttl_days),
+                SignInLimiter(context, settings.sign_in_max_failures, dt.timedelta(seconds=settings.sign_in_window_seconds)),
+            ),
             reviewers=ReviewerService(context),
-            intake=IntakeService(context),
+            intake=IntakeService(context, queue),
             screening=ScreeningService(context),
             assignment=AssignmentService(context),
             drafting=DraftingService(context, queue),

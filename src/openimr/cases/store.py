@@ -97,6 +97,16 @@ class TokenRow(Base):
     last_used_at: Mapped[dt.datetime | None]
 
 
+class SignInFailureRow(Base):
+    """Failed sign-ins of one client address in its current window (from its first failure, `window_start`): counted in
+    the database so that every server process limits the same client alike (`openimr.cases.sign_ins`)."""
+
+    __tablename__ = "sign_in_failures"
+    client: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(index=True)
+    failures: Mapped[int] = mapped_column(Integer)
+
+
 class ReviewerRow(Base):
     """A reviewer of the pool; `profile` is a `ReviewerProfile` as JSON."""
 
@@ -250,6 +260,7 @@ class DocumentRow(Base):
     text: Mapped[str] = mapped_column(Text)
     page_offsets: Mapped[list[Any] | None] = mapped_column(JSON, comment="Character offset where each page starts.")
     ocr_pages: Mapped[list[Any] | None] = mapped_column(JSON, comment="Pages (from 0) whose text was read by OCR.")
+    ocr_state: Mapped[str | None] = mapped_column(String(20), comment="OcrState of a scanned upload; none: nothing for OCR.")
     uploaded_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -8,7 +8,8 @@ after a check by id once the database answers when the COMMIT's outcome was unkn
 (`sweep`, only while no other process uses the store). Accepted types, decided by content: PDF (the
 `%PDF-` signature and a text layer the document reader can read) and plain text (as `openimr.documents.read_document`
 decodes it), and scanned records, image-only PDFs and PNG, TIFF or JPEG images, read by OCR page by page (the pages read
-so are kept with the document). Anything else, including a file named ".pdf" that is not a PDF, is refused.
+so are kept with the document). Anything else, including a file named ".pdf" that is not a PDF, is refused. A scanned
+upload to a case is checked at once and stored with its OCR still to do (`ocr_later`): a job reads it (`read_by_ocr`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from cryptography.fernet import Fernet, InvalidToken
 from openimr.cases.errors import UnsupportedDocument, UploadTooLarge
 from openimr.documents import DocumentKind, read_document_bytes
 from openimr.documents.ocr import image_media_type
+from openimr.documents.reader import pages_for_ocr
 from openimr.errors import OpenIMRError
 from openimr.model import Document
 
@@ -68,12 +70,18 @@ def declares_pdf(filename: str | None, media_type: str | None) -> bool:
     return (media_type or "").lower() == PDF or (filename or "").lower().endswith(".pdf")
 
 
+def _kind(media_type: str) -> DocumentKind:
+    """How a stored document of this media type is read."""
+    return "pdf" if media_type == PDF else "image" if media_type.startswith("image/") else "text"
+
+
 @dataclass(frozen=True)
 class ReadUpload:
-    """A document checked by content and read, not stored."""
+    """A document checked by content and read, not stored (`ocr_pending`: its pages to read by OCR are not read yet)."""
 
     media_type: str
     document: Document
+    ocr_pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,7 @@ class StoredDocument:
     text: str
     page_offsets: list[int]
     ocr_pages: list[int]
+    ocr_pending: bool
 
 
 @dataclass(frozen=True)
@@ -115,8 +124,10 @@ class DocumentStore:
         uuid.UUID(document_id)
         return self.root / document_id[:2] / document_id
 
-    def read_upload(self, data: bytes, source: str, declared_pdf: bool = False) -> ReadUpload:
-        """Check one document as `save` would and read it, storing nothing; `source` names it in errors.
+    def read_upload(self, data: bytes, source: str, declared_pdf: bool = False, ocr_later: bool = False) -> ReadUpload:
+        """Check one document as `save` would and read it, storing nothing; `source` names it in errors. With
+        `ocr_later`, a document with pages to read by OCR is checked (it opens, page by page) but not read:
+        `ocr_pending`, its text empty until `read_by_ocr`.
 
         Refuses oversized and unrecognised content, and content that is not a PDF when the sender declared a PDF
         (by name or media type).
@@ -131,8 +142,10 @@ class DocumentStore:
             raise UnsupportedDocument("declared a PDF, but the content is not a PDF (no %PDF- signature)", source)
         image = image_media_type(data)
         media_type = PDF if data.startswith(b"%PDF-") else image or TEXT
-        kind: DocumentKind = "pdf" if media_type == PDF else "image" if image else "text"
+        kind = _kind(media_type)
         try:
+            if ocr_later and pages_for_ocr(data, kind, source):
+                return ReadUpload(media_type, Document(id="upload", type=kind), ocr_pending=True)
             read = read_document_bytes(data, kind, "upload", source, ocr=True)
         except OpenIMRError as error:
             what = {"pdf": "not a readable PDF", "image": "not a readable image"}.get(
@@ -141,21 +154,30 @@ class DocumentStore:
             raise UnsupportedDocument(f"{what} (checked by content, not by name): {error.problem}", source) from None
         return ReadUpload(media_type, read)
 
-    def save(self, data: bytes, source: str, declared_pdf: bool = False) -> StoredDocument:
+    def save(self, data: bytes, source: str, declared_pdf: bool = False, ocr_later: bool = False) -> StoredDocument:
         """Check (as `read_upload` does) and store one document; `source` names it in errors."""
-        prepared = self.prepare(data, source, declared_pdf)
+        prepared = self.prepare(data, source, declared_pdf, ocr_later=ocr_later)
         self.write([prepared])
         return prepared.document
 
-    def prepare(self, data: bytes, source: str, declared_pdf: bool = False, folder: str | None = None) -> PreparedDocument:
+    def prepare(
+        self, data: bytes, source: str, declared_pdf: bool = False, folder: str | None = None, ocr_later: bool = False
+    ) -> PreparedDocument:
         """Check (as `read_upload` does) and read one document and give it its id, writing nothing yet (`write`). Given
         `folder` (from `folder_now`), its file goes in that folder: documents synced together then need that one folder
         synced, not one each."""
-        upload = self.read_upload(data, source, declared_pdf)
+        upload = self.read_upload(data, source, declared_pdf, ocr_later)
         read = upload.document
         digest = hashlib.sha256(data).hexdigest()
         stored = StoredDocument(
-            _document_id(folder), upload.media_type, len(data), digest, read.text, read.page_offsets, read.ocr_pages
+            _document_id(folder),
+            upload.media_type,
+            len(data),
+            digest,
+            read.text,
+            read.page_offsets,
+            read.ocr_pages,
+            upload.ocr_pending,
         )
         return PreparedDocument(stored, ENCRYPTED + self._cipher.encrypt(data) if self._cipher else data)
 
@@ -213,6 +235,12 @@ class DocumentStore:
         if not stored.startswith(ENCRYPTED):
             return stored
         return self._decrypt(stored[len(ENCRYPTED) :], f"document {document_id}")
+
+    def read_by_ocr(self, document_id: str, media_type: str) -> Document:
+        """A stored document read whole, its pages without text by OCR (what `read_upload` left to later); the errors
+        of `openimr.documents.read_document_bytes` (no text found even by OCR, tesseract missing or failing)."""
+        source = f"document {document_id}"
+        return read_document_bytes(self.read(document_id), _kind(media_type), document_id, source, ocr=True)
 
     def seal_text(self, text: str) -> str:
         """A document's extracted text as the database keeps it: encrypted with the document key when there is one."""

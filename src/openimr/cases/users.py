@@ -1,8 +1,9 @@
 """Users of the service and their bearer tokens: provisioning, expiry, revocation, listing with last use, authentication.
 
 A token is 32 random bytes (URL-safe base64); the store keeps its SHA-256 only, and the hash found is compared with the
-presented one in constant time. A process trusts a token it has checked for `auth_cache_seconds` (default 5 s): a
-revocation made through this process takes effect at once, through another process within that time.
+presented one in constant time. Every request's token is checked against the database, so a revocation made through any
+process takes effect at once in every other; a sign-in (`UserService.sign_in`) reads the client's failed sign-ins
+(`openimr.cases.sign_ins`) and the token in one snapshot, on one connection.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,9 +23,31 @@ from openimr.cases.context import ServiceContext, require
 from openimr.cases.domain import Actor, UserRole
 from openimr.cases.errors import AlreadyExists, InvalidInput, NotFound
 from openimr.cases.schemas import NewToken, NewUser, TokenCreated, TokenView, UserCreated, UserView
+from openimr.cases.sign_ins import LockedOut, SignInLimiter
+from openimr.cases.statements import DriverStatement
 from openimr.cases.store import ReviewerRow, TokenRow, UserRow
 
 LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+_LIVE_TOKEN = DriverStatement(
+    select(
+        TokenRow.id,
+        TokenRow.token_hash,
+        UserRow.id,
+        UserRow.name,
+        UserRow.role,
+        UserRow.reviewer_id,
+        or_(TokenRow.last_used_at.is_(None), TokenRow.last_used_at <= bindparam("stale")).label("use_due"),
+    )
+    .join(UserRow, UserRow.id == TokenRow.user_id)
+    .where(
+        TokenRow.token_hash == bindparam("digest"),
+        TokenRow.revoked_at.is_(None),
+        or_(TokenRow.expires_at.is_(None), TokenRow.expires_at > bindparam("now")),
+    )
+)
+"""A live token by its SHA-256 (neither revoked nor expired at `now`), with its user and whether its use is to be
+recorded (not since `stale`): every request's check, on the driver's cursor."""
 
 
 def hash_token(token: str) -> str:
@@ -34,23 +56,21 @@ def hash_token(token: str) -> str:
 
 
 @dataclass(frozen=True)
-class _Trusted:
+class _Live:
+    """A live token as read: whose it is, and whether its use is to be recorded (`LAST_USED_RESOLUTION`)."""
+
     actor: Actor
     token_id: int
-    expires_at: dt.datetime | None
-    checked: float
+    use_due: bool
 
 
 class UserService:
-    """Provision users, issue and revoke their tokens, and recognise a token."""
+    """Provision users, issue and revoke their tokens, and recognise a token (failed sign-ins limited by `limiter`)."""
 
-    def __init__(self, context: ServiceContext, token_ttl: dt.timedelta, cache_seconds: float) -> None:
+    def __init__(self, context: ServiceContext, token_ttl: dt.timedelta, limiter: SignInLimiter) -> None:
         self.context = context
         self.token_ttl = token_ttl
-        self.cache_seconds = cache_seconds
-        self._trusted: dict[str, _Trusted] = {}
-        self._last_used: dict[int, dt.datetime] = {}
-        self._lock = threading.Lock()
+        self.limiter = limiter
 
     def add(self, user: NewUser, actor: Actor) -> UserCreated:
         """Provision a user and return their first bearer token, shown this once (the store keeps its SHA-256)."""
@@ -130,7 +150,7 @@ class UserService:
             return [_token_view(row, name, now) for row, name in session.execute(query)]
 
     def revoke(self, token_id: int, actor: Actor) -> TokenView:
-        """Revoke a token (an admin any, anyone else their own); it stops working at once in this process."""
+        """Revoke a token (an admin any, anyone else their own); it stops working at once, in every process."""
         with self.context.transaction(f"token {token_id}") as session:
             row = session.get(TokenRow, token_id)
             if row is None or (actor.role is not UserRole.ADMIN and row.user_id != actor.user_id):
@@ -140,10 +160,22 @@ class UserService:
             if row.revoked_at is None:
                 row.revoked_at, row.revoked_by = self.context.clock(), actor.name
                 self.context.audit(session, actor, "token revoked", None, None, {"user": user.name, "token_id": row.id})
-            view = _token_view(row, user.name, self.context.clock())
-        with self._lock:
-            self._trusted = {h: t for h, t in self._trusted.items() if t.token_id != token_id}
-        return view
+            return _token_view(row, user.name, self.context.clock())
+
+    def sign_in(self, token: str, client: str) -> Actor | LockedOut | None:
+        """The actor of a request from `client` that presented bearer `token`; `LockedOut` when the client failed too
+        often (its token is not looked at); None when the token is not live, counted as a failure of the client."""
+        now = self.context.clock()
+        with self.context.reading() as connection:
+            locked = self.limiter.locked_out(connection, client, now)
+            if locked is not None:
+                return locked
+            found = self._live(connection, hash_token(token), now)
+        if found is None:
+            self.limiter.failed(client, now)
+            return None
+        self._note_use(found, now)
+        return found.actor
 
     def authenticate(self, token: str) -> Actor | None:
         """The actor a live (unexpired, unrevoked) bearer token belongs to, or None."""
@@ -152,55 +184,33 @@ class UserService:
     def authenticate_hash(self, digest: str) -> Actor | None:
         """The actor whose live token has this SHA-256 (a browser session keeps only the hash), or None."""
         now = self.context.clock()
-        trusted = self._trusted.get(digest)
-        if trusted is None or time.monotonic() - trusted.checked > self.cache_seconds:
-            trusted = self._check(digest)
-            if trusted is None:
-                return None
-        if trusted.expires_at is not None and now >= trusted.expires_at:
+        with self.context.reading() as connection:
+            found = self._live(connection, digest, now)
+        if found is None:
             return None
-        self._note_use(trusted.token_id, now)
-        return trusted.actor
+        self._note_use(found, now)
+        return found.actor
 
-    def trusted_now(self, token: str) -> Actor | None:
-        """The actor of a token this process has checked recently, if that answers without the database (no check or
-        last-use record due); else None, and `authenticate` must be asked. For the event loop: it never blocks."""
-        trusted = self._trusted.get(hash_token(token))
-        if trusted is None or time.monotonic() - trusted.checked > self.cache_seconds:
+    @staticmethod
+    def _live(connection: Connection, digest: str, now: dt.datetime) -> _Live | None:
+        """The token with this SHA-256 if it is live at `now` (neither revoked nor expired), read on `connection`."""
+        found = _LIVE_TOKEN.execute(connection, {"digest": digest, "now": now, "stale": now - LAST_USED_RESOLUTION})
+        if not found or not hmac.compare_digest(found[0][1], digest):
             return None
-        now = self.context.clock()
-        if trusted.expires_at is not None and now >= trusted.expires_at:
-            return None
-        last = self._last_used.get(trusted.token_id)
-        return trusted.actor if last is not None and now - last < LAST_USED_RESOLUTION else None
+        token_id, _, user_id, name, role, reviewer_id, use_due = found[0]
+        return _Live(Actor(name, UserRole(role), reviewer_id, user_id), token_id, bool(use_due))
 
-    def _check(self, digest: str) -> _Trusted | None:
-        with self.context.sessions() as session:
-            found = session.execute(
-                select(TokenRow.id, TokenRow.token_hash, TokenRow.expires_at, TokenRow.revoked_at, UserRow)
-                .join(UserRow, UserRow.id == TokenRow.user_id)
-                .where(TokenRow.token_hash == digest)
-            ).first()
-        with self._lock:
-            if found is None or not hmac.compare_digest(found.token_hash, digest) or found.revoked_at is not None:
-                self._trusted.pop(digest, None)
-                return None
-            user: UserRow = found.UserRow
-            actor = Actor(user.name, UserRole(user.role), user.reviewer_id, user.id)
-            trusted = _Trusted(actor, found.id, found.expires_at, time.monotonic())
-            self._trusted[digest] = trusted
-            return trusted
-
-    def _note_use(self, token_id: int, now: dt.datetime) -> None:
-        """Record a token's use, at most once per `LAST_USED_RESOLUTION` per process."""
-        last = self._last_used.get(token_id)
-        if last is not None and now - last < LAST_USED_RESOLUTION:
+    def _note_use(self, live: _Live, now: dt.datetime) -> None:
+        """Record a token's use, at most once per `LAST_USED_RESOLUTION` (whichever process saw it)."""
+        if not live.use_due:
             return
-        with self._lock:
-            self._last_used[token_id] = now
-        with self.context.transaction(f"token {token_id}") as session:
-            session.execute(update(TokenRow).where(TokenRow.id == token_id).values(last_used_at=now))
-
+        stale = now - LAST_USED_RESOLUTION
+        with self.context.transaction(f"token {live.token_id}") as session:
+            session.execute(
+                update(TokenRow)
+                .where(TokenRow.id == live.token_id, or_(TokenRow.last_used_at.is_(None), TokenRow.last_used_at <= stale))
+                .values(last_used_at=now)
+            )
 
     @staticmethod
     def token_hash(token: str) -> str:

@@ -39,6 +39,8 @@ class Worker:
     def _run(self, claim: Claim) -> None:
         if claim.kind is JobKind.DRAFT:
             self.services.drafting.run(claim)
+        elif claim.kind is JobKind.OCR:
+            self.services.reading.run(claim)
 
     def run(self, stop: threading.Event) -> None:
         """Work until `stop` is set."""

@@ -90,6 +90,15 @@ def read_document_bytes(data: bytes, kind: DocumentKind, doc_id: str, source: st
     return Document(id=doc_id, type=kind, text=text, page_offsets=offsets, ocr_pages=ocr_pages)
 
 
+def pages_for_ocr(data: bytes, kind: DocumentKind, source: str) -> int:
+    """How many pages `read_document_bytes(..., ocr=True)` would read by OCR: a PDF's pages without a text layer, every
+    page of an image, none of a text. Quick (nothing is recognised), so an upload can be checked at once and its OCR
+    left to later; an unreadable PDF or image is the error `read_document_bytes` would raise."""
+    if kind == "image":
+        return sum(1 for _ in image_pages(data, source))
+    return len(_pdf_pages(data, source, ocr=False)[1]) if kind == "pdf" else 0
+
+
 def _decode_text(data: bytes, source: str) -> str:
     """Bytes of a text file as str, following the module's encoding policy."""
     for bom, encoding in _BOMS:
@@ -134,27 +143,7 @@ def _joined(pages: list[str]) -> tuple[str, list[int]]:
 
 def _pdf_text(data: bytes, source: str, ocr: bool = False) -> tuple[str, list[int], list[int]]:
     """Text of a PDF, pages joined by newlines, the offset where each page starts, and the pages read by OCR."""
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as error:
-        raise OpenIMRError(_pdf_problem(str(error), data), source) from None
-    try:
-        pages: list[str] = []
-        ocr_pages: list[int] = []
-        for index in range(len(pdf)):
-            page = pdf[index]
-            textpage = page.get_textpage()
-            page_text = textpage.get_text_range()
-            textpage.close()
-            if ocr and not page_text.strip():
-                page_text = recognise(render_page(page), f"{source} page {index + 1}")
-                ocr_pages.append(index)
-            pages.append(page_text)
-            page.close()
-    except pdfium.PdfiumError as error:
-        raise OpenIMRError(f"corrupt PDF: cannot extract text ({error})", source) from None
-    finally:
-        pdf.close()
+    pages, blank = _pdf_pages(data, source, ocr)
     if not pages:
         raise OpenIMRError("PDF has no pages", source)
     text, offsets = _joined([p.replace("\r\n", "\n").replace("\r", "\n").replace("\ufffe", "-") for p in pages])
@@ -162,7 +151,35 @@ def _pdf_text(data: bytes, source: str, ocr: bool = False) -> tuple[str, list[in
         if ocr:
             raise OpenIMRError("no text found in the PDF, even by OCR", source)
         raise OpenIMRError("PDF has no text layer (image-only or scanned: upload it to a case, where it is read by OCR)", source)
-    return text, offsets, ocr_pages
+    return text, offsets, blank if ocr else []
+
+
+def _pdf_pages(data: bytes, source: str, ocr: bool) -> tuple[list[str], list[int]]:
+    """The text of each page of a PDF (as PDFium gives it), and the pages without a text layer: with `ocr`, read by OCR;
+    without, left empty."""
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as error:
+        raise OpenIMRError(_pdf_problem(str(error), data), source) from None
+    try:
+        pages: list[str] = []
+        blank: list[int] = []
+        for index in range(len(pdf)):
+            page = pdf[index]
+            textpage = page.get_textpage()
+            page_text = textpage.get_text_range()
+            textpage.close()
+            if not page_text.strip():
+                blank.append(index)
+                if ocr:
+                    page_text = recognise(render_page(page), f"{source} page {index + 1}")
+            pages.append(page_text)
+            page.close()
+    except pdfium.PdfiumError as error:
+        raise OpenIMRError(f"corrupt PDF: cannot extract text ({error})", source) from None
+    finally:
+        pdf.close()
+    return pages, blank
 
 
 def _pdf_problem(message: str, data: bytes) -> str:

@@ -23,10 +23,10 @@ import jinja2
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
 
 from openimr.api.deps import CaseId, Position, client_address
-from openimr.api.security import SignInLimiter
 from openimr.cases.domain import (
     Actor,
     AffiliationKind,
@@ -56,6 +56,7 @@ from openimr.cases.schemas import (
     SummaryEdit,
 )
 from openimr.cases.services import Services
+from openimr.cases.sign_ins import LockedOut
 from openimr.cases.uploads import declares_pdf
 from openimr.errors import OpenIMRError
 from openimr.letters.render import marked
@@ -288,15 +289,14 @@ async def sign_in(request: Request) -> Response:
     if not csrf_matches(request.cookies.get(SIGNIN_COOKIE) or "", given if isinstance(given, str) else None):
         return _sign_in_page(request, 403, "The sign-in form expired: try again.")
     services = _services(request)
-    limiter: SignInLimiter = request.app.state.sign_in_limiter
-    wait = limiter.retry_after(client_address(request))
-    if wait is not None:
+    token = token.strip() if isinstance(token, str) else ""
+    actor = await run_in_threadpool(services.users.sign_in, token, client_address(request))
+    if isinstance(actor, LockedOut):
+        wait = actor.retry_after
         return _sign_in_page(request, 429, f"Too many failed sign-ins from this address: try again in {wait} s.")
-    actor = services.users.authenticate(token) if isinstance(token, str) and token.strip() else None
     if actor is None:
-        limiter.failed(client_address(request))
         return _sign_in_page(request, 401, "That token is not recognised.")
-    cookie, session = _signer(request).issue(services.users.token_hash(token.strip() if isinstance(token, str) else ""), _now())
+    cookie, session = _signer(request).issue(services.users.token_hash(token), _now())
     response = RedirectResponse(HOME[actor.role], status_code=303)
     max_age = int((session.expires - _now()).total_seconds())
     response.set_cookie(SESSION_COOKIE, cookie, httponly=True, samesite="strict", path="/", max_age=max_age)
