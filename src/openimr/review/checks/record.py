@@ -444,8 +444,8 @@ def relief_lasted(ctx: CheckContext, params: ReliefLastedParams) -> Outcome:
     lengths = [
         (duration.days, fact)
         for fact in relief
-        for sentence in ctx.sentences_of(fact, from_fact=True)
-        for duration in find_durations(sentence)
+        for placed in ctx.evidence.sentences_of(fact)
+        for duration in find_durations(placed.from_span)
         if duration.kind == DurationKind.SPAN and duration.days is not None
     ]
     if not lengths:
