@@ -247,6 +247,11 @@ def test_a_drug_not_taken_is_still_negated_beside_a_drug_test() -> None:
         ("UR certified the omeprazole, and the cyclobenzaprine was denied.", [("omeprazole", "present")]),
         ("UR certified the omeprazole and denied the cyclobenzaprine.", [("omeprazole", "present")]),
         ("Tramadol was certified by UR on 3/2/2016, and gabapentin was non-certified.", [("tramadol", "present")]),
+        # without a comma: the part before "and" has its own decision, the part after another
+        ("Lyrica was not approved and gabapentin has been authorized.", [("gabapentin", "present")]),
+        ("Tramadol was certified by UR on 3/2/2016 and gabapentin was non-certified.", [("tramadol", "present")]),
+        # "and" joining two items of one decision
+        ("Tramadol and gabapentin were non-certified.", []),
         ("The Soma was not certified.", []),
     ],
 )
