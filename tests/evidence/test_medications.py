@@ -65,6 +65,19 @@ def test_medication_in_a_request_sentence_is_not_current_use() -> None:
         ("He will begin naproxen after the visit.", True),
         ("Starting naproxen twice daily with food.", True),
         ("He started naproxen in 2015 and takes it daily.", False),
+        # started at the visit the note reports, in its words for the visit or told in the present
+        ("Naproxen is started at this visit for the flare.", True),
+        ("At today's encounter naproxen 500 mg twice a day was initiated.", True),
+        ("Begin naproxen today with food.", True),
+        ("We are starting her on naproxen 500 mg twice daily.", True),
+        ("Naproxen is being added to his regimen for the knee.", True),
+        ("I will start naproxen once the labs are back.", True),
+        # started at an earlier visit, or a start that is not the drug's
+        ("Naproxen was started at the last visit and has helped.", False),
+        ("Her pain is starting to settle on naproxen.", False),
+        ("She will start physical therapy and continue naproxen 500 mg twice a day.", False),
+        ("Started the home exercises today; takes naproxen with food.", False),
+        ("Will begin acupuncture; remains on naproxen.", False),
     ],
 )
 def test_first_prescription_is_marked(text: str, first: bool) -> None:
