@@ -232,6 +232,44 @@ def test_a_limit_of_activity_is_no_improvement(text: str) -> None:
     assert not _facts(text, "functional_improvement")
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an activity of daily living done farther or longer than before (8 CCR 9792.20), however the note words it
+        "Since the therapy visits she is walking farther.",
+        "He walks further than he did before the adjustments.",
+        "She is able to walk longer without stopping.",
+        "He can sit for longer periods at his desk now.",
+        "She now tolerates standing longer at the sink.",
+        "Able to drive twice as far as in June.",
+        "He can carry heavier grocery bags.",
+        # the tolerance, distance or endurance of an activity said to have grown
+        "Her sitting tolerance has increased.",
+        "Walking distance doubled over the course.",
+        "He reports greater walking endurance.",
+        "Standing time is longer than at the first visit.",
+    ],
+)
+def test_an_activity_done_farther_or_longer_is_improvement(text: str) -> None:
+    facts = _facts(text, "functional_improvement")
+    assert facts and facts[0].status == PRESENT, facts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a threshold of pain or a limit, however the comparative is written
+        "He walks no farther than a block.",
+        "She has difficulty walking longer distances.",
+        "He cannot sit any longer than 20 minutes.",
+        "She can no longer walk far.",
+        "Sitting longer aggravates his back.",
+    ],
+)
+def test_a_comparative_that_states_a_limit_is_no_improvement(text: str) -> None:
+    assert not [f for f in _facts(text, "functional_improvement") if f.status == PRESENT]
+
+
 def test_negated_improvement_does_not_negate_the_drug() -> None:
     text = "No documented functional improvement with tramadol."
     evidence = gather_evidence(_case(text))
