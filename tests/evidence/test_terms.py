@@ -243,6 +243,10 @@ def test_a_limit_of_activity_is_no_improvement(text: str) -> None:
         "She now tolerates standing longer at the sink.",
         "Able to drive twice as far as in June.",
         "He can carry heavier grocery bags.",
+        # an activity or the usual activities taken up again, told by what the worker is able to do
+        "She has been able to return to walking her dog each morning.",
+        "He can resume gardening on weekends.",
+        "She is able to go back to her usual activities.",
         # the tolerance, distance or endurance of an activity said to have grown
         "Her sitting tolerance has increased.",
         "Walking distance doubled over the course.",
@@ -264,6 +268,9 @@ def test_an_activity_done_farther_or_longer_is_improvement(text: str) -> None:
         "He cannot sit any longer than 20 minutes.",
         "She can no longer walk far.",
         "Sitting longer aggravates his back.",
+        # an activity the worker cannot or only hopes to take up again
+        "She is not able to return to walking.",
+        "The goal is to be able to resume gardening.",
     ],
 )
 def test_a_comparative_that_states_a_limit_is_no_improvement(text: str) -> None:
