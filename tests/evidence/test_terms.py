@@ -226,6 +226,11 @@ def test_functional_improvement(text: str, status: FactStatus) -> None:
         "He reports difficulty sitting more than 20 minutes.",
         "She is unable to stand more than 10 minutes.",
         "Sitting limited to 15 minutes.",
+        # the amount of an activity that brings the pain on
+        "Sitting for 30 minutes aggravates her back.",
+        "Walking longer than 10 minutes increases the leg pain.",
+        "Driving an hour makes his neck worse.",
+        "Her pain is worse after standing 15 minutes.",
     ],
 )
 def test_a_limit_of_activity_is_no_improvement(text: str) -> None:
@@ -255,6 +260,19 @@ def test_a_limit_of_activity_is_no_improvement(text: str) -> None:
     ],
 )
 def test_an_activity_done_farther_or_longer_is_improvement(text: str) -> None:
+    facts = _facts(text, "functional_improvement")
+    assert facts and facts[0].status == PRESENT, facts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She walks 30 minutes without increased pain.",
+        "He can sit 45 minutes with no increase in his symptoms.",
+        "With the medication she walks 30 minutes and sits for an hour, increasing her activity.",
+    ],
+)
+def test_an_activity_measured_without_the_pain_brought_on_is_a_measure(text: str) -> None:
     facts = _facts(text, "functional_improvement")
     assert facts and facts[0].status == PRESENT, facts
 
