@@ -163,6 +163,9 @@ def test_a_drug_denied_or_decided_now_is_not_in_use(text: str) -> None:
         ("Dr. Lee started her on gabapentin at bedtime as a trial.", True),
         ("Gabapentin 100 mg was begun at night, titrating weekly.", True),
         ("The provider prescribed gabapentin on 10/20/2016.", True),
+        # written or handed out at this visit: a new supply, first or refill, as the rest of the record tells
+        ("Gabapentin 300 mg #90 prescribed today.", True),
+        ("At this appointment gabapentin 300 mg #90 was dispensed.", True),
         # placed before the visit: an earlier time, an old date, use since
         ("The physician prescribed gabapentin in 2014.", False),
         ("The provider prescribed gabapentin on 3/2/2016.", False),
@@ -206,6 +209,8 @@ def test_a_drug_in_a_plan_section_is_planned_unless_in_use(text: str, status: st
         ("Cyclobenzaprine was used for 3 months with little benefit.", True),
         ("Cyclobenzaprine 2015 -> allergic reaction, hospitalized.", True),
         ("The physician is switching him from cyclobenzaprine to tizanidine.", True),
+        ("The physician prescribed tizanidine in place of cyclobenzaprine.", True),
+        ("Tizanidine 4 mg #30 prescribed today instead of cyclobenzaprine.", True),
         ("He has been using cyclobenzaprine for 3 months.", False),
         ("He has used cyclobenzaprine for two years.", False),
         ("Cyclobenzaprine causes drowsiness, which he manages by taking it at night.", False),

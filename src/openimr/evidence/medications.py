@@ -46,7 +46,6 @@ _FIRST = re.compile(
     # started at this visit, or to be started: "started on gabapentin today", "gabapentin is started at this visit",
     # "will start", "Plan: start naproxen"
     rf"|\b(?:{_STARTS})\b[^.;]{{0,60}}\b(?:{_THIS_VISIT})\b|\b(?:{_THIS_VISIT})\b[^.;]{{0,60}}\b(?:start|begin|initiate|commence|add|started|begun|initiated|commenced|added)\b"
-    r"|\b(?:prescrib\w*|dispens\w*)\b[^.;]{0,40}\btoday\b|\btoday\b[^.;]{0,40}\b(?:prescribed|dispensed)\b"
     # told in the present: "gabapentin is being started", "I am starting her on gabapentin" (not "starting to improve")
     r"|\b(?:am|is|are)\s+(?:now\s+)?(?:being\s+)?(?:(?:start(?:ed|ing)|begun|beginning|initiat(?:ed|ing)|commenc(?:ed|ing))\b"
     r"(?!\s+to\b)|add(?:ed|ing)\b)"
@@ -100,7 +99,10 @@ _PRESCRIBED_NOW = re.compile(
     rf"\b{_PRESCRIBER}\s+(?:\w+\s+){{0,2}}?(?:started|initiated|began|prescribed|dispensed|added|provided|gave|wrote)\b"
     # a start framed as a trial or a titration ("was started on gabapentin as a trial", "begun with titration")
     r"|\b(?:start\w*|began|begun|begin\w*|initiat\w*|prescrib\w*|dispens\w*|add(?:ed|ing)?)\b[^.;]{0,80}?"
-    r"\b(?:(?:as|for|on)\s+an?\s+(?:\w+\s+)?trial|titrat\w*)\b",
+    r"\b(?:(?:as|for|on)\s+an?\s+(?:\w+\s+)?trial|titrat\w*)\b"
+    # written or handed out at this visit ("Norco #120 prescribed today", "dispensed at this visit"): a refill of a drug
+    # in use as much as a first supply, which the rest of the record tells apart
+    rf"|\b(?:prescrib\w*|dispens\w*)\b[^.;]{{0,40}}\b(?:{_THIS_VISIT})\b|\b(?:{_THIS_VISIT})\b[^.;]{{0,40}}\b(?:prescribed|dispensed)\b",
     re.IGNORECASE,
 )
 """A sentence that writes the prescription at the visit it reports."""
@@ -358,7 +360,8 @@ def extract(case: Case) -> list[Candidate]:
         plan = None if ongoing else plan_section(match.document.text, match.start)
         written_now = _prescribed_now(match, ongoing, ur_date) or _switched_to_now(match, ongoing, ur_date)
         if plan is None and not tested and written_now:
-            facts.append(Candidate("medication", match, value=PRESCRIBED_NOW))
+            # the drug the prescription replaces is not itself prescribed ("prescribed celecoxib in place of meloxicam")
+            facts.append(Candidate("medication", match, value=PAST_COURSE if _replaced(match) else PRESCRIBED_NOW))
             continue
         value = PAST_COURSE if _past_course(match, ongoing) else ONGOING_USE if ongoing else None
         found = [f for f in find_event_dates(match.sentence.text) if ur_date is None or f.date <= ur_date]
