@@ -93,6 +93,16 @@ def test_functional_facts_carry_their_treatment() -> None:
             ["physical therapy"],
         ),
         ("Acupuncture x6 done. Across those visits her sitting tolerance rose from 20 to 45 minutes.", ["acupuncture"]),
+        # a count of visits, or the encounter a gain is documented at, names no treatment of its own
+        (
+            "She completed 8 sessions of acupuncture. With the first 8 visits she progressed from a walker to a cane"
+            " and her walking tolerance increased from 10 to 25 minutes.",
+            ["acupuncture"],
+        ),
+        (
+            "He finished six chiropractic treatments. At the follow-up evaluation he is walking farther.",
+            ["chiropractic"],
+        ),
         ("She takes gabapentin nightly. It allows her to do her own shopping.", ["gabapentin"]),
         ("She takes gabapentin nightly. She reports that it lets her drive to work.", ["gabapentin"]),
         (

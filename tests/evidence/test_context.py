@@ -172,6 +172,20 @@ def test_a_rule_kept_to_some_kinds_does_not_end_the_scope_of_another() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Baseline: sits 20 min, walks 2 blocks.",
+        "Baseline at the intake evaluation: sits 20 min, walks 2 blocks.",
+        "Baseline measures at the initial visit: sits 20 min, walks 2 blocks.",
+    ],
+)
+def test_a_measure_under_a_baseline_heading_is_no_outcome(text: str) -> None:
+    """A baseline heading names when the baseline was taken in a few words: what it lists is the measure before care."""
+    start = text.index("sits 20 min")
+    assert assertion(text, start, start + len("sits 20 min"), "functional").status is HYPOTHETICAL
+
+
+@pytest.mark.parametrize(
     ("text", "target", "expected"),
     [
         # every item of a plan list is planned: past "with", a semicolon before one more item, beyond twelve words

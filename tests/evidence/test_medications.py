@@ -65,6 +65,19 @@ def test_medication_in_a_request_sentence_is_not_current_use() -> None:
         ("He will begin naproxen after the visit.", True),
         ("Starting naproxen twice daily with food.", True),
         ("He started naproxen in 2015 and takes it daily.", False),
+        # started at the visit the note reports, in its words for the visit or told in the present
+        ("Naproxen is started at this visit for the flare.", True),
+        ("At today's encounter naproxen 500 mg twice a day was initiated.", True),
+        ("Begin naproxen today with food.", True),
+        ("We are starting her on naproxen 500 mg twice daily.", True),
+        ("Naproxen is being added to his regimen for the knee.", True),
+        ("I will start naproxen once the labs are back.", True),
+        # started at an earlier visit, or a start that is not the drug's
+        ("Naproxen was started at the last visit and has helped.", False),
+        ("Her pain is starting to settle on naproxen.", False),
+        ("She will start physical therapy and continue naproxen 500 mg twice a day.", False),
+        ("Started the home exercises today; takes naproxen with food.", False),
+        ("Will begin acupuncture; remains on naproxen.", False),
     ],
 )
 def test_first_prescription_is_marked(text: str, first: bool) -> None:
@@ -150,6 +163,9 @@ def test_a_drug_denied_or_decided_now_is_not_in_use(text: str) -> None:
         ("Dr. Lee started her on gabapentin at bedtime as a trial.", True),
         ("Gabapentin 100 mg was begun at night, titrating weekly.", True),
         ("The provider prescribed gabapentin on 10/20/2016.", True),
+        # written or handed out at this visit: a new supply, first or refill, as the rest of the record tells
+        ("Gabapentin 300 mg #90 prescribed today.", True),
+        ("At this appointment gabapentin 300 mg #90 was dispensed.", True),
         # placed before the visit: an earlier time, an old date, use since
         ("The physician prescribed gabapentin in 2014.", False),
         ("The provider prescribed gabapentin on 3/2/2016.", False),
@@ -193,6 +209,8 @@ def test_a_drug_in_a_plan_section_is_planned_unless_in_use(text: str, status: st
         ("Cyclobenzaprine was used for 3 months with little benefit.", True),
         ("Cyclobenzaprine 2015 -> allergic reaction, hospitalized.", True),
         ("The physician is switching him from cyclobenzaprine to tizanidine.", True),
+        ("The physician prescribed tizanidine in place of cyclobenzaprine.", True),
+        ("Tizanidine 4 mg #30 prescribed today instead of cyclobenzaprine.", True),
         ("He has been using cyclobenzaprine for 3 months.", False),
         ("He has used cyclobenzaprine for two years.", False),
         ("Cyclobenzaprine causes drowsiness, which he manages by taking it at night.", False),
@@ -255,6 +273,11 @@ def test_a_drug_not_taken_is_still_negated_beside_a_drug_test() -> None:
         ("UR certified the omeprazole, and the cyclobenzaprine was denied.", [("omeprazole", "present")]),
         ("UR certified the omeprazole and denied the cyclobenzaprine.", [("omeprazole", "present")]),
         ("Tramadol was certified by UR on 3/2/2016, and gabapentin was non-certified.", [("tramadol", "present")]),
+        # without a comma: the part before "and" has its own decision, the part after another
+        ("Lyrica was not approved and gabapentin has been authorized.", [("gabapentin", "present")]),
+        ("Tramadol was certified by UR on 3/2/2016 and gabapentin was non-certified.", [("tramadol", "present")]),
+        # "and" joining two items of one decision
+        ("Tramadol and gabapentin were non-certified.", []),
         ("The Soma was not certified.", []),
     ],
 )

@@ -69,6 +69,27 @@ def test_a_ur_decision_states_only_its_own_certifications_and_denials() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "events"),
+    [
+        (
+            "The lumbar MRI was non-certified and the right knee arthroscopy was certified.",
+            [("MRI", ProcedureEvent.DENIED), ("knee arthroscopy", ProcedureEvent.CERTIFIED)],
+        ),
+        (
+            "Previously UR approved the carpal tunnel release and the lumbar fusion was denied.",
+            [("carpal tunnel release", ProcedureEvent.CERTIFIED), ("spinal fusion", ProcedureEvent.DENIED)],
+        ),
+        (
+            "The lumbar MRI and the right knee arthroscopy were non-certified.",
+            [("MRI", ProcedureEvent.DENIED), ("knee arthroscopy", ProcedureEvent.DENIED)],
+        ),
+    ],
+)
+def test_each_decision_a_sentence_reports_is_its_own_items(text: str, events: list[tuple[str, ProcedureEvent]]) -> None:
+    assert _events(text) == [(name, event.value) for name, event in events]
+
+
 def test_evidence_reads_the_events_asked_for_as_if_all_were_read() -> None:
     case = Case(
         dates=CaseDates(injury=dt.date(2016, 1, 4), ur_decision=dt.date(2016, 11, 10)),

@@ -248,10 +248,64 @@ def test_functional_improvement(text: str, status: FactStatus) -> None:
         "He reports difficulty sitting more than 20 minutes.",
         "She is unable to stand more than 10 minutes.",
         "Sitting limited to 15 minutes.",
+        # the amount of an activity that brings the pain on
+        "Sitting for 30 minutes aggravates her back.",
+        "Walking longer than 10 minutes increases the leg pain.",
+        "Driving an hour makes his neck worse.",
+        "Her pain is worse after standing 15 minutes.",
     ],
 )
 def test_a_limit_of_activity_is_no_improvement(text: str) -> None:
     assert not _facts(text, "functional_improvement")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an activity of daily living done farther or longer than before (8 CCR 9792.20), however the note words it
+        "Since the therapy visits she is walking farther.",
+        "He walks further than he did before the adjustments.",
+        "She is able to walk longer without stopping.",
+        "He can sit for longer periods at his desk now.",
+        "She now tolerates standing longer at the sink.",
+        "Able to drive twice as far as in June.",
+        "He can carry heavier grocery bags.",
+        # an activity or the usual activities taken up again, told by what the worker is able to do
+        "She has been able to return to walking her dog each morning.",
+        "He can resume gardening on weekends.",
+        "She is able to go back to her usual activities.",
+        # the tolerance, distance or endurance of an activity said to have grown
+        "Her sitting tolerance has increased.",
+        "Walking distance doubled over the course.",
+        "He reports greater walking endurance.",
+        "Standing time is longer than at the first visit.",
+        # an activity measured, the pain it does not bring on told beside it
+        "She walks 30 minutes without increased pain.",
+        "He can sit 45 minutes with no increase in his symptoms.",
+        "With the medication she walks 30 minutes and sits for an hour, increasing her activity.",
+    ],
+)
+def test_an_activity_gained_or_measured_is_improvement(text: str) -> None:
+    facts = _facts(text, "functional_improvement")
+    assert facts and facts[0].status == PRESENT, facts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a threshold of pain or a limit, however the comparative is written
+        "He walks no farther than a block.",
+        "She has difficulty walking longer distances.",
+        "He cannot sit any longer than 20 minutes.",
+        "She can no longer walk far.",
+        "Sitting longer aggravates his back.",
+        # an activity the worker cannot or only hopes to take up again
+        "She is not able to return to walking.",
+        "The goal is to be able to resume gardening.",
+    ],
+)
+def test_a_comparative_that_states_a_limit_is_no_improvement(text: str) -> None:
+    assert not [f for f in _facts(text, "functional_improvement") if f.status == PRESENT]
 
 
 def test_negated_improvement_does_not_negate_the_drug() -> None:

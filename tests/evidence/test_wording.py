@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from openimr.evidence.wording import CARE_GOES_ON, UNDER_WAY, SentenceRole, sentence_role
+from openimr.evidence.text import clause_bounds
+from openimr.evidence.wording import CARE_GOES_ON, DECISION_BREAK, UNDER_WAY, SentenceRole, sentence_role
 
 
 def test_a_request_said_to_be_modified_is_the_review() -> None:
@@ -72,3 +73,42 @@ def test_care_under_way_is_told_from_care_only_planned(clause: str, under_way: b
 def test_a_treatment_said_not_to_be_certified_is_the_review() -> None:
     assert sentence_role("The Soma was not certified.") is SentenceRole.REVIEW
     assert sentence_role("Acupuncture has not been approved.") is SentenceRole.REVIEW
+
+
+def _decision_clause(sentence: str, item: str) -> str:
+    start = sentence.index(item)
+    left, right = clause_bounds(sentence, start, start + len(item), DECISION_BREAK)
+    return sentence[left:right].strip()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "item", "clause"),
+    [
+        # the part before "and" states a decision of its own, the part after another: two decisions
+        ("The lumbar MRI was non-certified and aquatic therapy was certified.", "aquatic", "aquatic therapy was certified."),
+        ("The lumbar MRI was non-certified and aquatic therapy was certified.", "MRI", "The lumbar MRI was non-certified"),
+        ("UR approved the TENS unit on 4/2/2017 and a home health aide was denied.", "aide", "a home health aide was denied."),
+        ("Per the prior review gabapentin was authorized in part and omeprazole was not approved.", "gabapentin",
+         "Per the prior review gabapentin was authorized in part"),
+        ("The knee brace was denied as not indicated and 6 chiropractic visits were modified to 4.", "chiropractic",
+         "6 chiropractic visits were modified to 4."),
+    ],
+)
+def test_a_second_decision_joined_by_and_is_a_clause_of_its_own(sentence: str, item: str, clause: str) -> None:
+    assert _decision_clause(sentence, item) == clause
+
+
+@pytest.mark.parametrize(
+    ("sentence", "item"),
+    [
+        # "and" joins the items of one decision: nothing before it decides
+        ("The lumbar MRI and the aquatic therapy were non-certified.", "aquatic"),
+        ("Gabapentin and omeprazole have been denied by utilization review.", "omeprazole"),
+        ("The request for certification of the TENS unit and the home health aide was denied.", "aide"),
+        # the part after "and" decides nothing of its own: the care was given after the decision
+        ("Eight acupuncture visits were authorized and she has attended five.", "attended"),
+        ("The epidural injection was approved and was done on 3/2/2016.", "done"),
+    ],
+)
+def test_and_without_a_decision_on_both_sides_stays_inside_one_clause(sentence: str, item: str) -> None:
+    assert _decision_clause(sentence, item) == sentence

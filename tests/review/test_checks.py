@@ -320,6 +320,13 @@ def test_amount_within(label: str, params: dict[str, Any], expected: tuple[Crite
         ("He takes naproxen daily.", "Naproxen 550mg #60", "continuation", MET),
         ("Neck pain.", "Naproxen 550mg #60", "initial", MET),
         ("Naprosyn was a first-time prescription at this visit.", "Naproxen 550mg #60", "initial", MET),
+        # a drug started at the visit is a new prescription, even where the note lists it among current medications
+        ("Medications: naproxen 550 mg twice a day. Naproxen is started at this visit.", "Naproxen 550mg #60", "initial", MET),
+        ("Naproxen 550 mg was begun today. Medications: naproxen, omeprazole.", "Naproxen 550mg #60", "continuation", NOT_MET),
+        ("He will start physical therapy and continues naproxen 550 mg twice a day.", "Naproxen 550mg #60", "continuation", MET),
+        # a prescription written at the visit refills a drug the record shows in use, and starts one it does not
+        ("He has taken naproxen since 2014. Naproxen 550 mg #60 prescribed today.", "Naproxen 550mg #60", "continuation", MET),
+        ("Knee pain. Naproxen 550 mg #60 prescribed today.", "Naproxen 550mg #60", "initial", MET),
         ("She applies a cream of ketoprofen 10%, gabapentin 6% and lidocaine 2%.", "Gabapentin 300mg #90", "initial", MET),
         ("He uses topical gabapentin on the foot.", "Gabapentin 300mg #90", "initial", MET),
         ("He takes gabapentin 300 mg three times a day.", "Gabapentin 300mg #90", "continuation", MET),

@@ -17,7 +17,7 @@ from openimr.evidence import attribution, medications, prior_treatment
 from openimr.evidence.dates import injury_date_in
 from openimr.evidence.procedures import ProcedureEvent, may_be, procedure_event, procedure_mentions
 from openimr.evidence.terms import Candidate, family_candidates, term_lists
-from openimr.evidence.text import join_hyphenated_words, join_line_breaks, plain_characters
+from openimr.evidence.text import Sentence, join_hyphenated_words, join_line_breaks, plain_characters, sentence_at
 from openimr.knowledge.lexicons import Procedure
 from openimr.knowledge.terms import TermMatch
 from openimr.model import Case, Document, Fact, FactStatus, Span
@@ -126,6 +126,19 @@ def extract_facts(case: Case) -> list[Fact]:
     return [candidate.resolve() for candidate in _candidates(as_read(case))]
 
 
+@dataclass(frozen=True, slots=True)
+class SpanSentence:
+    """One span of a fact and the sentence of the record it lies in."""
+
+    span: Span
+    sentence: Sentence
+
+    @property
+    def from_span(self) -> str:
+        """The sentence from the span on ("... he takes Norco 10/325 q6h": "Norco 10/325 q6h")."""
+        return self.sentence.text[self.span.start - self.sentence.start :]
+
+
 _Place = tuple[int, int, int, str]
 """Where a candidate fact comes in the order of `extract_facts`: its extractor's rank, then its position in the
 extractor's list, as (position, 0, "") or, for a family read term by term, (document, start, term name)."""
@@ -146,6 +159,7 @@ class Evidence:
         self._by_key: dict[str, list[_Place]] = {}
         self._events: dict[int, Fact | None] = {}
         self._mentioned: dict[tuple[str, ...], list[Fact]] = {}
+        self._sentences: dict[tuple[str, int, int], Sentence] = {}
         """The facts of each tuple of keys asked for (all their candidates found, they are final)."""
         self._complete: set[int] = set()
         """Ranks whose candidates are all found."""
@@ -162,6 +176,20 @@ class Evidence:
     def document_texts(self) -> dict[str, str]:
         """Each document's text by its id."""
         return {document.id: document.text for document in self.case.documents}
+
+    def sentences_of(self, fact: Fact) -> list[SpanSentence]:
+        """Each span of `fact` in the record, in the order of its spans, with the sentence it lies in (a span outside
+        the case's documents has none)."""
+        texts = self.document_texts
+        found = []
+        for span in fact.spans:
+            if span.document_id not in texts:
+                continue
+            where = (span.document_id, span.start, span.end)
+            if where not in self._sentences:
+                self._sentences[where] = sentence_at(texts[span.document_id], span.start, span.end)
+            found.append(SpanSentence(span, self._sentences[where]))
+        return found
 
     def _add(self, rank: int, candidates: list[Candidate], by_term: bool) -> None:
         documents = self._documents

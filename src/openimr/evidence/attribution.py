@@ -22,7 +22,7 @@ from functools import lru_cache
 from openimr.evidence.terms import Candidate, TermMatch, document_sentences, find_terms, term_lists
 from openimr.evidence.text import clause_bounds, split_sentences
 from openimr.knowledge.lexicons import drug_lexicon, drug_matcher, procedure_matcher
-from openimr.model import Case
+from openimr.model import Case, TreatmentKind
 
 __all__ = ["MEDICATIONS", "STOPPED", "attributed_treatments", "extract", "treatment_classes"]
 
@@ -43,15 +43,17 @@ cane"): what they name is never the cause of the sentence's other statements."""
 
 
 def _named(text: str) -> list[str]:
+    """The treatments `text` names. An encounter named by the lexicon's catch-all consultation ("the first 12 visits",
+    "at the follow-up", "on examination") is where a course is counted or a gain documented, not a treatment: it names
+    none (a named consultation, "the spine surgeon's consultation", still does)."""
     names = [match.value[0].generic for match in drug_matcher().find(text)]
-    names += [match.value.name for match in procedure_matcher().find(text) if not _COURSE_UNIT.fullmatch(match.text)]
+    names += [
+        match.value.name
+        for match in procedure_matcher().find(text)
+        if not (match.value.fallback and match.value.kind is TreatmentKind.CONSULTATION)
+    ]
     names += [name for name, _, pattern in term_lists()["treatment_word"] if pattern.search(text)]
     return list(dict.fromkeys(names))
-
-
-_COURSE_UNIT = re.compile(r"visits?", re.IGNORECASE)
-"""The word that counts a course ("over the first 12 visits", "across those visits"): a unit of the course the text is
-about, not an office visit that produced the gains it tells of."""
 
 
 def attributed_treatments(

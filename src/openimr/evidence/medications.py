@@ -31,12 +31,25 @@ from openimr.knowledge.terms import anchored_search, regex_fold
 from openimr.model import Case, Fact, FactStatus
 
 FIRST_PRESCRIPTION = "first prescription"
-"""`value` of a medication fact from a sentence that calls the prescription new ("a first-time request for ...")."""
+"""`value` of a medication fact from a sentence that calls the prescription new ("a first-time request for ...") or
+tells of the drug started at the visit it reports, or to be started (`_first_prescription`)."""
+_THIS_VISIT = (
+    r"today|this\s+(?:office\s+)?(?:visit|appointment|encounter|evaluation|examination)"
+    r"|the\s+(?:present|current)\s+(?:office\s+)?(?:visit|appointment|encounter)"
+)
+"""The words (an alternation to put in a group) that place an act at the visit the record reports: "today", "at this
+visit", "during this encounter", "at the present appointment"."""
+_STARTS = r"start(?:ed|ing|s)?|began|begin(?:ning|s)?|begun|initiat\w*|commenc\w*|add(?:ed|ing)?(?!\s+that\b)"
+"""The verbs (an alternation to put in a group) by which a note starts a drug: "start", "begin", "initiate",
+"commence", "add" (not "added that", reported speech)."""
 _FIRST = re.compile(
     r"\b(?:first[- ]time|new(?:ly)?|initial)\s+(?:request|prescription|prescribed|trial)\b"
-    # started at this visit, or to be started: "started on gabapentin today", "will start", "Plan: start naproxen"
-    r"|\b(?:start(?:ed|ing)?|began|begin|initiat\w*|prescrib\w*|dispens\w*)\b[^.;]{0,40}\btoday\b"
-    r"|\btoday\b[^.;]{0,40}\b(?:started|prescribed|initiated|dispensed)\b"
+    # started at this visit, or to be started: "started on gabapentin today", "gabapentin is started at this visit",
+    # "will start", "Plan: start naproxen"
+    rf"|\b(?:{_STARTS})\b[^.;]{{0,60}}\b(?:{_THIS_VISIT})\b|\b(?:{_THIS_VISIT})\b[^.;]{{0,60}}\b(?:start|begin|initiate|commence|add|started|begun|initiated|commenced|added)\b"
+    # told in the present: "gabapentin is being started", "I am starting her on gabapentin" (not "starting to improve")
+    r"|\b(?:am|is|are)\s+(?:now\s+)?(?:being\s+)?(?:(?:start(?:ed|ing)|begun|beginning|initiat(?:ed|ing)|commenc(?:ed|ing))\b"
+    r"(?!\s+to\b)|add(?:ed|ing)\b)"
     r"|\b(?:will|plan\s+to|is\s+to)\s+(?:start|begin|initiate|try|trial)\b"
     r"|\btrial\s+of\s+[\w/-]+\s+(?:\S+\s+){0,3}?(?:is|was|will\s+be|has\s+been)\s+(?:started|begun|initiated|prescribed)\b"
     # a plan line that opens with the trial: "- Trial tramadol 50 mg", "Plan: trial of tramadol"
@@ -68,14 +81,15 @@ PAST_COURSE = "past course"
 
 _ONGOING_USE = re.compile(
     rf"\b(?:{UNDER_WAY}|renew\w*"
-    r"|(?:has|have|had)\s+been|(?:takes|taking|uses|using|tolerat(?:es|ing))\b|help(?:s|ed|ing)\b|same\s+dose"
+    r"|(?:has|have|had)\s+been|(?:takes|taking)\b(?!\s+effect)|(?:uses|using|tolerat(?:es|ing))\b|help(?:s|ed|ing)\b|same\s+dose"
     r"|since\s+(?:\d|(?:last|early|late|mid)\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)\w*))"
     # "refill Norco", "Norco refilled"; not the refills a new prescription allows ("#30, no refill", "2 refills")
     r"|(?<!\bno\s)\brefill(?:ed|ing)?\b",
     re.IGNORECASE,
 )
 """Words by which a clause speaks of a drug already in use ("Plan: continue gabapentin", "refill Norco", "remains on
-tramadol", "has been taking it since 2015"): what it names is not only being prescribed now."""
+tramadol", "has been taking it since 2015"): what it names is not only being prescribed now ("until it takes effect"
+speaks of a drug's action, not of its use)."""
 _PRESCRIBER = (
     r"(?:physician|provider|doctor|surgeon|physiatrist|psychiatrist|practitioner|clinician|prescriber|PTP|treater"
     r"|(?:nurse\s+practitioner|NP|PA-?C?)\b|\bDr\.?\s+[A-Z][\w'-]+)"
@@ -86,7 +100,10 @@ _PRESCRIBED_NOW = re.compile(
     rf"\b{_PRESCRIBER}\s+(?:\w+\s+){{0,2}}?(?:started|initiated|began|prescribed|dispensed|added|provided|gave|wrote)\b"
     # a start framed as a trial or a titration ("was started on gabapentin as a trial", "begun with titration")
     r"|\b(?:start\w*|began|begun|begin\w*|initiat\w*|prescrib\w*|dispens\w*|add(?:ed|ing)?)\b[^.;]{0,80}?"
-    r"\b(?:(?:as|for|on)\s+an?\s+(?:\w+\s+)?trial|titrat\w*)\b",
+    r"\b(?:(?:as|for|on)\s+an?\s+(?:\w+\s+)?trial|titrat\w*)\b"
+    # written or handed out at this visit ("Norco #120 prescribed today", "dispensed at this visit"): a refill of a drug
+    # in use as much as a first supply, which the rest of the record tells apart
+    rf"|\b(?:prescrib\w*|dispens\w*)\b[^.;]{{0,40}}\b(?:{_THIS_VISIT})\b|\b(?:{_THIS_VISIT})\b[^.;]{{0,40}}\b(?:prescribed|dispensed)\b",
     re.IGNORECASE,
 )
 """A sentence that writes the prescription at the visit it reports."""
@@ -175,7 +192,7 @@ new prescription, not a drug already taken."""
 _SWITCH_TOLD_AS_PAST = re.compile(
     r"\b(?:was|were|had\s+been|has\s+been)\s+(?:\w+\s+)?(?:switch|chang|convert|transition|mov)\w*", re.IGNORECASE
 )
-_AT_THIS_VISIT = re.compile(r"\b(?:today|now|this\s+visit|at\s+this\s+time|at\s+this\s+appointment)\b", re.IGNORECASE)
+_AT_THIS_VISIT = re.compile(rf"\b(?:{_THIS_VISIT}|now|at\s+this\s+time)\b", re.IGNORECASE)
 """A switch told in the past ("she was switched from naproxen to celecoxib") is one made before, unless the sentence
 places it at this visit ("was switched today")."""
 
@@ -194,6 +211,16 @@ def _switched_to_now(match: TermMatch, ongoing: bool, ur_date: dt.date | None) -
         return False
     dates = find_event_dates(clause)
     return ur_date is None or all((ur_date - d.date).days <= 7 * _RECENT_WEEKS for d in dates)
+
+
+def _first_prescription(match: TermMatch) -> bool:
+    """Whether a drug mention's clause calls its prescription new or starts the drug at the visit it reports, or is to
+    start it (`_FIRST`), and the start is this drug's: not another order of the clause while the drug's own order
+    speaks of it in use ("will start physical therapy and continue gabapentin", "started PT today, takes naproxen")."""
+    if not anchored_search(_FIRST, _part_of(match, _CLAUSE_BREAK)):
+        return False
+    order = _part_of(match, _ORDER_BREAK)
+    return not _ONGOING_USE.search(order) or bool(_FIRST.search(order))
 
 
 def _replaced(match: TermMatch) -> bool:
@@ -339,7 +366,7 @@ def extract(case: Case) -> list[Candidate]:
             continue
         # a drug a review certified: the denial of another item beside it does not negate it
         decided = _decision_clause(match) if role is SentenceRole.REVIEW else None
-        if anchored_search(_FIRST, match.sentence.text):
+        if _first_prescription(match):
             # the drug the new prescription replaces is not itself prescribed ("started celecoxib today in place of
             # meloxicam")
             facts.append(Candidate("medication", match, value=PAST_COURSE if _replaced(match) else FIRST_PRESCRIPTION))
@@ -363,7 +390,8 @@ def extract(case: Case) -> list[Candidate]:
         plan = None if ongoing else plan_section(match.document.text, match.start)
         written_now = _prescribed_now(match, ongoing, ur_date) or _switched_to_now(match, ongoing, ur_date)
         if plan is None and not tested and written_now:
-            facts.append(Candidate("medication", match, value=PRESCRIBED_NOW))
+            # the drug the prescription replaces is not itself prescribed ("prescribed celecoxib in place of meloxicam")
+            facts.append(Candidate("medication", match, value=PAST_COURSE if _replaced(match) else PRESCRIBED_NOW))
             continue
         value = PAST_COURSE if _past_course(match, ongoing) else ONGOING_USE if ongoing else None
         found = [f for f in find_event_dates(match.sentence.text) if ur_date is None or f.date <= ur_date]

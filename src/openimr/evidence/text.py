@@ -460,7 +460,14 @@ def clause_starts(sentence: str) -> list[int]:
 
 
 def _spans(cuts: re.Pattern[str], sentence: str) -> list[tuple[int, int]]:
-    return [match.span() for match in for_text(cuts, sentence).finditer(sentence)]
+    """Where `cuts` cuts the sentence: each match, or its group `cut` when that took part (an expression that reads
+    the words around its cut to know it is one)."""
+    cut = "cut" if "cut" in cuts.groupindex else 0
+    spans = []
+    for match in for_text(cuts, sentence).finditer(sentence):
+        start, end = match.span(cut)
+        spans.append((start, end) if start >= 0 else match.span())
+    return spans
 
 
 _breaks = IdentityMemo(_spans, 1024)
@@ -469,8 +476,9 @@ one by one."""
 
 
 def clause_bounds(sentence: str, start: int, end: int, cuts: re.Pattern[str] = _CLAUSE_BREAK) -> tuple[int, int]:
-    """The clause of `sentence` that holds `start:end`: the sentence cut where `cuts` matches, by default at
-    semicolons and at "but", "however", "whereas", "although" ("knee pain; thumb fracture" has two clauses)."""
+    """The clause of `sentence` that holds `start:end`: the sentence cut where `cuts` matches (at its group `cut`,
+    when it has one and that took part), by default at semicolons and at "but", "however", "whereas", "although"
+    ("knee pain; thumb fracture" has two clauses)."""
     breaks = _breaks(cuts, sentence)
     clause_start = max((e for _, e in breaks if e <= start), default=0)
     clause_end = min((s for s, _ in breaks if s >= end), default=len(sentence))

@@ -24,18 +24,30 @@ DENIAL = (
     r"non-?certif\w*|not\s+(?:been\s+)?(?:certified|authorized|approved|medically\s+necessary)|denied|denial|deny|upheld"
 )
 """The words (an expression to put in a group) by which a clause says a review denied a treatment."""
+_DECIDED_AS = (
+    r"(?:was|were|is|are|has|have|had)\s+(?:not\s+)?(?:been\s+)?(?:\w+\s+)?"
+    rf"(?:{DENIAL}|non-?certif\w*|certif\w*|authoriz\w*|approv\w*|modified)\b"
+)
+"""A clause's own decision after its subject: "was non-certified", "has been partially approved", "were not medically
+necessary"."""
+_DECIDING_VERB = r"(?:non-?)?certified|authorized|approved|denied|modified|upheld|overturned|medically\s+necessary"
+"""The verbs (an alternation to put in a group) by which a clause states a decision ("UR certified the MRI", "the MRI
+was denied", "was found medically necessary"): not a noun that only names one ("the request for certification")."""
+_NOT_A_JOINT = r"(?!(?:and|but|however|while|whereas)\b)"
 DECISION_BREAK = re.compile(
     r";|\b(?:but|however|while|whereas)\b"
-    r"|,\s+and\s+(?=(?:[\w/.%-]+\s+){1,6}?(?:was|were|is|are|has|have|had)\s+(?:not\s+)?(?:been\s+)?(?:\w+\s+)?"
-    rf"(?:{DENIAL}|non-?certif\w*|certif\w*|authoriz\w*|approv\w*|modified)\b)"
-    r"|\band\s+(?=(?:non-?certif|certif|authoriz|approv|denied|modif))",
+    rf"|,\s+and\s+(?=(?:[\w/.%-]+\s+){{1,6}}?{_DECIDED_AS})"
+    r"|\band\s+(?=(?:non-?certif|certif|authoriz|approv|denied|modif))"
+    rf"|\b(?:{_DECIDING_VERB})\b(?:\s+{_NOT_A_JOINT}[\w/.%#()-]+){{0,8}}?\s+(?P<cut>and\s+)"
+    rf"(?=(?:{_NOT_A_JOINT}[\w/.%-]+\s+){{1,6}}?{_DECIDED_AS})",
     re.IGNORECASE,
 )
 """Where one item's decision ends and another's begins in a sentence that reports several ("tramadol was certified,
 and gabapentin was non-certified", "UR certified the knee arthroscopy and denied the cold unit", "the surgery was
 certified; the assistant surgeon was not"): what the review decided on one item is not another's decision. Without
 a comma, "and" joins the items of one decision ("the arthroscopy with decompression and clavicle excision was
-certified")."""
+certified"), unless the part before it states a decision of its own and the part after another ("the MRI was
+non-certified and the therapy was certified": the break is the group `cut`, the "and")."""
 CONDITIONAL_DECISION = re.compile(
     r"\b(?:if|once|unless|until|whether|pending|awaiting)\b(?:\W+\w+){0,6}?\W+(?:non-?certif|certif|authoriz|approv|denied)\w*"
     r"|\b(?:to|will|would|should|may|might)\s+be\s+(?:\w+\s+)?(?:certif|authoriz|approv|denied)\w*"

@@ -24,7 +24,7 @@ from functools import cache, lru_cache
 from openimr.evidence import Evidence
 from openimr.evidence.medications import FIRST_PRESCRIPTION, ONGOING_USE, PAST_COURSE, PRESCRIBED_NOW, same_drug
 from openimr.evidence.procedures import ProcedureEvent
-from openimr.evidence.text import list_lead_in, sentence_at
+from openimr.evidence.text import list_lead_in
 from openimr.evidence.wording import AFTER_SURGERY
 from openimr.knowledge.lexicons import procedure_lexicon, same_body_region
 from openimr.model import Case, Fact, FactStatus, Treatment, TreatmentKind
@@ -107,12 +107,7 @@ _RECENT_OPERATION = re.compile(
 
 def _told_as_recent(surgery: Fact, evidence: Evidence) -> bool:
     """Whether a sentence that names the operation tells it as recent (`_RECENT_OPERATION`)."""
-    texts = evidence.document_texts
-    return any(
-        _RECENT_OPERATION.search(sentence_at(texts[span.document_id], span.start, span.end).text)
-        for span in surgery.spans
-        if span.document_id in texts
-    )
+    return any(_RECENT_OPERATION.search(placed.sentence.text) for placed in evidence.sentences_of(surgery))
 
 
 def phase_of(case: Case, treatment: Treatment, evidence: Evidence, period_months: float = POSTSURGICAL_MONTHS) -> Fact:
@@ -304,13 +299,12 @@ def _prescribed_for_surgery(treatment: Treatment, evidence: Evidence, new_supply
     the surgery" carries a long-term drug through it)."""
     texts = evidence.document_texts
     return any(
-        AFTER_SURGERY.search(sentence_at(texts[span.document_id], span.start, span.end).text)
-        or AFTER_SURGERY.search(list_lead_in(texts[span.document_id], span.start))
+        AFTER_SURGERY.search(placed.sentence.text)
+        or AFTER_SURGERY.search(list_lead_in(texts[placed.span.document_id], placed.span.start))
         for fact in drug_facts(treatment, evidence)
         if fact.status in (FactStatus.PRESENT, FactStatus.PLANNED)
         and not (new_supply and fact.value in (ONGOING_USE, PAST_COURSE))
-        for span in fact.spans
-        if span.document_id in texts
+        for placed in evidence.sentences_of(fact)
     )
 
 

@@ -19,7 +19,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from openimr.errors import OpenIMRError
 from openimr.evidence import Evidence
-from openimr.evidence.text import sentence_at
 from openimr.model import Case, CriterionStatus, Fact, Span, Treatment
 from openimr.requests import parse_disputed_item, parse_request
 from openimr.review.structure import POSTSURGICAL_MONTHS, Primary, line_of, phase_of
@@ -73,16 +72,6 @@ class CheckContext:
         """Weeks from the date of injury to the UR decision, when both are known."""
         injury, ur = self.case.dates.injury, self.case.dates.ur_decision
         return (ur - injury).days / 7 if injury and ur else None
-
-    def sentences_of(self, fact: Fact, from_fact: bool = False) -> list[str]:
-        """The sentence each span of `fact` lies in, in the record; with `from_fact`, the sentence from the span on."""
-        texts = self.evidence.document_texts
-        found = []
-        for span in fact.spans:
-            if span.document_id in texts:
-                sentence = sentence_at(texts[span.document_id], span.start, span.end)
-                found.append(sentence.text[span.start - sentence.start :] if from_fact else sentence.text)
-        return found
 
     @cached_property
     def requested_sessions(self) -> int | None:

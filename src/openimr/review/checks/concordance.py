@@ -18,7 +18,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from openimr.evidence.text import clause_bounds, sentence_at
+from openimr.evidence.text import clause_bounds
 from openimr.knowledge.lexicons import same_body_region, with_nerve_supply
 from openimr.model import Fact, FactStatus
 from openimr.requests.amounts import read_levels
@@ -127,7 +127,6 @@ def _findings(ctx: CheckContext, groups: list[str], testing: bool) -> _Where:
     """Where the present findings of `groups` in the request's region point (roots of its spine part only): for an
     examination finding its clause (and the sentence when the clause names no side), for a study its sentence."""
     where = _Where()
-    texts = ctx.evidence.document_texts
     prefixes = set(_prefixes(ctx))
     if "L" in prefixes or "C" in prefixes:
         prefixes |= {"S"} if "L" in prefixes else {"T"}
@@ -136,11 +135,8 @@ def _findings(ctx: CheckContext, groups: list[str], testing: bool) -> _Where:
             continue
         if not same_body_region(with_nerve_supply(fact.body_parts), ctx.treatment.body_parts):
             continue
-        for span in fact.spans:
-            text = texts.get(span.document_id)
-            if text is None:
-                continue
-            sentence = sentence_at(text, span.start, span.end)
+        for placed in ctx.evidence.sentences_of(fact):
+            span, sentence = placed.span, placed.sentence
             if testing:
                 roots = _segments(read_levels(sentence.text)) | _exam_roots(sentence.text)
                 sides = _sides(sentence.text)

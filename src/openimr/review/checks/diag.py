@@ -103,7 +103,8 @@ def _sentence_dates(ctx: CheckContext, fact: Fact) -> list[tuple[dt.date, dt.dat
     it): written dates and "N weeks ago", none after the UR decision."""
     as_of = ctx.ur_decision
     found: list[tuple[dt.date, dt.date]] = []
-    for sentence in ctx.sentences_of(fact):
+    for placed in ctx.evidence.sentences_of(fact):
+        sentence = placed.sentence.text
         found += [(d.date, last_day(d.date, d.precision)) for d in find_event_dates(sentence, report_if_alone=True)]
         ago = [d.since for d in find_durations(sentence, reference=as_of) if d.kind == DurationKind.AGO]
         found += [(d, d) for d in ago if d is not None]
@@ -179,8 +180,8 @@ def lasted_at_least(ctx: CheckContext, params: LastedParams) -> Outcome:
         return silence(f"the record does not document {' or '.join(params.any)}")
     lengths: list[tuple[int, Fact]] = []
     for fact in present:
-        for sentence in ctx.sentences_of(fact):
-            durations = find_durations(sentence, reference=ctx.ur_decision, injury=ctx.case.dates.injury)
+        for placed in ctx.evidence.sentences_of(fact):
+            durations = find_durations(placed.sentence.text, reference=ctx.ur_decision, injury=ctx.case.dates.injury)
             lengths += [(d.days, fact) for d in durations if d.days is not None]
     if not lengths:
         return Outcome(INSUFFICIENT, present, f"the record does not say how long {names(present)} has lasted")

@@ -9,7 +9,7 @@ from pydantic import Field
 from openimr.evidence.attribution import STOPPED
 from openimr.evidence.dates import DurationKind, find_durations
 from openimr.evidence.medications import ONGOING_USE, PAST_COURSE, weeks_in_use
-from openimr.evidence.text import clause_bounds, sentence_at
+from openimr.evidence.text import clause_bounds
 from openimr.knowledge.lexicons import drug_lexicon, drug_matcher
 from openimr.model import Fact, FactStatus, Treatment
 from openimr.requests import parse_request
@@ -60,15 +60,11 @@ def _weeks_stated(ctx: CheckContext, in_use: list[Fact]) -> list[float]:
     """Weeks of use the clause of each mention of a drug in use states, as the span of its use or the time since it
     started ("applied over the past 6 weeks", "has used it for 5 weeks", "started 4 weeks ago"): the length nearest the
     mention within its part of the sentence (`_STATEMENT_BREAK`: "knee pain for 2 years and Voltaren gel for 3 weeks")."""
-    texts = ctx.evidence.document_texts
     weeks: list[float] = []
     for fact in in_use:
-        for span in fact.spans:
-            text = texts.get(span.document_id)
-            if text is None:
-                continue
-            sentence = sentence_at(text, span.start, span.end)
-            start, end = span.start - sentence.start, span.end - sentence.start
+        for placed in ctx.evidence.sentences_of(fact):
+            sentence = placed.sentence
+            start, end = placed.span.start - sentence.start, placed.span.end - sentence.start
             left, right = clause_bounds(sentence.text, start, end, _STATEMENT_BREAK)
             lengths = [
                 d
@@ -188,20 +184,14 @@ _SIG_END = re.compile(r"[;\n]|\.\s")
 def _written_sig(ctx: CheckContext, fact: Fact) -> Treatment | None:
     """The drug as the record writes it at one mention, with the strength and directions that follow its name up to the
     end of its entry ("OxyContin 40 mg 1 tab TID; Percocet 10/325 QID prn": each drug with its own sig)."""
-    texts = ctx.evidence.document_texts
-    for span in fact.spans:
-        text = texts.get(span.document_id)
-        if text is None:
-            continue
-        sentence = sentence_at(text, span.start, span.end)
-        end = sentence.end
-        stop = _SIG_END.search(text, span.end, end)
-        if stop:
-            end = stop.start()
-        following = drug_matcher().find(text[span.end : end])
+    for placed in ctx.evidence.sentences_of(fact):
+        text, name = placed.from_span, placed.span.end - placed.span.start
+        stop = _SIG_END.search(text, name)
+        end = stop.start() if stop else len(text)
+        following = drug_matcher().find(text[name:end])
         if following:
-            end = span.end + following[0].start
-        return parse_request(text[span.start : end])
+            end = name + following[0].start
+        return parse_request(text[:end])
     return None
 
 
@@ -301,8 +291,8 @@ def _as_prescribed(ctx: CheckContext) -> Treatment | None:
         return None
     written = [f for f in requested_drug(ctx) if f.status in (FactStatus.PRESENT, FactStatus.PLANNED)]
     for fact in reversed(written):
-        for text in ctx.sentences_of(fact, from_fact=True):
-            sig = parse_request(text)
+        for placed in ctx.evidence.sentences_of(fact):
+            sig = parse_request(placed.from_span)
             if sig.quantity == request.quantity and (sig.frequency or sig.duration):
                 return request.model_copy(
                     update={

@@ -438,11 +438,11 @@ def _relief_lengths(ctx: CheckContext, fact: Fact) -> list[int]:
     events that closes after it ("the injection in March relieved her pain until July", "good relief since the 4/2016
     block until recently": "recently" and "N weeks ago" counted from the date of the note, else of the UR decision)."""
     dated = {document.id: document.date for document in ctx.evidence.case.documents}
-    spans = [span for span in fact.spans if span.document_id in dated]
     lengths = []
-    for span, sentence, rest in zip(spans, ctx.sentences_of(fact), ctx.sentences_of(fact, from_fact=True), strict=True):
-        at = len(sentence) - len(rest)
-        for duration in find_durations(sentence, reference=dated.get(span.document_id) or ctx.ur_decision):
+    for placed in ctx.evidence.sentences_of(fact):
+        at = placed.span.start - placed.sentence.start
+        reference = dated.get(placed.span.document_id) or ctx.ur_decision
+        for duration in find_durations(placed.sentence.text, reference=reference):
             after = duration.start >= at if duration.kind == DurationKind.SPAN else duration.end > at
             if duration.kind in (DurationKind.SPAN, DurationKind.BOUNDED) and after and duration.days is not None:
                 lengths.append(duration.days)
