@@ -48,6 +48,17 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             PRESENT,
             "Nerve studies dated 05/2016 showed severe ulnar neuropathy",
         ),
+        # the ligament named after its tear, or said to be torn
+        (
+            "MRI: complete rupture of the anterior cruciate ligament with a bone bruise.",
+            "ligament_tear",
+            PRESENT,
+            "rupture of the anterior cruciate",
+        ),
+        ("Imaging confirms a torn ACL.", "ligament_tear", PRESENT, "torn ACL"),
+        ("On the MRI the ACL is completely torn.", "ligament_tear", PRESENT, "ACL is completely torn"),
+        ("He has an ACL-deficient left knee.", "ligament_tear", PRESENT, "ACL-deficient"),
+        ("MRI: no tear of the ACL.", "ligament_tear", ABSENT, "tear of the ACL"),
         (
             "There is laxity of the medial collateral ligament.",
             "knee_instability",
