@@ -725,3 +725,32 @@ def test_a_baseline_an_evaluation_recorded_is_baseline_functional_testing(text: 
 )
 def test_nausea_dated_from_an_operation(text: str, status: FactStatus | None) -> None:
     assert gather_evidence(_case(text)).status(["postoperative_nausea"]) == status
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nerve conduction study c/w mild bilateral CTS.",
+        "EMG/NCS 2/2016: slowed sensory conduction -> moderate right CTS.",
+        "NCS last month: median DSL 3.9 ms, DML 4.8 ms, amplitudes preserved.",
+        "Conduction testing found the median onset latency 3.6 ms and the DML 5.3 msec on the left.",
+    ],
+)
+def test_a_study_concluding_in_shorthand_or_a_latency_by_its_abbreviation_confirms_the_syndrome(text: str) -> None:
+    assert PRESENT in [f.status for f in _facts(text, "edx_confirmed")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NCS: median DML 3.8 ms, ulnar DML 4.9 ms.",
+        "Nerve conduction study normal; CTS is not confirmed.",
+        "Median F-wave latency 26 ms.",
+    ],
+)
+def test_normal_median_latencies_do_not_confirm_the_syndrome(text: str) -> None:
+    assert PRESENT not in [f.status for f in _facts(text, "edx_confirmed")]
+
+
+def test_carpal_tunnel_syndrome_by_its_abbreviation_is_the_diagnosis() -> None:
+    assert [f.status for f in _facts("Bilateral CTS, worse on the left.", "entrapment_neuropathy")] == [PRESENT]
