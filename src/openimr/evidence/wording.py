@@ -45,8 +45,9 @@ CONDITIONAL_DECISION = re.compile(
 )
 """A decision the clause only supposes or awaits ("in place if the surgery is later approved", "pending
 authorization", "once it is certified", "ready when it is approved"): no decision at all. A note may drop the verb
-"is" ("ready when surgery approved", "to schedule when authorized"): a "when" clause that ends on the bare participle,
-with no past tense in it, awaits the decision too ("when the surgery was approved" tells of one made)."""
+"is" ("labs now, for when the fusion authorized", "will schedule when approved"): a "when" clause that ends on the
+bare participle, with no past tense in it, awaits the decision too ("when the surgery was approved" tells of one
+made)."""
 _WAS_DECIDED = re.compile(
     r"\b(?:was|were|been|is|are)\s+(?:not\s+(?:yet\s+)?(?=certified|authorized|approved))?"
     r"(?:previously\s+|subsequently\s+|partially\s+)?(?:denied|non-?certified|"
