@@ -36,6 +36,11 @@ def _events(text: str, document_type: str = "progress_report") -> list[tuple[str
         ("The lumbar fusion was authorized, pending a surgery date.", ProcedureEvent.CERTIFIED),
         ("The brace is requested so that she is ready when the lumbar fusion is approved.", ProcedureEvent.PLANNED),
         ("Clearance is asked for now, for when the lumbar fusion gets authorized.", ProcedureEvent.PLANNED),
+        # a note may drop the verb: the "when" clause still awaits the decision
+        ("Labs now so that all is in order when lumbar fusion authorized.", ProcedureEvent.PLANNED),
+        ("Will book the lumbar fusion when approved, per the patient's wish.", ProcedureEvent.PLANNED),
+        # a "when" clause in the past tense tells of a decision made
+        ("The brace was fitted when the lumbar fusion was approved.", ProcedureEvent.CERTIFIED),
         # the weeks since the operation say it was done
         ("Three weeks post right carpal tunnel release, the incision is healed.", ProcedureEvent.PERFORMED),
         ("He is 6 wks out from his lumbar fusion and walking daily.", ProcedureEvent.PERFORMED),

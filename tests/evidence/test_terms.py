@@ -48,6 +48,17 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             PRESENT,
             "Nerve studies dated 05/2016 showed severe ulnar neuropathy",
         ),
+        # the ligament named after its tear, or said to be torn
+        (
+            "MRI: complete rupture of the anterior cruciate ligament with a bone bruise.",
+            "ligament_tear",
+            PRESENT,
+            "rupture of the anterior cruciate",
+        ),
+        ("Imaging confirms a torn ACL.", "ligament_tear", PRESENT, "torn ACL"),
+        ("On the MRI the ACL is completely torn.", "ligament_tear", PRESENT, "ACL is completely torn"),
+        ("He has an ACL-deficient left knee.", "ligament_tear", PRESENT, "ACL-deficient"),
+        ("MRI: no tear of the ACL.", "ligament_tear", ABSENT, "tear of the ACL"),
         (
             "There is laxity of the medial collateral ligament.",
             "knee_instability",
@@ -768,3 +779,32 @@ def test_a_baseline_an_evaluation_recorded_is_baseline_functional_testing(text: 
 )
 def test_nausea_dated_from_an_operation(text: str, status: FactStatus | None) -> None:
     assert gather_evidence(_case(text)).status(["postoperative_nausea"]) == status
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nerve conduction study c/w mild bilateral CTS.",
+        "EMG/NCS 2/2016: slowed sensory conduction -> moderate right CTS.",
+        "NCS last month: median DSL 3.9 ms, DML 4.8 ms, amplitudes preserved.",
+        "Conduction testing found the median onset latency 3.6 ms and the DML 5.3 msec on the left.",
+    ],
+)
+def test_a_study_concluding_in_shorthand_or_a_latency_by_its_abbreviation_confirms_the_syndrome(text: str) -> None:
+    assert PRESENT in [f.status for f in _facts(text, "edx_confirmed")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "NCS: median DML 3.8 ms, ulnar DML 4.9 ms.",
+        "Nerve conduction study normal; CTS is not confirmed.",
+        "Median F-wave latency 26 ms.",
+    ],
+)
+def test_normal_median_latencies_do_not_confirm_the_syndrome(text: str) -> None:
+    assert PRESENT not in [f.status for f in _facts(text, "edx_confirmed")]
+
+
+def test_carpal_tunnel_syndrome_by_its_abbreviation_is_the_diagnosis() -> None:
+    assert [f.status for f in _facts("Bilateral CTS, worse on the left.", "entrapment_neuropathy")] == [PRESENT]

@@ -51,11 +51,15 @@ non-certified and the therapy was certified": the break is the group `cut`, the 
 CONDITIONAL_DECISION = re.compile(
     r"\b(?:if|once|unless|until|whether|pending|awaiting)\b(?:\W+\w+){0,6}?\W+(?:non-?certif|certif|authoriz|approv|denied)\w*"
     r"|\b(?:to|will|would|should|may|might)\s+be\s+(?:\w+\s+)?(?:certif|authoriz|approv|denied)\w*"
-    r"|\bwhen\b(?:\W+\w+){0,6}?\W+(?:is|are|gets?|becomes?|has\s+been)\s+(?:\w+\s+)?(?:certif|authoriz|approv)\w*",
+    r"|\bwhen\b(?:\W+\w+){0,6}?\W+(?:is|are|gets?|becomes?|has\s+been)\s+(?:\w+\s+)?(?:certif|authoriz|approv)\w*"
+    r"|\bwhen\b(?:\W+(?!(?:was|were|had|did)\b)\w+){0,6}?\W+(?:certif|authoriz|approv)(?:ied|ed)\b(?=\s*(?:[.;,)]|$))",
     re.IGNORECASE,
 )
 """A decision the clause only supposes or awaits ("in place if the surgery is later approved", "pending
-authorization", "once it is certified", "ready when it is approved"): no decision at all."""
+authorization", "once it is certified", "ready when it is approved"): no decision at all. A note may drop the verb
+"is" ("labs now, for when the fusion authorized", "will schedule when approved"): a "when" clause that ends on the
+bare participle, with no past tense in it, awaits the decision too ("when the surgery was approved" tells of one
+made)."""
 _WAS_DECIDED = re.compile(
     r"\b(?:was|were|been|is|are)\s+(?:not\s+(?:yet\s+)?(?=certified|authorized|approved))?"
     r"(?:previously\s+|subsequently\s+|partially\s+)?(?:denied|non-?certified|"
