@@ -24,7 +24,7 @@ def test_check_reports_what_is_missing_and_turns_when_it_is_added(api: Api) -> N
     answer = api.intake.post("/check", json=_case())
     assert answer.status_code == 200, answer.text
     (item,) = answer.json()["items"]
-    assert item["likely_outcome"] == "Upheld" and item["indication"] == "maintenance"
+    assert item["likely_outcome"] == "Upheld" and item["indication"] == "opioid_maintenance"
     assert any("functional improvement" in advice for advice in item["missing"])
     _, reviewer = api.add_reviewer()
     improved = reviewer.post("/check", json=_case(RECORD + " With Norco he walks two miles and is back at work."))
