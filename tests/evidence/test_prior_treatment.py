@@ -44,6 +44,9 @@ from openimr.model import FactStatus
         ("She had eight sessions of acupuncture and four further sessions were authorized.", "acupuncture", "8", PRESENT),
         ("L shoulder steroid inj 3/2016 with brief relief.", "joint injection", "", PRESENT),
         ("Her knee was injected with triamcinolone twice last year.", "joint injection", "", PRESENT),
+        # the injected corticosteroid named by its drug alone
+        ("A Depo-Medrol 80 mg injection in the spring eased the pain for a week.", "joint injection", "", PRESENT),
+        ("He had an intra-articular triamcinolone last autumn.", "joint injection", "", PRESENT),
     ],
 )
 def test_prior_treatment(text: str, name: str, sessions: str, status: FactStatus) -> None:
@@ -160,3 +163,8 @@ def test_a_program_named_as_what_an_evaluation_is_of_is_not_the_program_given(te
 )
 def test_a_program_attended_before_an_evaluation_is_the_program_given(text: str) -> None:
     assert [f.status for f in _facts(text, "functional restoration program")] == [PRESENT]
+
+
+def test_a_corticosteroid_injected_into_a_muscle_is_not_a_joint_injection() -> None:
+    facts = _facts("She was given a Kenalog 40 mg injection IM for the flare.", "joint injection")
+    assert not [f for f in facts if f.kind == "prior_treatment"]

@@ -199,6 +199,8 @@ def test_branded_kit_keeps_brand_and_ingredients() -> None:
         ("Psychological evaluation", {"kind": TreatmentKind.PSYCHOLOGICAL, "name": "psychological evaluation"}),
         ("Ultrasound guided injection to the right hip", {"kind": TreatmentKind.INJECTION, "body_parts": ["hip"]}),
         ("CT guided L5-S1 transforaminal ESI", {"name": "epidural steroid injection", "levels": ["L5-S1"]}),
+        ("Dysport 300 units, EMG-guided, to the neck muscles", {"kind": TreatmentKind.DRUG, "generic": "botulinum toxin"}),
+        ("Chemodenervation under electromyography guidance with Xeomin", {"generic": "botulinum toxin"}),
         ("Ortho knee consult", {"kind": TreatmentKind.CONSULTATION, "name": "surgical consultation"}),
         ("Second opinion with a spine surgeon", {"name": "surgical consultation"}),
         ("Dorsal column stimulator trial", {"kind": TreatmentKind.SURGERY, "name": "spinal cord stimulator"}),

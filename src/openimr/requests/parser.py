@@ -65,6 +65,8 @@ _ORAL = re.compile(
 _INJECTED = re.compile(r"\b(?:injections?|injectable|IM|intramuscular|IV|intravenous|shot)\b", re.IGNORECASE)
 _PERCENT_AFTER = re.compile(r"^\s*(?:\w+\s+){0,2}?(?P<p>\d*\.?\d+)\s*%")
 _GUIDED = re.compile(r"[\s-]*(?:guided|guidance)\b", re.IGNORECASE)
+_GUIDING = frozenset({TreatmentKind.IMAGING, TreatmentKind.ELECTRODIAGNOSTIC})
+"""Kinds of study that may guide a procedure (where to place a needle) rather than be the request."""
 _NASAL = re.compile(r"\b(?:nasal|intranasal)\b", re.IGNORECASE)
 _PERCENT = re.compile(r"\d\s*%")
 _FOR_A_SURGERY = re.compile(
@@ -189,8 +191,9 @@ def _accompanied_surgery(core: str, matches: list[TermMatch[Procedure]]) -> Term
 def _pick_procedure(core: str, matches: list[TermMatch[Procedure]]) -> TermMatch[Procedure] | None:
     """The leftmost, then longest, specific procedure (for a surgery, the principal one of those it lists); a catch-all
     only when nothing specific matched; parts of a combination written separately ("EMG ... NCV") name the
-    combination; imaging that only guides ("ultrasound guided injection") names nothing."""
-    matches = [m for m in matches if not (m.value.kind is TreatmentKind.IMAGING and _GUIDED.match(core, m.end))]
+    combination; a study that only guides the procedure requested (imaging, "ultrasound guided injection", or
+    electromyography, "EMG-guided botulinum toxin injection") names nothing."""
+    matches = [m for m in matches if not (m.value.kind in _GUIDING and _GUIDED.match(core, m.end))]
     specific = [m for m in matches if not m.value.fallback]
     pool = specific or matches
     if not pool:
