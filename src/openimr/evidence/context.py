@@ -398,7 +398,7 @@ _JOINING = frozenset({"with", "using", "w/"})
 """Terminators that join a treatment to another ("begin CBT with biofeedback"): an order of the first orders both."""
 
 
-_PLANNED_WITH = re.compile(r"\b(?:combined|together|along|in\s+(?:conjunction|combination))\s+with\b", re.IGNORECASE)
+_PLANNED_WITH = re.compile(r"\b(?:combined|together|along|in\s+(?:conjunction|combination))\s+(?:with\b|w/)", re.IGNORECASE)
 """Words that join one treatment to another given with it ("a trial of CBT, four sessions, combined with EMG
 biofeedback"): a plan of the first plans the second, however long the first is told."""
 
