@@ -202,6 +202,21 @@ def test_a_measure_under_a_baseline_heading_is_no_outcome(text: str) -> None:
         ("Physical therapy for the lumbar spine two times a week for four weeks is recommended.", "Physical therapy", PLANNED),
         ("We recommend that she complete a supervised course of aquatic therapy.", "aquatic therapy", PLANNED),
         ("He completed physical therapy in 2015 and a TENS unit is recommended.", "physical therapy", PRESENT),
+        # a treatment joined to a planned one ("combined with", "together with") is planned with it, however long the
+        # first is told
+        (
+            "The pain psychologist recommends a two-week course of cognitive behavioral therapy, four individual sessions, "
+            "in conjunction with EMG biofeedback for relaxation.",
+            "biofeedback",
+            PLANNED,
+        ),
+        (
+            "We recommend a short trial of individual psychotherapy over two weeks (three to four visits) together with "
+            "thermal biofeedback.",
+            "biofeedback",
+            PLANNED,
+        ),
+        ("Biofeedback was recommended with CBT, and he completed physical therapy in 2015.", "physical therapy", PRESENT),
     ],
 )
 def test_a_plan_governs_every_item_of_its_list(text: str, target: str, expected: FactStatus) -> None:

@@ -22,6 +22,10 @@ from openimr.model import FactStatus
         ("Acupuncture note, treatment 5 of 6: the neck is less stiff.", "acupuncture", "5", PRESENT),
         ("Physical therapy daily note (visit #7 of 8).", "physical therapy", "7", PRESENT),
         ("Psychotherapy sessions completed: 5 (March to April).", "psychotherapy", "5", PRESENT),
+        # a range of sessions told from the first is the course so far; not a range of dates or a session's time
+        ("Visits 1 through 8 of physical therapy focused on the shoulder.", "physical therapy", "8", PRESENT),
+        ("Counseling sessions #1-#5 addressed sleep and avoidance.", "psychotherapy", "5", PRESENT),
+        ("Acupuncture sessions 1-4/2016 were weekly.", "acupuncture", "", PRESENT),
         ("Counseling visits to date - six, with better sleep.", "psychotherapy", "6", PRESENT),
         ("She has done cognitive behavioral therapy x3 so far.", "psychotherapy", "3", PRESENT),
         ("Physical therapy visits: 2x/week since June.", "physical therapy", "", PRESENT),

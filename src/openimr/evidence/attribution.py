@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from functools import lru_cache
 
+from openimr.evidence.scores import SYMPTOM_SCORE, score_fell
 from openimr.evidence.terms import Candidate, TermMatch, document_sentences, find_terms, term_lists
 from openimr.evidence.text import clause_bounds, split_sentences
 from openimr.knowledge.lexicons import drug_lexicon, drug_matcher, procedure_matcher
@@ -106,7 +107,7 @@ def treatment_classes(names: list[str]) -> set[str]:
 
 def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
     """One fact per functional-improvement or pain-relief mention (given `names`, of the terms of those names only),
-    with the treatments it is attributed to."""
+    with the treatments it is attributed to; a symptom inventory's score that did not fall is no improvement."""
     matches = list(find_terms(case, "functional", names=names | _MEDICATION_USE if names else None))
     measured: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
     for match in matches:
@@ -126,6 +127,7 @@ def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
                     names_its_cause=match.name == PAIN_RELIEF,
                 )
             ),
+            not_improved=match.name == SYMPTOM_SCORE and not score_fell(match.document.text[match.start : match.end]),
         )
         for match in matches
         if names is None or match.name in names

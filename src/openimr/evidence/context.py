@@ -398,6 +398,23 @@ _JOINING = frozenset({"with", "using", "w/"})
 """Terminators that join a treatment to another ("begin CBT with biofeedback"): an order of the first orders both."""
 
 
+_PLANNED_WITH = re.compile(r"\b(?:combined|together|along|in\s+(?:conjunction|combination))\s+(?:with\b|w/)", re.IGNORECASE)
+"""Words that join one treatment to another given with it ("a trial of CBT, four sessions, combined with EMG
+biofeedback"): a plan of the first plans the second, however long the first is told."""
+
+
+def _joined_in_plan(rule: ContextRule, text: str, start: int, end: int) -> bool:
+    """A stop (`start:end`) that ends the words of `_PLANNED_WITH`, in a plan's scope: the plan goes on over it."""
+    return rule.category == "planned" and any(m.end() == end for m in _PLANNED_WITH.finditer(text, max(start - 40, 0), end))
+
+
+def _planned_with_end(text: str, end: int, scope_end: int, forward_end: int, max_scope: int | None) -> int:
+    """A forward plan's scope, from its cue's `end`: on over the treatment that `_PLANNED_WITH` words join to the plan's
+    own before its clause ends (`forward_end`), as far as the plan's reach past the last such words."""
+    joined = [m.end() for m in _PLANNED_WITH.finditer(text, end, forward_end)]
+    return max(scope_end, _words_forward(text, joined[-1], forward_end, max_scope)) if joined else scope_end
+
+
 def _continues_list(rule: ContextRule, category: str, text: str, start: int, end: int, sentence_end: int) -> bool:
     """A stop inside the list a plan or order governs (`ContextRule.list`): a word that joins one treatment to another,
     another order of the list, or a semicolon before one more item (a clause without a verb of its own: "...; acupuncture
@@ -489,6 +506,7 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
                 if s >= end
                 and not _negates_uncertainty(rule, category, commas, end, s)
                 and not _continues_list(rule, category, text, s, e, sentence.end)
+                and not _joined_in_plan(rule, text, s, e)
             ),
             sentence.end,
         )
@@ -497,6 +515,8 @@ def find_modifiers(text: str, sentence: Sentence, lowered_text: str | None = Non
         scope_start, scope_end = end, end
         if rule.direction in ("forward", "bidirectional"):
             scope_end = _words_forward(text, end, forward_end, rule.max_scope)
+            if rule.category == "planned":
+                scope_end = _planned_with_end(text, end, scope_end, forward_end, rule.max_scope)
         if rule.direction == "backward" and _FORM_ANSWER.match(segment, start - sentence.start):
             scope_start = _words_backward(text, _form_question_start(text, sentence, start), start, rule.max_scope)
         elif rule.direction in ("backward", "bidirectional"):

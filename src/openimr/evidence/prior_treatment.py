@@ -19,6 +19,7 @@ _COUNT = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
 _SESSIONS = re.compile(
     rf"\b(?P<n>{_COUNT})"
     r"\s*(?:\(\d{1,2}\)\s*)?(?:\w+\s+){0,3}?(?:sessions|visits|treatments)\b"
+    r"|\b(?:sessions|visits|treatments)\s+#?\s*1\s*(?:-|to|through|thru)\s*#?\s*(?P<through>\d{1,2})\b(?![/.:]\d)"
     r"|\b(?:sessions|visits)\s*(?:(?:completed|attended|done|received|had)\b\s*)?(?:(?:to\s+date|so\s+far|thus\s+far)"
     r"\b\s*)?(?:[:=#-]\s*|(?:was|were|is|are|totals?|totaled|totalled)\s+)"
     rf"(?P<tally>{_COUNT})\b(?![/.:]\d|\s*(?:x\b|times|per\b|a\s+week))"
@@ -30,7 +31,8 @@ _SESSIONS = re.compile(
     re.IGNORECASE,
 )
 """The sessions a sentence says were had: "6 visits", "eight (8) PT sessions", or the one a note is of ("session 4 of
-4", "visit #6 of 6", "progress note, visit 12"), the tally a note keeps ("sessions completed: 4", "visits to date - 6",
+4", "visit #6 of 6", "progress note, visit 12"), the range of them told from the first ("sessions 1-6", "visits 1
+through 8"), the tally a note keeps ("sessions completed: 4", "visits to date - 6",
 "CBT x4 completed", "completed initial acupuncture x6"); not a date, a time or a frequency ("visit 12/15", "session
 2x a week")."""
 _TOTAL = re.compile(

@@ -368,6 +368,9 @@ class Candidate:
     tested_absent: bool = False
     """A prescribed drug a drug test did not find ("negative for the prescribed hydrocodone"): the test's result, not a
     negation of its use (`medications`): the drug is prescribed."""
+    not_improved: bool = False
+    """A change the term names that is no gain (a symptom inventory's score that rose or held, `scores.score_fell`):
+    the improvement is absent."""
     decided: tuple[int, int] | None = None
     """The bounds, in its sentence, of the clause of a review's decision on the match ("UR certified the omeprazole"
     in "UR certified the omeprazole and the cyclobenzaprine was denied"): a negation from outside it (the denial of
@@ -400,6 +403,8 @@ class Candidate:
         deciding = asserted.deciding
         if self.decided and status == FactStatus.ABSENT and deciding and not self.decided[0] <= deciding.start < self.decided[1]:
             status, rule = FactStatus.PRESENT, f"certified; the negation is another item's decision: {cue}"
+        if self.not_improved and status == FactStatus.PRESENT:
+            status, rule = FactStatus.ABSENT, "the score did not fall"
         if self.plan is not None and status == FactStatus.PRESENT:
             status, cue, rule = FactStatus.PLANNED, self.plan.title, "planned: named in the plan section"
         return Fact(

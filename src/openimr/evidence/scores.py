@@ -1,0 +1,39 @@
+"""Score changes on standardized symptom inventories (Beck Depression and Anxiety Inventories, PHQ-9, GAD-7, PCL-5,
+the Hamilton scales ...), read with their direction. On these a lower score is fewer symptoms, so a fall is the
+objective progress the psychotherapy guidelines ask for (ODG Mental Illness & Stress, Psychotherapy guidelines:
+objective functional improvement), and a rise or an unchanged score is none."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["SYMPTOM_SCORE", "score_fell"]
+
+SYMPTOM_SCORE = "improved standardized mental-health measure"
+"""The functional term of a symptom inventory's score change (`knowledge/evidence/functional.yaml`): a gain only when
+the score fell (`score_fell`)."""
+
+_SCORE = r"(?<![\w-])\d{1,3}\b"
+"""A score: a number that is not part of the inventory's name ("PHQ-9", "GAD7")."""
+_PAIR = re.compile(
+    rf"\bfrom\s+(?P<before>{_SCORE})(?:\s+[a-z-]+){{0,4}}?\s+to\s+(?P<after>{_SCORE})"
+    rf"|(?P<earlier>{_SCORE})\s*(?:-+>|→|=>|\bto\b|\bdown\s+to\b|\bup\s+to\b|\bnow\b)\s*(?P<later>{_SCORE})"
+    rf"|(?P<now>{_SCORE})\s*[,(;]?\s*(?:(?:down|up)\s+)?(?:from|previously|was)\s+(?P<then>{_SCORE})",
+    re.IGNORECASE,
+)
+"""Two scores of one inventory, the earlier and the later: "from 32 to 18", "from 32 at intake to 18", "32 -> 18", "19
+now 11", or the later first: "18, down from 32", "18 (previously 32)"."""
+_FALL = re.compile(r"\b(?:improv\w*|decreas\w*|dropp\w*|fell|fallen|declin\w*|lower\w*|reduc\w*|went\s+down)\b", re.IGNORECASE)
+"""Words by which a score is said to have fallen ("her PHQ-9 decreased", "the BDI-II has improved")."""
+
+
+def score_fell(statement: str) -> bool:
+    """Whether a statement of a symptom inventory's score tells a fall: the later of the two scores it gives lower than
+    the earlier ("BDI-II 32 -> 18", not "PHQ-9 12 -> 18"), else, when it gives no two, a word of a fall ("GAD-7
+    decreased", not "GAD-7 unchanged" or "rose")."""
+    pair = _PAIR.search(statement)
+    if pair is None:
+        return _FALL.search(statement) is not None
+    earlier = pair["before"] or pair["earlier"] or pair["then"]
+    later = pair["after"] or pair["later"] or pair["now"]
+    return int(later) < int(earlier)
