@@ -714,3 +714,31 @@ def test_a_baseline_an_evaluation_recorded_is_baseline_functional_testing(text: 
 )
 def test_nausea_dated_from_an_operation(text: str, status: FactStatus | None) -> None:
     assert gather_evidence(_case(text)).status(["postoperative_nausea"]) == status
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Negative predictors and the plan for each: opioid use - taper during the program.",
+        "Negative predictors reviewed - long disability addressed with a vocational component.",
+        "Off work 28 months: vocational counseling in the program.",
+        "Opioids - weaning built into the program.",
+        "Smoking: cessation counseling arranged.",
+        "Hydrocodone taper incorporated into program.",
+    ],
+)
+def test_a_negative_predictor_written_with_the_program_plan_for_it_is_addressed(text: str) -> None:
+    """CPMTG pp. 30-34: the predictors the guideline names (opioid use, the duration of disability, smoking ...) each
+    written with what the program does about it."""
+    assert [f for f in _facts(text, "negative_predictors_addressed") if f.status == PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Negative predictors not addressed: ongoing opioid use.",
+        "Off work 28 months; opioid use continues.",
+    ],
+)
+def test_a_negative_predictor_without_a_plan_is_not_addressed(text: str) -> None:
+    assert not [f for f in _facts(text, "negative_predictors_addressed") if f.status == PRESENT]
