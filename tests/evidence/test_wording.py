@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from openimr.evidence.terms import document_sentences
 from openimr.evidence.wording import CARE_GOES_ON, UNDER_WAY, SentenceRole, sentence_role
 
 
@@ -72,3 +73,21 @@ def test_care_under_way_is_told_from_care_only_planned(clause: str, under_way: b
 def test_a_treatment_said_not_to_be_certified_is_the_review() -> None:
     assert sentence_role("The Soma was not certified.") is SentenceRole.REVIEW
     assert sentence_role("Acupuncture has not been approved.") is SentenceRole.REVIEW
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Utilization review denied the massage, stating that the injury is old and that massage is passive care.",
+        "The reviewer non-certified it, noting that her pain was chronic and that therapy would not help.",
+    ],
+)
+def test_a_second_that_clause_of_the_review_is_the_review(sentence: str) -> None:
+    """"... and that X" is the second of what the review's verb reports, not the worker's care."""
+    sentences = document_sentences(sentence)
+    assert sentences.role(sentence.rindex("that") + 5) is SentenceRole.REVIEW
+
+
+def test_a_that_clause_after_clinical_text_stays_clinical() -> None:
+    sentence = "She reports that her pain is worse and that walking is limited."
+    assert document_sentences(sentence).role(sentence.rindex("walking")) is SentenceRole.CLINICAL
