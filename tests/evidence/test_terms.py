@@ -742,3 +742,19 @@ def test_a_negative_predictor_written_with_the_program_plan_for_it_is_addressed(
 )
 def test_a_negative_predictor_without_a_plan_is_not_addressed(text: str) -> None:
     assert not [f for f in _facts(text, "negative_predictors_addressed") if f.status == PRESENT]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("She declines epidural steroid injections.", True),
+        ("He is not interested in any needles.", True),
+        ("A medial branch block was offered and refused.", True),
+        ("She prefers to avoid interventional procedures.", True),
+        ("He agreed to proceed with the epidural injection.", False),
+        ("Injections gave her two months of relief.", False),
+    ],
+)
+def test_an_injection_the_worker_declines(text: str, found: bool) -> None:
+    """ACOEM Ch. 7 p. 127: a referral for an injection the worker will not have cannot change the management."""
+    assert bool([f for f in _facts(text, "injection_declined") if f.status == PRESENT]) is found
