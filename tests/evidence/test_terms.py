@@ -808,3 +808,47 @@ def test_normal_median_latencies_do_not_confirm_the_syndrome(text: str) -> None:
 
 def test_carpal_tunnel_syndrome_by_its_abbreviation_is_the_diagnosis() -> None:
     assert [f.status for f in _facts("Bilateral CTS, worse on the left.", "entrapment_neuropathy")] == [PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Negative predictors and the plan for each: opioid use - taper during the program.",
+        "Negative predictors reviewed - long disability addressed with a vocational component.",
+        "Off work 28 months: vocational counseling in the program.",
+        "Opioids - weaning built into the program.",
+        "Smoking: cessation counseling arranged.",
+        "Hydrocodone taper incorporated into program.",
+    ],
+)
+def test_a_negative_predictor_written_with_the_program_plan_for_it_is_addressed(text: str) -> None:
+    """CPMTG pp. 30-34: the predictors the guideline names (opioid use, the duration of disability, smoking ...) each
+    written with what the program does about it."""
+    assert [f for f in _facts(text, "negative_predictors_addressed") if f.status == PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Negative predictors not addressed: ongoing opioid use.",
+        "Off work 28 months; opioid use continues.",
+    ],
+)
+def test_a_negative_predictor_without_a_plan_is_not_addressed(text: str) -> None:
+    assert not [f for f in _facts(text, "negative_predictors_addressed") if f.status == PRESENT]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("She declines epidural steroid injections.", True),
+        ("He is not interested in any needles.", True),
+        ("A medial branch block was offered and refused.", True),
+        ("She prefers to avoid interventional procedures.", True),
+        ("He agreed to proceed with the epidural injection.", False),
+        ("Injections gave her two months of relief.", False),
+    ],
+)
+def test_an_injection_the_worker_declines(text: str, found: bool) -> None:
+    """ACOEM Ch. 7 p. 127: a referral for an injection the worker will not have cannot change the management."""
+    assert bool([f for f in _facts(text, "injection_declined") if f.status == PRESENT]) is found

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from openimr.evidence.terms import document_sentences
 from openimr.evidence.text import clause_bounds
 from openimr.evidence.wording import CARE_GOES_ON, DECISION_BREAK, UNDER_WAY, SentenceRole, sentence_role
 
@@ -88,10 +89,16 @@ def _decision_clause(sentence: str, item: str) -> str:
         ("The lumbar MRI was non-certified and aquatic therapy was certified.", "aquatic", "aquatic therapy was certified."),
         ("The lumbar MRI was non-certified and aquatic therapy was certified.", "MRI", "The lumbar MRI was non-certified"),
         ("UR approved the TENS unit on 4/2/2017 and a home health aide was denied.", "aide", "a home health aide was denied."),
-        ("Per the prior review gabapentin was authorized in part and omeprazole was not approved.", "gabapentin",
-         "Per the prior review gabapentin was authorized in part"),
-        ("The knee brace was denied as not indicated and 6 chiropractic visits were modified to 4.", "chiropractic",
-         "6 chiropractic visits were modified to 4."),
+        (
+            "Per the prior review gabapentin was authorized in part and omeprazole was not approved.",
+            "gabapentin",
+            "Per the prior review gabapentin was authorized in part",
+        ),
+        (
+            "The knee brace was denied as not indicated and 6 chiropractic visits were modified to 4.",
+            "chiropractic",
+            "6 chiropractic visits were modified to 4.",
+        ),
     ],
 )
 def test_a_second_decision_joined_by_and_is_a_clause_of_its_own(sentence: str, item: str, clause: str) -> None:
@@ -112,3 +119,21 @@ def test_a_second_decision_joined_by_and_is_a_clause_of_its_own(sentence: str, i
 )
 def test_and_without_a_decision_on_both_sides_stays_inside_one_clause(sentence: str, item: str) -> None:
     assert _decision_clause(sentence, item) == sentence
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Utilization review denied the massage, stating that the injury is old and that massage is passive care.",
+        "The reviewer non-certified it, noting that her pain was chronic and that therapy would not help.",
+    ],
+)
+def test_a_second_that_clause_of_the_review_is_the_review(sentence: str) -> None:
+    """ "... and that X" is the second of what the review's verb reports, not the worker's care."""
+    sentences = document_sentences(sentence)
+    assert sentences.role(sentence.rindex("that") + 5) is SentenceRole.REVIEW
+
+
+def test_a_that_clause_after_clinical_text_stays_clinical() -> None:
+    sentence = "She reports that her pain is worse and that walking is limited."
+    assert document_sentences(sentence).role(sentence.rindex("walking")) is SentenceRole.CLINICAL

@@ -277,6 +277,21 @@ def test_request_specified(label: str, needs: list[str], status: CriterionStatus
 
 
 @pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("Neck pain with trapezius spasm; she does home exercises.", MET),
+        ("Low back pain; the lumbar paraspinals are tender.", MET),
+        ("Neck and low back pain; he does home exercises.", NOT_MET),
+        ("Right shoulder pain and left knee pain.", NOT_MET),
+        ("Chronic pain; she does home exercises.", NOT_MET),
+    ],
+)
+def test_a_request_naming_no_body_part_is_for_the_one_region_the_record_names(text: str, status: CriterionStatus) -> None:
+    params = {"needs": ["body_part"], "record_body_part": True}
+    assert _run("request_specified", params, text, request="Massage therapy 4 sessions")[0] == status
+
+
+@pytest.mark.parametrize(
     ("label", "params", "status"),
     [
         ("Gabapentin 10%, Cyclobenzaprine 6% in cream base", {"generics": ["gabapentin"]}, MET),

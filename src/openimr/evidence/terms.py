@@ -225,6 +225,11 @@ def term_lists() -> Mapping[str, tuple[tuple[str, str | None, re.Pattern[str]], 
     return MappingProxyType({family: tuple((t.name, t.group, t.pattern) for t in terms) for family, terms in _families().items()})
 
 
+_REPORTED = re.compile(r"\s*that\b", re.IGNORECASE)
+"""A clause that opens with "that" after "and": the second content clause of the verb before it ("stated that ...
+and that ..."), reporting what that verb's subject said."""
+
+
 UR_DECISION = "ur_decision"
 """Document type of the utilization review's decision: shown to the reviewer, never clinical evidence."""
 
@@ -272,8 +277,10 @@ class DocumentSentences:
         if key not in self._roles:
             clause = sentence.text[left:right]
             role = sentence_role(clause, sentence.text[right:])
-            # a clause with no verb of its own goes on with the clause before it (the rest of a request's list)
-            if role is SentenceRole.CLINICAL and left > 0 and not has_finite_verb(clause):
+            # a clause with no verb of its own goes on with the clause before it (the rest of a request's list), and
+            # so does a "that" clause, the second of what one verb reports ("UR denied it, stating that the pain was
+            # chronic and that therapy is not supported": both are the review's reasons)
+            if role is SentenceRole.CLINICAL and left > 0 and (not has_finite_verb(clause) or _REPORTED.match(clause)):
                 role = self.role(sentence.start + left - 1)
             self._roles[key] = role
         return self._roles[key]

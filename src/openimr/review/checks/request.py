@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from openimr.evidence.terms import document_role
+from openimr.knowledge.lexicons import body_part_matcher, body_regions
 from openimr.knowledge.schema import compiled_patterns
 from openimr.requests.amounts import duration_days
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, silence
@@ -32,6 +34,11 @@ class SpecifiedParams(Params):
         description="A request for more of a course the record documents is for the body part that course treated, "
         "though it does not name it (for a topic whose rule does not turn on the body part).",
     )
+    record_body_part: bool = Field(
+        default=False,
+        description="A request that names no body part is for the one body region the record names, when it names "
+        "only one (for a topic whose rule does not turn on the body part); a record naming several leaves it unstated.",
+    )
 
 
 @check("request_specified", SpecifiedParams)
@@ -49,6 +56,8 @@ def request_specified(ctx: CheckContext, params: SpecifiedParams) -> Outcome:
     }
     if params.course_body_part and not stated["body_part"] and _continues_course(ctx):
         stated["body_part"] = True
+    if params.record_body_part and not stated["body_part"] and len(_record_regions(ctx)) == 1:
+        stated["body_part"] = True
     missing = [_NEEDS[need] for need in params.needs if not stated[need]]
     if missing:
         return Outcome(NOT_MET, note="the request does not state " + " or ".join(missing))
@@ -60,6 +69,13 @@ def _continues_course(ctx: CheckContext) -> bool:
     whether or not it says "additional"): it is for the body part that course treated, though it does not name it."""
     fact = ctx.line([ctx.treatment.name])
     return fact.name == Line.CONTINUATION and bool(fact.spans)
+
+
+def _record_regions(ctx: CheckContext) -> set[str]:
+    """The body regions the record's documents name (not the UR decision's): a request naming none is for the region
+    of a record that names one only ("neck pain ... Plan: massage x4")."""
+    clinical = [document.text for document in ctx.case.documents if document_role(document) is None]
+    return body_regions(match.value.name for text in clinical for match in body_part_matcher().find(text))
 
 
 class NamesParams(Params):
