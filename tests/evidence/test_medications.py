@@ -210,6 +210,7 @@ def test_a_drug_in_a_plan_section_is_planned_unless_in_use(text: str, status: st
         ("Could not tolerate cyclobenzaprine (dizziness).", True),
         ("Cyclobenzaprine intolerance (dry mouth).", True),
         ("Cyclobenzaprine was tried last spring without any effect.", True),
+        ("Cyclobenzaprine trialed in 2015, drowsy, discontinued.", True),
         ("He continues cyclobenzaprine although the trial caused some drowsiness.", False),
         ("Cyclobenzaprine is tolerated and helps him sleep.", False),
     ],

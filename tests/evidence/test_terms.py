@@ -444,6 +444,7 @@ def test_a_strength_grade_the_same_as_or_better_than_before_is_not_a_progressive
         ("Screen positive for benzodiazepines. Alprazolam is not one of her medications.", PRESENT),
         ("POC UDS + amphetamine. CURES: no active prescription for Adderall.", PRESENT),
         ("Immunoassay positive for opiates; the Percocet was never prescribed by this office.", PRESENT),
+        ("UDS 10/2: positive for oxycodone. Oxycodone is not a prescribed medication for him.", PRESENT),
         # a drug not found that is not prescribed: an expected result; a drug not prescribed at this visit: no result
         ("UDS positive for hydrocodone, negative for oxycodone (not prescribed).", None),
         ("Oxycodone is not prescribed today; tramadol is continued.", None),
