@@ -222,6 +222,15 @@ def test_a_drug_in_a_plan_section_is_planned_unless_in_use(text: str, status: st
         ("Anaphylaxis 2012 (cyclobenzaprine).", True),
         ("Cyclobenzaprine-induced angioedema in 2013.", True),
         ("Anaphylaxis (on cyclobenzaprine now, tolerated).", False),
+        # a drug not tolerated, or a trial ended by its side effect or its failure; not one taken now despite them
+        ("A cyclobenzaprine trial caused morning grogginess.", True),
+        ("She tried cyclobenzaprine without benefit.", True),
+        ("Could not tolerate cyclobenzaprine (dizziness).", True),
+        ("Cyclobenzaprine intolerance (dry mouth).", True),
+        ("Cyclobenzaprine was tried last spring without any effect.", True),
+        ("Cyclobenzaprine trialed in 2015, drowsy, discontinued.", True),
+        ("He continues cyclobenzaprine although the trial caused some drowsiness.", False),
+        ("Cyclobenzaprine is tolerated and helps him sleep.", False),
     ],
 )
 def test_a_course_taken_and_finished_is_marked(text: str, past: bool) -> None:

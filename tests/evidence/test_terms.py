@@ -504,6 +504,15 @@ def test_a_strength_grade_the_same_as_or_better_than_before_is_not_a_progressive
         ("The cup test was unexpectedly positive for benzodiazepines.", PRESENT),
         ("UDS positive for hydrocodone, not on his medication list.", PRESENT),
         ("The immunoassay showed alprazolam; she has no prescription for it.", PRESENT),
+        # the drug found, said to be not prescribed in a statement of its own beside the result
+        ("Office cup today positive for opiates. Oxycodone NOT prescribed.", PRESENT),
+        ("Screen positive for benzodiazepines. Alprazolam is not one of her medications.", PRESENT),
+        ("POC UDS + amphetamine. CURES: no active prescription for Adderall.", PRESENT),
+        ("Immunoassay positive for opiates; the Percocet was never prescribed by this office.", PRESENT),
+        ("UDS 10/2: positive for oxycodone. Oxycodone is not a prescribed medication for him.", PRESENT),
+        # a drug not found that is not prescribed: an expected result; a drug not prescribed at this visit: no result
+        ("UDS positive for hydrocodone, negative for oxycodone (not prescribed).", None),
+        ("Oxycodone is not prescribed today; tramadol is continued.", None),
         # the prescribed drug found, nothing else: an expected result
         ("UDS positive for prescribed hydrocodone, no non-prescribed drugs detected.", None),
         ("UDS positive for hydrocodone as prescribed; negative for non-prescribed substances.", None),

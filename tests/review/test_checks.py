@@ -482,6 +482,23 @@ def test_no_duplicate_class(text: str, status: CriterionStatus) -> None:
     assert _run("no_duplicate_class", {"group": "nsaid"}, text, request="Naproxen 550mg #60")[0] == status
 
 
+# CPMTG NSAIDs pp. 68-69: aspirin taken for the heart is a GI risk factor beside the NSAID, not a second NSAID; aspirin
+# at an analgesic strength is one
+@pytest.mark.parametrize(
+    ("text", "status"),
+    [
+        ("He takes aspirin 81 mg daily after a coronary stent.", MET),
+        ("She takes a baby aspirin every morning.", MET),
+        ("Medications: ASA 325mg once a day, lisinopril.", MET),
+        ("He takes aspirin 650 mg every four hours for the knee pain.", NOT_MET),
+        ("Medications: ASA 975mg three times daily.", NOT_MET),
+    ],
+)
+def test_no_duplicate_class_counts_aspirin_only_above_its_antiplatelet_strength(text: str, status: CriterionStatus) -> None:
+    params = {"group": "nsaid", "counted_above_mg": {"aspirin": 325}}
+    assert _run("no_duplicate_class", params, text, request="Naproxen 550mg #60")[0] == status
+
+
 def test_no_duplicate_class_across_the_requests_of_a_case() -> None:
     found = CHECKS["no_duplicate_class"]
     context = _context("Neck pain.", "Naproxen 550mg #60", None, INJURY, "Meloxicam 15mg #30")

@@ -174,6 +174,38 @@ _HARM_FROM = re.compile(
 while taking naproxen", "ulcer secondary to high-dose ibuprofen", "perforated ulcer (naproxen)"): the same ended
 trial, told the other way round. A drug named after the harm as its treatment or as what is taken now ("ulcer, now on
 omeprazole") is not, nor one its order goes on to say is taken now ("ulcer (on celecoxib now)": `_TAKEN_NOW`)."""
+_NOT_TOLERATED = re.compile(
+    r"\b(?:(?:not|never)\s+tolerated|(?:could\s+not|couldn't|unable\s+to|did\s+not|didn't)\s+tolerate|intoleran\w+)\b",
+    re.IGNORECASE,
+)
+"""A drug the worker could not tolerate, however the note says it ("could not tolerate naproxen", "intolerant of
+meloxicam", "meloxicam intolerance")."""
+_TRIAL = re.compile(r"\b(?:trial\w*|tried|trialled)\b", re.IGNORECASE)
+_TRIAL_OUTCOME = re.compile(
+    r"\b(?:caused|gave|produced|provoked|triggered|led\s+to|resulted\s+in|failed|did\s+not|didn't|discontinued|stopped"
+    r"|abandoned|ineffective|unsuccessful|without\s+(?:any\s+)?(?:benefit|relief|improvement|success|effect)"
+    r"|(?:no|little|minimal)\s+(?:benefit|relief|improvement|effect))\b",
+    re.IGNORECASE,
+)
+"""A drug named as a trial ("a trial of", "a gel trial", "tried", "trialed") whose sentence goes on to tell, in the past,
+the outcome that ended it: a harm or side effect it caused, or no benefit ("a diclofenac gel trial gave her a rash",
+"meloxicam trialed in 2015, GI upset, discontinued", "tried ibuprofen without benefit"). With a drug not tolerated
+(`_NOT_TOLERATED`), a course that ended, not one taken now (CPMTG Medications for chronic pain p. 60: a drug is
+tried, its effect assessed, and it is stopped when it fails or is not tolerated)."""
+
+
+def _trial_ended(match: TermMatch, part: str) -> bool:
+    """Whether a drug mention names a drug not tolerated, or a trial of it whose sentence tells after it, before any
+    semicolon, the outcome that ended it ("tried the gel but it gave her a rash": `_TRIAL`, `_TRIAL_OUTCOME`); `part`
+    is the mention's order or list entry."""
+    if _NOT_TOLERATED.search(part):
+        return True
+    if not _TRIAL.search(part):
+        return False
+    rest = match.sentence.text[match.end - match.sentence.start :]
+    return bool(_TRIAL_OUTCOME.search(rest.split(";", 1)[0]))
+
+
 _TAKEN_NOW = re.compile(r"\b(?:now|currently|still|continues|continuing|since|ongoing)\b", re.IGNORECASE)
 _REPLACED = re.compile(
     r"\b(?:(?:switch|chang|convert|transition|mov)\w*\s+(?:(?:him|her|them|the\s+(?:patient|worker))\s+)?from|instead\s+of"
@@ -234,7 +266,8 @@ def _past_course(match: TermMatch, ongoing: bool) -> bool:
     """Whether a drug mention names a course of the drug taken and finished ("had a short course of Flexeril"), or a
     drug that caused the serious harm told before it ("GI bleed while taking ibuprofen"); or, unless its order speaks of
     it in use (`ongoing`), a trial told with its span in the past ("used for 3 months"), a drug that caused the serious
-    harm told after it ("ibuprofen -> GI bleed"), or one the new prescription replaces ("switched from ibuprofen")."""
+    harm told after it ("ibuprofen -> GI bleed"), a drug not tolerated or a trial ended by its outcome ("the gel trial
+    caused a rash": `_trial_ended`), or one the new prescription replaces ("switched from ibuprofen")."""
     text = match.document.text
     before = text[max(0, match.start - 60) : match.start]
     if _COURSE_OF.search(before) or (_FINISHED_BEFORE.search(before) and _COURSE_AFTER.match(text, match.end)):
@@ -250,7 +283,7 @@ def _past_course(match: TermMatch, ongoing: bool) -> bool:
     if _replaced(match):
         return True
     part = _part_of(match, _ORDER_BREAK)
-    return bool(_SPAN_TAKEN.search(part) or _ENDED_BY.search(part))
+    return bool(_SPAN_TAKEN.search(part) or _ENDED_BY.search(part) or _trial_ended(match, part))
 
 
 def _prescribed_now(match: TermMatch, ongoing: bool, ur_date: dt.date | None) -> bool:

@@ -147,18 +147,39 @@ def drug_in_use(ctx: CheckContext, params: InUseParams) -> Outcome:
 
 class ClassParams(Params):
     group: str = Field(description="Fact group of the class's drugs in the medication term list (e.g. 'nsaid').")
+    counted_above_mg: dict[str, float] = Field(
+        default_factory=dict,
+        description="Drugs of the class that count as a second drug of it only when the record writes a strength above "
+        "this many mg a dose (aspirin: at an antiplatelet dose it is taken for the heart, not as a second NSAID).",
+    )
+
+
+_MILLIGRAMS = re.compile(r"(\d+(?:\.\d+)?)\s*mg\b", re.IGNORECASE)
+
+
+def _above_strength(ctx: CheckContext, fact: Fact, bound: float) -> bool:
+    """Whether a drug mention's written strength ("aspirin 650 mg every 4 hours") is above `bound` mg a dose; a mention
+    with no strength ("baby aspirin", "aspirin daily for his stent") is not."""
+    sig = _written_sig(ctx, fact)
+    found = _MILLIGRAMS.search(sig.strength or "") if sig is not None else None
+    return found is not None and float(found.group(1)) > bound
 
 
 @check("no_duplicate_class", ClassParams)
 def no_duplicate_class(ctx: CheckContext, params: ClassParams) -> Outcome:
     """No other drug of the same class in current use (one the record says was stopped, or names as a course taken and
-    finished or replaced by the new one, is not), nor requested alongside in the same case."""
+    finished or replaced by the new one, is not; nor one of `counted_above_mg` written at or below its bound), nor
+    requested alongside in the same case."""
     requested = {f.name for f in requested_drug(ctx)} | {ctx.treatment.generic or ctx.treatment.name}
     stopped = stopped_drugs(ctx)
     others = [
         f
         for f in ctx.evidence.present([params.group])
-        if f.kind == "medication" and f.name not in requested and f.name not in stopped and f.value != PAST_COURSE
+        if f.kind == "medication"
+        and f.name not in requested
+        and f.name not in stopped
+        and f.value != PAST_COURSE
+        and (f.name not in params.counted_above_mg or _above_strength(ctx, f, params.counted_above_mg[f.name]))
     ]
     if others:
         return Outcome(NOT_MET, others, f"the worker already takes {names(others)}")
