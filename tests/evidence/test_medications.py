@@ -78,6 +78,9 @@ def test_medication_in_a_request_sentence_is_not_current_use() -> None:
         ("She will start physical therapy and continue naproxen 500 mg twice a day.", False),
         ("Started the home exercises today; takes naproxen with food.", False),
         ("Will begin acupuncture; remains on naproxen.", False),
+        # a clause after a semicolon that opens with a trial is no plan line; a trial told as ended is no new start
+        ("Hip OA; a trial of naproxen was stopped after it upset his stomach.", False),
+        ("Trial of naproxen in 2015: stopped for heartburn.", False),
     ],
 )
 def test_first_prescription_is_marked(text: str, first: bool) -> None:

@@ -248,10 +248,18 @@ def _switched_to_now(match: TermMatch, ongoing: bool, ur_date: dt.date | None) -
 def _first_prescription(match: TermMatch) -> bool:
     """Whether a drug mention's clause calls its prescription new or starts the drug at the visit it reports, or is to
     start it (`_FIRST`), and the start is this drug's: not another order of the clause while the drug's own order
-    speaks of it in use ("will start physical therapy and continue gabapentin", "started PT today, takes naproxen")."""
-    if not anchored_search(_FIRST, _part_of(match, _CLAUSE_BREAK)):
+    speaks of it in use ("will start physical therapy and continue gabapentin", "started PT today, takes naproxen"),
+    nor a trial the sentence tells as ended ("a trial of a ketoprofen cream was stopped after it irritated the skin":
+    `_trial_ended`)."""
+    sentence = match.sentence
+    left, right = clause_bounds(sentence.text, match.start - sentence.start, match.end - sentence.start, _CLAUSE_BREAK)
+    # the clause searched in place: a plan line's opening ("Trial of tramadol 50 mg") is the sentence's, not that of a
+    # clause after a semicolon ("knee OA; a trial of a ketoprofen cream was stopped")
+    if not (anchored_search(_FIRST, sentence.text[left:right]) and _FIRST.search(sentence.text, left, right)):
         return False
     order = _part_of(match, _ORDER_BREAK)
+    if _trial_ended(match, order):
+        return False
     return not _ONGOING_USE.search(order) or bool(_FIRST.search(order))
 
 
