@@ -1,6 +1,6 @@
 """A blind check of the engine: synthetic cases written from the guideline rules in `shared/docs/domain.md` by
 engineers who had not read the knowledge base or its vignettes, each with the decision its guideline gives
-(`tests/review/blind/` to `blind6/`: one case file a case, `expected.json` the decisions and the rule behind each).
+(`tests/review/blind/` to `blind13/`: one case file a case, `expected.json` the decisions and the rule behind each).
 
 The engine must keep agreeing with at least as many items as it did when the set was last measured. These cases
 measure how the knowledge generalises: never write a term, pattern or rule from their wording; a rule a
@@ -153,6 +153,15 @@ BLIND_SETS = [
     # status in shorthand; a plan or a candidacy is not care given; a programme's team or evaluation is not attendance)
     # 206 and 85 with the four engine branches
     BlindSet("blind11", agreeing_items=206, overturned_caught=85),
+    # written 2026-12-02 by an eighteenth and a nineteenth engineer (180 cases, 202 items, 95 Overturned), held back
+    # and measured at the session's start (main: 178 items agree, 78 Overturned caught, 100 of 107 Upheld kept,
+    # balanced accuracy 0.878) and on the engine merged to land: 181, 81 and 100 (0.894)
+    BlindSet("blind12", agreeing_items=181, overturned_caught=81),
+    # written 2026-12-02 by a twentieth and a twenty-first engineer (180 cases, 199 items, 95 Overturned) in the middle
+    # of the session, first measured on the engine merged so far (182 items agree, 81 Overturned caught, 101 of 104
+    # Upheld kept, balanced accuracy 0.912; main at the session's start: 182 too), then a development set:
+    # 199 and 95 after inj13, rx13, surg13, pm13 and psy13
+    BlindSet("blind13", agreeing_items=199, overturned_caught=95),
 ]
 
 
