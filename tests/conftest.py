@@ -230,8 +230,8 @@ def synthetic_application(
     )
 
 
-def case_with_records(services: Services, application: Application, actor: Actor) -> CaseView:
-    """`application` filed, screened and assigned to a new reviewer, its records complete (its drafting queued)."""
+def add_reviewer(services: Services, actor: Actor) -> None:
+    """A new reviewer in the pool, free to take any synthetic case."""
     services.reviewers.add(
         ReviewerProfile(
             name="Dr Synthetic",
@@ -242,6 +242,11 @@ def case_with_records(services: Services, application: Application, actor: Actor
         ),
         actor,
     )
+
+
+def case_with_records(services: Services, application: Application, actor: Actor) -> CaseView:
+    """`application` filed, screened and assigned to a new reviewer, its records complete (its drafting queued)."""
+    add_reviewer(services, actor)
     case_id = services.intake.file_application(application, actor).case.id
     services.screening.screen(case_id, ScreeningRequest(), actor)
     services.assignment.assign(case_id, AssignRequest(), actor)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.conftest import case_with_records, synthetic_application
+from tests.conftest import add_reviewer, case_with_records, synthetic_application
 from tests.documents.scans import scanned_pdf
 
 from openimr.cases.domain import Actor, CaseState, DocumentType, UserRole
 from openimr.cases.jobs import JobKind, JobState
-from openimr.cases.schemas import AssignRequest, ConsolidateRequest, ReviewerProfile, ScreeningRequest
+from openimr.cases.schemas import AssignRequest, ConsolidateRequest, ScreeningRequest
 from openimr.cases.services import Services
 from openimr.cases.store import DocumentRow
 from openimr.cases.worker import Worker
@@ -61,16 +61,7 @@ def test_a_scan_ocr_finds_no_text_in_is_kept_and_marked_failed(services: Service
     assert read.ocr_state == "failed"
     failed = [e for e in services.cases.audit_trail(filed.id, ADMIN) if e.action == "document not read by OCR"]
     assert len(failed) == 1 and "no text found" in str(failed[0].after)
-    services.reviewers.add(
-        ReviewerProfile(
-            name="Dr Synthetic",
-            licensure=["CA"],
-            board_certifications=["Physical Medicine and Rehabilitation"],
-            years_in_practice=10,
-            practice_hours_per_week=40,
-        ),
-        ADMIN,
-    )
+    add_reviewer(services, ADMIN)
     services.assignment.assign(filed.id, AssignRequest(), ADMIN)
     services.drafting.complete_records(filed.id, ADMIN)
     assert Worker(services, "drafter").run_once()
