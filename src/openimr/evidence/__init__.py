@@ -159,8 +159,9 @@ class Evidence:
         self._by_key: dict[str, list[_Place]] = {}
         self._events: dict[int, Fact | None] = {}
         self._mentioned: dict[tuple[str, ...], list[Fact]] = {}
-        self._sentences: dict[tuple[str, int, int], Sentence] = {}
         """The facts of each tuple of keys asked for (all their candidates found, they are final)."""
+        self._sentences: dict[tuple[str, int, int], Sentence] = {}
+        """The sentence each span lies in, by its document and place (`sentences_of`)."""
         self._complete: set[int] = set()
         """Ranks whose candidates are all found."""
         self._read: dict[int, set[str]] = {}
