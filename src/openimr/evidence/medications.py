@@ -255,7 +255,7 @@ def _first_prescription(match: TermMatch) -> bool:
     left, right = clause_bounds(sentence.text, match.start - sentence.start, match.end - sentence.start, _CLAUSE_BREAK)
     # the clause searched in place: a plan line's opening ("Trial of tramadol 50 mg") is the sentence's, not that of a
     # clause after a semicolon ("knee OA; a trial of a ketoprofen cream was stopped")
-    if not (anchored_search(_FIRST, sentence.text[left:right]) and _FIRST.search(sentence.text, left, right)):
+    if not anchored_search(_FIRST, sentence.text, pos=left, endpos=right):
         return False
     order = _part_of(match, _ORDER_BREAK)
     if _trial_ended(match, order):

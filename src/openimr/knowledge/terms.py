@@ -432,15 +432,19 @@ def _search_anchors(regex: re.Pattern[str], _: None) -> tuple[str, ...]:
 _SEARCH_ANCHORS = IdentityMemo(_search_anchors, 4096)
 
 
-def anchored_search(regex: re.Pattern[str], text: str, folded: str | None = None) -> re.Match[str] | None:
-    """`regex.search(text)` (`for_text`), made only when the text holds one of the expression's anchors
-    (`pattern_anchors`, none for an expression with a letter that folds oddly), looked for in `folded`, the text as
-    `regex_fold` folds it (worked out when not given): most sentences hold none of the words of a wording such as a
-    review's, and it is the search, tried at every place of the text, that costs."""
+def anchored_search(
+    regex: re.Pattern[str], text: str, folded: str | None = None, pos: int = 0, endpos: int | None = None
+) -> re.Match[str] | None:
+    """`regex.search(text, pos, endpos)` (`for_text`), made only when the searched part of the text holds one of the
+    expression's anchors (`pattern_anchors`, none for an expression with a letter that folds oddly), looked for in
+    `folded`, that part as `regex_fold` folds it (worked out when not given): most sentences hold none of the words of
+    a wording such as a review's, and it is the search, tried at every place of the text, that costs. As with
+    `Pattern.search`, a `^` matches at the text's own start, not at `pos`."""
+    end = len(text) if endpos is None else endpos
     anchors = _SEARCH_ANCHORS(regex, None)
-    if anchors and not may_match(anchors, regex_fold(text) if folded is None else folded):
+    if anchors and not may_match(anchors, regex_fold(text[pos:end]) if folded is None else folded):
         return None
-    return for_text(regex, text).search(text)
+    return for_text(regex, text).search(text, pos, end)
 
 
 def holds(requirements: Requirements, held: AbstractSet[str]) -> bool:
