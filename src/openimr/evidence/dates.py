@@ -412,6 +412,8 @@ _UNTIL = re.compile(
 _FROM_TO = re.compile(r"\s*(?:to|-|\u2013)\s*(?:(?:early|mid|late|the\s+(?:end|middle|beginning)\s+of)[\s-]+)?", re.IGNORECASE)
 """The word between the two bounds of "from March to July", "from 3/2016 - 8/2016"."""
 _FROM = re.compile(r"\bfrom\s+(?:(?:early|mid|late|the\s+(?:end|middle|beginning)\s+of)[\s-]+)?$", re.IGNORECASE)
+_FROM_WORD = re.compile(r"\bfrom\b", re.IGNORECASE)
+"""What `_FROM` needs somewhere in a text before any bound can open a span "from ... to"."""
 _UNTIL_NOW = re.compile(
     r"(?:recently|now|the\s+present|presently|today|this\s+(?:visit|week|month)|(?:the\s+)?last\s+(?:visit|few\s+weeks))\b",
     re.IGNORECASE,
@@ -536,8 +538,10 @@ def _bounded_spans(text: str, reference: dt.date | None) -> list[Duration]:
     "from mid-March to the end of April", "until two weeks ago"). A bare month is the latest one before the end (or
     before `reference`, the date the text speaks from); with a whole month at either end the span counts whole months
     (from the first of each month, but for a part of a month the text names)."""
-    bounds = _bounds(text)
     ends = [(m.start(), m.end()) for m in _UNTIL.finditer(text)]
+    if not ends and _FROM_WORD.search(text) is None:
+        return []  # a span needs "until" or "from ... to" (most texts hold neither: their dates are not read again)
+    bounds = _bounds(text)
     for bound in bounds:
         between = _FROM_TO.match(text, bound.end)
         if between is not None and _FROM.search(text, 0, bound.start):
