@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -65,6 +68,38 @@ def test_sqlite_runs_in_wal_mode(services: Services, settings: Settings) -> None
         pytest.skip("SQLite only")
     with make_engine(settings.database_url).connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+
+
+def _open_when(url: str, go: Path, failures: Any) -> None:
+    """Open the database at `url` through `make_engine` as soon as `go` exists; put any error on `failures`."""
+    while not go.exists():
+        time.sleep(0.0005)
+    try:
+        engine = make_engine(url)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1")).scalar_one()
+        engine.dispose()
+    except Exception as error:
+        failures.put(f"{error.__class__.__name__}: {error}")
+
+
+def test_processes_opening_one_new_sqlite_database_together_all_open_it(tmp_path: Path) -> None:
+    """Four processes open a new database file at one moment, round after round: each puts it in WAL mode (only the
+    first changes it), and none fails with "database is locked" (SQLite's change of journal mode does not wait for the
+    busy timeout; it failed about one round in ten before the engine waited for it)."""
+    forking = multiprocessing.get_context("fork")
+    failures = forking.Queue()
+    for round_ in range(40):
+        url, go = f"sqlite:///{tmp_path / f'new{round_}.sqlite'}", tmp_path / f"go{round_}"
+        openers = [forking.Process(target=_open_when, args=(url, go, failures)) for _ in range(4)]
+        for opener in openers:
+            opener.start()
+        time.sleep(0.05)  # the four are waiting for `go`
+        go.touch()
+        for opener in openers:
+            opener.join(timeout=120)
+        assert all(opener.exitcode == 0 for opener in openers)
+        assert failures.empty(), (round_, failures.get())
 
 
 @pytest.mark.parametrize("statement", ["UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"])

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -311,6 +312,25 @@ BUSY_TIMEOUT = 30
 """Seconds a SQLite connection waits for another connection's write lock before its statement fails (SQLITE_BUSY)."""
 
 
+def _into_wal(connection: sqlite3.Connection) -> None:
+    """Put a SQLite database in WAL mode (a no-op once it is), waiting up to the busy timeout for another connection
+    that puts the same new database in WAL mode at the same moment.
+
+    SQLite changes the journal mode by upgrading a read transaction to a write one, and an upgrade that meets another
+    connection's lock fails at once (SQLITE_BUSY without the busy handler: waiting could deadlock), so two processes
+    that open one new database together would otherwise fail one time in ten. Once the other is done, the database is
+    in WAL mode and the pragma changes nothing."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL").fetchall()
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
+
+
 def make_engine(url: str, writer: bool = False) -> Engine:
     """An engine for `url`. SQLite gets WAL, foreign keys and a busy timeout; its transactions begin explicitly (a
     consistent snapshot for reads), and for a `writer` engine with BEGIN IMMEDIATE, so writers from several processes
@@ -326,8 +346,8 @@ def make_engine(url: str, writer: bool = False) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            _into_wal(dbapi_connection)
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute(f"PRAGMA busy_timeout={1000 * BUSY_TIMEOUT}")
