@@ -612,11 +612,11 @@ class PostgresIndex:
     def bulk(self) -> Iterator[Callable[[bool], None]]:
         """During a load, autovacuum leaves the item texts' partitions alone, and gets them back when the load ends,
         however it ends (`_autovacuum`); settling optimizes when asked to. As a load grows a month, autovacuum analyzed
-        its partition again and again, each time reading all its rows and counting every vector's lexemes: about 150 µs
-        of server CPU a letter at 20,000 letters (a tenth of the server's CPU), all of it redone by `optimize` after a
-        large load; after a small one, autovacuum analyzes each month it grew once (its count of rows changed since the
-        last analysis keeps growing while it is off). A load stopped by a crash leaves autovacuum off on the partitions
-        until the end of the next load."""
+        its partition again and again, each time reading all its rows and counting every vector's lexemes: ~200 µs of
+        server CPU a letter at 20,000 letters, ~370 at 100,000 (a fifth of the server's CPU), all of it redone by
+        `optimize` after a large load; after a small one, autovacuum analyzes each month it grew once (its count of
+        rows changed since the last analysis keeps growing while it is off). A load stopped by a crash leaves autovacuum
+        off on the partitions until the end of the next load."""
         self.loading = True
         self._autovacuum(False)
         try:
