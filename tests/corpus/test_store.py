@@ -461,6 +461,47 @@ def test_postgres_keeps_item_texts_by_month_in_key_order(postgres_url: str, shar
     corpus.close()
 
 
+def _autovacuum_off(corpus: Corpus) -> dict[str, bool]:
+    """Whether autovacuum is kept off each partition of PostgreSQL's item texts."""
+    with corpus.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT c.relname, 'autovacuum_enabled=off' = ANY(coalesce(c.reloptions, '{}')) FROM pg_inherits AS i "
+                "JOIN pg_class AS c ON c.oid = i.inhrelid WHERE i.inhparent = 'corpus_item_texts'::regclass"
+            )
+        )
+        return {name: off for name, off in rows}
+
+
+@pytest.mark.postgres
+def test_postgres_load_keeps_autovacuum_off_its_partitions_until_it_ends(
+    postgres_url: str, shared_records: list[Determination]
+) -> None:
+    """During a load autovacuum is off every partition of the item texts, those the load creates among them; the load
+    gives it back to all of them when it ends, and when it stops on an error too."""
+    corpus = Corpus.open(postgres_url)
+    add_records(corpus, shared_records, batch=40)
+    before = _autovacuum_off(corpus)
+    assert before and not any(before.values())
+    moved = [  # decided in a month of its own
+        record.model_copy(update={"case_number": f"CM20-{n:07d}", "decision_date": dt.date(2020, 3, 1 + n)})
+        for n, record in enumerate(shared_records[:4])
+    ]
+    during: list[dict[str, bool]] = []
+
+    def records() -> Any:
+        yield from moved
+        during.append(_autovacuum_off(corpus))
+        raise RuntimeError("the load stops here")
+
+    with pytest.raises(RuntimeError):
+        add_records(corpus, records(), batch=2)
+    assert len(during) == 1 and set(during[0]) > set(before) and all(during[0].values())
+    after = _autovacuum_off(corpus)
+    assert set(after) == set(during[0]) and not any(after.values())
+    corpus.close()
+
+
 ROUNDS = 4
 """Rounds of the concurrent-add test of two versions: a new database (both processes migrate it), then the corpus they
 left, in turn."""

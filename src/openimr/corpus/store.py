@@ -177,12 +177,19 @@ def month_keys(month: str) -> tuple[int, int]:
     return key_range(first, last)
 
 
+def partition_name(month: str) -> str:
+    """PostgreSQL: the name of the partition of `corpus_item_texts` that holds a month's items."""
+    return "corpus_item_texts_" + ("undated" if month == UNDATED else month.replace("-", ""))
+
+
 def create_partition(month: str) -> str:
     """PostgreSQL: the statement that creates the partition of `corpus_item_texts` that holds a month's items, unless
     it exists."""
-    name = "corpus_item_texts_" + ("undated" if month == UNDATED else month.replace("-", ""))
     low, high = month_keys(month)
-    return f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF corpus_item_texts FOR VALUES FROM ({low}) TO ({high + 1})"
+    return (
+        f"CREATE TABLE IF NOT EXISTS {partition_name(month)} PARTITION OF corpus_item_texts "
+        f"FOR VALUES FROM ({low}) TO ({high + 1})"
+    )
 
 
 Values = tuple[Any, ...]
