@@ -13,7 +13,7 @@ import re
 from functools import cache
 
 from openimr.evidence.context import assertion
-from openimr.evidence.dates import find_event_dates
+from openimr.evidence.dates import DurationKind, find_durations, find_event_dates
 from openimr.evidence.terms import Candidate, TermMatch, document_role, find_lexicon_terms, term_lists
 from openimr.evidence.text import clause_bounds, list_lead_in, plan_section
 from openimr.evidence.wording import (
@@ -28,7 +28,7 @@ from openimr.evidence.wording import (
 )
 from openimr.knowledge.lexicons import Drug, drug_lexicon, drug_matcher
 from openimr.knowledge.terms import anchored_search, regex_fold
-from openimr.model import Case, Fact, FactStatus
+from openimr.model import Case, Fact, FactStatus, last_day
 
 FIRST_PRESCRIPTION = "first prescription"
 """`value` of a medication fact from a sentence that calls the prescription new ("a first-time request for ...") or
@@ -270,12 +270,32 @@ def _replaced(match: TermMatch) -> bool:
     return bool(_REPLACED.search(text[max(0, match.start - 60) : match.start]))
 
 
-def _past_course(match: TermMatch, ongoing: bool) -> bool:
+_COURSE_BREAK = re.compile(r"[,;:\n]|\band\b", re.IGNORECASE)
+"""What separates a drug's entry from the next, its date kept when written in brackets ("Flexeril x 1 wk (2013)")."""
+
+
+def _dated_course_ended(part: str, ur_date: dt.date | None) -> bool:
+    """Whether a drug's entry (`_COURSE_BREAK`) gives both how long a course lasted ("x 1 wk", "for ten days") and when
+    it was taken ("in 2013", "(03/2014)"), and the course so placed ended more than `_RECENT_WEEKS` before the UR
+    decision, counted from the latest day the date can stand for: a course taken and finished long before, not use
+    that goes on (a length given only as a lower bound, "for over a year", says nothing of its end)."""
+    if ur_date is None:
+        return False
+    lengths = [d.days for d in find_durations(part) if d.kind is DurationKind.SPAN and d.days is not None and not d.at_least]
+    dates = [last_day(found.date, found.precision) for found in find_event_dates(part)]
+    if not lengths or not dates:
+        return False
+    ended = max(dates) + dt.timedelta(days=max(lengths))
+    return (ur_date - ended).days > 7 * _RECENT_WEEKS
+
+
+def _past_course(match: TermMatch, ongoing: bool, ur_date: dt.date | None) -> bool:
     """Whether a drug mention names a course of the drug taken and finished ("had a short course of Flexeril"), or a
     drug that caused the serious harm told before it ("GI bleed while taking ibuprofen"); or, unless its order speaks of
-    it in use (`ongoing`), a trial told with its span in the past ("used for 3 months"), a drug that caused the serious
-    harm told after it ("ibuprofen -> GI bleed"), a drug not tolerated or a trial ended by its outcome ("the gel trial
-    caused a rash": `_trial_ended`), or one the new prescription replaces ("switched from ibuprofen")."""
+    it in use (`ongoing`), a trial told with its span in the past ("used for 3 months"), a course whose length and date
+    place its end well before the UR decision ("Flexeril x 1 wk in 2013": `_dated_course_ended`), a drug that caused
+    the serious harm told after it ("ibuprofen -> GI bleed"), a drug not tolerated or a trial ended by its outcome ("the
+    gel trial caused a rash": `_trial_ended`), or one the new prescription replaces ("switched from ibuprofen")."""
     text = match.document.text
     before = text[max(0, match.start - 60) : match.start]
     if _COURSE_OF.search(before) or (_FINISHED_BEFORE.search(before) and _COURSE_AFTER.match(text, match.end)):
@@ -291,7 +311,12 @@ def _past_course(match: TermMatch, ongoing: bool) -> bool:
     if _replaced(match):
         return True
     part = _part_of(match, _ORDER_BREAK)
-    return bool(_SPAN_TAKEN.search(part) or _ENDED_BY.search(part) or _trial_ended(match, part))
+    return bool(
+        _SPAN_TAKEN.search(part)
+        or _dated_course_ended(_part_of(match, _COURSE_BREAK), ur_date)
+        or _ENDED_BY.search(part)
+        or _trial_ended(match, part)
+    )
 
 
 def _prescribed_now(match: TermMatch, ongoing: bool, ur_date: dt.date | None) -> bool:
@@ -434,7 +459,7 @@ def extract(case: Case) -> list[Candidate]:
             # the drug the prescription replaces is not itself prescribed ("prescribed celecoxib in place of meloxicam")
             facts.append(Candidate("medication", match, value=PAST_COURSE if _replaced(match) else PRESCRIBED_NOW))
             continue
-        value = PAST_COURSE if _past_course(match, ongoing) else ONGOING_USE if ongoing else None
+        value = PAST_COURSE if _past_course(match, ongoing, ur_date) else ONGOING_USE if ongoing else None
         found = [f for f in find_event_dates(match.sentence.text) if ur_date is None or f.date <= ur_date]
         first = min(found, key=lambda f: f.date, default=None)
         if first is None:
@@ -453,6 +478,7 @@ def extract(case: Case) -> list[Candidate]:
                 )
             )
     return facts
+
 
 
 def weeks_in_use(fact: Fact, as_of: dt.date | None) -> float | None:
