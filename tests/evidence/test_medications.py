@@ -240,6 +240,7 @@ def test_a_drug_in_a_plan_section_is_planned_unless_in_use(text: str, status: st
         ("Cyclobenzaprine x 3 months, started 07/2016.", False),
         ("Cyclobenzaprine since 2014, x 2 years.", False),
         ("Cyclobenzaprine for over a year, from 2014.", False),
+        ("Cyclobenzaprine in 2015 gave relief for eight months.", False),
         ("Cyclobenzaprine is tolerated and helps him sleep.", False),
     ],
 )

@@ -274,15 +274,32 @@ _COURSE_BREAK = re.compile(r"[,;:\n]|\band\b", re.IGNORECASE)
 """What separates a drug's entry from the next, its date kept when written in brackets ("Flexeril x 1 wk (2013)")."""
 
 
-def _dated_course_ended(part: str, ur_date: dt.date | None) -> bool:
-    """Whether a drug's entry (`_COURSE_BREAK`) gives both how long a course lasted ("x 1 wk", "for ten days") and when
-    it was taken ("in 2013", "(03/2014)"), and the course so placed ended more than `_RECENT_WEEKS` before the UR
-    decision, counted from the latest day the date can stand for: a course taken and finished long before, not use
-    that goes on (a length given only as a lower bound, "for over a year", says nothing of its end)."""
+_SIG_GAP = re.compile(
+    r"(?:[\s\d.,/()-]|\b(?:mg|mcg|tabs?|tablets?|po|qhs|hs|bid|tid|qid|q\d+h|prn|daily|nightly|at\s+(?:night|bedtime))\b)*",
+    re.IGNORECASE,
+)
+"""What may stand between a drug's name and the length of its course: its strength and directions ("Flexeril 10 mg
+tid x 1 wk"), nothing else (in "the Synvisc series gave improvement for eight months" the length is the relief's)."""
+
+
+def _dated_course_ended(match: TermMatch, ur_date: dt.date | None) -> bool:
+    """Whether a drug's entry (`_COURSE_BREAK`) gives both how long its course lasted, written after its name and
+    directions ("x 1 wk", "for ten days": `_SIG_GAP`), and when it was taken ("in 2013", "(03/2014)"), and the course so
+    placed ended more than `_RECENT_WEEKS` before the UR decision, counted from the latest day the date can stand for: a
+    course taken and finished long before, not use that goes on (a length given only as a lower bound, "for over a
+    year", says nothing of its end)."""
     if ur_date is None:
         return False
-    lengths = [d.days for d in find_durations(part) if d.kind is DurationKind.SPAN and d.days is not None and not d.at_least]
-    dates = [last_day(found.date, found.precision) for found in find_event_dates(part)]
+    sentence = match.sentence
+    start, end = match.start - sentence.start, match.end - sentence.start
+    left, right = clause_bounds(sentence.text, start, end, _COURSE_BREAK)
+    after = sentence.text[end:right]
+    lengths = [
+        d.days
+        for d in find_durations(after)
+        if d.kind is DurationKind.SPAN and d.days is not None and not d.at_least and _SIG_GAP.fullmatch(after[: d.start])
+    ]
+    dates = [last_day(found.date, found.precision) for found in find_event_dates(sentence.text[left:right])]
     if not lengths or not dates:
         return False
     ended = max(dates) + dt.timedelta(days=max(lengths))
@@ -313,7 +330,7 @@ def _past_course(match: TermMatch, ongoing: bool, ur_date: dt.date | None) -> bo
     part = _part_of(match, _ORDER_BREAK)
     return bool(
         _SPAN_TAKEN.search(part)
-        or _dated_course_ended(_part_of(match, _COURSE_BREAK), ur_date)
+        or _dated_course_ended(match, ur_date)
         or _ENDED_BY.search(part)
         or _trial_ended(match, part)
     )
