@@ -347,7 +347,7 @@ def _prescribed_now(match: TermMatch, ongoing: bool, ur_date: dt.date | None) ->
     return ur_date is None or all((ur_date - d.date).days <= 7 * _RECENT_WEEKS for d in dates)
 
 
-def _names_drug_test(sentence: str) -> bool:
+def names_drug_test(sentence: str) -> bool:
     """Whether a sentence names a drug test: a urine or saliva screen, a toxicology panel, a laboratory confirmation
     (the `drug_test_word` term list)."""
     folded = regex_fold(sentence)
@@ -370,7 +370,7 @@ def _not_found_by_test(match: TermMatch) -> bool | None:
     when the sentence says the drug is prescribed or taken (an inconsistent result: CPMTG Opioids p. 78-79, 94-95),
     False when it does not (the mention says nothing of its use); None when the mention is no such result."""
     sentence = match.sentence
-    if not _names_drug_test(sentence.text):
+    if not names_drug_test(sentence.text):
         return None
     start, end = match.start - sentence.start, match.end - sentence.start
     asserted = assertion(sentence.text, start, end, "medication")
@@ -496,6 +496,14 @@ def extract(case: Case) -> list[Candidate]:
             )
     return facts
 
+
+def shows_use(fact: Fact) -> bool:
+    """Whether a medication fact shows the worker taking the drug: asserted, and neither the prescription being written
+    at the visit the record reports nor a course taken and finished before; or a plan to go on with it ("Plan: continue
+    gabapentin")."""
+    return (fact.status == FactStatus.PRESENT and fact.value not in (FIRST_PRESCRIPTION, PRESCRIBED_NOW, PAST_COURSE)) or (
+        fact.status == FactStatus.PLANNED and fact.value == ONGOING_USE
+    )
 
 
 def weeks_in_use(fact: Fact, as_of: dt.date | None) -> float | None:
