@@ -233,6 +233,14 @@ def test_a_drug_in_a_plan_section_is_planned_unless_in_use(text: str, status: st
         ("Cyclobenzaprine was tried last spring without any effect.", True),
         ("Cyclobenzaprine trialed in 2015, drowsy, discontinued.", True),
         ("He continues cyclobenzaprine although the trial caused some drowsiness.", False),
+        # a course whose length and date place its end long before the UR decision (11/2016); not one that may run
+        # into its last weeks, one still taken, or one whose length is only a lower bound
+        ("Last muscle relaxant: cyclobenzaprine x 1 wk in 2013.", True),
+        ("Cyclobenzaprine for ten days (03/2015) after a fall.", True),
+        ("Cyclobenzaprine x 3 months, started 07/2016.", False),
+        ("Cyclobenzaprine since 2014, x 2 years.", False),
+        ("Cyclobenzaprine for over a year, from 2014.", False),
+        ("Cyclobenzaprine in 2015 gave relief for eight months.", False),
         ("Cyclobenzaprine is tolerated and helps him sleep.", False),
     ],
 )

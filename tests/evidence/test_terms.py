@@ -172,6 +172,11 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("Fracture of the L4 vertebra with delayed healing.", "red_flag", PRESENT, "Fracture of the L4"),
         ("Positive McMurray's test with medial joint line tenderness.", "knee_mechanical", PRESENT, "Positive McMurray's"),
         ("Reports difficulty sleeping because of pain.", "insomnia", PRESENT, "difficulty sleeping"),
+        # sleep measured, not named: a sleep-onset latency beyond half an hour, a short night in hours written "h"
+        ("Takes ~2 h to fall asleep since the surgery.", "insomnia", PRESENT, "Takes ~2 h to fall asleep"),
+        ("Needs over an hour to get to sleep.", "insomnia", PRESENT, "Needs over an hour to get to sleep"),
+        ("Sleep latency of 45 min.", "insomnia", PRESENT, "Sleep latency of 45 min"),
+        ("She sleeps 3-4 h a night.", "insomnia", PRESENT, "sleeps 3-4 h"),
         ("He has a history of peptic ulcer disease.", "gi_risk", PRESENT, "peptic ulcer"),
         ("No gastrointestinal complaints were reported.", "gi_symptoms", ABSENT, "gastrointestinal complaints"),
         ("MRI showed a disc extrusion at L4-5.", "imaging_nerve_lesion", PRESENT, "disc extrusion"),
@@ -232,6 +237,8 @@ def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
         ("Strength 5/5 throughout, reflexes 2+ and equal.", "neuro_deficit"),
         ("Knee extensor lag of 10 degrees.", "shoulder_weakness"),
         ("Hip abduction 30 degrees.", "shoulder_motion_loss"),
+        ("Falls asleep in 15 minutes and sleeps 7 h.", "insomnia"),
+        ("Sleep latency of 20 min.", "insomnia"),
     ],
 )
 def test_normal_shorthand_is_no_deficit(text: str, key: str) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass
 from functools import cache, cached_property, partial
 
-from openimr.evidence import attribution, medications, prior_treatment
+from openimr.evidence import attribution, drug_screen, medications, prior_treatment
 from openimr.evidence.dates import injury_date_in
 from openimr.evidence.procedures import ProcedureEvent, may_be, procedure_event, procedure_mentions
 from openimr.evidence.terms import Candidate, family_candidates, term_lists
@@ -22,10 +22,11 @@ from openimr.knowledge.lexicons import Procedure
 from openimr.knowledge.terms import TermMatch
 from openimr.model import Case, Document, Fact, FactStatus, Span
 
-_OWN_EXTRACTORS = frozenset({"functional", "prior_treatment", "treatment_word", "drug_test_word"})
+_OWN_EXTRACTORS = frozenset({"functional", "prior_treatment", "treatment_word", "drug_test_word", "drug_screen_assay"})
 """Families with extractors of their own: functional improvement (tied to a treatment), prior treatment (with its
-session count), the words that name a class of drugs (used by attribution) and those that name a drug test (used by
-the medication reading), the last two not facts themselves. Every other family's facts are plain term matches."""
+session count), the words that name a class of drugs (used by attribution), those that name a drug test (used by the
+medication reading) and what a screen's result names (used by the drug-screen reading), the last three not facts
+themselves. Every other family's facts are plain term matches."""
 
 
 _Extractor = Callable[..., list[Candidate]]
@@ -41,18 +42,21 @@ class _Family:
     kind: str
     extract: _Extractor
     by_term: bool = True
+    keys: frozenset[str] | None = None
+    """The fact names and groups its facts can have, when not those of its kind's term list."""
 
 
 @cache
 def _extractors() -> tuple[_Family, ...]:
     """Every fact family, in the order of `extract_facts`: the plain term families, then functional improvement,
-    medications and prior treatment."""
+    medications, prior treatment and the unexpected results of drug screens."""
     plain = tuple(_Family(family, partial(family_candidates, family=family)) for family in sorted(term_lists()))
     return (
         *(row for row in plain if row.kind not in _OWN_EXTRACTORS),
         _Family("functional", attribution.extract),
-        _Family("medication", medications.extract, by_term=False),
+        _Family("medication", medications.extract, by_term=False, keys=medications.medication_keys()),
         _Family("prior_treatment", prior_treatment.extract),
+        _Family("finding", drug_screen.extract, by_term=False, keys=drug_screen.FACT_KEYS),
     )
 
 
@@ -61,7 +65,7 @@ def _extractors_of() -> dict[str, tuple[int, ...]]:
     """For each fact name and group, the extractors (by rank) whose facts can have it."""
     ranks: dict[str, list[int]] = {}
     for rank, family in enumerate(_extractors()):
-        keys = medications.medication_keys() if family.kind == "medication" else _term_keys(family.kind)
+        keys = family.keys if family.keys is not None else _term_keys(family.kind)
         for key in keys:
             ranks.setdefault(key, []).append(rank)
     return {key: tuple(found) for key, found in ranks.items()}

@@ -13,7 +13,7 @@ import re
 from functools import cache
 
 from openimr.evidence.context import assertion
-from openimr.evidence.dates import find_event_dates
+from openimr.evidence.dates import DurationKind, find_durations, find_event_dates
 from openimr.evidence.terms import Candidate, TermMatch, document_role, find_lexicon_terms, term_lists
 from openimr.evidence.text import clause_bounds, list_lead_in, plan_section
 from openimr.evidence.wording import (
@@ -28,7 +28,7 @@ from openimr.evidence.wording import (
 )
 from openimr.knowledge.lexicons import Drug, drug_lexicon, drug_matcher
 from openimr.knowledge.terms import anchored_search, regex_fold
-from openimr.model import Case, Fact, FactStatus
+from openimr.model import Case, Fact, FactStatus, last_day
 
 FIRST_PRESCRIPTION = "first prescription"
 """`value` of a medication fact from a sentence that calls the prescription new ("a first-time request for ...") or
@@ -270,12 +270,49 @@ def _replaced(match: TermMatch) -> bool:
     return bool(_REPLACED.search(text[max(0, match.start - 60) : match.start]))
 
 
-def _past_course(match: TermMatch, ongoing: bool) -> bool:
+_COURSE_BREAK = re.compile(r"[,;:\n]|\band\b", re.IGNORECASE)
+"""What separates a drug's entry from the next, its date kept when written in brackets ("Flexeril x 1 wk (2013)")."""
+
+
+_SIG_GAP = re.compile(
+    r"(?:[\s\d.,/()-]|\b(?:mg|mcg|tabs?|tablets?|po|qhs|hs|bid|tid|qid|q\d+h|prn|daily|nightly|at\s+(?:night|bedtime))\b)*",
+    re.IGNORECASE,
+)
+"""What may stand between a drug's name and the length of its course: its strength and directions ("Flexeril 10 mg
+tid x 1 wk"), nothing else (in "the Synvisc series gave improvement for eight months" the length is the relief's)."""
+
+
+def _dated_course_ended(match: TermMatch, ur_date: dt.date | None) -> bool:
+    """Whether a drug's entry (`_COURSE_BREAK`) gives both how long its course lasted, written after its name and
+    directions ("x 1 wk", "for ten days": `_SIG_GAP`), and when it was taken ("in 2013", "(03/2014)"), and the course so
+    placed ended more than `_RECENT_WEEKS` before the UR decision, counted from the latest day the date can stand for: a
+    course taken and finished long before, not use that goes on (a length given only as a lower bound, "for over a
+    year", says nothing of its end)."""
+    if ur_date is None:
+        return False
+    sentence = match.sentence
+    start, end = match.start - sentence.start, match.end - sentence.start
+    left, right = clause_bounds(sentence.text, start, end, _COURSE_BREAK)
+    after = sentence.text[end:right]
+    lengths = [
+        d.days
+        for d in find_durations(after)
+        if d.kind is DurationKind.SPAN and d.days is not None and not d.at_least and _SIG_GAP.fullmatch(after[: d.start])
+    ]
+    dates = [last_day(found.date, found.precision) for found in find_event_dates(sentence.text[left:right])]
+    if not lengths or not dates:
+        return False
+    ended = max(dates) + dt.timedelta(days=max(lengths))
+    return (ur_date - ended).days > 7 * _RECENT_WEEKS
+
+
+def _past_course(match: TermMatch, ongoing: bool, ur_date: dt.date | None) -> bool:
     """Whether a drug mention names a course of the drug taken and finished ("had a short course of Flexeril"), or a
     drug that caused the serious harm told before it ("GI bleed while taking ibuprofen"); or, unless its order speaks of
-    it in use (`ongoing`), a trial told with its span in the past ("used for 3 months"), a drug that caused the serious
-    harm told after it ("ibuprofen -> GI bleed"), a drug not tolerated or a trial ended by its outcome ("the gel trial
-    caused a rash": `_trial_ended`), or one the new prescription replaces ("switched from ibuprofen")."""
+    it in use (`ongoing`), a trial told with its span in the past ("used for 3 months"), a course whose length and date
+    place its end well before the UR decision ("Flexeril x 1 wk in 2013": `_dated_course_ended`), a drug that caused
+    the serious harm told after it ("ibuprofen -> GI bleed"), a drug not tolerated or a trial ended by its outcome ("the
+    gel trial caused a rash": `_trial_ended`), or one the new prescription replaces ("switched from ibuprofen")."""
     text = match.document.text
     before = text[max(0, match.start - 60) : match.start]
     if _COURSE_OF.search(before) or (_FINISHED_BEFORE.search(before) and _COURSE_AFTER.match(text, match.end)):
@@ -291,7 +328,12 @@ def _past_course(match: TermMatch, ongoing: bool) -> bool:
     if _replaced(match):
         return True
     part = _part_of(match, _ORDER_BREAK)
-    return bool(_SPAN_TAKEN.search(part) or _ENDED_BY.search(part) or _trial_ended(match, part))
+    return bool(
+        _SPAN_TAKEN.search(part)
+        or _dated_course_ended(match, ur_date)
+        or _ENDED_BY.search(part)
+        or _trial_ended(match, part)
+    )
 
 
 def _prescribed_now(match: TermMatch, ongoing: bool, ur_date: dt.date | None) -> bool:
@@ -305,7 +347,7 @@ def _prescribed_now(match: TermMatch, ongoing: bool, ur_date: dt.date | None) ->
     return ur_date is None or all((ur_date - d.date).days <= 7 * _RECENT_WEEKS for d in dates)
 
 
-def _names_drug_test(sentence: str) -> bool:
+def names_drug_test(sentence: str) -> bool:
     """Whether a sentence names a drug test: a urine or saliva screen, a toxicology panel, a laboratory confirmation
     (the `drug_test_word` term list)."""
     folded = regex_fold(sentence)
@@ -328,7 +370,7 @@ def _not_found_by_test(match: TermMatch) -> bool | None:
     when the sentence says the drug is prescribed or taken (an inconsistent result: CPMTG Opioids p. 78-79, 94-95),
     False when it does not (the mention says nothing of its use); None when the mention is no such result."""
     sentence = match.sentence
-    if not _names_drug_test(sentence.text):
+    if not names_drug_test(sentence.text):
         return None
     start, end = match.start - sentence.start, match.end - sentence.start
     asserted = assertion(sentence.text, start, end, "medication")
@@ -434,7 +476,7 @@ def extract(case: Case) -> list[Candidate]:
             # the drug the prescription replaces is not itself prescribed ("prescribed celecoxib in place of meloxicam")
             facts.append(Candidate("medication", match, value=PAST_COURSE if _replaced(match) else PRESCRIBED_NOW))
             continue
-        value = PAST_COURSE if _past_course(match, ongoing) else ONGOING_USE if ongoing else None
+        value = PAST_COURSE if _past_course(match, ongoing, ur_date) else ONGOING_USE if ongoing else None
         found = [f for f in find_event_dates(match.sentence.text) if ur_date is None or f.date <= ur_date]
         first = min(found, key=lambda f: f.date, default=None)
         if first is None:
@@ -453,6 +495,15 @@ def extract(case: Case) -> list[Candidate]:
                 )
             )
     return facts
+
+
+def shows_use(fact: Fact) -> bool:
+    """Whether a medication fact shows the worker taking the drug: asserted, and neither the prescription being written
+    at the visit the record reports nor a course taken and finished before; or a plan to go on with it ("Plan: continue
+    gabapentin")."""
+    return (fact.status == FactStatus.PRESENT and fact.value not in (FIRST_PRESCRIPTION, PRESCRIBED_NOW, PAST_COURSE)) or (
+        fact.status == FactStatus.PLANNED and fact.value == ONGOING_USE
+    )
 
 
 def weeks_in_use(fact: Fact, as_of: dt.date | None) -> float | None:

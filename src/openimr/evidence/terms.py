@@ -374,7 +374,8 @@ class Candidate:
     """The plan section the match lies in, when what it names there is only planned (`prior_treatment`)."""
     tested_absent: bool = False
     """A prescribed drug a drug test did not find ("negative for the prescribed hydrocodone"): the test's result, not a
-    negation of its use (`medications`): the drug is prescribed."""
+    negation of its use (`medications`): the drug is prescribed. Likewise a screen's result at odds with the
+    prescriptions ("OXY NEGATIVE"): its own words report what the screen found, not a negation (`drug_screen`)."""
     not_improved: bool = False
     """A change the term names that is no gain (a symptom inventory's score that rose or held, `scores.score_fell`):
     the improvement is absent."""

@@ -22,7 +22,7 @@ from enum import StrEnum
 from functools import cache, lru_cache
 
 from openimr.evidence import Evidence
-from openimr.evidence.medications import FIRST_PRESCRIPTION, ONGOING_USE, PAST_COURSE, PRESCRIBED_NOW, same_drug
+from openimr.evidence.medications import FIRST_PRESCRIPTION, ONGOING_USE, PAST_COURSE, PRESCRIBED_NOW, same_drug, shows_use
 from openimr.evidence.procedures import ProcedureEvent
 from openimr.evidence.text import list_lead_in
 from openimr.evidence.wording import AFTER_SURGERY
@@ -171,12 +171,7 @@ def drug_in_use_facts(treatment: Treatment, evidence: Evidence) -> list[Fact]:
     """Mentions of the requested drug that show the worker taking it: asserted, and neither the prescription being
     written at the visit the record reports nor a course taken and finished before; or a plan to go on with it
     ("Plan: continue gabapentin")."""
-    return [
-        f
-        for f in drug_facts(treatment, evidence)
-        if (f.status == FactStatus.PRESENT and f.value not in (FIRST_PRESCRIPTION, PRESCRIBED_NOW, PAST_COURSE))
-        or (f.status == FactStatus.PLANNED and f.value == ONGOING_USE)
-    ]
+    return [f for f in drug_facts(treatment, evidence) if shows_use(f)]
 
 
 @lru_cache(maxsize=1024)
