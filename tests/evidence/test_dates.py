@@ -76,6 +76,9 @@ def test_each_precision_keeps_its_dates_however_often_a_text_is_read() -> None:
         "#120",
         "10/325mg",
         "ratio 1.5/2",
+        # a range of pain scores: a date writes the same mark between its three numbers
+        "pain usually 4-5/10 with the medication",
+        "VAS 7-8/10 at rest",
         # a four-digit number with a unit is a quantity, not a year
         "ibuprofen up to 2000 mg a day",
         "walks 1900 feet",
