@@ -159,3 +159,20 @@ def test_a_procedure_report_is_about_its_procedure(kind: str, treatments: list[s
     case = Case(documents=[Document(id="proc", type=kind, text=text)], disputed_items=[DisputedItem(request="RFA")])
     facts = [f for f in extract_facts(case) if f.kind == "functional"]
     assert [(f.name, f.treatments) for f in facts] == [("pain relief", treatments)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Now taking tramadol 1/day, was 3/day. Carrying 25 lb (was 10 lb).",
+        "Lifting on the FCE 30 lb, up from 15. He increased his work from 4 hours to 8 hours.",
+        "She needs Norco 2/day, down from 4. Her walking tolerance increased from 10 to 30 minutes.",
+    ],
+)
+def test_what_the_sentence_before_measures_is_not_the_cause(text: str) -> None:
+    """The drug whose use the sentence before counts, or the test that measured its activity, is what that sentence
+    measures: the next sentence's gain is not tied to it."""
+    case = Case(documents=[Document(id="note", text=text)], disputed_items=[DisputedItem(request="Acupuncture x6")])
+    after = [f for f in extract_facts(case) if f.kind == "functional" and f.spans[0].start > text.index(". ")]
+    assert after
+    assert all(f.treatments == [] for f in after), after

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-from tests.evidence.test_terms import ABSENT, PRESENT, _facts
+import datetime as dt
 
+import pytest
+from tests.evidence.test_terms import ABSENT, PRESENT, _case, _facts
+
+from openimr.evidence import gather_evidence
 from openimr.model import FactStatus
 
 
@@ -45,6 +48,10 @@ from openimr.model import FactStatus
         ("He has attended 24 total physical therapy visits.", "physical therapy", "24", PRESENT),
         ("A trial of 6 chiropractic treatments, for a total of 12 treatments so far.", "chiropractic", "12", PRESENT),
         ("He completed 8 physical therapy visits; 6 additional visits are recommended.", "physical therapy", "8", PRESENT),
+        # a course named by its size
+        ("She finished a 6-visit trial of chiropractic care in March.", "chiropractic", "6", PRESENT),
+        ("He went through a twelve session course of physical therapy.", "physical therapy", "12", PRESENT),
+        ("Acupuncture was authorized as a four-treatment trial and completed in May.", "acupuncture", "4", PRESENT),
         ("She had eight sessions of acupuncture and four further sessions were authorized.", "acupuncture", "8", PRESENT),
         ("L shoulder steroid inj 3/2016 with brief relief.", "joint injection", "", PRESENT),
         ("Her knee was injected with triamcinolone twice last year.", "joint injection", "", PRESENT),
@@ -58,6 +65,27 @@ def test_prior_treatment(text: str, name: str, sessions: str, status: FactStatus
     assert facts
     assert facts[0].value == sessions
     assert facts[0].status == status
+
+
+@pytest.mark.parametrize(
+    ("text", "sessions"),
+    [
+        # the visit of the note over the visits planned, as therapy notes tally them
+        ("Physical therapy progress note, visit 5/12: shoulder elevation 140 degrees.", "5"),
+        ("Acupuncture, tx #6/6. Low back less stiff.", "6"),
+        ("PT re-eval visit 12/12, gains in motion and strength.", "12"),
+        # not a date of the weeks before the note (10/20 of a note of 11/15), nor a pain score after a visit's word
+        ("Physical therapy follow-up visit 10/20, still stiff.", ""),
+        ("Pain with PT since the last visit 3/10.", ""),
+        # a first number above the second is no tally
+        ("Physical therapy visit 12/8 reviewed his exercises.", ""),
+    ],
+)
+def test_a_therapy_note_tallies_its_visit(text: str, sessions: str) -> None:
+    case = _case(text, dt.date(2016, 11, 15))
+    facts = [f for f in gather_evidence(case).mentions(["physical therapy", "acupuncture"]) if f.kind == "prior_treatment"]
+    assert facts
+    assert facts[0].value == sessions
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.evidence.test_terms import ABSENT, PRESENT, _facts
 
-from openimr.evidence.scores import SYMPTOM_SCORE, score_fell
+from openimr.evidence.scores import SYMPTOM_SCORE, changed_for_the_better, score_fell
 from openimr.model import FactStatus
 
 
@@ -42,3 +42,44 @@ def test_score_fell(statement: str, fell: bool) -> None:
 def test_a_symptom_score_is_improvement_only_when_it_fell(text: str, status: FactStatus) -> None:
     (fact,) = [f for f in _facts(text, "functional_improvement") if f.name == SYMPTOM_SCORE]
     assert fact.status == status
+
+
+@pytest.mark.parametrize(
+    ("statement", "higher_is_better", "better"),
+    [
+        ("lifting 30 lb (was 15 lb", True, True),
+        ("walks 40 min, up from 10", True, True),
+        ("sitting 20 minutes, was 45", True, False),
+        ("tramadol 1/day, down from 3", False, True),
+        ("Norco 3/day, was 2", False, False),
+        ("3/10 (6/10 before treatment", False, True),
+        ("7/10 (5/10 before treatment", False, False),
+        ("lifting 20 lb", True, False),
+    ],
+)
+def test_an_amount_now_against_before_is_read_with_its_direction(statement: str, higher_is_better: bool, better: bool) -> None:
+    assert changed_for_the_better(statement, higher_is_better) is better
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "status"),
+    [
+        # an activity, a drug's daily amount, a pain score, each now against before as notes chart them
+        ("Lifting tolerance on testing 30 lb (was 15 lb in May).", "activity measured against before", PRESENT),
+        ("She walks 40 minutes, up from 10.", "activity measured against before", PRESENT),
+        ("Standing 15 min, was 40 min before the flare.", "activity measured against before", ABSENT),
+        ("Now taking tramadol 50 mg 1/day, was 3/day.", "medication amount against before", PRESENT),
+        ("He is taking Norco 10/325 4 a day, previously 2.", "medication amount against before", ABSENT),
+        ("Pain 3/10 (6/10 before treatment).", "pain score against before", PRESENT),
+        ("Pain 8/10 (5/10 before treatment).", "pain score against before", ABSENT),
+    ],
+)
+def test_an_amount_now_against_before_is_a_gain_only_when_better(text: str, name: str, status: FactStatus) -> None:
+    facts = [f for f in _facts(text, "functional_improvement") + _facts(text, "pain_relief") if f.name == name]
+    assert facts
+    assert facts[0].status == status
+
+
+@pytest.mark.parametrize("text", ["Standing 15 min, was 40 min before the flare.", "She sits 20 minutes, down from 45."])
+def test_a_measure_set_against_a_better_one_before_is_no_gain(text: str) -> None:
+    assert not [f for f in _facts(text, "functional_improvement") if f.status == PRESENT]

@@ -219,6 +219,10 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("Good relief from the block until 8/2016.", "pain_relief", PRESENT, "relief from the block until 8"),
         ("Relief from the block until a fall in August.", "pain_relief", PRESENT, "Relief from the block until a fall in August"),
         ("Relief from the block until recently.", "failed_conservative_care", PRESENT, "Relief from the block until recently"),
+        # what a home exercise kit holds, as the record lists it
+        ("The kit contains resistance bands.", "exercise_kit_contents", PRESENT, "kit contains resistance bands"),
+        ("Home exercise kit: putty, theraband.", "exercise_kit_contents", PRESENT, "kit: putty"),
+        ("Stability ball, tubing (home kit).", "exercise_kit_contents", PRESENT, "Stability ball, tubing (home kit)"),
     ],
 )
 def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
@@ -868,3 +872,14 @@ def test_a_negative_predictor_without_a_plan_is_not_addressed(text: str) -> None
 def test_an_injection_the_worker_declines(text: str, found: bool) -> None:
     """ACOEM Ch. 7 p. 127: a referral for an injection the worker will not have cannot change the management."""
     assert bool([f for f in _facts(text, "injection_declined") if f.status == PRESENT]) is found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A home exercise kit is requested.",
+        "He was issued a theraband and a ball by the therapist; a kit is requested for home.",
+    ],
+)
+def test_a_kit_named_without_its_contents_lists_none(text: str) -> None:
+    assert not _facts(text, "exercise_kit_contents")

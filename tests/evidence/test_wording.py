@@ -23,6 +23,9 @@ def test_a_treatment_said_to_be_certified_and_then_given_is_clinical() -> None:
     assert sentence_role("The knee injection was authorized in May and performed on 6/2.") is SentenceRole.CLINICAL
     assert sentence_role("Acupuncture x6 was approved and has been completed.") is SentenceRole.CLINICAL
     assert sentence_role("Six CBT visits were authorized and she has attended three.") is SentenceRole.CLINICAL
+    # the course named by its size between the authorization and its being given
+    assert sentence_role("PT was approved as a twelve-visit post-op course and was finished.") is SentenceRole.CLINICAL
+    assert sentence_role("Acupuncture was authorized as a 6-session trial and then completed.") is SentenceRole.CLINICAL
 
 
 def test_a_treatment_only_certified_or_a_request_decided_is_the_review() -> None:

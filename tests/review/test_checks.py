@@ -284,6 +284,10 @@ def test_request_specified(label: str, needs: list[str], status: CriterionStatus
         ("Neck and low back pain; he does home exercises.", NOT_MET),
         ("Right shoulder pain and left knee pain.", NOT_MET),
         ("Chronic pain; she does home exercises.", NOT_MET),
+        # the region the record diagnoses, though the note names other parts its exercises work
+        ("Cervical strain. Therapy works on shoulder blade stabilization.", MET),
+        ("Lumbar sprain; his home program includes hip stretches.", MET),
+        ("Cervical strain and lumbar strain.", NOT_MET),
     ],
 )
 def test_a_request_naming_no_body_part_is_for_the_one_region_the_record_names(text: str, status: CriterionStatus) -> None:

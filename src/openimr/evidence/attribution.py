@@ -8,20 +8,21 @@ those of the sentence before it in its paragraph, as a reader takes "He complete
 walk 30 minutes."; then to those named after it; failing that, to the treatment its document's title names (a
 "Chiropractic re-evaluation" is about chiropractic), or in a procedure report to the procedure it reports. A drug a
 statement of medication use names ("took half as much Norco", "stopped taking Soma") is what it measures, never the
-cause of the sentence's statements. Drugs are named by the drug lexicon (generic or brand), therapies and procedures by
-the procedure lexicon, drug classes and "the medications" as a whole by the `treatment_word` term list.
+cause of the sentence's statements, nor of the next sentence's (nor is the test an activity was measured on). Drugs
+are named by the drug lexicon (generic or brand), therapies and procedures by the procedure lexicon, drug classes and
+"the medications" as a whole by the `treatment_word` term list.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 
-from openimr.evidence.scores import SYMPTOM_SCORE, score_fell
+from openimr.evidence.scores import AGAINST_BEFORE, SYMPTOM_SCORE, changed_for_the_better, score_fell
 from openimr.evidence.terms import Candidate, TermMatch, document_sentences, find_terms, term_lists
-from openimr.evidence.text import clause_bounds, split_sentences
+from openimr.evidence.text import Sentence, clause_bounds, split_sentences
 from openimr.knowledge.lexicons import drug_lexicon, drug_matcher, procedure_matcher
 from openimr.model import Case, TreatmentKind
 
@@ -38,9 +39,19 @@ PAIN_RELIEF = "pain relief"
 """The functional term of a statement of pain relief: what it names is the relief's cause ("8/10 before gabapentin ->
 4/10 now", "relief with the injection 70%"), not what it measures."""
 
-_MEDICATION_USE = frozenset({"reduced medication use", STOPPED, "less reliance on a walking aid"})
+_NAME_THEIR_CAUSE = frozenset({PAIN_RELIEF, "pain score against before"})
+"""The functional terms whose statements name their cause: the pain scores before a treatment and after it."""
+
+_MEDICATION_USE = frozenset(
+    {"reduced medication use", "medication amount against before", STOPPED, "less reliance on a walking aid"}
+)
 """The functional terms whose statements measure the use of a drug or a walking aid ("progressed from a walker to a
 cane"): what they name is never the cause of the sentence's other statements."""
+
+_MEASURING = _MEDICATION_USE | {"activity measured against before"}
+"""The functional terms whose statements name what they measure, not a cause: the use of a drug or an aid, and an
+activity measured against before by the test the statement names ("lifting 25 lb on the FCE (was 10 lb)"): what they
+name is no cause of the next sentence's statements either."""
 
 
 def _named(text: str) -> list[str]:
@@ -65,6 +76,7 @@ def attributed_treatments(
     measured: Sequence[tuple[int, int]] = (),
     heading: str = "",
     names_its_cause: bool = False,
+    measured_before: Collection[str] = (),
 ) -> list[str]:
     """The treatments a statement at `start:end` of `sentence` is about: drug generics, procedure names, drug classes or
     MEDICATIONS, named in its clause before it or after it through a word of cause or means (`_CAUSE_AFTER`), else in
@@ -77,14 +89,19 @@ def attributed_treatments(
     cause ("reduced her Norco use", "used less medication"): it is left out, and so is what the sentence's `measured`
     statements of medication use name ("70% relief, and she took half as much Norco", "... and he stopped taking
     cyclobenzaprine"). A statement that `names_its_cause` keeps what it names: a pain score before a drug and after it
-    ("8/10 before gabapentin -> 4/10 now") measures the pain, and the drug is its cause."""
+    ("8/10 before gabapentin -> 4/10 now") measures the pain, and the drug is its cause. What the statements of the
+    `previous` sentence measure (`measured_before`: "Norco 2/day, was 4/day. Lifting 25 lb (was 10 lb)", "Lifting 25 lb
+    per the FCE. Work increased from 4 to 6 hours") is not the cause of this one either."""
     clause_start, clause_end = clause_bounds(sentence, start, end)
     own = [] if names_its_cause else [(start, end)]
     left_out = {name for a, b in [*own, *measured] for name in _named(sentence[a:b])}
     tail = sentence[end:clause_end]
     cause = sentence[clause_start:end] + (tail if _CAUSE_AFTER.match(tail) else "")
-    for text in (cause, sentence[:clause_start], previous, tail, sentence[clause_end:], heading):
-        named = [n for n in _named(text) if n not in left_out] if text else []
+    before = left_out | set(measured_before)
+    places = [(cause, left_out), (sentence[:clause_start], left_out), (previous, before)]
+    places += [(tail, left_out), (sentence[clause_end:], left_out), (heading, left_out)]
+    for text, skipped in places:
+        named = [n for n in _named(text) if n not in skipped] if text else []
         if named:
             return named
     return []
@@ -107,12 +124,16 @@ def treatment_classes(names: list[str]) -> set[str]:
 
 def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
     """One fact per functional-improvement or pain-relief mention (given `names`, of the terms of those names only),
-    with the treatments it is attributed to; a symptom inventory's score that did not fall is no improvement."""
-    matches = list(find_terms(case, "functional", names=names | _MEDICATION_USE if names else None))
+    with the treatments it is attributed to; a symptom inventory's score that did not fall, or an amount now no better
+    than before, is no improvement (`_improved`)."""
+    matches = list(find_terms(case, "functional", names=names | _MEASURING if names else None))
     measured: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
+    statements: dict[tuple[str, int], set[str]] = defaultdict(set)
     for match in matches:
         if match.name in _MEDICATION_USE:
             measured[match.document.id, match.sentence.start].append(_offsets(match))
+        if match.name in _MEASURING:
+            statements[match.document.id, match.sentence.start].update(_named(_statement(match)))
     return [
         Candidate(
             "functional",
@@ -121,17 +142,30 @@ def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
                 attributed_treatments(
                     match.sentence.text,
                     *_offsets(match),
-                    _previous_sentence(match),
+                    " ".join(sentence.text for sentence in previous),
                     measured[match.document.id, match.sentence.start],
                     _heading(match.document.text, match.document.type in _PROCEDURE_REPORTS),
-                    names_its_cause=match.name == PAIN_RELIEF,
+                    names_its_cause=match.name in _NAME_THEIR_CAUSE,
+                    measured_before={name for s in previous for name in statements[match.document.id, s.start]},
                 )
             ),
-            not_improved=match.name == SYMPTOM_SCORE and not score_fell(match.document.text[match.start : match.end]),
+            not_improved=not _improved(match),
         )
         for match in matches
         if names is None or match.name in names
+        for previous in [_previous_sentences(match)]
     ]
+
+
+def _improved(match: TermMatch) -> bool:
+    """Whether a statement read with its direction tells a gain: a symptom inventory's score that fell, an amount now
+    better than the one before (`AGAINST_BEFORE`); any other statement is what its term says."""
+    statement = _statement(match)
+    if match.name == SYMPTOM_SCORE:
+        return score_fell(statement)
+    if match.name in AGAINST_BEFORE:
+        return changed_for_the_better(statement, AGAINST_BEFORE[match.name])
+    return True
 
 
 _NOTE_TITLE = re.compile(
@@ -174,15 +208,15 @@ _BACK_REFERENCE = re.compile(
 took less Norco", "Since then"): the time of the relief that sentence reports, and so of its treatment."""
 
 
-def _previous_sentence(match: TermMatch) -> str:
-    """The sentence before the match's, when it is in the same paragraph (no blank line between), else "". When the
+def _previous_sentences(match: TermMatch) -> list[Sentence]:
+    """The sentence before the match's, when it is in the same paragraph (no blank line between), else none. When the
     match's sentence opens by pointing back to that sentence's time ("During that time ...") and that sentence names
     no treatment, the one before it as well, as a reader follows "TFESI on 11/20. 70% relief lasting ten weeks. During
     that time she returned to full duty." back to the injection."""
     sentences = document_sentences(match.document.text)
     index = sentences.index(match.sentence.start)
     reach = 2 if _BACK_REFERENCE.search(match.sentence.text) else 1
-    found = ""
+    found: list[Sentence] = []
     end = match.sentence.start
     for back in range(1, reach + 1):
         if index - back < 0:
@@ -190,11 +224,15 @@ def _previous_sentence(match: TermMatch) -> str:
         previous = sentences.sentences[index - back]
         if _PARAGRAPH_BREAK.search(match.document.text, previous.end, end):
             break
-        found = f"{previous.text} {found}".strip()
+        found.insert(0, previous)
         if _named(previous.text):
             break
         end = previous.start
     return found
+
+
+def _statement(match: TermMatch) -> str:
+    return match.document.text[match.start : match.end]
 
 
 def _offsets(match: TermMatch) -> tuple[int, int]:

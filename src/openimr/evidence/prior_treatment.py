@@ -6,6 +6,7 @@ already done), and a plan is a planned fact, not a course given (ConText), as is
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from openimr.evidence.numbers import TIMES_A_WEEK, number_value, times_a_week
@@ -19,6 +20,7 @@ _COUNT = r"\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelv
 _SESSIONS = re.compile(
     rf"\b(?P<n>{_COUNT})"
     r"\s*(?:\(\d{1,2}\)\s*)?(?:\w+\s+){0,3}?(?:sessions|visits|treatments)\b"
+    rf"|\b(?P<block>{_COUNT})[\s-](?:session|visit|treatment)\s+(?:[\w-]+\s+){{0,2}}?(?:trial|course|block|series|program)\b"
     r"|\b(?:sessions|visits|treatments)\s+#?\s*1\s*(?:-|to|through|thru)\s*#?\s*(?P<through>\d{1,2})\b(?![/.:]\d)"
     r"|\b(?:sessions|visits)\s*(?:(?:completed|attended|done|received|had)\b\s*)?(?:(?:to\s+date|so\s+far|thus\s+far)"
     r"\b\s*)?(?:[:=#-]\s*|(?:was|were|is|are|totals?|totaled|totalled)\s+)"
@@ -30,7 +32,8 @@ _SESSIONS = re.compile(
     r"|per\b|a\s+week|days?|weeks?|wks?|months?|mos?|visits?|sessions?)))",
     re.IGNORECASE,
 )
-"""The sessions a sentence says were had: "6 visits", "eight (8) PT sessions", or the one a note is of ("session 4 of
+"""The sessions a sentence says were had: "6 visits", "eight (8) PT sessions", a course named by its size ("a 6-visit
+trial", "a twelve-session course"), or the one a note is of ("session 4 of
 4", "visit #6 of 6", "progress note, visit 12"), the range of them told from the first ("sessions 1-6", "visits 1
 through 8"), the tally a note keeps ("sessions completed: 4", "visits to date - 6",
 "CBT x4 completed", "completed initial acupuncture x6"); not a date, a time or a frequency ("visit 12/15", "session
@@ -52,15 +55,49 @@ _MORE = re.compile(
 planned ("... and 6 more visits are recommended"): its sessions add to the course's."""
 
 
-def _sessions_had(sentence: str) -> int | None:
+_NTH_OF = re.compile(
+    r"(?<!last\s)(?<!next\s)(?<!previous\s)(?<!prior\s)\b(?:session|visit|treatment|tx)\s+(?:#\s*|no\.\s*)?(?P<nth>\d{1,2})\s*/\s*(?P<planned>\d{1,2})\b(?![/.:-]\d)",
+    re.IGNORECASE,
+)
+"""The visit a therapy note is of, over the visits planned, as notes tally them ("visit 8/12", "session #6/6"); read
+by `_nth_of`, as "visit 12/15" may also be a visit's date; not the visit before or after the note's ("since the last
+visit 3/10" may give a pain score)."""
+_DATED_WITHIN = dt.timedelta(days=120)
+"""How far before the note a visit it dates may lie ("last visit 3/10" in a note of April): a month and day that fall
+within it read as a date, not a tally."""
+
+
+def _nth_of(sentence: str, as_of: dt.date | None) -> int | None:
+    """The visit of a tally "visit N/M" (`_NTH_OF`): N, when it is at most M and N/M, read as a month and a day, is no
+    date of the weeks before the note (`as_of`: its date, else the UR decision's; unknown, no tally is read), nor of
+    the days just after it."""
+    found = anchored_search(_NTH_OF, sentence)
+    if found is None or as_of is None:
+        return None
+    nth, planned = int(found["nth"]), int(found["planned"])
+    if not 0 < nth <= planned:
+        return None
+    for year in (as_of.year - 1, as_of.year):
+        try:
+            date = dt.date(year, nth, planned)
+        except ValueError:
+            continue
+        if -dt.timedelta(days=7) <= as_of - date <= _DATED_WITHIN:
+            return None
+    return nth
+
+
+def _sessions_had(sentence: str, as_of: dt.date | None = None) -> int | None:
     """The sessions of the course a sentence tells of: the total it states, else its first count (`_SESSIONS`) and the
-    further blocks it tells after that one (`_MORE`), else the sessions of a course told by length and frequency."""
+    further blocks it tells after that one (`_MORE`), else the tally of a note of `as_of` ("visit 8/12": `_nth_of`),
+    else the sessions of a course told by length and frequency."""
     total = anchored_search(_TOTAL, sentence)
     if total is not None:
         return number_value(total["n"] or total["counted"])
     sessions = anchored_search(_SESSIONS, sentence)
     if sessions is None:
-        return _course_sessions(sentence)
+        nth = _nth_of(sentence, as_of)
+        return nth if nth is not None else _course_sessions(sentence)
     first = number_value(next(n for n in sessions.groups() if n))
     more = sum(number_value(block["n"]) or 0 for block in _MORE.finditer(sentence, sessions.end()))
     return None if first is None else first + more
@@ -113,7 +150,7 @@ def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
     sessions the sentence states, if any."""
     facts: list[Candidate] = []
     for match in find_terms(case, "prior_treatment", CLINICAL, names):
-        count = _sessions_had(match.sentence.text)
+        count = _sessions_had(match.sentence.text, match.document.date or case.dates.ur_decision)
         clause = _clause(match.sentence.text, match.start - match.sentence.start)
         plan = None if anchored_search(_ONGOING, clause) else plan_section(match.document.text, match.start)
         facts.append(Candidate("prior_treatment", match, value=str(count) if count is not None else "", plan=plan))

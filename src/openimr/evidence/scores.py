@@ -1,13 +1,15 @@
 """Score changes on standardized symptom inventories (Beck Depression and Anxiety Inventories, PHQ-9, GAD-7, PCL-5,
 the Hamilton scales ...), read with their direction. On these a lower score is fewer symptoms, so a fall is the
 objective progress the psychotherapy guidelines ask for (ODG Mental Illness & Stress, Psychotherapy guidelines:
-objective functional improvement), and a rise or an unchanged score is none."""
+objective functional improvement), and a rise or an unchanged score is none. Amounts a note charts now against before
+(an activity, a drug's daily amount, a pain score) are read the same way: a gain only when the amount now is the
+better."""
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["SYMPTOM_SCORE", "score_fell"]
+__all__ = ["AGAINST_BEFORE", "SYMPTOM_SCORE", "changed_for_the_better", "score_fell"]
 
 SYMPTOM_SCORE = "improved standardized mental-health measure"
 """The functional term of a symptom inventory's score change (`knowledge/evidence/functional.yaml`): a gain only when
@@ -37,3 +39,33 @@ def score_fell(statement: str) -> bool:
     earlier = pair["before"] or pair["earlier"] or pair["then"]
     later = pair["after"] or pair["later"] or pair["now"]
     return int(later) < int(earlier)
+
+
+AGAINST_BEFORE = {
+    "activity measured against before": True,
+    "medication amount against before": False,
+    "pain score against before": False,
+}
+"""The functional terms of an amount now set against the amount before, as notes chart them ("lifting 25 lb (was 10
+lb)", "Norco 2/day, was 4/day"), each with whether a higher amount now is the better: more of an activity, less of a
+drug (`changed_for_the_better`)."""
+
+_NUMBER = r"\d{1,3}(?:\.\d)?"
+_AGAINST = re.compile(
+    rf"(?<![\d/.])(?P<now>{_NUMBER})\s*(?:[a-z]+\.?|/\s*(?:day|d|wk|week))?\s*[,(;]?\s*(?:(?:down|up)\s+from|previously"
+    rf"|was|vs\.?|versus|compared\s+(?:with|to))\s+(?P<then>{_NUMBER})(?![\d/])"
+    r"|(?<![\d/.])(?P<score>\d{1,2})\s*/\s*10\s*[,(;]?\s*(?:was\s+)?(?P<before>\d{1,2})\s*/\s*10\s+(?:before|prior\s+to|pre)\b",
+    re.IGNORECASE,
+)
+"""An amount now, with its unit, then the amount before ("25 lb (was 10 lb", "2/day, was 4/day", "45 min, up from 15"),
+or a pain score now, then the score before the treatment ("4/10 (7/10 before treatment")."""
+
+
+def changed_for_the_better(statement: str, higher_is_better: bool) -> bool:
+    """Whether an amount now set against the amount before (`_AGAINST`) is the better of the two: higher, or lower when
+    not `higher_is_better`; False when the statement gives no two amounts or they are the same."""
+    found = _AGAINST.search(statement)
+    if found is None:
+        return False
+    now, then = float(found["now"] or found["score"]), float(found["then"] or found["before"])
+    return now > then if higher_is_better else now < then

@@ -70,14 +70,14 @@ _WAS_DECIDED = re.compile(
 """A treatment said to have been decided ("the pantoprazole had been previously denied", "the Soma was not certified"):
 the review's wording. A work status is not ("he was modified duty", "was modified 4-hour days" before a return to full duty)."""
 _GIVEN_AFTER = re.compile(
-    r"\b(?:certified|authorized|approved)\b(?:\s+\w+){0,3}?\s+(?:and|then)\s+(?:(?:he|she|they|the\s+(?:patient|worker))\s+)?"
+    r"\b(?:certified|authorized|approved)\b(?:\s+[\w-]+){0,5}?\s+(?:and|then)\s+(?:(?:he|she|they|the\s+(?:patient|worker))\s+)?"
     r"(?:(?:was|were|has|have|had)\s+(?:been\s+)?)?"
-    r"(?:began|begun|started|commenced|initiated|completed|attended|given|performed|done|under\s?way|in\s+progress|ongoing)\b",
+    r"(?:began|begun|started|commenced|initiated|completed|finished|attended|given|performed|done|under\s?way|in\s+progress|ongoing)\b",
     re.IGNORECASE,
 )
 """A treatment the clause says was approved and then given ("four CBT sessions were certified and began in May", "the
-injection was authorized and performed on 3/2"): the worker's care, told with its authorization, not the review's
-decision."""
+injection was authorized and performed on 3/2", "certified as a 6-visit trial and completed in June"): the worker's
+care, told with its authorization, not the review's decision."""
 AFTER_SURGERY = re.compile(
     r"\b(?:post[\s-]?op(?:erative(?:ly)?)?|post[\s-]?surg(?:ical|ery)|(?:after|following|upon|at|on)\s+(?:the\s+|his\s+|her\s+|their\s+)?"
     r"(?:\w+\s+){0,2}?(?:surgery|operation|procedure|discharge)|(?:surgical|incisional)\s+pain)\b",

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator
 from openimr.evidence.terms import document_role
 from openimr.knowledge.lexicons import body_part_matcher, body_regions
 from openimr.knowledge.schema import compiled_patterns
+from openimr.model import FactStatus
 from openimr.requests.amounts import duration_days
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, silence
 from openimr.review.structure import Line
@@ -36,8 +37,9 @@ class SpecifiedParams(Params):
     )
     record_body_part: bool = Field(
         default=False,
-        description="A request that names no body part is for the one body region the record names, when it names "
-        "only one (for a topic whose rule does not turn on the body part); a record naming several leaves it unstated.",
+        description="A request that names no body part is for the one body region the record diagnoses, or, when it "
+        "diagnoses none by region, the one it names (for a topic whose rule does not turn on the body part); a record "
+        "diagnosing or naming several leaves it unstated.",
     )
 
 
@@ -72,8 +74,14 @@ def _continues_course(ctx: CheckContext) -> bool:
 
 
 def _record_regions(ctx: CheckContext) -> set[str]:
-    """The body regions the record's documents name (not the UR decision's): a request naming none is for the region
-    of a record that names one only ("neck pain ... Plan: massage x4")."""
+    """The body regions of the record's diagnoses, else those its documents name (not the UR decision's): a request
+    naming none is for the injured region the record diagnoses ("Dx: lumbar sprain ... Plan: massage", though the note
+    also names the hip stretches of the home program), or for the region of a record that names one only
+    ("neck pain ... Plan: massage x4")."""
+    diagnoses = [f for f in ctx.evidence.of_kind("diagnosis") if f.status == FactStatus.PRESENT and f.experiencer == "patient"]
+    diagnosed = body_regions(part for fact in diagnoses for part in fact.body_parts)
+    if diagnosed:
+        return diagnosed
     clinical = [document.text for document in ctx.case.documents if document_role(document) is None]
     return body_regions(match.value.name for text in clinical for match in body_part_matcher().find(text))
 
