@@ -214,6 +214,12 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("Good relief from the block until 8/2016.", "pain_relief", PRESENT, "relief from the block until 8"),
         ("Relief from the block until a fall in August.", "pain_relief", PRESENT, "Relief from the block until a fall in August"),
         ("Relief from the block until recently.", "failed_conservative_care", PRESENT, "Relief from the block until recently"),
+        # a red flag for a tumour: a cancer named by its kind, weight loss the worker did not intend
+        ("Past history of renal cell carcinoma in 2011.", "red_flag", PRESENT, "carcinoma"),
+        ("She has no history of lymphoma.", "red_flag", ABSENT, "lymphoma"),
+        ("Unintentional 15 lb weight loss since May.", "red_flag", PRESENT, "Unintentional 15 lb weight loss"),
+        ("Weight loss of 20 pounds without trying.", "red_flag", PRESENT, "Weight loss of 20 pounds without trying"),
+        ("He lost 12 lbs over 3 months without trying.", "red_flag", PRESENT, "lost 12 lbs over 3 months without trying"),
     ],
 )
 def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
