@@ -220,6 +220,12 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("Unintentional 15 lb weight loss since May.", "red_flag", PRESENT, "Unintentional 15 lb weight loss"),
         ("Weight loss of 20 pounds without trying.", "red_flag", PRESENT, "Weight loss of 20 pounds without trying"),
         ("He lost 12 lbs over 3 months without trying.", "red_flag", PRESENT, "lost 12 lbs over 3 months without trying"),
+        # a root's pain said to persist, new pain whose sites a slash joins, care the worker is no better after, a
+        # surgical opinion sought
+        ("Persistent R S1 radiculopathy.", "persistent_symptoms", PRESENT, "Persistent R S1 radiculopathy"),
+        ("New R buttock and thigh/calf pain.", "progressive_symptoms", PRESENT, "New R buttock and thigh/calf pain"),
+        ("No better after 6 PT visits.", "failed_conservative_care", PRESENT, "No better after"),
+        ("Refer for a surgical opinion.", "surgery_planned", PRESENT, "surgical opinion"),
     ],
 )
 def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
