@@ -226,6 +226,15 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("New R buttock and thigh/calf pain.", "progressive_symptoms", PRESENT, "New R buttock and thigh/calf pain"),
         ("No better after 6 PT visits.", "failed_conservative_care", PRESENT, "No better after"),
         ("Refer for a surgical opinion.", "surgery_planned", PRESENT, "surgical opinion"),
+        # homebound: stairs of an upper-floor home the worker cannot do, going out that needs two people and effort
+        ("Cannot do stairs (2nd floor apt).", "homebound", PRESENT, "Cannot do stairs (2nd floor"),
+        (
+            "Leaving home requires 2 people + considerable effort.",
+            "homebound",
+            PRESENT,
+            "Leaving home requires 2 people + considerable effort",
+        ),
+        ("Going out requires two persons.", "homebound", PRESENT, "Going out requires two persons"),
     ],
 )
 def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
