@@ -235,6 +235,12 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             "Leaving home requires 2 people + considerable effort",
         ),
         ("Going out requires two persons.", "homebound", PRESENT, "Going out requires two persons"),
+        # a knee a prefabricated brace cannot serve: limb contour, skin, severe osteoarthritis, a heavy worker
+        ("Varus deformity of the right knee.", "custom_brace_condition", PRESENT, "Varus deformity"),
+        ("Standing films: bone-on-bone medial compartment.", "custom_brace_condition", PRESENT, "bone-on-bone"),
+        ("Kellgren-Lawrence grade III changes.", "custom_brace_condition", PRESENT, "Kellgren-Lawrence grade III"),
+        ("Thin skin from chronic steroid use.", "custom_brace_condition", PRESENT, "Thin skin"),
+        ("Morbidly obese, BMI 44.", "custom_brace_condition", PRESENT, "Morbidly obese"),
     ],
 )
 def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
