@@ -291,6 +291,9 @@ def test_functional_improvement(text: str, status: FactStatus) -> None:
         "Walking longer than 10 minutes increases the leg pain.",
         "Driving an hour makes his neck worse.",
         "Her pain is worse after standing 15 minutes.",
+        # a prosthesis the worker can wear only so long
+        "He can only wear the prosthesis 2 hours.",
+        "She is unable to wear her prosthesis more than 1 hour.",
     ],
 )
 def test_a_limit_of_activity_is_no_improvement(text: str) -> None:
@@ -300,6 +303,9 @@ def test_a_limit_of_activity_is_no_improvement(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        # an amputee's prosthesis worn a measured time a day
+        "Now able to wear the prosthesis 8 hr/day.",
+        "She tolerates her below-knee prosthesis 10 hours a day.",
         # an activity of daily living done farther or longer than before (8 CCR 9792.20), however the note words it
         "Since the therapy visits she is walking farther.",
         "He walks further than he did before the adjustments.",
