@@ -223,6 +223,33 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("The kit contains resistance bands.", "exercise_kit_contents", PRESENT, "kit contains resistance bands"),
         ("Home exercise kit: putty, theraband.", "exercise_kit_contents", PRESENT, "kit: putty"),
         ("Stability ball, tubing (home kit).", "exercise_kit_contents", PRESENT, "Stability ball, tubing (home kit)"),
+        # a red flag for a tumour: a cancer named by its kind, weight loss the worker did not intend
+        ("Past history of renal cell carcinoma in 2011.", "red_flag", PRESENT, "carcinoma"),
+        ("She has no history of lymphoma.", "red_flag", ABSENT, "lymphoma"),
+        ("Unintentional 15 lb weight loss since May.", "red_flag", PRESENT, "Unintentional 15 lb weight loss"),
+        ("Weight loss of 20 pounds without trying.", "red_flag", PRESENT, "Weight loss of 20 pounds without trying"),
+        ("He lost 12 lbs over 3 months without trying.", "red_flag", PRESENT, "lost 12 lbs over 3 months without trying"),
+        # a root's pain said to persist, new pain whose sites a slash joins, care the worker is no better after, a
+        # surgical opinion sought
+        ("Persistent R S1 radiculopathy.", "persistent_symptoms", PRESENT, "Persistent R S1 radiculopathy"),
+        ("New R buttock and thigh/calf pain.", "progressive_symptoms", PRESENT, "New R buttock and thigh/calf pain"),
+        ("No better after 6 PT visits.", "failed_conservative_care", PRESENT, "No better after"),
+        ("Refer for a surgical opinion.", "surgery_planned", PRESENT, "surgical opinion"),
+        # homebound: stairs of an upper-floor home the worker cannot do, going out that needs two people and effort
+        ("Cannot do stairs (2nd floor apt).", "homebound", PRESENT, "Cannot do stairs (2nd floor"),
+        (
+            "Leaving home requires 2 people + considerable effort.",
+            "homebound",
+            PRESENT,
+            "Leaving home requires 2 people + considerable effort",
+        ),
+        ("Going out requires two persons.", "homebound", PRESENT, "Going out requires two persons"),
+        # a knee a prefabricated brace cannot serve: limb contour, skin, severe osteoarthritis, a heavy worker
+        ("Varus deformity of the right knee.", "custom_brace_condition", PRESENT, "Varus deformity"),
+        ("Standing films: bone-on-bone medial compartment.", "custom_brace_condition", PRESENT, "bone-on-bone"),
+        ("Kellgren-Lawrence grade III changes.", "custom_brace_condition", PRESENT, "Kellgren-Lawrence grade III"),
+        ("Thin skin from chronic steroid use.", "custom_brace_condition", PRESENT, "Thin skin"),
+        ("Morbidly obese, BMI 44.", "custom_brace_condition", PRESENT, "Morbidly obese"),
     ],
 )
 def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
@@ -275,6 +302,9 @@ def test_functional_improvement(text: str, status: FactStatus) -> None:
         "Walking longer than 10 minutes increases the leg pain.",
         "Driving an hour makes his neck worse.",
         "Her pain is worse after standing 15 minutes.",
+        # a prosthesis the worker can wear only so long
+        "He can only wear the prosthesis 2 hours.",
+        "She is unable to wear her prosthesis more than 1 hour.",
     ],
 )
 def test_a_limit_of_activity_is_no_improvement(text: str) -> None:
@@ -284,6 +314,9 @@ def test_a_limit_of_activity_is_no_improvement(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     [
+        # an amputee's prosthesis worn a measured time a day
+        "Now able to wear the prosthesis 8 hr/day.",
+        "She tolerates her below-knee prosthesis 10 hours a day.",
         # an activity of daily living done farther or longer than before (8 CCR 9792.20), however the note words it
         "Since the therapy visits she is walking farther.",
         "He walks further than he did before the adjustments.",

@@ -98,6 +98,9 @@ DRUG = TreatmentKind.DRUG
         ("Voltaren 1% gel 100g #3", {"generic": "diclofenac topical", "category": "topical NSAID", "quantity": 3}),
         ("Diclofenac sodium 1% gel, right knee", {"generic": "diclofenac topical", "route": "topical"}),
         ("Voltaren XR 100mg #30", {"generic": "diclofenac", "route": "oral"}),
+        # the extended-release suffix of a drug's name is not a radiograph
+        ("Xanax XR 0.5 mg #60", {"generic": "alprazolam"}),
+        ("Xartemis XR 7.5/325 #60", {"generic": "oxycodone/acetaminophen"}),
     ],
 )
 def test_drug_requests(text: str, expected: dict[str, Any]) -> None:
@@ -140,6 +143,10 @@ def test_branded_kit_keeps_brand_and_ingredients() -> None:
             {"kind": TreatmentKind.IMAGING, "name": "MRI", "body_parts": ["shoulder"], "laterality": "left"},
         ),
         ("Lumbar spine x-rays, 3 views", {"kind": TreatmentKind.IMAGING, "name": "x-ray", "body_parts": ["lumbar spine"]}),
+        # "XR" next to the part it films is a radiograph, before or after it
+        ("XR right ankle 3 views", {"kind": TreatmentKind.IMAGING, "name": "x-ray", "body_parts": ["ankle"]}),
+        ("XR of the L-spine, flexion/extension", {"name": "x-ray", "body_parts": ["lumbar spine"]}),
+        ("Bilateral knee XRs", {"name": "x-ray", "body_parts": ["knee"]}),
         ("CT scan of the right wrist", {"name": "CT scan", "body_parts": ["wrist"], "laterality": "right"}),
         (
             "EMG/NCS bilateral lower extremities",

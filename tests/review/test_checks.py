@@ -86,6 +86,24 @@ def test_documented(text: str, params: dict[str, Any], expected: tuple[Criterion
     assert _run("documented", params, text, request="MRI of the right knee") == expected
 
 
+_CUSTOM_BRACE = {"any": ["custom_brace_condition"], "when_request": [r"\bcustom\w*", r"(?<!pre-)\bfabricat\w+"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [
+        # the criterion applies to the request its wording names (a custom-fabricated brace), not to another
+        ("Mild medial joint space narrowing; neutral alignment.", "Custom unloader knee brace", SILENT),
+        ("Mild medial joint space narrowing; neutral alignment.", "Prefabricated unloader knee brace", (MET, False)),
+        ("Mild medial joint space narrowing; neutral alignment.", "Unloader knee brace", (MET, False)),
+        ("Kellgren-Lawrence grade 4 medial osteoarthritis.", "Custom-fabricated knee brace", (MET, False)),
+        ("Genu varum with medial compartment arthritis.", "Knee brace, custom molded", (MET, False)),
+    ],
+)
+def test_documented_when_the_request_names_the_condition(text: str, label: str, expected: tuple[CriterionStatus, bool]) -> None:
+    assert _run("documented_when", _CUSTOM_BRACE, text, request=label) == expected
+
+
 @pytest.mark.parametrize(
     ("others", "expected"),
     [
@@ -591,6 +609,7 @@ def test_primary_from_the_record_is_its_definitive_procedure(text: str, surgery:
         ("visits_within", {"max": "ten"}, "max"),
         ("amount_within", {"measure": "furlongs", "max": 1}, "measure"),
         ("documented", {}, "any"),
+        ("documented_when", {"any": ["custom_brace_condition"]}, "when_request"),
     ],
 )
 def test_misspelt_or_wrong_parameters_are_refused(check: str, params: dict[str, Any], problem: str) -> None:

@@ -4,18 +4,20 @@ earlier studies and the relief earlier procedures gave."""
 from __future__ import annotations
 
 import re
-from typing import ClassVar
+from typing import ClassVar, Self
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 
 from openimr.evidence.attribution import treatment_classes
 from openimr.evidence.dates import DurationKind, find_durations
 from openimr.evidence.numbers import TENS, number_value
 from openimr.evidence.procedures import ProcedureEvent
 from openimr.knowledge.lexicons import same_body_region, same_spine_part, with_nerve_supply
+from openimr.knowledge.schema import compiled_patterns
 from openimr.knowledge.terms import PERCENT
 from openimr.model import Fact, FactStatus
 from openimr.review.checks.base import INSUFFICIENT, MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
+from openimr.review.checks.request import NamesParams, request_names
 from openimr.review.structure import Phase
 
 
@@ -129,22 +131,44 @@ def not_documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
 
 
 class DocumentedWhenParams(DocumentedParams):
-    """A finding the guideline asks for only in one condition ("for neuropathic pain, after first-line drugs")."""
+    """A finding the guideline asks for only in one condition of the record ("for neuropathic pain, after first-line
+    drugs") or of the request ("a custom-fabricated brace, for a limb a prefabricated one cannot fit")."""
 
     fact_fields: ClassVar[tuple[str, ...]] = ("any", "unless", "when")
 
-    when: list[str] = Field(min_length=1, description="Fact names or groups of the condition; any one of them will do.")
+    when: list[str] = Field(default_factory=list, description="Fact names or groups of the condition; any one of them will do.")
+    when_request: list[str] = Field(
+        default_factory=list,
+        description="Regular expressions of the request's wording the condition is (a custom-fabricated brace): the "
+        "criterion applies only to a request that one of them matches.",
+    )
+
+    @field_validator("when_request")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        return compiled_patterns(patterns)
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> Self:
+        if not self.when and not self.when_request:
+            raise ValueError("give the condition: when, when_request or both")
+        return self
 
 
 @check("documented_when", DocumentedWhenParams)
 def documented_when(ctx: CheckContext, params: DocumentedWhenParams) -> Outcome:
     """Read as `documented` reads `any`, but only when the record asserts one of `when` (the condition the guideline
-    ties the criterion to); met when it does not, as the criterion does not apply."""
-    condition = documented(ctx, DocumentedParams(any=params.when))
-    if condition.status != MET:
+    ties the criterion to) and the request matches one of `when_request`, of those given; met otherwise, as the
+    criterion does not apply."""
+    if params.when_request and request_names(ctx, NamesParams(patterns=params.when_request)).status != MET:
+        return Outcome(MET, note="the request is not one the criterion applies to")
+    condition = documented(ctx, DocumentedParams(any=params.when)) if params.when else None
+    if condition is not None and condition.status != MET:
         return Outcome(MET, note="the condition it applies to is not documented")
     found = documented(ctx, params)
-    return Outcome(found.status, condition.facts + found.facts, f"{condition.note}; {found.note}", silent=found.silent)
+    facts = (condition.facts if condition else []) + found.facts
+    note = f"{condition.note}; {found.note}" if condition else found.note
+    return Outcome(found.status, facts, note, silent=found.silent)
 
 
 class AgeParams(Params):
