@@ -301,6 +301,8 @@ def _procedure_treatment(text: str, core: str, match: TermMatch[Procedure]) -> _
             treatment["duration"] = amounts.read_duration(core)
     else:
         quantity = amounts.read_quantity(core)
+        if quantity is None:
+            quantity = amounts.read_count_after(core[match.end :])
         treatment["quantity"] = quantity if quantity is not None else amounts.read_leading_count(core[: match.start])
         treatment["duration"] = amounts.read_duration(core)
     return treatment
