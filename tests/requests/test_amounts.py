@@ -223,20 +223,3 @@ def test_level_count(levels: list[str], count: int) -> None:
 )
 def test_read_level_count(text: str, count: int | None) -> None:
     assert amounts.read_level_count(text) == count
-
-
-@pytest.mark.parametrize(
-    ("rest", "count"),
-    [
-        (" x3 right L4-5", 3),
-        (" x 2", 2),
-        (" times 2 at L5-S1", 2),
-        (" x7 days", None),
-        (" x 2 per week", None),
-        (" x2/week", None),
-        (" x 6 visits", None),
-        (" of the right L4-5", None),
-    ],
-)
-def test_read_count_after(rest: str, count: int | None) -> None:
-    assert amounts.read_count_after(rest) == count

@@ -16,7 +16,6 @@ __all__ = [
     "duration_parts",
     "level_count",
     "read_amount",
-    "read_count_after",
     "read_duration",
     "read_frequency",
     "read_leading_count",
@@ -83,20 +82,6 @@ def read_quantity(text: str) -> int | None:
         return number_value(match.group("n") or match.group("hash"))
     trailing = _TRAILING_COUNT.search(text)
     return int(trailing.group("n")) if trailing else None
-
-
-_COUNT_AFTER = re.compile(
-    r"\s*(?:x|×|times)\s*(?P<n>\d{1,2})\b(?!\s*(?:/|\.\d|per\b|a\s+(?:week|day|month)|weekly|daily|monthly"
-    rf"|{TIME_UNIT}|visits?|sessions?))",
-    re.IGNORECASE,
-)
-
-
-def read_count_after(rest: str) -> int | None:
-    """A count written straight after the thing it counts, `rest` being the text that follows its name ("ESI x3 right
-    L4-5", "injection times 2 at L5-S1"); not a length or a frequency ("x 7 days", "x2 per week")."""
-    match = _COUNT_AFTER.match(rest)
-    return int(match.group("n")) if match else None
 
 
 def read_leading_count(prefix: str) -> int | None:
