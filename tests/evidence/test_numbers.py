@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from openimr.evidence.numbers import NUMBER, TIME_UNIT, TIMES_A_WEEK, number_value, time_unit, times_a_week
+from openimr.evidence.numbers import NUMBER, TIME_UNIT, TIMES_A_WEEK, count_after, number_value, time_unit, times_a_week
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,21 @@ def test_times_a_week_reads_a_count_a_range_or_a_word(text: str, per_week: tuple
 @pytest.mark.parametrize("text", ["for 6 weeks", "2 weeks ago", "week 3 of therapy"])
 def test_times_a_week_is_not_a_length_of_time(text: str) -> None:
     assert re.search(rf"\b{TIMES_A_WEEK}", text, re.IGNORECASE) is None
+
+
+@pytest.mark.parametrize(
+    ("rest", "count"),
+    [
+        (" x3 right L4-5", 3),
+        (" x 2", 2),
+        (" times 2 at L5-S1", 2),
+        (" x7 days", None),
+        (" x 2 per week", None),
+        (" x2/week", None),
+        (" x 6 visits", None),
+        (" of the right L4-5", None),
+        (" x2 last year", 2),
+    ],
+)
+def test_count_after(rest: str, count: int | None) -> None:
+    assert count_after(rest) == count

@@ -8,6 +8,7 @@ import pytest
 from tests.evidence.test_terms import ABSENT, PRESENT, _case, _facts
 
 from openimr.evidence import gather_evidence
+from openimr.evidence.prior_treatment import InjectionsTold, injections_told
 from openimr.model import FactStatus
 
 
@@ -200,3 +201,35 @@ def test_a_program_attended_before_an_evaluation_is_the_program_given(text: str)
 def test_a_corticosteroid_injected_into_a_muscle_is_not_a_joint_injection() -> None:
     facts = _facts("She was given a Kenalog 40 mg injection IM for the flare.", "joint injection")
     assert not [f for f in facts if f.kind == "prior_treatment"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "mention", "count", "dates"),
+    [
+        ("She had three prior cortisone injections to the shoulder.", "cortisone injections", 3, ()),
+        ("Left knee steroid injection x2 last year.", "steroid injection", 2, ()),
+        (
+            "Injection history: subacromial CSI 3/2016, 6/2016, 9/2016, each with brief relief.",
+            "CSI",
+            None,
+            (dt.date(2016, 3, 1), dt.date(2016, 6, 1), dt.date(2016, 9, 1)),
+        ),
+        (
+            "Shoulder injections on 2/1/2016 and 5/3/2016.",
+            "Shoulder injections",
+            None,
+            (dt.date(2016, 2, 1), dt.date(2016, 5, 3)),
+        ),
+        # a date that is not one of a list of injections: when the relief ended
+        ("A steroid injection on 1/5/2016 gave relief until 4/2016.", "steroid injection", None, (dt.date(2016, 1, 5),)),
+        ("Subacromial injection helped; seen again 4/2/2016.", "Subacromial injection", None, ()),
+    ],
+)
+def test_injections_told(sentence: str, mention: str, count: int | None, dates: tuple[dt.date, ...]) -> None:
+    start = sentence.index(mention)
+    assert injections_told(sentence, start, start + len(mention)) == InjectionsTold(count, dates)
+
+
+def test_a_corticosteroid_injection_by_its_abbreviation_is_an_injection_given() -> None:
+    facts = _facts("Right shoulder CSI 5/2016 with good relief.", "joint injection")
+    assert [f.status for f in facts] == [PRESENT]

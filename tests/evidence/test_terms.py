@@ -136,6 +136,36 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             "psychological evaluation cleared",
         ),
         ("Physical therapy gave only partial relief.", "failed_conservative_care", PRESENT, "only partial relief"),
+        # a psychological evaluation known by its report's heading, which dates it; the same evaluation asked for again is
+        # no new psychiatric symptom
+        (
+            "PSYCHOLOGICAL EVALUATION (03/11/2016), Dr. K., PhD",
+            "psych_evaluation_done",
+            PRESENT,
+            "PSYCHOLOGICAL EVALUATION (03/11/2016",
+        ),
+        ("Psych eval - 5/2/2016: adjustment disorder.", "psych_evaluation_done", PRESENT, "Psych eval - 5/2/2016"),
+        (
+            "Psychological testing performed on 6/7/2016.",
+            "psych_evaluation_done",
+            PRESENT,
+            "Psychological testing performed on 6/7/2016",
+        ),
+        # the daily morphine equivalents as a note states them, after a few linking words or before them
+        (
+            "She calculated his morphine equivalent dose at about 170 mg per day.",
+            "high_opioid_dose",
+            PRESENT,
+            "morphine equivalent dose at about 170",
+        ),
+        ("MME is now approximately 150.", "high_opioid_dose", PRESENT, "MME is now approximately 150"),
+        ("He is on 200 mg/day MED.", "high_opioid_dose", PRESENT, "200 mg/day MED"),
+        (
+            "She takes 130 mg per day of oral morphine equivalents.",
+            "high_opioid_dose",
+            PRESENT,
+            "130 mg per day of oral morphine equivalents",
+        ),
         ("Muscle spasm in not noted.", "spasm", ABSENT, "spasm"),
         ("He denies spasm in the neck.", "spasm", ABSENT, "spasm"),
         ("There is no evidence that the patient has spasm.", "spasm", ABSENT, "spasm"),
@@ -916,3 +946,18 @@ def test_an_injection_the_worker_declines(text: str, found: bool) -> None:
 )
 def test_a_kit_named_without_its_contents_lists_none(text: str) -> None:
     assert not _facts(text, "exercise_kit_contents")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mood unchanged. Requesting a new psychological evaluation.",
+        "Plan: a new psychiatric consultation with another group.",
+    ],
+)
+def test_the_evaluation_asked_for_again_is_no_new_psychiatric_symptom(text: str) -> None:
+    assert _facts(text, "psychiatric_change") == []
+
+
+def test_new_psychiatric_symptoms_are_still_read() -> None:
+    assert [f.status for f in _facts("She reports new depressive symptoms.", "psychiatric_change")] == [PRESENT]

@@ -189,3 +189,37 @@ def test_read_levels(text: str, levels: list[str]) -> None:
 )
 def test_unknown_quantity(text: str, unknown: bool) -> None:
     assert amounts.unknown_quantity(text) is unknown
+
+
+@pytest.mark.parametrize(
+    ("levels", "count"),
+    [
+        (["L4-L5"], 1),
+        (["L3-S1"], 3),
+        (["L4-L5", "L5-S1"], 2),
+        (["L3-L5", "L4-L5"], 2),
+        (["C5-C7"], 2),
+        (["T12-L1"], 1),
+        (["C7-T1"], 1),
+        (["L4", "L5"], 2),
+        (["S1-L4"], 2),
+        ([], 0),
+    ],
+)
+def test_level_count(levels: list[str], count: int) -> None:
+    assert amounts.level_count(levels) == count
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("Bilateral RFA L3-S1 (3 levels)", 3),
+        ("three-level lumbar medial branch blocks", 3),
+        ("RFA, 2 level, bilateral", 2),
+        ("RFA at the L4-5 level", None),
+        ("ESI at the L5 level", None),
+        ("multilevel RFA", None),
+    ],
+)
+def test_read_level_count(text: str, count: int | None) -> None:
+    assert amounts.read_level_count(text) == count

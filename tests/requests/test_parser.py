@@ -206,6 +206,7 @@ def test_branded_kit_keeps_brand_and_ingredients() -> None:
         ("Psychological evaluation", {"kind": TreatmentKind.PSYCHOLOGICAL, "name": "psychological evaluation"}),
         ("Ultrasound guided injection to the right hip", {"kind": TreatmentKind.INJECTION, "body_parts": ["hip"]}),
         ("CT guided L5-S1 transforaminal ESI", {"name": "epidural steroid injection", "levels": ["L5-S1"]}),
+        ("Lumbar ESI x3 right L4-5", {"name": "epidural steroid injection", "quantity": 3, "levels": ["L4-L5"]}),
         ("Dysport 300 units, EMG-guided, to the neck muscles", {"kind": TreatmentKind.DRUG, "generic": "botulinum toxin"}),
         ("Chemodenervation under electromyography guidance with Xeomin", {"generic": "botulinum toxin"}),
         ("Ortho knee consult", {"kind": TreatmentKind.CONSULTATION, "name": "surgical consultation"}),

@@ -85,7 +85,8 @@ def test_use_since_the_surgery(text: str, status: CriterionStatus) -> None:
     assert outcome.status == status, outcome.note
 
 
-def _dose(text: str, request: str, *others: str) -> Outcome:
+def _in_case(name: str, params: dict[str, object], text: str, request: str, *others: str) -> Outcome:
+    """Run a check on the first of several requests of one case (the others are the case's other items)."""
     items = [DisputedItem(request=r) for r in (request, *others)]
     case = Case(
         dates=CaseDates(injury=dt.date(2013, 1, 4), ur_decision=dt.date(2016, 11, 10)),
@@ -94,7 +95,11 @@ def _dose(text: str, request: str, *others: str) -> Outcome:
         disputed_items=items,
     )
     context = CheckContext(case=case, treatment=parse_disputed_item(items[0]), evidence=gather_evidence(case))
-    return CHECKS["dose_within"](context, CHECKS["dose_within"].validate({"max_mme": 120}, "test"))
+    return CHECKS[name](context, CHECKS[name].validate(params, "test"))
+
+
+def _dose(text: str, request: str, *others: str) -> Outcome:
+    return _in_case("dose_within", {"max_mme": 120}, text, request, *others)
 
 
 @pytest.mark.parametrize(
@@ -160,3 +165,25 @@ def test_short_term_use_from_the_start_of_use(text: str, status: CriterionStatus
 def test_a_first_supply_counts_its_refills(request_text: str, status: CriterionStatus) -> None:
     outcome = _check("duration_of_use", {"max_weeks": 6, "per_day": 1}, "Insomnia since the injury.", request_text)
     assert outcome.status == status, outcome.note
+
+
+@pytest.mark.parametrize(
+    ("text", "others", "status", "silent"),
+    [
+        # the dose the record states, or the one its opioids come to (CPMTG p. 86: above 120 MME, a pain consultation)
+        ("His morphine equivalent dose is about 160 mg per day.", (), MET, False),
+        ("Meds: OxyContin 40 mg TID; Norco 10/325 QID.", (), MET, False),
+        ("He takes Norco 10/325 three times a day and ibuprofen.", (), NOT_MET, False),
+        # an opioid the case asks for counts with those in use
+        ("He takes Norco 10/325 four times a day.", ("OxyContin 40mg one tablet three times a day #90",), MET, False),
+        # a drug the record says was stopped is not taken
+        ("MS Contin 60 mg twice a day was stopped; Norco 10/325 twice a day.", (), NOT_MET, False),
+        # no opioid, or none with directions: nothing to add up
+        ("Low back pain; ibuprofen as needed.", (), INSUFFICIENT, True),
+        ("He takes Norco.", (), INSUFFICIENT, True),
+    ],
+)
+def test_opioid_dose_above(text: str, others: tuple[str, ...], status: CriterionStatus, silent: bool) -> None:
+    params = {"any": ["high_opioid_dose"], "min_mme": 120}
+    outcome = _in_case("opioid_dose_above", params, text, "Pain management consultation", *others)
+    assert (outcome.status, outcome.silent) == (status, silent), outcome.note

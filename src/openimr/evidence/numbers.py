@@ -7,7 +7,17 @@ import re
 
 from openimr.knowledge.terms import regex_fold, trie_regex
 
-__all__ = ["NUMBER", "NUMBER_OR_A", "TENS", "TIMES_A_WEEK", "TIME_UNIT", "number_value", "time_unit", "times_a_week"]
+__all__ = [
+    "NUMBER",
+    "NUMBER_OR_A",
+    "TENS",
+    "TIMES_A_WEEK",
+    "TIME_UNIT",
+    "count_after",
+    "number_value",
+    "time_unit",
+    "times_a_week",
+]
 
 _WORDS = {
     "zero": 0,
@@ -112,3 +122,18 @@ def times_a_week(match: re.Match[str]) -> tuple[float, float] | None:
     low = number_value(match.group("pw"))
     high = number_value(match.group("pw2")) if match.group("pw2") else low
     return None if low is None or high is None else (float(low), float(high))
+
+
+_COUNT_AFTER = re.compile(
+    r"\s*(?:x|×|times)\s*(?P<n>\d{1,2})\b(?!\s*(?:/|\.\d|per\b|a\s+(?:week|day|month)|weekly|daily|monthly"
+    rf"|{TIME_UNIT}|visits?|sessions?))",
+    re.IGNORECASE,
+)
+
+
+def count_after(rest: str) -> int | None:
+    """A count written straight after the thing it counts, `rest` being the text that follows its name (a request's
+    "ESI x3 right L4-5", a note's "subacromial injection x2 last year", "injection times 2"); not a length or a
+    frequency ("x 7 days", "x2 per week")."""
+    match = _COUNT_AFTER.match(rest)
+    return int(match.group("n")) if match else None

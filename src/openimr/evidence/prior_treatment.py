@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
-from openimr.evidence.numbers import TIMES_A_WEEK, number_value, times_a_week
+from openimr.evidence.dates import find_dates
+from openimr.evidence.numbers import TIMES_A_WEEK, count_after, number_value, times_a_week
 from openimr.evidence.terms import Candidate, find_terms
 from openimr.evidence.text import plan_section
 from openimr.evidence.wording import CLINICAL, UNDER_WAY
@@ -136,6 +138,42 @@ _ORDER_BREAK = re.compile(r";|\b(?:then|followed\s+by|after\s+which)\b", re.IGNO
 """What separates the orders of a plan from one another: a semicolon ("Plan: start CBT 4 sessions; continue the home
 exercises"), or a word of sequence ("a subacromial injection, then resume therapy", "an ESI followed by continued
 home exercise"): each order speaks of its own care."""
+
+
+_INJECTIONS = re.compile(
+    rf"\b(?P<n>{_COUNT})\s*(?:\(\d{{1,2}}\)\s*)?(?:\w+\s+){{0,3}}?(?:injections|shots|blocks|CSIs)\b", re.IGNORECASE
+)
+"""The injections a sentence says were given ("three prior subacromial injections", "2 cortisone shots")."""
+_TO_FIRST_DATE = re.compile(r"[^.;\d]{0,30}$")
+"""What may stand between an injection and the first date of its list ("subacromial CSI 3/2016", "injections on 1/5")."""
+_BETWEEN_DATES = re.compile(r"\s*(?:,|;|&|\band\b)?\s*(?:and\s+)?(?:(?:on|in)\s+)?", re.IGNORECASE)
+"""What separates two dates of one list ("3/2016, 6/2016 and 9/2016")."""
+
+
+@dataclass(frozen=True)
+class InjectionsTold:
+    """The injections one mention tells of: the number it states, and the dates it lists one after another."""
+
+    count: int | None
+    dates: tuple[dt.date, ...]
+
+
+def injections_told(sentence: str, start: int, end: int) -> InjectionsTold:
+    """What the mention of an injection at `start`-`end` of `sentence` says of how many were given: a number of
+    injections the sentence states ("had three subacromial injections"), or one written after the mention ("steroid
+    injection x2"); and the dates it lists right after the mention, each one injection ("subacromial CSI 3/2016,
+    6/2016, 9/2016")."""
+    stated = anchored_search(_INJECTIONS, sentence)
+    count = number_value(stated["n"]) if stated is not None else count_after(sentence[end:])
+    dates: list[dt.date] = []
+    last = end
+    for found in find_dates(sentence[end:]):
+        gap = sentence[last : end + found.start]
+        if not (_TO_FIRST_DATE.match(gap) if not dates else _BETWEEN_DATES.fullmatch(gap)):
+            break
+        dates.append(found.date)
+        last = end + found.end
+    return InjectionsTold(count, tuple(dates))
 
 
 def _clause(sentence: str, offset: int) -> str:

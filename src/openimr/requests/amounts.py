@@ -14,10 +14,12 @@ __all__ = [
     "Sessions",
     "duration_days",
     "duration_parts",
+    "level_count",
     "read_amount",
     "read_duration",
     "read_frequency",
     "read_leading_count",
+    "read_level_count",
     "read_levels",
     "read_quantity",
     "read_refills",
@@ -259,6 +261,39 @@ def read_levels(text: str) -> list[str]:
         if level not in levels:
             levels.append(level)
     return levels
+
+
+_VERTEBRA_OFFSET = {"C": 0, "T": 7, "L": 19, "S": 24}
+"""Where each spine part's numbering starts in one count down the spine (C1 is 1, T1 8, L1 20, S1 25); the C8 root,
+which leaves between C7 and T1, falls at T1."""
+
+
+def _position(level: str) -> int:
+    return _VERTEBRA_OFFSET[level[0]] + int(level[1:])
+
+
+def level_count(levels: list[str]) -> int:
+    """How many levels `read_levels`' levels name: each joint level (motion segment) a span crosses once ("L3-S1" is
+    L3-L4, L4-L5 and L5-S1: three; "L4-L5" with "L5-S1" two), and each single level named alone ("L4", "L5": two)."""
+    segments: set[int] = set()
+    singles = 0
+    for level in levels:
+        ends = level.split("-")
+        if len(ends) == 1:
+            singles += 1
+            continue
+        low, high = sorted(_position(end) for end in ends)
+        segments.update(range(low, max(high, low + 1)))
+    return len(segments) + singles
+
+
+_LEVEL_COUNT = re.compile(rf"(?<![\w/.–-])(?P<n>{_NUM})[\s-]*levels?\b", re.IGNORECASE)
+
+
+def read_level_count(text: str) -> int | None:
+    """The number of levels a request states in words or figures ("(3 levels)", "three-level", "2 level"), or None."""
+    match = _LEVEL_COUNT.search(text)
+    return number_value(match.group("n")) if match else None
 
 
 _DAYS_PER_UNIT = {"day": 1.0, "week": 7.0, "month": 30.0, "year": 365.0}

@@ -15,6 +15,7 @@ from typing import Any
 
 from openimr.errors import OpenIMRError
 from openimr.evidence.dates import find_dates, parse_date
+from openimr.evidence.numbers import count_after
 from openimr.knowledge.lexicons import (
     Drug,
     Procedure,
@@ -301,6 +302,8 @@ def _procedure_treatment(text: str, core: str, match: TermMatch[Procedure]) -> _
             treatment["duration"] = amounts.read_duration(core)
     else:
         quantity = amounts.read_quantity(core)
+        if quantity is None:
+            quantity = count_after(core[match.end :])
         treatment["quantity"] = quantity if quantity is not None else amounts.read_leading_count(core[: match.start])
         treatment["duration"] = amounts.read_duration(core)
     return treatment

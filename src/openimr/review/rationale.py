@@ -11,6 +11,7 @@ from openimr.review.topics import criteria_by_id
 _SPECIFIC = frozenset(
     {
         "visits_within",
+        "injections_within",
         "postsurgical_visits",
         "amount_within",
         "request_names",

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field
 
 from openimr.evidence.attribution import MEDICATIONS, treatment_classes
+from openimr.evidence.prior_treatment import injections_told
 from openimr.knowledge.lexicons import same_body_region
 from openimr.model import Fact, FactStatus
 from openimr.review.checks.base import INSUFFICIENT, MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
@@ -76,6 +77,36 @@ def visits_within(ctx: CheckContext, params: VisitsParams) -> Outcome:
     status = MET if total <= params.max else NOT_MET
     verb = "is within" if status == MET else "exceeds"
     return Outcome(status, given, f"{done} completed and {sessions} requested {verb} {params.max} visits")
+
+
+class InjectionsParams(FamilyParams):
+    max: int = Field(gt=0, description="At most this many injections at the site: those given and those requested.")
+
+
+@check("injections_within", InjectionsParams)
+def injections_within(ctx: CheckContext, params: InjectionsParams) -> Outcome:
+    """The injections the record says were given at the request's body region, with those requested (its quantity,
+    else one), are at most `max`. The injections given are the most any mention counts (a number it states, "x3") or
+    the distinct dates the mentions list, and at least one when one is reported; silent when none is."""
+    given = [
+        f
+        for f in _prior_counts(ctx, [ctx.treatment.name, *params.family])[0]
+        if same_body_region(f.body_parts, ctx.treatment.body_parts)
+    ]
+    if not given:
+        return silence("the record reports no earlier injection")
+    told = [
+        injections_told(placed.sentence.text, start, start + placed.span.end - placed.span.start)
+        for fact in given
+        for placed in ctx.evidence.sentences_of(fact)
+        for start in [placed.span.start - placed.sentence.start]
+    ]
+    dates = {date for each in told for date in each.dates}
+    done = max([1, len(dates), *(each.count for each in told if each.count)])
+    requested = ctx.treatment.quantity or 1
+    status = MET if done + requested <= params.max else NOT_MET
+    verb = "is within" if status == MET else "exceeds"
+    return Outcome(status, given, f"{done} given and {requested} requested {verb} {params.max} injections")
 
 
 def _requested_treatments(ctx: CheckContext, family: Iterable[str]) -> set[str]:

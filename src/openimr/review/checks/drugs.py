@@ -238,15 +238,16 @@ def _dose_of(ctx: CheckContext, item: Treatment) -> MMEEstimate | None:
     return _record_dose(ctx, item.generic or item.name, drug_facts(item, ctx.evidence)) or estimate
 
 
-def _rest_of_regimen(ctx: CheckContext, requested: MMEEstimate) -> list[tuple[str, MMEEstimate]]:
+def _rest_of_regimen(ctx: CheckContext, requested: MMEEstimate | None) -> list[tuple[str, MMEEstimate]]:
     """The other opioids the worker is to take with the requested one (CPMTG p. 86: the total daily dose of all opioids):
     the case's other opioid requests, and the opioids the record shows in use and not requested (by the dose it writes
     for them), each product once. A drug the record says was stopped, finished or replaced, and a topical one, is not;
     nor is the same opioid at the same daily dose as one counted (one product named two ways: "Norco 10/325 QID",
-    "hydrocodone 10 mg four times a day")."""
+    "hydrocodone 10 mg four times a day"). With no `requested` opioid (a service that turns on the dose: a
+    pain-management consultation), all the opioids the case asks for and the record shows in use."""
     lexicon = drug_lexicon()
     counted = {ctx.treatment.generic or ctx.treatment.name}
-    doses = {(requested.opioid, round(requested.daily_dose))}
+    doses = {(requested.opioid, round(requested.daily_dose))} if requested is not None else set()
     regimen: list[tuple[str, MMEEstimate]] = []
     for index, item in enumerate(ctx.items):
         generic = item.generic or item.name
@@ -297,6 +298,30 @@ def dose_within(ctx: CheckContext, params: DoseParams) -> Outcome:
         assumed = f"about {total:.0f} mg morphine equivalents a day{with_others} if each count lasts a month"
         return silence(f"{assumed}; the directions are not stated")
     return Outcome(MET, note=f"about {total:.0f} mg morphine equivalents a day{with_others}")
+
+
+class DoseAboveParams(FactsParams):
+    min_mme: float = Field(gt=0, description="Daily morphine milligram equivalents the dose must exceed.")
+
+
+@check("opioid_dose_above", DoseAboveParams)
+def opioid_dose_above(ctx: CheckContext, params: DoseAboveParams) -> Outcome:
+    """The worker's daily opioid dose is above `min_mme` (CPMTG p. 86: above 120 mg morphine equivalents a day only
+    with a pain-management consultation): the record states such a dose (one of `any`), or the opioids the case asks
+    for and the record shows in use, each by the directions it writes, come to more. Not met when their total is
+    within it; silent when the record states no dose and gives no opioid whose daily dose can be computed."""
+    stated = ctx.evidence.present(params.any)
+    if stated:
+        return Outcome(MET, stated, f"the record documents {names(stated)}")
+    regimen = _rest_of_regimen(ctx, None)
+    known = [(name, dose) for name, dose in regimen if dose.basis is not DoseBasis.QUANTITY]
+    if not known:
+        return silence("the record gives no opioid whose daily dose can be computed")
+    total = sum(dose.mme for _, dose in known)
+    taken = ", ".join(name for name, _ in known)
+    status = MET if total > params.min_mme else NOT_MET
+    verb = "above" if status == MET else "within"
+    return Outcome(status, note=f"{taken}: about {total:.0f} mg morphine equivalents a day, {verb} {params.min_mme:.0f}")
 
 
 class SupplyParams(Params):

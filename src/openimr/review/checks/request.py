@@ -12,7 +12,7 @@ from openimr.evidence.terms import document_role
 from openimr.knowledge.lexicons import body_part_matcher, body_regions
 from openimr.knowledge.schema import compiled_patterns
 from openimr.model import FactStatus
-from openimr.requests.amounts import duration_days
+from openimr.requests.amounts import duration_days, level_count, read_level_count
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, silence
 from openimr.review.structure import Line
 
@@ -174,14 +174,17 @@ def _requested(ctx: CheckContext, measure: Measure) -> float | None:
     if measure == "days":
         return duration_days(t.duration)
     if measure == "levels":
-        return float(len(t.levels)) if t.levels else None
+        # the joint levels a span crosses ("L3-S1": three), or the count the request states ("(3 levels)"), the more
+        levels = max(level_count(t.levels), read_level_count(t.disputed or t.text) or 0)
+        return float(levels) if levels else None
     return float(t.refills or 0)
 
 
 @check("amount_within", AmountParams)
 def amount_within(ctx: CheckContext, params: AmountParams) -> Outcome:
     """The request asks for at most `max` of `measure` (sessions of the original request when it was modified,
-    quantity, days of supply or rental, spinal levels, refills). The request not stating it is silence."""
+    quantity, days of supply or rental, spinal levels as `_requested` counts them, refills). The request not stating it
+    is silence."""
     requested = _requested(ctx, params.measure)
     if requested is None:
         return silence(f"the request does not state the {params.measure}")
