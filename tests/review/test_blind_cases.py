@@ -156,7 +156,15 @@ BLIND_SETS = [
     # written 2026-12-02 by an eighteenth and a nineteenth engineer (180 cases, 202 items, 95 Overturned), held back
     # and measured at the session's start (main: 178 items agree, 78 Overturned caught, 100 of 107 Upheld kept,
     # balanced accuracy 0.878) and on the engine merged to land: 181, 81 and 100 (0.894)
-    BlindSet("blind12", agreeing_items=181, overturned_caught=81),
+    # one case's expected decisions (mc03) had been listed in its rule's order, not its items'; in its items' order the
+    # engine that landed agrees with 183 items, 82 Overturned caught, 101 of 107 Upheld kept (0.908)
+    # then a development set (session 29): 202 and 95 after eng-inj14 (the levels and count a spinal injection request
+    # holds, injections already given at a joint, a dose stated or worked out from the listed opioids, a repeat
+    # psychological evaluation), eng-rx14 (insomnia measured, a muscle relaxant course finished long ago, a drug test's
+    # results against what is prescribed), eng-img14 (XR films, tumour red flags, symptoms after lumbar surgery,
+    # homebound, custom knee braces, prosthesis wear) and eng-pm14 (a request's region from the diagnoses, visits as
+    # notes count them, exercise kits by their contents, gains charted as now against before)
+    BlindSet("blind12", agreeing_items=202, overturned_caught=95),
     # written 2026-12-02 by a twentieth and a twenty-first engineer (180 cases, 199 items, 95 Overturned) in the middle
     # of the session, first measured on the engine merged so far (182 items agree, 81 Overturned caught, 101 of 104
     # Upheld kept, balanced accuracy 0.912; main at the session's start: 182 too), then a development set:
