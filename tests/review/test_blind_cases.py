@@ -1,6 +1,6 @@
 """A blind check of the engine: synthetic cases written from the guideline rules in `shared/docs/domain.md` by
 engineers who had not read the knowledge base or its vignettes, each with the decision its guideline gives
-(`tests/review/blind/` to `blind13/`: one case file a case, `expected.json` the decisions and the rule behind each).
+(`tests/review/blind/` to `blind15/`: one case file a case, `expected.json` the decisions and the rule behind each).
 
 The engine must keep agreeing with at least as many items as it did when the set was last measured. These cases
 measure how the knowledge generalises: never write a term, pattern or rule from their wording; a rule a
@@ -170,6 +170,11 @@ BLIND_SETS = [
     # Upheld kept, balanced accuracy 0.912; main at the session's start: 182 too), then a development set:
     # 199 and 95 after inj13, rx13, surg13, pm13 and psy13
     BlindSet("blind13", agreeing_items=199, overturned_caught=95),
+    # written 2026-12-02 by a twenty-fourth and a twenty-fifth engineer (180 cases, 207 items, 105 Overturned) in the
+    # middle of session 29, first measured on the engine merged so far (blind12's fixes, before it guided anything):
+    # 186 items agree, 89 Overturned caught, 97 of 102 Upheld kept, balanced accuracy 0.899 (main at the session's
+    # start: 184, 88 and 96, 0.890)
+    BlindSet("blind15", agreeing_items=186, overturned_caught=89),
 ]
 
 
