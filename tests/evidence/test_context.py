@@ -33,6 +33,13 @@ HYPOTHETICAL, PLANNED = FactStatus.HYPOTHETICAL, FactStatus.PLANNED
         ("Bed-confined: Yes [ ] No [x]", "Bed-confined", ABSENT),
         ("Bed-confined:  [X] Yes  [ ] No", "Bed-confined", PRESENT),
         ("Home care needed: yes\nSpasm:  [ ] Yes  [X] No", "Home care", PRESENT),
+        # a form's empty box before its label: the label is not what the form records; the ticked one is
+        ("Work status:  [ ] Return to work  [x] TTD", "Return to work", ABSENT),
+        ("Work status:  [x] Return to work  [ ] TTD", "Return to work", PRESENT),
+        ("Duty:  \u2610 Modified duty   \u2612 Off work", "Modified duty", ABSENT),
+        ("Duty:  \u2612 Modified duty   \u2610 Off work", "Modified duty", PRESENT),
+        ("Duty:  \u2610 Off work   \u2612 Modified duty", "Modified duty", PRESENT),
+        ("Work status:  [ ] TTD  [x] Return to work", "Return to work", PRESENT),
         ("Without evidence of spasm.", "spasm", ABSENT),
         ("Lumbar exam w/o spasm.", "spasm", ABSENT),
         ("Walks w/o difficulty; spasm present.", "spasm", PRESENT),
