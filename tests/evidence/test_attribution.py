@@ -157,7 +157,12 @@ def test_a_note_by_the_treating_provider_is_about_its_treatment(text: str, treat
 
 @pytest.mark.parametrize(
     ("kind", "treatments"),
-    [("procedure_report", ["lidocaine", "facet injection"]), ("progress_report", [])],
+    [
+        ("procedure_report", ["lidocaine", "facet injection"]),
+        ("procedure_note", ["lidocaine", "facet injection"]),
+        ("operative_note", ["lidocaine", "facet injection"]),
+        ("progress_report", []),
+    ],
 )
 def test_a_procedure_report_is_about_its_procedure(kind: str, treatments: list[str]) -> None:
     """The relief a procedure report records, no treatment named, is the procedure's, which its first sentence names."""
