@@ -81,6 +81,12 @@ def test_functional_facts_carry_their_treatment() -> None:
             " six visits of physical therapy.",
             ["epidural steroid injection"],
         ),
+        # ... also when the amount cut is written as a dosing frequency
+        (
+            "Right L5-S1 TFESI on 2/1/2016 gave 70% relief. During that period she decreased Norco 10/325 from qid to"
+            " 1/day and returned to regular duty.",
+            ["epidural steroid injection"],
+        ),
         # ... nor is a walking aid given up or exchanged for a lesser one
         (
             "He finished 12 sessions of physical therapy. He moved from a walker to a cane, "
@@ -151,7 +157,12 @@ def test_a_note_by_the_treating_provider_is_about_its_treatment(text: str, treat
 
 @pytest.mark.parametrize(
     ("kind", "treatments"),
-    [("procedure_report", ["lidocaine", "facet injection"]), ("progress_report", [])],
+    [
+        ("procedure_report", ["lidocaine", "facet injection"]),
+        ("procedure_note", ["lidocaine", "facet injection"]),
+        ("operative_note", ["lidocaine", "facet injection"]),
+        ("progress_report", []),
+    ],
 )
 def test_a_procedure_report_is_about_its_procedure(kind: str, treatments: list[str]) -> None:
     """The relief a procedure report records, no treatment named, is the procedure's, which its first sentence names."""

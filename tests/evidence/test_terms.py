@@ -86,6 +86,19 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             PRESENT,
             "his Norco was reduced from four to two tablets",
         ),
+        # a daily amount cut written as a dosing frequency
+        (
+            "Since the block she decreased Norco 10/325 from qid to 2/day.",
+            "functional_improvement",
+            PRESENT,
+            "decreased Norco 10/325 from qid to 2",
+        ),
+        (
+            "His ibuprofen was reduced from three times a day to at bedtime.",
+            "functional_improvement",
+            PRESENT,
+            "ibuprofen was reduced from three times a day to at bedtime",
+        ),
         (
             "There is electromyographic evidence of a left L5 radiculopathy.",
             "edx_confirmed",

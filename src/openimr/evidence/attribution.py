@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Collection, Sequence
 from functools import lru_cache
 
+from openimr.evidence.procedures import OPERATIVE_REPORTS
 from openimr.evidence.scores import AGAINST_BEFORE, SYMPTOM_SCORE, changed_for_the_better, score_fell
 from openimr.evidence.terms import Candidate, TermMatch, document_sentences, find_terms, term_lists
 from openimr.evidence.text import Sentence, clause_bounds, split_sentences
@@ -144,7 +145,7 @@ def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
                     *_offsets(match),
                     " ".join(sentence.text for sentence in previous),
                     measured[match.document.id, match.sentence.start],
-                    _heading(match.document.text, match.document.type in _PROCEDURE_REPORTS),
+                    _heading(match.document.text, match.document.type in OPERATIVE_REPORTS),
                     names_its_cause=match.name in _NAME_THEIR_CAUSE,
                     measured_before={name for s in previous for name in statements[match.document.id, s.start]},
                 )
@@ -175,18 +176,14 @@ _NOTE_TITLE = re.compile(
 """Words that make a document's first line the title of a note ("Physical therapy progress note")."""
 
 
-_PROCEDURE_REPORTS = frozenset({"procedure_report", "operative_report"})
-"""Document types that report one procedure, which their first sentence names ("Bilateral L4-5 medial branch blocks, ..."):
-the relief and function such a report records with no treatment named are the procedure's."""
-
-
 @lru_cache(maxsize=64)
 def _heading(text: str, procedure_report: bool = False) -> str:
     """The document's first line, up to its first sentence's end, when it reads as the title of a note (at most 150
     characters), without the words that make it one ("Chiropractic re-evaluation" names chiropractic, not an
-    evaluation); else, in a `procedure_report`, its first sentence (at most 150 characters), which names the
-    procedure; else "". The text is as read (`as_read`), where a title ending in a full stop runs on into the next
-    line: "Re-exam after six chiropractic visits." is a title still."""
+    evaluation); else, in a `procedure_report` (of a type of `OPERATIVE_REPORTS`: the relief it records with no
+    treatment named is the procedure's), its first sentence (at most 150 characters), which names the procedure
+    ("Bilateral L4-5 medial branch blocks, ..."); else "". The text is as read (`as_read`), where a title ending in a
+    full stop runs on into the next line: "Re-exam after six chiropractic visits." is a title still."""
     line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     sentences = split_sentences(line)
     first = sentences[0].text if sentences else line

@@ -28,9 +28,9 @@ __all__ = ["ProcedureEvent", "extract_procedure_events", "may_be", "procedure_ev
 PROCEDURE = "procedure"
 """Fact kind of a procedure event."""
 
-OPERATIVE_REPORTS = frozenset({"operative_report", "procedure_report"})
-"""Document types of the report of an operation or procedure (an operative report, LOINC 11504-8, or a procedure
-note): the account of what was done, on its date."""
+OPERATIVE_REPORTS = frozenset({"operative_report", "operative_note", "procedure_report", "procedure_note"})
+"""Document types of the report of an operation or procedure (an operative report or note, LOINC 11504-8, or a
+procedure report or note, LOINC 28570-0): the account of what was done, on its date."""
 
 
 class ProcedureEvent(StrEnum):
