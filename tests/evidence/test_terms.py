@@ -100,6 +100,12 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             "ibuprofen was reduced from three times a day to at bedtime",
         ),
         (
+            "After the injection he cut his tramadol from TID to BID.",
+            "functional_improvement",
+            PRESENT,
+            "cut his tramadol from TID to BID",
+        ),
+        (
             "There is electromyographic evidence of a left L5 radiculopathy.",
             "edx_confirmed",
             PRESENT,
