@@ -217,6 +217,13 @@ def test_branded_kit_keeps_brand_and_ingredients() -> None:
             {"kind": TreatmentKind.DME, "name": "continuous passive motion", "duration": "14 days"},
         ),
         ("Home health aide 3 hours a day, 4 days per week for 2 weeks", {"sessions": 8, "sessions_per_week": "4", "weeks": "2"}),
+        # a gloss in parentheses inside a procedure's name: the name read without it, not a word of the gloss
+        (
+            "Right ring finger A1 pulley (trigger finger) release",
+            {"kind": TreatmentKind.SURGERY, "name": "trigger finger release"},
+        ),
+        ("Right carpal tunnel (median nerve) release", {"name": "carpal tunnel release", "body_parts": ["wrist"]}),
+        ("Home exercise kit (bands and pulley)", {"kind": TreatmentKind.DME, "name": "home equipment"}),
         ("Tai chi classes", {"kind": TreatmentKind.PROGRAM, "name": "exercise program"}),
         ("Medical transportation to appointments", {"kind": TreatmentKind.OTHER, "name": "transportation"}),
     ],

@@ -209,6 +209,28 @@ def _pick_procedure(core: str, matches: list[TermMatch[Procedure]]) -> TermMatch
     return first
 
 
+_GLOSS = re.compile(r"\s*\([^()]*\)")
+"""A gloss in parentheses ("A1 pulley (trigger finger) release", "lumbar (L4-5) laminectomy")."""
+
+
+def _procedures(core: str) -> list[TermMatch[Procedure]]:
+    """The procedures a request names, with those it writes around a gloss in parentheses read without the gloss ("A1
+    pulley (trigger finger) release" names the A1 pulley release, not a pulley); a term the gloss splits replaces the
+    shorter terms within its span."""
+    found = procedure_matcher().find(core)
+    glosses = [m.span() for m in _GLOSS.finditer(core)]
+    if not glosses:
+        return found
+    blanked = _GLOSS.sub(lambda m: " " * len(m.group()), core)
+    across = [
+        TermMatch(m.start, m.end, core[m.start : m.end], m.value)
+        for m in procedure_matcher().find(blanked)
+        if any(m.start < start and end < m.end for start, end in glosses)
+    ]
+    kept = [m for m in found if not any(a.start <= m.start and m.end <= a.end for a in across)]
+    return sorted(kept + across, key=lambda m: (m.start, m.start - m.end))
+
+
 _Fields = dict[str, Any]
 """The fields of a `Treatment` as the parser reads them, made a `Treatment` once all are read (each assignment to a
 model validates the model again)."""
@@ -312,7 +334,7 @@ def _procedure_treatment(text: str, core: str, match: TermMatch[Procedure]) -> _
 def _parse_core(text: str, core: str) -> _Fields:
     """Name and measure one request string (no modified-request wording, prefixes removed)."""
     drugs = drug_matcher().find(core)
-    procedures = procedure_matcher().find(core)
+    procedures = _procedures(core)
     surgery = _accompanied_surgery(core, procedures)
     # a service that names the surgery it is for is the item, not the surgery
     procedure = _pick_procedure(core, [m for m in procedures if not m.value.operation] if surgery else procedures)
