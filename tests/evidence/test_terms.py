@@ -280,6 +280,14 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("Kellgren-Lawrence grade III changes.", "custom_brace_condition", PRESENT, "Kellgren-Lawrence grade III"),
         ("Thin skin from chronic steroid use.", "custom_brace_condition", PRESENT, "Thin skin"),
         ("Morbidly obese, BMI 44.", "custom_brace_condition", PRESENT, "Morbidly obese"),
+        # a large rotator cuff tear named before its thickness, or a tear running from one tendon into the next
+        ("Large full-thickness cuff tear.", "massive_cuff_tear", PRESENT, "Large full-thickness cuff tear"),
+        (
+            "Tear of the supraspinatus extending into the infraspinatus.",
+            "massive_cuff_tear",
+            PRESENT,
+            "Tear of the supraspinatus extending into the infraspinatus",
+        ),
     ],
 )
 def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
@@ -304,6 +312,14 @@ def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
 )
 def test_normal_shorthand_is_no_deficit(text: str, key: str) -> None:
     assert not [f for f in _facts(text, key) if f.status == PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Large partial-thickness cuff tear.", "Partial-thickness tear of the supraspinatus extending into the infraspinatus."],
+)
+def test_a_partial_tear_is_no_large_cuff_tear(text: str) -> None:
+    assert not _facts(text, "massive_cuff_tear")
 
 
 @pytest.mark.parametrize(
