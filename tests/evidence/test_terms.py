@@ -918,6 +918,8 @@ def test_carpal_tunnel_syndrome_by_its_abbreviation_is_the_diagnosis() -> None:
         "Opioids - weaning built into the program.",
         "Smoking: cessation counseling arranged.",
         "Hydrocodone taper incorporated into program.",
+        "Tramadol taper with the program physician.",
+        "Narcotic weaning with her physician has begun.",
     ],
 )
 def test_a_negative_predictor_written_with_the_program_plan_for_it_is_addressed(text: str) -> None:
@@ -931,6 +933,9 @@ def test_a_negative_predictor_written_with_the_program_plan_for_it_is_addressed(
     [
         "Negative predictors not addressed: ongoing opioid use.",
         "Off work 28 months; opioid use continues.",
+        "A previous opioid taper did not succeed.",
+        "Failed opioid taper in 2014.",
+        "Opioid taper failed last year.",
     ],
 )
 def test_a_negative_predictor_without_a_plan_is_not_addressed(text: str) -> None:
