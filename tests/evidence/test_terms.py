@@ -299,6 +299,14 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("Kellgren-Lawrence grade III changes.", "custom_brace_condition", PRESENT, "Kellgren-Lawrence grade III"),
         ("Thin skin from chronic steroid use.", "custom_brace_condition", PRESENT, "Thin skin"),
         ("Morbidly obese, BMI 44.", "custom_brace_condition", PRESENT, "Morbidly obese"),
+        # a large rotator cuff tear named before its thickness, or a tear running from one tendon into the next
+        ("Large full-thickness cuff tear.", "massive_cuff_tear", PRESENT, "Large full-thickness cuff tear"),
+        (
+            "Tear of the supraspinatus extending into the infraspinatus.",
+            "massive_cuff_tear",
+            PRESENT,
+            "Tear of the supraspinatus extending into the infraspinatus",
+        ),
     ],
 )
 def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
@@ -323,6 +331,14 @@ def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
 )
 def test_normal_shorthand_is_no_deficit(text: str, key: str) -> None:
     assert not [f for f in _facts(text, key) if f.status == PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Large partial-thickness cuff tear.", "Partial-thickness tear of the supraspinatus extending into the infraspinatus."],
+)
+def test_a_partial_tear_is_no_large_cuff_tear(text: str) -> None:
+    assert not _facts(text, "massive_cuff_tear")
 
 
 @pytest.mark.parametrize(
@@ -921,6 +937,8 @@ def test_carpal_tunnel_syndrome_by_its_abbreviation_is_the_diagnosis() -> None:
         "Opioids - weaning built into the program.",
         "Smoking: cessation counseling arranged.",
         "Hydrocodone taper incorporated into program.",
+        "Tramadol taper with the program physician.",
+        "Narcotic weaning with her physician has begun.",
     ],
 )
 def test_a_negative_predictor_written_with_the_program_plan_for_it_is_addressed(text: str) -> None:
@@ -934,6 +952,9 @@ def test_a_negative_predictor_written_with_the_program_plan_for_it_is_addressed(
     [
         "Negative predictors not addressed: ongoing opioid use.",
         "Off work 28 months; opioid use continues.",
+        "A previous opioid taper did not succeed.",
+        "Failed opioid taper in 2014.",
+        "Opioid taper failed last year.",
     ],
 )
 def test_a_negative_predictor_without_a_plan_is_not_addressed(text: str) -> None:

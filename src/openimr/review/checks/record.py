@@ -223,18 +223,39 @@ _MEASURES = frozenset({"measured activity tolerance"})
 the state a course of care left, which says nothing of whether the care improved the symptoms."""
 
 
-def _improved_by(ctx: CheckContext) -> list[Fact]:
-    """Statements that a therapy given improved the symptoms, pain or function: a change, not a measure of what the
-    worker does (`_MEASURES`); tied to a conservative therapy (not the medications: drugs that ease pain do not make a
-    course of care a success), and not to an earlier course of the requested treatment itself (the relief an earlier
-    block gave is a reason to repeat it, the repeat's own criterion, not care that made the request unnecessary)."""
+_RESOLVING_RELIEF = 50
+"""Percent pain relief below which care eased the pain only in part (the CPMTG's measure of a meaningful response to a
+block, at least 50% relief, p. 46)."""
+_LASTING_RELIEF_DAYS = 42
+"""Days of relief below which care eased the pain only for a while (the same measure: relief for six to eight weeks)."""
+
+
+def _partial_or_passing(ctx: CheckContext, fact: Fact) -> bool:
+    """The record quantifies the relief below `_RESOLVING_RELIEF` percent or says it lasted less than
+    `_LASTING_RELIEF_DAYS`: care that eased the pain in part or for a while has failed to resolve the symptoms (MTUS
+    ACOEM p. 305-306: "failure of conservative treatment to resolve disabling radicular symptoms")."""
+    percents = relief_percents(fact.spans[0].text if fact.spans else "")
+    lengths = _relief_lengths(ctx, fact)
+    return (bool(percents) and max(percents) < _RESOLVING_RELIEF) or (bool(lengths) and max(lengths) < _LASTING_RELIEF_DAYS)
+
+
+def _care_responses(ctx: CheckContext) -> tuple[list[Fact], list[Fact]]:
+    """What the record says a therapy given did: the statements that it improved the symptoms, pain or function
+    (first), and the pain relief it gave that was partial or passing (`_partial_or_passing`, second: symptoms the care
+    has not resolved). A change, not a measure of what the worker does (`_MEASURES`); tied to a conservative therapy (not
+    the medications: drugs that ease pain do not make a course of care a success), and not to an earlier course of the
+    requested treatment itself (the relief an earlier block gave is a reason to repeat it, the repeat's own criterion,
+    not care that made the request unnecessary)."""
     therapies = {f.name for f in ctx.evidence.present(["conservative_care"]) if f.kind == "prior_treatment"}
     requested = ctx.treatment.name
-    return [
+    responses = [
         f
         for f in ctx.evidence.present(_IMPROVEMENT)
         if f.name not in _MEASURES and therapies & set(f.treatments) and requested not in f.treatments
     ]
+    relief = ctx.evidence.present(["pain_relief"])
+    short = [f for f in responses if f in relief and _partial_or_passing(ctx, f)]
+    return [f for f in responses if f not in short], short
 
 
 def _therapies(facts: list[Fact]) -> str:
@@ -247,18 +268,18 @@ def conservative_care_failed(ctx: CheckContext, params: ConservativeCareParams) 
     persisting (said to persist or to worsen, or one of `symptoms` still documented), the failure or the symptoms in
     the request's region (leg pain counts for the lumbar spine); with `min_weeks`, for at least that long since the
     injury. Not met when the record says a therapy tried improved the symptoms and says of none that it failed: care
-    that improves symptoms has not failed."""
+    that improves symptoms has not failed; relief it gave only in part or for a while is symptoms persisting."""
     failed = _in_region(ctx, ctx.evidence.present(["failed_conservative_care"]), nerve_supply=True)
     care = ["conservative_care", *_STEROID_INJECTIONS, *(["basic_care"] if params.basic_care else [])]
     tried = [f for f in ctx.evidence.present(care) if f.kind == "prior_treatment"]
     if params.medications:
         tried += [f for f in ctx.evidence.of_kind("medication") if f.status == FactStatus.PRESENT]
-    helped = [] if failed else _improved_by(ctx)
+    helped, short = ([], []) if failed else _care_responses(ctx)
     if helped:
         note = f"the record documents {names(helped)} with {_therapies(helped)}: the care has not failed"
         return Outcome(NOT_MET, helped, note)
     symptoms = ["persistent_symptoms", "progressive_symptoms", *params.symptoms]
-    persisting = _in_region(ctx, ctx.evidence.present(symptoms), nerve_supply=True)
+    persisting = _in_region(ctx, ctx.evidence.present(symptoms), nerve_supply=True) + short
     facts = failed or (tried + persisting if tried and persisting else [])
     if not facts:
         if tried:
