@@ -170,11 +170,19 @@ BLIND_SETS = [
     # Upheld kept, balanced accuracy 0.912; main at the session's start: 182 too), then a development set:
     # 199 and 95 after inj13, rx13, surg13, pm13 and psy13
     BlindSet("blind13", agreeing_items=199, overturned_caught=95),
+    # written 2026-12-02 by a twenty-second and a twenty-third engineer (180 cases, 204 items, 98 Overturned), held back
+    # all of session 29 and measured at its start (main: 183 items agree, 81 Overturned caught, 102 of 106 Upheld kept,
+    # balanced accuracy 0.894) and once on the engine merged to land: the same 183, 81 and 102, the same items
+    BlindSet("blind14", agreeing_items=183, overturned_caught=81),
     # written 2026-12-02 by a twenty-fourth and a twenty-fifth engineer (180 cases, 207 items, 105 Overturned) in the
     # middle of session 29, first measured on the engine merged so far (blind12's fixes, before it guided anything):
     # 186 items agree, 89 Overturned caught, 97 of 102 Upheld kept, balanced accuracy 0.899 (main at the session's
     # start: 184, 88 and 96, 0.890)
-    BlindSet("blind15", agreeing_items=186, overturned_caught=89),
+    # 194 and 95 after eng-rx15 (an unticked box negates its label), eng-inj15 (a dose cut written as dosing
+    # frequencies; procedure and operative notes as their procedure's report), eng-img15 (a procedure's name split by a
+    # bracketed note; no knee MRI for osteoarthritis alone) and eng-surg15 (large cuff tears as notes size them; partial
+    # or short relief as care that failed; an opioid taper under way for a programme)
+    BlindSet("blind15", agreeing_items=194, overturned_caught=95),
 ]
 
 
