@@ -390,16 +390,21 @@ def _key_correlations(corpus: Corpus) -> dict[str, float]:
         return {name: float(correlation) for name, correlation in rows}
 
 
-def _partitions(corpus: Corpus) -> dict[str, int]:
-    """The partitions of PostgreSQL's item texts and the file each is stored in."""
+def _of_partitions(corpus: Corpus, column: str) -> dict[str, Any]:
+    """Each partition of PostgreSQL's item texts and `column`, an expression over its `pg_class` row `c`."""
     with corpus.engine.connect() as connection:
         rows = connection.execute(
             text(
-                "SELECT c.relname, c.relfilenode FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid "
+                f"SELECT c.relname, {column} FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid "
                 "WHERE i.inhparent = 'corpus_item_texts'::regclass"
             )
         )
-        return {name: node for name, node in rows}
+        return {name: value for name, value in rows}
+
+
+def _partitions(corpus: Corpus) -> dict[str, int]:
+    """The partitions of PostgreSQL's item texts and the file each is stored in."""
+    return _of_partitions(corpus, "c.relfilenode")
 
 
 @pytest.mark.postgres
@@ -463,14 +468,7 @@ def test_postgres_keeps_item_texts_by_month_in_key_order(postgres_url: str, shar
 
 def _autovacuum_off(corpus: Corpus) -> dict[str, bool]:
     """Whether autovacuum is kept off each partition of PostgreSQL's item texts."""
-    with corpus.engine.connect() as connection:
-        rows = connection.execute(
-            text(
-                "SELECT c.relname, 'autovacuum_enabled=off' = ANY(coalesce(c.reloptions, '{}')) FROM pg_inherits AS i "
-                "JOIN pg_class AS c ON c.oid = i.inhrelid WHERE i.inhparent = 'corpus_item_texts'::regclass"
-            )
-        )
-        return {name: off for name, off in rows}
+    return _of_partitions(corpus, "'autovacuum_enabled=off' = ANY(coalesce(c.reloptions, '{}'))")
 
 
 @pytest.mark.postgres
