@@ -299,8 +299,10 @@ def _dated_course_ended(match: TermMatch, ur_date: dt.date | None) -> bool:
         for d in find_durations(after)
         if d.kind is DurationKind.SPAN and d.days is not None and not d.at_least and _SIG_GAP.fullmatch(after[: d.start])
     ]
+    if not lengths:
+        return False
     dates = [last_day(found.date, found.precision) for found in find_event_dates(sentence.text[left:right])]
-    if not lengths or not dates:
+    if not dates:
         return False
     ended = max(dates) + dt.timedelta(days=max(lengths))
     return (ur_date - ended).days > 7 * _RECENT_WEEKS
