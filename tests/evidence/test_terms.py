@@ -581,6 +581,9 @@ def test_the_median_territory_is_not_the_elbow() -> None:
         "Quadriceps graded 4 out of 5, documented as 5 out of 5 in March.",
         "EHL 5/5 -> 4-/5 since the fall.",
         "Strength of the left EHL fell from 5/5 to 4/5.",
+        # the side written after the grade, before the earlier one
+        "Ankle dorsiflexion 3/5 right (was 4/5 in May).",
+        "EHL 4-/5 on the left, previously 5/5.",
     ],
 )
 def test_a_strength_grade_lower_than_before_is_a_progressive_deficit(text: str) -> None:
@@ -1001,3 +1004,58 @@ def test_the_evaluation_asked_for_again_is_no_new_psychiatric_symptom(text: str)
 
 def test_new_psychiatric_symptoms_are_still_read() -> None:
     assert [f.status for f in _facts("She reports new depressive symptoms.", "psychiatric_change")] == [PRESENT]
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        # a deficit called progressive with its side and root between, or a weakness said to be worse
+        ("Assessment: progressive left L5 motor deficit.", "progressive left L5 motor deficit"),
+        ("Progressive right C6 weakness despite therapy.", "Progressive right C6 weakness"),
+        ("His foot weakness is worse since the last visit.", "weakness is worse"),
+        ("The ankle weakness is getting worse.", "weakness is getting worse"),
+    ],
+)
+def test_a_deficit_said_to_progress_is_a_red_flag(text: str, span: str) -> None:
+    assert [(f.name, f.spans[0].text) for f in _facts(text, "red_flag")] == [("progressive neurological deficit", span)]
+
+
+def test_weakness_worse_than_another_complaint_is_no_progression() -> None:
+    assert not _facts("Leg weakness worse than the back pain, stable for a year.", "red_flag")
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        # ACOEM Ch. 12 Table 12-1: the signs of cauda equina syndrome as an examination records them
+        ("New urinary retention since Monday.", "urinary retention"),
+        ("He has had difficulty starting his urine stream for two days.", "difficulty starting his urine stream"),
+        ("She is unable to void.", "unable to void"),
+        ("Loss of bowel and bladder control was reported.", "Loss of bowel and bladder control"),
+        ("Decreased pinprick sensation in the perianal region.", "Decreased pinprick sensation in the perianal"),
+        ("There is perineal numbness.", "perineal numbness"),
+        ("Rectal tone was described as decreased.", "Rectal tone was described as decreased"),
+        ("Lax anal sphincter tone on examination.", "Lax anal sphincter tone"),
+        ("Post-void residual 450 mL.", "Post-void residual 450 mL"),
+        ("Bladder scan: elevated post-void residual.", "elevated post-void residual"),
+    ],
+)
+def test_signs_of_cauda_equina_syndrome_are_a_red_flag(text: str, span: str) -> None:
+    assert [(f.name, f.status, f.spans[0].text) for f in _facts(text, "red_flag")] == [("cauda equina", PRESENT, span)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Post-void residual 40 mL.",
+        "Rectal tone is normal.",
+        "He was tested for a urinary tract infection.",
+    ],
+)
+def test_a_normal_bladder_or_sphincter_is_no_sign_of_cauda_equina(text: str) -> None:
+    assert not [f for f in _facts(text, "red_flag") if f.status is PRESENT]
+
+
+def test_denied_signs_of_cauda_equina_are_negated() -> None:
+    facts = _facts("Denies urinary retention or perineal numbness.", "red_flag")
+    assert [(f.name, f.status) for f in facts] == [("cauda equina", ABSENT), ("cauda equina", ABSENT)]
