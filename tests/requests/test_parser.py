@@ -226,6 +226,12 @@ def test_branded_kit_keeps_brand_and_ingredients() -> None:
         ("Home exercise kit (bands and pulley)", {"kind": TreatmentKind.DME, "name": "home equipment"}),
         ("Tai chi classes", {"kind": TreatmentKind.PROGRAM, "name": "exercise program"}),
         ("Medical transportation to appointments", {"kind": TreatmentKind.OTHER, "name": "transportation"}),
+        # a ride in a vehicle fitted for a wheelchair or a stretcher is transportation, not the wheelchair
+        ("Wheelchair van round trip to physical therapy 2x/week", {"kind": TreatmentKind.OTHER, "name": "transportation"}),
+        ("Wheelchair-accessible transport to appointments", {"name": "transportation"}),
+        ("Stretcher van to the surgery center", {"name": "transportation"}),
+        ("Standard manual wheelchair", {"kind": TreatmentKind.DME, "name": "mobility aid"}),
+        ("Wheelchair van lift", {"kind": TreatmentKind.DME}),
     ],
 )
 def test_procedure_requests(text: str, expected: dict[str, Any]) -> None:
