@@ -1059,3 +1059,31 @@ def test_a_normal_bladder_or_sphincter_is_no_sign_of_cauda_equina(text: str) -> 
 def test_denied_signs_of_cauda_equina_are_negated() -> None:
     facts = _facts("Denies urinary retention or perineal numbness.", "red_flag")
     assert [(f.name, f.status) for f in facts] == [("cauda equina", ABSENT), ("cauda equina", ABSENT)]
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        # an operation the worker will not have, in the ways notes write it
+        ("He does not want surgery.", "does not want surgery"),
+        ('He says he "will never have surgery".', "will never have surgery"),
+        ("Surgery was offered and declined.", "Surgery was offered and declined"),
+        ("Non-operative care; surgery optional, pt declined.", "surgery optional, pt declined"),
+        ("She refused a fusion.", "refused a fusion"),
+        ("Arthroscopy, which she declined.", "Arthroscopy, which she declined"),
+    ],
+)
+def test_an_operation_the_worker_declines(text: str, span: str) -> None:
+    assert [(f.name, f.spans[0].text) for f in _facts(text, "surgery_declined")] == [("surgery declined", span)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He refused physical therapy after surgery.",
+        "Surgery declined by the surgeon because of his diabetes.",
+        "She declines injections.",
+    ],
+)
+def test_care_around_an_operation_or_a_surgeon_declining_is_no_refusal_of_surgery(text: str) -> None:
+    assert not [f for f in _facts(text, "surgery_declined") if f.status is PRESENT]
