@@ -240,7 +240,10 @@ def read_duration(text: str) -> str | None:
 
 # --- spinal levels -----------------------------------------------------------------------------------------------
 
-_LEVEL_MAX = {"C": 8, "T": 12, "L": 5, "S": 5}
+_SPINE = (("C", 7, 8), ("T", 12, 12), ("L", 5, 5), ("S", 5, 5))
+"""The spine's parts from the top: each one's letter, its vertebrae and the highest level numbered in it (the cervical
+spine has seven vertebrae and eight nerve roots, C8 leaving between C7 and T1)."""
+_LEVEL_MAX = {part: highest for part, _, highest in _SPINE}
 _LEVELS = re.compile(r"(?<![\w])(?P<p>[CTLS])\s?(?P<a>\d{1,2})(?:\s*(?:-|–|/|to)\s*(?P<q>[CTLS])?\s?(?P<b>\d{1,2}))?(?![\w])")
 
 
@@ -263,7 +266,7 @@ def read_levels(text: str) -> list[str]:
     return levels
 
 
-_VERTEBRA_OFFSET = {"C": 0, "T": 7, "L": 19, "S": 24}
+_VERTEBRA_OFFSET = {part: sum(count for _, count, _ in _SPINE[:rank]) for rank, (part, _, _) in enumerate(_SPINE)}
 """Where each spine part's numbering starts in one count down the spine (C1 is 1, T1 8, L1 20, S1 25); the C8 root,
 which leaves between C7 and T1, falls at T1."""
 
