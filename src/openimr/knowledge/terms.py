@@ -8,6 +8,7 @@ character, which is what lets the engine scan whole records quickly.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -393,9 +394,26 @@ def folds_plainly(text: str) -> bool:
 
 def reads_as_ascii(text: str) -> bool:
     """Whether every regular expression written in ASCII matches `text` alike read with Unicode or with ASCII classes
-    (`ascii_twin`): the text is ASCII, without the four characters ("\\x1c" to "\\x1f") that are spaces (`\\s`) to a
-    regular expression reading Unicode and not to one reading ASCII."""
-    return text.isascii() and "\x1c" not in text and "\x1d" not in text and "\x1e" not in text and "\x1f" not in text
+    (`ascii_twin`): the text is ASCII, or what it holds beyond ASCII is punctuation and symbols without case ("°",
+    "×": neither letters, digits nor spaces to either reading, matched by nothing but themselves); and it holds none of
+    the four characters ("\\x1c" to "\\x1f") that are spaces (`\\s`) to a regular expression reading Unicode and not
+    to one reading ASCII."""
+    if "\x1c" in text or "\x1d" in text or "\x1e" in text or "\x1f" in text:
+        return False
+    return text.isascii() or all(map(_inert, {char for char in set(text) if not char.isascii()}))
+
+
+@lru_cache(maxsize=1024)
+def _inert(char: str) -> bool:
+    """Whether a character is punctuation or a symbol without case, and no space: read alike with Unicode or with
+    ASCII classes (not `\\w`, `\\d` nor `\\s`), it matches nothing in an ASCII expression but itself, ignoring case
+    or not."""
+    return (
+        unicodedata.category(char)[0] in "PS"
+        and not (char.isalnum() or char.isspace())
+        and char.lower() == char == char.upper()
+        and char.casefold() == char
+    )
 
 
 _NAMES_NON_ASCII = re.compile(r"\\[uUN]")
@@ -403,8 +421,14 @@ _NAMES_NON_ASCII = re.compile(r"\\[uUN]")
 "s")."""
 
 
+def _has_ascii_twin(pattern: str) -> bool:
+    """Whether an expression read with ASCII classes matches as it does read with Unicode ones in a text that
+    `reads_as_ascii`: its pattern is ASCII and names no letter beyond ASCII."""
+    return pattern.isascii() and not _NAMES_NON_ASCII.search(pattern)
+
+
 def _ascii_twin(regex: re.Pattern[str], _: None) -> re.Pattern[str]:
-    if not regex.pattern.isascii() or _NAMES_NON_ASCII.search(regex.pattern):
+    if not _has_ascii_twin(regex.pattern):
         return regex
     return re.compile(regex.pattern, (regex.flags & ~re.UNICODE) | re.ASCII)
 
@@ -638,9 +662,15 @@ class PrefixedPattern:
     """A term or lexicon pattern compiled (ignoring case), with what says where it can match: the letter runs one of
     which any text it matches holds (`pattern_anchors`), and the runs one of which a match starts with
     (`pattern_prefixes`), in any text and, with digits, in a text that `reads_as_ascii`. A pattern with a letter that
-    folds oddly has no prefixes: it is tried everywhere."""
+    folds oddly has no prefixes: it is tried everywhere.
 
-    regex: re.Pattern[str]
+    Most texts read as ASCII: the expression is compiled for them (`ascii_regex`) at once, and read with Unicode classes
+    (`regex`) only when a text that does not is first searched."""
+
+    source: str
+    """The expression, compiled ignoring case."""
+    ascii_regex: re.Pattern[str]
+    """The expression for a text that `reads_as_ascii` (`ascii_twin` of `regex`)."""
     anchors: tuple[str, ...]
     prefixes: tuple[str, ...]
     ascii_prefixes: tuple[str, ...]
@@ -650,15 +680,18 @@ class PrefixedPattern:
         """`pattern` in its compiled form (`compiled_form`) between `before` and `after` (where a match may start
         and end); raises `re.error` for an invalid expression."""
         guarded = compiled_form(pattern)
-        regex = re.compile(f"{before}(?:{guarded}){after}", re.IGNORECASE)
+        source = f"{before}(?:{guarded}){after}"
+        ascii_regex = re.compile(source, re.IGNORECASE | (re.ASCII if _has_ascii_twin(source) else 0))
         if has_odd_letter(pattern):
-            return cls(regex, pattern_anchors(pattern), (), ())
-        return cls(regex, pattern_anchors(pattern), pattern_prefixes(guarded), pattern_prefixes(guarded, ascii=True))
+            return cls(source, ascii_regex, pattern_anchors(pattern), (), ())
+        prefixes = pattern_prefixes(guarded), pattern_prefixes(guarded, ascii=True)
+        return cls(source, ascii_regex, pattern_anchors(pattern), *prefixes)
 
     @cached_property
-    def ascii_regex(self) -> re.Pattern[str]:
-        """`regex` for a text that `reads_as_ascii` (`ascii_twin`), compiled when first needed and kept."""
-        return ascii_twin(self.regex)
+    def regex(self) -> re.Pattern[str]:
+        """The expression read with Unicode classes, for a text that does not read as ASCII: compiled when first
+        needed and kept (`ascii_regex` itself when that is not read with ASCII classes)."""
+        return self.ascii_regex if not self.ascii_regex.flags & re.ASCII else re.compile(self.source, re.IGNORECASE)
 
     def matches(self, text: str, start: int, end: int, lowered: str | None, ascii: bool) -> Iterator[tuple[int, int]]:
         """The spans of the matches in `text[start:end]`, as `finditer` finds them (`ascii`: the text `reads_as_ascii`,
