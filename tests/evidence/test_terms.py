@@ -1001,3 +1001,24 @@ def test_the_evaluation_asked_for_again_is_no_new_psychiatric_symptom(text: str)
 
 def test_new_psychiatric_symptoms_are_still_read() -> None:
     assert [f.status for f in _facts("She reports new depressive symptoms.", "psychiatric_change")] == [PRESENT]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Plan:\n- Taper: oxycodone 10 mg three a day this month, two a day next month.", True),
+        ("Plan:\n1. Weaning: tramadol one a day less every two weeks.", True),
+        ("We will lower her hydrocodone from four tablets a day to three.", True),
+        ("Decrease Percocet to twice a day this month.", True),
+        ("Dispense #60, reduced from #90 last month.", True),
+        ("Continue 10% monthly dose reductions toward discontinuation.", True),
+        ("Her pain dropped from 8/10 to 4/10 with the medication.", False),
+        ("Swelling decreased to 2 cm.", False),
+        ("Therapy visits were reduced to twice a week.", False),
+        ("Gradual reduction in pain over the past month.", False),
+    ],
+)
+def test_a_taper_written_as_the_dose_it_lowers(text: str, found: bool) -> None:
+    """CPMTG p. 79 and DWC Opioids 2016: opioids are weaned, not stopped abruptly; the prescriber's plan writes a
+    taper's step as a lower dose or quantity, or heads a line of the plan "Taper:"; a pain score that fell is no dose."""
+    assert bool([f for f in _facts(text, "opioid taper plan") if f.status != ABSENT]) is found
