@@ -1022,3 +1022,21 @@ def test_a_taper_written_as_the_dose_it_lowers(text: str, found: bool) -> None:
     """CPMTG p. 79 and DWC Opioids 2016: opioids are weaned, not stopped abruptly; the prescriber's plan writes a
     taper's step as a lower dose or quantity, or heads a line of the plan "Taper:"; a pain score that fell is no dose."""
     assert bool([f for f in _facts(text, "opioid taper plan") if f.status != ABSENT]) is found
+
+
+@pytest.mark.parametrize(
+    ("text", "drug", "stopped"),
+    [
+        ("Naproxen tabs discontinued 8/2016 for heartburn.", "naproxen", True),
+        ("Ibuprofen 800 mg stopped due to stomach upset.", "ibuprofen", True),
+        ("Meloxicam d/c'd in March; acetaminophen only since.", "meloxicam", True),
+        ("Celebrex was D/C'ed at the last visit.", "celebrex", True),
+        ("Naproxen continued since 2015; the pain stopped waking her after therapy.", "naproxen", False),
+        ("Ibuprofen helps; she stopped therapy in May.", "ibuprofen", False),
+    ],
+)
+def test_a_drug_stopped_in_a_note_shorthand(text: str, drug: str, stopped: bool) -> None:
+    """A drug the record says was stopped, written without the auxiliary (the verb followed by when or why) or with the
+    abbreviation "d/c'd": not in current use (a PPI's indication ends with the NSAID it protects against, CPMTG p. 68-69)."""
+    spans = [f.spans[0].text.lower() for f in _facts(text, "medication stopped") if f.status == PRESENT]
+    assert any(drug in span for span in spans) is stopped
