@@ -226,6 +226,12 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("Needs over an hour to get to sleep.", "insomnia", PRESENT, "Needs over an hour to get to sleep"),
         ("Sleep latency of 45 min.", "insomnia", PRESENT, "Sleep latency of 45 min"),
         ("She sleeps 3-4 h a night.", "insomnia", PRESENT, "sleeps 3-4 h"),
+        ("Sleep: 3-4 h/night since the fall.", "insomnia", PRESENT, "3-4 h/night"),
+        ("Falling asleep takes long (>60 min latency).", "insomnia", PRESENT, "60 min latency"),
+        # the night cut short: waking early, not getting back to sleep
+        ("Early morning awakening most days.", "insomnia", PRESENT, "Early morning awakening"),
+        ("She wakes at 4 AM and lies awake.", "insomnia", PRESENT, "wakes at 4 AM"),
+        ("He is unable to get back to sleep after the pain wakes him.", "insomnia", PRESENT, "unable to get back to sleep"),
         ("He has a history of peptic ulcer disease.", "gi_risk", PRESENT, "peptic ulcer"),
         ("No gastrointestinal complaints were reported.", "gi_symptoms", ABSENT, "gastrointestinal complaints"),
         ("MRI showed a disc extrusion at L4-5.", "imaging_nerve_lesion", PRESENT, "disc extrusion"),
@@ -327,6 +333,8 @@ def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
         ("Hip abduction 30 degrees.", "shoulder_motion_loss"),
         ("Falls asleep in 15 minutes and sleeps 7 h.", "insomnia"),
         ("Sleep latency of 20 min.", "insomnia"),
+        ("Falls asleep within 20 min latency.", "insomnia"),
+        ("Wakes at 7 AM rested.", "insomnia"),
     ],
 )
 def test_normal_shorthand_is_no_deficit(text: str, key: str) -> None:
@@ -1040,3 +1048,24 @@ def test_a_drug_stopped_in_a_note_shorthand(text: str, drug: str, stopped: bool)
     abbreviation "d/c'd": not in current use (a PPI's indication ends with the NSAID it protects against, CPMTG p. 68-69)."""
     spans = [f.spans[0].text.lower() for f in _facts(text, "medication stopped") if f.status == PRESENT]
     assert any(drug in span for span in spans) is stopped
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Wakes 2-3x a night with hip pain.", True),
+        ("Sleeps 4.5 h/night.", True),
+        ("Sleep onset around 75 min latency.", True),
+        ("Keeps a fixed bedtime and wake time.", True),
+        ("Avoids screens before bed; caffeine limited since May.", True),
+        ("He dozes off while watching television.", True),
+        ("She is tired all day.", True),
+        ("Right median distal latency 4.6 ms.", False),
+        ("Therapy 2 h a week.", False),
+        ("She is tired of the pain.", False),
+    ],
+)
+def test_insomnia_characterized_in_a_note_shorthand(text: str, found: bool) -> None:
+    """ODG Insomnia treatment: before a hypnotic, the sleep disturbance is evaluated (onset, maintenance, hours, sleep
+    hygiene, next-day function); notes write its components in shorthand, or as the hygiene measures tried."""
+    assert bool([f for f in _facts(text, "sleep_assessment") if f.status == PRESENT]) is found
