@@ -226,6 +226,13 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("Needs over an hour to get to sleep.", "insomnia", PRESENT, "Needs over an hour to get to sleep"),
         ("Sleep latency of 45 min.", "insomnia", PRESENT, "Sleep latency of 45 min"),
         ("She sleeps 3-4 h a night.", "insomnia", PRESENT, "sleeps 3-4 h"),
+        ("Sleep: 3-4 h/night since the fall.", "insomnia", PRESENT, "3-4 h/night"),
+        ("Sleep: ~4 h sleep/night.", "insomnia", PRESENT, "4 h sleep/night"),
+        ("Falling asleep takes long (>60 min latency).", "insomnia", PRESENT, "60 min latency"),
+        # the night cut short: waking early, not getting back to sleep
+        ("Early morning awakening most days.", "insomnia", PRESENT, "Early morning awakening"),
+        ("She wakes at 4 AM and lies awake.", "insomnia", PRESENT, "wakes at 4 AM"),
+        ("He is unable to get back to sleep after the pain wakes him.", "insomnia", PRESENT, "unable to get back to sleep"),
         ("He has a history of peptic ulcer disease.", "gi_risk", PRESENT, "peptic ulcer"),
         ("No gastrointestinal complaints were reported.", "gi_symptoms", ABSENT, "gastrointestinal complaints"),
         ("MRI showed a disc extrusion at L4-5.", "imaging_nerve_lesion", PRESENT, "disc extrusion"),
@@ -327,6 +334,8 @@ def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
         ("Hip abduction 30 degrees.", "shoulder_motion_loss"),
         ("Falls asleep in 15 minutes and sleeps 7 h.", "insomnia"),
         ("Sleep latency of 20 min.", "insomnia"),
+        ("Falls asleep within 20 min latency.", "insomnia"),
+        ("Wakes at 7 AM rested.", "insomnia"),
     ],
 )
 def test_normal_shorthand_is_no_deficit(text: str, key: str) -> None:
@@ -1087,3 +1096,73 @@ def test_an_operation_the_worker_declines(text: str, span: str) -> None:
 )
 def test_care_around_an_operation_or_a_surgeon_declining_is_no_refusal_of_surgery(text: str) -> None:
     assert not [f for f in _facts(text, "surgery_declined") if f.status is PRESENT]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Plan:\n- Taper: oxycodone 10 mg three a day this month, two a day next month.", True),
+        ("Plan:\n1. Weaning: tramadol one a day less every two weeks.", True),
+        ("We will lower her hydrocodone from four tablets a day to three.", True),
+        ("Decrease Percocet to twice a day this month.", True),
+        ("Dispense #60, reduced from #90 last month.", True),
+        ("Continue 10% monthly dose reductions toward discontinuation.", True),
+        # the order opening a line or a sentence of the plan
+        ("Pain unchanged on Norco. Wean Norco.", True),
+        ("A/P: chronic neck pain. Taper oxycodone to two a day.", True),
+        ("The goal is to taper Norco after the injection.", False),
+        ("Pain 6/10. Taper failed in 2015.", False),
+        ("Her pain dropped from 8/10 to 4/10 with the medication.", False),
+        ("Swelling decreased to 2 cm.", False),
+        ("Therapy visits were reduced to twice a week.", False),
+        ("Gradual reduction in pain over the past month.", False),
+    ],
+)
+def test_a_taper_written_as_the_dose_it_lowers(text: str, found: bool) -> None:
+    """CPMTG p. 79 and DWC Opioids 2016: opioids are weaned, not stopped abruptly; the prescriber's plan writes a
+    taper's step as a lower dose or quantity, or heads a line of the plan "Taper:"; a pain score that fell is no dose."""
+    assert bool([f for f in _facts(text, "opioid taper plan") if f.status != ABSENT]) is found
+
+
+@pytest.mark.parametrize(
+    ("text", "drug", "stopped"),
+    [
+        ("Naproxen tabs discontinued 8/2016 for heartburn.", "naproxen", True),
+        ("Ibuprofen 800 mg stopped due to stomach upset.", "ibuprofen", True),
+        ("Meloxicam d/c'd in March; acetaminophen only since.", "meloxicam", True),
+        ("Celebrex was D/C'ed at the last visit.", "celebrex", True),
+        ("Naproxen continued since 2015; the pain stopped waking her after therapy.", "naproxen", False),
+        ("Ibuprofen helps; she stopped therapy in May.", "ibuprofen", False),
+    ],
+)
+def test_a_drug_stopped_in_a_note_shorthand(text: str, drug: str, stopped: bool) -> None:
+    """A drug the record says was stopped, written without the auxiliary (the verb followed by when or why) or with the
+    abbreviation "d/c'd": not in current use (a PPI's indication ends with the NSAID it protects against, CPMTG p. 68-69)."""
+    spans = [f.spans[0].text.lower() for f in _facts(text, "medication stopped") if f.status == PRESENT]
+    assert any(drug in span for span in spans) is stopped
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Wakes 2-3x a night with hip pain.", True),
+        ("Sleeps 4.5 h/night.", True),
+        ("Sleep onset around 75 min latency.", True),
+        ("Keeps a fixed bedtime and wake time.", True),
+        ("Avoids screens before bed; caffeine limited since May.", True),
+        ("He dozes off while watching television.", True),
+        ("She is tired all day.", True),
+        ("~3 h sleep/night since the fall.", True),
+        ("About 4 hours of total sleep.", True),
+        ("Sleep-hygiene instruction given in March.", True),
+        ("Avoiding caffeine and screen time for two weeks.", True),
+        ("Tired and irritable at work the next day.", True),
+        ("Right median distal latency 4.6 ms.", False),
+        ("Therapy 2 h a week.", False),
+        ("She is tired of the pain.", False),
+    ],
+)
+def test_insomnia_characterized_in_a_note_shorthand(text: str, found: bool) -> None:
+    """ODG Insomnia treatment: before a hypnotic, the sleep disturbance is evaluated (onset, maintenance, hours, sleep
+    hygiene, next-day function); notes write its components in shorthand, or as the hygiene measures tried."""
+    assert bool([f for f in _facts(text, "sleep_assessment") if f.status == PRESENT]) is found

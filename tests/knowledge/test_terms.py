@@ -253,6 +253,10 @@ def test_pattern_prefixes_in_ascii_text(pattern: str, prefixes: tuple[str, ...])
         (r"\b(?:x-?rays?|films)\s+(?:were\s+)?negative\b", "xr neg", False),
         (r"\bnegative for fracture\b", "neg for fracture", True),
         (r"\bnegative for fracture\b", "negligible fracture", False),
+        (r"\bnaproxen (?:was )?discontinued\b", "naproxen d/c'd", True),
+        (r"\bnaproxen (?:was )?discontinued\b", "Naproxen was D/C'ed", True),
+        (r"\bnaproxen (?:was )?discontinued\b", "naproxen dc'd", True),
+        (r"\bnaproxen (?:was )?discontinued\b", "naproxen d/c", False),
     ],
 )
 def test_patterns_also_match_clinical_shorthand_and_the_past_tense(pattern: str, text: str, matches: bool) -> None:

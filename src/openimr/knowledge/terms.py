@@ -128,6 +128,7 @@ _PHRASES = (
     _phrase("unable to", "cannot", r"can\s+not", r"could\s+not", "can't", "couldn't"),
     _phrase("despite", r"in\s+spite\s+of"),
     _phrase("failed", r"did\s+not\s+(?:improve|respond)\s+(?:with|to)"),
+    _phrase("discontinued", r"d/c'?e?d", r"dc'e?d"),
     _phrase("tenderness", r"pain\s+(?:on|with|to)\s+palpation"),
     _stem("tender", r"pain\s+(?:on|with|to)\s+palpation"),
     _stem("diagnos", "dx"),
@@ -143,7 +144,7 @@ _PHRASES = (
     _phrase("degenerative joint disease", "DJD"),
 )
 """Words and phrases of a pattern and the abbreviations and synonyms notes write for them ("HEP" for "home exercise
-program", "in spite of" for "despite", "pain on palpation" for "tenderness")."""
+program", "in spite of" for "despite", "pain on palpation" for "tenderness", "d/c'd" for "discontinued")."""
 _PAST_TENSE = {
     "is": "was",
     "are": "were",
