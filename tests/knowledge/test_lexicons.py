@@ -196,6 +196,16 @@ def test_body_part_synonyms_resolve_to_part_and_region(written: str, name: str, 
         ("bilateral hands", ["bilateral"]),
         ("B/L wrists", ["bilateral"]),
         ("rt and lt", ["right", "left"]),
+        # the single letter notes write for a side, before the word it qualifies
+        ("L knee: pain 7/10", ["left"]),
+        ("XR R hip 9/2015", ["right"]),
+        ("s/p R TKA", ["right"]),
+        ("L and R knees", ["left", "right"]),
+        # not a spinal level, a unit after a number, nor a letter before a slash
+        ("L4-5 disc", []),
+        ("L/S spine", []),
+        ("given 2 L of fluid", []),
+        ("R/O meniscal tear", []),
     ],
 )
 def test_laterality_words(text: str, sides: list[str]) -> None:
