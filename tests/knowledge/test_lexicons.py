@@ -190,6 +190,22 @@ def test_body_part_synonyms_resolve_to_part_and_region(written: str, name: str, 
 
 
 @pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("his back hurts", ["lumbar spine"]),
+        ("back: tender paraspinals", ["lumbar spine"]),
+        ("injured his back at work", ["lumbar spine"]),
+        # the adverb of a return is not the body part
+        ("the injection helped, then back to baseline", []),
+        ("the pain came back in June", []),
+        ("he is back at work", []),
+    ],
+)
+def test_back_is_the_body_part_not_a_return(text: str, parts: list[str]) -> None:
+    assert [m.value.name for m in body_part_matcher().find(text)] == parts
+
+
+@pytest.mark.parametrize(
     ("text", "sides"),
     [
         ("left knee", ["left"]),
