@@ -494,9 +494,15 @@ class ReliefParams(Params):
 
 class ReliefLastedParams(Params):
     lexicon_fields = (("family", "treatments"),)
+    fact_fields: ClassVar[tuple[str, ...]] = ("stated",)
 
     weeks: float = Field(gt=0, description="The relief lasted at least this many weeks.")
     family: list[str] = Field(min_length=1, description="What the relief must be from (procedure names, drug names).")
+    stated: list[str] = Field(
+        default_factory=list,
+        description="Facts that state in words an improvement lasting at least `weeks` (\"improvement for eight "
+        "months\"): met by them when no relief from `family` is measured.",
+    )
 
 
 def _relief_from(ctx: CheckContext, family: list[str]) -> list[Fact]:
@@ -525,12 +531,15 @@ def _relief_lengths(ctx: CheckContext, fact: Fact) -> list[int]:
 @check("relief_lasted", ReliefLastedParams)
 def relief_lasted(ctx: CheckContext, params: ReliefLastedParams) -> Outcome:
     """The pain relief from the earlier treatment of `family` lasted at least `weeks`: the longest span of time the
-    sentence stating the relief gives it (`_relief_lengths`); not met when every such span is shorter, insufficient
-    when there is none."""
+    sentence stating the relief gives it (`_relief_lengths`), else one of `stated`; not met when every such span is
+    shorter, insufficient when there is none."""
     relief = _relief_from(ctx, params.family)
+    lengths = [(days, fact) for fact in relief for days in _relief_lengths(ctx, fact)]
+    stated = [f for f in ctx.evidence.present(params.stated) if f.experiencer == "patient"] if params.stated else []
+    if stated and not lengths:
+        return Outcome(MET, stated, f"the record documents {names(stated)}")
     if not relief:
         return silence("the relief from the earlier treatment is not documented")
-    lengths = [(days, fact) for fact in relief for days in _relief_lengths(ctx, fact)]
     if not lengths:
         return Outcome(INSUFFICIENT, relief, "the record does not say how long the relief lasted")
     days, fact = max(lengths, key=lambda pair: pair[0])
