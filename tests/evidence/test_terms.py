@@ -127,6 +127,13 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             "increased her walking from 10 to 30",
         ),
         ("X-rays show severe OA of the right knee.", "osteoarthritis", PRESENT, "OA"),
+        # joint-space narrowing written with a hyphen
+        (
+            "XR: severe left hip joint-space narrowing.",
+            "advanced_osteoarthritis",
+            PRESENT,
+            "severe left hip joint-space narrowing",
+        ),
         ("She walks less than one block before resting.", "mobility_limitation", PRESENT, "walks less than one block"),
         (
             "With the medication she is able to do light housework.",
