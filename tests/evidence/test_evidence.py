@@ -46,3 +46,21 @@ def test_a_span_outside_the_case_documents_has_no_sentence() -> None:
     evidence = gather_evidence(_case("She takes naproxen daily."))
     fact = Fact(kind="medication", name="naproxen", spans=[Span(document_id="elsewhere", start=0, end=8, text="naproxen")])
     assert evidence.sentences_of(fact) == []
+
+
+def _osteoarthritis(evidence_text: str) -> list[set[str]]:
+    """The sides the record places each osteoarthritis fact on."""
+    evidence = gather_evidence(_case(evidence_text))
+    return [evidence.sides_of(fact) for fact in evidence.mentions(["osteoarthritis"])]
+
+
+def test_a_fact_lies_on_the_side_its_clause_names() -> None:
+    assert _osteoarthritis("Osteoarthritis of the right knee; the left knee is normal.") == [{"right"}]
+
+
+def test_a_fact_whose_clause_names_no_side_lies_on_the_sides_its_sentence_names() -> None:
+    assert _osteoarthritis("XR L knee 9/2015: medial osteoarthritis with osteophytes.") == [{"left"}]
+
+
+def test_a_fact_in_a_sentence_naming_no_side_lies_on_none() -> None:
+    assert _osteoarthritis("Knee osteoarthritis on standing films.") == [set()]

@@ -127,6 +127,17 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             "increased her walking from 10 to 30",
         ),
         ("X-rays show severe OA of the right knee.", "osteoarthritis", PRESENT, "OA"),
+        # moderately severe pain: rated 7/10 or more, called severe, or disabling
+        ("Flare of low back pain today, rated 8/10.", "severe_pain", PRESENT, "pain today, rated 8/10"),
+        ("Severe neck pain with any movement.", "severe_pain", PRESENT, "Severe neck pain"),
+        ("He can barely stand this morning.", "severe_pain", PRESENT, "can barely stand"),
+        # joint-space narrowing written with a hyphen
+        (
+            "XR: severe left hip joint-space narrowing.",
+            "advanced_osteoarthritis",
+            PRESENT,
+            "severe left hip joint-space narrowing",
+        ),
         ("She walks less than one block before resting.", "mobility_limitation", PRESENT, "walks less than one block"),
         (
             "With the medication she is able to do light housework.",
@@ -340,6 +351,14 @@ def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
 )
 def test_normal_shorthand_is_no_deficit(text: str, key: str) -> None:
     assert not [f for f in _facts(text, key) if f.status == PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Chronic neck pain, rated 5/10 today.", "Pain persists 6/10 on bad days.", "Knee pain went from 8/10 -> 3/10."],
+)
+def test_moderate_pain_is_not_severe(text: str) -> None:
+    assert _facts(text, "severe_pain") == []
 
 
 @pytest.mark.parametrize(

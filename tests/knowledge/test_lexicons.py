@@ -190,12 +190,38 @@ def test_body_part_synonyms_resolve_to_part_and_region(written: str, name: str, 
 
 
 @pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("his back hurts", ["lumbar spine"]),
+        ("back: tender paraspinals", ["lumbar spine"]),
+        ("injured his back at work", ["lumbar spine"]),
+        # the adverb of a return is not the body part
+        ("the injection helped, then back to baseline", []),
+        ("the pain came back in June", []),
+        ("he is back at work", []),
+    ],
+)
+def test_back_is_the_body_part_not_a_return(text: str, parts: list[str]) -> None:
+    assert [m.value.name for m in body_part_matcher().find(text)] == parts
+
+
+@pytest.mark.parametrize(
     ("text", "sides"),
     [
         ("left knee", ["left"]),
         ("bilateral hands", ["bilateral"]),
         ("B/L wrists", ["bilateral"]),
         ("rt and lt", ["right", "left"]),
+        # the single letter notes write for a side, before the word it qualifies
+        ("L knee: pain 7/10", ["left"]),
+        ("XR R hip 9/2015", ["right"]),
+        ("s/p R TKA", ["right"]),
+        ("L and R knees", ["left", "right"]),
+        # not a spinal level, a unit after a number, nor a letter before a slash
+        ("L4-5 disc", []),
+        ("L/S spine", []),
+        ("given 2 L of fluid", []),
+        ("R/O meniscal tear", []),
     ],
 )
 def test_laterality_words(text: str, sides: list[str]) -> None:

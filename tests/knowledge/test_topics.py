@@ -65,6 +65,7 @@ def test_valid_topic_parses() -> None:
         "accept_planned": False,
         "same_region": False,
         "same_spine_part": False,
+        "same_side": False,
         "body_parts": [],
         "or_requested": [],
         "unless": [],

@@ -17,8 +17,15 @@ from openimr.evidence import attribution, drug_screen, medications, prior_treatm
 from openimr.evidence.dates import injury_date_in
 from openimr.evidence.procedures import ProcedureEvent, may_be, procedure_event, procedure_mentions
 from openimr.evidence.terms import Candidate, family_candidates, term_lists
-from openimr.evidence.text import Sentence, join_hyphenated_words, join_line_breaks, plain_characters, sentence_at
-from openimr.knowledge.lexicons import Procedure
+from openimr.evidence.text import (
+    Sentence,
+    clause_bounds,
+    join_hyphenated_words,
+    join_line_breaks,
+    plain_characters,
+    sentence_at,
+)
+from openimr.knowledge.lexicons import Procedure, laterality_matcher
 from openimr.knowledge.terms import TermMatch
 from openimr.model import Case, Document, Fact, FactStatus, Span
 
@@ -195,6 +202,18 @@ class Evidence:
                 self._sentences[where] = sentence_at(texts[span.document_id], span.start, span.end)
             found.append(SpanSentence(span, self._sentences[where]))
         return found
+
+    def sides_of(self, fact: Fact) -> set[str]:
+        """The sides ("left", "right", "bilateral") the record places `fact` on: those its clause names ("right knee
+        crepitus; the left knee is normal"), else those its sentence names ("L knee: pain 7/10 with stairs"); empty
+        when neither names a side."""
+        sides: set[str] = set()
+        for place in self.sentences_of(fact):
+            sentence = place.sentence
+            start, end = clause_bounds(sentence.text, place.span.start - sentence.start, place.span.end - sentence.start)
+            named = {m.value for m in laterality_matcher().find(sentence.text[start:end])}
+            sides |= named or {m.value for m in laterality_matcher().find(sentence.text)}
+        return sides
 
     def _add(self, rank: int, candidates: list[Candidate], by_term: bool) -> None:
         documents = self._documents

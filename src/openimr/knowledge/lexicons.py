@@ -292,6 +292,11 @@ class Laterality(_Entry):
 
     value: Literal["left", "right", "bilateral"]
     terms: list[str]
+    patterns: list[str] = Field(
+        default_factory=list,
+        description="Regular expressions for what a literal cannot express: the single letter before the word it "
+        'qualifies ("L knee", "R TKA"), not a spinal level ("L4") or a unit after a number ("2 L").',
+    )
 
 
 class SpinalLevelPrefix(_Entry):
@@ -389,9 +394,12 @@ def body_part_matcher() -> TermMatcher[BodyPart]:
 
 @cache
 def laterality_matcher() -> TermMatcher[str]:
-    """Finds laterality words ("left", "bilateral", "B/L") in text; the value is the side."""
+    """Finds laterality words ("left", "bilateral", "B/L", "L knee") in text; the value is the side."""
+    sides = body_part_lexicon().laterality
     return TermMatcher(
-        {t: side.value for side in body_part_lexicon().laterality for t in side.terms}, source=f"knowledge/{_BODY_PARTS}"
+        {t: side.value for side in sides for t in side.terms},
+        {pattern: side.value for side in sides for pattern in side.patterns},
+        source=f"knowledge/{_BODY_PARTS}",
     )
 
 

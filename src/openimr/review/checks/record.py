@@ -12,7 +12,7 @@ from openimr.evidence.attribution import treatment_classes
 from openimr.evidence.dates import DurationKind, find_durations
 from openimr.evidence.numbers import TENS, number_value
 from openimr.evidence.procedures import ProcedureEvent
-from openimr.knowledge.lexicons import same_body_region, same_spine_part, with_nerve_supply
+from openimr.knowledge.lexicons import laterality_matcher, same_body_region, same_spine_part, with_nerve_supply
 from openimr.knowledge.schema import compiled_patterns
 from openimr.knowledge.terms import PERCENT
 from openimr.model import Fact, FactStatus
@@ -56,6 +56,11 @@ class DocumentedParams(FactsParams):
         "(a limb counting as the spine part whose roots supply it): arm weakness is a finding of the neck, not of the "
         "thoracic spine, though both are one region.",
     )
+    same_side: bool = Field(
+        default=False,
+        description="For a request for one side (a left knee injection), only facts the record places on no side, on "
+        "that side or on both (`Evidence.sides_of`): findings of one knee do not support treating the other.",
+    )
     body_parts: list[str] = Field(
         default_factory=list,
         description="Only facts whose sentence names no body part or one in these parts' regions, whatever the request "
@@ -80,6 +85,16 @@ def _in_region(ctx: CheckContext, facts: list[Fact], nerve_supply: bool = False)
     ]
 
 
+def _on_side(ctx: CheckContext, facts: list[Fact]) -> list[Fact]:
+    """The facts that may be of the side the request names, when it names one side only: those the record places on no
+    side, on that side or on both (a request for both sides, or for no side, keeps them all)."""
+    requested = {m.value for m in laterality_matcher().find(ctx.treatment.laterality or "")}
+    if len(requested) != 1 or requested == {"bilateral"}:
+        return facts
+    kept = requested | {"bilateral"}
+    return [f for f in facts if not (sides := ctx.evidence.sides_of(f)) or sides & kept]
+
+
 @check("documented", DocumentedParams)
 def documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
     """Met when the record asserts any of `any` and none of `unless`; not met when it mentions them only to negate
@@ -92,6 +107,8 @@ def documented(ctx: CheckContext, params: DocumentedParams) -> Outcome:
         mentioned = [f for f in mentioned if same_spine_part(f.body_parts, ctx.treatment.body_parts)]
     if params.body_parts:
         mentioned = [f for f in mentioned if same_body_region(f.body_parts, params.body_parts)]
+    if params.same_side:
+        mentioned = _on_side(ctx, mentioned)
     present = [f for f in mentioned if f.status == FactStatus.PRESENT]
     if params.accept_uncertain:
         present += [f for f in mentioned if f.status == FactStatus.UNCERTAIN]
@@ -209,6 +226,11 @@ class ConservativeCareParams(Params):
         description="A drug the record says the worker takes or has taken counts as a modality tried, as it does in a "
         "guideline's 'other appropriate pain modalities have been tried (including medication)'.",
     )
+    same_side: bool = Field(
+        default=False,
+        description="For a request for one side, only failed care and persisting symptoms the record places on no side, "
+        "on that side or on both: the other knee's pain does not show that care failed this one.",
+    )
 
 
 _IMPROVEMENT = ("symptom_improvement", "pain_relief", "functional_improvement")
@@ -269,7 +291,13 @@ def conservative_care_failed(ctx: CheckContext, params: ConservativeCareParams) 
     the request's region (leg pain counts for the lumbar spine); with `min_weeks`, for at least that long since the
     injury. Not met when the record says a therapy tried improved the symptoms and says of none that it failed: care
     that improves symptoms has not failed; relief it gave only in part or for a while is symptoms persisting."""
-    failed = _in_region(ctx, ctx.evidence.present(["failed_conservative_care"]), nerve_supply=True)
+
+    def in_place(facts: list[Fact]) -> list[Fact]:
+        """The facts of the request's region (leg pain for a lumbar request) and, with `same_side`, of its side."""
+        facts = _in_region(ctx, facts, nerve_supply=True)
+        return _on_side(ctx, facts) if params.same_side else facts
+
+    failed = in_place(ctx.evidence.present(["failed_conservative_care"]))
     care = ["conservative_care", *_STEROID_INJECTIONS, *(["basic_care"] if params.basic_care else [])]
     tried = [f for f in ctx.evidence.present(care) if f.kind == "prior_treatment"]
     if params.medications:
@@ -279,7 +307,7 @@ def conservative_care_failed(ctx: CheckContext, params: ConservativeCareParams) 
         note = f"the record documents {names(helped)} with {_therapies(helped)}: the care has not failed"
         return Outcome(NOT_MET, helped, note)
     symptoms = ["persistent_symptoms", "progressive_symptoms", *params.symptoms]
-    persisting = _in_region(ctx, ctx.evidence.present(symptoms), nerve_supply=True) + short
+    persisting = in_place(ctx.evidence.present(symptoms)) + short
     facts = failed or (tried + persisting if tried and persisting else [])
     if not facts:
         if tried:
@@ -466,9 +494,15 @@ class ReliefParams(Params):
 
 class ReliefLastedParams(Params):
     lexicon_fields = (("family", "treatments"),)
+    fact_fields: ClassVar[tuple[str, ...]] = ("stated",)
 
     weeks: float = Field(gt=0, description="The relief lasted at least this many weeks.")
     family: list[str] = Field(min_length=1, description="What the relief must be from (procedure names, drug names).")
+    stated: list[str] = Field(
+        default_factory=list,
+        description="Facts that state in words an improvement lasting at least `weeks` (\"improvement for eight "
+        "months\"): met by them when no relief from `family` is measured.",
+    )
 
 
 def _relief_from(ctx: CheckContext, family: list[str]) -> list[Fact]:
@@ -497,12 +531,15 @@ def _relief_lengths(ctx: CheckContext, fact: Fact) -> list[int]:
 @check("relief_lasted", ReliefLastedParams)
 def relief_lasted(ctx: CheckContext, params: ReliefLastedParams) -> Outcome:
     """The pain relief from the earlier treatment of `family` lasted at least `weeks`: the longest span of time the
-    sentence stating the relief gives it (`_relief_lengths`); not met when every such span is shorter, insufficient
-    when there is none."""
+    sentence stating the relief gives it (`_relief_lengths`), else one of `stated`; not met when every such span is
+    shorter, insufficient when there is none."""
     relief = _relief_from(ctx, params.family)
+    lengths = [(days, fact) for fact in relief for days in _relief_lengths(ctx, fact)]
+    stated = [f for f in ctx.evidence.present(params.stated) if f.experiencer == "patient"] if params.stated else []
+    if stated and not lengths:
+        return Outcome(MET, stated, f"the record documents {names(stated)}")
     if not relief:
         return silence("the relief from the earlier treatment is not documented")
-    lengths = [(days, fact) for fact in relief for days in _relief_lengths(ctx, fact)]
     if not lengths:
         return Outcome(INSUFFICIENT, relief, "the record does not say how long the relief lasted")
     days, fact = max(lengths, key=lambda pair: pair[0])
