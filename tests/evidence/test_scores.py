@@ -72,6 +72,9 @@ def test_an_amount_now_against_before_is_read_with_its_direction(statement: str,
         ("He is taking Norco 10/325 4 a day, previously 2.", "medication amount against before", ABSENT),
         ("Pain 3/10 (6/10 before treatment).", "pain score against before", PRESENT),
         ("Pain 8/10 (5/10 before treatment).", "pain score against before", ABSENT),
+        ("Burning pain of 4/10 compared with 8/10 before Lyrica.", "pain score against before", PRESENT),
+        ("Leg pain 3/10 now versus 7/10 prior to gabapentin.", "pain score against before", PRESENT),
+        ("Pain 7/10 vs 4/10 before the medication.", "pain score against before", ABSENT),
     ],
 )
 def test_an_amount_now_against_before_is_a_gain_only_when_better(text: str, name: str, status: FactStatus) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["AGAINST_BEFORE", "SYMPTOM_SCORE", "changed_for_the_better", "score_fell"]
+__all__ = ["AGAINST_BEFORE", "SYMPTOM_SCORE", "changed_for_the_better", "pain_score_against_before", "score_fell"]
 
 SYMPTOM_SCORE = "improved standardized mental-health measure"
 """The functional term of a symptom inventory's score change (`knowledge/evidence/functional.yaml`): a gain only when
@@ -51,14 +51,28 @@ lb)", "Norco 2/day, was 4/day"), each with whether a higher amount now is the be
 drug (`changed_for_the_better`)."""
 
 _NUMBER = r"\d{1,3}(?:\.\d)?"
+_SCORE_AGAINST_BEFORE = (
+    r"(?<![\d/.])(?P<score>\d{1,2})\s*/\s*10\s*(?:(?:now|currently|today)\s*)?[,(;]?\s*"
+    r"(?:(?:was|compared\s+(?:with|w/|to)|vs\.?|versus|against)\s+)?(?P<before>\d{1,2})\s*/\s*10\s+(?:before|prior\s+to|pre)\b"
+)
+"""A pain score now, then the score before the treatment, set side by side or compared ("4/10 (7/10 before treatment",
+"4/10 compared with 8/10 before pregabalin", "3/10 now vs 7/10 prior to it")."""
 _AGAINST = re.compile(
     rf"(?<![\d/.])(?P<now>{_NUMBER})\s*(?:[a-z]+\.?|/\s*(?:day|d|wk|week))?\s*[,(;]?\s*(?:(?:down|up)\s+from|previously"
     rf"|was|vs\.?|versus|compared\s+(?:with|to))\s+(?P<then>{_NUMBER})(?![\d/])"
-    r"|(?<![\d/.])(?P<score>\d{1,2})\s*/\s*10\s*[,(;]?\s*(?:was\s+)?(?P<before>\d{1,2})\s*/\s*10\s+(?:before|prior\s+to|pre)\b",
+    rf"|{_SCORE_AGAINST_BEFORE}",
     re.IGNORECASE,
 )
 """An amount now, with its unit, then the amount before ("25 lb (was 10 lb", "2/day, was 4/day", "45 min, up from 15"),
-or a pain score now, then the score before the treatment ("4/10 (7/10 before treatment")."""
+or a pain score now, then the score before the treatment (`_SCORE_AGAINST_BEFORE`)."""
+_SCORE_NOW_AND_BEFORE = re.compile(_SCORE_AGAINST_BEFORE, re.IGNORECASE)
+
+
+def pain_score_against_before(statement: str) -> tuple[float, float] | None:
+    """The pain score before a treatment and the score now, in a statement that gives the score now first and then the
+    one before ("4/10 compared with 8/10 before pregabalin": (8, 4)); None when it gives no such pair."""
+    found = _SCORE_NOW_AND_BEFORE.search(statement)
+    return (float(found["before"]), float(found["score"])) if found else None
 
 
 def changed_for_the_better(statement: str, higher_is_better: bool) -> bool:
