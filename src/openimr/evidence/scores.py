@@ -17,14 +17,16 @@ the score fell (`score_fell`)."""
 
 _SCORE = r"(?<![\w-])\d{1,3}\b"
 """A score: a number that is not part of the inventory's name ("PHQ-9", "GAD7")."""
+_DATED = r"(?:\s*\(\s*[\d/.-]{2,10}\s*\)|\s+(?:in|on)\s+[\d/.-]{4,10})?"
+"""The date a chart may give a score ("19 (11/2018)", "19 in 11/2018")."""
 _PAIR = re.compile(
-    rf"\bfrom\s+(?P<before>{_SCORE})(?:\s+[a-z-]+){{0,4}}?\s+to\s+(?P<after>{_SCORE})"
-    rf"|(?P<earlier>{_SCORE})\s*(?:-+>|→|=>|\bto\b|\bdown\s+to\b|\bup\s+to\b|\bnow\b)\s*(?P<later>{_SCORE})"
+    rf"\bfrom\s+(?P<before>{_SCORE}){_DATED}(?:\s+[a-z-]+){{0,4}}?\s+to\s+(?P<after>{_SCORE})"
+    rf"|(?P<earlier>{_SCORE}){_DATED}\s*(?:-+>|→|=>|\bto\b|\bdown\s+to\b|\bup\s+to\b|\bnow\b)\s*(?P<later>{_SCORE})"
     rf"|(?P<now>{_SCORE})\s*[,(;]?\s*(?:(?:down|up)\s+)?(?:from|previously|was)\s+(?P<then>{_SCORE})",
     re.IGNORECASE,
 )
 """Two scores of one inventory, the earlier and the later: "from 32 to 18", "from 32 at intake to 18", "32 -> 18", "19
-now 11", or the later first: "18, down from 32", "18 (previously 32)"."""
+now 11", "19 (11/2018) -> 13", or the later first: "18, down from 32", "18 (previously 32)"."""
 _FALL = re.compile(r"\b(?:improv\w*|decreas\w*|dropp\w*|fell|fallen|declin\w*|lower\w*|reduc\w*|went\s+down)\b", re.IGNORECASE)
 """Words by which a score is said to have fallen ("her PHQ-9 decreased", "the BDI-II has improved")."""
 
