@@ -132,6 +132,9 @@ def test_a_statement_naming_no_treatment_takes_the_one_of_the_sentence_before(te
         ("Physical therapy progress note\nShe can now climb stairs without a rail.", ["physical therapy"]),
         ("Acupuncture re-evaluation, 5/2/2016\nNeck pain since March.\n\nHe has returned to regular duty.", ["acupuncture"]),
         ("Progress note\nShe can now climb stairs without a rail.", []),
+        # a title naming the specialist's visit names where the results were seen, not their cause
+        ("PAIN MANAGEMENT PROGRESS NOTE\nHistory: low back pain.\n\nHe has returned to regular duty.", []),
+        ("Pain management re-evaluation, 5/2/2016\nNeck pain since March.\n\nShe can now climb stairs without a rail.", []),
         ("Lumbar strain from lifting.\nShe can now climb stairs without a rail.", []),
         # a title ended by a full stop, the note going on in the same line of text
         (

@@ -179,6 +179,29 @@ def test_a_rule_kept_to_some_kinds_does_not_end_the_scope_of_another() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "target", "kind", "expected"),
+    [
+        # a drug or treatment declined, avoided or never started was not tried
+        ("He asked to avoid gabapentin because of the weight gain it may cause.", "gabapentin", "medication", ABSENT),
+        ("She declined a trial of pregabalin.", "pregabalin", "medication", ABSENT),
+        ("He refused to take nortriptyline.", "nortriptyline", "medication", ABSENT),
+        ("Duloxetine was never filled; she did not want to take Cymbalta.", "Cymbalta", "medication", ABSENT),
+        ("She chose not to start acupuncture.", "acupuncture", "prior_treatment", ABSENT),
+        ("Her pregabalin prescription was never filled.", "pregabalin", "medication", ABSENT),
+        ("Acupuncture was declined by the patient.", "Acupuncture", "prior_treatment", ABSENT),
+        # declining to go on with it: it was tried
+        ("He declined to continue gabapentin after two months of dizziness.", "gabapentin", "medication", PRESENT),
+        ("She refused further physical therapy after 12 visits.", "physical therapy", "prior_treatment", PRESENT),
+        # a finding is not what a worker declines
+        ("He declined to answer questions; spasm was noted.", "spasm", "finding", PRESENT),
+    ],
+)
+def test_a_treatment_declined_or_never_started_was_not_tried(text: str, target: str, kind: str, expected: FactStatus) -> None:
+    start = text.index(target)
+    assert assertion(text, start, start + len(target), kind).status is expected
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Baseline: sits 20 min, walks 2 blocks.",

@@ -165,6 +165,10 @@ def test_a_drug_denied_or_decided_now_is_not_in_use(text: str) -> None:
         ("The physician prescribed gabapentin 300 mg three times daily with titration.", True),
         ("Dr. Lee started her on gabapentin at bedtime as a trial.", True),
         ("Gabapentin 100 mg was begun at night, titrating weekly.", True),
+        # the titration told as its schedule, before the verb or after it
+        ("Gabapentin 100 mg at bedtime, increasing to 300 mg, was prescribed with a recheck in a month.", True),
+        ("The plan started gabapentin 100 mg, to increase by 100 mg a week to 300 mg three times daily.", True),
+        ("Gabapentin was increased to 600 mg in 2015 and she still takes it.", False),
         ("The provider prescribed gabapentin on 10/20/2016.", True),
         # written or handed out at this visit: a new supply, first or refill, as the rest of the record tells
         ("Gabapentin 300 mg #90 prescribed today.", True),

@@ -325,6 +325,10 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
             PRESENT,
             "Tear of the supraspinatus extending into the infraspinatus",
         ),
+        # major depression as charts abbreviate it
+        ("Dx: MDD, recurrent, moderate.", "depression_diagnosis", PRESENT, "MDD"),
+        ("Assessment: dysthymia since the injury.", "depression_diagnosis", PRESENT, "dysthymia"),
+        ("No history of MDD.", "depression_diagnosis", ABSENT, "MDD"),
     ],
 )
 def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:

@@ -660,6 +660,11 @@ def test_every_check_is_documented() -> None:
         ("Norco brings her pain from 8 to 5", [38]),
         ("5/10 with walking and 7/10 with sitting", []),
         ("6/10 with medication and 5/10 without", []),
+        # the score now compared with the score before the treatment
+        ("4/10 compared with 8/10 before pregabalin", [50]),
+        ("3/10 now vs 6/10 prior to Lyrica", [50]),
+        ("2/10 (8/10 before the medication)", [75]),
+        ("8/10 compared to 5/10 before the drug", []),
         # a range of scores or of percents, read as its midpoint; not two scores joined by a dash
         ("leg pain 8/10 -> 2-3/10", [69]),
         ("pain from 7-8/10 to 3/10", [60]),

@@ -69,6 +69,12 @@ def _named(text: str) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def _consultations(text: str) -> set[str]:
+    """The consultations `text` names ("Pain management progress note"): a note's title naming the specialist's visit
+    names where the results it records were seen, not what brought them about."""
+    return {match.value.name for match in procedure_matcher().find(text) if match.value.kind is TreatmentKind.CONSULTATION}
+
+
 def attributed_treatments(
     sentence: str,
     start: int,
@@ -86,7 +92,8 @@ def attributed_treatments(
     He can now walk 30 minutes."; a procedure, then lists its results: "TFESI on 2/1. Relief 70% for ten weeks; returned
     to full duty and finished six visits of therapy."), else in the rest of its clause and sentence, else in the
     `heading` of its document (a note by the treating provider is about that treatment: "Chiropractic re-evaluation",
-    "Psychology progress note"); empty when none names one. What the statement itself names is what it measures, not its
+    "Psychology progress note"; a consultation it names, "Pain management progress note", is the visit, not a
+    treatment); empty when none names one. What the statement itself names is what it measures, not its
     cause ("reduced her Norco use", "used less medication"): it is left out, and so is what the sentence's `measured`
     statements of medication use name ("70% relief, and she took half as much Norco", "... and he stopped taking
     cyclobenzaprine"). A statement that `names_its_cause` keeps what it names: a pain score before a drug and after it
@@ -100,7 +107,7 @@ def attributed_treatments(
     cause = sentence[clause_start:end] + (tail if _CAUSE_AFTER.match(tail) else "")
     before = left_out | set(measured_before)
     places = [(cause, left_out), (sentence[:clause_start], left_out), (previous, before)]
-    places += [(tail, left_out), (sentence[clause_end:], left_out), (heading, left_out)]
+    places += [(tail, left_out), (sentence[clause_end:], left_out), (heading, left_out | _consultations(heading))]
     for text, skipped in places:
         named = [n for n in _named(text) if n not in skipped] if text else []
         if named:

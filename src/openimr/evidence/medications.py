@@ -94,13 +94,17 @@ _PRESCRIBER = (
     r"(?:physician|provider|doctor|surgeon|physiatrist|psychiatrist|practitioner|clinician|prescriber|PTP|treater"
     r"|(?:nurse\s+practitioner|NP|PA-?C?)\b|\bDr\.?\s+[A-Z][\w'-]+)"
 )
+_TITRATION = r"(?:(?:as|for|on)\s+an?\s+(?:\w+\s+)?trial|titrat\w*|(?:to\s+)?increas(?:e|ed|ing)\s+(?:\w+\s+){0,5}?to\s+\d+)\b"
+"""A start framed as a trial, or its dose to be titrated: "as a trial", "with titration", "increasing to 25 mg"."""
 _PRESCRIBED_NOW = re.compile(
     # the clinician's own act, as a summary or a note narrates the visit ("the physician prescribed gabapentin", "Dr.
     # Lee started her on nortriptyline 10 mg")
     rf"\b{_PRESCRIBER}\s+(?:\w+\s+){{0,2}}?(?:started|initiated|began|prescribed|dispensed|added|provided|gave|wrote)\b"
-    # a start framed as a trial or a titration ("was started on gabapentin as a trial", "begun with titration")
-    r"|\b(?:start\w*|began|begun|begin\w*|initiat\w*|prescrib\w*|dispens\w*|add(?:ed|ing)?)\b[^.;]{0,80}?"
-    r"\b(?:(?:as|for|on)\s+an?\s+(?:\w+\s+)?trial|titrat\w*)\b"
+    # a start framed as a trial or a titration ("was started on gabapentin as a trial", "begun with titration"), the
+    # titration told as its schedule, before the verb or after it ("amitriptyline 10 mg at bedtime, increasing to 25 mg,
+    # was prescribed", "started nortriptyline 10 mg, to increase to 25 mg after a week")
+    rf"|\b(?:start\w*|began|begun|begin\w*|initiat\w*|prescrib\w*|dispens\w*|add(?:ed|ing)?)\b[^.;]{{0,80}}?\b{_TITRATION}"
+    rf"|\b{_TITRATION}[^.;]{{0,80}}?\b(?:is|was|were|are|being)\s+(?:started|begun|initiated|prescribed|dispensed)\b"
     # written or handed out at this visit ("Norco #120 prescribed today", "dispensed at this visit"): a refill of a drug
     # in use as much as a first supply, which the rest of the record tells apart
     rf"|\b(?:prescrib\w*|dispens\w*)\b[^.;]{{0,40}}\b(?:{_THIS_VISIT})\b|\b(?:{_THIS_VISIT})\b[^.;]{{0,40}}\b(?:prescribed|dispensed)\b",

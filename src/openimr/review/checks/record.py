@@ -12,6 +12,7 @@ from openimr.evidence.attribution import treatment_classes
 from openimr.evidence.dates import DurationKind, find_durations
 from openimr.evidence.numbers import TENS, number_value
 from openimr.evidence.procedures import ProcedureEvent
+from openimr.evidence.scores import pain_score_against_before
 from openimr.knowledge.lexicons import laterality_matcher, same_body_region, same_spine_part, with_nerve_supply
 from openimr.knowledge.schema import compiled_patterns
 from openimr.knowledge.terms import PERCENT
@@ -469,8 +470,8 @@ def _midpoints(text: str) -> str:
 def relief_percents(text: str) -> list[int]:
     """The pain relief a statement quantifies, in percent: "50% relief", "70 percent", "sixty percent", a pain score
     "from 8/10 to 4/10", "8/10 -> 4/10", "8/10 before it -> 4/10 now", "VAS from 8 to 4" or "4/10 with it, 8/10
-    without" (the drop over the score before or without: 50), "reduced by (about) half" (50); a range of scores or of
-    percents read as its midpoint ("8/10 -> 2-3/10": 69; "60-70%": 65)."""
+    without" or "4/10 compared with 8/10 before it" (the drop over the score before or without: 50), "reduced by
+    (about) half" (50); a range of scores or of percents read as its midpoint ("8/10 -> 2-3/10": 69; "60-70%": 65)."""
     text = _midpoints(text)
     found = [int(m.group(1)) if m.group(1) else number_value(m.group(2)) or 0 for m in _PERCENT.finditer(text)]
     scores = (_SCORES, _ARROW_SCORES, _BARE_SCORES, _BEFORE_AND_NOW)
@@ -478,8 +479,9 @@ def relief_percents(text: str) -> list[int]:
         before, after = (float(group) for group in match.groups() if group is not None)
         if 0 < before <= 10 and after <= before:
             found.append(round(100 * (before - after) / before))
-    if (paired := _with_and_without(text)) is not None and 0 < paired[0] <= 10 and paired[1] <= paired[0]:
-        found.append(round(100 * (paired[0] - paired[1]) / paired[0]))
+    for paired in (_with_and_without(text), pain_score_against_before(text)):
+        if paired is not None and 0 < paired[0] <= 10 and paired[1] <= paired[0]:
+            found.append(round(100 * (paired[0] - paired[1]) / paired[0]))
     for match in _FRACTION.finditer(text):
         found.append(_FRACTIONS[" ".join(match.group("f").lower().replace("-", " ").split()).removesuffix("s")])
     return found
