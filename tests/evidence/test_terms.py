@@ -241,6 +241,14 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ),
         ("There is a positive ER lag at 20 degrees.", "shoulder_weakness", PRESENT, "positive ER lag"),
         ("Active elevation limited to 95 degrees.", "shoulder_motion_loss", PRESENT, "elevation limited to 95 degrees"),
+        # measured motion charted in a progress table's columns, first visit and now; not two sides in one row
+        ("Knee flexion AROM    70 deg        105 deg", "motion_gain", PRESENT, "flexion AROM    70 deg        105 deg"),
+        (
+            "Measure   Eval   Now\nShoulder abduction   90 degrees   150 degrees",
+            "motion_gain",
+            PRESENT,
+            "abduction   90 degrees   150 degrees",
+        ),
         ("L ankle jerk 0, R 2+.", "neuro_deficit", PRESENT, "ankle jerk 0"),
         ("Reflexes: 1+ left Achilles reflex.", "neuro_deficit", PRESENT, "1+ left Achilles reflex"),
         ("dec sens to LT over the L dorsal foot.", "neuro_deficit", PRESENT, "dec sens"),
@@ -327,6 +335,8 @@ def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
         ("Hip abduction 30 degrees.", "shoulder_motion_loss"),
         ("Falls asleep in 15 minutes and sleeps 7 h.", "insomnia"),
         ("Sleep latency of 20 min.", "insomnia"),
+        # two sides measured in one row of a table: no change over time
+        ("Hip flexion   R 100 deg   L 80 deg", "motion_gain"),
     ],
 )
 def test_normal_shorthand_is_no_deficit(text: str, key: str) -> None:
