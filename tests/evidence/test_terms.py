@@ -863,6 +863,9 @@ def test_a_return_to_work_written_without_its_to_is_functional_improvement() -> 
     [
         "A land-based course in April was stopped after three visits because squats swelled her knees.",
         "Land therapy sessions were discontinued as too painful.",
+        # the worker had to stop it, as notes tell it
+        "Tried land-based PT 3 visits, had to stop - knee swelling after each session.",
+        "Physical therapy on land needed to quit because of knee pain with squats.",
     ],
 )
 def test_a_land_based_course_stopped_is_land_therapy_not_tolerated(text: str) -> None:
