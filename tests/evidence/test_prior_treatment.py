@@ -59,6 +59,10 @@ from openimr.model import FactStatus
         # the injected corticosteroid named by its drug alone
         ("A Depo-Medrol 80 mg injection in the spring eased the pain for a week.", "joint injection", "", PRESENT),
         ("He had an intra-articular triamcinolone last autumn.", "joint injection", "", PRESENT),
+        # a note's heading names the therapy and the line after it tallies the visits; not a line about something else
+        ("Physical therapy progress report - right knee.\nVisits: 10 of 12 authorized.", "physical therapy", "10", PRESENT),
+        ("Physical therapy re-evaluation, left shoulder.\nVisit 6 of 8. Pain 4/10.", "physical therapy", "6", PRESENT),
+        ("She did physical therapy for the knee.\nPain 5/10 with 12 stairs.", "physical therapy", "", PRESENT),
     ],
 )
 def test_prior_treatment(text: str, name: str, sessions: str, status: FactStatus) -> None:

@@ -259,6 +259,14 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ),
         ("There is a positive ER lag at 20 degrees.", "shoulder_weakness", PRESENT, "positive ER lag"),
         ("Active elevation limited to 95 degrees.", "shoulder_motion_loss", PRESENT, "elevation limited to 95 degrees"),
+        # measured motion charted in a progress table's columns, first visit and now; not two sides in one row
+        ("Knee flexion AROM    70 deg        105 deg", "motion_gain", PRESENT, "flexion AROM    70 deg        105 deg"),
+        (
+            "Measure   Eval   Now\nShoulder abduction   90 degrees   150 degrees",
+            "motion_gain",
+            PRESENT,
+            "abduction   90 degrees   150 degrees",
+        ),
         ("L ankle jerk 0, R 2+.", "neuro_deficit", PRESENT, "ankle jerk 0"),
         ("Reflexes: 1+ left Achilles reflex.", "neuro_deficit", PRESENT, "1+ left Achilles reflex"),
         ("dec sens to LT over the L dorsal foot.", "neuro_deficit", PRESENT, "dec sens"),
@@ -351,6 +359,8 @@ def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
         ("Sleep latency of 20 min.", "insomnia"),
         ("Falls asleep within 20 min latency.", "insomnia"),
         ("Wakes at 7 AM rested.", "insomnia"),
+        # two sides measured in one row of a table: no change over time
+        ("Hip flexion   R 100 deg   L 80 deg", "motion_gain"),
     ],
 )
 def test_normal_shorthand_is_no_deficit(text: str, key: str) -> None:
@@ -888,6 +898,9 @@ def test_a_return_to_work_written_without_its_to_is_functional_improvement() -> 
     [
         "A land-based course in April was stopped after three visits because squats swelled her knees.",
         "Land therapy sessions were discontinued as too painful.",
+        # the worker had to stop it, as notes tell it
+        "Tried land-based PT 3 visits, had to stop - knee swelling after each session.",
+        "Physical therapy on land needed to quit because of knee pain with squats.",
     ],
 )
 def test_a_land_based_course_stopped_is_land_therapy_not_tolerated(text: str) -> None:

@@ -368,10 +368,36 @@ def test_amount_within(label: str, params: dict[str, Any], expected: tuple[Crite
         ("He uses topical gabapentin on the foot.", "Gabapentin 300mg #90", "initial", MET),
         ("He takes gabapentin 300 mg three times a day.", "Gabapentin 300mg #90", "continuation", MET),
         ("She applies a gabapentin 6% cream.", "Gabapentin 6% cream 120 g", "continuation", MET),
+        # a course the record gives only to another body region: this region's is a first course
+        ("He had 24 visits of PT for the low back in 2013.", "Physical therapy 8 visits for the neck", "initial", MET),
+        ("Lumbar PT x 12 in 2013; neck PT x 6 this spring.", "Physical therapy 8 visits for the neck", "continuation", MET),
+        ("He had 24 visits of PT for the low back.", "Physical therapy 8 visits for the lumbar spine", "continuation", MET),
     ],
 )
 def test_line(text: str, label: str, expected: str, status: CriterionStatus) -> None:
     assert _run("line", {"expected": expected}, text, request=label)[0] == status
+
+
+_POSTOP_PT = "Post-operative physical therapy 2 times a week for 3 weeks for the right knee"
+SILENT = (INSUFFICIENT, True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # therapy the record places before the operation is the care that led to it, not a postoperative course
+        ("After six visits of physical therapy failed, he underwent a right knee meniscectomy on 10/1/2016.", SILENT),
+        ("Physical therapy before surgery did not help. Right knee meniscectomy on 10/1/2016.", SILENT),
+        ("He attended physical therapy in 5/2016. Right knee meniscectomy on 10/1/2016.", SILENT),
+        # told after it, or after the operation in the sentence, it is one
+        ("Right knee meniscectomy on 10/1/2016; he has had six visits of physical therapy since.", (MET, False)),
+        ("Six visits of physical therapy since his right knee meniscectomy on 10/1/2016.", (MET, False)),
+        ("Physical therapy after surgery, 6 visits. Right knee meniscectomy on 10/1/2016.", (MET, False)),
+    ],
+)
+def test_line_after_surgery_leaves_out_therapy_before_it(text: str, expected: tuple[CriterionStatus, bool]) -> None:
+    params = {"expected": "continuation", "family": ["physical therapy"], "after_surgery": True}
+    assert _run("line", params, text, request=_POSTOP_PT) == expected
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from openimr.evidence.dates import find_dates
+from openimr.evidence.dates import find_dates, report_frame_end
 from openimr.evidence.numbers import TIMES_A_WEEK, count_after, number_value, times_a_week
 from openimr.evidence.terms import Candidate, find_terms
-from openimr.evidence.text import plan_section
+from openimr.evidence.text import plan_section, split_sentences
 from openimr.evidence.wording import CLINICAL, UNDER_WAY
 from openimr.knowledge.terms import anchored_search
 from openimr.model import Case
@@ -176,6 +176,24 @@ def injections_told(sentence: str, start: int, end: int) -> InjectionsTold:
     return InjectionsTold(count, tuple(dates))
 
 
+_TALLY_FIELD = re.compile(r"^(?:sessions?|visits?|treatments?)\b", re.IGNORECASE)
+"""A sentence that opens on the visits a note counts: the tally field of a therapy note's heading ("Visits: 12 of 12
+authorized", "Visit 6 of 8")."""
+
+
+def _tally_field_after(text: str, end: int, as_of: dt.date | None) -> int | None:
+    """The sessions the sentence after `end` counts when it is a tally field (`_TALLY_FIELD`): a note names its therapy
+    in its heading ("PT progress report - L TKA.") and counts the visits in the next line ("Visits: 12 of 12
+    authorized": twelve given), after the report it comes from when a summary retells it ("Per the report dated
+    3/2/2016, visits: 12 of 12")."""
+    following = split_sentences(text, end)
+    if not following:
+        return None
+    sentence = following[0].text
+    told = sentence[report_frame_end(sentence) :].lstrip(" ,:-")
+    return _sessions_had(told, as_of) if _TALLY_FIELD.match(told) else None
+
+
 def _clause(sentence: str, offset: int) -> str:
     """The order of a plan `offset` of `sentence` lies in, between the `_ORDER_BREAK`s around it."""
     start = max((m.end() for m in _ORDER_BREAK.finditer(sentence, 0, offset)), default=0)
@@ -188,7 +206,10 @@ def extract(case: Case, names: frozenset[str] | None = None) -> list[Candidate]:
     sessions the sentence states, if any."""
     facts: list[Candidate] = []
     for match in find_terms(case, "prior_treatment", CLINICAL, names):
-        count = _sessions_had(match.sentence.text, match.document.date or case.dates.ur_decision)
+        as_of = match.document.date or case.dates.ur_decision
+        count = _sessions_had(match.sentence.text, as_of)
+        if count is None:
+            count = _tally_field_after(match.document.text, match.sentence.end, as_of)
         clause = _clause(match.sentence.text, match.start - match.sentence.start)
         plan = None if anchored_search(_ONGOING, clause) else plan_section(match.document.text, match.start)
         facts.append(Candidate("prior_treatment", match, value=str(count) if count is not None else "", plan=plan))

@@ -22,12 +22,13 @@ from enum import StrEnum
 from functools import cache, lru_cache
 
 from openimr.evidence import Evidence
+from openimr.evidence.dates import find_event_dates
 from openimr.evidence.medications import FIRST_PRESCRIPTION, ONGOING_USE, PAST_COURSE, PRESCRIBED_NOW, same_drug, shows_use
 from openimr.evidence.procedures import ProcedureEvent
 from openimr.evidence.text import list_lead_in
 from openimr.evidence.wording import AFTER_SURGERY
 from openimr.knowledge.lexicons import procedure_lexicon, same_body_region
-from openimr.model import Case, Fact, FactStatus, Treatment, TreatmentKind
+from openimr.model import Case, Fact, FactStatus, Treatment, TreatmentKind, last_day
 from openimr.requests import parse_request
 
 __all__ = [
@@ -210,7 +211,51 @@ def _in_a_topical_product(fact: Fact, evidence: Evidence) -> bool:
     return bool(_STRENGTH_IN_PERCENT.match(text, span.end) or _TOPICAL_BEFORE.search(text, max(0, span.start - 30), span.start))
 
 
-def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact:
+_BEFORE_SURGERY = re.compile(
+    r"\b(?:pre[\s-]?op(?:erative(?:ly)?)?|pre[\s-]?surg(?:ical|ery)|(?:before|prior\s+to)\s+(?:the\s+|his\s+|her\s+|their\s+)?"
+    r"(?:\w+\s+){0,2}?(?:surgery|operation|procedure))\b",
+    re.IGNORECASE,
+)
+"""Words by which the record places care before an operation ("pre-operative therapy", "PT prior to surgery")."""
+_THEN_OPERATED = re.compile(
+    r"^(?!.*\b(?:after|since|following|post|status\s+post|s/p)\b)[^.;]*"
+    r"\b(?:underwent|undergo(?:es|ing)?|went\s+on\s+to|proceeded|(?:was|were)\s+(?:then\s+)?(?:taken|referred)\s+(?:to|for)"
+    r"|then|subsequently|eventually|ultimately|led\s+to|leading\s+to)\b[^.;]*$",
+    re.IGNORECASE,
+)
+"""What stands between care and the operation named after it when the care came first: a word telling the operation
+as what followed ("After therapy and injections failed, he underwent a decompression", "then had the repair"), and no
+word that puts the care after it ("12 PT visits since his TKA"); a heading that names the operation the care is for
+("PT progress report - L TKA") tells no order."""
+
+
+def given_before_surgery(fact: Fact, evidence: Evidence, surgery: Fact) -> bool:
+    """Whether the record places a course of care before `surgery` (a performed surgery of its region): a sentence of
+    it that says nothing of the time after an operation (`AFTER_SURGERY`) tells it as pre-operative, dates it before
+    the operation, or names it ahead of the operation with no word that puts it after (`_THEN_OPERATED`: "After failing
+    therapy and injections, he underwent a decompression"). Such care led to the operation; it is no postoperative
+    course (Postsurgical Treatment Guidelines: the initial course starts after the surgery)."""
+    texts = evidence.document_texts
+    for placed in evidence.sentences_of(fact):
+        text, sentence = placed.sentence.text, placed.sentence
+        if AFTER_SURGERY.search(text):
+            continue
+        if _BEFORE_SURGERY.search(text):
+            return True
+        dates = find_event_dates(text)
+        if surgery.date is not None and dates and all(last_day(d.date, d.precision) < surgery.date for d in dates):
+            return True
+        if any(
+            span.document_id == placed.span.document_id
+            and placed.span.end <= span.start < sentence.end
+            and _THEN_OPERATED.match(texts[span.document_id][placed.span.end : span.start])
+            for span in surgery.spans
+        ):
+            return True
+    return False
+
+
+def line_of(treatment: Treatment, evidence: Evidence, family: list[str], after_surgery: bool = False) -> Fact:
     """Whether a request starts a treatment or continues one, as a fact whose value is a `Line`.
 
     A drug continues when the record shows the worker taking it (not the prescription written at the visit the record
@@ -219,7 +264,10 @@ def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact
     asks for more of it. The record saying it was never given, or the request calling it initial or new, makes it a first course.
     When the claims administrator authorized part of the request (the same treatment, less of it), the disputed
     remainder continues the authorized part; when the whole original request stays disputed, the authorized part is
-    that request cut down, not an earlier course, and the record decides. Silence is `Line.UNKNOWN`."""
+    that request cut down, not an earlier course, and the record decides. With `after_surgery`, a course the record
+    places before the latest surgery of the request's region (`given_before_surgery`) is not counted; without it, a
+    course the record gives only to other body regions makes the request a first course for its own. Silence is
+    `Line.UNKNOWN`."""
     request = treatment.original_request or treatment.text
     authorized = treatment.authorized
     if authorized and _treatment_name(authorized) == treatment.name and not _whole_request_disputed(treatment):
@@ -241,11 +289,10 @@ def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact
             return Fact(kind="line", name=Line.INITIAL, value="it is prescribed at this visit", spans=now[0].spans)
     else:
         # a course for another body region is not this one's ("PT for the back; none yet for the shoulder")
-        prior = [
-            f
-            for f in evidence.mentions(family)
-            if f.kind == "prior_treatment" and f.experiencer == "patient" and same_body_region(f.body_parts, treatment.body_parts)
-        ]
+        told = [f for f in evidence.mentions(family) if f.kind == "prior_treatment" and f.experiencer == "patient"]
+        here = [f for f in told if same_body_region(f.body_parts, treatment.body_parts)]
+        surgery = last_surgery_of_region(treatment, evidence) if after_surgery else None
+        prior = [f for f in here if surgery is None or not given_before_surgery(f, evidence, surgery)]
         given = [f for f in prior if f.status == FactStatus.PRESENT]
         if given:
             return Fact(kind="line", name=Line.CONTINUATION, value="a course of it has been given", spans=given[0].spans)
@@ -254,6 +301,13 @@ def line_of(treatment: Treatment, evidence: Evidence, family: list[str]) -> Fact
             return Fact(kind="line", name=Line.INITIAL, value="the record says it has not been given", spans=never[0].spans)
         if asks_for_more(treatment):
             return Fact(kind="line", name=Line.CONTINUATION, value="the request asks for more of it")
+        elsewhere = [f for f in told if f.status == FactStatus.PRESENT and f not in here]
+        if elsewhere and all(f.status != FactStatus.PRESENT for f in here):
+            # the record accounts for the care given, all of it to other body regions: a body part added to the claim,
+            # or injured with others but not yet treated, starts its own course (CPMTG Physical Medicine: the visits
+            # are those of the condition treated)
+            value = "the record shows it given only for another body region"
+            return Fact(kind="line", name=Line.INITIAL, value=value, spans=elsewhere[0].spans)
     if _FIRST_COURSE.search(request):
         return Fact(kind="line", name=Line.INITIAL, value="the request asks for a first course")
     if treatment.kind is TreatmentKind.DRUG:

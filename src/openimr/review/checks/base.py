@@ -88,9 +88,10 @@ class CheckContext:
         """The phase of care (`openimr.review.structure.phase_of`), with the default postsurgical period."""
         return self.known_phase or phase_of(self.case, self.treatment, self.evidence, POSTSURGICAL_MONTHS)
 
-    def line(self, family: Iterable[str]) -> Fact:
-        """The line of treatment, a course of any of `family` counting as given."""
-        return line_of(self.treatment, self.evidence, list(family))
+    def line(self, family: Iterable[str], after_surgery: bool = False) -> Fact:
+        """The line of treatment, a course of any of `family` counting as given (with `after_surgery`, only one the
+        record does not place before the surgery: `line_of`)."""
+        return line_of(self.treatment, self.evidence, list(family), after_surgery)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ class LineParams(FamilyParams):
     after_surgery: bool = Field(
         default=False,
         description="Count only the courses given after the surgery the service follows: while that surgery is still "
-        "to come (asked for in the same case, or none performed in the record), none has been.",
+        "to come (asked for in the same case, or none performed in the record), none has been; once performed, a course "
+        "the record places before it is not counted.",
     )
 
 
@@ -41,7 +42,7 @@ def line(ctx: CheckContext, params: LineParams) -> Outcome:
     if params.after_surgery and (ctx.primary.item is not None or not surgeries_performed(ctx.evidence)):
         fact = Fact(kind="line", name=Line.INITIAL, value="the surgery it follows has not been performed yet")
     else:
-        fact = ctx.line([ctx.treatment.name, *params.family])
+        fact = ctx.line([ctx.treatment.name, *params.family], params.after_surgery)
     if fact.name == Line.UNKNOWN:
         return silence(str(fact.value), [fact] if fact.spans else [])
     status = MET if fact.name == params.expected else NOT_MET
