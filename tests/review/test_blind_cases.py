@@ -172,8 +172,9 @@ BLIND_SETS = [
     BlindSet("blind13", agreeing_items=199, overturned_caught=95),
     # written 2026-12-02 by a twenty-second and a twenty-third engineer (180 cases, 204 items, 98 Overturned), held back
     # all of session 29 and measured at its start (main: 183 items agree, 81 Overturned caught, 102 of 106 Upheld kept,
-    # balanced accuracy 0.894) and once on the engine merged to land: the same 183, 81 and 102, the same items
-    BlindSet("blind14", agreeing_items=183, overturned_caught=81),
+    # balanced accuracy 0.894) and once on the engine merged to land: the same 183, 81 and 102, the same items; then a
+    # development set in session 30: 200 and 94 after eng-img30, eng-rx30, eng-inj30, eng-neuro30 and eng-ther30
+    BlindSet("blind14", agreeing_items=200, overturned_caught=94),
     # written 2026-12-02 by a twenty-fourth and a twenty-fifth engineer (180 cases, 207 items, 105 Overturned) in the
     # middle of session 29, first measured on the engine merged so far (blind12's fixes, before it guided anything):
     # 186 items agree, 89 Overturned caught, 97 of 102 Upheld kept, balanced accuracy 0.899 (main at the session's
@@ -181,8 +182,14 @@ BLIND_SETS = [
     # 194 and 95 after eng-rx15 (an unticked box negates its label), eng-inj15 (a dose cut written as dosing
     # frequencies; procedure and operative notes as their procedure's report), eng-img15 (a procedure's name split by a
     # bracketed note; no knee MRI for osteoarthritis alone) and eng-surg15 (large cuff tears as notes size them; partial
-    # or short relief as care that failed; an opioid taper under way for a programme)
-    BlindSet("blind15", agreeing_items=194, overturned_caught=95),
+    # or short relief as care that failed; an opioid taper under way for a programme); 201 and 100 after session 30's
+    # first wave
+    BlindSet("blind15", agreeing_items=201, overturned_caught=100),
+    # written 2026-12-02 by a twenty-eighth and a twenty-ninth engineer (180 cases, 206 items, 103 Overturned) at the
+    # start of session 30, first measured on the engine merged after its first wave (blind14 and blind15's fixes,
+    # before it guided anything): 187 items agree, 90 Overturned caught, 97 of 103 Upheld kept, balanced accuracy 0.908
+    # (main at the session's start: 186, 89 and 97, 0.903)
+    BlindSet("blind17", agreeing_items=187, overturned_caught=90),
 ]
 
 
