@@ -119,6 +119,10 @@ HYPOTHETICAL, PLANNED = FactStatus.HYPOTHETICAL, FactStatus.PLANNED
         ("No change in spasm since the last visit.", "spasm", PRESENT),
         ("No increase in spasm.", "spasm", PRESENT),
         ("Walks without difficulty and has spasm.", "spasm", PRESENT),
+        # the "and" before a second predicate ends the first one's scope; its verb may open a negation of its own
+        ("The notes list his drugs and did not document his gait, reflexes or any spasm.", "spasm", ABSENT),
+        ("She reviewed the diary, and does not report any spasm, guarding or tenderness.", "tenderness", ABSENT),
+        ("No tenderness and has spasm on the left.", "spasm", PRESENT),
         # uncertainty
         ("Possible radiculopathy.", "radiculopathy", UNCERTAIN),
         ("Rule out radiculopathy.", "radiculopathy", UNCERTAIN),
