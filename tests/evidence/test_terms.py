@@ -337,6 +337,11 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("Dx: MDD, recurrent, moderate.", "depression_diagnosis", PRESENT, "MDD"),
         ("Assessment: dysthymia since the injury.", "depression_diagnosis", PRESENT, "dysthymia"),
         ("No history of MDD.", "depression_diagnosis", ABSENT, "MDD"),
+        # a list of care closed by a result that names no treatment; progress that has stopped (not the tibial plateau)
+        ("PT x8, naproxen, HEP. No durable relief.", "failed_conservative_care", PRESENT, "No durable relief"),
+        ("Chiro, ibuprofen without real improvement.", "failed_conservative_care", PRESENT, "without real improvement"),
+        ("6 weeks of PT with no additional gains.", "therapy_plateau", PRESENT, "no additional gains"),
+        ("Progress in therapy has plateaued.", "therapy_plateau", PRESENT, "plateaued"),
     ],
 )
 def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
@@ -346,6 +351,11 @@ def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
     assert facts[0].spans[0].text == span
     assert text[facts[0].spans[0].start : facts[0].spans[0].end] == span
     assert facts[0].spans[0].document_id == "note"
+
+
+def test_no_relief_said_of_a_treatment_is_not_the_close_of_a_list_and_a_tibial_plateau_is_anatomy() -> None:
+    assert not _facts("No relief is expected from more therapy.", "failed_conservative_care")
+    assert not _facts("Fracture of the lateral tibial plateau in 2015.", "therapy_plateau")
 
 
 @pytest.mark.parametrize(

@@ -287,7 +287,8 @@ def _therapies(facts: list[Fact]) -> str:
 
 @check("conservative_care_failed", ConservativeCareParams)
 def conservative_care_failed(ctx: CheckContext, params: ConservativeCareParams) -> Outcome:
-    """Conservative care has been tried and has failed: stated as such, or a course of care given and symptoms
+    """Conservative care has been tried and has failed: stated as such (or said to have stopped progressing, a plateau:
+    care that no longer improves the symptoms has failed to resolve them), or a course of care given and symptoms
     persisting (said to persist or to worsen, or one of `symptoms` still documented), the failure or the symptoms in
     the request's region (leg pain counts for the lumbar spine); with `min_weeks`, for at least that long since the
     injury. Not met when the record says a therapy tried improved the symptoms and says of none that it failed: care
@@ -298,7 +299,7 @@ def conservative_care_failed(ctx: CheckContext, params: ConservativeCareParams) 
         facts = _in_region(ctx, facts, nerve_supply=True)
         return _on_side(ctx, facts) if params.same_side else facts
 
-    failed = in_place(ctx.evidence.present(["failed_conservative_care"]))
+    failed = in_place(ctx.evidence.present(["failed_conservative_care", "therapy_plateau"]))
     care = ["conservative_care", *_STEROID_INJECTIONS, *(["basic_care"] if params.basic_care else [])]
     tried = [f for f in ctx.evidence.present(care) if f.kind == "prior_treatment"]
     if params.medications:
