@@ -39,6 +39,11 @@ def _events(text: str, document_type: str = "progress_report") -> list[tuple[str
         # a note may drop the verb: the "when" clause still awaits the decision
         ("Labs now so that all is in order when lumbar fusion authorized.", ProcedureEvent.PLANNED),
         ("Will book the lumbar fusion when approved, per the patient's wish.", ProcedureEvent.PLANNED),
+        # a decision the clause says has not been made is none
+        ("No authorization of the lumbar fusion appears in the records.", ProcedureEvent.PLANNED),
+        ("The lumbar fusion has not yet been approved.", ProcedureEvent.PLANNED),
+        ("Authorization for the lumbar fusion has not been received.", ProcedureEvent.PLANNED),
+        ("He is awaiting the lumbar fusion, scheduled without certification so far.", ProcedureEvent.PLANNED),
         # a "when" clause in the past tense tells of a decision made
         ("The brace was fitted when the lumbar fusion was approved.", ProcedureEvent.CERTIFIED),
         # the weeks since the operation say it was done

@@ -1212,3 +1212,26 @@ def test_insomnia_characterized_in_a_note_shorthand(text: str, found: bool) -> N
     """ODG Insomnia treatment: before a hypnotic, the sleep disturbance is evaluated (onset, maintenance, hours, sleep
     hygiene, next-day function); notes write its components in shorthand, or as the hygiene measures tried."""
     assert bool([f for f in _facts(text, "sleep_assessment") if f.status == PRESENT]) is found
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("Tramadol 50 mg 3/day this month, then 2/day, then 1/day, then stop.", True),
+        ("Oxycodone two tablets a day for two weeks, then one a day for two weeks, then off.", True),
+        ("Lower the hydrocodone by one tablet a day every two weeks.", True),
+        ("Cut the morphine dose by 10% each month.", True),
+        ("Percocet 10/325 #60 (taper).", True),
+        ("Norco 10/325 #90 - wean", True),
+        ("We agree to taper the tramadol.", True),
+        ("Prednisone one a day for five days, then stop.", False),
+        ("Her pain was reduced by 50% for a week.", False),
+        ("Norco #120 - refill.", False),
+        ("Ibuprofen 3 times daily, then twice daily as needed.", False),
+    ],
+)
+def test_a_taper_written_as_a_schedule_a_rate_or_the_supply_it_marks(text: str, found: bool) -> None:
+    """CPMTG p. 79 and p. 124, DWC Opioids 2016: the plan writes a wean as a schedule of two or more falling daily doses
+    that ends in stopping, as an amount taken off every interval, or marks the supply as the taper's; one course then
+    stopped, or a pain score reduced, is no taper."""
+    assert bool([f for f in _facts(text, "opioid taper plan") if f.status != ABSENT]) is found

@@ -52,14 +52,19 @@ CONDITIONAL_DECISION = re.compile(
     r"\b(?:if|once|unless|until|whether|pending|awaiting)\b(?:\W+\w+){0,6}?\W+(?:non-?certif|certif|authoriz|approv|denied)\w*"
     r"|\b(?:to|will|would|should|may|might)\s+be\s+(?:\w+\s+)?(?:certif|authoriz|approv|denied)\w*"
     r"|\bwhen\b(?:\W+\w+){0,6}?\W+(?:is|are|gets?|becomes?|has\s+been)\s+(?:\w+\s+)?(?:certif|authoriz|approv)\w*"
-    r"|\bwhen\b(?:\W+(?!(?:was|were|had|did)\b)\w+){0,6}?\W+(?:certif|authoriz|approv)(?:ied|ed)\b(?=\s*(?:[.;,)]|$))",
+    r"|\bwhen\b(?:\W+(?!(?:was|were|had|did)\b)\w+){0,6}?\W+(?:certif|authoriz|approv)(?:ied|ed)\b(?=\s*(?:[.;,)]|$))"
+    r"|\b(?:no|without|lacks?|lacking)\s+(?:\w+\s+){0,2}?(?:certification|authori[sz]ation|approval)s?\b"
+    r"|\bnot\s+(?:yet|as\s+yet|so\s+far)\s+(?:been\s+)?(?:certif|authoriz|approv)\w*"
+    r"|\b(?:certification|authori[sz]ation|approval)\s+(?:\w+\s+){0,5}?(?:has|have|had|was|were|is|are)\s+(?:not|never)"
+    r"\s+(?:yet\s+)?(?:been\s+)?(?:received|given|granted|obtained|issued)\b",
     re.IGNORECASE,
 )
 """A decision the clause only supposes or awaits ("in place if the surgery is later approved", "pending
-authorization", "once it is certified", "ready when it is approved"): no decision at all. A note may drop the verb
-"is" ("labs now, for when the fusion authorized", "will schedule when approved"): a "when" clause that ends on the
-bare participle, with no past tense in it, awaits the decision too ("when the surgery was approved" tells of one
-made)."""
+authorization", "once it is certified", "ready when it is approved"), or says has not been made ("no authorization
+of the surgery is in the file", "not yet approved", "authorization for it has not been received"): no decision at
+all, and no certification. A note may drop the verb "is" ("labs now, for when the fusion authorized", "will schedule
+when approved"): a "when" clause that ends on the bare participle, with no past tense in it, awaits the decision too
+("when the surgery was approved" tells of one made)."""
 _WAS_DECIDED = re.compile(
     r"\b(?:was|were|been|is|are)\s+(?:not\s+(?:yet\s+)?(?=certified|authorized|approved))?"
     r"(?:previously\s+|subsequently\s+|partially\s+)?(?:denied|non-?certified|"
