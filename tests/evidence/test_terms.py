@@ -1202,3 +1202,36 @@ def test_insomnia_characterized_in_a_note_shorthand(text: str, found: bool) -> N
     """ODG Insomnia treatment: before a hypnotic, the sleep disturbance is evaluated (onset, maintenance, hours, sleep
     hygiene, next-day function); notes write its components in shorthand, or as the hygiene measures tried."""
     assert bool([f for f in _facts(text, "sleep_assessment") if f.status == PRESENT]) is found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Therapy helped early; no further change over the last 5 sessions.",
+        "Strength rose, then no measurable gains in the final three visits.",
+        "She finished 12 OT sessions, the last three of which brought no further progress.",
+        "PT gains have levelled off since March.",
+    ],
+)
+def test_gains_stopped_over_the_last_visits_is_a_plateau(text: str) -> None:
+    assert [f.status for f in _facts(text, "therapy_plateau")] == [PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["She is still making gains in the last two sessions.", "He has had no physical therapy in the last 6 weeks."],
+)
+def test_continuing_gains_or_no_therapy_is_no_plateau(text: str) -> None:
+    assert not [f for f in _facts(text, "therapy_plateau") if f.status is PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Capacity testing done; current PDL light.", "Tested physical demand level: sedentary.", "PDL demonstrated: medium."],
+)
+def test_a_present_demand_level_is_a_tested_capacity(text: str) -> None:
+    assert [f.status for f in _facts(text, "capacity_tested")] == [PRESENT]
+
+
+def test_a_job_level_written_with_an_equals_sign_is_a_job_demand() -> None:
+    assert [f.status for f in _facts("Occupation = heavy (roofer).", "job_demand_stated")] == [PRESENT]
