@@ -1235,3 +1235,20 @@ def test_a_present_demand_level_is_a_tested_capacity(text: str) -> None:
 
 def test_a_job_level_written_with_an_equals_sign_is_a_job_demand() -> None:
     assert [f.status for f in _facts("Occupation = heavy (roofer).", "job_demand_stated")] == [PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The psychologist described him as motivated.",
+        "The team found her highly motivated for change.",
+        "He stated he is not seeking to remain on disability.",
+        "She signed a statement acknowledging the program's goals.",
+    ],
+)
+def test_motivation_as_an_evaluator_or_the_worker_states_it(text: str) -> None:
+    assert PRESENT in [f.status for f in _facts(text, "motivated_to_change")]
+
+
+def test_an_evaluator_finding_the_worker_unmotivated_is_no_motivation() -> None:
+    assert not [f for f in _facts("The psychologist found him poorly motivated.", "motivated_to_change") if f.status is PRESENT]
