@@ -1235,3 +1235,53 @@ def test_a_taper_written_as_a_schedule_a_rate_or_the_supply_it_marks(text: str, 
     that ends in stopping, as an amount taken off every interval, or marks the supply as the taper's; one course then
     stopped, or a pain score reduced, is no taper."""
     assert bool([f for f in _facts(text, "opioid taper plan") if f.status != ABSENT]) is found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Therapy helped early; no further change over the last 5 sessions.",
+        "Strength rose, then no measurable gains in the final three visits.",
+        "She finished 12 OT sessions, the last three of which brought no further progress.",
+        "PT gains have levelled off since March.",
+    ],
+)
+def test_gains_stopped_over_the_last_visits_is_a_plateau(text: str) -> None:
+    assert [f.status for f in _facts(text, "therapy_plateau")] == [PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["She is still making gains in the last two sessions.", "He has had no physical therapy in the last 6 weeks."],
+)
+def test_continuing_gains_or_no_therapy_is_no_plateau(text: str) -> None:
+    assert not [f for f in _facts(text, "therapy_plateau") if f.status is PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Capacity testing done; current PDL light.", "Tested physical demand level: sedentary.", "PDL demonstrated: medium."],
+)
+def test_a_present_demand_level_is_a_tested_capacity(text: str) -> None:
+    assert [f.status for f in _facts(text, "capacity_tested")] == [PRESENT]
+
+
+def test_a_job_level_written_with_an_equals_sign_is_a_job_demand() -> None:
+    assert [f.status for f in _facts("Occupation = heavy (roofer).", "job_demand_stated")] == [PRESENT]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The psychologist described him as motivated.",
+        "The team found her highly motivated for change.",
+        "He stated he is not seeking to remain on disability.",
+        "She signed a statement acknowledging the program's goals.",
+    ],
+)
+def test_motivation_as_an_evaluator_or_the_worker_states_it(text: str) -> None:
+    assert PRESENT in [f.status for f in _facts(text, "motivated_to_change")]
+
+
+def test_an_evaluator_finding_the_worker_unmotivated_is_no_motivation() -> None:
+    assert not [f for f in _facts("The psychologist found him poorly motivated.", "motivated_to_change") if f.status is PRESENT]
