@@ -1247,7 +1247,8 @@ def test_a_taper_written_as_a_schedule_a_rate_or_the_supply_it_marks(text: str, 
     ],
 )
 def test_gains_stopped_over_the_last_visits_is_a_plateau(text: str) -> None:
-    assert [f.status for f in _facts(text, "therapy_plateau")] == [PRESENT]
+    # "no further progress" alone is a plateau too (the failed-care reading): two readings may both find one sentence
+    assert {f.status for f in _facts(text, "therapy_plateau")} == {PRESENT}
 
 
 @pytest.mark.parametrize(
