@@ -337,6 +337,11 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("Dx: MDD, recurrent, moderate.", "depression_diagnosis", PRESENT, "MDD"),
         ("Assessment: dysthymia since the injury.", "depression_diagnosis", PRESENT, "dysthymia"),
         ("No history of MDD.", "depression_diagnosis", ABSENT, "MDD"),
+        # a medication being started or its dose adjusted, which the next visits monitor
+        ("Sertraline increased 50 -> 100 mg in March.", "medication_titration", PRESENT, "increased 50 -> 100"),
+        ("Her pregabalin dose is still being adjusted.", "medication_titration", PRESENT, "dose is still being adjusted"),
+        ("Duloxetine uptitrated to 60 mg.", "medication_titration", PRESENT, "uptitrated"),
+        ("No dose changes were made; regimen stable.", "medication_titration", ABSENT, "dose changes"),
     ],
 )
 def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:
