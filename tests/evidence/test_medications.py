@@ -170,6 +170,10 @@ def test_a_drug_denied_or_decided_now_is_not_in_use(text: str) -> None:
         ("The plan started gabapentin 100 mg, to increase by 100 mg a week to 300 mg three times daily.", True),
         ("Gabapentin was increased to 600 mg in 2015 and she still takes it.", False),
         ("The provider prescribed gabapentin on 10/20/2016.", True),
+        # the clinician's act with an aside between the clinician and the verb
+        ("The physician, at the pain specialist's suggestion, prescribed gabapentin 100 mg at night.", True),
+        ("Her doctor, after reviewing the nerve study, started gabapentin with a recheck in a month.", True),
+        ("The physician, as in 2014, prescribed gabapentin in 2014.", False),
         # written or handed out at this visit: a new supply, first or refill, as the rest of the record tells
         ("Gabapentin 300 mg #90 prescribed today.", True),
         ("At this appointment gabapentin 300 mg #90 was dispensed.", True),

@@ -342,6 +342,11 @@ PRESENT, ABSENT, UNCERTAIN = FactStatus.PRESENT, FactStatus.ABSENT, FactStatus.U
         ("Chiro, ibuprofen without real improvement.", "failed_conservative_care", PRESENT, "without real improvement"),
         ("6 weeks of PT with no additional gains.", "therapy_plateau", PRESENT, "no additional gains"),
         ("Progress in therapy has plateaued.", "therapy_plateau", PRESENT, "plateaued"),
+        # a medication being started or its dose adjusted, which the next visits monitor
+        ("Sertraline increased 50 -> 100 mg in March.", "medication_titration", PRESENT, "increased 50 -> 100"),
+        ("Her pregabalin dose is still being adjusted.", "medication_titration", PRESENT, "dose is still being adjusted"),
+        ("Duloxetine uptitrated to 60 mg.", "medication_titration", PRESENT, "uptitrated"),
+        ("No dose changes were made; regimen stable.", "medication_titration", ABSENT, "dose changes"),
     ],
 )
 def test_findings(text: str, key: str, status: FactStatus, span: str) -> None:

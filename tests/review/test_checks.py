@@ -327,6 +327,24 @@ def test_request_names(label: str, params: dict[str, Any], status: CriterionStat
     assert _run("request_names", params, "Neck pain.", request=label)[0] == status
 
 
+_SERIES_UNLESS_TITRATED = {"patterns": [r"\bmonthly\s+x\s*[2-4]\b"], "unless": ["medication_titration"], "accept_planned": True}
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "status"),
+    [
+        # the wording bars the request unless the record documents what lifts the bar (a dose being titrated)
+        ("Neck pain; she takes tramadol as before.", "Follow-up visits monthly x 3", MET),
+        ("Neck pain. Duloxetine was increased from 30 to 60 mg.", "Follow-up visits monthly x 3", NOT_MET),
+        ("Neck pain. Plan: titrate gabapentin over the next months.", "Follow-up visits monthly x 3", NOT_MET),
+        ("Neck pain. No titration of her medications is needed.", "Follow-up visits monthly x 3", MET),
+        ("Neck pain. Duloxetine was increased from 30 to 60 mg.", "Follow-up visit in 4 weeks", NOT_MET),
+    ],
+)
+def test_request_names_unless_the_record_lifts_it(text: str, label: str, status: CriterionStatus) -> None:
+    assert _run("request_names_unless", _SERIES_UNLESS_TITRATED, text, request=label)[0] == status
+
+
 @pytest.mark.parametrize(
     ("label", "params", "expected"),
     [

@@ -98,8 +98,9 @@ _TITRATION = r"(?:(?:as|for|on)\s+an?\s+(?:\w+\s+)?trial|titrat\w*|(?:to\s+)?inc
 """A start framed as a trial, or its dose to be titrated: "as a trial", "with titration", "increasing to 25 mg"."""
 _PRESCRIBED_NOW = re.compile(
     # the clinician's own act, as a summary or a note narrates the visit ("the physician prescribed gabapentin", "Dr.
-    # Lee started her on nortriptyline 10 mg")
-    rf"\b{_PRESCRIBER}\s+(?:\w+\s+){{0,2}}?(?:started|initiated|began|prescribed|dispensed|added|provided|gave|wrote)\b"
+    # Lee started her on nortriptyline 10 mg"), with an aside set off by commas between ("the physician, following the
+    # psychologist's advice, prescribed sertraline")
+    rf"\b{_PRESCRIBER}\s*(?:\s(?:\w+\s+){{0,2}}?|,[^,.;]{{1,80}},\s*)(?:started|initiated|began|prescribed|dispensed|added|provided|gave|wrote)\b"
     # a start framed as a trial or a titration ("was started on gabapentin as a trial", "begun with titration"), the
     # titration told as its schedule, before the verb or after it ("amitriptyline 10 mg at bedtime, increasing to 25 mg,
     # was prescribed", "started nortriptyline 10 mg, to increase to 25 mg after a week")

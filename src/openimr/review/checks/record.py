@@ -189,6 +189,29 @@ def documented_when(ctx: CheckContext, params: DocumentedWhenParams) -> Outcome:
     return Outcome(found.status, facts, note, silent=found.silent)
 
 
+class NamesUnlessParams(NamesParams):
+    """A request wording the guideline bars, unless the record documents what makes it necessary (a short series of
+    visits while a medication is being titrated)."""
+
+    fact_fields: ClassVar[tuple[str, ...]] = ("unless",)
+
+    unless: list[str] = Field(min_length=1, description="Fact names or groups that, documented, lift the bar.")
+    accept_planned: bool = Field(default=False, description='Also a plan of them ("to titrate the dose").')
+
+
+@check("request_names_unless", NamesUnlessParams)
+def request_names_unless(ctx: CheckContext, params: NamesUnlessParams) -> Outcome:
+    """As `request_names` reads the request, but not met when the record documents one of `unless` (as `documented`
+    reads it): as an exclusion, a request the guideline bars except in a condition of the record."""
+    named = request_names(ctx, params)
+    if named.status != MET:
+        return named
+    lifted = documented(ctx, DocumentedParams(any=params.unless, accept_planned=params.accept_planned))
+    if lifted.status == MET:
+        return Outcome(NOT_MET, lifted.facts, f"{named.note}, but {lifted.note}")
+    return named
+
+
 class AgeParams(Params):
     min: int | None = Field(default=None, ge=0, le=120, description="At least this age.")
     max: int | None = Field(default=None, ge=0, le=120, description="At most this age.")
