@@ -11,10 +11,10 @@ import re
 from enum import StrEnum
 from functools import cache
 from importlib import resources
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from openimr.knowledge.terms import with_variants
 from openimr.model import TreatmentKind
@@ -29,6 +29,10 @@ def compiled_patterns(patterns: list[str]) -> list[str]:
         except re.error as error:
             raise ValueError(f"bad pattern {pattern!r}: {error}") from None
     return [with_variants(pattern) for pattern in patterns]
+
+
+Patterns = Annotated[list[str], AfterValidator(compiled_patterns)]
+"""A list of regular expressions in knowledge or check parameters, validated and widened on load (`compiled_patterns`)."""
 
 
 class _Knowledge(BaseModel):
@@ -116,10 +120,10 @@ class AppliesTo(_Knowledge):
     drug_classes: list[str] = Field(default_factory=list, description="Drug classes of the drug lexicon.")
     categories: list[str] = Field(default_factory=list, description="Drug subclasses or procedure categories of the lexicons.")
     procedures: list[str] = Field(default_factory=list, description="Procedure names of the procedure lexicon.")
-    request_terms: list[str] = Field(
+    request_terms: Patterns = Field(
         default_factory=list, description="Fallback regular expressions, matched case-insensitively."
     )
-    exclude_terms: list[str] = Field(default_factory=list)
+    exclude_terms: Patterns = Field(default_factory=list)
     body_parts: list[str] = Field(
         default_factory=list, description="Body parts of the body-part lexicon (one must be named); empty means any."
     )
@@ -128,11 +132,6 @@ class AppliesTo(_Knowledge):
         description="True: only requests that accompany a surgery (post-operative, associated surgical service); False: "
         "only requests that do not; empty: either.",
     )
-
-    @field_validator("request_terms", "exclude_terms")
-    @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        return compiled_patterns(patterns)
 
     @model_validator(mode="after")
     def _names_something(self) -> Self:
@@ -278,7 +277,7 @@ class TermPattern(_Knowledge):
     """A named thing the record may mention and the regular expressions that find it."""
 
     name: str
-    patterns: list[str] = Field(min_length=1)
+    patterns: Patterns = Field(min_length=1)
     group: str | None = Field(default=None, description="A wider name the fact also answers to, e.g. 'neuro_deficit'.")
     normal: bool = Field(
         default=False,
@@ -301,11 +300,6 @@ class TermPattern(_Knowledge):
         description="A sign of the nerves: a limb it is found in also places it at the spine part supplying the limb "
         "(weakness of the ankle is a sign about the lumbar spine); see the body-part lexicon's nerve_supply.",
     )
-
-    @field_validator("patterns")
-    @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        return compiled_patterns(patterns)
 
     @model_validator(mode="after")
     def _one_reading(self) -> Self:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import ClassVar, Self
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from openimr.evidence.attribution import treatment_classes
 from openimr.evidence.dates import DurationKind, find_durations
@@ -14,7 +14,7 @@ from openimr.evidence.numbers import TENS, number_value
 from openimr.evidence.procedures import ProcedureEvent
 from openimr.evidence.scores import pain_score_against_before
 from openimr.knowledge.lexicons import laterality_matcher, same_body_region, same_spine_part, with_nerve_supply
-from openimr.knowledge.schema import compiled_patterns
+from openimr.knowledge.schema import Patterns
 from openimr.knowledge.terms import PERCENT
 from openimr.model import Fact, FactStatus
 from openimr.review.checks.base import INSUFFICIENT, MET, NOT_MET, CheckContext, Outcome, Params, check, names, silence
@@ -155,16 +155,11 @@ class DocumentedWhenParams(DocumentedParams):
     fact_fields: ClassVar[tuple[str, ...]] = ("any", "unless", "when")
 
     when: list[str] = Field(default_factory=list, description="Fact names or groups of the condition; any one of them will do.")
-    when_request: list[str] = Field(
+    when_request: Patterns = Field(
         default_factory=list,
         description="Regular expressions of the request's wording the condition is (a custom-fabricated brace): the "
         "criterion applies only to a request that one of them matches.",
     )
-
-    @field_validator("when_request")
-    @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        return compiled_patterns(patterns)
 
     @model_validator(mode="after")
     def _one_condition(self) -> Self:

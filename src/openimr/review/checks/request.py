@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from openimr.evidence.terms import document_role
 from openimr.knowledge.lexicons import body_part_matcher, body_regions
-from openimr.knowledge.schema import compiled_patterns
+from openimr.knowledge.schema import Patterns
 from openimr.model import FactStatus
 from openimr.requests.amounts import duration_days, level_count, read_level_count
 from openimr.review.checks.base import MET, NOT_MET, CheckContext, Outcome, Params, check, silence
@@ -98,7 +98,7 @@ class NamesParams(Params):
     generics: list[str] = Field(default_factory=list, description="Drug generics (checked against the drug lexicon).")
     drug_classes: list[str] = Field(default_factory=list, description="Drug classes of the drug lexicon.")
     procedures: list[str] = Field(default_factory=list, description="Procedure lexicon names.")
-    patterns: list[str] = Field(default_factory=list, description="Regular expressions for wording that is not a name.")
+    patterns: Patterns = Field(default_factory=list, description="Regular expressions for wording that is not a name.")
     body_parts: list[str] = Field(
         default_factory=list,
         description="Body-part lexicon names: the request is for one of them (a path of a topic that covers the neck "
@@ -114,11 +114,6 @@ class NamesParams(Params):
         description="Drug generics whose long-acting form is allowed whatever `long_acting` says (a guideline that "
         "doses the extended-release form from the start: tramadol ER, CPMTG p. 94).",
     )
-
-    @field_validator("patterns")
-    @classmethod
-    def _compiles(cls, patterns: list[str]) -> list[str]:
-        return compiled_patterns(patterns)
 
 
 def _named(ctx: CheckContext, params: NamesParams) -> str | None:
